@@ -1,0 +1,226 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unwatchFile,
+  watchFile,
+  writeSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { type Static, Type as T } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { randomBase62 } from "./lib/ids";
+import { isWellFormedToken, MIN_TOKEN_LENGTH } from "./lib/token-format";
+
+const Token = T.String({
+  minLength: MIN_TOKEN_LENGTH,
+  pattern: "^lightd_[\\x21-\\x7e]+$",
+});
+const Bytes = T.Integer({ minimum: 1 });
+
+/** The shape of config.json. Every field but `authorization.token` has a default. */
+export const ConfigSchema = T.Object({
+  authorization: T.Object({
+    enabled: T.Boolean({ default: true }),
+    token: Token,
+    require_accept: T.Boolean({ default: false }),
+  }),
+  server: T.Object(
+    {
+      host: T.String({ default: "0.0.0.0", minLength: 1 }),
+      port: T.Integer({ minimum: 0, maximum: 65535, default: 8070 }),
+      public_url: T.Optional(T.String({ pattern: "^https?://" })),
+      max_body_bytes: T.Integer({ minimum: 1024, default: 1024 * 1024 }),
+      max_upload_bytes: T.Optional(Bytes),
+      trust_proxy: T.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
+  storage: T.Object(
+    {
+      backend: T.Union([T.Literal("local"), T.Literal("s3")], {
+        default: "local",
+      }),
+      dir: T.String({ default: "data", minLength: 1 }),
+    },
+    { default: {} },
+  ),
+  /** HMAC key for signed URLs; generated on first start. */
+  signing_secret: T.String({ minLength: 32 }),
+  log: T.Object({ requests: T.Boolean({ default: true }) }, { default: {} }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Settings taken from the command line and the environment, before config.json is read. */
+export interface StartupOptions {
+  configPath: string;
+  port?: number;
+  dataDir?: string;
+}
+
+export function newMasterToken(): string {
+  return `lightd_${randomBase62(32)}`;
+}
+
+/** Writes a file atomically (temp file + fsync + rename) with mode 0600: a crash never leaves it half-written. */
+export function writeFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.${randomBase62(6)}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const dirFd = openSync(dirname(path), "r");
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+function describeErrors(value: unknown): string {
+  const lines: string[] = [];
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const field = error.path.replace(/^\//, "").replaceAll("/", ".") || "(root)";
+    if (field === "authorization.token") {
+      lines.push(`${field}: must start with 'lightd_' and be at least ${MIN_TOKEN_LENGTH} characters`);
+    } else {
+      lines.push(`${field}: ${error.message}`);
+    }
+    if (lines.length >= 5) break;
+  }
+  return lines.join("; ");
+}
+
+/** Validates raw JSON against the schema, filling defaults. Throws ConfigError naming the field. */
+export function parseConfig(raw: unknown, source: string): Config {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: must be a JSON object`);
+  }
+  const value = Value.Default(ConfigSchema, structuredClone(raw));
+  if (!Value.Check(ConfigSchema, value)) {
+    throw new ConfigError(`${source}: ${describeErrors(value)}`);
+  }
+  return value;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: invalid JSON (${(error as Error).message})`);
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** True when this call created config.json (the caller prints the token once). */
+  created: boolean;
+}
+
+/** Reads config.json, creating it with a fresh master token when missing. */
+export function loadConfigFile(path: string): LoadedConfig {
+  if (!existsSync(path)) {
+    const fresh = {
+      authorization: { enabled: true, token: newMasterToken() },
+      server: { port: 8070 },
+      storage: { backend: "local", dir: "data" },
+      signing_secret: randomBase62(48),
+    };
+    writeFileAtomic(path, `${JSON.stringify(fresh, null, 2)}\n`);
+    return { config: parseConfig(fresh, path), created: true };
+  }
+  const raw = readJson(path) as Record<string, unknown>;
+  // Older or hand-written files may lack a signing secret: add one once, keeping the rest.
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && raw.signing_secret === undefined) {
+    raw.signing_secret = randomBase62(48);
+    const config = parseConfig(raw, path);
+    writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
+    return { config, created: false };
+  }
+  return { config: parseConfig(raw, path), created: false };
+}
+
+/** Rewrites only the master token in config.json, keeping every other field as the user wrote it. */
+export function writeMasterToken(path: string, token: string): void {
+  if (!isWellFormedToken(token)) throw new ConfigError("token must start with 'lightd_' and be at least 20 characters");
+  const raw = readJson(path) as Record<string, unknown>;
+  const auth = (typeof raw.authorization === "object" && raw.authorization) || {};
+  raw.authorization = { ...(auth as object), token };
+  parseConfig(raw, path);
+  writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
+}
+
+export function resolveDataDir(configPath: string, config: Config, override?: string): string {
+  const dir = override ?? config.storage.dir;
+  return isAbsolute(dir) ? dir : resolve(dirname(configPath), dir);
+}
+
+/**
+ * Holds the live configuration. The master-token fields are re-read when
+ * config.json changes on disk, so `lightd --token reset` takes effect without a restart.
+ */
+export class ConfigStore {
+  #config: Config;
+  #watching = false;
+
+  constructor(
+    config: Config,
+    readonly path: string,
+    private readonly onReload: (message: string) => void = () => {},
+  ) {
+    this.#config = config;
+  }
+
+  get current(): Config {
+    return this.#config;
+  }
+
+  /** Re-reads the authorization section; an invalid file keeps the previous settings. */
+  reload(): void {
+    try {
+      const next = parseConfig(readJson(this.path), this.path);
+      const before = this.#config.authorization;
+      this.#config = { ...this.#config, authorization: next.authorization };
+      if (before.token !== next.authorization.token) this.onReload("master token changed in config.json");
+    } catch (error) {
+      this.onReload(`config.json not reloaded: ${(error as Error).message}`);
+    }
+  }
+
+  watch(intervalMs = 500): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    // watchFile polls stat(), so it also sees the file replaced by an atomic rename.
+    watchFile(this.path, { interval: intervalMs, persistent: false }, (curr, prev) => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.ino !== prev.ino || curr.size !== prev.size) this.reload();
+    });
+  }
+
+  close(): void {
+    if (this.#watching) unwatchFile(this.path);
+    this.#watching = false;
+  }
+}
+
+export function dataPath(dataDir: string, ...parts: string[]): string {
+  return join(dataDir, ...parts);
+}

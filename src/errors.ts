@@ -1,0 +1,72 @@
+/**
+ * The one catalogue of error codes lightd answers with. Every error leaves the
+ * server as `{"error": code, "message": text}`; causes are logged, never sent.
+ */
+export const ERROR_CATALOGUE = {
+  bad_request: { status: 400, message: "Invalid parameters or body" },
+  unauthorized: { status: 401, message: "Unauthorized" },
+  forbidden: { status: 403, message: "Forbidden" },
+  not_found: { status: 404, message: "Resource not found" },
+  not_acceptable: { status: 406, message: "Unsupported Accept media type" },
+  conflict: { status: 409, message: "Already exists" },
+  payload_too_large: { status: 413, message: "Request body too large" },
+  unsupported_media_type: { status: 415, message: "Unsupported Content-Type" },
+  range_not_satisfiable: {
+    status: 416,
+    message: "Requested range not satisfiable",
+  },
+  rate_limited: { status: 429, message: "Too many requests" },
+  internal: { status: 500, message: "Internal server error" },
+  bad_gateway: { status: 502, message: "Upstream service failed" },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const AUTH_MESSAGES = {
+  missing: "Missing or invalid authorization token",
+  invalid: "Unauthorized",
+  expired: "Token expired",
+} as const;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = "AppError";
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}
+
+/** Thrown by repositories and blob stores for a missing row or object; rendered as 404 in one place. */
+export class NotFoundError extends Error {
+  constructor(message = "Resource not found") {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+}
+
+export function errorBody(code: ErrorCode, message?: string): ErrorBody {
+  return { error: code, message: message ?? ERROR_CATALOGUE[code].message };
+}
+
+/** The one renderer: an error body as a JSON Response. */
+export function errorResponse(code: ErrorCode, message?: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(errorBody(code, message)), {
+    status: ERROR_CATALOGUE[code].status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+export const badRequest = (message: string) => new AppError("bad_request", message);
+export const notFound = (message: string) => new AppError("not_found", message);
+export const conflict = (message: string) => new AppError("conflict", message);
+export const forbidden = (message = "Forbidden") => new AppError("forbidden", message);

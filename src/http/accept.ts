@@ -1,0 +1,35 @@
+import { Elysia } from "elysia";
+import { AppError } from "../errors";
+
+export const VERSIONED_MEDIA_TYPE = "application/vnd.pkglatv1+json";
+const VENDOR_FAMILY = "application/vnd.pkglat";
+
+function mediaRanges(accept: string): string[] {
+  return accept
+    .split(",")
+    .map((part) => (part.split(";")[0] ?? "").trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/** True when the Accept header names lightd's versioned media type (any letter case). */
+export function acceptsVersioned(accept: string | null): boolean {
+  return accept !== null && mediaRanges(accept).includes(VERSIONED_MEDIA_TYPE);
+}
+
+/**
+ * The Accept rule: v1 of the vendor type, JSON, wildcards and no header are accepted;
+ * a request that asks only for another `application/vnd.pkglat…` version gets 406.
+ */
+export function checkAccept(accept: string | null): void {
+  if (accept === null) return;
+  const ranges = mediaRanges(accept);
+  if (!ranges.some((r) => r.startsWith(VENDOR_FAMILY))) return;
+  if (ranges.some((r) => r === VERSIONED_MEDIA_TYPE || !r.startsWith(VENDOR_FAMILY))) return;
+  throw new AppError("not_acceptable", `Unsupported media type; use ${VERSIONED_MEDIA_TYPE}`);
+}
+
+export function acceptRule() {
+  return new Elysia({ name: "accept-rule" }).onRequest(({ request }) => {
+    checkAccept(request.headers.get("accept"));
+  });
+}

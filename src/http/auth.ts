@@ -1,0 +1,101 @@
+import { Elysia } from "elysia";
+import { AppError } from "../errors";
+import { hasScope, type Principal, type Scope } from "../modules/auth/principal";
+import type { CredentialVerifier } from "../modules/auth/verifier";
+import { acceptsVersioned, VERSIONED_MEDIA_TYPE } from "./accept";
+
+export const SESSION_COOKIE = "lightd_session";
+
+export interface AuthSettings {
+  enabled: boolean;
+  require_accept: boolean;
+}
+
+/** What a route asks of its caller: any valid credential, a scope, or the master token itself. */
+export type AuthRequirement = true | Scope | "master";
+
+function cookieValue(header: string | null, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+/**
+ * Finds the presented token: `Authorization: Bearer|ApiKey <t>`, then `?token=`, then the
+ * session cookie. A malformed Authorization header counts as no token.
+ */
+export function extractToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (header !== null) {
+    const match = /^(?:Bearer|ApiKey)[ \t]+(\S+)[ \t]*$/i.exec(header);
+    return match ? (match[1] as string) : null;
+  }
+  const url = request.url;
+  const q = url.indexOf("?");
+  if (q !== -1 && url.includes("token=", q)) {
+    const fromQuery = new URLSearchParams(url.slice(q + 1)).get("token");
+    if (fromQuery) return fromQuery;
+  }
+  return cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+}
+
+/**
+ * The auth guard as an Elysia macro: `{ auth: 'files:read' }` on a route resolves
+ * `principal` or answers 401 (no/invalid/expired credential), 403 (missing scope) or
+ * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
+ * token act as the admin account (local development only).
+ */
+export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings) {
+  // One authentication per request, shared by the parse and resolve phases, so a
+  // single-use token is consumed once and argon2 never runs twice for one request.
+  const outcomes = new WeakMap<Request, Promise<Principal>>();
+  const authenticate = (request: Request, requirement: AuthRequirement): Promise<Principal> => {
+    let outcome = outcomes.get(request);
+    if (!outcome) {
+      outcome = authorize(request, requirement);
+      outcomes.set(request, outcome);
+    }
+    return outcome;
+  };
+
+  async function authorize(request: Request, requirement: AuthRequirement): Promise<Principal> {
+    const current = settings();
+    if (current.require_accept && !acceptsVersioned(request.headers.get("accept"))) {
+      throw new AppError("not_acceptable", `Accept: ${VERSIONED_MEDIA_TYPE} is required`);
+    }
+    const token = extractToken(request);
+    let principal: Principal;
+    if (current.enabled || token !== null) {
+      try {
+        principal = await verifier.authenticate(token);
+      } catch (error) {
+        if (current.enabled) throw error;
+        principal = verifier.masterPrincipal();
+      }
+    } else {
+      principal = verifier.masterPrincipal();
+    }
+    if (requirement === "master") {
+      if (principal.source !== "master") throw new AppError("forbidden", "Only the master token may do this");
+    } else if (requirement !== true && !hasScope(principal, requirement)) {
+      throw new AppError("forbidden", `Missing scope '${requirement}'`);
+    }
+    return principal;
+  }
+
+  return new Elysia({ name: "auth-guard" }).macro({
+    auth: (requirement: AuthRequirement) => ({
+      // Authenticate before the body is parsed and validated: an anonymous caller gets
+      // 401, never a 400 that reveals the route's body schema.
+      async parse({ request }) {
+        await authenticate(request, requirement);
+      },
+      async resolve({ request }): Promise<{ principal: Principal }> {
+        return { principal: await authenticate(request, requirement) };
+      },
+    }),
+  });
+}

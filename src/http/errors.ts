@@ -1,0 +1,56 @@
+import { Elysia } from "elysia";
+import { AppError, type ErrorCode, errorResponse, NotFoundError } from "../errors";
+import type { Logger } from "../lib/logger";
+import { requestIdOf } from "./request-id";
+
+interface ValidationLike {
+  type?: string;
+  valueError?: { path?: string; message?: string };
+}
+
+function describeValidation(error: ValidationLike): string {
+  const where = error.type === "params" ? "path parameter" : (error.type ?? "request");
+  const field = error.valueError?.path?.replace(/^\//, "").replaceAll("/", ".");
+  const reason = error.valueError?.message ?? "is invalid";
+  return field ? `Invalid ${where} field '${field}': ${reason}` : `Invalid ${where}: ${reason}`;
+}
+
+/**
+ * The one error renderer: every failure leaves as `{"error", "message"}` JSON with the
+ * catalogue's status. Unknown errors become 500 `internal`; their cause is logged with
+ * the request id and never sent to the client.
+ */
+export function errorRenderer(logger: Logger) {
+  return new Elysia({ name: "error-renderer" }).onError({ as: "global" }, ({ code, error: thrown, request }) => {
+    // The auth guard runs in the parse phase; Elysia wraps what it throws in a ParseError.
+    const cause = (thrown as { cause?: unknown }).cause;
+    const error = code === "PARSE" && (cause instanceof AppError || cause instanceof NotFoundError) ? cause : thrown;
+    if (error instanceof AppError) return errorResponse(error.code, error.message, error.headers);
+    if (error instanceof NotFoundError) return errorResponse("not_found", error.message);
+    switch (code) {
+      case "VALIDATION":
+        return errorResponse("bad_request", describeValidation(error as ValidationLike));
+      case "PARSE":
+        return errorResponse("bad_request", "Malformed request body");
+      case "NOT_FOUND":
+        return errorResponse("not_found", "Route not found");
+      case "INVALID_COOKIE_SIGNATURE":
+        return errorResponse("unauthorized", "Unauthorized");
+    }
+    const status = (error as { status?: number }).status;
+    // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.
+    if (status === 413) return errorResponse("payload_too_large");
+    const known: Record<number, ErrorCode> = {
+      400: "bad_request",
+      404: "not_found",
+      415: "unsupported_media_type",
+    };
+    if (status && known[status]) return errorResponse(known[status]);
+    logger.error("unhandled error", {
+      request_id: requestIdOf(request),
+      code: String(code),
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    return errorResponse("internal");
+  });
+}

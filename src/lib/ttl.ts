@@ -1,0 +1,15 @@
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Longest TTL a programmatic token may ask for: one year. */
+export const MAX_TTL_MS = 365 * UNIT_MS.d;
+
+/**
+ * Parses the token TTL format `30s`, `15m`, `1h`, `7d` into milliseconds.
+ * Returns null for anything else, zero, or more than MAX_TTL_MS.
+ */
+export function parseTtl(text: string): number | null {
+  const match = /^([1-9][0-9]{0,6})([smhd])$/.exec(text);
+  if (!match) return null;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > MAX_TTL_MS ? null : ms;
+}

@@ -1,0 +1,104 @@
+import { resolve } from "node:path";
+import { createApp, VERSION } from "./app";
+import { HELP, parseArgs, UsageError } from "./cli/args";
+import { runTokenCommand } from "./cli/token";
+import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
+import { createContext } from "./context";
+import { withRequestLog } from "./http/request-log";
+import { createLogger } from "./lib/logger";
+
+/** The only place that reads the environment and calls listen. */
+async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const command = parseArgs(argv);
+  if (command.kind === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`lightd ${VERSION}\n`);
+    return 0;
+  }
+  const configPath = resolve(command.configPath ?? env.LIGHTD_CONFIG ?? "config.json");
+  if (command.kind === "token") {
+    return runTokenCommand(command.action, configPath, {
+      stdin: process.stdin,
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    });
+  }
+  return serve(configPath, command, env);
+}
+
+async function serve(
+  configPath: string,
+  flags: { port?: number; host?: string; dataDir?: string },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const logger = createLogger();
+  const { config, created } = loadConfigFile(configPath);
+  if (created) {
+    process.stdout.write(
+      `Created ${configPath} with a new master token (shown once; see it again with 'lightd --token what'):\n  ${config.authorization.token}\n\n`,
+    );
+  }
+  const envPort = env.LIGHTD_PORT;
+  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort))
+    throw new UsageError(`LIGHTD_PORT: invalid port '${envPort}'`);
+  const port = flags.port ?? (envPort !== undefined ? Number(envPort) : config.server.port);
+  const host = flags.host ?? env.LIGHTD_HOST ?? config.server.host;
+  const dataDir = resolveDataDir(configPath, config, flags.dataDir ?? env.LIGHTD_DATA);
+
+  const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
+  store.watch();
+  const ctx = createContext({ config: store, dataDir, logger });
+  const app = createApp(ctx);
+  const stopJobs = ctx.startBackgroundJobs();
+  if (!config.authorization.enabled) {
+    logger.warn(
+      "AUTHORIZATION IS DISABLED: every protected route is open to anyone who can reach this port. Use only for local development.",
+    );
+  }
+
+  const server = Bun.serve({
+    port,
+    hostname: host,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    fetch: withRequestLog(app.fetch, logger, () => store.current.log.requests),
+  });
+  logger.info("listening", {
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    data_dir: dataDir,
+    version: VERSION,
+  });
+
+  await new Promise<void>((done) => {
+    const shutdown = async (signal: string) => {
+      logger.info("shutting down", { signal });
+      const force = setTimeout(() => server.stop(true), 30_000);
+      await server.stop(false); // stop accepting; wait for in-flight requests
+      clearTimeout(force);
+      stopJobs();
+      store.close();
+      ctx.close();
+      logger.info("stopped");
+      done();
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`lightd: ${error.message}\n`);
+      if (error instanceof UsageError) process.stderr.write("Run 'lightd --help' for usage.\n");
+      process.exit(2);
+    }
+    process.stderr.write(`lightd: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,149 @@
+import type { Database, Statement } from "bun:sqlite";
+import { AppError, AUTH_MESSAGES } from "../../errors";
+import { LruMap } from "../../lib/lru";
+import { secretsEqual, sha256Hex, verifySecret } from "../../lib/secrets";
+import { type CredentialKind, isWellFormedToken, parseIssuedToken } from "../../lib/token-format";
+import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import {
+  ACCOUNT_SCOPES,
+  ADMIN_ACCOUNT_ID,
+  ADMIN_ACTOR,
+  type Principal,
+  parseScopes,
+  SCOPES,
+  type Scope,
+} from "./principal";
+
+export interface VerifierOptions {
+  /** Returns the current master-token settings (re-read when config.json changes). */
+  master: () => { enabled: boolean; token: string };
+  now?: () => number;
+  cacheSize?: number;
+}
+
+const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
+  tok: "token",
+  ses: "session",
+  live: "key",
+  test: "key",
+  oat: "oauth",
+  ort: "oauth",
+};
+
+const unauthorized = (message: string) => new AppError("unauthorized", message);
+
+/**
+ * Turns a presented token into a Principal.
+ *
+ * Security rules enforced here:
+ * - the master token is compared in constant time;
+ * - other tokens are found by their public id and checked with argon2id once; the
+ *   result is cached by SHA-256 of the token, but the row is read on every call, so
+ *   revocation, rotation and expiry take effect on the very next request;
+ * - an expired credential is refused at once ("Token expired"), sweep or not;
+ * - a single-use credential authenticates exactly once, even under concurrency
+ *   (the DELETE … RETURNING decides the one winner).
+ */
+export class CredentialVerifier {
+  readonly #verified: LruMap<string, string>;
+  readonly #accountName: Statement<{ name: string }, [number]>;
+  readonly #now: () => number;
+  readonly #usage = new Map<string, { count: number; lastUsedAt: number }>();
+  /** Tokens that are not for authenticating requests (OAuth refresh tokens). */
+  readonly #notBearer = new Set<CredentialKind>(["ort"]);
+
+  constructor(
+    db: Database,
+    private readonly credentials: CredentialRepository,
+    private readonly options: VerifierOptions,
+  ) {
+    this.#verified = new LruMap(options.cacheSize ?? 10_000);
+    this.#accountName = db.query("SELECT name FROM accounts WHERE id = ?1");
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Authenticates a raw token (null when none was presented). Throws 401 AppError. */
+  async authenticate(token: string | null): Promise<Principal> {
+    if (token === null || !isWellFormedToken(token)) throw unauthorized(AUTH_MESSAGES.missing);
+    const master = this.options.master();
+    if (secretsEqual(token, master.token)) return this.masterPrincipal();
+
+    const parsed = parseIssuedToken(token);
+    if (!parsed || this.#notBearer.has(parsed.kind)) throw unauthorized(AUTH_MESSAGES.invalid);
+    const row = await this.verifyRow(token, parsed.kind, parsed.id);
+    if (row.remove_on_use && !this.credentials.consume(row.id)) throw unauthorized(AUTH_MESSAGES.invalid);
+    if (row.remove_on_use) this.#verified.delete(sha256Hex(token));
+    this.#recordUse(row.id);
+    return this.#principalFor(row);
+  }
+
+  /**
+   * Checks a token of the given kind without side effects (no single-use consume, no usage count).
+   * Returns the credential row; throws 401 for unknown, wrong or expired tokens.
+   */
+  async verifyRow(token: string, kind: CredentialKind, id: string): Promise<CredentialRow> {
+    const row = this.credentials.findById(id);
+    const cacheKey = sha256Hex(token);
+    if (!row || row.kind !== kind) {
+      this.#verified.delete(cacheKey);
+      throw unauthorized(AUTH_MESSAGES.invalid);
+    }
+    if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
+    // The cache remembers which hash this token matched: a rotated secret changes the hash and misses.
+    if (this.#verified.get(cacheKey) !== row.secret_hash) {
+      const secret = token.slice(token.lastIndexOf("_") + 1, -6);
+      if (!(await verifySecret(row.secret_hash, secret))) throw unauthorized(AUTH_MESSAGES.invalid);
+      this.#verified.set(cacheKey, row.secret_hash);
+    }
+    return row;
+  }
+
+  masterPrincipal(): Principal {
+    return {
+      accountId: ADMIN_ACCOUNT_ID,
+      actor: ADMIN_ACTOR,
+      source: "master",
+      credentialId: null,
+      space: "live",
+      scopes: new Set(SCOPES),
+      prefix: "",
+    };
+  }
+
+  /** Forget a cached verification (after logout, revocation or rotation). */
+  forget(token: string): void {
+    this.#verified.delete(sha256Hex(token));
+  }
+
+  #principalFor(row: CredentialRow): Principal {
+    const owner: readonly Scope[] = row.account_id === ADMIN_ACCOUNT_ID ? SCOPES : ACCOUNT_SCOPES;
+    const granted = parseScopes(row.scopes);
+    const scopes = new Set(granted === null ? owner : owner.filter((s) => granted.includes(s)));
+    return {
+      accountId: row.account_id,
+      actor: this.#accountName.get(row.account_id)?.name ?? "",
+      source: SOURCE_BY_KIND[row.kind],
+      credentialId: row.id,
+      space: row.kind === "test" ? "test" : "live",
+      scopes,
+      prefix: row.prefix,
+    };
+  }
+
+  #recordUse(id: string): void {
+    const entry = this.#usage.get(id);
+    const now = this.#now();
+    if (entry) {
+      entry.count++;
+      entry.lastUsedAt = now;
+    } else this.#usage.set(id, { count: 1, lastUsedAt: now });
+  }
+
+  /** Writes the batched last_used_at/use_count counters; called on a timer and at shutdown. */
+  flushUsage(): void {
+    if (this.#usage.size === 0) return;
+    const batch = [...this.#usage];
+    this.#usage.clear();
+    this.credentials.recordUsage(batch);
+  }
+}

@@ -1,0 +1,39 @@
+import { newId } from "../../lib/ids";
+import { hashSecret } from "../../lib/secrets";
+import { issueToken } from "../../lib/token-format";
+import type { CredentialRepository } from "../../storage/db/credentials";
+import { ADMIN_ACCOUNT_ID } from "../auth/principal";
+
+export interface CreatedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** Programmatic tokens: short-lived admin credentials minted with the master token. */
+export class TokenService {
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(ttlMs: number, removeOnUse: boolean): Promise<CreatedToken> {
+    const issued = issueToken("tok", newId());
+    const created = this.now();
+    const expiresAt = created + ttlMs;
+    this.credentials.insert({
+      id: issued.id,
+      kind: "tok",
+      account_id: ADMIN_ACCOUNT_ID,
+      secret_hash: await hashSecret(issued.secret),
+      remove_on_use: removeOnUse ? 1 : 0,
+      created_at: created,
+      expires_at: expiresAt,
+    });
+    return { token: issued.text, expiresAt };
+  }
+
+  /** Deletes every expired credential; returns how many rows went. */
+  sweepExpired(): number {
+    return this.credentials.deleteExpired(this.now());
+  }
+}
