@@ -1,0 +1,100 @@
+/**
+ * The byte store contract. lightd addresses bytes by an internal object key
+ * (never a user path); metadata lives in SQLite. Implementations: local disk
+ * (`local.ts`) and any S3-compatible bucket (`s3.ts`). Every implementation must
+ * pass `tests/conformance/blob-store.suite.ts`.
+ *
+ * Errors: a missing object or upload throws `NotFoundError` (rendered 404 in one
+ * place); a body over `maxBytes` throws `AppError("payload_too_large")`; a body that
+ * ends early or fails throws and leaves nothing behind.
+ */
+export interface BlobStat {
+  size: number;
+  /** Opaque entity tag, without quotes. */
+  etag: string;
+  contentType?: string;
+}
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Refuse (and leave nothing behind) once more than this many bytes arrive. */
+  maxBytes?: number;
+}
+
+export interface SignOptions {
+  method: "GET" | "PUT";
+  /** Seconds until the URL stops working. */
+  expiresIn: number;
+  /** Public base URL of lightd (scheme://host[:port]), used by stores that sign URLs pointing at lightd. */
+  baseUrl: string;
+  /** GET: Content-Type the download should carry. PUT: Content-Type the uploader must send (S3 binds it). */
+  contentType?: string;
+  /** GET: file name for `Content-Disposition`. */
+  filename?: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface BlobStore {
+  readonly kind: "local" | "s3";
+
+  /** Streams `body` into `key`, durable (fsynced / acknowledged) before it resolves; replaces any object at `key`. */
+  putStream(key: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<BlobStat>;
+
+  /** Streams the object or an inclusive byte range of it. Throws NotFoundError when missing. */
+  getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
+
+  /** Size and etag of an object. Throws NotFoundError when missing. */
+  head(key: string): Promise<BlobStat>;
+
+  /** Removes an object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
+
+  /** A URL that lets its holder GET or PUT exactly this object with this method until it expires. */
+  signedUrl(key: string, options: SignOptions): Promise<string>;
+
+  /** Starts a multipart upload to `key`; returns the upload id. */
+  createMultipart(key: string, options?: { contentType?: string }): Promise<string>;
+
+  /** A URL that accepts a PUT of one part (1-based `partNumber`); the response carries the part's ETag header. */
+  signedPartUrl(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresIn: number; baseUrl: string },
+  ): Promise<string>;
+
+  /** Stores one part through lightd (used by the local store's signed part URLs). Throws NotFoundError for an unknown upload. */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<BlobStat>;
+
+  /**
+   * Assembles the listed parts, in the listed order, into the object at `key`.
+   * Throws AppError("bad_request") when a part is missing, its ETag differs, or the
+   * numbers are not strictly increasing; NotFoundError for an unknown upload.
+   */
+  completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat>;
+
+  /** Discards an upload and its parts; aborting an unknown upload is not an error. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+
+  /** Removes multipart uploads started before `olderThan` (Unix ms); returns how many. */
+  cleanupStaleUploads(olderThan: number): Promise<number>;
+
+  /** Object keys currently stored (for leak checks and maintenance); order unspecified. */
+  listKeys(): AsyncIterable<string>;
+}
