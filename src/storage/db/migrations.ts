@@ -35,6 +35,79 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX credentials_by_expiry ON credentials (expires_at) WHERE expires_at IS NOT NULL;
   CREATE INDEX credentials_by_account ON credentials (account_id, kind);
   `,
+  // 2: the file tree, its per-space counters, the event log, uploads, shares and search.
+  `
+  CREATE TABLE spaces (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space       TEXT NOT NULL CHECK (space IN ('live', 'test')),
+    last_tx     INTEGER NOT NULL DEFAULT 0,
+    files       INTEGER NOT NULL DEFAULT 0,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, space)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space         TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    parent        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    type          TEXT NOT NULL CHECK (type IN ('file', 'folder')),
+    object_key    TEXT,
+    size          INTEGER NOT NULL DEFAULT 0,
+    content_type  TEXT,
+    etag          TEXT,
+    tx            INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (account_id, space, path)
+  );
+  CREATE INDEX files_by_parent ON files (account_id, space, parent, name);
+  CREATE INDEX files_by_object ON files (object_key) WHERE object_key IS NOT NULL;
+
+  CREATE TABLE events (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space       TEXT NOT NULL,
+    tx          INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    dest        TEXT,
+    size        INTEGER,
+    msg         TEXT,
+    ts          INTEGER NOT NULL,
+    PRIMARY KEY (account_id, space, tx)
+  ) WITHOUT ROWID;
+  CREATE INDEX events_by_path ON events (account_id, space, path, tx);
+
+  CREATE TABLE uploads (
+    id            TEXT PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space         TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    object_key    TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('single', 'multipart')),
+    content_type  TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+  );
+  CREATE INDEX uploads_by_path ON uploads (account_id, space, path, created_at);
+  CREATE INDEX uploads_by_age ON uploads (created_at);
+
+  CREATE TABLE shares (
+    id          TEXT PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space       TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE INDEX shares_by_expiry ON shares (expires_at);
+
+  -- Trigram index over file names and paths: 'rep' finds 'report.pdf'. Rows mirror files.id.
+  CREATE VIRTUAL TABLE files_search USING fts5 (name, path, tokenize = 'trigram');
+  `,
 ];
 
 export function migrate(db: Database): void {

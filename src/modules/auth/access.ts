@@ -1,0 +1,35 @@
+import { AppError } from "../../errors";
+import type { Principal, Scope } from "./principal";
+
+/**
+ * Enforces a credential's path prefix: a key limited to `docs/` may touch only paths
+ * under `docs/` (and the folder `docs/` itself). Throws 403 "Path not allowed".
+ */
+export function requirePath(principal: Principal, path: string): void {
+  if (!pathAllowed(principal, path)) throw new AppError("forbidden", "Path not allowed");
+}
+
+export function pathAllowed(principal: Principal, path: string): boolean {
+  const prefix = principal.prefix;
+  if (prefix === "") return true;
+  if (path.startsWith(prefix)) return true;
+  // Listing the folders above the prefix would reveal nothing beyond it only if filtered;
+  // callers that list use `narrowPrefix` instead.
+  return false;
+}
+
+/**
+ * For listings, searches, logs and stats: the effective prefix to query with, or a
+ * 403 when the requested prefix lies outside the credential's prefix.
+ * A request for "" (everything) with a key limited to `docs/` narrows to `docs/`.
+ */
+export function narrowPrefix(principal: Principal, requested: string): string {
+  const own = principal.prefix;
+  if (own === "" || requested.startsWith(own)) return requested;
+  if (own.startsWith(requested)) return own;
+  throw new AppError("forbidden", "Path not allowed");
+}
+
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!principal.scopes.has(scope)) throw new AppError("forbidden", `Missing scope '${scope}'`);
+}
