@@ -3,21 +3,32 @@ import pkg from "../package.json";
 import type { AppContext } from "./context";
 import { acceptRule } from "./http/accept";
 import { authGuard } from "./http/auth";
+import { bodyLimit } from "./http/body-limit";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
+import { blobsModule } from "./modules/blobs";
+import { filesModule } from "./modules/files";
+import { sharesModule } from "./modules/shares";
 import { systemModule } from "./modules/system";
 import { tokensModule } from "./modules/tokens";
+import { uploadsModule } from "./modules/uploads";
 
 export const VERSION: string = pkg.version;
 
 /** Builds the HTTP application from its dependencies. Never listens, never reads the environment. */
 export function createApp(ctx: AppContext) {
+  const config = () => ctx.config.current;
   const guard = authGuard(ctx.verifier, () => ctx.config.current.authorization);
   return new Elysia()
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(docs(VERSION))
     .use(systemModule(VERSION))
+    .use(bodyLimit(() => ctx.config.current.server.max_body_bytes))
+    .use(blobsModule(ctx))
+    .use(uploadsModule(guard, ctx.uploads, config))
+    .use(sharesModule(guard, ctx.shares, config))
+    .use(filesModule(guard, ctx.files, config))
     .use(tokensModule(guard, ctx.tokens));
 }
 

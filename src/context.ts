@@ -2,10 +2,21 @@ import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ConfigStore } from "./config";
 import type { Logger } from "./lib/logger";
+import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
+import { FileService } from "./modules/files/service";
+import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
+import { UploadService } from "./modules/uploads/service";
+import type { BlobStore } from "./storage/blob/blob-store";
+import { createBlobStore } from "./storage/blob/factory";
 import { openDatabase } from "./storage/db/connection";
 import { CredentialRepository } from "./storage/db/credentials";
+import { EventRepository } from "./storage/db/events";
+import { FileRepository } from "./storage/db/files";
+import { ShareRepository } from "./storage/db/shares";
+import { SpaceRepository } from "./storage/db/spaces";
+import { UploadRepository } from "./storage/db/uploads";
 
 export interface ContextOptions {
   config: ConfigStore;
@@ -24,6 +35,12 @@ export interface AppContext {
   credentials: CredentialRepository;
   verifier: CredentialVerifier;
   tokens: TokenService;
+  /** Signs and verifies the URLs that /blobs serves. */
+  signer: UrlSigner;
+  blobs: BlobStore;
+  files: FileService;
+  uploads: UploadService;
+  shares: ShareService;
   /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
   startBackgroundJobs(): () => void;
   close(): void;
@@ -31,6 +48,8 @@ export interface AppContext {
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 const USAGE_FLUSH_MS = 5_000;
+const STALE_UPLOAD_SWEEP_MS = 60 * 60_000;
+const STALE_UPLOAD_AGE_MS = 24 * 60 * 60_000;
 
 export function createContext(options: ContextOptions): AppContext {
   const now = options.now ?? Date.now;
@@ -41,6 +60,16 @@ export function createContext(options: ContextOptions): AppContext {
     now,
   });
   const tokens = new TokenService(credentials, now);
+  const signer = new UrlSigner(options.config.current.signing_secret, now);
+  const blobs = createBlobStore(options.config.current, options.dataDir, signer);
+  const files = new FileService(
+    { db, files: new FileRepository(db), spaces: new SpaceRepository(db), events: new EventRepository(db) },
+    blobs,
+    options.logger,
+    now,
+  );
+  const uploads = new UploadService(new UploadRepository(db), files, blobs, options.logger, now);
+  const shares = new ShareService(new ShareRepository(db), files, now);
 
   const context: AppContext = {
     config: options.config,
@@ -51,16 +80,34 @@ export function createContext(options: ContextOptions): AppContext {
     credentials,
     verifier,
     tokens,
+    signer,
+    blobs,
+    files,
+    uploads,
+    shares,
     startBackgroundJobs() {
       const sweep = () => {
-        const removed = tokens.sweepExpired();
+        const removed = tokens.sweepExpired() + shares.sweepExpired();
         if (removed > 0)
           options.logger.info("expired credentials removed", {
             count: removed,
           });
       };
       sweep();
-      const timers = [setInterval(sweep, SWEEP_INTERVAL_MS), setInterval(() => verifier.flushUsage(), USAGE_FLUSH_MS)];
+      // Incomplete multipart uploads and crash leftovers older than a day (store clocks are wall time).
+      const sweepUploads = () =>
+        Promise.all([uploads.cleanupStale(), blobs.cleanupStaleUploads(Date.now() - STALE_UPLOAD_AGE_MS)])
+          .then(([records, stored]) => records + stored)
+          .then(
+            (removed) => removed > 0 && options.logger.info("stale uploads removed", { count: removed }),
+            (error) => options.logger.error("stale upload cleanup failed", { error: String(error) }),
+          );
+      void sweepUploads();
+      const timers = [
+        setInterval(sweep, SWEEP_INTERVAL_MS),
+        setInterval(() => verifier.flushUsage(), USAGE_FLUSH_MS),
+        setInterval(sweepUploads, STALE_UPLOAD_SWEEP_MS),
+      ];
       for (const timer of timers) timer.unref();
       return () => timers.forEach(clearInterval);
     },

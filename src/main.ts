@@ -4,6 +4,7 @@ import { HELP, parseArgs, UsageError } from "./cli/args";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
+import { withHeadSupport } from "./http/head";
 import { withRequestLog } from "./http/request-log";
 import { createLogger } from "./lib/logger";
 
@@ -63,7 +64,7 @@ async function serve(
     port,
     hostname: host,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: withRequestLog(app.fetch, logger, () => store.current.log.requests),
+    fetch: withRequestLog(withHeadSupport(app.fetch), logger, () => store.current.log.requests),
   });
   logger.info("listening", {
     url: `http://${host}:${server.port}`,

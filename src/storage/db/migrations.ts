@@ -63,7 +63,7 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    INTEGER NOT NULL,
     UNIQUE (account_id, space, path)
   );
-  CREATE INDEX files_by_parent ON files (account_id, space, parent, name);
+  CREATE INDEX files_by_parent ON files (account_id, space, parent, type DESC, name);
   CREATE INDEX files_by_object ON files (object_key) WHERE object_key IS NOT NULL;
 
   CREATE TABLE events (

@@ -1,0 +1,59 @@
+import { Elysia } from "elysia";
+import type { AppContext } from "../../context";
+import { quoteEtag } from "../../http/ranges";
+import { ErrorResponse } from "../system/model";
+import { BlobParams, UploadResponse } from "./model";
+import { BlobGateway } from "./service";
+
+function queryOf(request: Request): URLSearchParams {
+  const q = request.url.indexOf("?");
+  return new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1));
+}
+
+/**
+ * The public routes that local-store signed URLs point at. No bearer auth: the
+ * signature is the credential (see BlobGateway.authorize). Bodies are never parsed
+ * by Elysia (`parse: "none"`) so uploads stream straight to disk.
+ */
+export function blobsModule(ctx: AppContext) {
+  const gateway = new BlobGateway(ctx.blobs, ctx.signer, () => ctx.config.current.server.max_upload_bytes);
+  const download = {
+    params: BlobParams,
+    detail: {
+      summary: "Download through a signed URL",
+      description:
+        "Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`.",
+      security: [],
+    },
+  };
+  return new Elysia({ tags: ["Blobs"] })
+    .get(
+      "/blobs/:key",
+      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, true),
+      download,
+    )
+    .head(
+      "/blobs/:key",
+      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, false),
+      download,
+    )
+    .put(
+      "/blobs/:key",
+      async ({ params, request, set }) => {
+        const result = await gateway.upload(params.key, queryOf(request), request);
+        set.headers.etag = quoteEtag(result.etag);
+        return result;
+      },
+      {
+        parse: "none",
+        params: BlobParams,
+        response: { 200: UploadResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse },
+        detail: {
+          summary: "Upload through a signed URL",
+          description:
+            "Streams the body to the object (or, with `upload_id` and `part` bound, to one multipart part). Answers the ETag.",
+          security: [],
+        },
+      },
+    );
+}

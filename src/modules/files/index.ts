@@ -1,0 +1,227 @@
+import { Elysia, t } from "elysia";
+import type { Config } from "../../config";
+import { AppError } from "../../errors";
+import { baseUrlOf, wantsJson } from "../../http/base-url";
+import type { AppGuard } from "../../http/guard-type";
+import { isHeadRequest } from "../../http/head";
+import { decodeUrlPath, PathError } from "../../lib/paths";
+import type { FileRow } from "../../storage/db/files";
+import { ErrorResponse } from "../system/model";
+import {
+  CommitResponse,
+  DeleteResponse,
+  FileMetadata,
+  ListQuery,
+  ListResponse,
+  LogQuery,
+  LogResponse,
+  MkdirBody,
+  MkdirResponse,
+  MoveBody,
+  MoveResponse,
+  PutQuery,
+  SearchQuery,
+  SearchResponse,
+  StatsResponse,
+} from "./model";
+import { type FileService, requestPath, requestPrefix } from "./service";
+
+const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+/** The wildcard is documented by hand: a TypeBox schema for `*` is not supported by Elysia's validator. */
+const PathParameter = [
+  { name: "*", in: "path", required: true, description: "File path, e.g. docs/report.pdf", schema: { type: "string" } },
+] as const;
+
+/** The path after `/files/`, taken from the raw URL so it is decoded exactly once. */
+function filePathOf(request: Request, expect?: "file" | "folder"): string {
+  const url = request.url;
+  const start = url.indexOf("/files/", url.indexOf("//") + 2) + "/files/".length;
+  const query = url.indexOf("?", start);
+  try {
+    return requestPath(decodeUrlPath(url.slice(start, query === -1 ? undefined : query)), expect);
+  } catch (error) {
+    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
+    throw error;
+  }
+}
+
+function headResponse(row: FileRow): Response {
+  const headers: Record<string, string> = {
+    "content-type": row.content_type ?? "application/x-directory",
+    "content-length": String(row.size),
+    "last-modified": new Date(row.updated_at).toUTCString(),
+    "x-lightd-tx": String(row.tx),
+  };
+  if (row.etag) headers.etag = `"${row.etag}"`;
+  return new Response(null, { status: 200, headers });
+}
+
+const entryOf = (row: FileRow) => ({
+  name: row.name,
+  path: row.path,
+  type: row.type,
+  size: row.size,
+  content_type: row.content_type,
+  etag: row.etag,
+  updated_at: row.updated_at,
+  tx: row.tx,
+  tx_time: row.updated_at,
+});
+
+export function filesModule(guard: AppGuard, files: FileService, config: () => Config) {
+  return new Elysia({ tags: ["Files"] })
+    .use(guard)
+    .get(
+      "/files",
+      ({ query, principal }) => {
+        const listing = files.list(principal, requestPrefix(query.prefix), query.limit ?? 200, query.offset ?? 0);
+        return { prefix: listing.prefix, entries: listing.rows.map(entryOf), truncated: listing.truncated };
+      },
+      {
+        auth: "files:read",
+        query: ListQuery,
+        response: { 200: ListResponse, ...Errors },
+        detail: {
+          summary: "List files",
+          description: "Directory listing of one folder: its files and the folders one level below, folders first.",
+        },
+      },
+    )
+    .get(
+      "/files/search",
+      ({ query, principal }) => ({
+        query: query.q,
+        results: files.search(principal, query.q, query.limit ?? 50).map((r) => ({
+          path: r.path,
+          name: r.name,
+          size: r.size,
+          content_type: r.content_type,
+          updated_at: r.updated_at,
+          tx: r.tx,
+        })),
+      }),
+      {
+        auth: "files:read",
+        query: SearchQuery,
+        response: { 200: SearchResponse, ...Errors },
+        detail: { summary: "Search files", description: "Multi-word search over names and paths, best match first." },
+      },
+    )
+    .get("/files/stats", ({ principal }) => files.stats(principal), {
+      auth: "files:read",
+      response: { 200: StatsResponse, ...Errors },
+      detail: { summary: "Retrieve storage stats" },
+    })
+    .get(
+      "/files/log",
+      ({ query, principal }) => {
+        const path = query.path === undefined ? undefined : requestPrefix(query.path);
+        const events = files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
+        return {
+          events: events.map((e) => ({
+            tx: e.tx,
+            action: e.action,
+            path: e.path,
+            ...(e.dest === null ? {} : { dest: e.dest }),
+            size: e.size,
+            msg: e.msg,
+            ts: e.ts,
+          })),
+        };
+      },
+      {
+        auth: "files:read",
+        query: LogQuery,
+        response: { 200: LogResponse, ...Errors },
+        detail: { summary: "View event log", description: "Changes in tx order, after `since_tx`." },
+      },
+    )
+    .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, requestPath(body.path, "folder")), {
+      auth: "files:write",
+      body: MkdirBody,
+      response: { 200: MkdirResponse, ...Errors },
+      detail: { summary: "Create a folder" },
+    })
+    .post(
+      "/files/move",
+      ({ body, principal }) => files.move(principal, requestPath(body.from), requestPath(body.to), body.message),
+      {
+        auth: "files:write",
+        body: MoveBody,
+        response: { 200: MoveResponse, ...Errors },
+        detail: {
+          summary: "Move a file or folder",
+          description: "404 when the source is missing, 409 when the destination exists.",
+        },
+      },
+    )
+    .get(
+      "/files/*",
+      async ({ request, principal }) => {
+        const row = files.stat(principal, filePathOf(request));
+        if (isHeadRequest(request)) return headResponse(row);
+        const base = baseUrlOf(request, config().server);
+        if (wantsJson(request)) {
+          return {
+            path: row.path,
+            name: row.name,
+            type: row.type,
+            size: row.size,
+            content_type: row.content_type,
+            etag: row.etag,
+            url: row.type === "file" ? await files.downloadUrl(row, base) : null,
+            tx: row.tx,
+            updated_at: row.updated_at,
+          };
+        }
+        return new Response(null, { status: 302, headers: { location: await files.downloadUrl(row, base) } });
+      },
+      {
+        auth: "files:read",
+        response: { 200: FileMetadata, 302: t.Void({ description: "Redirect to a signed download URL" }), ...Errors },
+        detail: {
+          summary: "Retrieve a file",
+          description:
+            "302 to a short-lived signed download URL; with `Accept: application/json`, the metadata instead. HEAD answers the metadata as headers (Content-Type, Content-Length, ETag) without a body.",
+          parameters: [...PathParameter],
+        },
+      },
+    )
+    .put(
+      "/files/*",
+      async ({ request, query, principal }) => {
+        const path = filePathOf(request, "file");
+        const maxBytes = config().server.max_upload_bytes;
+        const declared = request.headers.get("content-length");
+        if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
+          throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
+        }
+        const body = request.body ?? new Blob([]).stream();
+        return files.putStream(principal, path, body, {
+          contentType: request.headers.get("content-type"),
+          maxBytes,
+          message: query.message,
+        });
+      },
+      {
+        auth: "files:write",
+        parse: "none",
+        query: PutQuery,
+        response: { 200: CommitResponse, ...Errors, 413: ErrorResponse },
+        detail: {
+          summary: "Upload a file in one step",
+          description: "Streams the request body to storage and makes it visible when complete (for curl -T).",
+          parameters: [...PathParameter],
+        },
+      },
+    )
+    .delete("/files/*", ({ request, principal }) => files.remove(principal, filePathOf(request)), {
+      auth: "files:delete",
+      response: { 200: DeleteResponse, ...Errors },
+      detail: {
+        summary: "Delete a file or folder",
+        description: "A path ending with / deletes the folder and everything in it.",
+        parameters: [...PathParameter],
+      },
+    });
+}

@@ -1,0 +1,104 @@
+import { t } from "elysia";
+
+const Path = t.String({ description: "File path, e.g. docs/report.pdf", examples: ["docs/report.pdf"] });
+
+export const FileEntry = t.Object({
+  name: t.String(),
+  path: t.String(),
+  type: t.Union([t.Literal("file"), t.Literal("folder")]),
+  size: t.Integer(),
+  content_type: t.Nullable(t.String()),
+  etag: t.Nullable(t.String()),
+  updated_at: t.Integer({ description: "Unix ms" }),
+  tx: t.Integer(),
+  tx_time: t.Integer({ description: "Unix ms of the entry's last tx" }),
+});
+
+export const FileMetadata = t.Object({
+  path: t.String(),
+  name: t.String(),
+  type: t.Union([t.Literal("file"), t.Literal("folder")]),
+  size: t.Integer(),
+  content_type: t.Nullable(t.String()),
+  etag: t.Nullable(t.String()),
+  url: t.Nullable(t.String({ description: "Short-lived signed download URL" })),
+  tx: t.Integer(),
+  updated_at: t.Integer({ description: "Unix ms" }),
+});
+
+export const ListQuery = t.Object({
+  prefix: t.Optional(t.String({ description: "Folder prefix, e.g. docs/" })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
+});
+
+export const ListResponse = t.Object({ prefix: t.String(), entries: t.Array(FileEntry), truncated: t.Boolean() });
+
+export const SearchQuery = t.Object({
+  q: t.String({ minLength: 1, maxLength: 512, description: "Words to look for in file names and paths" }),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+});
+
+export const SearchResponse = t.Object({
+  query: t.String(),
+  results: t.Array(
+    t.Object({
+      path: t.String(),
+      name: t.String(),
+      size: t.Integer(),
+      content_type: t.Nullable(t.String()),
+      updated_at: t.Integer(),
+      tx: t.Integer(),
+    }),
+  ),
+});
+
+export const MkdirBody = t.Object({
+  path: t.String({ description: "Folder path (must end with /)", examples: ["docs/drafts/"] }),
+});
+export const MkdirResponse = t.Object({ path: t.String(), created: t.Boolean(), tx: t.Optional(t.Integer()) });
+
+export const MoveBody = t.Object({
+  from: Path,
+  to: Path,
+  message: t.Optional(t.String({ maxLength: 1000, description: "Commit message for the move" })),
+});
+export const MoveResponse = t.Object({ from: t.String(), to: t.String(), tx: t.Integer(), time: t.Integer() });
+
+export const DeleteResponse = t.Object({
+  deleted: t.Integer({ description: "Entries removed (files and folders)" }),
+  tx: t.Integer(),
+  time: t.Integer(),
+});
+
+export const StatsResponse = t.Object({ files: t.Integer(), bytes: t.Integer() });
+
+export const LogQuery = t.Object({
+  path: t.Optional(t.String({ description: "Only events for this file, or under this folder/prefix" })),
+  since_tx: t.Optional(t.Integer({ minimum: 0, default: 0, description: "Return events after this tx number" })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+});
+
+export const LogResponse = t.Object({
+  events: t.Array(
+    t.Object({
+      tx: t.Integer(),
+      action: t.String({ description: "upload, move, mkdir or delete" }),
+      path: t.String(),
+      dest: t.Optional(t.String({ description: "Destination of a move" })),
+      size: t.Nullable(t.Integer()),
+      msg: t.Nullable(t.String()),
+      ts: t.Integer({ description: "Unix ms" }),
+    }),
+  ),
+});
+
+export const CommitResponse = t.Object({
+  path: t.String(),
+  name: t.String(),
+  size: t.Integer(),
+  tx: t.Integer(),
+  time: t.Integer(),
+});
+
+export const PutQuery = t.Object({ message: t.Optional(t.String({ maxLength: 1000, description: "Commit message" })) });

@@ -1,0 +1,98 @@
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import { baseUrlOf } from "../../http/base-url";
+import type { AppGuard } from "../../http/guard-type";
+import { CommitResponse } from "../files/model";
+import { requestPath } from "../files/service";
+import { ErrorResponse } from "../system/model";
+import {
+  AbortMultipartBody,
+  AbortMultipartResponse,
+  CompleteMultipartBody,
+  CompleteUploadBody,
+  CreateMultipartBody,
+  CreateMultipartResponse,
+  CreateUploadBody,
+  CreateUploadResponse,
+} from "./model";
+import type { UploadService } from "./service";
+
+const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export function uploadsModule(guard: AppGuard, uploads: UploadService, config: () => Config) {
+  return new Elysia({ tags: ["Uploads"] })
+    .use(guard)
+    .post(
+      "/files/uploads",
+      ({ body, principal, request }) =>
+        uploads.create(
+          principal,
+          requestPath(body.path, "file"),
+          body.content_type,
+          baseUrlOf(request, config().server),
+        ),
+      {
+        auth: "files:write",
+        body: CreateUploadBody,
+        response: { 200: CreateUploadResponse, ...Errors },
+        detail: { summary: "Create an upload", description: "Returns a signed PUT URL (1 h); then call complete." },
+      },
+    )
+    .post(
+      "/files/uploads/complete",
+      ({ body, principal }) => uploads.complete(principal, requestPath(body.path, "file"), body.message),
+      {
+        auth: "files:write",
+        body: CompleteUploadBody,
+        response: { 200: CommitResponse, ...Errors },
+        detail: { summary: "Complete an upload", description: "Checks the bytes arrived and makes the file visible." },
+      },
+    )
+    .post(
+      "/files/uploads/multipart",
+      ({ body, principal, request }) =>
+        uploads.createMultipart(
+          principal,
+          requestPath(body.path, "file"),
+          body.content_type,
+          body.part_count ?? 1,
+          baseUrlOf(request, config().server),
+        ),
+      {
+        auth: "files:write",
+        body: CreateMultipartBody,
+        response: { 200: CreateMultipartResponse, ...Errors },
+        detail: { summary: "Create a multipart upload", description: "Returns a signed PUT URL per part." },
+      },
+    )
+    .post(
+      "/files/uploads/multipart/complete",
+      ({ body, principal }) =>
+        uploads.completeMultipart(
+          principal,
+          requestPath(body.path, "file"),
+          body.upload_id,
+          body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })),
+          body.message,
+        ),
+      {
+        auth: "files:write",
+        body: CompleteMultipartBody,
+        response: { 200: CommitResponse, ...Errors },
+        detail: {
+          summary: "Complete a multipart upload",
+          description: "Assembles the listed parts, checking each ETag.",
+        },
+      },
+    )
+    .post(
+      "/files/uploads/multipart/abort",
+      ({ body, principal }) => uploads.abortMultipart(principal, requestPath(body.path, "file"), body.upload_id),
+      {
+        auth: "files:write",
+        body: AbortMultipartBody,
+        response: { 200: AbortMultipartResponse, ...Errors },
+        detail: { summary: "Abort a multipart upload" },
+      },
+    );
+}

@@ -1,0 +1,167 @@
+import { badRequest, notFound } from "../../errors";
+import { newId } from "../../lib/ids";
+import type { Logger } from "../../lib/logger";
+import type { BlobStore, CompletedPart } from "../../storage/blob/blob-store";
+import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
+import { requirePath } from "../auth/access";
+import type { Principal } from "../auth/principal";
+import { type CommitResult, contentTypeFor, type FileService, scopeOf } from "../files/service";
+
+/** Signed upload URLs work for an hour, as documented. */
+export const UPLOAD_URL_TTL_S = 3600;
+/** Incomplete uploads older than a day are discarded with their bytes. */
+export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
+export const MAX_PARTS = 10_000;
+
+/**
+ * Two-step and multipart uploads: the client sends bytes to a signed URL (lightd's
+ * own for the local store, the bucket's for S3), then `complete` checks the bytes
+ * arrived and commits them through FileService. Until then nothing is visible.
+ */
+export class UploadService {
+  constructor(
+    private readonly uploads: UploadRepository,
+    private readonly files: FileService,
+    private readonly blobs: BlobStore,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
+    requirePath(principal, path);
+    const type = contentTypeFor(path, contentType);
+    const row = this.#record(principal, path, "single", newId(), newId(), type);
+    const url = await this.blobs.signedUrl(row.object_key, {
+      method: "PUT",
+      expiresIn: UPLOAD_URL_TTL_S,
+      baseUrl,
+      contentType: type,
+    });
+    return { url, content_type: type, expires_in: UPLOAD_URL_TTL_S, upload_id: row.id };
+  }
+
+  /** Commits the newest upload to `path` whose bytes have arrived. */
+  async complete(principal: Principal, path: string, message?: string): Promise<CommitResult> {
+    requirePath(principal, path);
+    const pending = this.uploads.pending(scopeOf(principal), path, "single");
+    if (pending.length === 0) throw notFound("No pending upload for this path");
+    for (const upload of pending) {
+      let stat: Awaited<ReturnType<BlobStore["head"]>>;
+      try {
+        stat = await this.blobs.head(upload.object_key);
+      } catch {
+        continue;
+      }
+      // Deleting the row first makes completion happen once, even when two completes race.
+      if (!this.uploads.delete(upload.id)) continue;
+      return this.files.commitObject(
+        principal,
+        path,
+        { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
+        message,
+      );
+    }
+    throw badRequest("The upload has not received any bytes yet; PUT the file to the upload URL first");
+  }
+
+  async createMultipart(
+    principal: Principal,
+    path: string,
+    contentType: string | undefined,
+    partCount: number,
+    baseUrl: string,
+  ) {
+    requirePath(principal, path);
+    if (!Number.isInteger(partCount) || partCount < 1 || partCount > MAX_PARTS) {
+      throw badRequest(`part_count must be an integer from 1 to ${MAX_PARTS}`);
+    }
+    const type = contentTypeFor(path, contentType);
+    const objectKey = newId();
+    const uploadId = await this.blobs.createMultipart(objectKey, { contentType: type });
+    const row = this.#record(principal, path, "multipart", uploadId, objectKey, type);
+    const part_urls: string[] = [];
+    for (let part = 1; part <= partCount; part++) {
+      part_urls.push(
+        await this.blobs.signedPartUrl(objectKey, uploadId, part, { expiresIn: UPLOAD_URL_TTL_S, baseUrl }),
+      );
+    }
+    return { upload_id: row.id, key: objectKey, content_type: type, part_urls, expires_in: UPLOAD_URL_TTL_S };
+  }
+
+  async completeMultipart(
+    principal: Principal,
+    path: string,
+    uploadId: string,
+    parts: CompletedPart[],
+    message?: string,
+  ) {
+    const upload = this.#own(principal, path, uploadId);
+    if (parts.length === 0) throw badRequest("parts must list at least one part");
+    const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
+    if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
+    return this.files.commitObject(
+      principal,
+      path,
+      { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
+      message,
+    );
+  }
+
+  async abortMultipart(principal: Principal, path: string, uploadId: string): Promise<{ aborted: boolean }> {
+    const upload = this.#own(principal, path, uploadId);
+    await this.blobs.abortMultipart(upload.object_key, upload.id);
+    this.uploads.delete(upload.id);
+    return { aborted: true };
+  }
+
+  /** Discards uploads never completed within a day, with whatever bytes they received. */
+  async cleanupStale(): Promise<number> {
+    const stale = this.uploads.startedBefore(this.now() - STALE_UPLOAD_MS);
+    for (const upload of stale) {
+      try {
+        if (upload.kind === "multipart") await this.blobs.abortMultipart(upload.object_key, upload.id);
+        else await this.blobs.delete(upload.object_key);
+        this.uploads.delete(upload.id);
+      } catch (error) {
+        this.logger.warn("could not discard a stale upload", { upload_id: upload.id, error: String(error) });
+      }
+    }
+    return stale.length;
+  }
+
+  #own(principal: Principal, path: string, uploadId: string): UploadRow {
+    requirePath(principal, path);
+    const upload = this.uploads.get(uploadId);
+    const scope = scopeOf(principal);
+    if (upload?.kind !== "multipart" || upload.account_id !== scope.account || upload.space !== scope.space) {
+      throw notFound("Upload not found");
+    }
+    if (upload.path !== path) throw badRequest("upload_id belongs to another path");
+    return upload;
+  }
+
+  #record(
+    principal: Principal,
+    path: string,
+    kind: UploadRow["kind"],
+    id: string,
+    objectKey: string,
+    contentType: string,
+  ): UploadRow {
+    const scope = scopeOf(principal);
+    const created = this.now();
+    const row: UploadRow = {
+      id,
+      account_id: scope.account,
+      space: scope.space,
+      path,
+      object_key: objectKey,
+      kind,
+      content_type: contentType,
+      created_at: created,
+      expires_at: created + UPLOAD_URL_TTL_S * 1000,
+    };
+    this.uploads.insert(row);
+    return row;
+  }
+}

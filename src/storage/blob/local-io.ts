@@ -1,0 +1,190 @@
+import { createReadStream } from "node:fs";
+import { type FileHandle, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { AppError } from "../../errors";
+import { randomBase62 } from "../../lib/ids";
+import type { BlobStat } from "./blob-store";
+
+/** Bytes gathered before one write(2): few syscalls, and a fixed memory cost per upload. */
+const WRITE_CHUNK = 1024 * 1024;
+
+export interface Written {
+  size: number;
+  etag: string;
+}
+
+/** What a sidecar records about the bytes beside it. `ino` ties it to one version of the file. */
+interface Sidecar {
+  etag: string;
+  size: number;
+  ino: number;
+  contentType?: string;
+}
+
+async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) {
+    const { bytesWritten } = await fh.write(data, offset, data.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+/**
+ * Streams `body` into an open file chunk by chunk, hashing as it goes. Each write is
+ * awaited before the next chunk is read, so a fast client cannot fill memory.
+ * Throws AppError("payload_too_large") as soon as more than `maxBytes` arrive.
+ */
+export async function writeStream(
+  fh: FileHandle,
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number | undefined,
+): Promise<Written> {
+  const hash = new Bun.CryptoHasher("sha256");
+  const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
+  let fill = 0;
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
+      hash.update(value);
+      if (fill === 0 && value.byteLength >= WRITE_CHUNK) {
+        await writeAll(fh, value);
+        continue;
+      }
+      let offset = 0;
+      while (offset < value.byteLength) {
+        const n = Math.min(WRITE_CHUNK - fill, value.byteLength - offset);
+        buffer.set(value.subarray(offset, offset + n), fill);
+        fill += n;
+        offset += n;
+        if (fill === WRITE_CHUNK) {
+          await writeAll(fh, buffer);
+          fill = 0;
+        }
+      }
+    }
+    if (fill > 0) await writeAll(fh, buffer.subarray(0, fill));
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+  return { size, etag: hash.digest("hex") };
+}
+
+/** Appends the file at `path` to `out`, feeding `hash`; reads a chunk at a time. */
+export async function appendFile(out: FileHandle, path: string, hash: Bun.CryptoHasher): Promise<number> {
+  const input = await open(path, "r");
+  const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
+  let total = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, WRITE_CHUNK, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hash.update(chunk);
+      await writeAll(out, chunk);
+      total += bytesRead;
+    }
+  } finally {
+    await input.close();
+  }
+  return total;
+}
+
+/** SHA-256 of a file, streamed (used only to repair a missing or stale sidecar). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = new Bun.CryptoHasher("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: WRITE_CHUNK })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** fsync a directory so a rename inside it survives a crash; some filesystems refuse, which is harmless. */
+export async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Not supported here; the rename itself is still atomic.
+  }
+}
+
+export async function writeFileDurable(path: string, content: string): Promise<void> {
+  const fh = await open(path, "wx", 0o600);
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === "ENOENT";
+}
+
+export async function unlinkQuietly(path: string): Promise<void> {
+  await unlink(path).catch((error) => {
+    if (!isMissing(error)) throw error;
+  });
+}
+
+/**
+ * Moves a finished temp file (already fsynced) to `finalPath` together with its
+ * sidecar. The data is renamed first; a crash before the sidecar lands leaves a
+ * sidecar whose `ino` no longer matches, which `readStat` detects and repairs.
+ */
+export async function commitFile(
+  tmpData: string,
+  tmpSidecar: string,
+  finalPath: string,
+  written: Written,
+  contentType: string | undefined,
+): Promise<void> {
+  const { ino } = await stat(tmpData);
+  const sidecar: Sidecar = { etag: written.etag, size: written.size, ino, contentType };
+  await writeFileDurable(tmpSidecar, JSON.stringify(sidecar));
+  await rename(tmpData, finalPath);
+  await rename(tmpSidecar, sidecarPath(finalPath));
+}
+
+export function sidecarPath(dataPath: string): string {
+  return `${dataPath}.meta`;
+}
+
+/**
+ * Size, etag and content type of a stored file in O(1) from its sidecar; null when the
+ * file is missing. A missing or stale sidecar (crash between the two renames) is rebuilt.
+ */
+export async function readStat(dataPath: string): Promise<BlobStat | null> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(dataPath);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+  let sidecar: Sidecar | null = null;
+  try {
+    sidecar = JSON.parse(await readFile(sidecarPath(dataPath), "utf8")) as Sidecar;
+  } catch {
+    sidecar = null;
+  }
+  if (sidecar && sidecar.ino === info.ino && sidecar.size === info.size) {
+    return { size: sidecar.size, etag: sidecar.etag, contentType: sidecar.contentType };
+  }
+  const etag = await hashFile(dataPath);
+  const repaired: Sidecar = { etag, size: info.size, ino: info.ino };
+  const tmp = `${sidecarPath(dataPath)}.${randomBase62(8)}.tmp`;
+  await Bun.write(tmp, JSON.stringify(repaired));
+  await rename(tmp, sidecarPath(dataPath));
+  return { size: info.size, etag };
+}

@@ -1,0 +1,287 @@
+import { mkdirSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { AppError, NotFoundError } from "../../errors";
+import { randomBase62 } from "../../lib/ids";
+import type { UrlSigner } from "../../lib/url-signer";
+import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+import {
+  appendFile,
+  commitFile,
+  fsyncDir,
+  isMissing,
+  readStat,
+  type Written,
+  unlinkQuietly,
+  writeFileDurable,
+  writeStream,
+} from "./local-io";
+
+/** Object keys and upload ids are internal base62-ish ids; nothing else may become a path. */
+const ID_SHAPE = /^[A-Za-z0-9_-]{8,128}$/;
+const MAX_PART_NUMBER = 10_000;
+const UPLOAD_META = "upload.json";
+
+interface UploadMeta {
+  key: string;
+  createdAt: number;
+  contentType?: string;
+}
+
+/** Security rule: only well-formed ids reach the filesystem, so no key can name a path outside the store. */
+export function assertObjectKey(key: string): void {
+  if (typeof key !== "string" || !ID_SHAPE.test(key)) throw new AppError("bad_request", "Invalid object key");
+}
+
+function assertUploadId(uploadId: string): void {
+  if (typeof uploadId !== "string" || !ID_SHAPE.test(uploadId)) throw new NotFoundError("Upload not found");
+}
+
+function assertPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new AppError("bad_request", `Part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
+  }
+}
+
+const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+
+/**
+ * Bytes on local disk under `root` (normally `<dataDir>/blobs`):
+ * `<root>/<first 2 chars of key>/<key>` with a `<key>.meta` sidecar (size, sha256 etag,
+ * content type), temp files in `<root>/tmp/`, multipart parts in
+ * `<root>/multipart/<uploadId>/<partNumber>`. Writes go to a temp file, are fsynced
+ * and renamed into place, so a reader sees the old object or the new one, never a part.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly kind = "local" as const;
+  readonly #tmpDir: string;
+  readonly #multipartDir: string;
+
+  constructor(
+    readonly root: string,
+    private readonly signer: UrlSigner,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#tmpDir = join(root, "tmp");
+    this.#multipartDir = join(root, "multipart");
+    mkdirSync(this.#tmpDir, { recursive: true });
+    mkdirSync(this.#multipartDir, { recursive: true });
+  }
+
+  /** Where the bytes of `key` live (for the blob routes, which hand the file to the server for sendfile). */
+  pathOf(key: string): string {
+    assertObjectKey(key);
+    return join(this.root, key.slice(0, 2), key);
+  }
+
+  async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
+    const finalPath = this.pathOf(key);
+    const written = await this.#commitFromTemp(finalPath, options.contentType, (fh) =>
+      writeStream(fh, body, options.maxBytes),
+    );
+    return { ...written, contentType: options.contentType };
+  }
+
+  async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    const path = this.pathOf(key);
+    const info = await this.head(key);
+    const file = Bun.file(path);
+    if (!range) return file.stream();
+    if (
+      !Number.isSafeInteger(range.start) ||
+      !Number.isSafeInteger(range.end) ||
+      range.start < 0 ||
+      range.end < range.start ||
+      range.end >= info.size
+    ) {
+      throw new AppError("range_not_satisfiable", undefined, { "content-range": `bytes */${info.size}` });
+    }
+    return file.slice(range.start, range.end + 1).stream();
+  }
+
+  async head(key: string): Promise<BlobStat> {
+    const info = await readStat(this.pathOf(key));
+    if (!info) throw new NotFoundError("Object not found");
+    return info;
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    await unlinkQuietly(path);
+    await unlinkQuietly(`${path}.meta`);
+  }
+
+  async signedUrl(key: string, options: SignOptions): Promise<string> {
+    assertObjectKey(key);
+    const params = this.signer.sign({
+      method: options.method,
+      key,
+      expiresIn: options.expiresIn,
+      bound: {
+        content_type: options.contentType,
+        filename: options.method === "GET" ? options.filename : undefined,
+      },
+    });
+    return `${options.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
+  }
+
+  async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
+    assertObjectKey(key);
+    const uploadId = randomBase62(24);
+    const dir = join(this.#multipartDir, uploadId);
+    await mkdir(dir);
+    const meta: UploadMeta = { key, createdAt: this.now(), contentType: options.contentType };
+    await writeFileDurable(join(dir, UPLOAD_META), JSON.stringify(meta));
+    return uploadId;
+  }
+
+  async signedPartUrl(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresIn: number; baseUrl: string },
+  ): Promise<string> {
+    assertObjectKey(key);
+    assertUploadId(uploadId);
+    assertPartNumber(partNumber);
+    const params = this.signer.sign({
+      method: "PUT",
+      key,
+      expiresIn: options.expiresIn,
+      bound: { upload_id: uploadId, part: String(partNumber) },
+    });
+    return `${options.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
+  }
+
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream<Uint8Array>,
+    options: PutOptions = {},
+  ): Promise<BlobStat> {
+    assertPartNumber(partNumber);
+    const { dir } = await this.#upload(key, uploadId);
+    try {
+      return await this.#commitFromTemp(join(dir, String(partNumber)), undefined, (fh) =>
+        writeStream(fh, body, options.maxBytes),
+      );
+    } catch (error) {
+      // The upload was aborted or completed while this part streamed in.
+      if (isMissing(error)) throw new NotFoundError("Upload not found");
+      throw error;
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat> {
+    const { dir, meta } = await this.#upload(key, uploadId);
+    if (!Array.isArray(parts) || parts.length === 0) throw new AppError("bad_request", "At least one part is required");
+    let previous = 0;
+    for (const part of parts) {
+      if (!Number.isInteger(part?.partNumber) || part.partNumber <= previous) {
+        throw new AppError("bad_request", "Part numbers must be integers in strictly increasing order");
+      }
+      previous = part.partNumber;
+      const info = await readStat(join(dir, String(part.partNumber)));
+      if (!info) throw new AppError("bad_request", `Part ${part.partNumber} was not uploaded`);
+      if (typeof part.etag !== "string" || unquote(part.etag) !== info.etag) {
+        throw new AppError("bad_request", `Part ${part.partNumber} ETag does not match`);
+      }
+    }
+    const written = await this.#commitFromTemp(this.pathOf(key), meta.contentType, async (fh) => {
+      const hash = new Bun.CryptoHasher("sha256");
+      let size = 0;
+      for (const part of parts) size += await appendFile(fh, join(dir, String(part.partNumber)), hash);
+      return { size, etag: hash.digest("hex") };
+    });
+    await rm(dir, { recursive: true, force: true });
+    return { ...written, contentType: meta.contentType };
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    assertObjectKey(key);
+    if (!ID_SHAPE.test(uploadId)) return;
+    const meta = await this.#readUploadMeta(uploadId);
+    if (meta && meta.key !== key) return;
+    await rm(join(this.#multipartDir, uploadId), { recursive: true, force: true });
+  }
+
+  async cleanupStaleUploads(olderThan: number): Promise<number> {
+    let removed = 0;
+    for (const uploadId of await readdir(this.#multipartDir).catch(() => [] as string[])) {
+      const dir = join(this.#multipartDir, uploadId);
+      const meta = await this.#readUploadMeta(uploadId);
+      const started = meta?.createdAt ?? (await stat(dir).catch(() => null))?.mtimeMs ?? 0;
+      if (started < olderThan) {
+        await rm(dir, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    // Temp files left by a crash mid-upload; live uploads keep touching theirs.
+    for (const name of await readdir(this.#tmpDir).catch(() => [] as string[])) {
+      const path = join(this.#tmpDir, name);
+      const info = await stat(path).catch(() => null);
+      if (info && info.mtimeMs < olderThan) await unlinkQuietly(path);
+    }
+    return removed;
+  }
+
+  async *listKeys(): AsyncIterable<string> {
+    for (const shard of await readdir(this.root, { withFileTypes: true })) {
+      if (!shard.isDirectory() || shard.name.length !== 2) continue;
+      for (const name of await readdir(join(this.root, shard.name)).catch(() => [] as string[])) {
+        if (ID_SHAPE.test(name)) yield name;
+      }
+    }
+  }
+
+  /**
+   * Writes through a fresh temp file, fsyncs it and renames it (with its sidecar) to
+   * `finalPath`; on any failure the temp files are removed and nothing changes.
+   */
+  async #commitFromTemp(
+    finalPath: string,
+    contentType: string | undefined,
+    fill: (fh: Awaited<ReturnType<typeof open>>) => Promise<Written>,
+  ): Promise<Written> {
+    const base = join(this.#tmpDir, `${randomBase62(16)}`);
+    const tmpData = `${base}.tmp`;
+    const tmpSidecar = `${base}.meta.tmp`;
+    try {
+      const fh = await open(tmpData, "wx", 0o600);
+      let written: Written;
+      try {
+        written = await fill(fh);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const dir = join(finalPath, "..");
+      await mkdir(dir, { recursive: true });
+      await commitFile(tmpData, tmpSidecar, finalPath, written, contentType);
+      await fsyncDir(dir);
+      return written;
+    } catch (error) {
+      await unlink(tmpData).catch(() => {});
+      await unlink(tmpSidecar).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
+    try {
+      return JSON.parse(await readFile(join(this.#multipartDir, uploadId, UPLOAD_META), "utf8")) as UploadMeta;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The parts directory of an upload that exists and belongs to `key`; NotFoundError otherwise. */
+  async #upload(key: string, uploadId: string): Promise<{ dir: string; meta: UploadMeta }> {
+    assertObjectKey(key);
+    assertUploadId(uploadId);
+    const meta = await this.#readUploadMeta(uploadId);
+    if (!meta || meta.key !== key) throw new NotFoundError("Upload not found");
+    return { dir: join(this.#multipartDir, uploadId), meta };
+  }
+}

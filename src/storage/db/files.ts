@@ -1,0 +1,187 @@
+import type { Database, Statement } from "bun:sqlite";
+
+export interface FileRow {
+  id: number;
+  account_id: number;
+  space: string;
+  path: string;
+  parent: string;
+  name: string;
+  type: "file" | "folder";
+  object_key: string | null;
+  size: number;
+  content_type: string | null;
+  etag: string | null;
+  tx: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Scope {
+  account: number;
+  space: string;
+}
+
+export type NewFile = Omit<FileRow, "id" | "created_at"> & { created_at?: number };
+
+/** Upper bound for a range scan of every path starting with a prefix (U+10FFFF sorts after any path). */
+export const PREFIX_END = "\u{10FFFF}";
+
+/** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
+export class FileRepository {
+  readonly #get: Statement<FileRow, [number, string, string]>;
+  readonly #insert: Statement<{ id: number }>;
+  readonly #update: Statement;
+  readonly #delete: Statement;
+  readonly #searchInsert: Statement;
+  readonly #searchDelete: Statement;
+  readonly #listFolder: Statement<FileRow>;
+  readonly #listFolderNamed: Statement<FileRow>;
+  readonly #under: Statement<FileRow>;
+
+  constructor(private readonly db: Database) {
+    this.#get = db.query("SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3");
+    this.#insert = db.query(
+      `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
+       VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
+       RETURNING id`,
+    );
+    this.#update = db.query(
+      `UPDATE files SET object_key = $object_key, size = $size, content_type = $content_type, etag = $etag,
+         tx = $tx, updated_at = $updated_at WHERE id = $id`,
+    );
+    this.#delete = db.query("DELETE FROM files WHERE id = ?1");
+    this.#searchInsert = db.query("INSERT INTO files_search (rowid, name, path) VALUES (?1, ?2, ?3)");
+    this.#searchDelete = db.query("DELETE FROM files_search WHERE rowid = ?1");
+    this.#listFolder = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+    );
+    this.#listFolderNamed = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+         AND name >= $name AND name < $name || '${PREFIX_END}'
+       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+    );
+    this.#under = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space
+         AND path >= $prefix AND path < $prefix || '${PREFIX_END}' ORDER BY path`,
+    );
+  }
+
+  get(scope: Scope, path: string): FileRow | null {
+    return this.#get.get(scope.account, scope.space, path);
+  }
+
+  insert(row: NewFile): number {
+    const created = row.created_at ?? row.updated_at;
+    const { id } = this.#insert.get({ ...row, created_at: created }) as { id: number };
+    if (row.type === "file") this.#searchInsert.run(id, row.name, row.path);
+    return id;
+  }
+
+  /** Replaces the content fields of a file row (an overwrite). */
+  updateContent(
+    id: number,
+    fields: Pick<FileRow, "object_key" | "size" | "content_type" | "etag" | "tx" | "updated_at">,
+  ): void {
+    this.#update.run({ id, ...fields });
+  }
+
+  delete(row: FileRow): void {
+    this.#delete.run(row.id);
+    if (row.type === "file") this.#searchDelete.run(row.id);
+  }
+
+  /** The folder's direct children, folders first; `namePrefix` narrows to names starting with it. */
+  listChildren(scope: Scope, parent: string, namePrefix: string, limit: number, offset: number): FileRow[] {
+    const params = { account: scope.account, space: scope.space, parent, limit, offset };
+    return namePrefix === ""
+      ? this.#listFolder.all(params)
+      : this.#listFolderNamed.all({ ...params, name: namePrefix });
+  }
+
+  /** Every row whose path starts with `prefix` (a folder and all it contains). */
+  listUnder(scope: Scope, prefix: string): FileRow[] {
+    return this.#under.all({ account: scope.account, space: scope.space, prefix });
+  }
+
+  /** Rewrites paths under `from` to start with `to` (a folder move), keeping the search mirror in sync. */
+  movePrefix(scope: Scope, from: string, to: string, tx: number, now: number): number {
+    const rows = this.listUnder(scope, from);
+    const move = this.db.query(
+      "UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1",
+    );
+    for (const row of rows) {
+      const path = to + row.path.slice(from.length);
+      const parent = row.path === from ? parentOfPath(to) : to + row.parent.slice(from.length);
+      const name = row.path === from ? nameOfPath(to) : row.name;
+      move.run(row.id, path, parent, name, tx, now);
+      if (row.type === "file") {
+        this.#searchDelete.run(row.id);
+        this.#searchInsert.run(row.id, name, path);
+      }
+    }
+    return rows.length;
+  }
+
+  /** Renames one file row (a file move). */
+  moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): void {
+    this.db
+      .query("UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1")
+      .run(row.id, to, parent, name, tx, now);
+    this.#searchDelete.run(row.id);
+    this.#searchInsert.run(row.id, name, to);
+  }
+
+  /**
+   * Ranked name search (trigram FTS5, bm25 with the name weighted above the path).
+   * `terms` of 3+ characters use the index; shorter ones filter by substring.
+   */
+  search(scope: Scope, terms: string[], pathPrefix: string, limit: number): FileRow[] {
+    const long = terms.filter((t) => [...t].length >= 3);
+    const short = terms.filter((t) => [...t].length < 3);
+    const shortFilter = short.map((_, i) => `AND instr(lower(f.path), lower($s${i})) > 0`).join(" ");
+    const shortParams = Object.fromEntries(short.map((t, i) => [`s${i}`, t]));
+    const base = { account: scope.account, space: scope.space, prefix: pathPrefix, limit, ...shortParams };
+    if (long.length === 0) {
+      return this.db
+        .query<FileRow, Record<string, string | number>>(
+          `SELECT f.* FROM files f WHERE f.account_id = $account AND f.space = $space AND f.type = 'file'
+             AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}' ${shortFilter}
+           ORDER BY length(f.name), f.path LIMIT $limit`,
+        )
+        .all(base);
+    }
+    // Each term is quoted so FTS5 syntax characters in names are taken literally.
+    const match = long.map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
+    return this.db
+      .query<FileRow, Record<string, string | number>>(
+        `SELECT f.* FROM files_search s JOIN files f ON f.id = s.rowid
+         WHERE files_search MATCH $match AND f.account_id = $account AND f.space = $space
+           AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}' ${shortFilter}
+         ORDER BY bm25(files_search, 10.0, 1.0), length(f.name), f.path LIMIT $limit`,
+      )
+      .all({ ...base, match });
+  }
+
+  /** File count and bytes under a prefix (used for prefix-limited credentials; the whole space uses SpaceRepository). */
+  totalsUnder(scope: Scope, prefix: string): { files: number; bytes: number } {
+    return this.db
+      .query<{ files: number; bytes: number }, Record<string, string | number>>(
+        `SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files
+         WHERE account_id = $account AND space = $space AND type = 'file' AND path >= $prefix AND path < $prefix || '${PREFIX_END}'`,
+      )
+      .get({ account: scope.account, space: scope.space, prefix }) as { files: number; bytes: number };
+  }
+}
+
+function parentOfPath(path: string): string {
+  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+  const slash = trimmed.lastIndexOf("/");
+  return slash === -1 ? "" : trimmed.slice(0, slash + 1);
+}
+
+function nameOfPath(path: string): string {
+  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}

@@ -1,0 +1,64 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { Scope } from "./files";
+
+export interface UploadRow {
+  id: string;
+  account_id: number;
+  space: string;
+  path: string;
+  object_key: string;
+  kind: "single" | "multipart";
+  content_type: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Repository for uploads started but not yet completed (their bytes are not visible yet). */
+export class UploadRepository {
+  readonly #insert: Statement;
+  readonly #get: Statement<UploadRow, [string]>;
+  readonly #pending: Statement<UploadRow, [number, string, string, string]>;
+  readonly #delete: Statement<{ id: string }, [string]>;
+  readonly #stale: Statement<UploadRow, [number]>;
+  readonly #forAccount: Statement<UploadRow, [number]>;
+
+  constructor(db: Database) {
+    this.#insert = db.query(
+      `INSERT INTO uploads (id, account_id, space, path, object_key, kind, content_type, created_at, expires_at)
+       VALUES ($id, $account_id, $space, $path, $object_key, $kind, $content_type, $created_at, $expires_at)`,
+    );
+    this.#get = db.query("SELECT * FROM uploads WHERE id = ?1");
+    this.#pending = db.query(
+      "SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 ORDER BY created_at DESC, rowid DESC",
+    );
+    this.#delete = db.query("DELETE FROM uploads WHERE id = ?1 RETURNING id");
+    this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1");
+    this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
+  }
+
+  insert(row: UploadRow): void {
+    this.#insert.run({ ...row });
+  }
+
+  get(id: string): UploadRow | null {
+    return this.#get.get(id);
+  }
+
+  /** Uploads of one kind waiting for `complete` at a path, newest first. */
+  pending(scope: Scope, path: string, kind: UploadRow["kind"]): UploadRow[] {
+    return this.#pending.all(scope.account, scope.space, path, kind);
+  }
+
+  /** True only for the caller that removed the row: completing an upload happens once. */
+  delete(id: string): boolean {
+    return this.#delete.get(id) !== null;
+  }
+
+  startedBefore(cutoff: number): UploadRow[] {
+    return this.#stale.all(cutoff);
+  }
+
+  forAccount(account: number): UploadRow[] {
+    return this.#forAccount.all(account);
+  }
+}
