@@ -157,7 +157,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
     )
     .get(
       "/files/*",
-      async ({ request, principal }) => {
+      async ({ request, principal, redirect }) => {
         const row = files.stat(principal, filePathOf(request));
         if (isHeadRequest(request)) return headResponse(row);
         const base = baseUrlOf(request, config().server);
@@ -174,11 +174,11 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
             updated_at: row.updated_at,
           };
         }
-        return new Response(null, { status: 302, headers: { location: await files.downloadUrl(row, base) } });
+        return redirect(await files.downloadUrl(row, base), 302);
       },
       {
         auth: "files:read",
-        response: { 200: FileMetadata, 302: t.Void({ description: "Redirect to a signed download URL" }), ...Errors },
+        response: { 200: FileMetadata, 302: t.Any({ description: "Redirect to a signed download URL" }), ...Errors },
         detail: {
           summary: "Retrieve a file",
           description:
