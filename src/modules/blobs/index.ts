@@ -47,7 +47,13 @@ export function blobsModule(ctx: AppContext) {
       {
         parse: "none",
         params: BlobParams,
-        response: { 200: UploadResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse },
+        response: {
+          200: UploadResponse,
+          403: ErrorResponse,
+          404: ErrorResponse,
+          409: ErrorResponse,
+          413: ErrorResponse,
+        },
         detail: {
           summary: "Upload through a signed URL",
           description:

@@ -58,7 +58,8 @@ export class BlobGateway {
       "x-content-type-options": "nosniff",
       "content-security-policy": "sandbox; default-src 'none'",
     });
-    if (bound.filename !== undefined) out.set("content-disposition", contentDisposition(bound.filename));
+    // Always explicit: Bun would otherwise name a file body after its internal key.
+    out.set("content-disposition", bound.filename !== undefined ? contentDisposition(bound.filename) : "inline");
 
     if (ifNoneMatchHits(headers.get("if-none-match"), stat.etag)) {
       out.delete("content-type");
@@ -104,7 +105,11 @@ export class BlobGateway {
     return { etag: stat.etag, size: stat.size };
   }
 
-  async #body(key: string, stat: BlobStat, range: ByteRange | undefined): Promise<Blob | ReadableStream<Uint8Array> | string> {
+  async #body(
+    key: string,
+    stat: BlobStat,
+    range: ByteRange | undefined,
+  ): Promise<Blob | ReadableStream<Uint8Array> | string> {
     if (stat.size === 0) return "";
     if (isFileBacked(this.store)) {
       const file = Bun.file(this.store.pathOf(key));

@@ -11,8 +11,8 @@ import {
   fsyncDir,
   isMissing,
   readStat,
-  type Written,
   unlinkQuietly,
+  type Written,
   writeFileDurable,
   writeStream,
 } from "./local-io";

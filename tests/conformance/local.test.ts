@@ -1,0 +1,139 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UrlSigner } from "../../src/lib/url-signer";
+import { LocalBlobStore } from "../../src/storage/blob/local";
+import { makeTestApp } from "../fixtures/harness";
+import {
+  expectAppError,
+  failingStream,
+  newKey,
+  readAll,
+  runBlobStoreSuite,
+  sha256,
+  streamOf,
+} from "./blob-store.suite";
+
+// The local store served by a real app, so signed URLs can be followed through app.handle.
+runBlobStoreSuite({
+  name: "local",
+  make: async () => {
+    const t = makeTestApp();
+    return {
+      store: t.ctx.blobs,
+      baseUrl: "http://localhost",
+      fetchSigned: (url, init) => t.app.handle(new Request(url, init)),
+      cleanup: async () => t.close(),
+    };
+  },
+});
+
+describe("LocalBlobStore specifics", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lightd-local-"));
+  const root = join(dir, "blobs");
+  const store = new LocalBlobStore(root, new UrlSigner("local-test-secret-0123456789abcdef0123"));
+  const text = (s: string) => new TextEncoder().encode(s);
+  const files = (sub: string) => readdirSync(join(root, sub));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("bytes live at <root>/<first 2 chars>/<key>; the etag is the hex sha256", async () => {
+    const key = newKey();
+    const bytes = text("layout check");
+    const stat = await store.putStream(key, streamOf(bytes));
+    expect(existsSync(join(root, key.slice(0, 2), key))).toBe(true);
+    expect(stat.etag).toBe(sha256(bytes));
+    expect(files("tmp")).toEqual([]);
+  });
+
+  test("keys that are not internal ids never reach the filesystem", async () => {
+    for (const bad of [
+      "../../etc/passwd",
+      "a/b/c/d/e/f",
+      "short",
+      "with space 123",
+      "dots.in.key",
+      "",
+      "x".repeat(129),
+    ]) {
+      await expectAppError(store.putStream(bad, streamOf(text("x"))), "bad_request");
+      await expectAppError(store.head(bad), "bad_request");
+      await expectAppError(store.getStream(bad), "bad_request");
+      await expectAppError(store.delete(bad), "bad_request");
+      await expectAppError(store.createMultipart(bad), "bad_request");
+    }
+    expect(existsSync(join(dir, "etc"))).toBe(false);
+  });
+
+  test("failed uploads leave no temp file", async () => {
+    await expectAppError(
+      store.putStream(newKey(), streamOf(new Uint8Array(10_000), 1000), { maxBytes: 100 }),
+      "payload_too_large",
+    );
+    await expect(store.putStream(newKey(), failingStream(new Uint8Array(5000)))).rejects.toThrow();
+    expect(files("tmp")).toEqual([]);
+  });
+
+  test("head rebuilds a lost or stale sidecar from the bytes", async () => {
+    const key = newKey();
+    const stat = await store.putStream(key, streamOf(text("sidecar")));
+    rmSync(join(root, key.slice(0, 2), `${key}.meta`));
+    expect(await store.head(key)).toMatchObject({ size: 7, etag: stat.etag });
+    // A sidecar left by an older version of the file (crash between the renames).
+    writeFileSync(join(root, key.slice(0, 2), `${key}.meta`), JSON.stringify({ etag: "stale", size: 7, ino: 1 }));
+    expect((await store.head(key)).etag).toBe(stat.etag);
+  });
+
+  test("multipart complete: etag is the sha256 of the whole; parts dir removed", async () => {
+    const key = newKey();
+    const id = await store.createMultipart(key);
+    const a = await store.uploadPart(key, id, 1, streamOf(text("hello ")));
+    const b = await store.uploadPart(key, id, 2, streamOf(text("world")));
+    expect(a.etag).toBe(sha256(text("hello ")));
+    const done = await store.completeMultipart(key, id, [
+      { partNumber: 1, etag: a.etag },
+      { partNumber: 2, etag: b.etag },
+    ]);
+    expect(done.etag).toBe(sha256(text("hello world")));
+    expect(files("multipart")).toEqual([]);
+    expect(new TextDecoder().decode(await readAll(await store.getStream(key)))).toBe("hello world");
+  });
+
+  test("an upload id belongs to its key", async () => {
+    const key = newKey();
+    const id = await store.createMultipart(key);
+    await expect(store.uploadPart(newKey(), id, 1, streamOf(text("x")))).rejects.toThrow("Upload not found");
+    await store.abortMultipart(newKey(), id);
+    expect(files("multipart")).toContain(id);
+    await store.abortMultipart(key, id);
+    expect(files("multipart")).not.toContain(id);
+  });
+
+  test("part numbers outside 1..10000 are bad_request", async () => {
+    const key = newKey();
+    const id = await store.createMultipart(key);
+    for (const n of [0, -1, 1.5, 10_001])
+      await expectAppError(store.uploadPart(key, id, n, streamOf(text("x"))), "bad_request");
+    await store.abortMultipart(key, id);
+  });
+
+  test("cleanupStaleUploads also removes old temp files, not fresh ones", async () => {
+    const old = join(root, "tmp", "leftover.tmp");
+    const fresh = join(root, "tmp", "inflight.tmp");
+    writeFileSync(old, "partial");
+    writeFileSync(fresh, "partial");
+    const past = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(old, past, past);
+    await store.cleanupStaleUploads(Date.now() - 86_400_000);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    rmSync(fresh);
+  });
+
+  test("range outside the object is range_not_satisfiable", async () => {
+    const key = newKey();
+    await store.putStream(key, streamOf(text("0123")));
+    await expectAppError(store.getStream(key, { start: 2, end: 4 }), "range_not_satisfiable");
+    await expectAppError(store.getStream(key, { start: 3, end: 2 }), "range_not_satisfiable");
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import { UrlSigner } from "../../src/lib/url-signer";
+
+const SECRET = "unit-test-secret-0123456789abcdef0123456789";
+const KEY = "objectKey0001";
+
+function signer(clock = { now: 1_700_000_000_000 }) {
+  return { clock, s: new UrlSigner(SECRET, () => clock.now) };
+}
+
+describe("UrlSigner", () => {
+  test("a signed URL verifies for its method and key and returns the bound params", () => {
+    const { s } = signer();
+    const params = s.sign({
+      method: "GET",
+      key: KEY,
+      expiresIn: 60,
+      bound: { content_type: "text/plain", filename: "a b.txt" },
+    });
+    expect(params.get("expires")).toBe(String(1_700_000_000 + 60));
+    expect(s.verify("GET", KEY, params)).toEqual({ content_type: "text/plain", filename: "a b.txt" });
+    // Round-trips through a URL string.
+    const url = new URL(`http://x/blobs/${KEY}?${params}`);
+    expect(s.verify("GET", KEY, url.searchParams)).not.toBeNull();
+  });
+
+  test("another method, another key or another secret never verifies", () => {
+    const { s, clock } = signer();
+    const params = s.sign({ method: "GET", key: KEY, expiresIn: 60 });
+    expect(s.verify("PUT", KEY, params)).toBeNull();
+    expect(s.verify("GET", "objectKey0002", params)).toBeNull();
+    expect(new UrlSigner(`${SECRET}x`, () => clock.now).verify("GET", KEY, params)).toBeNull();
+  });
+
+  test("expiry is enforced against the injected clock", () => {
+    const { s, clock } = signer();
+    const params = s.sign({ method: "GET", key: KEY, expiresIn: 60 });
+    clock.now += 60_000;
+    expect(s.verify("GET", KEY, params)).not.toBeNull();
+    clock.now += 1_000;
+    expect(s.verify("GET", KEY, params)).toBeNull();
+  });
+
+  const tamper: [string, (p: URLSearchParams) => void][] = [
+    ["changed signature", (p) => p.set("sig", `${p.get("sig")?.slice(0, -1)}A`)],
+    ["truncated signature", (p) => p.set("sig", p.get("sig")?.slice(0, 10) ?? "")],
+    ["missing signature", (p) => p.delete("sig")],
+    ["later expiry", (p) => p.set("expires", String(Number(p.get("expires")) + 3600))],
+    ["non-numeric expiry", (p) => p.set("expires", "1e12")],
+    ["changed bound filename", (p) => p.set("filename", "evil.html")],
+    ["dropped bound content type", (p) => p.delete("content_type")],
+    ["added upload id", (p) => p.set("upload_id", "someUpload123")],
+    ["added empty part", (p) => p.set("part", "")],
+    ["duplicated filename", (p) => p.append("filename", "second")],
+  ];
+  for (const [name, change] of tamper) {
+    test(`tampering rejected: ${name}`, () => {
+      const { s } = signer();
+      const params = s.sign({
+        method: "GET",
+        key: KEY,
+        expiresIn: 60,
+        bound: { content_type: "text/plain", filename: "f.txt" },
+      });
+      change(params);
+      expect(s.verify("GET", KEY, params)).toBeNull();
+    });
+  }
+
+  test("a part URL is bound to its upload id and part number", () => {
+    const { s } = signer();
+    const params = s.sign({ method: "PUT", key: KEY, expiresIn: 60, bound: { upload_id: "upload000001", part: "3" } });
+    expect(s.verify("PUT", KEY, params)).toEqual({ upload_id: "upload000001", part: "3" });
+    const other = new URLSearchParams(params);
+    other.set("part", "4");
+    expect(s.verify("PUT", KEY, other)).toBeNull();
+    const whole = new URLSearchParams(params);
+    whole.delete("upload_id");
+    whole.delete("part");
+    expect(s.verify("PUT", KEY, whole)).toBeNull();
+  });
+
+  test("unrelated extra query parameters are ignored", () => {
+    const { s } = signer();
+    const params = s.sign({ method: "GET", key: KEY, expiresIn: 60 });
+    params.set("cachebust", "1");
+    expect(s.verify("GET", KEY, params)).toEqual({});
+  });
+
+  test("short secrets and non-positive lifetimes are refused", () => {
+    expect(() => new UrlSigner("short")).toThrow();
+    expect(() => signer().s.sign({ method: "GET", key: KEY, expiresIn: 0 })).toThrow();
+  });
+});
