@@ -6,8 +6,11 @@ import { authGuard } from "./http/auth";
 import { bodyLimit } from "./http/body-limit";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
+import { adminModule } from "./modules/admin";
+import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
 import { filesModule } from "./modules/files";
+import { keysModule } from "./modules/keys";
 import { sharesModule } from "./modules/shares";
 import { systemModule } from "./modules/system";
 import { tokensModule } from "./modules/tokens";
@@ -18,7 +21,7 @@ export const VERSION: string = pkg.version;
 /** Builds the HTTP application from its dependencies. Never listens, never reads the environment. */
 export function createApp(ctx: AppContext) {
   const config = () => ctx.config.current;
-  const guard = authGuard(ctx.verifier, () => ctx.config.current.authorization);
+  const guard = authGuard(ctx.verifier, () => ctx.config.current.authorization, ctx.auth.limits);
   return new Elysia()
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
@@ -29,7 +32,10 @@ export function createApp(ctx: AppContext) {
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))
     .use(filesModule(guard, ctx.files, config))
-    .use(tokensModule(guard, ctx.tokens));
+    .use(tokensModule(guard, ctx.tokens))
+    .use(authModule({ ...ctx.auth, config, logger: ctx.logger, now: ctx.now }))
+    .use(keysModule(guard, ctx.auth.keys))
+    .use(adminModule(guard, ctx.auth.admin));
 }
 
 export type App = ReturnType<typeof createApp>;

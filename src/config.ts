@@ -20,6 +20,33 @@ const Token = T.String({
   pattern: "^lightd_[\\x21-\\x7e]+$",
 });
 const Bytes = T.Integer({ minimum: 1 });
+const RateRule = (burst: number, perMinute: number) =>
+  T.Object(
+    {
+      burst: T.Integer({ minimum: 1, default: burst }),
+      per_minute: T.Number({ minimum: 0, default: perMinute }),
+    },
+    { default: {} },
+  );
+
+/** `storage.s3`: any S3-compatible bucket (AWS, R2, Ceph RGW, Garage, MinIO). */
+const S3Schema = T.Object({
+  endpoint: T.String({ pattern: "^https?://" }),
+  region: T.String({ default: "us-east-1", minLength: 1 }),
+  bucket: T.String({ minLength: 1 }),
+  /** Both absent: the AWS SDK's default credential chain (environment, profile, instance role). */
+  access_key_id: T.Optional(T.String({ minLength: 1 })),
+  secret_access_key: T.Optional(T.String({ minLength: 1 })),
+  force_path_style: T.Boolean({ default: true }),
+  /** Prepended to every object key, so several lightd instances can share one bucket. */
+  key_prefix: T.String({ default: "" }),
+  /** Endpoint used only when signing URLs for clients (the server may reach S3 on a private address). */
+  public_endpoint: T.Optional(T.String({ pattern: "^https?://" })),
+  /** true: lightd streams downloads itself instead of redirecting to a presigned S3 URL. */
+  serve_downloads: T.Boolean({ default: false }),
+});
+
+export type S3Config = Static<typeof S3Schema>;
 
 /** The shape of config.json. Every field but `authorization.token` has a default. */
 export const ConfigSchema = T.Object({
@@ -45,12 +72,56 @@ export const ConfigSchema = T.Object({
         default: "local",
       }),
       dir: T.String({ default: "data", minLength: 1 }),
+      s3: T.Optional(S3Schema),
     },
     { default: {} },
   ),
   /** HMAC key for signed URLs; generated on first start. */
   signing_secret: T.String({ minLength: 32 }),
   log: T.Object({ requests: T.Boolean({ default: true }) }, { default: {} }),
+  /** Browser and signature logins. */
+  sessions: T.Object({ ttl_seconds: T.Integer({ minimum: 60, default: 7 * 86_400 }) }, { default: {} }),
+  /** Magic-link e-mail. Without `smtp.host` the link is written to the server log. */
+  smtp: T.Object(
+    {
+      host: T.Optional(T.String({ minLength: 1 })),
+      port: T.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+      secure: T.Boolean({ default: false }),
+      user: T.Optional(T.String()),
+      pass: T.Optional(T.String()),
+      from: T.String({ default: "lightd <lightd@localhost>" }),
+      tls_reject_unauthorized: T.Boolean({ default: true }),
+    },
+    { default: {} },
+  ),
+  /** Cloudflare Turnstile on POST /auth/magic-link; checked only when `secret` is set. */
+  turnstile: T.Object(
+    {
+      secret: T.Optional(T.String({ minLength: 1 })),
+      verify_url: T.String({
+        pattern: "^https?://",
+        default: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+      }),
+    },
+    { default: {} },
+  ),
+  /** Token buckets: `burst` requests at once, refilled at `per_minute`. */
+  rate_limits: T.Object(
+    {
+      enabled: T.Boolean({ default: true }),
+      register: RateRule(10, 10),
+      challenge: RateRule(30, 30),
+      verify: RateRule(30, 30),
+      magic_link: RateRule(5, 5),
+      /** Per e-mail address, so nobody can mail-bomb one inbox from many IPs. */
+      magic_link_per_address: RateRule(3, 0.2),
+      /** Per credential, on every authenticated route. */
+      authenticated: RateRule(1200, 6000),
+      /** Failed authentications per client IP; checked before any argon2 work. */
+      auth_failures: RateRule(20, 30),
+    },
+    { default: {} },
+  ),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -112,6 +183,13 @@ export function parseConfig(raw: unknown, source: string): Config {
   const value = Value.Default(ConfigSchema, structuredClone(raw));
   if (!Value.Check(ConfigSchema, value)) {
     throw new ConfigError(`${source}: ${describeErrors(value)}`);
+  }
+  if (value.storage.backend === "s3" && value.storage.s3 === undefined) {
+    throw new ConfigError(`${source}: storage.s3: required when storage.backend is "s3"`);
+  }
+  const s3 = value.storage.s3;
+  if (s3 && (s3.access_key_id === undefined) !== (s3.secret_access_key === undefined)) {
+    throw new ConfigError(`${source}: storage.s3: set both access_key_id and secret_access_key, or neither`);
   }
   return value;
 }

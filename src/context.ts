@@ -4,6 +4,7 @@ import type { ConfigStore } from "./config";
 import type { Logger } from "./lib/logger";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
+import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
 import { FileService } from "./modules/files/service";
 import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
@@ -41,6 +42,8 @@ export interface AppContext {
   files: FileService;
   uploads: UploadService;
   shares: ShareService;
+  /** Accounts, logins, API keys, account admin and rate limits. */
+  auth: AuthServices;
   /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
   startBackgroundJobs(): () => void;
   close(): void;
@@ -70,6 +73,11 @@ export function createContext(options: ContextOptions): AppContext {
   );
   const uploads = new UploadService(new UploadRepository(db), files, blobs, options.logger, now);
   const shares = new ShareService(new ShareRepository(db), files, now);
+  const auth = createAuthServices({ db, credentials, verifier, config: options.config, logger: options.logger, now });
+  // A deleted account's bytes go too; a missing object is not an error for BlobStore.delete.
+  auth.onAccountDeleted = async (objectKeys) => {
+    for (const key of objectKeys) await blobs.delete(key);
+  };
 
   const context: AppContext = {
     config: options.config,
@@ -85,9 +93,10 @@ export function createContext(options: ContextOptions): AppContext {
     files,
     uploads,
     shares,
+    auth,
     startBackgroundJobs() {
       const sweep = () => {
-        const removed = tokens.sweepExpired() + shares.sweepExpired();
+        const removed = tokens.sweepExpired() + shares.sweepExpired() + auth.sweepExpired();
         if (removed > 0)
           options.logger.info("expired credentials removed", {
             count: removed,

@@ -4,6 +4,7 @@ import { HELP, parseArgs, UsageError } from "./cli/args";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
+import { setClientIp } from "./http/client-ip";
 import { withHeadSupport } from "./http/head";
 import { withRequestLog } from "./http/request-log";
 import { createLogger } from "./lib/logger";
@@ -60,11 +61,16 @@ async function serve(
     );
   }
 
+  const handle = withRequestLog(withHeadSupport(app.fetch), logger, () => store.current.log.requests);
   const server = Bun.serve({
     port,
     hostname: host,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: withRequestLog(withHeadSupport(app.fetch), logger, () => store.current.log.requests),
+    // Rate limits key on the client address, which only the server knows.
+    fetch: (request, srv) => {
+      setClientIp(request, srv.requestIP(request)?.address);
+      return handle(request);
+    },
   });
   logger.info("listening", {
     url: `http://${host}:${server.port}`,

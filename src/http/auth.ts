@@ -11,6 +11,17 @@ export interface AuthSettings {
   require_accept: boolean;
 }
 
+/**
+ * Rate-limit hooks the guard calls around authentication (implemented by src/http/rate-limit.ts).
+ * `beforeVerify` refuses an IP that has failed too often *before* any argon2 work;
+ * `failed` charges a failed attempt to the IP; `admitted` charges the credential.
+ */
+export interface AuthLimits {
+  beforeVerify(request: Request): void;
+  failed(request: Request): void;
+  admitted(principal: Principal): void;
+}
+
 /** What a route asks of its caller: any valid credential, a scope, or the master token itself. */
 export type AuthRequirement = true | Scope | "master";
 
@@ -48,7 +59,7 @@ export function extractToken(request: Request): string | null {
  * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
  * token act as the admin account (local development only).
  */
-export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings) {
+export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings, limits?: AuthLimits) {
   // One authentication per request, shared by the parse and resolve phases, so a
   // single-use token is consumed once and argon2 never runs twice for one request.
   const outcomes = new WeakMap<Request, Promise<Principal>>();
@@ -70,14 +81,17 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
     let principal: Principal;
     if (current.enabled || token !== null) {
       try {
+        if (token !== null) limits?.beforeVerify(request);
         principal = await verifier.authenticate(token);
       } catch (error) {
+        if (token !== null && error instanceof AppError && error.status === 401) limits?.failed(request);
         if (current.enabled) throw error;
         principal = verifier.masterPrincipal();
       }
     } else {
       principal = verifier.masterPrincipal();
     }
+    limits?.admitted(principal);
     if (requirement === "master") {
       if (principal.source !== "master") throw new AppError("forbidden", "Only the master token may do this");
     } else if (requirement !== true && !hasScope(principal, requirement)) {

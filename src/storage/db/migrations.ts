@@ -108,6 +108,26 @@ export const MIGRATIONS: readonly string[] = [
   -- Trigram index over file names and paths: 'rep' finds 'report.pdf'. Rows mirror files.id.
   CREATE VIRTUAL TABLE files_search USING fts5 (name, path, tokenize = 'trigram');
   `,
+  // 3: login challenges (Ed25519 nonces) and magic links (argon2id-hashed, by e-mail).
+  `
+  CREATE TABLE challenges (
+    id          TEXT PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    nonce       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+
+  CREATE TABLE magic_links (
+    id           TEXT PRIMARY KEY,
+    email        TEXT NOT NULL COLLATE NOCASE,
+    secret_hash  TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  );
+  CREATE INDEX magic_links_by_expiry ON magic_links (expires_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

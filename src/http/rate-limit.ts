@@ -1,0 +1,109 @@
+import { Elysia } from "elysia";
+import type { Config } from "../config";
+import { AppError } from "../errors";
+import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimiter } from "../lib/rate-limiter";
+import type { Principal } from "../modules/auth/principal";
+import type { AuthLimits } from "./auth";
+import { clientIpOf } from "./client-ip";
+
+type RateLimitConfig = Config["rate_limits"];
+/** The unauthenticated endpoints limited per client IP. */
+export type IpLimitName = "register" | "challenge" | "verify" | "magic_link";
+type BucketName = Exclude<keyof RateLimitConfig, "enabled">;
+
+function refuse(verdict: LimitVerdict, message = "Too many requests, slow down"): AppError {
+  return new AppError("rate_limited", message, rateLimitHeaders(verdict));
+}
+
+/**
+ * Every rate limit lightd enforces, as token buckets (limits read from config.json on
+ * each call). Security rules: the unauthenticated auth endpoints are limited per client
+ * IP; every authenticated request is charged to its credential; and an IP whose
+ * tokens keep failing is refused before the verifier can spend argon2 on it.
+ *
+ * Requests with no known client address (in-process `app.handle`) skip the per-IP
+ * buckets; a real server always knows the address.
+ */
+export class RateLimits implements AuthLimits {
+  readonly #buckets = new Map<BucketName, TokenBucketLimiter>();
+
+  constructor(
+    private readonly config: () => Pick<Config, "rate_limits" | "server">,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  #bucket(name: BucketName): TokenBucketLimiter {
+    let limiter = this.#buckets.get(name);
+    if (!limiter) {
+      limiter = new TokenBucketLimiter(() => this.config().rate_limits[name] as BucketRule, this.now);
+      this.#buckets.set(name, limiter);
+    }
+    return limiter;
+  }
+
+  get #enabled(): boolean {
+    return this.config().rate_limits.enabled;
+  }
+
+  #ip(request: Request): string | null {
+    return clientIpOf(request, this.config().server.trust_proxy);
+  }
+
+  /** Charges one request to the client IP's bucket for `name`; throws 429 when empty. Returns headers to send. */
+  checkIp(name: IpLimitName, request: Request): Record<string, string> {
+    const ip = this.#ip(request);
+    if (!this.#enabled || ip === null) return {};
+    const verdict = this.#bucket(name).take(ip);
+    if (!verdict.allowed) throw refuse(verdict);
+    return rateLimitHeaders(verdict);
+  }
+
+  /** Charges one magic-link request to an e-mail address (any address, account or not). */
+  checkAddress(email: string): void {
+    if (!this.#enabled) return;
+    const verdict = this.#bucket("magic_link_per_address").take(email.toLowerCase());
+    if (!verdict.allowed) throw refuse(verdict, "Too many sign-in links requested for this address, try later");
+  }
+
+  beforeVerify(request: Request): void {
+    const ip = this.#ip(request);
+    if (!this.#enabled || ip === null) return;
+    const verdict = this.#bucket("auth_failures").peek(ip);
+    if (!verdict.allowed) throw refuse(verdict, "Too many failed authentications from this address, try later");
+  }
+
+  failed(request: Request): void {
+    const ip = this.#ip(request);
+    if (this.#enabled && ip !== null) this.#bucket("auth_failures").take(ip);
+  }
+
+  admitted(principal: Principal): void {
+    if (!this.#enabled) return;
+    const verdict = this.#bucket("authenticated").take(principal.credentialId ?? `master:${principal.accountId}`);
+    if (!verdict.allowed) throw refuse(verdict);
+  }
+}
+
+/**
+ * `{ rateLimit: "register" }` on a route: charges the client IP before the body is parsed
+ * (a flood never costs a JSON parse or a validation) and sends `RateLimit-*` headers.
+ */
+export function ipRateLimit(limits: RateLimits) {
+  // Parse runs only for requests with a body; transform runs for every request. Charge once.
+  const charged = new WeakSet<Request>();
+  const charge = (name: IpLimitName, request: Request, headers: Record<string, unknown>) => {
+    if (charged.has(request)) return;
+    charged.add(request);
+    Object.assign(headers, limits.checkIp(name, request));
+  };
+  return new Elysia({ name: "ip-rate-limit" }).macro({
+    rateLimit: (name: IpLimitName) => ({
+      parse({ request, set }) {
+        charge(name, request, set.headers);
+      },
+      transform({ request, set }) {
+        charge(name, request, set.headers);
+      },
+    }),
+  });
+}

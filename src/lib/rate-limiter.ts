@@ -1,0 +1,95 @@
+/** One bucket's settings: `burst` requests at once, refilled at `perMinute`. */
+export interface BucketRule {
+  burst: number;
+  per_minute: number;
+}
+
+export interface LimitVerdict {
+  allowed: boolean;
+  limit: number;
+  /** Whole requests left after this one. */
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** Seconds until one more request is allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Token buckets keyed by a string (client IP, credential id). Memory is bounded:
+ * past `maxKeys` the least recently touched bucket is dropped, which at worst
+ * forgives an old client, never blocks a new one.
+ */
+export class TokenBucketLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly rule: () => BucketRule,
+    private readonly now: () => number = Date.now,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  #refilled(key: string): Bucket {
+    const { burst, per_minute } = this.rule();
+    const now = this.now();
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return { tokens: burst, updatedAt: now };
+    const elapsed = Math.max(0, now - bucket.updatedAt);
+    return { tokens: Math.min(burst, bucket.tokens + (elapsed * per_minute) / 60_000), updatedAt: now };
+  }
+
+  #verdict(bucket: Bucket, allowed: boolean): LimitVerdict {
+    const { burst, per_minute } = this.rule();
+    const perMs = per_minute / 60_000;
+    const missing = burst - bucket.tokens;
+    return {
+      allowed,
+      limit: burst,
+      remaining: Math.max(0, Math.floor(bucket.tokens)),
+      resetSeconds: perMs > 0 ? Math.ceil(missing / perMs / 1000) : 0,
+      retryAfterSeconds: allowed ? 0 : perMs > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) : 3600,
+    };
+  }
+
+  #store(key: string, bucket: Bucket): void {
+    this.#buckets.delete(key);
+    this.#buckets.set(key, bucket);
+    if (this.#buckets.size > this.maxKeys) this.#buckets.delete(this.#buckets.keys().next().value as string);
+  }
+
+  /** Takes one request's worth from `key`'s bucket, or refuses without taking. */
+  take(key: string, cost = 1): LimitVerdict {
+    const bucket = this.#refilled(key);
+    const allowed = bucket.tokens >= cost;
+    if (allowed) bucket.tokens -= cost;
+    this.#store(key, bucket);
+    return this.#verdict(bucket, allowed);
+  }
+
+  /** Whether one more request would be allowed, without taking anything. */
+  peek(key: string): LimitVerdict {
+    const bucket = this.#refilled(key);
+    return this.#verdict(bucket, bucket.tokens >= 1);
+  }
+
+  /** Drops every bucket (tests, config reload). */
+  clear(): void {
+    this.#buckets.clear();
+  }
+}
+
+/** `RateLimit-*` (IETF draft) and, when refused, `Retry-After` headers for a verdict. */
+export function rateLimitHeaders(verdict: LimitVerdict): Record<string, string> {
+  const headers: Record<string, string> = {
+    "ratelimit-limit": String(verdict.limit),
+    "ratelimit-remaining": String(verdict.remaining),
+    "ratelimit-reset": String(verdict.allowed ? verdict.resetSeconds : verdict.retryAfterSeconds),
+  };
+  if (!verdict.allowed) headers["retry-after"] = String(verdict.retryAfterSeconds);
+  return headers;
+}

@@ -1,0 +1,82 @@
+import { AppError, badRequest, notFound } from "../../errors";
+import type { Logger } from "../../lib/logger";
+import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
+import { requireEmail } from "../auth/magic-link";
+import { ADMIN_ACCOUNT_ID, type Principal } from "../auth/principal";
+import type { AccountService, AccountType } from "../auth/service";
+
+/** Removes stored bytes by object key; wired to the blob store by the app. */
+export type DeleteObjects = (objectKeys: string[]) => Promise<void>;
+
+export interface AccountSummary {
+  actor: string;
+  type: string;
+  email: string | null;
+  public_key: string | null;
+  created_at: number;
+}
+
+const summary = (row: AccountRow): AccountSummary => ({
+  actor: row.name,
+  type: row.type,
+  email: row.email,
+  public_key: row.public_key,
+  created_at: row.created_at,
+});
+
+/**
+ * Security rule for account administration: only the admin account, with the `admin`
+ * scope, in the live space and without a path prefix (the master token, or an
+ * unrestricted admin token) may list, create or delete accounts.
+ */
+export function requireAdmin(principal: Principal): void {
+  if (
+    principal.accountId !== ADMIN_ACCOUNT_ID ||
+    !principal.scopes.has("admin") ||
+    principal.space !== "live" ||
+    principal.prefix !== ""
+  ) {
+    throw new AppError("forbidden", "Only the admin may manage accounts");
+  }
+}
+
+export class AdminService {
+  constructor(
+    private readonly repo: AccountRepository,
+    private readonly accounts: AccountService,
+    private readonly deleteObjects: DeleteObjects,
+    private readonly logger: Logger,
+  ) {}
+
+  list(): AccountSummary[] {
+    return this.repo.list().map(summary);
+  }
+
+  create(actor: string, type: AccountType, publicKey?: string, email?: string): AccountSummary {
+    const address = email === undefined ? null : requireEmail(email);
+    return summary(this.accounts.register(actor, type, publicKey ?? null, address));
+  }
+
+  /**
+   * Deletes an account and everything it owns: sessions, keys and tokens, file rows,
+   * events, uploads and shares go with the row (FK cascade, one transaction); the stored
+   * bytes are deleted afterwards, so a crash leaves orphaned bytes, never dangling rows.
+   */
+  async delete(name: string): Promise<{ actor: string; objects: number }> {
+    const account = this.repo.findByName(name);
+    if (!account) throw notFound("Account not found");
+    if (account.id === ADMIN_ACCOUNT_ID) throw badRequest("The admin account cannot be deleted");
+    const keys = this.repo.deleteWithObjects(account.id);
+    if (keys === null) throw notFound("Account not found");
+    try {
+      await this.deleteObjects(keys);
+    } catch (error) {
+      this.logger.error("account deleted but some stored objects were not", {
+        actor: account.name,
+        objects: keys.length,
+        error: String(error),
+      });
+    }
+    return { actor: account.name, objects: keys.length };
+  }
+}

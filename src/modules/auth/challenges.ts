@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import { AppError, badRequest, notFound } from "../../errors";
+import { decodeBase64Exact, decodePublicKey, SIGNATURE_BYTES, verifySignature } from "../../lib/ed25519";
+import { newId } from "../../lib/ids";
+import type { AccountRepository } from "../../storage/db/accounts";
+import type { ChallengeRepository } from "../../storage/db/challenges";
+import type { IssuedSession, SessionService } from "./sessions";
+
+export const CHALLENGE_TTL_MS = 5 * 60_000;
+
+export interface IssuedChallenge {
+  challengeId: string;
+  nonce: string;
+  expiresAt: number;
+}
+
+/**
+ * Ed25519 challenge login. The client signs the nonce string's UTF-8 bytes (exactly the
+ * characters the server returned) with its private key; the server checks the detached
+ * signature with the public key stored at registration.
+ */
+export class ChallengeService {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly challenges: ChallengeRepository,
+    private readonly sessions: SessionService,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  issue(actor: string): IssuedChallenge {
+    const account = this.accounts.findByName(actor);
+    if (!account) throw notFound("Actor not found");
+    if (!account.public_key) throw badRequest("This account has no public key; sign in with a magic link");
+    const created = this.now();
+    const challenge = {
+      id: newId(),
+      account_id: account.id,
+      nonce: randomBytes(32).toString("base64url"),
+      created_at: created,
+      expires_at: created + CHALLENGE_TTL_MS,
+    };
+    this.challenges.insert(challenge);
+    return { challengeId: challenge.id, nonce: challenge.nonce, expiresAt: challenge.expires_at };
+  }
+
+  /**
+   * Security rules: a challenge is good for 5 minutes and for one session only. The
+   * signature is checked first (so a forged attempt cannot burn the owner's challenge),
+   * then `DELETE … RETURNING` picks the single winner among concurrent verifies.
+   */
+  async verify(challengeId: string, actor: string, signatureText: string): Promise<IssuedSession & { actor: string }> {
+    const signature = decodeBase64Exact(signatureText, SIGNATURE_BYTES);
+    if (signature === null) throw badRequest("Invalid signature: expected a base64 Ed25519 signature of 64 bytes");
+    const challenge = this.challenges.findById(challengeId);
+    const account = challenge ? this.accounts.findById(challenge.account_id) : null;
+    if (!challenge || !account || account.name.toLowerCase() !== actor.toLowerCase()) {
+      throw notFound("Challenge not found");
+    }
+    if (challenge.expires_at <= this.now()) {
+      this.challenges.take(challenge.id);
+      throw notFound("Challenge expired");
+    }
+    const publicKey = account.public_key ? decodePublicKey(account.public_key) : null;
+    if (publicKey === null || !verifySignature(challenge.nonce, signature, publicKey)) {
+      throw new AppError("unauthorized", "Invalid signature");
+    }
+    if (!this.challenges.take(challenge.id)) throw notFound("Challenge not found");
+    const session = await this.sessions.issue(account.id);
+    return { ...session, actor: account.name };
+  }
+}

@@ -1,0 +1,196 @@
+import { Elysia, t } from "elysia";
+import type { Config } from "../../config";
+import { extractToken, SESSION_COOKIE } from "../../http/auth";
+import { clientIpOf } from "../../http/client-ip";
+import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
+import type { Logger } from "../../lib/logger";
+import { ErrorResponse } from "../system/model";
+import type { ChallengeService } from "./challenges";
+import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
+import {
+  ChallengeBody,
+  ChallengeResponse,
+  LogoutResponse,
+  MagicLinkBody,
+  MagicLinkResponse,
+  MagicLinkVerifyQuery,
+  RegisterBody,
+  RegisterResponse,
+  SessionResponse,
+  VerifyBody,
+} from "./model";
+import type { AccountService } from "./service";
+import type { SessionService } from "./sessions";
+import { checkTurnstile } from "./turnstile";
+
+export interface AuthModuleDeps {
+  accounts: AccountService;
+  challenges: ChallengeService;
+  sessions: SessionService;
+  magicLinks: MagicLinkService;
+  limits: RateLimits;
+  config: () => Config;
+  logger: Logger;
+  now: () => number;
+}
+
+const errors = { 400: ErrorResponse, 429: ErrorResponse };
+
+/** `Set-Cookie` for a browser session: HttpOnly, SameSite=Lax, Secure when lightd is served over https. */
+export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+export function authModule(deps: AuthModuleDeps) {
+  let warnedPublicUrl = false;
+  /** Where links point: `server.public_url`, else (with a warning) the origin the request came to. */
+  const publicOrigin = (request: Request): string => {
+    const configured = deps.config().server.public_url;
+    if (configured) return configured;
+    if (!warnedPublicUrl) {
+      warnedPublicUrl = true;
+      deps.logger.warn("server.public_url is not set; magic links point at the request's Host header");
+    }
+    return new URL(request.url).origin;
+  };
+
+  return new Elysia({ tags: ["Auth"] })
+    .use(ipRateLimit(deps.limits))
+    .post(
+      "/auth/register",
+      ({ body, set }) => {
+        const account = deps.accounts.register(body.actor, body.type ?? "human", body.public_key);
+        set.status = 201;
+        return { actor: account.name, type: account.type };
+      },
+      {
+        rateLimit: "register",
+        body: RegisterBody,
+        response: { 201: RegisterResponse, ...errors, 409: ErrorResponse },
+        detail: {
+          summary: "Register an account",
+          description:
+            "Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64.",
+          security: [],
+        },
+      },
+    )
+    .post(
+      "/auth/challenge",
+      ({ body }) => {
+        const c = deps.challenges.issue(body.actor);
+        return { challenge_id: c.challengeId, nonce: c.nonce, expires_at: c.expiresAt };
+      },
+      {
+        rateLimit: "challenge",
+        body: ChallengeBody,
+        response: { 200: ChallengeResponse, ...errors, 404: ErrorResponse },
+        detail: {
+          summary: "Create a challenge",
+          description:
+            "Issues a nonce that expires in 5 minutes and works once. Sign the nonce string's UTF-8 bytes with the account's Ed25519 private key and send the signature to `/auth/verify`.",
+          security: [],
+        },
+      },
+    )
+    .post(
+      "/auth/verify",
+      async ({ body }) => {
+        const s = await deps.challenges.verify(body.challenge_id, body.actor, body.signature);
+        return { token: s.token, actor: s.actor, expires_at: s.expiresAt };
+      },
+      {
+        rateLimit: "verify",
+        body: VerifyBody,
+        response: { 200: SessionResponse, ...errors, 401: ErrorResponse, 404: ErrorResponse },
+        detail: {
+          summary: "Verify a signature",
+          description:
+            "Checks the detached Ed25519 signature of the challenge nonce (its UTF-8 bytes) and issues a session token (default lifetime 7 days). A challenge yields at most one session, even under concurrent calls.",
+          security: [],
+        },
+      },
+    )
+    .post(
+      "/auth/logout",
+      async ({ request, set }) => {
+        deps.limits.beforeVerify(request);
+        try {
+          await deps.sessions.logout(extractToken(request));
+        } catch (error) {
+          if ((error as { status?: number }).status === 401) deps.limits.failed(request);
+          throw error;
+        }
+        set.headers["set-cookie"] = sessionCookie("", 0, false);
+        return { ok: true };
+      },
+      {
+        response: { 200: LogoutResponse, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse },
+        detail: {
+          summary: "Log out",
+          description:
+            "Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once.",
+        },
+      },
+    )
+    .post(
+      "/auth/magic-link",
+      async ({ body, request }) => {
+        const email = requireEmail(body.email);
+        const settings = deps.config();
+        await checkTurnstile(
+          settings.turnstile,
+          body["cf-turnstile-response"],
+          clientIpOf(request, settings.server.trust_proxy),
+        );
+        deps.limits.checkAddress(email);
+        await deps.magicLinks.send(email, publicOrigin(request));
+        return { message: MAGIC_LINK_MESSAGE };
+      },
+      {
+        rateLimit: "magic_link",
+        body: MagicLinkBody,
+        response: { 200: MagicLinkResponse, ...errors, 403: ErrorResponse, 500: ErrorResponse },
+        detail: {
+          summary: "Request a magic link",
+          description:
+            "E-mails a single-use sign-in link valid for 15 minutes. The answer is the same for every valid address, whether or not it has an account. With Turnstile configured, `cf-turnstile-response` is required.",
+          security: [],
+        },
+      },
+    )
+    .get(
+      "/auth/magic-link/verify",
+      async ({ query }) => {
+        const s = await deps.magicLinks.redeem(query.token);
+        const settings = deps.config();
+        const secure = settings.server.public_url?.startsWith("https://") ?? false;
+        const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
+        return new Response(null, {
+          status: 302,
+          headers: {
+            location: "/",
+            "set-cookie": sessionCookie(s.token, maxAge, secure),
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+          },
+        });
+      },
+      {
+        rateLimit: "verify",
+        query: MagicLinkVerifyQuery,
+        response: {
+          302: t.Void({ description: "Redirect to `/` with the session cookie set" }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          429: ErrorResponse,
+        },
+        detail: {
+          summary: "Follow a magic link",
+          description:
+            "Signs the person in: creates the account on first use, sets the HttpOnly `lightd_session` cookie and redirects to `/`. The link works once.",
+          security: [],
+        },
+      },
+    );
+}

@@ -1,0 +1,106 @@
+import { AppError, badRequest } from "../../errors";
+import { newId, randomBase62 } from "../../lib/ids";
+import type { Logger } from "../../lib/logger";
+import type { Mailer } from "../../lib/mailer";
+import { hashSecret, verifySecret } from "../../lib/secrets";
+import type { MagicLinkRepository } from "../../storage/db/magic-links";
+import type { AccountService } from "./service";
+import type { IssuedSession, SessionService } from "./sessions";
+
+export const MAGIC_LINK_TTL_MS = 15 * 60_000;
+export const MAGIC_LINK_MESSAGE =
+  "If the address can receive mail, a sign-in link is on its way. It works once, for 15 minutes.";
+const LINK_PREFIX = "lightd_mlk_";
+
+/** A deliberately plain address check: one `@`, no spaces or controls, a dotted domain. */
+export function normalizeEmail(text: string): string | null {
+  const email = text.trim();
+  if (email.length > 254 || !/^[^\s@\x00-\x1f\x7f]{1,64}@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$/.test(email)) {
+    return null;
+  }
+  const at = email.lastIndexOf("@");
+  const domain = email.slice(at + 1).toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(domain) && !/^[^\x00-\x7f]/.test(domain)) return null;
+  if (domain.startsWith(".") || domain.endsWith(".") || domain.includes("..")) return null;
+  return `${email.slice(0, at)}@${domain}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Passwordless sign-in by e-mail. Security rules:
+ * - the request path is identical for every valid address — no account lookup happens
+ *   until the link is followed — so neither the answer nor its timing says whether
+ *   the address has an account;
+ * - a link is `lightd_mlk_<id>_<secret>`; only an argon2id hash of the secret is stored;
+ * - a link works once (DELETE … RETURNING picks one winner) and for 15 minutes.
+ */
+export class MagicLinkService {
+  constructor(
+    private readonly links: MagicLinkRepository,
+    private readonly accounts: AccountService,
+    private readonly sessions: SessionService,
+    private readonly mailer: () => Mailer,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Stores a new link for `email` and mails it. `baseUrl` is lightd's public origin. */
+  async send(email: string, baseUrl: string): Promise<void> {
+    const id = newId();
+    const secret = randomBase62(32);
+    const created = this.now();
+    this.links.insert({
+      id,
+      email,
+      secret_hash: await hashSecret(secret),
+      created_at: created,
+      expires_at: created + MAGIC_LINK_TTL_MS,
+    });
+    const url = `${baseUrl.replace(/\/+$/, "")}/auth/magic-link/verify?token=${LINK_PREFIX}${id}_${secret}`;
+    try {
+      await this.mailer().send({
+        to: email,
+        subject: "Your lightd sign-in link",
+        text: `Sign in to lightd by opening this link:\n\n${url}\n\nIt works once and expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
+        html: `<p>Sign in to lightd:</p><p><a href="${escapeHtml(url)}">Sign in</a></p><p>Or paste this address into your browser:<br>${escapeHtml(url)}</p><p>The link works once and expires in 15 minutes. If you did not ask for it, ignore this message.</p>`,
+      });
+    } catch (error) {
+      this.links.take(id);
+      this.logger.error("magic link e-mail not delivered", { error: String(error) });
+      throw new AppError("internal", "Email delivery failed");
+    }
+  }
+
+  /** Redeems a link: one session for the address's account (created on first use). 401 for a bad, used or expired link. */
+  async redeem(token: string): Promise<IssuedSession & { actor: string }> {
+    const invalid = new AppError("unauthorized", "This sign-in link is invalid, used or expired");
+    const match = /^lightd_mlk_([0-9A-Za-z]{16})_([0-9A-Za-z]{32})$/.exec(token);
+    if (!match) throw invalid;
+    const [, id, secret] = match as unknown as [string, string, string];
+    const row = this.links.findById(id);
+    if (!row) throw invalid;
+    if (row.expires_at <= this.now()) {
+      this.links.take(id);
+      throw invalid;
+    }
+    if (!(await verifySecret(row.secret_hash, secret))) throw invalid;
+    if (!this.links.take(id)) throw invalid;
+    const account = this.accounts.accountForEmail(row.email);
+    const session = await this.sessions.issue(account.id);
+    return { ...session, actor: account.name };
+  }
+
+  sweepExpired(): number {
+    return this.links.deleteExpired(this.now());
+  }
+}
+
+/** Throws 400 when the text is not an e-mail address; returns it normalized. */
+export function requireEmail(text: string): string {
+  const email = normalizeEmail(text);
+  if (email === null) throw badRequest("Invalid email address");
+  return email;
+}

@@ -1,0 +1,69 @@
+import { badRequest, conflict } from "../../errors";
+import { decodePublicKey } from "../../lib/ed25519";
+import { randomBase62 } from "../../lib/ids";
+import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
+
+export type AccountType = "human" | "agent";
+
+const ACTOR_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidActor(name: string): boolean {
+  return ACTOR_RE.test(name);
+}
+
+/**
+ * A readable actor name from an e-mail address: the local part, lower-cased, with
+ * every character outside `[a-z0-9_-]` turned into `-` ("Jane.Doe+x@…" → "jane-doe-x").
+ */
+export function actorBaseFromEmail(email: string): string {
+  const local = email.slice(0, email.lastIndexOf("@")).toLowerCase();
+  const cleaned = local
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 48);
+  return cleaned === "" ? "user" : cleaned;
+}
+
+/** Accounts: registration by Ed25519 key and creation on a first magic-link sign-in. */
+export class AccountService {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates an account. 400 for a public key that is not 32 base64 bytes, 409 for a taken name. */
+  register(actor: string, type: AccountType, publicKey: string | null, email: string | null = null): AccountRow {
+    if (!isValidActor(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
+    if (publicKey !== null && decodePublicKey(publicKey) === null) {
+      throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
+    }
+    const canonicalKey =
+      publicKey === null ? null : Buffer.from(decodePublicKey(publicKey) as Uint8Array).toString("base64");
+    const row = this.accounts.insert({ name: actor, type, public_key: canonicalKey, email, created_at: this.now() });
+    if (row === null) {
+      throw conflict(
+        email !== null && this.accounts.findByEmail(email) ? "Email already in use" : "Actor already exists",
+      );
+    }
+    return row;
+  }
+
+  /**
+   * The account signed in by a magic link for `email`, created on first use with an
+   * actor derived from the address and made unique ("jane", "jane-2", … then a random suffix).
+   * Safe under concurrent first sign-ins: the UNIQUE e-mail column picks one row.
+   */
+  accountForEmail(email: string): AccountRow {
+    const base = actorBaseFromEmail(email);
+    const candidates = [base, ...Array.from({ length: 8 }, (_, i) => `${base}-${i + 2}`)];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const existing = this.accounts.findByEmail(email);
+      if (existing) return existing;
+      const name = candidates[attempt] ?? `${base}-${randomBase62(6).toLowerCase()}`;
+      const row = this.accounts.insert({ name, type: "human", email, created_at: this.now() });
+      if (row) return row;
+    }
+    throw new Error(`could not find a free actor name for ${base}`);
+  }
+}

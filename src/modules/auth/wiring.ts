@@ -1,0 +1,83 @@
+import type { Database } from "bun:sqlite";
+import type { ConfigStore } from "../../config";
+import { RateLimits } from "../../http/rate-limit";
+import type { Logger } from "../../lib/logger";
+import { logMailer, type Mailer, smtpMailer } from "../../lib/mailer";
+import { AccountRepository } from "../../storage/db/accounts";
+import { ApiKeyRepository } from "../../storage/db/api-keys";
+import { ChallengeRepository } from "../../storage/db/challenges";
+import type { CredentialRepository } from "../../storage/db/credentials";
+import { MagicLinkRepository } from "../../storage/db/magic-links";
+import { AdminService, type DeleteObjects } from "../admin/service";
+import { ApiKeyService } from "../keys/service";
+import { ChallengeService } from "./challenges";
+import { MagicLinkService } from "./magic-link";
+import { AccountService } from "./service";
+import { SessionService } from "./sessions";
+import type { CredentialVerifier } from "./verifier";
+
+/** Accounts, logins, API keys, account administration and rate limits, built once per context. */
+export interface AuthServices {
+  accountRepo: AccountRepository;
+  accounts: AccountService;
+  sessions: SessionService;
+  challenges: ChallengeService;
+  magicLinks: MagicLinkService;
+  keys: ApiKeyService;
+  admin: AdminService;
+  limits: RateLimits;
+  /**
+   * Deletes the stored bytes of a deleted account (object keys from its files and
+   * uploads). Set by whoever owns the blob store; until then the keys are only logged.
+   */
+  onAccountDeleted: DeleteObjects;
+  /** Removes expired challenges and magic links. */
+  sweepExpired(): number;
+}
+
+export function createAuthServices(options: {
+  db: Database;
+  credentials: CredentialRepository;
+  verifier: CredentialVerifier;
+  config: ConfigStore;
+  logger: Logger;
+  now: () => number;
+}): AuthServices {
+  const { db, credentials, verifier, config, logger, now } = options;
+  const accountRepo = new AccountRepository(db);
+  const challengeRepo = new ChallengeRepository(db);
+  const accounts = new AccountService(accountRepo, now);
+  const sessions = new SessionService(credentials, verifier, () => config.current.sessions.ttl_seconds * 1000, now);
+
+  let smtp: { key: string; mailer: Mailer } | null = null;
+  const noSmtp = logMailer((m) =>
+    logger.warn("no SMTP configured: magic link written to the log instead of e-mailed", {
+      to: m.to,
+      link: /https?:\/\/\S+/.exec(m.text)?.[0] ?? "",
+    }),
+  );
+  const mailer = (): Mailer => {
+    const settings = config.current.smtp;
+    if (!settings.host) return noSmtp;
+    const key = JSON.stringify(settings);
+    if (smtp?.key !== key) smtp = { key, mailer: smtpMailer({ ...settings, host: settings.host }) };
+    return smtp.mailer;
+  };
+
+  const services: AuthServices = {
+    accountRepo,
+    accounts,
+    sessions,
+    challenges: new ChallengeService(accountRepo, challengeRepo, sessions, now),
+    magicLinks: new MagicLinkService(new MagicLinkRepository(db), accounts, sessions, mailer, logger, now),
+    keys: new ApiKeyService(credentials, new ApiKeyRepository(db), verifier, now),
+    admin: new AdminService(accountRepo, accounts, (keys) => services.onAccountDeleted(keys), logger),
+    limits: new RateLimits(() => config.current, now),
+    onAccountDeleted: async (keys) => {
+      if (keys.length > 0)
+        logger.warn("account deleted; no blob store wired to delete its objects", { objects: keys.length });
+    },
+    sweepExpired: () => challengeRepo.deleteExpired(now()) + services.magicLinks.sweepExpired(),
+  };
+  return services;
+}

@@ -1,0 +1,97 @@
+import { Elysia } from "elysia";
+import type { AppGuard } from "../../http/guard-type";
+import { ErrorResponse } from "../system/model";
+import {
+  CreatedKeyResponse,
+  CreateKeyBody,
+  DeletedKeyResponse,
+  KeyIdParams,
+  KeyListResponse,
+  RotateKeyBody,
+} from "./model";
+import type { ApiKeyService, IssuedKey } from "./service";
+
+const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
+
+function created(key: IssuedKey) {
+  return {
+    id: key.id,
+    token: key.token,
+    name: key.name,
+    prefix: key.prefix,
+    expires_at: key.expires_at,
+    scopes: key.scopes,
+    environment: key.environment,
+  };
+}
+
+export function keysModule(guard: AppGuard, keys: ApiKeyService) {
+  return new Elysia({ tags: ["Keys"] })
+    .use(guard)
+    .post(
+      "/auth/keys",
+      async ({ body, principal, set }) => {
+        const key = await keys.create(principal, {
+          name: body.name,
+          prefix: body.prefix,
+          scopes: body.scopes,
+          environment: body.environment,
+          expiresAt: body.expires_at,
+          expiresIn: body.expires_in,
+        });
+        set.status = 201;
+        return created(key);
+      },
+      {
+        auth: "keys:write",
+        body: CreateKeyBody,
+        response: { 201: CreatedKeyResponse, 400: ErrorResponse, ...denied },
+        detail: {
+          summary: "Create an API key",
+          description:
+            "Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. Scope `keys:write`.",
+        },
+      },
+    )
+    .get("/auth/keys", ({ principal }) => ({ keys: keys.list(principal) }), {
+      auth: "keys:read",
+      response: { 200: KeyListResponse, ...denied },
+      detail: {
+        summary: "List API keys",
+        description:
+          "Metadata only (never secrets) for the account's keys within the caller's power, with usage counts. Scope `keys:read`.",
+      },
+    })
+    .delete(
+      "/auth/keys/:id",
+      ({ params, principal }) => {
+        keys.revoke(principal, params.id);
+        return { deleted: true };
+      },
+      {
+        auth: "keys:write",
+        params: KeyIdParams,
+        response: { 200: DeletedKeyResponse, 404: ErrorResponse, ...denied },
+        detail: {
+          summary: "Delete an API key",
+          description: "Revokes the key; its very next request is 401. Scope `keys:write`.",
+        },
+      },
+    )
+    .post(
+      "/auth/keys/:id/rotate",
+      async ({ params, body, principal }) =>
+        created(await keys.rotate(principal, params.id, body.expires_at, body.expires_in)),
+      {
+        auth: "keys:write",
+        params: KeyIdParams,
+        body: RotateKeyBody,
+        response: { 200: CreatedKeyResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        detail: {
+          summary: "Rotate an API key",
+          description:
+            "Issues a new secret with a new expiry; the old secret stops working at once. Keys without an expiry cannot be rotated, and a key rotates at most once an hour (429). Scope `keys:write`.",
+        },
+      },
+    );
+}

@@ -1,0 +1,186 @@
+import { AppError, badRequest, notFound } from "../../errors";
+import { newId } from "../../lib/ids";
+import { hashSecret } from "../../lib/secrets";
+import { issueToken } from "../../lib/token-format";
+import type { ApiKeyRepository } from "../../storage/db/api-keys";
+import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import type { Principal, Scope } from "../auth/principal";
+import type { CredentialVerifier } from "../auth/verifier";
+import {
+  keyPower,
+  normalizeKeyPrefix,
+  ownerScopes,
+  type Power,
+  powerWithin,
+  principalPower,
+  requirePowerWithin,
+} from "./power";
+
+export const ROTATION_INTERVAL_MS = 3_600_000;
+
+export interface KeyRequest {
+  name?: string;
+  prefix?: string;
+  scopes?: Scope[];
+  environment?: "live" | "test";
+  expiresAt?: number | string;
+  expiresIn?: number;
+}
+
+export interface KeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  environment: "live" | "test";
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  use_count: number;
+}
+
+export interface IssuedKey extends KeyView {
+  token: string;
+}
+
+/** Resolves `expires_at` (Unix ms or ISO 8601) / `expires_in` (seconds) to Unix ms; null for neither. */
+export function resolveExpiry(now: number, expiresAt?: number | string, expiresIn?: number): number | null {
+  if (expiresAt !== undefined && expiresIn !== undefined) throw badRequest("Give expires_at or expires_in, not both");
+  if (expiresIn !== undefined) return now + expiresIn * 1000;
+  if (expiresAt === undefined) return null;
+  const ms = typeof expiresAt === "number" ? expiresAt : Date.parse(expiresAt);
+  if (!Number.isFinite(ms) || (typeof expiresAt === "string" && !/^\d{4}-\d{2}-\d{2}T/.test(expiresAt))) {
+    throw badRequest("Invalid expires_at: use Unix milliseconds or an ISO 8601 date-time");
+  }
+  if (ms <= now) throw badRequest("Invalid expires_at: must be in the future");
+  return ms;
+}
+
+/**
+ * API keys (`lightd_live_…` / `lightd_test_…`). Security rules: a key's power is the
+ * owner's permissions ∩ its scopes ∩ its prefix; a credential can only create, see,
+ * rotate or revoke keys whose power lies within its own (others are 404); a key cannot
+ * outlive the key that created it; only an argon2id hash of the secret is stored.
+ */
+export class ApiKeyService {
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly keys: ApiKeyRepository,
+    private readonly verifier: CredentialVerifier,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The expiry of the calling key, when the caller is a key; keys it makes must not outlive it. */
+  #callerExpiry(principal: Principal): number | null {
+    if (principal.source !== "key" || principal.credentialId === null) return null;
+    return this.credentials.findById(principal.credentialId)?.expires_at ?? null;
+  }
+
+  async create(principal: Principal, request: KeyRequest): Promise<IssuedKey> {
+    const now = this.now();
+    const caller = principalPower(principal);
+    const owner = ownerScopes(principal.accountId);
+    const scopes = request.scopes ?? [...caller.scopes];
+    const requested: Power = {
+      scopes: new Set(owner.filter((s) => scopes.includes(s))),
+      prefix: request.prefix === undefined ? caller.prefix : normalizeKeyPrefix(request.prefix),
+      space: request.environment ?? caller.space,
+    };
+    const unknown = scopes.filter((s) => !owner.includes(s));
+    if (unknown.length > 0) throw new AppError("forbidden", `This account cannot hold scope '${unknown[0]}'`);
+    requirePowerWithin(requested, caller);
+
+    let expiresAt = resolveExpiry(now, request.expiresAt, request.expiresIn);
+    const callerExpiry = this.#callerExpiry(principal);
+    if (callerExpiry !== null) {
+      if (expiresAt === null) expiresAt = callerExpiry;
+      else if (expiresAt > callerExpiry)
+        throw new AppError("forbidden", "A key cannot outlive the key that creates it");
+    }
+
+    const kind = requested.space;
+    const issued = issueToken(kind, newId());
+    // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
+    const storedScopes = owner.every((s) => requested.scopes.has(s)) ? null : [...requested.scopes].join(" ");
+    this.credentials.insert({
+      id: issued.id,
+      kind,
+      account_id: principal.accountId,
+      secret_hash: await hashSecret(issued.secret),
+      name: request.name ?? "",
+      scopes: storedScopes,
+      prefix: requested.prefix,
+      created_at: now,
+      expires_at: expiresAt,
+    });
+    const row = this.credentials.findById(issued.id) as CredentialRow;
+    return { ...this.#view(row), token: issued.text };
+  }
+
+  /** Keys the caller may see: the account's keys within the caller's power. Usage counters are flushed first. */
+  list(principal: Principal): KeyView[] {
+    this.verifier.flushUsage();
+    const caller = principalPower(principal);
+    return this.keys
+      .listForAccount(principal.accountId)
+      .filter((row) => powerWithin(keyPower(row), caller))
+      .map((row) => this.#view(row));
+  }
+
+  /** Revokes a key: the row is deleted, so the key's very next request is 401. */
+  revoke(principal: Principal, id: string): void {
+    this.#visible(principal, id);
+    if (!this.keys.deleteForAccount(id, principal.accountId)) throw notFound("API key not found");
+  }
+
+  /**
+   * New secret, same id: the old secret stops working at once (the verifier's cache is
+   * keyed to the stored hash). Refused for keys without expiry and more than once an hour.
+   */
+  async rotate(principal: Principal, id: string, expiresAt?: number | string, expiresIn?: number): Promise<IssuedKey> {
+    const now = this.now();
+    const row = this.#visible(principal, id);
+    if (row.expires_at === null) throw badRequest("Keys without an expiry cannot be rotated");
+    const nextExpiry = resolveExpiry(now, expiresAt, expiresIn);
+    if (nextExpiry === null) throw badRequest("Rotation needs a new expires_at");
+    const callerExpiry = this.#callerExpiry(principal);
+    if (callerExpiry !== null && nextExpiry > callerExpiry) {
+      throw new AppError("forbidden", "A key cannot outlive the key that rotates it");
+    }
+    const tooSoon = () => {
+      const retry = Math.max(1, Math.ceil(((row.rotated_at ?? now) + ROTATION_INTERVAL_MS - now) / 1000));
+      return new AppError("rate_limited", "A key can be rotated at most once an hour", {
+        "retry-after": String(retry),
+      });
+    };
+    if (row.rotated_at !== null && row.rotated_at > now - ROTATION_INTERVAL_MS) throw tooSoon();
+    const issued = issueToken(row.kind, row.id);
+    const hash = await hashSecret(issued.secret);
+    const rotated = this.keys.rotate(id, principal.accountId, hash, nextExpiry, now, now - ROTATION_INTERVAL_MS);
+    if (!rotated) {
+      if (!this.keys.findForAccount(id, principal.accountId)) throw notFound("API key not found");
+      throw tooSoon();
+    }
+    return { ...this.#view(rotated), token: issued.text };
+  }
+
+  #visible(principal: Principal, id: string): CredentialRow {
+    const row = this.keys.findForAccount(id, principal.accountId);
+    if (!row || !powerWithin(keyPower(row), principalPower(principal))) throw notFound("API key not found");
+    return row;
+  }
+
+  #view(row: CredentialRow): KeyView {
+    return {
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      scopes: [...keyPower(row).scopes],
+      environment: row.kind === "test" ? "test" : "live",
+      created_at: row.created_at,
+      expires_at: row.expires_at,
+      last_used_at: row.last_used_at,
+      use_count: row.use_count,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import type { Database, Statement } from "bun:sqlite";
+
+export interface AccountRow {
+  id: number;
+  name: string;
+  type: "human" | "agent";
+  public_key: string | null;
+  email: string | null;
+  created_at: number;
+}
+
+export type NewAccount = Pick<AccountRow, "name" | "type" | "created_at"> &
+  Partial<Pick<AccountRow, "public_key" | "email">>;
+
+/** Repository for `accounts`. Names and e-mail addresses compare case-insensitively (COLLATE NOCASE). */
+export class AccountRepository {
+  readonly #byName: Statement<AccountRow, [string]>;
+  readonly #byEmail: Statement<AccountRow, [string]>;
+  readonly #byId: Statement<AccountRow, [number]>;
+  readonly #list: Statement<AccountRow, []>;
+  readonly #insert: Statement<{ id: number }, [string, string, string | null, string | null, number]>;
+  readonly #delete: Statement<{ id: number }, [number]>;
+  readonly #objectKeys: Statement<{ object_key: string }, [number, number]>;
+
+  constructor(private readonly db: Database) {
+    this.#byName = db.query("SELECT * FROM accounts WHERE name = ?1");
+    this.#byEmail = db.query("SELECT * FROM accounts WHERE email = ?1");
+    this.#byId = db.query("SELECT * FROM accounts WHERE id = ?1");
+    this.#list = db.query("SELECT * FROM accounts ORDER BY id");
+    this.#insert = db.query(
+      "INSERT INTO accounts (name, type, public_key, email, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+    );
+    this.#delete = db.query("DELETE FROM accounts WHERE id = ?1 RETURNING id");
+    this.#objectKeys = db.query(
+      `SELECT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL
+       UNION SELECT object_key FROM uploads WHERE account_id = ?2`,
+    );
+  }
+
+  findByName(name: string): AccountRow | null {
+    return this.#byName.get(name);
+  }
+
+  findByEmail(email: string): AccountRow | null {
+    return this.#byEmail.get(email);
+  }
+
+  findById(id: number): AccountRow | null {
+    return this.#byId.get(id);
+  }
+
+  list(): AccountRow[] {
+    return this.#list.all();
+  }
+
+  /** Inserts an account; null when the name (or e-mail) is already taken. */
+  insert(account: NewAccount): AccountRow | null {
+    try {
+      const row = this.#insert.get(
+        account.name,
+        account.type,
+        account.public_key ?? null,
+        account.email ?? null,
+        account.created_at,
+      );
+      return row ? this.findById(row.id) : null;
+    } catch (error) {
+      if (String((error as Error).message).includes("UNIQUE")) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes an account with everything that hangs off it (credentials, files, events,
+   * uploads, shares, challenges: ON DELETE CASCADE) in one transaction, and returns the
+   * object keys of its stored bytes so the caller can delete them from the blob store.
+   * Null when no such account exists.
+   */
+  deleteWithObjects(id: number): string[] | null {
+    return this.db
+      .transaction(() => {
+        const keys = this.#objectKeys.all(id, id).map((r) => r.object_key);
+        return this.#delete.get(id) ? keys : null;
+      })
+      .immediate();
+  }
+}

@@ -1,0 +1,50 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { CredentialRow } from "./credentials";
+
+/**
+ * API-key queries over the `credentials` table (kinds `live` and `test`). Inserts go
+ * through CredentialRepository; this adds the per-account listing, revocation and rotation.
+ */
+export class ApiKeyRepository {
+  readonly #list: Statement<CredentialRow, [number]>;
+  readonly #find: Statement<CredentialRow, [string, number]>;
+  readonly #delete: Statement<{ id: string }, [string, number]>;
+  readonly #rotate: Statement<CredentialRow, [string, number | null, number, string, number, number]>;
+
+  constructor(db: Database) {
+    const isKey = "kind IN ('live', 'test')";
+    this.#list = db.query(`SELECT * FROM credentials WHERE account_id = ?1 AND ${isKey} ORDER BY created_at, rowid`);
+    this.#find = db.query(`SELECT * FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey}`);
+    this.#delete = db.query(`DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey} RETURNING id`);
+    // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
+    this.#rotate = db.query(
+      `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
+       WHERE id = ?4 AND account_id = ?5 AND ${isKey} AND (rotated_at IS NULL OR rotated_at <= ?6)
+       RETURNING *`,
+    );
+  }
+
+  listForAccount(accountId: number): CredentialRow[] {
+    return this.#list.all(accountId);
+  }
+
+  findForAccount(id: string, accountId: number): CredentialRow | null {
+    return this.#find.get(id, accountId);
+  }
+
+  deleteForAccount(id: string, accountId: number): boolean {
+    return this.#delete.get(id, accountId) !== null;
+  }
+
+  /** Replaces the secret hash and expiry; null when the key was rotated after `notRotatedSince`. */
+  rotate(
+    id: string,
+    accountId: number,
+    secretHash: string,
+    expiresAt: number,
+    now: number,
+    notRotatedSince: number,
+  ): CredentialRow | null {
+    return this.#rotate.get(secretHash, expiresAt, now, id, accountId, notRotatedSince);
+  }
+}

@@ -1,0 +1,185 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { makeTestApp, type TestApp } from "../fixtures/harness";
+
+let clock = Date.now();
+const t = makeTestApp({ now: () => clock, config: { server: { public_url: "https://files.example.com" } } });
+const servers: { stop(force?: boolean): unknown }[] = [];
+afterAll(() => {
+  t.close();
+  for (const s of servers) s.stop(true);
+});
+
+/** With no SMTP configured the link is written to the log; the newest one for `email`. */
+function lastLink(app: TestApp, email: string): string {
+  for (let i = app.logs.length - 1; i >= 0; i--) {
+    const line = JSON.parse(app.logs[i] as string) as { to?: string; link?: string };
+    if (line.to === email && line.link) return line.link;
+  }
+  throw new Error(`no link logged for ${email}`);
+}
+
+async function requestLink(app: TestApp, email: string, extra: Record<string, unknown> = {}): Promise<Response> {
+  return app.request("POST", "/auth/magic-link", { token: null, json: { email, ...extra } });
+}
+
+function follow(app: TestApp, link: string): Promise<Response> {
+  const url = new URL(link);
+  return app.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
+}
+
+describe("POST /auth/magic-link", () => {
+  test("the same generic answer for a new and a known address", async () => {
+    await t.request("POST", "/admin/accounts", { json: { actor: "known", email: "known@example.com" } });
+    const a = await requestLink(t, "known@example.com");
+    const b = await requestLink(t, "stranger@example.com");
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(await a.text()).toBe(await b.text());
+    // Neither branch looked the address up: both links exist, stored only as hashes.
+    const rows = t.ctx.db.query("SELECT email, secret_hash FROM magic_links ORDER BY created_at").all() as {
+      email: string;
+      secret_hash: string;
+    }[];
+    expect(rows.map((r) => r.email).sort()).toEqual(["known@example.com", "stranger@example.com"]);
+    for (const r of rows) expect(r.secret_hash).toStartWith("$argon2id$");
+    expect(lastLink(t, "stranger@example.com")).toStartWith(
+      "https://files.example.com/auth/magic-link/verify?token=lightd_mlk_",
+    );
+  });
+
+  for (const email of [
+    "",
+    "plain",
+    "a@b",
+    "two@@example.com",
+    "sp ace@example.com",
+    "x@example..com",
+    `${"a".repeat(250)}@example.com`,
+  ]) {
+    test(`400 for invalid e-mail ${JSON.stringify(email.slice(0, 20))}`, async () => {
+      const res = await requestLink(t, email);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe("bad_request");
+    });
+  }
+});
+
+describe("GET /auth/magic-link/verify", () => {
+  test("first use creates the account, sets the cookie and redirects to /", async () => {
+    await requestLink(t, "Jane.Doe+files@Example.com");
+    const res = await follow(t, lastLink(t, "Jane.Doe+files@example.com"));
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = res.headers.get("set-cookie") as string;
+    expect(cookie).toMatch(
+      /^lightd_session=lightd_ses_[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure$/,
+    );
+    const session = decodeURIComponent((cookie.split(";")[0] as string).split("=")[1] as string);
+    const me = await t.request("GET", "/auth/me", { token: null, headers: { cookie: `lightd_session=${session}` } });
+    expect(await me.json()).toMatchObject({ actor: "jane-doe-files", source: "session" });
+  });
+
+  test("a second link for the same address signs into the same account", async () => {
+    await requestLink(t, "jane.doe+files@example.com");
+    const res = await follow(t, lastLink(t, "jane.doe+files@example.com"));
+    const session = (res.headers.get("set-cookie") as string).split(";")[0]?.split("=")[1] as string;
+    const me = (await (await t.request("GET", "/auth/me", { token: decodeURIComponent(session) })).json()) as {
+      actor: string;
+    };
+    expect(me.actor).toBe("jane-doe-files");
+  });
+
+  test("derived actor names are made unique", async () => {
+    await t.request("POST", "/auth/register", {
+      token: null,
+      json: { actor: "sam", public_key: Buffer.alloc(32, 7).toString("base64") },
+    });
+    await requestLink(t, "sam@example.org");
+    const res = await follow(t, lastLink(t, "sam@example.org"));
+    const token = decodeURIComponent((res.headers.get("set-cookie") as string).split(";")[0]?.split("=")[1] as string);
+    const me = (await (await t.request("GET", "/auth/me", { token })).json()) as { actor: string };
+    expect(me.actor).toBe("sam-2");
+  });
+
+  test("a link works once", async () => {
+    await requestLink(t, "once@example.com");
+    const link = lastLink(t, "once@example.com");
+    expect((await follow(t, link)).status).toBe(302);
+    const again = await follow(t, link);
+    expect(again.status).toBe(401);
+    expect(again.headers.get("set-cookie")).toBeNull();
+  });
+
+  test("concurrent follows of one link give exactly one session", async () => {
+    await requestLink(t, "race@example.com");
+    const link = lastLink(t, "race@example.com");
+    const results = await Promise.all(Array.from({ length: 10 }, () => follow(t, link)));
+    expect(results.filter((r) => r.status === 302)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 401)).toHaveLength(9);
+    const n = t.ctx.db
+      .query(
+        "SELECT count(*) AS n FROM credentials c JOIN accounts a ON a.id = c.account_id WHERE a.email = 'race@example.com' AND c.kind = 'ses'",
+      )
+      .get() as { n: number };
+    expect(n.n).toBe(1);
+  });
+
+  test("a link expires after 15 minutes", async () => {
+    await requestLink(t, "late@example.com");
+    const link = lastLink(t, "late@example.com");
+    clock += 15 * 60_000 + 1;
+    expect((await follow(t, link)).status).toBe(401);
+  });
+
+  test("a tampered or malformed link is refused", async () => {
+    await requestLink(t, "tamper@example.com");
+    const link = lastLink(t, "tamper@example.com");
+    const tampered = link.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    expect((await follow(t, tampered)).status).toBe(401);
+    expect((await follow(t, "https://x/auth/magic-link/verify?token=garbage")).status).toBe(401);
+    expect((await follow(t, "https://x/auth/magic-link/verify")).status).toBe(400);
+    // The untampered link still works: a failed guess does not burn it.
+    expect((await follow(t, link)).status).toBe(302);
+  });
+});
+
+describe("Turnstile", () => {
+  test("checked only when a secret is configured; 403 on failure", async () => {
+    const seen: URLSearchParams[] = [];
+    const verifier = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const form = new URLSearchParams(await req.text());
+        seen.push(form);
+        return Response.json({ success: form.get("response") === "good-token" && form.get("secret") === "ts-secret" });
+      },
+    });
+    servers.push(verifier);
+    const app = makeTestApp({
+      config: { turnstile: { secret: "ts-secret", verify_url: `http://127.0.0.1:${verifier.port}/siteverify` } },
+    });
+    try {
+      expect((await requestLink(app, "bot@example.com")).status).toBe(403);
+      const bad = await requestLink(app, "bot@example.com", { "cf-turnstile-response": "bad-token" });
+      expect(bad.status).toBe(403);
+      expect(await bad.json()).toEqual({ error: "forbidden", message: "Bot check failed" });
+      const ok = await requestLink(app, "human@example.com", { "cf-turnstile-response": "good-token" });
+      expect(ok.status).toBe(200);
+      expect(seen.map((f) => f.get("response"))).toEqual(["bad-token", "good-token"]);
+    } finally {
+      app.close();
+    }
+    // Without a secret, no check at all.
+    expect((await requestLink(t, "no-turnstile@example.com")).status).toBe(200);
+  });
+
+  test("an unreachable verifier fails closed", async () => {
+    const app = makeTestApp({ config: { turnstile: { secret: "s", verify_url: "http://127.0.0.1:9/siteverify" } } });
+    try {
+      expect((await requestLink(app, "x@example.com", { "cf-turnstile-response": "t" })).status).toBe(403);
+    } finally {
+      app.close();
+    }
+  });
+});

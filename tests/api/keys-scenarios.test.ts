@@ -1,0 +1,357 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
+import { makeTestApp } from "../fixtures/harness";
+
+/**
+ * Table-driven power rules (pocketbase `tests/api.go` style): every route that exists
+ * × {inside prefix, outside prefix, missing scope, test-vs-live key, revoked, expired,
+ * rotated-old-secret}. Power = owner ∩ scopes ∩ prefix.
+ */
+let clock = Date.now();
+const t = makeTestApp({ now: () => clock });
+afterAll(() => t.close());
+
+interface Route {
+  name: string;
+  method: string;
+  /** Request inside the key prefix `docs/`. */
+  inside: { url: string; body?: unknown; headers?: Record<string, string> };
+  /** The same request naming a path outside `docs/`; absent for routes that name no path. */
+  outside?: { url: string; body?: unknown; headers?: Record<string, string> };
+  scope: string | null;
+  /** Exact status for the inside request with a full-power docs/ key. */
+  insideStatus?: number;
+  /** What a test key (separate, empty space) sees when it passes auth. */
+  testStatus?: number;
+  /** Route only the master token may use. */
+  masterOnly?: boolean;
+}
+
+const json = { accept: "application/json" };
+const ROUTES: Route[] = [
+  {
+    name: "get file",
+    method: "GET",
+    inside: { url: "/files/docs/a.txt", headers: json },
+    outside: { url: "/files/other/b.txt", headers: json },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 404,
+  },
+  {
+    name: "head file",
+    method: "HEAD",
+    inside: { url: "/files/docs/a.txt" },
+    outside: { url: "/files/other/b.txt" },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 404,
+  },
+  {
+    name: "put file",
+    method: "PUT",
+    inside: { url: "/files/docs/put.txt", body: "x" },
+    outside: { url: "/files/other/put.txt", body: "x" },
+    scope: "files:write",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "delete file",
+    method: "DELETE",
+    inside: { url: "/files/docs/del.txt" },
+    outside: { url: "/files/other/b.txt" },
+    scope: "files:delete",
+    insideStatus: 200,
+    testStatus: 404,
+  },
+  {
+    name: "list",
+    method: "GET",
+    inside: { url: "/files?prefix=docs/" },
+    outside: { url: "/files?prefix=other/" },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "search",
+    method: "GET",
+    inside: { url: "/files/search?q=txt" },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "log",
+    method: "GET",
+    inside: { url: "/files/log?path=docs/" },
+    outside: { url: "/files/log?path=other/" },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "stats",
+    method: "GET",
+    inside: { url: "/files/stats" },
+    scope: "files:read",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "move (both ends)",
+    method: "POST",
+    inside: { url: "/files/move", body: { from: "docs/m1.txt", to: "docs/m2.txt" } },
+    outside: { url: "/files/move", body: { from: "docs/a.txt", to: "other/a.txt" } },
+    scope: "files:write",
+    insideStatus: 200,
+    testStatus: 404,
+  },
+  {
+    name: "move from outside",
+    method: "POST",
+    inside: { url: "/files/move", body: { from: "docs/m2.txt", to: "docs/m3.txt" } },
+    outside: { url: "/files/move", body: { from: "other/b.txt", to: "docs/b.txt" } },
+    scope: "files:write",
+    insideStatus: 200,
+    testStatus: 404,
+  },
+  {
+    name: "mkdir",
+    method: "POST",
+    inside: { url: "/files/mkdir", body: { path: "docs/dir/" } },
+    outside: { url: "/files/mkdir", body: { path: "other/dir/" } },
+    scope: "files:write",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "share",
+    method: "POST",
+    inside: { url: "/files/share", body: { path: "docs/a.txt" } },
+    outside: { url: "/files/share", body: { path: "other/b.txt" } },
+    scope: "share",
+    insideStatus: 201,
+    testStatus: 404,
+  },
+  {
+    name: "create upload",
+    method: "POST",
+    inside: { url: "/files/uploads", body: { path: "docs/up.txt" } },
+    outside: { url: "/files/uploads", body: { path: "other/up.txt" } },
+    scope: "files:write",
+    insideStatus: 200,
+  },
+  {
+    name: "complete upload",
+    method: "POST",
+    inside: { url: "/files/uploads/complete", body: { path: "docs/nothing.txt" } },
+    outside: { url: "/files/uploads/complete", body: { path: "other/nothing.txt" } },
+    scope: "files:write",
+  },
+  {
+    name: "create multipart",
+    method: "POST",
+    inside: { url: "/files/uploads/multipart", body: { path: "docs/mp.bin", part_count: 1 } },
+    outside: { url: "/files/uploads/multipart", body: { path: "other/mp.bin", part_count: 1 } },
+    scope: "files:write",
+    insideStatus: 200,
+  },
+  {
+    name: "complete multipart",
+    method: "POST",
+    inside: {
+      url: "/files/uploads/multipart/complete",
+      body: { path: "docs/mp.bin", upload_id: "nope", parts: [{ part_number: 1, etag: "x" }] },
+    },
+    outside: {
+      url: "/files/uploads/multipart/complete",
+      body: { path: "other/mp.bin", upload_id: "nope", parts: [{ part_number: 1, etag: "x" }] },
+    },
+    scope: "files:write",
+  },
+  {
+    name: "abort multipart",
+    method: "POST",
+    inside: { url: "/files/uploads/multipart/abort", body: { path: "docs/mp.bin", upload_id: "nope" } },
+    outside: { url: "/files/uploads/multipart/abort", body: { path: "other/mp.bin", upload_id: "nope" } },
+    scope: "files:write",
+  },
+  {
+    name: "list keys",
+    method: "GET",
+    inside: { url: "/auth/keys" },
+    scope: "keys:read",
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "create key",
+    method: "POST",
+    inside: { url: "/auth/keys", body: { prefix: "docs/sub/", environment: "test" } },
+    outside: { url: "/auth/keys", body: { prefix: "other/" } },
+    scope: "keys:write",
+    insideStatus: 201,
+    testStatus: 201,
+  },
+  {
+    name: "delete key",
+    method: "DELETE",
+    inside: { url: "/auth/keys/AAAAAAAAAAAAAAAA" },
+    scope: "keys:write",
+    insideStatus: 404,
+    testStatus: 404,
+  },
+  {
+    name: "rotate key",
+    method: "POST",
+    inside: { url: "/auth/keys/AAAAAAAAAAAAAAAA/rotate", body: { expires_in: 60 } },
+    scope: "keys:write",
+    insideStatus: 404,
+    testStatus: 404,
+  },
+  {
+    name: "describe credential",
+    method: "GET",
+    inside: { url: "/auth/me" },
+    scope: null,
+    insideStatus: 200,
+    testStatus: 200,
+  },
+  {
+    name: "mint token",
+    method: "POST",
+    inside: { url: "/auth/tokens", body: { ttl: "1h" } },
+    scope: null,
+    masterOnly: true,
+  },
+  { name: "admin accounts", method: "GET", inside: { url: "/admin/accounts" }, scope: "admin", masterOnly: true },
+];
+
+const ALL_SCOPES = ["files:read", "files:write", "files:delete", "share", "keys:read", "keys:write"];
+let session = "";
+let docsKey = "";
+let testKey = "";
+let revoked = "";
+let expired = "";
+let rotatedOld = "";
+const missing = new Map<string, string>();
+
+function send(token: string, method: string, req: { url: string; body?: unknown; headers?: Record<string, string> }) {
+  const body = req.body;
+  return typeof body === "string"
+    ? t.request(method, req.url, { token, headers: req.headers, body })
+    : t.request(method, req.url, { token, headers: req.headers, json: body });
+}
+
+beforeAll(async () => {
+  session = await registerAndLogin(t, naclSigner("owner"));
+  for (const path of ["docs/a.txt", "docs/del.txt", "docs/m1.txt", "other/b.txt"]) {
+    expect((await t.request("PUT", `/files/${path}`, { token: session, body: "content" })).status).toBe(200);
+  }
+  docsKey = (await createKey(t, session, { prefix: "docs/", name: "docs" })).token;
+  testKey = (await createKey(t, session, { environment: "test", name: "test" })).token;
+  for (const scope of ALL_SCOPES) {
+    missing.set(scope, (await createKey(t, session, { scopes: ALL_SCOPES.filter((s) => s !== scope) })).token);
+  }
+  const toRevoke = await createKey(t, session);
+  revoked = toRevoke.token;
+  expect((await t.request("DELETE", `/auth/keys/${toRevoke.id}`, { token: session })).status).toBe(200);
+  expired = (await createKey(t, session, { expires_in: 60 })).token;
+  const toRotate = await createKey(t, session, { expires_in: 86_400 });
+  rotatedOld = toRotate.token;
+  expect((await t.request("GET", "/auth/me", { token: rotatedOld })).status).toBe(200);
+  const rot = await t.request("POST", `/auth/keys/${toRotate.id}/rotate`, {
+    token: session,
+    json: { expires_in: 86_400 },
+  });
+  expect(rot.status).toBe(200);
+  clock += 61_000;
+});
+
+async function errorOf(res: Response): Promise<{ status: number; message?: string }> {
+  if (res.status < 400 || res.headers.get("content-type")?.startsWith("application/json") !== true)
+    return { status: res.status };
+  return { status: res.status, message: ((await res.json()) as { message: string }).message };
+}
+
+for (const route of ROUTES) {
+  describe(`${route.method} ${route.inside.url.split("?")[0]} (${route.name})`, () => {
+    if (route.masterOnly) {
+      test("inside prefix: refused to every key", async () => {
+        expect((await send(docsKey, route.method, route.inside)).status).toBe(403);
+        expect((await send(session, route.method, route.inside)).status).toBe(403);
+      });
+    } else {
+      test("inside prefix", async () => {
+        const res = await send(docsKey, route.method, route.inside);
+        if (route.insideStatus !== undefined)
+          expect(await errorOf(res)).toEqual({
+            status: route.insideStatus,
+            ...(route.insideStatus >= 400 && route.method !== "HEAD" ? { message: expect.any(String) } : {}),
+          });
+        expect([401, 403, 429]).not.toContain(res.status);
+      });
+    }
+    if (route.outside) {
+      const outside = route.outside;
+      test("outside prefix → 403 Path not allowed", async () => {
+        const res = await send(docsKey, route.method, outside);
+        expect(res.status).toBe(403);
+        if (route.method !== "HEAD")
+          expect(await res.json()).toEqual({ error: "forbidden", message: "Path not allowed" });
+      });
+    }
+    if (route.scope !== null && route.scope !== "admin") {
+      const scope = route.scope;
+      test(`missing scope ${scope} → 403`, async () => {
+        const res = await send(missing.get(scope) as string, route.method, route.inside);
+        expect(res.status).toBe(403);
+        if (route.method !== "HEAD") expect(((await res.json()) as { error: string }).error).toBe("forbidden");
+      });
+    }
+    if (!route.masterOnly) {
+      test("test key: separate space, never live data", async () => {
+        const res = await send(testKey, route.method, route.inside);
+        expect([401, 403, 429]).not.toContain(res.status);
+        if (route.testStatus !== undefined) expect(res.status).toBe(route.testStatus);
+      });
+    }
+    for (const [label, token] of [
+      ["revoked", () => revoked],
+      ["expired", () => expired],
+      ["rotated-old-secret", () => rotatedOld],
+    ] as const) {
+      test(`${label} key → 401`, async () => {
+        const res = await send(token(), route.method, route.inside);
+        expect(res.status).toBe(401);
+      });
+    }
+  });
+}
+
+test("the test key's writes stayed in the test space", async () => {
+  const live = (await (await t.request("GET", "/files?prefix=docs/", { token: session })).json()) as {
+    entries: { name: string }[];
+  };
+  const test_ = (await (await t.request("GET", "/files?prefix=docs/", { token: testKey })).json()) as {
+    entries: { name: string }[];
+  };
+  expect(test_.entries.map((e) => e.name).sort()).toEqual(["dir", "put.txt"]);
+  expect(live.entries.map((e) => e.name)).not.toContain("nothing");
+  const stats = (await (await t.request("GET", "/files/stats", { token: testKey })).json()) as { files: number };
+  expect(stats.files).toBe(1);
+});
+
+test("a key limited to docs/ lists only docs/ when asking for everything", async () => {
+  const res = await t.request("GET", "/files", { token: docsKey });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { prefix: string; entries: { name: string }[] };
+  expect(body.prefix).toBe("docs/");
+  const search = (await (await t.request("GET", "/files/search?q=txt", { token: docsKey })).json()) as {
+    results: { path: string }[];
+  };
+  expect(search.results.length).toBeGreaterThan(0);
+  for (const r of search.results) expect(r.path).toStartWith("docs/");
+});
