@@ -45,6 +45,51 @@ function filePathOf(request: Request, expect?: "file" | "folder"): string {
   }
 }
 
+/**
+ * The upload body, with a read failure (the client went away or sent a broken chunked
+ * body) turned into a 400 instead of an unhandled 500; the store still discards the temp file.
+ */
+function uploadBody(request: Request): ReadableStream<Uint8Array> {
+  if (!request.body) return new Blob([]).stream();
+  const reader = request.body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        controller.error(new AppError("bad_request", "The request body ended before it was complete"));
+        return;
+      }
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+/**
+ * A path-like query parameter (`prefix`, `path`) decoded strictly from the raw URL: the
+ * query parser keeps invalid percent-encoding such as `%FF` as literal text, which would
+ * silently name another path; here it is a 400 like any other bad path.
+ */
+function queryPathOf(request: Request, name: string): string | undefined {
+  const url = request.url;
+  const q = url.indexOf("?");
+  if (q === -1) return undefined;
+  for (const pair of url.slice(q + 1).split("&")) {
+    const eq = pair.indexOf("=");
+    if ((eq === -1 ? pair : pair.slice(0, eq)) !== name) continue;
+    try {
+      return decodeUrlPath((eq === -1 ? "" : pair.slice(eq + 1)).replaceAll("+", " "));
+    } catch (error) {
+      if (error instanceof PathError) throw new AppError("bad_request", `Invalid ${name}: ${error.message}`);
+      throw error;
+    }
+  }
+  return undefined;
+}
+
 function headResponse(row: FileRow): Response {
   const headers: Record<string, string> = {
     "content-type": row.content_type ?? "application/x-directory",
@@ -73,8 +118,9 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
     .use(guard)
     .get(
       "/files",
-      ({ query, principal }) => {
-        const listing = files.list(principal, requestPrefix(query.prefix), query.limit ?? 200, query.offset ?? 0);
+      ({ query, principal, request }) => {
+        const prefix = requestPrefix(queryPathOf(request, "prefix") ?? query.prefix);
+        const listing = files.list(principal, prefix, query.limit ?? 200, query.offset ?? 0);
         return { prefix: listing.prefix, entries: listing.rows.map(entryOf), truncated: listing.truncated };
       },
       {
@@ -114,8 +160,8 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
     })
     .get(
       "/files/log",
-      ({ query, principal }) => {
-        const path = query.path === undefined ? undefined : requestPrefix(query.path);
+      ({ query, principal, request }) => {
+        const path = query.path === undefined ? undefined : requestPrefix(queryPathOf(request, "path") ?? query.path);
         const events = files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
         return {
           events: events.map((e) => ({
@@ -196,8 +242,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
         if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
           throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
         }
-        const body = request.body ?? new Blob([]).stream();
-        return files.putStream(principal, path, body, {
+        return files.putStream(principal, path, uploadBody(request), {
           contentType: request.headers.get("content-type"),
           maxBytes,
           message: query.message,

@@ -14,4 +14,5 @@ export const ShareResponse = t.Object({
   ttl: t.Integer(),
 });
 
-export const ShareParams = t.Object({ token: t.String({ maxLength: 256 }) });
+// No length cap here: any unknown token, however long, is the seed's 401 (the service refuses > 128 chars unhashed).
+export const ShareParams = t.Object({ token: t.String({ description: "Share token" }) });

@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Subprocess, spawn } from "bun";
+
+/**
+ * The plain curl commands a README shows, run against the real server
+ * (`bun run src/main.ts` on port 0), checking what a user would see.
+ */
+
+const ROOT = resolve(import.meta.dir, "../..");
+const BUN = join(ROOT, "node_modules/.bin/bun");
+const dir = mkdtempSync(join(tmpdir(), "lightd-curl-"));
+const configPath = join(dir, "config.json");
+
+let proc: Subprocess<"ignore", "pipe", "pipe">;
+let base = "";
+let token = "";
+
+async function start(): Promise<void> {
+  proc = spawn([BUN, "run", join(ROOT, "src/main.ts"), "--port", "0", "--host", "127.0.0.1", "--config", configPath], {
+    cwd: dir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`server exited before listening: ${await new Response(proc.stderr).text()}`);
+    buffered += decoder.decode(value, { stream: true });
+    const listening = buffered
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg?: string; port?: number })
+      .find((record) => record.msg === "listening" && record.port);
+    if (listening) {
+      void (async () => {
+        while (!(await reader.read()).done) {}
+      })().catch(() => {});
+      base = `http://127.0.0.1:${listening.port}`;
+      return;
+    }
+  }
+}
+
+const MAX_UPLOAD = 4 * 1024 * 1024;
+
+beforeAll(async () => {
+  // A hand-written config.json; lightd adds its signing secret on first start.
+  token = `lightd_${randomBytes(24).toString("hex")}`;
+  writeFileSync(
+    configPath,
+    JSON.stringify({ authorization: { enabled: true, token }, server: { max_upload_bytes: MAX_UPLOAD } }),
+    { mode: 0o600 },
+  );
+  await start();
+}, 30_000);
+
+afterAll(async () => {
+  proc?.kill("SIGTERM");
+  await proc?.exited;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs curl with the given arguments (no shell) and returns its exit code and output. */
+async function curl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(["curl", "-sS", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([
+    child.exited,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  return { code, out, err };
+}
+
+const auth = () => ["-H", `Authorization: Bearer ${token}`];
+// biome-ignore lint/suspicious/noExplicitAny: a test reads arbitrary JSON response fields
+const asJson = (out: string) => JSON.parse(out) as Record<string, any>;
+const sha = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+describe("the README's curl commands", () => {
+  const original = new Uint8Array(randomBytes(2 * 1024 * 1024 + 123));
+  const local = join(dir, "report.pdf");
+
+  test("curl -T uploads a file", async () => {
+    writeFileSync(local, original);
+    const { code, out } = await curl(...auth(), "-T", local, `${base}/files/docs/report.pdf`);
+    expect(code).toBe(0);
+    const body = asJson(out);
+    expect(body).toMatchObject({ path: "docs/report.pdf", name: "report.pdf", size: original.length, tx: 1 });
+    expect(body.time).toBeGreaterThan(1_600_000_000_000);
+  });
+
+  test("curl -L downloads it through the signed redirect, bytes exactly", async () => {
+    const out = join(dir, "downloaded.pdf");
+    const { code } = await curl(...auth(), "-L", "-o", out, `${base}/files/docs/report.pdf`);
+    expect(code).toBe(0);
+    expect(sha(readFileSync(out))).toBe(sha(original));
+  });
+
+  test("without -L the answer is a 302 to the signed URL", async () => {
+    const { out } = await curl(
+      ...auth(),
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{redirect_url}",
+      `${base}/files/docs/report.pdf`,
+    );
+    const [status, location] = out.split(" ");
+    expect(status).toBe("302");
+    expect(location).toStartWith(`${base}/blobs/`);
+  });
+
+  test("curl -I shows Content-Length, ETag and Content-Type", async () => {
+    const { out } = await curl(...auth(), "-I", `${base}/files/docs/report.pdf`);
+    expect(out).toStartWith("HTTP/1.1 200");
+    expect(out.toLowerCase()).toContain(`content-length: ${original.length}`);
+    expect(out.toLowerCase()).toContain(`etag: "${sha(original)}"`);
+    expect(out.toLowerCase()).toContain("content-type: application/pdf");
+  });
+
+  test("curl -r downloads a byte range", async () => {
+    const { out } = await curl(...auth(), "-L", "-r", "0-9", `${base}/files/docs/report.pdf`, "-o", join(dir, "part"));
+    expect(out).toBe("");
+    expect(new Uint8Array(readFileSync(join(dir, "part")))).toEqual(original.slice(0, 10));
+  });
+
+  test("curl with Accept: application/json shows the metadata", async () => {
+    const { out } = await curl(...auth(), "-H", "Accept: application/json", `${base}/files/docs/report.pdf`);
+    expect(asJson(out)).toMatchObject({ path: "docs/report.pdf", size: original.length, etag: sha(original) });
+  });
+
+  test("curl lists a folder", async () => {
+    await curl(...auth(), "-T", "-", `${base}/files/docs/notes.txt`); // stdin is empty: an empty file
+    const { out } = await curl(...auth(), `${base}/files?prefix=docs/`);
+    const list = asJson(out);
+    expect(list.prefix).toBe("docs/");
+    expect(list.truncated).toBe(false);
+    expect(list.entries.map((e: { name: string }) => e.name)).toEqual(["notes.txt", "report.pdf"]);
+    const root = asJson((await curl(...auth(), `${base}/files`)).out);
+    expect(root.entries).toMatchObject([{ name: "docs", type: "folder" }]);
+  });
+
+  test("curl -X POST /files/mkdir and /files/move", async () => {
+    const mkdir = await curl(
+      ...auth(),
+      "-X",
+      "POST",
+      `${base}/files/mkdir`,
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      '{"path":"archive/"}',
+    );
+    expect(asJson(mkdir.out)).toMatchObject({ path: "archive/", created: true });
+    const move = await curl(
+      ...auth(),
+      "-X",
+      "POST",
+      `${base}/files/move`,
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      '{"from":"docs/report.pdf","to":"archive/report-2024.pdf","message":"archive it"}',
+    );
+    expect(asJson(move.out)).toMatchObject({ from: "docs/report.pdf", to: "archive/report-2024.pdf" });
+    const gone = await curl(...auth(), "-o", "/dev/null", "-w", "%{http_code}", `${base}/files/docs/report.pdf`);
+    expect(gone.out).toBe("404");
+  });
+
+  test("curl -X POST /files/share, then anyone can curl -L the link", async () => {
+    const share = await curl(
+      ...auth(),
+      "-X",
+      "POST",
+      `${base}/files/share`,
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      '{"path":"archive/report-2024.pdf","ttl":600}',
+      "-w",
+      "\n%{http_code}",
+    );
+    const [json, status] = share.out.split("\n");
+    expect(status).toBe("201");
+    const link = asJson(json as string);
+    expect(link.ttl).toBe(600);
+    expect(link.url).toStartWith(`${base}/s/`);
+    const out = join(dir, "shared.pdf");
+    const { code } = await curl("-L", "-o", out, link.url as string); // no Authorization header
+    expect(code).toBe(0);
+    expect(sha(readFileSync(out))).toBe(sha(original));
+    const bogus = await curl(`${base}/s/lightd_shr_bogus`);
+    expect(asJson(bogus.out)).toMatchObject({ error: "unauthorized" });
+  });
+
+  test("curl stats and log", async () => {
+    expect(asJson((await curl(...auth(), `${base}/files/stats`)).out)).toEqual({ files: 2, bytes: original.length });
+    const log = asJson((await curl(...auth(), `${base}/files/log`)).out);
+    expect(log.events.map((e: { action: string }) => e.action)).toEqual(["upload", "upload", "mkdir", "move"]);
+  });
+
+  test("curl -X DELETE removes a file and a folder", async () => {
+    const file = asJson((await curl(...auth(), "-X", "DELETE", `${base}/files/docs/notes.txt`)).out);
+    expect(file).toMatchObject({ deleted: 1 });
+    const folder = asJson((await curl(...auth(), "-X", "DELETE", `${base}/files/archive/`)).out);
+    expect(folder).toMatchObject({ deleted: 2 });
+    expect(asJson((await curl(...auth(), `${base}/files/stats`)).out)).toEqual({ files: 0, bytes: 0 });
+  });
+
+  test("without a token curl gets a 401 JSON error", async () => {
+    const { out } = await curl(`${base}/files`);
+    expect(asJson(out)).toEqual({ error: "unauthorized", message: "Missing or invalid authorization token" });
+  });
+
+  test("curl --path-as-is with .. never escapes: 400 or 404, never a file outside", async () => {
+    for (const path of ["/files/../config.json", "/files/docs/../../config.json", "/files/%2e%2e/config.json"]) {
+      const { out } = await curl(...auth(), "--path-as-is", "-w", "\n%{http_code}", `${base}${path}`);
+      const status = out.slice(out.lastIndexOf("\n") + 1);
+      expect(["400", "404"]).toContain(status);
+      expect(out).not.toContain(token);
+    }
+  });
+
+  test("curl -T with a file over server.max_upload_bytes → 413, nothing stored", async () => {
+    const big = join(dir, "big.bin");
+    writeFileSync(big, randomBytes(MAX_UPLOAD + 1));
+    const { code, out } = await curl(...auth(), "-T", big, "-w", "\n%{http_code}", `${base}/files/too-big.bin`);
+    expect(code).toBe(0);
+    const [json, status] = out.split("\n");
+    expect(status).toBe("413");
+    expect(asJson(json as string)).toMatchObject({ error: "payload_too_large" });
+    // Only the (now empty) docs/ folder from earlier remains; no too-big.bin.
+    const entries = asJson((await curl(...auth(), `${base}/files`)).out).entries;
+    expect(entries.map((e: { path: string }) => e.path)).toEqual(["docs/"]);
+  });
+});
