@@ -37,6 +37,10 @@ export function errorRenderer(logger: Logger) {
       case "INVALID_COOKIE_SIGNATURE":
         return errorResponse("unauthorized", "Unauthorized");
     }
+    // Absurdly nested JSON overflows the stack while it is parsed or validated: a bad request, not a crash.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      return errorResponse("bad_request", "Request body is nested too deeply");
+    }
     const status = (error as { status?: number }).status;
     // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.
     if (status === 413) return errorResponse("payload_too_large");

@@ -139,19 +139,31 @@ describe("bad JSON bodies → 400 (413 when too large), never 500", () => {
     });
   }
 
-  // Elysia builds its ValidationError message with JSON.stringify of the offending value;
-  // a value nested ~50,000 deep overflows the stack there (a RangeError the renderer in
-  // src/http/errors.ts answers with 500), and on /files/uploads/multipart/complete the
-  // validation first spends ~9 s of CPU on a 100 KB body. Enable once fixed there.
-  test.todo("deeply nested JSON in a field → 400 quickly, never 500", async () => {
-    const nested = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
-    for (const route of JSON_ROUTES) {
+  // A value nested ~50,000 deep overflows the stack inside Elysia's validation error; the
+  // renderer answers that with 400. The multipart complete route still spends seconds of
+  // CPU validating a 100 KB nested `parts` array before it fails (tracked below).
+  const nested = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+  const quickRoutes = JSON_ROUTES.filter((r) => r.url !== "/files/uploads/multipart/complete");
+  test("deeply nested JSON in a field → 400 quickly, never 500", async () => {
+    for (const route of quickRoutes) {
       for (const body of [nested, `{"path":${nested}}`]) {
         const started = performance.now();
         const res = await t.request("POST", route.url, { body, headers: { "content-type": "application/json" } });
         expect(res.status).toBe(400);
         expect(performance.now() - started).toBeLessThan(500);
       }
+    }
+  });
+
+  test.todo("deeply nested JSON on multipart complete → 400 quickly", async () => {
+    for (const body of [nested, `{"path":${nested}}`]) {
+      const started = performance.now();
+      const res = await t.request("POST", "/files/uploads/multipart/complete", {
+        body,
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(400);
+      expect(performance.now() - started).toBeLessThan(500);
     }
   });
 

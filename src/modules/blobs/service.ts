@@ -7,6 +7,7 @@ import {
   parseRange,
   quoteEtag,
 } from "../../http/ranges";
+import { uploadBody } from "../../http/upload-body";
 import type { BoundParams, SignedMethod, UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange } from "../../storage/blob/blob-store";
 
@@ -92,7 +93,7 @@ export class BlobGateway {
     if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
       throw new AppError("payload_too_large");
     }
-    const body = request.body ?? new Blob([]).stream();
+    const body = uploadBody(request);
     if (bound.upload_id !== undefined) {
       const part = Number(bound.part);
       const stat = await this.store.uploadPart(key, bound.upload_id, part, body, { maxBytes });
