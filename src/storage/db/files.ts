@@ -154,9 +154,12 @@ export class FileRepository {
     }
     // Each term is quoted so FTS5 syntax characters in names are taken literally.
     const match = long.map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
+    // CROSS JOIN pins the join order: the FTS match drives and each hit is one rowid lookup.
+    // With a plain JOIN the planner scans every file of the account and runs the match per
+    // row (1.2 s at 100,000 files instead of ~12 ms; bench/files-metadata.ts).
     return this.db
       .query<FileRow, Record<string, string | number>>(
-        `SELECT f.* FROM files_search s JOIN files f ON f.id = s.rowid
+        `SELECT f.* FROM files_search s CROSS JOIN files f ON f.id = s.rowid
          WHERE files_search MATCH $match AND f.account_id = $account AND f.space = $space
            AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}' ${shortFilter}
          ORDER BY bm25(files_search, 10.0, 1.0), length(f.name), f.path LIMIT $limit`,

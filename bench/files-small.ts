@@ -1,0 +1,184 @@
+/**
+ * Issue 3's small-files benchmark: 4 KiB one-step uploads (PUT /files/<path>) and
+ * downloads (GET /files/<path> → 302 → /blobs/<key>, followed) with N concurrent clients
+ * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
+ * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
+ * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
+ * client, concurrency and duration. Reports files/s and p50/p99 per file.
+ *
+ *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32]
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { authHeader, benchTmp, numericFlags, startLightd } from "./lib/lightd";
+import { type RunningServer, startServer } from "./lib/server";
+import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
+
+const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32 });
+const FILE_SIZE = 4096;
+const body = crypto.getRandomValues(new Uint8Array(FILE_SIZE));
+
+interface LoadResult extends Summary {
+  filesPerSecond: number;
+  errors: number;
+  firstError?: string;
+}
+
+/**
+ * `clients` concurrent loops, each issuing `op(client, n)` back to back until the time is
+ * up; latency per op in ms. Fetch keeps one connection per client alive.
+ */
+async function load(seconds: number, op: (client: number, n: number) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: flags.clients }, async (_, client) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const t0 = performance.now();
+        try {
+          await op(client, n);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          errors++;
+          firstError ??= String(error);
+          if (errors > 1000) throw new Error(`too many errors; first: ${firstError}`);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  return { ...summarize(latencies), filesPerSecond: latencies.length / elapsed, errors, firstError };
+}
+
+async function expectStatus(res: Response, status: number, what: string): Promise<ArrayBuffer> {
+  const bytes = await res.arrayBuffer();
+  if (res.status !== status)
+    throw new Error(`${what} → ${res.status} ${new TextDecoder().decode(bytes).slice(0, 200)}`);
+  return bytes;
+}
+
+interface Target {
+  name: string;
+  put: (client: number, n: number) => Promise<void>;
+  get: (client: number, n: number) => Promise<void>;
+}
+
+/** Warmup, then a timed PUT phase; the GET phase reads back random files the PUTs wrote. */
+async function measure(target: Target): Promise<{ put: LoadResult; get: LoadResult }> {
+  process.stderr.write(`  ${target.name}: PUT ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
+  await load(flags.warmup, (c, n) => target.put(c, n + 1_000_000));
+  const put = await load(flags.seconds, target.put);
+  process.stderr.write(`  ${target.name}: GET ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
+  await load(flags.warmup, target.get);
+  const get = await load(flags.seconds, target.get);
+  return { put, get };
+}
+
+async function main(): Promise<number> {
+  const tmp = benchTmp("small");
+  const servers: RunningServer[] = [];
+  try {
+    const baseline = await startServer(
+      "small-file-server",
+      [process.execPath, "run", join(import.meta.dir, "lib/small-file-server.ts"), join(tmp, "baseline")],
+      join(tmp, "baseline.log"),
+    );
+    servers.push(baseline);
+    // Files per client written so far, so GETs only ask for files that exist.
+    const written = new Map<string, number[]>();
+    const track = (name: string, client: number, n: number) => {
+      const counts = written.get(name) ?? Array(flags.clients).fill(0);
+      counts[client] = Math.max(counts[client] as number, n + 1);
+      written.set(name, counts);
+    };
+    const pick = (name: string, client: number) => Math.floor(Math.random() * ((written.get(name) ?? [])[client] || 1));
+
+    const bUrl = `http://127.0.0.1:${baseline.port}`;
+    const bare = await measure({
+      name: "baseline",
+      async put(client, n) {
+        await expectStatus(await fetch(`${bUrl}/c${client}/f${n}.bin`, { method: "PUT", body }), 200, "PUT");
+        if (n < 1_000_000) track("baseline", client, n);
+      },
+      async get(client) {
+        const bytes = await expectStatus(
+          await fetch(`${bUrl}/c${client}/f${pick("baseline", client)}.bin`),
+          200,
+          "GET",
+        );
+        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+      },
+    });
+    await baseline.stop();
+
+    const lightd = await startLightd(join(tmp));
+    servers.push(lightd);
+    const lUrl = `http://127.0.0.1:${lightd.port}/files/small`;
+    const light = await measure({
+      name: "lightd",
+      async put(client, n) {
+        const res = await fetch(`${lUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader });
+        await expectStatus(res, 200, "PUT");
+        if (n < 1_000_000) track("lightd", client, n);
+      },
+      async get(client) {
+        const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, { headers: authHeader });
+        const bytes = await expectStatus(res, 200, "GET");
+        if (bytes.byteLength !== FILE_SIZE || !res.redirected) throw new Error(`GET: ${bytes.byteLength} bytes`);
+      },
+    });
+    process.stderr.write(`  lightd: GET without following the 302 ${flags.seconds}s …\n`);
+    const redirectOnly = await load(flags.seconds, async (client) => {
+      const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, {
+        headers: authHeader,
+        redirect: "manual",
+      });
+      await expectStatus(res, 302, "GET");
+    });
+    const rss = lightd.peakRssMiB();
+
+    const row = (op: string, who: string, r: LoadResult, base?: LoadResult) => [
+      op,
+      who,
+      fmt(r.filesPerSecond, 0),
+      r.p50.toFixed(2),
+      r.p99.toFixed(2),
+      base ? pct(r.filesPerSecond / base.filesPerSecond) : "",
+      String(r.errors),
+    ];
+    const all = [bare.put, bare.get, light.put, light.get, redirectOnly];
+    process.stdout.write(
+      [
+        "",
+        `small files — ${FILE_SIZE} B bodies, ${flags.clients} concurrent clients (one Bun fetch loop each, keep-alive, in the benchmark process), ${flags.warmup}s warmup + ${flags.seconds}s per row; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
+        "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata)",
+        "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
+        "",
+        table(
+          ["operation", "server", "files/s", "p50 ms", "p99 ms", "lightd / baseline", "errors"],
+          [
+            row("PUT 4 KiB", "baseline", bare.put),
+            row("PUT 4 KiB", "lightd PUT /files/<path>", light.put, bare.put),
+            row("GET 4 KiB", "baseline", bare.get),
+            row("GET 4 KiB", "lightd GET /files → 302 → /blobs", light.get, bare.get),
+            row("GET (302 only)", "lightd GET /files, redirect not followed", redirectOnly),
+          ],
+          "llrrrrr",
+        ),
+        "",
+        `lightd peak RSS (VmHWM): ${fmt(rss ?? Number.NaN)} MiB`,
+        ...all.filter((r) => r.firstError).map((r) => `first error: ${r.firstError}`),
+        "",
+      ].join("\n"),
+    );
+    return all.every((r) => r.errors === 0) ? 0 : 1;
+  } finally {
+    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.exit(await main());

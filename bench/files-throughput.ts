@@ -1,0 +1,208 @@
+/**
+ * Issue 3's throughput benchmark: one large file (1 GiB of random bytes by default)
+ * uploaded through lightd with `curl -T` against `dd … conv=fdatasync` on the same disk,
+ * and downloaded through lightd (`curl -L`: GET /files/<path> → 302 → /blobs/<key>)
+ * against a private nginx instance serving the same bytes. Runs alternate between lightd
+ * and the baseline; the median of each is reported, with lightd's peak RSS (VmHWM).
+ * The downloaded bytes' sha256 is checked once against the source.
+ *
+ *   bun run bench/run.ts files-throughput [--size-mib 1024] [--runs 3]
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { authHeader, benchTmp, numericFlags, run, startLightd } from "./lib/lightd";
+import { type RunningServer, startServer } from "./lib/server";
+import { fmt, median, pct, table } from "./lib/stats";
+
+const flags = numericFlags({ "size-mib": 1024, runs: 3 });
+const SIZE = flags["size-mib"] * 1024 * 1024;
+const RUNS = flags.runs;
+const TARGET_RATIO = 0.8;
+const TARGET_RSS_MB = 150;
+
+const say = (text: string) => process.stderr.write(`  ${text}\n`);
+const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
+
+/** curl's `-w` figures: status, seconds, bytes. */
+async function curl(args: string[]): Promise<{ status: number; seconds: number; bytes: number }> {
+  const { out } = await run([
+    "curl",
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{time_total} %{size_upload} %{size_download}",
+    ...args,
+  ]);
+  const [status, seconds, up, down] = out.trim().split(" ").map(Number) as [number, number, number, number];
+  return { status, seconds, bytes: Math.max(up, down) };
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/** A private nginx (one worker, sendfile on, no access log) serving `root` on 127.0.0.1. */
+async function startNginx(dir: string, root: string): Promise<RunningServer> {
+  const port = await freePort();
+  const temp = join(dir, "nginx-temp");
+  mkdirSync(temp, { recursive: true });
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path ${temp}/body;
+  proxy_temp_path ${temp}/proxy;
+  fastcgi_temp_path ${temp}/fastcgi;
+  uwsgi_temp_path ${temp}/uwsgi;
+  scgi_temp_path ${temp}/scgi;
+  server { listen 127.0.0.1:${port}; root ${root}; }
+}
+`,
+  );
+  // nginx prints nothing when ready, so a wrapper announces the port once it answers.
+  const wrapper = join(dir, "nginx-wrapper.ts");
+  writeFileSync(
+    wrapper,
+    `const proc = Bun.spawn(["nginx", "-e", ${JSON.stringify(`${dir}/nginx-error.log`)}, "-c", ${JSON.stringify(conf)}], { stdout: "inherit", stderr: "inherit" });
+const deadline = Date.now() + 10_000;
+for (;;) {
+  const ok = await fetch("http://127.0.0.1:${port}/").then(() => true, () => false);
+  if (ok) break;
+  if (proc.exitCode !== null || Date.now() > deadline) process.exit(1);
+  await Bun.sleep(20);
+}
+console.log(JSON.stringify({ msg: "listening", port: ${port} }));
+process.once("SIGTERM", async () => { proc.kill("SIGQUIT"); await proc.exited; process.exit(0); });
+await proc.exited;
+`,
+  );
+  return startServer("nginx", [process.execPath, "run", wrapper], join(dir, "nginx-wrapper.log"));
+}
+
+async function sha256OfDownload(url: string): Promise<string> {
+  const res = await fetch(url, { headers: authHeader });
+  if (res.status !== 200 || !res.body) throw new Error(`GET ${url} → ${res.status}`);
+  const hash = new Bun.CryptoHasher("sha256");
+  for await (const chunk of res.body) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+async function main(): Promise<number> {
+  for (const tool of ["curl", "dd", "nginx", "sha256sum", "head"]) {
+    if (Bun.which(tool) === null) {
+      process.stderr.write(`bench/files-throughput: ${tool} not found on PATH (nginx: apt-get install nginx-light)\n`);
+      return 1;
+    }
+  }
+  const tmp = benchTmp("throughput");
+  const servers: RunningServer[] = [];
+  try {
+    const www = join(tmp, "www");
+    mkdirSync(www);
+    const src = join(www, "src.bin");
+    say(`generating ${flags["size-mib"]} MiB of random data …`);
+    await run(["sh", "-c", `head -c ${SIZE} /dev/urandom > '${src}'`]);
+    const sourceSha = (await run(["sha256sum", src])).out.split(" ")[0] as string;
+
+    const lightd = await startLightd(tmp);
+    servers.push(lightd);
+    const nginx = await startNginx(tmp, www);
+    servers.push(nginx);
+    const base = `http://127.0.0.1:${lightd.port}`;
+    const fileUrl = `${base}/files/bench/big.bin`;
+    const auth = `Authorization: Bearer ${authHeader.authorization.slice("Bearer ".length)}`;
+
+    const up = { lightd: [] as number[], dd: [] as number[] };
+    for (let i = 0; i < RUNS; i++) {
+      await run(["sync"]); // earlier runs' dirty pages must not be flushed inside a timed run
+      const dd = await run(["dd", `if=${src}`, `of=${join(tmp, "dd.bin")}`, "bs=1M", "conv=fdatasync"]);
+      up.dd.push(mbps(SIZE, dd.ms / 1000));
+      await run(["sync"]);
+      // `Expect:` off: curl would otherwise wait for a 100 Continue before sending.
+      const put = await curl(["-H", auth, "-H", "Expect:", "-T", src, fileUrl]);
+      if (put.status !== 200 || put.bytes !== SIZE) throw new Error(`PUT → ${put.status}, ${put.bytes} bytes sent`);
+      up.lightd.push(mbps(SIZE, put.seconds));
+      say(
+        `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, lightd ${fmt(up.lightd[i] as number)} MB/s`,
+      );
+    }
+    rmSync(join(tmp, "dd.bin"), { force: true });
+    const rssAfterUpload = lightd.peakRssMiB();
+
+    const down = { lightd: [] as number[], nginx: [] as number[] };
+    for (let i = 0; i < RUNS; i++) {
+      const ng = await curl([`http://127.0.0.1:${nginx.port}/src.bin`]);
+      if (ng.status !== 200 || ng.bytes !== SIZE) throw new Error(`nginx GET → ${ng.status}, ${ng.bytes} bytes`);
+      down.nginx.push(mbps(SIZE, ng.seconds));
+      const get = await curl(["-L", "-H", auth, fileUrl]);
+      if (get.status !== 200 || get.bytes !== SIZE) throw new Error(`lightd GET → ${get.status}, ${get.bytes} bytes`);
+      down.lightd.push(mbps(SIZE, get.seconds));
+      say(
+        `download run ${i + 1}/${RUNS}: nginx ${fmt(down.nginx[i] as number)} MB/s, lightd ${fmt(down.lightd[i] as number)} MB/s`,
+      );
+    }
+    const downloadedSha = await sha256OfDownload(fileUrl);
+    const rssPeak = lightd.peakRssMiB();
+
+    const rows = [
+      ["upload", "lightd PUT /files (curl -T)", "dd bs=1M conv=fdatasync", up.lightd, up.dd],
+      ["download", "lightd GET /files → 302 → /blobs (curl -L)", "nginx 1 worker, sendfile", down.lightd, down.nginx],
+    ] as const;
+    const results = rows.map(([, , , l, b]) => median(l) / median(b));
+    const rssMB = (rssPeak ?? Number.NaN) * 1.048576;
+    const shaOk = downloadedSha === sourceSha;
+    process.stdout.write(
+      [
+        "",
+        `files throughput — ${flags["size-mib"]} MiB random file, median of ${RUNS} alternating runs, MB = 10^6 bytes; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}; source in page cache, data dir on the same disk as the baseline`,
+        "",
+        table(
+          [
+            "direction",
+            "lightd",
+            "lightd MB/s",
+            "baseline",
+            "baseline MB/s",
+            "lightd / baseline",
+            `target ≥ ${pct(TARGET_RATIO)}`,
+          ],
+          rows.map(([dir, l, b, lv, bv], i) => [
+            dir,
+            l,
+            fmt(median(lv)),
+            b,
+            fmt(median(bv)),
+            pct(results[i] as number),
+            (results[i] as number) >= TARGET_RATIO ? "met" : "MISSED",
+          ]),
+          "llrlrrr",
+        ),
+        "",
+        `all runs MB/s: upload lightd [${up.lightd.map((v) => fmt(v)).join(", ")}] dd [${up.dd.map((v) => fmt(v)).join(", ")}]; download lightd [${down.lightd.map((v) => fmt(v)).join(", ")}] nginx [${down.nginx.map((v) => fmt(v)).join(", ")}]`,
+        `lightd peak RSS (VmHWM): ${fmt(rssAfterUpload ?? Number.NaN)} MiB after the uploads, ${fmt(rssPeak ?? Number.NaN)} MiB (${fmt(rssMB)} MB) after everything — target < ${TARGET_RSS_MB} MB: ${rssMB < TARGET_RSS_MB ? "met" : "MISSED"}`,
+        `sha256 of the bytes downloaded through lightd: ${shaOk ? "matches the source" : `MISMATCH (${downloadedSha} ≠ ${sourceSha})`}`,
+        "",
+      ].join("\n"),
+    );
+    return shaOk ? 0 : 1;
+  } finally {
+    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.exit(await main());
