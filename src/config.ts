@@ -165,8 +165,11 @@ function describeErrors(value: unknown): string {
   const lines: string[] = [];
   for (const error of Value.Errors(ConfigSchema, value)) {
     const field = error.path.replace(/^\//, "").replaceAll("/", ".") || "(root)";
+    const choices = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf?.map((s) => s.const);
     if (field === "authorization.token") {
       lines.push(`${field}: must start with 'lightd_' and be at least ${MIN_TOKEN_LENGTH} characters`);
+    } else if (choices?.length && choices.every((c) => typeof c === "string")) {
+      lines.push(`${field}: must be one of ${choices.map((c) => `"${c}"`).join(", ")}`);
     } else {
       lines.push(`${field}: ${error.message}`);
     }
@@ -215,7 +218,8 @@ export interface LoadedConfig {
 }
 
 /** Reads config.json, creating it with a fresh master token when missing. */
-export function loadConfigFile(path: string): LoadedConfig {
+export function loadConfigFile(path: string, options: { persist?: boolean } = {}): LoadedConfig {
+  const persist = options.persist ?? true;
   if (!existsSync(path)) {
     const fresh = {
       authorization: { enabled: true, token: newMasterToken() },
@@ -227,11 +231,12 @@ export function loadConfigFile(path: string): LoadedConfig {
     return { config: parseConfig(fresh, path), created: true };
   }
   const raw = readJson(path) as Record<string, unknown>;
-  // Older or hand-written files may lack a signing secret: add one once, keeping the rest.
+  // Hand-written files may lack a signing secret. The server adds one once, keeping the rest;
+  // commands that only read the file (`--token what`) use a throwaway one and write nothing.
   if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && raw.signing_secret === undefined) {
     raw.signing_secret = randomBase62(48);
     const config = parseConfig(raw, path);
-    writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
+    if (persist) writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
     return { config, created: false };
   }
   return { config: parseConfig(raw, path), created: false };
@@ -243,7 +248,8 @@ export function writeMasterToken(path: string, token: string): void {
   const raw = readJson(path) as Record<string, unknown>;
   const auth = (typeof raw.authorization === "object" && raw.authorization) || {};
   raw.authorization = { ...(auth as object), token };
-  parseConfig(raw, path);
+  // Validate what will be written; a missing signing secret is the server's to add, not ours.
+  parseConfig({ signing_secret: randomBase62(48), ...raw }, path);
   writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
 }
 

@@ -61,6 +61,13 @@ async function serve(
     );
   }
 
+  // Signal handlers go in before the server starts, so a stop that arrives right after the
+  // "listening" line still shuts down gracefully instead of killing the process.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+
   const handle = withRequestLog(withHeadSupport(app.fetch), logger, () => store.current.log.requests);
   const server = Bun.serve({
     port,
@@ -79,21 +86,15 @@ async function serve(
     version: VERSION,
   });
 
-  await new Promise<void>((done) => {
-    const shutdown = async (signal: string) => {
-      logger.info("shutting down", { signal });
-      const force = setTimeout(() => server.stop(true), 30_000);
-      await server.stop(false); // stop accepting; wait for in-flight requests
-      clearTimeout(force);
-      stopJobs();
-      store.close();
-      ctx.close();
-      logger.info("stopped");
-      done();
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    process.once("SIGINT", () => void shutdown("SIGINT"));
-  });
+  const signal = await stopRequested;
+  logger.info("shutting down", { signal });
+  const force = setTimeout(() => server.stop(true), 30_000);
+  await server.stop(false); // stop accepting; wait for in-flight requests
+  clearTimeout(force);
+  stopJobs();
+  store.close();
+  ctx.close();
+  logger.info("stopped");
   return 0;
 }
 

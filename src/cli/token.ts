@@ -17,7 +17,7 @@ export async function runTokenCommand(
   configPath: string,
   io: CliIO,
 ): Promise<number> {
-  const { config } = loadConfigFile(configPath);
+  const { config } = loadConfigFile(configPath, { persist: false });
   if (action === "what") {
     io.out(`Current Token: ${config.authorization.token}\n`);
     return 0;

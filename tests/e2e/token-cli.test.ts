@@ -93,9 +93,8 @@ describe("lightd --token reset", () => {
   });
 });
 
-// Today loadConfigFile adds a `signing_secret` to a hand-written config.json that lacks one,
-// even for `--token what` or a refused `--token set`; a read-only or failed command should not write.
-test.todo("--token what and a refused --token set leave a hand-written config.json byte-for-byte unchanged", async () => {
+// A read-only or refused command never writes config.json, even one without a signing secret.
+test("--token what and a refused --token set leave a hand-written config.json byte-for-byte unchanged", async () => {
   const path = join(makeTempDir(), "config.json");
   const content = JSON.stringify({ authorization: { token: INITIAL } });
   writeFileSync(path, content, { mode: 0o600 });
