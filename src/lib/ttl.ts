@@ -8,7 +8,8 @@ export const MAX_TTL_MS = 365 * UNIT_MS.d;
  * Returns null for anything else, zero, or more than MAX_TTL_MS.
  */
 export function parseTtl(text: string): number | null {
-  const match = /^([1-9][0-9]{0,6})([smhd])$/.exec(text);
+  // Eight digits are enough for a year in seconds (31536000s) and keep the product exact.
+  const match = /^([1-9][0-9]{0,7})([smhd])$/.exec(text);
   if (!match) return null;
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   return ms > MAX_TTL_MS ? null : ms;

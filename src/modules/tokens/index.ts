@@ -3,35 +3,55 @@ import { badRequest } from "../../errors";
 import type { AppGuard } from "../../http/guard-type";
 import { parseTtl } from "../../lib/ttl";
 import { ErrorResponse } from "../system/model";
-import { CreatedTokenResponse, CreateTokenBody } from "./model";
+import { CreatedTokenResponse, CreateTokenBody, CurrentCredentialResponse } from "./model";
 import type { TokenService } from "./service";
 
 export function tokensModule(guard: AppGuard, tokens: TokenService) {
-  return new Elysia({ tags: ["Tokens"] }).use(guard).post(
-    "/auth/tokens",
-    async ({ body }) => {
-      const ttlMs = parseTtl(body.ttl);
-      if (ttlMs === null)
-        throw badRequest("Invalid ttl: use a number and a unit s, m, h or d (e.g. 30s, 15m, 1h, 7d), at most 365d");
-      const created = await tokens.create(ttlMs, body.remove_on_use ?? false);
-      return {
-        token: created.token,
-        expires_at: new Date(created.expiresAt).toISOString(),
-      };
-    },
-    {
-      auth: "master",
-      body: CreateTokenBody,
-      response: {
-        200: CreatedTokenResponse,
-        400: ErrorResponse,
-        401: ErrorResponse,
-        403: ErrorResponse,
+  return new Elysia({ tags: ["Tokens"] })
+    .use(guard)
+    .post(
+      "/auth/tokens",
+      async ({ body }) => {
+        const ttlMs = parseTtl(body.ttl);
+        if (ttlMs === null)
+          throw badRequest("Invalid ttl: use a number and a unit s, m, h or d (e.g. 30s, 15m, 1h, 7d), at most 365d");
+        const created = await tokens.create(ttlMs, body.remove_on_use ?? false);
+        return {
+          token: created.token,
+          expires_at: new Date(created.expiresAt).toISOString(),
+        };
       },
-      detail: {
-        summary: "Create a programmatic token",
-        description: "Mints a token with a TTL, optionally single use. Master token only.",
+      {
+        auth: "master",
+        body: CreateTokenBody,
+        response: {
+          200: CreatedTokenResponse,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
+        detail: {
+          summary: "Create a programmatic token",
+          description: "Mints a token with a TTL, optionally single use. Master token only.",
+        },
       },
-    },
-  );
+    )
+    .get(
+      "/auth/me",
+      ({ principal }) => ({
+        actor: principal.actor,
+        source: principal.source,
+        scopes: [...principal.scopes],
+        prefix: principal.prefix,
+        space: principal.space,
+      }),
+      {
+        auth: true,
+        response: { 200: CurrentCredentialResponse, 401: ErrorResponse },
+        detail: {
+          summary: "Describe the calling credential",
+          description: "Who the presented token acts as and what it may do. Consumes a single-use token.",
+        },
+      },
+    );
 }
