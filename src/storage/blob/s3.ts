@@ -1,0 +1,437 @@
+import { createReadStream } from "node:fs";
+import { open, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { S3Config } from "../../config";
+import { AppError, NotFoundError } from "../../errors";
+import { contentDisposition } from "../../http/ranges";
+import { randomBase62 } from "../../lib/ids";
+import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+
+const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+export interface S3StoreOptions {
+  /** Part size of the streamed one-step upload (S3 minimum 5 MiB). */
+  partSize?: number;
+  /** Parts in flight per streamed upload; memory per upload ≈ partSize × (queueSize + 1). */
+  queueSize?: number;
+  /** Where `uploadPart` spools a part of unknown length (S3 needs Content-Length up front). */
+  tmpDir?: string;
+}
+
+interface S3ErrorLike {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const statusOf = (error: unknown) => (error as S3ErrorLike)?.$metadata?.httpStatusCode;
+const codeOf = (error: unknown) => (error as S3ErrorLike)?.Code ?? (error as S3ErrorLike)?.name ?? "";
+const isMissing = (error: unknown) =>
+  statusOf(error) === 404 || ["NoSuchKey", "NotFound", "NoSuchUpload"].includes(codeOf(error));
+
+const unquote = (etag: string | undefined) => (etag ?? "").replace(/^(W\/)?"|"$/g, "");
+const quote = (etag: string) => `"${unquote(etag)}"`;
+
+/** Counts bytes as they pass and fails the stream once more than `maxBytes` arrive. */
+function byteCounter(maxBytes: number | undefined) {
+  const counter = {
+    size: 0,
+    tooLarge: false,
+    stream: new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        counter.size += chunk.byteLength;
+        if (maxBytes !== undefined && counter.size > maxBytes) {
+          counter.tooLarge = true;
+          controller.error(new AppError("payload_too_large"));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  };
+  return counter;
+}
+
+/** Writes `body` to a new file at `path`, awaiting each write; returns the byte count. */
+async function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
+  const fh = await open(path, "wx", 0o600);
+  const reader = body.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return size;
+      size += value.byteLength;
+      if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
+      for (let offset = 0; offset < value.byteLength; ) {
+        offset += (await fh.write(value, offset)).bytesWritten;
+      }
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+    await fh.close();
+  }
+}
+
+/**
+ * Bytes in any S3-compatible bucket. Object keys are `key_prefix` + lightd's internal
+ * object id, never a user path. Clients get presigned URLs, so bytes bypass lightd; the
+ * presigning client targets `public_endpoint` when set. Checksums are only computed
+ * when an operation requires them: Ceph RGW and others answer 411 to aws-chunked bodies.
+ */
+export class S3BlobStore implements BlobStore {
+  readonly kind = "s3" as const;
+  readonly #client: S3Client;
+  readonly #signer: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+  readonly #partSize: number;
+  readonly #queueSize: number;
+  readonly #tmpDir: string;
+
+  constructor(
+    readonly settings: S3Config,
+    options: S3StoreOptions = {},
+  ) {
+    const base: S3ClientConfig = {
+      region: settings.region,
+      forcePathStyle: settings.force_path_style,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      // The SDK would console.warn on failed streaming requests; failures reach the caller as errors.
+      logger: silentLogger,
+      credentials:
+        settings.access_key_id && settings.secret_access_key
+          ? { accessKeyId: settings.access_key_id, secretAccessKey: settings.secret_access_key }
+          : undefined,
+    };
+    this.#client = new S3Client({
+      ...base,
+      endpoint: settings.endpoint,
+      requestHandler: { connectionTimeout: 5000 },
+    });
+    this.#signer = settings.public_endpoint
+      ? new S3Client({ ...base, endpoint: settings.public_endpoint })
+      : this.#client;
+    this.#bucket = settings.bucket;
+    this.#prefix = settings.key_prefix;
+    this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
+    this.#queueSize = options.queueSize ?? 4;
+    this.#tmpDir = options.tmpDir ?? tmpdir();
+  }
+
+  #key(key: string): string {
+    return `${this.#prefix}${key}`;
+  }
+
+  async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
+    const counter = byteCounter(options.maxBytes);
+    const counted = body.pipeThrough(counter.stream);
+    // lib-storage buffers one part at a time (PutObject when the body fits in one part) and
+    // aborts its multipart upload when the body fails, so an error leaves no object behind.
+    const upload = new Upload({
+      client: this.#client,
+      partSize: this.#partSize,
+      queueSize: this.#queueSize,
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.#bucket,
+        Key: this.#key(key),
+        Body: counted,
+        ContentType: options.contentType,
+      },
+    });
+    let result: { ETag?: string };
+    try {
+      result = await upload.done();
+    } catch (error) {
+      // An S3 failure leaves the client's body unread: cancel it rather than leave it hanging.
+      await counted.cancel(error).catch(() => {});
+      if (counter.tooLarge) throw new AppError("payload_too_large");
+      throw error;
+    }
+    // Ceph RGW 16 answers CompleteMultipartUpload with an empty ETag: ask for it.
+    const etag = unquote(result.ETag) || (await this.head(key)).etag;
+    return { size: counter.size, etag, contentType: options.contentType };
+  }
+
+  /** A range reaching past the end is range_not_satisfiable, as in the local store (S3 would shorten it). */
+  async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    if (range && !(Number.isSafeInteger(range.start) && range.start >= 0 && range.end >= range.start)) {
+      throw new AppError("range_not_satisfiable");
+    }
+    try {
+      const out = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#key(key),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      if (!out.Body) throw new NotFoundError("Object not found");
+      const stream = out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
+      const total = Number(out.ContentRange?.split("/")[1]);
+      if (range && Number.isFinite(total) && range.end >= total) {
+        await stream.cancel().catch(() => {});
+        throw new AppError("range_not_satisfiable");
+      }
+      return stream;
+    } catch (error) {
+      if (error instanceof AppError || error instanceof NotFoundError) throw error;
+      if (isMissing(error)) throw new NotFoundError("Object not found");
+      if (statusOf(error) === 416) throw new AppError("range_not_satisfiable");
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<BlobStat> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
+      return { size: out.ContentLength ?? 0, etag: unquote(out.ETag), contentType: out.ContentType };
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError("Object not found");
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+
+  /** A real S3 presigned URL; a PUT URL binds `contentType`, a GET URL sets the response headers. */
+  async signedUrl(key: string, options: SignOptions): Promise<string> {
+    const Key = this.#key(key);
+    const command =
+      options.method === "GET"
+        ? new GetObjectCommand({
+            Bucket: this.#bucket,
+            Key,
+            ResponseContentType: options.contentType,
+            ResponseContentDisposition: options.filename ? contentDisposition(options.filename) : undefined,
+          })
+        : new PutObjectCommand({ Bucket: this.#bucket, Key, ContentType: options.contentType });
+    return getSignedUrl(this.#signer, command, {
+      expiresIn: Math.min(options.expiresIn, MAX_PRESIGN_SECONDS),
+      // The presigner signs only `host` by default; signing Content-Type makes S3 refuse any other type.
+      signableHeaders: options.method === "PUT" && options.contentType ? new Set(["content-type"]) : undefined,
+    });
+  }
+
+  async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
+    const out = await this.#client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(key), ContentType: options.contentType }),
+    );
+    if (!out.UploadId) throw new Error("S3 CreateMultipartUpload returned no UploadId");
+    return out.UploadId;
+  }
+
+  async signedPartUrl(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresIn: number; baseUrl: string },
+  ): Promise<string> {
+    const command = new UploadPartCommand({
+      Bucket: this.#bucket,
+      Key: this.#key(key),
+      UploadId: uploadId,
+      PartNumber: partNumber,
+    });
+    return getSignedUrl(this.#signer, command, { expiresIn: Math.min(options.expiresIn, MAX_PRESIGN_SECONDS) });
+  }
+
+  /** S3 needs a part's length before its bytes, so a body of unknown length is spooled to a temp file first. */
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream<Uint8Array>,
+    options: PutOptions = {},
+  ): Promise<BlobStat> {
+    const spool = join(this.#tmpDir, `lightd-s3-part-${randomBase62(16)}`);
+    try {
+      const size = await spoolToFile(spool, body, options.maxBytes);
+      const out = await this.#client.send(
+        new UploadPartCommand({
+          Bucket: this.#bucket,
+          Key: this.#key(key),
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          ContentLength: size,
+          Body: createReadStream(spool),
+        }),
+      );
+      return { size, etag: unquote(out.ETag) };
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError("Upload not found");
+      throw error;
+    } finally {
+      await unlink(spool).catch(() => {});
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat> {
+    if (parts.length === 0) throw new AppError("bad_request", "No parts listed");
+    if (parts.some((part, i) => i > 0 && part.partNumber <= (parts[i - 1] as CompletedPart).partNumber)) {
+      throw new AppError("bad_request", "Part numbers must be strictly increasing");
+    }
+    try {
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.#bucket,
+          Key: this.#key(key),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quote(p.etag) })) },
+        }),
+      );
+    } catch (error) {
+      const code = codeOf(error);
+      if (code === "NoSuchUpload" || statusOf(error) === 404) throw new NotFoundError("Upload not found");
+      if (["InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"].includes(code)) {
+        throw new AppError("bad_request", `Multipart upload cannot be completed: ${code}`);
+      }
+      // Ceph RGW 16 answers 500 "completion already in progress" for an unknown or aborted upload.
+      if (!(await this.#uploadExists(key, uploadId))) throw new NotFoundError("Upload not found");
+      throw error;
+    }
+    return this.head(key);
+  }
+
+  async #uploadExists(key: string, uploadId: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new ListPartsCommand({ Bucket: this.#bucket, Key: this.#key(key), UploadId: uploadId, MaxParts: 1 }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(key), UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+
+  /** Aborts multipart uploads under this store's `key_prefix` initiated before `olderThan` (Unix ms). */
+  async cleanupStaleUploads(olderThan: number): Promise<number> {
+    let removed = 0;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: this.#prefix, KeyMarker, UploadIdMarker }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !upload.Initiated) continue;
+        if (upload.Initiated.getTime() >= olderThan) continue;
+        try {
+          await this.#client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId }),
+          );
+          removed++;
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+        }
+      }
+      ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = page);
+      if (!page.IsTruncated) break;
+    } while (KeyMarker);
+    return removed;
+  }
+
+  /** Keys as lightd knows them: `key_prefix` stripped. */
+  async *listKeys(): AsyncIterable<string> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key?.startsWith(this.#prefix)) yield object.Key.slice(this.#prefix.length);
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  /**
+   * Start-up validation: the bucket exists and this store can write and delete in it.
+   * Throws an Error whose message names what failed, for the operator.
+   */
+  async checkBucket(): Promise<void> {
+    const where = `S3 bucket '${this.#bucket}' at ${this.settings.endpoint}`;
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === undefined) {
+        throw new Error(`S3 endpoint unreachable: ${this.settings.endpoint} (${(error as Error).message})`);
+      }
+      if (status === 404) throw new Error(`${where}: bucket does not exist`);
+      if (status === 403 || status === 401) throw new Error(`${where}: ${await this.#describeDenied()}`);
+      throw new Error(`${where}: HeadBucket failed with HTTP ${status} ${codeOf(error)}`);
+    }
+    const probe = this.#key(`.lightd-probe-${randomBase62(12)}`);
+    try {
+      await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: probe, Body: "probe" }));
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: probe }));
+    } catch (error) {
+      throw new Error(`${where}: bucket is not writable (${codeOf(error) || (error as Error).message})`);
+    }
+  }
+
+  /** HEAD answers carry no error code; a GET tells bad credentials from a bucket policy refusal. */
+  async #describeDenied(): Promise<string> {
+    try {
+      await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, MaxKeys: 1 }));
+      return "access denied";
+    } catch (error) {
+      const code = codeOf(error);
+      if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"].includes(code)) {
+        return `credentials rejected (${code})`;
+      }
+      return `access denied (${code || `HTTP ${statusOf(error)}`})`;
+    }
+  }
+
+  /** Releases the clients' sockets. */
+  close(): void {
+    this.#client.destroy();
+    if (this.#signer !== this.#client) this.#signer.destroy();
+  }
+}
