@@ -3,7 +3,6 @@ import pkg from "../package.json";
 import type { AppContext } from "./context";
 import { acceptRule } from "./http/accept";
 import { authGuard } from "./http/auth";
-import { bodyLimit } from "./http/body-limit";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
 import { adminModule } from "./modules/admin";
@@ -27,7 +26,6 @@ export function createApp(ctx: AppContext) {
     .use(acceptRule())
     .use(docs(VERSION))
     .use(systemModule(VERSION))
-    .use(bodyLimit(() => ctx.config.current.server.max_body_bytes))
     .use(blobsModule(ctx))
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))

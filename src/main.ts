@@ -5,7 +5,7 @@ import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
 import { setClientIp } from "./http/client-ip";
-import { withHeadSupport } from "./http/head";
+import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
 import { createLogger } from "./lib/logger";
 
@@ -68,7 +68,11 @@ async function serve(
     process.once("SIGINT", () => resolve("SIGINT"));
   });
 
-  const handle = withRequestLog(withHeadSupport(app.fetch), logger, () => store.current.log.requests);
+  const handle = withRequestLog(
+    createHandler(app, { maxBodyBytes: () => store.current.server.max_body_bytes }),
+    logger,
+    () => store.current.log.requests,
+  );
   const server = Bun.serve({
     port,
     hostname: host,
