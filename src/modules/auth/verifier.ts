@@ -33,6 +33,27 @@ const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
 
 const unauthorized = (message: string) => new AppError("unauthorized", message);
 
+/** What the verified cache remembers about a token (keyed by its SHA-256): never the secret. */
+interface VerifiedEntry {
+  id: string;
+  kind: CredentialKind;
+  /** The argon2 hash the token matched; a rotated secret changes it and misses. */
+  secretHash: string;
+  removeOnUse: boolean;
+  principal: Principal | null;
+  scopes?: string | null;
+}
+
+const MASTER_PRINCIPAL: Principal = Object.freeze({
+  accountId: ADMIN_ACCOUNT_ID,
+  actor: ADMIN_ACTOR,
+  source: "master",
+  credentialId: null,
+  space: "live",
+  scopes: new Set(SCOPES),
+  prefix: "",
+});
+
 /**
  * Turns a presented token into a Principal.
  *
@@ -46,7 +67,7 @@ const unauthorized = (message: string) => new AppError("unauthorized", message);
  *   (the DELETE … RETURNING decides the one winner).
  */
 export class CredentialVerifier {
-  readonly #verified: LruMap<string, string>;
+  readonly #verified: LruMap<string, VerifiedEntry>;
   readonly #accountName: Statement<{ name: string }, [number]>;
   readonly #now: () => number;
   readonly #usage = new Map<string, { count: number; lastUsedAt: number }>();
@@ -74,14 +95,25 @@ export class CredentialVerifier {
     const digest = sha256(token);
     if (timingSafeEqual(digest, this.#masterDigest())) return this.masterPrincipal();
 
+    const cacheKey = digest.toString("hex");
+    // Steady state: a token verified before needs no parse and no argon2, only its row.
+    const known = this.#verified.get(cacheKey);
+    if (known && !known.removeOnUse) {
+      const row = this.credentials.findById(known.id);
+      if (row && row.kind === known.kind && row.secret_hash === known.secretHash) {
+        if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
+        this.#recordUse(row.id);
+        return this.#principalFor(row, known);
+      }
+    }
+
     const parsed = parseIssuedToken(token);
     if (!parsed || this.#notBearer.has(parsed.kind)) throw unauthorized(AUTH_MESSAGES.invalid);
-    const cacheKey = digest.toString("hex");
     const row = await this.#verifyRow(token, cacheKey, parsed.kind, parsed.id);
     if (row.remove_on_use && !this.credentials.consume(row.id)) throw unauthorized(AUTH_MESSAGES.invalid);
     if (row.remove_on_use) this.#verified.delete(cacheKey);
     this.#recordUse(row.id);
-    return this.#principalFor(row);
+    return this.#principalFor(row, this.#verified.get(cacheKey));
   }
 
   /**
@@ -100,11 +132,17 @@ export class CredentialVerifier {
     }
     if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
     // The cache remembers which hash this token matched: a rotated secret changes the hash and misses.
-    if (this.#verified.get(cacheKey) !== row.secret_hash) {
+    if (this.#verified.get(cacheKey)?.secretHash !== row.secret_hash) {
       const secret = token.slice(token.lastIndexOf("_") + 1, -6);
       this.#argon2Verifications++;
       if (!(await verifySecret(row.secret_hash, secret))) throw unauthorized(AUTH_MESSAGES.invalid);
-      this.#verified.set(cacheKey, row.secret_hash);
+      this.#verified.set(cacheKey, {
+        id: row.id,
+        kind: row.kind,
+        secretHash: row.secret_hash,
+        removeOnUse: row.remove_on_use === 1,
+        principal: null,
+      });
     }
     return row;
   }
@@ -120,16 +158,9 @@ export class CredentialVerifier {
     return this.#argon2Verifications;
   }
 
+  /** The master token's principal; one shared, frozen object. */
   masterPrincipal(): Principal {
-    return {
-      accountId: ADMIN_ACCOUNT_ID,
-      actor: ADMIN_ACTOR,
-      source: "master",
-      credentialId: null,
-      space: "live",
-      scopes: new Set(SCOPES),
-      prefix: "",
-    };
+    return MASTER_PRINCIPAL;
   }
 
   /** Forget a cached verification (after logout, revocation or rotation). */
@@ -137,11 +168,19 @@ export class CredentialVerifier {
     this.#verified.delete(sha256Hex(token));
   }
 
-  #principalFor(row: CredentialRow): Principal {
+  /**
+   * The principal a credential row grants. It is built once per verified token and reused
+   * while the row's scopes and prefix stay the same (account names never change).
+   */
+  #principalFor(row: CredentialRow, entry?: VerifiedEntry): Principal {
+    const cached = entry?.principal;
+    if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
+      return cached;
+    }
     const owner: readonly Scope[] = row.account_id === ADMIN_ACCOUNT_ID ? SCOPES : ACCOUNT_SCOPES;
     const granted = parseScopes(row.scopes);
     const scopes = new Set(granted === null ? owner : owner.filter((s) => granted.includes(s)));
-    return {
+    const principal: Principal = Object.freeze({
       accountId: row.account_id,
       actor: this.#accountName.get(row.account_id)?.name ?? "",
       source: SOURCE_BY_KIND[row.kind],
@@ -149,7 +188,12 @@ export class CredentialVerifier {
       space: row.kind === "test" ? "test" : "live",
       scopes,
       prefix: row.prefix,
-    };
+    });
+    if (entry) {
+      entry.principal = principal;
+      entry.scopes = row.scopes;
+    }
+    return principal;
   }
 
   #recordUse(id: string): void {
