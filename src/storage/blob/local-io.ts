@@ -29,8 +29,9 @@ async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
 }
 
 /**
- * Streams `body` into an open file chunk by chunk, hashing as it goes. Each write is
- * awaited before the next chunk is read, so a fast client cannot fill memory.
+ * Streams `body` into an open file, hashing as it goes. Bytes gather in one of two
+ * 1 MiB buffers; while one is being written the next fills, so receiving, hashing and
+ * writing overlap. At most one write is in flight, so a fast client cannot fill memory.
  * Throws AppError("payload_too_large") as soon as more than `maxBytes` arrive.
  */
 export async function writeStream(
@@ -39,9 +40,17 @@ export async function writeStream(
   maxBytes: number | undefined,
 ): Promise<Written> {
   const hash = new Bun.CryptoHasher("sha256");
-  const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
+  const buffers = [Buffer.allocUnsafe(WRITE_CHUNK), Buffer.allocUnsafe(WRITE_CHUNK)];
+  let current = 0;
   let fill = 0;
   let size = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (data: Uint8Array) => {
+    await inFlight;
+    inFlight = writeAll(fh, data);
+    // Keep the rejection observed until the next await picks it up.
+    inFlight.catch(() => {});
+  };
   const reader = body.getReader();
   try {
     for (;;) {
@@ -50,24 +59,24 @@ export async function writeStream(
       size += value.byteLength;
       if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
       hash.update(value);
-      if (fill === 0 && value.byteLength >= WRITE_CHUNK) {
-        await writeAll(fh, value);
-        continue;
-      }
       let offset = 0;
       while (offset < value.byteLength) {
+        const buffer = buffers[current] as Buffer;
         const n = Math.min(WRITE_CHUNK - fill, value.byteLength - offset);
         buffer.set(value.subarray(offset, offset + n), fill);
         fill += n;
         offset += n;
         if (fill === WRITE_CHUNK) {
-          await writeAll(fh, buffer);
+          await flush(buffer);
+          current = 1 - current;
           fill = 0;
         }
       }
     }
-    if (fill > 0) await writeAll(fh, buffer.subarray(0, fill));
+    if (fill > 0) await flush((buffers[current] as Buffer).subarray(0, fill));
+    await inFlight;
   } catch (error) {
+    await inFlight.catch(() => {});
     await reader.cancel(error).catch(() => {});
     throw error;
   } finally {
