@@ -4,20 +4,22 @@
  * against the same transfer made with the AWS SDK directly (the ceiling). Transfers:
  * single PUT, multipart (parts in parallel), GET. Both sides run in this Bun process and
  * hit the same RGW, so the ratio is the cost of going through presigned URLs.
- * lightd's one-step `PUT /files` streaming through to RGW is not measured yet (the files
- * routes do not exist); S3BlobStore.putStream (lib-storage) is shown as its upper bound.
+ * Then lightd itself (`src/main.ts` with `storage.backend: "s3"`, serve_downloads on): its
+ * one-step `PUT /files/{path}` streaming the body through to RGW, a GET it streams back from
+ * RGW through /blobs, and its peak RSS (VmHWM) over those transfers.
  *
  * RGW comes from S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY or is started by
  * tests/fixtures/rgw.ts. memstore keeps bytes in RAM: every object is deleted after its run.
  *
  *   bun run bench/run.ts s3 [--size-mib 1024] [--runs 3] [--part-mib 16] [--parallel 4]
  */
-import { createReadStream, rmSync } from "node:fs";
+import { createReadStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, type S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
 import { S3BlobStore } from "../src/storage/blob/s3";
 import { createTestBucket, ensureRgw, s3Settings } from "../tests/fixtures/rgw";
-import { benchTmp, numericFlags, run } from "./lib/lightd";
+import { authHeader, BENCH_MASTER, BENCH_SIGNING_SECRET, benchTmp, numericFlags, ROOT, run } from "./lib/lightd";
+import { type RunningServer, startServer } from "./lib/server";
 import { fmt, median, pct, table } from "./lib/stats";
 
 const flags = numericFlags({ "size-mib": 1024, runs: 3, "part-mib": 16, parallel: 4 });
@@ -52,6 +54,21 @@ function expectOk(res: Response, what: string): void {
   if (!res.ok) throw new Error(`${what} → HTTP ${res.status}`);
 }
 
+/** lightd from source on port 0, storing in `bucket` under its own key_prefix, serving downloads itself. */
+function startLightdOnS3(dir: string, settings: ReturnType<typeof s3Settings>): Promise<RunningServer> {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, "config.json");
+  const config = {
+    authorization: { enabled: true, token: BENCH_MASTER },
+    storage: { backend: "s3", dir: join(dir, "data"), s3: settings },
+    signing_secret: BENCH_SIGNING_SECRET,
+    rate_limits: { enabled: false },
+  };
+  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
+  const cmd = [process.execPath, "run", "src/main.ts", "--port", "0", "--host", "127.0.0.1", "--config", configPath];
+  return startServer("lightd", cmd, join(dir, "lightd.log"), { cwd: ROOT });
+}
+
 const parts = Math.ceil(SIZE / PART);
 const range = (i: number) => ({ start: i * PART, end: Math.min(SIZE, (i + 1) * PART) });
 
@@ -70,6 +87,12 @@ async function main(): Promise<number> {
   });
   const sdk: S3Client = bucket.client;
   const B = bucket.name;
+  const lightd = await startLightdOnS3(
+    join(tmp, "lightd"),
+    s3Settings(env, bucket.name, { key_prefix: "lightd/", serve_downloads: true }),
+  );
+  const rssAtStart = lightd.peakRssMiB();
+  const lightdUrl = `http://127.0.0.1:${lightd.port}`;
   try {
     const src = join(tmp, "src.bin");
     say(`generating ${flags["size-mib"]} MiB of random data …`);
@@ -166,6 +189,26 @@ async function main(): Promise<number> {
         }
         await store.delete(key);
       }
+      // lightd: one-step PUT streamed through to RGW, then a GET lightd streams back from RGW.
+      const path = `${lightdUrl}/files/bench/run${r}.bin`;
+      record(
+        "put:lightd",
+        await timed(async () => {
+          const res = await fetch(path, { method: "PUT", headers: authHeader, body: file });
+          expectOk(res, "lightd PUT");
+          const { size } = (await res.json()) as { size: number };
+          if (size !== SIZE) throw new Error(`lightd PUT stored ${size} bytes, expected ${SIZE}`);
+        }),
+      );
+      record(
+        "get:lightd",
+        await timed(async () => {
+          const res = await fetch(path, { headers: authHeader }); // 302 → lightd's /blobs → RGW
+          expectOk(res, "lightd GET");
+          if ((await drain(res.body as ReadableStream<Uint8Array>)) !== SIZE) throw new Error("lightd GET: short body");
+        }),
+      );
+      expectOk(await fetch(path, { method: "DELETE", headers: authHeader }), "lightd DELETE");
       say(
         `run ${r + 1}/${flags.runs}: ${Object.entries(figures)
           .map(([k, v]) => `${k} ${fmt(v[r] as number)}`)
@@ -179,6 +222,7 @@ async function main(): Promise<number> {
       return [what, fmt(p), fmt(c), pct(p / c)];
     };
     const lib = median(figures["put:putStream"] ?? []);
+    const rssPeak = lightd.peakRssMiB();
     process.stdout.write(
       [
         "",
@@ -193,7 +237,16 @@ async function main(): Promise<number> {
           ],
         ),
         "",
-        `S3BlobStore.putStream (lib-storage, what lightd's one-step PUT will use): ${fmt(lib)} MB/s = ${pct(lib / median(figures["put:sdk"] ?? []))} of the SDK single PUT. lightd's own PUT /files → RGW: not measured yet (files routes pending).`,
+        table(
+          ["through lightd", "lightd MB/s", "AWS SDK direct MB/s", "lightd / SDK"],
+          [
+            row("one-step PUT /files → RGW (lib-storage multipart)", "put:lightd", "put:sdk"),
+            row("GET /files → /blobs ← RGW (serve_downloads)", "get:lightd", "get:sdk"),
+          ],
+        ),
+        "",
+        `lightd peak RSS (VmHWM): ${fmt(rssAtStart ?? Number.NaN)} MiB after start, ${fmt(rssPeak ?? Number.NaN)} MiB after ${flags.runs} × (1 PUT + 1 GET) of ${flags["size-mib"]} MiB (part size 8 MiB, 4 in flight)`,
+        `S3BlobStore.putStream in this process (lib-storage, ${flags["part-mib"]} MiB parts, ${PARALLEL} in flight): ${fmt(lib)} MB/s = ${pct(lib / median(figures["put:sdk"] ?? []))} of the SDK single PUT.`,
         `all runs MB/s: ${Object.entries(figures)
           .map(([k, v]) => `${k} [${v.map((x) => fmt(x)).join(", ")}]`)
           .join("; ")}`,
@@ -203,6 +256,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
+    await lightd.stop();
     store.close();
     await bucket.destroy().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });

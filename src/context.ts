@@ -71,7 +71,14 @@ export function createContext(options: ContextOptions): AppContext {
     options.logger,
     now,
   );
-  const uploads = new UploadService(new UploadRepository(db), files, blobs, options.logger, now);
+  const uploads = new UploadService(
+    new UploadRepository(db),
+    files,
+    blobs,
+    options.logger,
+    now,
+    () => options.config.current.server.max_upload_bytes,
+  );
   const shares = new ShareService(new ShareRepository(db), files, now);
   const auth = createAuthServices({ db, credentials, verifier, config: options.config, logger: options.logger, now });
   // A deleted account's bytes go too; a missing object is not an error for BlobStore.delete.
@@ -123,6 +130,7 @@ export function createContext(options: ContextOptions): AppContext {
     close() {
       verifier.flushUsage();
       db.close();
+      blobs.close?.();
     },
   };
   return context;

@@ -8,6 +8,7 @@ import { setClientIp } from "./http/client-ip";
 import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
 import { createLogger } from "./lib/logger";
+import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -53,6 +54,17 @@ async function serve(
   const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
   store.watch();
   const ctx = createContext({ config: store, dataDir, logger });
+  if (ctx.blobs instanceof S3BlobStore) {
+    // Refuse to start on a bucket that cannot take bytes, rather than fail the first upload.
+    try {
+      await ctx.blobs.checkBucket();
+    } catch (error) {
+      store.close();
+      ctx.close();
+      // main's handler prints "lightd: <message>" (no stack) and exits 1.
+      throw new Error(`S3 storage check failed: ${(error as Error).message}`);
+    }
+  }
   const app = createApp(ctx);
   const stopJobs = ctx.startBackgroundJobs();
   if (!config.authorization.enabled) {

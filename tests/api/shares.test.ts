@@ -1,154 +1,159 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Backend, forEachBackend } from "../fixtures/backends";
 import { makeTestApp } from "../fixtures/harness";
 
 const clock = { now: 1_700_000_000_000 };
-const t = makeTestApp({ now: () => clock.now });
-afterAll(() => t.close());
 
-const follow = (url: string, init: RequestInit = {}) =>
-  t.handle(new Request(url.replace(/^https?:\/\/[^/]+/, "http://localhost"), init));
+forEachBackend(shareTests);
 
-async function share(body: unknown) {
-  const res = await t.request("POST", "/files/share", { json: body });
-  // biome-ignore lint/suspicious/noExplicitAny: a test reads arbitrary JSON response fields
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+function shareTests(backend: Backend) {
+  const t = makeTestApp({ backend, now: () => clock.now });
+  afterAll(() => t.close());
 
-/** Opens a share link as an anonymous visitor: 302, then the bytes. */
-async function open(url: string): Promise<Response> {
-  const res = await follow(url);
-  if (res.status !== 302) return res;
-  expect(res.headers.get("location")).toContain("/blobs/");
-  return follow(res.headers.get("location") as string);
-}
+  const follow = (url: string, init: RequestInit = {}) => t.follow(url, init);
 
-beforeAll(async () => {
-  const res = await t.request("PUT", "/files/docs/report.pdf", {
-    body: "%PDF shared",
-    headers: { "content-type": "application/pdf" },
-  });
-  expect(res.status).toBe(200);
-  await t.request("POST", "/files/mkdir", { json: { path: "docs/folder/" } });
-});
+  async function share(body: unknown) {
+    const res = await t.request("POST", "/files/share", { json: body });
+    // biome-ignore lint/suspicious/noExplicitAny: a test reads arbitrary JSON response fields
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
 
-describe("POST /files/share", () => {
-  test("201 with url, token, expires_at (Unix ms), ttl; default ttl 3600", async () => {
-    const { status, body } = await share({ path: "docs/report.pdf" });
-    expect(status).toBe(201);
-    expect(body).toEqual({
-      url: `http://localhost/s/${body.token}`,
-      token: expect.any(String),
-      expires_at: clock.now + 3600 * 1000,
-      ttl: 3600,
+  /** Opens a share link as an anonymous visitor: 302 (to lightd's /blobs or the bucket), then the bytes. */
+  async function open(url: string): Promise<Response> {
+    const res = await follow(url);
+    if (res.status !== 302) return res;
+    expect(res.headers.get("location")).toContain(backend.servesDownloads ? "/blobs/" : "X-Amz-Signature=");
+    return follow(res.headers.get("location") as string);
+  }
+
+  beforeAll(async () => {
+    const res = await t.request("PUT", "/files/docs/report.pdf", {
+      body: "%PDF shared",
+      headers: { "content-type": "application/pdf" },
     });
-    expect(body.token.length).toBeGreaterThanOrEqual(22); // ≥ 128 bits of randomness
-  });
-
-  test("the link works with no auth: 302 → the bytes with their type", async () => {
-    const { body } = await share({ path: "docs/report.pdf" });
-    const redirect = await follow(body.url);
-    expect(redirect.status).toBe(302);
-    const res = await open(body.url);
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe("%PDF shared");
-    expect(res.headers.get("content-type")).toBe("application/pdf");
+    await t.request("POST", "/files/mkdir", { json: { path: "docs/folder/" } });
   });
 
-  test("every share gets its own token", async () => {
-    const a = await share({ path: "docs/report.pdf" });
-    const b = await share({ path: "docs/report.pdf" });
-    expect(a.body.token).not.toBe(b.body.token);
+  describe("POST /files/share", () => {
+    test("201 with url, token, expires_at (Unix ms), ttl; default ttl 3600", async () => {
+      const { status, body } = await share({ path: "docs/report.pdf" });
+      expect(status).toBe(201);
+      expect(body).toEqual({
+        url: `http://localhost/s/${body.token}`,
+        token: expect.any(String),
+        expires_at: clock.now + 3600 * 1000,
+        ttl: 3600,
+      });
+      expect(body.token.length).toBeGreaterThanOrEqual(22); // ≥ 128 bits of randomness
+    });
+
+    test("the link works with no auth: 302 → the bytes with their type", async () => {
+      const { body } = await share({ path: "docs/report.pdf" });
+      const redirect = await follow(body.url);
+      expect(redirect.status).toBe(302);
+      const res = await open(body.url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("%PDF shared");
+      expect(res.headers.get("content-type")).toBe("application/pdf");
+    });
+
+    test("every share gets its own token", async () => {
+      const a = await share({ path: "docs/report.pdf" });
+      const b = await share({ path: "docs/report.pdf" });
+      expect(a.body.token).not.toBe(b.body.token);
+    });
+
+    test("the token is not stored in plain text", () => {
+      const rows = t.ctx.db.query("SELECT * FROM shares").all() as Record<string, unknown>[];
+      expect(rows.length).toBeGreaterThan(0);
+      const dump = JSON.stringify(rows);
+      expect(dump).not.toContain("lightd_shr_");
+    });
+
+    test.each([
+      [1, 1],
+      [60, 60],
+      [604_800, 604_800],
+    ])("ttl %d is accepted", async (ttl, expected) => {
+      const { status, body } = await share({ path: "docs/report.pdf", ttl });
+      expect(status).toBe(201);
+      expect(body.ttl).toBe(expected);
+      expect(body.expires_at).toBe(clock.now + expected * 1000);
+    });
+
+    test.each([
+      ["ttl 604801 (over 7 days)", { path: "docs/report.pdf", ttl: 604_801 }],
+      ["ttl 0", { path: "docs/report.pdf", ttl: 0 }],
+      ["negative ttl", { path: "docs/report.pdf", ttl: -5 }],
+      ["fractional ttl", { path: "docs/report.pdf", ttl: 1.5 }],
+      ["ttl as a word", { path: "docs/report.pdf", ttl: "1h" }],
+      ["a folder", { path: "docs/folder/" }],
+      ["no path", {}],
+      ["path as an array", { path: ["docs/report.pdf"] }],
+    ])("%s → 400 bad_request", async (_name, body) => {
+      const res = await share(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe("bad_request");
+    });
+
+    test("a folder named without its trailing / is not a file → 404", async () => {
+      expect((await share({ path: "docs/folder" })).status).toBe(404);
+    });
+
+    test("a missing file → 404", async () => {
+      const res = await share({ path: "docs/missing.pdf" });
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBe("not_found");
+    });
+
+    test("no token → 401", async () => {
+      const res = await t.request("POST", "/files/share", { token: null, json: { path: "docs/report.pdf" } });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toBe("unauthorized");
+    });
   });
 
-  test("the token is not stored in plain text", () => {
-    const rows = t.ctx.db.query("SELECT * FROM shares").all() as Record<string, unknown>[];
-    expect(rows.length).toBeGreaterThan(0);
-    const dump = JSON.stringify(rows);
-    expect(dump).not.toContain("lightd_shr_");
-  });
+  describe("GET /s/{token}", () => {
+    test.each([
+      ["unknown token", "lightd_shr_0000000000000000000000000000000000"],
+      ["garbage", "nope"],
+      ["long", "x".repeat(200)],
+      ["very long", "x".repeat(5000)],
+    ])("%s → 401 JSON", async (_name, token) => {
+      const res = await t.request("GET", `/s/${token}`, { token: null });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toStartWith("application/json");
+      const body = await res.json();
+      expect(Object.keys(body).sort()).toEqual(["error", "message"]);
+      expect(body.error).toBe("unauthorized");
+    });
 
-  test.each([
-    [1, 1],
-    [60, 60],
-    [604_800, 604_800],
-  ])("ttl %d is accepted", async (ttl, expected) => {
-    const { status, body } = await share({ path: "docs/report.pdf", ttl });
-    expect(status).toBe(201);
-    expect(body.ttl).toBe(expected);
-    expect(body.expires_at).toBe(clock.now + expected * 1000);
-  });
+    test("an expired link → 401; still valid one second before", async () => {
+      const { body } = await share({ path: "docs/report.pdf", ttl: 60 });
+      clock.now += 59_000;
+      expect((await open(body.url)).status).toBe(200);
+      clock.now += 1_000;
+      const res = await follow(body.url);
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toBe("unauthorized");
+    });
 
-  test.each([
-    ["ttl 604801 (over 7 days)", { path: "docs/report.pdf", ttl: 604_801 }],
-    ["ttl 0", { path: "docs/report.pdf", ttl: 0 }],
-    ["negative ttl", { path: "docs/report.pdf", ttl: -5 }],
-    ["fractional ttl", { path: "docs/report.pdf", ttl: 1.5 }],
-    ["ttl as a word", { path: "docs/report.pdf", ttl: "1h" }],
-    ["a folder", { path: "docs/folder/" }],
-    ["no path", {}],
-    ["path as an array", { path: ["docs/report.pdf"] }],
-  ])("%s → 400 bad_request", async (_name, body) => {
-    const res = await share(body);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toBe("bad_request");
-  });
+    test("the link follows the path: an overwrite is served, a delete is 404", async () => {
+      await t.request("PUT", "/files/live.txt", { body: "v1" });
+      const { body } = await share({ path: "live.txt" });
+      await t.request("PUT", "/files/live.txt", { body: "v2" });
+      expect(await (await open(body.url)).text()).toBe("v2");
+      await t.request("DELETE", "/files/live.txt");
+      const gone = await follow(body.url);
+      expect(gone.status).toBe(404);
+      expect((await gone.json()).error).toBe("not_found");
+    });
 
-  test("a folder named without its trailing / is not a file → 404", async () => {
-    expect((await share({ path: "docs/folder" })).status).toBe(404);
+    test("a bearer token on the share link is not needed and not harmful", async () => {
+      const { body } = await share({ path: "docs/report.pdf" });
+      const res = await t.request("GET", new URL(body.url).pathname, { token: "lightd_not_a_real_token_at_all" });
+      expect(res.status).toBe(302);
+    });
   });
-
-  test("a missing file → 404", async () => {
-    const res = await share({ path: "docs/missing.pdf" });
-    expect(res.status).toBe(404);
-    expect(res.body.error).toBe("not_found");
-  });
-
-  test("no token → 401", async () => {
-    const res = await t.request("POST", "/files/share", { token: null, json: { path: "docs/report.pdf" } });
-    expect(res.status).toBe(401);
-    expect((await res.json()).error).toBe("unauthorized");
-  });
-});
-
-describe("GET /s/{token}", () => {
-  test.each([
-    ["unknown token", "lightd_shr_0000000000000000000000000000000000"],
-    ["garbage", "nope"],
-    ["long", "x".repeat(200)],
-    ["very long", "x".repeat(5000)],
-  ])("%s → 401 JSON", async (_name, token) => {
-    const res = await t.request("GET", `/s/${token}`, { token: null });
-    expect(res.status).toBe(401);
-    expect(res.headers.get("content-type")).toStartWith("application/json");
-    const body = await res.json();
-    expect(Object.keys(body).sort()).toEqual(["error", "message"]);
-    expect(body.error).toBe("unauthorized");
-  });
-
-  test("an expired link → 401; still valid one second before", async () => {
-    const { body } = await share({ path: "docs/report.pdf", ttl: 60 });
-    clock.now += 59_000;
-    expect((await open(body.url)).status).toBe(200);
-    clock.now += 1_000;
-    const res = await follow(body.url);
-    expect(res.status).toBe(401);
-    expect((await res.json()).error).toBe("unauthorized");
-  });
-
-  test("the link follows the path: an overwrite is served, a delete is 404", async () => {
-    await t.request("PUT", "/files/live.txt", { body: "v1" });
-    const { body } = await share({ path: "live.txt" });
-    await t.request("PUT", "/files/live.txt", { body: "v2" });
-    expect(await (await open(body.url)).text()).toBe("v2");
-    await t.request("DELETE", "/files/live.txt");
-    const gone = await follow(body.url);
-    expect(gone.status).toBe(404);
-    expect((await gone.json()).error).toBe("not_found");
-  });
-
-  test("a bearer token on the share link is not needed and not harmful", async () => {
-    const { body } = await share({ path: "docs/report.pdf" });
-    const res = await t.request("GET", new URL(body.url).pathname, { token: "lightd_not_a_real_token_at_all" });
-    expect(res.status).toBe(302);
-  });
-});
+}

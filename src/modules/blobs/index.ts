@@ -11,7 +11,7 @@ function queryOf(request: Request): URLSearchParams {
 }
 
 /**
- * The public routes that local-store signed URLs point at. No bearer auth: the
+ * The public routes that lightd-signed URLs point at (local store; S3 with serve_downloads). No bearer auth: the
  * signature is the credential (see BlobGateway.authorize). Bodies are never parsed
  * by Elysia (`parse: "none"`) so uploads stream straight to disk.
  */

@@ -28,9 +28,10 @@ export interface UploadResult {
 }
 
 /**
- * Serves the URLs that `BlobStore.signedUrl` / `signedPartUrl` hand out for the local
- * store. The signature is the only credential: it binds method, key, expiry and, for
- * parts, the upload id and part number.
+ * Serves the URLs on lightd that `BlobStore.signedUrl` / `signedPartUrl` hand out: the
+ * local store's, and S3 downloads with `serve_downloads` (streamed from the bucket). The
+ * signature is the only credential: it binds method, key, expiry and, for parts, the
+ * upload id and part number.
  */
 export class BlobGateway {
   constructor(

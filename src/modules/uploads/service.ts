@@ -1,4 +1,4 @@
-import { badRequest, notFound } from "../../errors";
+import { AppError, badRequest, NotFoundError, notFound } from "../../errors";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStore, CompletedPart } from "../../storage/blob/blob-store";
@@ -25,6 +25,7 @@ export class UploadService {
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly maxUploadBytes: () => number | undefined = () => undefined,
   ) {}
 
   async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
@@ -49,11 +50,13 @@ export class UploadService {
       let stat: Awaited<ReturnType<BlobStore["head"]>>;
       try {
         stat = await this.blobs.head(upload.object_key);
-      } catch {
-        continue;
+      } catch (error) {
+        if (error instanceof NotFoundError) continue;
+        throw error;
       }
       // Deleting the row first makes completion happen once, even when two completes race.
       if (!this.uploads.delete(upload.id)) continue;
+      await this.#refuseOversize(upload.object_key, stat.size);
       return this.files.commitObject(
         principal,
         path,
@@ -99,6 +102,7 @@ export class UploadService {
     if (parts.length === 0) throw badRequest("parts must list at least one part");
     const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
     if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
+    await this.#refuseOversize(upload.object_key, stat.size);
     return this.files.commitObject(
       principal,
       path,
@@ -127,6 +131,17 @@ export class UploadService {
       }
     }
     return stale.length;
+  }
+
+  /**
+   * Security rule: `server.max_upload_bytes` holds for uploads that bypass lightd too. An S3
+   * presigned PUT cannot cap its body, so bytes over the limit are deleted at complete (413).
+   */
+  async #refuseOversize(objectKey: string, size: number): Promise<void> {
+    const max = this.maxUploadBytes();
+    if (max === undefined || size <= max) return;
+    await this.blobs.delete(objectKey);
+    throw new AppError("payload_too_large", `The upload is ${size} bytes; the limit is ${max}`);
   }
 
   #own(principal: Principal, path: string, uploadId: string): UploadRow {

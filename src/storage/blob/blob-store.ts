@@ -97,4 +97,7 @@ export interface BlobStore {
 
   /** Object keys currently stored (for leak checks and maintenance); order unspecified. */
   listKeys(): AsyncIterable<string>;
+
+  /** Releases connections (S3 sockets); the store is not used afterwards. */
+  close?(): void;
 }

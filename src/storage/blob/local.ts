@@ -5,6 +5,7 @@ import { AppError, NotFoundError } from "../../errors";
 import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+import { lightdBlobUrl } from "./lightd-url";
 import {
   appendFile,
   commitFile,
@@ -113,16 +114,7 @@ export class LocalBlobStore implements BlobStore {
 
   async signedUrl(key: string, options: SignOptions): Promise<string> {
     assertObjectKey(key);
-    const params = this.signer.sign({
-      method: options.method,
-      key,
-      expiresIn: options.expiresIn,
-      bound: {
-        content_type: options.contentType,
-        filename: options.method === "GET" ? options.filename : undefined,
-      },
-    });
-    return `${options.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
+    return lightdBlobUrl(this.signer, key, options);
   }
 
   async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {

@@ -24,7 +24,9 @@ import type { S3Config } from "../../config";
 import { AppError, NotFoundError } from "../../errors";
 import { contentDisposition } from "../../http/ranges";
 import { randomBase62 } from "../../lib/ids";
+import type { UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+import { lightdBlobUrl } from "./lightd-url";
 
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -38,6 +40,8 @@ export interface S3StoreOptions {
   queueSize?: number;
   /** Where `uploadPart` spools a part of unknown length (S3 needs Content-Length up front). */
   tmpDir?: string;
+  /** Signs lightd's own /blobs URLs; required when `serve_downloads` is on. */
+  signer?: UrlSigner;
 }
 
 interface S3ErrorLike {
@@ -113,6 +117,7 @@ export class S3BlobStore implements BlobStore {
   readonly #partSize: number;
   readonly #queueSize: number;
   readonly #tmpDir: string;
+  readonly #urlSigner: UrlSigner | undefined;
 
   constructor(
     readonly settings: S3Config,
@@ -143,6 +148,8 @@ export class S3BlobStore implements BlobStore {
     this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
     this.#queueSize = options.queueSize ?? 4;
     this.#tmpDir = options.tmpDir ?? tmpdir();
+    this.#urlSigner = options.signer;
+    if (settings.serve_downloads && !options.signer) throw new Error("S3 serve_downloads needs a URL signer");
   }
 
   #key(key: string): string {
@@ -227,8 +234,14 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** A real S3 presigned URL; a PUT URL binds `contentType`, a GET URL sets the response headers. */
+  /**
+   * A real S3 presigned URL; a PUT URL binds `contentType`, a GET URL sets the response headers.
+   * With `serve_downloads`, a GET URL points at lightd's /blobs route instead, which streams from S3.
+   */
   async signedUrl(key: string, options: SignOptions): Promise<string> {
+    if (options.method === "GET" && this.settings.serve_downloads && this.#urlSigner) {
+      return lightdBlobUrl(this.#urlSigner, key, options);
+    }
     const Key = this.#key(key);
     const command =
       options.method === "GET"
