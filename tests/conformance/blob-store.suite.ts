@@ -116,6 +116,30 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect(new TextDecoder().decode(await get(key))).toBe("hello, lightd");
     });
 
+    it("sealUpload hands back a key holding the same bytes; the old key no longer changes them", async () => {
+      const key = newKey();
+      const stat = await put(key, text("sealed bytes"));
+      const sealed = await store.sealUpload(key, stat);
+      expect(sealed.stat.size).toBe(12);
+      expect(new TextDecoder().decode(await get(sealed.key))).toBe("sealed bytes");
+      if (sealed.key !== key) {
+        // A store that moves the object leaves nothing at the upload key.
+        await expectNotFound(store.head(key));
+        await put(key, text("replayed"));
+        expect(new TextDecoder().decode(await get(sealed.key))).toBe("sealed bytes");
+        await store.delete(key);
+      }
+      await store.delete(sealed.key);
+    });
+
+    it("sealUpload refuses an object that changed since it was read (conflict)", async () => {
+      const key = newKey();
+      const first = await put(key, text("first"));
+      await put(key, text("second, longer"));
+      await expectAppError(store.sealUpload(key, first), "conflict");
+      await store.delete(key);
+    });
+
     it("an empty object is stored and read back", async () => {
       const key = newKey();
       const stat = await put(key, new Uint8Array(0));

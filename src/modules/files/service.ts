@@ -281,6 +281,11 @@ export class FileService {
     return result;
   }
 
+  /** True while a file row points at this stored object. */
+  usesObject(objectKey: string): boolean {
+    return this.repos.files.usesObject(objectKey);
+  }
+
   /** A short-lived signed download URL for a file row. */
   downloadUrl(row: FileRow, baseUrl: string, expiresIn = 300): Promise<string> {
     if (row.type !== "file" || !row.object_key) throw badRequest("Path is a folder; list it with GET /files?prefix=");

@@ -1,7 +1,7 @@
 import { AppError, badRequest, NotFoundError, notFound } from "../../errors";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
-import type { BlobStore, CompletedPart } from "../../storage/blob/blob-store";
+import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
 import { requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
@@ -54,13 +54,21 @@ export class UploadService {
         if (error instanceof NotFoundError) continue;
         throw error;
       }
-      // Deleting the row first makes completion happen once, even when two completes race.
-      if (!this.uploads.delete(upload.id)) continue;
-      await this.#refuseOversize(upload.object_key, stat.size);
+      // Marking the row first makes completion happen once, even when two completes race.
+      // The row stays until the signed URL expires, so a replayed PUT's bytes get swept.
+      if (!this.uploads.markCompleted(upload.id, this.now())) continue;
+      let sealed: { key: string; stat: BlobStat };
+      try {
+        sealed = await this.blobs.sealUpload(upload.object_key, stat);
+      } catch (error) {
+        this.uploads.reopen(upload.id);
+        throw error;
+      }
+      await this.#refuseOversize(sealed.key, sealed.stat.size);
       return this.files.commitObject(
         principal,
         path,
-        { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
+        { objectKey: sealed.key, size: sealed.stat.size, etag: sealed.stat.etag, contentType: upload.content_type },
         message,
       );
     }
@@ -118,8 +126,26 @@ export class UploadService {
     return { aborted: true };
   }
 
-  /** Discards uploads never completed within a day, with whatever bytes they received. */
+  /**
+   * Discards uploads never completed within a day, with whatever bytes they received, and
+   * forgets completed uploads once their URL has expired — deleting anything a replayed
+   * PUT left at the old key, unless a file still uses that key.
+   */
   async cleanupStale(): Promise<number> {
+    let removed = 0;
+    for (const upload of this.uploads.completedAndExpired(this.now())) {
+      try {
+        if (!this.files.usesObject(upload.object_key)) await this.blobs.delete(upload.object_key);
+        this.uploads.delete(upload.id);
+        removed++;
+      } catch (error) {
+        this.logger.warn("could not retire a completed upload", { upload_id: upload.id, error: String(error) });
+      }
+    }
+    return removed + (await this.#discardAbandoned());
+  }
+
+  async #discardAbandoned(): Promise<number> {
     const stale = this.uploads.startedBefore(this.now() - STALE_UPLOAD_MS);
     for (const upload of stale) {
       try {

@@ -62,6 +62,15 @@ export interface BlobStore {
   /** A URL that lets its holder GET or PUT exactly this object with this method until it expires. */
   signedUrl(key: string, options: SignOptions): Promise<string>;
 
+  /**
+   * Takes over an object written through a signed PUT URL, so that URL can no longer change
+   * the bytes about to be committed. Returns the key to commit and its stat. A store whose
+   * signed PUT is write-once returns the same key; one whose URL can be replayed until it
+   * expires (S3) copies the object to a fresh key and deletes the old one. Throws
+   * AppError("conflict") when the object changed since `expected` was read.
+   */
+  sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }>;
+
   /** Starts a multipart upload to `key`; returns the upload id. */
   createMultipart(key: string, options?: { contentType?: string }): Promise<string>;
 

@@ -100,6 +100,15 @@ export class LocalBlobStore implements BlobStore {
     return file.slice(range.start, range.end + 1).stream();
   }
 
+  /** The local signed PUT is write-once (a replay gets 409), so the object keeps its key. */
+  async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
+    const stat = await this.head(key);
+    if (stat.etag !== expected.etag || stat.size !== expected.size) {
+      throw new AppError("conflict", "The upload changed while it was being completed; complete it again");
+    }
+    return { key, stat };
+  }
+
   async head(key: string): Promise<BlobStat> {
     const info = await readStat(this.pathOf(key));
     if (!info) throw new NotFoundError("Object not found");

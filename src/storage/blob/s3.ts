@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { open, unlink } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -8,7 +8,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -27,8 +26,9 @@ import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
 import { lightdBlobUrl } from "./lightd-url";
-
-const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+import { checkBucket } from "./s3-check";
+import { copyChecked } from "./s3-copy";
+import { byteCounter, codeOf, isMissing, quote, silentLogger, spoolToFile, statusOf, unquote } from "./s3-support";
 
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -42,64 +42,6 @@ export interface S3StoreOptions {
   tmpDir?: string;
   /** Signs lightd's own /blobs URLs; required when `serve_downloads` is on. */
   signer?: UrlSigner;
-}
-
-interface S3ErrorLike {
-  name?: string;
-  Code?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-const statusOf = (error: unknown) => (error as S3ErrorLike)?.$metadata?.httpStatusCode;
-const codeOf = (error: unknown) => (error as S3ErrorLike)?.Code ?? (error as S3ErrorLike)?.name ?? "";
-const isMissing = (error: unknown) =>
-  statusOf(error) === 404 || ["NoSuchKey", "NotFound", "NoSuchUpload"].includes(codeOf(error));
-
-const unquote = (etag: string | undefined) => (etag ?? "").replace(/^(W\/)?"|"$/g, "");
-const quote = (etag: string) => `"${unquote(etag)}"`;
-
-/** Counts bytes as they pass and fails the stream once more than `maxBytes` arrive. */
-function byteCounter(maxBytes: number | undefined) {
-  const counter = {
-    size: 0,
-    tooLarge: false,
-    stream: new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        counter.size += chunk.byteLength;
-        if (maxBytes !== undefined && counter.size > maxBytes) {
-          counter.tooLarge = true;
-          controller.error(new AppError("payload_too_large"));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  };
-  return counter;
-}
-
-/** Writes `body` to a new file at `path`, awaiting each write; returns the byte count. */
-async function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
-  const fh = await open(path, "wx", 0o600);
-  const reader = body.getReader();
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return size;
-      size += value.byteLength;
-      if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
-      for (let offset = 0; offset < value.byteLength; ) {
-        offset += (await fh.write(value, offset)).bytesWritten;
-      }
-    }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
-    await fh.close();
-  }
 }
 
 /**
@@ -214,6 +156,17 @@ export class S3BlobStore implements BlobStore {
       if (statusOf(error) === 416) throw new AppError("range_not_satisfiable");
       throw error;
     }
+  }
+
+  /**
+   * A presigned PUT keeps working until it expires, so the uploaded object is moved to a
+   * fresh key that no URL names (see s3-copy.ts) and the upload key is deleted.
+   */
+  async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
+    const sealed = randomBase62(16);
+    const stat = await copyChecked(this.#client, this.#bucket, this.#key(key), this.#key(sealed), expected);
+    await this.delete(key);
+    return { key: sealed, stat };
   }
 
   async head(key: string): Promise<BlobStat> {
@@ -402,44 +355,14 @@ export class S3BlobStore implements BlobStore {
     } while (ContinuationToken);
   }
 
-  /**
-   * Start-up validation: the bucket exists and this store can write and delete in it.
-   * Throws an Error whose message names what failed, for the operator.
-   */
-  async checkBucket(): Promise<void> {
-    const where = `S3 bucket '${this.#bucket}' at ${this.settings.endpoint}`;
-    try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === undefined) {
-        throw new Error(`S3 endpoint unreachable: ${this.settings.endpoint} (${(error as Error).message})`);
-      }
-      if (status === 404) throw new Error(`${where}: bucket does not exist`);
-      if (status === 403 || status === 401) throw new Error(`${where}: ${await this.#describeDenied()}`);
-      throw new Error(`${where}: HeadBucket failed with HTTP ${status} ${codeOf(error)}`);
-    }
-    const probe = this.#key(`.lightd-probe-${randomBase62(12)}`);
-    try {
-      await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: probe, Body: "probe" }));
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: probe }));
-    } catch (error) {
-      throw new Error(`${where}: bucket is not writable (${codeOf(error) || (error as Error).message})`);
-    }
-  }
-
-  /** HEAD answers carry no error code; a GET tells bad credentials from a bucket policy refusal. */
-  async #describeDenied(): Promise<string> {
-    try {
-      await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, MaxKeys: 1 }));
-      return "access denied";
-    } catch (error) {
-      const code = codeOf(error);
-      if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"].includes(code)) {
-        return `credentials rejected (${code})`;
-      }
-      return `access denied (${code || `HTTP ${statusOf(error)}`})`;
-    }
+  /** Start-up validation; throws an Error whose message names what failed (see s3-check.ts). */
+  checkBucket(): Promise<void> {
+    return checkBucket(
+      this.#client,
+      this.#bucket,
+      this.settings.endpoint,
+      this.#key(`.lightd-probe-${randomBase62(12)}`),
+    );
   }
 
   /** Releases the clients' sockets. */

@@ -68,6 +68,10 @@ export class FileRepository {
     );
   }
 
+  usesObject(objectKey: string): boolean {
+    return this.db.query("SELECT 1 FROM files WHERE object_key = ?1 LIMIT 1").get(objectKey) !== null;
+  }
+
   get(scope: Scope, path: string): FileRow | null {
     return this.#get.get(scope.account, scope.space, path);
   }

@@ -128,6 +128,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX magic_links_by_expiry ON magic_links (expires_at);
   `,
+  // 4: completed single uploads are kept until their signed URL expires, so whatever a
+  // replayed PUT writes to the old object key can be swept.
+  `
+  ALTER TABLE uploads ADD COLUMN completed_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -11,6 +11,8 @@ export interface UploadRow {
   content_type: string;
   created_at: number;
   expires_at: number;
+  /** Set when a single upload was completed; the row stays until its URL expires. */
+  completed_at?: number | null;
 }
 
 /** Repository for uploads started but not yet completed (their bytes are not visible yet). */
@@ -21,6 +23,9 @@ export class UploadRepository {
   readonly #delete: Statement<{ id: string }, [string]>;
   readonly #stale: Statement<UploadRow, [number]>;
   readonly #forAccount: Statement<UploadRow, [number]>;
+  readonly #complete: Statement<{ id: string }, [string, number]>;
+  readonly #reopen: Statement;
+  readonly #expiredCompleted: Statement<UploadRow, [number]>;
 
   constructor(db: Database) {
     this.#insert = db.query(
@@ -29,10 +34,14 @@ export class UploadRepository {
     );
     this.#get = db.query("SELECT * FROM uploads WHERE id = ?1");
     this.#pending = db.query(
-      "SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 ORDER BY created_at DESC, rowid DESC",
+      `SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 AND completed_at IS NULL
+       ORDER BY created_at DESC, rowid DESC`,
     );
     this.#delete = db.query("DELETE FROM uploads WHERE id = ?1 RETURNING id");
-    this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1");
+    this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL");
+    this.#complete = db.query("UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id");
+    this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
+    this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
     this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
   }
 
@@ -52,6 +61,21 @@ export class UploadRepository {
   /** True only for the caller that removed the row: completing an upload happens once. */
   delete(id: string): boolean {
     return this.#delete.get(id) !== null;
+  }
+
+  /** Marks a pending upload completed; true only for the one caller that did (two completes race). */
+  markCompleted(id: string, now: number): boolean {
+    return this.#complete.get(id, now) !== null;
+  }
+
+  /** Puts a completed upload back to pending (its commit failed before anything became visible). */
+  reopen(id: string): void {
+    this.#reopen.run(id);
+  }
+
+  /** Completed uploads whose signed URL has expired: nothing can write to their old key any more. */
+  completedAndExpired(now: number): UploadRow[] {
+    return this.#expiredCompleted.all(now);
   }
 
   startedBefore(cutoff: number): UploadRow[] {

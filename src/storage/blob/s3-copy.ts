@@ -1,0 +1,98 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type S3Client,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
+import { AppError, NotFoundError } from "../../errors";
+import type { BlobStat } from "./blob-store";
+import { codeOf, isMissing, quote, statusOf, unquote } from "./s3-support";
+
+/** Largest object S3 copies in one CopyObject call; bigger ones are copied in parts of COPY_PART_BYTES. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
+const COPY_PART_BYTES = 512 * 1024 ** 2;
+
+const changed = () => new AppError("conflict", "The upload changed while it was being completed; complete it again");
+
+/**
+ * Copies `sourceKey` to `targetKey` inside the bucket (server-side) only if it still holds
+ * the object described by `expected`; returns the copy's stat. Throws AppError("conflict")
+ * when the source changed, NotFoundError when it is gone. Not every S3 implementation
+ * honours CopySourceIfMatch (Ceph RGW 16 ignores it), so the copy is checked too: a
+ * single-request copy keeps the source ETag, a part copy keeps the size.
+ */
+export async function copyChecked(
+  client: S3Client,
+  bucket: string,
+  sourceKey: string,
+  targetKey: string,
+  expected: BlobStat,
+): Promise<BlobStat> {
+  const source = `${bucket}/${sourceKey.split("/").map(encodeURIComponent).join("/")}`;
+  const ifMatch = quote(expected.etag);
+  try {
+    if (expected.size <= MAX_COPY_BYTES) {
+      await client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: targetKey,
+          CopySource: source,
+          CopySourceIfMatch: ifMatch,
+          MetadataDirective: "COPY",
+        }),
+      );
+    } else {
+      await copyInParts(client, bucket, source, ifMatch, targetKey, expected.size);
+    }
+  } catch (error) {
+    if (statusOf(error) === 412 || codeOf(error) === "PreconditionFailed") throw changed();
+    if (isMissing(error)) throw new NotFoundError("Object not found");
+    throw error;
+  }
+  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: targetKey }));
+  const stat: BlobStat = { size: head.ContentLength ?? 0, etag: unquote(head.ETag), contentType: head.ContentType };
+  if (stat.size !== expected.size || (expected.size <= MAX_COPY_BYTES && stat.etag !== unquote(expected.etag))) {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: targetKey })).catch(() => {});
+    throw changed();
+  }
+  return stat;
+}
+
+async function copyInParts(
+  client: S3Client,
+  bucket: string,
+  source: string,
+  ifMatch: string,
+  Key: string,
+  size: number,
+): Promise<void> {
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+  try {
+    const parts: { PartNumber: number; ETag: string }[] = [];
+    for (let start = 0, part = 1; start < size; start += COPY_PART_BYTES, part++) {
+      const end = Math.min(start + COPY_PART_BYTES, size) - 1;
+      const out = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key,
+          UploadId,
+          PartNumber: part,
+          CopySource: source,
+          CopySourceIfMatch: ifMatch,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+      parts.push({ PartNumber: part, ETag: out.CopyPartResult?.ETag ?? "" });
+    }
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+    );
+  } catch (error) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId })).catch(() => {});
+    throw error;
+  }
+}
