@@ -18,26 +18,6 @@ export const isMissing = (error: unknown) =>
 export const unquote = (etag: string | undefined) => (etag ?? "").replace(/^(W\/)?"|"$/g, "");
 export const quote = (etag: string) => `"${unquote(etag)}"`;
 
-/** Counts bytes as they pass and fails the stream once more than `maxBytes` arrive. */
-export function byteCounter(maxBytes: number | undefined) {
-  const counter = {
-    size: 0,
-    tooLarge: false,
-    stream: new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        counter.size += chunk.byteLength;
-        if (maxBytes !== undefined && counter.size > maxBytes) {
-          counter.tooLarge = true;
-          controller.error(new AppError("payload_too_large"));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  };
-  return counter;
-}
-
 /** Writes `body` to a new file at `path`, awaiting each write; returns the byte count. */
 export async function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
   const fh = await open(path, "wx", 0o600);

@@ -17,7 +17,6 @@ import {
   type S3ClientConfig,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../../config";
 import { AppError, NotFoundError } from "../../errors";
@@ -28,7 +27,8 @@ import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOpt
 import { lightdBlobUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
-import { byteCounter, codeOf, isMissing, quote, silentLogger, spoolToFile, statusOf, unquote } from "./s3-support";
+import { streamUpload } from "./s3-stream-upload";
+import { codeOf, isMissing, quote, silentLogger, spoolToFile, statusOf, unquote } from "./s3-support";
 
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -99,34 +99,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
-    const counter = byteCounter(options.maxBytes);
-    const counted = body.pipeThrough(counter.stream);
-    // lib-storage buffers one part at a time (PutObject when the body fits in one part) and
-    // aborts its multipart upload when the body fails, so an error leaves no object behind.
-    const upload = new Upload({
-      client: this.#client,
+    const { size, etag } = await streamUpload(this.#client, this.#bucket, this.#key(key), body, {
       partSize: this.#partSize,
       queueSize: this.#queueSize,
-      leavePartsOnError: false,
-      params: {
-        Bucket: this.#bucket,
-        Key: this.#key(key),
-        Body: counted,
-        ContentType: options.contentType,
-      },
+      contentType: options.contentType,
+      maxBytes: options.maxBytes,
     });
-    let result: { ETag?: string };
-    try {
-      result = await upload.done();
-    } catch (error) {
-      // An S3 failure leaves the client's body unread: cancel it rather than leave it hanging.
-      await counted.cancel(error).catch(() => {});
-      if (counter.tooLarge) throw new AppError("payload_too_large");
-      throw error;
-    }
     // Ceph RGW 16 answers CompleteMultipartUpload with an empty ETag: ask for it.
-    const etag = unquote(result.ETag) || (await this.head(key)).etag;
-    return { size: counter.size, etag, contentType: options.contentType };
+    return { size, etag: etag || (await this.head(key)).etag, contentType: options.contentType };
   }
 
   /** A range reaching past the end is range_not_satisfiable, as in the local store (S3 would shorten it). */
