@@ -158,7 +158,9 @@ function uploadTests(backend: Backend) {
       const replay = await follow(t, url, { method: "PUT", body: new Uint8Array([9, 9]), headers });
       if (backend.kind === "local") expect(replay.status).toBe(409);
       expect(new Uint8Array(await (await download(t, "fixed.bin")).arrayBuffer())).toEqual(new Uint8Array([1]));
-      const meta = await (await t.request("GET", "/files/fixed.bin", { headers: { accept: "application/json" } })).json();
+      const meta = await (
+        await t.request("GET", "/files/fixed.bin", { headers: { accept: "application/json" } })
+      ).json();
       expect(meta.size).toBe(1);
     });
 
@@ -175,7 +177,9 @@ function uploadTests(backend: Backend) {
       clock.now += 3601 * 1000;
       await t.ctx.uploads.cleanupStale();
       clock.now -= 3601 * 1000;
-      const file = t.ctx.db.query("SELECT object_key FROM files WHERE path = 'swept.bin'").get() as { object_key: string };
+      const file = t.ctx.db.query("SELECT object_key FROM files WHERE path = 'swept.bin'").get() as {
+        object_key: string;
+      };
       const stored = await storedKeys(t);
       expect(stored).toContain(file.object_key);
       // The upload key is either the committed object (local: write-once) or swept (S3: replayable).
@@ -411,7 +415,9 @@ function uploadTests(backend: Backend) {
       expect(bodies.map((b) => sha(b))).toContain(sha(got));
       expect(await stats(t)).toMatchObject({ files: 2 });
       // Only the two live files' objects remain (pending uploads that lost hold no bytes once completed or not).
-      const pending = (t.ctx.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }).n;
+      const pending = (
+        t.ctx.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
+      ).n;
       expect((await storedKeys(t)).length).toBe(2 + pending);
     });
   });

@@ -39,7 +39,9 @@ export class UploadRepository {
     );
     this.#delete = db.query("DELETE FROM uploads WHERE id = ?1 RETURNING id");
     this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL");
-    this.#complete = db.query("UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id");
+    this.#complete = db.query(
+      "UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id",
+    );
     this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
     this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
     this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
