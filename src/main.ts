@@ -4,7 +4,7 @@ import { HELP, parseArgs, UsageError } from "./cli/args";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
-import { setClientIp } from "./http/client-ip";
+import { setAddressSource } from "./http/client-ip";
 import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
 import { createLogger } from "./lib/logger";
@@ -89,9 +89,9 @@ async function serve(
     port,
     hostname: host,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    // Rate limits key on the client address, which only the server knows.
+    // Rate limits key on the client address, which only the server knows (looked up when needed).
     fetch: (request, srv) => {
-      setClientIp(request, srv.requestIP(request)?.address);
+      setAddressSource(request, srv);
       return handle(request);
     },
   });

@@ -21,7 +21,8 @@ export function acceptsVersioned(accept: string | null): boolean {
  * a request that asks only for another `application/vnd.pkglat…` version gets 406.
  */
 export function checkAccept(accept: string | null): void {
-  if (accept === null) return;
+  // Runs on every request: the common headers (none, `*/*`, JSON, exactly v1) skip the parse.
+  if (accept === null || accept === VERSIONED_MEDIA_TYPE || !/vnd\.pkglat/i.test(accept)) return;
   const ranges = mediaRanges(accept);
   if (!ranges.some((r) => r.startsWith(VENDOR_FAMILY))) return;
   if (ranges.some((r) => r === VERSIONED_MEDIA_TYPE || !r.startsWith(VENDOR_FAMILY))) return;

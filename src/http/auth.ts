@@ -108,7 +108,8 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
         await authenticate(request, requirement);
       },
       async resolve({ request }): Promise<{ principal: Principal }> {
-        return { principal: await authenticate(request, requirement) };
+        // Parse ran only for requests with a body; otherwise this is the one authentication.
+        return { principal: await (outcomes.get(request) ?? authorize(request, requirement)) };
       },
     }),
   });

@@ -1,3 +1,5 @@
+import { shareClientAddress } from "./client-ip";
+
 type Handler = (request: Request) => Response | Promise<Response>;
 
 const headRequests = new WeakSet<Request>();
@@ -14,12 +16,15 @@ export function isHeadRequest(request: Request): boolean {
  * Content-Length stands.
  */
 export function withHeadSupport(handler: Handler): Handler {
-  return async (request) => {
-    if (request.method !== "HEAD") return handler(request);
+  const head = async (request: Request): Promise<Response> => {
     const get = new Request(request.url, { method: "GET", headers: request.headers, signal: request.signal });
     headRequests.add(get);
+    // Per-IP limits (the bad-token throttle among them) must see the client behind a HEAD too.
+    shareClientAddress(request, get);
     const response = await handler(get);
     await response.body?.cancel().catch(() => {});
     return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
+  // Not async itself: other methods go straight through, without a promise of their own.
+  return (request) => (request.method === "HEAD" ? head(request) : handler(request));
 }

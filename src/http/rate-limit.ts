@@ -26,6 +26,8 @@ function refuse(verdict: LimitVerdict, message = "Too many requests, slow down")
  */
 export class RateLimits implements AuthLimits {
   readonly #buckets = new Map<BucketName, TokenBucketLimiter>();
+  /** When any IP last failed to authenticate (the failure buckets are all full some time after). */
+  #lastFailureAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly config: () => Pick<Config, "rate_limits" | "server">,
@@ -66,15 +68,31 @@ export class RateLimits implements AuthLimits {
   }
 
   beforeVerify(request: Request): void {
+    // While failures are recent the address is looked up here, before the verifier's first
+    // await, so it is known to `failed` even if the client hangs up during argon2.
+    if (!this.#enabled || this.#failureBucketsFull()) return;
     const ip = this.#ip(request);
-    if (!this.#enabled || ip === null) return;
+    if (ip === null) return;
     const verdict = this.#bucket("auth_failures").peek(ip);
     if (!verdict.allowed) throw refuse(verdict, "Too many failed authentications from this address, try later");
   }
 
   failed(request: Request): void {
+    if (!this.#enabled) return;
+    this.#lastFailureAt = this.now();
     const ip = this.#ip(request);
-    if (this.#enabled && ip !== null) this.#bucket("auth_failures").take(ip);
+    if (ip !== null) this.#bucket("auth_failures").take(ip);
+  }
+
+  /**
+   * True when every IP's failure bucket has refilled completely: the last failure anywhere
+   * is at least a full refill ago. Then no IP can be refused and the steady state (no
+   * failures) skips the address lookup and the bucket. Exact, not a heuristic: buckets
+   * only drain in `failed`, and refill is computed from the current rule, as the limiter does.
+   */
+  #failureBucketsFull(): boolean {
+    const { burst, per_minute } = this.config().rate_limits.auth_failures;
+    return burst >= 1 && per_minute > 0 && this.now() - this.#lastFailureAt >= (burst * 60_000) / per_minute;
   }
 
   admitted(principal: Principal): void {

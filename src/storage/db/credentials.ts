@@ -17,12 +17,19 @@ export interface CredentialRow {
   use_count: number;
 }
 
+/** The columns authentication needs on every request: kind, owner, secret, power and expiry. */
+export type CredentialAuthRow = Pick<
+  CredentialRow,
+  "id" | "kind" | "account_id" | "secret_hash" | "scopes" | "prefix" | "remove_on_use" | "expires_at"
+>;
+
 export type NewCredential = Pick<CredentialRow, "id" | "kind" | "account_id" | "secret_hash" | "created_at"> &
   Partial<Pick<CredentialRow, "name" | "scopes" | "prefix" | "remove_on_use" | "expires_at">>;
 
 /** Repository for the `credentials` table: every token, session and key, stored as an argon2id hash. */
 export class CredentialRepository {
   readonly #byId: Statement<CredentialRow, [string]>;
+  readonly #authById: Statement<CredentialAuthRow, [string]>;
   readonly #consume: Statement<{ id: string }, [string]>;
   readonly #delete: Statement<{ id: string }, [string]>;
   readonly #insert: Statement;
@@ -31,6 +38,9 @@ export class CredentialRepository {
 
   constructor(private readonly db: Database) {
     this.#byId = db.query("SELECT * FROM credentials WHERE id = ?1");
+    this.#authById = db.query(
+      "SELECT id, kind, account_id, secret_hash, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
+    );
     this.#consume = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");
     this.#delete = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");
     this.#insert = db.query(
@@ -60,6 +70,14 @@ export class CredentialRepository {
 
   findById(id: string): CredentialRow | null {
     return this.#byId.get(id);
+  }
+
+  /**
+   * The per-request read of a credential (by primary key, on every request, so revocation,
+   * rotation and expiry apply at once). Only the columns the verifier needs, not all 13.
+   */
+  findForAuth(id: string): CredentialAuthRow | null {
+    return this.#authById.get(id);
   }
 
   /** Deletes a single-use credential; true only for the one caller that removed the row. */
