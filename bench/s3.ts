@@ -240,13 +240,13 @@ async function main(): Promise<number> {
         table(
           ["through lightd", "lightd MB/s", "AWS SDK direct MB/s", "lightd / SDK"],
           [
-            row("one-step PUT /files → RGW (lib-storage multipart)", "put:lightd", "put:sdk"),
+            row("one-step PUT /files → RGW (streamed multipart)", "put:lightd", "put:sdk"),
             row("GET /files → /blobs ← RGW (serve_downloads)", "get:lightd", "get:sdk"),
           ],
         ),
         "",
         `lightd peak RSS (VmHWM): ${fmt(rssAtStart ?? Number.NaN)} MiB after start, ${fmt(rssPeak ?? Number.NaN)} MiB after ${flags.runs} × (1 PUT + 1 GET) of ${flags["size-mib"]} MiB (part size 8 MiB, 4 in flight)`,
-        `S3BlobStore.putStream in this process (lib-storage, ${flags["part-mib"]} MiB parts, ${PARALLEL} in flight): ${fmt(lib)} MB/s = ${pct(lib / median(figures["put:sdk"] ?? []))} of the SDK single PUT.`,
+        `S3BlobStore.putStream in this process (pooled part buffers, ${flags["part-mib"]} MiB parts, ${PARALLEL} in flight): ${fmt(lib)} MB/s = ${pct(lib / median(figures["put:sdk"] ?? []))} of the SDK single PUT.`,
         `all runs MB/s: ${Object.entries(figures)
           .map(([k, v]) => `${k} [${v.map((x) => fmt(x)).join(", ")}]`)
           .join("; ")}`,
