@@ -1,64 +1,23 @@
 import { afterAll, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type Subprocess, spawn } from "bun";
+import { join } from "node:path";
+import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
 
 /**
- * Crash safety of uploads on the real server (`bun run src/main.ts`): a server killed
+ * Crash safety of uploads on the real server (the compiled `dist/lightd`): a server killed
  * with SIGKILL mid-upload comes back without the file (never a partial one), and a
  * completed upload survives the restart byte for byte.
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
-const BUN = join(ROOT, "node_modules/.bin/bun");
-const dir = mkdtempSync(join(tmpdir(), "lightd-crash-"));
+const dir = makeTempDir();
 const configPath = join(dir, "config.json");
-const children = new Set<Subprocess>();
 
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(cleanupE2E);
 
-interface Server {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  port: number;
-  url: string;
-}
-
-/** Starts the server on port 0 and resolves once its JSON `listening` line names the port. */
-async function start(): Promise<Server> {
-  const proc = spawn(
-    [BUN, "run", join(ROOT, "src/main.ts"), "--port", "0", "--host", "127.0.0.1", "--config", configPath],
-    { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
-  );
-  children.add(proc);
-  void proc.exited.then(() => children.delete(proc));
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffered += decoder.decode(value, { stream: true });
-    const listening = buffered
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as { msg?: string; port?: number })
-      .find((record) => record.msg === "listening" && record.port);
-    if (listening) {
-      // Keep draining stdout (with the same reader) so the child never blocks or gets EPIPE.
-      void (async () => {
-        while (!(await reader.read()).done) {}
-      })().catch(() => {});
-      return { proc, port: listening.port as number, url: `http://127.0.0.1:${listening.port}` };
-    }
-  }
-  throw new Error(`server exited before listening: ${await new Response(proc.stderr).text()}`);
-}
+/** Starts the compiled server on port 0 on the same config and data, waiting for its `listening` line. */
+const start = () => startServer({ dir });
 
 const masterToken = () => JSON.parse(readFileSync(configPath, "utf8")).authorization.token as string;
 const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

@@ -1,53 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type Subprocess, spawn } from "bun";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawn } from "bun";
+import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
 
 /**
- * The plain curl commands a README shows, run against the real server
- * (`bun run src/main.ts` on port 0), checking what a user would see.
+ * The plain curl commands a README shows, run against the compiled `dist/lightd` on
+ * port 0, checking what a user would see.
  */
 
-const ROOT = resolve(import.meta.dir, "../..");
-const BUN = join(ROOT, "node_modules/.bin/bun");
-const dir = mkdtempSync(join(tmpdir(), "lightd-curl-"));
+const dir = makeTempDir();
 const configPath = join(dir, "config.json");
 
-let proc: Subprocess<"ignore", "pipe", "pipe">;
+let server: RunningServer;
 let base = "";
 let token = "";
-
-async function start(): Promise<void> {
-  proc = spawn([BUN, "run", join(ROOT, "src/main.ts"), "--port", "0", "--host", "127.0.0.1", "--config", configPath], {
-    cwd: dir,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  });
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`server exited before listening: ${await new Response(proc.stderr).text()}`);
-    buffered += decoder.decode(value, { stream: true });
-    const listening = buffered
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as { msg?: string; port?: number })
-      .find((record) => record.msg === "listening" && record.port);
-    if (listening) {
-      void (async () => {
-        while (!(await reader.read()).done) {}
-      })().catch(() => {});
-      base = `http://127.0.0.1:${listening.port}`;
-      return;
-    }
-  }
-}
 
 const MAX_UPLOAD = 4 * 1024 * 1024;
 
@@ -59,13 +27,13 @@ beforeAll(async () => {
     JSON.stringify({ authorization: { enabled: true, token }, server: { max_upload_bytes: MAX_UPLOAD } }),
     { mode: 0o600 },
   );
-  await start();
-}, 30_000);
+  server = await startServer({ dir });
+  base = server.url;
+}, 120_000);
 
 afterAll(async () => {
-  proc?.kill("SIGTERM");
-  await proc?.exited;
-  rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
+  await cleanupE2E();
 });
 
 /** Runs curl with the given arguments (no shell) and returns its exit code and output. */
