@@ -31,12 +31,6 @@ const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
   ort: "oauth",
 };
 
-/**
- * SHA-256 of a presented token in one native call: node:crypto's createHash().update().digest()
- * chain cost twice as much on every request. Same bytes as lib/secrets' sha256.
- */
-const tokenDigest = (token: string): Buffer => Bun.CryptoHasher.hash("sha256", token);
-
 const unauthorized = (message: string) => new AppError("unauthorized", message);
 
 /** What the verified cache remembers about a token (keyed by its SHA-256): never the secret. */
@@ -98,7 +92,7 @@ export class CredentialVerifier {
     if (token === null || !isWellFormedToken(token)) throw unauthorized(AUTH_MESSAGES.missing);
     // One SHA-256 of the token serves both the constant-time master comparison (two
     // fixed-length digests, as secretsEqual does) and the verified-cache key.
-    const digest = tokenDigest(token);
+    const digest = sha256(token);
     if (timingSafeEqual(digest, this.#masterDigest())) return this.masterPrincipal();
 
     const cacheKey = digest.toString("hex");

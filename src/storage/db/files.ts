@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { nameOf, parentOf } from "../../lib/paths";
 
 export interface FileRow {
   id: number;
@@ -117,8 +118,8 @@ export class FileRepository {
     );
     for (const row of rows) {
       const path = to + row.path.slice(from.length);
-      const parent = row.path === from ? parentOfPath(to) : to + row.parent.slice(from.length);
-      const name = row.path === from ? nameOfPath(to) : row.name;
+      const parent = row.path === from ? parentOf(to) : to + row.parent.slice(from.length);
+      const name = row.path === from ? nameOf(to) : row.name;
       move.run(row.id, path, parent, name, tx, now);
       if (row.type === "file") {
         this.#searchDelete.run(row.id);
@@ -180,15 +181,4 @@ export class FileRepository {
       )
       .get({ account: scope.account, space: scope.space, prefix }) as { files: number; bytes: number };
   }
-}
-
-function parentOfPath(path: string): string {
-  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
-  const slash = trimmed.lastIndexOf("/");
-  return slash === -1 ? "" : trimmed.slice(0, slash + 1);
-}
-
-function nameOfPath(path: string): string {
-  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
