@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { streamOf } from "../conformance/blob-store.suite";
 import { type Backend, forEachBackend } from "../fixtures/backends";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
@@ -51,17 +52,6 @@ function failingBody(chunks: number, size = 64 * 1024): ReadableStream<Uint8Arra
     pull(controller) {
       if (sent++ < chunks) controller.enqueue(new Uint8Array(size).fill(65));
       else controller.error(new Error("client went away"));
-    },
-  });
-}
-
-function streamOf(bytes: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
     },
   });
 }
