@@ -1,8 +1,7 @@
 import { AppError } from "../../errors";
-import { newId } from "../../lib/ids";
-import { hashSecret } from "../../lib/secrets";
-import { issueToken, parseIssuedToken } from "../../lib/token-format";
+import { parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRepository } from "../../storage/db/credentials";
+import { issueCredential } from "./issue";
 import type { CredentialVerifier } from "./verifier";
 
 export interface IssuedSession {
@@ -20,14 +19,11 @@ export class SessionService {
   ) {}
 
   async issue(accountId: number): Promise<IssuedSession> {
-    const issued = issueToken("ses", newId());
     const created = this.now();
     const expiresAt = created + this.ttlMs();
-    this.credentials.insert({
-      id: issued.id,
+    const issued = await issueCredential(this.credentials, {
       kind: "ses",
       account_id: accountId,
-      secret_hash: await hashSecret(issued.secret),
       name: "session",
       created_at: created,
       expires_at: expiresAt,

@@ -1,9 +1,9 @@
 import { AppError, badRequest, notFound } from "../../errors";
-import { newId } from "../../lib/ids";
 import { hashSecret } from "../../lib/secrets";
 import { issueToken } from "../../lib/token-format";
 import type { ApiKeyRepository } from "../../storage/db/api-keys";
 import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import { issueCredential } from "../auth/issue";
 import type { Principal, Scope } from "../auth/principal";
 import type { CredentialVerifier } from "../auth/verifier";
 import {
@@ -98,15 +98,11 @@ export class ApiKeyService {
         throw new AppError("forbidden", "A key cannot outlive the key that creates it");
     }
 
-    const kind = requested.space;
-    const issued = issueToken(kind, newId());
     // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
     const storedScopes = owner.every((s) => requested.scopes.has(s)) ? null : [...requested.scopes].join(" ");
-    this.credentials.insert({
-      id: issued.id,
-      kind,
+    const issued = await issueCredential(this.credentials, {
+      kind: requested.space,
       account_id: principal.accountId,
-      secret_hash: await hashSecret(issued.secret),
       name: request.name ?? "",
       scopes: storedScopes,
       prefix: requested.prefix,

@@ -1,7 +1,5 @@
-import { newId } from "../../lib/ids";
-import { hashSecret } from "../../lib/secrets";
-import { issueToken } from "../../lib/token-format";
 import type { CredentialRepository } from "../../storage/db/credentials";
+import { issueCredential } from "../auth/issue";
 import { ADMIN_ACCOUNT_ID } from "../auth/principal";
 
 export interface CreatedToken {
@@ -17,14 +15,11 @@ export class TokenService {
   ) {}
 
   async create(ttlMs: number, removeOnUse: boolean): Promise<CreatedToken> {
-    const issued = issueToken("tok", newId());
     const created = this.now();
     const expiresAt = created + ttlMs;
-    this.credentials.insert({
-      id: issued.id,
+    const issued = await issueCredential(this.credentials, {
       kind: "tok",
       account_id: ADMIN_ACCOUNT_ID,
-      secret_hash: await hashSecret(issued.secret),
       remove_on_use: removeOnUse ? 1 : 0,
       created_at: created,
       expires_at: expiresAt,
