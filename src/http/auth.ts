@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { hasScope, type Principal, type Scope } from "../modules/auth/principal";
 import type { CredentialVerifier } from "../modules/auth/verifier";
 import { acceptsVersioned, VERSIONED_MEDIA_TYPE } from "./accept";
-import { parseJsonBody } from "./json-body";
+import { parseRequestJson } from "./json-body";
 
 export const SESSION_COOKIE = "lightd_session";
 
@@ -108,10 +108,7 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
       async parse({ request, contentType }) {
         await authenticate(request, requirement);
         // JSON is parsed here, after authentication, so nesting is checked before validation.
-        // PUT bodies are uploads (a .json file is just bytes) and are never read here.
-        if (request.method !== "PUT" && /^application\/json\b/i.test(contentType ?? "")) {
-          return parseJsonBody(await request.text());
-        }
+        return parseRequestJson(request, contentType);
       },
       async resolve({ request }): Promise<{ principal: Principal }> {
         // Parse ran only for requests with a body; otherwise this is the one authentication.

@@ -37,3 +37,13 @@ export function parseJsonBody(text: string): unknown {
     throw new AppError("bad_request", "Malformed request body");
   }
 }
+
+/**
+ * For the parse hooks of lightd's route macros (auth guard, per-IP limit): the parsed JSON
+ * body of a POST/DELETE with a JSON Content-Type, or undefined to leave the body to Elysia.
+ * PUT bodies are uploads (a .json file is just bytes) and are never read here.
+ */
+export async function parseRequestJson(request: Request, contentType: string | undefined): Promise<unknown> {
+  if (request.method === "PUT" || !/^application\/json\b/i.test(contentType ?? "")) return undefined;
+  return parseJsonBody(await request.text());
+}

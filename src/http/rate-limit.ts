@@ -5,6 +5,7 @@ import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimite
 import type { Principal } from "../modules/auth/principal";
 import type { AuthLimits } from "./auth";
 import { clientIpOf } from "./client-ip";
+import { parseRequestJson } from "./json-body";
 
 type RateLimitConfig = Config["rate_limits"];
 /** The unauthenticated endpoints limited per client IP. */
@@ -116,8 +117,9 @@ export function ipRateLimit(limits: RateLimits) {
   };
   return new Elysia({ name: "ip-rate-limit" }).macro({
     rateLimit: (name: IpLimitName) => ({
-      parse({ request, set }) {
+      parse({ request, set, contentType }) {
         charge(name, request, set.headers);
+        return parseRequestJson(request, contentType);
       },
       transform({ request, set }) {
         charge(name, request, set.headers);
