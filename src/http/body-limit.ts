@@ -1,28 +1,11 @@
-import { AppError, errorResponse } from "../errors";
+import { errorResponse } from "../errors";
+import { guardedBody } from "./body-stream";
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
 /** Bodies lightd parses in memory; streamed uploads (PUT, octet-stream) are limited where they are written. */
 const PARSED_TYPES =
   /^(application\/json|application\/[\w.+-]*\+json|application\/x-www-form-urlencoded|multipart\/form-data|text\/)/i;
-
-function countingStream(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let seen = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      seen += value.byteLength;
-      if (seen > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return controller.error(new AppError("payload_too_large", `Request body is larger than ${maxBytes} bytes`));
-      }
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-}
 
 /**
  * Caps request bodies that are parsed in memory (JSON, forms, text) at
@@ -42,6 +25,6 @@ export function withBodyLimit(handler: Handler, maxBytes: () => number): Handler
       return handler(request);
     }
     if (!PARSED_TYPES.test(request.headers.get("content-type") ?? "")) return handler(request);
-    return handler(new Request(request, { body: countingStream(request.body, max) }));
+    return handler(new Request(request, { body: guardedBody(request.body, max) }));
   };
 }

@@ -1,4 +1,5 @@
 import { AppError, errorResponse } from "../../errors";
+import { guardedBody } from "../../http/body-stream";
 import {
   contentDisposition,
   contentRange,
@@ -7,7 +8,6 @@ import {
   parseRange,
   quoteEtag,
 } from "../../http/ranges";
-import { uploadBody } from "../../http/upload-body";
 import type { BoundParams, SignedMethod, UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange } from "../../storage/blob/blob-store";
 
@@ -94,7 +94,7 @@ export class BlobGateway {
     if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
       throw new AppError("payload_too_large");
     }
-    const body = uploadBody(request);
+    const body = guardedBody(request.body);
     if (bound.upload_id !== undefined) {
       const part = Number(bound.part);
       const stat = await this.store.uploadPart(key, bound.upload_id, part, body, { maxBytes });

@@ -2,9 +2,9 @@ import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { baseUrlOf, wantsJson } from "../../http/base-url";
+import { guardedBody } from "../../http/body-stream";
 import type { AppGuard } from "../../http/guard-type";
 import { isHeadRequest } from "../../http/head";
-import { uploadBody } from "../../http/upload-body";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import type { FileRow } from "../../storage/db/files";
 import { ErrorResponse } from "../system/model";
@@ -220,7 +220,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
         if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
           throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
         }
-        return files.putStream(principal, path, uploadBody(request), {
+        return files.putStream(principal, path, guardedBody(request.body), {
           contentType: request.headers.get("content-type"),
           maxBytes,
           message: query.message,
