@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context";
+import { isHeadRequest } from "../../http/head";
 import { quoteEtag } from "../../http/ranges";
 import { ErrorResponse } from "../system/model";
 import { BlobParams, UploadResponse } from "./model";
@@ -29,12 +30,8 @@ export function blobsModule(ctx: AppContext) {
   return new Elysia({ tags: ["Blobs"] })
     .get(
       "/blobs/:key",
-      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, true),
-      download,
-    )
-    .head(
-      "/blobs/:key",
-      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, false),
+      // HEAD arrives here as a marked GET (src/http/head.ts): answer headers without opening the object.
+      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, !isHeadRequest(request)),
       download,
     )
     .put(
