@@ -80,11 +80,18 @@ export function createContext(options: ContextOptions): AppContext {
     () => options.config.current.server.max_upload_bytes,
   );
   const shares = new ShareService(new ShareRepository(db), files, now);
-  const auth = createAuthServices({ db, credentials, verifier, config: options.config, logger: options.logger, now });
-  // A deleted account's bytes go too; a missing object is not an error for BlobStore.delete.
-  auth.onAccountDeleted = async (objectKeys) => {
-    for (const key of objectKeys) await blobs.delete(key);
-  };
+  const auth = createAuthServices({
+    db,
+    credentials,
+    verifier,
+    config: options.config,
+    logger: options.logger,
+    now,
+    // A deleted account's bytes go too; a missing object is not an error for BlobStore.delete.
+    deleteObjects: async (objectKeys) => {
+      for (const key of objectKeys) await blobs.delete(key);
+    },
+  });
 
   const context: AppContext = {
     config: options.config,

@@ -26,11 +26,6 @@ export interface AuthServices {
   keys: ApiKeyService;
   admin: AdminService;
   limits: RateLimits;
-  /**
-   * Deletes the stored bytes of a deleted account (object keys from its files and
-   * uploads). Set by whoever owns the blob store; until then the keys are only logged.
-   */
-  onAccountDeleted: DeleteObjects;
   /** Removes expired challenges and magic links. */
   sweepExpired(): number;
 }
@@ -42,8 +37,10 @@ export function createAuthServices(options: {
   config: ConfigStore;
   logger: Logger;
   now: () => number;
+  /** Deletes the stored bytes of a deleted account (object keys from its files and uploads). */
+  deleteObjects: DeleteObjects;
 }): AuthServices {
-  const { db, credentials, verifier, config, logger, now } = options;
+  const { db, credentials, verifier, config, logger, now, deleteObjects } = options;
   const accountRepo = new AccountRepository(db);
   const challengeRepo = new ChallengeRepository(db);
   const accounts = new AccountService(accountRepo, now);
@@ -71,12 +68,8 @@ export function createAuthServices(options: {
     challenges: new ChallengeService(accountRepo, challengeRepo, sessions, now),
     magicLinks: new MagicLinkService(new MagicLinkRepository(db), accounts, sessions, mailer, logger, now),
     keys: new ApiKeyService(credentials, new ApiKeyRepository(db), verifier, now),
-    admin: new AdminService(accountRepo, accounts, (keys) => services.onAccountDeleted(keys), logger),
+    admin: new AdminService(accountRepo, accounts, deleteObjects, logger),
     limits: new RateLimits(() => config.current, now),
-    onAccountDeleted: async (keys) => {
-      if (keys.length > 0)
-        logger.warn("account deleted; no blob store wired to delete its objects", { objects: keys.length });
-    },
     sweepExpired: () => challengeRepo.deleteExpired(now()) + services.magicLinks.sweepExpired(),
   };
   return services;
