@@ -12,8 +12,16 @@ import { isBase62, randomBase62, toBase62 } from "./ids";
 export const TOKEN_PREFIX = "lightd_";
 export const MIN_TOKEN_LENGTH = 20;
 
+/** Kinds stored in the credentials table. */
 export const CREDENTIAL_KINDS = ["tok", "ses", "live", "test", "oat", "ort"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+/** Every kind of issued token: the credentials plus magic links (`mlk`, kept in their own table). */
+export const TOKEN_KINDS = [...CREDENTIAL_KINDS, "mlk"] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export function isCredentialKind(kind: TokenKind): kind is CredentialKind {
+  return kind !== "mlk";
+}
 
 const ID_LENGTH = 16;
 const SECRET_LENGTH = 32;
@@ -29,14 +37,14 @@ function checksum(body: string): string {
   return toBase62(crc32(body), CRC_LENGTH);
 }
 
-export function issueToken(kind: CredentialKind, id: string): IssuedToken {
+export function issueToken(kind: TokenKind, id: string): IssuedToken {
   const secret = randomBase62(SECRET_LENGTH);
   const body = `${TOKEN_PREFIX}${kind}_${id}_${secret}`;
   return { text: body + checksum(body), id, secret };
 }
 
 export interface ParsedToken {
-  kind: CredentialKind;
+  kind: TokenKind;
   id: string;
 }
 
@@ -46,12 +54,17 @@ export function parseIssuedToken(text: string): ParsedToken | null {
   const parts = text.slice(TOKEN_PREFIX.length).split("_");
   if (parts.length !== 3) return null;
   const [kind, id, tail] = parts as [string, string, string];
-  if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind)) return null;
+  if (!(TOKEN_KINDS as readonly string[]).includes(kind)) return null;
   if (id.length !== ID_LENGTH || !isBase62(id)) return null;
   if (tail.length !== SECRET_LENGTH + CRC_LENGTH || !isBase62(tail)) return null;
   const body = text.slice(0, text.length - CRC_LENGTH);
   if (checksum(body) !== tail.slice(SECRET_LENGTH)) return null;
-  return { kind: kind as CredentialKind, id };
+  return { kind: kind as TokenKind, id };
+}
+
+/** The secret part of an issued token (checked first with parseIssuedToken): what its argon2id hash is of. */
+export function secretOf(text: string): string {
+  return text.slice(text.lastIndexOf("_") + 1, -CRC_LENGTH);
 }
 
 /** The lightd token format rule of the CLI and the master token: `lightd_` prefix, ≥ 20 chars, printable. */

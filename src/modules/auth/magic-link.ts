@@ -1,8 +1,9 @@
 import { AppError, badRequest } from "../../errors";
-import { newId, randomBase62 } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { Mailer } from "../../lib/mailer";
 import { hashSecret, verifySecret } from "../../lib/secrets";
+import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { MagicLinkRepository } from "../../storage/db/magic-links";
 import type { AccountService } from "./service";
 import type { IssuedSession, SessionService } from "./sessions";
@@ -10,7 +11,6 @@ import type { IssuedSession, SessionService } from "./sessions";
 export const MAGIC_LINK_TTL_MS = 15 * 60_000;
 export const MAGIC_LINK_MESSAGE =
   "If the address can receive mail, a sign-in link is on its way. It works once, for 15 minutes.";
-const LINK_PREFIX = "lightd_mlk_";
 
 /** A deliberately plain address check: one `@`, no spaces or controls, a dotted domain. */
 export function normalizeEmail(text: string): string | null {
@@ -34,7 +34,7 @@ function escapeHtml(text: string): string {
  * - the request path is identical for every valid address — no account lookup happens
  *   until the link is followed — so neither the answer nor its timing says whether
  *   the address has an account;
- * - a link is `lightd_mlk_<id>_<secret>`; only an argon2id hash of the secret is stored;
+ * - a link is a `lightd_mlk_…` token (lib/token-format); only an argon2id hash of its secret is stored;
  * - a link works once (DELETE … RETURNING picks one winner) and for 15 minutes.
  */
 export class MagicLinkService {
@@ -49,17 +49,17 @@ export class MagicLinkService {
 
   /** Stores a new link for `email` and mails it. `baseUrl` is lightd's public origin. */
   async send(email: string, baseUrl: string): Promise<void> {
-    const id = newId();
-    const secret = randomBase62(32);
+    const issued = issueToken("mlk", newId());
+    const id = issued.id;
     const created = this.now();
     this.links.insert({
       id,
       email,
-      secret_hash: await hashSecret(secret),
+      secret_hash: await hashSecret(issued.secret),
       created_at: created,
       expires_at: created + MAGIC_LINK_TTL_MS,
     });
-    const url = `${baseUrl.replace(/\/+$/, "")}/auth/magic-link/verify?token=${LINK_PREFIX}${id}_${secret}`;
+    const url = `${baseUrl.replace(/\/+$/, "")}/auth/magic-link/verify?token=${issued.text}`;
     try {
       await this.mailer().send({
         to: email,
@@ -77,9 +77,10 @@ export class MagicLinkService {
   /** Redeems a link: one session for the address's account (created on first use). 401 for a bad, used or expired link. */
   async redeem(token: string): Promise<IssuedSession & { actor: string }> {
     const invalid = new AppError("unauthorized", "This sign-in link is invalid, used or expired");
-    const match = /^lightd_mlk_([0-9A-Za-z]{16})_([0-9A-Za-z]{32})$/.exec(token);
-    if (!match) throw invalid;
-    const [, id, secret] = match as unknown as [string, string, string];
+    const parsed = parseIssuedToken(token);
+    if (parsed?.kind !== "mlk") throw invalid;
+    const { id } = parsed;
+    const secret = secretOf(token);
     const row = this.links.findById(id);
     if (!row) throw invalid;
     if (row.expires_at <= this.now()) {

@@ -3,7 +3,13 @@ import { timingSafeEqual } from "node:crypto";
 import { AppError, AUTH_MESSAGES } from "../../errors";
 import { LruMap } from "../../lib/lru";
 import { sha256, sha256Hex, verifySecret } from "../../lib/secrets";
-import { type CredentialKind, isWellFormedToken, parseIssuedToken } from "../../lib/token-format";
+import {
+  type CredentialKind,
+  isCredentialKind,
+  isWellFormedToken,
+  parseIssuedToken,
+  secretOf,
+} from "../../lib/token-format";
 import type { CredentialAuthRow, CredentialRepository, CredentialRow } from "../../storage/db/credentials";
 import {
   ACCOUNT_SCOPES,
@@ -108,7 +114,9 @@ export class CredentialVerifier {
     }
 
     const parsed = parseIssuedToken(token);
-    if (!parsed || this.#notBearer.has(parsed.kind)) throw unauthorized(AUTH_MESSAGES.invalid);
+    if (!parsed || !isCredentialKind(parsed.kind) || this.#notBearer.has(parsed.kind)) {
+      throw unauthorized(AUTH_MESSAGES.invalid);
+    }
     const row = await this.#verifyRow(token, cacheKey, parsed.kind, parsed.id);
     if (row.remove_on_use && !this.credentials.consume(row.id)) throw unauthorized(AUTH_MESSAGES.invalid);
     if (row.remove_on_use) this.#verified.delete(cacheKey);
@@ -133,7 +141,7 @@ export class CredentialVerifier {
     if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
     // The cache remembers which hash this token matched: a rotated secret changes the hash and misses.
     if (this.#verified.get(cacheKey)?.secretHash !== row.secret_hash) {
-      const secret = token.slice(token.lastIndexOf("_") + 1, -6);
+      const secret = secretOf(token);
       this.#argon2Verifications++;
       if (!(await verifySecret(row.secret_hash, secret))) throw unauthorized(AUTH_MESSAGES.invalid);
       this.#verified.set(cacheKey, {
