@@ -1,3 +1,4 @@
+import { quoteEtag } from "../lib/etag";
 import type { ByteRange } from "../storage/blob/blob-store";
 
 /**
@@ -42,10 +43,6 @@ export function contentRange(range: ByteRange, size: number): string {
 }
 
 /** An etag as sent on the wire (strong, quoted). */
-export function quoteEtag(etag: string): string {
-  return `"${etag}"`;
-}
-
 function opaque(tag: string): string {
   return tag.trim().replace(/^W\//, "");
 }

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../context";
 import { isHeadRequest } from "../../http/head";
-import { quoteEtag } from "../../http/ranges";
+import { quoteEtag } from "../../lib/etag";
 import { ErrorResponse } from "../system/model";
 import { BlobParams, UploadResponse } from "./model";
 import { BlobGateway } from "./service";

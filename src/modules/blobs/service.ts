@@ -1,13 +1,7 @@
 import { AppError, errorResponse } from "../../errors";
 import { guardedBody } from "../../http/body-stream";
-import {
-  contentDisposition,
-  contentRange,
-  ifNoneMatchHits,
-  ifRangeAllows,
-  parseRange,
-  quoteEtag,
-} from "../../http/ranges";
+import { contentDisposition, contentRange, ifNoneMatchHits, ifRangeAllows, parseRange } from "../../http/ranges";
+import { quoteEtag } from "../../lib/etag";
 import type { BoundParams, SignedMethod, UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange } from "../../storage/blob/blob-store";
 

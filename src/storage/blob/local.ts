@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, NotFoundError } from "../../errors";
+import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
@@ -43,8 +44,6 @@ function assertPartNumber(partNumber: number): void {
     throw new AppError("bad_request", `Part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
   }
 }
-
-const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 
 /**
  * Bytes on local disk under `root` (normally `<dataDir>/blobs`):
@@ -185,7 +184,7 @@ export class LocalBlobStore implements BlobStore {
       previous = part.partNumber;
       const info = await readStat(join(dir, String(part.partNumber)));
       if (!info) throw new AppError("bad_request", `Part ${part.partNumber} was not uploaded`);
-      if (typeof part.etag !== "string" || unquote(part.etag) !== info.etag) {
+      if (typeof part.etag !== "string" || unquoteEtag(part.etag) !== info.etag) {
         throw new AppError("bad_request", `Part ${part.partNumber} ETag does not match`);
       }
     }

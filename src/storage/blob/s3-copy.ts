@@ -9,8 +9,9 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { AppError, NotFoundError } from "../../errors";
+import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import type { BlobStat } from "./blob-store";
-import { codeOf, isMissing, quote, statusOf, unquote } from "./s3-support";
+import { codeOf, isMissing, statusOf } from "./s3-support";
 
 /** Largest object S3 copies in one CopyObject call; bigger ones are copied in parts of COPY_PART_BYTES. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
@@ -33,7 +34,7 @@ export async function copyChecked(
   expected: BlobStat,
 ): Promise<BlobStat> {
   const source = `${bucket}/${sourceKey.split("/").map(encodeURIComponent).join("/")}`;
-  const ifMatch = quote(expected.etag);
+  const ifMatch = quoteEtag(expected.etag);
   try {
     if (expected.size <= MAX_COPY_BYTES) {
       await client.send(
@@ -54,8 +55,8 @@ export async function copyChecked(
     throw error;
   }
   const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: targetKey }));
-  const stat: BlobStat = { size: head.ContentLength ?? 0, etag: unquote(head.ETag), contentType: head.ContentType };
-  if (stat.size !== expected.size || (expected.size <= MAX_COPY_BYTES && stat.etag !== unquote(expected.etag))) {
+  const stat: BlobStat = { size: head.ContentLength ?? 0, etag: unquoteEtag(head.ETag), contentType: head.ContentType };
+  if (stat.size !== expected.size || (expected.size <= MAX_COPY_BYTES && stat.etag !== unquoteEtag(expected.etag))) {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: targetKey })).catch(() => {});
     throw changed();
   }

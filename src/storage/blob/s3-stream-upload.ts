@@ -7,7 +7,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { AppError } from "../../errors";
-import { unquote } from "./s3-support";
+import { unquoteEtag } from "../../lib/etag";
 
 export interface StreamUploadOptions {
   partSize: number;
@@ -74,7 +74,7 @@ export async function streamUpload(
           ContentType: contentType,
         }),
       );
-      return { size, etag: unquote(out.ETag) };
+      return { size, etag: unquoteEtag(out.ETag) };
     }
     const created = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
@@ -126,7 +126,7 @@ export async function streamUpload(
         MultipartUpload: { Parts: parts },
       }),
     );
-    return { size, etag: unquote(done.ETag) };
+    return { size, etag: unquoteEtag(done.ETag) };
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     // Let parts already on the wire finish (or fail) before the upload is aborted under them.

@@ -15,9 +15,6 @@ export const codeOf = (error: unknown) => (error as S3ErrorLike)?.Code ?? (error
 export const isMissing = (error: unknown) =>
   statusOf(error) === 404 || ["NoSuchKey", "NotFound", "NoSuchUpload"].includes(codeOf(error));
 
-export const unquote = (etag: string | undefined) => (etag ?? "").replace(/^(W\/)?"|"$/g, "");
-export const quote = (etag: string) => `"${unquote(etag)}"`;
-
 /** Writes `body` to a new file at `path`, awaiting each write; returns the byte count. */
 export async function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
   const fh = await open(path, "wx", 0o600);

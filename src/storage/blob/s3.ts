@@ -21,6 +21,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../../config";
 import { AppError, NotFoundError } from "../../errors";
 import { contentDisposition } from "../../http/ranges";
+import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
 import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
@@ -28,7 +29,7 @@ import { lightdBlobUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
-import { codeOf, isMissing, quote, silentLogger, spoolToFile, statusOf, unquote } from "./s3-support";
+import { codeOf, isMissing, silentLogger, spoolToFile, statusOf } from "./s3-support";
 
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -152,7 +153,7 @@ export class S3BlobStore implements BlobStore {
   async head(key: string): Promise<BlobStat> {
     try {
       const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
-      return { size: out.ContentLength ?? 0, etag: unquote(out.ETag), contentType: out.ContentType };
+      return { size: out.ContentLength ?? 0, etag: unquoteEtag(out.ETag), contentType: out.ContentType };
     } catch (error) {
       if (isMissing(error)) throw new NotFoundError("Object not found");
       throw error;
@@ -236,7 +237,7 @@ export class S3BlobStore implements BlobStore {
           Body: createReadStream(spool),
         }),
       );
-      return { size, etag: unquote(out.ETag) };
+      return { size, etag: unquoteEtag(out.ETag) };
     } catch (error) {
       if (isMissing(error)) throw new NotFoundError("Upload not found");
       throw error;
@@ -256,7 +257,7 @@ export class S3BlobStore implements BlobStore {
           Bucket: this.#bucket,
           Key: this.#key(key),
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quote(p.etag) })) },
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quoteEtag(p.etag) })) },
         }),
       );
     } catch (error) {

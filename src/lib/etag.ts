@@ -1,0 +1,9 @@
+/** ETags are kept unquoted; HTTP headers carry them quoted. */
+export function quoteEtag(etag: string): string {
+  return `"${unquoteEtag(etag)}"`;
+}
+
+/** Strips a weak `W/` marker and surrounding quotes: what a client or S3 sends back becomes the stored form. */
+export function unquoteEtag(etag: string | undefined): string {
+  return (etag ?? "").replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
