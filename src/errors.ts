@@ -9,6 +9,10 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, message: "Resource not found" },
   not_acceptable: { status: 406, message: "Unsupported Accept media type" },
   conflict: { status: 409, message: "Already exists" },
+  precondition_failed: {
+    status: 412,
+    message: "The file changed: the If-Match or If-None-Match condition does not hold",
+  },
   payload_too_large: { status: 413, message: "Request body too large" },
   unsupported_media_type: { status: 415, message: "Unsupported Content-Type" },
   range_not_satisfiable: {
@@ -69,4 +73,5 @@ export function errorResponse(code: ErrorCode, message?: string, headers: Record
 export const badRequest = (message: string) => new AppError("bad_request", message);
 export const notFound = (message: string) => new AppError("not_found", message);
 export const conflict = (message: string) => new AppError("conflict", message);
+export const preconditionFailed = (message?: string) => new AppError("precondition_failed", message);
 export const forbidden = (message = "Forbidden") => new AppError("forbidden", message);

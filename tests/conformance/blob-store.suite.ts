@@ -140,6 +140,27 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       await store.delete(key);
     });
 
+    it("copy (where offered) makes an independent object server-side, or the store shares objects instead", async () => {
+      if (!store.copy) {
+        // The contract: a store without copy lets files share one object (local disk).
+        expect(store.kind).toBe("local");
+        return;
+      }
+      const key = newKey();
+      const stat = await put(key, text("copy me"));
+      const target = newKey();
+      const copied = await store.copy(key, target, stat);
+      expect(copied).toMatchObject({ size: 7, etag: stat.etag });
+      await store.delete(key);
+      expect(new TextDecoder().decode(await get(target))).toBe("copy me");
+      await expectNotFound(store.copy(key, newKey(), stat));
+      const changed = await put(key, text("changed, longer"));
+      expect(changed.etag).not.toBe(stat.etag);
+      await expectAppError(store.copy(key, newKey(), stat), "conflict");
+      await store.delete(key);
+      await store.delete(target);
+    });
+
     it("an empty object is stored and read back", async () => {
       const key = newKey();
       const stat = await put(key, new Uint8Array(0));

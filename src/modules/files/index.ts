@@ -3,6 +3,7 @@ import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { baseUrlOf, wantsJson } from "../../http/base-url";
 import { guardedBody } from "../../http/body-stream";
+import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
 import { isHeadRequest } from "../../http/head";
 import { decodeUrlPath, PathError } from "../../lib/paths";
@@ -10,6 +11,9 @@ import type { FileRow } from "../../storage/db/files";
 import { ErrorResponse } from "../system/model";
 import {
   CommitResponse,
+  ConditionalWriteHeaders,
+  CopyBody,
+  CopyResponse,
   DeleteResponse,
   FileMetadata,
   ListQuery,
@@ -28,6 +32,7 @@ import {
 import { type FileService, requestPath, requestPrefix } from "./service";
 
 const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const Conditional = { ...Errors, 412: ErrorResponse };
 /** The wildcard is documented by hand: a TypeBox schema for `*` is not supported by Elysia's validator. */
 const PathParameter = [
   { name: "*", in: "path", required: true, description: "File path, e.g. docs/report.pdf", schema: { type: "string" } },
@@ -168,14 +173,33 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
     })
     .post(
       "/files/move",
-      ({ body, principal }) => files.move(principal, requestPath(body.from), requestPath(body.to), body.message),
+      ({ body, principal, request }) =>
+        files.move(principal, requestPath(body.from), requestPath(body.to), body.message, writeConditionsOf(request)),
       {
         auth: "files:write",
         body: MoveBody,
-        response: { 200: MoveResponse, ...Errors },
+        response: { 200: MoveResponse, ...Conditional },
         detail: {
           summary: "Move a file or folder",
-          description: "404 when the source is missing, 409 when the destination exists.",
+          description:
+            "404 when the source is missing, 409 when the destination exists. `If-Match` names the source's ETag, `If-None-Match: *` guards the destination (412).",
+          parameters: [...ConditionalWriteHeaders],
+        },
+      },
+    )
+    .post(
+      "/files/copy",
+      ({ body, principal, request }) =>
+        files.copy(principal, requestPath(body.from), requestPath(body.to), body.message, writeConditionsOf(request)),
+      {
+        auth: "files:write",
+        body: CopyBody,
+        response: { 200: CopyResponse, ...Conditional },
+        detail: {
+          summary: "Copy a file or folder",
+          description:
+            "Copies a file (to a file path) or a folder and everything in it (to a folder path ending with /) in one tx with one `copy` event. On local disk the copy shares the stored bytes; on S3 the bucket copies them server-side. 404 when the source is missing, 409 when the destination exists; `If-Match` names the source's ETag, `If-None-Match: *` guards the destination (412).",
+          parameters: [...ConditionalWriteHeaders],
         },
       },
     )
@@ -224,27 +248,34 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
           contentType: request.headers.get("content-type"),
           maxBytes,
           message: query.message,
+          conditions: writeConditionsOf(request),
         });
       },
       {
         auth: "files:write",
         parse: "none",
         query: PutQuery,
-        response: { 200: CommitResponse, ...Errors, 413: ErrorResponse },
+        response: { 200: CommitResponse, ...Conditional, 413: ErrorResponse },
         detail: {
           summary: "Upload a file in one step",
-          description: "Streams the request body to storage and makes it visible when complete (for curl -T).",
-          parameters: [...PathParameter],
+          description:
+            'Streams the request body to storage and makes it visible when complete (for curl -T). `If-Match: "etag"` replaces only that version, `If-None-Match: *` only creates; otherwise 412 `precondition_failed`, decided atomically with the write.',
+          parameters: [...PathParameter, ...ConditionalWriteHeaders],
         },
       },
     )
-    .delete("/files/*", ({ request, principal }) => files.remove(principal, filePathOf(request)), {
-      auth: "files:delete",
-      response: { 200: DeleteResponse, ...Errors },
-      detail: {
-        summary: "Delete a file or folder",
-        description: "A path ending with / deletes the folder and everything in it.",
-        parameters: [...PathParameter],
+    .delete(
+      "/files/*",
+      ({ request, principal }) => files.remove(principal, filePathOf(request), writeConditionsOf(request)),
+      {
+        auth: "files:delete",
+        response: { 200: DeleteResponse, ...Conditional },
+        detail: {
+          summary: "Delete a file or folder",
+          description:
+            'A path ending with / deletes the folder and everything in it; `deleted` counts the files removed. `If-Match: "etag"` deletes only that version (412 otherwise).',
+          parameters: [...PathParameter, ...ConditionalWriteHeaders],
+        },
       },
-    });
+    );
 }

@@ -65,8 +65,41 @@ export const MoveBody = t.Object({
 });
 export const MoveResponse = t.Object({ from: t.String(), to: t.String(), tx: t.Integer(), time: t.Integer() });
 
+export const CopyBody = t.Object({
+  from: Path,
+  to: Path,
+  message: t.Optional(t.String({ maxLength: 1000, description: "Commit message for the copy" })),
+});
+export const CopyResponse = t.Object({
+  from: t.String(),
+  to: t.String(),
+  files: t.Integer({ description: "Files copied" }),
+  tx: t.Integer(),
+  time: t.Integer({ description: "Unix ms" }),
+});
+
+/** The conditional-request headers every write accepts (decided inside the write's transaction). */
+export const ConditionalWriteHeaders = [
+  {
+    name: "If-Match",
+    in: "header",
+    required: false,
+    description:
+      'Write only if the target\'s current ETag is one of these (`"etag"`, a comma-separated list, or `*` = exists); strong comparison, so `W/"…"` never matches. Otherwise 412 `precondition_failed`. On move and copy it names the source.',
+    schema: { type: "string" },
+  },
+  {
+    name: "If-None-Match",
+    in: "header",
+    required: false,
+    description:
+      "`*`: create only — 412 `precondition_failed` if the target already exists. On move and copy it guards the destination.",
+    schema: { type: "string" },
+  },
+] as const;
+
 export const DeleteResponse = t.Object({
-  deleted: t.Integer({ description: "Entries removed (files and folders)" }),
+  deleted: t.Integer({ description: "Files removed (folders are not counted)" }),
   tx: t.Integer(),
   time: t.Integer(),
 });
@@ -83,9 +116,9 @@ export const LogResponse = t.Object({
   events: t.Array(
     t.Object({
       tx: t.Integer(),
-      action: t.String({ description: "upload, move, mkdir or delete" }),
+      action: t.String({ description: "upload, move, copy, mkdir or delete" }),
       path: t.String(),
-      dest: t.Optional(t.String({ description: "Destination of a move" })),
+      dest: t.Optional(t.String({ description: "Destination of a move or copy" })),
       size: t.Nullable(t.Integer()),
       msg: t.Nullable(t.String()),
       ts: t.Integer({ description: "Unix ms" }),

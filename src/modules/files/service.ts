@@ -1,5 +1,5 @@
-import type { Database } from "bun:sqlite";
 import { badRequest, conflict, notFound } from "../../errors";
+import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import {
@@ -12,18 +12,15 @@ import {
   parentOf,
 } from "../../lib/paths";
 import type { BlobStore } from "../../storage/blob/blob-store";
-import type { EventRepository, EventRow } from "../../storage/db/events";
-import type { FileRepository, FileRow, Scope } from "../../storage/db/files";
-import type { SpaceRepository } from "../../storage/db/spaces";
-import { narrowPrefix, requirePath } from "../auth/access";
+import type { EventRow } from "../../storage/db/events";
+import type { FileRow, Scope } from "../../storage/db/files";
+import { narrowPrefix, pathAllowed, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
+import { copyTree } from "./copy";
+import { refuseReservedRoot } from "./reserved";
+import { type FileRepos, TreeWrites } from "./tree";
 
-export interface FileRepos {
-  db: Database;
-  files: FileRepository;
-  spaces: SpaceRepository;
-  events: EventRepository;
-}
+export type { FileRepos } from "./tree";
 
 export interface StoredObject {
   objectKey: string;
@@ -69,17 +66,22 @@ export function contentTypeFor(path: string, given?: string | null): string {
 }
 
 /**
- * The file tree of one account space. Every change (upload, move, mkdir, delete) takes
- * the space's next `tx` and writes its event row in the same SQLite transaction; bytes
- * a change orphans are removed from the blob store only after the commit.
+ * The file tree of one account space. Every change (upload, move, copy, mkdir, delete)
+ * takes the space's next `tx` and writes its event row in the same SQLite transaction,
+ * where its conditions (If-Match / If-None-Match) are decided too; bytes a change leaves
+ * unreferenced are removed from the blob store only after the commit.
  */
 export class FileService {
+  readonly #tree: TreeWrites;
+
   constructor(
     private readonly repos: FileRepos,
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#tree = new TreeWrites(repos);
+  }
 
   /** A file or folder row the principal may see; 404 when absent. */
   stat(principal: Principal, path: string): FileRow {
@@ -87,6 +89,12 @@ export class FileService {
     const row = this.repos.files.get(scopeOf(principal), path);
     if (!row) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
     return row;
+  }
+
+  /** A row by its id within the principal's space and prefix, or null (share links follow a file by id). */
+  byId(principal: Principal, id: number): FileRow | null {
+    const row = this.repos.files.byId(scopeOf(principal), id);
+    return row && pathAllowed(principal, row.path) ? row : null;
   }
 
   list(principal: Principal, requestedPrefix: string, limit: number, offset: number) {
@@ -124,39 +132,57 @@ export class FileService {
 
   mkdir(principal: Principal, path: string): { path: string; created: boolean; tx?: number } {
     requirePath(principal, path);
+    refuseReservedRoot(path);
     const scope = scopeOf(principal);
-    return this.#transaction(() => {
+    return this.#tree.transaction(() => {
       if (this.repos.files.get(scope, path)) return { path, created: false };
-      this.#assertNoFileAt(scope, path.slice(0, -1));
+      this.#tree.assertNoFileAt(scope, path.slice(0, -1));
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);
-      this.#ensureFolders(scope, [...ancestorsOf(path), path], tx, now);
+      this.#tree.ensureFolders(scope, [...ancestorsOf(path), path], tx, now);
       this.repos.events.append(scope, { tx, action: "mkdir", path, dest: null, size: null, msg: null, ts: now });
       return { path, created: true, tx };
     });
   }
 
   /**
-   * Makes stored bytes visible at `path`, replacing any previous file atomically.
-   * If the metadata commit fails the new bytes are deleted; on success the replaced bytes are.
+   * Answers 412 now when the conditions already fail, before a client streams bytes that
+   * would be thrown away. Only a hint: the commit decides again inside its transaction.
+   */
+  precheck(principal: Principal, path: string, conditions: WriteConditions): void {
+    requirePath(principal, path);
+    refuseReservedRoot(path);
+    if (conditions.ifMatch === undefined && conditions.ifNoneMatch === undefined) return;
+    const row = this.repos.files.get(scopeOf(principal), path);
+    this.#tree.requireConditions(row, conditions.ifMatch, conditions.ifNoneMatch);
+  }
+
+  /**
+   * Makes stored bytes visible at `path`, replacing any previous file atomically, if the
+   * conditions hold for the file as it is inside the transaction (412 otherwise).
+   * If the metadata commit fails the new bytes are deleted; on success the replaced bytes
+   * are, unless a copy still uses them.
    */
   async commitObject(
     principal: Principal,
     path: string,
     object: StoredObject,
     message?: string,
+    conditions: WriteConditions = {},
   ): Promise<CommitResult> {
-    requirePath(principal, path);
-    const scope = scopeOf(principal);
-    let replacedKey: string | null = null;
+    let orphaned: string[] = [];
     let result: CommitResult;
     try {
-      result = this.#transaction(() => {
+      requirePath(principal, path);
+      refuseReservedRoot(path);
+      const scope = scopeOf(principal);
+      result = this.#tree.transaction(() => {
+        const existing = this.repos.files.get(scope, path);
+        this.#tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
         if (this.repos.files.get(scope, `${path}/`)) throw conflict("A folder exists at this path");
         const now = this.now();
         const tx = this.repos.spaces.nextTx(scope);
-        this.#ensureFolders(scope, ancestorsOf(path), tx, now);
-        const existing = this.repos.files.get(scope, path);
+        this.#tree.ensureFolders(scope, ancestorsOf(path), tx, now);
         const content = {
           object_key: object.objectKey,
           size: object.size,
@@ -166,9 +192,11 @@ export class FileService {
           updated_at: now,
         };
         if (existing) {
-          replacedKey = existing.object_key;
           this.repos.files.updateContent(existing.id, content);
           this.repos.spaces.adjust(scope, 0, object.size - existing.size);
+          if (existing.object_key && existing.object_key !== object.objectKey) {
+            orphaned = this.#tree.unreferenced([existing.object_key]);
+          }
         } else {
           this.repos.files.insert({
             account_id: scope.account,
@@ -196,7 +224,7 @@ export class FileService {
       await this.#deleteBlobs([object.objectKey]);
       throw error;
     }
-    if (replacedKey && replacedKey !== object.objectKey) await this.#deleteBlobs([replacedKey]);
+    await this.#deleteBlobs(orphaned);
     return result;
   }
 
@@ -205,9 +233,10 @@ export class FileService {
     principal: Principal,
     path: string,
     body: ReadableStream<Uint8Array>,
-    options: { contentType?: string | null; maxBytes?: number; message?: string },
+    options: { contentType?: string | null; maxBytes?: number; message?: string; conditions?: WriteConditions },
   ): Promise<CommitResult> {
-    requirePath(principal, path);
+    const conditions = options.conditions ?? {};
+    this.precheck(principal, path, conditions);
     if (this.repos.files.get(scopeOf(principal), `${path}/`)) throw conflict("A folder exists at this path");
     const objectKey = newId();
     const contentType = contentTypeFor(path, options.contentType);
@@ -217,26 +246,26 @@ export class FileService {
       path,
       { objectKey, size: stat.size, etag: stat.etag, contentType },
       options.message,
+      conditions,
     );
   }
 
-  async move(principal: Principal, from: string, to: string, message?: string) {
-    requirePath(principal, from);
-    requirePath(principal, to);
-    if (isFolderPath(from) !== isFolderPath(to))
-      throw badRequest("Move a file to a file path and a folder to a folder path (ending with '/')");
-    if (from === to) throw badRequest("Source and destination are the same");
-    if (isFolderPath(from) && to.startsWith(from)) throw badRequest("Cannot move a folder into itself");
+  /** Renames a file or folder. `If-Match` names the source's ETag; `If-None-Match: *` guards the destination. */
+  async move(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
+    checkTransfer(principal, from, to, "move");
     const scope = scopeOf(principal);
-    return this.#transaction(() => {
+    return this.#tree.transaction(() => {
       const source = this.repos.files.get(scope, from);
       if (!source) throw notFound(isFolderPath(from) ? "Folder not found" : "File not found");
-      if (this.repos.files.get(scope, to)) throw conflict("Destination already exists");
-      if (isFolderPath(to)) this.#assertNoFileAt(scope, to.slice(0, -1));
+      this.#tree.requireConditions(source, conditions.ifMatch);
+      const dest = this.repos.files.get(scope, to);
+      this.#tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
+      if (dest) throw conflict("Destination already exists");
+      if (isFolderPath(to)) this.#tree.assertNoFileAt(scope, to.slice(0, -1));
       else if (this.repos.files.get(scope, `${to}/`)) throw conflict("A folder exists at the destination");
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);
-      this.#ensureFolders(scope, ancestorsOf(to), tx, now);
+      this.#tree.ensureFolders(scope, ancestorsOf(to), tx, now);
       if (isFolderPath(from)) this.repos.files.movePrefix(scope, from, to, tx, now);
       else this.repos.files.moveFile(source, to, parentOf(to), nameOf(to), tx, now);
       this.repos.events.append(scope, {
@@ -252,30 +281,50 @@ export class FileService {
     });
   }
 
-  /** Deletes a file, or a folder and everything under it. */
-  async remove(principal: Principal, path: string): Promise<{ deleted: number; tx: number; time: number }> {
+  /**
+   * Copies a file, or a folder and everything in it, in one tx with one `copy` event.
+   * Same conditions as a move. See ./copy.ts for how bytes are (not) copied.
+   */
+  async copy(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
+    checkTransfer(principal, from, to, "copy");
+    return copyTree(
+      { tree: this.#tree, blobs: this.blobs, now: this.now, deleteBlobs: (keys) => this.#deleteBlobs(keys) },
+      scopeOf(principal),
+      { from, to, message, conditions },
+    );
+  }
+
+  /** Deletes a file, or a folder and everything under it; `deleted` counts the files removed. */
+  async remove(
+    principal: Principal,
+    path: string,
+    conditions: WriteConditions = {},
+  ): Promise<{ deleted: number; tx: number; time: number }> {
     requirePath(principal, path);
     const scope = scopeOf(principal);
-    const orphaned: string[] = [];
-    const result = this.#transaction(() => {
-      const single = isFolderPath(path) ? null : this.repos.files.get(scope, path);
-      const rows = isFolderPath(path) ? this.repos.files.listUnder(scope, path) : single ? [single] : [];
+    let orphaned: string[] = [];
+    const result = this.#tree.transaction(() => {
+      const target = this.repos.files.get(scope, path);
+      const rows = isFolderPath(path) ? this.repos.files.listUnder(scope, path) : target ? [target] : [];
       if (rows.length === 0) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
+      this.#tree.requireConditions(target, conditions.ifMatch, conditions.ifNoneMatch);
       let files = 0;
       let bytes = 0;
+      const keys: string[] = [];
       for (const row of rows) {
         this.repos.files.delete(row);
         if (row.type === "file") {
           files++;
           bytes += row.size;
-          if (row.object_key) orphaned.push(row.object_key);
+          if (row.object_key) keys.push(row.object_key);
         }
       }
+      orphaned = this.#tree.unreferenced(keys);
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);
       this.repos.spaces.adjust(scope, -files, -bytes);
       this.repos.events.append(scope, { tx, action: "delete", path, dest: null, size: bytes, msg: null, ts: now });
-      return { deleted: rows.length, tx, time: now };
+      return { deleted: files, tx, time: now };
     });
     await this.#deleteBlobs(orphaned);
     return result;
@@ -298,36 +347,6 @@ export class FileService {
     });
   }
 
-  #assertNoFileAt(scope: Scope, path: string): void {
-    if (this.repos.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
-  }
-
-  /** Creates the folders that do not exist yet; a file in the way is a 409. */
-  #ensureFolders(scope: Scope, folders: string[], tx: number, now: number): void {
-    for (const folder of folders) {
-      if (this.repos.files.get(scope, folder)) continue;
-      this.#assertNoFileAt(scope, folder.slice(0, -1));
-      this.repos.files.insert({
-        account_id: scope.account,
-        space: scope.space,
-        path: folder,
-        parent: parentOf(folder),
-        name: nameOf(folder),
-        type: "folder",
-        object_key: null,
-        size: 0,
-        content_type: null,
-        etag: null,
-        tx,
-        updated_at: now,
-      });
-    }
-  }
-
-  #transaction<T>(fn: () => T): T {
-    return this.repos.db.transaction(fn).immediate();
-  }
-
   async #deleteBlobs(keys: string[]): Promise<void> {
     for (const key of keys) {
       try {
@@ -338,4 +357,17 @@ export class FileService {
       }
     }
   }
+}
+
+/** The rules a move and a copy share: both paths allowed, same kind, not onto or into itself, no reserved destination. */
+function checkTransfer(principal: Principal, from: string, to: string, verb: "move" | "copy"): void {
+  requirePath(principal, from);
+  requirePath(principal, to);
+  if (isFolderPath(from) !== isFolderPath(to))
+    throw badRequest(
+      `${verb === "move" ? "Move" : "Copy"} a file to a file path and a folder to a folder path (ending with '/')`,
+    );
+  if (from === to) throw badRequest("Source and destination are the same");
+  if (isFolderPath(from) && to.startsWith(from)) throw badRequest(`Cannot ${verb} a folder into itself`);
+  refuseReservedRoot(to);
 }

@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import { baseUrlOf } from "../../http/base-url";
+import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
-import { CommitResponse } from "../files/model";
+import { CommitResponse, ConditionalWriteHeaders } from "../files/model";
 import { requestPath } from "../files/service";
 import { ErrorResponse } from "../system/model";
 import {
@@ -40,12 +41,18 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
     )
     .post(
       "/files/uploads/complete",
-      ({ body, principal }) => uploads.complete(principal, requestPath(body.path, "file"), body.message),
+      ({ body, principal, request }) =>
+        uploads.complete(principal, requestPath(body.path, "file"), body.message, writeConditionsOf(request)),
       {
         auth: "files:write",
         body: CompleteUploadBody,
-        response: { 200: CommitResponse, ...Errors },
-        detail: { summary: "Complete an upload", description: "Checks the bytes arrived and makes the file visible." },
+        response: { 200: CommitResponse, ...Errors, 412: ErrorResponse },
+        detail: {
+          summary: "Complete an upload",
+          description:
+            "Checks the bytes arrived and makes the file visible. With `If-Match` / `If-None-Match: *` the commit happens only if the file at `path` still has that ETag / does not exist yet (else 412, and the upload stays pending).",
+          parameters: [...ConditionalWriteHeaders],
+        },
       },
     )
     .post(
@@ -67,21 +74,24 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
     )
     .post(
       "/files/uploads/multipart/complete",
-      ({ body, principal }) =>
+      ({ body, principal, request }) =>
         uploads.completeMultipart(
           principal,
           requestPath(body.path, "file"),
           body.upload_id,
           body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })),
           body.message,
+          writeConditionsOf(request),
         ),
       {
         auth: "files:write",
         body: CompleteMultipartBody,
-        response: { 200: CommitResponse, ...Errors },
+        response: { 200: CommitResponse, ...Errors, 412: ErrorResponse },
         detail: {
           summary: "Complete a multipart upload",
-          description: "Assembles the listed parts, checking each ETag.",
+          description:
+            "Assembles the listed parts, checking each ETag. `If-Match` / `If-None-Match: *` apply to the file at `path` as on PUT (412).",
+          parameters: [...ConditionalWriteHeaders],
         },
       },
     )

@@ -1,10 +1,12 @@
 import { AppError, badRequest, NotFoundError, notFound } from "../../errors";
+import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
 import { requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
+import { refuseReservedRoot } from "../files/reserved";
 import { type CommitResult, contentTypeFor, type FileService, scopeOf } from "../files/service";
 
 /** Signed upload URLs work for an hour, as documented. */
@@ -30,6 +32,7 @@ export class UploadService {
 
   async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
     requirePath(principal, path);
+    refuseReservedRoot(path);
     const type = contentTypeFor(path, contentType);
     const row = this.#record(principal, path, "single", newId(), newId(), type);
     const url = await this.blobs.signedUrl(row.object_key, {
@@ -41,9 +44,15 @@ export class UploadService {
     return { url, content_type: type, expires_in: UPLOAD_URL_TTL_S, upload_id: row.id };
   }
 
-  /** Commits the newest upload to `path` whose bytes have arrived. */
-  async complete(principal: Principal, path: string, message?: string): Promise<CommitResult> {
-    requirePath(principal, path);
+  /** Commits the newest upload to `path` whose bytes have arrived, if the conditions hold (412 otherwise). */
+  async complete(
+    principal: Principal,
+    path: string,
+    message?: string,
+    conditions: WriteConditions = {},
+  ): Promise<CommitResult> {
+    // A failing condition leaves the upload pending, so the client can retry without re-sending bytes.
+    this.files.precheck(principal, path, conditions);
     const pending = this.uploads.pending(scopeOf(principal), path, "single");
     if (pending.length === 0) throw notFound("No pending upload for this path");
     for (const upload of pending) {
@@ -70,6 +79,7 @@ export class UploadService {
         path,
         { objectKey: sealed.key, size: sealed.stat.size, etag: sealed.stat.etag, contentType: upload.content_type },
         message,
+        conditions,
       );
     }
     throw badRequest("The upload has not received any bytes yet; PUT the file to the upload URL first");
@@ -83,6 +93,7 @@ export class UploadService {
     baseUrl: string,
   ) {
     requirePath(principal, path);
+    refuseReservedRoot(path);
     if (!Number.isInteger(partCount) || partCount < 1 || partCount > MAX_PARTS) {
       throw badRequest(`part_count must be an integer from 1 to ${MAX_PARTS}`);
     }
@@ -105,9 +116,12 @@ export class UploadService {
     uploadId: string,
     parts: CompletedPart[],
     message?: string,
+    conditions: WriteConditions = {},
   ) {
     const upload = this.#own(principal, path, uploadId);
     if (parts.length === 0) throw badRequest("parts must list at least one part");
+    // Checked before the parts are assembled, so a failed condition leaves the upload open to retry.
+    this.files.precheck(principal, path, conditions);
     const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
     if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
     await this.#refuseOversize(upload.object_key, stat.size);
@@ -116,6 +130,7 @@ export class UploadService {
       path,
       { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
       message,
+      conditions,
     );
   }
 

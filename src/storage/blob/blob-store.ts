@@ -71,6 +71,15 @@ export interface BlobStore {
    */
   sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }>;
 
+  /**
+   * Optional: copies the object at `sourceKey` to `targetKey` inside the store, without the
+   * bytes passing through lightd (S3 CopyObject), only if it still matches `expected`.
+   * Returns the copy's stat. Throws NotFoundError when the source is missing and
+   * AppError("conflict") when it changed. A store without it (local disk) lets copied files
+   * share one object instead: the file rows count its users.
+   */
+  copy?(sourceKey: string, targetKey: string, expected: BlobStat): Promise<BlobStat>;
+
   /** Starts a multipart upload to `key`; returns the upload id. */
   createMultipart(key: string, options?: { contentType?: string }): Promise<string>;
 

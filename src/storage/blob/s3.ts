@@ -143,6 +143,10 @@ export class S3BlobStore implements BlobStore {
    * A presigned PUT keeps working until it expires, so the uploaded object is moved to a
    * fresh key that no URL names (see s3-copy.ts) and the upload key is deleted.
    */
+  copy(sourceKey: string, targetKey: string, expected: BlobStat): Promise<BlobStat> {
+    return copyChecked(this.#client, this.#bucket, this.#key(sourceKey), this.#key(targetKey), expected);
+  }
+
   async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
     const sealed = randomBase62(16);
     const stat = await copyChecked(this.#client, this.#bucket, this.#key(key), this.#key(sealed), expected);

@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { PREFIX_END, type Scope } from "./files";
 
-export type EventAction = "upload" | "move" | "mkdir" | "delete" | "share";
+export type EventAction = "upload" | "move" | "copy" | "mkdir" | "delete" | "share";
 
 export interface EventRow {
   tx: number;

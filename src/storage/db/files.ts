@@ -77,6 +77,13 @@ export class FileRepository {
     return this.#get.get(scope.account, scope.space, path);
   }
 
+  /** A row by id, only within the scope (share links follow a file by id through moves). */
+  byId(scope: Scope, id: number): FileRow | null {
+    return this.db
+      .query<FileRow, [number, number, string]>("SELECT * FROM files WHERE id = ?1 AND account_id = ?2 AND space = ?3")
+      .get(id, scope.account, scope.space);
+  }
+
   insert(row: NewFile): number {
     const created = row.created_at ?? row.updated_at;
     const { id } = this.#insert.get({ ...row, created_at: created }) as { id: number };

@@ -1,0 +1,157 @@
+import { AppError, conflict, NotFoundError, notFound } from "../../errors";
+import type { WriteConditions } from "../../lib/conditions";
+import { newId } from "../../lib/ids";
+import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../lib/paths";
+import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
+import type { FileRow, Scope } from "../../storage/db/files";
+import type { TreeWrites } from "./tree";
+
+export interface CopyDeps {
+  tree: TreeWrites;
+  blobs: BlobStore;
+  now: () => number;
+  deleteBlobs(keys: string[]): Promise<void>;
+}
+
+export interface CopyRequest {
+  from: string;
+  to: string;
+  message?: string;
+  conditions: WriteConditions;
+}
+
+/** Server-side copies run a few at a time: enough to hide latency, few enough not to flood the bucket. */
+const COPY_CONCURRENCY = 8;
+
+/**
+ * Copies a file or a folder tree. Bytes: a store that can copy server-side (S3) copies
+ * each object to a fresh key before the transaction; any other store (local disk) lets the
+ * new rows share the source's objects, so no byte moves — deletion only removes an object
+ * once no row uses it (TreeWrites.unreferenced). The transaction then re-reads the source,
+ * decides the conditions and the destination, and inserts every row with one tx and one
+ * `copy` event; whatever it does not use is deleted.
+ */
+export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyRequest) {
+  const { tree, blobs } = deps;
+  const { from, to, conditions } = request;
+  const repos = tree.repos;
+  const sourceRows = () =>
+    isFolderPath(from) ? repos.files.listUnder(scope, from) : rowOrNone(repos.files.get(scope, from));
+  const missing = () => notFound(isFolderPath(from) ? "Folder not found" : "File not found");
+
+  // A first look, so a doomed copy fails before any byte is copied (the transaction decides again).
+  const planned = sourceRows();
+  if (planned.length === 0) throw missing();
+  tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
+  tree.requireConditions(repos.files.get(scope, to), undefined, conditions.ifNoneMatch);
+  if (repos.files.get(scope, to)) throw conflict("Destination already exists");
+
+  const copies = blobs.copy ? await copyObjects(blobs, planned, deps.deleteBlobs) : new Map<string, Copied>();
+  const used = new Set<string>();
+  let result: { from: string; to: string; files: number; tx: number; time: number };
+  try {
+    result = tree.transaction(() => {
+      const rows = sourceRows();
+      if (rows.length === 0) throw missing();
+      tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
+      const dest = repos.files.get(scope, to);
+      tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
+      if (dest) throw conflict("Destination already exists");
+      if (isFolderPath(to)) tree.assertNoFileAt(scope, to.slice(0, -1));
+      else if (repos.files.get(scope, `${to}/`)) throw conflict("A folder exists at the destination");
+      const now = deps.now();
+      const tx = repos.spaces.nextTx(scope);
+      tree.ensureFolders(scope, ancestorsOf(to), tx, now);
+      let files = 0;
+      let bytes = 0;
+      for (const row of rows) {
+        const path = to + row.path.slice(from.length);
+        let content = { object_key: row.object_key, etag: row.etag, size: row.size };
+        if (row.type === "file" && blobs.copy) {
+          const copied = row.object_key ? copies.get(row.object_key) : undefined;
+          // A file replaced between the first look and now: its new bytes were not copied.
+          if (!copied) throw changedWhileCopying();
+          content = { object_key: copied.key, etag: copied.stat.etag, size: copied.stat.size };
+          used.add(copied.key);
+        }
+        repos.files.insert({
+          account_id: scope.account,
+          space: scope.space,
+          path,
+          parent: parentOf(path),
+          name: nameOf(path),
+          type: row.type,
+          content_type: row.content_type,
+          ...content,
+          tx,
+          updated_at: now,
+        });
+        if (row.type === "file") {
+          files++;
+          bytes += content.size;
+        }
+      }
+      repos.spaces.adjust(scope, files, bytes);
+      repos.events.append(scope, {
+        tx,
+        action: "copy",
+        path: from,
+        dest: to,
+        size: bytes,
+        msg: request.message ?? null,
+        ts: now,
+      });
+      return { from, to, files, tx, time: now };
+    });
+  } catch (error) {
+    await deps.deleteBlobs([...copies.values()].map((c) => c.key));
+    throw error;
+  }
+  await deps.deleteBlobs([...copies.values()].map((c) => c.key).filter((key) => !used.has(key)));
+  return result;
+}
+
+interface Copied {
+  key: string;
+  stat: BlobStat;
+}
+
+const changedWhileCopying = () => conflict("The source changed while it was being copied; copy it again");
+
+const rowOrNone = (row: FileRow | null): FileRow[] => (row ? [row] : []);
+
+/** Server-side copies of every object the rows use, keyed by source key; all or none (a failure deletes the rest). */
+async function copyObjects(
+  blobs: BlobStore,
+  rows: FileRow[],
+  deleteBlobs: (keys: string[]) => Promise<void>,
+): Promise<Map<string, Copied>> {
+  const sources = new Map<string, BlobStat>();
+  for (const row of rows) {
+    if (row.type === "file" && row.object_key && row.etag) {
+      sources.set(row.object_key, { size: row.size, etag: row.etag });
+    }
+  }
+  const copies = new Map<string, Copied>();
+  const queue = [...sources];
+  let failure: unknown;
+  const worker = async () => {
+    for (let next = queue.shift(); next && failure === undefined; next = queue.shift()) {
+      const [source, expected] = next;
+      const key = newId();
+      try {
+        copies.set(source, { key, stat: await (blobs.copy as NonNullable<BlobStore["copy"]>)(source, key, expected) });
+      } catch (error) {
+        // The object changed or vanished under a concurrent replace or delete: the source changed.
+        const raced = error instanceof NotFoundError || (error instanceof AppError && error.code === "conflict");
+        failure ??= raced ? changedWhileCopying() : error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, queue.length) }, worker));
+  if (failure !== undefined) {
+    await deleteBlobs([...copies.values()].map((c) => c.key));
+    throw failure;
+  }
+  return copies;
+}

@@ -1,0 +1,75 @@
+import type { Database } from "bun:sqlite";
+import { conflict, preconditionFailed } from "../../errors";
+import type { ConditionTarget, TagCondition } from "../../lib/conditions";
+import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
+import { nameOf, parentOf } from "../../lib/paths";
+import type { EventRepository } from "../../storage/db/events";
+import type { FileRepository, Scope } from "../../storage/db/files";
+import type { SpaceRepository } from "../../storage/db/spaces";
+
+export interface FileRepos {
+  db: Database;
+  files: FileRepository;
+  spaces: SpaceRepository;
+  events: EventRepository;
+}
+
+/**
+ * Steps every change to the file tree shares. They run inside the change's transaction,
+ * so what they check (a condition, a file in the way, whether bytes are still used)
+ * cannot change before the write commits.
+ */
+export class TreeWrites {
+  constructor(readonly repos: FileRepos) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.repos.db.transaction(fn).immediate();
+  }
+
+  /** Conditional-request rule: 412 `precondition_failed` unless both conditions hold for `target`. */
+  requireConditions(target: ConditionTarget, ifMatch?: TagCondition, ifNoneMatch?: TagCondition): void {
+    if (!ifMatchHolds(ifMatch, target) || !ifNoneMatchHolds(ifNoneMatch, target)) {
+      throw preconditionFailed(
+        target === null
+          ? "The file does not exist (If-Match)"
+          : "The file changed or already exists (If-Match / If-None-Match)",
+      );
+    }
+  }
+
+  assertNoFileAt(scope: Scope, path: string): void {
+    if (this.repos.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
+  }
+
+  /** Creates the folders that do not exist yet; a file in the way is a 409. */
+  ensureFolders(scope: Scope, folders: string[], tx: number, now: number): void {
+    for (const folder of folders) {
+      if (this.repos.files.get(scope, folder)) continue;
+      this.assertNoFileAt(scope, folder.slice(0, -1));
+      this.repos.files.insert({
+        account_id: scope.account,
+        space: scope.space,
+        path: folder,
+        parent: parentOf(folder),
+        name: nameOf(folder),
+        type: "folder",
+        object_key: null,
+        size: 0,
+        content_type: null,
+        etag: null,
+        tx,
+        updated_at: now,
+      });
+    }
+  }
+
+  /**
+   * The keys among `keys` no file row uses any more. Copies share objects, so bytes a
+   * change drops may still belong to another file; asked after the change's own rows are
+   * gone and before commit, the answer cannot be outdated (no new row can adopt a key
+   * nothing references).
+   */
+  unreferenced(keys: Iterable<string>): string[] {
+    return [...new Set(keys)].filter((key) => !this.repos.files.usesObject(key));
+  }
+}
