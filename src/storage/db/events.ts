@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { PREFIX_END, type Scope } from "./files";
+import { type Scope, startsWithSql } from "./files";
 
 export type EventAction = "upload" | "move" | "copy" | "mkdir" | "delete" | "share";
 
@@ -54,7 +54,7 @@ export class EventRepository {
   forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): EventRow[] {
     const where = exact
       ? "(path = $path OR dest = $path)"
-      : `((path >= $path AND path < $path || '${PREFIX_END}') OR (dest >= $path AND dest < $path || '${PREFIX_END}'))`;
+      : `(${startsWithSql("path", "$path")} OR ${startsWithSql("dest", "$path")})`;
     return this.db
       .query<EventRow, Record<string, string | number>>(
         `SELECT tx, action, path, dest, size, msg, ts FROM events

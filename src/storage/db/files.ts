@@ -25,8 +25,15 @@ export interface Scope {
 
 export type NewFile = Omit<FileRow, "id" | "created_at"> & { created_at?: number };
 
-/** Upper bound for a range scan of every path starting with a prefix (U+10FFFF sorts after any path). */
-export const PREFIX_END = "\u{10FFFF}";
+/**
+ * SQL for "`column` starts with `param`" as an index range scan. The upper bound is the
+ * prefix followed by the byte 0xFF, which never occurs in UTF-8 text and so sorts after
+ * every path that starts with the prefix — including names that contain U+10FFFF, the
+ * largest character a path may hold (SQLite compares text bytewise).
+ */
+export function startsWithSql(column: string, param: string): string {
+  return `(${column} >= ${param} AND ${column} < ${param} || CAST(X'FF' AS TEXT))`;
+}
 
 /** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
 export class FileRepository {
@@ -60,12 +67,12 @@ export class FileRepository {
     );
     this.#listFolderNamed = db.query(
       `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
-         AND name >= $name AND name < $name || '${PREFIX_END}'
+         AND ${startsWithSql("name", "$name")}
        ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
     );
     this.#under = db.query(
       `SELECT * FROM files WHERE account_id = $account AND space = $space
-         AND path >= $prefix AND path < $prefix || '${PREFIX_END}' ORDER BY path`,
+         AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
     );
   }
 
@@ -159,7 +166,7 @@ export class FileRepository {
       return this.db
         .query<FileRow, Record<string, string | number>>(
           `SELECT f.* FROM files f WHERE f.account_id = $account AND f.space = $space AND f.type = 'file'
-             AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}' ${shortFilter}
+             AND ${startsWithSql("f.path", "$prefix")} ${shortFilter}
            ORDER BY length(f.name), f.path LIMIT $limit`,
         )
         .all(base);
@@ -173,7 +180,7 @@ export class FileRepository {
       .query<FileRow, Record<string, string | number>>(
         `SELECT f.* FROM files_search s CROSS JOIN files f ON f.id = s.rowid
          WHERE files_search MATCH $match AND f.account_id = $account AND f.space = $space
-           AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}' ${shortFilter}
+           AND ${startsWithSql("f.path", "$prefix")} ${shortFilter}
          ORDER BY bm25(files_search, 10.0, 1.0), length(f.name), f.path LIMIT $limit`,
       )
       .all({ ...base, match });
@@ -184,7 +191,7 @@ export class FileRepository {
     return this.db
       .query<{ files: number; bytes: number }, Record<string, string | number>>(
         `SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files
-         WHERE account_id = $account AND space = $space AND type = 'file' AND path >= $prefix AND path < $prefix || '${PREFIX_END}'`,
+         WHERE account_id = $account AND space = $space AND type = 'file' AND ${startsWithSql("path", "$prefix")}`,
       )
       .get({ account: scope.account, space: scope.space, prefix }) as { files: number; bytes: number };
   }
