@@ -21,7 +21,9 @@ export const VERSION: string = pkg.version;
 export function createApp(ctx: AppContext) {
   const config = () => ctx.config.current;
   const guard = authGuard(ctx.verifier, () => ctx.config.current.authorization, ctx.auth.limits);
-  return new Elysia()
+  // Elysia's default router skips the first 11 characters of the URL, assuming a host of at
+  // least 4 ("http://a.bc"); a short Host such as "nas" would then route every request to 404.
+  return new Elysia({ handler: { standardHostname: false } })
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(docs(VERSION))
