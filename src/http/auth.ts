@@ -30,7 +30,13 @@ function cookieValue(header: string | null, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // Broken percent-encoding (`lightd_session=%`) is no credential, like a malformed Authorization header.
+      return null;
+    }
   }
   return null;
 }
@@ -110,9 +116,13 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
         // JSON is parsed here, after authentication, so nesting is checked before validation.
         return parseRequestJson(request, contentType);
       },
+      // Parse runs only for requests with a body; transform runs for every request, before
+      // the query and params are validated, so a bodiless anonymous request is a 401 too.
+      async transform({ request }) {
+        await authenticate(request, requirement);
+      },
       async resolve({ request }): Promise<{ principal: Principal }> {
-        // Parse ran only for requests with a body; otherwise this is the one authentication.
-        return { principal: await (outcomes.get(request) ?? authorize(request, requirement)) };
+        return { principal: await authenticate(request, requirement) };
       },
     }),
   });

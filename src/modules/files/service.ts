@@ -58,8 +58,15 @@ export function requestPrefix(input: unknown): string {
   }
 }
 
-/** Content type from the uploader, else guessed from the file name. */
+/**
+ * Content type from the uploader, else guessed from the file name. A type with characters
+ * outside printable ASCII is refused (400): no HTTP client could send it back in the
+ * Content-Type header a signed upload URL binds, so the URL would fail for everyone.
+ */
 export function contentTypeFor(path: string, given?: string | null): string {
+  if (given && !/^[\x20-\x7e]*$/.test(given)) {
+    throw badRequest("content_type may hold only printable ASCII characters");
+  }
   const trimmed = given?.trim();
   if (trimmed && /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(trimmed) && trimmed.length <= 255) return trimmed;
   return Bun.file(nameOf(path)).type || "application/octet-stream";
@@ -107,6 +114,9 @@ export class FileService {
   }
 
   search(principal: Principal, query: string, limit: number): FileRow[] {
+    // Paths never hold control characters, and a NUL would cut the full-text query short.
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(query)) throw badRequest("Search query contains a control character");
+    if (!query.isWellFormed()) throw badRequest("Search query is not valid UTF-8");
     const terms = query.normalize("NFC").split(/\s+/).filter(Boolean).slice(0, 16);
     if (terms.length === 0) throw badRequest("Search query must not be empty");
     return this.repos.files.search(scopeOf(principal), terms, principal.prefix, limit);
