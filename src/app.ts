@@ -5,6 +5,7 @@ import { acceptRule } from "./http/accept";
 import { authGuard } from "./http/auth";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
+import { sameOriginRule } from "./http/same-origin";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
@@ -26,6 +27,7 @@ export function createApp(ctx: AppContext) {
   return new Elysia({ handler: { standardHostname: false } })
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
+    .use(sameOriginRule(() => ctx.config.current.server.public_url))
     .use(docs(VERSION))
     .use(systemModule(VERSION))
     .use(blobsModule(ctx))

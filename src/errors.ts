@@ -20,8 +20,10 @@ export const ERROR_CATALOGUE = {
     message: "Requested range not satisfiable",
   },
   rate_limited: { status: 429, message: "Too many requests" },
+  insufficient_storage: { status: 507, message: "Not enough storage space" },
   internal: { status: 500, message: "Internal server error" },
   bad_gateway: { status: 502, message: "Upstream service failed" },
+  service_unavailable: { status: 503, message: "Not available until the server is configured for it" },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

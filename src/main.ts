@@ -73,6 +73,12 @@ async function serve(
     );
   }
 
+  if (config.smtp.host && !config.server.public_url) {
+    logger.warn(
+      "smtp.host is set but server.public_url is not: sign-in links are refused (503) until server.public_url is set, because an e-mailed link never takes its address from the request",
+    );
+  }
+
   // Signal handlers go in before the server starts, so a stop that arrives right after the
   // "listening" line still shuts down gracefully instead of killing the process.
   const stopRequested = new Promise<string>((resolve) => {

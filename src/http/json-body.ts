@@ -38,12 +38,34 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
+
+/** Which request bodies a route takes: JSON only (every API route), or also an HTML form's. */
+export type BodyKinds = "json" | "json-or-form";
+
 /**
  * For the parse hooks of lightd's route macros (auth guard, per-IP limit): the parsed JSON
- * body of a POST/DELETE with a JSON Content-Type, or undefined to leave the body to Elysia.
- * PUT bodies are uploads (a .json file is just bytes) and are never read here.
+ * body of a POST/PATCH/DELETE, or undefined to leave the body to Elysia (none sent, or a form
+ * on a route that takes one). PUT bodies are uploads (a .json file is just bytes) and are
+ * never read here.
+ *
+ * Security rule: API routes take only `application/json` bodies. A form or multipart body is
+ * 415 before anything reads it — a cross-site HTML form can send those, but not JSON, without
+ * the browser asking lightd first.
  */
-export async function parseRequestJson(request: Request, contentType: string | undefined): Promise<unknown> {
-  if (request.method === "PUT" || !/^application\/json\b/i.test(contentType ?? "")) return undefined;
-  return parseJsonBody(await request.text());
+export async function parseRequestJson(
+  request: Request,
+  contentType: string | undefined,
+  accepts: BodyKinds = "json",
+): Promise<unknown> {
+  if (request.method === "PUT") return undefined;
+  const type = contentType ?? "";
+  if (JSON_TYPE.test(type)) return parseJsonBody(await request.text());
+  if (type === "" || request.headers.get("content-length") === "0") return undefined;
+  if (accepts === "json-or-form" && FORM_TYPE.test(type)) return undefined;
+  throw new AppError(
+    "unsupported_media_type",
+    `This route takes a JSON body: send Content-Type: application/json (got ${type.split(";")[0]?.trim().slice(0, 100)})`,
+  );
 }

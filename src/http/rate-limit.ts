@@ -5,7 +5,7 @@ import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimite
 import type { Principal } from "../modules/auth/principal";
 import type { AuthLimits } from "./auth";
 import { clientIpOf } from "./client-ip";
-import { parseRequestJson } from "./json-body";
+import { type BodyKinds, parseRequestJson } from "./json-body";
 
 type RateLimitConfig = Config["rate_limits"];
 /** The unauthenticated endpoints limited per client IP. */
@@ -103,6 +103,9 @@ export class RateLimits implements AuthLimits {
   }
 }
 
+/** A limited route: the bucket's name, or the name and the bodies the route takes (default JSON only). */
+export type IpLimitOption = IpLimitName | { name: IpLimitName; bodies: BodyKinds };
+
 /**
  * `{ rateLimit: "register" }` on a route: charges the client IP before the body is parsed
  * (a flood never costs a JSON parse or a validation) and sends `RateLimit-*` headers.
@@ -116,14 +119,26 @@ export function ipRateLimit(limits: RateLimits) {
     Object.assign(headers, limits.checkIp(name, request));
   };
   return new Elysia({ name: "ip-rate-limit" }).macro({
-    rateLimit: (name: IpLimitName) => ({
-      parse({ request, set, contentType }) {
-        charge(name, request, set.headers);
-        return parseRequestJson(request, contentType);
-      },
-      transform({ request, set }) {
-        charge(name, request, set.headers);
-      },
-    }),
+    rateLimit: (option: IpLimitOption) => {
+      const name = typeof option === "string" ? option : option.name;
+      const bodies = typeof option === "string" ? "json" : option.bodies;
+      return {
+        parse({
+          request,
+          set,
+          contentType,
+        }: {
+          request: Request;
+          set: { headers: Record<string, unknown> };
+          contentType: string | undefined;
+        }) {
+          charge(name, request, set.headers);
+          return parseRequestJson(request, contentType, bodies);
+        },
+        transform({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) {
+          charge(name, request, set.headers);
+        },
+      };
+    },
   });
 }

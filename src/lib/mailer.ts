@@ -16,10 +16,14 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** The one link the message carries; what the log shows when no SMTP is configured. */
+  link: string;
 }
 
 /** Sends e-mail; the only thing the magic-link flow knows about SMTP. */
 export interface Mailer {
+  /** True when messages reach a mailbox (SMTP); false when they only go to the server log. */
+  readonly delivers: boolean;
   send(message: MailMessage): Promise<void>;
 }
 
@@ -36,8 +40,9 @@ export function smtpMailer(settings: SmtpSettings): Mailer {
     socketTimeout: 20_000,
   });
   return {
-    async send(message) {
-      await transport.sendMail({ from: settings.from, ...message });
+    delivers: true,
+    async send({ to, subject, text, html }) {
+      await transport.sendMail({ from: settings.from, to, subject, text, html });
     },
   };
 }
@@ -45,6 +50,7 @@ export function smtpMailer(settings: SmtpSettings): Mailer {
 /** With no SMTP configured, messages go to the server log (the spec's development mode). */
 export function logMailer(log: (message: MailMessage) => void): Mailer {
   return {
+    delivers: false,
     async send(message) {
       log(message);
     },

@@ -22,9 +22,32 @@ async function requestLink(app: TestApp, email: string, extra: Record<string, un
   return app.request("POST", "/auth/magic-link", { token: null, json: { email, ...extra } });
 }
 
-function follow(app: TestApp, link: string): Promise<Response> {
+/** The confirmation page's form fields, as a browser would submit them. */
+function formOf(html: string): { action: string; token: string } {
+  return {
+    action: /<form method="post" action="([^"]*)"/.exec(html)?.[1] ?? "",
+    token: /name="token" value="([^"]*)"/.exec(html)?.[1] ?? "",
+  };
+}
+
+function postToken(app: TestApp, token: string, headers: Record<string, string> = { "sec-fetch-site": "same-origin" }) {
+  return app.app.handle(
+    new Request("http://localhost/auth/magic-link/verify", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      body: new URLSearchParams({ token }).toString(),
+    }),
+  );
+}
+
+/** What a browser does with the link: open it (a page, no sign-in), then press the page's button. */
+async function follow(app: TestApp, link: string): Promise<Response> {
   const url = new URL(link);
-  return app.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
+  const page = await app.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
+  if (page.status !== 200) return page;
+  const form = formOf(await page.text());
+  expect(form.action).toBe("/auth/magic-link/verify");
+  return postToken(app, form.token);
 }
 
 describe("POST /auth/magic-link", () => {
@@ -65,10 +88,10 @@ describe("POST /auth/magic-link", () => {
 });
 
 describe("GET /auth/magic-link/verify", () => {
-  test("first use creates the account, sets the cookie and redirects to /", async () => {
+  test("first use creates the account, sets the cookie and answers 303 to /", async () => {
     await requestLink(t, "Jane.Doe+files@Example.com");
     const res = await follow(t, lastLink(t, "Jane.Doe+files@example.com"));
-    expect(res.status).toBe(302);
+    expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
     const cookie = res.headers.get("set-cookie") as string;
     expect(cookie).toMatch(
@@ -104,7 +127,7 @@ describe("GET /auth/magic-link/verify", () => {
   test("a link works once", async () => {
     await requestLink(t, "once@example.com");
     const link = lastLink(t, "once@example.com");
-    expect((await follow(t, link)).status).toBe(302);
+    expect((await follow(t, link)).status).toBe(303);
     const again = await follow(t, link);
     expect(again.status).toBe(401);
     expect(again.headers.get("set-cookie")).toBeNull();
@@ -114,7 +137,7 @@ describe("GET /auth/magic-link/verify", () => {
     await requestLink(t, "race@example.com");
     const link = lastLink(t, "race@example.com");
     const results = await Promise.all(Array.from({ length: 10 }, () => follow(t, link)));
-    expect(results.filter((r) => r.status === 302)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 303)).toHaveLength(1);
     expect(results.filter((r) => r.status === 401)).toHaveLength(9);
     const n = t.ctx.db
       .query(
@@ -139,7 +162,50 @@ describe("GET /auth/magic-link/verify", () => {
     expect((await follow(t, "https://x/auth/magic-link/verify?token=garbage")).status).toBe(401);
     expect((await follow(t, "https://x/auth/magic-link/verify")).status).toBe(400);
     // The untampered link still works: a failed guess does not burn it.
-    expect((await follow(t, link)).status).toBe(302);
+    expect((await follow(t, link)).status).toBe(303);
+  });
+
+  test("opening the link (GET) signs nobody in: a locked-down page whose button POSTs the token", async () => {
+    await requestLink(t, "look@example.com");
+    const link = lastLink(t, "look@example.com");
+    const url = new URL(link);
+    const sessionsBefore = t.ctx.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get();
+    const page = await t.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("set-cookie")).toBeNull();
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const csp = page.headers.get("content-security-policy") as string;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    const html = await page.text();
+    expect(html).not.toMatch(/<script|src=|href=/i);
+    expect(formOf(html).token).toBe(url.searchParams.get("token") as string);
+    expect(t.ctx.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get()).toEqual(sessionsBefore);
+    // Opening it twice is harmless; the POST still works once.
+    await t.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
+    expect((await postToken(t, formOf(html).token)).status).toBe(303);
+  });
+
+  test("a token posted from another site is refused and stays unused (login CSRF)", async () => {
+    await requestLink(t, "csrf@example.com");
+    const token = new URL(lastLink(t, "csrf@example.com")).searchParams.get("token") as string;
+    for (const headers of [
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+      { origin: "https://evil.example" },
+      { origin: "null" },
+    ]) {
+      const res = await postToken(t, token, headers);
+      expect(res.status).toBe(403);
+      expect(res.headers.get("set-cookie")).toBeNull();
+      expect(((await res.json()) as { error: string }).error).toBe("forbidden");
+    }
+    // From lightd's own origin (public_url) it works.
+    expect((await postToken(t, token, { origin: "https://files.example.com" })).status).toBe(303);
   });
 });
 

@@ -103,7 +103,16 @@ describe("request bodies that are not the expected JSON → clean 4xx, never 500
     headers: contentType === null ? auth : { ...auth, "content-type": contentType },
     body,
     status,
-    contains: { error: status === 401 ? "unauthorized" : status === 413 ? "payload_too_large" : "bad_request" },
+    contains: {
+      error:
+        status === 401
+          ? "unauthorized"
+          : status === 413
+            ? "payload_too_large"
+            : status === 415
+              ? "unsupported_media_type"
+              : "bad_request",
+    },
   });
   runScenarios(t, [
     row("malformed JSON", '{"ttl": "1h"', "application/json"),
@@ -113,10 +122,12 @@ describe("request bodies that are not the expected JSON → clean 4xx, never 500
     row("JSON null", "null", "application/json"),
     row("JSON number", "3600", "application/json"),
     row("empty body", "", "application/json"),
-    row("text/plain", '{"ttl":"1h"}', "text/plain"),
-    row("application/octet-stream", '{"ttl":"1h"}', "application/octet-stream"),
-    row("multipart without parts", "garbage", "multipart/form-data; boundary=x"),
-    row("nonsense Content-Type", '{"ttl":"1h"}', "no/such; type"),
+    // JSON routes take only JSON: any other declared type is 415 before the body is read.
+    row("text/plain", '{"ttl":"1h"}', "text/plain", 415),
+    row("application/octet-stream", '{"ttl":"1h"}', "application/octet-stream", 415),
+    row("multipart without parts", "garbage", "multipart/form-data; boundary=x", 415),
+    row("form", "ttl=1h", "application/x-www-form-urlencoded", 415),
+    row("nonsense Content-Type", '{"ttl":"1h"}', "no/such; type", 415),
     row("no Content-Type", '{"ttl":"1h"}', null),
     // Over server.max_body_bytes: refused as it is read, before any parsing.
     row("huge malformed JSON (4 MiB)", `{"ttl":"${"x".repeat(4 * 1024 * 1024)}`, "application/json", 413),

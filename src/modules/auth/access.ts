@@ -30,6 +30,32 @@ export function narrowPrefix(principal: Principal, requested: string): string {
   throw new AppError("forbidden", "Path not allowed");
 }
 
+/** An event as the log shows it: either end of a move may be redacted to null. */
+export interface LoggedChange {
+  path: string | null;
+  dest: string | null;
+  msg: string | null;
+}
+
+/**
+ * Security rule "a prefix key never sees paths outside its prefix", for the event log: a move
+ * that crosses the prefix keeps the end inside it, and its other end and its message (which may
+ * describe the outside) become null. The event itself stays, so a client syncing the prefix
+ * still learns that a file arrived or left. Callers query only events with an end inside.
+ */
+export function redactChange<E extends LoggedChange>(principal: Principal, event: E): E {
+  if (principal.prefix === "") return event;
+  const pathInside = event.path === null || pathAllowed(principal, event.path);
+  const destInside = event.dest === null || pathAllowed(principal, event.dest);
+  if (pathInside && destInside) return event;
+  return {
+    ...event,
+    path: pathInside ? event.path : null,
+    dest: destInside ? event.dest : null,
+    msg: null,
+  };
+}
+
 export function requireScope(principal: Principal, scope: Scope): void {
   if (!principal.scopes.has(scope)) throw new AppError("forbidden", `Missing scope '${scope}'`);
 }

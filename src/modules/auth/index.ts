@@ -1,12 +1,14 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
+import { configuredOrigin } from "../../http/base-url";
 import { clientIpOf } from "../../http/client-ip";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
 import type { Logger } from "../../lib/logger";
 import { ErrorResponse } from "../system/model";
 import type { ChallengeService } from "./challenges";
 import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
+import { CONFIRM_PAGE_HEADERS, confirmPage } from "./magic-link-page";
 import {
   ChallengeBody,
   ChallengeResponse,
@@ -42,18 +44,6 @@ export function sessionCookie(token: string, maxAgeSeconds: number, secure: bool
 }
 
 export function authModule(deps: AuthModuleDeps) {
-  let warnedPublicUrl = false;
-  /** Where links point: `server.public_url`, else (with a warning) the origin the request came to. */
-  const publicOrigin = (request: Request): string => {
-    const configured = deps.config().server.public_url;
-    if (configured) return configured;
-    if (!warnedPublicUrl) {
-      warnedPublicUrl = true;
-      deps.logger.warn("server.public_url is not set; magic links point at the request's Host header");
-    }
-    return new URL(request.url).origin;
-  };
-
   return new Elysia({ tags: ["Auth"] })
     .use(ipRateLimit(deps.limits))
     .post(
@@ -144,30 +134,48 @@ export function authModule(deps: AuthModuleDeps) {
           clientIpOf(request, settings.server.trust_proxy),
         );
         deps.limits.checkAddress(email);
-        await deps.magicLinks.send(email, publicOrigin(request));
+        await deps.magicLinks.send(email, configuredOrigin(settings.server));
         return { message: MAGIC_LINK_MESSAGE };
       },
       {
         rateLimit: "magic_link",
         body: MagicLinkBody,
-        response: { 200: MagicLinkResponse, ...errors, 403: ErrorResponse, 500: ErrorResponse },
+        response: { 200: MagicLinkResponse, ...errors, 403: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
         detail: {
           summary: "Request a magic link",
           description:
-            "E-mails a single-use sign-in link valid for 15 minutes. The answer is the same for every valid address, whether or not it has an account. With Turnstile configured, `cf-turnstile-response` is required.",
+            "E-mails a single-use sign-in link valid for 15 minutes. The answer is the same for every valid address, whether or not it has an account. With Turnstile configured, `cf-turnstile-response` is required. The link's origin is `server.public_url`, never the request's Host: with SMTP configured and `public_url` unset the answer is 503 and nothing is sent.",
           security: [],
         },
       },
     )
     .get(
       "/auth/magic-link/verify",
-      async ({ query }) => {
-        const s = await deps.magicLinks.redeem(query.token);
+      ({ query }) =>
+        new Response(confirmPage(query.token, "/auth/magic-link/verify"), { headers: CONFIRM_PAGE_HEADERS }),
+      {
+        query: MagicLinkVerifyQuery,
+        response: {
+          200: t.String({ description: "An HTML page whose button POSTs the token" }),
+          400: ErrorResponse,
+        },
+        detail: {
+          summary: "Open a magic link",
+          description:
+            "Answers a small HTML confirmation page; nothing is signed in by this GET, so a link opened by someone else cannot swap the browser's session. Its button POSTs the token to the same path.",
+          security: [],
+        },
+      },
+    )
+    .post(
+      "/auth/magic-link/verify",
+      async ({ body }) => {
+        const s = await deps.magicLinks.redeem(body.token);
         const settings = deps.config();
         const secure = settings.server.public_url?.startsWith("https://") ?? false;
         const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
         return new Response(null, {
-          status: 302,
+          status: 303,
           headers: {
             location: "/",
             "set-cookie": sessionCookie(s.token, maxAge, secure),
@@ -177,18 +185,19 @@ export function authModule(deps: AuthModuleDeps) {
         });
       },
       {
-        rateLimit: "verify",
-        query: MagicLinkVerifyQuery,
+        rateLimit: { name: "verify", bodies: "json-or-form" },
+        body: MagicLinkVerifyQuery,
         response: {
-          302: t.Void({ description: "Redirect to `/` with the session cookie set" }),
+          303: t.Void({ description: "Redirect to `/` with the session cookie set" }),
           400: ErrorResponse,
           401: ErrorResponse,
+          403: ErrorResponse,
           429: ErrorResponse,
         },
         detail: {
           summary: "Follow a magic link",
           description:
-            "Signs the person in: creates the account on first use, sets the HttpOnly `lightd_session` cookie and redirects to `/`. The link works once.",
+            'Signs the person in: creates the account on first use, sets the HttpOnly `lightd_session` cookie and answers 303 to `/`. The link works once. Takes the form the confirmation page posts (or JSON `{"token"}`); from a browser it must come from lightd\'s own origin.',
           security: [],
         },
       },

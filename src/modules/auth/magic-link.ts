@@ -25,6 +25,12 @@ export function normalizeEmail(text: string): string | null {
   return `${email.slice(0, at)}@${domain}`;
 }
 
+const MAGIC_LINKS_NEED_PUBLIC_URL = () =>
+  new AppError(
+    "service_unavailable",
+    "Sign-in links cannot be e-mailed until server.public_url is set in config.json (the address people use to reach lightd)",
+  );
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -47,8 +53,14 @@ export class MagicLinkService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Stores a new link for `email` and mails it. `baseUrl` is lightd's public origin. */
-  async send(email: string, baseUrl: string): Promise<void> {
+  /**
+   * Stores a new link for `email` and mails it. Security rule: `origin` is the configured
+   * public origin (server.public_url), never one taken from the request; without it no
+   * e-mail is sent (503), and the log-only development mode logs just the path.
+   */
+  async send(email: string, origin: string | null): Promise<void> {
+    const mailer = this.mailer();
+    if (mailer.delivers && origin === null) throw MAGIC_LINKS_NEED_PUBLIC_URL();
     const issued = issueToken("mlk", newId());
     const id = issued.id;
     const created = this.now();
@@ -59,10 +71,11 @@ export class MagicLinkService {
       created_at: created,
       expires_at: created + MAGIC_LINK_TTL_MS,
     });
-    const url = `${baseUrl.replace(/\/+$/, "")}/auth/magic-link/verify?token=${issued.text}`;
+    const url = `${origin?.replace(/\/+$/, "") ?? ""}/auth/magic-link/verify?token=${issued.text}`;
     try {
-      await this.mailer().send({
+      await mailer.send({
         to: email,
+        link: url,
         subject: "Your lightd sign-in link",
         text: `Sign in to lightd by opening this link:\n\n${url}\n\nIt works once and expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
         html: `<p>Sign in to lightd:</p><p><a href="${escapeHtml(url)}">Sign in</a></p><p>Or paste this address into your browser:<br>${escapeHtml(url)}</p><p>The link works once and expires in 15 minutes. If you did not ask for it, ignore this message.</p>`,

@@ -48,10 +48,12 @@ export function createAuthServices(options: {
 
   let smtp: { key: string; mailer: Mailer } | null = null;
   const noSmtp = logMailer((m) =>
-    logger.warn("no SMTP configured: magic link written to the log instead of e-mailed", {
-      to: m.to,
-      link: /https?:\/\/\S+/.exec(m.text)?.[0] ?? "",
-    }),
+    logger.warn(
+      m.link.startsWith("/")
+        ? "no SMTP configured: magic link written to the log; server.public_url is not set, so it is only a path — set server.public_url to get a full link"
+        : "no SMTP configured: magic link written to the log instead of e-mailed",
+      { to: m.to, link: m.link },
+    ),
   );
   const mailer = (): Mailer => {
     const settings = config.current.smtp;

@@ -94,10 +94,13 @@ export class BlobGateway {
       const stat = await this.store.uploadPart(key, bound.upload_id, part, body, { maxBytes });
       return { etag: stat.etag, size: stat.size };
     }
-    // A signed upload URL writes its object once; replaying it cannot swap bytes under committed metadata.
-    const existing = await this.store.head(key).catch(() => null);
-    if (existing) throw new AppError("conflict", "Object already uploaded");
-    const stat = await this.store.putStream(key, body, { contentType: bound.content_type ?? sentType, maxBytes });
+    // Security rule: a signed upload URL writes its object once. Of concurrent PUTs exactly one
+    // stores its bytes (the others get 409), and a later PUT can never swap committed bytes.
+    const stat = await this.store.putStream(key, body, {
+      contentType: bound.content_type ?? sentType,
+      maxBytes,
+      exclusive: true,
+    });
     return { etag: stat.etag, size: stat.size };
   }
 

@@ -151,7 +151,8 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
             tx: e.tx,
             action: e.action,
             path: e.path,
-            ...(e.dest === null ? {} : { dest: e.dest }),
+            // A move or copy always names its destination; null when it lies outside the key's prefix.
+            ...(e.action === "move" || e.action === "copy" ? { dest: e.dest } : {}),
             size: e.size,
             msg: e.msg,
             ts: e.ts,

@@ -117,8 +117,16 @@ export const LogResponse = t.Object({
     t.Object({
       tx: t.Integer(),
       action: t.String({ description: "upload, move, copy, mkdir or delete" }),
-      path: t.String(),
-      dest: t.Optional(t.String({ description: "Destination of a move or copy" })),
+      path: t.Nullable(
+        t.String({ description: "null only for a move or copy into a key's prefix from outside it (redacted)" }),
+      ),
+      dest: t.Optional(
+        t.Nullable(
+          t.String({
+            description: "Destination of a move or copy; null when it lies outside the key's prefix (redacted, with msg)",
+          }),
+        ),
+      ),
       size: t.Nullable(t.Integer()),
       msg: t.Nullable(t.String()),
       ts: t.Integer({ description: "Unix ms" }),

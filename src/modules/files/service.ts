@@ -14,7 +14,7 @@ import {
 import type { BlobStore } from "../../storage/blob/blob-store";
 import type { EventRow } from "../../storage/db/events";
 import type { FileRow, Scope } from "../../storage/db/files";
-import { narrowPrefix, pathAllowed, requirePath } from "../auth/access";
+import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
 import { copyTree } from "./copy";
 import { refuseReservedRoot } from "./reserved";
@@ -36,6 +36,9 @@ export interface CommitResult {
   tx: number;
   time: number;
 }
+
+/** An event row as a credential may see it: a redacted end of a move or copy is null (redactChange). */
+export type LoggedEvent = Omit<EventRow, "path"> & { path: string | null };
 
 export const scopeOf = (principal: Principal): Scope => ({ account: principal.accountId, space: principal.space });
 
@@ -128,16 +131,18 @@ export class FileService {
     return { files, bytes };
   }
 
-  log(principal: Principal, options: { path?: string; sinceTx: number; limit: number }): EventRow[] {
+  /** The space's events; for a prefix-limited credential only those touching its prefix, redacted (redactChange). */
+  log(principal: Principal, options: { path?: string; sinceTx: number; limit: number }): LoggedEvent[] {
     const scope = scopeOf(principal);
+    let rows: EventRow[];
     if (options.path !== undefined) {
       const path = narrowPrefix(principal, options.path);
       const exact = path !== "" && !isFolderPath(path) && path === options.path;
-      return this.repos.events.forPath(scope, path, exact, options.sinceTx, options.limit);
-    }
-    if (principal.prefix !== "")
-      return this.repos.events.forPath(scope, principal.prefix, false, options.sinceTx, options.limit);
-    return this.repos.events.since(scope, options.sinceTx, options.limit);
+      rows = this.repos.events.forPath(scope, path, exact, options.sinceTx, options.limit);
+    } else if (principal.prefix !== "") {
+      rows = this.repos.events.forPath(scope, principal.prefix, false, options.sinceTx, options.limit);
+    } else rows = this.repos.events.since(scope, options.sinceTx, options.limit);
+    return rows.map((row) => redactChange(principal, row as LoggedEvent));
   }
 
   mkdir(principal: Principal, path: string): { path: string; created: boolean; tx?: number } {

@@ -25,6 +25,13 @@ export interface PutOptions {
   contentType?: string;
   /** Refuse (and leave nothing behind) once more than this many bytes arrive. */
   maxBytes?: number;
+  /**
+   * Write-once: throw AppError("conflict") when an object exists at `key` or another
+   * exclusive write to it is in progress, so of concurrent writers exactly one stores its
+   * bytes and a finished object is never replaced. The local store decides this atomically;
+   * S3 checks before writing (its signed PUTs bypass lightd and are sealed at complete instead).
+   */
+  exclusive?: boolean;
 }
 
 export interface SignOptions {

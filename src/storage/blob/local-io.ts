@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { type FileHandle, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { AppError } from "../../errors";
 import { randomBase62 } from "../../lib/ids";
 import type { BlobStat } from "./blob-store";
@@ -150,6 +150,8 @@ export async function unlinkQuietly(path: string): Promise<void> {
  * Moves a finished temp file (already fsynced) to `finalPath` together with its
  * sidecar. The data is renamed first; a crash before the sidecar lands leaves a
  * sidecar whose `ino` no longer matches, which `readStat` detects and repairs.
+ * `exclusive` links instead of renaming: link(2) fails with EEXIST when anything is
+ * already at `finalPath`, so of two racing writers exactly one lands and nothing is replaced.
  */
 export async function commitFile(
   tmpData: string,
@@ -157,11 +159,15 @@ export async function commitFile(
   finalPath: string,
   written: Written,
   contentType: string | undefined,
+  exclusive = false,
 ): Promise<void> {
   const { ino } = await stat(tmpData);
   const sidecar: Sidecar = { etag: written.etag, size: written.size, ino, contentType };
   await writeFileDurable(tmpSidecar, JSON.stringify(sidecar));
-  await rename(tmpData, finalPath);
+  if (exclusive) {
+    await link(tmpData, finalPath);
+    await unlink(tmpData);
+  } else await rename(tmpData, finalPath);
   await rename(tmpSidecar, sidecarPath(finalPath));
 }
 

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, NotFoundError } from "../../errors";
 import { unquoteEtag } from "../../lib/etag";
@@ -30,6 +30,8 @@ interface UploadMeta {
   contentType?: string;
 }
 
+const objectExists = () => new AppError("conflict", "Object already uploaded; a signed upload URL writes once");
+
 /** Security rule: only well-formed ids reach the filesystem, so no key can name a path outside the store. */
 export function assertObjectKey(key: string): void {
   if (typeof key !== "string" || !ID_SHAPE.test(key)) throw new AppError("bad_request", "Invalid object key");
@@ -56,6 +58,8 @@ export class LocalBlobStore implements BlobStore {
   readonly kind = "local" as const;
   readonly #tmpDir: string;
   readonly #multipartDir: string;
+  /** Keys with an exclusive write in progress: a second writer is refused before it sends a byte. */
+  readonly #claimed = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -76,10 +80,26 @@ export class LocalBlobStore implements BlobStore {
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
     const finalPath = this.pathOf(key);
-    const written = await this.#commitFromTemp(finalPath, options.contentType, (fh) =>
-      writeStream(fh, body, options.maxBytes),
-    );
-    return { ...written, contentType: options.contentType };
+    const fill = (fh: FileHandle) => writeStream(fh, body, options.maxBytes);
+    if (!options.exclusive) {
+      return {
+        ...(await this.#commitFromTemp(finalPath, options.contentType, fill)),
+        contentType: options.contentType,
+      };
+    }
+    // The claim turns a concurrent second writer away at once; the exclusive link in
+    // commitFile is what makes "written once" hold even if a claim were missed.
+    if (this.#claimed.has(key) || (await readStat(finalPath))) {
+      await body.cancel().catch(() => {});
+      throw objectExists();
+    }
+    this.#claimed.add(key);
+    try {
+      const written = await this.#commitFromTemp(finalPath, options.contentType, fill, true);
+      return { ...written, contentType: options.contentType };
+    } finally {
+      this.#claimed.delete(key);
+    }
   }
 
   async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
@@ -242,7 +262,8 @@ export class LocalBlobStore implements BlobStore {
   async #commitFromTemp(
     finalPath: string,
     contentType: string | undefined,
-    fill: (fh: Awaited<ReturnType<typeof open>>) => Promise<Written>,
+    fill: (fh: FileHandle) => Promise<Written>,
+    exclusive = false,
   ): Promise<Written> {
     const base = join(this.#tmpDir, `${randomBase62(16)}`);
     const tmpData = `${base}.tmp`;
@@ -258,12 +279,13 @@ export class LocalBlobStore implements BlobStore {
       }
       const dir = join(finalPath, "..");
       await mkdir(dir, { recursive: true });
-      await commitFile(tmpData, tmpSidecar, finalPath, written, contentType);
+      await commitFile(tmpData, tmpSidecar, finalPath, written, contentType, exclusive);
       await fsyncDir(dir);
       return written;
     } catch (error) {
       await unlink(tmpData).catch(() => {});
       await unlink(tmpSidecar).catch(() => {});
+      if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
       throw error;
     }
   }

@@ -100,6 +100,10 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
+    if (options.exclusive && (await this.head(key).catch(() => null))) {
+      await body.cancel().catch(() => {});
+      throw new AppError("conflict", "Object already uploaded");
+    }
     const { size, etag } = await streamUpload(this.#client, this.#bucket, this.#key(key), body, {
       partSize: this.#partSize,
       queueSize: this.#queueSize,

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createKey } from "../fixtures/auth-helpers";
+import { makeTestApp } from "../fixtures/harness";
+
+/**
+ * A key limited to `docs/` never sees a path outside `docs/` in `/files/log`. A move that
+ * crosses the prefix stays in its log (a client syncing `docs/` must learn a file left or
+ * arrived), with the outside end and the message redacted to null.
+ */
+const t = makeTestApp();
+afterAll(() => t.close());
+let docsKey = "";
+
+interface LoggedEvent {
+  action: string;
+  path: string | null;
+  dest?: string | null;
+  msg: string | null;
+}
+
+beforeAll(async () => {
+  const put = (path: string) => t.request("PUT", `/files/${path}`, { body: "x" });
+  const move = (from: string, to: string, message: string) =>
+    t.request("POST", "/files/move", { json: { from, to, message } });
+  await put("docs/a.txt");
+  await put("docs/b.txt");
+  await put("secret/plan.txt");
+  await put("docs/sub/c.txt");
+  await move("docs/a.txt", "secret/stolen-a.txt", "hide a in secret/stolen-a");
+  await move("secret/plan.txt", "docs/plan.txt", "publish the secret plan");
+  await move("docs/b.txt", "docs/b2.txt", "rename b");
+  await move("docs/sub/", "secret/sub-moved/", "secret reorganisation");
+  docsKey = (await createKey(t, t.master, { name: "docs", prefix: "docs/" })).token;
+});
+
+async function logOf(token: string, query: string): Promise<LoggedEvent[]> {
+  const res = await t.request("GET", `/files/log${query}`, { token });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { events: LoggedEvent[] }).events;
+}
+
+const crossing = {
+  out: { action: "move", path: "docs/a.txt", dest: null, msg: null },
+  in: { action: "move", path: null, dest: "docs/plan.txt", msg: null },
+  inside: { action: "move", path: "docs/b.txt", dest: "docs/b2.txt", msg: "rename b" },
+  folderOut: { action: "move", path: "docs/sub/", dest: null, msg: null },
+};
+
+const ROWS: { name: string; query: string; events: Partial<LoggedEvent>[] }[] = [
+  {
+    name: "the whole log",
+    query: "",
+    events: [
+      { action: "upload", path: "docs/a.txt" },
+      { action: "upload", path: "docs/b.txt" },
+      { action: "upload", path: "docs/sub/c.txt" },
+      crossing.out,
+      crossing.in,
+      crossing.inside,
+      crossing.folderOut,
+    ],
+  },
+  { name: "a moved-out file's own path", query: "?path=docs/a.txt", events: [{ path: "docs/a.txt" }, crossing.out] },
+  { name: "a moved-in file's own path", query: "?path=docs/plan.txt", events: [crossing.in] },
+  { name: "a folder moved out", query: "?path=docs/sub/", events: [{ path: "docs/sub/c.txt" }, crossing.folderOut] },
+  {
+    name: "since a tx",
+    query: "?since_tx=4",
+    events: [crossing.out, crossing.in, crossing.inside, crossing.folderOut],
+  },
+  {
+    name: "a prefix above its own (narrowed to docs/)",
+    query: "?path=",
+    events: [{}, {}, {}, crossing.out, crossing.in, crossing.inside, crossing.folderOut],
+  },
+];
+
+describe("GET /files/log with a docs/ key", () => {
+  for (const row of ROWS) {
+    test(`${row.name}: nothing outside docs/ shows`, async () => {
+      const events = await logOf(docsKey, row.query);
+      expect(JSON.stringify(events)).not.toContain("secret");
+      expect(events).toHaveLength(row.events.length);
+      row.events.forEach((want, i) => expect(events[i]).toMatchObject(want));
+    });
+  }
+
+  test("a path outside the prefix is 403", async () => {
+    const res = await t.request("GET", "/files/log?path=secret/", { token: docsKey });
+    expect(res.status).toBe(403);
+  });
+
+  test("the owner's unlimited credential still sees every path and message", async () => {
+    const events = await logOf(t.master, "");
+    expect(events.find((e) => e.path === "docs/a.txt" && e.action === "move")).toMatchObject({
+      dest: "secret/stolen-a.txt",
+      msg: "hide a in secret/stolen-a",
+    });
+    expect(events.find((e) => e.dest === "docs/plan.txt")).toMatchObject({ path: "secret/plan.txt" });
+  });
+});
