@@ -81,7 +81,7 @@ describe("GET /files/log with a docs/ key", () => {
       const events = await logOf(docsKey, row.query);
       expect(JSON.stringify(events)).not.toContain("secret");
       expect(events).toHaveLength(row.events.length);
-      row.events.forEach((want, i) => expect(events[i]).toMatchObject(want));
+      for (const [i, want] of row.events.entries()) expect(events[i]).toMatchObject(want);
     });
   }
 

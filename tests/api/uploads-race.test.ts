@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Backend, forEachBackend } from "../fixtures/backends";
-import { makeTestApp, type TestApp } from "../fixtures/harness";
+import { makeTestApp } from "../fixtures/harness";
 
 /**
  * Committed bytes never change. Many PUTs race on one signed upload URL: lightd's own URL

@@ -111,7 +111,7 @@ test.skipIf(skip)("a page on another port form-POSTs with the victim's cookie: r
       await page.goto(attackerSite(html));
       await landed;
       // lightd saw the cookie (else the answer would be 401/415) and refused the request as cross-origin.
-      const body = (await page.locator("body").innerText()).trim();
+      const body = ((await page.locator("body").textContent()) ?? "").trim();
       expect(JSON.parse(body)).toMatchObject({ error: "forbidden" });
       expect(body).toContain("Cross-origin request refused");
     }
@@ -155,7 +155,7 @@ test.skipIf(skip)("a signed-in victim sent to the attacker's magic link keeps th
     const landed = page.waitForURL((url) => url.origin === server.url);
     await page.goto(attackerSite(autoPost(`${server.url}/auth/magic-link/verify`, { token })));
     await landed;
-    expect(await page.locator("body").innerText()).toContain("Cross-origin request refused");
+    expect(await page.locator("body").textContent()).toContain("Cross-origin request refused");
     expect(await sessionCookieOf(context, server)).toBe(encodeURIComponent(victim));
   } finally {
     await context.close();
