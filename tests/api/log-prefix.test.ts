@@ -30,6 +30,10 @@ beforeAll(async () => {
   await move("secret/plan.txt", "docs/plan.txt", "publish the secret plan");
   await move("docs/b.txt", "docs/b2.txt", "rename b");
   await move("docs/sub/", "secret/sub-moved/", "secret reorganisation");
+  const copied = await t.request("POST", "/files/copy", {
+    json: { from: "docs/b2.txt", to: "secret/b-copy.txt", message: "secret copy" },
+  });
+  expect(copied.status).toBe(200);
   docsKey = (await createKey(t, t.master, { name: "docs", prefix: "docs/" })).token;
 });
 
@@ -44,6 +48,7 @@ const crossing = {
   in: { action: "move", path: null, dest: "docs/plan.txt", msg: null },
   inside: { action: "move", path: "docs/b.txt", dest: "docs/b2.txt", msg: "rename b" },
   folderOut: { action: "move", path: "docs/sub/", dest: null, msg: null },
+  copyOut: { action: "copy", path: "docs/b2.txt", dest: null, msg: null },
 };
 
 const ROWS: { name: string; query: string; events: Partial<LoggedEvent>[] }[] = [
@@ -58,6 +63,7 @@ const ROWS: { name: string; query: string; events: Partial<LoggedEvent>[] }[] = 
       crossing.in,
       crossing.inside,
       crossing.folderOut,
+      crossing.copyOut,
     ],
   },
   { name: "a moved-out file's own path", query: "?path=docs/a.txt", events: [{ path: "docs/a.txt" }, crossing.out] },
@@ -66,12 +72,13 @@ const ROWS: { name: string; query: string; events: Partial<LoggedEvent>[] }[] = 
   {
     name: "since a tx",
     query: "?since_tx=4",
-    events: [crossing.out, crossing.in, crossing.inside, crossing.folderOut],
+    events: [crossing.out, crossing.in, crossing.inside, crossing.folderOut, crossing.copyOut],
   },
+  { name: "a copied-out file's own path", query: "?path=docs/b2.txt", events: [crossing.inside, crossing.copyOut] },
   {
     name: "a prefix above its own (narrowed to docs/)",
     query: "?path=",
-    events: [{}, {}, {}, crossing.out, crossing.in, crossing.inside, crossing.folderOut],
+    events: [{}, {}, {}, crossing.out, crossing.in, crossing.inside, crossing.folderOut, crossing.copyOut],
   },
 ];
 

@@ -123,7 +123,8 @@ export const LogResponse = t.Object({
       dest: t.Optional(
         t.Nullable(
           t.String({
-            description: "Destination of a move or copy; null when it lies outside the key's prefix (redacted, with msg)",
+            description:
+              "Destination of a move or copy; null when it lies outside the key's prefix (redacted, with msg)",
           }),
         ),
       ),
