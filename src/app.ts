@@ -9,7 +9,9 @@ import { sameOriginRule } from "./http/same-origin";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
+import { blobPathOperations } from "./modules/blobs/openapi";
 import { filesModule } from "./modules/files";
+import { filePathOperations } from "./modules/files/openapi";
 import { keysModule } from "./modules/keys";
 import { sharesModule } from "./modules/shares";
 import { systemModule } from "./modules/system";
@@ -28,7 +30,7 @@ export function createApp(ctx: AppContext) {
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server.public_url))
-    .use(docs(VERSION))
+    .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations }))
     .use(systemModule(VERSION))
     .use(blobsModule(ctx))
     .use(uploadsModule(guard, ctx.uploads, config))

@@ -4,6 +4,7 @@ import { isHeadRequest } from "../../http/head";
 import { quoteEtag } from "../../lib/etag";
 import { ErrorResponse } from "../system/model";
 import { BlobParams, UploadResponse } from "./model";
+import { blobDownload, blobUpload } from "./openapi";
 import { BlobGateway } from "./service";
 
 function queryOf(request: Request): URLSearchParams {
@@ -18,15 +19,8 @@ function queryOf(request: Request): URLSearchParams {
  */
 export function blobsModule(ctx: AppContext) {
   const gateway = new BlobGateway(ctx.blobs, ctx.signer, () => ctx.config.current.server.max_upload_bytes);
-  const download = {
-    params: BlobParams,
-    detail: {
-      summary: "Download through a signed URL",
-      description:
-        "Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`.",
-      security: [],
-    },
-  };
+  // Bytes, ranges and signatures are beyond `t` models: the contract for these routes is ./openapi.ts.
+  const download = { params: BlobParams, detail: blobDownload };
   return new Elysia({ tags: ["Blobs"] })
     .get(
       "/blobs/:key",
@@ -51,12 +45,7 @@ export function blobsModule(ctx: AppContext) {
           409: ErrorResponse,
           413: ErrorResponse,
         },
-        detail: {
-          summary: "Upload through a signed URL",
-          description:
-            "Streams the body to the object (or, with `upload_id` and `part` bound, to one multipart part). Answers the ETag.",
-          security: [],
-        },
+        detail: blobUpload,
       },
     );
 }

@@ -1,0 +1,147 @@
+import type { DocumentDecoration } from "elysia";
+import { ERROR_CATALOGUE, type ErrorCode } from "../../errors";
+import { anyCredential, components, errorCodeOf, errorRef } from "./components";
+import { cleanSchemas, type Json } from "./schema";
+
+type Operation = { [key: string]: Json };
+type PathItem = { [method: string]: Operation };
+export type Paths = { [path: string]: PathItem };
+/** Hand-written path items, in OpenAPI 3.1 (plain objects; checked by `redocly lint` in the tests). */
+export type ExtraPaths = { [path: string]: { [method: string]: object } };
+
+/**
+ * A hand-written `detail` for a route: Elysia types `detail` as OpenAPI 3.0, while lightd's
+ * contract is 3.1 (binary bodies, `examples` arrays), so the object is passed through as is.
+ */
+export const openApiDetail = (detail: object) => detail as DocumentDecoration;
+
+/** What the swagger plugin puts on every body: three media types of which lightd parses one. */
+const PLUGIN_MEDIA_TYPES = ["application/json", "multipart/form-data", "text/plain"];
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const SUCCESS: Record<string, string> = { "200": "OK", "201": "Created", "204": "No content", "302": "Redirect" };
+
+function isObject(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `{json, multipart, text}` from the plugin becomes JSON only: every parsed lightd body is JSON. */
+function jsonOnly(content: Json | undefined): Json | undefined {
+  if (!isObject(content)) return content;
+  const types = Object.keys(content);
+  if (types.length !== PLUGIN_MEDIA_TYPES.length || !PLUGIN_MEDIA_TYPES.every((t) => types.includes(t))) return content;
+  return { "application/json": content["application/json"] as Json };
+}
+
+function isPublic(operation: Operation): boolean {
+  return Array.isArray(operation.security) && operation.security.length === 0;
+}
+
+/**
+ * The errors every route of a kind can answer, besides those it declares: the Accept rule
+ * runs on every request (406); the auth guard answers 401 and charges each credential's
+ * rate budget (429); a JSON body can be malformed or too large (400, 413).
+ */
+function crossCuttingErrors(operation: Operation): ErrorCode[] {
+  const codes: ErrorCode[] = ["not_acceptable"];
+  if (!isPublic(operation)) codes.push("unauthorized", "rate_limited");
+  const body = operation.requestBody;
+  if (isObject(body) && isObject(body.content) && "application/json" in body.content) {
+    codes.push("bad_request", "payload_too_large");
+  }
+  return codes;
+}
+
+/** The plugin copies a schema's `examples` array onto the parameter, where 3.1 wants a map: keep it on the schema. */
+function parameterExamples(parameter: Json): Json {
+  if (!isObject(parameter) || !Array.isArray(parameter.examples)) return parameter;
+  const { examples, ...rest } = parameter;
+  return { ...rest, schema: { ...(isObject(rest.schema) ? rest.schema : {}), examples } };
+}
+
+/** A HEAD answer has no body: its errors are described by status and code alone. */
+function bodyless(response: Json): Json {
+  if (!isObject(response)) return response;
+  const ref = typeof response.$ref === "string" ? response.$ref : undefined;
+  const code = ref?.slice(ref.lastIndexOf("/") + 1) as ErrorCode | undefined;
+  if (code && code in ERROR_CATALOGUE)
+    return { description: `\`${code}\`: ${ERROR_CATALOGUE[code].message} (no body)` };
+  const { content: _, ...rest } = response;
+  return rest;
+}
+
+function normaliseOperation(method: string, operation: Operation): Operation {
+  const out: Operation = { ...operation };
+  if (Array.isArray(out.parameters)) {
+    if (out.parameters.length === 0) delete out.parameters;
+    else out.parameters = out.parameters.map(parameterExamples);
+  }
+  if (isObject(out.requestBody))
+    out.requestBody = { ...out.requestBody, content: jsonOnly(out.requestBody.content) ?? {} };
+  const responses: { [status: string]: Json } = {};
+  for (const [status, given] of Object.entries(isObject(out.responses) ? out.responses : {})) {
+    const code = errorCodeOf(Number(status));
+    if (code) {
+      responses[status] = errorRef(code);
+      continue;
+    }
+    const response = isObject(given) ? { ...given } : {};
+    if ("$ref" in response) {
+      responses[status] = response;
+      continue;
+    }
+    const content = jsonOnly(response.content);
+    if (content === undefined || (isObject(content) && Object.keys(content).length === 0)) delete response.content;
+    else response.content = content;
+    response.description ??= SUCCESS[status] ?? "Success";
+    if (status === "302" && response.headers === undefined) {
+      response.headers = { Location: { description: "Where to go next", schema: { type: "string" } } };
+    }
+    responses[status] = response;
+  }
+  for (const code of crossCuttingErrors(out)) {
+    responses[String(ERROR_CATALOGUE[code].status)] ??= errorRef(code);
+  }
+  const sorted = Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b));
+  out.responses = Object.fromEntries(method === "head" ? sorted.map(([s, r]) => [s, bodyless(r)]) : sorted);
+  return out;
+}
+
+/**
+ * The OpenAPI 3.1 contract from what the swagger plugin generates out of the routes' `t`
+ * models: schemas in the 3.1 dialect, JSON as the only parsed body type, every response
+ * described, errors as the catalogue's shared responses (with the ones every route of a
+ * kind can answer), every credential scheme, and the operations the plugin cannot see
+ * (wildcard routes, HEAD) from `extraPaths`, merged per method.
+ */
+export function contractDocument(raw: { [key: string]: Json }, extraPaths: ExtraPaths): { [key: string]: Json } {
+  const paths: Paths = {};
+  const merged: Paths = { ...(raw.paths as Paths) };
+  for (const [path, item] of Object.entries(extraPaths)) merged[path] = { ...merged[path], ...(item as PathItem) };
+  for (const [path, item] of Object.entries(merged)) {
+    const out: PathItem = {};
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation) out[method] = normaliseOperation(method, cleanSchemas(operation) as Operation);
+    }
+    paths[path] = out;
+  }
+  const { components: _c, security: _s, openapi: _o, paths: _p, servers: _v, ...rest } = raw;
+  const used = JSON.stringify(paths);
+  const all = components();
+  return {
+    openapi: "3.1.0",
+    ...rest,
+    // Relative: the document describes whichever lightd serves it.
+    servers: [{ url: "/", description: "This lightd server" }],
+    security: anyCredential,
+    paths,
+    components: {
+      securitySchemes: all.securitySchemes,
+      schemas: all.schemas,
+      // Only the error answers some operation can give.
+      responses: Object.fromEntries(
+        Object.entries(all.responses).filter(([code]) => used.includes(`"#/components/responses/${code}"`)),
+      ),
+    } as unknown as Json,
+  };
+}

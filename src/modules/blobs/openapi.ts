@@ -1,0 +1,141 @@
+import { openApiDetail } from "../../http/openapi/contract";
+import { UploadResponse } from "./model";
+
+/**
+ * The signed `/blobs/{key}` URLs in the contract: their bytes, ranges and conditional answers,
+ * which the `t` models cannot express. Clients never build these URLs; they follow the ones
+ * lightd hands out, whose query carries the signature and what it binds.
+ */
+const key = {
+  name: "key",
+  in: "path",
+  required: true,
+  description: "Internal object key (from a signed URL)",
+  schema: { type: "string" },
+};
+const signed = (name: string, description: string, required = false) => ({
+  name,
+  in: "query",
+  required,
+  description,
+  schema: { type: "string" },
+});
+const signature = [
+  key,
+  signed("expires", "Unix seconds when the URL stops working (signed)", true),
+  signed("sig", "HMAC signature over the method, key and bound parameters", true),
+  signed("content_type", "Media type bound into the URL (signed)"),
+  signed("filename", "Download file name bound into the URL (signed)"),
+];
+const downloadHeaders = [
+  {
+    name: "Range",
+    in: "header",
+    required: false,
+    description: "One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200).",
+    schema: { type: "string" },
+  },
+  {
+    name: "If-None-Match",
+    in: "header",
+    required: false,
+    description: "A quoted ETag (or `*`): 304 when it matches.",
+    schema: { type: "string" },
+  },
+  {
+    name: "If-Range",
+    in: "header",
+    required: false,
+    description: "Honour `Range` only while the ETag still matches.",
+    schema: { type: "string" },
+  },
+];
+const bytes = { "*/*": { schema: { type: "string", format: "binary" } } };
+const objectHeaders = {
+  ETag: { description: "Quoted entity tag of the object", schema: { type: "string" } },
+  "Content-Length": { description: "Bytes in this answer", schema: { type: "integer", minimum: 0 } },
+  "Content-Disposition": {
+    description: "`attachment` with the bound file name, else `inline`",
+    schema: { type: "string" },
+  },
+  "Accept-Ranges": { description: "Always `bytes`", schema: { type: "string" } },
+};
+const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
+
+const downloadResponses = {
+  "200": {
+    description: "The whole object, in its stored (or bound) media type",
+    headers: objectHeaders,
+    content: bytes,
+  },
+  "206": {
+    description: "The requested range",
+    headers: {
+      ...objectHeaders,
+      "Content-Range": { description: "`bytes first-last/size`", schema: { type: "string" } },
+    },
+    content: bytes,
+  },
+  "304": {
+    description: "Not modified: `If-None-Match` matched the ETag",
+    headers: { ETag: objectHeaders.ETag },
+  },
+  "403": error("forbidden"),
+  "404": error("not_found"),
+  "416": error("range_not_satisfiable"),
+};
+
+export const blobDownload = openApiDetail({
+  summary: "Download through a signed URL",
+  description:
+    "Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`. The signature is the credential.",
+  security: [],
+  parameters: [...signature, ...downloadHeaders],
+  responses: downloadResponses,
+});
+
+export const blobUpload = openApiDetail({
+  summary: "Upload through a signed URL",
+  description:
+    "Streams the body to the object (or, with `upload_id` and `part` bound, to one multipart part) and answers its ETag. When the URL binds `content_type`, the request must send exactly that `Content-Type`. A whole-object URL writes once (409 on a replay).",
+  security: [],
+  parameters: [
+    ...signature,
+    signed("upload_id", "Multipart upload the part belongs to (signed)"),
+    signed("part", "Part number, from 1 (signed)"),
+  ],
+  requestBody: { required: true, description: "The object's (or part's) bytes", content: bytes },
+  responses: {
+    "200": {
+      description: "Stored",
+      headers: { ETag: objectHeaders.ETag },
+      content: { "application/json": { schema: UploadResponse } },
+    },
+    "403": error("forbidden"),
+    "404": error("not_found"),
+    "409": error("conflict"),
+    "413": error("payload_too_large"),
+  },
+});
+
+/** HEAD of a signed download URL (answered by the GET route, src/http/head.ts). */
+export const blobPathOperations = {
+  "/blobs/{key}": {
+    head: {
+      operationId: "headBlob",
+      tags: ["Blobs"],
+      summary: "Check a signed download URL",
+      description: "The download's headers without its body.",
+      security: [],
+      parameters: [...signature, ...downloadHeaders],
+      responses: {
+        "200": { description: "The object exists", headers: objectHeaders },
+        "206": downloadResponses["206"],
+        "304": downloadResponses["304"],
+        "403": error("forbidden"),
+        "404": error("not_found"),
+        "416": error("range_not_satisfiable"),
+      },
+    },
+  },
+};

@@ -1,0 +1,116 @@
+import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata } from "./model";
+
+/**
+ * `GET|HEAD|PUT|DELETE /files/{path}` in the contract. The routes are Elysia wildcards
+ * (`/files/*`), which the swagger plugin leaves out, so their operations are written here from
+ * the same `t` models the routes answer with. `{path}` may hold `/` as is or as `%2F`
+ * (generated clients encode it); both name the same file.
+ */
+const path = {
+  name: "path",
+  in: "path",
+  required: true,
+  description: "File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`.",
+  schema: { type: "string", minLength: 1 },
+  examples: { file: { value: "docs/report.pdf" } },
+};
+
+const json = (schema: unknown) => ({ "application/json": { schema } });
+const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
+const readErrors = { "400": error("bad_request"), "403": error("forbidden"), "404": error("not_found") };
+
+const fileHeaders = {
+  "Content-Type": { description: "The file's media type", schema: { type: "string" } },
+  "Content-Length": { description: "The file's size in bytes", schema: { type: "integer", minimum: 0 } },
+  ETag: { description: "Quoted entity tag of the file's bytes", schema: { type: "string" } },
+  "Last-Modified": { description: "HTTP date of the last change", schema: { type: "string" } },
+  "X-Lightd-Tx": { description: "tx number of the file's last change", schema: { type: "integer", minimum: 0 } },
+};
+
+export const filePathOperations = {
+  "/files/{path}": {
+    get: {
+      operationId: "getFile",
+      tags: ["Files"],
+      summary: "Retrieve a file",
+      description:
+        "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON.",
+      parameters: [
+        path,
+        {
+          name: "Accept",
+          in: "header",
+          required: false,
+          description: "`application/json` for the metadata; anything else (or none) for the redirect.",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": { description: "The metadata (with `Accept: application/json`)", content: json(FileMetadata) },
+        "302": {
+          description: "Redirect to a signed download URL, valid for a short time",
+          headers: { Location: { description: "The signed download URL", schema: { type: "string", format: "uri" } } },
+        },
+        ...readErrors,
+      },
+    },
+    head: {
+      operationId: "headFile",
+      tags: ["Files"],
+      summary: "Retrieve a file's metadata as headers",
+      description: "The file's size, type, ETag and tx as headers, without a body.",
+      parameters: [path],
+      responses: {
+        "200": { description: "The file exists; its metadata are in the headers", headers: fileHeaders },
+        ...readErrors,
+      },
+    },
+    put: {
+      operationId: "putFile",
+      tags: ["Files"],
+      summary: "Upload a file in one step",
+      description:
+        "Streams the request body to storage and makes the file visible only once it is complete (`curl -T`). The body's `Content-Type` becomes the file's type. Replaces an existing file at the path. `If-Match: \"etag\"` replaces only that version, `If-None-Match: *` only creates; otherwise 412 `precondition_failed`, decided atomically with the write.",
+      parameters: [
+        path,
+        ...ConditionalWriteHeaders,
+        {
+          name: "message",
+          in: "query",
+          required: false,
+          description: "Commit message for the upload",
+          schema: { type: "string", maxLength: 1000 },
+        },
+      ],
+      requestBody: {
+        required: true,
+        description: "The file's bytes, of any media type.",
+        content: {
+          "application/octet-stream": { schema: { type: "string", format: "binary" } },
+          "*/*": { schema: { type: "string", format: "binary" } },
+        },
+      },
+      responses: {
+        "200": { description: "Stored and visible", content: json(CommitResponse) },
+        "400": error("bad_request"),
+        "403": error("forbidden"),
+        "409": error("conflict"),
+        "412": error("precondition_failed"),
+        "413": error("payload_too_large"),
+      },
+    },
+    delete: {
+      operationId: "deleteFile",
+      tags: ["Files"],
+      summary: "Delete a file or folder",
+      description:
+        'A path ending with `/` deletes the folder and everything in it; `deleted` counts the files removed. `If-Match: "etag"` deletes only that version (412 `precondition_failed` otherwise).',
+      parameters: [path, ...ConditionalWriteHeaders],
+      responses: {
+        "200": { description: "Deleted", content: json(DeleteResponse) },
+        ...readErrors,
+        "412": error("precondition_failed"),
+      },
+    },
+  },
+};
