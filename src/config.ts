@@ -63,6 +63,8 @@ export const ConfigSchema = T.Object({
       max_body_bytes: T.Integer({ minimum: 1024, default: 1024 * 1024 }),
       max_upload_bytes: T.Optional(Bytes),
       trust_proxy: T.Boolean({ default: false }),
+      /** Web origins (`https://app.example.com`, exactly) whose pages may call the API from a browser. */
+      cors_origins: T.Array(T.String({ pattern: "^https?://[^/?#\\s*]+$" }), { default: [], uniqueItems: true }),
     },
     { default: {} },
   ),

@@ -87,7 +87,10 @@ async function serve(
   });
 
   const handle = withRequestLog(
-    createHandler(app, { maxBodyBytes: () => store.current.server.max_body_bytes }),
+    createHandler(app, {
+      maxBodyBytes: () => store.current.server.max_body_bytes,
+      corsOrigins: () => store.current.server.cors_origins,
+    }),
     logger,
     () => store.current.log.requests,
   );
