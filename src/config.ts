@@ -14,6 +14,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { randomBase62 } from "./lib/ids";
 import { isWellFormedToken, MIN_TOKEN_LENGTH } from "./lib/token-format";
+import { unknownKeys } from "./lib/unknown-keys";
 
 const Token = T.String({
   minLength: MIN_TOKEN_LENGTH,
@@ -217,6 +218,8 @@ export interface LoadedConfig {
   config: Config;
   /** True when this call created config.json (the caller prints the token once). */
   created: boolean;
+  /** Keys in the file that lightd does not know (dotted paths); the schema ignores them. */
+  unknownKeys: string[];
 }
 
 /** Reads config.json, creating it with a fresh master token when missing. */
@@ -230,7 +233,7 @@ export function loadConfigFile(path: string, options: { persist?: boolean } = {}
       signing_secret: randomBase62(48),
     };
     writeFileAtomic(path, `${JSON.stringify(fresh, null, 2)}\n`);
-    return { config: parseConfig(fresh, path), created: true };
+    return { config: parseConfig(fresh, path), created: true, unknownKeys: [] };
   }
   const raw = readJson(path) as Record<string, unknown>;
   // Hand-written files may lack a signing secret. The server adds one once, keeping the rest;
@@ -239,9 +242,9 @@ export function loadConfigFile(path: string, options: { persist?: boolean } = {}
     raw.signing_secret = randomBase62(48);
     const config = parseConfig(raw, path);
     if (persist) writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
-    return { config, created: false };
+    return { config, created: false, unknownKeys: unknownKeys(ConfigSchema, raw) };
   }
-  return { config: parseConfig(raw, path), created: false };
+  return { config: parseConfig(raw, path), created: false, unknownKeys: unknownKeys(ConfigSchema, raw) };
 }
 
 /** Rewrites only the master token in config.json, keeping every other field as the user wrote it. */

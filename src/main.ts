@@ -34,11 +34,16 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
 
 async function serve(
   configPath: string,
-  flags: { port?: number; host?: string; dataDir?: string },
+  flags: { port?: number; host?: string; dataDir?: string; strictConfig?: boolean },
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const logger = createLogger();
-  const { config, created } = loadConfigFile(configPath);
+  const { config, created, unknownKeys } = loadConfigFile(configPath);
+  // A misspelt key would leave a setting silently at its default: name each one.
+  if (unknownKeys.length > 0 && flags.strictConfig) {
+    throw new ConfigError(`${configPath}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.join(", ")}`);
+  }
+  for (const key of unknownKeys) logger.warn("unknown key in config.json ignored", { key, config: configPath });
   if (created) {
     process.stdout.write(
       `Created ${configPath} with a new master token (shown once; see it again with 'lightd --token what'):\n  ${config.authorization.token}\n\n`,

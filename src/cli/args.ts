@@ -5,6 +5,8 @@ export type Command =
       port?: number;
       host?: string;
       dataDir?: string;
+      /** Refuse to start when config.json holds a key lightd does not know (else: a warning per key). */
+      strictConfig?: boolean;
     }
   | { kind: "token"; action: "what" | "reset" | "set"; configPath?: string }
   | { kind: "help" }
@@ -17,7 +19,7 @@ export class UsageError extends Error {
 export const HELP = `lightd — self-hosted versioned file storage in one executable
 
 Usage:
-  lightd [serve] [--port N] [--host ADDR] [--config PATH] [--data DIR]
+  lightd [serve] [--port N] [--host ADDR] [--config PATH] [--data DIR] [--strict-config]
   lightd --token what|reset|set [--config PATH]
   lightd --help | --version
 
@@ -32,6 +34,8 @@ Options:
   --host ADDR         Address to bind (env LIGHTD_HOST; default 0.0.0.0).
   --config PATH       Config file (env LIGHTD_CONFIG; default ./config.json; created on first start).
   --data DIR          Data directory (env LIGHTD_DATA; default storage.dir, "data" beside config.json).
+  --strict-config     Refuse to start when config.json has a key lightd does not know
+                      (without it, each unknown key is logged as a warning).
   -h, --help          Show this help.
   -v, --version       Show the version.
 `;
@@ -53,6 +57,7 @@ export function parseArgs(argv: string[]): Command {
   let port: number | undefined;
   let host: string | undefined;
   let dataDir: string | undefined;
+  let strictConfig = false;
   let tokenAction: string | undefined;
   let sawServe = false;
   for (let i = 0; i < argv.length; i++) {
@@ -92,6 +97,10 @@ export function parseArgs(argv: string[]): Command {
       case "--token":
         tokenAction = value();
         break;
+      case "--strict-config":
+        if (inline !== undefined) throw new UsageError("--strict-config takes no value");
+        strictConfig = true;
+        break;
       default:
         throw new UsageError(`unknown argument '${arg}'`);
     }
@@ -103,5 +112,5 @@ export function parseArgs(argv: string[]): Command {
     }
     return { kind: "token", action: tokenAction, configPath };
   }
-  return { kind: "serve", configPath, port, host, dataDir };
+  return { kind: "serve", configPath, port, host, dataDir, ...(strictConfig ? { strictConfig } : {}) };
 }
