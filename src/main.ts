@@ -7,6 +7,7 @@ import { createContext } from "./context";
 import { setAddressSource } from "./http/client-ip";
 import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
+import { withUsableUrl } from "./http/usable-url";
 import { createLogger } from "./lib/logger";
 import { S3BlobStore } from "./storage/blob/s3";
 
@@ -99,16 +100,22 @@ async function serve(
     logger,
     () => store.current.log.requests,
   );
+  let fallbackOrigin = "http://localhost";
   const server = Bun.serve({
     port,
     hostname: host,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Rate limits key on the client address, which only the server knows (looked up when needed).
-    fetch: (request, srv) => {
-      setAddressSource(request, srv);
+    fetch: (received, srv) => {
+      const request = withUsableUrl(received, fallbackOrigin);
+      // The server knows the client address only by the request it received.
+      setAddressSource(request, request === received ? srv : { requestIP: () => srv.requestIP(received) });
       return handle(request);
     },
   });
+  // Where a request without a usable Host header is taken to have arrived.
+  const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  fallbackOrigin = `http://${reachable}:${server.port}`;
   logger.info("listening", {
     url: `http://${host}:${server.port}`,
     port: server.port,

@@ -1,0 +1,15 @@
+/**
+ * A request whose URL the rest of lightd can parse. Bun builds `request.url` from the Host
+ * header, so an empty or malformed one (`Host:`, `Host: a b`, `Host: x:99999`) yields a
+ * relative or unparsable URL, and every later `new URL(request.url)` would throw (a 500).
+ * Such a request is rebuilt on `fallbackOrigin` (the address the server listens on); a
+ * usable URL costs one native parse check and is passed through untouched.
+ */
+export function withUsableUrl(request: Request, fallbackOrigin: string): Request {
+  const url = request.url;
+  const relative = url.charCodeAt(0) === 47; // "/"
+  if (!relative && URL.canParse(url)) return request;
+  const start = relative ? 0 : url.indexOf("/", url.indexOf("//") + 2);
+  const path = start === -1 ? "/" : url.slice(start);
+  return new Request(`${fallbackOrigin}${path}`, request);
+}
