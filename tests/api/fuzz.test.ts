@@ -11,8 +11,8 @@ import { makeTestApp, type TestApp } from "../fixtures/harness";
  */
 
 const SEED = 0x11d7;
-/** Random requests per operation (about 40 operations; well under a minute on two cores). */
-const PER_OPERATION = 1000;
+/** Random requests per operation: about 15,000 requests, under a minute on two busy cores. */
+const PER_OPERATION = 300;
 
 let t: TestApp;
 let ops: Operation[];
@@ -45,7 +45,9 @@ async function check(c: FuzzCase, op: Operation, failures: Failure[]): Promise<v
   const request = toRequest(c);
   if (!request) return;
   const response = await t.handle(request);
-  const body = await response.text();
+  // Success bodies are not checked (a 3 MB docs asset would only cost time).
+  const body = response.status >= 400 ? await response.text() : "";
+  if (response.status < 400) await response.body?.cancel();
   const fail = (why: string) =>
     failures.push({
       request: `${c.method} ${c.url.slice(0, 200)} ${JSON.stringify(c.headers).slice(0, 200)}`,
@@ -137,4 +139,4 @@ test("random hostile requests to every operation: no 5xx, JSON errors, authentic
   }
   expect(sent).toBe(PER_OPERATION * ops.length);
   expect(report(failures)).toBe("");
-}, 120_000);
+}, 240_000);
