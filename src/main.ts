@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { createApp, VERSION } from "./app";
-import { HELP, parseArgs, UsageError } from "./cli/args";
+import { parseArgs, UsageError } from "./cli/args";
+import { isClientInvocation, runClient } from "./cli/client";
+import { fullHelp } from "./cli/help";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
@@ -13,9 +15,10 @@ import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  if (isClientInvocation(argv)) return runClient(argv, env, processStreams());
   const command = parseArgs(argv);
   if (command.kind === "help") {
-    process.stdout.write(HELP);
+    process.stdout.write(fullHelp());
     return 0;
   }
   if (command.kind === "version") {
@@ -133,6 +136,21 @@ async function serve(
   ctx.close();
   logger.info("stopped");
   return 0;
+}
+
+/** The client commands' view of the process: stdout, stderr and whether each is a terminal. */
+function processStreams() {
+  return {
+    out: (text: string) => void process.stdout.write(text),
+    err: (text: string) => void process.stderr.write(text),
+    writeBytes: (chunk: Uint8Array) =>
+      new Promise<void>((done, fail) => {
+        if (process.stdout.write(chunk)) done();
+        else process.stdout.once("drain", done).once("error", fail);
+      }),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -1,0 +1,146 @@
+import { createHash, type Hash } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { type ApiClient, encodePath, errorOf, fetchOrExplain } from "./api-client";
+import { fileMatchesEtag, hashFileRange } from "./digest";
+import { CliError } from "./exit";
+import type { Progress } from "./progress";
+
+/** What `GET /files/{path}` with `Accept: application/json` answers. */
+export interface RemoteMeta {
+  path: string;
+  name: string;
+  type: "file" | "folder";
+  size: number;
+  etag: string | null;
+  url: string | null;
+  updated_at: number;
+}
+
+export interface DownloadResult {
+  path: string;
+  local: string;
+  size: number;
+  /** Bytes fetched in this run (less than size when a download resumed). */
+  received: number;
+  resumed: boolean;
+}
+
+export function fetchMeta(api: ApiClient, remote: string): Promise<RemoteMeta> {
+  return api.json<RemoteMeta>("GET", `/files/${encodePath(remote)}`);
+}
+
+/**
+ * Where an unfinished download waits: beside the target, named after the ETag, so a run that
+ * finds it continues with `Range` only when the remote file is still the same version.
+ */
+function partialPathOf(local: string, etag: string): string {
+  return join(dirname(local), `.${basename(local)}.${etag.replace(/[^0-9A-Za-z]/g, "").slice(0, 16)}.lightd-part`);
+}
+
+/**
+ * Downloads one remote file to `local` through its signed URL: into a hidden partial file,
+ * resumed with `Range` when a previous run stopped, checked against size and ETag, then
+ * renamed into place — a reader never sees a half-written file under the real name.
+ */
+export async function downloadFile(
+  api: ApiClient,
+  remote: string,
+  local: string,
+  progress: Progress,
+  known?: RemoteMeta,
+): Promise<DownloadResult> {
+  const meta = known?.url ? known : await fetchMeta(api, remote);
+  if (meta.type !== "file" || !meta.url) throw new CliError(`${remote} is a folder (use -r)`);
+  mkdirSync(dirname(local), { recursive: true });
+  const etag = meta.etag ?? "";
+  const partial = partialPathOf(local, etag || String(meta.size));
+  let offset = 0;
+  try {
+    offset = Math.min(statSync(partial).size, meta.size);
+  } catch {
+    offset = 0;
+  }
+  const bar = progress.file(remote, meta.size);
+  try {
+    // Hash as bytes arrive when the ETag is a whole-file digest; S3 multipart ETags are checked after.
+    const algorithm = /^[0-9a-f]{64}$/.test(etag) ? "sha256" : /^[0-9a-f]{32}$/.test(etag) ? "md5" : undefined;
+    let hash: Hash | undefined = algorithm ? createHash(algorithm) : undefined;
+    let response: Response | undefined;
+    if (offset < meta.size || meta.size === 0) {
+      const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+      if (offset > 0 && etag) headers["if-range"] = `"${etag}"`;
+      response = await fetchOrExplain(meta.url, { headers });
+      if (!response.ok) throw new CliError(`${remote}: ${(await errorOf(response)).message}`);
+      if (response.status !== 206) offset = 0; // the server sent it all: start the file over
+    }
+    const resumed = offset > 0;
+    if (hash && offset > 0) hash = await hashPrefix(partial, algorithm as string, offset);
+    bar.add(offset);
+    const received = response ? await appendBody(response, partial, offset, hash, (n) => bar.add(n)) : 0;
+    const size = statSync(partial).size;
+    if (size !== meta.size)
+      throw new CliError(`${remote}: received ${size} bytes of ${meta.size}; run again to resume`);
+    const matches = hash ? hash.digest("hex") === etag : etag === "" || (await fileMatchesEtag(partial, size, etag));
+    if (!matches) {
+      rmSync(partial, { force: true });
+      throw new CliError(`${remote}: the downloaded bytes do not match the ETag ${etag}`);
+    }
+    renameSync(partial, local);
+    return { path: meta.path, local, size, received, resumed };
+  } finally {
+    bar.done();
+  }
+}
+
+async function hashPrefix(path: string, algorithm: string, length: number): Promise<Hash> {
+  const hash = createHash(algorithm);
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    for (let position = 0; position < length; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - position), position);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash;
+}
+
+/** Writes the body after `offset` bytes of the partial file (truncating anything beyond). */
+async function appendBody(
+  response: Response,
+  partial: string,
+  offset: number,
+  hash: Hash | undefined,
+  onBytes: (n: number) => void,
+): Promise<number> {
+  const handle = await open(partial, offset > 0 ? "r+" : "w");
+  let received = 0;
+  try {
+    await handle.truncate(offset);
+    let position = offset;
+    if (response.body) {
+      for await (const chunk of response.body) {
+        let written = 0;
+        while (written < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, position);
+          written += bytesWritten;
+          position += bytesWritten;
+        }
+        hash?.update(chunk);
+        received += chunk.byteLength;
+        onBytes(chunk.byteLength);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return received;
+}
+
+export { hashFileRange };
