@@ -109,9 +109,10 @@ Nothing is asked interactively: flags say everything.`,
     const url = normalizeUrl(given);
     const token = ctx.value("token");
     const apiKey = ctx.value("api-key");
-    if (token && apiKey) throw new UsageError("give --token or --api-key, not both");
-    if (token) return storeCredential(ctx, url, token, "Bearer");
-    if (apiKey) return storeCredential(ctx, url, apiKey, "ApiKey");
+    if (token !== undefined && apiKey !== undefined) throw new UsageError("give --token or --api-key, not both");
+    if (token === "" || apiKey === "") throw new UsageError(`--${token === "" ? "token" : "api-key"} is empty`);
+    if (token !== undefined) return storeCredential(ctx, url, token, "Bearer");
+    if (apiKey !== undefined) return storeCredential(ctx, url, apiKey, "ApiKey");
     return signIn(ctx, url);
   },
 };
