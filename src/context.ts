@@ -79,7 +79,7 @@ export function createContext(options: ContextOptions): AppContext {
     now,
     () => options.config.current.server.max_upload_bytes,
   );
-  const shares = new ShareService(new ShareRepository(db), files, now);
+  const shares = new ShareService(new ShareRepository(db), files, options.config.current.signing_secret, now);
   const auth = createAuthServices({
     db,
     credentials,

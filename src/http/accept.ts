@@ -29,6 +29,29 @@ export function checkAccept(accept: string | null): void {
   throw new AppError("not_acceptable", `Unsupported media type; use ${VERSIONED_MEDIA_TYPE}`);
 }
 
+// The q-value an Accept header gives a media type: exact range, else `type/*`, else `*/*`; 0 when none applies.
+function qualityOf(accept: string, type: string): number {
+  const [major] = type.split("/");
+  let best = -1;
+  let q = 0;
+  for (const part of accept.split(",")) {
+    const [range = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    const specificity = range === type ? 2 : range === `${major}/*` ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity <= best) continue;
+    best = specificity;
+    const qParam = params.find((p) => p.startsWith("q="));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q = Number.isFinite(value) ? value : 0;
+  }
+  return q;
+}
+
+/** True when the client prefers an HTML page to JSON (a browser navigating), strictly. */
+export function prefersHtml(accept: string | null): boolean {
+  if (!accept) return false;
+  return qualityOf(accept, "text/html") > qualityOf(accept, "application/json");
+}
+
 export function acceptRule() {
   return new Elysia({ name: "accept-rule" }).onRequest(({ request }) => {
     checkAccept(request.headers.get("accept"));

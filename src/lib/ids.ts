@@ -26,6 +26,17 @@ export function toBase62(value: number, width: number): string {
   return out.padStart(width, "0").slice(-width);
 }
 
+/** The first `length` base62 digits of a byte string read as one big number (for derived, not random, ids). */
+export function base62OfBytes(bytes: Uint8Array, length: number): string {
+  let n = BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`);
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return out;
+}
+
 export function isBase62(text: string): boolean {
   return /^[0-9A-Za-z]+$/.test(text);
 }

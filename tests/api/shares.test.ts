@@ -40,10 +40,12 @@ function shareTests(backend: Backend) {
       const { status, body } = await share({ path: "docs/report.pdf" });
       expect(status).toBe(201);
       expect(body).toEqual({
+        id: expect.any(String),
         url: `http://localhost/s/${body.token}`,
         token: expect.any(String),
         expires_at: clock.now + 3600 * 1000,
         ttl: 3600,
+        max_downloads: null,
       });
       expect(body.token.length).toBeGreaterThanOrEqual(22); // ≥ 128 bits of randomness
     });
@@ -88,7 +90,9 @@ function shareTests(backend: Backend) {
       ["negative ttl", { path: "docs/report.pdf", ttl: -5 }],
       ["fractional ttl", { path: "docs/report.pdf", ttl: 1.5 }],
       ["ttl as a word", { path: "docs/report.pdf", ttl: "1h" }],
-      ["a folder", { path: "docs/folder/" }],
+      ["max_downloads 0", { path: "docs/report.pdf", max_downloads: 0 }],
+      ["max_downloads fractional", { path: "docs/report.pdf", max_downloads: 1.5 }],
+      ["a path escaping upwards", { path: "docs/../secret.txt" }],
       ["no path", {}],
       ["path as an array", { path: ["docs/report.pdf"] }],
     ])("%s → 400 bad_request", async (_name, body) => {
@@ -139,15 +143,17 @@ function shareTests(backend: Backend) {
       expect((await res.json()).error).toBe("unauthorized");
     });
 
-    test("the link follows the path: an overwrite is served, a delete is 404", async () => {
+    test("the link dies with its file's deletion: answered like an unknown link", async () => {
       await t.request("PUT", "/files/live.txt", { body: "v1" });
       const { body } = await share({ path: "live.txt" });
-      await t.request("PUT", "/files/live.txt", { body: "v2" });
-      expect(await (await open(body.url)).text()).toBe("v2");
+      expect(await (await open(body.url)).text()).toBe("v1");
       await t.request("DELETE", "/files/live.txt");
       const gone = await follow(body.url);
-      expect(gone.status).toBe(404);
-      expect((await gone.json()).error).toBe("not_found");
+      expect(gone.status).toBe(401);
+      expect(await gone.json()).toEqual({ error: "unauthorized", message: "Invalid or expired share link" });
+      // A new file at the same path is not the shared one.
+      await t.request("PUT", "/files/live.txt", { body: "v1 again" });
+      expect((await follow(body.url)).status).toBe(401);
     });
 
     test("a bearer token on the share link is not needed and not harmful", async () => {

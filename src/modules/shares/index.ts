@@ -1,20 +1,100 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
+import { AppError } from "../../errors";
+import { prefersHtml } from "../../http/accept";
 import { baseUrlOf } from "../../http/base-url";
 import type { AppGuard } from "../../http/guard-type";
+import { isHeadRequest } from "../../http/head";
+import { decodeUrlPath, PathError } from "../../lib/paths";
 import { requestPath } from "../files/service";
 import { ErrorResponse } from "../system/model";
-import { ShareBody, ShareParams, ShareResponse } from "./model";
-import type { ShareService } from "./service";
+import {
+  RevokeResponse,
+  ShareBody,
+  SharedListing,
+  ShareIdParams,
+  ShareListResponse,
+  ShareParams,
+  ShareResponse,
+} from "./model";
+import { SHARE_PAGE_HEADERS, sharePage } from "./page";
+import type { ShareOpening, ShareService } from "./service";
+
+/** What follows `/s/{token}/` in the raw URL, decoded once ("" for none); bad encoding is a 400. */
+function sharedPathOf(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/s/", url.indexOf("//") + 2) + "/s/".length;
+  const query = url.indexOf("?", start);
+  const rest = url.slice(start, query === -1 ? undefined : query);
+  const slash = rest.indexOf("/");
+  if (slash === -1) return "";
+  try {
+    return decodeUrlPath(rest.slice(slash + 1));
+  } catch (error) {
+    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The answer to a share URL; every one says no-store and sends no referrer (the token is in the URL). */
+function shareResponse(opening: ShareOpening, request: Request): Response {
+  const common = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
+  switch (opening.kind) {
+    case "download":
+      return new Response(null, { status: 302, headers: { ...common, location: opening.url } });
+    case "head": {
+      const file = opening.file;
+      const headers: Record<string, string> = {
+        ...common,
+        "content-type": file.content_type ?? "application/octet-stream",
+        "content-length": String(file.size),
+      };
+      if (file.etag) headers.etag = `"${file.etag}"`;
+      return new Response(null, { status: 200, headers });
+    }
+    case "listing": {
+      const { kind: _, ...listing } = opening;
+      if (prefersHtml(request.headers.get("accept"))) {
+        return new Response(sharePage(listing), { headers: { ...SHARE_PAGE_HEADERS, vary: "accept" } });
+      }
+      return Response.json(listing, { headers: { ...common, vary: "accept" } });
+    }
+  }
+}
+
+const OpenResponses = {
+  200: SharedListing,
+  302: t.Void({ description: "Redirect to a signed download URL (counts as one download)" }),
+  400: ErrorResponse,
+  401: t.Object(ErrorResponse.properties, {
+    description: "Invalid, expired, revoked or used-up link (all answered alike)",
+  }),
+  404: ErrorResponse,
+};
+
+const OpenDescription =
+  "No authentication. A file link answers 302 to a short-lived signed download URL; HEAD answers the file's headers without counting a download. A folder link answers its listing (JSON, or a minimal HTML page when Accept prefers text/html); `/s/{token}/{path}` opens a file or lists a subfolder under it, `{path}` relative to the shared folder.";
 
 export function sharesModule(guard: AppGuard, shares: ShareService, config: () => Config) {
+  const open = async (request: Request, token: string) =>
+    shareResponse(
+      await shares.open(token, sharedPathOf(request), baseUrlOf(request, config().server), {
+        head: isHeadRequest(request),
+      }),
+      request,
+    );
   return new Elysia({ tags: ["Sharing"] })
     .use(guard)
     .post(
       "/files/share",
       ({ body, principal, request, set }) => {
         set.status = 201;
-        return shares.create(principal, requestPath(body.path, "file"), body.ttl, baseUrlOf(request, config().server));
+        return shares.create(
+          principal,
+          requestPath(body.path),
+          { ttl: body.ttl, maxDownloads: body.max_downloads },
+          baseUrlOf(request, config().server),
+        );
       },
       {
         auth: "share",
@@ -26,27 +106,56 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
           403: ErrorResponse,
           404: ErrorResponse,
         },
-        detail: { summary: "Share a file", description: "Creates a temporary public link (default 1 h, max 7 days)." },
+        detail: {
+          summary: "Share a file or folder",
+          description:
+            "Creates a temporary public link (default 1 h, max 7 days), optionally limited to `max_downloads`. The link follows its file or folder through moves; it dies when that is deleted, or when a shared file's bytes are replaced.",
+        },
       },
     )
     .get(
-      "/s/:token",
-      async ({ params, request }) =>
-        new Response(null, {
-          status: 302,
-          headers: {
-            location: await shares.resolve(params.token, baseUrlOf(request, config().server)),
-            "cache-control": "no-store",
-          },
-        }),
+      "/files/shares",
+      ({ principal, request }) => ({ shares: shares.list(principal, baseUrlOf(request, config().server)) }),
       {
-        params: ShareParams,
-        response: {
-          302: t.Void({ description: "Redirect to a signed download URL" }),
-          401: ErrorResponse,
-          404: ErrorResponse,
+        auth: "share",
+        response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },
+        detail: {
+          summary: "List share links",
+          description:
+            "The caller's live links (not expired, revoked or used up) to paths its key's prefix allows, newest first.",
         },
-        detail: { summary: "Access a shared file (public)", security: [] },
       },
-    );
+    )
+    .delete("/files/shares/:id", ({ params, principal }) => shares.revoke(principal, params.id), {
+      auth: "share",
+      params: ShareIdParams,
+      response: { 200: RevokeResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+      detail: {
+        summary: "Revoke a share link",
+        description: "The link stops working at the next request. 404 for a link the caller cannot see.",
+      },
+    })
+    .get("/s/:token", ({ params, request }) => open(request, params.token), {
+      params: ShareParams,
+      response: OpenResponses,
+      detail: { summary: "Open a share link (public)", description: OpenDescription, security: [] },
+    })
+    .get("/s/:token/*", ({ params, request }) => open(request, params.token), {
+      response: OpenResponses,
+      detail: {
+        summary: "Open a path under a shared folder (public)",
+        description: OpenDescription,
+        security: [],
+        parameters: [
+          { name: "token", in: "path", required: true, description: "Share token", schema: { type: "string" } },
+          {
+            name: "*",
+            in: "path",
+            required: true,
+            description: "Path relative to the shared folder, e.g. photos/a.jpg (a trailing / lists a subfolder)",
+            schema: { type: "string" },
+          },
+        ],
+      },
+    });
 }

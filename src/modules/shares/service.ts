@@ -1,66 +1,177 @@
-import { AppError, badRequest } from "../../errors";
-import { newId, randomBase62 } from "../../lib/ids";
-import { sha256Hex } from "../../lib/secrets";
-import type { ShareRepository } from "../../storage/db/shares";
+import { AppError, badRequest, notFound } from "../../errors";
+import { base62OfBytes, newId } from "../../lib/ids";
+import { hmacSha256, sha256Hex } from "../../lib/secrets";
+import type { FileRow } from "../../storage/db/files";
+import type { LiveShare, ShareRepository } from "../../storage/db/shares";
+import { pathAllowed } from "../auth/access";
 import type { Principal } from "../auth/principal";
-import { type FileService, scopeOf } from "../files/service";
+import { type FileService, requestPath, scopeOf } from "../files/service";
 
 export const DEFAULT_SHARE_TTL_S = 3600;
 export const MAX_SHARE_TTL_S = 604_800;
+export const MAX_SHARE_DOWNLOADS = 1_000_000;
+/** Entries a folder share lists at once; a bigger folder says `truncated` (its subfolders list on their own). */
+export const SHARE_LISTING_LIMIT = 1000;
+const LIST_LIMIT = 1000;
+
+/** What a share URL opens: bytes (a signed URL), a file's headers (HEAD, uncounted) or a folder listing. */
+export type ShareOpening =
+  | { kind: "download"; url: string }
+  | { kind: "head"; file: FileRow }
+  | { kind: "listing"; name: string; path: string; entries: SharedEntry[]; truncated: boolean };
+
+export interface SharedEntry {
+  name: string;
+  /** Relative to the shared folder. */
+  path: string;
+  type: "file" | "folder";
+  size: number;
+  content_type: string | null;
+  updated_at: number;
+  url: string;
+}
+
+/** Unknown, revoked, expired and used-up links get this one answer, so none can be told apart. */
+const deadLink = () => new AppError("unauthorized", "Invalid or expired share link");
 
 /**
- * Public share links. The token carries ~190 random bits, so a SHA-256 of it is a
- * safe at-rest form that also gives an O(1) indexed lookup (argon2 is for secrets a
- * person could guess; these cannot be).
+ * Public share links to a file or a folder. The token is derived from the link's id with an
+ * HMAC under the server's signing secret: the database keeps only its SHA-256 (an indexed
+ * lookup; the ~190-bit token cannot be guessed), yet the owner can list the link's URL again.
+ * A link names its target by row id, so it follows moves and dies with deletion or replaced
+ * bytes (storage/db/shares.ts).
  */
 export class ShareService {
   constructor(
     private readonly shares: ShareRepository,
     private readonly files: FileService,
+    private readonly signingSecret: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(principal: Principal, path: string, ttl: number | undefined, baseUrl: string) {
-    const seconds = ttl ?? DEFAULT_SHARE_TTL_S;
+  create(principal: Principal, path: string, options: { ttl?: number; maxDownloads?: number }, baseUrl: string) {
+    const seconds = options.ttl ?? DEFAULT_SHARE_TTL_S;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SHARE_TTL_S) {
       throw badRequest(`ttl must be an integer number of seconds from 1 to ${MAX_SHARE_TTL_S}`);
     }
+    const max = options.maxDownloads ?? null;
+    if (max !== null && (!Number.isInteger(max) || max < 1 || max > MAX_SHARE_DOWNLOADS)) {
+      throw badRequest(`max_downloads must be an integer from 1 to ${MAX_SHARE_DOWNLOADS}`);
+    }
     const row = this.files.stat(principal, path);
-    if (row.type !== "file") throw badRequest("Only files can be shared");
-    const token = `lightd_shr_${randomBase62(32)}`;
+    const id = newId();
+    const token = this.#tokenOf(id);
     const created = this.now();
     const expiresAt = created + seconds * 1000;
     const scope = scopeOf(principal);
     this.shares.insert({
-      id: newId(),
+      id,
       token_hash: sha256Hex(token),
       account_id: scope.account,
       space: scope.space,
-      path,
+      file_id: row.id,
       created_at: created,
       expires_at: expiresAt,
+      max_downloads: max,
+      downloads: 0,
     });
-    return { url: `${baseUrl}/s/${token}`, token, expires_at: expiresAt, ttl: seconds };
+    return { id, url: `${baseUrl}/s/${token}`, token, expires_at: expiresAt, ttl: seconds, max_downloads: max };
   }
 
-  /** The signed download URL behind a share token; 401 for unknown or expired links, 404 if the file is gone. */
-  async resolve(token: string, baseUrl: string): Promise<string> {
-    const share = token.length <= 128 ? this.shares.findByTokenHash(sha256Hex(token)) : null;
-    if (!share || share.expires_at <= this.now()) throw new AppError("unauthorized", "Invalid or expired share link");
-    const principal: Principal = {
-      accountId: share.account_id,
-      actor: "",
-      source: "anonymous",
-      credentialId: null,
-      space: share.space as Principal["space"],
-      scopes: new Set(["files:read"]),
-      prefix: "",
-    };
-    const row = this.files.stat(principal, share.path);
-    return this.files.downloadUrl(row, baseUrl);
+  /** The caller's live links whose target its prefix allows, newest first. */
+  list(principal: Principal, baseUrl: string) {
+    return this.shares
+      .listLive(scopeOf(principal), principal.prefix, this.now(), LIST_LIMIT)
+      .map((share) => this.#view(share, baseUrl));
+  }
+
+  /** Revokes a link at once (the row goes; the next request finds nothing). 404 for a link the caller cannot see. */
+  revoke(principal: Principal, id: string): { id: string; revoked: true } {
+    const share = this.shares.getLive(scopeOf(principal), id, this.now());
+    if (!share || !pathAllowed(principal, share.path)) throw notFound("Share link not found");
+    this.shares.delete(id);
+    return { id, revoked: true };
+  }
+
+  /**
+   * Opens a share URL: `relative` is what follows `/s/{token}/` (decoded; "" for none).
+   * A file share opens its file; a folder share lists itself or a subfolder, or opens a
+   * file under it — the path parsed by the one path parser and fenced to the folder.
+   * Each download (not a listing, not a HEAD) counts against `max_downloads` atomically.
+   */
+  async open(token: string, relative: string, baseUrl: string, options: { head: boolean }): Promise<ShareOpening> {
+    const share = token.length <= 128 ? this.shares.findLive(sha256Hex(token), this.now()) : null;
+    if (!share) throw deadLink();
+    const root = share.path;
+    const principal = anonymousReader(share, share.type === "folder" ? root : "");
+    let target: FileRow;
+    if (share.type === "file") {
+      if (relative !== "") throw notFound("A shared file has no paths under it");
+      target = this.files.stat(principal, root);
+    } else {
+      const path = relative === "" ? root : requestPath(root + relative);
+      target = this.files.stat(principal, path);
+      if (target.type === "folder") return this.#listing(share, token, target, principal, baseUrl);
+    }
+    if (options.head) return { kind: "head", file: target };
+    if (!this.shares.countDownload(share.id, this.now())) throw deadLink();
+    return { kind: "download", url: await this.files.downloadUrl(target, baseUrl) };
   }
 
   sweepExpired(): number {
     return this.shares.deleteExpired(this.now());
   }
+
+  #listing(share: LiveShare, token: string, folder: FileRow, principal: Principal, baseUrl: string): ShareOpening {
+    const listing = this.files.list(principal, folder.path, SHARE_LISTING_LIMIT, 0);
+    const link = (relative: string) => `${baseUrl}/s/${token}/${relative.split("/").map(encodeURIComponent).join("/")}`;
+    const entries = listing.rows.map((row) => {
+      const relative = row.path.slice(share.path.length);
+      return {
+        name: row.name,
+        path: relative,
+        type: row.type,
+        size: row.size,
+        content_type: row.content_type,
+        updated_at: row.updated_at,
+        url: link(relative),
+      };
+    });
+    const name = folder.path === share.path ? folder.name : folder.path.slice(share.path.length);
+    return { kind: "listing", name, path: folder.path.slice(share.path.length), entries, truncated: listing.truncated };
+  }
+
+  #view(share: LiveShare, baseUrl: string) {
+    const token = this.#tokenOf(share.id);
+    // A link made under another signing secret cannot be re-derived; it still works but its URL is unknown.
+    const url = sha256Hex(token) === share.token_hash ? `${baseUrl}/s/${token}` : null;
+    return {
+      id: share.id,
+      path: share.path,
+      type: share.type,
+      url,
+      expires_at: share.expires_at,
+      created_at: share.created_at,
+      downloads: share.downloads,
+      max_downloads: share.max_downloads,
+    };
+  }
+
+  #tokenOf(id: string): string {
+    // 32 base62 characters of a 256-bit MAC: ≈190 bits, like every other lightd secret.
+    return `lightd_shr_${base62OfBytes(hmacSha256(this.signingSecret, `lightd-share-v1:${id}`), 32)}`;
+  }
+}
+
+/** Read-only power over one share's target: a folder share's principal cannot leave the folder. */
+function anonymousReader(share: LiveShare, prefix: string): Principal {
+  return {
+    accountId: share.account_id,
+    actor: "",
+    source: "anonymous",
+    credentialId: null,
+    space: share.space as Principal["space"],
+    scopes: new Set(["files:read"]),
+    prefix,
+  };
 }

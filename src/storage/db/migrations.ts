@@ -133,6 +133,33 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN completed_at INTEGER;
   `,
+  // 5: share links name their file or folder by row id, so they follow it through moves and
+  // die with it (cascade) or with its bytes being replaced (trigger); optional download caps.
+  // Links whose path no longer exists are dead already and are not carried over.
+  `
+  CREATE TABLE shares_by_file (
+    id             TEXT PRIMARY KEY,
+    token_hash     TEXT NOT NULL UNIQUE,
+    account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space          TEXT NOT NULL,
+    file_id        INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    max_downloads  INTEGER,
+    downloads      INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO shares_by_file (id, token_hash, account_id, space, file_id, created_at, expires_at)
+    SELECT s.id, s.token_hash, s.account_id, s.space, f.id, s.created_at, s.expires_at
+    FROM shares s JOIN files f ON f.account_id = s.account_id AND f.space = s.space AND f.path = s.path;
+  DROP TABLE shares;
+  ALTER TABLE shares_by_file RENAME TO shares;
+  CREATE INDEX shares_by_expiry ON shares (expires_at);
+  CREATE INDEX shares_by_file_id ON shares (file_id);
+  CREATE INDEX shares_by_owner ON shares (account_id, space, created_at);
+  CREATE TRIGGER shares_end_when_bytes_replaced AFTER UPDATE OF object_key ON files
+    WHEN OLD.object_key IS NOT NEW.object_key
+    BEGIN DELETE FROM shares WHERE file_id = OLD.id; END;
+  `,
 ];
 
 export function migrate(db: Database): void {
