@@ -1,6 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { Scope } from "./files";
-import { PREFIX_END } from "./files";
+import { type Scope, startsWithSql } from "./files";
 
 /**
  * A share link names its file or folder by row id (`file_id`): a move keeps the row and so
@@ -48,7 +47,7 @@ export class ShareRepository {
     this.#liveByHash = db.query(`${select} WHERE s.token_hash = $hash AND ${LIVE}`);
     this.#liveFor = db.query(
       `${select} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
-         AND f.path >= $prefix AND f.path < $prefix || '${PREFIX_END}'
+         AND ${startsWithSql("f.path", "$prefix")}
        ORDER BY s.created_at DESC, s.id LIMIT $limit`,
     );
     this.#liveById = db.query(
