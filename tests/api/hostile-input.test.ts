@@ -23,6 +23,7 @@ describe("folder operations cover every child", () => {
       expect((await t.request("PUT", `/files/${path}`, { body: "x" })).status).toBe(200);
     }
     const deleted = await t.request("DELETE", "/files/d/");
+    // `deleted` counts files: d/…x, d/…/deeper.txt and d/plain.txt (the folders d/ and d/…/ go too).
     expect(await deleted.json()).toMatchObject({ deleted: 3 });
     expect((await t.request("GET", `/files/d/${LAST_CHAR}x`, { headers: json })).status).toBe(404);
     expect(await (await t.request("GET", "/files/stats")).json()).toEqual({ files: 1, bytes: 1 });

@@ -20,16 +20,20 @@ import {
 import { SHARE_PAGE_HEADERS, sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
 
-/** What follows `/s/{token}/` in the raw URL, decoded once ("" for none); bad encoding is a 400. */
-function sharedPathOf(request: Request): string {
+/**
+ * The token and what follows `/s/{token}/` (decoded once; "" for none), from the raw URL.
+ * The token is taken as sent: a real one is plain base62, so anything the router would have
+ * to decode is simply unknown (401); a badly encoded path after it is a 400.
+ */
+function shareTargetOf(request: Request): { token: string; relative: string } {
   const url = request.url;
   const start = url.indexOf("/s/", url.indexOf("//") + 2) + "/s/".length;
   const query = url.indexOf("?", start);
   const rest = url.slice(start, query === -1 ? undefined : query);
   const slash = rest.indexOf("/");
-  if (slash === -1) return "";
+  if (slash === -1) return { token: rest, relative: "" };
   try {
-    return decodeUrlPath(rest.slice(slash + 1));
+    return { token: rest.slice(0, slash), relative: decodeUrlPath(rest.slice(slash + 1)) };
   } catch (error) {
     if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
     throw error;
@@ -76,13 +80,11 @@ const OpenDescription =
   "No authentication. A file link answers 302 to a short-lived signed download URL; HEAD answers the file's headers without counting a download. A folder link answers its listing (JSON, or a minimal HTML page when Accept prefers text/html); `/s/{token}/{path}` opens a file or lists a subfolder under it, `{path}` relative to the shared folder.";
 
 export function sharesModule(guard: AppGuard, shares: ShareService, config: () => Config) {
-  const open = async (request: Request, token: string) =>
-    shareResponse(
-      await shares.open(token, sharedPathOf(request), baseUrlOf(request, config().server), {
-        head: isHeadRequest(request),
-      }),
-      request,
-    );
+  const open = async (request: Request) => {
+    const { token, relative } = shareTargetOf(request);
+    const head = isHeadRequest(request);
+    return shareResponse(await shares.open(token, relative, baseUrlOf(request, config().server), { head }), request);
+  };
   return new Elysia({ tags: ["Sharing"] })
     .use(guard)
     .post(
@@ -135,12 +137,12 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
         description: "The link stops working at the next request. 404 for a link the caller cannot see.",
       },
     })
-    .get("/s/:token", ({ params, request }) => open(request, params.token), {
+    .get("/s/:token", ({ request }) => open(request), {
       params: ShareParams,
       response: OpenResponses,
       detail: { summary: "Open a share link (public)", description: OpenDescription, security: [] },
     })
-    .get("/s/:token/*", ({ params, request }) => open(request, params.token), {
+    .get("/s/:token/*", ({ request }) => open(request), {
       response: OpenResponses,
       detail: {
         summary: "Open a path under a shared folder (public)",
