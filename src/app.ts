@@ -14,6 +14,7 @@ import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
 import { keysModule } from "./modules/keys";
 import { sharesModule } from "./modules/shares";
+import { sharePathOperations } from "./modules/shares/openapi";
 import { systemModule } from "./modules/system";
 import { tokensModule } from "./modules/tokens";
 import { uploadsModule } from "./modules/uploads";
@@ -30,7 +31,7 @@ export function createApp(ctx: AppContext) {
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server.public_url))
-    .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations }))
+    .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations }))
     .use(systemModule(VERSION))
     .use(blobsModule(ctx))
     .use(uploadsModule(guard, ctx.uploads, config))
