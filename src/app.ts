@@ -10,6 +10,7 @@ import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
 import { blobPathOperations } from "./modules/blobs/openapi";
+import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
 import { keysModule } from "./modules/keys";
@@ -40,7 +41,15 @@ export function createApp(ctx: AppContext) {
     .use(tokensModule(guard, ctx.tokens))
     .use(authModule({ ...ctx.auth, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))
-    .use(adminModule(guard, ctx.auth.admin));
+    .use(adminModule(guard, ctx.auth.admin))
+    .use(
+      feedModule(
+        guard,
+        ctx.feed,
+        (token) => ctx.verifier.validityCheck(token),
+        () => config().feed.max_buffer_bytes,
+      ),
+    );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -108,6 +108,24 @@ export const ConfigSchema = T.Object({
     },
     { default: {} },
   ),
+  /** The live change feed (WebSocket /ws/events, SSE /events). */
+  feed: T.Object(
+    {
+      /** Bytes one connection may have waiting before it is closed as a slow consumer (code 4008). */
+      max_buffer_bytes: T.Integer({ minimum: 4096, default: 1024 * 1024 }),
+      /** Seconds between heartbeats (WebSocket ping, SSE comment), so idle proxies keep the line. */
+      heartbeat_seconds: T.Integer({ minimum: 1, maximum: 3600, default: 25 }),
+    },
+    { default: {} },
+  ),
+  /** Outgoing webhooks (POST /hooks). */
+  webhooks: T.Object(
+    {
+      /** true lets hooks target private, loopback and link-local addresses (tests, trusted LANs). */
+      allow_private: T.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
   /** Token buckets: `burst` requests at once, refilled at `per_minute`. */
   rate_limits: T.Object(
     {

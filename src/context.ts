@@ -5,6 +5,8 @@ import type { Logger } from "./lib/logger";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
 import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
+import { ChangeHub } from "./modules/feed/hub";
+import { FeedService } from "./modules/feed/service";
 import { FileService } from "./modules/files/service";
 import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
@@ -42,6 +44,9 @@ export interface AppContext {
   files: FileService;
   uploads: UploadService;
   shares: ShareService;
+  /** Publishes committed events to the live feed and webhooks. */
+  hub: ChangeHub;
+  feed: FeedService;
   /** Accounts, logins, API keys, account admin and rate limits. */
   auth: AuthServices;
   /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
@@ -65,8 +70,11 @@ export function createContext(options: ContextOptions): AppContext {
   const tokens = new TokenService(credentials, now);
   const signer = new UrlSigner(options.config.current.signing_secret, now);
   const blobs = createBlobStore(options.config.current, options.dataDir, signer);
+  // One event repository for every writer: its appends are what the change hub publishes.
+  const events = new EventRepository(db);
+  const hub = new ChangeHub(events, options.logger);
   const files = new FileService(
-    { db, files: new FileRepository(db), spaces: new SpaceRepository(db), events: new EventRepository(db) },
+    { db, files: new FileRepository(db), spaces: new SpaceRepository(db), events },
     blobs,
     options.logger,
     now,
@@ -80,6 +88,7 @@ export function createContext(options: ContextOptions): AppContext {
     () => options.config.current.server.max_upload_bytes,
   );
   const shares = new ShareService(new ShareRepository(db), files, options.config.current.signing_secret, now);
+  const feed = new FeedService(hub, files, () => options.config.current.feed);
   const auth = createAuthServices({
     db,
     credentials,
@@ -107,6 +116,8 @@ export function createContext(options: ContextOptions): AppContext {
     files,
     uploads,
     shares,
+    hub,
+    feed,
     auth,
     startBackgroundJobs() {
       const sweep = () => {
@@ -132,7 +143,11 @@ export function createContext(options: ContextOptions): AppContext {
         setInterval(sweepUploads, STALE_UPLOAD_SWEEP_MS),
       ];
       for (const timer of timers) timer.unref();
-      return () => timers.forEach(clearInterval);
+      const stopFeed = feed.startTimers();
+      return () => {
+        timers.forEach(clearInterval);
+        stopFeed();
+      };
     },
     close() {
       verifier.flushUsage();

@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   },
   payload_too_large: { status: 413, message: "Request body too large" },
   unsupported_media_type: { status: 415, message: "Unsupported Content-Type" },
+  upgrade_required: { status: 426, message: "Connect with a WebSocket client (Upgrade: websocket)" },
   range_not_satisfiable: {
     status: 416,
     message: "Requested range not satisfiable",

@@ -10,7 +10,9 @@ import { setAddressSource } from "./http/client-ip";
 import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
 import { withUsableUrl } from "./http/usable-url";
+import { setConnectionControl } from "./http/upgrade";
 import { createLogger } from "./lib/logger";
+import { feedSocketHandler } from "./modules/feed/socket";
 import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
@@ -113,8 +115,20 @@ async function serve(
       const request = withUsableUrl(received, fallbackOrigin);
       // The server knows the client address only by the request it received.
       setAddressSource(request, request === received ? srv : { requestIP: () => srv.requestIP(received) });
+      // The live feed upgrades to a WebSocket or streams for long; only the server can allow
+      // that, and only for the request it received.
+      setConnectionControl(
+        request,
+        request === received
+          ? srv
+          : {
+              upgrade: (_request, options) => srv.upgrade(received, options),
+              timeout: (_request, seconds) => srv.timeout(received, seconds),
+            },
+      );
       return handle(request);
     },
+    websocket: feedSocketHandler(ctx.feed, () => store.current.feed),
   });
   // Where a request without a usable Host header is taken to have arrived.
   const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
@@ -128,6 +142,8 @@ async function serve(
 
   const signal = await stopRequested;
   logger.info("shutting down", { signal });
+  // Feed connections never end by themselves: close them (1001) so the stop below is not held up.
+  ctx.feed.closeAll();
   const force = setTimeout(() => server.stop(true), 30_000);
   await server.stop(false); // stop accepting; wait for in-flight requests
   clearTimeout(force);

@@ -171,6 +171,28 @@ export class CredentialVerifier {
     return MASTER_PRINCIPAL;
   }
 
+  /**
+   * For a token that has just authenticated: a check, free of side effects, that tells later
+   * whether it still would — the same credential row and secret, not expired, the master
+   * token unchanged, auth still off for an anonymous caller. Long-lived connections (the
+   * change feed) run it on a timer, so revocation, rotation, expiry and a master-token reset
+   * close them. A single-use token has been consumed by then, so its check fails at once.
+   */
+  validityCheck(token: string | null): () => boolean {
+    const authOff = () => !this.options.master().enabled;
+    if (token === null || !isWellFormedToken(token)) return authOff;
+    const digest = sha256(token);
+    if (timingSafeEqual(digest, this.#masterDigest())) return () => timingSafeEqual(digest, this.#masterDigest());
+    const entry = this.#verified.get(digest.toString("hex"));
+    if (!entry || entry.removeOnUse) return authOff;
+    const { id, kind, secretHash } = entry;
+    return () => {
+      const row = this.credentials.findForAuth(id);
+      if (!row || row.kind !== kind || row.secret_hash !== secretHash) return authOff();
+      return row.expires_at === null || row.expires_at > this.#now();
+    };
+  }
+
   /** Forget a cached verification (after logout, revocation or rotation). */
   forget(token: string): void {
     this.#verified.delete(sha256Hex(token));

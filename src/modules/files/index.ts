@@ -20,6 +20,7 @@ import {
   ListResponse,
   LogQuery,
   LogResponse,
+  logEventView,
   MkdirBody,
   MkdirResponse,
   MoveBody,
@@ -142,18 +143,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       ({ query, principal, request }) => {
         const path = query.path === undefined ? undefined : requestPrefix(queryPathOf(request, "path") ?? query.path);
         const events = files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
-        return {
-          events: events.map((e) => ({
-            tx: e.tx,
-            action: e.action,
-            path: e.path,
-            // A move or copy always names its destination; null when it lies outside the key's prefix.
-            ...(e.action === "move" || e.action === "copy" ? { dest: e.dest } : {}),
-            size: e.size,
-            msg: e.msg,
-            ts: e.ts,
-          })),
-        };
+        return { events: events.map(logEventView) };
       },
       {
         auth: "files:read",

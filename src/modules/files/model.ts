@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import type { LoggedEvent } from "./service";
 
 const Path = t.String({ description: "File path, e.g. docs/report.pdf", examples: ["docs/report.pdf"] });
 
@@ -112,28 +113,42 @@ export const LogQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 50 })),
 });
 
-export const LogResponse = t.Object({
-  events: t.Array(
-    t.Object({
-      tx: t.Integer(),
-      action: t.String({ description: "upload, move, copy, mkdir or delete" }),
-      path: t.Nullable(
-        t.String({ description: "null only for a move or copy into a key's prefix from outside it (redacted)" }),
-      ),
-      dest: t.Optional(
-        t.Nullable(
-          t.String({
-            description:
-              "Destination of a move or copy; null when it lies outside the key's prefix (redacted, with msg)",
-          }),
-        ),
-      ),
-      size: t.Nullable(t.Integer()),
-      msg: t.Nullable(t.String()),
-      ts: t.Integer({ description: "Unix ms" }),
-    }),
+export const LogEvent = t.Object({
+  tx: t.Integer(),
+  action: t.String({ description: "upload, move, copy, mkdir or delete" }),
+  path: t.Nullable(
+    t.String({ description: "null only for a move or copy into a key's prefix from outside it (redacted)" }),
   ),
+  dest: t.Optional(
+    t.Nullable(
+      t.String({
+        description: "Destination of a move or copy; null when it lies outside the key's prefix (redacted, with msg)",
+      }),
+    ),
+  ),
+  size: t.Nullable(t.Integer()),
+  msg: t.Nullable(t.String()),
+  ts: t.Integer({ description: "Unix ms" }),
 });
+export type LogEvent = typeof LogEvent.static;
+
+/**
+ * An event as the log, the live feed and webhooks all send it, after `redactChange`: a move
+ * or copy always names its destination (null when it lies outside the key's prefix).
+ */
+export function logEventView(e: LoggedEvent): LogEvent {
+  return {
+    tx: e.tx,
+    action: e.action,
+    path: e.path,
+    ...(e.action === "move" || e.action === "copy" ? { dest: e.dest } : {}),
+    size: e.size,
+    msg: e.msg,
+    ts: e.ts,
+  };
+}
+
+export const LogResponse = t.Object({ events: t.Array(LogEvent) });
 
 export const CommitResponse = t.Object({
   path: t.String(),

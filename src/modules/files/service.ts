@@ -12,7 +12,7 @@ import {
   parentOf,
 } from "../../lib/paths";
 import type { BlobStore } from "../../storage/blob/blob-store";
-import type { EventRow } from "../../storage/db/events";
+import type { EventFilter, EventRow } from "../../storage/db/events";
 import type { FileRow, Scope } from "../../storage/db/files";
 import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
@@ -131,18 +131,36 @@ export class FileService {
     return { files, bytes };
   }
 
+  /**
+   * Which events a principal may see when it asks for `path` — one file, or a folder or
+   * prefix (`asPrefix` always means "everything under it"): the key's prefix narrows the
+   * request, 403 outside it. The log, the live feed and webhooks all filter with this.
+   */
+  logFilter(principal: Principal, path?: string, asPrefix = false): EventFilter {
+    if (path === undefined) return { path: principal.prefix, exact: false };
+    const narrowed = narrowPrefix(principal, path);
+    return { path: narrowed, exact: !asPrefix && narrowed !== "" && !isFolderPath(narrowed) && narrowed === path };
+  }
+
   /** The space's events; for a prefix-limited credential only those touching its prefix, redacted (redactChange). */
   log(principal: Principal, options: { path?: string; sinceTx: number; limit: number }): LoggedEvent[] {
-    const scope = scopeOf(principal);
-    let rows: EventRow[];
-    if (options.path !== undefined) {
-      const path = narrowPrefix(principal, options.path);
-      const exact = path !== "" && !isFolderPath(path) && path === options.path;
-      rows = this.repos.events.forPath(scope, path, exact, options.sinceTx, options.limit);
-    } else if (principal.prefix !== "") {
-      rows = this.repos.events.forPath(scope, principal.prefix, false, options.sinceTx, options.limit);
-    } else rows = this.repos.events.since(scope, options.sinceTx, options.limit);
+    const rows = this.readLog(principal, this.logFilter(principal, options.path), options.sinceTx, options.limit);
     return rows.map((row) => redactChange(principal, row as LoggedEvent));
+  }
+
+  /**
+   * Events after `sinceTx` in the principal's space that pass a filter made by `logFilter`,
+   * not yet redacted: whoever sends them applies `redactChange` (the feed does, per event).
+   */
+  readLog(principal: Principal, filter: EventFilter, sinceTx: number, limit: number): EventRow[] {
+    const scope = scopeOf(principal);
+    if (filter.path === "") return this.repos.events.since(scope, sinceTx, limit);
+    return this.repos.events.forPath(scope, filter.path, filter.exact, sinceTx, limit);
+  }
+
+  /** The newest tx of the principal's space: where a live feed without `since_tx` starts. */
+  latestTx(principal: Principal): number {
+    return this.repos.events.latestTx(scopeOf(principal));
   }
 
   mkdir(principal: Principal, path: string): { path: string; created: boolean; tx?: number } {

@@ -13,10 +13,35 @@ export interface EventRow {
   ts: number;
 }
 
-/** Repository for the per-space event log; one row per tx. */
+/** Which events to keep: one file (`exact`), or everything under a folder or prefix ("" = all). */
+export interface EventFilter {
+  path: string;
+  exact: boolean;
+}
+
+/** The rule of `forPath` for one event in memory (the live feed filters with it). */
+export function eventMatches(event: EventRow, filter: EventFilter): boolean {
+  if (filter.path === "") return true;
+  if (filter.exact) return event.path === filter.path || event.dest === filter.path;
+  return event.path.startsWith(filter.path) || event.dest?.startsWith(filter.path) === true;
+}
+
+/**
+ * Told of every appended event while its transaction is still open. It must not assume the
+ * commit happens: the change feed re-reads the log after the transaction ends (see
+ * modules/feed/hub.ts), so a rolled-back change is never published.
+ */
+export type AppendListener = (scope: Scope, tx: number) => void;
+
+/**
+ * Repository for the per-space event log; one row per tx. `append` is the one place events
+ * are written, so every change through any front door reaches the live feed and webhooks.
+ */
 export class EventRepository {
   readonly #insert: Statement;
   readonly #since: Statement<EventRow>;
+  readonly #latest: Statement<{ tx: number | null }>;
+  #listener: AppendListener | null = null;
 
   constructor(private readonly db: Database) {
     this.#insert = db.query(
@@ -26,6 +51,22 @@ export class EventRepository {
       `SELECT tx, action, path, dest, size, msg, ts FROM events
        WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
     );
+    this.#latest = db.query("SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2");
+  }
+
+  /** Registers the one listener told of appends (the change feed's publisher). */
+  onAppend(listener: AppendListener): void {
+    this.#listener = listener;
+  }
+
+  /** True while a transaction is open on this connection: appended events are not committed yet. */
+  inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** The newest committed tx of a space (0 when it has none). */
+  latestTx(scope: Scope): number {
+    return this.#latest.get(scope.account, scope.space)?.tx ?? 0;
   }
 
   append(scope: Scope, event: EventRow): void {
@@ -40,6 +81,7 @@ export class EventRepository {
       event.msg,
       event.ts,
     );
+    this.#listener?.(scope, event.tx);
   }
 
   /** Events after `since`, oldest first. */

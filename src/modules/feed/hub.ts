@@ -1,0 +1,112 @@
+import type { Logger } from "../../lib/logger";
+import type { EventRepository, EventRow } from "../../storage/db/events";
+import type { Scope } from "../../storage/db/files";
+
+export type ChangeListener = (scope: Scope, event: EventRow) => void;
+
+/** How many events one read of the log takes while catching up a space. */
+const PAGE = 500;
+
+const keyOf = (scope: Scope) => `${scope.account}:${scope.space}`;
+
+interface Pending {
+  scope: Scope;
+  /** Lowest tx appended since the last flush. */
+  from: number;
+}
+
+/**
+ * The in-process publisher of committed changes. `EventRepository.append` tells it of each
+ * event while the writing transaction is still open; it waits until that transaction has
+ * ended and then re-reads the log, so listeners see exactly the committed events of a
+ * space, each once, in tx order — never a rolled-back one. Every operation that appends an
+ * event (files, uploads, and any new front door) reaches the feed and webhooks for free.
+ */
+export class ChangeHub {
+  readonly #pending = new Map<string, Pending>();
+  /** Highest tx published per space, so a re-read never repeats an event. */
+  readonly #published = new Map<string, number>();
+  readonly #bySpace = new Map<string, Set<ChangeListener>>();
+  readonly #everywhere = new Set<ChangeListener>();
+  #scheduled = false;
+
+  constructor(
+    private readonly events: EventRepository,
+    private readonly logger: Logger,
+  ) {
+    events.onAppend((scope, tx) => this.#noteAppend(scope, tx));
+  }
+
+  /** Listens to one space's committed events; returns the unsubscribe function. */
+  subscribe(scope: Scope, listener: ChangeListener): () => void {
+    const key = keyOf(scope);
+    let set = this.#bySpace.get(key);
+    if (!set) {
+      set = new Set();
+      this.#bySpace.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#bySpace.get(key) === set) this.#bySpace.delete(key);
+    };
+  }
+
+  /** Listens to every space (the webhook dispatcher). */
+  subscribeAll(listener: ChangeListener): () => void {
+    this.#everywhere.add(listener);
+    return () => this.#everywhere.delete(listener);
+  }
+
+  #noteAppend(scope: Scope, tx: number): void {
+    const key = keyOf(scope);
+    const pending = this.#pending.get(key);
+    if (!pending) this.#pending.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
+    else if (tx < pending.from) pending.from = tx;
+    this.#schedule(false);
+  }
+
+  #schedule(later: boolean): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A synchronous transaction has committed or rolled back by the next microtask; a
+    // transaction held open across awaits is waited for on a timer.
+    if (later) setTimeout(() => this.#flush(), 1);
+    else queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.events.inTransaction()) {
+      this.#schedule(true);
+      return;
+    }
+    const batch = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const { scope, from } of batch) {
+      const key = keyOf(scope);
+      let after = Math.max(from - 1, this.#published.get(key) ?? 0);
+      for (;;) {
+        const rows = this.events.since(scope, after, PAGE);
+        for (const row of rows) this.#publish(key, scope, row);
+        if (rows.length > 0) after = (rows[rows.length - 1] as EventRow).tx;
+        if (rows.length < PAGE) break;
+      }
+      this.#published.set(key, after);
+    }
+  }
+
+  #publish(key: string, scope: Scope, event: EventRow): void {
+    for (const listener of this.#bySpace.get(key) ?? []) this.#call(listener, scope, event);
+    for (const listener of this.#everywhere) this.#call(listener, scope, event);
+  }
+
+  /** One failing listener must not keep the event from the others. */
+  #call(listener: ChangeListener, scope: Scope, event: EventRow): void {
+    try {
+      listener(scope, event);
+    } catch (error) {
+      this.logger.error("change listener failed", { tx: event.tx, error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { type EventFilter, type EventRow, eventMatches } from "../../storage/db/events";
+
+/**
+ * Close codes of the change feed (WebSocket close frames; SSE streams simply end).
+ * - 1001 going away: the server is shutting down; reconnect with `since_tx`.
+ * - 1008 policy violation: the credential was revoked, rotated or has expired.
+ * - 1011 internal error.
+ * - 4008 slow consumer: the connection's buffer filled; reconnect with `since_tx` = the
+ *   last tx received (the reason text carries it).
+ */
+export const FEED_CLOSE = { goingAway: 1001, revoked: 1008, internal: 1011, slowConsumer: 4008 } as const;
+
+/** What a transport reports after queueing one message. */
+export type SendOutcome = "sent" | "buffered" | "dropped";
+
+/** One connected client, whatever the transport (WebSocket or SSE). */
+export interface FeedSink {
+  /** Queues one message; "dropped" when the connection's bounded buffer is full. */
+  send(tx: number, message: string): SendOutcome;
+  /** Bytes queued for the peer and not yet written. */
+  buffered(): number;
+  ping(): void;
+  close(code: number, reason: string): void;
+}
+
+export interface FeedSessionDeps {
+  /** Events after `after` the subscriber may see, oldest first (the /files/log query). */
+  readLog(after: number, limit: number): EventRow[];
+  /** Registers for live events of the subscriber's space; returns the unsubscribe function. */
+  subscribe(listener: (event: EventRow) => void): () => void;
+  /** Whether the credential that opened the connection is still good (not revoked or expired). */
+  stillValid(): boolean;
+  /** The message for one event, as the subscriber may see it (redacted like /files/log). */
+  present(event: EventRow): string;
+}
+
+const REPLAY_PAGE = 200;
+
+/**
+ * One subscriber's view of the log: replay from `since_tx`, then live, with no gap and no
+ * duplicate. It subscribes before it replays and ignores live events while replaying: the
+ * replay reads the log until it is empty, so anything committed meanwhile is read from the
+ * log; once caught up, live events at or below the last tx seen are dropped as duplicates.
+ * Replay pauses while the peer is behind (`drain` resumes it), so a long history never
+ * floods the buffer; live events that overflow it close the connection (4008).
+ */
+export class FeedSession {
+  /** Highest tx considered (sent or filtered out). */
+  #last: number;
+  /** Highest tx the peer was sent: where it resumes after a 4008. */
+  #lastSent: number;
+  #replaying: boolean;
+  #closed = false;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly deps: FeedSessionDeps,
+    private readonly filter: EventFilter,
+    start: { sinceTx: number; replay: boolean },
+    private readonly sink: FeedSink,
+    private readonly highWaterBytes: number,
+    private readonly onEnd: (session: FeedSession) => void,
+  ) {
+    this.#last = start.sinceTx;
+    this.#lastSent = start.sinceTx;
+    this.#replaying = start.replay;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.deps.subscribe((event) => this.#onLive(event));
+    this.#pump();
+  }
+
+  /** The transport has written its backlog: continue a paused replay. */
+  drain(): void {
+    this.#pump();
+  }
+
+  /** Called by the service's timer: closes a connection whose credential no longer works. */
+  recheck(): void {
+    if (this.#closed) return;
+    if (!this.deps.stillValid()) this.close(FEED_CLOSE.revoked, "credential revoked or expired");
+  }
+
+  ping(): void {
+    if (!this.#closed) this.sink.ping();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.ended();
+    this.sink.close(code, reason);
+  }
+
+  /** The transport is gone (peer closed): stop listening. */
+  ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.onEnd(this);
+  }
+
+  #pump(): void {
+    while (this.#replaying && !this.#closed) {
+      if (this.sink.buffered() > this.highWaterBytes) return;
+      const rows = this.deps.readLog(this.#last, REPLAY_PAGE);
+      for (const row of rows) if (!this.#deliver(row)) return;
+      if (rows.length < REPLAY_PAGE) this.#replaying = false;
+    }
+  }
+
+  #onLive(event: EventRow): void {
+    if (this.#replaying || this.#closed || event.tx <= this.#last) return;
+    if (!eventMatches(event, this.filter)) {
+      this.#last = event.tx;
+      return;
+    }
+    this.#deliver(event);
+  }
+
+  #deliver(event: EventRow): boolean {
+    this.#last = event.tx;
+    const outcome = this.sink.send(event.tx, this.deps.present(event));
+    if (outcome === "dropped") {
+      this.close(FEED_CLOSE.slowConsumer, `slow consumer: reconnect with since_tx=${this.#lastSent}`);
+      return false;
+    }
+    this.#lastSent = event.tx;
+    return true;
+  }
+}

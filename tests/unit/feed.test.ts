@@ -1,0 +1,140 @@
+import { describe, expect, test } from "bun:test";
+import { memoryLogger } from "../../src/lib/logger";
+import { ChangeHub } from "../../src/modules/feed/hub";
+import { FEED_CLOSE, FeedSession, type FeedSink, type SendOutcome } from "../../src/modules/feed/session";
+import { openDatabase } from "../../src/storage/db/connection";
+import { EventRepository, type EventRow } from "../../src/storage/db/events";
+
+const scope = { account: 1, space: "live" };
+const event = (tx: number, path = `f${tx}.txt`): EventRow => ({
+  tx,
+  action: "upload",
+  path,
+  dest: null,
+  size: 1,
+  msg: null,
+  ts: tx,
+});
+
+describe("ChangeHub", () => {
+  test("publishes committed events once, in tx order, and never a rolled-back one", async () => {
+    const db = openDatabase(":memory:");
+    const events = new EventRepository(db);
+    const hub = new ChangeHub(events, memoryLogger());
+    const seen: number[] = [];
+    hub.subscribe(scope, (_s, e) => seen.push(e.tx));
+    db.transaction(() => events.append(scope, event(1))).immediate();
+    expect(() =>
+      db
+        .transaction(() => {
+          events.append(scope, event(2, "rolled-back.txt"));
+          throw new Error("abort");
+        })
+        .immediate(),
+    ).toThrow("abort");
+    db.transaction(() => {
+      events.append(scope, event(2));
+      events.append(scope, event(3));
+    }).immediate();
+    // Nothing is published inside the writing transaction: only after it ends.
+    expect(seen).toEqual([]);
+    await Promise.resolve();
+    expect(seen).toEqual([1, 2, 3]);
+    db.close();
+  });
+
+  test("other spaces' events do not reach a space's listeners", async () => {
+    const db = openDatabase(":memory:");
+    const events = new EventRepository(db);
+    const hub = new ChangeHub(events, memoryLogger());
+    const live: number[] = [];
+    const all: string[] = [];
+    hub.subscribe(scope, (_s, e) => live.push(e.tx));
+    hub.subscribeAll((s, e) => all.push(`${s.space}:${e.tx}`));
+    events.append({ account: 1, space: "test" }, event(1));
+    events.append(scope, event(1));
+    await Promise.resolve();
+    expect(live).toEqual([1]);
+    expect(all.sort()).toEqual(["live:1", "test:1"]);
+    db.close();
+  });
+});
+
+/** A transport that records what it was sent and can play a slow peer. */
+class FakeSink implements FeedSink {
+  sent: number[] = [];
+  queued = 0;
+  /** Messages accepted before the buffer counts as full. */
+  room = Number.POSITIVE_INFINITY;
+  closedWith: { code: number; reason: string } | null = null;
+  send(tx: number): SendOutcome {
+    if (this.sent.length >= this.room) return "dropped";
+    this.sent.push(tx);
+    this.queued += 100;
+    return "buffered";
+  }
+  buffered = () => this.queued;
+  ping() {}
+  close(code: number, reason: string) {
+    this.closedWith = { code, reason };
+  }
+}
+
+function session(log: EventRow[], sink: FakeSink, sinceTx: number, replay = true) {
+  let live: ((e: EventRow) => void) | null = null;
+  const s = new FeedSession(
+    {
+      readLog: (after, limit) => log.filter((e) => e.tx > after).slice(0, limit),
+      subscribe: (listener) => {
+        live = listener;
+        return () => {
+          live = null;
+        };
+      },
+      stillValid: () => true,
+      present: (e) => JSON.stringify(e),
+    },
+    { path: "", exact: false },
+    { sinceTx, replay },
+    sink,
+    1000,
+    () => {},
+  );
+  return { s, push: (e: EventRow) => live?.(e) };
+}
+
+describe("FeedSession", () => {
+  test("replay pauses while the peer is behind, resumes on drain, then goes live without duplicates", () => {
+    const log = Array.from({ length: 450 }, (_, i) => event(i + 1));
+    const sink = new FakeSink();
+    const { s, push } = session(log, sink, 0);
+    s.start();
+    // One page went out, then the replay waits: the buffer is past the high-water mark.
+    expect(sink.sent).toHaveLength(200);
+    log.push(event(451));
+    push(event(451)); // still replaying: ignored here, the replay reads it from the log
+    expect(sink.sent).toHaveLength(200);
+    for (let round = 0; round < 3; round++) {
+      sink.queued = 0;
+      s.drain();
+    }
+    expect(sink.sent).toEqual(log.map((e) => e.tx));
+    push(event(451)); // the hub's late copy of an event the replay already sent
+    push(event(452));
+    expect(sink.sent.slice(-2)).toEqual([451, 452]);
+  });
+
+  test("a full buffer closes the connection with 4008 and the tx to resume from", () => {
+    const sink = new FakeSink();
+    sink.room = 3;
+    const { s, push } = session([], sink, 10, false);
+    s.start();
+    for (let tx = 11; tx <= 15; tx++) push(event(tx));
+    expect(sink.sent).toEqual([11, 12, 13]);
+    expect(sink.closedWith).toEqual({
+      code: FEED_CLOSE.slowConsumer,
+      reason: "slow consumer: reconnect with since_tx=13",
+    });
+    expect(s.closed).toBe(true);
+  });
+});
