@@ -13,6 +13,7 @@ import { blobPathOperations } from "./modules/blobs/openapi";
 import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
+import { hooksModule } from "./modules/hooks";
 import { keysModule } from "./modules/keys";
 import { sharesModule } from "./modules/shares";
 import { sharePathOperations } from "./modules/shares/openapi";
@@ -42,12 +43,14 @@ export function createApp(ctx: AppContext) {
     .use(authModule({ ...ctx.auth, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))
     .use(adminModule(guard, ctx.auth.admin))
+    .use(hooksModule(guard, ctx.hooks))
     .use(
       feedModule(
         guard,
         ctx.feed,
         (token) => ctx.verifier.validityCheck(token),
         () => config().feed.max_buffer_bytes,
+        () => config().server.public_url,
       ),
     );
 }

@@ -2,12 +2,15 @@ import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ConfigStore } from "./config";
 import type { Logger } from "./lib/logger";
+import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
 import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
 import { ChangeHub } from "./modules/feed/hub";
 import { FeedService } from "./modules/feed/service";
 import { FileService } from "./modules/files/service";
+import { HookDispatcher } from "./modules/hooks/dispatcher";
+import { HookService } from "./modules/hooks/service";
 import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
 import { UploadService } from "./modules/uploads/service";
@@ -17,6 +20,7 @@ import { openDatabase } from "./storage/db/connection";
 import { CredentialRepository } from "./storage/db/credentials";
 import { EventRepository } from "./storage/db/events";
 import { FileRepository } from "./storage/db/files";
+import { HookRepository } from "./storage/db/hooks";
 import { ShareRepository } from "./storage/db/shares";
 import { SpaceRepository } from "./storage/db/spaces";
 import { UploadRepository } from "./storage/db/uploads";
@@ -47,6 +51,7 @@ export interface AppContext {
   /** Publishes committed events to the live feed and webhooks. */
   hub: ChangeHub;
   feed: FeedService;
+  hooks: HookService;
   /** Accounts, logins, API keys, account admin and rate limits. */
   auth: AuthServices;
   /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
@@ -89,6 +94,16 @@ export function createContext(options: ContextOptions): AppContext {
   );
   const shares = new ShareService(new ShareRepository(db), files, options.config.current.signing_secret, now);
   const feed = new FeedService(hub, files, () => options.config.current.feed);
+  const hookRepository = new HookRepository(db);
+  const hookSecrets = new SecretBox(options.config.current.signing_secret, "webhooks");
+  const allowPrivate = () => options.config.current.webhooks.allow_private;
+  const hooks = new HookService(hookRepository, files, hookSecrets, allowPrivate, now);
+  const dispatcher = new HookDispatcher(hookRepository, events, hub, hookSecrets, {
+    allowPrivate,
+    logger: options.logger,
+    userAgent: "lightd-webhooks",
+    now,
+  });
   const auth = createAuthServices({
     db,
     credentials,
@@ -118,6 +133,7 @@ export function createContext(options: ContextOptions): AppContext {
     shares,
     hub,
     feed,
+    hooks,
     auth,
     startBackgroundJobs() {
       const sweep = () => {
@@ -144,9 +160,11 @@ export function createContext(options: ContextOptions): AppContext {
       ];
       for (const timer of timers) timer.unref();
       const stopFeed = feed.startTimers();
+      const stopHooks = dispatcher.start();
       return () => {
         timers.forEach(clearInterval);
         stopFeed();
+        stopHooks();
       };
     },
     close() {

@@ -9,10 +9,10 @@ import { createContext } from "./context";
 import { setAddressSource } from "./http/client-ip";
 import { createHandler } from "./http/handler";
 import { withRequestLog } from "./http/request-log";
-import { withUsableUrl } from "./http/usable-url";
 import { setConnectionControl } from "./http/upgrade";
+import { withUsableUrl } from "./http/usable-url";
 import { createLogger } from "./lib/logger";
-import { feedSocketHandler } from "./modules/feed/socket";
+import { type FeedSocketData, feedSocketHandler } from "./modules/feed/socket";
 import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
@@ -122,7 +122,8 @@ async function serve(
         request === received
           ? srv
           : {
-              upgrade: (_request, options) => srv.upgrade(received, options),
+              // The feed routes are the only ones that upgrade, with their FeedSocketData.
+              upgrade: (_request, options) => srv.upgrade(received, options as { data: FeedSocketData }),
               timeout: (_request, seconds) => srv.timeout(received, seconds),
             },
       );

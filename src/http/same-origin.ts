@@ -42,6 +42,19 @@ function cookieAuthenticated(request: Request): boolean {
 export function crossOriginRefusal(request: Request, publicUrl: string | undefined): AppError | null {
   if (!UNSAFE_METHODS.has(request.method)) return null;
   if (!cookieAuthenticated(request) && !BROWSER_LOGIN_PATHS.has(pathOf(request.url))) return null;
+  return browserOriginRefusal(request, publicUrl);
+}
+
+/**
+ * The same rule for a WebSocket upgrade, which browsers make from any page with the cookie
+ * and which CORS does not guard (cross-site WebSocket hijacking): when the session cookie is
+ * the credential, the page must be lightd's own.
+ */
+export function crossOriginUpgradeRefusal(request: Request, publicUrl: string | undefined): AppError | null {
+  return cookieAuthenticated(request) ? browserOriginRefusal(request, publicUrl) : null;
+}
+
+function browserOriginRefusal(request: Request, publicUrl: string | undefined): AppError | null {
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) {
     return site === "same-origin" || site === "none" ? null : new AppError("forbidden", CROSS_ORIGIN_REFUSED);

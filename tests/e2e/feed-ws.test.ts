@@ -156,12 +156,19 @@ describe("WebSocket /ws/events", () => {
     expect(closed.reason).toContain("revoked");
   });
 
-  test("a wrong or missing token is refused with 401 before the upgrade", async () => {
+  test("a wrong or missing token is refused with 401 before the upgrade; a foreign page cannot use the cookie", async () => {
     expect(await new FeedClient(`${ws}/ws/events?token=lightd_${"x".repeat(30)}`).opened).toBe(401);
     expect(await new FeedClient(`${ws}/ws/events`).opened).toBe(401);
     const wrong = new FeedClient(`${ws}/ws/live`, { headers: { authorization: "Bearer lightd_nope_nope_nope_nope" } });
     expect(await wrong.opened).toBe(401);
     expect(await new FeedClient(`${ws}/ws/events?since_tx=-1&token=${master}`).opened).toBe(400);
+    // The session cookie opens the feed only from lightd's own pages (no cross-site hijacking).
+    const cookie = `lightd_session=${master}`;
+    const foreign = new FeedClient(`${ws}/ws/events`, { headers: { cookie, origin: "http://evil.example" } });
+    expect(await foreign.opened).toBe(403);
+    const own = new FeedClient(`${ws}/ws/events`, { headers: { cookie, origin: base } });
+    expect(await own.opened).toBe(101);
+    await own.close();
     // Without an Upgrade header the route explains itself instead of hanging.
     const plain = await fetch(`${base}/ws/events?token=${master}`);
     expect(plain.status).toBe(426);

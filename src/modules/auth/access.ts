@@ -9,7 +9,7 @@ export function requirePath(principal: Principal, path: string): void {
   if (!pathAllowed(principal, path)) throw new AppError("forbidden", "Path not allowed");
 }
 
-export function pathAllowed(principal: Principal, path: string): boolean {
+export function pathAllowed(principal: Pick<Principal, "prefix">, path: string): boolean {
   const prefix = principal.prefix;
   if (prefix === "") return true;
   if (path.startsWith(prefix)) return true;
@@ -43,7 +43,7 @@ export interface LoggedChange {
  * describe the outside) become null. The event itself stays, so a client syncing the prefix
  * still learns that a file arrived or left. Callers query only events with an end inside.
  */
-export function redactChange<E extends LoggedChange>(principal: Principal, event: E): E {
+export function redactChange<E extends LoggedChange>(principal: Pick<Principal, "prefix">, event: E): E {
   if (principal.prefix === "") return event;
   const pathInside = event.path === null || pathAllowed(principal, event.path);
   const destInside = event.dest === null || pathAllowed(principal, event.dest);

@@ -2,6 +2,7 @@ import { Elysia, t } from "elysia";
 import { AppError } from "../../errors";
 import { extractToken } from "../../http/auth";
 import type { AppGuard } from "../../http/guard-type";
+import { crossOriginUpgradeRefusal } from "../../http/same-origin";
 import { keepOpen, upgradeToWebSocket } from "../../http/upgrade";
 import type { Principal } from "../auth/principal";
 import { requestPrefix } from "../files/service";
@@ -26,8 +27,17 @@ const WS_DESCRIPTION =
  * (so refusals are ordinary JSON errors before an upgrade), then hand the connection to
  * the FeedService: WebSockets through the server's upgrade, SSE as a streamed response.
  */
-export function feedModule(guard: AppGuard, feed: FeedService, validityCheck: ValidityCheck, maxBuffer: () => number) {
+export function feedModule(
+  guard: AppGuard,
+  feed: FeedService,
+  validityCheck: ValidityCheck,
+  maxBuffer: () => number,
+  publicUrl: () => string | undefined,
+) {
   const upgrade = (request: Request, principal: Principal, query: typeof FeedQuery.static, space?: string) => {
+    // A browser opens WebSockets from any page with the cookie, and CORS does not apply.
+    const refusal = crossOriginUpgradeRefusal(request, publicUrl());
+    if (refusal) throw refusal;
     const prefix = query.prefix === undefined ? undefined : requestPrefix(query.prefix);
     const prepared = feed.prepare(principal, { prefix, sinceTx: query.since_tx, space });
     const data: FeedSocketData = { request: prepared, stillValid: validityCheck(extractToken(request)) };

@@ -1,7 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
 import { type Scope, startsWithSql } from "./files";
 
-export type EventAction = "upload" | "move" | "copy" | "mkdir" | "delete" | "share";
+/** Every action the log records (webhooks filter on them). */
+export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "share"] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
 
 export interface EventRow {
   tx: number;

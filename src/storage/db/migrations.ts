@@ -160,6 +160,40 @@ export const MIGRATIONS: readonly string[] = [
     WHEN OLD.object_key IS NOT NEW.object_key
     BEGIN DELETE FROM shares WHERE file_id = OLD.id; END;
   `,
+  // 6: webhooks and their durable delivery queue. A hook's queued_tx is how far the event
+  // log has been turned into deliveries, so events committed just before a crash are
+  // queued at the next start; each delivery keeps its id across attempts (webhook-id).
+  `
+  CREATE TABLE hooks (
+    id          TEXT PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space       TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    prefix      TEXT NOT NULL DEFAULT '',
+    actions     TEXT,
+    secret      TEXT NOT NULL,
+    queued_tx   INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX hooks_by_space ON hooks (account_id, space);
+
+  CREATE TABLE hook_deliveries (
+    id               TEXT PRIMARY KEY,
+    hook_id          TEXT NOT NULL REFERENCES hooks(id) ON DELETE CASCADE,
+    tx               INTEGER NOT NULL,
+    payload          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    last_status      INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    delivered_at     INTEGER,
+    UNIQUE (hook_id, tx)
+  );
+  CREATE INDEX hook_deliveries_pending ON hook_deliveries (hook_id, tx) WHERE status = 'pending';
+  CREATE INDEX hook_deliveries_by_age ON hook_deliveries (created_at) WHERE status <> 'pending';
+  `,
 ];
 
 export function migrate(db: Database): void {

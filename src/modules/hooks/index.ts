@@ -1,0 +1,74 @@
+import { Elysia } from "elysia";
+import type { AppGuard } from "../../http/guard-type";
+import { ErrorResponse } from "../system/model";
+import {
+  CreatedHook,
+  CreateHookBody,
+  DeletedHook,
+  DeliveriesQuery,
+  DeliveryList,
+  HookIdParams,
+  HookList,
+} from "./model";
+import type { HookService } from "./service";
+
+const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
+
+/** Webhooks: each change the credential may read is POSTed, signed, to the hook's URL. */
+export function hooksModule(guard: AppGuard, hooks: HookService) {
+  return new Elysia({ tags: ["Webhooks"] })
+    .use(guard)
+    .post(
+      "/hooks",
+      async ({ body, principal, set }) => {
+        const created = await hooks.create(principal, body);
+        set.status = 201;
+        return created;
+      },
+      {
+        auth: "files:read",
+        body: CreateHookBody,
+        response: { 201: CreatedHook, 400: ErrorResponse, 409: ErrorResponse, ...denied },
+        detail: {
+          summary: "Create a webhook",
+          description:
+            "Every later change under `prefix` (and of the given `actions`) is POSTed to `url` as `{type, timestamp, data}` with `data` a /files/log event, " +
+            "signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,…`) with the `secret` returned here once. " +
+            "Deliveries are queued durably, sent in tx order, retried after 5 s, doubling up to 10 minutes apart, for 24 h. " +
+            "URLs on private or loopback addresses are refused unless `webhooks.allow_private` is set. Scope `files:read`.",
+        },
+      },
+    )
+    .get("/hooks", ({ principal }) => ({ hooks: hooks.list(principal) }), {
+      auth: "files:read",
+      response: { 200: HookList, ...denied },
+      detail: { summary: "List webhooks", description: "Never shows the secrets." },
+    })
+    .delete(
+      "/hooks/:id",
+      ({ principal, params }) => {
+        hooks.remove(principal, params.id);
+        return { id: params.id, deleted: true };
+      },
+      {
+        auth: "files:read",
+        params: HookIdParams,
+        response: { 200: DeletedHook, 404: ErrorResponse, ...denied },
+        detail: { summary: "Delete a webhook", description: "Its pending deliveries are dropped." },
+      },
+    )
+    .get(
+      "/hooks/:id/deliveries",
+      ({ principal, params, query }) => ({ deliveries: hooks.deliveries(principal, params.id, query.limit ?? 50) }),
+      {
+        auth: "files:read",
+        params: HookIdParams,
+        query: DeliveriesQuery,
+        response: { 200: DeliveryList, 404: ErrorResponse, ...denied },
+        detail: {
+          summary: "List a webhook's deliveries",
+          description: "Newest first, with each one's status and last attempt.",
+        },
+      },
+    );
+}

@@ -1,0 +1,134 @@
+import { AppError, badRequest, notFound } from "../../errors";
+import { newId } from "../../lib/ids";
+import { privateAddressOf } from "../../lib/public-address";
+import type { SecretBox } from "../../lib/sealed";
+import { newWebhookSecret } from "../../lib/webhook-signature";
+import { EVENT_ACTIONS, type EventAction } from "../../storage/db/events";
+import type { DeliveryRow, HookRepository, HookRow } from "../../storage/db/hooks";
+import type { Principal } from "../auth/principal";
+import { type FileService, requestPrefix, scopeOf } from "../files/service";
+
+/** Hooks one account space may have, so nobody turns lightd into a fan-out amplifier. */
+const MAX_HOOKS_PER_SPACE = 100;
+
+export interface HookView {
+  id: string;
+  url: string;
+  prefix: string;
+  actions: string[];
+  created_at: number;
+}
+
+export const hookView = (row: HookRow): HookView => ({
+  id: row.id,
+  url: row.url,
+  prefix: row.prefix,
+  actions: row.actions === null ? [...EVENT_ACTIONS] : row.actions.split(" "),
+  created_at: row.created_at,
+});
+
+const deliveryView = (row: DeliveryRow) => ({
+  id: row.id,
+  tx: row.tx,
+  status: row.status,
+  attempts: row.attempts,
+  next_attempt_at: row.status === "pending" ? row.next_attempt_at : null,
+  last_status: row.last_status,
+  last_error: row.last_error,
+  created_at: row.created_at,
+  delivered_at: row.delivered_at,
+});
+
+/**
+ * A webhook target as given by a user: http(s) only. Unless `webhooks.allow_private` is set,
+ * a host that resolves to a private, loopback or link-local address is refused (400), so a
+ * hook cannot be pointed at lightd's own network. The dispatcher checks again on every attempt.
+ */
+export async function checkTarget(text: string, allowPrivate: boolean): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badRequest("url must be an absolute http or https URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw badRequest("url must use http or https");
+  if (url.username !== "" || url.password !== "") throw badRequest("url must not carry credentials");
+  if (allowPrivate) return url;
+  let privateAddress: string | null;
+  try {
+    privateAddress = await privateAddressOf(url);
+  } catch {
+    throw badRequest(`url host '${url.hostname}' does not resolve`);
+  }
+  if (privateAddress !== null) {
+    throw badRequest(
+      `url host '${url.hostname}' is a private or loopback address (${privateAddress}); set webhooks.allow_private to allow it`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Webhooks of an account space. A hook sees what its creator may read: the same space, and
+ * a prefix narrowed to the creating key's (403 outside it, the rule of the log and feed).
+ */
+export class HookService {
+  constructor(
+    private readonly hooks: HookRepository,
+    private readonly files: FileService,
+    private readonly secrets: SecretBox,
+    private readonly allowPrivate: () => boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(
+    principal: Principal,
+    input: { url: string; prefix?: string; actions?: EventAction[] },
+  ): Promise<HookView & { secret: string }> {
+    const prefix = input.prefix === undefined ? undefined : requestPrefix(input.prefix);
+    const filter = this.files.logFilter(principal, prefix, true);
+    const url = await checkTarget(input.url, this.allowPrivate());
+    const scope = scopeOf(principal);
+    if (this.hooks.forSpace(scope).length >= MAX_HOOKS_PER_SPACE) {
+      throw new AppError("conflict", `At most ${MAX_HOOKS_PER_SPACE} webhooks per account`);
+    }
+    const secret = newWebhookSecret();
+    const row: HookRow = {
+      id: `hook_${newId()}`,
+      account_id: scope.account,
+      space: scope.space,
+      url: url.href,
+      prefix: filter.path,
+      actions: input.actions === undefined ? null : input.actions.join(" "),
+      secret: this.secrets.seal(secret),
+      // Deliveries start with the next change; the log before it is not sent.
+      queued_tx: this.files.latestTx(principal),
+      created_at: this.now(),
+    };
+    this.hooks.insert(row);
+    return { ...hookView(row), secret };
+  }
+
+  list(principal: Principal): HookView[] {
+    return this.#visible(principal).map(hookView);
+  }
+
+  remove(principal: Principal, id: string): void {
+    this.hooks.delete(this.#find(principal, id).id);
+  }
+
+  deliveries(principal: Principal, id: string, limit: number) {
+    return this.hooks.deliveries(this.#find(principal, id).id, limit).map(deliveryView);
+  }
+
+  /** Hooks of the principal's space that lie within its prefix. */
+  #visible(principal: Principal): HookRow[] {
+    return this.hooks.forSpace(scopeOf(principal)).filter((h) => h.prefix.startsWith(principal.prefix));
+  }
+
+  #find(principal: Principal, id: string): HookRow {
+    const row = this.hooks.get(scopeOf(principal), id);
+    if (!row?.prefix.startsWith(principal.prefix)) throw notFound("Webhook not found");
+    return row;
+  }
+}
