@@ -131,7 +131,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
     .delete("/files/shares/:id", ({ params, principal }) => shares.revoke(principal, params.id), {
       auth: "share",
       params: ShareIdParams,
-      response: { 200: RevokeResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+      response: { 200: RevokeResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
       detail: {
         summary: "Revoke a share link",
         description: "The link stops working at the next request. 404 for a link the caller cannot see.",
