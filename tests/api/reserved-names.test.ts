@@ -33,6 +33,17 @@ describe("reserved root names", () => {
     );
   });
 
+  test("every route the API serves under /files/ starts with a reserved name (a new route must add its name)", () => {
+    const firsts = new Set(
+      t.app.routes
+        .map((route) => route.path)
+        .filter((path) => path.startsWith("/files/") && path !== "/files/*")
+        .map((path) => path.slice("/files/".length).split("/")[0] as string),
+    );
+    expect(firsts.size).toBeGreaterThan(5);
+    for (const name of firsts) expect(RESERVED_ROOT_NAMES).toContain(name);
+  });
+
   const entryPoints: [string, (name: string) => Promise<Response>][] = [
     ["PUT /files/{path}", (name) => t.request("PUT", `/files/${name}`, { body: "x" })],
     ["PUT /files/{path} into a reserved folder", (name) => t.request("PUT", `/files/${name}/inner.txt`, { body: "x" })],
