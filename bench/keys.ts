@@ -9,11 +9,11 @@
  *
  *   bun run bench/run.ts keys [--seconds 8] [--warmup 2] [--connections 32]
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { issueToken } from "../src/lib/token-format";
 import { BENCH_MASTER, BENCH_SIGNING_SECRET, benchTmp, numericFlags, ROOT } from "./lib/lightd";
-import { type RunningServer, startServer } from "./lib/server";
+import { cpuSeconds, type RunningServer, startServer } from "./lib/server";
 import { fmt, median, pct, table } from "./lib/stats";
 import { type LoadResult, runWrk, wrkAvailable } from "./lib/wrk";
 
@@ -53,12 +53,6 @@ async function timedMe(base: string, token: string): Promise<number> {
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`GET /auth/me → ${res.status}`);
   return performance.now() - start;
-}
-
-/** CPU seconds (user + system) the process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function withCpu(pid: number, work: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpu: number }> {

@@ -24,10 +24,14 @@ export function benchConfig(dataDir: string): Record<string, unknown> {
   };
 }
 
-/** Starts `src/main.ts` on 127.0.0.1, port 0, with `benchConfig`; its log goes to `<dir>/lightd.log`. */
-export function startLightd(dir: string, dataDir = join(dir, "data")): Promise<RunningServer> {
+/** Starts `src/main.ts` on 127.0.0.1, port 0, with `benchConfig` (+ `extra` sections); its log goes to `<dir>/lightd.log`. */
+export function startLightd(
+  dir: string,
+  dataDir = join(dir, "data"),
+  extra: Record<string, unknown> = {},
+): Promise<RunningServer> {
   const configPath = join(dir, "config.json");
-  writeFileSync(configPath, JSON.stringify(benchConfig(dataDir)), { mode: 0o600 });
+  writeFileSync(configPath, JSON.stringify({ ...benchConfig(dataDir), ...extra }), { mode: 0o600 });
   const cmd = [process.execPath, "run", "src/main.ts", "--port", "0", "--host", "127.0.0.1", "--config", configPath];
   return startServer("lightd", cmd, join(dir, "lightd.log"), { cwd: ROOT });
 }

@@ -29,6 +29,12 @@ export function peakRssMiB(pid: number): number | null {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /**
  * Starts `cmd` with stdout and stderr going to `logPath`, and waits (polling the log,
  * never a fixed sleep) for the JSON line `{"msg":"listening","port":N}` that lightd and

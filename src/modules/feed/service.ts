@@ -1,5 +1,5 @@
 import { AppError } from "../../errors";
-import type { EventFilter } from "../../storage/db/events";
+import type { EventFilter, EventRow } from "../../storage/db/events";
 import { redactChange } from "../auth/access";
 import type { Principal } from "../auth/principal";
 import { logEventView } from "../files/model";
@@ -32,6 +32,7 @@ const RECHECK_MS = 500;
  */
 export class FeedService {
   readonly #sessions = new Set<FeedSession>();
+  readonly #messages = new WeakMap<EventRow, Map<string, string>>();
   #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(
@@ -68,7 +69,7 @@ export class FeedService {
         readLog: (after, limit) => this.files.readLog(principal, filter, after, limit),
         subscribe: (listener) => this.hub.subscribe(scope, (_scope, event) => listener(event)),
         stillValid,
-        present: (event) => JSON.stringify(logEventView(redactChange(principal, event as LoggedEvent))),
+        present: (event) => this.#present(event, principal),
       },
       filter,
       { sinceTx, replay },
@@ -79,6 +80,25 @@ export class FeedService {
     this.#sessions.add(session);
     session.start();
     return session;
+  }
+
+  /**
+   * One event's message as a principal may see it. The hub hands every subscriber the same
+   * row object, and the message depends only on the key prefix (redactChange), so each live
+   * event is serialised once per prefix, not once per connection.
+   */
+  #present(event: EventRow, principal: Principal): string {
+    let byPrefix = this.#messages.get(event);
+    if (!byPrefix) {
+      byPrefix = new Map();
+      this.#messages.set(event, byPrefix);
+    }
+    let message = byPrefix.get(principal.prefix);
+    if (message === undefined) {
+      message = JSON.stringify(logEventView(redactChange(principal, event as LoggedEvent)));
+      byPrefix.set(principal.prefix, message);
+    }
+    return message;
   }
 
   get connections(): number {
