@@ -173,7 +173,11 @@ async function uploadMultipart(
   return { path: commit.path, size, etag, sent, resumed };
 }
 
-/** PUTs one part to its signed URL (retrying transient failures) and checks the answered ETag. */
+/**
+ * PUTs one part to its signed URL (retrying transient failures). An S3 part's ETag is its MD5,
+ * checked here and kept for the object's `md5-N` ETag; lightd's own store answers SHA-256 part
+ * ETags, and there the whole file's SHA-256 is checked at the end instead (one hash pass, not two).
+ */
 async function sendPart(
   url: string,
   local: string,
@@ -183,7 +187,6 @@ async function sendPart(
   number: number,
 ): Promise<PartState> {
   const bytes = new Uint8Array(await Bun.file(local).slice(start, end).arrayBuffer());
-  const md5 = createHash("md5").update(bytes).digest("hex");
   const response = await withRetries(
     async () => {
       const r = await fetchOrExplain(url, { method: "PUT", body: bytes });
@@ -198,7 +201,8 @@ async function sendPart(
   }
   await response.arrayBuffer();
   const etag = (response.headers.get("etag") ?? "").replaceAll('"', "");
-  const expected = etag.length === 64 ? createHash("sha256").update(bytes).digest("hex") : md5;
-  if (etag !== expected) throw new CliError(`${remote}: part ${number} arrived damaged (ETag ${etag})`);
+  if (etag.length === 64) return { etag, md5: "", size: bytes.byteLength };
+  const md5 = createHash("md5").update(bytes).digest("hex");
+  if (etag !== md5) throw new CliError(`${remote}: part ${number} arrived damaged (ETag ${etag})`);
   return { etag, md5, size: bytes.byteLength };
 }

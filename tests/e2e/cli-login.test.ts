@@ -15,8 +15,8 @@ let srv: CliServer;
 beforeAll(async () => {
   await prepareClient();
   srv = await clientBackends().backends[0]!.start();
-});
-afterAll(cleanupE2E);
+}, 120_000);
+afterAll(cleanupE2E, 60_000);
 
 interface Me {
   actor: string;
@@ -51,7 +51,7 @@ describe("lightd login (Ed25519)", () => {
       await lightd(["login", srv.url, "--key", keyFile, "--actor", "alice", "--json"], { env: home.env }),
     );
     expect(again.registered).toBe(false);
-  });
+  }, 60_000);
 
   test("without --key, lightd makes a private key and uses the local user name", async () => {
     const home = clientHome("bob");
@@ -63,7 +63,7 @@ describe("lightd login (Ed25519)", () => {
     expect(readFileSync(key, "utf8")).toContain("BEGIN PRIVATE KEY");
     // openssl reads the key lightd wrote: it is a standard PKCS#8 Ed25519 key.
     expect(spawnSync("openssl", ["pkey", "-in", key, "-noout"]).status).toBe(0);
-  });
+  }, 60_000);
 
   test("logout ends the session on the server: the old token is refused", async () => {
     const home = clientHome("carol");
@@ -75,7 +75,7 @@ describe("lightd login (Ed25519)", () => {
     expect(response.status).toBe(401);
     const after = await lightd(["whoami"], { env: home.env });
     expect(after.code).toBe(4);
-  });
+  }, 60_000);
 
   test("a key that does not belong to the actor is refused with exit 4", async () => {
     const home = clientHome();
@@ -87,7 +87,7 @@ describe("lightd login (Ed25519)", () => {
     const lines = result.stderr.trim().split("\n");
     expect(lines[0]).toContain("Created a new Ed25519 key");
     expect(lines.slice(1)).toEqual(["lightd: Invalid signature"]);
-  });
+  }, 60_000);
 });
 
 describe("stored credentials and overrides", () => {
@@ -101,7 +101,7 @@ describe("stored credentials and overrides", () => {
     expect(me).toMatchObject({ actor: "admin", source: "master" });
     // The default profile was never logged in.
     expect((await lightd(["whoami"], { env: home.env })).code).toBe(4);
-  });
+  }, 60_000);
 
   test("LIGHTD_URL and LIGHTD_TOKEN work without any profile", async () => {
     const home = clientHome();
@@ -110,7 +110,7 @@ describe("stored credentials and overrides", () => {
     expect(token.token).toStartWith("lightd_");
     const me = parseJson<Me>(await lightd(["whoami", "--json"], { env: { ...env, LIGHTD_TOKEN: token.token } }));
     expect(me.source).toBe("token");
-  });
+  }, 60_000);
 
   test("a wrong token exits 4 with the API's message on one line", async () => {
     const home = clientHome();
@@ -121,7 +121,7 @@ describe("stored credentials and overrides", () => {
     expect(result.stderr).toBe("lightd: Unauthorized\n");
     const stored = await lightd(["login", srv.url, "--api-key", "lightd_live_nope-nope-nope-nope"], { env: home.env });
     expect(stored.code).toBe(4);
-  });
+  }, 60_000);
 
   test("usage errors exit 2, a missing file exits 3", async () => {
     const home = clientHome();
@@ -133,5 +133,5 @@ describe("stored credentials and overrides", () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toBe("lightd: File not found\n");
     expect((await lightd(["ls"], { env: home.env })).code).toBe(4); // never logged in
-  });
+  }, 60_000);
 });

@@ -26,8 +26,8 @@ beforeAll(async () => {
   srv = await clientBackends().backends[0]!.start();
   home = clientHome();
   expect((await lightd(["login", srv.url, "--actor", "viewer"], { env: home.env })).code).toBe(0);
-});
-afterAll(cleanupE2E);
+}, 120_000);
+afterAll(cleanupE2E, 60_000);
 
 describe("progress bars", () => {
   test("a terminal sees bytes, speed, ETA and the total; a pipe sees none of it", async () => {
@@ -77,7 +77,7 @@ describe("tables and JSON", () => {
       await lightd(["stat", "table/notes.txt", "--json"], { env: home.env }),
     );
     expect(stat.etag).toBe(json.entries[0]!.etag);
-  });
+  }, 60_000);
 
   test("keys create/list/rotate/revoke and a share link, all as JSON", async () => {
     const env = home.env;
@@ -122,7 +122,7 @@ describe("tables and JSON", () => {
       await lightd(["share", "pub/shared.txt", "--ttl", "10m", "--json"], { env }),
     );
     expect(await (await fetch(share.url)).text()).toBe("for everyone");
-  });
+  }, 60_000);
 });
 
 describe("help", () => {
@@ -147,5 +147,5 @@ describe("help", () => {
     expect(put.code).toBe(0);
     expect(put.stdout).toContain("Usage: lightd put LOCAL [REMOTE]");
     expect((await runCli(["help", "nothing"])).code).toBe(2);
-  });
+  }, 60_000);
 });

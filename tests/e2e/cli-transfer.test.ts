@@ -56,7 +56,7 @@ beforeAll(async () => {
   }
   closeSync(fd);
   bigSha = hash.digest("hex");
-});
+}, 120_000);
 afterAll(async () => {
   await cleanupE2E();
   await destroyClientBucket();
@@ -76,7 +76,7 @@ for (const backend of backends) {
       home = clientHome();
       const login = await run(["login", srv.url, "--actor", "transfers"]);
       expect(login.code).toBe(0);
-    });
+    }, 120_000);
 
     test("put -r and get -r of a tree of 200 files", async () => {
       const work = makeTempDir();
