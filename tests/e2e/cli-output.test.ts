@@ -122,6 +122,10 @@ describe("tables and JSON", () => {
       await lightd(["share", "pub/shared.txt", "--ttl", "10m", "--json"], { env }),
     );
     expect(await (await fetch(share.url)).text()).toBe("for everyone");
+    const listed = parseJson<{ shares: { id: string; path: string }[] }>(await lightd(["shares", "--json"], { env }));
+    expect(listed.shares.map((s) => s.path)).toEqual(["pub/shared.txt"]);
+    expect((await lightd(["shares", "revoke", listed.shares[0]!.id], { env })).code).toBe(0);
+    expect((await fetch(share.url)).status).toBe(401);
   }, 60_000);
 });
 

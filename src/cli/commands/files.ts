@@ -238,21 +238,4 @@ export function parseSeconds(text: string, flag: string): number {
   return Number(match[1]) * (UNIT_S[match[2] || "s"] as number);
 }
 
-const share: ClientCommand = {
-  name: "share",
-  usage: "share PATH [--ttl 1h]",
-  summary: "Make a public download link that expires (prints the URL)",
-  flags: { values: ["ttl"] },
-  async run(ctx) {
-    const [path] = expectPositionals(ctx.flags, 1, 1, this.usage) as [string];
-    const ttl = parseSeconds(ctx.value("ttl") ?? "1h", "--ttl");
-    const result = await ctx
-      .api()
-      .json<{ url: string; expires_at: number }>("POST", "/files/share", { json: { path: cleanRemote(path), ttl } });
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.line(result.url);
-    return EXIT.ok;
-  },
-};
-
-export const FILE_COMMANDS = [ls, stat, cat, rm, mv, cp, mkdir, search, log, share];
+export const FILE_COMMANDS = [ls, stat, cat, rm, mv, cp, mkdir, search, log];

@@ -2,6 +2,7 @@ import type { ClientCommand } from "../context";
 import { FILE_COMMANDS } from "./files";
 import { KEY_COMMANDS } from "./keys";
 import { LOGIN_COMMANDS } from "./login";
+import { SHARE_COMMANDS } from "./shares";
 import { SYNC_COMMANDS } from "./sync";
 import { TRANSFER_COMMANDS } from "./transfer";
 import { WATCH_COMMANDS } from "./watch";
@@ -10,6 +11,7 @@ import { WATCH_COMMANDS } from "./watch";
 export const CLIENT_COMMANDS: readonly ClientCommand[] = [
   ...LOGIN_COMMANDS,
   ...FILE_COMMANDS,
+  ...SHARE_COMMANDS,
   ...TRANSFER_COMMANDS,
   ...SYNC_COMMANDS,
   ...WATCH_COMMANDS,

@@ -3,7 +3,7 @@ import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
 import { CliError, EXIT } from "../exit";
 import { expectPositionals } from "../flags";
-import { asFolder, cleanRemote } from "../remote-tree";
+import { cleanRemote } from "../remote-tree";
 import { eventRow } from "./files";
 
 interface FeedEvent {
@@ -52,13 +52,13 @@ With --json each change is one JSON line (tx, action, path, dest, size, msg, ts)
     if (limitText !== undefined && !/^[1-9]\d{0,8}$/.test(limitText))
       throw new UsageError("--limit takes a number from 1");
     let remaining = limitText === undefined ? Number.POSITIVE_INFINITY : Number(limitText);
-    const prefix = given === undefined ? undefined : cleanRemote(given) === "" ? undefined : cleanRemote(given);
+    const prefix = cleanRemote(given ?? "") || undefined;
     const api = ctx.api();
     let since = ctx.value("since");
     let failures = 0;
     while (remaining > 0) {
       const url = api.url("/events", {
-        prefix: prefix && !prefix.endsWith("/") && given?.endsWith("/") ? asFolder(prefix) : prefix,
+        prefix,
         since_tx: since,
       });
       let response: Response;
