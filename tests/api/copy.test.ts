@@ -104,6 +104,31 @@ function copyTests(backend: Backend) {
     });
   });
 
+  if (backend.kind === "s3") {
+    test("S3: a source replaced while its bytes are being copied → 409, and the copy leaves no object behind", async () => {
+      await put("racing/src.txt", "before");
+      const store = t.ctx.blobs;
+      const original = store.copy?.bind(store);
+      if (!original) throw new Error("the S3 store copies server-side");
+      store.copy = async (source, target, expected) => {
+        const stat = await original(source, target, expected);
+        await put("racing/src.txt", "replaced meanwhile");
+        return stat;
+      };
+      try {
+        const before = (await keys()).length;
+        const res = await json("POST", "/files/copy", { from: "racing/src.txt", to: "racing/dst.txt" });
+        expect(res.status).toBe(409);
+        expect(res.body.message).toContain("changed while it was being copied");
+        expect(await textOf("racing/dst.txt")).toBeNull();
+        // The replaced source's old object went with the overwrite, its copy with the refusal.
+        expect((await keys()).length).toBe(before);
+      } finally {
+        store.copy = original;
+      }
+    });
+  }
+
   describe("a folder", () => {
     test("copies every file and subfolder under it in one tx", async () => {
       await put("tree/x.txt", "x");
