@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import pkg from "../package.json";
 import type { AppContext } from "./context";
 import { acceptRule } from "./http/accept";
-import { authGuard } from "./http/auth";
+import { authGuard, createAuthorizer } from "./http/auth";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
 import { sameOriginRule } from "./http/same-origin";
@@ -10,6 +10,7 @@ import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
 import { blobPathOperations } from "./modules/blobs/openapi";
+import { davModule } from "./modules/dav";
 import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
@@ -26,7 +27,8 @@ export const VERSION: string = pkg.version;
 /** Builds the HTTP application from its dependencies. Never listens, never reads the environment. */
 export function createApp(ctx: AppContext) {
   const config = () => ctx.config.current;
-  const guard = authGuard(ctx.verifier, () => ctx.config.current.authorization, ctx.auth.limits);
+  const authSettings = () => ctx.config.current.authorization;
+  const guard = authGuard(ctx.verifier, authSettings, ctx.auth.limits);
   // Elysia's default router skips the first 11 characters of the URL, assuming a host of at
   // least 4 ("http://a.bc"); a short Host such as "nas" would then route every request to 404.
   return new Elysia({ handler: { standardHostname: false } })
@@ -39,6 +41,7 @@ export function createApp(ctx: AppContext) {
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))
     .use(filesModule(guard, ctx.files, config))
+    .use(davModule(createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits), ctx.dav, config))
     .use(tokensModule(guard, ctx.tokens))
     .use(authModule({ ...ctx.auth, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))

@@ -126,6 +126,16 @@ export const ConfigSchema = T.Object({
     },
     { default: {} },
   ),
+  /** The WebDAV server at /dav/. */
+  webdav: T.Object(
+    {
+      /** Accept HTTP Basic over plain HTTP from non-loopback clients (the password is sent in clear text). */
+      allow_basic_over_http: T.Boolean({ default: false }),
+      /** Refuse macOS Finder's `.DS_Store` and `._*` AppleDouble files with 403 instead of storing them. */
+      refuse_mac_metadata: T.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
   /** Token buckets: `burst` requests at once, refilled at `per_minute`. */
   rate_limits: T.Object(
     {

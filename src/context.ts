@@ -6,6 +6,8 @@ import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
 import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
+import { LockService } from "./modules/dav/locks";
+import { DavService } from "./modules/dav/service";
 import { ChangeHub } from "./modules/feed/hub";
 import { FeedService } from "./modules/feed/service";
 import { FileService } from "./modules/files/service";
@@ -18,6 +20,8 @@ import type { BlobStore } from "./storage/blob/blob-store";
 import { createBlobStore } from "./storage/blob/factory";
 import { openDatabase } from "./storage/db/connection";
 import { CredentialRepository } from "./storage/db/credentials";
+import { DavLockRepository } from "./storage/db/dav-locks";
+import { DavPropertyRepository } from "./storage/db/dav-properties";
 import { EventRepository } from "./storage/db/events";
 import { FileRepository } from "./storage/db/files";
 import { HookRepository } from "./storage/db/hooks";
@@ -52,6 +56,8 @@ export interface AppContext {
   hub: ChangeHub;
   feed: FeedService;
   hooks: HookService;
+  /** WebDAV's dead properties and locks, beside the same file service. */
+  dav: DavService;
   /** Accounts, logins, API keys, account admin and rate limits. */
   auth: AuthServices;
   /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
@@ -104,6 +110,14 @@ export function createContext(options: ContextOptions): AppContext {
     userAgent: "lightd-webhooks",
     now,
   });
+  const dav = new DavService(
+    files,
+    new LockService(new DavLockRepository(db), now),
+    blobs,
+    new DavPropertyRepository(db),
+    options.logger,
+    now,
+  );
   const auth = createAuthServices({
     db,
     credentials,
@@ -134,10 +148,11 @@ export function createContext(options: ContextOptions): AppContext {
     hub,
     feed,
     hooks,
+    dav,
     auth,
     startBackgroundJobs() {
       const sweep = () => {
-        const removed = tokens.sweepExpired() + shares.sweepExpired() + auth.sweepExpired();
+        const removed = tokens.sweepExpired() + shares.sweepExpired() + auth.sweepExpired() + dav.locks.sweepExpired();
         if (removed > 0)
           options.logger.info("expired credentials removed", {
             count: removed,

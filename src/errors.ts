@@ -8,6 +8,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: "Forbidden" },
   not_found: { status: 404, message: "Resource not found" },
   not_acceptable: { status: 406, message: "Unsupported Accept media type" },
+  method_not_allowed: { status: 405, message: "Method not allowed on this resource" },
   conflict: { status: 409, message: "Already exists" },
   precondition_failed: {
     status: 412,
@@ -20,6 +21,7 @@ export const ERROR_CATALOGUE = {
     status: 416,
     message: "Requested range not satisfiable",
   },
+  locked: { status: 423, message: "The resource is locked" },
   rate_limited: { status: 429, message: "Too many requests" },
   insufficient_storage: { status: 507, message: "Not enough storage space" },
   internal: { status: 500, message: "Internal server error" },

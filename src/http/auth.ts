@@ -66,25 +66,29 @@ export function extractToken(request: Request): string | null {
  * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
  * token act as the admin account (local development only).
  */
-export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings, limits?: AuthLimits) {
-  // One authentication per request, shared by the parse and resolve phases, so a
-  // single-use token is consumed once and argon2 never runs twice for one request.
-  const outcomes = new WeakMap<Request, Promise<Principal>>();
-  const authenticate = (request: Request, requirement: AuthRequirement): Promise<Principal> => {
-    let outcome = outcomes.get(request);
-    if (!outcome) {
-      outcome = authorize(request, requirement);
-      outcomes.set(request, outcome);
-    }
-    return outcome;
-  };
+/** Who may call: the verified principal for a request and its already-extracted token. */
+export type Authorizer = (
+  request: Request,
+  requirement: AuthRequirement,
+  token: string | null,
+  options?: { skipAcceptRule?: boolean },
+) => Promise<Principal>;
 
-  async function authorize(request: Request, requirement: AuthRequirement): Promise<Principal> {
+/**
+ * The one authentication rule every front door uses (REST guard, WebDAV): rate limits
+ * before argon2, the verifier, the `authorization.enabled: false` fallback to the admin
+ * account, and the scope or master requirement. Throws 401, 403, 406 or 429.
+ */
+export function createAuthorizer(
+  verifier: CredentialVerifier,
+  settings: () => AuthSettings,
+  limits?: AuthLimits,
+): Authorizer {
+  return async (request, requirement, token, options) => {
     const current = settings();
-    if (current.require_accept && !acceptsVersioned(request.headers.get("accept"))) {
+    if (!options?.skipAcceptRule && current.require_accept && !acceptsVersioned(request.headers.get("accept"))) {
       throw new AppError("not_acceptable", `Accept: ${VERSIONED_MEDIA_TYPE} is required`);
     }
-    const token = extractToken(request);
     let principal: Principal;
     if (current.enabled || token !== null) {
       try {
@@ -105,7 +109,30 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
       throw new AppError("forbidden", `Missing scope '${requirement}'`);
     }
     return principal;
-  }
+  };
+}
+
+/**
+ * The auth guard as an Elysia macro: `{ auth: 'files:read' }` on a route resolves
+ * `principal` or answers 401 (no/invalid/expired credential), 403 (missing scope) or
+ * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
+ * token act as the admin account (local development only).
+ */
+export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings, limits?: AuthLimits) {
+  const authorizer = createAuthorizer(verifier, settings, limits);
+  const authorize = (request: Request, requirement: AuthRequirement) =>
+    authorizer(request, requirement, extractToken(request));
+  // One authentication per request, shared by the parse and resolve phases, so a
+  // single-use token is consumed once and argon2 never runs twice for one request.
+  const outcomes = new WeakMap<Request, Promise<Principal>>();
+  const authenticate = (request: Request, requirement: AuthRequirement): Promise<Principal> => {
+    let outcome = outcomes.get(request);
+    if (!outcome) {
+      outcome = authorize(request, requirement);
+      outcomes.set(request, outcome);
+    }
+    return outcome;
+  };
 
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (requirement: AuthRequirement) => ({

@@ -44,36 +44,10 @@ export class BlobGateway {
   /** GET or HEAD of a signed download URL: conditional requests, a single Range, streamed body. */
   async download(key: string, params: URLSearchParams, headers: Headers, withBody: boolean): Promise<Response> {
     const bound = this.authorize("GET", key, params);
-    const stat = await this.store.head(key);
-    const out = new Headers({
-      etag: quoteEtag(stat.etag),
-      "accept-ranges": "bytes",
-      "cache-control": "private",
-      "content-type": bound.content_type ?? stat.contentType ?? "application/octet-stream",
-      // User-supplied bytes are served from lightd's own origin: never sniff, never run script.
-      "x-content-type-options": "nosniff",
-      "content-security-policy": "sandbox; default-src 'none'",
+    return serveObject(this.store, key, headers, withBody, {
+      contentType: bound.content_type,
+      disposition: bound.filename !== undefined ? contentDisposition(bound.filename) : "inline",
     });
-    // Always explicit: Bun would otherwise name a file body after its internal key.
-    out.set("content-disposition", bound.filename !== undefined ? contentDisposition(bound.filename) : "inline");
-
-    if (ifNoneMatchHits(headers.get("if-none-match"), stat.etag)) {
-      out.delete("content-type");
-      return new Response(null, { status: 304, headers: out });
-    }
-    const outcome = ifRangeAllows(headers.get("if-range"), stat.etag)
-      ? parseRange(headers.get("range"), stat.size)
-      : ({ kind: "full" } as const);
-    if (outcome.kind === "unsatisfiable") {
-      return errorResponse("range_not_satisfiable", undefined, { "content-range": `bytes */${stat.size}` });
-    }
-    const range = outcome.kind === "partial" ? outcome.range : undefined;
-    const length = range ? range.end - range.start + 1 : stat.size;
-    out.set("content-length", String(length));
-    if (range) out.set("content-range", contentRange(range, stat.size));
-    const status = range ? 206 : 200;
-    if (!withBody) return new Response(null, { status, headers: out });
-    return new Response(await this.#body(key, stat, range), { status, headers: out });
   }
 
   /** PUT of a signed upload URL (whole object) or signed part URL (`upload_id` + `part` bound). */
@@ -103,17 +77,64 @@ export class BlobGateway {
     });
     return { etag: stat.etag, size: stat.size };
   }
+}
 
-  async #body(
-    key: string,
-    stat: BlobStat,
-    range: ByteRange | undefined,
-  ): Promise<Blob | ReadableStream<Uint8Array> | string> {
-    if (stat.size === 0) return "";
-    if (isFileBacked(this.store)) {
-      const file = Bun.file(this.store.pathOf(key));
-      return range ? file.slice(range.start, range.end + 1) : file;
-    }
-    return this.store.getStream(key, range);
+/**
+ * Answers a download of one stored object: `If-None-Match` (304), `If-Range`, a single
+ * `Range` (206/416), and the bytes streamed (sendfile for the local store). Every front
+ * door that serves file bytes (signed /blobs URLs, WebDAV GET) answers through here.
+ */
+export async function serveObject(
+  store: BlobStore,
+  key: string,
+  headers: Headers,
+  withBody: boolean,
+  options: { contentType?: string; disposition: string; lastModified?: number; etag?: (stored: string) => string },
+): Promise<Response> {
+  const stat = await store.head(key);
+  const etag = options.etag ? options.etag(stat.etag) : stat.etag;
+  const out = new Headers({
+    etag: quoteEtag(etag),
+    "accept-ranges": "bytes",
+    "cache-control": "private",
+    "content-type": options.contentType ?? stat.contentType ?? "application/octet-stream",
+    // User-supplied bytes are served from lightd's own origin: never sniff, never run script.
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "sandbox; default-src 'none'",
+  });
+  // Always explicit: Bun would otherwise name a file body after its internal key.
+  out.set("content-disposition", options.disposition);
+  if (options.lastModified !== undefined) out.set("last-modified", new Date(options.lastModified).toUTCString());
+
+  if (ifNoneMatchHits(headers.get("if-none-match"), etag)) {
+    out.delete("content-type");
+    return new Response(null, { status: 304, headers: out });
   }
+  const outcome = ifRangeAllows(headers.get("if-range"), etag)
+    ? parseRange(headers.get("range"), stat.size)
+    : ({ kind: "full" } as const);
+  if (outcome.kind === "unsatisfiable") {
+    return errorResponse("range_not_satisfiable", undefined, { "content-range": `bytes */${stat.size}` });
+  }
+  const range = outcome.kind === "partial" ? outcome.range : undefined;
+  const length = range ? range.end - range.start + 1 : stat.size;
+  out.set("content-length", String(length));
+  if (range) out.set("content-range", contentRange(range, stat.size));
+  const status = range ? 206 : 200;
+  if (!withBody) return new Response(null, { status, headers: out });
+  return new Response(await bodyOf(store, key, stat, range), { status, headers: out });
+}
+
+async function bodyOf(
+  store: BlobStore,
+  key: string,
+  stat: BlobStat,
+  range: ByteRange | undefined,
+): Promise<Blob | ReadableStream<Uint8Array> | string> {
+  if (stat.size === 0) return "";
+  if (isFileBacked(store)) {
+    const file = Bun.file(store.pathOf(key));
+    return range ? file.slice(range.start, range.end + 1) : file;
+  }
+  return store.getStream(key, range);
 }

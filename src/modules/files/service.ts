@@ -95,8 +95,7 @@ export class FileService {
 
   /** A file or folder row the principal may see; 404 when absent. */
   stat(principal: Principal, path: string): FileRow {
-    requirePath(principal, path);
-    const row = this.repos.files.get(scopeOf(principal), path);
+    const row = this.find(principal, path);
     if (!row) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
     return row;
   }
@@ -107,6 +106,12 @@ export class FileService {
     return row && pathAllowed(principal, row.path) ? row : null;
   }
 
+  /** The row at a path the principal may see, or null when there is none. */
+  find(principal: Principal, path: string): FileRow | null {
+    requirePath(principal, path);
+    return this.repos.files.get(scopeOf(principal), path);
+  }
+
   list(principal: Principal, requestedPrefix: string, limit: number, offset: number) {
     const prefix = narrowPrefix(principal, requestedPrefix);
     const slash = prefix.lastIndexOf("/");
@@ -114,6 +119,12 @@ export class FileService {
     const namePrefix = prefix.slice(slash + 1);
     const rows = this.repos.files.listChildren(scopeOf(principal), parent, namePrefix, limit + 1, offset);
     return { prefix, rows: rows.slice(0, limit), truncated: rows.length > limit };
+  }
+
+  /** A folder and everything under it, in path order. */
+  subtree(principal: Principal, folder: string): FileRow[] {
+    requirePath(principal, folder);
+    return this.repos.files.listUnder(scopeOf(principal), folder);
   }
 
   search(principal: Principal, query: string, limit: number): FileRow[] {

@@ -194,6 +194,39 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX hook_deliveries_pending ON hook_deliveries (hook_id, tx) WHERE status = 'pending';
   CREATE INDEX hook_deliveries_by_age ON hook_deliveries (created_at) WHERE status <> 'pending';
   `,
+  // 7: WebDAV: dead properties and client file facts (modtime, checksum) follow a file row
+  // (a move keeps the row, a delete cascades); locks survive restarts until they expire.
+  `
+  CREATE TABLE dav_properties (
+    file_id  INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ns       TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (file_id, ns, name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE dav_file_facts (
+    file_id   INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    etag      TEXT NOT NULL,
+    mtime     INTEGER,
+    checksum  TEXT
+  );
+
+  CREATE TABLE dav_locks (
+    token        TEXT PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space        TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    deep         INTEGER NOT NULL,
+    exclusive    INTEGER NOT NULL,
+    owner        TEXT NOT NULL,
+    holder       TEXT NOT NULL,
+    timeout_s    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  );
+  CREATE INDEX dav_locks_by_space ON dav_locks (account_id, space, path);
+  CREATE INDEX dav_locks_by_expiry ON dav_locks (expires_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

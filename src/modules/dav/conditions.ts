@@ -1,0 +1,122 @@
+import { AppError } from "../../errors";
+import { writeConditionsOf } from "../../http/conditions";
+import type { TagCondition, WriteConditions } from "../../lib/conditions";
+import { unquoteEtag } from "../../lib/etag";
+import type { Principal } from "../auth/principal";
+import { type IfList, parseIfHeader, submittedTokens } from "./if-header";
+import { covers, type LockedTarget } from "./locks";
+import { davEtag } from "./properties";
+import { type DavResource, resolveResource, storagePathOf } from "./resource";
+import type { DavService } from "./service";
+
+const sameTag = (header: string, etag: string) => unquoteEtag(header.trim()) === davEtag(etag);
+
+/** RFC 4918 §10.4: one list holds when all its conditions hold; the header holds when any list does. */
+function ifHolds(dav: DavService, principal: Principal, request: Request, target: DavResource, lists: IfList[]) {
+  const locks = dav.locks.active(principal);
+  const resourceOf = (tag: string | null): DavResource | null => {
+    if (tag === null) return target;
+    let path: string | null;
+    try {
+      path = storagePathOf(principal, new URL(tag, request.url).pathname);
+    } catch {
+      return null;
+    }
+    return path === null ? null : resolveResource(dav.files, principal, path);
+  };
+  return lists.some((list) => {
+    const resource = resourceOf(list.resource);
+    if (!resource) return false;
+    return list.conditions.every((condition) => {
+      const holds =
+        condition.kind === "token"
+          ? locks.some((lock) => lock.token === condition.value && covers(lock, resource.path))
+          : resource.row?.etag != null && !resource.isFolder && sameTag(condition.value, resource.row.etag);
+      return holds !== condition.not;
+    });
+  });
+}
+
+/**
+ * The preconditions of a change: the `If` header must hold (else 412), and every lock on
+ * what the change touches must be matched by a submitted token (else 423). Returns the
+ * submitted tokens (LOCK refreshes with them).
+ */
+export function checkPreconditions(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  target: DavResource,
+  touched: LockedTarget[],
+): Set<string> {
+  const header = request.headers.get("if");
+  const lists = header ? parseIfHeader(header) : [];
+  if (lists.length > 0 && !ifHolds(dav, principal, request, target, lists)) {
+    throw new AppError("precondition_failed", "The If header does not hold");
+  }
+  const tokens = submittedTokens(lists);
+  dav.locks.assertUnlocked(principal, touched, tokens);
+  return tokens;
+}
+
+/**
+ * `If-Match` / `If-None-Match` for the file service, which decides them inside the
+ * transaction of the write. WebDAV hands out shortened ETags (see davEtag), so a tag
+ * naming the current file is widened back to the stored one first.
+ */
+export function writeConditions(request: Request, resource: DavResource): WriteConditions {
+  const conditions = writeConditionsOf(request);
+  const stored = resource.isFolder ? null : (resource.row?.etag ?? null);
+  const widen = (condition: TagCondition | undefined): TagCondition | undefined => {
+    if (condition === undefined || condition === "*" || stored === null) return condition;
+    return condition.map((t) => (t.tag === davEtag(stored) ? { ...t, tag: stored } : t));
+  };
+  return { ifMatch: widen(conditions.ifMatch), ifNoneMatch: widen(conditions.ifNoneMatch) };
+}
+
+/** The `Depth` header: "0", "1" or "infinity" (the default when it is absent); 400 otherwise. */
+export function depthOf(request: Request): "0" | "1" | "infinity" {
+  const value = request.headers.get("depth")?.trim().toLowerCase() ?? "infinity";
+  if (value === "0" || value === "1" || value === "infinity") return value;
+  throw new AppError("bad_request", "Depth must be 0, 1 or infinity");
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A small XML request body, read whole up to `maxBytes` (PROPFIND, PROPPATCH, LOCK
+ * bodies are a few hundred bytes; anything larger is refused with 413, never buffered).
+ */
+export async function readSmallBody(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new AppError("bad_request", "The request body ended before it was complete");
+    }
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new AppError("payload_too_large", `Request body is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk.value);
+  }
+  try {
+    return decoder.decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("bad_request", "Request body is not valid UTF-8");
+  }
+}
+
+/** True when the request carries a body (MKCOL refuses one with 415). */
+export function hasBody(request: Request): boolean {
+  const length = request.headers.get("content-length");
+  if (length !== null) return Number(length) > 0;
+  return request.headers.has("transfer-encoding") || request.body !== null;
+}

@@ -1,0 +1,81 @@
+import { AppError } from "../../errors";
+import { hasScope, type Principal } from "../auth/principal";
+import { checkPreconditions, depthOf } from "./conditions";
+import { type DavResource, destinationOf } from "./resource";
+import type { DavService } from "./service";
+import { assertParentExists } from "./write";
+
+function overwriteOf(request: Request): boolean {
+  const value = request.headers.get("overwrite")?.trim().toUpperCase() ?? "T";
+  if (value !== "T" && value !== "F") throw new AppError("bad_request", "Overwrite must be T or F");
+  return value === "T";
+}
+
+/**
+ * COPY and MOVE (RFC 4918 §9.8–9.9) through the file service's copy and move, so each is
+ * one tx with one `copy` or `move` event. An existing destination is replaced only with
+ * `Overwrite: T` (the default) and the `files:delete` scope; it is deleted first, as its
+ * own `delete` change. Answers 201 when the destination is new, 204 when it was replaced.
+ */
+export async function copyOrMove(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  source: DavResource,
+  kind: "copy" | "move",
+): Promise<Response> {
+  if (!source.exists) throw new AppError("not_found", "Resource not found");
+  if (source.isRoot)
+    throw new AppError("forbidden", `The mount root cannot be ${kind === "copy" ? "copied" : "moved"}`);
+  const depth = depthOf(request);
+  if (depth === "1" || (kind === "move" && depth !== "infinity")) {
+    throw new AppError(
+      "bad_request",
+      `${kind.toUpperCase()} takes Depth: ${kind === "move" ? "infinity" : "0 or infinity"}`,
+    );
+  }
+  const overwrite = overwriteOf(request);
+  const target = destinationOf(dav.files, principal, request);
+  if (target.isRoot) throw new AppError("forbidden", "The destination cannot be the mount root");
+  const to = source.isFolder
+    ? target.path.endsWith("/")
+      ? target.path
+      : `${target.path}/`
+    : target.path.endsWith("/")
+      ? target.path.slice(0, -1)
+      : target.path;
+  const replacing = target.exists ? target.path : null;
+  if (to === source.path || replacing === source.path) {
+    throw new AppError("forbidden", "Source and destination are the same");
+  }
+  if (source.isFolder && to.startsWith(source.path)) {
+    throw new AppError("forbidden", "A folder cannot be copied or moved into itself");
+  }
+  assertParentExists(dav, principal, to);
+  if (replacing !== null && !overwrite) {
+    throw new AppError("precondition_failed", "The destination exists and Overwrite is F");
+  }
+  if (replacing !== null && !hasScope(principal, "files:delete")) {
+    throw new AppError("forbidden", "Missing scope 'files:delete' to replace the destination");
+  }
+  const touched = [{ path: replacing ?? to, withMembers: true, membership: true }];
+  if (kind === "move") touched.push({ path: source.path, withMembers: true, membership: true });
+  checkPreconditions(dav, principal, request, source, touched);
+
+  if (replacing !== null) {
+    await dav.files.remove(principal, replacing);
+    dav.locks.release(principal, replacing);
+  }
+  let tx: number;
+  if (kind === "move") {
+    tx = (await dav.files.move(principal, source.path, to)).tx;
+    dav.locks.release(principal, source.path);
+  } else if (source.isFolder && depth === "0") {
+    tx = dav.files.mkdir(principal, to).tx ?? 0;
+    dav.copyProperties(principal, source.path, to, false);
+  } else {
+    tx = (await dav.files.copy(principal, source.path, to)).tx;
+    dav.copyProperties(principal, source.path, to, true);
+  }
+  return new Response(null, { status: replacing === null ? 201 : 204, headers: { "x-lightd-tx": String(tx) } });
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { AppError } from "../../errors";
+import type { DavLockRepository, LockRow } from "../../storage/db/dav-locks";
+import type { Principal } from "../auth/principal";
+import { scopeOf } from "../files/service";
+
+export const DEFAULT_TIMEOUT_S = 3600;
+export const MAX_TIMEOUT_S = 7 * 86_400;
+
+export interface LockRequest {
+  exclusive: boolean;
+  deep: boolean;
+  owner: string;
+  timeoutSeconds: number;
+}
+
+/** What a change touches, for the lock check: the resource itself, and its members when it is a folder. */
+export interface LockedTarget {
+  path: string;
+  /** A folder replaced, moved or deleted as a whole: locks on anything inside it count too. */
+  withMembers?: boolean;
+  /** The change adds or removes the resource in its folder: a lock on that folder counts too. */
+  membership?: boolean;
+}
+
+const holderOf = (principal: Principal) => principal.credentialId ?? `master:${principal.accountId}`;
+
+function parentFolder(path: string): string {
+  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
+}
+
+/** True when `lock` covers `path`: it is on that path, or on a folder above it with Depth: infinity. */
+export function covers(lock: LockRow, path: string): boolean {
+  if (lock.path === path) return true;
+  return lock.deep === 1 && (lock.path === "" || lock.path.endsWith("/")) && path.startsWith(lock.path);
+}
+
+/**
+ * WebDAV write locks (RFC 4918 §6–7), exclusive and shared, with timeouts. Security
+ * rule: a change to a locked resource needs one of its lock tokens in the `If` header,
+ * and a token counts only for the credential that took the lock, so another client — or
+ * the same account with another key — gets 423 Locked.
+ */
+export class LockService {
+  constructor(
+    private readonly repo: DavLockRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  active(principal: Principal): LockRow[] {
+    return this.repo.active(scopeOf(principal), this.now());
+  }
+
+  /** The unexpired locks that cover a path (for lockdiscovery and the If header). */
+  covering(principal: Principal, path: string, locks = this.active(principal)): LockRow[] {
+    return locks.filter((lock) => covers(lock, path));
+  }
+
+  /** Takes a new lock on `path`; 423 when an existing lock conflicts with it. */
+  lock(principal: Principal, path: string, request: LockRequest): LockRow {
+    const locks = this.active(principal);
+    const conflicting = locks.filter(
+      (lock) => covers(lock, path) || (request.deep && path.endsWith("/") && lock.path.startsWith(path)),
+    );
+    if (conflicting.some((lock) => request.exclusive || lock.exclusive === 1)) {
+      throw new AppError("locked", "The resource is already locked");
+    }
+    const row: LockRow = {
+      token: `urn:uuid:${randomUUID()}`,
+      account_id: principal.accountId,
+      space: principal.space,
+      path,
+      deep: request.deep ? 1 : 0,
+      exclusive: request.exclusive ? 1 : 0,
+      owner: request.owner,
+      holder: holderOf(principal),
+      timeout_s: request.timeoutSeconds,
+      expires_at: this.now() + request.timeoutSeconds * 1000,
+    };
+    this.repo.insert(row);
+    return row;
+  }
+
+  /** Extends the timeout of the caller's lock among `tokens` that covers `path`; 412 when there is none. */
+  refresh(principal: Principal, path: string, tokens: Set<string>, timeoutSeconds: number): LockRow {
+    const lock = this.covering(principal, path).find((l) => tokens.has(l.token) && l.holder === holderOf(principal));
+    if (!lock) throw new AppError("precondition_failed", "No lock to refresh: submit its token in the If header");
+    const expiresAt = this.now() + timeoutSeconds * 1000;
+    this.repo.refresh(lock.token, timeoutSeconds, expiresAt);
+    return { ...lock, timeout_s: timeoutSeconds, expires_at: expiresAt };
+  }
+
+  /** Removes a lock by its token. 409 when it does not cover `path`, 403 when another credential holds it. */
+  unlock(principal: Principal, path: string, token: string): void {
+    const lock = this.covering(principal, path).find((l) => l.token === token);
+    if (!lock) throw new AppError("conflict", "The lock token does not match a lock on this resource");
+    if (lock.holder !== holderOf(principal)) throw new AppError("forbidden", "The lock is held by another client");
+    this.repo.delete(token);
+  }
+
+  /** 423 unless every lock on what the change touches is matched by a submitted token of the caller's. */
+  assertUnlocked(principal: Principal, targets: LockedTarget[], submitted: Set<string>): void {
+    const locks = this.active(principal);
+    if (locks.length === 0) return;
+    const holder = holderOf(principal);
+    const owned = (lock: LockRow) => submitted.has(lock.token) && lock.holder === holder;
+    for (const target of targets) {
+      const relevant = locks.filter(
+        (lock) =>
+          covers(lock, target.path) ||
+          (target.withMembers && target.path.endsWith("/") && lock.path.startsWith(target.path)) ||
+          (target.membership && lock.path === parentFolder(target.path)),
+      );
+      // Shared locks on one resource: any one of them, submitted by its holder, unlocks it.
+      for (const lock of relevant) {
+        if (owned(lock)) continue;
+        if (lock.exclusive === 0 && relevant.some((other) => other.path === lock.path && owned(other))) continue;
+        throw new AppError("locked", "The resource is locked; submit its lock token in the If header");
+      }
+    }
+  }
+
+  /** Drops the locks on a resource that was deleted or moved away (and on everything inside a folder). */
+  release(principal: Principal, path: string): void {
+    this.repo.deleteUnder(scopeOf(principal), path);
+  }
+
+  sweepExpired(): number {
+    return this.repo.deleteExpired(this.now());
+  }
+}
+
+/** `Timeout: Infinite, Second-4100000000` → seconds, capped; the first value lightd understands wins. */
+export function parseTimeout(header: string | null): number {
+  if (!header) return DEFAULT_TIMEOUT_S;
+  for (const part of header.split(",")) {
+    const value = part.trim();
+    if (/^infinite$/i.test(value)) return MAX_TIMEOUT_S;
+    const match = /^second-(\d{1,12})$/i.exec(value);
+    if (match) return Math.min(Math.max(Number(match[1]), 1), MAX_TIMEOUT_S);
+  }
+  return DEFAULT_TIMEOUT_S;
+}

@@ -1,0 +1,68 @@
+import { escapeXml } from "../../lib/xml";
+
+export const DAV_NS = "DAV:";
+const XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n';
+
+export const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  423: "Locked",
+  424: "Failed Dependency",
+  507: "Insufficient Storage",
+};
+
+export const statusLine = (status: number) => `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}`;
+
+/**
+ * A property element named by namespace and local name. DAV: uses the document's `D:`
+ * prefix; any other namespace declares its own prefix on the element (no default
+ * namespace is ever declared, so an element without a namespace is written bare).
+ */
+export function propertyTag(ns: string, name: string, inner: string | null): string {
+  let tag: string;
+  let decl = "";
+  if (ns === DAV_NS) tag = `D:${name}`;
+  else if (ns === "") tag = name;
+  else {
+    tag = `P:${name}`;
+    decl = ` xmlns:P="${escapeXml(ns)}"`;
+  }
+  return inner === null || inner === "" ? `<${tag}${decl}/>` : `<${tag}${decl}>${inner}</${tag}>`;
+}
+
+/** One `<D:response>` with a propstat per status (statuses with no properties are left out). */
+export function responseXml(href: string, propstats: Map<number, string[]>): string {
+  let out = `<D:response><D:href>${escapeXml(href)}</D:href>`;
+  for (const [status, props] of propstats) {
+    if (props.length === 0) continue;
+    out += `<D:propstat><D:prop>${props.join("")}</D:prop><D:status>${statusLine(status)}</D:status></D:propstat>`;
+  }
+  return `${out}</D:response>`;
+}
+
+/** A `<D:response>` carrying only a status (a member a COPY, MOVE or DELETE could not handle). */
+export function statusResponseXml(href: string, status: number): string {
+  return `<D:response><D:href>${escapeXml(href)}</D:href><D:status>${statusLine(status)}</D:status></D:response>`;
+}
+
+export function multistatus(responses: string[] | string): Response {
+  const body = `${XML_HEAD}<D:multistatus xmlns:D="DAV:">${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
+  return new Response(body, { status: 207, headers: { "content-type": 'application/xml; charset="utf-8"' } });
+}
+
+/** A body for a status with an RFC 4918 precondition (`<D:error><D:name/></D:error>`). */
+export function conditionResponse(status: number, condition: string, headers: Record<string, string> = {}): Response {
+  return new Response(`${XML_HEAD}<D:error xmlns:D="DAV:"><D:${condition}/></D:error>`, {
+    status,
+    headers: { "content-type": 'application/xml; charset="utf-8"', ...headers },
+  });
+}
+
+export function xmlResponse(status: number, inner: string, headers: Record<string, string> = {}): Response {
+  return new Response(`${XML_HEAD}${inner}`, {
+    status,
+    headers: { "content-type": 'application/xml; charset="utf-8"', ...headers },
+  });
+}

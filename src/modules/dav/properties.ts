@@ -1,0 +1,184 @@
+import { AppError } from "../../errors";
+import { quoteEtag } from "../../lib/etag";
+import { elementsOf, isElement, parseXml, serializeNodes, type XmlElement, XmlError } from "../../lib/xml";
+import type { LockRow } from "../../storage/db/dav-locks";
+import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
+import type { FileRow } from "../../storage/db/files";
+import { DAV_NS, propertyTag, responseXml } from "./multistatus";
+
+export const OC_NS = "http://owncloud.org/ns";
+
+/**
+ * The ETag WebDAV answers: the stored one, cut to 32 hex digits (128 bits of the SHA-256
+ * the local store keeps, still a strong validator). Some clients build `If` headers in
+ * fixed-size buffers that a 64-digit tag overflows; S3's MD5 tags are 32 digits already.
+ */
+export const davEtag = (etag: string) => (etag.length > 32 ? etag.slice(0, 32) : etag);
+
+export interface PropName {
+  ns: string;
+  name: string;
+}
+
+export type PropfindRequest =
+  | { kind: "allprop"; include: PropName[] }
+  | { kind: "propname" }
+  | { kind: "prop"; props: PropName[] };
+
+/** What PROPFIND needs to know about one resource. */
+export interface PropEntry {
+  href: string;
+  row: FileRow | null;
+  isFolder: boolean;
+  facts: FileFacts | null;
+  dead: DeadProperty[];
+  locks: LockRow[];
+  /** The href of a lock's root, for lockdiscovery. */
+  hrefOf: (path: string) => string;
+  now: number;
+}
+
+/** The live properties lightd computes (RFC 4918 §15); allprop and propname list these. */
+const LIVE = [
+  "creationdate",
+  "getcontentlength",
+  "getcontenttype",
+  "getetag",
+  "getlastmodified",
+  "resourcetype",
+  "lockdiscovery",
+  "supportedlock",
+] as const;
+export const LIVE_NAMES: ReadonlySet<string> = new Set(LIVE);
+
+export function parseXmlBody(text: string): XmlElement {
+  try {
+    return parseXml(text);
+  } catch (error) {
+    if (error instanceof XmlError) throw new AppError("bad_request", `Malformed XML body: ${error.message}`);
+    throw error;
+  }
+}
+
+const nameOf = (e: XmlElement): PropName => ({ ns: e.ns, name: e.name });
+
+/** A PROPFIND body (empty = allprop); 400 when it is not a DAV:propfind. */
+export function parsePropfind(text: string): PropfindRequest {
+  if (text.trim() === "") return { kind: "allprop", include: [] };
+  const root = parseXmlBody(text);
+  if (!isElement(root, DAV_NS, "propfind")) throw new AppError("bad_request", "Expected a DAV:propfind body");
+  const children = elementsOf(root);
+  const prop = children.find((c) => isElement(c, DAV_NS, "prop"));
+  if (prop) return { kind: "prop", props: elementsOf(prop).map(nameOf) };
+  if (children.some((c) => isElement(c, DAV_NS, "propname"))) return { kind: "propname" };
+  if (children.some((c) => isElement(c, DAV_NS, "allprop"))) {
+    const include = children.find((c) => isElement(c, DAV_NS, "include"));
+    return { kind: "allprop", include: include ? elementsOf(include).map(nameOf) : [] };
+  }
+  throw new AppError("bad_request", "A DAV:propfind needs prop, propname or allprop");
+}
+
+/** The client's modification time when it still describes the current content, else lightd's own. */
+export function modifiedAt(row: FileRow | null, facts: FileFacts | null): number {
+  if (!row) return 0;
+  if (facts?.mtime != null && facts.etag === (row.etag ?? "")) return facts.mtime;
+  return row.updated_at;
+}
+
+type LockView = Pick<PropEntry, "hrefOf" | "now">;
+
+function activeLockXml(lock: LockRow, entry: LockView): string {
+  const remaining = Math.max(0, Math.ceil((lock.expires_at - entry.now) / 1000));
+  return (
+    "<D:activelock><D:locktype><D:write/></D:locktype>" +
+    `<D:lockscope>${lock.exclusive ? "<D:exclusive/>" : "<D:shared/>"}</D:lockscope>` +
+    `<D:depth>${lock.deep ? "infinity" : "0"}</D:depth>` +
+    (lock.owner ? `<D:owner>${lock.owner}</D:owner>` : "") +
+    `<D:timeout>Second-${remaining}</D:timeout>` +
+    `<D:locktoken><D:href>${lock.token}</D:href></D:locktoken>` +
+    `<D:lockroot><D:href>${entry.hrefOf(lock.path)}</D:href></D:lockroot></D:activelock>`
+  );
+}
+
+export function lockDiscoveryXml(locks: LockRow[], entry: LockView): string {
+  return locks.map((lock) => activeLockXml(lock, entry)).join("");
+}
+
+const SUPPORTED_LOCK =
+  "<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>" +
+  "<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>";
+
+/** The inner XML of a live property, or undefined when the resource has no such property. */
+function liveValue(entry: PropEntry, name: string): string | undefined {
+  const row = entry.row;
+  const file = row !== null && !entry.isFolder;
+  switch (name) {
+    case "resourcetype":
+      return entry.isFolder ? "<D:collection/>" : "";
+    case "getcontentlength":
+      return file ? String(row.size) : undefined;
+    case "getcontenttype":
+      return file ? (row.content_type ?? "application/octet-stream") : undefined;
+    case "getetag":
+      return file && row.etag ? quoteEtag(davEtag(row.etag)).replaceAll("&", "&amp;") : undefined;
+    case "getlastmodified":
+      return new Date(modifiedAt(row, entry.facts)).toUTCString();
+    case "creationdate":
+      return new Date(row?.created_at ?? 0).toISOString();
+    case "lockdiscovery":
+      return lockDiscoveryXml(entry.locks, entry);
+    case "supportedlock":
+      return SUPPORTED_LOCK;
+  }
+  return undefined;
+}
+
+/** The owncloud checksum rclone reads, when the client gave one for the current content. */
+function checksumValue(entry: PropEntry): string | undefined {
+  const facts = entry.facts;
+  if (!entry.row || entry.isFolder || !facts?.checksum || facts.etag !== entry.row.etag) return undefined;
+  return `<P:checksum>${facts.checksum}</P:checksum>`;
+}
+
+function propertyValue(entry: PropEntry, prop: PropName): string | undefined {
+  if (prop.ns === DAV_NS && LIVE_NAMES.has(prop.name)) return liveValue(entry, prop.name);
+  if (prop.ns === OC_NS && prop.name === "checksums") return checksumValue(entry);
+  return entry.dead.find((d) => d.ns === prop.ns && d.name === prop.name)?.value;
+}
+
+/** One PROPFIND `<D:response>`: found properties under 200, unknown ones under 404. */
+export function propfindResponse(entry: PropEntry, request: PropfindRequest): string {
+  const found: string[] = [];
+  const missing: string[] = [];
+  if (request.kind === "propname") {
+    for (const name of LIVE) if (liveValue(entry, name) !== undefined) found.push(propertyTag(DAV_NS, name, null));
+    for (const d of entry.dead) found.push(propertyTag(d.ns, d.name, null));
+  } else {
+    const wanted =
+      request.kind === "prop"
+        ? request.props
+        : [...LIVE.map((name) => ({ ns: DAV_NS, name })), ...entry.dead, ...request.include];
+    const seen = new Set<string>();
+    for (const prop of wanted) {
+      const key = `${prop.ns}\u0000${prop.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const value = propertyValue(entry, prop);
+      if (value === undefined) {
+        if (request.kind === "prop") missing.push(propertyTag(prop.ns, prop.name, null));
+      } else found.push(propertyTag(prop.ns, prop.name, value));
+    }
+  }
+  return responseXml(
+    entry.href,
+    new Map([
+      [200, found],
+      [404, missing],
+    ]),
+  );
+}
+
+/** A property element's value as stored: its content, written so that it keeps its namespaces. */
+export function storedValue(element: XmlElement): string {
+  return serializeNodes(element.children);
+}

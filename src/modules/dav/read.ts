@@ -1,0 +1,114 @@
+import { AppError } from "../../errors";
+import { isHeadRequest } from "../../http/head";
+import { contentDisposition } from "../../http/ranges";
+import { escapeXml } from "../../lib/xml";
+import type { FileRow } from "../../storage/db/files";
+import type { Principal } from "../auth/principal";
+import { serveObject } from "../blobs/service";
+import { depthOf, readSmallBody } from "./conditions";
+import { conditionResponse, multistatus } from "./multistatus";
+import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
+import { type DavResource, hrefOf } from "./resource";
+import type { DavService } from "./service";
+
+export const ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK";
+
+/** OPTIONS: class 1 and 2, and the header Windows' Web Folders look for before they write. */
+export function options(): Response {
+  return new Response(null, {
+    status: 200,
+    headers: { dav: "1, 2", "ms-author-via": "DAV", allow: ALLOW, "content-length": "0" },
+  });
+}
+
+const LIST_PAGE = 5000;
+
+/** The direct children of a folder, all of them (WebDAV has no paging). */
+function childrenOf(dav: DavService, principal: Principal, folder: string): FileRow[] {
+  const rows: FileRow[] = [];
+  for (let offset = 0; ; offset += LIST_PAGE) {
+    const page = dav.files.list(principal, folder, LIST_PAGE, offset);
+    rows.push(...page.rows);
+    if (!page.truncated) return rows;
+  }
+}
+
+/** PROPFIND Depth 0 or 1; Depth: infinity (also the default) is refused with `propfind-finite-depth`. */
+export async function propfind(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+  maxBody: number,
+): Promise<Response> {
+  const depth = depthOf(request);
+  if (depth === "infinity") return conditionResponse(403, "propfind-finite-depth");
+  const wanted = parsePropfind(await readSmallBody(request, maxBody));
+  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  const locks = dav.locks.active(principal);
+  const now = dav.now();
+  const href = (path: string) => hrefOf(principal, path);
+  const entryOf = (row: FileRow | null, path: string, isFolder: boolean, dead = dav.deadProperties(row)) => {
+    const entry: PropEntry = {
+      href: href(path),
+      row,
+      isFolder,
+      facts: null,
+      dead,
+      locks: locks.length === 0 ? locks : dav.locks.covering(principal, path, locks),
+      hrefOf: href,
+      now,
+    };
+    return entry;
+  };
+  const self = entryOf(resource.row, resource.path, resource.isFolder);
+  self.facts = dav.facts(resource.row);
+  const responses = [propfindResponse(self, wanted)];
+  if (depth === "1" && resource.isFolder) {
+    const dead = dav.deadPropertiesOfChildren(principal, resource.path);
+    const facts = dav.factsOfChildren(principal, resource.path);
+    for (const row of childrenOf(dav, principal, resource.path)) {
+      const entry = entryOf(row, row.path, row.type === "folder", dead.get(row.id) ?? []);
+      entry.facts = facts.get(row.id) ?? null;
+      responses.push(propfindResponse(entry, wanted));
+    }
+  }
+  return multistatus(responses);
+}
+
+/** GET/HEAD: a file's bytes through the one download path (Range, ETag, 304); a folder as a small HTML index. */
+export async function get(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+): Promise<Response> {
+  if (!resource.exists) throw new AppError("not_found", "File not found");
+  const row = resource.row;
+  if (resource.isFolder || !row) return folderIndex(dav, principal, resource);
+  if (!row.object_key) throw new AppError("not_found", "File not found");
+  return serveObject(dav.blobs, row.object_key, request.headers, !isHeadRequest(request), {
+    contentType: row.content_type ?? undefined,
+    disposition: contentDisposition(row.name, "inline"),
+    lastModified: modifiedAt(row, dav.facts(row)),
+    etag: davEtag,
+  });
+}
+
+function folderIndex(dav: DavService, principal: Principal, resource: DavResource): Response {
+  const items = childrenOf(dav, principal, resource.path)
+    .map((row) => {
+      const name = escapeXml(row.name + (row.type === "folder" ? "/" : ""));
+      return `<li><a href="${escapeXml(hrefOf(principal, row.path))}">${name}</a></li>`;
+    })
+    .join("\n");
+  const title = escapeXml(hrefOf(principal, resource.path));
+  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>\n${items}\n</ul>\n`;
+  return new Response(html, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": "default-src 'none'",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}

@@ -1,0 +1,106 @@
+import { AppError } from "../../errors";
+import { decodeUrlPath, isFolderPath, PathError } from "../../lib/paths";
+import type { FileRow } from "../../storage/db/files";
+import type { Principal } from "../auth/principal";
+import { type FileService, requestPath } from "../files/service";
+
+export const DAV_ROOT = "/dav/";
+
+/**
+ * A request URL mapped onto the file tree. The mount root is the credential's path
+ * prefix: a key limited to `docs/` sees the contents of `docs/` at `/dav/`, so nothing
+ * outside its prefix can even be named. `path` is the storage path (a folder ends with
+ * '/'; "" is the account's root); `row` is null for the mount root and for unmapped URLs.
+ */
+export interface DavResource {
+  path: string;
+  row: FileRow | null;
+  isRoot: boolean;
+  exists: boolean;
+  isFolder: boolean;
+}
+
+/** The part of a URL path after `/dav/`, still percent-encoded; null when the URL is not under /dav. */
+function davPart(pathname: string): string | null {
+  if (pathname === "/dav" || pathname === DAV_ROOT) return "";
+  return pathname.startsWith(DAV_ROOT) ? pathname.slice(DAV_ROOT.length) : null;
+}
+
+function rawPathname(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end === -1 ? url.slice(start) : url.slice(start, start + end);
+}
+
+/** The storage path a `/dav/...` URL path names, relative to the mount root; 400 for bad paths. */
+export function storagePathOf(principal: Principal, encodedPathname: string): string | null {
+  const part = davPart(encodedPathname);
+  if (part === null) return null;
+  let relative: string;
+  try {
+    relative = decodeUrlPath(part);
+  } catch (error) {
+    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
+    throw error;
+  }
+  if (relative === "") return principal.prefix;
+  return requestPath(principal.prefix + relative);
+}
+
+/** Finds what a storage path names: a file, a folder (with or without the trailing slash), or nothing. */
+export function resolveResource(files: FileService, principal: Principal, path: string): DavResource {
+  if (path === principal.prefix) return { path, row: null, isRoot: true, exists: true, isFolder: true };
+  const find = (p: string) => files.find(principal, p);
+  if (isFolderPath(path)) {
+    const row = find(path);
+    return { path, row, isRoot: false, exists: row !== null, isFolder: true };
+  }
+  const file = find(path);
+  if (file) return { path, row: file, isRoot: false, exists: true, isFolder: false };
+  const folder = find(`${path}/`);
+  if (folder) return { path: `${path}/`, row: folder, isRoot: false, exists: true, isFolder: true };
+  return { path, row: null, isRoot: false, exists: false, isFolder: false };
+}
+
+export function requestResource(files: FileService, principal: Principal, request: Request): DavResource {
+  // A fragment is never part of a Request-URI; one that arrives anyway must not widen a DELETE.
+  if (request.url.includes("#")) throw new AppError("bad_request", "The request URL must not contain a fragment");
+  const path = storagePathOf(principal, rawPathname(request.url));
+  if (path === null) throw new AppError("not_found", "Route not found");
+  return resolveResource(files, principal, path);
+}
+
+/**
+ * The resource a `Destination` header names. Security rule: it must be a /dav/ URL on
+ * this server, and it is mapped under the same credential's mount root, so a copy or
+ * move can never leave the account, the space or the key's prefix.
+ */
+export function destinationOf(files: FileService, principal: Principal, request: Request): DavResource {
+  const header = request.headers.get("destination");
+  if (!header) throw new AppError("bad_request", "Destination header is required");
+  let url: URL;
+  try {
+    url = new URL(header, request.url);
+  } catch {
+    throw new AppError("bad_request", "Destination is not a valid URL");
+  }
+  if (url.host !== new URL(request.url).host && url.host !== request.headers.get("host")) {
+    throw new AppError("bad_gateway", "Destination is on another server");
+  }
+  const path = storagePathOf(principal, url.pathname);
+  if (path === null) throw new AppError("forbidden", "Destination must be under /dav/");
+  return resolveResource(files, principal, path);
+}
+
+function encodeSegments(relative: string): string {
+  return relative
+    .split("/")
+    .map((segment) => encodeURIComponent(segment))
+    .join("/");
+}
+
+/** The URL path a client uses for a storage path (relative to the mount root); folders end with '/'. */
+export function hrefOf(principal: Principal, path: string): string {
+  return DAV_ROOT + encodeSegments(path.slice(principal.prefix.length));
+}

@@ -1,0 +1,104 @@
+import type { Config } from "../../config";
+import { AppError } from "../../errors";
+import { guardedBody } from "../../http/body-stream";
+import { quoteEtag } from "../../lib/etag";
+import { nameOf, parentOf } from "../../lib/paths";
+import type { Principal } from "../auth/principal";
+import { checkPreconditions, depthOf, hasBody, writeConditions } from "./conditions";
+import { davEtag } from "./properties";
+import type { DavResource } from "./resource";
+import type { DavService } from "./service";
+import { verifyChecksum } from "./upload-checks";
+
+/** 409 unless the folder a new resource goes into exists (WebDAV never creates missing parents). */
+export function assertParentExists(dav: DavService, principal: Principal, path: string): void {
+  const parent = parentOf(path);
+  if (parent === principal.prefix) return;
+  if (!parent.startsWith(principal.prefix) || !dav.files.find(principal, parent)) {
+    throw new AppError("conflict", "The parent folder does not exist");
+  }
+}
+
+/** Finder's `.DS_Store` and `._*` AppleDouble files (refused when `webdav.refuse_mac_metadata` is set). */
+export function isMacMetadata(path: string): boolean {
+  const name = nameOf(path);
+  return name === ".DS_Store" || name.startsWith("._");
+}
+
+/** `X-OC-Mtime` (seconds since the epoch, as rclone and ownCloud clients send it) → ms, or null. */
+function clientMtime(request: Request): number | null {
+  const header = request.headers.get("x-oc-mtime");
+  if (header === null) return null;
+  const seconds = Number(header.trim());
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 253_402_300_799) {
+    throw new AppError("bad_request", "X-OC-Mtime must be seconds since 1970");
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** PUT: streamed through the REST one-step upload path (same durability, one tx, one `upload` event). */
+export async function put(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+  config: Config,
+): Promise<Response> {
+  if (resource.isFolder) throw new AppError("method_not_allowed", "Cannot PUT to a collection");
+  if (config.webdav.refuse_mac_metadata && isMacMetadata(resource.path)) {
+    throw new AppError("forbidden", "macOS metadata files are not stored on this server");
+  }
+  assertParentExists(dav, principal, resource.path);
+  const conditions = writeConditions(request, resource);
+  checkPreconditions(dav, principal, request, resource, [{ path: resource.path, membership: !resource.exists }]);
+  const mtime = clientMtime(request);
+  const maxBytes = config.server.max_upload_bytes;
+  const declared = request.headers.get("content-length");
+  if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
+    throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
+  }
+  const checked = verifyChecksum(guardedBody(request.body), request.headers.get("oc-checksum"));
+  const result = await dav.files.putStream(principal, resource.path, checked.body, {
+    contentType: request.headers.get("content-type"),
+    maxBytes,
+    conditions,
+  });
+  const row = dav.files.find(principal, result.path);
+  if (row) dav.recordFacts(row, { mtime, checksum: checked.checksum() });
+  const headers: Record<string, string> = { "x-lightd-tx": String(result.tx) };
+  if (row?.etag) {
+    headers.etag = quoteEtag(davEtag(row.etag));
+    headers["oc-etag"] = headers.etag;
+  }
+  if (mtime !== null) headers["x-oc-mtime"] = "accepted";
+  return new Response(null, { status: resource.exists ? 204 : 201, headers });
+}
+
+/** MKCOL: 201, 405 when something exists there, 409 without a parent, 415 with a body. */
+export function mkcol(dav: DavService, principal: Principal, request: Request, resource: DavResource): Response {
+  if (hasBody(request)) throw new AppError("unsupported_media_type", "MKCOL with a body is not supported");
+  if (resource.exists) throw new AppError("method_not_allowed", "Something already exists at this URL");
+  const folder = resource.path.endsWith("/") ? resource.path : `${resource.path}/`;
+  assertParentExists(dav, principal, folder);
+  checkPreconditions(dav, principal, request, resource, [{ path: folder, membership: true }]);
+  const result = dav.files.mkdir(principal, folder);
+  return new Response(null, { status: 201, headers: result.tx ? { "x-lightd-tx": String(result.tx) } : {} });
+}
+
+/** DELETE: a file, or a folder with everything in it (one tx, one `delete` event). */
+export async function remove(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+): Promise<Response> {
+  if (resource.isRoot) throw new AppError("forbidden", "The mount root cannot be deleted");
+  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  if (resource.isFolder && depthOf(request) !== "infinity") {
+    throw new AppError("bad_request", "DELETE of a collection needs Depth: infinity");
+  }
+  checkPreconditions(dav, principal, request, resource, [{ path: resource.path, withMembers: true, membership: true }]);
+  const result = await dav.files.remove(principal, resource.path);
+  dav.locks.release(principal, resource.path);
+  return new Response(null, { status: 204, headers: { "x-lightd-tx": String(result.tx) } });
+}
