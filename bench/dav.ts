@@ -1,0 +1,258 @@
+/**
+ * WebDAV benchmark: `rclone copy` to lightd's /dav/ against nginx's WebDAV module
+ * (Debian's nginx + libnginx-mod-http-dav-ext, installed here when missing) on the same
+ * disk — 1,000 files of 64 KiB, and one large file — and PROPFIND Depth 1 of a
+ * 10,000-entry folder on both. Runs alternate between lightd and nginx; medians are
+ * reported with the ratio.
+ *
+ *   bun run bench/run.ts dav [--files 1000] [--file-kib 64] [--size-mib 1024] [--runs 3] [--entries 10000] [--propfinds 30]
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_MASTER, benchTmp, numericFlags, run, startLightd } from "./lib/lightd";
+import { type RunningServer, startServer } from "./lib/server";
+import { fmt, median, pct, summarize, table } from "./lib/stats";
+
+const flags = numericFlags({ files: 1000, "file-kib": 64, "size-mib": 1024, runs: 3, entries: 10_000, propfinds: 30 });
+const DAV_MODULE = "/usr/lib/nginx/modules/ngx_http_dav_ext_module.so";
+const PROPFIND_TARGET_MS = 50;
+const say = (text: string) => process.stderr.write(`  ${text}\n`);
+
+/** nginx with its WebDAV modules: installed from Debian by this benchmark when missing. */
+async function ensureNginxDav(): Promise<void> {
+  if (Bun.which("nginx") !== null && existsSync(DAV_MODULE)) return;
+  say("installing nginx and libnginx-mod-http-dav-ext from Debian …");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
+  await run([
+    ...sudo,
+    "apt-get",
+    "install",
+    "-y",
+    "-qq",
+    "--no-install-recommends",
+    "nginx",
+    "libnginx-mod-http-dav-ext",
+  ]);
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/** A private nginx (one worker) serving `root` over WebDAV (PUT, MKCOL, COPY, MOVE, DELETE, PROPFIND). */
+async function startNginxDav(dir: string, root: string): Promise<RunningServer> {
+  const port = await freePort();
+  const temp = join(dir, "nginx-temp");
+  mkdirSync(temp, { recursive: true });
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `load_module ${DAV_MODULE};
+user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  client_max_body_size 0;
+  client_body_temp_path ${temp}/body;
+  proxy_temp_path ${temp}/proxy;
+  fastcgi_temp_path ${temp}/fastcgi;
+  uwsgi_temp_path ${temp}/uwsgi;
+  scgi_temp_path ${temp}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    dav_methods PUT DELETE MKCOL COPY MOVE;
+    dav_ext_methods PROPFIND OPTIONS;
+    create_full_put_path on;
+    dav_access user:rw group:r all:r;
+  }
+}
+`,
+  );
+  const wrapper = join(dir, "nginx-wrapper.ts");
+  writeFileSync(
+    wrapper,
+    `const proc = Bun.spawn(["nginx", "-e", ${JSON.stringify(`${dir}/nginx-error.log`)}, "-c", ${JSON.stringify(conf)}], { stdout: "inherit", stderr: "inherit" });
+const deadline = Date.now() + 10_000;
+for (;;) {
+  const ok = await fetch("http://127.0.0.1:${port}/").then(() => true, () => false);
+  if (ok) break;
+  if (proc.exitCode !== null || Date.now() > deadline) process.exit(1);
+  await Bun.sleep(20);
+}
+console.log(JSON.stringify({ msg: "listening", port: ${port} }));
+process.once("SIGTERM", async () => { proc.kill("SIGQUIT"); await proc.exited; process.exit(0); });
+await proc.exited;
+`,
+  );
+  return startServer("nginx", [process.execPath, "run", wrapper], join(dir, "nginx-wrapper.log"));
+}
+
+/** `rclone copy` with the two remotes configured in the environment; returns seconds. */
+async function rcloneCopy(tmp: string, env: Record<string, string>, from: string, to: string): Promise<number> {
+  const started = performance.now();
+  const proc = Bun.spawn(["rclone", "--config", join(tmp, "rclone.conf"), "copy", "--transfers", "4", from, to], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmp, ...env },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`rclone copy ${from} ${to} failed: ${err}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** Times PROPFIND Depth 1 of `url` `count` times (after one warm-up); checks the member count. */
+async function propfindTimes(url: string, headers: Record<string, string>, entries: number, count: number) {
+  const times: number[] = [];
+  for (let i = 0; i <= count; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { method: "PROPFIND", headers: { ...headers, depth: "1" } });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    if (res.status !== 207) throw new Error(`PROPFIND ${url} → ${res.status}`);
+    if (i === 0) {
+      const members = (text.match(/<(?:D:)?href>/gi)?.length ?? 0) - 1;
+      if (members !== entries) throw new Error(`PROPFIND ${url}: ${members} members, expected ${entries}`);
+    } else times.push(ms);
+  }
+  return times;
+}
+
+async function main(): Promise<number> {
+  for (const tool of ["rclone", "head"]) {
+    if (Bun.which(tool) === null) {
+      process.stderr.write(`bench/dav: ${tool} not found on PATH (apt-get install rclone)\n`);
+      return 1;
+    }
+  }
+  await ensureNginxDav();
+  const tmp = benchTmp("dav");
+  writeFileSync(join(tmp, "rclone.conf"), "");
+  const servers: RunningServer[] = [];
+  try {
+    // Sources: a tree of small files and one large file, in the page cache before timing.
+    const tree = join(tmp, "src-tree");
+    for (let i = 0; i < flags.files; i++) {
+      const folder = join(tree, `d${i % 10}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, `f${i}.bin`), crypto.getRandomValues(new Uint8Array(flags["file-kib"] * 1024)));
+    }
+    const big = join(tmp, "src-big");
+    mkdirSync(big);
+    say(`generating ${flags["size-mib"]} MiB of random data …`);
+    await run(["sh", "-c", `head -c ${flags["size-mib"] * 1024 * 1024} /dev/urandom > '${join(big, "big.bin")}'`]);
+
+    const lightd = await startLightd(tmp);
+    servers.push(lightd);
+    const www = join(tmp, "www");
+    mkdirSync(www);
+    const nginx = await startNginxDav(tmp, www);
+    servers.push(nginx);
+    const env = {
+      RCLONE_CONFIG_LIGHTD_TYPE: "webdav",
+      RCLONE_CONFIG_LIGHTD_URL: `http://127.0.0.1:${lightd.port}/dav/`,
+      RCLONE_CONFIG_LIGHTD_VENDOR: "owncloud",
+      RCLONE_CONFIG_LIGHTD_BEARER_TOKEN: BENCH_MASTER,
+      RCLONE_CONFIG_NGINX_TYPE: "webdav",
+      RCLONE_CONFIG_NGINX_URL: `http://127.0.0.1:${nginx.port}/`,
+      RCLONE_CONFIG_NGINX_VENDOR: "other",
+    };
+
+    const results = {
+      tree: { lightd: [] as number[], nginx: [] as number[] },
+      big: { lightd: [] as number[], nginx: [] as number[] },
+    };
+    for (let i = 0; i < flags.runs; i++) {
+      for (const kind of ["tree", "big"] as const) {
+        const from = kind === "tree" ? tree : big;
+        await run(["sync"]);
+        results[kind].nginx.push(await rcloneCopy(tmp, env, from, `nginx:run${i}-${kind}`));
+        await run(["sync"]);
+        results[kind].lightd.push(await rcloneCopy(tmp, env, from, `lightd:run${i}-${kind}`));
+        say(
+          `run ${i + 1}/${flags.runs} ${kind}: nginx ${fmt(results[kind].nginx[i] as number, 2)} s, lightd ${fmt(results[kind].lightd[i] as number, 2)} s`,
+        );
+      }
+    }
+
+    // A folder of 10,000 entries on both: written through each server's own WebDAV PUT.
+    say(`writing ${flags.entries} entries to one folder on both …`);
+    const auth = { authorization: `Bearer ${BENCH_MASTER}` };
+    const lightdBase = `http://127.0.0.1:${lightd.port}/dav/wide/`;
+    const nginxBase = `http://127.0.0.1:${nginx.port}/wide/`;
+    await fetch(lightdBase, { method: "MKCOL", headers: auth });
+    await fetch(nginxBase, { method: "MKCOL" });
+    for (let i = 0; i < flags.entries; i += 32) {
+      await Promise.all(
+        Array.from({ length: Math.min(32, flags.entries - i) }, (_, j) => {
+          const name = `entry-${String(i + j).padStart(5, "0")}.txt`;
+          return Promise.all([
+            fetch(lightdBase + name, { method: "PUT", headers: auth, body: name }),
+            fetch(nginxBase + name, { method: "PUT", body: name }),
+          ]);
+        }),
+      );
+    }
+    const pf = {
+      nginx: await propfindTimes(nginxBase, {}, flags.entries, flags.propfinds),
+      lightd: await propfindTimes(lightdBase, auth, flags.entries, flags.propfinds),
+    };
+    const lightdPf = summarize(pf.lightd);
+    const nginxPf = summarize(pf.nginx);
+
+    const seconds = (kind: "tree" | "big", who: "lightd" | "nginx") => median(results[kind][who]);
+    const treeMb = (flags.files * flags["file-kib"] * 1024) / 1e6;
+    const bigMb = (flags["size-mib"] * 1024 * 1024) / 1e6;
+    const row = (label: string, kind: "tree" | "big", mb: number) => [
+      label,
+      `${fmt(seconds(kind, "lightd"), 2)} s (${fmt(mb / seconds(kind, "lightd"))} MB/s)`,
+      `${fmt(seconds(kind, "nginx"), 2)} s (${fmt(mb / seconds(kind, "nginx"))} MB/s)`,
+      pct(seconds(kind, "nginx") / seconds(kind, "lightd")),
+    ];
+    process.stdout.write(
+      [
+        "",
+        `WebDAV — rclone ${"copy"} (4 transfers), median of ${flags.runs} alternating runs; lightd (vendor owncloud) vs nginx ${"dav + dav_ext"} (1 worker), same disk; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
+        "",
+        table(
+          ["rclone copy", "lightd", "nginx", "lightd speed / nginx"],
+          [
+            row(`${flags.files} × ${flags["file-kib"]} KiB`, "tree", treeMb),
+            row(`1 × ${flags["size-mib"]} MiB`, "big", bigMb),
+          ],
+        ),
+        "",
+        table(
+          ["PROPFIND Depth 1", "p50 ms", "p99 ms", `target p50 < ${PROPFIND_TARGET_MS} ms`],
+          [
+            [
+              `lightd, ${flags.entries} entries`,
+              fmt(lightdPf.p50),
+              fmt(lightdPf.p99),
+              lightdPf.p50 < PROPFIND_TARGET_MS ? "met" : "MISSED",
+            ],
+            [`nginx, ${flags.entries} entries`, fmt(nginxPf.p50), fmt(nginxPf.p99), ""],
+          ],
+        ),
+        "",
+        `all runs (s): tree lightd [${results.tree.lightd.map((v) => fmt(v, 2)).join(", ")}] nginx [${results.tree.nginx.map((v) => fmt(v, 2)).join(", ")}]; big lightd [${results.big.lightd.map((v) => fmt(v, 2)).join(", ")}] nginx [${results.big.nginx.map((v) => fmt(v, 2)).join(", ")}]`,
+        `lightd peak RSS (VmHWM): ${fmt(lightd.peakRssMiB() ?? Number.NaN)} MiB`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  } finally {
+    for (const server of servers) await server.stop();
+    await run(["rm", "-rf", tmp]);
+  }
+}
+
+process.exit(await main());
