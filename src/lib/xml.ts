@@ -179,8 +179,13 @@ export function textOf(element: XmlElement): string {
   return element.children.map((c) => (typeof c === "string" ? c : textOf(c))).join("");
 }
 
+const NEEDS_ESCAPE = /[<>&"]/;
+const ESCAPES: Record<string, string> = { "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" };
+
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "&quot;"));
+  // Most text (hrefs, dates, sizes) has nothing to escape: one test, no new string.
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[<>&"]/g, (c) => ESCAPES[c] as string);
 }
 
 /**

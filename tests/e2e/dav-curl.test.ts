@@ -202,3 +202,23 @@ describe("HTTP Basic", () => {
     expect((await curl("-H", `Authorization: Bearer ${master}`, url("shared.txt"))).status).toBe(200);
   });
 });
+
+describe("locks survive a restart", () => {
+  test("a lock taken before a restart is still enforced after it, until unlocked", async () => {
+    const a = await createKey({ name: "editor-c" });
+    const b = await createKey({ name: "editor-d" });
+    expect((await curl(...basic(a.token), "-X", "PUT", "--data-binary", "v1", url("kept.txt"))).status).toBe(201);
+    const locked = await curl(...basic(a.token), "-X", "LOCK", "-d", lockBody, url("kept.txt"));
+    const token = /lock-token: <([^>]+)>/i.exec(locked.headers)?.[1] as string;
+
+    expect(await server.stop()).toBe(0);
+    server = await startServer({ dir });
+
+    expect((await curl(...basic(b.token), "-X", "PUT", "--data-binary", "b", url("kept.txt"))).status).toBe(423);
+    const discovered = await curl(...basic(b.token), "-X", "PROPFIND", "-H", "Depth: 0", url("kept.txt"));
+    expect(discovered.body).toContain(token);
+    const unlocked = await curl(...basic(a.token), "-X", "UNLOCK", "-H", `Lock-Token: <${token}>`, url("kept.txt"));
+    expect(unlocked.status).toBe(204);
+    expect((await curl(...basic(b.token), "-X", "PUT", "--data-binary", "b", url("kept.txt"))).status).toBe(204);
+  }, 60_000);
+});
