@@ -10,6 +10,7 @@ import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
 import { blobsModule } from "./modules/blobs";
 import { blobPathOperations } from "./modules/blobs/openapi";
+import { dashboardModule } from "./modules/dashboard";
 import { davModule } from "./modules/dav";
 import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
@@ -36,6 +37,7 @@ export function createApp(ctx: AppContext) {
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server.public_url))
     .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations }))
+    .use(dashboardModule(config))
     .use(systemModule(VERSION))
     .use(blobsModule(ctx))
     .use(uploadsModule(guard, ctx.uploads, config))
@@ -43,7 +45,7 @@ export function createApp(ctx: AppContext) {
     .use(filesModule(guard, ctx.files, config))
     .use(davModule(createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits), ctx.dav, config))
     .use(tokensModule(guard, ctx.tokens))
-    .use(authModule({ ...ctx.auth, config, logger: ctx.logger, now: ctx.now }))
+    .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))
     .use(adminModule(guard, ctx.auth.admin))
     .use(hooksModule(guard, ctx.hooks))

@@ -95,7 +95,7 @@ describe("GET /auth/magic-link/verify", () => {
     expect(res.headers.get("location")).toBe("/");
     const cookie = res.headers.get("set-cookie") as string;
     expect(cookie).toMatch(
-      /^lightd_session=lightd_ses_[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure$/,
+      /^lightd_session=lightd_ses_[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Strict; Secure$/,
     );
     const session = decodeURIComponent((cookie.split(";")[0] as string).split("=")[1] as string);
     const me = await t.request("GET", "/auth/me", { token: null, headers: { cookie: `lightd_session=${session}` } });

@@ -74,7 +74,7 @@ test("ask for a link, read the e-mail, follow it, land signed in", async () => {
   expect(landed.headers.get("location")).toBe("/");
   const setCookie = landed.headers.get("set-cookie") as string;
   expect(setCookie).toContain("HttpOnly");
-  expect(setCookie).toContain("SameSite=Lax");
+  expect(setCookie).toContain("SameSite=Strict");
   const cookie = setCookie.split(";")[0] as string;
 
   const me = await fetch(`${server.url}/auth/me`, { headers: { cookie } });

@@ -16,6 +16,8 @@ import {
   MagicLinkBody,
   MagicLinkResponse,
   MagicLinkVerifyQuery,
+  OpenSessionBody,
+  OpenSessionResponse,
   RegisterBody,
   RegisterResponse,
   SessionResponse,
@@ -24,11 +26,13 @@ import {
 import type { AccountService } from "./service";
 import type { SessionService } from "./sessions";
 import { checkTurnstile } from "./turnstile";
+import type { CredentialVerifier } from "./verifier";
 
 export interface AuthModuleDeps {
   accounts: AccountService;
   challenges: ChallengeService;
   sessions: SessionService;
+  verifier: CredentialVerifier;
   magicLinks: MagicLinkService;
   limits: RateLimits;
   config: () => Config;
@@ -38,9 +42,9 @@ export interface AuthModuleDeps {
 
 const errors = { 400: ErrorResponse, 429: ErrorResponse };
 
-/** `Set-Cookie` for a browser session: HttpOnly, SameSite=Lax, Secure when lightd is served over https. */
+/** `Set-Cookie` for a browser session: HttpOnly, SameSite=Strict (never sent on cross-site requests), Secure when lightd is served over https. */
 export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
 }
 
 export function authModule(deps: AuthModuleDeps) {
@@ -97,6 +101,36 @@ export function authModule(deps: AuthModuleDeps) {
           summary: "Verify a signature",
           description:
             "Checks the detached Ed25519 signature of the challenge nonce (its UTF-8 bytes) and issues a session token (default lifetime 7 days). A challenge yields at most one session, even under concurrent calls.",
+          security: [],
+        },
+      },
+    )
+    .post(
+      "/auth/session",
+      async ({ body, request, set }) => {
+        deps.limits.beforeVerify(request);
+        let principal: Awaited<ReturnType<CredentialVerifier["authenticate"]>>;
+        try {
+          principal = await deps.verifier.authenticate(body.token);
+        } catch (error) {
+          if ((error as { status?: number }).status === 401) deps.limits.failed(request);
+          throw error;
+        }
+        const s = await deps.sessions.openFor(principal, body.token);
+        const secure = deps.config().server.public_url?.startsWith("https://") ?? false;
+        const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
+        set.headers["set-cookie"] = sessionCookie(s.token, maxAge, secure);
+        set.headers["cache-control"] = "no-store";
+        return { actor: principal.actor, expires_at: s.expiresAt };
+      },
+      {
+        rateLimit: "verify",
+        body: OpenSessionBody,
+        response: { 200: OpenSessionResponse, ...errors, 401: ErrorResponse },
+        detail: {
+          summary: "Open a browser session",
+          description:
+            "Exchanges a pasted token (the master token, a programmatic token, a live API key or a session token) for a session with exactly its power, set as the HttpOnly `lightd_session` cookie; the pasted secret is never stored. A session token presented here stops working (it is exchanged). The session never outlives the credential; test keys are refused.",
           security: [],
         },
       },

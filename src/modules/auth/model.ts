@@ -54,6 +54,15 @@ export const SessionResponse = t.Object({
   expires_at: t.Integer({ description: "Unix ms" }),
 });
 
+export const OpenSessionBody = t.Object({
+  token: t.String({ maxLength: 512, description: "A master token, programmatic token, live API key or session token" }),
+});
+
+export const OpenSessionResponse = t.Object({
+  actor: t.String(),
+  expires_at: t.Integer({ description: "Unix ms" }),
+});
+
 export const LogoutResponse = t.Object({ ok: t.Boolean() });
 
 export const MagicLinkBody = t.Object({

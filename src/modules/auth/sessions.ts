@@ -2,6 +2,7 @@ import { AppError } from "../../errors";
 import { parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRepository } from "../../storage/db/credentials";
 import { issueCredential } from "./issue";
+import type { Principal } from "./principal";
 import type { CredentialVerifier } from "./verifier";
 
 export interface IssuedSession {
@@ -28,6 +29,42 @@ export class SessionService {
       created_at: created,
       expires_at: expiresAt,
     });
+    return { token: issued.text, expiresAt };
+  }
+
+  /**
+   * Opens a browser session for the credential just presented (a pasted token, key or
+   * session), so the browser keeps only an HttpOnly cookie, never the pasted secret.
+   * Security rules: the session has exactly the presented credential's power (scopes and
+   * prefix; a master-token session acts as the master token until that token changes), it
+   * never outlives the credential, a presented session is ended (exchanged, not copied),
+   * and test keys are refused, since a session always sees the live space.
+   */
+  async openFor(principal: Principal, presented: string): Promise<IssuedSession> {
+    if (principal.space === "test") {
+      throw new AppError(
+        "bad_request",
+        "A test key cannot open a dashboard session: it sees a separate, empty space. Use a live key.",
+      );
+    }
+    const created = this.now();
+    let expiresAt = created + this.ttlMs();
+    const source = principal.credentialId === null ? null : this.credentials.findById(principal.credentialId);
+    if (source?.expires_at != null) expiresAt = Math.min(expiresAt, source.expires_at);
+    const master = principal.source === "master";
+    const issued = await issueCredential(this.credentials, {
+      kind: "ses",
+      account_id: principal.accountId,
+      name: master ? this.verifier.masterSessionName() : "session",
+      scopes: master ? null : [...principal.scopes].join(" "),
+      prefix: principal.prefix,
+      created_at: created,
+      expires_at: expiresAt,
+    });
+    if (principal.source === "session" && principal.credentialId !== null) {
+      this.credentials.delete(principal.credentialId);
+      this.verifier.forget(presented);
+    }
     return { token: issued.text, expiresAt };
   }
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AppError, AUTH_MESSAGES } from "../../errors";
 import { LruMap } from "../../lib/lru";
 import { sha256, sha256Hex, verifySecret } from "../../lib/secrets";
@@ -38,6 +38,9 @@ const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
 };
 
 const unauthorized = (message: string) => new AppError("unauthorized", message);
+
+/** Sessions opened with the master token are named after a digest of it (see `masterSessionName`). */
+const MASTER_SESSION = "master:";
 
 /** What the verified cache remembers about a token (keyed by its SHA-256): never the secret. */
 interface VerifiedEntry {
@@ -166,6 +169,28 @@ export class CredentialVerifier {
     return this.#argon2Verifications;
   }
 
+  /**
+   * The name a session opened with the master token carries. Security rule: it embeds a
+   * salted digest of the master token it was opened with, so `--token reset|set` ends every
+   * such session at the same moment the old token stops working (and the database never
+   * holds a plain digest of the master token to guess against).
+   */
+  masterSessionName(salt: string = randomBytes(8).toString("hex")): string {
+    const digest = sha256Hex(`${salt}:${this.options.master().token}`).slice(0, 32);
+    return `${MASTER_SESSION}${salt}:${digest}`;
+  }
+
+  /** A master-token session acts as the master token itself, while the master token is unchanged. */
+  #masterSession(row: CredentialAuthRow): Principal {
+    const salt = row.name.slice(MASTER_SESSION.length).split(":")[0] ?? "";
+    const expected = Buffer.from(this.masterSessionName(salt));
+    const actual = Buffer.from(row.name);
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+      throw unauthorized(AUTH_MESSAGES.invalid);
+    }
+    return Object.freeze({ ...MASTER_PRINCIPAL, credentialId: row.id });
+  }
+
   /** The master token's principal; one shared, frozen object. */
   masterPrincipal(): Principal {
     return MASTER_PRINCIPAL;
@@ -203,6 +228,7 @@ export class CredentialVerifier {
    * while the row's scopes and prefix stay the same (account names never change).
    */
   #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Principal {
+    if (row.kind === "ses" && row.name.startsWith(MASTER_SESSION)) return this.#masterSession(row);
     const cached = entry?.principal;
     if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
       return cached;

@@ -20,7 +20,7 @@ export interface CredentialRow {
 /** The columns authentication needs on every request: kind, owner, secret, power and expiry. */
 export type CredentialAuthRow = Pick<
   CredentialRow,
-  "id" | "kind" | "account_id" | "secret_hash" | "scopes" | "prefix" | "remove_on_use" | "expires_at"
+  "id" | "kind" | "account_id" | "secret_hash" | "name" | "scopes" | "prefix" | "remove_on_use" | "expires_at"
 >;
 
 export type NewCredential = Pick<CredentialRow, "id" | "kind" | "account_id" | "secret_hash" | "created_at"> &
@@ -39,7 +39,7 @@ export class CredentialRepository {
   constructor(private readonly db: Database) {
     this.#byId = db.query("SELECT * FROM credentials WHERE id = ?1");
     this.#authById = db.query(
-      "SELECT id, kind, account_id, secret_hash, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
+      "SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
     );
     this.#consume = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");
     this.#delete = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");

@@ -1,0 +1,69 @@
+/**
+ * The dashboard's one way to reach lightd: the public HTTP API, same-origin, with the
+ * HttpOnly session cookie (never a token kept in the page). Every error becomes an
+ * ApiError carrying the API's own `message`, so pages can show it next to its cause.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ACCEPT = "application/vnd.pkglatv1+json";
+
+export async function errorOf(res: Response): Promise<ApiError> {
+  let code = "error";
+  let message = `${res.status} ${res.statusText}`.trim();
+  try {
+    const body = (await res.json()) as { error?: string; message?: string };
+    if (body.error) code = body.error;
+    if (body.message) message = body.message;
+  } catch {
+    // Not JSON (e.g. a proxy's page): the status line is the best message there is.
+  }
+  return new ApiError(res.status, code, message);
+}
+
+let onUnauthorized: () => void = () => {};
+/** Called when a request answers 401 while signed in: the session has ended. */
+export function whenSignedOut(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { accept: ACCEPT, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", "lightd cannot be reached; check the connection and try again.");
+  }
+  if (!res.ok) {
+    const error = await errorOf(res);
+    if (res.status === 401 && !path.startsWith("/auth/")) onUnauthorized();
+    throw error;
+  }
+  return (await res.json()) as T;
+}
+
+/** Path segments are encoded one by one, so `/` keeps separating folders. */
+export function filesUrl(path: string): string {
+  return `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

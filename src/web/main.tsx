@@ -1,0 +1,78 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { whenSignedOut } from "./api";
+import { ActivityPage } from "./pages/activity";
+import { AdminPage } from "./pages/admin";
+import { FilesPage } from "./pages/files";
+import { KeysPage } from "./pages/keys";
+import { SharesPage } from "./pages/shares";
+import { SignIn } from "./pages/signin";
+import { TokensPage } from "./pages/tokens";
+import { href, useRoute } from "./router";
+import { can, isAdmin, type Me, signOut, whoAmI } from "./session";
+
+function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const refresh = () =>
+    whoAmI()
+      .then(setMe)
+      .catch(() => setMe(null));
+  useEffect(() => {
+    whenSignedOut(() => setMe(null));
+    void refresh();
+  }, []);
+  if (me === undefined) return <p class="loading">Loading…</p>;
+  if (me === null) return <SignIn onSignedIn={refresh} />;
+  return <Shell me={me} onSignedOut={() => setMe(null)} />;
+}
+
+function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
+  const route = useRoute();
+  const pages: [string, string, boolean][] = [
+    ["files", "Files", can(me, "files:read")],
+    ["shares", "Shares", can(me, "share")],
+    ["keys", "API keys", can(me, "keys:read")],
+    ["tokens", "Tokens", me.source === "master"],
+    ["activity", "Activity", can(me, "files:read")],
+    ["admin", "Accounts", isAdmin(me)],
+  ];
+  const visible = pages.filter(([, , shown]) => shown);
+  const current = visible.find(([id]) => id === route.page)?.[0] ?? visible[0]?.[0] ?? "files";
+  useEffect(() => {
+    document.title = `${visible.find(([id]) => id === current)?.[1] ?? "lightd"} · lightd`;
+  }, [current]);
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">lightd</span>
+        <nav aria-label="Main">
+          {visible.map(([id, label]) => (
+            <a key={id} href={href(id)} aria-current={id === current ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+          <a href="/swagger">API docs</a>
+        </nav>
+        <span class="who">
+          <span title={`signed in as ${me.actor} (${me.source})`}>{me.actor}</span>
+          <button type="button" onClick={() => void signOut().finally(onSignedOut)}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {current === "files" && <FilesPage me={me} folder={route.page === "files" ? route.rest : ""} />}
+        {current === "shares" && <SharesPage />}
+        {current === "keys" && <KeysPage me={me} />}
+        {current === "tokens" && <TokensPage />}
+        {current === "activity" && <ActivityPage />}
+        {current === "admin" && <AdminPage />}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app") as HTMLElement);

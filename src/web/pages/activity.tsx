@@ -1,0 +1,111 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf } from "../api";
+import { hasRoute } from "../features";
+import { formatBytes, formatTime } from "../format";
+import { ErrorText } from "../ui";
+
+interface LogEvent {
+  tx: number;
+  action: string;
+  path: string;
+  dest?: string;
+  size: number | null;
+  msg: string | null;
+  ts: number;
+}
+
+const SHOWN = 200;
+
+/** The account's change log (tx order from the API), shown newest first, filterable by path. */
+export function ActivityPage() {
+  const [events, setEvents] = useState<LogEvent[]>([]);
+  const [path, setPath] = useState("");
+  const [filter, setFilter] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState(false);
+
+  useEffect(() => {
+    let stop = false;
+    setError(null);
+    (async () => {
+      // The log is read forward from tx 0; keep the newest SHOWN events.
+      let since = 0;
+      let all: LogEvent[] = [];
+      for (;;) {
+        const query = new URLSearchParams({ since_tx: String(since), limit: "1000" });
+        if (filter) query.set("path", filter);
+        const page = await api<{ events: LogEvent[] }>("GET", `/files/log?${query}`);
+        if (stop) return;
+        all = all.concat(page.events).slice(-SHOWN);
+        if (page.events.length < 1000) break;
+        since = (page.events.at(-1) as LogEvent).tx;
+      }
+      setEvents(all.reverse());
+    })().catch((e) => setError(messageOf(e)));
+    return () => {
+      stop = true;
+    };
+  }, [filter]);
+
+  // Live updates over Server-Sent Events when this server has the change feed.
+  useEffect(() => {
+    let source: EventSource | null = null;
+    void hasRoute("GET", "/events").then((has) => {
+      if (!has) return;
+      source = new EventSource("/events");
+      source.onopen = () => setLive(true);
+      source.onerror = () => setLive(false);
+      source.onmessage = (m) => {
+        try {
+          const event = JSON.parse(m.data) as LogEvent;
+          if (!filter || event.path.startsWith(filter)) setEvents((list) => [event, ...list].slice(0, SHOWN));
+        } catch {}
+      };
+    });
+    return () => source?.close();
+  }, [filter]);
+
+  return (
+    <section aria-labelledby="activity-title">
+      <h1 id="activity-title">Activity</h1>
+      <form
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter(path.trim());
+        }}
+      >
+        <label for="activity-path">Path or folder</label>
+        <input
+          id="activity-path"
+          class="mono grow"
+          placeholder="docs/"
+          value={path}
+          onInput={(e) => setPath(e.currentTarget.value)}
+        />
+        <button type="submit">Filter</button>
+      </form>
+      <p class="muted" role="status">
+        {live ? "Live: new changes appear as they happen." : "Newest first."}
+      </p>
+      <ErrorText error={error} />
+      <ol class="events">
+        {events.map((e) => (
+          <li key={e.tx}>
+            <span class="tx">#{e.tx}</span> <strong>{e.action}</strong> <span class="mono">{e.path}</span>
+            {e.dest && (
+              <>
+                {" → "}
+                <span class="mono">{e.dest}</span>
+              </>
+            )}
+            {e.size !== null && <span class="muted"> · {formatBytes(e.size)}</span>}
+            {e.msg && <span class="muted"> · “{e.msg}”</span>}
+            <span class="muted"> · {formatTime(e.ts)}</span>
+          </li>
+        ))}
+      </ol>
+      {events.length === 0 && !error && <p>No changes yet.</p>}
+    </section>
+  );
+}

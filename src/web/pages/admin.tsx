@@ -1,0 +1,114 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf } from "../api";
+import { formatTime } from "../format";
+import { Dialog, ErrorText, useAction } from "../ui";
+
+interface Account {
+  actor: string;
+  type: string;
+  email: string | null;
+  public_key: string | null;
+  created_at: number;
+}
+
+/** Account administration: the admin account only (the server enforces it). */
+export function AdminPage() {
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Account | null>(null);
+  const [actor, setActor] = useState("");
+  const [email, setEmail] = useState("");
+  const [publicKey, setPublicKey] = useState("");
+  const create = useAction();
+  const remove = useAction();
+  const load = () =>
+    api<{ accounts: Account[] }>("GET", "/admin/accounts").then(
+      (r) => setAccounts(r.accounts),
+      (e) => setError(messageOf(e)),
+    );
+  useEffect(() => void load(), []);
+  return (
+    <section aria-labelledby="admin-title">
+      <h1 id="admin-title">Accounts</h1>
+      <form
+        class="card"
+        aria-labelledby="new-account-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run(async () => {
+            await api("POST", "/admin/accounts", {
+              actor: actor.trim(),
+              ...(email.trim() ? { email: email.trim() } : {}),
+              ...(publicKey.trim() ? { public_key: publicKey.trim() } : {}),
+            });
+            setActor("");
+            setEmail("");
+            setPublicKey("");
+            void load();
+          });
+        }}
+      >
+        <h2 id="new-account-title">New account</h2>
+        <label for="acc-actor">Account name</label>
+        <input id="acc-actor" required value={actor} onInput={(e) => setActor(e.currentTarget.value)} />
+        <label for="acc-email">E-mail (for magic-link sign-in, optional)</label>
+        <input id="acc-email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <label for="acc-key">Ed25519 public key, base64 (optional)</label>
+        <input id="acc-key" class="mono" value={publicKey} onInput={(e) => setPublicKey(e.currentTarget.value)} />
+        <ErrorText error={create.error} />
+        <button type="submit" class="primary" disabled={create.busy}>
+          Create account
+        </button>
+      </form>
+      <ErrorText error={error} />
+      {accounts && (
+        <ul class="accounts">
+          {accounts.map((a) => (
+            <li key={a.actor} class="card">
+              <strong>{a.actor}</strong> <span class="badge">{a.type}</span>
+              <span class="muted">
+                {" "}
+                {a.email ?? (a.public_key ? "Ed25519 key" : "no sign-in method")} · since {formatTime(a.created_at)}
+              </span>
+              {a.actor !== "admin" && (
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={`Delete account ${a.actor}`}
+                  onClick={() => setDeleting(a)}
+                >
+                  Delete
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {deleting && (
+        <Dialog title={`Delete account ${deleting.actor}?`} onClose={() => setDeleting(null)}>
+          <p>The account, its keys, sessions and every file it stores are removed. This cannot be undone.</p>
+          <ErrorText error={remove.error} />
+          <div class="buttons">
+            <button type="button" onClick={() => setDeleting(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class="danger"
+              disabled={remove.busy}
+              onClick={() =>
+                void remove.run(async () => {
+                  await api("DELETE", `/admin/accounts/${encodeURIComponent(deleting.actor)}`);
+                  setDeleting(null);
+                  void load();
+                })
+              }
+            >
+              Delete account
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </section>
+  );
+}

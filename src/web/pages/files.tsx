@@ -1,0 +1,232 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { api, filesUrl, messageOf } from "../api";
+import { hasRoute } from "../features";
+import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
+import { type Entry, loadFolder, parentOf, type SortKey, sortEntries } from "../files/entry";
+import { canPreview, Preview } from "../files/preview";
+import { filesFromDrop, UploadQueue } from "../files/upload";
+import { UploadsPanel } from "../files/uploads-panel";
+import { VirtualList } from "../files/virtual-list";
+import { formatBytes, formatTime } from "../format";
+import { href } from "../router";
+import { can, type Me } from "../session";
+import { ErrorText } from "../ui";
+import { Breadcrumbs } from "./breadcrumbs";
+import { RowActions } from "./row-actions";
+import { Search } from "./search";
+
+type Modal =
+  | { kind: "mkdir" | "move" | "copy" | "delete" | "share" | "preview"; entry: Entry }
+  | { kind: "new-folder" }
+  | null;
+
+const COLUMNS: [SortKey, string][] = [
+  ["name", "Name"],
+  ["size", "Size"],
+  ["updated_at", "Modified"],
+];
+
+export function FilesPage({ me, folder }: { me: Me; folder: string }) {
+  const prefix = folder && !folder.endsWith("/") ? `${folder}/` : folder;
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: "name", asc: true });
+  const [modal, setModal] = useState<Modal>(null);
+  const [stats, setStats] = useState<{ files: number; bytes: number } | null>(null);
+  const [canCopy, setCanCopy] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [version, setVersion] = useState(0);
+  const reload = () => setVersion((v) => v + 1);
+  const queue = useMemo(() => new UploadQueue(() => reload()), []);
+  const picker = useRef<HTMLInputElement>(null);
+  const folderPicker = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    void hasRoute("POST", "/files/copy").then(setCanCopy);
+  }, []);
+  useEffect(() => {
+    const abort = new AbortController();
+    setLoading(true);
+    setError(null);
+    loadFolder(prefix, (all) => !abort.signal.aborted && setEntries([...all]), abort.signal)
+      .catch((e) => !abort.signal.aborted && setError(messageOf(e)))
+      .finally(() => !abort.signal.aborted && setLoading(false));
+    api<{ files: number; bytes: number }>("GET", "/files/stats").then(setStats, () => setStats(null));
+    return () => abort.abort();
+  }, [prefix, version]);
+  useEffect(() => setEntries([]), [prefix]);
+
+  const sorted = useMemo(() => sortEntries(entries, sort.key, sort.asc), [entries, sort]);
+  const writable = can(me, "files:write");
+  const enqueue = (files: { path: string; file: Blob }[]) =>
+    queue.add(files.map((f) => ({ ...f, path: prefix + f.path })));
+  const done = () => {
+    setModal(null);
+    reload();
+  };
+
+  return (
+    <section
+      class={`files${dragging ? " dragging" : ""}`}
+      aria-labelledby="files-title"
+      onDragOver={(e) => {
+        if (!writable) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
+      onDrop={(e) => {
+        if (!writable || !e.dataTransfer) return;
+        e.preventDefault();
+        setDragging(false);
+        void filesFromDrop(e.dataTransfer.items).then(enqueue, (err) => setError(messageOf(err)));
+      }}
+    >
+      <div class="page-head">
+        <h1 id="files-title">Files</h1>
+        {stats && (
+          <p class="stats">
+            {stats.files.toLocaleString()} {stats.files === 1 ? "file" : "files"} · {formatBytes(stats.bytes)}
+          </p>
+        )}
+      </div>
+      <Breadcrumbs prefix={prefix} />
+      <Search />
+      {writable && (
+        <div class="toolbar">
+          <button type="button" class="primary" onClick={() => picker.current?.click()}>
+            Upload files
+          </button>
+          <button type="button" onClick={() => folderPicker.current?.click()}>
+            Upload folder
+          </button>
+          <button type="button" onClick={() => setModal({ kind: "new-folder" })}>
+            New folder
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            aria-label="Files to upload"
+            onChange={(e) => {
+              enqueue([...(e.currentTarget.files ?? [])].map((file) => ({ path: file.name, file })));
+              e.currentTarget.value = "";
+            }}
+          />
+          <input
+            ref={folderPicker}
+            type="file"
+            hidden
+            aria-label="Folder to upload"
+            {...{ webkitdirectory: true }}
+            onChange={(e) => {
+              enqueue(
+                [...(e.currentTarget.files ?? [])].map((file) => ({
+                  path: file.webkitRelativePath || file.name,
+                  file,
+                })),
+              );
+              e.currentTarget.value = "";
+            }}
+          />
+          <span class="muted drop-hint">or drop files and folders here</span>
+        </div>
+      )}
+      <UploadsPanel queue={queue} />
+      <ErrorText error={error} />
+      <div class="table">
+        <div class="thead">
+          {COLUMNS.map(([key, label]) => (
+            <span class={`col-${key}`} key={key}>
+              <button
+                type="button"
+                aria-label={`Sort by ${label.toLowerCase()}${sort.key === key ? (sort.asc ? ", ascending" : ", descending") : ""}`}
+                onClick={() => setSort((s) => ({ key, asc: s.key === key ? !s.asc : true }))}
+              >
+                {label}
+                <span aria-hidden="true">{sort.key === key ? (sort.asc ? " ▲" : " ▼") : ""}</span>
+              </button>
+            </span>
+          ))}
+          <span class="col-actions" />
+        </div>
+        <VirtualList
+          items={sorted}
+          rowHeight={44}
+          label={`Contents of ${prefix || "Home"}`}
+          render={(entry) => (
+            <>
+              <span class="col-name">
+                {entry.type === "folder" ? (
+                  <a href={href("files", entry.path)} class="folder">
+                    <svg class="folder-icon" viewBox="0 0 24 24" aria-hidden="true">
+                      <path d="M2 5a2 2 0 0 1 2-2h5l2 2h9a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2z" />
+                    </svg>
+                    {entry.name}
+                  </a>
+                ) : canPreview(entry) ? (
+                  <button type="button" class="link" onClick={() => setModal({ kind: "preview", entry })}>
+                    {entry.name}
+                  </button>
+                ) : (
+                  <a href={filesUrl(entry.path)} download={entry.name}>
+                    {entry.name}
+                  </a>
+                )}
+              </span>
+              <span class="col-size">{entry.type === "folder" ? "—" : formatBytes(entry.size)}</span>
+              <span class="col-updated_at">{formatTime(entry.updated_at)}</span>
+              <span class="col-actions">
+                <RowActions me={me} entry={entry} canCopy={canCopy} open={(kind) => setModal({ kind, entry })} />
+              </span>
+            </>
+          )}
+        />
+      </div>
+      <p class="muted" role="status" aria-live="polite">
+        {loading
+          ? `Loading… ${entries.length.toLocaleString()} entries so far`
+          : `${entries.length.toLocaleString()} entries`}
+        {!loading && entries.length === 0 && !error && " — this folder is empty."}
+      </p>
+      {modal?.kind === "new-folder" && (
+        <PathDialog
+          title="New folder"
+          label="Folder path"
+          initial={prefix}
+          action="Create folder"
+          submit={(path) => api("POST", "/files/mkdir", { path: path.endsWith("/") ? path : `${path}/` })}
+          onDone={done}
+          onClose={() => setModal(null)}
+        />
+      )}
+      {modal?.kind === "move" && (
+        <PathDialog
+          title={`Rename or move ${modal.entry.name}`}
+          label="New path"
+          initial={modal.entry.path}
+          action="Move"
+          submit={(to) => api("POST", "/files/move", { from: modal.entry.path, to })}
+          onDone={done}
+          onClose={() => setModal(null)}
+        />
+      )}
+      {modal?.kind === "copy" && (
+        <PathDialog
+          title={`Copy ${modal.entry.name}`}
+          label="Copy to"
+          initial={`${parentOf(modal.entry.path)}Copy of ${modal.entry.name}${modal.entry.type === "folder" ? "/" : ""}`}
+          action="Copy"
+          submit={(to) => api("POST", "/files/copy", { from: modal.entry.path, to })}
+          onDone={done}
+          onClose={() => setModal(null)}
+        />
+      )}
+      {modal?.kind === "delete" && <DeleteDialog entry={modal.entry} onDone={done} onClose={() => setModal(null)} />}
+      {modal?.kind === "share" && <ShareDialog entry={modal.entry} onClose={() => setModal(null)} />}
+      {modal?.kind === "preview" && <Preview entry={modal.entry} onClose={() => setModal(null)} />}
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf } from "../api";
+import { hasRoute } from "../features";
+import { formatTime } from "../format";
+import { href } from "../router";
+import { CopyButton, ErrorText } from "../ui";
+
+interface ShareInfo {
+  id: string;
+  path: string;
+  url?: string;
+  expires_at: number;
+}
+
+/** Live share links with their expiry, and revocation, when this server lists shares. */
+export function SharesPage() {
+  const [supported, setSupported] = useState<boolean | null>(null);
+  const [shares, setShares] = useState<ShareInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = () =>
+    api<{ shares: ShareInfo[] }>("GET", "/files/shares").then(
+      (r) => setShares(r.shares),
+      (e) => setError(messageOf(e)),
+    );
+  useEffect(() => {
+    void hasRoute("GET", "/files/shares").then((has) => {
+      setSupported(has);
+      if (has) void load();
+    });
+  }, []);
+  return (
+    <section aria-labelledby="shares-title">
+      <h1 id="shares-title">Shares</h1>
+      <p>
+        Create a share link from a file's actions (⋯) in <a href={href("files")}>Files</a>: anyone holding the link can
+        download the file until it expires.
+      </p>
+      <ErrorText error={error} />
+      {supported && (
+        <ul class="shares">
+          {shares.length === 0 && <li>No live share links.</li>}
+          {shares.map((s) => (
+            <li key={s.id} class="card">
+              <span class="mono">{s.path}</span> <span class="muted">expires {formatTime(s.expires_at)}</span>
+              {s.url && <CopyButton text={s.url} label="Copy link" />}
+              <button
+                type="button"
+                class="danger"
+                aria-label={`Revoke share of ${s.path}`}
+                onClick={() =>
+                  api("DELETE", `/files/shares/${encodeURIComponent(s.id)}`).then(load, (e) => setError(messageOf(e)))
+                }
+              >
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

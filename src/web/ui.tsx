@@ -1,0 +1,95 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { copyText } from "./format";
+
+/** An API error's message, shown where it happened and announced to screen readers. */
+export function ErrorText({ error, id }: { error: string | null | undefined; id?: string }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert" id={id}>
+      {error}
+    </p>
+  );
+}
+
+/** A modal `<dialog>`: focus moves in, Escape closes, the page behind is inert. */
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onClose={props.onClose}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+    >
+      <div class="dialog-head">
+        <h2 id="dialog-title">{props.title}</h2>
+        <button type="button" class="icon" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      {props.children}
+    </dialog>
+  );
+}
+
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  return (
+    <button
+      type="button"
+      onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}
+      aria-live="polite"
+    >
+      {state === "copied" ? "Copied" : state === "failed" ? "Select and copy" : label}
+    </button>
+  );
+}
+
+/** A secret shown exactly once (new API key or token), with a copy button and a warning. */
+export function SecretOnce({ label, secret }: { label: string; secret: string }) {
+  return (
+    <div class="secret" role="status">
+      <p class="warning">
+        <strong>Copy this {label} now.</strong> It will not be shown again: lightd keeps only a hash of it.
+      </p>
+      <div class="secret-row">
+        <input
+          type="text"
+          readOnly
+          value={secret}
+          aria-label={`New ${label}`}
+          class="mono grow"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <CopyButton text={secret} label={`Copy ${label}`} />
+      </div>
+    </div>
+  );
+}
+
+/** Runs an async action, tracking busy state and the error message to show. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await action();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
