@@ -39,7 +39,12 @@ describe("POST /auth/session: a pasted credential becomes an HttpOnly session co
     expect(res.status).toBe(200);
     expect(body.expires_at as number).toBeLessThanOrEqual(Date.now() + 600_000);
     const me = await t.request("GET", "/auth/me", withCookie(cookie as string));
-    expect(await me.json()).toMatchObject({ actor: "alice", source: "session", scopes: ["files:read"], prefix: "docs/" });
+    expect(await me.json()).toMatchObject({
+      actor: "alice",
+      source: "session",
+      scopes: ["files:read"],
+      prefix: "docs/",
+    });
     const write = await t.request("PUT", "/files/docs/a.txt", { ...withCookie(cookie as string), body: "x" });
     expect(write.status).toBe(403);
   });
@@ -84,7 +89,10 @@ describe("POST /auth/session: a pasted credential becomes an HttpOnly session co
     const next = "lightd_the_next_master_token_0123456789";
     writeFileSync(
       join(t.dir, "config.json"),
-      JSON.stringify({ ...t.ctx.config.current, authorization: { ...t.ctx.config.current.authorization, token: next } }),
+      JSON.stringify({
+        ...t.ctx.config.current,
+        authorization: { ...t.ctx.config.current.authorization, token: next },
+      }),
     );
     t.ctx.config.reload();
     expect((await t.request("GET", "/auth/me", withCookie(cookie as string))).status).toBe(401);

@@ -39,6 +39,8 @@ test("assets come from the server itself, gzip when asked, and unknown names are
 });
 
 test("client-side routes under /ui/ get the page; API routes are untouched", async () => {
-  expect((await t.request("GET", "/ui/files/docs", { token: null })).headers.get("content-type")).toStartWith("text/html");
+  expect((await t.request("GET", "/ui/files/docs", { token: null })).headers.get("content-type")).toStartWith(
+    "text/html",
+  );
   expect((await t.request("GET", "/files", { token: null })).status).toBe(401);
 });
