@@ -87,26 +87,22 @@ export function dashboardModule(config: () => Config) {
         ...SECURITY_HEADERS,
       },
     });
-  return new Elysia({ name: "dashboard" })
-    .get("/", page, { detail: { hide: true } })
-    .get("/ui", page, { detail: { hide: true } })
-    .get("/ui/*", page, { detail: { hide: true } })
-    .get(
-      "/ui/assets/:name",
-      ({ params, request }) => {
-        const found = ASSETS.get(params.name);
-        if (!found) throw new AppError("not_found", "No such dashboard asset");
-        const gzip = gzipAccepted(request);
-        return new Response(gzip ? found.gzip : found.plain, {
-          headers: {
-            "content-type": found.type,
-            "cache-control": "public, max-age=31536000, immutable",
-            vary: "accept-encoding",
-            ...(gzip ? { "content-encoding": "gzip" } : {}),
-            ...SECURITY_HEADERS,
-          },
-        });
-      },
-      { detail: { hide: true } },
-    );
+  return new Elysia({ name: "dashboard" }).get("/", page, { detail: { hide: true } }).get(
+    "/ui/assets/:name",
+    ({ params, request }) => {
+      const found = ASSETS.get(params.name);
+      if (!found) throw new AppError("not_found", "No such dashboard asset");
+      const gzip = gzipAccepted(request);
+      return new Response(gzip ? found.gzip : found.plain, {
+        headers: {
+          "content-type": found.type,
+          "cache-control": "public, max-age=31536000, immutable",
+          vary: "accept-encoding",
+          ...(gzip ? { "content-encoding": "gzip" } : {}),
+          ...SECURITY_HEADERS,
+        },
+      });
+    },
+    { detail: { hide: true } },
+  );
 }
