@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
+import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
+
+/**
+ * Files in the dashboard, as a person uses them, against the compiled binary: a 50 MB upload
+ * (multipart, progress seen moving, bytes checked through the API), folders, preview, rename,
+ * copy, share and delete.
+ */
+setDefaultTimeout(120_000);
+let server: RunningServer;
+let master: string;
+
+beforeAll(async () => {
+  if (NO_BROWSER) return;
+  server = await startServer({ readyTimeoutMs: 60_000 });
+  master = await masterTokenOf(server.configPath);
+}, 180_000);
+afterAll(cleanupE2E);
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${master}`, ...init.headers } });
+
+test.skipIf(NO_BROWSER)(
+  "upload 50 MB: the progress bar moves, multipart is used, the stored bytes hash equal",
+  async () => {
+    const dir = makeTempDir();
+    const bytes = randomBytes(50 * 1024 * 1024);
+    const file = join(dir, "big.bin");
+    writeFileSync(file, bytes);
+    const b = await openBrowser();
+    try {
+      await signInWithToken(b.page, server.url, master);
+      // Sample the total progress bar on every frame, as an eye would see it.
+      await b.page.evaluate(() => {
+        const seen: number[] = [];
+        (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+        const tick = () => {
+          const bar = document.querySelector<HTMLProgressElement>("#upload-total");
+          if (bar) seen.push(bar.value / bar.max);
+          requestAnimationFrame(tick);
+        };
+        tick();
+      });
+      await b.page.getByLabel("Files to upload").setInputFiles(file);
+      await b.page.getByText(/Uploading: /).waitFor();
+      await screenshot(b.page, "upload-progress");
+      await b.page.getByText(/Uploads complete/).waitFor({ timeout: 90_000 });
+      await b.page
+        .getByRole("button", { name: "big.bin", exact: true })
+        .or(b.page.getByRole("link", { name: "big.bin", exact: true }))
+        .waitFor();
+      await screenshot(b.page, "upload-done");
+
+      const seen = await b.page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+      const between = new Set(seen.filter((v) => v > 0 && v < 1).map((v) => v.toFixed(3)));
+      expect(between.size).toBeGreaterThanOrEqual(2);
+      expect(seen.at(-1)).toBe(1);
+      expect(server.logs().some((l) => l.path === "/files/uploads/multipart/complete" && l.status === 200)).toBe(true);
+
+      const stored = await api("/files/big.bin");
+      expect(stored.status).toBe(200);
+      const digest = createHash("sha256")
+        .update(new Uint8Array(await stored.arrayBuffer()))
+        .digest("hex");
+      expect(digest).toBe(createHash("sha256").update(bytes).digest("hex"));
+      expect(b.problems).toEqual([]);
+    } finally {
+      await b.close();
+    }
+  },
+);
+
+test.skipIf(NO_BROWSER)("folders, preview, rename, copy, share and delete with confirmation", async () => {
+  const put = (path: string, body: string, type = "text/plain") =>
+    api(`/files/${path}`, { method: "PUT", body, headers: { "content-type": type } });
+  expect((await put("notes/todo.txt", "buy milk\nwrite tests\n")).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    await signInWithToken(b.page, server.url, master);
+    const page = b.page;
+    await page.getByRole("link", { name: "notes" }).click();
+    await page.getByRole("navigation", { name: "Breadcrumb" }).getByText("notes").waitFor();
+
+    // Preview a text file.
+    await page.getByRole("button", { name: "todo.txt", exact: true }).click();
+    await expect(page.getByLabel("Contents of todo.txt").inputValue()).resolves.toContain("write tests");
+    await screenshot(page, "preview-text");
+    await page.getByRole("button", { name: "Close" }).click();
+
+    // New folder.
+    await page.getByRole("button", { name: "New folder" }).click();
+    await page.getByLabel("Folder path").fill("notes/archive/");
+    await page.getByRole("button", { name: "Create folder" }).click();
+    await page.getByRole("link", { name: "archive" }).waitFor();
+
+    // Rename: an API refusal is shown in the dialog, then a good name works.
+    await page.getByRole("button", { name: "Actions for todo.txt" }).click();
+    await page.getByRole("button", { name: "Rename or move…" }).click();
+    await page.getByLabel("New path").fill("notes/archive/");
+    await page.getByRole("button", { name: "Move", exact: true }).click();
+    await page.getByRole("alert").waitFor();
+    await screenshot(page, "move-error");
+    await page.getByLabel("New path").fill("notes/done.txt");
+    await page.getByRole("button", { name: "Move", exact: true }).click();
+    await page.getByRole("button", { name: "done.txt", exact: true }).waitFor();
+    expect((await api("/files/notes/done.txt", { method: "HEAD" })).status).toBe(200);
+
+    // Copy (when the server has POST /files/copy).
+    await page.getByRole("button", { name: "Actions for done.txt" }).click();
+    const copy = page.getByRole("button", { name: "Copy…" });
+    if (await copy.isVisible()) {
+      await copy.click();
+      await page.getByLabel("Copy to").fill("notes/done-copy.txt");
+      await page.getByRole("button", { name: "Copy", exact: true }).click();
+      await page.getByRole("button", { name: "done-copy.txt", exact: true }).waitFor();
+      expect(await (await api("/files/notes/done-copy.txt")).text()).toBe("buy milk\nwrite tests\n");
+      await page.getByRole("button", { name: "Actions for done.txt" }).click();
+    }
+
+    // Share link with a TTL, fetched without any credential.
+    await page.getByRole("button", { name: "Share link…" }).click();
+    await page.getByLabel("Link expires after").selectOption({ label: "1 hour" });
+    await page.getByRole("button", { name: "Create link" }).click();
+    const link = await page.getByLabel("Share link").inputValue();
+    await screenshot(page, "share");
+    expect(await (await fetch(link)).text()).toBe("buy milk\nwrite tests\n");
+    await page.getByRole("button", { name: "Close" }).click();
+
+    // Delete asks first.
+    await page.getByRole("button", { name: "Actions for done.txt" }).click();
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await page.getByRole("heading", { name: "Delete done.txt?" }).waitFor();
+    await screenshot(page, "delete-confirm");
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("button", { name: "done.txt", exact: true }).waitFor({ state: "detached" });
+    expect((await api("/files/notes/done.txt", { method: "HEAD" })).status).toBe(404);
+
+    // Search finds by name.
+    await page.getByLabel("Search files").fill("copy");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("region", { name: "Search results" }).waitFor();
+    expect(b.problems).toEqual([]);
+  } finally {
+    await b.close();
+  }
+});
