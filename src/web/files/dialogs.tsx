@@ -92,6 +92,7 @@ const TTLS: [number, string][] = [
 
 export function ShareDialog({ entry, onClose }: { entry: Entry; onClose: () => void }) {
   const [ttl, setTtl] = useState(86400);
+  const [maxDownloads, setMaxDownloads] = useState("");
   const [link, setLink] = useState<{ url: string; expires_at: number } | null>(null);
   const { busy, error, run } = useAction();
   return (
@@ -99,7 +100,15 @@ export function ShareDialog({ entry, onClose }: { entry: Entry; onClose: () => v
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void run(async () => setLink(await api("POST", "/files/share", { path: entry.path, ttl })));
+          void run(async () =>
+            setLink(
+              await api("POST", "/files/share", {
+                path: entry.path,
+                ttl,
+                ...(maxDownloads.trim() ? { max_downloads: Number(maxDownloads) } : {}),
+              }),
+            ),
+          );
         }}
       >
         <label for="share-ttl">Link expires after</label>
@@ -110,10 +119,22 @@ export function ShareDialog({ entry, onClose }: { entry: Entry; onClose: () => v
             </option>
           ))}
         </select>
+        <label for="share-max">Most downloads (empty: no limit)</label>
+        <input
+          id="share-max"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={maxDownloads}
+          onInput={(e) => setMaxDownloads(e.currentTarget.value)}
+        />
         <ErrorText error={error} />
         {link ? (
           <div class="secret" role="status">
-            <p>Anyone with this link can download the file until {formatTime(link.expires_at)}.</p>
+            <p>
+              Anyone with this link can download {entry.type === "folder" ? "everything in the folder" : "the file"}{" "}
+              until {formatTime(link.expires_at)}.
+            </p>
             <div class="secret-row">
               <input
                 readOnly

@@ -34,7 +34,7 @@ export function RowActions(props: { me: Me; entry: Entry; canCopy: boolean; open
                 Download
               </a>
             )}
-            {file && can(me, "share") && (
+            {can(me, "share") && (
               <button type="button" onClick={() => choose("share")}>
                 Share link…
               </button>

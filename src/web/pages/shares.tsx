@@ -8,8 +8,12 @@ import { CopyButton, ErrorText } from "../ui";
 interface ShareInfo {
   id: string;
   path: string;
-  url?: string;
+  type: "file" | "folder";
+  url: string | null;
   expires_at: number;
+  created_at: number;
+  downloads: number;
+  max_downloads: number | null;
 }
 
 /** Live share links with their expiry, and revocation, when this server lists shares. */
@@ -32,8 +36,8 @@ export function SharesPage() {
     <section aria-labelledby="shares-title">
       <h1 id="shares-title">Shares</h1>
       <p>
-        Create a share link from a file's actions (⋯) in <a href={href("files")}>Files</a>: anyone holding the link can
-        download the file until it expires.
+        Create a share link from the actions (⋯) of a file or folder in <a href={href("files")}>Files</a>: anyone
+        holding the link can download until it expires.
       </p>
       <ErrorText error={error} />
       {supported && (
@@ -41,7 +45,11 @@ export function SharesPage() {
           {shares.length === 0 && <li>No live share links.</li>}
           {shares.map((s) => (
             <li key={s.id} class="card">
-              <span class="mono">{s.path}</span> <span class="muted">expires {formatTime(s.expires_at)}</span>
+              <span class="mono share-path">{s.path}</span>
+              <span class="muted">
+                expires {formatTime(s.expires_at)} · {s.downloads}
+                {s.max_downloads === null ? "" : ` of ${s.max_downloads}`} downloads
+              </span>
               {s.url && <CopyButton text={s.url} label="Copy link" />}
               <button
                 type="button"
