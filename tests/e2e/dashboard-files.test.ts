@@ -173,7 +173,7 @@ test.skipIf(NO_BROWSER)(
         await page.getByText("Create a share link from the actions").waitFor();
         return;
       }
-      await page.getByText(/expires .* · 1 downloads/).waitFor();
+      await page.getByText(/expires .* · 1 download/).waitFor();
       await screenshot(page, "shares-list");
       await revoke.click();
       await page.getByText("No live share links.").waitFor();

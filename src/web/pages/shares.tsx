@@ -48,7 +48,8 @@ export function SharesPage() {
               <span class="mono share-path">{s.path}</span>
               <span class="muted">
                 expires {formatTime(s.expires_at)} · {s.downloads}
-                {s.max_downloads === null ? "" : ` of ${s.max_downloads}`} downloads
+                {s.max_downloads === null ? "" : ` of ${s.max_downloads}`}{" "}
+                {s.downloads === 1 && s.max_downloads === null ? "download" : "downloads"}
               </span>
               {s.url && <CopyButton text={s.url} label="Copy link" />}
               <button
