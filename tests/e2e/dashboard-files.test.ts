@@ -183,3 +183,28 @@ test.skipIf(NO_BROWSER)(
     }
   },
 );
+
+test.skipIf(NO_BROWSER)("drag and drop: files dropped on the list are uploaded into the open folder", async () => {
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.goto(`${server.url}/#/files/dropped/`);
+    await page.getByText("this folder is empty").waitFor();
+    // What the browser hands a page when files are dropped on it: a DataTransfer with File items.
+    const transfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["first dropped file\n"], "one.txt", { type: "text/plain" }));
+      dt.items.add(new File([new Uint8Array(3000).fill(7)], "two.bin"));
+      return dt;
+    });
+    await page.locator(".table").dispatchEvent("dragover", { dataTransfer: transfer });
+    await page.locator(".table").dispatchEvent("drop", { dataTransfer: transfer });
+    await page.getByText(/Uploads complete/).waitFor();
+    await page.getByRole("button", { name: "one.txt", exact: true }).waitFor();
+    expect(await (await api("/files/dropped/one.txt")).text()).toBe("first dropped file\n");
+    expect((await (await api("/files/dropped/two.bin")).arrayBuffer()).byteLength).toBe(3000);
+  } finally {
+    await b.close();
+  }
+});

@@ -164,7 +164,10 @@ export class UploadQueue {
 
 /** Every file under a dropped item, folders walked recursively, with its path relative to the drop. */
 export async function filesFromDrop(items: DataTransferItemList): Promise<{ path: string; file: File }[]> {
-  const entries = [...items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
+  // Entries must be taken while the drop event runs; items without one (some sources) still give a file.
+  const dropped = [...items]
+    .filter((i) => i.kind === "file")
+    .map((i) => ({ entry: i.webkitGetAsEntry(), file: i.getAsFile() }));
   const out: { path: string; file: File }[] = [];
   const walk = async (entry: FileSystemEntry, base: string): Promise<void> => {
     if (entry.isFile) {
@@ -179,6 +182,9 @@ export async function filesFromDrop(items: DataTransferItemList): Promise<{ path
       for (const child of batch) await walk(child, `${base}${entry.name}/`);
     }
   };
-  for (const entry of entries) await walk(entry, "");
+  for (const { entry, file } of dropped) {
+    if (entry) await walk(entry, "");
+    else if (file) out.push({ path: file.name, file });
+  }
   return out;
 }
