@@ -208,3 +208,30 @@ test.skipIf(NO_BROWSER)("drag and drop: files dropped on the list are uploaded i
     await b.close();
   }
 });
+
+test.skipIf(NO_BROWSER)(
+  "activity: newest first, filtered by path, and live changes appear without a reload",
+  async () => {
+    expect((await api("/files/log-test/a.txt", { method: "PUT", body: "a" })).status).toBe(200);
+    expect((await api("/files/elsewhere/b.txt", { method: "PUT", body: "b" })).status).toBe(200);
+    const b = await openBrowser();
+    try {
+      const page = b.page;
+      await signInWithToken(page, server.url, master);
+      await page.getByRole("link", { name: "Activity" }).click();
+      await page.getByLabel("Path or folder").fill("log-test/");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.getByText("Live: new changes appear as they happen.").waitFor();
+      const items = page.locator("ol.events li");
+      await expect(items.first().textContent()).resolves.toContain("log-test/a.txt");
+      expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
+      // A change made elsewhere (curl, another client) shows up at the top.
+      expect((await api("/files/log-test/c.txt", { method: "PUT", body: "c" })).status).toBe(200);
+      await page.locator("ol.events li").first().getByText("log-test/c.txt").waitFor();
+      await screenshot(page, "activity-live");
+      expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
+    } finally {
+      await b.close();
+    }
+  },
+);

@@ -26,7 +26,9 @@ export function ActivityPage() {
 
   useEffect(() => {
     let stop = false;
+    let source: EventSource | null = null;
     setError(null);
+    setLive(false);
     (async () => {
       // The log is read forward from tx 0; keep the newest SHOWN events.
       let since = 0;
@@ -37,32 +39,33 @@ export function ActivityPage() {
         const page = await api<{ events: LogEvent[] }>("GET", `/files/log?${query}`);
         if (stop) return;
         all = all.concat(page.events).slice(-SHOWN);
+        if (page.events.length > 0) since = (page.events.at(-1) as LogEvent).tx;
         if (page.events.length < 1000) break;
-        since = (page.events.at(-1) as LogEvent).tx;
       }
       setEvents(all.reverse());
-    })().catch((e) => setError(messageOf(e)));
-    return () => {
-      stop = true;
-    };
-  }, [filter]);
-
-  // Live updates over Server-Sent Events when this server has the change feed.
-  useEffect(() => {
-    let source: EventSource | null = null;
-    void hasRoute("GET", "/events").then((has) => {
-      if (!has) return;
-      source = new EventSource("/events");
+      // Then live, from exactly where the log ended, when this server has the change feed.
+      if (stop || !(await hasRoute("GET", "/events"))) return;
+      source = new EventSource(`/events?since_tx=${since}`);
       source.onopen = () => setLive(true);
       source.onerror = () => setLive(false);
       source.onmessage = (m) => {
         try {
           const event = JSON.parse(m.data) as LogEvent;
-          if (!filter || event.path.startsWith(filter)) setEvents((list) => [event, ...list].slice(0, SHOWN));
+          if (filter && !event.path.startsWith(filter) && !event.dest?.startsWith(filter)) return;
+          // A reconnecting EventSource resumes after its last id; never show a tx twice.
+          setEvents((list) => (list.some((e) => e.tx === event.tx) ? list : [event, ...list].slice(0, SHOWN)));
         } catch {}
       };
-    });
-    return () => source?.close();
+      // The server ends a stream it will not continue (credential revoked, shutdown) with `close`.
+      source.addEventListener("close", () => {
+        source?.close();
+        setLive(false);
+      });
+    })().catch((e) => setError(messageOf(e)));
+    return () => {
+      stop = true;
+      source?.close();
+    };
   }, [filter]);
 
   return (
