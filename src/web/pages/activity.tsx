@@ -1,6 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
-import { hasRoute } from "../features";
 import { formatBytes, formatTime } from "../format";
 import { ErrorText } from "../ui";
 
@@ -43,8 +42,8 @@ export function ActivityPage() {
         if (page.events.length < 1000) break;
       }
       setEvents(all.reverse());
-      // Then live, from exactly where the log ended, when this server has the change feed.
-      if (stop || !(await hasRoute("GET", "/events"))) return;
+      // Then live, from exactly where the log ended.
+      if (stop) return;
       source = new EventSource(`/events?since_tx=${since}`);
       source.onopen = () => setLive(true);
       source.onerror = () => setLive(false);

@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, filesUrl, messageOf } from "../api";
-import { hasRoute } from "../features";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, parentOf, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
@@ -34,7 +33,6 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: "name", asc: true });
   const [modal, setModal] = useState<Modal>(null);
   const [stats, setStats] = useState<{ files: number; bytes: number } | null>(null);
-  const [canCopy, setCanCopy] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [version, setVersion] = useState(0);
   const reload = () => setVersion((v) => v + 1);
@@ -42,9 +40,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const picker = useRef<HTMLInputElement>(null);
   const folderPicker = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
-    void hasRoute("POST", "/files/copy").then(setCanCopy);
-  }, []);
+  useEffect(() => {}, []);
   useEffect(() => {
     const abort = new AbortController();
     setLoading(true);
@@ -179,7 +175,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
               <span class="col-size">{entry.type === "folder" ? "—" : formatBytes(entry.size)}</span>
               <span class="col-updated_at">{formatTime(entry.updated_at)}</span>
               <span class="col-actions">
-                <RowActions me={me} entry={entry} canCopy={canCopy} open={(kind) => setModal({ kind, entry })} />
+                <RowActions me={me} entry={entry} open={(kind) => setModal({ kind, entry })} />
               </span>
             </>
           )}

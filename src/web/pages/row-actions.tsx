@@ -8,7 +8,7 @@ import { Dialog } from "../ui";
 type ActionKind = "move" | "copy" | "delete" | "share" | "preview";
 
 /** One button per row opens the actions for that entry, so rows stay narrow on a phone. */
-export function RowActions(props: { me: Me; entry: Entry; canCopy: boolean; open: (kind: ActionKind) => void }) {
+export function RowActions(props: { me: Me; entry: Entry; open: (kind: ActionKind) => void }) {
   const [shown, setShown] = useState(false);
   const { me, entry } = props;
   const choose = (kind: ActionKind) => {
@@ -44,7 +44,7 @@ export function RowActions(props: { me: Me; entry: Entry; canCopy: boolean; open
                 Rename or move…
               </button>
             )}
-            {props.canCopy && can(me, "files:write") && (
+            {can(me, "files:write") && (
               <button type="button" onClick={() => choose("copy")}>
                 Copy…
               </button>

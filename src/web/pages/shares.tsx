@@ -1,6 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, messageOf } from "../api";
-import { hasRoute } from "../features";
 import { formatTime } from "../format";
 import { href } from "../router";
 import { CopyButton, ErrorText } from "../ui";
@@ -18,8 +17,7 @@ interface ShareInfo {
 
 /** Live share links with their expiry, and revocation, when this server lists shares. */
 export function SharesPage() {
-  const [supported, setSupported] = useState<boolean | null>(null);
-  const [shares, setShares] = useState<ShareInfo[]>([]);
+  const [shares, setShares] = useState<ShareInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = () =>
     api<{ shares: ShareInfo[] }>("GET", "/files/shares").then(
@@ -27,10 +25,7 @@ export function SharesPage() {
       (e) => setError(messageOf(e)),
     );
   useEffect(() => {
-    void hasRoute("GET", "/files/shares").then((has) => {
-      setSupported(has);
-      if (has) void load();
-    });
+    void load();
   }, []);
   return (
     <section aria-labelledby="shares-title">
@@ -40,7 +35,7 @@ export function SharesPage() {
         holding the link can download until it expires.
       </p>
       <ErrorText error={error} />
-      {supported && (
+      {shares && (
         <ul class="shares">
           {shares.length === 0 && <li>No live share links.</li>}
           {shares.map((s) => (
