@@ -49,6 +49,25 @@ describe("POST /auth/session: a pasted credential becomes an HttpOnly session co
     expect(write.status).toBe(403);
   });
 
+  test("revoking the key ends the sessions opened with it", async () => {
+    const key = await createKey(t, aliceSession, { scopes: ["files:read"], expires_in: 600 });
+    const { cookie } = await open(key.token);
+    expect((await t.request("GET", "/auth/me", withCookie(cookie as string))).status).toBe(200);
+    expect((await t.request("DELETE", `/auth/keys/${key.id}`, { token: aliceSession })).status).toBe(200);
+    expect((await t.request("GET", "/auth/me", withCookie(cookie as string))).status).toBe(401);
+  });
+
+  test("rotating the key ends the sessions opened with its old secret", async () => {
+    const key = await createKey(t, aliceSession, { scopes: ["files:read"], expires_in: 600 });
+    const { cookie } = await open(key.token);
+    const rotated = await t.request("POST", `/auth/keys/${key.id}/rotate`, {
+      token: aliceSession,
+      json: { expires_in: 600 },
+    });
+    expect(rotated.status).toBe(200);
+    expect((await t.request("GET", "/auth/me", withCookie(cookie as string))).status).toBe(401);
+  });
+
   test("a session token is exchanged: the old one stops working, the cookie works", async () => {
     const session = await registerAndLogin(t, naclSigner("carol"));
     const { res, cookie } = await open(session);

@@ -126,3 +126,32 @@ test.skipIf(NO_BROWSER)(
     }
   },
 );
+
+test.skipIf(NO_BROWSER)("accounts (admin): create one, see it listed, delete it after confirming", async () => {
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "Accounts" }).click();
+    await page.getByLabel("Account name").fill("bad name!");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("alert").waitFor();
+    await page.getByLabel("Account name").fill("carol");
+    await page.getByLabel(/E-mail/).fill("carol@example.com");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByText("carol@example.com").waitFor();
+    const listed = (await (
+      await fetch(`${server.url}/admin/accounts`, { headers: { authorization: `Bearer ${master}` } })
+    ).json()) as { accounts: { actor: string }[] };
+    expect(listed.accounts.map((a) => a.actor)).toContain("carol");
+    await page.getByRole("button", { name: "Delete account carol" }).click();
+    await page.getByRole("button", { name: "Delete account", exact: true }).click();
+    await page.getByText("carol@example.com").waitFor({ state: "detached" });
+    const after = (await (
+      await fetch(`${server.url}/admin/accounts`, { headers: { authorization: `Bearer ${master}` } })
+    ).json()) as { accounts: { actor: string }[] };
+    expect(after.accounts.map((a) => a.actor)).not.toContain("carol");
+  } finally {
+    await b.close();
+  }
+});

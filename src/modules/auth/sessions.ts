@@ -1,6 +1,6 @@
 import { AppError } from "../../errors";
 import { parseIssuedToken } from "../../lib/token-format";
-import type { CredentialRepository } from "../../storage/db/credentials";
+import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
 import { issueCredential } from "./issue";
 import type { Principal } from "./principal";
 import type { CredentialVerifier } from "./verifier";
@@ -55,7 +55,7 @@ export class SessionService {
     const issued = await issueCredential(this.credentials, {
       kind: "ses",
       account_id: principal.accountId,
-      name: master ? this.verifier.masterSessionName() : "session",
+      name: master ? this.verifier.masterSessionName() : this.#nameFor(principal, source),
       scopes: master ? null : [...principal.scopes].join(" "),
       prefix: principal.prefix,
       created_at: created,
@@ -66,6 +66,18 @@ export class SessionService {
       this.verifier.forget(presented);
     }
     return { token: issued.text, expiresAt };
+  }
+
+  /**
+   * A session opened with a lasting key or token is tied to it (see `CredentialVerifier`): it
+   * ends when that credential is revoked, rotated or expires. An exchanged session keeps the
+   * tie of the one it replaces; a single-use token is gone by design, so nothing ties to it.
+   */
+  #nameFor(principal: Principal, source: CredentialRow | null): string {
+    if (source === null) return "session";
+    if (principal.source === "session") return source.name;
+    if (source.remove_on_use === 1) return "session";
+    return this.verifier.tiedSessionName(source);
   }
 
   /**

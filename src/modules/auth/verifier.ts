@@ -41,6 +41,8 @@ const unauthorized = (message: string) => new AppError("unauthorized", message);
 
 /** Sessions opened with the master token are named after a digest of it (see `masterSessionName`). */
 const MASTER_SESSION = "master:";
+/** Sessions opened with a key or token are named after it (see `tiedSessionName`). */
+const TIED_SESSION = "via:";
 
 /** What the verified cache remembers about a token (keyed by its SHA-256): never the secret. */
 interface VerifiedEntry {
@@ -180,6 +182,22 @@ export class CredentialVerifier {
     return `${MASTER_SESSION}${salt}:${digest}`;
   }
 
+  /**
+   * The name of a session opened with `parent` (an API key or token). Security rule: such a
+   * session lives only while its parent does — revoking, rotating (a new secret hash) or the
+   * expiry of the key ends it on its next request, as it ends the key itself.
+   */
+  tiedSessionName(parent: Pick<CredentialRow, "id" | "secret_hash">): string {
+    return `${TIED_SESSION}${parent.id}:${parent.secret_hash.slice(-16)}`;
+  }
+
+  #requireTie(name: string): void {
+    const [id = "", mark = ""] = name.slice(TIED_SESSION.length).split(":");
+    const parent = this.credentials.findForAuth(id);
+    if (!parent || parent.secret_hash.slice(-16) !== mark) throw unauthorized(AUTH_MESSAGES.invalid);
+    if (parent.expires_at !== null && parent.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
+  }
+
   /** A master-token session acts as the master token itself, while the master token is unchanged. */
   #masterSession(row: CredentialAuthRow): Principal {
     const salt = row.name.slice(MASTER_SESSION.length).split(":")[0] ?? "";
@@ -229,6 +247,7 @@ export class CredentialVerifier {
    */
   #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Principal {
     if (row.kind === "ses" && row.name.startsWith(MASTER_SESSION)) return this.#masterSession(row);
+    if (row.kind === "ses" && row.name.startsWith(TIED_SESSION)) this.#requireTie(row.name);
     const cached = entry?.principal;
     if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
       return cached;
