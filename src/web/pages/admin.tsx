@@ -68,7 +68,10 @@ export function AdminPage() {
               <strong>{a.actor}</strong> <span class="badge">{a.type}</span>
               <span class="muted">
                 {" "}
-                {a.actor === "admin" ? "the master token" : (a.email ?? (a.public_key ? "Ed25519 key" : "no sign-in method"))} · since {formatTime(a.created_at)}
+                {a.actor === "admin"
+                  ? "the master token"
+                  : (a.email ?? (a.public_key ? "Ed25519 key" : "no sign-in method"))}{" "}
+                · since {formatTime(a.created_at)}
               </span>
               {a.actor !== "admin" && (
                 <button
