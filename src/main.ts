@@ -17,7 +17,12 @@ import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  if (isClientInvocation(argv)) return runClient(argv, env, processStreams());
+  if (isClientInvocation(argv)) {
+    const code = await runClient(argv, env, processStreams());
+    // process.exit drops what a slow pipe has not taken yet: wait until stdout is flushed.
+    await new Promise<void>((done) => process.stdout.write("", () => done()));
+    return code;
+  }
   const command = parseArgs(argv);
   if (command.kind === "help") {
     process.stdout.write(fullHelp());

@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type ApiClient, encodePath, errorOf, fetchOrExplain } from "./api-client";
-import { fileMatchesEtag, hashFileRange } from "./digest";
+import { fileMatchesEtag } from "./digest";
 import { CliError } from "./exit";
 import type { Progress } from "./progress";
 
@@ -142,5 +142,3 @@ async function appendBody(
   }
   return received;
 }
-
-export { hashFileRange };
