@@ -10,6 +10,7 @@ import { LockService } from "./modules/dav/locks";
 import { DavService } from "./modules/dav/service";
 import { ChangeHub } from "./modules/feed/hub";
 import { FeedService } from "./modules/feed/service";
+import { Reclaimer } from "./modules/files/reclaim";
 import { FileService } from "./modules/files/service";
 import { HookDispatcher } from "./modules/hooks/dispatcher";
 import { HookService } from "./modules/hooks/service";
@@ -25,6 +26,7 @@ import { DavPropertyRepository } from "./storage/db/dav-properties";
 import { EventRepository } from "./storage/db/events";
 import { FileRepository } from "./storage/db/files";
 import { HookRepository } from "./storage/db/hooks";
+import { ReclaimRepository } from "./storage/db/reclaim";
 import { ShareRepository } from "./storage/db/shares";
 import { SpaceRepository } from "./storage/db/spaces";
 import { UploadRepository } from "./storage/db/uploads";
@@ -60,7 +62,9 @@ export interface AppContext {
   dav: DavService;
   /** Accounts, logins, API keys, account admin and rate limits. */
   auth: AuthServices;
-  /** Periodic jobs (expired-token sweep, usage flush); returns a stop function. */
+  /** Deletes unreferenced stored bytes: the reclaim queue and the garbage collector. */
+  reclaimer: Reclaimer;
+  /** Periodic jobs (expired-token sweep, usage flush, reclaim); returns a stop function. */
   startBackgroundJobs(): () => void;
   close(): void;
 }
@@ -68,7 +72,10 @@ export interface AppContext {
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 const USAGE_FLUSH_MS = 5_000;
 const STALE_UPLOAD_SWEEP_MS = 60 * 60_000;
-const STALE_UPLOAD_AGE_MS = 24 * 60 * 60_000;
+/** How often the reclaim pass runs (queue drain + garbage collection). */
+const RECLAIM_INTERVAL_MS = 15 * 60_000;
+/** Stored bytes younger than this are never collected: an upload may still be about to commit them. */
+export const RECLAIM_GRACE_MS = 60 * 60_000;
 
 export function createContext(options: ContextOptions): AppContext {
   const now = options.now ?? Date.now;
@@ -84,14 +91,23 @@ export function createContext(options: ContextOptions): AppContext {
   // One event repository for every writer: its appends are what the change hub publishes.
   const events = new EventRepository(db);
   const hub = new ChangeHub(events, options.logger);
-  const files = new FileService(
-    { db, files: new FileRepository(db), spaces: new SpaceRepository(db), events },
+  const fileRepo = new FileRepository(db);
+  const reclaimRepo = new ReclaimRepository(db);
+  const uploadRepo = new UploadRepository(db);
+  const reclaimer = new Reclaimer(
+    { reclaim: reclaimRepo, files: fileRepo, uploads: uploadRepo },
     blobs,
+    options.logger,
+  );
+  const files = new FileService(
+    { db, files: fileRepo, spaces: new SpaceRepository(db), events, reclaim: reclaimRepo },
+    blobs,
+    reclaimer,
     options.logger,
     now,
   );
   const uploads = new UploadService(
-    new UploadRepository(db),
+    uploadRepo,
     files,
     blobs,
     options.logger,
@@ -125,9 +141,9 @@ export function createContext(options: ContextOptions): AppContext {
     config: options.config,
     logger: options.logger,
     now,
-    // A deleted account's bytes go too; a missing object is not an error for BlobStore.delete.
+    // A deleted account's bytes were queued with the deletion; reclaim them now.
     deleteObjects: async (objectKeys) => {
-      for (const key of objectKeys) await blobs.delete(key);
+      await reclaimer.drain(objectKeys);
     },
   });
 
@@ -150,6 +166,7 @@ export function createContext(options: ContextOptions): AppContext {
     hooks,
     dav,
     auth,
+    reclaimer,
     startBackgroundJobs() {
       const sweep = () => {
         const removed = tokens.sweepExpired() + shares.sweepExpired() + auth.sweepExpired() + dav.locks.sweepExpired();
@@ -159,19 +176,36 @@ export function createContext(options: ContextOptions): AppContext {
           });
       };
       sweep();
-      // Incomplete multipart uploads and crash leftovers older than a day (store clocks are wall time).
+      // Uploads never completed within a day, and completed ones whose URL expired.
       const sweepUploads = () =>
-        Promise.all([uploads.cleanupStale(), blobs.cleanupStaleUploads(Date.now() - STALE_UPLOAD_AGE_MS)])
-          .then(([records, stored]) => records + stored)
-          .then(
-            (removed) => removed > 0 && options.logger.info("stale uploads removed", { count: removed }),
-            (error) => options.logger.error("stale upload cleanup failed", { error: String(error) }),
-          );
-      void sweepUploads();
+        uploads.cleanupStale().then(
+          (removed) => removed > 0 && options.logger.info("stale uploads removed", { count: removed }),
+          (error) => options.logger.error("stale upload cleanup failed", { error: String(error) }),
+        );
+      // Bytes nothing references: the queue left by a crash, then the garbage collector.
+      let reclaiming = false;
+      const reclaim = async (atStart: boolean) => {
+        if (reclaiming) return;
+        reclaiming = true;
+        try {
+          const queued = await reclaimer.drain();
+          // Store clocks are wall time; anything newer than the grace period may be an upload in flight.
+          const { objects, leftovers } = await reclaimer.collect(Date.now() - RECLAIM_GRACE_MS);
+          if (atStart || queued + objects + leftovers > 0) {
+            options.logger.info("reclaim pass finished", { queued, objects, leftovers });
+          }
+        } catch (error) {
+          options.logger.error("reclaim pass failed", { error: String(error) });
+        } finally {
+          reclaiming = false;
+        }
+      };
+      void sweepUploads().then(() => reclaim(true));
       const timers = [
         setInterval(sweep, SWEEP_INTERVAL_MS),
         setInterval(() => verifier.flushUsage(), USAGE_FLUSH_MS),
         setInterval(sweepUploads, STALE_UPLOAD_SWEEP_MS),
+        setInterval(() => void reclaim(false), RECLAIM_INTERVAL_MS),
       ];
       for (const timer of timers) timer.unref();
       const stopFeed = feed.startTimers();

@@ -432,6 +432,30 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect(done.size).toBe(12);
     });
 
+    it("listObjects yields each stored object with its modification time, like listKeys", async () => {
+      const key = newKey();
+      const before = Date.now() - 60_000;
+      await put(key, text("listed"));
+      const listed = new Map<string, number>();
+      for await (const object of store.listObjects()) listed.set(object.key, object.modified);
+      expect(listed.get(key)).toBeGreaterThan(before);
+      expect(listed.get(key)).toBeLessThan(Date.now() + 60_000);
+      expect(new Set(listed.keys())).toEqual(await keysOf(store));
+      await store.delete(key);
+    });
+
+    it("cleanupStaleUploads spares the uploads `keep` claims", async () => {
+      const kept = newKey();
+      const keptId = await store.createMultipart(kept);
+      const dropped = newKey();
+      const droppedId = await store.createMultipart(dropped);
+      await store.cleanupStaleUploads(Date.now() + 60_000, (uploadId) => uploadId === keptId);
+      const part = await store.uploadPart(kept, keptId, 1, streamOf(text("still open")));
+      expect(part.size).toBe(10);
+      await expectNotFound(store.uploadPart(dropped, droppedId, 1, streamOf(text("gone"))));
+      await store.abortMultipart(kept, keptId);
+    });
+
     it("cleanupStaleUploads removes uploads started before the cutoff, and only those", async () => {
       const key = newKey();
       const uploadId = await store.createMultipart(key);

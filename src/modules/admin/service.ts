@@ -5,7 +5,7 @@ import { requireEmail } from "../auth/magic-link";
 import { ADMIN_ACCOUNT_ID, type Principal } from "../auth/principal";
 import type { AccountService, AccountType } from "../auth/service";
 
-/** Removes stored bytes by object key; wired to the blob store by the app. */
+/** Deletes the stored bytes of these object keys, already queued for reclaim; wired to the reclaimer by the app. */
 export type DeleteObjects = (objectKeys: string[]) => Promise<void>;
 
 export interface AccountSummary {
@@ -46,6 +46,7 @@ export class AdminService {
     private readonly accounts: AccountService,
     private readonly deleteObjects: DeleteObjects,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   list(): AccountSummary[] {
@@ -59,14 +60,15 @@ export class AdminService {
 
   /**
    * Deletes an account and everything it owns: sessions, keys and tokens, file rows,
-   * events, uploads and shares go with the row (FK cascade, one transaction); the stored
-   * bytes are deleted afterwards, so a crash leaves orphaned bytes, never dangling rows.
+   * events, uploads and shares go with the row (FK cascade, one transaction), which also
+   * queues the stored bytes for reclaim; they are deleted after the commit, and a crash
+   * in between leaves them queued for the next reclaim pass, never dangling rows.
    */
   async delete(name: string): Promise<{ actor: string; objects: number }> {
     const account = this.repo.findByName(name);
     if (!account) throw notFound("Account not found");
     if (account.id === ADMIN_ACCOUNT_ID) throw badRequest("The admin account cannot be deleted");
-    const keys = this.repo.deleteWithObjects(account.id);
+    const keys = this.repo.deleteWithObjects(account.id, this.now());
     if (keys === null) throw notFound("Account not found");
     try {
       await this.deleteObjects(keys);

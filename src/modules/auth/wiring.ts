@@ -37,7 +37,7 @@ export function createAuthServices(options: {
   config: ConfigStore;
   logger: Logger;
   now: () => number;
-  /** Deletes the stored bytes of a deleted account (object keys from its files and uploads). */
+  /** Deletes the stored bytes of a deleted account (queued for reclaim with the deletion). */
   deleteObjects: DeleteObjects;
 }): AuthServices {
   const { db, credentials, verifier, config, logger, now, deleteObjects } = options;
@@ -70,7 +70,7 @@ export function createAuthServices(options: {
     challenges: new ChallengeService(accountRepo, challengeRepo, sessions, now),
     magicLinks: new MagicLinkService(new MagicLinkRepository(db), accounts, sessions, mailer, logger, now),
     keys: new ApiKeyService(credentials, new ApiKeyRepository(db), verifier, now),
-    admin: new AdminService(accountRepo, accounts, deleteObjects, logger),
+    admin: new AdminService(accountRepo, accounts, deleteObjects, logger, now),
     limits: new RateLimits(() => config.current, now),
     sweepExpired: () => challengeRepo.deleteExpired(now()) + services.magicLinks.sweepExpired(),
   };

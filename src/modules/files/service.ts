@@ -17,6 +17,7 @@ import type { FileRow, Scope } from "../../storage/db/files";
 import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
 import { copyTree } from "./copy";
+import type { Reclaimer } from "./reclaim";
 import { refuseReservedRoot } from "./reserved";
 import { type FileRepos, TreeWrites } from "./tree";
 
@@ -87,6 +88,7 @@ export class FileService {
   constructor(
     private readonly repos: FileRepos,
     private readonly blobs: BlobStore,
+    private readonly reclaimer: Reclaimer,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
@@ -239,7 +241,7 @@ export class FileService {
           this.repos.files.updateContent(existing.id, content);
           this.repos.spaces.adjust(scope, 0, object.size - existing.size);
           if (existing.object_key && existing.object_key !== object.objectKey) {
-            orphaned = this.#tree.unreferenced([existing.object_key]);
+            orphaned = this.#tree.release([existing.object_key], now);
           }
         } else {
           this.repos.files.insert({
@@ -268,7 +270,7 @@ export class FileService {
       await this.#deleteBlobs([object.objectKey]);
       throw error;
     }
-    await this.#deleteBlobs(orphaned);
+    await this.reclaimer.drain(orphaned);
     return result;
   }
 
@@ -284,14 +286,20 @@ export class FileService {
     if (this.repos.files.get(scopeOf(principal), `${path}/`)) throw conflict("A folder exists at this path");
     const objectKey = newId();
     const contentType = contentTypeFor(path, options.contentType);
-    const stat = await this.blobs.putStream(objectKey, body, { contentType, maxBytes: options.maxBytes });
-    return this.commitObject(
-      principal,
-      path,
-      { objectKey, size: stat.size, etag: stat.etag, contentType },
-      options.message,
-      conditions,
-    );
+    // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
+    const release = this.reclaimer.hold(objectKey);
+    try {
+      const stat = await this.blobs.putStream(objectKey, body, { contentType, maxBytes: options.maxBytes });
+      return await this.commitObject(
+        principal,
+        path,
+        { objectKey, size: stat.size, etag: stat.etag, contentType },
+        options.message,
+        conditions,
+      );
+    } finally {
+      release();
+    }
   }
 
   /** Renames a file or folder. `If-Match` names the source's ETag; `If-None-Match: *` guards the destination. */
@@ -363,15 +371,20 @@ export class FileService {
           if (row.object_key) keys.push(row.object_key);
         }
       }
-      orphaned = this.#tree.unreferenced(keys);
       const now = this.now();
+      orphaned = this.#tree.release(keys, now);
       const tx = this.repos.spaces.nextTx(scope);
       this.repos.spaces.adjust(scope, -files, -bytes);
       this.repos.events.append(scope, { tx, action: "delete", path, dest: null, size: bytes, msg: null, ts: now });
       return { deleted: files, tx, time: now };
     });
-    await this.#deleteBlobs(orphaned);
+    await this.reclaimer.drain(orphaned);
     return result;
+  }
+
+  /** Keeps the garbage collector off an object this process is about to commit; call the result when done. */
+  holdObject(objectKey: string): () => void {
+    return this.reclaimer.hold(objectKey);
   }
 
   /** True while a file row points at this stored object. */

@@ -5,6 +5,7 @@ import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
 import { nameOf, parentOf } from "../../lib/paths";
 import type { EventRepository } from "../../storage/db/events";
 import type { FileRepository, Scope } from "../../storage/db/files";
+import type { ReclaimRepository } from "../../storage/db/reclaim";
 import type { SpaceRepository } from "../../storage/db/spaces";
 
 export interface FileRepos {
@@ -12,6 +13,8 @@ export interface FileRepos {
   files: FileRepository;
   spaces: SpaceRepository;
   events: EventRepository;
+  /** Bytes waiting to be deleted from the store (see ./reclaim.ts). */
+  reclaim: ReclaimRepository;
 }
 
 /**
@@ -64,12 +67,15 @@ export class TreeWrites {
   }
 
   /**
-   * The keys among `keys` no file row uses any more. Copies share objects, so bytes a
-   * change drops may still belong to another file; asked after the change's own rows are
-   * gone and before commit, the answer cannot be outdated (no new row can adopt a key
-   * nothing references).
+   * Queues for reclaim the keys among `keys` that no file row uses any more, and returns
+   * them. Copies share objects, so bytes a change drops may still belong to another file;
+   * asked after the change's own rows are gone and before commit, the answer cannot be
+   * outdated (no new row can adopt a key nothing references), and the queue row commits
+   * with the change, so the bytes are deleted even if lightd stops right after.
    */
-  unreferenced(keys: Iterable<string>): string[] {
-    return [...new Set(keys)].filter((key) => !this.repos.files.usesObject(key));
+  release(keys: Iterable<string>, now: number): string[] {
+    const unused = [...new Set(keys)].filter((key) => !this.repos.files.usesObject(key));
+    this.repos.reclaim.enqueue(unused, now);
+    return unused;
   }
 }

@@ -73,14 +73,19 @@ export class UploadService {
         this.uploads.reopen(upload.id);
         throw error;
       }
-      await this.#refuseOversize(sealed.key, sealed.stat.size);
-      return this.files.commitObject(
-        principal,
-        path,
-        { objectKey: sealed.key, size: sealed.stat.size, etag: sealed.stat.etag, contentType: upload.content_type },
-        message,
-        conditions,
-      );
+      const release = this.files.holdObject(sealed.key);
+      try {
+        await this.#refuseOversize(sealed.key, sealed.stat.size);
+        return await this.files.commitObject(
+          principal,
+          path,
+          { objectKey: sealed.key, size: sealed.stat.size, etag: sealed.stat.etag, contentType: upload.content_type },
+          message,
+          conditions,
+        );
+      } finally {
+        release();
+      }
     }
     throw badRequest("The upload has not received any bytes yet; PUT the file to the upload URL first");
   }
@@ -122,16 +127,22 @@ export class UploadService {
     if (parts.length === 0) throw badRequest("parts must list at least one part");
     // Checked before the parts are assembled, so a failed condition leaves the upload open to retry.
     this.files.precheck(principal, path, conditions);
-    const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
-    if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
-    await this.#refuseOversize(upload.object_key, stat.size);
-    return this.files.commitObject(
-      principal,
-      path,
-      { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
-      message,
-      conditions,
-    );
+    // Between the upload row's removal and the commit, only this hold keeps the garbage collector away.
+    const release = this.files.holdObject(upload.object_key);
+    try {
+      const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
+      if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
+      await this.#refuseOversize(upload.object_key, stat.size);
+      return await this.files.commitObject(
+        principal,
+        path,
+        { objectKey: upload.object_key, size: stat.size, etag: stat.etag, contentType: upload.content_type },
+        message,
+        conditions,
+      );
+    } finally {
+      release();
+    }
   }
 
   async abortMultipart(principal: Principal, path: string, uploadId: string): Promise<{ aborted: boolean }> {

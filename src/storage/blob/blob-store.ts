@@ -46,6 +46,19 @@ export interface SignOptions {
   filename?: string;
 }
 
+export interface ListedObject {
+  key: string;
+  /** Last modified, Unix ms (the store's clock). */
+  modified: number;
+}
+
+/** The shape of every object key lightd makes (internal ids); nothing else is lightd's to delete. */
+const OBJECT_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+export function isObjectKey(key: string): boolean {
+  return OBJECT_KEY.test(key);
+}
+
 export interface CompletedPart {
   partNumber: number;
   etag: string;
@@ -117,11 +130,18 @@ export interface BlobStore {
   /** Discards an upload and its parts; aborting an unknown upload is not an error. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
 
-  /** Removes multipart uploads started before `olderThan` (Unix ms); returns how many. */
-  cleanupStaleUploads(olderThan: number): Promise<number>;
+  /**
+   * Removes what abandoned uploads left behind, started (or last written) before `olderThan`
+   * (Unix ms): multipart uploads, except those `keep(uploadId)` claims, and temp files. Never
+   * an upload this process is still writing. Returns how many were removed.
+   */
+  cleanupStaleUploads(olderThan: number, keep?: (uploadId: string) => boolean): Promise<number>;
 
   /** Object keys currently stored (for leak checks and maintenance); order unspecified. */
   listKeys(): AsyncIterable<string>;
+
+  /** Stored objects with their last-modified time, for the garbage collector; order unspecified. */
+  listObjects(): AsyncIterable<ListedObject>;
 
   /** Releases connections (S3 sockets); the store is not used afterwards. */
   close?(): void;

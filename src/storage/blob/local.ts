@@ -5,7 +5,16 @@ import { AppError, NotFoundError } from "../../errors";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
-import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+import {
+  type BlobStat,
+  type BlobStore,
+  type ByteRange,
+  type CompletedPart,
+  isObjectKey,
+  type ListedObject,
+  type PutOptions,
+  type SignOptions,
+} from "./blob-store";
 import { lightdBlobUrl } from "./lightd-url";
 import {
   appendFile,
@@ -20,7 +29,7 @@ import {
 } from "./local-io";
 
 /** Object keys and upload ids are internal base62-ish ids; nothing else may become a path. */
-const ID_SHAPE = /^[A-Za-z0-9_-]{8,128}$/;
+const ID_SHAPE = { test: isObjectKey };
 const MAX_PART_NUMBER = 10_000;
 const UPLOAD_META = "upload.json";
 
@@ -58,6 +67,8 @@ export class LocalBlobStore implements BlobStore {
   readonly kind = "local" as const;
   readonly #tmpDir: string;
   readonly #multipartDir: string;
+  /** Temp file names (without extension) of writes in progress, which cleanup must not remove. */
+  readonly #writing = new Set<string>();
   /** Keys with an exclusive write in progress: a second writer is refused before it sends a byte. */
   readonly #claimed = new Set<string>();
 
@@ -226,9 +237,10 @@ export class LocalBlobStore implements BlobStore {
     await rm(join(this.#multipartDir, uploadId), { recursive: true, force: true });
   }
 
-  async cleanupStaleUploads(olderThan: number): Promise<number> {
+  async cleanupStaleUploads(olderThan: number, keep: (uploadId: string) => boolean = () => false): Promise<number> {
     let removed = 0;
     for (const uploadId of await readdir(this.#multipartDir).catch(() => [] as string[])) {
+      if (keep(uploadId)) continue;
       const dir = join(this.#multipartDir, uploadId);
       const meta = await this.#readUploadMeta(uploadId);
       const started = meta?.createdAt ?? (await stat(dir).catch(() => null))?.mtimeMs ?? 0;
@@ -237,20 +249,30 @@ export class LocalBlobStore implements BlobStore {
         removed++;
       }
     }
-    // Temp files left by a crash mid-upload; live uploads keep touching theirs.
+    // Temp files left by a crash mid-upload; a write in progress here is never touched.
     for (const name of await readdir(this.#tmpDir).catch(() => [] as string[])) {
+      if (this.#writing.has(name.slice(0, name.indexOf(".")))) continue;
       const path = join(this.#tmpDir, name);
       const info = await stat(path).catch(() => null);
-      if (info && info.mtimeMs < olderThan) await unlinkQuietly(path);
+      if (info && info.mtimeMs < olderThan) {
+        await unlinkQuietly(path);
+        removed++;
+      }
     }
     return removed;
   }
 
   async *listKeys(): AsyncIterable<string> {
+    for await (const object of this.listObjects()) yield object.key;
+  }
+
+  async *listObjects(): AsyncIterable<ListedObject> {
     for (const shard of await readdir(this.root, { withFileTypes: true })) {
       if (!shard.isDirectory() || shard.name.length !== 2) continue;
       for (const name of await readdir(join(this.root, shard.name)).catch(() => [] as string[])) {
-        if (ID_SHAPE.test(name)) yield name;
+        if (!ID_SHAPE.test(name)) continue;
+        const info = await stat(join(this.root, shard.name, name)).catch(() => null);
+        if (info) yield { key: name, modified: info.mtimeMs };
       }
     }
   }
@@ -265,9 +287,11 @@ export class LocalBlobStore implements BlobStore {
     fill: (fh: FileHandle) => Promise<Written>,
     exclusive = false,
   ): Promise<Written> {
-    const base = join(this.#tmpDir, `${randomBase62(16)}`);
+    const name = randomBase62(16);
+    const base = join(this.#tmpDir, name);
     const tmpData = `${base}.tmp`;
     const tmpSidecar = `${base}.meta.tmp`;
+    this.#writing.add(name);
     try {
       const fh = await open(tmpData, "wx", 0o600);
       let written: Written;
@@ -287,6 +311,8 @@ export class LocalBlobStore implements BlobStore {
       await unlink(tmpSidecar).catch(() => {});
       if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
       throw error;
+    } finally {
+      this.#writing.delete(name);
     }
   }
 

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -24,12 +24,24 @@ import { contentDisposition } from "../../http/ranges";
 import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
 import type { UrlSigner } from "../../lib/url-signer";
-import type { BlobStat, BlobStore, ByteRange, CompletedPart, PutOptions, SignOptions } from "./blob-store";
+import {
+  type BlobStat,
+  type BlobStore,
+  type ByteRange,
+  type CompletedPart,
+  isObjectKey,
+  type ListedObject,
+  type PutOptions,
+  type SignOptions,
+} from "./blob-store";
 import { lightdBlobUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
 import { codeOf, isMissing, silentLogger, spoolToFile, statusOf } from "./s3-support";
+
+/** Names of the part spools in `tmpDir`, so cleanup recognises its own files. */
+const SPOOL_PREFIX = "lightd-s3-part-";
 
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -61,6 +73,10 @@ export class S3BlobStore implements BlobStore {
   readonly #queueSize: number;
   readonly #tmpDir: string;
   readonly #urlSigner: UrlSigner | undefined;
+  /** Full keys of streamed PUTs in progress (their multipart upload must survive cleanup). */
+  readonly #streaming = new Set<string>();
+  /** Part spool file names in use. */
+  readonly #spooling = new Set<string>();
 
   constructor(
     readonly settings: S3Config,
@@ -104,12 +120,20 @@ export class S3BlobStore implements BlobStore {
       await body.cancel().catch(() => {});
       throw new AppError("conflict", "Object already uploaded");
     }
-    const { size, etag } = await streamUpload(this.#client, this.#bucket, this.#key(key), body, {
-      partSize: this.#partSize,
-      queueSize: this.#queueSize,
-      contentType: options.contentType,
-      maxBytes: options.maxBytes,
-    });
+    const fullKey = this.#key(key);
+    this.#streaming.add(fullKey);
+    let streamed: { size: number; etag: string };
+    try {
+      streamed = await streamUpload(this.#client, this.#bucket, fullKey, body, {
+        partSize: this.#partSize,
+        queueSize: this.#queueSize,
+        contentType: options.contentType,
+        maxBytes: options.maxBytes,
+      });
+    } finally {
+      this.#streaming.delete(fullKey);
+    }
+    const { size, etag } = streamed;
     // Ceph RGW 16 answers CompleteMultipartUpload with an empty ETag: ask for it.
     return { size, etag: etag || (await this.head(key)).etag, contentType: options.contentType };
   }
@@ -232,7 +256,9 @@ export class S3BlobStore implements BlobStore {
     body: ReadableStream<Uint8Array>,
     options: PutOptions = {},
   ): Promise<BlobStat> {
-    const spool = join(this.#tmpDir, `lightd-s3-part-${randomBase62(16)}`);
+    const name = `${SPOOL_PREFIX}${randomBase62(16)}`;
+    const spool = join(this.#tmpDir, name);
+    this.#spooling.add(name);
     try {
       const size = await spoolToFile(spool, body, options.maxBytes);
       const out = await this.#client.send(
@@ -251,6 +277,7 @@ export class S3BlobStore implements BlobStore {
       throw error;
     } finally {
       await unlink(spool).catch(() => {});
+      this.#spooling.delete(name);
     }
   }
 
@@ -304,8 +331,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Aborts multipart uploads under this store's `key_prefix` initiated before `olderThan` (Unix ms). */
-  async cleanupStaleUploads(olderThan: number): Promise<number> {
-    let removed = 0;
+  async cleanupStaleUploads(olderThan: number, keep: (uploadId: string) => boolean = () => false): Promise<number> {
+    let removed = await this.#cleanupSpools(olderThan);
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
@@ -315,6 +342,9 @@ export class S3BlobStore implements BlobStore {
       for (const upload of page.Uploads ?? []) {
         if (!upload.Key || !upload.UploadId || !upload.Initiated) continue;
         if (upload.Initiated.getTime() >= olderThan) continue;
+        // Another instance's key (a shorter key_prefix), a streamed PUT still running here, or a known upload.
+        if (!isObjectKey(upload.Key.slice(this.#prefix.length)) || this.#streaming.has(upload.Key)) continue;
+        if (keep(upload.UploadId)) continue;
         try {
           await this.#client.send(
             new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId }),
@@ -330,15 +360,35 @@ export class S3BlobStore implements BlobStore {
     return removed;
   }
 
+  /** Part spools of uploads that died with the process (this process's live ones are skipped). */
+  async #cleanupSpools(olderThan: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.#tmpDir).catch(() => [] as string[])) {
+      if (!name.startsWith(SPOOL_PREFIX) || this.#spooling.has(name)) continue;
+      const path = join(this.#tmpDir, name);
+      const info = await stat(path).catch(() => null);
+      if (info && info.mtimeMs < olderThan) {
+        await unlink(path).catch(() => {});
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   /** Keys as lightd knows them: `key_prefix` stripped. */
   async *listKeys(): AsyncIterable<string> {
+    for await (const object of this.listObjects()) yield object.key;
+  }
+
+  async *listObjects(): AsyncIterable<ListedObject> {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.#client.send(
         new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key?.startsWith(this.#prefix)) yield object.Key.slice(this.#prefix.length);
+        if (!object.Key?.startsWith(this.#prefix)) continue;
+        yield { key: object.Key.slice(this.#prefix.length), modified: object.LastModified?.getTime() ?? 0 };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

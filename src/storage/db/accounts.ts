@@ -21,6 +21,8 @@ export class AccountRepository {
   readonly #insert: Statement<{ id: number }, [string, string, string | null, string | null, number]>;
   readonly #delete: Statement<{ id: number }, [number]>;
   readonly #objectKeys: Statement<{ object_key: string }, [number, number]>;
+  readonly #queueObjects: Statement;
+  readonly #queueMultipart: Statement;
 
   constructor(private readonly db: Database) {
     this.#byName = db.query("SELECT * FROM accounts WHERE name = ?1");
@@ -34,6 +36,16 @@ export class AccountRepository {
     this.#objectKeys = db.query(
       `SELECT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL
        UNION SELECT object_key FROM uploads WHERE account_id = ?2`,
+    );
+    this.#queueObjects = db.query(
+      `INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at)
+       SELECT object_key, '', ?2 FROM files WHERE account_id = ?1 AND object_key IS NOT NULL
+       UNION SELECT object_key, '', ?2 FROM uploads WHERE account_id = ?1 AND kind = 'single'`,
+    );
+    // A multipart upload's row id is the store's upload id.
+    this.#queueMultipart = db.query(
+      `INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at)
+       SELECT object_key, id, ?2 FROM uploads WHERE account_id = ?1 AND kind = 'multipart'`,
     );
   }
 
@@ -72,14 +84,16 @@ export class AccountRepository {
 
   /**
    * Deletes an account with everything that hangs off it (credentials, files, events,
-   * uploads, shares, challenges: ON DELETE CASCADE) in one transaction, and returns the
-   * object keys of its stored bytes so the caller can delete them from the blob store.
-   * Null when no such account exists.
+   * uploads, shares, challenges: ON DELETE CASCADE) in one transaction, which also queues
+   * its stored bytes (objects, and multipart uploads to abort) in `reclaim`. Returns the
+   * object keys queued; null when no such account exists.
    */
-  deleteWithObjects(id: number): string[] | null {
+  deleteWithObjects(id: number, now: number): string[] | null {
     return this.db
       .transaction(() => {
         const keys = this.#objectKeys.all(id, id).map((r) => r.object_key);
+        this.#queueObjects.run(id, now);
+        this.#queueMultipart.run(id, now);
         return this.#delete.get(id) ? keys : null;
       })
       .immediate();

@@ -227,6 +227,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX dav_locks_by_space ON dav_locks (account_id, space, path);
   CREATE INDEX dav_locks_by_expiry ON dav_locks (expires_at);
   `,
+  // 8: stored bytes a change stopped using, queued in the transaction of that change and
+  // deleted from the store after it commits, so a crash in between never leaks them.
+  // upload_id is set for a multipart upload to abort ('' for an object).
+  `
+  CREATE TABLE reclaim (
+    object_key  TEXT NOT NULL,
+    upload_id   TEXT NOT NULL DEFAULT '',
+    queued_at   INTEGER NOT NULL,
+    PRIMARY KEY (object_key, upload_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX uploads_by_object ON uploads (object_key);
+  `,
 ];
 
 export function migrate(db: Database): void {

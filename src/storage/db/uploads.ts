@@ -26,6 +26,7 @@ export class UploadRepository {
   readonly #complete: Statement<{ id: string }, [string, number]>;
   readonly #reopen: Statement;
   readonly #expiredCompleted: Statement<UploadRow, [number]>;
+  readonly #usesObject: Statement<{ one: number }, [string]>;
 
   constructor(db: Database) {
     this.#insert = db.query(
@@ -45,6 +46,7 @@ export class UploadRepository {
     this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
     this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
     this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
+    this.#usesObject = db.query("SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1");
   }
 
   insert(row: UploadRow): void {
@@ -82,6 +84,11 @@ export class UploadRepository {
 
   startedBefore(cutoff: number): UploadRow[] {
     return this.#stale.all(cutoff);
+  }
+
+  /** True while an upload (pending, or completed with a live URL) names this object key. */
+  usesObject(objectKey: string): boolean {
+    return this.#usesObject.get(objectKey) !== null;
   }
 
   forAccount(account: number): UploadRow[] {

@@ -1,0 +1,120 @@
+import type { Logger } from "../../lib/logger";
+import { type BlobStore, isObjectKey } from "../../storage/blob/blob-store";
+import type { FileRepository } from "../../storage/db/files";
+import type { ReclaimRepository, ReclaimRow } from "../../storage/db/reclaim";
+import type { UploadRepository } from "../../storage/db/uploads";
+
+export interface ReclaimRepos {
+  reclaim: ReclaimRepository;
+  files: FileRepository;
+  uploads: UploadRepository;
+}
+
+export interface CollectResult {
+  /** Unreferenced objects deleted. */
+  objects: number;
+  /** Abandoned multipart uploads and temp files removed. */
+  leftovers: number;
+}
+
+const DRAIN_BATCH = 500;
+
+/**
+ * Gives back the space of bytes nothing references. Two mechanisms:
+ * - the queue: a change that drops the last reference to an object queues it in its own
+ *   transaction (`reclaim` table); `drain` deletes queued objects after the commit, and
+ *   again at start and periodically, so a crash between commit and delete leaks nothing;
+ * - `collect`, the garbage collector: it compares the store with the metadata and removes
+ *   objects no file or upload names, abandoned multipart uploads and temp files. It never
+ *   touches an upload in flight: anything newer than the cutoff, anything this process is
+ *   writing (`hold`), and anything the uploads table still knows is left alone.
+ */
+export class Reclaimer {
+  readonly #held = new Map<string, number>();
+
+  constructor(
+    private readonly repos: ReclaimRepos,
+    private readonly blobs: BlobStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Marks an object as being written and committed by this process until the returned release runs. */
+  hold(objectKey: string): () => void {
+    this.#held.set(objectKey, (this.#held.get(objectKey) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const count = (this.#held.get(objectKey) ?? 1) - 1;
+      if (count <= 0) this.#held.delete(objectKey);
+      else this.#held.set(objectKey, count);
+    };
+  }
+
+  /** Items still queued (for stats and tests). */
+  queued(): number {
+    return this.repos.reclaim.count();
+  }
+
+  /**
+   * Deletes queued objects — those of `objectKeys`, or the whole queue. A row leaves the
+   * queue only once the store has let the bytes go; a failure stays queued for the next
+   * pass. Returns how many items were reclaimed.
+   */
+  async drain(objectKeys?: Iterable<string>): Promise<number> {
+    if (objectKeys) {
+      let done = 0;
+      for (const key of new Set(objectKeys)) {
+        for (const row of this.repos.reclaim.forKey(key)) if (await this.#reclaim(row)) done++;
+      }
+      return done;
+    }
+    let done = 0;
+    let failed = 0;
+    for (;;) {
+      const batch = this.repos.reclaim.page(DRAIN_BATCH, failed);
+      if (batch.length === 0) return done;
+      for (const row of batch) {
+        if (await this.#reclaim(row)) done++;
+        else failed++;
+      }
+    }
+  }
+
+  /** The garbage collector: removes what the store holds and the metadata does not name, if older than `cutoff` (Unix ms). */
+  async collect(cutoff: number): Promise<CollectResult> {
+    let objects = 0;
+    for await (const { key, modified } of this.blobs.listObjects()) {
+      // Keys of another shape are not lightd's (another instance's prefix in a shared bucket).
+      if (modified >= cutoff || !isObjectKey(key) || this.#held.has(key)) continue;
+      if (this.repos.files.usesObject(key) || this.repos.uploads.usesObject(key)) continue;
+      try {
+        await this.blobs.delete(key);
+        objects++;
+      } catch (error) {
+        this.logger.warn("could not delete an unreferenced object", { object_key: key, error: String(error) });
+      }
+    }
+    const leftovers = await this.blobs.cleanupStaleUploads(
+      cutoff,
+      (uploadId) => this.repos.uploads.get(uploadId) !== null,
+    );
+    return { objects, leftovers };
+  }
+
+  async #reclaim(row: ReclaimRow): Promise<boolean> {
+    try {
+      if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
+      // Never delete bytes a file still uses: a queued key is re-checked at the last moment.
+      else if (!this.repos.files.usesObject(row.object_key)) await this.blobs.delete(row.object_key);
+      this.repos.reclaim.remove(row);
+      return true;
+    } catch (error) {
+      this.logger.warn("could not reclaim stored bytes; will retry", {
+        object_key: row.object_key,
+        error: String(error),
+      });
+      return false;
+    }
+  }
+}
