@@ -196,10 +196,23 @@ export async function readStat(dataPath: string): Promise<BlobStat | null> {
   if (sidecar && sidecar.ino === info.ino && sidecar.size === info.size) {
     return { size: sidecar.size, etag: sidecar.etag, contentType: sidecar.contentType };
   }
-  const etag = await hashFile(dataPath);
+  // No usable sidecar: the object is being deleted (data unlinked first, then the sidecar),
+  // or an old write lost it. Hash the bytes; an object that vanishes meanwhile is missing.
+  let etag: string;
+  try {
+    etag = await hashFile(dataPath);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
   const repaired: Sidecar = { etag, size: info.size, ino: info.ino };
   const tmp = `${sidecarPath(dataPath)}.${randomBase62(8)}.tmp`;
   await Bun.write(tmp, JSON.stringify(repaired));
   await rename(tmp, sidecarPath(dataPath));
+  // Deleted while we hashed: take the repaired sidecar away again rather than strand it.
+  if (!(await stat(dataPath).catch(() => null))) {
+    await unlink(sidecarPath(dataPath)).catch(() => {});
+    return null;
+  }
   return { size: info.size, etag };
 }
