@@ -17,17 +17,27 @@ export const statusLine = (status: number) => `HTTP/1.1 ${status} ${STATUS_TEXT[
 
 /**
  * A property element named by namespace and local name. DAV: uses the document's `D:`
- * prefix; any other namespace declares its own prefix on the element (no default
- * namespace is ever declared, so an element without a namespace is written bare).
+ * prefix, and so does any namespace the document declares at its root (`prefixes`);
+ * any other namespace declares its own prefix on the element. No default namespace is
+ * ever declared, so an element without a namespace is written bare.
  */
-export function propertyTag(ns: string, name: string, inner: string | null): string {
+export function propertyTag(
+  ns: string,
+  name: string,
+  inner: string | null,
+  prefixes?: ReadonlyMap<string, string>,
+): string {
   let tag: string;
   let decl = "";
   if (ns === DAV_NS) tag = `D:${name}`;
   else if (ns === "") tag = name;
   else {
-    tag = `P:${name}`;
-    decl = ` xmlns:P="${escapeXml(ns)}"`;
+    const prefix = prefixes?.get(ns);
+    if (prefix) tag = `${prefix}:${name}`;
+    else {
+      tag = `P:${name}`;
+      decl = ` xmlns:P="${escapeXml(ns)}"`;
+    }
   }
   return inner === null || inner === "" ? `<${tag}${decl}/>` : `<${tag}${decl}>${inner}</${tag}>`;
 }
@@ -47,8 +57,11 @@ export function statusResponseXml(href: string, status: number): string {
   return `<D:response><D:href>${escapeXml(href)}</D:href><D:status>${statusLine(status)}</D:status></D:response>`;
 }
 
-export function multistatus(responses: string[] | string): Response {
-  const body = `${XML_HEAD}<D:multistatus xmlns:D="DAV:">${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
+/** The 207 document; `prefixes` are namespaces declared once at its root instead of on every element. */
+export function multistatus(responses: string[] | string, prefixes?: ReadonlyMap<string, string>): Response {
+  let decls = "";
+  for (const [ns, prefix] of prefixes ?? []) decls += ` xmlns:${prefix}="${escapeXml(ns)}"`;
+  const body = `${XML_HEAD}<D:multistatus xmlns:D="DAV:"${decls}>${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
   return new Response(body, { status: 207, headers: { "content-type": 'application/xml; charset="utf-8"' } });
 }
 

@@ -23,7 +23,16 @@ export interface PropName {
 export type PropfindRequest =
   | { kind: "allprop"; include: PropName[] }
   | { kind: "propname" }
-  | { kind: "prop"; props: PropName[] };
+  | { kind: "prop"; props: PropName[]; prefixes: Map<string, string> };
+
+/** Prefixes for the namespaces a request names, declared once at the document's root. */
+function prefixesFor(props: PropName[]): Map<string, string> {
+  const prefixes = new Map<string, string>();
+  for (const { ns } of props) {
+    if (ns !== "" && ns !== DAV_NS && !prefixes.has(ns)) prefixes.set(ns, `N${prefixes.size}`);
+  }
+  return prefixes;
+}
 
 /** What PROPFIND needs to know about one resource. */
 export interface PropEntry {
@@ -80,7 +89,10 @@ export function parsePropfind(text: string): PropfindRequest {
   if (!isElement(root, DAV_NS, "propfind")) throw new AppError("bad_request", "Expected a DAV:propfind body");
   const children = elementsOf(root);
   const prop = children.find((c) => isElement(c, DAV_NS, "prop"));
-  if (prop) return { kind: "prop", props: namesOf(prop) };
+  if (prop) {
+    const props = namesOf(prop);
+    return { kind: "prop", props, prefixes: prefixesFor(props) };
+  }
   if (children.some((c) => isElement(c, DAV_NS, "propname"))) return { kind: "propname" };
   if (children.some((c) => isElement(c, DAV_NS, "allprop"))) {
     const include = children.find((c) => isElement(c, DAV_NS, "include"));
@@ -148,7 +160,7 @@ function liveValue(entry: PropEntry, name: string): string | undefined {
 function checksumValue(entry: PropEntry): string | undefined {
   const facts = entry.facts;
   if (!entry.row || entry.isFolder || !facts?.checksum || facts.etag !== entry.row.etag) return undefined;
-  return `<P:checksum>${facts.checksum}</P:checksum>`;
+  return `<checksum xmlns="${OC_NS}">${escapeXml(facts.checksum)}</checksum>`;
 }
 
 function propertyValue(entry: PropEntry, prop: PropName): string | undefined {
@@ -174,10 +186,11 @@ export function propfindResponse(entry: PropEntry, request: PropfindRequest): st
     for (const d of entry.dead) found += propertyTag(d.ns, d.name, null);
   } else {
     const wanted = request.kind === "prop" ? request.props : ALLPROP_LIVE;
+    const prefixes = request.kind === "prop" ? request.prefixes : undefined;
     for (const prop of wanted) {
       const value = propertyValue(entry, prop);
-      if (value !== undefined) found += propertyTag(prop.ns, prop.name, value);
-      else if (request.kind === "prop") missing += propertyTag(prop.ns, prop.name, null);
+      if (value !== undefined) found += propertyTag(prop.ns, prop.name, value, prefixes);
+      else if (request.kind === "prop") missing += propertyTag(prop.ns, prop.name, null, prefixes);
     }
     if (request.kind === "allprop") {
       for (const d of entry.dead) found += propertyTag(d.ns, d.name, d.value);

@@ -2,6 +2,7 @@ import { AppError } from "../../errors";
 import { isHeadRequest } from "../../http/head";
 import { contentDisposition } from "../../http/ranges";
 import { escapeXml } from "../../lib/xml";
+import type { DeadProperty } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
 import type { Principal } from "../auth/principal";
 import { serveObject } from "../blobs/service";
@@ -21,7 +22,7 @@ export function options(): Response {
   });
 }
 
-const LIST_PAGE = 5000;
+const LIST_PAGE = 50_000;
 
 /** The direct children of a folder, all of them (WebDAV has no paging). */
 function childrenOf(dav: DavService, principal: Principal, folder: string): FileRow[] {
@@ -48,9 +49,9 @@ export async function propfind(
   const locks = dav.locks.active(principal);
   const now = dav.now();
   const href = (path: string) => hrefOf(principal, path);
-  const entryOf = (row: FileRow | null, path: string, isFolder: boolean, dead = dav.deadProperties(row)) => {
+  const entryOf = (row: FileRow | null, path: string, isFolder: boolean, at: string, dead: DeadProperty[]) => {
     const entry: PropEntry = {
-      href: href(path),
+      href: at,
       row,
       isFolder,
       facts: null,
@@ -61,19 +62,29 @@ export async function propfind(
     };
     return entry;
   };
-  const self = entryOf(resource.row, resource.path, resource.isFolder);
+  const self = entryOf(
+    resource.row,
+    resource.path,
+    resource.isFolder,
+    href(resource.path),
+    dav.deadProperties(resource.row),
+  );
   self.facts = dav.facts(resource.row);
   const responses = [propfindResponse(self, wanted)];
   if (depth === "1" && resource.isFolder) {
     const dead = dav.deadPropertiesOfChildren(principal, resource.path);
     const facts = dav.factsOfChildren(principal, resource.path);
+    // Members share their folder's href: only each name is encoded.
+    const base = self.href;
     for (const row of childrenOf(dav, principal, resource.path)) {
-      const entry = entryOf(row, row.path, row.type === "folder", dead.get(row.id) ?? []);
+      const folder = row.type === "folder";
+      const at = `${base}${encodeURIComponent(row.name)}${folder ? "/" : ""}`;
+      const entry = entryOf(row, row.path, folder, at, dead.get(row.id) ?? []);
       entry.facts = facts.get(row.id) ?? null;
       responses.push(propfindResponse(entry, wanted));
     }
   }
-  return multistatus(responses);
+  return multistatus(responses, wanted.kind === "prop" ? wanted.prefixes : undefined);
 }
 
 /** GET/HEAD: a file's bytes through the one download path (Range, ETag, 304); a folder as a small HTML index. */
