@@ -57,11 +57,45 @@ export function statusResponseXml(href: string, status: number): string {
   return `<D:response><D:href>${escapeXml(href)}</D:href><D:status>${statusLine(status)}</D:status></D:response>`;
 }
 
-/** The 207 document; `prefixes` are namespaces declared once at its root instead of on every element. */
-export function multistatus(responses: string[] | string, prefixes?: ReadonlyMap<string, string>): Response {
+function multistatusHead(prefixes?: ReadonlyMap<string, string>): string {
   let decls = "";
   for (const [ns, prefix] of prefixes ?? []) decls += ` xmlns:${prefix}="${escapeXml(ns)}"`;
-  const body = `${XML_HEAD}<D:multistatus xmlns:D="DAV:"${decls}>${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
+  return `${XML_HEAD}<D:multistatus xmlns:D="DAV:"${decls}>`;
+}
+
+const MULTISTATUS_HEADERS = { "content-type": 'application/xml; charset="utf-8"' };
+
+/**
+ * A 207 document rendered as it is sent, `batch` members at a time: a Depth 1 listing of
+ * a large folder never holds its whole multi-megabyte answer in memory at once.
+ */
+export function streamedMultistatus(
+  count: number,
+  render: (index: number) => string,
+  prefixes?: ReadonlyMap<string, string>,
+  batch = 256,
+): Response {
+  let next = 0;
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(multistatusHead(prefixes)));
+    },
+    pull(controller) {
+      let chunk = "";
+      const end = Math.min(count, next + batch);
+      for (; next < end; next++) chunk += render(next);
+      if (next >= count) chunk += "</D:multistatus>";
+      controller.enqueue(encoder.encode(chunk));
+      if (next >= count) controller.close();
+    },
+  });
+  return new Response(body, { status: 207, headers: MULTISTATUS_HEADERS });
+}
+
+/** The 207 document; `prefixes` are namespaces declared once at its root instead of on every element. */
+export function multistatus(responses: string[] | string, prefixes?: ReadonlyMap<string, string>): Response {
+  const body = `${multistatusHead(prefixes)}${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
   return new Response(body, { status: 207, headers: { "content-type": 'application/xml; charset="utf-8"' } });
 }
 

@@ -7,7 +7,7 @@ import type { FileRow } from "../../storage/db/files";
 import type { Principal } from "../auth/principal";
 import { serveObject } from "../blobs/service";
 import { depthOf, readSmallBody } from "./conditions";
-import { conditionResponse, multistatus } from "./multistatus";
+import { conditionResponse, multistatus, streamedMultistatus } from "./multistatus";
 import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
 import { type DavResource, hrefOf } from "./resource";
 import type { DavService } from "./service";
@@ -70,21 +70,26 @@ export async function propfind(
     dav.deadProperties(resource.row),
   );
   self.facts = dav.facts(resource.row);
-  const responses = [propfindResponse(self, wanted)];
-  if (depth === "1" && resource.isFolder) {
-    const dead = dav.deadPropertiesOfChildren(principal, resource.path);
-    const facts = dav.factsOfChildren(principal, resource.path);
-    // Members share their folder's href: only each name is encoded.
-    const base = self.href;
-    for (const row of childrenOf(dav, principal, resource.path)) {
-      const folder = row.type === "folder";
-      const at = `${base}${encodeURIComponent(row.name)}${folder ? "/" : ""}`;
-      const entry = entryOf(row, row.path, folder, at, dead.get(row.id) ?? []);
-      entry.facts = facts.get(row.id) ?? null;
-      responses.push(propfindResponse(entry, wanted));
-    }
-  }
-  return multistatus(responses, wanted.kind === "prop" ? wanted.prefixes : undefined);
+  const prefixes = wanted.kind === "prop" ? wanted.prefixes : undefined;
+  if (depth === "0" || !resource.isFolder) return multistatus(propfindResponse(self, wanted), prefixes);
+  // Rows, properties and facts are read now (one consistent listing); XML is rendered as it is sent.
+  const children = childrenOf(dav, principal, resource.path);
+  const dead = dav.deadPropertiesOfChildren(principal, resource.path);
+  const facts = dav.factsOfChildren(principal, resource.path);
+  // Members share their folder's href: only each name is encoded.
+  const base = self.href;
+  const member = (row: FileRow) => {
+    const folder = row.type === "folder";
+    const at = `${base}${encodeURIComponent(row.name)}${folder ? "/" : ""}`;
+    const entry = entryOf(row, row.path, folder, at, dead.get(row.id) ?? []);
+    entry.facts = facts.get(row.id) ?? null;
+    return propfindResponse(entry, wanted);
+  };
+  return streamedMultistatus(
+    children.length + 1,
+    (i) => (i === 0 ? propfindResponse(self, wanted) : member(children[i - 1] as FileRow)),
+    prefixes,
+  );
 }
 
 /** GET/HEAD: a file's bytes through the one download path (Range, ETag, 304); a folder as a small HTML index. */
