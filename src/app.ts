@@ -47,7 +47,7 @@ export function createApp(ctx: AppContext) {
     .use(tokensModule(guard, ctx.tokens))
     .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))
-    .use(adminModule(guard, ctx.auth.admin))
+    .use(adminModule(guard, ctx.auth.admin, ctx.auth.invites))
     .use(hooksModule(guard, ctx.hooks))
     .use(
       feedModule(

@@ -20,7 +20,11 @@ const Token = T.String({
   minLength: MIN_TOKEN_LENGTH,
   pattern: "^lightd_[\\x21-\\x7e]+$",
 });
-const Bytes = T.Integer({ minimum: 1 });
+export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
+export const DEFAULT_QUOTA_FILES = 100_000;
+/** A quota: a count, or null for no limit. */
+const Limit = (fallback: number) => T.Union([T.Integer({ minimum: 0 }), T.Null()], { default: fallback });
 const RateRule = (burst: number, perMinute: number) =>
   T.Object(
     {
@@ -62,7 +66,11 @@ export const ConfigSchema = T.Object({
       port: T.Integer({ minimum: 0, maximum: 65535, default: 8070 }),
       public_url: T.Optional(T.String({ pattern: "^https?://" })),
       max_body_bytes: T.Integer({ minimum: 1024, default: 1024 * 1024 }),
-      max_upload_bytes: T.Optional(Bytes),
+      /**
+       * Largest single upload. 5 GiB: the most one S3 PUT takes, far above everyday files, and a
+       * bound on what one request can make lightd write; raise it for larger files.
+       */
+      max_upload_bytes: T.Integer({ minimum: 1, default: DEFAULT_MAX_UPLOAD_BYTES }),
       trust_proxy: T.Boolean({ default: false }),
       /** Web origins (`https://app.example.com`, exactly) whose pages may call the API from a browser. */
       cors_origins: T.Array(T.String({ pattern: "^https?://[^/?#\\s*]+$" }), { default: [], uniqueItems: true }),
@@ -82,6 +90,20 @@ export const ConfigSchema = T.Object({
   /** HMAC key for signed URLs; generated on first start. */
   signing_secret: T.String({ minLength: 32 }),
   log: T.Object({ requests: T.Boolean({ default: true }) }, { default: {} }),
+  /**
+   * Who may create an account, and how much a new account may store. `registration`: "open"
+   * (anyone may register), "invite" (`/auth/register` needs a code from `POST /admin/invites`)
+   * or "closed" (only the admin creates accounts). Quotas count both spaces (live and test);
+   * null means no limit. The admin account has none.
+   */
+  accounts: T.Object(
+    {
+      registration: T.Union([T.Literal("open"), T.Literal("invite"), T.Literal("closed")], { default: "open" }),
+      default_quota_bytes: Limit(DEFAULT_QUOTA_BYTES),
+      default_quota_files: Limit(DEFAULT_QUOTA_FILES),
+    },
+    { default: {} },
+  ),
   /** Browser and signature logins. */
   sessions: T.Object({ ttl_seconds: T.Integer({ minimum: 60, default: 7 * 86_400 }) }, { default: {} }),
   /** Magic-link e-mail. Without `smtp.host` the link is written to the server log. */

@@ -10,6 +10,7 @@ import { LockService } from "./modules/dav/locks";
 import { DavService } from "./modules/dav/service";
 import { ChangeHub } from "./modules/feed/hub";
 import { FeedService } from "./modules/feed/service";
+import { Quotas } from "./modules/files/quota";
 import { Reclaimer } from "./modules/files/reclaim";
 import { FileService } from "./modules/files/service";
 import { HookDispatcher } from "./modules/hooks/dispatcher";
@@ -26,6 +27,7 @@ import { DavPropertyRepository } from "./storage/db/dav-properties";
 import { EventRepository } from "./storage/db/events";
 import { FileRepository } from "./storage/db/files";
 import { HookRepository } from "./storage/db/hooks";
+import { QuotaRepository } from "./storage/db/quotas";
 import { ReclaimRepository } from "./storage/db/reclaim";
 import { ShareRepository } from "./storage/db/shares";
 import { SpaceRepository } from "./storage/db/spaces";
@@ -87,6 +89,7 @@ export function createContext(options: ContextOptions): AppContext {
   });
   const tokens = new TokenService(credentials, now);
   const signer = new UrlSigner(options.config.current.signing_secret, now);
+  const quotas = new Quotas(new QuotaRepository(db));
   const blobs = createBlobStore(options.config.current, options.dataDir, signer);
   // One event repository for every writer: its appends are what the change hub publishes.
   const events = new EventRepository(db);
@@ -100,7 +103,7 @@ export function createContext(options: ContextOptions): AppContext {
     options.logger,
   );
   const files = new FileService(
-    { db, files: fileRepo, spaces: new SpaceRepository(db), events, reclaim: reclaimRepo },
+    { db, files: fileRepo, spaces: new SpaceRepository(db), events, reclaim: reclaimRepo, quotas },
     blobs,
     reclaimer,
     options.logger,
@@ -142,6 +145,7 @@ export function createContext(options: ContextOptions): AppContext {
     logger: options.logger,
     now,
     // A deleted account's bytes were queued with the deletion; reclaim them now.
+    quotas,
     deleteObjects: async (objectKeys) => {
       await reclaimer.drain(objectKeys);
     },

@@ -15,6 +15,15 @@ function describeValidation(error: ValidationLike): string {
   return field ? `Invalid ${where} field '${field}': ${reason}` : `Invalid ${where}: ${reason}`;
 }
 
+const STORAGE_FULL = "The server's storage is full; nothing was changed. Try again after space is freed";
+
+/** ENOSPC/EDQUOT from the filesystem, SQLITE_FULL from the database. */
+function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return true;
+  return error instanceof Error && /\b(ENOSPC|no space left on device|database or disk is full)\b/i.test(error.message);
+}
+
 /**
  * The one error renderer: every failure leaves as `{"error", "message"}` JSON with the
  * catalogue's status. Unknown errors become 500 `internal`; their cause is logged with
@@ -40,6 +49,12 @@ export function errorRenderer(logger: Logger) {
     // Absurdly nested JSON overflows the stack while it is parsed or validated: a bad request, not a crash.
     if (error instanceof RangeError && /call stack/i.test(error.message)) {
       return errorResponse("bad_request", "Request body is nested too deeply");
+    }
+    // A full disk (or filesystem quota) is the server's storage, not the client's fault: 507, and
+    // the write that hit it has already cleaned up after itself (temp files, rolled-back rows).
+    if (isStorageFull(error)) {
+      logger.error("storage full", { request_id: requestIdOf(request), error: String(error) });
+      return errorResponse("insufficient_storage", STORAGE_FULL);
     }
     const status = (error as { status?: number }).status;
     // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.

@@ -15,12 +15,15 @@ export const MIN_TOKEN_LENGTH = 20;
 /** Kinds stored in the credentials table. */
 export const CREDENTIAL_KINDS = ["tok", "ses", "live", "test", "oat", "ort"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
-/** Every kind of issued token: the credentials plus magic links (`mlk`, kept in their own table). */
-export const TOKEN_KINDS = [...CREDENTIAL_KINDS, "mlk"] as const;
+/**
+ * Every kind of issued token: the credentials plus magic links (`mlk`) and invite codes
+ * (`inv`), each kept in a table of its own and never accepted as a credential.
+ */
+export const TOKEN_KINDS = [...CREDENTIAL_KINDS, "mlk", "inv"] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 export function isCredentialKind(kind: TokenKind): kind is CredentialKind {
-  return kind !== "mlk";
+  return (CREDENTIAL_KINDS as readonly string[]).includes(kind);
 }
 
 const ID_LENGTH = 16;

@@ -42,7 +42,8 @@ async function download(t: TestApp, path: string): Promise<Response> {
 }
 
 async function stats(t: TestApp) {
-  return (await (await t.request("GET", "/files/stats")).json()) as { files: number; bytes: number };
+  const { files, bytes } = (await (await t.request("GET", "/files/stats")).json()) as { files: number; bytes: number };
+  return { files, bytes };
 }
 
 /** A body that sends `chunks` and then fails, like a client that disconnects mid-upload. */

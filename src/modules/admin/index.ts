@@ -1,20 +1,96 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
+import type { InviteService } from "../auth/invites";
 import { ErrorResponse } from "../system/model";
 import {
   AccountListResponse,
   AccountNameParams,
   AccountView,
   CreateAccountBody,
+  CreatedInvite,
+  CreateInviteBody,
   DeletedAccountResponse,
+  InviteListResponse,
+  InviteParams,
+  QuotaBody,
+  QuotaResponse,
+  RevokedInviteResponse,
 } from "./model";
 import { type AdminService, requireAdmin } from "./service";
 
 const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 
-export function adminModule(guard: AppGuard, admin: AdminService) {
+export function adminModule(guard: AppGuard, admin: AdminService, invites: InviteService) {
   return new Elysia({ tags: ["Admin"] })
     .use(guard)
+    .put(
+      "/admin/accounts/:name/quota",
+      ({ params, body, principal }) => {
+        requireAdmin(principal);
+        return admin.setQuota(params.name, { bytes: body.bytes, files: body.files });
+      },
+      {
+        auth: "admin",
+        params: AccountNameParams,
+        body: QuotaBody,
+        response: { 200: QuotaResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        detail: {
+          summary: "Set an account's quota",
+          description:
+            "Most bytes and files the account may store over its live and test spaces (null = no limit). Files already stored stay; writes that would pass the quota answer 507. Master token only.",
+        },
+      },
+    )
+    .post(
+      "/admin/invites",
+      ({ body, principal, set }) => {
+        requireAdmin(principal);
+        set.status = 201;
+        return invites.create(body.note ?? "", body.expires_in);
+      },
+      {
+        auth: "admin",
+        body: CreateInviteBody,
+        response: { 201: CreatedInvite, 400: ErrorResponse, ...denied },
+        detail: {
+          summary: "Create an invite",
+          description:
+            "A single-use code for `/auth/register` when `accounts.registration` is `invite`. The code is shown once. Master token only.",
+        },
+      },
+    )
+    .get(
+      "/admin/invites",
+      ({ principal }) => {
+        requireAdmin(principal);
+        return { invites: invites.list() };
+      },
+      {
+        auth: "admin",
+        response: { 200: InviteListResponse, ...denied },
+        detail: {
+          summary: "List invites",
+          description: "Every invite, used or not (never the code). Master token only.",
+        },
+      },
+    )
+    .delete(
+      "/admin/invites/:id",
+      ({ params, principal }) => {
+        requireAdmin(principal);
+        invites.revoke(params.id);
+        return { revoked: true };
+      },
+      {
+        auth: "admin",
+        params: InviteParams,
+        response: { 200: RevokedInviteResponse, 404: ErrorResponse, ...denied },
+        detail: {
+          summary: "Revoke an invite",
+          description: "Deletes the invite; its code stops working at once. Master token only.",
+        },
+      },
+    )
     .get(
       "/admin/accounts",
       ({ principal }) => {

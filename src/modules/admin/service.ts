@@ -4,6 +4,7 @@ import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
 import { requireEmail } from "../auth/magic-link";
 import { ADMIN_ACCOUNT_ID, type Principal } from "../auth/principal";
 import type { AccountService, AccountType } from "../auth/service";
+import type { Quotas, QuotaView } from "../files/quota";
 
 /** Deletes the stored bytes of these object keys, already queued for reclaim; wired to the reclaimer by the app. */
 export type DeleteObjects = (objectKeys: string[]) => Promise<void>;
@@ -14,6 +15,8 @@ export interface AccountSummary {
   email: string | null;
   public_key: string | null;
   created_at: number;
+  quota_bytes: number | null;
+  quota_files: number | null;
 }
 
 const summary = (row: AccountRow): AccountSummary => ({
@@ -22,6 +25,8 @@ const summary = (row: AccountRow): AccountSummary => ({
   email: row.email,
   public_key: row.public_key,
   created_at: row.created_at,
+  quota_bytes: row.quota_bytes,
+  quota_files: row.quota_files,
 });
 
 /**
@@ -47,7 +52,15 @@ export class AdminService {
     private readonly deleteObjects: DeleteObjects,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly quotas: Quotas,
   ) {}
+
+  /** Sets an account's storage quota (null = no limit); returns its limits and usage. */
+  setQuota(name: string, limits: { bytes: number | null; files: number | null }): { actor: string; quota: QuotaView } {
+    const account = this.repo.findByName(name);
+    if (!account || !this.quotas.set(account.id, limits)) throw notFound("Account not found");
+    return { actor: account.name, quota: this.quotas.view(account.id) };
+  }
 
   list(): AccountSummary[] {
     return this.repo.list().map(summary);

@@ -52,19 +52,24 @@ export function authModule(deps: AuthModuleDeps) {
     .use(ipRateLimit(deps.limits))
     .post(
       "/auth/register",
-      ({ body, set }) => {
-        const account = deps.accounts.register(body.actor, body.type ?? "human", body.public_key);
+      async ({ body, set }) => {
+        const account = await deps.accounts.selfRegister(
+          body.actor,
+          body.type ?? "human",
+          body.public_key,
+          body.invite,
+        );
         set.status = 201;
         return { actor: account.name, type: account.type };
       },
       {
         rateLimit: "register",
         body: RegisterBody,
-        response: { 201: RegisterResponse, ...errors, 409: ErrorResponse },
+        response: { 201: RegisterResponse, ...errors, 403: ErrorResponse, 409: ErrorResponse },
         detail: {
           summary: "Register an account",
           description:
-            "Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64.",
+            "Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64. `accounts.registration` decides who may: `open` (anyone), `invite` (`invite` must be an unused code from `POST /admin/invites`; it is spent by this account) or `closed` (403; the admin creates accounts). New accounts get the configured default quota.",
           security: [],
         },
       },

@@ -22,6 +22,9 @@ export const RegisterBody = t.Object({
     description: "Base64 Ed25519 public key: exactly 32 raw bytes (44 chars with padding)",
     examples: ["11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
   }),
+  invite: t.Optional(
+    t.String({ maxLength: 256, description: "An invite code from the admin (`lightd_inv_…`); needed in invite mode" }),
+  ),
 });
 
 export const RegisterResponse = t.Object({

@@ -1,7 +1,8 @@
-import { badRequest, conflict } from "../../errors";
+import { badRequest, conflict, forbidden } from "../../errors";
 import { decodePublicKey } from "../../lib/ed25519";
 import { randomBase62 } from "../../lib/ids";
 import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
+import { INVITE_REFUSED, type InviteService } from "./invites";
 
 export type AccountType = "human" | "agent";
 
@@ -25,22 +26,61 @@ export function actorBaseFromEmail(email: string): string {
   return cleaned === "" ? "user" : cleaned;
 }
 
+/** `accounts` in config.json: who may create an account, and a new account's quota. */
+export interface AccountSettings {
+  registration: "open" | "invite" | "closed";
+  default_quota_bytes: number | null;
+  default_quota_files: number | null;
+}
+
+const OPEN: AccountSettings = { registration: "open", default_quota_bytes: null, default_quota_files: null };
+
 /** Accounts: registration by Ed25519 key and creation on a first magic-link sign-in. */
 export class AccountService {
   constructor(
     private readonly accounts: AccountRepository,
     private readonly now: () => number = Date.now,
+    private readonly settings: () => AccountSettings = () => OPEN,
+    private readonly invites?: InviteService,
   ) {}
 
-  /** Creates an account. 400 for a public key that is not 32 base64 bytes, 409 for a taken name. */
-  register(actor: string, type: AccountType, publicKey: string | null, email: string | null = null): AccountRow {
+  /**
+   * Security rule `accounts.registration` for self-service sign-up (`/auth/register`): "open"
+   * lets anyone register; "invite" needs an admin's unused invite code, spent in the same
+   * transaction as the account insert (a taken name leaves it unspent); "closed" refuses (403).
+   */
+  async selfRegister(actor: string, type: AccountType, publicKey: string, inviteCode?: string): Promise<AccountRow> {
+    const mode = this.settings().registration;
+    if (mode === "closed") throw forbidden("Registration is closed; ask the admin to create your account");
+    if (mode === "open" || !this.invites) return this.register(actor, type, publicKey);
+    const invites = this.invites;
+    const inviteId = invites.check(inviteCode);
+    return this.register(actor, type, publicKey, null, (accountId) => {
+      if (!invites.spend(inviteId, accountId)) throw forbidden(INVITE_REFUSED);
+    });
+  }
+
+  /**
+   * Creates an account with the configured default quota. 400 for a public key that is not
+   * 32 base64 bytes, 409 for a taken name. `within` runs in the insert's transaction.
+   */
+  register(
+    actor: string,
+    type: AccountType,
+    publicKey: string | null,
+    email: string | null = null,
+    within?: (accountId: number) => void,
+  ): AccountRow {
     if (!isValidActor(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
     if (publicKey !== null && decodePublicKey(publicKey) === null) {
       throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
     }
     const canonicalKey =
       publicKey === null ? null : Buffer.from(decodePublicKey(publicKey) as Uint8Array).toString("base64");
-    const row = this.accounts.insert({ name: actor, type, public_key: canonicalKey, email, created_at: this.now() });
+    const row = this.accounts.insert(
+      { name: actor, type, public_key: canonicalKey, email, created_at: this.now(), ...this.#defaultQuota() },
+      within,
+    );
     if (row === null) {
       throw conflict(
         email !== null && this.accounts.findByEmail(email) ? "Email already in use" : "Actor already exists",
@@ -52,7 +92,8 @@ export class AccountService {
   /**
    * The account signed in by a magic link for `email`, created on first use with an
    * actor derived from the address and made unique ("jane", "jane-2", … then a random suffix).
-   * Safe under concurrent first sign-ins: the UNIQUE e-mail column picks one row.
+   * Safe under concurrent first sign-ins: the UNIQUE e-mail column picks one row. Unless
+   * registration is "open", only existing accounts sign in this way (403 otherwise).
    */
   accountForEmail(email: string): AccountRow {
     const base = actorBaseFromEmail(email);
@@ -60,10 +101,18 @@ export class AccountService {
     for (let attempt = 0; attempt < 20; attempt++) {
       const existing = this.accounts.findByEmail(email);
       if (existing) return existing;
+      if (this.settings().registration !== "open") {
+        throw forbidden("No account uses this address, and new accounts are made only by the admin or by invite");
+      }
       const name = candidates[attempt] ?? `${base}-${randomBase62(6).toLowerCase()}`;
-      const row = this.accounts.insert({ name, type: "human", email, created_at: this.now() });
+      const row = this.accounts.insert({ name, type: "human", email, created_at: this.now(), ...this.#defaultQuota() });
       if (row) return row;
     }
     throw new Error(`could not find a free actor name for ${base}`);
+  }
+
+  #defaultQuota() {
+    const settings = this.settings();
+    return { quota_bytes: settings.default_quota_bytes, quota_files: settings.default_quota_files };
   }
 }

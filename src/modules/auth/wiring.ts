@@ -7,10 +7,13 @@ import { AccountRepository } from "../../storage/db/accounts";
 import { ApiKeyRepository } from "../../storage/db/api-keys";
 import { ChallengeRepository } from "../../storage/db/challenges";
 import type { CredentialRepository } from "../../storage/db/credentials";
+import { InviteRepository } from "../../storage/db/invites";
 import { MagicLinkRepository } from "../../storage/db/magic-links";
 import { AdminService, type DeleteObjects } from "../admin/service";
+import type { Quotas } from "../files/quota";
 import { ApiKeyService } from "../keys/service";
 import { ChallengeService } from "./challenges";
+import { InviteService } from "./invites";
 import { MagicLinkService } from "./magic-link";
 import { AccountService } from "./service";
 import { SessionService } from "./sessions";
@@ -20,6 +23,7 @@ import type { CredentialVerifier } from "./verifier";
 export interface AuthServices {
   accountRepo: AccountRepository;
   accounts: AccountService;
+  invites: InviteService;
   sessions: SessionService;
   challenges: ChallengeService;
   magicLinks: MagicLinkService;
@@ -39,11 +43,14 @@ export function createAuthServices(options: {
   now: () => number;
   /** Deletes the stored bytes of a deleted account (queued for reclaim with the deletion). */
   deleteObjects: DeleteObjects;
+  /** Storage quotas, which the admin sets per account. */
+  quotas: Quotas;
 }): AuthServices {
-  const { db, credentials, verifier, config, logger, now, deleteObjects } = options;
+  const { db, credentials, verifier, config, logger, now, deleteObjects, quotas } = options;
   const accountRepo = new AccountRepository(db);
   const challengeRepo = new ChallengeRepository(db);
-  const accounts = new AccountService(accountRepo, now);
+  const invites = new InviteService(new InviteRepository(db), now);
+  const accounts = new AccountService(accountRepo, now, () => config.current.accounts, invites);
   const sessions = new SessionService(credentials, verifier, () => config.current.sessions.ttl_seconds * 1000, now);
 
   let smtp: { key: string; mailer: Mailer } | null = null;
@@ -66,11 +73,12 @@ export function createAuthServices(options: {
   const services: AuthServices = {
     accountRepo,
     accounts,
+    invites,
     sessions,
     challenges: new ChallengeService(accountRepo, challengeRepo, sessions, now),
     magicLinks: new MagicLinkService(new MagicLinkRepository(db), accounts, sessions, mailer, logger, now),
     keys: new ApiKeyService(credentials, new ApiKeyRepository(db), verifier, now),
-    admin: new AdminService(accountRepo, accounts, deleteObjects, logger, now),
+    admin: new AdminService(accountRepo, accounts, deleteObjects, logger, now, quotas),
     limits: new RateLimits(() => config.current, now),
     sweepExpired: () => challengeRepo.deleteExpired(now()) + services.magicLinks.sweepExpired(),
   };

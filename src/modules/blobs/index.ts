@@ -18,7 +18,12 @@ function queryOf(request: Request): URLSearchParams {
  * by Elysia (`parse: "none"`) so uploads stream straight to disk.
  */
 export function blobsModule(ctx: AppContext) {
-  const gateway = new BlobGateway(ctx.blobs, ctx.signer, () => ctx.config.current.server.max_upload_bytes);
+  const gateway = new BlobGateway(
+    ctx.blobs,
+    ctx.signer,
+    () => ctx.config.current.server.max_upload_bytes,
+    (key) => ctx.uploads.quotaForObject(key),
+  );
   // Bytes, ranges and signatures are beyond `t` models: the contract for these routes is ./openapi.ts.
   const download = { params: BlobParams, detail: blobDownload };
   return new Elysia({ tags: ["Blobs"] })
@@ -44,6 +49,7 @@ export function blobsModule(ctx: AppContext) {
           404: ErrorResponse,
           409: ErrorResponse,
           413: ErrorResponse,
+          507: ErrorResponse,
         },
         detail: blobUpload,
       },

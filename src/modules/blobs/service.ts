@@ -32,6 +32,9 @@ export class BlobGateway {
     private readonly store: BlobStore,
     private readonly signer: UrlSigner,
     private readonly maxUploadBytes: () => number | undefined,
+    /** The quota room of the account whose upload writes to a key (UploadService.quotaForObject). */
+    private readonly quotaFor: (key: string) => { room: number; exceeded: () => AppError } | undefined = () =>
+      undefined,
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
@@ -62,7 +65,28 @@ export class BlobGateway {
     if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
       throw new AppError("payload_too_large");
     }
+    // Quota: a known size over the account's room is 507 before a byte is read; an unknown
+    // one is stopped as soon as it passes the room. Completing decides for good.
+    const quota = this.quotaFor(key);
+    if (quota && declared !== null && Number(declared) > quota.room) throw quota.exceeded();
+    const quotaBinds = quota !== undefined && (maxBytes === undefined || quota.room < maxBytes);
+    const limit = quotaBinds ? quota.room : maxBytes;
     const body = guardedBody(request.body);
+    try {
+      return await this.#write(key, bound, body, limit, sentType);
+    } catch (error) {
+      if (quotaBinds && error instanceof AppError && error.code === "payload_too_large") throw quota.exceeded();
+      throw error;
+    }
+  }
+
+  async #write(
+    key: string,
+    bound: BoundParams,
+    body: ReadableStream<Uint8Array>,
+    maxBytes: number | undefined,
+    sentType: string | undefined,
+  ): Promise<UploadResult> {
     if (bound.upload_id !== undefined) {
       const part = Number(bound.part);
       const stat = await this.store.uploadPart(key, bound.upload_id, part, body, { maxBytes });

@@ -91,7 +91,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
           bytes += content.size;
         }
       }
-      repos.spaces.adjust(scope, files, bytes);
+      tree.count(scope, files, bytes);
       repos.events.append(scope, {
         tx,
         action: "copy",

@@ -33,7 +33,7 @@ import {
 import { type FileService, requestPath, requestPrefix } from "./service";
 
 const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-const Conditional = { ...Errors, 412: ErrorResponse };
+const Conditional = { ...Errors, 412: ErrorResponse, 507: ErrorResponse };
 
 /** The path after `/files/`, taken from the raw URL so it is decoded exactly once. */
 function filePathOf(request: Request, expect?: "file" | "folder"): string {
@@ -222,13 +222,15 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       async ({ request, query, principal }) => {
         const path = filePathOf(request, "file");
         const maxBytes = config().server.max_upload_bytes;
-        const declared = request.headers.get("content-length");
-        if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
+        const header = request.headers.get("content-length");
+        const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+        if (declared !== undefined && declared > maxBytes) {
           throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
         }
         return files.putStream(principal, path, guardedBody(request.body), {
           contentType: request.headers.get("content-type"),
           maxBytes,
+          declaredBytes: declared,
           message: query.message,
           conditions: writeConditionsOf(request),
         });
@@ -237,7 +239,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
         auth: "files:write",
         parse: "none",
         query: PutQuery,
-        response: { 200: CommitResponse, ...Conditional, 413: ErrorResponse },
+        response: { 200: CommitResponse, ...Conditional, 413: ErrorResponse, 507: ErrorResponse },
       },
     )
     .delete(

@@ -105,7 +105,19 @@ export const DeleteResponse = t.Object({
   time: t.Integer(),
 });
 
-export const StatsResponse = t.Object({ files: t.Integer(), bytes: t.Integer() });
+export const StatsResponse = t.Object({
+  files: t.Integer({ description: "Files the credential sees (its space, within its prefix)" }),
+  bytes: t.Integer({ description: "Bytes of those files" }),
+  quota: t.Object(
+    {
+      bytes: t.Nullable(t.Integer({ description: "Most bytes the account may store; null = no limit" })),
+      files: t.Nullable(t.Integer({ description: "Most files the account may store; null = no limit" })),
+      used_bytes: t.Integer({ description: "Bytes the account stores (live and test spaces)" }),
+      used_files: t.Integer({ description: "Files the account stores (live and test spaces)" }),
+    },
+    { description: "The account's storage quota; over it, uploads answer 507 insufficient_storage" },
+  ),
+});
 
 export const LogQuery = t.Object({
   path: t.Optional(t.String({ description: "Only events for this file, or under this folder/prefix" })),

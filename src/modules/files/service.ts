@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from "../../errors";
+import { AppError, badRequest, conflict, notFound } from "../../errors";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
@@ -17,6 +17,7 @@ import type { FileRow, Scope } from "../../storage/db/files";
 import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
 import { copyTree } from "./copy";
+import type { QuotaView } from "./quota";
 import type { Reclaimer } from "./reclaim";
 import { refuseReservedRoot } from "./reserved";
 import { type FileRepos, TreeWrites } from "./tree";
@@ -138,10 +139,34 @@ export class FileService {
     return this.repos.files.search(scopeOf(principal), terms, principal.prefix, limit);
   }
 
-  stats(principal: Principal): { files: number; bytes: number } {
-    if (principal.prefix !== "") return this.repos.files.totalsUnder(scopeOf(principal), principal.prefix);
+  /** Files and bytes the credential sees (its space, its prefix), with the account's quota and usage. */
+  stats(principal: Principal): { files: number; bytes: number; quota: QuotaView } {
+    const quota = this.repos.quotas.view(principal.accountId);
+    if (principal.prefix !== "")
+      return { ...this.repos.files.totalsUnder(scopeOf(principal), principal.prefix), quota };
     const { files, bytes } = this.repos.spaces.totals(scopeOf(principal));
-    return { files, bytes };
+    return { files, bytes, quota };
+  }
+
+  /**
+   * The early quota check, before any byte is accepted: 507 unless `bytes` more (unknown:
+   * undefined) and, for a new file, one more file fit. An overwrite of `path` counts the
+   * difference. The final word is the commit's transaction (TreeWrites.count).
+   */
+  requireRoom(scope: Scope, path: string, bytes?: number): void {
+    const existing = this.repos.files.get(scope, path);
+    this.repos.quotas.requireRoom(scope.account, { bytes, newFile: !existing, freed: existing?.size ?? 0 });
+  }
+
+  /** The 507 for an account over its quota, naming its limits and usage. */
+  quotaExceeded(accountId: number): AppError {
+    return this.repos.quotas.exceeded(accountId);
+  }
+
+  /** The most bytes a write to `path` may bring under the account's quota; undefined for no limit. */
+  bytesRoom(scope: Scope, path: string): number | undefined {
+    const room = this.repos.quotas.room(scope.account).bytes;
+    return room === undefined ? undefined : room + (this.repos.files.get(scope, path)?.size ?? 0);
   }
 
   /**
@@ -239,7 +264,7 @@ export class FileService {
         };
         if (existing) {
           this.repos.files.updateContent(existing.id, content);
-          this.repos.spaces.adjust(scope, 0, object.size - existing.size);
+          this.#tree.count(scope, 0, object.size - existing.size);
           if (existing.object_key && existing.object_key !== object.objectKey) {
             orphaned = this.#tree.release([existing.object_key], now);
           }
@@ -253,7 +278,7 @@ export class FileService {
             type: "file",
             ...content,
           });
-          this.repos.spaces.adjust(scope, 1, object.size);
+          this.#tree.count(scope, 1, object.size);
         }
         this.repos.events.append(scope, {
           tx,
@@ -279,17 +304,26 @@ export class FileService {
     principal: Principal,
     path: string,
     body: ReadableStream<Uint8Array>,
-    options: { contentType?: string | null; maxBytes?: number; message?: string; conditions?: WriteConditions },
+    options: {
+      contentType?: string | null;
+      maxBytes?: number;
+      /** The body's Content-Length when the client sent one: over the quota is 507 before a byte is read. */
+      declaredBytes?: number;
+      message?: string;
+      conditions?: WriteConditions;
+    },
   ): Promise<CommitResult> {
     const conditions = options.conditions ?? {};
     this.precheck(principal, path, conditions);
-    if (this.repos.files.get(scopeOf(principal), `${path}/`)) throw conflict("A folder exists at this path");
+    const scope = scopeOf(principal);
+    if (this.repos.files.get(scope, `${path}/`)) throw conflict("A folder exists at this path");
+    this.requireRoom(scope, path, options.declaredBytes);
     const objectKey = newId();
     const contentType = contentTypeFor(path, options.contentType);
     // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
     const release = this.reclaimer.hold(objectKey);
     try {
-      const stat = await this.blobs.putStream(objectKey, body, { contentType, maxBytes: options.maxBytes });
+      const stat = await this.#putWithin(scope, path, objectKey, body, contentType, options.maxBytes);
       return await this.commitObject(
         principal,
         path,
@@ -299,6 +333,30 @@ export class FileService {
       );
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Streams a body into a new object, stopping it as soon as it passes `maxBytes` (413) or the
+   * account's quota (507) — whichever is smaller — so an unknown-length body cannot fill the disk.
+   */
+  async #putWithin(
+    scope: Scope,
+    path: string,
+    objectKey: string,
+    body: ReadableStream<Uint8Array>,
+    contentType: string,
+    maxBytes: number | undefined,
+  ) {
+    const room = this.bytesRoom(scope, path);
+    const quotaBinds = room !== undefined && (maxBytes === undefined || room < maxBytes);
+    try {
+      return await this.blobs.putStream(objectKey, body, { contentType, maxBytes: quotaBinds ? room : maxBytes });
+    } catch (error) {
+      if (quotaBinds && error instanceof AppError && error.code === "payload_too_large") {
+        throw this.repos.quotas.exceeded(scope.account);
+      }
+      throw error;
     }
   }
 
@@ -374,7 +432,7 @@ export class FileService {
       const now = this.now();
       orphaned = this.#tree.release(keys, now);
       const tx = this.repos.spaces.nextTx(scope);
-      this.repos.spaces.adjust(scope, -files, -bytes);
+      this.#tree.count(scope, -files, -bytes);
       this.repos.events.append(scope, { tx, action: "delete", path, dest: null, size: bytes, msg: null, ts: now });
       return { deleted: files, tx, time: now };
     });

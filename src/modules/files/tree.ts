@@ -7,6 +7,7 @@ import type { EventRepository } from "../../storage/db/events";
 import type { FileRepository, Scope } from "../../storage/db/files";
 import type { ReclaimRepository } from "../../storage/db/reclaim";
 import type { SpaceRepository } from "../../storage/db/spaces";
+import type { Quotas } from "./quota";
 
 export interface FileRepos {
   db: Database;
@@ -15,6 +16,7 @@ export interface FileRepos {
   events: EventRepository;
   /** Bytes waiting to be deleted from the store (see ./reclaim.ts). */
   reclaim: ReclaimRepository;
+  quotas: Quotas;
 }
 
 /**
@@ -38,6 +40,15 @@ export class TreeWrites {
           : "The file changed or already exists (If-Match / If-None-Match)",
       );
     }
+  }
+
+  /**
+   * Changes the space's file and byte counters; when they grow, the account's quota is
+   * checked right there, in the change's transaction (507, and the change rolls back).
+   */
+  count(scope: Scope, files: number, bytes: number): void {
+    this.repos.spaces.adjust(scope, files, bytes);
+    if (files > 0 || bytes > 0) this.repos.quotas.assertWithin(scope.account);
   }
 
   assertNoFileAt(scope: Scope, path: string): void {

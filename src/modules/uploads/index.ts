@@ -18,7 +18,14 @@ import {
 } from "./model";
 import type { UploadService } from "./service";
 
-const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const Errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  507: ErrorResponse,
+};
 
 export function uploadsModule(guard: AppGuard, uploads: UploadService, config: () => Config) {
   return new Elysia({ tags: ["Uploads"] })

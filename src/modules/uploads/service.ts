@@ -33,6 +33,7 @@ export class UploadService {
   async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
     requirePath(principal, path);
     refuseReservedRoot(path);
+    this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
     const row = this.#record(principal, path, "single", newId(), newId(), type);
     const url = await this.blobs.signedUrl(row.object_key, {
@@ -102,6 +103,7 @@ export class UploadService {
     if (!Number.isInteger(partCount) || partCount < 1 || partCount > MAX_PARTS) {
       throw badRequest(`part_count must be an integer from 1 to ${MAX_PARTS}`);
     }
+    this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
     const objectKey = newId();
     const uploadId = await this.blobs.createMultipart(objectKey, { contentType: type });
@@ -113,6 +115,18 @@ export class UploadService {
       );
     }
     return { upload_id: row.id, key: objectKey, content_type: type, part_urls, expires_in: UPLOAD_URL_TTL_S };
+  }
+
+  /**
+   * For a PUT to lightd's own signed upload or part URL: the quota room left for the upload
+   * behind `objectKey`, and the 507 to answer past it; undefined when no limit applies.
+   */
+  quotaForObject(objectKey: string): { room: number; exceeded: () => AppError } | undefined {
+    const upload = this.uploads.pendingByObjectKey(objectKey);
+    if (!upload) return undefined;
+    const scope = { account: upload.account_id, space: upload.space };
+    const room = this.files.bytesRoom(scope, upload.path);
+    return room === undefined ? undefined : { room, exceeded: () => this.files.quotaExceeded(scope.account) };
   }
 
   async completeMultipart(

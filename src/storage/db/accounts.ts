@@ -7,10 +7,13 @@ export interface AccountRow {
   public_key: string | null;
   email: string | null;
   created_at: number;
+  /** Storage limits across both spaces; null = no limit. */
+  quota_bytes: number | null;
+  quota_files: number | null;
 }
 
 export type NewAccount = Pick<AccountRow, "name" | "type" | "created_at"> &
-  Partial<Pick<AccountRow, "public_key" | "email">>;
+  Partial<Pick<AccountRow, "public_key" | "email" | "quota_bytes" | "quota_files">>;
 
 /** Repository for `accounts`. Names and e-mail addresses compare case-insensitively (COLLATE NOCASE). */
 export class AccountRepository {
@@ -18,7 +21,10 @@ export class AccountRepository {
   readonly #byEmail: Statement<AccountRow, [string]>;
   readonly #byId: Statement<AccountRow, [number]>;
   readonly #list: Statement<AccountRow, []>;
-  readonly #insert: Statement<{ id: number }, [string, string, string | null, string | null, number]>;
+  readonly #insert: Statement<
+    { id: number },
+    [string, string, string | null, string | null, number, number | null, number | null]
+  >;
   readonly #delete: Statement<{ id: number }, [number]>;
   readonly #objectKeys: Statement<{ object_key: string }, [number, number]>;
   readonly #queueObjects: Statement;
@@ -30,7 +36,8 @@ export class AccountRepository {
     this.#byId = db.query("SELECT * FROM accounts WHERE id = ?1");
     this.#list = db.query("SELECT * FROM accounts ORDER BY id");
     this.#insert = db.query(
-      "INSERT INTO accounts (name, type, public_key, email, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+      `INSERT INTO accounts (name, type, public_key, email, created_at, quota_bytes, quota_files)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id`,
     );
     this.#delete = db.query("DELETE FROM accounts WHERE id = ?1 RETURNING id");
     this.#objectKeys = db.query(
@@ -65,17 +72,28 @@ export class AccountRepository {
     return this.#list.all();
   }
 
-  /** Inserts an account; null when the name (or e-mail) is already taken. */
-  insert(account: NewAccount): AccountRow | null {
+  /**
+   * Inserts an account; null when the name (or e-mail) is already taken. `within` runs in the
+   * same transaction with the new id (spending an invite): if it throws, nothing is inserted.
+   */
+  insert(account: NewAccount, within?: (accountId: number) => void): AccountRow | null {
     try {
-      const row = this.#insert.get(
-        account.name,
-        account.type,
-        account.public_key ?? null,
-        account.email ?? null,
-        account.created_at,
-      );
-      return row ? this.findById(row.id) : null;
+      return this.db
+        .transaction(() => {
+          const row = this.#insert.get(
+            account.name,
+            account.type,
+            account.public_key ?? null,
+            account.email ?? null,
+            account.created_at,
+            account.quota_bytes ?? null,
+            account.quota_files ?? null,
+          );
+          if (!row) return null;
+          within?.(row.id);
+          return this.findById(row.id);
+        })
+        .immediate();
     } catch (error) {
       if (String((error as Error).message).includes("UNIQUE")) return null;
       throw error;

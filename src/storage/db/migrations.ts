@@ -239,6 +239,21 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX uploads_by_object ON uploads (object_key);
   `,
+  // 9: per-account storage quotas (NULL = no limit) and the admin's single-use invite codes.
+  `
+  ALTER TABLE accounts ADD COLUMN quota_bytes INTEGER;
+  ALTER TABLE accounts ADD COLUMN quota_files INTEGER;
+
+  CREATE TABLE invites (
+    id           TEXT PRIMARY KEY,
+    secret_hash  TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER,
+    used_by      INTEGER REFERENCES accounts(id) ON DELETE SET NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -23,6 +23,7 @@ export class UploadRepository {
   readonly #delete: Statement<{ id: string }, [string]>;
   readonly #stale: Statement<UploadRow, [number]>;
   readonly #forAccount: Statement<UploadRow, [number]>;
+  readonly #pendingByKey: Statement<UploadRow, [string]>;
   readonly #complete: Statement<{ id: string }, [string, number]>;
   readonly #reopen: Statement;
   readonly #expiredCompleted: Statement<UploadRow, [number]>;
@@ -47,6 +48,7 @@ export class UploadRepository {
     this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
     this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
     this.#usesObject = db.query("SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1");
+    this.#pendingByKey = db.query("SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1");
   }
 
   insert(row: UploadRow): void {
@@ -89,6 +91,11 @@ export class UploadRepository {
   /** True while an upload (pending, or completed with a live URL) names this object key. */
   usesObject(objectKey: string): boolean {
     return this.#usesObject.get(objectKey) !== null;
+  }
+
+  /** The pending upload whose bytes go to `objectKey` (a signed PUT names only the key). */
+  pendingByObjectKey(objectKey: string): UploadRow | null {
+    return this.#pendingByKey.get(objectKey);
   }
 
   forAccount(account: number): UploadRow[] {

@@ -1,0 +1,82 @@
+import { AppError, notFound } from "../../errors";
+import { newId } from "../../lib/ids";
+import { secretsEqual, sha256Hex } from "../../lib/secrets";
+import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
+import type { InviteRepository, InviteRow } from "../../storage/db/invites";
+
+/** Invites last a week unless the admin says otherwise. */
+export const INVITE_TTL_S = 7 * 86_400;
+
+export interface InviteView {
+  id: string;
+  note: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by: string | null;
+}
+
+export const INVITE_REFUSED = "Invalid, used or expired invite code";
+
+/**
+ * The admin's invite codes for `accounts.registration: "invite"`. Security rules: a code is a
+ * `lightd_inv_…` token of which only a SHA-256 of the secret is kept (≈190 random bits need no
+ * slow hash: nothing can be guessed offline) and compared in constant time; it creates one account at most
+ * (marked used in the transaction that inserts the account, so two racing registrations
+ * cannot both spend it), and it expires.
+ */
+export class InviteService {
+  constructor(
+    private readonly invites: InviteRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(note: string, expiresInSeconds = INVITE_TTL_S): InviteView & { code: string } {
+    const issued = issueToken("inv", newId());
+    const created = this.now();
+    const row = {
+      id: issued.id,
+      secret_hash: sha256Hex(issued.secret),
+      note,
+      created_at: created,
+      expires_at: created + expiresInSeconds * 1000,
+    };
+    this.invites.insert(row);
+    return { ...view({ ...row, used_at: null, used_by: null }, null), code: issued.text };
+  }
+
+  list(): InviteView[] {
+    return this.invites.list().map((row) => view(row, row.used_by_name));
+  }
+
+  revoke(id: string): void {
+    if (!this.invites.delete(id)) throw notFound("Invite not found");
+  }
+
+  /** The id of a usable invite for `code`; 403 for anything else (the code is then not spent). */
+  check(code: string | undefined): string {
+    const refused = new AppError("forbidden", code ? INVITE_REFUSED : "Registration needs an invite code (`invite`)");
+    const parsed = code ? parseIssuedToken(code) : null;
+    if (!code || parsed?.kind !== "inv") throw refused;
+    const row = this.invites.get(parsed.id);
+    if (!row || row.used_at !== null || row.expires_at <= this.now()) throw refused;
+    if (!secretsEqual(row.secret_hash, sha256Hex(secretOf(code)))) throw refused;
+    return row.id;
+  }
+
+  /** Spends an invite for the account just inserted (call inside that transaction); false when already spent. */
+  spend(id: string, accountId: number): boolean {
+    return this.invites.take(id, this.now(), accountId);
+  }
+}
+
+function view(row: InviteRow, usedBy: string | null): InviteView {
+  return {
+    id: row.id,
+    note: row.note,
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+    used_at: row.used_at,
+    used_by: usedBy,
+  };
+}

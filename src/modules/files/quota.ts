@@ -1,0 +1,88 @@
+import { AppError } from "../../errors";
+import type { QuotaRepository } from "../../storage/db/quotas";
+
+/** What `/files/stats` shows of an account's quota: its limits (null = none) and what it uses. */
+export interface QuotaView {
+  bytes: number | null;
+  files: number | null;
+  used_bytes: number;
+  used_files: number;
+}
+
+/** Room left before a limit; undefined for no limit. */
+export interface Room {
+  bytes: number | undefined;
+  files: number | undefined;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function quotaExceeded(
+  limits: { bytes: number | null; files: number | null },
+  used: { bytes: number; files: number },
+) {
+  const parts: string[] = [];
+  if (limits.bytes !== null) parts.push(`${plural(limits.bytes, "byte")} (${used.bytes} used)`);
+  if (limits.files !== null) parts.push(`${plural(limits.files, "file")} (${used.files} used)`);
+  return new AppError(
+    "insufficient_storage",
+    `Storage quota exceeded: this account may store ${parts.join(" and ")}; delete files or ask the admin for more`,
+  );
+}
+
+/**
+ * Security rule "a stranger cannot fill the disk": an account stores at most its quota of
+ * bytes and files, counted over both spaces. The decision is made in the transaction that
+ * changes the counters (`assertWithin`), so concurrent uploads cannot overshoot together;
+ * `requireRoom` and `room` refuse early, before bytes are accepted, when the size is known.
+ */
+export class Quotas {
+  constructor(private readonly repo: QuotaRepository) {}
+
+  /** Inside a change's transaction, after the counters grew: 507 when over a limit. */
+  assertWithin(accountId: number): void {
+    const limits = this.repo.limits(accountId);
+    if (limits.bytes === null && limits.files === null) return;
+    const used = this.repo.usage(accountId);
+    if ((limits.bytes !== null && used.bytes > limits.bytes) || (limits.files !== null && used.files > limits.files)) {
+      throw quotaExceeded(limits, used);
+    }
+  }
+
+  room(accountId: number): Room {
+    const limits = this.repo.limits(accountId);
+    if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };
+    const used = this.repo.usage(accountId);
+    return {
+      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - used.bytes),
+      files: limits.files === null ? undefined : Math.max(0, limits.files - used.files),
+    };
+  }
+
+  /**
+   * The early check: 507 when `bytes` more (and, for a new file, one more file) would not fit.
+   * `freed` is what the write replaces (an overwritten file's size), so overwrites count their difference.
+   */
+  requireRoom(accountId: number, want: { bytes?: number; newFile: boolean; freed?: number }): void {
+    const room = this.room(accountId);
+    const bytesOver = room.bytes !== undefined && (want.bytes ?? 0) - (want.freed ?? 0) > room.bytes;
+    const filesOver = room.files !== undefined && want.newFile && room.files < 1;
+    const fullAlready = room.bytes !== undefined && room.bytes === 0 && want.bytes === undefined && want.newFile;
+    if (bytesOver || filesOver || fullAlready) throw this.exceeded(accountId);
+  }
+
+  /** The 507 for this account, naming its limits and usage. */
+  exceeded(accountId: number): AppError {
+    return quotaExceeded(this.repo.limits(accountId), this.repo.usage(accountId));
+  }
+
+  view(accountId: number): QuotaView {
+    const limits = this.repo.limits(accountId);
+    const used = this.repo.usage(accountId);
+    return { bytes: limits.bytes, files: limits.files, used_bytes: used.bytes, used_files: used.files };
+  }
+
+  set(accountId: number, limits: { bytes: number | null; files: number | null }): boolean {
+    return this.repo.set(accountId, limits);
+  }
+}
