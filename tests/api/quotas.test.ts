@@ -1,0 +1,224 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_FILES } from "../../src/config";
+import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
+import { type Backend, forEachBackend } from "../fixtures/backends";
+import { makeTestApp, type TestApp } from "../fixtures/harness";
+
+/**
+ * Per-account quotas: new accounts get `accounts.default_quota_bytes` / `_files`, the admin
+ * changes them, `/files/stats` shows them, and a write that would pass one answers 507
+ * `insufficient_storage` — before any byte is read when the size is known, as soon as the
+ * stream passes it when not, and for good in the commit's transaction (concurrent uploads
+ * cannot overshoot together; presigned S3 uploads are checked at complete).
+ */
+const OCTETS = { "content-type": "application/octet-stream" };
+const QUOTA = { accounts: { default_quota_bytes: 1000, default_quota_files: 4 } };
+
+interface Stats {
+  files: number;
+  bytes: number;
+  quota: { bytes: number | null; files: number | null; used_bytes: number; used_files: number };
+}
+
+async function statsOf(t: TestApp, token: string): Promise<Stats> {
+  return (await (await t.request("GET", "/files/stats", { token })).json()) as Stats;
+}
+
+async function expect507(res: Response): Promise<void> {
+  expect(res.status).toBe(507);
+  const body = (await res.json()) as { error: string; message: string };
+  expect(body.error).toBe("insufficient_storage");
+  expect(body.message).toContain("quota");
+}
+
+const storedKeys = async (t: TestApp) => {
+  const keys: string[] = [];
+  for await (const key of t.ctx.blobs.listKeys()) keys.push(key);
+  return keys;
+};
+
+const tempFiles = (t: TestApp) =>
+  t.ctx.blobs.kind === "local" ? readdirSync(join(t.dir, "data", "blobs", "tmp")) : [];
+
+forEachBackend(quotaTests);
+
+let actorCount = 0;
+
+function quotaTests(backend: Backend) {
+  const t = makeTestApp({ backend, config: QUOTA });
+  afterAll(() => t.close());
+  /** A fresh account with the default quota (1000 bytes, 4 files). */
+  const newUser = () => registerAndLogin(t, naclSigner(`user-${backend.kind}-${actorCount++}`));
+
+  test("a new account gets the default quota, shown in /files/stats", async () => {
+    const token = await newUser();
+    expect(await statsOf(t, token)).toEqual({
+      files: 0,
+      bytes: 0,
+      quota: { bytes: 1000, files: 4, used_bytes: 0, used_files: 0 },
+    });
+  });
+
+  test("one-step PUT over the quota with Content-Length → 507 before a byte is stored", async () => {
+    const token = await newUser();
+    const keysBefore = (await storedKeys(t)).length;
+    await expect507(await t.request("PUT", "/files/big.bin", { token, body: new Uint8Array(1001) }));
+    expect((await storedKeys(t)).length).toBe(keysBefore);
+    expect((await statsOf(t, token)).quota.used_bytes).toBe(0);
+  });
+
+  test("one-step PUT streamed without a length is stopped once it passes the quota → 507, nothing left", async () => {
+    const token = await newUser();
+    const keysBefore = (await storedKeys(t)).length;
+    const body = new Blob([new Uint8Array(600), new Uint8Array(600)]).stream();
+    await expect507(await t.request("PUT", "/files/streamed.bin", { token, body }));
+    expect((await storedKeys(t)).length).toBe(keysBefore);
+    expect(tempFiles(t)).toEqual([]);
+  });
+
+  test("bytes add up; an overwrite counts its difference; the files quota holds too", async () => {
+    const token = await newUser();
+    expect((await t.request("PUT", "/files/a.bin", { token, body: new Uint8Array(600) })).status).toBe(200);
+    await expect507(await t.request("PUT", "/files/b.bin", { token, body: new Uint8Array(600) }));
+    expect((await t.request("PUT", "/files/a.bin", { token, body: new Uint8Array(900) })).status).toBe(200);
+    expect((await t.request("PUT", "/files/a.bin", { token, body: new Uint8Array(100) })).status).toBe(200);
+    for (const name of ["b", "c", "d"]) {
+      expect((await t.request("PUT", `/files/${name}.txt`, { token, body: "x" })).status).toBe(200);
+    }
+    await expect507(await t.request("PUT", "/files/e.txt", { token, body: "x" }));
+    expect((await statsOf(t, token)).quota).toEqual({ bytes: 1000, files: 4, used_bytes: 103, used_files: 4 });
+    // Deleting frees room again.
+    expect((await t.request("DELETE", "/files/b.txt", { token })).status).toBe(200);
+    expect((await t.request("PUT", "/files/e.txt", { token, body: "x" })).status).toBe(200);
+  });
+
+  test("a copy that would pass the quota → 507, nothing copied", async () => {
+    const token = await newUser();
+    expect((await t.request("PUT", "/files/half.bin", { token, body: new Uint8Array(600) })).status).toBe(200);
+    await expect507(await t.request("POST", "/files/copy", { token, json: { from: "half.bin", to: "again.bin" } }));
+    expect((await statsOf(t, token)).files).toBe(1);
+  });
+
+  test("the test space counts against the same quota", async () => {
+    const token = await newUser();
+    const key = await t.request("POST", "/auth/keys", { token, json: { name: "t", environment: "test" } });
+    const testKey = ((await key.json()) as { token: string }).token;
+    expect((await t.request("PUT", "/files/t.bin", { token: testKey, body: new Uint8Array(700) })).status).toBe(200);
+    await expect507(await t.request("PUT", "/files/live.bin", { token, body: new Uint8Array(700) }));
+  });
+
+  test("20 concurrent uploads of 300 bytes under a 1000-byte quota: exactly 3 land", async () => {
+    const token = await newUser();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.request("PUT", `/files/race-${i}.bin`, { token, body: new Blob([new Uint8Array(300)]).stream() }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 507)).toHaveLength(17);
+    const stats = await statsOf(t, token);
+    expect(stats.quota.used_bytes).toBe(900);
+    expect(stats.files).toBe(3);
+  });
+
+  test("two-step upload: refused at create when full; bytes over the quota are refused by complete at the latest", async () => {
+    const token = await newUser();
+    const create = (path: string) => t.request("POST", "/files/uploads", { token, json: { path } });
+    const first = (await (await create("first.bin")).json()) as { url: string };
+    const put = await t.follow(first.url, { method: "PUT", body: new Uint8Array(1500), headers: OCTETS });
+    const done = () => t.request("POST", "/files/uploads/complete", { token, json: { path: "first.bin" } });
+    if (backend.kind === "local") {
+      await expect507(put); // lightd's own signed URL stops the bytes at once
+      expect((await done()).status).toBe(400); // nothing arrived
+    } else {
+      expect(put.status).toBe(200); // an S3 presigned PUT bypasses lightd: complete decides
+      await expect507(await done());
+    }
+    expect((await statsOf(t, token)).quota.used_bytes).toBe(0);
+
+    expect((await t.request("PUT", "/files/fill.bin", { token, body: new Uint8Array(1000) })).status).toBe(200);
+    await expect507(await create("more.bin"));
+    await expect507(
+      await t.request("POST", "/files/uploads/multipart", { token, json: { path: "more.bin", part_count: 1 } }),
+    );
+  });
+
+  test("multipart: parts over the quota are refused by complete (bytes removed)", async () => {
+    const token = await newUser();
+    const created = (await (
+      await t.request("POST", "/files/uploads/multipart", { token, json: { path: "mp.bin", part_count: 1 } })
+    ).json()) as { upload_id: string; part_urls: string[] };
+    const part = await t.follow(created.part_urls[0] as string, { method: "PUT", body: new Uint8Array(1200) });
+    if (part.status !== 200) {
+      await expect507(part); // lightd's own part URL stops it at once
+      return;
+    }
+    const etag = part.headers.get("etag") as string;
+    const done = await t.request("POST", "/files/uploads/multipart/complete", {
+      token,
+      json: { path: "mp.bin", upload_id: created.upload_id, parts: [{ part_number: 1, etag }] },
+    });
+    await expect507(done);
+    expect((await statsOf(t, token)).quota.used_bytes).toBe(0);
+  });
+}
+
+describe("the admin sets quotas", () => {
+  const t = makeTestApp({ config: QUOTA });
+  afterAll(() => t.close());
+
+  test("PUT /admin/accounts/{name}/quota changes the limits at once; null lifts them", async () => {
+    const token = await registerAndLogin(t, naclSigner("grower"));
+    await expect507(await t.request("PUT", "/files/big.bin", { token, body: new Uint8Array(2000) }));
+    const set = await t.request("PUT", "/admin/accounts/grower/quota", { json: { bytes: 5000, files: null } });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({
+      actor: "grower",
+      quota: { bytes: 5000, files: null, used_bytes: 0, used_files: 0 },
+    });
+    expect((await t.request("PUT", "/files/big.bin", { token, body: new Uint8Array(2000) })).status).toBe(200);
+    const listed = (await (await t.request("GET", "/admin/accounts")).json()) as {
+      accounts: { actor: string; quota_bytes: number | null; quota_files: number | null }[];
+    };
+    expect(listed.accounts.find((a) => a.actor === "grower")).toMatchObject({ quota_bytes: 5000, quota_files: null });
+    // Lowering below what is stored keeps the files and refuses growth.
+    await t.request("PUT", "/admin/accounts/grower/quota", { json: { bytes: 100, files: 10 } });
+    expect((await statsOf(t, token)).files).toBe(1);
+    await expect507(await t.request("PUT", "/files/more.txt", { token, body: "x" }));
+    await t.request("PUT", "/admin/accounts/grower/quota", { json: { bytes: null, files: null } });
+    expect((await t.request("PUT", "/files/more.txt", { token, body: "x" })).status).toBe(200);
+  });
+
+  test("only the admin; unknown accounts are 404; bad limits are 400", async () => {
+    const token = await registerAndLogin(t, naclSigner("sneaky"));
+    const own = await t.request("PUT", "/admin/accounts/sneaky/quota", { token, json: { bytes: null, files: null } });
+    expect(own.status).toBe(403);
+    expect((await t.request("PUT", "/admin/accounts/ghost/quota", { json: { bytes: 1, files: 1 } })).status).toBe(404);
+    for (const body of [{ bytes: -1, files: 1 }, { bytes: "lots", files: 1 }, { bytes: 1.5, files: 1 }, {}]) {
+      expect((await t.request("PUT", "/admin/accounts/sneaky/quota", { json: body })).status).toBe(400);
+    }
+  });
+
+  test("the admin account has no quota", async () => {
+    expect((await statsOf(t, t.master)).quota).toMatchObject({ bytes: null, files: null });
+  });
+
+  test("defaults: 10 GiB and 100,000 files per new account, uploads up to 5 GiB", () => {
+    const plain = makeTestApp();
+    try {
+      expect(plain.ctx.config.current.accounts).toEqual({
+        registration: "open",
+        default_quota_bytes: DEFAULT_QUOTA_BYTES,
+        default_quota_files: DEFAULT_QUOTA_FILES,
+      });
+      expect(DEFAULT_QUOTA_BYTES).toBe(10 * 1024 ** 3);
+      expect(plain.ctx.config.current.server.max_upload_bytes).toBe(DEFAULT_MAX_UPLOAD_BYTES);
+      expect(DEFAULT_MAX_UPLOAD_BYTES).toBe(5 * 1024 ** 3);
+    } finally {
+      plain.close();
+    }
+  });
+});
