@@ -105,9 +105,10 @@ export const DeleteResponse = t.Object({
   time: t.Integer(),
 });
 
+/** `files` and `bytes` count what the credential sees (its space, within its prefix). */
 export const StatsResponse = t.Object({
-  files: t.Integer({ description: "Files the credential sees (its space, within its prefix)" }),
-  bytes: t.Integer({ description: "Bytes of those files" }),
+  files: t.Integer(),
+  bytes: t.Integer(),
   quota: t.Object(
     {
       bytes: t.Nullable(t.Integer({ description: "Most bytes the account may store; null = no limit" })),
