@@ -118,7 +118,7 @@ export function createContext(options: ContextOptions): AppContext {
     () => options.config.current.server.max_upload_bytes,
   );
   const shares = new ShareService(new ShareRepository(db), files, options.config.current.signing_secret, now);
-  const feed = new FeedService(hub, files, () => options.config.current.feed);
+  const feed = new FeedService(hub, files, () => options.config.current.feed, options.logger);
   const hookRepository = new HookRepository(db);
   const hookSecrets = new SecretBox(options.config.current.signing_secret, "webhooks");
   const allowPrivate = () => options.config.current.webhooks.allow_private;

@@ -93,6 +93,7 @@ function session(log: EventRow[], sink: FakeSink, sinceTx: number, replay = true
       },
       stillValid: () => true,
       present: (e) => JSON.stringify(e),
+      closing: () => {},
     },
     { path: "", exact: false },
     { sinceTx, replay },

@@ -1,4 +1,5 @@
 import { AppError } from "../../errors";
+import type { Logger } from "../../lib/logger";
 import type { EventFilter, EventRow } from "../../storage/db/events";
 import { redactChange } from "../auth/access";
 import type { Principal } from "../auth/principal";
@@ -39,6 +40,7 @@ export class FeedService {
     private readonly hub: ChangeHub,
     private readonly files: FileService,
     private readonly settings: () => FeedSettings,
+    private readonly logger: Logger,
   ) {}
 
   /**
@@ -70,6 +72,11 @@ export class FeedService {
         subscribe: (listener) => this.hub.subscribe(scope, (_scope, event) => listener(event)),
         stillValid,
         present: (event) => this.#present(event, principal),
+        closing: (code, reason) => {
+          if (code !== FEED_CLOSE.goingAway) {
+            this.logger.info("feed connection closed", { code, reason, actor: principal.actor });
+          }
+        },
       },
       filter,
       { sinceTx, replay },

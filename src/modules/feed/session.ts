@@ -32,6 +32,8 @@ export interface FeedSessionDeps {
   stillValid(): boolean;
   /** The message for one event, as the subscriber may see it (redacted like /files/log). */
   present(event: EventRow): string;
+  /** Told when the server closes the connection (not when the peer goes), for the log. */
+  closing(code: number, reason: string): void;
 }
 
 const REPLAY_PAGE = 200;
@@ -92,6 +94,7 @@ export class FeedSession {
 
   close(code: number, reason: string): void {
     if (this.#closed) return;
+    this.deps.closing(code, reason);
     this.ended();
     this.sink.close(code, reason);
   }
