@@ -79,6 +79,23 @@ describe("WebSocket /ws/events", () => {
     await client.close();
   });
 
+  test("changes through other doors (WebDAV, copy) reach the feed too", async () => {
+    const client = new FeedClient(`${ws}/ws/events?prefix=doors/&token=${master}`);
+    expect(await client.opened).toBe(101);
+    const auth = { authorization: `Bearer ${master}` };
+    expect((await fetch(`${base}/dav/doors/`, { method: "MKCOL", headers: auth })).status).toBe(201);
+    expect((await fetch(`${base}/dav/doors/a.txt`, { method: "PUT", headers: auth, body: "a" })).status).toBe(201);
+    const copied = await api("POST", "/files/copy", master, { from: "doors/a.txt", to: "doors/b.txt" });
+    expect(copied.status).toBe(200);
+    await client.waitFor((e) => e.length >= 3, "the WebDAV and copy changes");
+    expect(client.events.map((e) => [e.action, e.path, e.dest])).toEqual([
+      ["mkdir", "doors/", undefined],
+      ["upload", "doors/a.txt", undefined],
+      ["copy", "doors/a.txt", "doors/b.txt"],
+    ]);
+    await client.close();
+  });
+
   test("no gap and no duplicate across a reconnect during a burst of 1,000 uploads", async () => {
     const start = await upload(master, "burst/start.txt");
     const first = new FeedClient(`${ws}/ws/events?since_tx=${start}`, {
