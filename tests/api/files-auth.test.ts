@@ -147,26 +147,25 @@ describe("bad JSON bodies → 400 (413 when too large), never 500", () => {
   const roomy = makeTestApp({ config: { server: { max_body_bytes: 1024 * 1024 } } });
   afterAll(() => roomy.close());
   const quickRoutes = JSON_ROUTES.filter((r) => r.url !== "/files/uploads/multipart/complete");
-  test("deeply nested JSON in a field → 400 quickly, never 500", async () => {
+  test("deeply nested JSON in a field → 400 from the depth check, never 500", async () => {
     for (const route of quickRoutes) {
       for (const body of [nested, `{"path":${nested}}`]) {
-        const started = performance.now();
         const res = await roomy.request("POST", route.url, { body, headers: { "content-type": "application/json" } });
         expect(res.status).toBe(400);
-        expect(performance.now() - started).toBeLessThan(500);
+        // Refused by the depth check before the schema validator spends seconds on it.
+        expect(((await res.json()) as { message: string }).message).toBe("Request body is nested too deeply");
       }
     }
   });
 
-  test("deeply nested JSON on multipart complete → 400 quickly", async () => {
+  test("deeply nested JSON on multipart complete → 400 from the depth check", async () => {
     for (const body of [nested, `{"path":${nested}}`]) {
-      const started = performance.now();
       const res = await roomy.request("POST", "/files/uploads/multipart/complete", {
         body,
         headers: { "content-type": "application/json" },
       });
       expect(res.status).toBe(400);
-      expect(performance.now() - started).toBeLessThan(500);
+      expect(((await res.json()) as { message: string }).message).toBe("Request body is nested too deeply");
     }
   });
 
