@@ -17,6 +17,7 @@ export const openApiDetail = (detail: object) => detail as DocumentDecoration;
 
 /** What the swagger plugin puts on every body: three media types of which lightd parses one. */
 const PLUGIN_MEDIA_TYPES = ["application/json", "multipart/form-data", "text/plain"];
+const RESPONSE_FIELDS = ["description", "headers", "content", "links"];
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const SUCCESS: Record<string, string> = { "200": "OK", "201": "Created", "204": "No content", "302": "Redirect" };
 
@@ -24,12 +25,22 @@ function isObject(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** `{json, multipart, text}` from the plugin becomes JSON only: every parsed lightd body is JSON. */
-function jsonOnly(content: Json | undefined): Json | undefined {
+/**
+ * `{json, multipart, text}` from the plugin becomes what lightd really parses or sends: JSON,
+ * or the media types a route lists (`types`, from `detail["x-media-types"]`). A string schema
+ * with `contentMediaType` (`t.String({ contentMediaType: "text/html" })`) is sent as that type.
+ */
+function realMediaTypes(content: Json | undefined, types = ["application/json"]): Json | undefined {
   if (!isObject(content)) return content;
-  const types = Object.keys(content);
-  if (types.length !== PLUGIN_MEDIA_TYPES.length || !PLUGIN_MEDIA_TYPES.every((t) => types.includes(t))) return content;
-  return { "application/json": content["application/json"] as Json };
+  const given = Object.keys(content);
+  if (given.length !== PLUGIN_MEDIA_TYPES.length || !PLUGIN_MEDIA_TYPES.every((t) => given.includes(t))) return content;
+  const media = content["application/json"];
+  const schema = isObject(media) ? media.schema : undefined;
+  if (isObject(schema) && schema.type === "string" && typeof schema.contentMediaType === "string") {
+    const { contentMediaType, ...rest } = schema;
+    return { [contentMediaType]: { schema: rest } };
+  }
+  return Object.fromEntries(types.map((type) => [type, media as Json]));
 }
 
 function isPublic(operation: Operation): boolean {
@@ -75,8 +86,12 @@ function normaliseOperation(method: string, operation: Operation): Operation {
     if (out.parameters.length === 0) delete out.parameters;
     else out.parameters = out.parameters.map(parameterExamples);
   }
-  if (isObject(out.requestBody))
-    out.requestBody = { ...out.requestBody, content: jsonOnly(out.requestBody.content) ?? {} };
+  const bodyTypes = out["x-media-types"];
+  delete out["x-media-types"];
+  if (isObject(out.requestBody)) {
+    const types = Array.isArray(bodyTypes) ? bodyTypes.filter((t): t is string => typeof t === "string") : undefined;
+    out.requestBody = { ...out.requestBody, content: realMediaTypes(out.requestBody.content, types) ?? {} };
+  }
   const responses: { [status: string]: Json } = {};
   for (const [status, given] of Object.entries(isObject(out.responses) ? out.responses : {})) {
     const code = errorCodeOf(Number(status));
@@ -84,12 +99,16 @@ function normaliseOperation(method: string, operation: Operation): Operation {
       responses[status] = errorRef(code);
       continue;
     }
-    const response = isObject(given) ? { ...given } : {};
-    if ("$ref" in response) {
-      responses[status] = response;
+    if (isObject(given) && "$ref" in given) {
+      responses[status] = given;
       continue;
     }
-    const content = jsonOnly(response.content);
+    // The plugin copies the schema's own keywords (contentMediaType, …) onto the response: keep only response fields.
+    const response: { [key: string]: Json } = {};
+    for (const field of RESPONSE_FIELDS) {
+      if (isObject(given) && given[field] !== undefined) response[field] = given[field] as Json;
+    }
+    const content = realMediaTypes(response.content);
     if (content === undefined || (isObject(content) && Object.keys(content).length === 0)) delete response.content;
     else response.content = content;
     response.description ??= SUCCESS[status] ?? "Success";

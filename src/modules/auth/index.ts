@@ -195,7 +195,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         query: MagicLinkVerifyQuery,
         response: {
-          200: t.String({ description: "An HTML page whose button POSTs the token" }),
+          200: t.String({ description: "An HTML page whose button POSTs the token", contentMediaType: "text/html" }),
           400: ErrorResponse,
         },
         detail: {
@@ -238,6 +238,7 @@ export function authModule(deps: AuthModuleDeps) {
           description:
             'Signs the person in: creates the account on first use, sets the HttpOnly `lightd_session` cookie and answers 303 to `/`. The link works once. Takes the form the confirmation page posts (or JSON `{"token"}`); from a browser it must come from lightd\'s own origin.',
           security: [],
+          "x-media-types": ["application/x-www-form-urlencoded", "application/json"],
         },
       },
     );

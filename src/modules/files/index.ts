@@ -32,8 +32,12 @@ import {
 } from "./model";
 import { type FileService, requestPath, requestPrefix } from "./service";
 
+// The errors each route really answers (the contract test provokes every one; 401, 406 and 429
+// are added to every authenticated route by the document builder).
 const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const Conditional = { ...Errors, 412: ErrorResponse, 507: ErrorResponse };
+/** Reads that take a path or prefix: it can be malformed or outside the key's prefix. */
+const ReadErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 
 /** The path after `/files/`, taken from the raw URL so it is decoded exactly once. */
 function filePathOf(request: Request, expect?: "file" | "folder"): string {
@@ -106,7 +110,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       {
         auth: "files:read",
         query: ListQuery,
-        response: { 200: ListResponse, ...Errors },
+        response: { 200: ListResponse, ...ReadErrors },
         detail: {
           summary: "List files",
           description: "Directory listing of one folder: its files and the folders one level below, folders first.",
@@ -129,13 +133,13 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       {
         auth: "files:read",
         query: SearchQuery,
-        response: { 200: SearchResponse, ...Errors },
+        response: { 200: SearchResponse, ...ReadErrors },
         detail: { summary: "Search files", description: "Multi-word search over names and paths, best match first." },
       },
     )
     .get("/files/stats", ({ principal }) => files.stats(principal), {
       auth: "files:read",
-      response: { 200: StatsResponse, ...Errors },
+      response: { 200: StatsResponse, 401: ErrorResponse, 403: ErrorResponse },
       detail: { summary: "Retrieve storage stats" },
     })
     .get(
@@ -148,14 +152,14 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       {
         auth: "files:read",
         query: LogQuery,
-        response: { 200: LogResponse, ...Errors },
+        response: { 200: LogResponse, ...ReadErrors },
         detail: { summary: "View event log", description: "Changes in tx order, after `since_tx`." },
       },
     )
     .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, requestPath(body.path, "folder")), {
       auth: "files:write",
       body: MkdirBody,
-      response: { 200: MkdirResponse, ...Errors },
+      response: { 200: MkdirResponse, ...ReadErrors, 409: ErrorResponse },
       detail: { summary: "Create a folder" },
     })
     .post(
