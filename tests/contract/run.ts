@@ -21,7 +21,7 @@ export class ContractRun {
     private readonly doc: OpenApiDocument,
     private readonly proxy: string,
     readonly serverUrl: string,
-    private readonly master: string,
+    readonly master: string,
   ) {}
 
   #request(op: string, base: string, path: string, options: CallOptions): Request {
@@ -95,6 +95,11 @@ export class ContractRun {
     }
     this.#score(op, path, response.status, expected);
     return response;
+  }
+
+  /** An answer checked by a client of its own protocol (a WebSocket opened: 101). */
+  record(op: string, status: number): void {
+    this.#score(op, "", status, status);
   }
 
   /** Every documented (operation, status) pair that no step exercised. */

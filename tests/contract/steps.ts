@@ -11,6 +11,7 @@ export interface Samples {
   etag: string;
   blob: string;
   shareToken: string;
+  folderShareToken: string;
   keyToken: string;
   account: string;
   publicKey: string;
@@ -103,6 +104,17 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
     await run.call("POST /files/share", "/files/share", 201, { json: { path: "docs/copy.txt", ttl: 600 } })
   ).json();
   await run.direct("GET /s/{token}", `/s/${share.token}`, 302, { token: null });
+  await run.call("PUT /files/{path}", "/files/shared%2Fa.txt", 200, {
+    body: "a",
+    headers: { "content-type": "text/plain" },
+  });
+  await run.call("PUT /files/{path}", "/files/shared%2Fsub%2Fb.txt", 200, {
+    body: "b",
+    headers: { "content-type": "text/plain" },
+  });
+  const folderShare = await (
+    await run.call("POST /files/share", "/files/share", 201, { json: { path: "shared/", max_downloads: 100 } })
+  ).json();
 
   // Tokens, keys and accounts.
   await run.call("POST /auth/tokens", "/auth/tokens", 200, { json: { ttl: "1h" } });
@@ -173,6 +185,7 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
     etag: meta.etag,
     blob,
     shareToken: share.token,
+    folderShareToken: folderShare.token,
     keyToken: rotated.token,
     account: "alice",
     publicKey,

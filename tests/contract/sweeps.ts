@@ -59,6 +59,18 @@ export function sampleRequests(s: Samples): Record<string, { path: string } & Ca
     "GET /admin/accounts": { path: "/admin/accounts" },
     "POST /admin/accounts": { path: "/admin/accounts", ...body({ actor: "dave" }) },
     "DELETE /admin/accounts/{name}": { path: "/admin/accounts/nobody" },
+    "GET /files/shares": { path: "/files/shares" },
+    "DELETE /files/shares/{id}": { path: "/files/shares/nope" },
+    "HEAD /s/{token}": { path: `/s/${s.shareToken}`, token: null },
+    "GET /s/{token}/{path}": { path: `/s/${s.folderShareToken}/a.txt`, token: null },
+    "HEAD /s/{token}/{path}": { path: `/s/${s.folderShareToken}/a.txt`, token: null },
+    "GET /hooks": { path: "/hooks" },
+    "POST /hooks": { path: "/hooks", json: { url: "http://127.0.0.1:9/hook" } },
+    "DELETE /hooks/{id}": { path: "/hooks/nope" },
+    "GET /hooks/{id}/deliveries": { path: "/hooks/nope/deliveries" },
+    "GET /ws/events": { path: "/ws/events" },
+    "GET /ws/{space}": { path: "/ws/live" },
+    "GET /events": { path: "/events" },
     "GET /files/{path}": { path: "/files/docs%2Fcopy.txt", headers: json },
     "HEAD /files/{path}": { path: "/files/docs%2Fcopy.txt" },
     "PUT /files/{path}": { path: "/files/keyonly%2Fp.txt", body: "x", headers: { "content-type": "text/plain" } },
@@ -74,7 +86,7 @@ function statuses(doc: OpenApiDocument, op: string): string[] {
 
 /** A HEAD error has no body for Prism to check; everything else goes through the proxy. */
 const via = (run: ContractRun, op: string, status: number) =>
-  op.startsWith("HEAD ") && status >= 400 ? run.direct.bind(run) : run.call.bind(run);
+  op.startsWith("HEAD ") && (status >= 400 || op.includes("/s/")) ? run.direct.bind(run) : run.call.bind(run);
 
 /**
  * The errors every operation of a kind can answer, from one sample request each: another
@@ -97,7 +109,8 @@ export async function sweepSteps(run: ContractRun, doc: OpenApiDocument, s: Samp
       });
     }
     if (documented.includes("403") && options.token !== null) {
-      const key = op === "POST /files/share" ? s.readOnlyKey : s.shareOnlyKey;
+      // The share routes need `share`, which the share-only key has; every other route needs another scope.
+      const key = /share/.test(op) ? s.readOnlyKey : s.shareOnlyKey;
       await via(run, op, 403)(op, path, 403, { ...options, token: key });
     }
     if (documented.includes("413") && options.json !== undefined) {

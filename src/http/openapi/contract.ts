@@ -17,9 +17,17 @@ export const openApiDetail = (detail: object) => detail as DocumentDecoration;
 
 /** What the swagger plugin puts on every body: three media types of which lightd parses one. */
 const PLUGIN_MEDIA_TYPES = ["application/json", "multipart/form-data", "text/plain"];
+/** Answers that never carry a body (a protocol switch, no content, not modified). */
+const BODYLESS = new Set(["101", "204", "304"]);
 const RESPONSE_FIELDS = ["description", "headers", "content", "links"];
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-const SUCCESS: Record<string, string> = { "200": "OK", "201": "Created", "204": "No content", "302": "Redirect" };
+const SUCCESS: Record<string, string> = {
+  "101": "Switching protocols",
+  "200": "OK",
+  "201": "Created",
+  "204": "No content",
+  "302": "Redirect",
+};
 
 function isObject(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -108,7 +116,7 @@ function normaliseOperation(method: string, operation: Operation): Operation {
     for (const field of RESPONSE_FIELDS) {
       if (isObject(given) && given[field] !== undefined) response[field] = given[field] as Json;
     }
-    const content = realMediaTypes(response.content);
+    const content = BODYLESS.has(status) ? undefined : realMediaTypes(response.content);
     if (content === undefined || (isObject(content) && Object.keys(content).length === 0)) delete response.content;
     else response.content = content;
     response.description ??= SUCCESS[status] ?? "Success";

@@ -82,7 +82,12 @@ export function feedModule(
       {
         auth: "files:read",
         query: FeedQuery,
-        response: { 200: t.Any({ description: "text/event-stream" }), ...Errors },
+        response: {
+          200: t.String({ description: "The event stream", contentMediaType: "text/event-stream" }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
         detail: {
           summary: "Live change feed (Server-Sent Events)",
           description:

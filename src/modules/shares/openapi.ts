@@ -71,7 +71,13 @@ const headResponses = {
 const description =
   "No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.";
 
-function operations(id: string, summary: string, parameters: object[]) {
+/** Without a path after the token there is nothing to be malformed (400). */
+function withoutBadRequest<T extends Record<string, unknown>>(responses: T): Omit<T, "400"> {
+  const { "400": _, ...rest } = responses;
+  return rest;
+}
+
+function operations(id: string, summary: string, parameters: object[], hasPath: boolean) {
   return {
     get: {
       operationId: id,
@@ -80,7 +86,7 @@ function operations(id: string, summary: string, parameters: object[]) {
       description,
       security: [],
       parameters,
-      responses: getResponses,
+      responses: hasPath ? getResponses : withoutBadRequest(getResponses),
     },
     head: {
       operationId: `${id}Head`,
@@ -89,16 +95,17 @@ function operations(id: string, summary: string, parameters: object[]) {
       description,
       security: [],
       parameters,
-      responses: headResponses,
+      responses: hasPath ? headResponses : withoutBadRequest(headResponses),
     },
   };
 }
 
 export const sharePathOperations = {
-  "/s/{token}": operations("openShare", "Open a share link (public)", [token, accept]),
-  "/s/{token}/{path}": operations("openSharedPath", "Open a path under a shared folder (public)", [
-    token,
-    path,
-    accept,
-  ]),
+  "/s/{token}": operations("openShare", "Open a share link (public)", [token, accept], false),
+  "/s/{token}/{path}": operations(
+    "openSharedPath",
+    "Open a path under a shared folder (public)",
+    [token, path, accept],
+    true,
+  ),
 };
