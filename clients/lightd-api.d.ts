@@ -334,7 +334,7 @@ export interface components {
        * @description Machine-readable code
        * @enum {string}
        */
-      error: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "not_acceptable" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "range_not_satisfiable" | "rate_limited" | "insufficient_storage" | "internal" | "bad_gateway" | "service_unavailable";
+      error: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "not_acceptable" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "range_not_satisfiable" | "locked" | "rate_limited" | "insufficient_storage" | "internal" | "bad_gateway" | "service_unavailable";
       /** @description Human-readable text */
       message: string;
     };
