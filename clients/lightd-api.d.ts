@@ -170,6 +170,13 @@ export interface paths {
      */
     post: operations["postAuthVerify"];
   };
+  "/auth/session": {
+    /**
+     * Open a browser session
+     * @description Exchanges a pasted token (the master token, a programmatic token, a live API key or a session token) for a session with exactly its power, set as the HttpOnly `lightd_session` cookie; the pasted secret is never stored. A session token presented here stops working (it is exchanged). The session never outlives the credential; test keys are refused.
+     */
+    post: operations["postAuthSession"];
+  };
   "/auth/logout": {
     /**
      * Log out
@@ -1567,6 +1574,37 @@ export interface operations {
       400: components["responses"]["bad_request"];
       401: components["responses"]["unauthorized"];
       404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      413: components["responses"]["payload_too_large"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Open a browser session
+   * @description Exchanges a pasted token (the master token, a programmatic token, a live API key or a session token) for a session with exactly its power, set as the HttpOnly `lightd_session` cookie; the pasted secret is never stored. A session token presented here stops working (it is exchanged). The session never outlives the credential; test keys are refused.
+   */
+  postAuthSession: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description A master token, programmatic token, live API key or session token */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            actor: string;
+            /** @description Unix ms */
+            expires_at: number;
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
       406: components["responses"]["not_acceptable"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];

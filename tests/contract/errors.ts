@@ -141,6 +141,11 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
   await run.call("POST /auth/tokens", "/auth/tokens", 400, { json: { ttl: "forever" } });
   const programmatic = await (await run.call("POST /auth/tokens", "/auth/tokens", 200, { json: { ttl: "1h" } })).json();
   await run.call("POST /auth/logout", "/auth/logout", 400, { token: programmatic.token });
+  await run.call("POST /auth/session", "/auth/session", 401, {
+    token: null,
+    json: { token: "lightd_tok_AAAAAAAAAAAAAAAA_notissued000000000000" },
+  });
+  await run.direct("POST /auth/session", "/auth/session", 400, { token: null, json: {} });
   await run.call("POST /auth/keys", "/auth/keys", 400, { json: { prefix: "../" } });
   const forever = await (await run.call("POST /auth/keys", "/auth/keys", 201, { json: { name: "forever" } })).json();
   await run.call("POST /auth/keys/{id}/rotate", `/auth/keys/${forever.id}/rotate`, 400, { json: { expires_in: 60 } });

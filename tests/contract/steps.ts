@@ -10,6 +10,7 @@ export interface Samples {
   readOnlyKey: string;
   etag: string;
   blob: string;
+  master: string;
   shareToken: string;
   folderShareToken: string;
   keyToken: string;
@@ -157,6 +158,7 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
     })
   ).json();
   await run.call("POST /auth/logout", "/auth/logout", 200, { token: session.token });
+  await run.call("POST /auth/session", "/auth/session", 200, { token: null, json: { token: run.master } });
 
   await run.call("POST /auth/magic-link", "/auth/magic-link", 200, { token: null, json: { email: "bob@example.com" } });
   const link = await magicLink();
@@ -184,6 +186,7 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
     readOnlyKey,
     etag: meta.etag,
     blob,
+    master: run.master,
     shareToken: share.token,
     folderShareToken: folderShare.token,
     keyToken: rotated.token,

@@ -45,6 +45,7 @@ export function sampleRequests(s: Samples): Record<string, { path: string } & Ca
       ...body({ challenge_id: "nope", actor: s.account, signature: "AAAA" }),
     },
     "POST /auth/logout": { path: "/auth/logout" },
+    "POST /auth/session": { path: "/auth/session", token: null, ...body({ token: s.master }) },
     "POST /auth/magic-link": { path: "/auth/magic-link", token: null, ...body({ email: "eve@example.com" }) },
     "GET /auth/magic-link/verify": { path: "/auth/magic-link/verify?token=lightd_mlk_x", token: null },
     "POST /auth/magic-link/verify": {
