@@ -152,7 +152,7 @@ export interface paths {
   "/auth/register": {
     /**
      * Register an account
-     * @description Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64.
+     * @description Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64. `accounts.registration` decides who may: `open` (anyone), `invite` (`invite` must be an unused code from `POST /admin/invites`; it is spent by this account) or `closed` (403; the admin creates accounts). New accounts get the configured default quota.
      */
     post: operations["postAuthRegister"];
   };
@@ -228,6 +228,32 @@ export interface paths {
      * @description Issues a new secret with a new expiry; the old secret stops working at once. Keys without an expiry cannot be rotated, and a key rotates at most once an hour (429). Scope `keys:write`.
      */
     post: operations["postAuthKeysByIdRotate"];
+  };
+  "/admin/accounts/{name}/quota": {
+    /**
+     * Set an account's quota
+     * @description Most bytes and files the account may store over its live and test spaces (null = no limit). Files already stored stay; writes that would pass the quota answer 507. Master token only.
+     */
+    put: operations["putAdminAccountsByNameQuota"];
+  };
+  "/admin/invites": {
+    /**
+     * List invites
+     * @description Every invite, used or not (never the code). Master token only.
+     */
+    get: operations["getAdminInvites"];
+    /**
+     * Create an invite
+     * @description A single-use code for `/auth/register` when `accounts.registration` is `invite`. The code is shown once. Master token only.
+     */
+    post: operations["postAdminInvites"];
+  };
+  "/admin/invites/{id}": {
+    /**
+     * Revoke an invite
+     * @description Deletes the invite; its code stops working at once. Master token only.
+     */
+    delete: operations["deleteAdminInvitesById"];
   };
   "/admin/accounts": {
     /**
@@ -457,6 +483,15 @@ export interface components {
         "application/json": components["schemas"]["Error"] & {
           /** @enum {unknown} */
           error?: "rate_limited";
+        };
+      };
+    };
+    /** @description `insufficient_storage`: Not enough storage space */
+    insufficient_storage: {
+      content: {
+        "application/json": components["schemas"]["Error"] & {
+          /** @enum {unknown} */
+          error?: "insufficient_storage";
         };
       };
     };
@@ -809,6 +844,7 @@ export interface operations {
       412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -901,6 +937,7 @@ export interface operations {
       412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /** Abort a multipart upload */
@@ -1229,6 +1266,15 @@ export interface operations {
           "application/json": {
             files: number;
             bytes: number;
+            /** @description The account's storage quota; over it, uploads answer 507 insufficient_storage */
+            quota: {
+              bytes: number | null;
+              files: number | null;
+              /** @description Bytes the account stores (live and test spaces) */
+              used_bytes: number;
+              /** @description Files the account stores (live and test spaces) */
+              used_files: number;
+            };
           };
         };
       };
@@ -1354,6 +1400,7 @@ export interface operations {
       412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -1405,6 +1452,7 @@ export interface operations {
       412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -1477,7 +1525,7 @@ export interface operations {
   };
   /**
    * Register an account
-   * @description Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64.
+   * @description Creates an account that signs in with an Ed25519 key. `public_key` is the raw 32-byte key in base64. `accounts.registration` decides who may: `open` (anyone), `invite` (`invite` must be an unused code from `POST /admin/invites`; it is spent by this account) or `closed` (403; the admin creates accounts). New accounts get the configured default quota.
    */
   postAuthRegister: {
     requestBody: {
@@ -1489,6 +1537,8 @@ export interface operations {
           type?: "human" | "agent";
           /** @description Base64 Ed25519 public key: exactly 32 raw bytes (44 chars with padding) */
           public_key: string;
+          /** @description An invite code from the admin (`lightd_inv_…`); needed in invite mode */
+          invite?: string;
         };
       };
     };
@@ -1503,6 +1553,7 @@ export interface operations {
         };
       };
       400: components["responses"]["bad_request"];
+      403: components["responses"]["forbidden"];
       406: components["responses"]["not_acceptable"];
       409: components["responses"]["conflict"];
       413: components["responses"]["payload_too_large"];
@@ -1869,6 +1920,145 @@ export interface operations {
     };
   };
   /**
+   * Set an account's quota
+   * @description Most bytes and files the account may store over its live and test spaces (null = no limit). Files already stored stay; writes that would pass the quota answer 507. Master token only.
+   */
+  putAdminAccountsByNameQuota: {
+    parameters: {
+      path: {
+        /** @description Account name: 1–64 letters, digits, `-` or `_` (case-insensitive, unique) */
+        name: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          bytes: number | null;
+          files: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            actor: string;
+            quota: {
+              bytes: number | null;
+              files: number | null;
+              used_bytes: number;
+              used_files: number;
+            };
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      413: components["responses"]["payload_too_large"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * List invites
+   * @description Every invite, used or not (never the code). Master token only.
+   */
+  getAdminInvites: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            invites: ({
+                id: string;
+                note: string;
+                /** @description Unix ms */
+                created_at: number;
+                /** @description Unix ms */
+                expires_at: number;
+                used_at: number | null;
+                used_by: string | null;
+              })[];
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Create an invite
+   * @description A single-use code for `/auth/register` when `accounts.registration` is `invite`. The code is shown once. Master token only.
+   */
+  postAdminInvites: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Who the invite is for (shown in the list) */
+          note?: string;
+          /** @description Seconds until the code expires (default 7 days) */
+          expires_in?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": {
+            id: string;
+            note: string;
+            /** @description Unix ms */
+            created_at: number;
+            /** @description Unix ms */
+            expires_at: number;
+            used_at: number | null;
+            used_by: string | null;
+            /** @description The invite code (`lightd_inv_…`), shown once: pass it as `invite` to /auth/register */
+            code: string;
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      413: components["responses"]["payload_too_large"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Revoke an invite
+   * @description Deletes the invite; its code stops working at once. Master token only.
+   */
+  deleteAdminInvitesById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            revoked: boolean;
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
    * List accounts
    * @description Every account, including `admin`. Master token only.
    */
@@ -1886,6 +2076,8 @@ export interface operations {
                 public_key: string | null;
                 /** @description Unix ms */
                 created_at: number;
+                quota_bytes: number | null;
+                quota_files: number | null;
               })[];
           };
         };
@@ -1927,6 +2119,8 @@ export interface operations {
             public_key: string | null;
             /** @description Unix ms */
             created_at: number;
+            quota_bytes: number | null;
+            quota_files: number | null;
           };
         };
       };
