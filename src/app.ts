@@ -39,7 +39,7 @@ export function createApp(ctx: AppContext) {
     .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations }))
     .use(dashboardModule(config))
     .use(systemModule(VERSION))
-    .use(blobsModule(ctx))
+    .use(blobsModule(ctx.blobGateway, ctx.storage, () => ctx.config.current.server.max_upload_bytes))
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))
     .use(filesModule(guard, ctx.files, config))

@@ -6,6 +6,8 @@ import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
 import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
+import { BlobGateway } from "./modules/blobs/service";
+import { blobUrlBuilder } from "./modules/blobs/urls";
 import { LockService } from "./modules/dav/locks";
 import { DavService } from "./modules/dav/service";
 import { ChangeHub } from "./modules/feed/hub";
@@ -19,7 +21,7 @@ import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
 import { UploadService } from "./modules/uploads/service";
 import type { BlobStore } from "./storage/blob/blob-store";
-import { createBlobStore } from "./storage/blob/factory";
+import { type BlobBackend, createBlobBackend } from "./storage/blob/factory";
 import { openDatabase } from "./storage/db/connection";
 import { CredentialRepository } from "./storage/db/credentials";
 import { DavLockRepository } from "./storage/db/dav-locks";
@@ -53,6 +55,10 @@ export interface AppContext {
   /** Signs and verifies the URLs that /blobs serves. */
   signer: UrlSigner;
   blobs: BlobStore;
+  /** The byte store with its optional capabilities (local files for sendfile, a start-up check). */
+  storage: BlobBackend;
+  /** Serves the signed URLs that point at lightd itself. */
+  blobGateway: BlobGateway;
   files: FileService;
   uploads: UploadService;
   shares: ShareService;
@@ -90,7 +96,8 @@ export function createContext(options: ContextOptions): AppContext {
   const tokens = new TokenService(credentials, now);
   const signer = new UrlSigner(options.config.current.signing_secret, now);
   const quotas = new Quotas(new QuotaRepository(db));
-  const blobs = createBlobStore(options.config.current, options.dataDir, signer);
+  const storage = createBlobBackend(options.config.current, options.dataDir, blobUrlBuilder(signer));
+  const blobs = storage.store;
   // One event repository for every writer: its appends are what the change hub publishes.
   const events = new EventRepository(db);
   const hub = new ChangeHub(events, options.logger);
@@ -117,6 +124,7 @@ export function createContext(options: ContextOptions): AppContext {
     now,
     () => options.config.current.server.max_upload_bytes,
   );
+  const blobGateway = new BlobGateway(blobs, signer, (key) => uploads.quotaForObject(key));
   const shares = new ShareService(new ShareRepository(db), files, options.config.current.signing_secret, now);
   const feed = new FeedService(hub, files, () => options.config.current.feed, options.logger);
   const hookRepository = new HookRepository(db);
@@ -132,7 +140,7 @@ export function createContext(options: ContextOptions): AppContext {
   const dav = new DavService(
     files,
     new LockService(new DavLockRepository(db), now),
-    blobs,
+    storage,
     new DavPropertyRepository(db),
     options.logger,
     now,
@@ -162,6 +170,8 @@ export function createContext(options: ContextOptions): AppContext {
     tokens,
     signer,
     blobs,
+    storage,
+    blobGateway,
     files,
     uploads,
     shares,

@@ -13,7 +13,6 @@ import { setConnectionControl } from "./http/upgrade";
 import { withUsableUrl } from "./http/usable-url";
 import { createLogger } from "./lib/logger";
 import { type FeedSocketData, feedSocketHandler } from "./modules/feed/socket";
-import { S3BlobStore } from "./storage/blob/s3";
 
 /** The only place that reads the environment and calls listen. */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -70,10 +69,10 @@ async function serve(
   const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
   store.watch();
   const ctx = createContext({ config: store, dataDir, logger });
-  if (ctx.blobs instanceof S3BlobStore) {
-    // Refuse to start on a bucket that cannot take bytes, rather than fail the first upload.
+  if (ctx.storage.startupCheck) {
+    // Refuse to start on a store that cannot take bytes (an S3 bucket), rather than fail the first upload.
     try {
-      await ctx.blobs.checkBucket();
+      await ctx.storage.startupCheck.check();
     } catch (error) {
       store.close();
       ctx.close();

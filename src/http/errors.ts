@@ -1,6 +1,14 @@
 import { Elysia } from "elysia";
 import { AppError, type ErrorCode, errorResponse, NotFoundError } from "../errors";
 import type { Logger } from "../lib/logger";
+import {
+  BlobConflict,
+  type BlobError,
+  BlobNotFound,
+  BlobRequestInvalid,
+  BlobTooLarge,
+  RangeNotSatisfiable,
+} from "../storage/blob/errors";
 import { requestIdOf } from "./request-id";
 
 interface ValidationLike {
@@ -13,6 +21,20 @@ function describeValidation(error: ValidationLike): string {
   const field = error.valueError?.path?.replace(/^\//, "").replaceAll("/", ".");
   const reason = error.valueError?.message ?? "is invalid";
   return field ? `Invalid ${where} field '${field}': ${reason}` : `Invalid ${where}: ${reason}`;
+}
+
+/** Storage's own errors in HTTP terms: the only place they become statuses. */
+function blobErrorResponse(error: BlobError): Response | null {
+  if (error instanceof BlobNotFound) return errorResponse("not_found", error.message);
+  if (error instanceof BlobTooLarge) return errorResponse("payload_too_large", error.message);
+  if (error instanceof BlobConflict) return errorResponse("conflict", error.message);
+  if (error instanceof BlobRequestInvalid) return errorResponse("bad_request", error.message);
+  if (error instanceof RangeNotSatisfiable) {
+    const headers: Record<string, string> =
+      error.size === undefined ? {} : { "content-range": `bytes */${error.size}` };
+    return errorResponse("range_not_satisfiable", error.message, headers);
+  }
+  return null;
 }
 
 const STORAGE_FULL = "The server's storage is full; nothing was changed. Try again after space is freed";
@@ -36,6 +58,8 @@ export function errorRenderer(logger: Logger) {
     const error = code === "PARSE" && (cause instanceof AppError || cause instanceof NotFoundError) ? cause : thrown;
     if (error instanceof AppError) return errorResponse(error.code, error.message, error.headers);
     if (error instanceof NotFoundError) return errorResponse("not_found", error.message);
+    const fromStorage = blobErrorResponse(error as BlobError);
+    if (fromStorage) return fromStorage;
     switch (code) {
       case "VALIDATION":
         return errorResponse("bad_request", describeValidation(error as ValidationLike));

@@ -1,5 +1,5 @@
+import type { ByteRange } from "../lib/byte-range";
 import { quoteEtag } from "../lib/etag";
-import type { ByteRange } from "../storage/blob/blob-store";
 
 /**
  * The outcome of a `Range` header against an object of `size` bytes:
@@ -62,17 +62,4 @@ export function ifNoneMatchHits(header: string | null | undefined, etag: string)
 export function ifRangeAllows(header: string | null | undefined, etag: string): boolean {
   if (!header) return true;
   return header.trim() === quoteEtag(etag);
-}
-
-/**
- * `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name
- * (RFC 6266 / RFC 8187 `filename*`).
- */
-export function contentDisposition(filename: string, type: "attachment" | "inline" = "attachment"): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, "_") || "download";
-  const encoded = encodeURIComponent(filename).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

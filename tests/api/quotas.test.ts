@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_FILES } from "../../src/config";
 import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { type Backend, forEachBackend } from "../fixtures/backends";
+import { storedKeys } from "../fixtures/blob-keys";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 /**
@@ -33,11 +34,7 @@ async function expect507(res: Response): Promise<void> {
   expect(body.message).toContain("quota");
 }
 
-const storedKeys = async (t: TestApp) => {
-  const keys: string[] = [];
-  for await (const key of t.ctx.blobs.listKeys()) keys.push(key);
-  return keys;
-};
+const keysIn = (t: TestApp): Promise<string[]> => storedKeys(t.ctx.blobs);
 
 const tempFiles = (t: TestApp) =>
   t.ctx.blobs.kind === "local" ? readdirSync(join(t.dir, "data", "blobs", "tmp")) : [];
@@ -63,18 +60,18 @@ function quotaTests(backend: Backend) {
 
   test("one-step PUT over the quota with Content-Length → 507 before a byte is stored", async () => {
     const token = await newUser();
-    const keysBefore = (await storedKeys(t)).length;
+    const keysBefore = (await keysIn(t)).length;
     await expect507(await t.request("PUT", "/files/big.bin", { token, body: new Uint8Array(1001) }));
-    expect((await storedKeys(t)).length).toBe(keysBefore);
+    expect((await keysIn(t)).length).toBe(keysBefore);
     expect((await statsOf(t, token)).quota.used_bytes).toBe(0);
   });
 
   test("one-step PUT streamed without a length is stopped once it passes the quota → 507, nothing left", async () => {
     const token = await newUser();
-    const keysBefore = (await storedKeys(t)).length;
+    const keysBefore = (await keysIn(t)).length;
     const body = new Blob([new Uint8Array(600), new Uint8Array(600)]).stream();
     await expect507(await t.request("PUT", "/files/streamed.bin", { token, body }));
-    expect((await storedKeys(t)).length).toBe(keysBefore);
+    expect((await keysIn(t)).length).toBe(keysBefore);
     expect(tempFiles(t)).toEqual([]);
   });
 

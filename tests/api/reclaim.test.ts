@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { newId } from "../../src/lib/ids";
 import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { type Backend, forEachBackend } from "../fixtures/backends";
+import { storedKeys } from "../fixtures/blob-keys";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 /**
@@ -27,7 +28,7 @@ function reclaimTests(backend: Backend) {
 
   const stored = async () => {
     const keys = new Set<string>();
-    for await (const key of t.ctx.blobs.listKeys()) keys.add(key);
+    for (const key of await storedKeys(t.ctx.blobs)) keys.add(key);
     return keys;
   };
   /** Object keys the metadata names (files and uploads). */

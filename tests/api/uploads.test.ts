@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { streamOf } from "../conformance/blob-store.suite";
 import { type Backend, forEachBackend } from "../fixtures/backends";
+import { storedKeys } from "../fixtures/blob-keys";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 const clock = { now: 1_700_000_000_000 };
@@ -20,11 +21,7 @@ function localFiles(t: TestApp): string[] {
   return walk(root);
 }
 
-async function storedKeys(t: TestApp): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of t.ctx.blobs.listKeys()) keys.push(key);
-  return keys;
-}
+const keysIn = (t: TestApp): Promise<string[]> => storedKeys(t.ctx.blobs);
 
 const fileRows = (t: TestApp) => (t.ctx.db.query("SELECT count(*) AS n FROM files").get() as { n: number }).n;
 const eventRows = (t: TestApp) => (t.ctx.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
@@ -62,7 +59,7 @@ forEachBackend(uploadTests);
 function uploadTests(backend: Backend) {
   /** What the store holds: every file locally (sidecars and parts count too); objects and open uploads on S3. */
   const stored = async (t: TestApp) =>
-    backend.kind === "local" ? localFiles(t) : [...(await storedKeys(t)), ...(await backend.openUploads(t))];
+    backend.kind === "local" ? localFiles(t) : [...(await keysIn(t)), ...(await backend.openUploads(t))];
   const etag = (bytes: string | Uint8Array) => backend.etagOf(bytes);
 
   describe("two-step upload: create, PUT to the signed URL, complete", () => {
@@ -171,7 +168,7 @@ function uploadTests(backend: Backend) {
       const file = t.ctx.db.query("SELECT object_key FROM files WHERE path = 'swept.bin'").get() as {
         object_key: string;
       };
-      const stored = await storedKeys(t);
+      const stored = await keysIn(t);
       expect(stored).toContain(file.object_key);
       // The upload key is either the committed object (local: write-once) or swept (S3: replayable).
       if (upload.object_key !== file.object_key) expect(stored).not.toContain(upload.object_key);
@@ -345,14 +342,14 @@ function uploadTests(backend: Backend) {
       await t.request("POST", "/files/uploads/complete", { json: { path: "a.txt" } });
 
       expect(await stats(t)).toMatchObject({ files: 3 }); // a.txt, dir/f0.txt, moved.txt
-      expect((await storedKeys(t)).length).toBe(3);
+      expect((await keysIn(t)).length).toBe(3);
       if (backend.kind === "local") expect(localFiles(t).filter((f) => !f.endsWith(".meta"))).toHaveLength(3);
 
       await t.request("DELETE", "/files/dir/");
       await t.request("DELETE", "/files/a.txt");
-      expect((await storedKeys(t)).length).toBe(1);
+      expect((await keysIn(t)).length).toBe(1);
       await t.request("DELETE", "/files/moved.txt");
-      expect(await storedKeys(t)).toEqual([]);
+      expect(await keysIn(t)).toEqual([]);
       expect(await stored(t)).toEqual([]);
     });
   });
@@ -379,7 +376,7 @@ function uploadTests(backend: Backend) {
       expect(meta.etag).toBe(etag(got));
       expect(meta.size).toBe(got.length);
       expect(await stats(t)).toEqual({ files: 1, bytes: got.length });
-      expect((await storedKeys(t)).length).toBe(1);
+      expect((await keysIn(t)).length).toBe(1);
     });
 
     test("10 parallel two-step uploads completed at once: one wins whole, one object remains", async () => {
@@ -409,7 +406,7 @@ function uploadTests(backend: Backend) {
       const pending = (
         t.ctx.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
       ).n;
-      expect((await storedKeys(t)).length).toBe(2 + pending);
+      expect((await keysIn(t)).length).toBe(2 + pending);
     });
   });
 }

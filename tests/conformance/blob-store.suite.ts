@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { AppError, type ErrorCode, NotFoundError } from "../../src/errors";
 import { randomBase62 } from "../../src/lib/ids";
 import type { BlobStore } from "../../src/storage/blob/blob-store";
+import {
+  BlobConflict,
+  type BlobError,
+  BlobNotFound,
+  BlobRequestInvalid,
+  BlobTooLarge,
+} from "../../src/storage/blob/errors";
+import { storedKeys } from "../fixtures/blob-keys";
 
 export interface BlobStoreFixture {
   store: BlobStore;
@@ -61,22 +68,21 @@ export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const text = (s: string) => new TextEncoder().encode(s);
 
-export async function expectAppError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
+/** The store refuses with this storage error (the HTTP status it becomes is the renderer's business). */
+export async function expectBlobError(
+  promise: Promise<unknown>,
+  kind: abstract new (...args: never[]) => BlobError,
+): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(kind);
 }
 
 export async function expectNotFound(promise: Promise<unknown>): Promise<void> {
-  await expect(promise).rejects.toBeInstanceOf(NotFoundError);
+  await expect(promise).rejects.toBeInstanceOf(BlobNotFound);
 }
 
 async function keysOf(store: BlobStore): Promise<Set<string>> {
   const keys = new Set<string>();
-  for await (const key of store.listKeys()) keys.add(key);
+  for (const key of await storedKeys(store)) keys.add(key);
   return keys;
 }
 
@@ -136,7 +142,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       const key = newKey();
       const first = await put(key, text("first"));
       await put(key, text("second, longer"));
-      await expectAppError(store.sealUpload(key, first), "conflict");
+      await expectBlobError(store.sealUpload(key, first), BlobConflict);
       await store.delete(key);
     });
 
@@ -156,7 +162,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       await expectNotFound(store.copy(key, newKey(), stat));
       const changed = await put(key, text("changed, longer"));
       expect(changed.etag).not.toBe(stat.etag);
-      await expectAppError(store.copy(key, newKey(), stat), "conflict");
+      await expectBlobError(store.copy(key, newKey(), stat), BlobConflict);
       await store.delete(key);
       await store.delete(target);
     });
@@ -199,7 +205,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect(await read(0, 9)).toBe("0123456789");
     });
 
-    it("a missing object: head and getStream throw NotFoundError", async () => {
+    it("a missing object: head and getStream throw BlobNotFound", async () => {
       const key = newKey();
       await expectNotFound(store.head(key));
       await expectNotFound(store.getStream(key));
@@ -245,12 +251,12 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect((await store.head(key)).etag).toBe(stat.etag);
     });
 
-    it("maxBytes: a larger body throws payload_too_large and leaves nothing behind", async () => {
+    it("maxBytes: a larger body throws BlobTooLarge and leaves nothing behind", async () => {
       const key = newKey();
       const before = await keysOf(store);
-      await expectAppError(
+      await expectBlobError(
         store.putStream(key, streamOf(new Uint8Array(5000), 1000), { maxBytes: 4096 }),
-        "payload_too_large",
+        BlobTooLarge,
       );
       await expectNotFound(store.head(key));
       expect(await keysOf(store)).toEqual(before);
@@ -272,7 +278,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect(new TextDecoder().decode(await get(kept))).toBe("keep me");
     });
 
-    it("listKeys yields stored objects only, and forgets deleted ones", async () => {
+    it("listObjects yields stored objects only, and forgets deleted ones", async () => {
       const a = newKey();
       const b = newKey();
       await put(a, text("a"));
@@ -357,9 +363,9 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       const key = newKey();
       const uploadId = await store.createMultipart(key);
       const part = await store.uploadPart(key, uploadId, 1, streamOf(text("part one")));
-      await expectAppError(
+      await expectBlobError(
         store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: "0".repeat(32) }]),
-        "bad_request",
+        BlobRequestInvalid,
       );
       await expectNotFound(store.head(key));
       const done = await store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: part.etag }]);
@@ -373,9 +379,9 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       const two = await store.uploadPart(key, uploadId, 2, streamOf(text("b")));
       const p1 = { partNumber: 1, etag: one.etag };
       const p2 = { partNumber: 2, etag: two.etag };
-      await expectAppError(store.completeMultipart(key, uploadId, [p2, p1]), "bad_request");
-      await expectAppError(store.completeMultipart(key, uploadId, [p1, p1]), "bad_request");
-      await expectAppError(store.completeMultipart(key, uploadId, []), "bad_request");
+      await expectBlobError(store.completeMultipart(key, uploadId, [p2, p1]), BlobRequestInvalid);
+      await expectBlobError(store.completeMultipart(key, uploadId, [p1, p1]), BlobRequestInvalid);
+      await expectBlobError(store.completeMultipart(key, uploadId, []), BlobRequestInvalid);
       await expectNotFound(store.head(key));
       await store.abortMultipart(key, uploadId);
     });
@@ -384,17 +390,20 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       const key = newKey();
       const uploadId = await store.createMultipart(key);
       const two = await store.uploadPart(key, uploadId, 2, streamOf(text("b")));
-      await expectAppError(store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: two.etag }]), "bad_request");
+      await expectBlobError(
+        store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: two.etag }]),
+        BlobRequestInvalid,
+      );
       await expectNotFound(store.head(key));
       await store.abortMultipart(key, uploadId);
     });
 
-    it("multipart: uploadPart over maxBytes is payload_too_large", async () => {
+    it("multipart: uploadPart over maxBytes is BlobTooLarge", async () => {
       const key = newKey();
       const uploadId = await store.createMultipart(key);
-      await expectAppError(
+      await expectBlobError(
         store.uploadPart(key, uploadId, 1, streamOf(new Uint8Array(3000), 500), { maxBytes: 2048 }),
-        "payload_too_large",
+        BlobTooLarge,
       );
       await store.abortMultipart(key, uploadId);
     });
@@ -410,7 +419,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       await expectNotFound(store.head(key));
     });
 
-    it("multipart: an unknown upload id is NotFoundError for uploadPart and completeMultipart", async () => {
+    it("multipart: an unknown upload id is BlobNotFound for uploadPart and completeMultipart", async () => {
       const key = newKey();
       const unknown = `u${randomBase62(23)}`;
       await expectNotFound(store.uploadPart(key, unknown, 1, streamOf(text("x"))));
@@ -432,7 +441,7 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       expect(done.size).toBe(12);
     });
 
-    it("listObjects yields each stored object with its modification time, like listKeys", async () => {
+    it("listObjects yields each stored object with its modification time", async () => {
       const key = newKey();
       const before = Date.now() - 60_000;
       await put(key, text("listed"));

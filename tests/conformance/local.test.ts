@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UrlSigner } from "../../src/lib/url-signer";
+import { blobUrlBuilder } from "../../src/modules/blobs/urls";
+import { BlobRequestInvalid, BlobTooLarge, RangeNotSatisfiable } from "../../src/storage/blob/errors";
 import { LocalBlobStore } from "../../src/storage/blob/local";
 import { makeTestApp } from "../fixtures/harness";
 import {
-  expectAppError,
+  expectBlobError,
   failingStream,
   newKey,
   readAll,
@@ -32,7 +34,7 @@ runBlobStoreSuite({
 describe("LocalBlobStore specifics", () => {
   const dir = mkdtempSync(join(tmpdir(), "lightd-local-"));
   const root = join(dir, "blobs");
-  const store = new LocalBlobStore(root, new UrlSigner("local-test-secret-0123456789abcdef0123"));
+  const store = new LocalBlobStore(root, blobUrlBuilder(new UrlSigner("local-test-secret-0123456789abcdef0123")));
   const text = (s: string) => new TextEncoder().encode(s);
   const files = (sub: string) => readdirSync(join(root, sub));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,19 +58,19 @@ describe("LocalBlobStore specifics", () => {
       "",
       "x".repeat(129),
     ]) {
-      await expectAppError(store.putStream(bad, streamOf(text("x"))), "bad_request");
-      await expectAppError(store.head(bad), "bad_request");
-      await expectAppError(store.getStream(bad), "bad_request");
-      await expectAppError(store.delete(bad), "bad_request");
-      await expectAppError(store.createMultipart(bad), "bad_request");
+      await expectBlobError(store.putStream(bad, streamOf(text("x"))), BlobRequestInvalid);
+      await expectBlobError(store.head(bad), BlobRequestInvalid);
+      await expectBlobError(store.getStream(bad), BlobRequestInvalid);
+      await expectBlobError(store.delete(bad), BlobRequestInvalid);
+      await expectBlobError(store.createMultipart(bad), BlobRequestInvalid);
     }
     expect(existsSync(join(dir, "etc"))).toBe(false);
   });
 
   test("failed uploads leave no temp file", async () => {
-    await expectAppError(
+    await expectBlobError(
       store.putStream(newKey(), streamOf(new Uint8Array(10_000), 1000), { maxBytes: 100 }),
-      "payload_too_large",
+      BlobTooLarge,
     );
     await expect(store.putStream(newKey(), failingStream(new Uint8Array(5000)))).rejects.toThrow();
     expect(files("tmp")).toEqual([]);
@@ -113,7 +115,7 @@ describe("LocalBlobStore specifics", () => {
     const key = newKey();
     const id = await store.createMultipart(key);
     for (const n of [0, -1, 1.5, 10_001])
-      await expectAppError(store.uploadPart(key, id, n, streamOf(text("x"))), "bad_request");
+      await expectBlobError(store.uploadPart(key, id, n, streamOf(text("x"))), BlobRequestInvalid);
     await store.abortMultipart(key, id);
   });
 
@@ -133,7 +135,7 @@ describe("LocalBlobStore specifics", () => {
   test("range outside the object is range_not_satisfiable", async () => {
     const key = newKey();
     await store.putStream(key, streamOf(text("0123")));
-    await expectAppError(store.getStream(key, { start: 2, end: 4 }), "range_not_satisfiable");
-    await expectAppError(store.getStream(key, { start: 3, end: 2 }), "range_not_satisfiable");
+    await expectBlobError(store.getStream(key, { start: 2, end: 4 }), RangeNotSatisfiable);
+    await expectBlobError(store.getStream(key, { start: 3, end: 2 }), RangeNotSatisfiable);
   });
 });

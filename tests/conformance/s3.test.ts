@@ -3,10 +3,12 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { ListMultipartUploadsCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { ConfigError, parseConfig } from "../../src/config";
+import { BlobTooLarge } from "../../src/storage/blob/errors";
 import { S3BlobStore } from "../../src/storage/blob/s3";
+import { storedKeys } from "../fixtures/blob-keys";
 import { createTestBucket, ensureRgw, type RgwEnv, s3Settings, type TestBucket } from "../fixtures/rgw";
 import {
-  expectAppError,
+  expectBlobError,
   expectNotFound,
   newKey,
   readAll,
@@ -170,10 +172,7 @@ function s3Specifics(env: RgwEnv): void {
       expect(sha256(await readAll(await store.getStream(key)))).toBe(sha256(bytes));
 
       const big = newKey();
-      await expectAppError(
-        store.putStream(big, streamOf(bytes, 256 * 1024), { maxBytes: 11 * MiB }),
-        "payload_too_large",
-      );
+      await expectBlobError(store.putStream(big, streamOf(bytes, 256 * 1024), { maxBytes: 11 * MiB }), BlobTooLarge);
       await expectNotFound(store.head(big));
       const uploads = await bucket.client.send(new ListMultipartUploadsCommand({ Bucket: bucket.name }));
       expect((uploads.Uploads ?? []).filter((u) => u.Key?.endsWith(big))).toEqual([]);
@@ -188,7 +187,7 @@ function s3Specifics(env: RgwEnv): void {
       const theirUpload = await other.createMultipart(newKey());
       const listed = async (s: S3BlobStore) => {
         const keys: string[] = [];
-        for await (const k of s.listKeys()) keys.push(k);
+        for (const k of await storedKeys(s)) keys.push(k);
         return keys;
       };
       expect(await listed(store)).toContain(mine);
@@ -239,7 +238,7 @@ function s3Specifics(env: RgwEnv): void {
         expect(uploads.Uploads ?? []).toEqual([]);
         const s = new S3BlobStore(s3Settings(env, bucket.name, { key_prefix: "probe-check/" }));
         const keys: string[] = [];
-        for await (const k of s.listKeys()) keys.push(k);
+        for (const k of await storedKeys(s)) keys.push(k);
         expect(keys).toEqual([]);
         s.close();
       });

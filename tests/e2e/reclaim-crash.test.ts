@@ -4,10 +4,12 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBase62 } from "../../src/lib/ids";
 import { UrlSigner } from "../../src/lib/url-signer";
+import { blobUrlBuilder } from "../../src/modules/blobs/urls";
 import type { BlobStore } from "../../src/storage/blob/blob-store";
 import { LocalBlobStore } from "../../src/storage/blob/local";
 import { S3BlobStore } from "../../src/storage/blob/s3";
 import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
+import { storedKeys } from "../fixtures/blob-keys";
 import { createTestBucket, ensureRgw, s3Settings, type TestBucket } from "../fixtures/rgw";
 
 /**
@@ -38,7 +40,7 @@ function localTarget(dir: string): Target {
   const root = join(dir, "data", "blobs");
   return {
     storage: { backend: "local" },
-    store: new LocalBlobStore(root, new UrlSigner("listing-only-0123456789abcdef0123456789")),
+    store: new LocalBlobStore(root, blobUrlBuilder(new UrlSigner("listing-only-0123456789abcdef0123456789"))),
     exists: (key) => existsSync(join(root, key.slice(0, 2), key)),
   };
 }
@@ -80,11 +82,7 @@ async function crashDuringFolderDelete(dir: string, target: Target, files: numbe
   writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
 
   /** Object keys the store holds, as the store itself lists them. */
-  const storedKeys = async () => {
-    const keys = new Set<string>();
-    for await (const key of target.store.listKeys()) keys.add(key);
-    return keys;
-  };
+  const keysInStore = async () => new Set(await storedKeys(target.store));
   /** Object keys the metadata names, read from the server's database. */
   const referencedKeys = () => {
     const db = new Database(join(dir, "data", "lightd.db"), { readonly: true });
@@ -108,7 +106,7 @@ async function crashDuringFolderDelete(dir: string, target: Target, files: numbe
   for (let i = 0; i < names.length; i += 8) {
     await Promise.all(names.slice(i, i + 8).map((path) => put(path, `bytes of ${path}`)));
   }
-  expect((await storedKeys()).size).toBe(files + 5);
+  expect((await keysInStore()).size).toBe(files + 5);
 
   // The folder's objects are deleted in path order after the commit: the first one going
   // means the metadata change is durable and the server is deleting bytes. Kill it then.
@@ -128,7 +126,7 @@ async function crashDuringFolderDelete(dir: string, target: Target, files: numbe
   // The crash left bytes behind that no file uses any more — the case being tested.
   const referencedAfterCrash = referencedKeys();
   expect(referencedAfterCrash.size).toBe(5);
-  const leftBehind = [...(await storedKeys())].filter((key) => !referencedAfterCrash.has(key));
+  const leftBehind = [...(await keysInStore())].filter((key) => !referencedAfterCrash.has(key));
   expect(leftBehind.length).toBeGreaterThan(0);
 
   server = await startServer({ dir });
@@ -137,7 +135,7 @@ async function crashDuringFolderDelete(dir: string, target: Target, files: numbe
     const pass = await server.waitForLog((l) => l.msg === "reclaim pass finished", 60_000);
     expect(pass.queued).toBeGreaterThanOrEqual(leftBehind.length);
     // Nothing unreferenced remains, and every referenced object is still there.
-    expect(await storedKeys()).toEqual(referencedKeys());
+    expect(await keysInStore()).toEqual(referencedKeys());
     expect(referencedKeys()).toEqual(referencedAfterCrash);
     // The kept files still download, byte for byte; the folder is gone.
     for (let i = 0; i < 5; i++) {

@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  contentDisposition,
-  ifNoneMatchHits,
-  ifRangeAllows,
-  parseRange,
-  type RangeOutcome,
-} from "../../src/http/ranges";
+import { ifNoneMatchHits, ifRangeAllows, parseRange, type RangeOutcome } from "../../src/http/ranges";
+import { contentDisposition } from "../../src/lib/content-disposition";
 
 const part = (start: number, end: number): RangeOutcome => ({ kind: "partial", range: { start, end } });
 const FULL: RangeOutcome = { kind: "full" };

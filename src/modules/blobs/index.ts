@@ -1,11 +1,14 @@
 import { Elysia } from "elysia";
-import type { AppContext } from "../../context";
+import { type DownloadSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/head";
+import { uploadBodyOf } from "../../http/upload-body";
+import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag } from "../../lib/etag";
 import { ErrorResponse } from "../system/model";
 import { BlobParams, UploadResponse } from "./model";
 import { blobDownload, blobUpload } from "./openapi";
-import { BlobGateway } from "./service";
+import type { BlobGateway } from "./service";
+import { BLOB_ROUTE } from "./urls";
 
 function queryOf(request: Request): URLSearchParams {
   const q = request.url.indexOf("?");
@@ -17,26 +20,30 @@ function queryOf(request: Request): URLSearchParams {
  * signature is the credential (see BlobGateway.authorize). Bodies are never parsed
  * by Elysia (`parse: "none"`) so uploads stream straight to disk.
  */
-export function blobsModule(ctx: AppContext) {
-  const gateway = new BlobGateway(
-    ctx.blobs,
-    ctx.signer,
-    () => ctx.config.current.server.max_upload_bytes,
-    (key) => ctx.uploads.quotaForObject(key),
-  );
+export function blobsModule(gateway: BlobGateway, objects: DownloadSource, maxUploadBytes: () => number) {
   // Bytes, ranges and signatures are beyond `t` models: the contract for these routes is ./openapi.ts.
   const download = { params: BlobParams, detail: blobDownload };
   return new Elysia({ tags: ["Blobs"] })
     .get(
-      "/blobs/:key",
+      BLOB_ROUTE,
       // HEAD arrives here as a marked GET (src/http/head.ts): answer headers without opening the object.
-      ({ params, request }) => gateway.download(params.key, queryOf(request), request.headers, !isHeadRequest(request)),
+      ({ params, request }) => {
+        const granted = gateway.download(params.key, queryOf(request));
+        return serveObject(objects, params.key, request.headers, !isHeadRequest(request), {
+          contentType: granted.contentType,
+          disposition: granted.filename !== undefined ? contentDisposition(granted.filename) : "inline",
+        });
+      },
       download,
     )
     .put(
-      "/blobs/:key",
+      BLOB_ROUTE,
       async ({ params, request, set }) => {
-        const result = await gateway.upload(params.key, queryOf(request), request);
+        const bound = gateway.authorize("PUT", params.key, queryOf(request));
+        const result = await gateway.upload(params.key, bound, {
+          ...uploadBodyOf(request, maxUploadBytes()),
+          contentType: request.headers.get("content-type") ?? undefined,
+        });
         set.headers.etag = quoteEtag(result.etag);
         return result;
       },

@@ -1,11 +1,11 @@
 import { AppError } from "../../errors";
+import { serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/head";
-import { contentDisposition } from "../../http/ranges";
+import { contentDisposition } from "../../lib/content-disposition";
 import { escapeXml } from "../../lib/xml";
 import type { DeadProperty } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
 import type { Principal } from "../auth/principal";
-import { serveObject } from "../blobs/service";
 import { depthOf, readSmallBody } from "./conditions";
 import { conditionResponse, multistatus, streamedMultistatus } from "./multistatus";
 import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
@@ -103,7 +103,7 @@ export async function get(
   const row = resource.row;
   if (resource.isFolder || !row) return folderIndex(dav, principal, resource);
   if (!row.object_key) throw new AppError("not_found", "File not found");
-  return serveObject(dav.blobs, row.object_key, request.headers, !isHeadRequest(request), {
+  return serveObject(dav.objects, row.object_key, request.headers, !isHeadRequest(request), {
     contentType: row.content_type ?? undefined,
     disposition: contentDisposition(row.name, "inline"),
     lastModified: modifiedAt(row, dav.facts(row)),

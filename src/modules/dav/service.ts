@@ -1,6 +1,6 @@
 import { AppError } from "../../errors";
+import type { DownloadSource } from "../../http/download";
 import type { Logger } from "../../lib/logger";
-import type { BlobStore } from "../../storage/blob/blob-store";
 import type { DavPropertyRepository, DeadProperty, FileFacts } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
 import type { Principal } from "../auth/principal";
@@ -21,7 +21,8 @@ export class DavService {
   constructor(
     readonly files: FileService,
     readonly locks: LockService,
-    readonly blobs: BlobStore,
+    /** The stored bytes GET serves. */
+    readonly objects: DownloadSource,
     private readonly properties: DavPropertyRepository,
     readonly logger: Logger,
     readonly now: () => number = Date.now,

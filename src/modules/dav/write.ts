@@ -1,6 +1,6 @@
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
-import { guardedBody } from "../../http/body-stream";
+import { uploadBodyOf } from "../../http/upload-body";
 import { quoteEtag } from "../../lib/etag";
 import { nameOf, parentOf } from "../../lib/paths";
 import type { Principal } from "../auth/principal";
@@ -52,15 +52,12 @@ export async function put(
   const conditions = writeConditions(request, resource);
   checkPreconditions(dav, principal, request, resource, [{ path: resource.path, membership: !resource.exists }]);
   const mtime = clientMtime(request);
-  const maxBytes = config.server.max_upload_bytes;
-  const declared = request.headers.get("content-length");
-  if (maxBytes !== undefined && declared !== null && Number(declared) > maxBytes) {
-    throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
-  }
-  const checked = verifyChecksum(guardedBody(request.body), request.headers.get("oc-checksum"));
+  const upload = uploadBodyOf(request, config.server.max_upload_bytes);
+  const checked = verifyChecksum(upload.body, request.headers.get("oc-checksum"));
   const result = await dav.files.putStream(principal, resource.path, checked.body, {
     contentType: request.headers.get("content-type"),
-    maxBytes,
+    maxBytes: upload.maxBytes,
+    declaredBytes: upload.declaredBytes,
     conditions,
   });
   const row = dav.files.find(principal, result.path);

@@ -1,8 +1,9 @@
-import { AppError, conflict, NotFoundError, notFound } from "../../errors";
+import { conflict, notFound } from "../../errors";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../lib/paths";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
+import { BlobConflict, BlobNotFound } from "../../storage/blob/errors";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { TreeWrites } from "./tree";
 
@@ -143,7 +144,7 @@ async function copyObjects(
         copies.set(source, { key, stat: await (blobs.copy as NonNullable<BlobStore["copy"]>)(source, key, expected) });
       } catch (error) {
         // The object changed or vanished under a concurrent replace or delete: the source changed.
-        const raced = error instanceof NotFoundError || (error instanceof AppError && error.code === "conflict");
+        const raced = error instanceof BlobNotFound || error instanceof BlobConflict;
         failure ??= raced ? changedWhileCopying() : error;
       }
     }

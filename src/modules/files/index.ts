@@ -2,10 +2,10 @@ import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { baseUrlOf, wantsJson } from "../../http/base-url";
-import { guardedBody } from "../../http/body-stream";
 import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
 import { isHeadRequest } from "../../http/head";
+import { uploadBodyOf } from "../../http/upload-body";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import type { FileRow } from "../../storage/db/files";
 import { ErrorResponse } from "../system/model";
@@ -225,16 +225,11 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
       "/files/*",
       async ({ request, query, principal }) => {
         const path = filePathOf(request, "file");
-        const maxBytes = config().server.max_upload_bytes;
-        const header = request.headers.get("content-length");
-        const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
-        if (declared !== undefined && declared > maxBytes) {
-          throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
-        }
-        return files.putStream(principal, path, guardedBody(request.body), {
+        const upload = uploadBodyOf(request, config().server.max_upload_bytes);
+        return files.putStream(principal, path, upload.body, {
           contentType: request.headers.get("content-type"),
-          maxBytes,
-          declaredBytes: declared,
+          maxBytes: upload.maxBytes,
+          declaredBytes: upload.declaredBytes,
           message: query.message,
           conditions: writeConditionsOf(request),
         });

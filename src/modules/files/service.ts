@@ -1,4 +1,4 @@
-import { AppError, badRequest, conflict, notFound } from "../../errors";
+import { type AppError, badRequest, conflict, notFound } from "../../errors";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
@@ -12,6 +12,7 @@ import {
   parentOf,
 } from "../../lib/paths";
 import type { BlobStore } from "../../storage/blob/blob-store";
+import { BlobTooLarge } from "../../storage/blob/errors";
 import type { EventFilter, EventRow } from "../../storage/db/events";
 import type { FileRow, Scope } from "../../storage/db/files";
 import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
@@ -353,7 +354,7 @@ export class FileService {
     try {
       return await this.blobs.putStream(objectKey, body, { contentType, maxBytes: quotaBinds ? room : maxBytes });
     } catch (error) {
-      if (quotaBinds && error instanceof AppError && error.code === "payload_too_large") {
+      if (quotaBinds && error instanceof BlobTooLarge) {
         throw this.repos.quotas.exceeded(scope.account);
       }
       throw error;

@@ -1,8 +1,9 @@
-import { AppError, badRequest, NotFoundError, notFound } from "../../errors";
+import { AppError, badRequest, notFound } from "../../errors";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
+import { BlobNotFound } from "../../storage/blob/errors";
 import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
 import { requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
@@ -61,7 +62,7 @@ export class UploadService {
       try {
         stat = await this.blobs.head(upload.object_key);
       } catch (error) {
-        if (error instanceof NotFoundError) continue;
+        if (error instanceof BlobNotFound) continue;
         throw error;
       }
       // Marking the row first makes completion happen once, even when two completes race.

@@ -4,10 +4,18 @@
  * (`local.ts`) and any S3-compatible bucket (`s3.ts`). Every implementation must
  * pass `tests/conformance/blob-store.suite.ts`.
  *
- * Errors: a missing object or upload throws `NotFoundError` (rendered 404 in one
- * place); a body over `maxBytes` throws `AppError("payload_too_large")`; a body that
- * ends early or fails throws and leaves nothing behind.
+ * Errors are storage's own (./errors.ts), mapped to HTTP once by the renderer: a missing
+ * object or upload throws `BlobNotFound`; a body over `maxBytes` throws `BlobTooLarge`; a
+ * body that ends early or fails throws and leaves nothing behind.
+ *
+ * Optional capabilities (sendfile from a local path, a start-up check) are not on this
+ * interface: the factory returns them beside the store (./factory.ts).
  */
+import type { ByteRange } from "../../lib/byte-range";
+import type { BoundParams, SignedMethod } from "../../lib/url-signer";
+
+export type { ByteRange } from "../../lib/byte-range";
+
 export interface BlobStat {
   size: number;
   /** Opaque entity tag, without quotes. */
@@ -15,18 +23,12 @@ export interface BlobStat {
   contentType?: string;
 }
 
-/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
-
 export interface PutOptions {
   contentType?: string;
   /** Refuse (and leave nothing behind) once more than this many bytes arrive. */
   maxBytes?: number;
   /**
-   * Write-once: throw AppError("conflict") when an object exists at `key` or another
+   * Write-once: throw BlobConflict when an object exists at `key` or another
    * exclusive write to it is in progress, so of concurrent writers exactly one stores its
    * bytes and a finished object is never replaced. The local store decides this atomically;
    * S3 checks before writing (its signed PUTs bypass lightd and are sealed at complete instead).
@@ -45,6 +47,22 @@ export interface SignOptions {
   /** GET: file name for `Content-Disposition`. */
   filename?: string;
 }
+
+/** What a URL on lightd itself grants: one method on one object until it expires, with bound values. */
+export interface LightdUrlGrant {
+  method: SignedMethod;
+  expiresIn: number;
+  /** Public base URL of lightd (scheme://host[:port]). */
+  baseUrl: string;
+  bound: BoundParams;
+}
+
+/**
+ * Builds a signed URL on lightd's own blob route for `key`. Stores whose URLs point at
+ * lightd (local disk; S3 with `serve_downloads`) get it from the composition root: the
+ * route and its signature belong to the HTTP layer, which also verifies them.
+ */
+export type LightdUrlBuilder = (key: string, grant: LightdUrlGrant) => string;
 
 export interface ListedObject {
   key: string;
@@ -70,10 +88,13 @@ export interface BlobStore {
   /** Streams `body` into `key`, durable (fsynced / acknowledged) before it resolves; replaces any object at `key`. */
   putStream(key: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<BlobStat>;
 
-  /** Streams the object or an inclusive byte range of it. Throws NotFoundError when missing. */
+  /**
+   * Streams the object or an inclusive byte range of it. Throws BlobNotFound when missing,
+   * RangeNotSatisfiable when the range does not lie inside the object.
+   */
   getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
 
-  /** Size and etag of an object. Throws NotFoundError when missing. */
+  /** Size and etag of an object. Throws BlobNotFound when missing. */
   head(key: string): Promise<BlobStat>;
 
   /** Removes an object; removing a missing object is not an error. */
@@ -87,15 +108,15 @@ export interface BlobStore {
    * the bytes about to be committed. Returns the key to commit and its stat. A store whose
    * signed PUT is write-once returns the same key; one whose URL can be replayed until it
    * expires (S3) copies the object to a fresh key and deletes the old one. Throws
-   * AppError("conflict") when the object changed since `expected` was read.
+   * BlobConflict when the object changed since `expected` was read.
    */
   sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }>;
 
   /**
    * Optional: copies the object at `sourceKey` to `targetKey` inside the store, without the
    * bytes passing through lightd (S3 CopyObject), only if it still matches `expected`.
-   * Returns the copy's stat. Throws NotFoundError when the source is missing and
-   * AppError("conflict") when it changed. A store without it (local disk) lets copied files
+   * Returns the copy's stat. Throws BlobNotFound when the source is missing and
+   * BlobConflict when it changed. A store without it (local disk) lets copied files
    * share one object instead: the file rows count its users.
    */
   copy?(sourceKey: string, targetKey: string, expected: BlobStat): Promise<BlobStat>;
@@ -111,7 +132,7 @@ export interface BlobStore {
     options: { expiresIn: number; baseUrl: string },
   ): Promise<string>;
 
-  /** Stores one part through lightd (used by the local store's signed part URLs). Throws NotFoundError for an unknown upload. */
+  /** Stores one part through lightd (used by the local store's signed part URLs). Throws BlobNotFound for an unknown upload. */
   uploadPart(
     key: string,
     uploadId: string,
@@ -122,8 +143,8 @@ export interface BlobStore {
 
   /**
    * Assembles the listed parts, in the listed order, into the object at `key`.
-   * Throws AppError("bad_request") when a part is missing, its ETag differs, or the
-   * numbers are not strictly increasing; NotFoundError for an unknown upload.
+   * Throws BlobRequestInvalid when a part is missing, its ETag differs, or the
+   * numbers are not strictly increasing; BlobNotFound for an unknown upload.
    */
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat>;
 
@@ -136,9 +157,6 @@ export interface BlobStore {
    * an upload this process is still writing. Returns how many were removed.
    */
   cleanupStaleUploads(olderThan: number, keep?: (uploadId: string) => boolean): Promise<number>;
-
-  /** Object keys currently stored (for leak checks and maintenance); order unspecified. */
-  listKeys(): AsyncIterable<string>;
 
   /** Stored objects with their last-modified time, for the garbage collector; order unspecified. */
   listObjects(): AsyncIterable<ListedObject>;

@@ -1,20 +1,19 @@
-import type { UrlSigner } from "../../lib/url-signer";
-import type { SignOptions } from "./blob-store";
+import type { LightdUrlBuilder, SignOptions } from "./blob-store";
 
 /**
- * A URL on lightd's own `/blobs/{key}` route, HMAC-signed for one method on one object
- * until it expires (the local store's URLs, and S3 downloads with `serve_downloads`).
- * Security rule: the signature binds the Content-Type and, for GET, the file name.
+ * A signed URL on lightd itself for one method on one object until it expires (the local
+ * store's URLs, and S3 downloads with `serve_downloads`), built by the builder the
+ * composition root handed in. Security rule: the signature binds the Content-Type and,
+ * for GET, the file name.
  */
-export function lightdBlobUrl(signer: UrlSigner, key: string, options: SignOptions): string {
-  const params = signer.sign({
+export function lightdObjectUrl(build: LightdUrlBuilder, key: string, options: SignOptions): string {
+  return build(key, {
     method: options.method,
-    key,
     expiresIn: options.expiresIn,
+    baseUrl: options.baseUrl,
     bound: {
       content_type: options.contentType,
       filename: options.method === "GET" ? options.filename : undefined,
     },
   });
-  return `${options.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
 }

@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { type FileHandle, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { AppError } from "../../errors";
 import { randomBase62 } from "../../lib/ids";
 import type { BlobStat } from "./blob-store";
+import { BlobTooLarge } from "./errors";
 
 /** Bytes gathered before one write(2): few syscalls, and a fixed memory cost per upload. */
 const WRITE_CHUNK = 1024 * 1024;
@@ -32,7 +32,7 @@ async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
  * Streams `body` into an open file, hashing as it goes. Bytes gather in one of two
  * 1 MiB buffers; while one is being written the next fills, so receiving, hashing and
  * writing overlap. At most one write is in flight, so a fast client cannot fill memory.
- * Throws AppError("payload_too_large") as soon as more than `maxBytes` arrive.
+ * Throws BlobTooLarge as soon as more than `maxBytes` arrive.
  */
 export async function writeStream(
   fh: FileHandle,
@@ -57,7 +57,7 @@ export async function writeStream(
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
+      if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
       hash.update(value);
       let offset = 0;
       while (offset < value.byteLength) {

@@ -1,21 +1,21 @@
 import { mkdirSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError, NotFoundError } from "../../errors";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
-import type { UrlSigner } from "../../lib/url-signer";
 import {
   type BlobStat,
   type BlobStore,
   type ByteRange,
   type CompletedPart,
   isObjectKey,
+  type LightdUrlBuilder,
   type ListedObject,
   type PutOptions,
   type SignOptions,
 } from "./blob-store";
-import { lightdBlobUrl } from "./lightd-url";
+import { BlobNotFound, BlobRequestInvalid, objectChanged, objectExists, RangeNotSatisfiable } from "./errors";
+import { lightdObjectUrl } from "./lightd-url";
 import {
   appendFile,
   commitFile,
@@ -39,20 +39,18 @@ interface UploadMeta {
   contentType?: string;
 }
 
-const objectExists = () => new AppError("conflict", "Object already uploaded; a signed upload URL writes once");
-
 /** Security rule: only well-formed ids reach the filesystem, so no key can name a path outside the store. */
 export function assertObjectKey(key: string): void {
-  if (typeof key !== "string" || !ID_SHAPE.test(key)) throw new AppError("bad_request", "Invalid object key");
+  if (typeof key !== "string" || !ID_SHAPE.test(key)) throw new BlobRequestInvalid("Invalid object key");
 }
 
 function assertUploadId(uploadId: string): void {
-  if (typeof uploadId !== "string" || !ID_SHAPE.test(uploadId)) throw new NotFoundError("Upload not found");
+  if (typeof uploadId !== "string" || !ID_SHAPE.test(uploadId)) throw new BlobNotFound("Upload");
 }
 
 function assertPartNumber(partNumber: number): void {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-    throw new AppError("bad_request", `Part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
+    throw new BlobRequestInvalid(`Part number must be an integer from 1 to ${MAX_PART_NUMBER}`);
   }
 }
 
@@ -74,7 +72,7 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(
     readonly root: string,
-    private readonly signer: UrlSigner,
+    private readonly urls: LightdUrlBuilder,
     private readonly now: () => number = Date.now,
   ) {
     this.#tmpDir = join(root, "tmp");
@@ -83,7 +81,7 @@ export class LocalBlobStore implements BlobStore {
     mkdirSync(this.#multipartDir, { recursive: true });
   }
 
-  /** Where the bytes of `key` live (for the blob routes, which hand the file to the server for sendfile). */
+  /** Where the bytes of `key` live (the LocalFiles capability: downloads hand the file to sendfile). */
   pathOf(key: string): string {
     assertObjectKey(key);
     return join(this.root, key.slice(0, 2), key);
@@ -125,7 +123,7 @@ export class LocalBlobStore implements BlobStore {
       range.end < range.start ||
       range.end >= info.size
     ) {
-      throw new AppError("range_not_satisfiable", undefined, { "content-range": `bytes */${info.size}` });
+      throw new RangeNotSatisfiable(info.size);
     }
     return file.slice(range.start, range.end + 1).stream();
   }
@@ -133,15 +131,13 @@ export class LocalBlobStore implements BlobStore {
   /** The local signed PUT is write-once (a replay gets 409), so the object keeps its key. */
   async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
     const stat = await this.head(key);
-    if (stat.etag !== expected.etag || stat.size !== expected.size) {
-      throw new AppError("conflict", "The upload changed while it was being completed; complete it again");
-    }
+    if (stat.etag !== expected.etag || stat.size !== expected.size) throw objectChanged();
     return { key, stat };
   }
 
   async head(key: string): Promise<BlobStat> {
     const info = await readStat(this.pathOf(key));
-    if (!info) throw new NotFoundError("Object not found");
+    if (!info) throw new BlobNotFound();
     return info;
   }
 
@@ -153,7 +149,7 @@ export class LocalBlobStore implements BlobStore {
 
   async signedUrl(key: string, options: SignOptions): Promise<string> {
     assertObjectKey(key);
-    return lightdBlobUrl(this.signer, key, options);
+    return lightdObjectUrl(this.urls, key, options);
   }
 
   async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
@@ -175,13 +171,12 @@ export class LocalBlobStore implements BlobStore {
     assertObjectKey(key);
     assertUploadId(uploadId);
     assertPartNumber(partNumber);
-    const params = this.signer.sign({
+    return this.urls(key, {
       method: "PUT",
-      key,
       expiresIn: options.expiresIn,
+      baseUrl: options.baseUrl,
       bound: { upload_id: uploadId, part: String(partNumber) },
     });
-    return `${options.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
   }
 
   async uploadPart(
@@ -199,24 +194,24 @@ export class LocalBlobStore implements BlobStore {
       );
     } catch (error) {
       // The upload was aborted or completed while this part streamed in.
-      if (isMissing(error)) throw new NotFoundError("Upload not found");
+      if (isMissing(error)) throw new BlobNotFound("Upload");
       throw error;
     }
   }
 
   async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat> {
     const { dir, meta } = await this.#upload(key, uploadId);
-    if (!Array.isArray(parts) || parts.length === 0) throw new AppError("bad_request", "At least one part is required");
+    if (!Array.isArray(parts) || parts.length === 0) throw new BlobRequestInvalid("At least one part is required");
     let previous = 0;
     for (const part of parts) {
       if (!Number.isInteger(part?.partNumber) || part.partNumber <= previous) {
-        throw new AppError("bad_request", "Part numbers must be integers in strictly increasing order");
+        throw new BlobRequestInvalid("Part numbers must be integers in strictly increasing order");
       }
       previous = part.partNumber;
       const info = await readStat(join(dir, String(part.partNumber)));
-      if (!info) throw new AppError("bad_request", `Part ${part.partNumber} was not uploaded`);
+      if (!info) throw new BlobRequestInvalid(`Part ${part.partNumber} was not uploaded`);
       if (typeof part.etag !== "string" || unquoteEtag(part.etag) !== info.etag) {
-        throw new AppError("bad_request", `Part ${part.partNumber} ETag does not match`);
+        throw new BlobRequestInvalid(`Part ${part.partNumber} ETag does not match`);
       }
     }
     const written = await this.#commitFromTemp(this.pathOf(key), meta.contentType, async (fh) => {
@@ -260,10 +255,6 @@ export class LocalBlobStore implements BlobStore {
       }
     }
     return removed;
-  }
-
-  async *listKeys(): AsyncIterable<string> {
-    for await (const object of this.listObjects()) yield object.key;
   }
 
   async *listObjects(): AsyncIterable<ListedObject> {
@@ -324,12 +315,12 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /** The parts directory of an upload that exists and belongs to `key`; NotFoundError otherwise. */
+  /** The parts directory of an upload that exists and belongs to `key`; BlobNotFound otherwise. */
   async #upload(key: string, uploadId: string): Promise<{ dir: string; meta: UploadMeta }> {
     assertObjectKey(key);
     assertUploadId(uploadId);
     const meta = await this.#readUploadMeta(uploadId);
-    if (!meta || meta.key !== key) throw new NotFoundError("Upload not found");
+    if (!meta || meta.key !== key) throw new BlobNotFound("Upload");
     return { dir: join(this.#multipartDir, uploadId), meta };
   }
 }

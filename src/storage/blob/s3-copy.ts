@@ -8,21 +8,19 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { AppError, NotFoundError } from "../../errors";
 import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import type { BlobStat } from "./blob-store";
+import { BlobNotFound, objectChanged } from "./errors";
 import { codeOf, isMissing, statusOf } from "./s3-support";
 
 /** Largest object S3 copies in one CopyObject call; bigger ones are copied in parts of COPY_PART_BYTES. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
 const COPY_PART_BYTES = 512 * 1024 ** 2;
 
-const changed = () => new AppError("conflict", "The upload changed while it was being completed; complete it again");
-
 /**
  * Copies `sourceKey` to `targetKey` inside the bucket (server-side) only if it still holds
- * the object described by `expected`; returns the copy's stat. Throws AppError("conflict")
- * when the source changed, NotFoundError when it is gone. Not every S3 implementation
+ * the object described by `expected`; returns the copy's stat. Throws BlobConflict
+ * when the source changed, BlobNotFound when it is gone. Not every S3 implementation
  * honours CopySourceIfMatch (Ceph RGW 16 ignores it), so the copy is checked too: a
  * single-request copy keeps the source ETag, a part copy keeps the size.
  */
@@ -50,15 +48,15 @@ export async function copyChecked(
       await copyInParts(client, bucket, source, ifMatch, targetKey, expected.size);
     }
   } catch (error) {
-    if (statusOf(error) === 412 || codeOf(error) === "PreconditionFailed") throw changed();
-    if (isMissing(error)) throw new NotFoundError("Object not found");
+    if (statusOf(error) === 412 || codeOf(error) === "PreconditionFailed") throw objectChanged();
+    if (isMissing(error)) throw new BlobNotFound();
     throw error;
   }
   const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: targetKey }));
   const stat: BlobStat = { size: head.ContentLength ?? 0, etag: unquoteEtag(head.ETag), contentType: head.ContentType };
   if (stat.size !== expected.size || (expected.size <= MAX_COPY_BYTES && stat.etag !== unquoteEtag(expected.etag))) {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: targetKey })).catch(() => {});
-    throw changed();
+    throw objectChanged();
   }
   return stat;
 }

@@ -6,8 +6,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { AppError } from "../../errors";
 import { unquoteEtag } from "../../lib/etag";
+import { BlobTooLarge } from "./errors";
 
 export interface StreamUploadOptions {
   partSize: number;
@@ -49,7 +49,7 @@ export async function streamUpload(
         if (next.done) break;
         chunk = next.value;
         size += chunk.byteLength;
-        if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
+        if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
       }
       const n = Math.min(partSize - used, chunk.byteLength);
       buffer.set(chunk.subarray(0, n), used);

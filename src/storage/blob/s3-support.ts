@@ -1,6 +1,6 @@
 /** Small helpers shared by the S3 store's files: error classification, ETag quoting, byte counting. */
 import { open } from "node:fs/promises";
-import { AppError } from "../../errors";
+import { BlobTooLarge } from "./errors";
 
 export const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -25,7 +25,7 @@ export async function spoolToFile(path: string, body: ReadableStream<Uint8Array>
       const { done, value } = await reader.read();
       if (done) return size;
       size += value.byteLength;
-      if (maxBytes !== undefined && size > maxBytes) throw new AppError("payload_too_large");
+      if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
       for (let offset = 0; offset < value.byteLength; ) {
         offset += (await fh.write(value, offset)).bytesWritten;
       }

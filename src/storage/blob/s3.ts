@@ -19,22 +19,22 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../../config";
-import { AppError, NotFoundError } from "../../errors";
-import { contentDisposition } from "../../http/ranges";
+import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
-import type { UrlSigner } from "../../lib/url-signer";
 import {
   type BlobStat,
   type BlobStore,
   type ByteRange,
   type CompletedPart,
   isObjectKey,
+  type LightdUrlBuilder,
   type ListedObject,
   type PutOptions,
   type SignOptions,
 } from "./blob-store";
-import { lightdBlobUrl } from "./lightd-url";
+import { BlobConflict, BlobError, BlobNotFound, BlobRequestInvalid, RangeNotSatisfiable } from "./errors";
+import { lightdObjectUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
@@ -53,8 +53,8 @@ export interface S3StoreOptions {
   queueSize?: number;
   /** Where `uploadPart` spools a part of unknown length (S3 needs Content-Length up front). */
   tmpDir?: string;
-  /** Signs lightd's own /blobs URLs; required when `serve_downloads` is on. */
-  signer?: UrlSigner;
+  /** Builds signed URLs on lightd itself; required when `serve_downloads` is on. */
+  lightdUrls?: LightdUrlBuilder;
 }
 
 /**
@@ -72,7 +72,7 @@ export class S3BlobStore implements BlobStore {
   readonly #partSize: number;
   readonly #queueSize: number;
   readonly #tmpDir: string;
-  readonly #urlSigner: UrlSigner | undefined;
+  readonly #lightdUrls: LightdUrlBuilder | undefined;
   /** Full keys of streamed PUTs in progress (their multipart upload must survive cleanup). */
   readonly #streaming = new Set<string>();
   /** Part spool file names in use. */
@@ -107,8 +107,8 @@ export class S3BlobStore implements BlobStore {
     this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
     this.#queueSize = options.queueSize ?? 4;
     this.#tmpDir = options.tmpDir ?? tmpdir();
-    this.#urlSigner = options.signer;
-    if (settings.serve_downloads && !options.signer) throw new Error("S3 serve_downloads needs a URL signer");
+    this.#lightdUrls = options.lightdUrls;
+    if (settings.serve_downloads && !options.lightdUrls) throw new Error("S3 serve_downloads needs a URL builder");
   }
 
   #key(key: string): string {
@@ -118,7 +118,7 @@ export class S3BlobStore implements BlobStore {
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
     if (options.exclusive && (await this.head(key).catch(() => null))) {
       await body.cancel().catch(() => {});
-      throw new AppError("conflict", "Object already uploaded");
+      throw new BlobConflict("Object already uploaded");
     }
     const fullKey = this.#key(key);
     this.#streaming.add(fullKey);
@@ -138,10 +138,10 @@ export class S3BlobStore implements BlobStore {
     return { size, etag: etag || (await this.head(key)).etag, contentType: options.contentType };
   }
 
-  /** A range reaching past the end is range_not_satisfiable, as in the local store (S3 would shorten it). */
+  /** A range reaching past the end is RangeNotSatisfiable, as in the local store (S3 would shorten it). */
   async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     if (range && !(Number.isSafeInteger(range.start) && range.start >= 0 && range.end >= range.start)) {
-      throw new AppError("range_not_satisfiable");
+      throw new RangeNotSatisfiable();
     }
     try {
       const out = await this.#client.send(
@@ -151,18 +151,18 @@ export class S3BlobStore implements BlobStore {
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
         }),
       );
-      if (!out.Body) throw new NotFoundError("Object not found");
+      if (!out.Body) throw new BlobNotFound();
       const stream = out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
       const total = Number(out.ContentRange?.split("/")[1]);
       if (range && Number.isFinite(total) && range.end >= total) {
         await stream.cancel().catch(() => {});
-        throw new AppError("range_not_satisfiable");
+        throw new RangeNotSatisfiable(total);
       }
       return stream;
     } catch (error) {
-      if (error instanceof AppError || error instanceof NotFoundError) throw error;
-      if (isMissing(error)) throw new NotFoundError("Object not found");
-      if (statusOf(error) === 416) throw new AppError("range_not_satisfiable");
+      if (error instanceof BlobError) throw error;
+      if (isMissing(error)) throw new BlobNotFound();
+      if (statusOf(error) === 416) throw new RangeNotSatisfiable();
       throw error;
     }
   }
@@ -187,7 +187,7 @@ export class S3BlobStore implements BlobStore {
       const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
       return { size: out.ContentLength ?? 0, etag: unquoteEtag(out.ETag), contentType: out.ContentType };
     } catch (error) {
-      if (isMissing(error)) throw new NotFoundError("Object not found");
+      if (isMissing(error)) throw new BlobNotFound();
       throw error;
     }
   }
@@ -202,11 +202,11 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * A real S3 presigned URL; a PUT URL binds `contentType`, a GET URL sets the response headers.
-   * With `serve_downloads`, a GET URL points at lightd's /blobs route instead, which streams from S3.
+   * With `serve_downloads`, a GET URL points at lightd itself instead, which streams from S3.
    */
   async signedUrl(key: string, options: SignOptions): Promise<string> {
-    if (options.method === "GET" && this.settings.serve_downloads && this.#urlSigner) {
-      return lightdBlobUrl(this.#urlSigner, key, options);
+    if (options.method === "GET" && this.settings.serve_downloads && this.#lightdUrls) {
+      return lightdObjectUrl(this.#lightdUrls, key, options);
     }
     const Key = this.#key(key);
     const command =
@@ -273,7 +273,7 @@ export class S3BlobStore implements BlobStore {
       );
       return { size, etag: unquoteEtag(out.ETag) };
     } catch (error) {
-      if (isMissing(error)) throw new NotFoundError("Upload not found");
+      if (isMissing(error)) throw new BlobNotFound("Upload");
       throw error;
     } finally {
       await unlink(spool).catch(() => {});
@@ -282,9 +282,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<BlobStat> {
-    if (parts.length === 0) throw new AppError("bad_request", "No parts listed");
+    if (parts.length === 0) throw new BlobRequestInvalid("No parts listed");
     if (parts.some((part, i) => i > 0 && part.partNumber <= (parts[i - 1] as CompletedPart).partNumber)) {
-      throw new AppError("bad_request", "Part numbers must be strictly increasing");
+      throw new BlobRequestInvalid("Part numbers must be strictly increasing");
     }
     try {
       await this.#client.send(
@@ -297,12 +297,12 @@ export class S3BlobStore implements BlobStore {
       );
     } catch (error) {
       const code = codeOf(error);
-      if (code === "NoSuchUpload" || statusOf(error) === 404) throw new NotFoundError("Upload not found");
+      if (code === "NoSuchUpload" || statusOf(error) === 404) throw new BlobNotFound("Upload");
       if (["InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"].includes(code)) {
-        throw new AppError("bad_request", `Multipart upload cannot be completed: ${code}`);
+        throw new BlobRequestInvalid(`Multipart upload cannot be completed: ${code}`);
       }
       // Ceph RGW 16 answers 500 "completion already in progress" for an unknown or aborted upload.
-      if (!(await this.#uploadExists(key, uploadId))) throw new NotFoundError("Upload not found");
+      if (!(await this.#uploadExists(key, uploadId))) throw new BlobNotFound("Upload");
       throw error;
     }
     return this.head(key);
@@ -376,10 +376,6 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Keys as lightd knows them: `key_prefix` stripped. */
-  async *listKeys(): AsyncIterable<string> {
-    for await (const object of this.listObjects()) yield object.key;
-  }
-
   async *listObjects(): AsyncIterable<ListedObject> {
     let ContinuationToken: string | undefined;
     do {
@@ -394,7 +390,7 @@ export class S3BlobStore implements BlobStore {
     } while (ContinuationToken);
   }
 
-  /** Start-up validation; throws an Error whose message names what failed (see s3-check.ts). */
+  /** The StartupCheck capability; throws an Error whose message names what failed (see s3-check.ts). */
   checkBucket(): Promise<void> {
     return checkBucket(
       this.#client,
