@@ -91,6 +91,22 @@ function shareLinkTests(backend: Backend) {
       await expectDead(made.url);
     });
 
+    test("a token that is not even well encoded is answered like an unknown link, GET and HEAD", async () => {
+      for (const token of ["%FF", "lightd_shr_x%ZZ", "%C3%28", "%00"]) {
+        for (const rest of ["", "/a.txt"]) {
+          const res = await t.handle(new Request(`http://localhost/s/${token}${rest}`));
+          expect({ token, rest, status: res.status, body: await res.json() }).toEqual({
+            token,
+            rest,
+            status: 401,
+            body: UNKNOWN,
+          });
+          const head = await t.handle(new Request(`http://localhost/s/${token}${rest}`, { method: "HEAD" }));
+          expect({ token, rest, status: head.status }).toEqual({ token, rest, status: 401 });
+        }
+      }
+    });
+
     test("a key sees and revokes only links inside its prefix; another account sees none", async () => {
       await put("mine/in.txt", "in");
       await put("theirs/out.txt", "out");

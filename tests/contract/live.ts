@@ -18,6 +18,9 @@ export async function shareSteps(run: ContractRun, s: Samples): Promise<void> {
   await run.direct("HEAD /s/{token}", folder, 200, { token: null });
   await run.direct("HEAD /s/{token}", `/s/${s.shareToken}`, 200, { token: null });
   await run.direct("HEAD /s/{token}", "/s/lightd_shr_unknownunknownunknown00", 401, { token: null });
+  // A token that is not even well encoded is just as unknown (Prism cannot route it: sent straight).
+  await run.direct("GET /s/{token}", "/s/%FF", 401, { token: null });
+  await run.direct("HEAD /s/{token}", "/s/%FF", 401, { token: null });
 
   const under = "GET /s/{token}/{path}";
   await run.direct(under, `${folder}/a.txt`, 302, { token: null });

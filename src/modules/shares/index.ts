@@ -8,15 +8,7 @@ import { isHeadRequest } from "../../http/head";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import { requestPath } from "../files/service";
 import { ErrorResponse } from "../system/model";
-import {
-  RevokeResponse,
-  ShareBody,
-  SharedListing,
-  ShareIdParams,
-  ShareListResponse,
-  ShareParams,
-  ShareResponse,
-} from "./model";
+import { RevokeResponse, ShareBody, SharedListing, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
 import { SHARE_PAGE_HEADERS, sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
 
@@ -85,79 +77,88 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
     const head = isHeadRequest(request);
     return shareResponse(await shares.open(token, relative, baseUrlOf(request, config().server), { head }), request);
   };
-  return new Elysia({ tags: ["Sharing"] })
-    .use(guard)
-    .post(
-      "/files/share",
-      ({ body, principal, request, set }) => {
-        set.status = 201;
-        return shares.create(
-          principal,
-          requestPath(body.path),
-          { ttl: body.ttl, maxDownloads: body.max_downloads },
-          baseUrlOf(request, config().server),
-        );
-      },
-      {
+  return (
+    new Elysia({ tags: ["Sharing"] })
+      .use(guard)
+      .post(
+        "/files/share",
+        ({ body, principal, request, set }) => {
+          set.status = 201;
+          return shares.create(
+            principal,
+            requestPath(body.path),
+            { ttl: body.ttl, maxDownloads: body.max_downloads },
+            baseUrlOf(request, config().server),
+          );
+        },
+        {
+          auth: "share",
+          body: ShareBody,
+          response: {
+            201: ShareResponse,
+            400: ErrorResponse,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            404: ErrorResponse,
+          },
+          detail: {
+            summary: "Share a file or folder",
+            description:
+              "Creates a temporary public link (default 1 h, max 7 days), optionally limited to `max_downloads`. The link follows its file or folder through moves; it dies when that is deleted, or when a shared file's bytes are replaced.",
+          },
+        },
+      )
+      .get(
+        "/files/shares",
+        ({ principal, request }) => ({ shares: shares.list(principal, baseUrlOf(request, config().server)) }),
+        {
+          auth: "share",
+          response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },
+          detail: {
+            summary: "List share links",
+            description:
+              "The caller's live links (not expired, revoked or used up) to paths its key's prefix allows, newest first.",
+          },
+        },
+      )
+      .delete("/files/shares/:id", ({ params, principal }) => shares.revoke(principal, params.id), {
         auth: "share",
-        body: ShareBody,
+        params: ShareIdParams,
         response: {
-          201: ShareResponse,
+          200: RevokeResponse,
           400: ErrorResponse,
           401: ErrorResponse,
           403: ErrorResponse,
           404: ErrorResponse,
         },
         detail: {
-          summary: "Share a file or folder",
-          description:
-            "Creates a temporary public link (default 1 h, max 7 days), optionally limited to `max_downloads`. The link follows its file or folder through moves; it dies when that is deleted, or when a shared file's bytes are replaced.",
+          summary: "Revoke a share link",
+          description: "The link stops working at the next request. 404 for a link the caller cannot see.",
         },
-      },
-    )
-    .get(
-      "/files/shares",
-      ({ principal, request }) => ({ shares: shares.list(principal, baseUrlOf(request, config().server)) }),
-      {
-        auth: "share",
-        response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },
+      })
+      // No `params` model: the token is read from the raw URL, so any token, however long or badly
+      // encoded, is simply unknown (the seed's 401) rather than a validation error.
+      .get("/s/:token", ({ request }) => open(request), {
+        response: OpenResponses,
+        detail: { summary: "Open a share link (public)", description: OpenDescription, security: [] },
+      })
+      .get("/s/:token/*", ({ request }) => open(request), {
+        response: OpenResponses,
         detail: {
-          summary: "List share links",
-          description:
-            "The caller's live links (not expired, revoked or used up) to paths its key's prefix allows, newest first.",
+          summary: "Open a path under a shared folder (public)",
+          description: OpenDescription,
+          security: [],
+          parameters: [
+            { name: "token", in: "path", required: true, description: "Share token", schema: { type: "string" } },
+            {
+              name: "*",
+              in: "path",
+              required: true,
+              description: "Path relative to the shared folder, e.g. photos/a.jpg (a trailing / lists a subfolder)",
+              schema: { type: "string" },
+            },
+          ],
         },
-      },
-    )
-    .delete("/files/shares/:id", ({ params, principal }) => shares.revoke(principal, params.id), {
-      auth: "share",
-      params: ShareIdParams,
-      response: { 200: RevokeResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
-      detail: {
-        summary: "Revoke a share link",
-        description: "The link stops working at the next request. 404 for a link the caller cannot see.",
-      },
-    })
-    .get("/s/:token", ({ request }) => open(request), {
-      params: ShareParams,
-      response: OpenResponses,
-      detail: { summary: "Open a share link (public)", description: OpenDescription, security: [] },
-    })
-    .get("/s/:token/*", ({ request }) => open(request), {
-      response: OpenResponses,
-      detail: {
-        summary: "Open a path under a shared folder (public)",
-        description: OpenDescription,
-        security: [],
-        parameters: [
-          { name: "token", in: "path", required: true, description: "Share token", schema: { type: "string" } },
-          {
-            name: "*",
-            in: "path",
-            required: true,
-            description: "Path relative to the shared folder, e.g. photos/a.jpg (a trailing / lists a subfolder)",
-            schema: { type: "string" },
-          },
-        ],
-      },
-    });
+      })
+  );
 }

@@ -41,9 +41,6 @@ export const ShareListResponse = t.Object({ shares: t.Array(ShareInfo) }, { desc
 export const ShareIdParams = t.Object({ id: t.String({ maxLength: 64, description: "Share link id" }) });
 export const RevokeResponse = t.Object({ id: t.String(), revoked: t.Boolean() }, { description: "Revoked" });
 
-// No length cap here: any unknown token, however long, is the seed's 401 (the service refuses > 128 chars unhashed).
-export const ShareParams = t.Object({ token: t.String({ description: "Share token" }) });
-
 export const SharedListing = t.Object(
   {
     name: t.String({ description: "The shared folder's name (or the subfolder's path)" }),
