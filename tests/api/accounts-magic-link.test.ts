@@ -193,12 +193,13 @@ describe("GET /auth/magic-link/verify", () => {
   test("a token posted from another site is refused and stays unused (login CSRF)", async () => {
     await requestLink(t, "csrf@example.com");
     const token = new URL(lastLink(t, "csrf@example.com")).searchParams.get("token") as string;
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
       { origin: "https://evil.example" },
       { origin: "null" },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const res = await postToken(t, token, headers);
       expect(res.status).toBe(403);
       expect(res.headers.get("set-cookie")).toBeNull();

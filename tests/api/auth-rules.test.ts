@@ -50,7 +50,12 @@ const refused = (name: string, headers: Record<string, string> | undefined, json
   json,
 });
 /** GET /auth/me with these headers → 200, acting as the given caller. */
-const allowed = (name: string, headers: Record<string, string> | undefined, as: object, url = me): Scenario => ({
+const allowed = (
+  name: string,
+  headers: Record<string, string> | undefined,
+  as: Record<string, unknown>,
+  url = me,
+): Scenario => ({
   name,
   method: "GET",
   url,

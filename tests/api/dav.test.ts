@@ -107,7 +107,8 @@ describe("client modification times and checksums", () => {
 
 describe("PROPFIND", () => {
   test("Depth infinity (or none) is refused with propfind-finite-depth", async () => {
-    for (const headers of [{ Depth: "infinity" }, {}]) {
+    const depths: Record<string, string>[] = [{ Depth: "infinity" }, {}];
+    for (const headers of depths) {
       const res = await dav("PROPFIND", "", headers);
       expect(res.status).toBe(403);
       expect(await res.text()).toContain("<D:propfind-finite-depth/>");

@@ -178,7 +178,8 @@ function downloadTests(backend: Backend) {
     });
 
     test("a missing file → 404 JSON (plain and JSON Accept)", async () => {
-      for (const headers of [{}, { accept: "application/json" }]) {
+      const accepts: Record<string, string>[] = [{}, { accept: "application/json" }];
+      for (const headers of accepts) {
         const res = await t.request("GET", "/files/docs/missing.txt", { headers });
         expect(res.status).toBe(404);
         expect(await res.json()).toEqual({ error: "not_found", message: "File not found" });

@@ -33,7 +33,7 @@ function multipartTests(backend: Backend) {
   }
 
   /** PUTs each part to its signed URL and returns the ETags from the part responses' headers. */
-  async function sendParts(upload: Multipart, parts: Uint8Array[]): Promise<string[]> {
+  async function sendParts(upload: Multipart, parts: Uint8Array<ArrayBuffer>[]): Promise<string[]> {
     const etags: string[] = [];
     for (const [i, part] of parts.entries()) {
       const res = await follow(upload.part_urls[i] as string, { method: "PUT", body: part });

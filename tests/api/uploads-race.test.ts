@@ -42,7 +42,7 @@ function raceTests(backend: Backend) {
     return { bytes: new Uint8Array(await res.arrayBuffer()), meta };
   }
 
-  const putAll = (url: string, bodies: Uint8Array[]) =>
+  const putAll = (url: string, bodies: Uint8Array<ArrayBuffer>[]) =>
     Promise.all(bodies.map((body) => t.follow(url, { method: "PUT", body, headers: OCTETS })));
 
   test("16 concurrent PUTs to one signed URL, complete, 8 late PUTs: downloads serve what the metadata says", async () => {

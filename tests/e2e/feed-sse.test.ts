@@ -34,17 +34,18 @@ class Curl {
   #changed: Array<() => void> = [];
 
   constructor(args: string[]) {
-    this.proc = spawn(["curl", "-sS", "-N", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    trackProcess(this.proc);
+    const proc = spawn(["curl", "-sS", "-N", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    this.proc = proc;
+    trackProcess(proc);
     const pump = (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of this.proc.stdout) {
+      for await (const chunk of proc.stdout) {
         this.text += decoder.decode(chunk, { stream: true });
         for (const wake of this.#changed.splice(0)) wake();
       }
       for (const wake of this.#changed.splice(0)) wake();
     })();
-    this.done = pump.then(() => this.proc.exited);
+    this.done = pump.then(() => proc.exited);
   }
 
   /** The `id:`/`data:` events received so far. */
