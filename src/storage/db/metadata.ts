@@ -1,0 +1,32 @@
+import type { Scope } from "./files";
+import type { Repositories } from "./repositories";
+
+/** Told, after a unit of work committed, that a space's event log grew from `fromTx` on. */
+export type CommitListener = (scope: Scope, fromTx: number) => void;
+
+/**
+ * The metadata engine as services see it (SQLite embedded, or Postgres): repositories to
+ * read committed data, and units of work to change it. Nothing outside `storage/db` runs
+ * SQL or knows which engine is behind this.
+ *
+ * The isolation rule every engine keeps (docs/architecture.md, "Transactions"):
+ * - `read` sees only committed data — never another request's unit of work in flight;
+ * - a unit of work sees its own writes, and either all of them commit or none do;
+ * - units of work that write the same rows are serialised: what a body read (a condition,
+ *   a counter, a row in the way) cannot change before it commits.
+ */
+export interface Metadata {
+  /** Repositories for reads outside a unit of work. Never write through them. */
+  readonly read: Repositories;
+  /**
+   * Runs `work` as one unit of work (one transaction): every write made through `tx`
+   * commits when `work` resolves, or is rolled back when it throws (the error is rethrown).
+   * The body may `await` repositories, but nothing else slow (no blob I/O, no network):
+   * on SQLite, units of work run one at a time. Never start a unit of work inside
+   * another's body (pass `tx` down instead): it would wait for itself.
+   */
+  write<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Registers the listener told of committed events (the change feed's hub); returns the unsubscribe function. */
+  onCommitted(listener: CommitListener): () => void;
+  close(): void;
+}

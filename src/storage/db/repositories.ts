@@ -1,0 +1,269 @@
+import type { AccountRow, NewAccount } from "./accounts";
+import type { ChallengeRow } from "./challenges";
+import type { CredentialAuthRow, CredentialRow, NewCredential } from "./credentials";
+import type { LockRow } from "./dav-locks";
+import type { DeadProperty, FileFacts } from "./dav-properties";
+import type { EventRow } from "./events";
+import type { FileRow, NewFile, Scope } from "./files";
+import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "./hooks";
+import type { InviteRow } from "./invites";
+import type { MagicLinkRow } from "./magic-links";
+import type { QuotaLimits, Usage } from "./quotas";
+import type { ReclaimRow } from "./reclaim";
+import type { LiveShare, ShareRow } from "./shares";
+import type { SpaceTotals } from "./spaces";
+import type { UploadRow } from "./uploads";
+
+/*
+ * The metadata engine's contract: one interface per repository, every method asynchronous
+ * so an engine that talks to a server (Postgres) implements the same interface as the
+ * embedded one (SQLite). Services see only these interfaces and `Metadata` (./metadata.ts).
+ * A method that writes is called on the repositories a unit of work hands out; a method
+ * marked "one winner" decides a race in one statement, so it stays correct with many
+ * writers on many instances.
+ */
+
+/** `accounts`. Names and e-mail addresses compare case-insensitively. */
+export interface AccountRepository {
+  findByName(name: string): Promise<AccountRow | null>;
+  findByEmail(email: string): Promise<AccountRow | null>;
+  findById(id: number): Promise<AccountRow | null>;
+  /** The account's name (the actor a credential acts as); null when no such account exists. */
+  nameOf(id: number): Promise<string | null>;
+  list(): Promise<AccountRow[]>;
+  /** Inserts an account; null when the name (or e-mail) is already taken. */
+  insert(account: NewAccount): Promise<AccountRow | null>;
+  /** Deletes the account row; what hangs off it goes with it (cascade). False when none existed. */
+  delete(id: number): Promise<boolean>;
+}
+
+/** Every token, session and key, stored as an argon2id hash. */
+export interface CredentialRepository {
+  insert(row: NewCredential): Promise<void>;
+  findById(id: string): Promise<CredentialRow | null>;
+  /** The per-request read of a credential: only the columns the verifier needs. */
+  findForAuth(id: string): Promise<CredentialAuthRow | null>;
+  /** Deletes a single-use credential; true only for the one caller that removed the row (one winner). */
+  consume(id: string): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+  /** Adds batched usage counters. */
+  recordUsage(entries: Iterable<[string, { count: number; lastUsedAt: number }]>): Promise<void>;
+}
+
+/** API-key views of `credentials` (kinds `live` and `test`); inserts go through CredentialRepository. */
+export interface ApiKeyRepository {
+  listForAccount(accountId: number): Promise<CredentialRow[]>;
+  findForAccount(id: string, accountId: number): Promise<CredentialRow | null>;
+  deleteForAccount(id: string, accountId: number): Promise<boolean>;
+  /** Replaces the secret hash and expiry; null when the key was rotated after `notRotatedSince` (one winner). */
+  rotate(
+    id: string,
+    accountId: number,
+    secretHash: string,
+    expiresAt: number,
+    now: number,
+    notRotatedSince: number,
+  ): Promise<CredentialRow | null>;
+}
+
+/** Ed25519 login challenges. */
+export interface ChallengeRepository {
+  insert(row: ChallengeRow): Promise<void>;
+  findById(id: string): Promise<ChallengeRow | null>;
+  /** Removes the challenge; true only for the one caller that removed the row (one winner). */
+  take(id: string): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** Pending magic links. */
+export interface MagicLinkRepository {
+  insert(row: MagicLinkRow): Promise<void>;
+  findById(id: string): Promise<MagicLinkRow | null>;
+  /** Consumes the link; true only for the one caller that removed the row (one winner). */
+  take(id: string): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** The admin's invite codes. */
+export interface InviteRepository {
+  insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void>;
+  get(id: string): Promise<InviteRow | null>;
+  /** Every invite, oldest first, with the name of the account that used it. */
+  list(): Promise<(InviteRow & { used_by_name: string | null })[]>;
+  /** Marks an unused, unexpired invite used by `accountId`; true only for the one caller that did (one winner). */
+  take(id: string, now: number, accountId: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Per-account limits and usage (the sum of the account's space counters). */
+export interface QuotaRepository {
+  limits(accountId: number): Promise<QuotaLimits>;
+  usage(accountId: number): Promise<Usage>;
+  /** Sets an account's limits; false when no such account exists. */
+  set(accountId: number, limits: QuotaLimits): Promise<boolean>;
+}
+
+/** The file tree: one row per file or folder, with a name index for search. */
+export interface FileRepository {
+  get(scope: Scope, path: string): Promise<FileRow | null>;
+  /** A row by id, only within the scope (share links follow a file by id through moves). */
+  byId(scope: Scope, id: number): Promise<FileRow | null>;
+  /** True while any file row (any account) points at this stored object. */
+  usesObject(objectKey: string): Promise<boolean>;
+  /** Every stored object an account's file rows point at (an account deletion queues them). */
+  objectKeysOfAccount(accountId: number): Promise<string[]>;
+  insert(row: NewFile): Promise<number>;
+  /** Replaces the content fields of a file row (an overwrite). */
+  updateContent(
+    id: number,
+    fields: Pick<FileRow, "object_key" | "size" | "content_type" | "etag" | "tx" | "updated_at">,
+  ): Promise<void>;
+  delete(row: FileRow): Promise<void>;
+  /** A folder's direct children, folders first then by name; `namePrefix` narrows to names starting with it. */
+  listChildren(scope: Scope, parent: string, namePrefix: string, limit: number, offset: number): Promise<FileRow[]>;
+  /** Every row whose path starts with `prefix` (a folder and all it contains), in path order. */
+  listUnder(scope: Scope, prefix: string): Promise<FileRow[]>;
+  /** Rewrites paths under `from` to start with `to` (a folder move); returns the rows moved. */
+  movePrefix(scope: Scope, from: string, to: string, tx: number, now: number): Promise<number>;
+  /** Renames one file row (a file move). */
+  moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): Promise<void>;
+  /** Ranked name search: files whose path holds every term, under `pathPrefix`, best first. */
+  search(scope: Scope, terms: string[], pathPrefix: string, limit: number): Promise<FileRow[]>;
+  /** File count and bytes under a prefix. */
+  totalsUnder(scope: Scope, prefix: string): Promise<{ files: number; bytes: number }>;
+}
+
+/** Per-space counters: the last tx and the file/byte totals. */
+export interface SpaceRepository {
+  /** The next tx of the space: strictly increasing, no gaps, decided by the unit of work it runs in. */
+  nextTx(scope: Scope): Promise<number>;
+  adjust(scope: Scope, files: number, bytes: number): Promise<void>;
+  totals(scope: Scope): Promise<SpaceTotals>;
+}
+
+/** The per-space event log, one row per tx: the one place changes are recorded. */
+export interface EventRepository {
+  /** The newest committed tx of a space (0 when it has none). */
+  latestTx(scope: Scope): Promise<number>;
+  /** Records a change; its unit of work tells `Metadata.onCommitted` listeners once it commits. */
+  append(scope: Scope, event: EventRow): Promise<void>;
+  /** Events after `since`, oldest first. */
+  since(scope: Scope, since: number, limit: number): Promise<EventRow[]>;
+  /** Events touching a path (as source or destination) after `since`; not `exact`: anything under it. */
+  forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]>;
+}
+
+/** Stored bytes nothing references any more, waiting to be deleted from the blob store. */
+export interface ReclaimRepository {
+  /** Queues objects (or, with `uploadId`, one multipart upload each); a key already queued stays queued once. */
+  enqueue(objectKeys: Iterable<string>, now: number, uploadId?: string): Promise<void>;
+  /** Queued rows, oldest first. */
+  page(limit: number, offset: number): Promise<ReclaimRow[]>;
+  forKey(objectKey: string): Promise<ReclaimRow[]>;
+  remove(row: ReclaimRow): Promise<void>;
+  count(): Promise<number>;
+}
+
+/** Uploads started but not yet completed (their bytes are not visible yet). */
+export interface UploadRepository {
+  insert(row: UploadRow): Promise<void>;
+  get(id: string): Promise<UploadRow | null>;
+  /** Uploads of one kind waiting for `complete` at a path, newest first. */
+  pending(scope: Scope, path: string, kind: UploadRow["kind"]): Promise<UploadRow[]>;
+  /** True only for the caller that removed the row (one winner). */
+  delete(id: string): Promise<boolean>;
+  /** Marks a pending upload completed; true only for the one caller that did (one winner). */
+  markCompleted(id: string, now: number): Promise<boolean>;
+  /** Puts a completed upload back to pending. */
+  reopen(id: string): Promise<void>;
+  /** Completed uploads whose signed URL has expired. */
+  completedAndExpired(now: number): Promise<UploadRow[]>;
+  startedBefore(cutoff: number): Promise<UploadRow[]>;
+  /** True while an upload (pending, or completed with a live URL) names this object key. */
+  usesObject(objectKey: string): Promise<boolean>;
+  /** The pending upload whose bytes go to `objectKey`. */
+  pendingByObjectKey(objectKey: string): Promise<UploadRow | null>;
+  /** Every upload row of an account (an account deletion queues their bytes). */
+  forAccount(accountId: number): Promise<UploadRow[]>;
+}
+
+/** Share links, by token hash; a link follows its file row. */
+export interface ShareRepository {
+  insert(row: ShareRow): Promise<void>;
+  /** The live share a token hash names, or null (unknown, expired, used up and revoked look the same). */
+  findLive(hash: string, now: number): Promise<LiveShare | null>;
+  /** Live shares of a space whose target lies under `prefix`, newest first. */
+  listLive(scope: Scope, prefix: string, now: number, limit: number): Promise<LiveShare[]>;
+  getLive(scope: Scope, id: string, now: number): Promise<LiveShare | null>;
+  /** Counts one download if the share is still live and under its cap; false when it is not (one winner). */
+  countDownload(id: string, now: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** Removes expired and used-up links. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** Webhooks and their durable delivery queue. */
+export interface HookRepository {
+  insert(row: HookRow): Promise<void>;
+  forSpace(scope: Scope): Promise<HookRow[]>;
+  get(scope: Scope, id: string): Promise<HookRow | null>;
+  byId(id: string): Promise<HookRow | null>;
+  all(): Promise<HookRow[]>;
+  /** Deletes a hook and its queue. */
+  delete(id: string): Promise<void>;
+  /** Queues deliveries and moves the hook's cursor to `upToTx` (call in one unit of work). */
+  enqueue(hookId: string, deliveries: NewDelivery[], upToTx: number): Promise<void>;
+  /** Each hook's oldest pending delivery. */
+  queueHeads(): Promise<DeliveryRow[]>;
+  recordAttempt(id: string, result: AttemptResult): Promise<void>;
+  /** A hook's deliveries, newest first. */
+  deliveries(hookId: string, limit: number): Promise<DeliveryRow[]>;
+  /** Forgets finished deliveries created before `before`. */
+  pruneFinished(before: number): Promise<number>;
+}
+
+/** WebDAV write locks. */
+export interface DavLockRepository {
+  /** Every unexpired lock of a space. */
+  active(scope: Scope, now: number): Promise<LockRow[]>;
+  insert(row: LockRow): Promise<void>;
+  refresh(token: string, timeoutSeconds: number, expiresAt: number): Promise<void>;
+  delete(token: string): Promise<void>;
+  /** Drops the locks on a path and, for a folder path, on everything under it. */
+  deleteUnder(scope: Scope, path: string): Promise<void>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** WebDAV dead properties and client-told file facts, keyed by file row id. */
+export interface DavPropertyRepository {
+  forFile(fileId: number): Promise<DeadProperty[]>;
+  /** Dead properties of every direct child of a folder, by file id. */
+  forChildren(scope: Scope, parent: string): Promise<Map<number, DeadProperty[]>>;
+  set(fileId: number, property: DeadProperty): Promise<void>;
+  remove(fileId: number, ns: string, name: string): Promise<void>;
+  copy(fromId: number, toId: number): Promise<void>;
+  facts(fileId: number): Promise<FileFacts | null>;
+  factsForChildren(scope: Scope, parent: string): Promise<Map<number, FileFacts>>;
+  setFacts(fileId: number, facts: FileFacts): Promise<void>;
+}
+
+/** Every repository, as one engine hands them out: for reads, or bound to one unit of work. */
+export interface Repositories {
+  accounts: AccountRepository;
+  credentials: CredentialRepository;
+  apiKeys: ApiKeyRepository;
+  challenges: ChallengeRepository;
+  magicLinks: MagicLinkRepository;
+  invites: InviteRepository;
+  quotas: QuotaRepository;
+  files: FileRepository;
+  spaces: SpaceRepository;
+  events: EventRepository;
+  reclaim: ReclaimRepository;
+  uploads: UploadRepository;
+  shares: ShareRepository;
+  hooks: HookRepository;
+  davLocks: DavLockRepository;
+  davProperties: DavPropertyRepository;
+}

@@ -1,0 +1,123 @@
+import type { Database } from "bun:sqlite";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Scope } from "../../src/storage/db/files";
+import type { Repositories } from "../../src/storage/db/repositories";
+import { SqliteMetadata } from "../../src/storage/db/sqlite/metadata";
+
+/**
+ * The isolation rule of docs/architecture.md ("Transactions") on SQLite: a unit of work
+ * may await, yet reads outside it never see its writes before the commit, and two units
+ * of work never interleave. A tiny repository over the `spaces` table stands in for the
+ * real ones, so the test is about the unit of work alone.
+ */
+interface Counter {
+  bump(scope: Scope): Promise<number>;
+  value(scope: Scope): Promise<number>;
+  appendEvent(scope: Scope, tx: number): void;
+}
+const counterOn = (db: Database, appended: (scope: Scope, tx: number) => void): Counter => ({
+  async bump(scope) {
+    db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)").run(scope.account, scope.space);
+    const row = db
+      .query<{ last_tx: number }, [number, string]>(
+        "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
+      )
+      .get(scope.account, scope.space);
+    return row?.last_tx ?? 0;
+  },
+  async value(scope) {
+    const row = db
+      .query<{ last_tx: number }, [number, string]>("SELECT last_tx FROM spaces WHERE account_id = ?1 AND space = ?2")
+      .get(scope.account, scope.space);
+    return row?.last_tx ?? 0;
+  },
+  appendEvent: appended,
+});
+const counter = (repos: Repositories) => (repos as unknown as { counter: Counter }).counter;
+const scope = { account: 1, space: "live" };
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+let dir: string;
+let metadata: SqliteMetadata;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "lightd-uow-"));
+  metadata = new SqliteMetadata(
+    join(dir, "lightd.db"),
+    (db, appended) => ({ counter: counterOn(db, appended) }) as unknown as Repositories,
+  );
+});
+afterEach(() => {
+  metadata.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("SQLite unit of work", () => {
+  test("a read outside never sees a unit of work's writes before it commits", async () => {
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const writing = metadata.write(async (tx) => {
+      await counter(tx).bump(scope);
+      await paused;
+      return counter(tx).value(scope);
+    });
+    await tick();
+    expect(await counter(metadata.read).value(scope)).toBe(0);
+    release();
+    expect(await writing).toBe(1);
+    expect(await counter(metadata.read).value(scope)).toBe(1);
+  });
+
+  test("units of work that await run one after the other, never interleaved", async () => {
+    const order: string[] = [];
+    const unit = (name: string) =>
+      metadata.write(async (tx) => {
+        order.push(`${name} start`);
+        const before = await counter(tx).value(scope);
+        await tick();
+        await counter(tx).bump(scope);
+        order.push(`${name} end`);
+        return before;
+      });
+    const seen = await Promise.all([unit("a"), unit("b"), unit("c")]);
+    expect(order).toEqual(["a start", "a end", "b start", "b end", "c start", "c end"]);
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
+  test("a body that throws leaves nothing behind and the next unit of work runs", async () => {
+    await expect(
+      metadata.write(async (tx) => {
+        await counter(tx).bump(scope);
+        await tick();
+        throw new Error("refused");
+      }),
+    ).rejects.toThrow("refused");
+    expect(await counter(metadata.read).value(scope)).toBe(0);
+    expect(await metadata.write(async (tx) => counter(tx).bump(scope))).toBe(1);
+  });
+
+  test("commit listeners hear of appended events after the commit, never of a rolled-back one", async () => {
+    const heard: string[] = [];
+    metadata.onCommitted((s, from) => heard.push(`${s.space}:${from}`));
+    await expect(
+      metadata.write(async (tx) => {
+        counter(tx).appendEvent(scope, 1);
+        throw new Error("refused");
+      }),
+    ).rejects.toThrow("refused");
+    await metadata.write(async (tx) => {
+      counter(tx).appendEvent(scope, 3);
+      counter(tx).appendEvent(scope, 2);
+      expect(heard).toEqual([]);
+    });
+    expect(heard).toEqual(["live:2"]);
+  });
+
+  test("the read connection refuses writes", async () => {
+    await expect(counter(metadata.read).bump(scope)).rejects.toThrow();
+  });
+});
