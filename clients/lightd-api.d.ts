@@ -300,6 +300,74 @@ export interface paths {
      */
     get: operations["getHooksByIdDeliveries"];
   };
+  "/oauth/consent": {
+    /**
+     * Describe an authorization request
+     * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant.
+     */
+    get: operations["getOauthConsent"];
+  };
+  "/oauth/token": {
+    /**
+     * Token endpoint
+     * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
+     */
+    post: operations["postOauthToken"];
+  };
+  "/oauth/revoke": {
+    /**
+     * Revoke a token
+     * @description RFC 7009: a refresh token ends the whole authorization (its access tokens too), an access token only itself. Unknown or foreign tokens are answered 200 as well.
+     */
+    post: operations["postOauthRevoke"];
+  };
+  "/oauth/introspect": {
+    /**
+     * Introspect a token
+     * @description RFC 7662, for confidential apps about their own tokens: `active`, `scope`, `client_id`, `username`, `exp`, `iat`. Anything not live answers only `{"active": false}`.
+     */
+    post: operations["postOauthIntrospect"];
+  };
+  "/oauth/clients": {
+    /**
+     * List your OAuth applications
+     * @description The account's registered apps, never their secrets. Scope `keys:read`.
+     */
+    get: operations["getOauthClients"];
+    /**
+     * Register an OAuth application
+     * @description RFC 7591 registration by a signed-in account: `client_name`, `redirect_uris` and `token_endpoint_auth_method` (`none` for public apps, `client_secret_basic` by default). Answers `client_id`, `client_id_issued_at` and, for confidential apps, `client_secret` — shown this once, stored only as an argon2id hash. Scope `keys:write`.
+     */
+    post: operations["postOauthClients"];
+  };
+  "/oauth/clients/{id}": {
+    /**
+     * Delete an OAuth application
+     * @description Every authorization, code and token of the app ends at once. Scope `keys:write`.
+     */
+    delete: operations["deleteOauthClientsById"];
+  };
+  "/oauth/clients/{id}/secret": {
+    /**
+     * Rotate an OAuth application's secret
+     * @description Issues a new `client_secret` (shown this once); the old one stops working at once. Public apps have none (400). Scope `keys:write`.
+     */
+    post: operations["postOauthClientsByIdSecret"];
+  };
+  "/oauth/authorizations": {
+    /**
+     * List the apps you authorized
+     * @description Each app with its scopes, when it was allowed and when its tokens were last used. Scope `keys:read`.
+     */
+    get: operations["getOauthAuthorizations"];
+  };
+  "/oauth/authorizations/{id}": {
+    /**
+     * Revoke an app's access
+     * @description Its access and refresh tokens are refused from their very next request. Scope `keys:write`.
+     */
+    delete: operations["deleteOauthAuthorizationsById"];
+  };
   "/ws/events": {
     /**
      * Live change feed (WebSocket)
@@ -354,6 +422,13 @@ export interface paths {
      * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
      */
     head: operations["openSharedPathHead"];
+  };
+  "/.well-known/oauth-authorization-server": {
+    /**
+     * OAuth authorization server metadata
+     * @description RFC 8414 metadata: issuer (`server.public_url`), endpoints, scopes, `code_challenge_methods_supported: ["S256"]` and `authorization_response_iss_parameter_supported: true`. 503 names the missing setting when `server.public_url` is not set.
+     */
+    get: operations["getOauthAuthorizationServerMetadata"];
   };
 }
 
@@ -2303,6 +2378,318 @@ export interface operations {
     };
   };
   /**
+   * Describe an authorization request
+   * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant.
+   */
+  getOauthConsent: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            client_id: string;
+            client_name: string;
+            redirect_uri: string;
+            /** @description Where the answer goes, as the consent page names it */
+            redirect_host: string;
+            /** @description The signed-in account that would grant access */
+            actor: string;
+            /** @description Paths the app would be held to ('' = all) */
+            prefix: string;
+            scopes: {
+                scope: string;
+                description: string;
+                /** @description false: the signed-in credential lacks this scope and cannot grant it */
+                granted: boolean;
+              }[];
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+      503: components["responses"]["service_unavailable"];
+    };
+  };
+  /**
+   * Token endpoint
+   * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
+   */
+  postOauthToken: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            /** @description A lightd credential valid for 1 hour */
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+            /** @description Single use: each refresh returns a new one */
+            refresh_token: string;
+            scope: string;
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+      503: components["responses"]["service_unavailable"];
+    };
+  };
+  /**
+   * Revoke a token
+   * @description RFC 7009: a refresh token ends the whole authorization (its access tokens too), an access token only itself. Unknown or foreign tokens are answered 200 as well.
+   */
+  postOauthRevoke: {
+    responses: {
+      /** @description Empty: the token is revoked, or was never live */
+      200: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+      503: components["responses"]["service_unavailable"];
+    };
+  };
+  /**
+   * Introspect a token
+   * @description RFC 7662, for confidential apps about their own tokens: `active`, `scope`, `client_id`, `username`, `exp`, `iat`. Anything not live answers only `{"active": false}`.
+   */
+  postOauthIntrospect: {
+    responses: {
+      /** @description RFC 7662 introspection answer */
+      200: {
+        content: {
+          "application/json": {
+            active: boolean;
+            scope?: string;
+            client_id?: string;
+            username?: string;
+            sub?: string;
+            token_type?: string;
+            exp?: number;
+            iat?: number;
+            iss?: string;
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+      503: components["responses"]["service_unavailable"];
+    };
+  };
+  /**
+   * List your OAuth applications
+   * @description The account's registered apps, never their secrets. Scope `keys:read`.
+   */
+  getOauthClients: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            clients: ({
+                client_id: string;
+                /** @description Only in the answer that created or rotated it: store it now */
+                client_secret?: string;
+                /** @description 0: the secret does not expire */
+                client_secret_expires_at?: number;
+                /** @description Unix seconds */
+                client_id_issued_at: number;
+                client_name: string;
+                redirect_uris: string[];
+                /** @description `none` for public apps (PKCE only); `client_secret_basic` or `client_secret_post` for apps that keep a secret */
+                token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post";
+                grant_types: string[];
+                response_types: string[];
+              })[];
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Register an OAuth application
+   * @description RFC 7591 registration by a signed-in account: `client_name`, `redirect_uris` and `token_endpoint_auth_method` (`none` for public apps, `client_secret_basic` by default). Answers `client_id`, `client_id_issued_at` and, for confidential apps, `client_secret` — shown this once, stored only as an argon2id hash. Scope `keys:write`.
+   */
+  postOauthClients: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Shown to people on the consent page */
+          client_name: string;
+          /** @description Exact redirect URIs: https, http on 127.0.0.1 or [::1] (any port at run time, RFC 8252), or a private-use scheme such as com.example.app:/callback */
+          redirect_uris: string[];
+          /** @description `none` for public apps (PKCE only); `client_secret_basic` or `client_secret_post` for apps that keep a secret */
+          token_endpoint_auth_method?: "none" | "client_secret_basic" | "client_secret_post";
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": {
+            client_id: string;
+            /** @description Only in the answer that created or rotated it: store it now */
+            client_secret?: string;
+            /** @description 0: the secret does not expire */
+            client_secret_expires_at?: number;
+            /** @description Unix seconds */
+            client_id_issued_at: number;
+            client_name: string;
+            redirect_uris: string[];
+            /** @description `none` for public apps (PKCE only); `client_secret_basic` or `client_secret_post` for apps that keep a secret */
+            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post";
+            grant_types: string[];
+            response_types: string[];
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      413: components["responses"]["payload_too_large"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Delete an OAuth application
+   * @description Every authorization, code and token of the app ends at once. Scope `keys:write`.
+   */
+  deleteOauthClientsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            deleted: boolean;
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Rotate an OAuth application's secret
+   * @description Issues a new `client_secret` (shown this once); the old one stops working at once. Public apps have none (400). Scope `keys:write`.
+   */
+  postOauthClientsByIdSecret: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            client_id: string;
+            /** @description Only in the answer that created or rotated it: store it now */
+            client_secret?: string;
+            /** @description 0: the secret does not expire */
+            client_secret_expires_at?: number;
+            /** @description Unix seconds */
+            client_id_issued_at: number;
+            client_name: string;
+            redirect_uris: string[];
+            /** @description `none` for public apps (PKCE only); `client_secret_basic` or `client_secret_post` for apps that keep a secret */
+            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post";
+            grant_types: string[];
+            response_types: string[];
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * List the apps you authorized
+   * @description Each app with its scopes, when it was allowed and when its tokens were last used. Scope `keys:read`.
+   */
+  getOauthAuthorizations: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            authorizations: ({
+                id: string;
+                client_id: string;
+                client_name: string;
+                scopes: string[];
+                prefix: string;
+                /** @description Unix ms */
+                created_at: number;
+                /** @description Unix ms of the last use, or null */
+                last_used_at: number | null;
+              })[];
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Revoke an app's access
+   * @description Its access and refresh tokens are refused from their very next request. Scope `keys:write`.
+   */
+  deleteOauthAuthorizationsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            deleted: boolean;
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
    * Live change feed (WebSocket)
    * @description Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
    */
@@ -2692,6 +3079,36 @@ export interface operations {
       406: {
         content: never;
       };
+    };
+  };
+  /**
+   * OAuth authorization server metadata
+   * @description RFC 8414 metadata: issuer (`server.public_url`), endpoints, scopes, `code_challenge_methods_supported: ["S256"]` and `authorization_response_iss_parameter_supported: true`. 503 names the missing setting when `server.public_url` is not set.
+   */
+  getOauthAuthorizationServerMetadata: {
+    responses: {
+      /** @description The metadata */
+      200: {
+        content: {
+          "application/json": {
+            issuer: string;
+            authorization_endpoint: string;
+            token_endpoint: string;
+            revocation_endpoint: string;
+            introspection_endpoint: string;
+            registration_endpoint: string;
+            scopes_supported: string[];
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            code_challenge_methods_supported: string[];
+            authorization_response_iss_parameter_supported: boolean;
+            [key: string]: unknown;
+          };
+        };
+      };
+      406: components["responses"]["not_acceptable"];
+      503: components["responses"]["service_unavailable"];
     };
   };
 }

@@ -17,6 +17,8 @@ import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
 import { hooksModule } from "./modules/hooks";
 import { keysModule } from "./modules/keys";
+import { oauthModule } from "./modules/oauth";
+import { oauthPathOperations } from "./modules/oauth/openapi";
 import { sharesModule } from "./modules/shares";
 import { sharePathOperations } from "./modules/shares/openapi";
 import { systemModule } from "./modules/system";
@@ -36,7 +38,9 @@ export function createApp(ctx: AppContext) {
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server.public_url))
-    .use(docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations }))
+    .use(
+      docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations, ...oauthPathOperations }),
+    )
     .use(dashboardModule(config))
     .use(systemModule(VERSION))
     .use(blobsModule(ctx.blobGateway, ctx.storage, () => ctx.config.current.server.max_upload_bytes))
@@ -49,6 +53,15 @@ export function createApp(ctx: AppContext) {
     .use(keysModule(guard, ctx.auth.keys))
     .use(adminModule(guard, ctx.auth.admin, ctx.auth.invites))
     .use(hooksModule(guard, ctx.hooks))
+    .use(
+      oauthModule({
+        guard,
+        authorizer: createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits),
+        oauth: ctx.oauth,
+        limits: ctx.auth.limits,
+        config,
+      }),
+    )
     .use(
       feedModule(
         guard,

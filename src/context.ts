@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ConfigStore } from "./config";
+import { configuredOrigin } from "./http/base-url";
 import type { Logger } from "./lib/logger";
 import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";
@@ -17,6 +18,7 @@ import { Reclaimer } from "./modules/files/reclaim";
 import { FileService } from "./modules/files/service";
 import { HookDispatcher } from "./modules/hooks/dispatcher";
 import { HookService } from "./modules/hooks/service";
+import { OAuthService } from "./modules/oauth/service";
 import { ShareService } from "./modules/shares/service";
 import { TokenService } from "./modules/tokens/service";
 import { UploadService } from "./modules/uploads/service";
@@ -29,6 +31,9 @@ import { DavPropertyRepository } from "./storage/db/dav-properties";
 import { EventRepository } from "./storage/db/events";
 import { FileRepository } from "./storage/db/files";
 import { HookRepository } from "./storage/db/hooks";
+import { OAuthClientRepository } from "./storage/db/oauth-clients";
+import { OAuthCodeRepository } from "./storage/db/oauth-codes";
+import { OAuthGrantRepository } from "./storage/db/oauth-grants";
 import { QuotaRepository } from "./storage/db/quotas";
 import { ReclaimRepository } from "./storage/db/reclaim";
 import { ShareRepository } from "./storage/db/shares";
@@ -70,6 +75,8 @@ export interface AppContext {
   dav: DavService;
   /** Accounts, logins, API keys, account admin and rate limits. */
   auth: AuthServices;
+  /** The OAuth 2.0 authorization server: apps, codes, grants and their tokens. */
+  oauth: OAuthService;
   /** Deletes unreferenced stored bytes: the reclaim queue and the garbage collector. */
   reclaimer: Reclaimer;
   /** Periodic jobs (expired-token sweep, usage flush, reclaim); returns a stop function. */
@@ -158,6 +165,17 @@ export function createContext(options: ContextOptions): AppContext {
       await reclaimer.drain(objectKeys);
     },
   });
+  const oauth = new OAuthService({
+    clients: new OAuthClientRepository(db),
+    codes: new OAuthCodeRepository(db),
+    grants: new OAuthGrantRepository(db),
+    credentials,
+    verifier,
+    transaction: (work) => db.transaction(work)(),
+    publicOrigin: () => configuredOrigin(options.config.current.server),
+    actorOf: (accountId) => auth.accountRepo.findById(accountId)?.name ?? "",
+    now,
+  });
 
   const context: AppContext = {
     config: options.config,
@@ -180,10 +198,16 @@ export function createContext(options: ContextOptions): AppContext {
     hooks,
     dav,
     auth,
+    oauth,
     reclaimer,
     startBackgroundJobs() {
       const sweep = () => {
-        const removed = tokens.sweepExpired() + shares.sweepExpired() + auth.sweepExpired() + dav.locks.sweepExpired();
+        const removed =
+          tokens.sweepExpired() +
+          shares.sweepExpired() +
+          auth.sweepExpired() +
+          dav.locks.sweepExpired() +
+          oauth.sweepExpired();
         if (removed > 0)
           options.logger.info("expired credentials removed", {
             count: removed,

@@ -80,3 +80,71 @@ export const notFound = (message: string) => new AppError("not_found", message);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const preconditionFailed = (message?: string) => new AppError("precondition_failed", message);
 export const forbidden = (message = "Forbidden") => new AppError("forbidden", message);
+
+/**
+ * The error codes of RFC 6749 (§4.1.2.1, §5.2), RFC 7009 and RFC 7662 with their statuses. The
+ * OAuth endpoints answer `{"error", "error_description"}` as those RFCs say, so standard client
+ * libraries understand them; `rate_limited` keeps lightd's own name for a 429.
+ */
+export const OAUTH_ERROR_CATALOGUE = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  unsupported_response_type: 400,
+  unsupported_token_type: 400,
+  invalid_scope: 400,
+  /** RFC 7591 §3.2.2, client registration. */
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
+  access_denied: 403,
+  rate_limited: 429,
+  server_error: 500,
+  temporarily_unavailable: 503,
+} as const;
+
+export type OAuthErrorCode = keyof typeof OAUTH_ERROR_CATALOGUE;
+
+export class OAuthError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = "OAuthError";
+    this.status = OAUTH_ERROR_CATALOGUE[code];
+  }
+}
+
+/** The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in RFC 6749 terms. */
+export function asOAuthError(error: unknown): OAuthError | null {
+  if (error instanceof OAuthError) return error;
+  if (!(error instanceof AppError)) return null;
+  const code: OAuthErrorCode =
+    error.code === "rate_limited"
+      ? "rate_limited"
+      : error.code === "service_unavailable"
+        ? "temporarily_unavailable"
+        : error.code === "unauthorized"
+          ? "invalid_client"
+          : error.status >= 500
+            ? "server_error"
+            : "invalid_request";
+  return new OAuthError(code, error.message, error.headers);
+}
+
+/** The renderer's form for OAuth endpoints (RFC 6749 §5.2): never cached, as the RFC asks of token answers. */
+export function oauthErrorResponse(error: OAuthError): Response {
+  return new Response(JSON.stringify({ error: error.code, error_description: error.description }), {
+    status: error.status,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      pragma: "no-cache",
+      ...error.headers,
+    },
+  });
+}

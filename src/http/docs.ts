@@ -76,6 +76,11 @@ export function docs(version: string, extraPaths: ExtraPaths) {
               { name: "Auth", description: "Accounts and sign-in: Ed25519 challenge, magic link, sessions" },
               { name: "Keys", description: "API keys: scoped, path-limited, live or test, rotatable" },
               { name: "Admin", description: "Account administration (master token)" },
+              {
+                name: "OAuth",
+                description:
+                  'OAuth 2.0 for third-party apps (RFC 6749 + RFC 9700): authorization code with PKCE S256, rotating refresh tokens, app registration (RFC 7591), revocation (RFC 7009), introspection (RFC 7662). OAuth endpoints answer errors as RFC 6749 JSON `{"error", "error_description"}`.',
+              },
             ],
           },
         }),

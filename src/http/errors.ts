@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { AppError, type ErrorCode, errorResponse, NotFoundError } from "../errors";
+import { AppError, type ErrorCode, errorResponse, NotFoundError, OAuthError, oauthErrorResponse } from "../errors";
 import type { Logger } from "../lib/logger";
 import {
   BlobConflict,
@@ -55,7 +55,11 @@ export function errorRenderer(logger: Logger) {
   return new Elysia({ name: "error-renderer" }).onError({ as: "global" }, ({ code, error: thrown, request }) => {
     // The auth guard runs in the parse phase; Elysia wraps what it throws in a ParseError.
     const cause = (thrown as { cause?: unknown }).cause;
-    const error = code === "PARSE" && (cause instanceof AppError || cause instanceof NotFoundError) ? cause : thrown;
+    const error =
+      code === "PARSE" && (cause instanceof AppError || cause instanceof NotFoundError || cause instanceof OAuthError)
+        ? cause
+        : thrown;
+    if (error instanceof OAuthError) return oauthErrorResponse(error);
     if (error instanceof AppError) return errorResponse(error.code, error.message, error.headers);
     if (error instanceof NotFoundError) return errorResponse("not_found", error.message);
     const fromStorage = blobErrorResponse(error as BlobError);

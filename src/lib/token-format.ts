@@ -16,10 +16,11 @@ export const MIN_TOKEN_LENGTH = 20;
 export const CREDENTIAL_KINDS = ["tok", "ses", "live", "test", "oat", "ort"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 /**
- * Every kind of issued token: the credentials plus magic links (`mlk`) and invite codes
- * (`inv`), each kept in a table of its own and never accepted as a credential.
+ * Every kind of issued token: the credentials plus magic links (`mlk`), invite codes (`inv`)
+ * and OAuth client secrets (`ocs`), each kept in a table of its own and never accepted as a
+ * credential.
  */
-export const TOKEN_KINDS = [...CREDENTIAL_KINDS, "mlk", "inv"] as const;
+export const TOKEN_KINDS = [...CREDENTIAL_KINDS, "mlk", "inv", "ocs"] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 export function isCredentialKind(kind: TokenKind): kind is CredentialKind {

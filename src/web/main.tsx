@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { whenSignedOut } from "./api";
 import { ActivityPage } from "./pages/activity";
 import { AdminPage } from "./pages/admin";
+import { ConsentApp } from "./pages/consent";
 import { FilesPage } from "./pages/files";
 import { KeysPage } from "./pages/keys";
 import { SharesPage } from "./pages/shares";
@@ -75,4 +76,6 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   );
 }
 
-render(<App />, document.getElementById("app") as HTMLElement);
+// /oauth/authorize serves this same bundle: there it is the consent page, not the dashboard.
+const root = location.pathname === "/oauth/authorize" ? <ConsentApp /> : <App />;
+render(root, document.getElementById("app") as HTMLElement);

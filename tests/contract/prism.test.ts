@@ -28,7 +28,7 @@ interface Stack {
 }
 
 /**
- * Operations (quotas, invites) that landed after this run was last extended: still validated
+ * Operations (quotas, invites, OAuth) that landed after this run was last extended: still validated
  * by redocly and listed by the route check, but not yet scripted here. Remove each entry when
  * its steps exist.
  */
@@ -37,6 +37,18 @@ const NOT_SCRIPTED = [
   "GET /admin/invites",
   "POST /admin/invites",
   "DELETE /admin/invites/{id}",
+  // OAuth: proved by oauth4webapi and the refusal tables (tests/api/oauth-*.test.ts) for now.
+  "GET /.well-known/oauth-authorization-server",
+  "GET /oauth/consent",
+  "POST /oauth/token",
+  "POST /oauth/revoke",
+  "POST /oauth/introspect",
+  "POST /oauth/clients",
+  "GET /oauth/clients",
+  "DELETE /oauth/clients/{id}",
+  "POST /oauth/clients/{id}/secret",
+  "GET /oauth/authorizations",
+  "DELETE /oauth/authorizations/{id}",
 ];
 const NOT_YET = "quota and registration-mode answers landed after this run was last extended; not scripted yet";
 

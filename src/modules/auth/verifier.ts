@@ -109,7 +109,8 @@ export class CredentialVerifier {
     const cacheKey = digest.toString("hex");
     // Steady state: a token verified before needs no parse and no argon2, only its row.
     const known = this.#verified.get(cacheKey);
-    if (known && !known.removeOnUse) {
+    // A refresh token is never a bearer credential, even once the token endpoint has verified it.
+    if (known && !known.removeOnUse && !this.#notBearer.has(known.kind)) {
       const row = this.credentials.findForAuth(known.id);
       if (row && row.kind === known.kind && row.secret_hash === known.secretHash) {
         if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);

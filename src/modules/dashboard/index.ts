@@ -47,7 +47,7 @@ const PAGE = `<!doctype html>
  * inline script, no eval, no wildcard), the page cannot be framed, forms post only here.
  * Uploads, downloads and previews may also reach the S3 endpoint that presigned URLs name.
  */
-export function contentSecurityPolicy(config: Config): string {
+export function contentSecurityPolicy(config: Config, formTargets: readonly string[] = []): string {
   const s3 = config.storage.backend === "s3" ? config.storage.s3 : undefined;
   const bucket = s3 ? new URL(s3.public_endpoint ?? s3.endpoint).origin : "";
   const extra = bucket ? ` ${bucket}` : "";
@@ -60,7 +60,8 @@ export function contentSecurityPolicy(config: Config): string {
     `media-src 'self' blob:${extra}`,
     "frame-src 'self' blob:",
     "base-uri 'none'",
-    "form-action 'self'",
+    // The OAuth consent form answers with a 303 to the app's redirect URI, which form-action must allow.
+    ["form-action 'self'", ...formTargets].join(" "),
     "frame-ancestors 'none'",
   ].join("; ");
 }
@@ -76,17 +77,24 @@ function gzipAccepted(request: Request): boolean {
   return /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "");
 }
 
+/**
+ * The dashboard's page. Other front doors show dashboard pages too (the OAuth consent page at
+ * /oauth/authorize); `formTargets` are the extra places its forms may lead to.
+ */
+export function dashboardPage(config: Config, formTargets: readonly string[] = []): Response {
+  return new Response(PAGE, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+      "content-security-policy": contentSecurityPolicy(config, formTargets),
+      ...SECURITY_HEADERS,
+    },
+  });
+}
+
 /** Serves the web dashboard at `/` and its assets under `/ui/assets/`; it talks only to the public API. */
 export function dashboardModule(config: () => Config) {
-  const page = () =>
-    new Response(PAGE, {
-      headers: {
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-cache",
-        "content-security-policy": contentSecurityPolicy(config()),
-        ...SECURITY_HEADERS,
-      },
-    });
+  const page = () => dashboardPage(config());
   return new Elysia({ name: "dashboard" }).get("/", page, { detail: { hide: true } }).get(
     "/ui/assets/:name",
     ({ params, request }) => {

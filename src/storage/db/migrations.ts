@@ -254,6 +254,52 @@ export const MIGRATIONS: readonly string[] = [
     used_by      INTEGER REFERENCES accounts(id) ON DELETE SET NULL
   );
   `,
+  // 10: OAuth 2.0: registered apps, one-time authorization codes (by SHA-256 of the code), and
+  // grants — one per consent — to which the access and refresh tokens in credentials belong, so
+  // revoking a grant or deleting its app ends every token it issued (cascade).
+  `
+  CREATE TABLE oauth_clients (
+    id             TEXT PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    redirect_uris  TEXT NOT NULL,
+    auth_method    TEXT NOT NULL CHECK (auth_method IN ('none', 'client_secret_basic', 'client_secret_post')),
+    secret_hash    TEXT,
+    created_at     INTEGER NOT NULL,
+    secret_rotated_at INTEGER
+  );
+  CREATE INDEX oauth_clients_by_account ON oauth_clients (account_id);
+
+  CREATE TABLE oauth_grants (
+    id            TEXT PRIMARY KEY,
+    client_id     TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    scopes        TEXT NOT NULL,
+    prefix        TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL,
+    refreshed_at  INTEGER
+  );
+  CREATE INDEX oauth_grants_by_account ON oauth_grants (account_id);
+  CREATE INDEX oauth_grants_by_client ON oauth_grants (client_id);
+
+  CREATE TABLE oauth_codes (
+    code_hash       TEXT PRIMARY KEY,
+    client_id       TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    redirect_uri    TEXT,
+    scopes          TEXT NOT NULL,
+    prefix          TEXT NOT NULL DEFAULT '',
+    code_challenge  TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    used_at         INTEGER,
+    grant_id        TEXT REFERENCES oauth_grants(id) ON DELETE SET NULL
+  );
+  CREATE INDEX oauth_codes_by_expiry ON oauth_codes (expires_at);
+
+  ALTER TABLE credentials ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX credentials_by_grant ON credentials (grant_id) WHERE grant_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,0 +1,158 @@
+import { badRequest, notFound, OAuthError } from "../../errors";
+
+const badMetadata = (text: string) => new OAuthError("invalid_client_metadata", text);
+
+import { newId } from "../../lib/ids";
+import { hashSecret, verifySecret } from "../../lib/secrets";
+import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
+import type { ClientAuthMethod, OAuthClientRepository, OAuthClientRow } from "../../storage/db/oauth-clients";
+import type { Principal } from "../auth/principal";
+import { requireRegistrableRedirect } from "./redirect";
+
+/** What RFC 7591 §2 lets a client ask for when it registers (the fields lightd uses). */
+export interface ClientRegistration {
+  client_name: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method?: ClientAuthMethod;
+}
+
+/** RFC 7591 §3.2.1 client information; `client_secret` only in the answer that created it. */
+export interface ClientInformation {
+  client_id: string;
+  client_secret?: string;
+  client_id_issued_at: number;
+  client_secret_expires_at?: number;
+  client_name: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: ClientAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+}
+
+/** How a token-endpoint request tried to authenticate its client (RFC 6749 §2.3.1). */
+export interface ClientCredentials {
+  basic?: { id: string; secret: string };
+  bodyId?: string;
+  bodySecret?: string;
+}
+
+const MAX_REDIRECT_URIS = 10;
+
+export function redirectUrisOf(client: OAuthClientRow): string[] {
+  return JSON.parse(client.redirect_uris) as string[];
+}
+
+function information(row: OAuthClientRow, secret?: string): ClientInformation {
+  return {
+    client_id: row.id,
+    ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+    client_id_issued_at: Math.floor(row.created_at / 1000),
+    client_name: row.name,
+    redirect_uris: redirectUrisOf(row),
+    token_endpoint_auth_method: row.auth_method,
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+  };
+}
+
+/**
+ * Registered OAuth apps. Security rules: a client secret is shown once and kept only as an
+ * argon2id hash, like every lightd secret; public clients (`none`) have no secret and may
+ * never present one; an app belongs to the account that registered it.
+ */
+export class ClientService {
+  constructor(
+    private readonly clients: OAuthClientRepository,
+    private readonly now: () => number,
+  ) {}
+
+  async register(principal: Principal, request: ClientRegistration): Promise<ClientInformation> {
+    const name = request.client_name.trim();
+    if (name === "") throw badMetadata("client_name must not be empty");
+    if (request.redirect_uris.length === 0 || request.redirect_uris.length > MAX_REDIRECT_URIS) {
+      throw new OAuthError("invalid_redirect_uri", `redirect_uris: between 1 and ${MAX_REDIRECT_URIS} URIs`);
+    }
+    const uris = [...new Set(request.redirect_uris.map(requireRegistrableRedirect))];
+    const method = request.token_endpoint_auth_method ?? "client_secret_basic";
+    const id = newId();
+    const secret = method === "none" ? undefined : issueToken("ocs", id);
+    const row = {
+      id,
+      account_id: principal.accountId,
+      name,
+      redirect_uris: JSON.stringify(uris),
+      auth_method: method,
+      secret_hash: secret ? await hashSecret(secret.secret) : null,
+      created_at: this.now(),
+    };
+    this.clients.insert(row);
+    return information({ ...row, secret_rotated_at: null }, secret?.text);
+  }
+
+  list(principal: Principal): ClientInformation[] {
+    return this.clients.listByAccount(principal.accountId).map((row) => information(row));
+  }
+
+  find(id: string): OAuthClientRow | null {
+    return this.clients.findById(id);
+  }
+
+  /** Deletes an app: every authorization, code and token it holds ends with it. */
+  delete(principal: Principal, id: string): void {
+    if (!this.clients.delete(id, principal.accountId)) throw notFound("No such OAuth application");
+  }
+
+  /** A new secret for a confidential app; the old one stops working at once. */
+  async rotateSecret(principal: Principal, id: string): Promise<ClientInformation> {
+    const row = this.clients.findById(id);
+    if (!row || row.account_id !== principal.accountId) throw notFound("No such OAuth application");
+    if (row.auth_method === "none")
+      throw badRequest("A public application (token_endpoint_auth_method none) has no secret");
+    const secret = issueToken("ocs", id);
+    if (!this.clients.replaceSecret(id, principal.accountId, await hashSecret(secret.secret), this.now())) {
+      throw notFound("No such OAuth application");
+    }
+    return information(row, secret.text);
+  }
+
+  /**
+   * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
+   * one method per request; a confidential app proves its secret by Basic or in the body; a
+   * public app sends only its client_id and is refused if it sends a secret. Throws
+   * invalid_client (401) or invalid_request.
+   */
+  async authenticate(credentials: ClientCredentials): Promise<OAuthClientRow> {
+    const { basic, bodyId, bodySecret } = credentials;
+    if (basic && bodySecret !== undefined) {
+      throw new OAuthError(
+        "invalid_request",
+        "Use one client authentication method, not Basic and client_secret together",
+      );
+    }
+    if (basic && bodyId !== undefined && bodyId !== basic.id) {
+      throw new OAuthError("invalid_request", "client_id in the body differs from the one in Authorization");
+    }
+    const id = basic?.id ?? bodyId;
+    const secret = basic?.secret ?? bodySecret;
+    if (id === undefined || id === "") throw new OAuthError("invalid_client", "Client authentication is required");
+    const client = this.clients.findById(id);
+    if (!client) throw new OAuthError("invalid_client", "Unknown client");
+    if (client.auth_method === "none") {
+      if (secret !== undefined) {
+        throw new OAuthError("invalid_client", "This is a public client: it must not send a client secret");
+      }
+      return client;
+    }
+    if (secret === undefined || secret === "") {
+      throw new OAuthError("invalid_client", "This client must authenticate with its client secret");
+    }
+    const parsed = parseIssuedToken(secret);
+    const valid =
+      parsed?.kind === "ocs" &&
+      parsed.id === client.id &&
+      client.secret_hash !== null &&
+      (await verifySecret(client.secret_hash, secretOf(secret)));
+    if (!valid) throw new OAuthError("invalid_client", "Client authentication failed");
+    return client;
+  }
+}

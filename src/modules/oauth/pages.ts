@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+
+const STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}" +
+  "h1{font-size:1.4rem}code{background:#f2f2f2;padding:0 .2rem}";
+const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
+
+/** Locked down like every lightd page: no script, its one style pinned by hash, never framed. */
+export const ERROR_PAGE_HEADERS: Record<string, string> = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The page for an authorization request that must not go back to the app (unknown client,
+ * unregistered redirect URI, no issuer configured): the person reads what is wrong instead of
+ * being sent somewhere nobody registered.
+ */
+export function authorizeErrorPage(status: number, reason: string): Response {
+  const body = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Authorization failed · lightd</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>This app's sign-in request cannot be completed</h1>
+<p>${escapeHtml(reason)}</p>
+<p>You were not sent back to the app. Close this page and tell the app's developer.</p>
+</main>
+</body>
+</html>
+`;
+  return new Response(body, { status, headers: ERROR_PAGE_HEADERS });
+}

@@ -1,0 +1,70 @@
+import type { Database, Statement } from "bun:sqlite";
+
+/** One consent: what an account let one app do. Its access and refresh tokens reference it. */
+export interface OAuthGrantRow {
+  id: string;
+  client_id: string;
+  account_id: number;
+  scopes: string;
+  prefix: string;
+  created_at: number;
+  refreshed_at: number | null;
+}
+
+/** Repository for `oauth_grants`. Deleting a grant ends its tokens (credentials.grant_id cascades). */
+export class OAuthGrantRepository {
+  readonly #byId: Statement<OAuthGrantRow, [string]>;
+  readonly #byAccount: Statement<OAuthGrantRow, [number]>;
+  readonly #insert: Statement;
+  readonly #delete: Statement<{ id: string }, [string]>;
+  readonly #deleteOwned: Statement<{ id: string }, [string, number]>;
+  readonly #touch: Statement;
+  readonly #deleteEmpty: Statement;
+
+  constructor(db: Database) {
+    this.#byId = db.query("SELECT * FROM oauth_grants WHERE id = ?1");
+    this.#byAccount = db.query("SELECT * FROM oauth_grants WHERE account_id = ?1 ORDER BY created_at, id");
+    this.#insert = db.query(
+      `INSERT INTO oauth_grants (id, client_id, account_id, scopes, prefix, created_at)
+       VALUES ($id, $client_id, $account_id, $scopes, $prefix, $created_at)`,
+    );
+    this.#delete = db.query("DELETE FROM oauth_grants WHERE id = ?1 RETURNING id");
+    this.#deleteOwned = db.query("DELETE FROM oauth_grants WHERE id = ?1 AND account_id = ?2 RETURNING id");
+    this.#touch = db.query("UPDATE oauth_grants SET refreshed_at = ?2 WHERE id = ?1");
+    // A grant whose every token has expired and been swept has nothing left to revoke.
+    this.#deleteEmpty = db.query(
+      "DELETE FROM oauth_grants WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM credentials WHERE grant_id = oauth_grants.id)",
+    );
+  }
+
+  insert(row: Omit<OAuthGrantRow, "refreshed_at">): void {
+    this.#insert.run({ ...row });
+  }
+
+  findById(id: string): OAuthGrantRow | null {
+    return this.#byId.get(id);
+  }
+
+  listByAccount(accountId: number): OAuthGrantRow[] {
+    return this.#byAccount.all(accountId);
+  }
+
+  /** Revokes a grant: its access and refresh tokens are deleted with it. */
+  delete(id: string): boolean {
+    return this.#delete.get(id) !== null;
+  }
+
+  /** Revokes a grant of this account only (the person's own "revoke app"). */
+  deleteOwned(id: string, accountId: number): boolean {
+    return this.#deleteOwned.get(id, accountId) !== null;
+  }
+
+  markRefreshed(id: string, now: number): void {
+    this.#touch.run(id, now);
+  }
+
+  /** Removes grants older than `before` that have no token left; returns how many. */
+  deleteEmpty(before: number): number {
+    return this.#deleteEmpty.run(before).changes;
+  }
+}
