@@ -19,9 +19,10 @@ export async function errorOf(res: Response): Promise<ApiError> {
   let code = "error";
   let message = `${res.status} ${res.statusText}`.trim();
   try {
-    const body = (await res.json()) as { error?: string; message?: string };
+    const body = (await res.json()) as { error?: string; message?: string; error_description?: string };
     if (body.error) code = body.error;
-    if (body.message) message = body.message;
+    // OAuth endpoints answer in RFC 6749 form.
+    if (body.message ?? body.error_description) message = (body.message ?? body.error_description) as string;
   } catch {
     // Not JSON (e.g. a proxy's page): the status line is the best message there is.
   }

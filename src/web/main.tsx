@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { whenSignedOut } from "./api";
 import { ActivityPage } from "./pages/activity";
 import { AdminPage } from "./pages/admin";
+import { AppsPage } from "./pages/apps";
 import { ConsentApp } from "./pages/consent";
 import { FilesPage } from "./pages/files";
 import { KeysPage } from "./pages/keys";
@@ -34,6 +35,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     ["shares", "Shares", can(me, "share")],
     ["keys", "API keys", can(me, "keys:read")],
     ["tokens", "Tokens", me.source === "master"],
+    ["apps", "OAuth apps", can(me, "keys:read")],
     ["activity", "Activity", can(me, "files:read")],
     ["admin", "Accounts", isAdmin(me)],
   ];
@@ -69,6 +71,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         {current === "shares" && <SharesPage />}
         {current === "keys" && <KeysPage me={me} />}
         {current === "tokens" && <TokensPage />}
+        {current === "apps" && <AppsPage me={me} />}
         {current === "activity" && <ActivityPage />}
         {current === "admin" && <AdminPage />}
       </main>

@@ -19,8 +19,9 @@ let ops: Operation[];
 let creds: Credentials;
 
 beforeAll(async () => {
-  // Rate limits off: the point is to reach every handler, not to be throttled before it.
-  t = makeTestApp({ config: { rate_limits: { enabled: false } } });
+  // Rate limits off: the point is to reach every handler, not to be throttled before it. A
+  // public_url, so the OAuth endpoints reach their handlers instead of answering 503 "not configured".
+  t = makeTestApp({ config: { rate_limits: { enabled: false }, server: { public_url: "http://localhost" } } });
   for (const path of ["docs/a.txt", "a.txt", "d/%F4%8F%BF%BFx", "x/y/z.bin"]) {
     expect((await t.request("PUT", `/files/${path}`, { body: "hello" })).status).toBe(200);
   }
@@ -40,6 +41,14 @@ interface Failure {
   body: string;
   why: string;
 }
+
+/** Operations whose errors are RFC 6749 `{error, error_description}` (token, revocation, introspection, RFC 7591). */
+const RFC6749_BODIES = new Set([
+  "POST /oauth/token",
+  "POST /oauth/revoke",
+  "POST /oauth/introspect",
+  "GET /.well-known/oauth-authorization-server",
+]);
 
 async function check(c: FuzzCase, op: Operation, failures: Failure[]): Promise<void> {
   const request = toRequest(c);
@@ -65,10 +74,12 @@ async function check(c: FuzzCase, op: Operation, failures: Failure[]): Promise<v
     } catch {
       return void fail("4xx body is not JSON");
     }
-    const { error, message, ...rest } = parsed as Record<string, unknown>;
     if (!response.headers.get("content-type")?.startsWith("application/json")) fail("4xx without a JSON content type");
-    if (typeof error !== "string" || typeof message !== "string" || Object.keys(rest).length > 0) {
-      fail("4xx body is not {error, message}");
+    // The OAuth protocol endpoints answer RFC 6749 §5.2 bodies, which standard client libraries read.
+    const described = RFC6749_BODIES.has(`${op.method} ${op.path}`) ? "error_description" : "message";
+    const { error, [described]: text, ...rest } = parsed as Record<string, unknown>;
+    if (typeof error !== "string" || typeof text !== "string" || Object.keys(rest).length > 0) {
+      fail(`4xx body is not {error, ${described}}`);
     }
   }
   if (c.anonymous && !op.public && response.status < 401 && stillNamesRoute(c.url, op)) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import * as oauth from "oauth4webapi";
 import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
@@ -19,6 +19,8 @@ import {
  * discovery → authorize → consent → code → token → a call to /files → refresh → the old
  * refresh token refused → the whole authorization revoked on its reuse.
  */
+// Each exchange and refresh runs argon2 several times (secrets at rest); a busy machine needs time.
+setDefaultTimeout(120_000);
 let clock = Date.now();
 const t = makeTestApp({ config: { server: { public_url: ISSUER } }, now: () => clock });
 afterAll(() => t.close());

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
 import {
@@ -17,6 +17,8 @@ import {
  * as a page, what may be is answered at the app's redirect URI with RFC 6749 parameters, and the
  * token endpoint refuses in RFC 6749 JSON. No row ever gets a 500.
  */
+// Each exchange and refresh runs argon2 several times (secrets at rest); a busy machine needs time.
+setDefaultTimeout(120_000);
 let clock = Date.now();
 const t = makeTestApp({ config: { server: { public_url: ISSUER } }, now: () => clock });
 afterAll(() => t.close());
@@ -32,8 +34,13 @@ beforeAll(async () => {
   pub = await registerClient(t, session, { client_name: "Public", token_endpoint_auth_method: "none" });
 });
 
+/** The authorization endpoint as a browser opens it. */
 const authorizeGet = (params: URLSearchParams | string) =>
-  t.handle(new Request(`http://localhost/oauth/authorize?${params}`));
+  t.handle(
+    new Request(`http://localhost/oauth/authorize?${params}`, {
+      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+    }),
+  );
 
 describe("authorization endpoint: never redirect to what the app did not register", () => {
   const rows: { name: string; over: Record<string, string | undefined>; extra?: string }[] = [
@@ -65,6 +72,17 @@ describe("authorization endpoint: never redirect to what the app did not registe
       expect(res.headers.get("x-frame-options")).toBe("DENY");
     });
   }
+
+  test("a client that is not a browser gets the same refusal as lightd's JSON error", async () => {
+    const { params } = await authorizationParams(app.client_id, { redirect_uri: "https://evil.example/cb" });
+    const res = await t.handle(new Request(`http://localhost/oauth/authorize?${params}`));
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+    expect(await res.json()).toEqual({
+      error: "bad_request",
+      message: "The redirect_uri is not one this application registered.",
+    });
+  });
 
   test("a loopback redirect may change its port; localhost and other hosts may not", async () => {
     const native = await registerClient(t, session, {
@@ -359,7 +377,9 @@ test("without server.public_url: a clear error that names the setting", async ()
     const meta = await bare.request("GET", "/.well-known/oauth-authorization-server", { token: null });
     expect(meta.status).toBe(503);
     expect(((await meta.json()) as { error_description: string }).error_description).toContain("server.public_url");
-    const page = await bare.handle(new Request("http://localhost/oauth/authorize?client_id=x"));
+    const page = await bare.handle(
+      new Request("http://localhost/oauth/authorize?client_id=x", { headers: { accept: "text/html" } }),
+    );
     expect(page.status).toBe(503);
     expect(await page.text()).toContain("server.public_url");
     const token = await postForm(bare, "/oauth/token", { grant_type: "authorization_code" });

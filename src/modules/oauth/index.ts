@@ -10,7 +10,7 @@ import { oauthApiModule } from "./api";
 import { type AuthorizationRequest, readParams, redirectWith, UnsafeRedirectError } from "./authorize";
 import { BASIC_CHALLENGE, clientCredentialsOf, NO_STORE, readOAuthForm } from "./form";
 import { ConsentDetails, IntrospectionAnswer, OAuthErrorBody, RevokeAnswer, TokenAnswer } from "./model";
-import { authorizeErrorPage } from "./pages";
+import { authorizeError } from "./pages";
 import { SCOPE_WORDS } from "./scopes";
 import { MISSING_ISSUER, type OAuthService } from "./service";
 
@@ -104,14 +104,14 @@ export function oauthModule(deps: OAuthModuleDeps) {
           try {
             oauth.issuer();
           } catch {
-            return authorizeErrorPage(503, MISSING_ISSUER);
+            return authorizeError(request, 503, MISSING_ISSUER);
           }
           const params = readParams(new URL(request.url).searchParams);
           let target: string;
           try {
             target = oauth.authorization.resolveClient(params).redirectUri;
           } catch (error) {
-            if (error instanceof UnsafeRedirectError) return authorizeErrorPage(400, error.message);
+            if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
             throw error;
           }
           try {
@@ -174,10 +174,14 @@ export function oauthModule(deps: OAuthModuleDeps) {
           try {
             oauth.issuer();
           } catch {
-            return authorizeErrorPage(503, MISSING_ISSUER);
+            return authorizeError(request, 503, MISSING_ISSUER);
           }
           if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")) {
-            return authorizeErrorPage(415, "The consent form must be posted as application/x-www-form-urlencoded.");
+            return authorizeError(
+              request,
+              415,
+              "The consent form must be posted as application/x-www-form-urlencoded.",
+            );
           }
           const params = readParams(new URLSearchParams(await request.text()));
           const decision = params.get("decision");
@@ -186,7 +190,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
           try {
             target = oauth.authorization.resolveClient(params).redirectUri;
           } catch (error) {
-            if (error instanceof UnsafeRedirectError) return authorizeErrorPage(400, error.message);
+            if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
             throw error;
           }
           let principal: Awaited<ReturnType<Authorizer>>;
@@ -194,7 +198,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
             principal = await deps.authorizer(request, true, extractToken(request));
           } catch (error) {
             const status = error instanceof AppError ? error.status : 401;
-            return authorizeErrorPage(status, "Sign in to lightd first, then open the app's link again.");
+            return authorizeError(request, status, "Sign in to lightd first, then open the app's link again.");
           }
           const state = params.get("state") ?? undefined;
           try {

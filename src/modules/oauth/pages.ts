@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { type ErrorCode, errorResponse } from "../../errors";
+import { prefersHtml } from "../../http/accept";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}" +
@@ -24,7 +26,25 @@ function escapeHtml(text: string): string {
  * unregistered redirect URI, no issuer configured): the person reads what is wrong instead of
  * being sent somewhere nobody registered.
  */
-export function authorizeErrorPage(status: number, reason: string): Response {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "service_unavailable",
+};
+
+/**
+ * An authorization-endpoint failure that must not be redirected: the page for a browser, and
+ * lightd's JSON error for any other client (as share links answer), so scripts see a clear code.
+ */
+export function authorizeError(request: Request, status: number, reason: string): Response {
+  if (prefersHtml(request.headers.get("accept"))) return authorizeErrorPage(status, reason);
+  return errorResponse(CODE_BY_STATUS[status] ?? "bad_request", reason, { "cache-control": "no-store" });
+}
+
+function authorizeErrorPage(status: number, reason: string): Response {
   const body = `<!doctype html>
 <html lang="en">
 <head>

@@ -1,0 +1,248 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf } from "../api";
+import { formatTime } from "../format";
+import { can, type Me } from "../session";
+import { Dialog, ErrorText, SecretOnce, useAction } from "../ui";
+import { AppForm, type ClientInfo } from "./app-form";
+
+interface Authorization {
+  id: string;
+  client_name: string;
+  scopes: string[];
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/**
+ * OAuth apps: the apps this person has let in (revocable), and the apps they registered
+ * themselves (client id, secret shown once, rotate, delete).
+ */
+export function AppsPage({ me }: { me: Me }) {
+  const [grants, setGrants] = useState<Authorization[] | null>(null);
+  const [clients, setClients] = useState<ClientInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ name: string; id: string; secret?: string } | null>(null);
+  const [confirm, setConfirm] = useState<{
+    title: string;
+    text: string;
+    action: string;
+    run: () => Promise<unknown>;
+  } | null>(null);
+  const load = () => {
+    api<{ authorizations: Authorization[] }>("GET", "/oauth/authorizations").then(
+      (r) => setGrants(r.authorizations),
+      (e) => setError(messageOf(e)),
+    );
+    api<{ clients: ClientInfo[] }>("GET", "/oauth/clients").then(
+      (r) => setClients(r.clients),
+      (e) => setError(messageOf(e)),
+    );
+  };
+  useEffect(load, []);
+  const writable = can(me, "keys:write");
+  return (
+    <section aria-labelledby="apps-title">
+      <h1 id="apps-title">OAuth applications</h1>
+      <ErrorText error={error} />
+      <h2>Apps you have authorized</h2>
+      {grants && grants.length === 0 && <p>No app has access to your account.</p>}
+      {grants && grants.length > 0 && (
+        <table class="keys">
+          <caption class="sr-only">Authorized apps</caption>
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">Scopes · prefix</th>
+              <th scope="col">Allowed</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {grants.map((g) => (
+              <tr key={g.id}>
+                <th scope="row" data-label="App">
+                  {g.client_name}
+                </th>
+                <td data-label="Scopes">
+                  {g.scopes.join(", ")}
+                  {g.prefix && <span class="mono"> · {g.prefix}</span>}
+                </td>
+                <td data-label="Allowed">{formatTime(g.created_at)}</td>
+                <td data-label="Last used">{g.last_used_at === null ? "never" : formatTime(g.last_used_at)}</td>
+                <td class="actions">
+                  {writable && (
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Revoke access of ${g.client_name}`}
+                      onClick={() =>
+                        setConfirm({
+                          title: `Revoke ${g.client_name}?`,
+                          text: "Its access and refresh tokens are refused from their very next request.",
+                          action: "Revoke access",
+                          run: () => api("DELETE", `/oauth/authorizations/${encodeURIComponent(g.id)}`),
+                        })
+                      }
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Your applications</h2>
+      <p class="muted">Register an app to let it ask people for access to their lightd files (OAuth 2.0 with PKCE).</p>
+      {writable && (
+        <AppForm
+          onCreated={(c) => {
+            setSecret({ name: c.client_name, id: c.client_id, secret: c.client_secret });
+            load();
+          }}
+        />
+      )}
+      {secret && (
+        <div class="card">
+          <h2>“{secret.name}” registered</h2>
+          <p>
+            Client ID: <span class="mono">{secret.id}</span>
+          </p>
+          {secret.secret ? (
+            <SecretOnce label="client secret" secret={secret.secret} />
+          ) : (
+            <p>A public app has no secret: it proves itself with PKCE.</p>
+          )}
+          <button type="button" onClick={() => setSecret(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      {clients && clients.length === 0 && <p>No applications registered.</p>}
+      {clients && clients.length > 0 && (
+        <table class="keys">
+          <caption class="sr-only">Your OAuth applications</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Client ID</th>
+              <th scope="col">Redirect URIs</th>
+              <th scope="col">Type</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {clients.map((c) => (
+              <tr key={c.client_id}>
+                <th scope="row" data-label="Name">
+                  {c.client_name}
+                </th>
+                <td data-label="Client ID" class="mono">
+                  {c.client_id}
+                </td>
+                <td data-label="Redirect URIs" class="mono">
+                  {c.redirect_uris.join(" ")}
+                </td>
+                <td data-label="Type">{c.token_endpoint_auth_method === "none" ? "public" : "confidential"}</td>
+                <td class="actions">
+                  {writable && c.token_endpoint_auth_method !== "none" && (
+                    <button
+                      type="button"
+                      aria-label={`Rotate the secret of ${c.client_name}`}
+                      onClick={() =>
+                        setConfirm({
+                          title: `New secret for ${c.client_name}?`,
+                          text: "The old secret stops working at once.",
+                          action: "Rotate secret",
+                          run: async () => {
+                            const r = await api<ClientInfo>(
+                              "POST",
+                              `/oauth/clients/${encodeURIComponent(c.client_id)}/secret`,
+                            );
+                            setSecret({ name: r.client_name, id: r.client_id, secret: r.client_secret });
+                          },
+                        })
+                      }
+                    >
+                      Rotate secret
+                    </button>
+                  )}
+                  {writable && (
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Delete ${c.client_name}`}
+                      onClick={() =>
+                        setConfirm({
+                          title: `Delete ${c.client_name}?`,
+                          text: "Everyone who authorized it loses that access at once. This cannot be undone.",
+                          action: "Delete app",
+                          run: () => api("DELETE", `/oauth/clients/${encodeURIComponent(c.client_id)}`),
+                        })
+                      }
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {confirm && (
+        <ConfirmDialog
+          {...confirm}
+          onClose={() => setConfirm(null)}
+          onDone={() => {
+            setConfirm(null);
+            load();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ConfirmDialog(props: {
+  title: string;
+  text: string;
+  action: string;
+  run: () => Promise<unknown>;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { busy, error, run } = useAction();
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <p>{props.text}</p>
+      <ErrorText error={error} />
+      <div class="buttons">
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => {
+              await props.run();
+              props.onDone();
+            })
+          }
+        >
+          {props.action}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
