@@ -13,7 +13,8 @@ import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } f
  * discovers, exchanges the code, calls /files, refreshes, and sees the old refresh token
  * refused and its whole authorization revoked when it is replayed.
  */
-setDefaultTimeout(120_000);
+// Chromium signs in and consents twice; a busy shared machine needs the room.
+setDefaultTimeout(300_000);
 let server: RunningServer;
 let master: string;
 let issuer: URL;
