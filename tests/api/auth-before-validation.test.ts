@@ -29,7 +29,7 @@ const BAD_BODIES: Array<{ name: string; type: string; body: string }> = [
   { name: "XML", type: "application/xml", body: "<?xml version='1.0'?><D:propfind xmlns:D='DAV:'><D:bad" },
 ];
 
-/** Routes anyone may call: health and docs, sign-in and registration, share links, signed blob URLs, the dashboard. */
+/** Routes anyone may call: health and docs, sign-in and registration, share links, signed blob URLs, the dashboard, OAuth. */
 const PUBLIC: RegExp[] = [
   /^GET \/$/,
   /^GET \/swagger(\/|$)/,
@@ -38,6 +38,11 @@ const PUBLIC: RegExp[] = [
   /^(GET|PUT) \/blobs\/:key$/,
   /^POST \/auth\/(register|challenge|verify|session|magic-link)$/,
   /^(GET|POST) \/auth\/magic-link\/verify$/,
+  // OAuth: discovery, the authorization endpoint (a browser page; its POST signs nothing in without
+  // the session) and the endpoints where apps authenticate with their own client credentials.
+  /^GET \/\.well-known\/oauth-authorization-server$/,
+  /^(GET|POST) \/oauth\/authorize$/,
+  /^POST \/oauth\/(token|revoke|introspect)$/,
 ];
 
 const routes = [
