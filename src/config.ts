@@ -53,6 +53,17 @@ const S3Schema = T.Object({
 
 export type S3Config = Static<typeof S3Schema>;
 
+/** Where an `s3://` backup target is: any S3-compatible endpoint, its own bucket named in the URL. */
+const BackupS3Schema = T.Object({
+  endpoint: T.String({ pattern: "^https?://" }),
+  region: T.String({ default: "us-east-1", minLength: 1 }),
+  access_key_id: T.Optional(T.String({ minLength: 1 })),
+  secret_access_key: T.Optional(T.String({ minLength: 1 })),
+  force_path_style: T.Boolean({ default: true }),
+});
+
+export type BackupS3Config = Static<typeof BackupS3Schema>;
+
 /** The shape of config.json. Every field but `authorization.token` has a default. */
 export const ConfigSchema = T.Object({
   authorization: T.Object({
@@ -155,6 +166,23 @@ export const ConfigSchema = T.Object({
       allow_basic_over_http: T.Boolean({ default: false }),
       /** Refuse macOS Finder's `.DS_Store` and `._*` AppleDouble files with 403 instead of storing them. */
       refuse_mac_metadata: T.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
+  /**
+   * Scheduled backups (also what POST /admin/backups writes). `to`: a local directory or
+   * `s3://bucket/prefix`; `every`: how often (`24h`, `30m`, `7d`; absent = only on demand);
+   * `keep`: how many archives to keep in `to` (older ones are deleted after a success);
+   * `passphrase_file`: encrypt archives with the passphrase in this file.
+   */
+  backups: T.Object(
+    {
+      to: T.Optional(T.String({ minLength: 1 })),
+      every: T.Optional(T.String({ pattern: "^[1-9][0-9]{0,7}[smhd]$" })),
+      keep: T.Integer({ minimum: 1, default: 7 }),
+      passphrase_file: T.Optional(T.String({ minLength: 1 })),
+      /** The S3 endpoint and credentials for an `s3://` target; absent: those of `storage.s3`. */
+      s3: T.Optional(BackupS3Schema),
     },
     { default: {} },
   ),

@@ -36,6 +36,7 @@ import { OAuthCodeRepository } from "./storage/db/oauth-codes";
 import { OAuthGrantRepository } from "./storage/db/oauth-grants";
 import { QuotaRepository } from "./storage/db/quotas";
 import { ReclaimRepository } from "./storage/db/reclaim";
+import { ReclaimHoldRepository } from "./storage/db/reclaim-holds";
 import { ShareRepository } from "./storage/db/shares";
 import { SpaceRepository } from "./storage/db/spaces";
 import { UploadRepository } from "./storage/db/uploads";
@@ -112,7 +113,7 @@ export function createContext(options: ContextOptions): AppContext {
   const reclaimRepo = new ReclaimRepository(db);
   const uploadRepo = new UploadRepository(db);
   const reclaimer = new Reclaimer(
-    { reclaim: reclaimRepo, files: fileRepo, uploads: uploadRepo },
+    { reclaim: reclaimRepo, files: fileRepo, uploads: uploadRepo, holds: new ReclaimHoldRepository(db) },
     blobs,
     options.logger,
   );

@@ -12,6 +12,7 @@ import { withRequestLog } from "./http/request-log";
 import { setConnectionControl } from "./http/upgrade";
 import { withUsableUrl } from "./http/usable-url";
 import { createLogger } from "./lib/logger";
+import { runBackupCommand, runRestoreCommand } from "./modules/backups/cli";
 import { type FeedSocketData, feedSocketHandler } from "./modules/feed/socket";
 
 /** The only place that reads the environment and calls listen. */
@@ -39,8 +40,12 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       err: (t) => process.stderr.write(t),
     });
   }
+  if (command.kind === "backup") return runBackupCommand(command, configPath, archiveIo);
+  if (command.kind === "restore") return runRestoreCommand(command, configPath, archiveIo);
   return serve(configPath, command, env);
 }
+
+const archiveIo = { out: (text: string) => void process.stdout.write(text), version: VERSION };
 
 async function serve(
   configPath: string,

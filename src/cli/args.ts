@@ -1,3 +1,5 @@
+import type { BackupCommand, RestoreCommand } from "../modules/backups/cli";
+
 export type Command =
   | {
       kind: "serve";
@@ -9,6 +11,8 @@ export type Command =
       strictConfig?: boolean;
     }
   | { kind: "token"; action: "what" | "reset" | "set"; configPath?: string }
+  | (BackupCommand & { configPath?: string })
+  | (RestoreCommand & { configPath?: string })
   | { kind: "help" }
   | { kind: "version" };
 
@@ -21,6 +25,9 @@ export const HELP = `lightd — self-hosted versioned file storage in one execut
 Usage:
   lightd [serve] [--port N] [--host ADDR] [--config PATH] [--data DIR] [--strict-config]
   lightd --token what|reset|set [--config PATH]
+  lightd backup --to PATH [--passphrase-file F] [--config PATH] [--data DIR]
+  lightd backup --verify PATH [--passphrase-file F]
+  lightd restore --from PATH [--config NEW/config.json] [--data DIR] [--passphrase-file F]
   lightd --help | --version
 
 Commands:
@@ -28,6 +35,11 @@ Commands:
   --token what        Print the current master token.
   --token reset       Replace the master token with a fresh random one.
   --token set         Set the master token (prompts; reads one line from stdin when piped).
+  backup --to PATH    Write one consistent archive of the server (database, every stored
+                      object, config.json) while it runs; PATH is a file, a directory or
+                      s3://bucket/prefix. --passphrase-file encrypts it.
+  backup --verify PATH  Check an archive end to end (every SHA-256, the database) without restoring.
+  restore --from PATH Restore an archive into an empty data dir; writes its config.json to --config.
 
 Options:
   --port N            Port to listen on (env LIGHTD_PORT; default 8070; 0 = any free port).
@@ -51,8 +63,40 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** `backup` and `restore`: their own flags, each taking a value. */
+function parseArchiveCommand(kind: "backup" | "restore", argv: string[]): Command {
+  const values: Record<string, string> = {};
+  const allowed =
+    kind === "backup"
+      ? ["--to", "--verify", "--passphrase-file", "--config", "--data"]
+      : ["--from", "--passphrase-file", "--config", "--data"];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!allowed.includes(flag)) throw new UsageError(`${kind}: unknown argument '${arg}'`);
+    if (flag in values) throw new UsageError(`${kind}: ${flag} given twice`);
+    values[flag] = eq > 0 ? arg.slice(eq + 1) : takeValue(argv, i++, flag);
+  }
+  const common = {
+    passphraseFile: values["--passphrase-file"],
+    configPath: values["--config"],
+    dataDir: values["--data"],
+  };
+  if (kind === "restore") {
+    const from = values["--from"];
+    if (from === undefined) throw new UsageError("restore needs --from PATH");
+    return { kind, from, ...common };
+  }
+  const to = values["--to"];
+  const verify = values["--verify"];
+  if ((to === undefined) === (verify === undefined)) throw new UsageError("backup needs --to PATH or --verify PATH");
+  return { kind, to, verify, ...common };
+}
+
 /** Parses the command line; throws UsageError with a message for the user. */
 export function parseArgs(argv: string[]): Command {
+  if (argv[0] === "backup" || argv[0] === "restore") return parseArchiveCommand(argv[0], argv.slice(1));
   let configPath: string | undefined;
   let port: number | undefined;
   let host: string | undefined;

@@ -2,12 +2,15 @@ import type { Logger } from "../../lib/logger";
 import { type BlobStore, isObjectKey } from "../../storage/blob/blob-store";
 import type { FileRepository } from "../../storage/db/files";
 import type { ReclaimRepository, ReclaimRow } from "../../storage/db/reclaim";
+import type { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
 import type { UploadRepository } from "../../storage/db/uploads";
 
 export interface ReclaimRepos {
   reclaim: ReclaimRepository;
   files: FileRepository;
   uploads: UploadRepository;
+  /** Backups in progress (in any process) pause every deletion here; the queue keeps what waits. */
+  holds: ReclaimHoldRepository;
 }
 
 export interface CollectResult {
@@ -62,6 +65,7 @@ export class Reclaimer {
    * pass. Returns how many items were reclaimed.
    */
   async drain(objectKeys?: Iterable<string>): Promise<number> {
+    if (this.#backupRunning()) return 0;
     if (objectKeys) {
       let done = 0;
       for (const key of new Set(objectKeys)) {
@@ -84,10 +88,12 @@ export class Reclaimer {
   /** The garbage collector: removes what the store holds and the metadata does not name, if older than `cutoff` (Unix ms). */
   async collect(cutoff: number): Promise<CollectResult> {
     let objects = 0;
+    if (this.#backupRunning()) return { objects, leftovers: 0 };
     for await (const { key, modified } of this.blobs.listObjects()) {
       // Keys of another shape are not lightd's (another instance's prefix in a shared bucket).
       if (modified >= cutoff || !isObjectKey(key) || this.#held.has(key)) continue;
       if (this.repos.files.usesObject(key) || this.repos.uploads.usesObject(key)) continue;
+      if (this.#backupRunning()) break;
       try {
         await this.blobs.delete(key);
         objects++;
@@ -102,7 +108,14 @@ export class Reclaimer {
     return { objects, leftovers };
   }
 
+  /** Whether a backup holds the store still: it is copying objects its snapshot names. */
+  #backupRunning(): boolean {
+    return this.repos.holds.active(Date.now());
+  }
+
   async #reclaim(row: ReclaimRow): Promise<boolean> {
+    // A backup started while this pass ran: leave the row queued for the next pass.
+    if (this.#backupRunning()) return false;
     try {
       if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
       // Never delete bytes a file still uses: a queued key is re-checked at the last moment.

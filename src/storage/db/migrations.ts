@@ -300,6 +300,28 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE credentials ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
   CREATE INDEX credentials_by_grant ON credentials (grant_id) WHERE grant_id IS NOT NULL;
   `,
+  // 11: backups. A hold pauses the deletion of stored bytes while a backup copies the objects
+  // its database snapshot names (a lease, so a crashed backup cannot hold it forever); the
+  // backups table records each run for GET /admin/backups.
+  `
+  CREATE TABLE reclaim_holds (
+    id     TEXT PRIMARY KEY,
+    until  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE backups (
+    id           TEXT PRIMARY KEY,
+    path         TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    files        INTEGER NOT NULL DEFAULT 0,
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    encrypted    INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX backups_by_start ON backups (started_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,0 +1,166 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Config, parseConfig, resolveDataDir, writeFileAtomic } from "../../config";
+import { UrlSigner } from "../../lib/url-signer";
+import type { BlobStore } from "../../storage/blob/blob-store";
+import { createBlobStore } from "../../storage/blob/factory";
+import { installSnapshot, type ObjectRef } from "../../storage/db/snapshot";
+import { readArchive } from "./archive-reader";
+import { ArchiveError } from "./errors";
+import { toStream } from "./hashing";
+import type { BackupHeader } from "./layout";
+import { snapshotRefs } from "./verify";
+
+export interface RestoreOptions {
+  /** Where the restored config.json goes. If a file is there, its `storage` section says where the bytes go. */
+  configPath: string;
+  /** Data dir to restore into instead of the config's `storage.dir` (written into the restored config). */
+  dataDir?: string;
+  passphrase?: string;
+  now: () => number;
+}
+
+export interface RestoreSummary {
+  id: string;
+  configPath: string;
+  dataDir: string;
+  files: number;
+  bytes: number;
+}
+
+interface Target {
+  config: Config;
+  text: string;
+  dataDir: string;
+  createdDir: boolean;
+  blobs: BlobStore;
+}
+
+function readStorage(path: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(path, "utf8")) as { storage?: unknown }).storage;
+  } catch (error) {
+    throw new ArchiveError("target_not_empty", `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Restores an archive onto an empty data dir (and, for S3, a bucket prefix holding no
+ * objects): it never mixes a backup with other data. Every byte is checked against the
+ * manifest before the restored config.json is written, so a refused archive leaves no
+ * server that would start; what was written before the refusal is removed.
+ */
+export async function restoreArchive(
+  source: AsyncIterable<Uint8Array>,
+  options: RestoreOptions,
+): Promise<RestoreSummary> {
+  const configPath = resolve(options.configPath);
+  let target: Target | undefined;
+  let snapshotPath = "";
+  const written: string[] = [];
+  try {
+    const summary = await readArchive(
+      source,
+      {
+        async config(bytes, header) {
+          target = await prepareTarget(bytes, header, configPath, options.dataDir);
+          snapshotPath = join(target.dataDir, ".restoring.db");
+        },
+        async snapshot(body) {
+          await Bun.write(snapshotPath, new Response(toStream(body)));
+          return snapshotRefs(snapshotPath);
+        },
+        async object(ref: ObjectRef, body) {
+          written.push(ref.key);
+          await (target as Target).blobs.putStream(ref.key, toStream(body), {
+            contentType: ref.contentType ?? undefined,
+          });
+        },
+      },
+      options.passphrase,
+    );
+    const done = target as Target;
+    installSnapshot(snapshotPath, done.dataDir, {
+      id: summary.header.id,
+      files: summary.files,
+      bytes: summary.bytes,
+      finishedAt: options.now(),
+    });
+    writeFileAtomic(configPath, done.text);
+    done.blobs.close?.();
+    return { id: summary.header.id, configPath, dataDir: done.dataDir, files: summary.files, bytes: summary.bytes };
+  } catch (error) {
+    if (target) await undo(target, written);
+    throw error;
+  }
+}
+
+async function prepareTarget(
+  bytes: Uint8Array,
+  header: BackupHeader,
+  configPath: string,
+  dataOverride?: string,
+): Promise<Target> {
+  const raw = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown> & {
+    storage?: Record<string, unknown>;
+  };
+  let changed = false;
+  if (existsSync(configPath)) {
+    const storage = readStorage(configPath);
+    if (storage !== undefined) {
+      raw.storage = storage as Record<string, unknown>;
+      changed = true;
+    }
+  }
+  if (dataOverride !== undefined) {
+    raw.storage = { ...(raw.storage ?? {}), dir: resolve(dataOverride) };
+    changed = true;
+  }
+  const config = parseConfig(raw, configPath);
+  if (config.storage.backend !== header.backend) {
+    throw new ArchiveError(
+      "unsupported",
+      `the archive was taken from a ${header.backend} store; restore it with storage.backend "${header.backend}"`,
+    );
+  }
+  const dataDir = resolveDataDir(configPath, config);
+  const createdDir = !existsSync(dataDir);
+  if (!createdDir && readdirSync(dataDir).length > 0) {
+    throw new ArchiveError(
+      "target_not_empty",
+      `the data dir ${dataDir} is not empty: restore only into an empty or new one`,
+    );
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const blobs = createBlobStore(config, dataDir, new UrlSigner(config.signing_secret));
+  const target: Target = {
+    config,
+    text: changed ? `${JSON.stringify(raw, null, 2)}\n` : new TextDecoder().decode(bytes),
+    dataDir,
+    createdDir,
+    blobs,
+  };
+  if (blobs.kind === "s3") {
+    for await (const _ of blobs.listKeys()) {
+      const where = `${config.storage.s3?.bucket}${config.storage.s3?.key_prefix ? ` (key_prefix ${config.storage.s3.key_prefix})` : ""}`;
+      await undo(target, []);
+      throw new ArchiveError(
+        "target_not_empty",
+        `the bucket ${where} already holds objects: restore into an empty bucket or a new key_prefix`,
+      );
+    }
+  }
+  return target;
+}
+
+/** Removes what a refused restore wrote: the objects, and the data dir's contents (it was empty). */
+async function undo(target: Target, written: string[]): Promise<void> {
+  if (target.blobs.kind === "s3") {
+    for (const key of written) await target.blobs.delete(key).catch(() => {});
+  }
+  target.blobs.close?.();
+  if (target.createdDir) rmSync(target.dataDir, { recursive: true, force: true });
+  else
+    for (const entry of readdirSync(target.dataDir))
+      rmSync(join(target.dataDir, entry), { recursive: true, force: true });
+}

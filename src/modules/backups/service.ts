@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import type { Config } from "../../config";
+import { AppError } from "../../errors";
+import { randomBase62 } from "../../lib/ids";
+import type { Logger } from "../../lib/logger";
+import type { BackupRepository, BackupRow } from "../../storage/db/backups";
+import { type BackupSource, writeArchive } from "./create";
+import { encryptingSink } from "./encryption";
+import { archiveName } from "./layout";
+import { backupS3Connection } from "./s3-target";
+import { CountingSink } from "./sink";
+import { openArchiveTarget, pruneArchives } from "./targets";
+
+export interface BackupView {
+  id: string;
+  path: string;
+  status: "running" | "done" | "failed";
+  files: number;
+  bytes: number;
+  encrypted: boolean;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface RunOptions {
+  /** A file path, a directory, or s3://bucket/prefix; default `backups.to`. */
+  to?: string;
+  /** Default `backups.passphrase_file`. */
+  passphraseFile?: string;
+  /** Keep only this many archives in `to` afterwards (scheduled and admin runs). */
+  keep?: number;
+}
+
+/** Reads a passphrase file: its text without the final line break; an empty one is refused. */
+export function readPassphrase(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the passphrase file ${path}: ${(error as Error).message}`);
+  }
+  const passphrase = text.replace(/\r?\n$/, "");
+  if (passphrase.length === 0) throw new Error(`the passphrase file ${path} is empty`);
+  return passphrase;
+}
+
+export function backupView(row: BackupRow): BackupView {
+  return { ...row, encrypted: row.encrypted === 1 };
+}
+
+/**
+ * Runs backups (one at a time per process) and lists past runs. HTTP-free: the admin
+ * routes, the scheduler and `lightd backup` all call `run`.
+ */
+export class BackupService {
+  #running = false;
+
+  constructor(
+    private readonly source: BackupSource,
+    private readonly repo: BackupRepository,
+    private readonly config: () => Config,
+    private readonly logger: Logger,
+  ) {}
+
+  list(limit = 100): BackupView[] {
+    return this.repo.recent(limit).map(backupView);
+  }
+
+  async run(options: RunOptions = {}): Promise<BackupView> {
+    const config = this.config();
+    const to = options.to ?? config.backups.to;
+    if (!to) throw new AppError("conflict", "No backup target: set backups.to in config.json");
+    if (this.#running) throw new AppError("conflict", "A backup is already running");
+    this.#running = true;
+    try {
+      return await this.#run(config, to, options);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #run(config: Config, to: string, options: RunOptions): Promise<BackupView> {
+    const passphraseFile = options.passphraseFile ?? config.backups.passphrase_file;
+    const passphrase = passphraseFile ? readPassphrase(passphraseFile) : undefined;
+    const id = randomBase62(12);
+    const startedAt = this.source.now();
+    const target = await openArchiveTarget(
+      backupS3Connection(config),
+      to,
+      archiveName(id, startedAt, passphrase !== undefined),
+    );
+    // The row goes in before the snapshot, so a restored server lists the backup it came from.
+    this.repo.start({ id, path: target.path, encrypted: passphrase !== undefined, started_at: startedAt });
+    const counted = new CountingSink(target.sink);
+    try {
+      const sink = passphrase === undefined ? counted : await encryptingSink(counted, passphrase);
+      const { files } = await writeArchive(this.source, sink, id);
+      this.repo.finish(id, {
+        status: "done",
+        files,
+        bytes: counted.bytes,
+        error: null,
+        finished_at: this.source.now(),
+      });
+      this.logger.info("backup finished", { id, path: target.path, files, bytes: counted.bytes });
+    } catch (error) {
+      await counted.abort().catch(() => {});
+      const message = error instanceof Error ? error.message : String(error);
+      this.repo.finish(id, { status: "failed", files: 0, bytes: 0, error: message, finished_at: this.source.now() });
+      this.logger.error("backup failed", { id, path: target.path, error: message });
+      throw error;
+    }
+    if (options.keep !== undefined) {
+      const removed = await pruneArchives(backupS3Connection(config), to, options.keep).catch((error) => {
+        this.logger.warn("could not remove old backups", { to, error: String(error) });
+        return 0;
+      });
+      if (removed > 0) this.logger.info("old backups removed", { to, removed });
+    }
+    return backupView(this.repo.get(id) as BackupRow);
+  }
+}

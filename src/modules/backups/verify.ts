@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ObjectRef, openSnapshot } from "../../storage/db/snapshot";
+import { type ArchiveSummary, readArchive } from "./archive-reader";
+import { ArchiveError } from "./errors";
+import { toStream } from "./hashing";
+
+/**
+ * Reads a whole archive and checks it as restore would — every hash against the manifest,
+ * the database's integrity, every referenced object present — without writing anything
+ * but a temporary copy of the database.
+ */
+export async function verifyArchive(source: AsyncIterable<Uint8Array>, passphrase?: string): Promise<ArchiveSummary> {
+  const scratch = mkdtempSync(join(tmpdir(), "lightd-verify-"));
+  try {
+    return await readArchive(
+      source,
+      {
+        async config() {},
+        async snapshot(body) {
+          const path = join(scratch, "lightd.db");
+          await Bun.write(path, new Response(toStream(body)));
+          return snapshotRefs(path);
+        },
+        async object(_ref, body) {
+          for await (const _ of body) {
+          }
+        },
+      },
+      passphrase,
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Checks a snapshot file as read from an archive; returns the objects it references. */
+export function snapshotRefs(path: string): ObjectRef[] {
+  const snapshot = openSnapshot(path);
+  try {
+    const integrity = snapshot.integrity();
+    if (integrity !== "ok") {
+      throw new ArchiveError(
+        "damaged",
+        `the archive is damaged: its database fails the integrity check (${integrity})`,
+      );
+    }
+    return snapshot.objects();
+  } finally {
+    snapshot.close();
+  }
+}

@@ -1,0 +1,92 @@
+import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { filesOf, fullLog, stateAt, writeWhile } from "../fixtures/backup-load";
+import { cleanupE2E, ensureBinary, makeTempDir, type RunningServer, runCli, startServer } from "../fixtures/binary";
+
+// Real processes, 16 writers and a backup on a busy 2-core machine.
+setDefaultTimeout(180_000);
+beforeAll(() => ensureBinary(), 180_000);
+afterEach(cleanupE2E);
+
+const masterOf = (server: RunningServer): string =>
+  JSON.parse(readFileSync(server.configPath, "utf8")).authorization.token;
+const folders = Array.from({ length: 16 }, (_, c) => `c${c}/`);
+const archiveIn = (dir: string) => join(dir, readdirSync(dir).find((name) => name.endsWith(".tar")) as string);
+
+/** A server that has taken 16 writers' changes, and an archive taken while they wrote. */
+async function backupUnderLoad() {
+  const server = await startServer();
+  const token = masterOf(server);
+  const archives = makeTempDir();
+  let backupDone!: () => void;
+  const stop = new Promise<void>((resolve) => {
+    backupDone = resolve;
+  });
+  const writing = writeWhile(server.url, token, 16, stop);
+  // The backup starts once every writer has committed a few changes, and they keep going.
+  while ((await fullLog(server.url, token)).length < 64) await Bun.sleep(20);
+  const backup = await runCli(["backup", "--to", archives, "--config", server.configPath], { timeoutMs: 120_000 });
+  backupDone();
+  const changes = await writing;
+  expect(backup.stderr).not.toContain('"level":"error"');
+  expect(backup.code).toBe(0);
+  return { server, token, changes, archive: archiveIn(archives) };
+}
+
+describe("lightd backup / restore on the compiled binary", () => {
+  test("an archive taken while 16 clients write restores to exactly the state at its snapshot", async () => {
+    const { server, token, changes, archive } = await backupUnderLoad();
+    const originalLog = await fullLog(server.url, token);
+    await server.stop();
+
+    const verified = await runCli(["backup", "--verify", archive], { timeoutMs: 60_000 });
+    expect(verified.stderr).toBe("");
+    expect(verified.stdout).toContain("OK");
+
+    const target = makeTempDir();
+    const restored = await runCli(["restore", "--from", archive, "--config", join(target, "config.json")], {
+      timeoutMs: 120_000,
+    });
+    expect(restored.stderr).toBe("");
+    expect(restored.code).toBe(0);
+    expect(statSync(join(target, "config.json")).mode & 0o777).toBe(0o600);
+
+    const copy = await startServer({ dir: target });
+    expect(masterOf(copy)).toBe(token);
+    const log = await fullLog(copy.url, token);
+    const lastTx = log.at(-1)?.tx ?? 0;
+    // The snapshot fell between writes: some changes are in it, some came after.
+    expect(lastTx).toBeGreaterThan(0);
+    expect(lastTx).toBeLessThan(originalLog.at(-1)?.tx ?? 0);
+    // Every log event up to the snapshot, identical; none after it.
+    expect(log).toEqual(originalLog.filter((event) => event.tx <= lastTx));
+    // Every file the changes left at that tx, with its exact bytes.
+    const files = await filesOf(copy.url, token, folders);
+    expect(files.size).toBeGreaterThan(0);
+    expect(Object.fromEntries(files)).toEqual(Object.fromEntries(stateAt(changes, lastTx)));
+  });
+
+  test("restore refuses a non-empty data dir and a truncated archive, and leaves nothing behind", async () => {
+    const { server, archive } = await backupUnderLoad();
+    await server.stop();
+
+    const busy = makeTempDir();
+    mkdirSync(join(busy, "data"));
+    writeFileSync(join(busy, "data", "keep.txt"), "mine");
+    const refused = await runCli(["restore", "--from", archive, "--config", join(busy, "config.json")]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("is not empty");
+    expect(readdirSync(join(busy, "data"))).toEqual(["keep.txt"]);
+
+    truncateSync(archive, Math.floor(statSync(archive).size * 0.6));
+    const verify = await runCli(["backup", "--verify", archive]);
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toMatch(/^lightd: the archive is truncated/);
+    const fresh = makeTempDir();
+    const cut = await runCli(["restore", "--from", archive, "--config", join(fresh, "config.json")]);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/^lightd: the archive is truncated/);
+    expect(readdirSync(fresh)).toEqual([]);
+  });
+});
