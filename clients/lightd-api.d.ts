@@ -274,6 +274,18 @@ export interface paths {
      */
     delete: operations["deleteAdminAccountsByName"];
   };
+  "/admin/backups": {
+    /**
+     * List backups
+     * @description The latest 100 backup runs (scheduled, on demand or from `lightd backup`), newest first, with failures and their reason. Master token only.
+     */
+    get: operations["getAdminBackups"];
+    /**
+     * Run a backup now
+     * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running. Master token only.
+     */
+    post: operations["postAdminBackups"];
+  };
   "/hooks": {
     /**
      * List webhooks
@@ -2236,6 +2248,73 @@ export interface operations {
       403: components["responses"]["forbidden"];
       404: components["responses"]["not_found"];
       406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * List backups
+   * @description The latest 100 backup runs (scheduled, on demand or from `lightd backup`), newest first, with failures and their reason. Master token only.
+   */
+  getAdminBackups: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            backups: ({
+                id: string;
+                /** @description Where the archive went: a file path or an s3:// URL */
+                path: string;
+                status: "running" | "done" | "failed";
+                /** @description Stored objects in the archive */
+                files: number;
+                /** @description Archive size in bytes (as written, encrypted or not) */
+                bytes: number;
+                encrypted: boolean;
+                error: string | null;
+                /** @description Unix ms */
+                started_at: number;
+                finished_at: number | null;
+              })[];
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Run a backup now
+   * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running. Master token only.
+   */
+  postAdminBackups: {
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": {
+            id: string;
+            /** @description Where the archive went: a file path or an s3:// URL */
+            path: string;
+            status: "running" | "done" | "failed";
+            /** @description Stored objects in the archive */
+            files: number;
+            /** @description Archive size in bytes (as written, encrypted or not) */
+            bytes: number;
+            encrypted: boolean;
+            error: string | null;
+            /** @description Unix ms */
+            started_at: number;
+            finished_at: number | null;
+          };
+        };
+      };
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      409: components["responses"]["conflict"];
       429: components["responses"]["rate_limited"];
     };
   };

@@ -8,6 +8,7 @@ import { errorRenderer } from "./http/errors";
 import { sameOriginRule } from "./http/same-origin";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
+import { backupsModule } from "./modules/backups";
 import { blobsModule } from "./modules/blobs";
 import { blobPathOperations } from "./modules/blobs/openapi";
 import { dashboardModule } from "./modules/dashboard";
@@ -52,6 +53,7 @@ export function createApp(ctx: AppContext) {
     .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))
     .use(keysModule(guard, ctx.auth.keys))
     .use(adminModule(guard, ctx.auth.admin, ctx.auth.invites))
+    .use(backupsModule(guard, ctx.backups))
     .use(hooksModule(guard, ctx.hooks))
     .use(
       oauthModule({

@@ -14,6 +14,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { randomBase62 } from "./lib/ids";
 import { isWellFormedToken, MIN_TOKEN_LENGTH } from "./lib/token-format";
+import { parseTtl } from "./lib/ttl";
 import { unknownKeys } from "./lib/unknown-keys";
 
 const Token = T.String({
@@ -270,6 +271,9 @@ export function parseConfig(raw: unknown, source: string): Config {
   }
   if (value.storage.backend === "s3" && value.storage.s3 === undefined) {
     throw new ConfigError(`${source}: storage.s3: required when storage.backend is "s3"`);
+  }
+  if (value.backups.every !== undefined && parseTtl(value.backups.every) === null) {
+    throw new ConfigError(`${source}: backups.every: a period such as "24h", "30m" or "7d", at most a year`);
   }
   const s3 = value.storage.s3;
   if (s3 && (s3.access_key_id === undefined) !== (s3.secret_access_key === undefined)) {

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
+import pkg from "../package.json";
 import type { ConfigStore } from "./config";
 import { configuredOrigin } from "./http/base-url";
 import type { Logger } from "./lib/logger";
@@ -7,6 +8,9 @@ import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";
 import { CredentialVerifier } from "./modules/auth/verifier";
 import { type AuthServices, createAuthServices } from "./modules/auth/wiring";
+import { startBackupSchedule } from "./modules/backups/schedule";
+import type { BackupService } from "./modules/backups/service";
+import { createBackupService } from "./modules/backups/wiring";
 import { BlobGateway } from "./modules/blobs/service";
 import { blobUrlBuilder } from "./modules/blobs/urls";
 import { LockService } from "./modules/dav/locks";
@@ -80,6 +84,8 @@ export interface AppContext {
   oauth: OAuthService;
   /** Deletes unreferenced stored bytes: the reclaim queue and the garbage collector. */
   reclaimer: Reclaimer;
+  /** Backup archives: on demand, scheduled, listed. */
+  backups: BackupService;
   /** Periodic jobs (expired-token sweep, usage flush, reclaim); returns a stop function. */
   startBackgroundJobs(): () => void;
   close(): void;
@@ -178,6 +184,17 @@ export function createContext(options: ContextOptions): AppContext {
     now,
   });
 
+  const backups = createBackupService({
+    db,
+    blobs,
+    config: () => options.config.current,
+    configPath: options.config.path,
+    dataDir: options.dataDir,
+    logger: options.logger,
+    version: pkg.version,
+    now,
+  });
+
   const context: AppContext = {
     config: options.config,
     dataDir: options.dataDir,
@@ -201,6 +218,7 @@ export function createContext(options: ContextOptions): AppContext {
     auth,
     oauth,
     reclaimer,
+    backups,
     startBackgroundJobs() {
       const sweep = () => {
         const removed =
@@ -249,7 +267,9 @@ export function createContext(options: ContextOptions): AppContext {
       for (const timer of timers) timer.unref();
       const stopFeed = feed.startTimers();
       const stopHooks = dispatcher.start();
+      const stopBackups = startBackupSchedule(backups, () => options.config.current, options.logger);
       return () => {
+        stopBackups();
         timers.forEach(clearInterval);
         stopFeed();
         stopHooks();

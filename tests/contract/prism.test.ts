@@ -104,6 +104,7 @@ beforeAll(async () => {
     stack({
       server: { max_body_bytes: 1024, max_upload_bytes: 65_536 },
       webhooks: { allow_private: true },
+      backups: { to: "backups" },
       // The run sends many bad tokens on purpose (401 on every route).
       rate_limits: { auth_failures: { burst: 10_000, per_minute: 10_000 } },
     }),
@@ -163,6 +164,8 @@ test("every documented operation and answer, through the validating proxy: no vi
   const mailRun = new ContractRun(mail.doc, mail.prism.url, mail.server.url, MASTER);
   const mailOutRun = new ContractRun(mailOut.doc, mailOut.prism.url, mailOut.server.url, MASTER);
   await mailSteps(mailRun, mailOutRun);
+  // The mail stack has no backups.to.
+  await mailRun.call("POST /admin/backups", "/admin/backups", 409);
   for (const other of [limitedRun, mailRun, mailOutRun]) {
     for (const key of other.covered) run.covered.add(key);
     run.problems.push(...other.problems);

@@ -171,6 +171,8 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
   await run.call("GET /admin/accounts", "/admin/accounts", 200);
   await run.call("POST /admin/accounts", "/admin/accounts", 201, { json: { actor: "carol" } });
   await run.call("DELETE /admin/accounts/{name}", "/admin/accounts/carol", 200);
+  await run.call("POST /admin/backups", "/admin/backups", 201);
+  await run.call("GET /admin/backups", "/admin/backups", 200);
 
   await run.call("DELETE /files/{path}", "/files/docs%2Fmoved.txt", 200);
   await run.call("DELETE /files/{path}", "/files/folder%2F", 200);

@@ -60,6 +60,8 @@ export function sampleRequests(s: Samples): Record<string, { path: string } & Ca
     "GET /admin/accounts": { path: "/admin/accounts" },
     "POST /admin/accounts": { path: "/admin/accounts", ...body({ actor: "dave" }) },
     "DELETE /admin/accounts/{name}": { path: "/admin/accounts/nobody" },
+    "GET /admin/backups": { path: "/admin/backups" },
+    "POST /admin/backups": { path: "/admin/backups" },
     "GET /files/shares": { path: "/files/shares" },
     "DELETE /files/shares/{id}": { path: "/files/shares/nope" },
     "HEAD /s/{token}": { path: `/s/${s.shareToken}`, token: null },

@@ -89,4 +89,70 @@ describe("lightd backup / restore on the compiled binary", () => {
     expect(cut.stderr).toMatch(/^lightd: the archive is truncated/);
     expect(readdirSync(fresh)).toEqual([]);
   });
+
+  test("--passphrase-file encrypts: the right passphrase restores, a wrong or missing one and a cut archive are refused", async () => {
+    const server = await startServer();
+    const token = masterOf(server);
+    for (const name of ["a.txt", "b/c.txt"]) {
+      const put = await fetch(`${server.url}/files/${name}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}` },
+        body: `secret contents of ${name}`,
+      });
+      expect(put.status).toBe(200);
+    }
+    const dir = makeTempDir();
+    writeFileSync(join(dir, "pass"), "correct horse battery staple\n");
+    writeFileSync(join(dir, "wrong"), "Tr0ub4dor&3\n");
+    const backup = await runCli(
+      [
+        "backup",
+        "--to",
+        join(dir, "site.tar.enc"),
+        "--passphrase-file",
+        join(dir, "pass"),
+        "--config",
+        server.configPath,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toContain("encrypted");
+    const archive = join(dir, "site.tar.enc");
+    const bytes = readFileSync(archive);
+    expect(bytes.indexOf(token)).toBe(-1);
+    expect(bytes.indexOf("secret contents")).toBe(-1);
+
+    const restoreWith = (passFile: string | null, from = archive) =>
+      runCli(
+        ["restore", "--from", from, "--config", join(makeTempDir(), "config.json")].concat(
+          passFile ? ["--passphrase-file", join(dir, passFile)] : [],
+        ),
+        { timeoutMs: 60_000 },
+      );
+    const missing = await restoreWith(null);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("the archive is encrypted: give its passphrase with --passphrase-file");
+    const wrong = await restoreWith("wrong");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("wrong passphrase");
+    writeFileSync(join(dir, "cut.tar.enc"), bytes.subarray(0, bytes.byteLength - 100));
+    const cut = await restoreWith("pass", join(dir, "cut.tar.enc"));
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain("the archive is truncated");
+
+    const verified = await runCli(["backup", "--verify", archive, "--passphrase-file", join(dir, "pass")], {
+      timeoutMs: 60_000,
+    });
+    expect(verified.stdout).toContain("OK");
+    const target = makeTempDir();
+    const restored = await runCli(
+      ["restore", "--from", archive, "--config", join(target, "config.json"), "--passphrase-file", join(dir, "pass")],
+      { timeoutMs: 60_000 },
+    );
+    expect(restored.code).toBe(0);
+    const copy = await startServer({ dir: target });
+    const file = await fetch(`${copy.url}/files/b/c.txt`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await file.text()).toBe("secret contents of b/c.txt");
+  });
 });

@@ -28,8 +28,10 @@ interface Keys {
 }
 
 function deriveKeys(passphrase: string, salt: Buffer, logN: number, r: number, p: number): Promise<Keys> {
-  if (logN > 22 || r > 32 || p > 16)
+  // The header is read before anything is authenticated: never let it ask for more than 1 GiB.
+  if (logN < 1 || r < 1 || p < 1 || p > 16 || 128 * 2 ** logN * r > 2 ** 30) {
     throw new ArchiveError("unsupported", "the archive asks for scrypt settings lightd does not accept");
+  }
   return new Promise((resolve, reject) => {
     scrypt(passphrase, salt, 64, { N: 2 ** logN, r, p, maxmem: 256 * 2 ** logN * r + 2 ** 20 }, (error, out) => {
       if (error) reject(error);
@@ -55,14 +57,18 @@ export function isEncryptedHeader(start: Uint8Array): boolean {
   return Buffer.from(start.subarray(0, MAGIC.byteLength)).equals(MAGIC);
 }
 
-/** A sink that encrypts everything written to it into `inner`. */
-export async function encryptingSink(inner: ByteSink, passphrase: string): Promise<ByteSink> {
+/** A sink that encrypts everything written to it into `inner` (`cost`: a lower scrypt N, for tests only). */
+export async function encryptingSink(
+  inner: ByteSink,
+  passphrase: string,
+  cost: { logN: number } = SCRYPT,
+): Promise<ByteSink> {
   const salt = randomBytes(16);
   const prefix = randomBytes(7);
-  const { key, check } = await deriveKeys(passphrase, salt, SCRYPT.logN, SCRYPT.r, SCRYPT.p);
+  const { key, check } = await deriveKeys(passphrase, salt, cost.logN, SCRYPT.r, SCRYPT.p);
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
-  header.set([SCRYPT.logN, SCRYPT.r, SCRYPT.p], 8);
+  header.set([cost.logN, SCRYPT.r, SCRYPT.p], 8);
   header.writeUInt32BE(CHUNK, 11);
   salt.copy(header, 15);
   prefix.copy(header, 31);

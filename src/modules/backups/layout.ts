@@ -39,13 +39,11 @@ export interface Manifest extends BackupHeader {
 }
 
 /** Archive file names: sortable by time, so retention can keep the newest. */
-const NAME = /^lightd-backup-(\d{8}T\d{6}Z)-([A-Za-z0-9]+)\.tar(\.enc)?$/;
+const NAME = /^lightd-backup-(\d{8}T\d{9}Z)-([A-Za-z0-9]+)\.tar(\.enc)?$/;
 
 export function archiveName(id: string, startedAt: number, encrypted: boolean): string {
-  const stamp = new Date(startedAt)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
+  // Milliseconds included: runs in the same second must still sort in the order they ran.
+  const stamp = new Date(startedAt).toISOString().replace(/[-:.]/g, "");
   return `lightd-backup-${stamp}-${id}.tar${encrypted ? ".enc" : ""}`;
 }
 

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { randomBase62 } from "../../lib/ids";
@@ -7,7 +8,7 @@ import type { BackupRepository, BackupRow } from "../../storage/db/backups";
 import { type BackupSource, writeArchive } from "./create";
 import { encryptingSink } from "./encryption";
 import { archiveName } from "./layout";
-import { backupS3Connection } from "./s3-target";
+import { backupS3Connection, isS3Url } from "./s3-target";
 import { CountingSink } from "./sink";
 import { openArchiveTarget, pruneArchives } from "./targets";
 
@@ -45,6 +46,10 @@ export function readPassphrase(path: string): string {
   return passphrase;
 }
 
+function targetBeside(configPath: string, to: string): string {
+  return isS3Url(to) || isAbsolute(to) ? to : resolve(dirname(configPath), to);
+}
+
 export function backupView(row: BackupRow): BackupView {
   return { ...row, encrypted: row.encrypted === 1 };
 }
@@ -63,15 +68,28 @@ export class BackupService {
     private readonly logger: Logger,
   ) {}
 
+  /** How many archives scheduled and admin runs keep in `backups.to`. */
+  keep(): number {
+    return this.config().backups.keep;
+  }
+
+  /** When the last run started (Unix ms), if any: the schedule counts from it. */
+  lastStarted(): number | undefined {
+    return this.repo.recent(1)[0]?.started_at;
+  }
+
   list(limit = 100): BackupView[] {
     return this.repo.recent(limit).map(backupView);
   }
 
   async run(options: RunOptions = {}): Promise<BackupView> {
     const config = this.config();
-    const to = options.to ?? config.backups.to;
+    // A relative backups.to is beside config.json, like storage.dir; --to is as the shell gave it.
+    const to = options.to ?? (config.backups.to && targetBeside(this.source.configPath, config.backups.to));
     if (!to) throw new AppError("conflict", "No backup target: set backups.to in config.json");
     if (this.#running) throw new AppError("conflict", "A backup is already running");
+    // backups.to names a directory (or prefix); the first run makes it.
+    if (options.to === undefined && !isS3Url(to)) mkdirSync(to, { recursive: true, mode: 0o700 });
     this.#running = true;
     try {
       return await this.#run(config, to, options);

@@ -1,0 +1,57 @@
+import { Elysia } from "elysia";
+import { AppError } from "../../errors";
+import type { AppGuard } from "../../http/guard-type";
+import { keepOpen } from "../../http/upgrade";
+import { requireAdmin } from "../admin/service";
+import { ErrorResponse } from "../system/model";
+import { BackupListResponse, BackupView } from "./model";
+import type { BackupService } from "./service";
+
+const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
+
+export function backupsModule(guard: AppGuard, backups: BackupService) {
+  return new Elysia({ tags: ["Admin"] })
+    .use(guard)
+    .post(
+      "/admin/backups",
+      async ({ principal, request, set }) => {
+        requireAdmin(principal);
+        // A backup of a large server takes longer than the idle timeout: the answer comes when it is done.
+        keepOpen(request);
+        try {
+          const backup = await backups.run({ keep: backups.keep() });
+          set.status = 201;
+          return backup;
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          // The reason (a full disk, an unreachable bucket) is logged and kept with the run.
+          throw new AppError("internal", "The backup failed; GET /admin/backups shows why");
+        }
+      },
+      {
+        auth: "admin",
+        response: { 201: BackupView, 409: ErrorResponse, ...denied },
+        detail: {
+          summary: "Run a backup now",
+          description:
+            "Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running. Master token only.",
+        },
+      },
+    )
+    .get(
+      "/admin/backups",
+      ({ principal }) => {
+        requireAdmin(principal);
+        return { backups: backups.list() };
+      },
+      {
+        auth: "admin",
+        response: { 200: BackupListResponse, ...denied },
+        detail: {
+          summary: "List backups",
+          description:
+            "The latest 100 backup runs (scheduled, on demand or from `lightd backup`), newest first, with failures and their reason. Master token only.",
+        },
+      },
+    );
+}

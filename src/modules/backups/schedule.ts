@@ -1,0 +1,35 @@
+import type { Config } from "../../config";
+import type { Logger } from "../../lib/logger";
+import { parseTtl } from "../../lib/ttl";
+import type { BackupService } from "./service";
+
+/** The schedule is checked at most this often, so a due backup starts within a minute. */
+const TICK_MS = 60_000;
+
+/**
+ * Scheduled backups: with `backups.to` and `backups.every` set, a backup runs whenever the
+ * last one (of any kind, failed or not) started `every` ago or more — so a restart neither
+ * skips one nor runs one early, and a failing target is retried once per period, not in a
+ * loop. Returns the stop function.
+ */
+export function startBackupSchedule(backups: BackupService, config: () => Config, logger: Logger): () => void {
+  const { to, every } = config().backups;
+  const period = every === undefined ? null : parseTtl(every);
+  if (!to || period === null) return () => {};
+  let running = false;
+  const tick = async () => {
+    const last = backups.lastStarted();
+    if (running || (last !== undefined && last + period > Date.now())) return;
+    running = true;
+    try {
+      await backups.run({ keep: backups.keep() });
+    } catch (error) {
+      logger.error("scheduled backup failed", { to, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), Math.min(period, TICK_MS));
+  timer.unref();
+  return () => clearInterval(timer);
+}
