@@ -166,7 +166,7 @@ describe("the reclaim hold", () => {
     apps.push(t);
     const keys = async () => {
       const out: string[] = [];
-      for await (const key of t.ctx.blobs.listKeys()) out.push(key);
+      for await (const { key } of t.ctx.blobs.listObjects()) out.push(key);
       return out;
     };
     expect((await t.request("PUT", "/files/a.txt", { body: "one" })).status).toBe(200);

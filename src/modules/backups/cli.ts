@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { type BackupS3Config, loadConfigFile, parseConfig, resolveDataDir } from "../../config";
 import { createLogger } from "../../lib/logger";
 import { UrlSigner } from "../../lib/url-signer";
-import { createBlobStore } from "../../storage/blob/factory";
+import { createBlobBackend } from "../../storage/blob/factory";
 import { openDatabase } from "../../storage/db/connection";
+import { blobUrlBuilder } from "../blobs/urls";
 import { restoreArchive } from "./restore";
 import { readPassphrase } from "./service";
 import { openArchiveSource } from "./targets";
@@ -54,7 +55,7 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
   const dbPath = join(dataDir, "lightd.db");
   if (!existsSync(dbPath)) throw new Error(`${dbPath}: no database to back up`);
   const db = openDatabase(dbPath);
-  const blobs = createBlobStore(config, dataDir, new UrlSigner(config.signing_secret));
+  const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   try {
     const service = createBackupService({
       db,

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { NotFoundError } from "../../errors";
 import type { BlobStore } from "../../storage/blob/blob-store";
+import { BlobNotFound } from "../../storage/blob/errors";
 import type { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
 import { type MetadataSnapshot, type ObjectRef, SNAPSHOT_NAME } from "../../storage/db/snapshot";
 import { ArchiveError } from "./errors";
@@ -94,7 +94,7 @@ export async function writeArchive(source: BackupSource, sink: ByteSink, id: str
 async function copyObjects(tar: TarWriter, blobs: BlobStore, refs: ObjectRef[]): Promise<ManifestObject[]> {
   const open = (ref: ObjectRef) =>
     blobs.getStream(ref.key).catch((error) => {
-      if (error instanceof NotFoundError) {
+      if (error instanceof BlobNotFound) {
         throw new ArchiveError(
           "changed_during_backup",
           `stored object ${ref.key} is missing from the store although the metadata names it`,

@@ -3,8 +3,9 @@ import { join, resolve } from "node:path";
 import { type Config, parseConfig, resolveDataDir, writeFileAtomic } from "../../config";
 import { UrlSigner } from "../../lib/url-signer";
 import type { BlobStore } from "../../storage/blob/blob-store";
-import { createBlobStore } from "../../storage/blob/factory";
+import { createBlobBackend } from "../../storage/blob/factory";
 import { installSnapshot, type ObjectRef } from "../../storage/db/snapshot";
+import { blobUrlBuilder } from "../blobs/urls";
 import { readArchive } from "./archive-reader";
 import { ArchiveError } from "./errors";
 import { toStream } from "./hashing";
@@ -132,7 +133,7 @@ async function prepareTarget(
     );
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const blobs = createBlobStore(config, dataDir, new UrlSigner(config.signing_secret));
+  const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   const target: Target = {
     config,
     text: changed ? `${JSON.stringify(raw, null, 2)}\n` : new TextDecoder().decode(bytes),
@@ -141,7 +142,7 @@ async function prepareTarget(
     blobs,
   };
   if (blobs.kind === "s3") {
-    for await (const _ of blobs.listKeys()) {
+    for await (const _ of blobs.listObjects()) {
       const where = `${config.storage.s3?.bucket}${config.storage.s3?.key_prefix ? ` (key_prefix ${config.storage.s3.key_prefix})` : ""}`;
       await undo(target, []);
       throw new ArchiveError(

@@ -49,7 +49,7 @@ export async function pruneArchives(
   const names: string[] = [];
   const s3 = isS3Url(to) ? archiveBucket(s3Connection, to) : undefined;
   if (s3) {
-    for await (const key of s3.listKeys()) if (isArchiveName(key)) names.push(key);
+    for await (const { key } of s3.listObjects()) if (isArchiveName(key)) names.push(key);
   } else if (existsSync(to)) {
     for (const name of readdirSync(to)) if (isArchiveName(name)) names.push(name);
   }
