@@ -76,6 +76,26 @@ function reclaimTests(backend: Backend) {
     expect(await stored()).toEqual(referenced());
   });
 
+  test("a pause holds every deletion back until it is resumed", async () => {
+    for (let i = 0; i < 3; i++) await put(`d/f${i}.txt`, `file ${i}`);
+    const orphan = newId();
+    await t.ctx.blobs.putStream(orphan, new Blob(["lost"]).stream());
+    const resume = await t.ctx.reclaimer.pause();
+    expect(t.ctx.reclaimer.paused).toBe(true);
+    expect((await t.request("DELETE", "/files/d/")).status).toBe(200);
+    expect(await t.ctx.reclaimer.drain()).toBe(0);
+    expect(await t.ctx.reclaimer.collect(EVERYTHING())).toEqual({ objects: 0, leftovers: 0 });
+    // Everything the metadata named before the pause is still stored.
+    expect((await stored()).size).toBe(4);
+    resume();
+    resume(); // a second call is harmless
+    expect(t.ctx.reclaimer.paused).toBe(false);
+    await t.ctx.reclaimer.drain();
+    await t.ctx.reclaimer.collect(EVERYTHING());
+    expect(t.ctx.reclaimer.queued()).toBe(0);
+    expect(await stored()).toEqual(referenced());
+  });
+
   test("a deleted account's bytes are queued with the deletion and reclaimed", async () => {
     const carol = await registerAndLogin(t, naclSigner("carol"));
     for (const path of ["a.txt", "b/c.txt"]) {

@@ -34,6 +34,10 @@ const DRAIN_BATCH = 500;
  */
 export class Reclaimer {
   readonly #held = new Map<string, number>();
+  #pauses = 0;
+  /** Deletions started and not yet finished; `pause` waits for them. */
+  #inflight = 0;
+  #idle: Array<() => void> = [];
 
   constructor(
     private readonly repos: ReclaimRepos,
@@ -54,6 +58,29 @@ export class Reclaimer {
     };
   }
 
+  /**
+   * Stops every deletion — the queue, the collector, version pruning's deletes — until the
+   * returned resume runs, and resolves once no deletion is in flight any more. Whatever a
+   * snapshot of the metadata names stays in the store meanwhile (a backup copies it); items
+   * queued during the pause stay queued and are reclaimed after it. Pauses nest.
+   */
+  async pause(): Promise<() => void> {
+    this.#pauses++;
+    let resumed = false;
+    const resume = () => {
+      if (resumed) return;
+      resumed = true;
+      this.#pauses--;
+    };
+    if (this.#inflight > 0) await new Promise<void>((done) => this.#idle.push(done));
+    return resume;
+  }
+
+  /** True while a pause holds every deletion back. */
+  get paused(): boolean {
+    return this.#pauses > 0;
+  }
+
   /** Items still queued (for stats and tests). */
   queued(): number {
     return this.repos.reclaim.count();
@@ -69,7 +96,10 @@ export class Reclaimer {
     if (objectKeys) {
       let done = 0;
       for (const key of new Set(objectKeys)) {
-        for (const row of this.repos.reclaim.forKey(key)) if (await this.#reclaim(row)) done++;
+        for (const row of this.repos.reclaim.forKey(key)) {
+          if (this.paused) return done;
+          if (await this.#reclaim(row)) done++;
+        }
       }
       return done;
     }
@@ -79,6 +109,7 @@ export class Reclaimer {
       const batch = this.repos.reclaim.page(DRAIN_BATCH, failed);
       if (batch.length === 0) return done;
       for (const row of batch) {
+        if (this.paused) return done;
         if (await this.#reclaim(row)) done++;
         else failed++;
       }
@@ -94,17 +125,19 @@ export class Reclaimer {
       if (modified >= cutoff || !isObjectKey(key) || this.#held.has(key)) continue;
       if (this.repos.files.usesObject(key) || this.repos.uploads.usesObject(key)) continue;
       if (this.#backupRunning()) break;
+      if (this.paused) return { objects, leftovers: 0 };
       try {
-        await this.blobs.delete(key);
+        await this.#deleting(() => this.blobs.delete(key));
         objects++;
       } catch (error) {
         this.logger.warn("could not delete an unreferenced object", { object_key: key, error: String(error) });
       }
     }
-    const leftovers = await this.blobs.cleanupStaleUploads(
-      cutoff,
-      (uploadId) => this.repos.uploads.get(uploadId) !== null,
-    );
+    if (this.paused) return { objects, leftovers: 0 };
+    let leftovers = 0;
+    await this.#deleting(async () => {
+      leftovers = await this.blobs.cleanupStaleUploads(cutoff, (uploadId) => this.repos.uploads.get(uploadId) !== null);
+    });
     return { objects, leftovers };
   }
 
@@ -117,9 +150,11 @@ export class Reclaimer {
     // A backup started while this pass ran: leave the row queued for the next pass.
     if (this.#backupRunning()) return false;
     try {
-      if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
-      // Never delete bytes a file still uses: a queued key is re-checked at the last moment.
-      else if (!this.repos.files.usesObject(row.object_key)) await this.blobs.delete(row.object_key);
+      await this.#deleting(async () => {
+        if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
+        // Never delete bytes a file still uses: a queued key is re-checked at the last moment.
+        else if (!this.repos.files.usesObject(row.object_key)) await this.blobs.delete(row.object_key);
+      });
       this.repos.reclaim.remove(row);
       return true;
     } catch (error) {
@@ -128,6 +163,17 @@ export class Reclaimer {
         error: String(error),
       });
       return false;
+    }
+  }
+
+  /** Runs one deletion, counted so `pause` can wait until none is in flight. */
+  async #deleting(fn: () => Promise<void>): Promise<void> {
+    this.#inflight++;
+    try {
+      await fn();
+    } finally {
+      this.#inflight--;
+      if (this.#inflight === 0) for (const done of this.#idle.splice(0)) done();
     }
   }
 }
