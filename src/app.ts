@@ -16,6 +16,7 @@ import { davModule } from "./modules/dav";
 import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
 import { filePathOperations } from "./modules/files/openapi";
+import { versionsModule } from "./modules/files/versions-routes";
 import { hooksModule } from "./modules/hooks";
 import { keysModule } from "./modules/keys";
 import { oauthModule } from "./modules/oauth";
@@ -47,7 +48,8 @@ export function createApp(ctx: AppContext) {
     .use(blobsModule(ctx.blobGateway, ctx.storage, () => ctx.config.current.server.max_upload_bytes))
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))
-    .use(filesModule(guard, ctx.files, config))
+    .use(versionsModule(guard, ctx.versions))
+    .use(filesModule(guard, ctx.files, config, ctx.versions))
     .use(davModule(createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits), ctx.dav, config))
     .use(tokensModule(guard, ctx.tokens))
     .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))

@@ -142,6 +142,18 @@ export const ConfigSchema = T.Object({
     },
     { default: {} },
   ),
+  /**
+   * File history: an overwrite, move or delete keeps the previous version (its bytes are not
+   * copied). Ended versions are kept `keep_days` days and at most `keep_count` per path, then
+   * the garbage collector removes them; 0 in either turns versioning off.
+   */
+  versions: T.Object(
+    {
+      keep_days: T.Integer({ minimum: 0, maximum: 36_500, default: 30 }),
+      keep_count: T.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
+    },
+    { default: {} },
+  ),
   /** The live change feed (WebSocket /ws/events, SSE /events). */
   feed: T.Object(
     {

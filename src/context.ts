@@ -19,7 +19,10 @@ import { ChangeHub } from "./modules/feed/hub";
 import { FeedService } from "./modules/feed/service";
 import { Quotas } from "./modules/files/quota";
 import { Reclaimer } from "./modules/files/reclaim";
+import { Retention, VersionPruner } from "./modules/files/retention";
 import { FileService } from "./modules/files/service";
+import type { FileRepos } from "./modules/files/tree";
+import { VersionService } from "./modules/files/versions";
 import { HookDispatcher } from "./modules/hooks/dispatcher";
 import { HookService } from "./modules/hooks/service";
 import { OAuthService } from "./modules/oauth/service";
@@ -44,6 +47,7 @@ import { ReclaimHoldRepository } from "./storage/db/reclaim-holds";
 import { ShareRepository } from "./storage/db/shares";
 import { SpaceRepository } from "./storage/db/spaces";
 import { UploadRepository } from "./storage/db/uploads";
+import { VersionRepository } from "./storage/db/versions";
 
 export interface ContextOptions {
   config: ConfigStore;
@@ -70,6 +74,8 @@ export interface AppContext {
   /** Serves the signed URLs that point at lightd itself. */
   blobGateway: BlobGateway;
   files: FileService;
+  /** File history: versions, the trash, restores and retention. */
+  versions: VersionService;
   uploads: UploadService;
   shares: ShareService;
   /** Publishes committed events to the live feed and webhooks. */
@@ -118,18 +124,33 @@ export function createContext(options: ContextOptions): AppContext {
   const fileRepo = new FileRepository(db);
   const reclaimRepo = new ReclaimRepository(db);
   const uploadRepo = new UploadRepository(db);
+  const versionRepo = new VersionRepository(db);
   const reclaimer = new Reclaimer(
-    { reclaim: reclaimRepo, files: fileRepo, uploads: uploadRepo, holds: new ReclaimHoldRepository(db) },
+    {
+      reclaim: reclaimRepo,
+      files: fileRepo,
+      uploads: uploadRepo,
+      holds: new ReclaimHoldRepository(db),
+      versions: versionRepo,
+    },
     blobs,
-    options.logger,
-  );
-  const files = new FileService(
-    { db, files: fileRepo, spaces: new SpaceRepository(db), events, reclaim: reclaimRepo, quotas },
-    blobs,
-    reclaimer,
     options.logger,
     now,
   );
+  const spaces = new SpaceRepository(db);
+  const fileRepos: FileRepos = {
+    db,
+    files: fileRepo,
+    spaces,
+    events,
+    reclaim: reclaimRepo,
+    quotas,
+    versions: versionRepo,
+    retention: new Retention(() => options.config.current.versions),
+    pruner: new VersionPruner({ files: fileRepo, versions: versionRepo, spaces, reclaim: reclaimRepo }, now),
+  };
+  const files = new FileService(fileRepos, blobs, reclaimer, options.logger, now);
+  const versions = new VersionService(fileRepos, reclaimer, now);
   const uploads = new UploadService(
     uploadRepo,
     files,
@@ -209,6 +230,7 @@ export function createContext(options: ContextOptions): AppContext {
     storage,
     blobGateway,
     files,
+    versions,
     uploads,
     shares,
     hub,
@@ -245,6 +267,9 @@ export function createContext(options: ContextOptions): AppContext {
         if (reclaiming) return;
         reclaiming = true;
         try {
+          // Versions past retention first, so their bytes join the queue (after the signed-URL grace).
+          const pruned = versions.pruneExpired();
+          if (pruned.versions > 0) options.logger.info("versions past retention removed", pruned);
           const queued = await reclaimer.drain();
           // Store clocks are wall time; anything newer than the grace period may be an upload in flight.
           const { objects, leftovers } = await reclaimer.collect(Date.now() - RECLAIM_GRACE_MS);

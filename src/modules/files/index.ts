@@ -31,6 +31,7 @@ import {
   StatsResponse,
 } from "./model";
 import { type FileService, requestPath, requestPrefix } from "./service";
+import type { VersionService } from "./versions";
 
 // The errors each route really answers (the contract test provokes every one; 401, 406 and 429
 // are added to every authenticated route by the document builder).
@@ -97,7 +98,7 @@ const entryOf = (row: FileRow) => ({
   tx_time: row.updated_at,
 });
 
-export function filesModule(guard: AppGuard, files: FileService, config: () => Config) {
+export function filesModule(guard: AppGuard, files: FileService, config: () => Config, versions: VersionService) {
   return new Elysia({ tags: ["Files"] })
     .use(guard)
     .get(
@@ -196,8 +197,12 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
     )
     .get(
       "/files/*",
-      async ({ request, principal, redirect }) => {
-        const row = files.stat(principal, filePathOf(request));
+      async ({ request, principal, redirect, query }) => {
+        // `?tx=N`: the file as it was at tx N (an older version), answered the same way.
+        const row =
+          query.tx === undefined
+            ? files.stat(principal, filePathOf(request))
+            : versions.at(principal, filePathOf(request), query.tx);
         if (isHeadRequest(request)) return headResponse(row);
         const base = baseUrlOf(request, config().server);
         if (wantsJson(request)) {

@@ -108,12 +108,16 @@ export const DeleteResponse = t.Object({
 /** `files` and `bytes` count what the credential sees (its space, within its prefix). */
 export const StatsResponse = t.Object({
   files: t.Integer(),
-  bytes: t.Integer(),
+  bytes: t.Integer({ description: "Bytes of the current files" }),
+  version_bytes: t.Integer({ description: "Bytes only older versions hold (quotas count them too)" }),
   quota: t.Object(
     {
       bytes: t.Nullable(t.Integer({ description: "Most bytes the account may store; null = no limit" })),
       files: t.Nullable(t.Integer({ description: "Most files the account may store; null = no limit" })),
-      used_bytes: t.Integer({ description: "Bytes the account stores (live and test spaces)" }),
+      used_bytes: t.Integer({
+        description:
+          "Bytes the account stores (live and test spaces), older versions included; a write that needs their room gives up the oldest versions first",
+      }),
       used_files: t.Integer({ description: "Files the account stores (live and test spaces)" }),
     },
     { description: "The account's storage quota; over it, uploads answer 507 insufficient_storage" },
@@ -128,7 +132,7 @@ export const LogQuery = t.Object({
 
 export const LogEvent = t.Object({
   tx: t.Integer(),
-  action: t.String({ description: "upload, move, copy, mkdir or delete" }),
+  action: t.String({ description: "upload, move, copy, mkdir, delete or restore" }),
   path: t.Nullable(
     t.String({ description: "null only for a move or copy into a key's prefix from outside it (redacted)" }),
   ),

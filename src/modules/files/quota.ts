@@ -35,15 +35,25 @@ export function quotaExceeded(
  * bytes and files, counted over both spaces. The decision is made in the transaction that
  * changes the counters (`assertWithin`), so concurrent uploads cannot overshoot together;
  * `requireRoom` and `room` refuse early, before bytes are accepted, when the size is known.
+ * Bytes only older versions hold count too, but they yield: a write that needs their room
+ * gives up the account's oldest versions first, so history never locks anyone out.
  */
 export class Quotas {
   constructor(private readonly repo: QuotaRepository) {}
 
-  /** Inside a change's transaction, after the counters grew: 507 when over a limit. */
-  assertWithin(accountId: number): void {
+  /**
+   * Inside a change's transaction, after the counters grew: 507 when over a limit, once
+   * `evict` (which gives up the account's oldest versions, returning the bytes freed) could
+   * not make the room.
+   */
+  assertWithin(accountId: number, evict?: (bytes: number) => number): void {
     const limits = this.repo.limits(accountId);
     if (limits.bytes === null && limits.files === null) return;
-    const used = this.repo.usage(accountId);
+    let used = this.repo.usage(accountId);
+    if (evict && limits.bytes !== null && used.bytes > limits.bytes && used.version_bytes > 0) {
+      evict(used.bytes - limits.bytes);
+      used = this.repo.usage(accountId);
+    }
     if ((limits.bytes !== null && used.bytes > limits.bytes) || (limits.files !== null && used.files > limits.files)) {
       throw quotaExceeded(limits, used);
     }
@@ -53,8 +63,9 @@ export class Quotas {
     const limits = this.repo.limits(accountId);
     if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };
     const used = this.repo.usage(accountId);
+    // Versions would give their room up to the write (assertWithin), so they do not count here.
     return {
-      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - used.bytes),
+      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - (used.bytes - used.version_bytes)),
       files: limits.files === null ? undefined : Math.max(0, limits.files - used.files),
     };
   }

@@ -4,6 +4,7 @@ import type { FileRepository } from "../../storage/db/files";
 import type { ReclaimRepository, ReclaimRow } from "../../storage/db/reclaim";
 import type { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
 import type { UploadRepository } from "../../storage/db/uploads";
+import type { VersionRepository } from "../../storage/db/versions";
 
 export interface ReclaimRepos {
   reclaim: ReclaimRepository;
@@ -11,6 +12,7 @@ export interface ReclaimRepos {
   uploads: UploadRepository;
   /** Backups in progress (in any process) pause every deletion here; the queue keeps what waits. */
   holds: ReclaimHoldRepository;
+  versions: VersionRepository;
 }
 
 export interface CollectResult {
@@ -28,7 +30,7 @@ const DRAIN_BATCH = 500;
  *   transaction (`reclaim` table); `drain` deletes queued objects after the commit, and
  *   again at start and periodically, so a crash between commit and delete leaks nothing;
  * - `collect`, the garbage collector: it compares the store with the metadata and removes
- *   objects no file or upload names, abandoned multipart uploads and temp files. It never
+ *   objects no file, version or upload names, abandoned multipart uploads and temp files. It never
  *   touches an upload in flight: anything newer than the cutoff, anything this process is
  *   writing (`hold`), and anything the uploads table still knows is left alone.
  */
@@ -43,6 +45,7 @@ export class Reclaimer {
     private readonly repos: ReclaimRepos,
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Marks an object as being written and committed by this process until the returned release runs. */
@@ -96,7 +99,7 @@ export class Reclaimer {
     if (objectKeys) {
       let done = 0;
       for (const key of new Set(objectKeys)) {
-        for (const row of this.repos.reclaim.forKey(key)) {
+        for (const row of this.repos.reclaim.forKey(key, this.now())) {
           if (this.paused) return done;
           if (await this.#reclaim(row)) done++;
         }
@@ -106,7 +109,7 @@ export class Reclaimer {
     let done = 0;
     let failed = 0;
     for (;;) {
-      const batch = this.repos.reclaim.page(DRAIN_BATCH, failed);
+      const batch = this.repos.reclaim.page(DRAIN_BATCH, failed, this.now());
       if (batch.length === 0) return done;
       for (const row of batch) {
         if (this.paused) return done;
@@ -123,7 +126,7 @@ export class Reclaimer {
     for await (const { key, modified } of this.blobs.listObjects()) {
       // Keys of another shape are not lightd's (another instance's prefix in a shared bucket).
       if (modified >= cutoff || !isObjectKey(key) || this.#held.has(key)) continue;
-      if (this.repos.files.usesObject(key) || this.repos.uploads.usesObject(key)) continue;
+      if (this.#referenced(key) || this.repos.uploads.usesObject(key)) continue;
       if (this.#backupRunning()) break;
       if (this.paused) return { objects, leftovers: 0 };
       try {
@@ -153,7 +156,7 @@ export class Reclaimer {
       await this.#deleting(async () => {
         if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
         // Never delete bytes a file still uses: a queued key is re-checked at the last moment.
-        else if (!this.repos.files.usesObject(row.object_key)) await this.blobs.delete(row.object_key);
+        else if (!this.#referenced(row.object_key)) await this.blobs.delete(row.object_key);
       });
       this.repos.reclaim.remove(row);
       return true;
@@ -164,6 +167,11 @@ export class Reclaimer {
       });
       return false;
     }
+  }
+
+  /** True while a file or a version names the object. */
+  #referenced(objectKey: string): boolean {
+    return this.repos.files.usesObject(objectKey) || this.repos.versions.objectSize(objectKey) !== null;
   }
 
   /** Runs one deletion, counted so `pause` can wait until none is in flight. */

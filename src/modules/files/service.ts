@@ -21,6 +21,7 @@ import { copyTree } from "./copy";
 import type { QuotaView } from "./quota";
 import type { Reclaimer } from "./reclaim";
 import { refuseReservedRoot } from "./reserved";
+import { DOWNLOAD_URL_TTL_S } from "./retention";
 import { type FileRepos, TreeWrites } from "./tree";
 
 export type { FileRepos } from "./tree";
@@ -141,12 +142,15 @@ export class FileService {
   }
 
   /** Files and bytes the credential sees (its space, its prefix), with the account's quota and usage. */
-  stats(principal: Principal): { files: number; bytes: number; quota: QuotaView } {
+  stats(principal: Principal): { files: number; bytes: number; version_bytes: number; quota: QuotaView } {
     const quota = this.repos.quotas.view(principal.accountId);
-    if (principal.prefix !== "")
-      return { ...this.repos.files.totalsUnder(scopeOf(principal), principal.prefix), quota };
-    const { files, bytes } = this.repos.spaces.totals(scopeOf(principal));
-    return { files, bytes, quota };
+    if (principal.prefix !== "") {
+      const under = this.repos.files.totalsUnder(scopeOf(principal), principal.prefix);
+      const versionBytes = this.repos.versions.bytesOnlyUnder(scopeOf(principal), principal.prefix);
+      return { ...under, version_bytes: versionBytes, quota };
+    }
+    const { files, bytes, version_bytes } = this.repos.spaces.totals(scopeOf(principal));
+    return { files, bytes, version_bytes, quota };
   }
 
   /**
@@ -264,10 +268,11 @@ export class FileService {
           updated_at: now,
         };
         if (existing) {
+          this.#tree.retire(scope, [existing], { tx, at: now, by: "upload" });
           this.repos.files.updateContent(existing.id, content);
           this.#tree.count(scope, 0, object.size - existing.size);
           if (existing.object_key && existing.object_key !== object.objectKey) {
-            orphaned = this.#tree.release([existing.object_key], now);
+            orphaned = this.#tree.release(scope, [existing.object_key], now);
           }
         } else {
           this.repos.files.insert({
@@ -377,6 +382,8 @@ export class FileService {
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);
       this.#tree.ensureFolders(scope, ancestorsOf(to), tx, now);
+      const moved = isFolderPath(from) ? this.repos.files.listUnder(scope, from) : [source];
+      this.#tree.retire(scope, moved, { tx, at: now, by: "move" });
       if (isFolderPath(from)) this.repos.files.movePrefix(scope, from, to, tx, now);
       else this.repos.files.moveFile(source, to, parentOf(to), nameOf(to), tx, now);
       this.repos.events.append(scope, {
@@ -419,6 +426,9 @@ export class FileService {
       const rows = isFolderPath(path) ? this.repos.files.listUnder(scope, path) : target ? [target] : [];
       if (rows.length === 0) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
       this.#tree.requireConditions(target, conditions.ifMatch, conditions.ifNoneMatch);
+      const now = this.now();
+      const tx = this.repos.spaces.nextTx(scope);
+      this.#tree.retire(scope, rows, { tx, at: now, by: "delete" });
       let files = 0;
       let bytes = 0;
       const keys: string[] = [];
@@ -430,10 +440,8 @@ export class FileService {
           if (row.object_key) keys.push(row.object_key);
         }
       }
-      const now = this.now();
-      orphaned = this.#tree.release(keys, now);
-      const tx = this.repos.spaces.nextTx(scope);
       this.#tree.count(scope, -files, -bytes);
+      orphaned = this.#tree.release(scope, keys, now);
       this.repos.events.append(scope, { tx, action: "delete", path, dest: null, size: bytes, msg: null, ts: now });
       return { deleted: files, tx, time: now };
     });
@@ -451,8 +459,8 @@ export class FileService {
     return this.repos.files.usesObject(objectKey);
   }
 
-  /** A short-lived signed download URL for a file row. */
-  downloadUrl(row: FileRow, baseUrl: string, expiresIn = 300): Promise<string> {
+  /** A short-lived signed download URL for a file row (or a version in that shape). */
+  downloadUrl(row: FileRow, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Promise<string> {
     if (row.type !== "file" || !row.object_key) throw badRequest("Path is a folder; list it with GET /files?prefix=");
     return this.blobs.signedUrl(row.object_key, {
       method: "GET",

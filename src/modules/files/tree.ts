@@ -4,10 +4,12 @@ import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
 import { nameOf, parentOf } from "../../lib/paths";
 import type { EventRepository } from "../../storage/db/events";
-import type { FileRepository, Scope } from "../../storage/db/files";
+import type { FileRepository, FileRow, Scope } from "../../storage/db/files";
 import type { ReclaimRepository } from "../../storage/db/reclaim";
 import type { SpaceRepository } from "../../storage/db/spaces";
+import type { VersionEnd, VersionRepository } from "../../storage/db/versions";
 import type { Quotas } from "./quota";
+import type { Retention, VersionPruner } from "./retention";
 
 export interface FileRepos {
   db: Database;
@@ -17,6 +19,10 @@ export interface FileRepos {
   /** Bytes waiting to be deleted from the store (see ./reclaim.ts). */
   reclaim: ReclaimRepository;
   quotas: Quotas;
+  /** Ended versions of every path (see ./versions.ts), kept under `retention`. */
+  versions: VersionRepository;
+  retention: Retention;
+  pruner: VersionPruner;
 }
 
 /**
@@ -48,7 +54,31 @@ export class TreeWrites {
    */
   count(scope: Scope, files: number, bytes: number): void {
     this.repos.spaces.adjust(scope, files, bytes);
-    if (files > 0 || bytes > 0) this.repos.quotas.assertWithin(scope.account);
+    if (files > 0 || bytes > 0) this.#withinQuota(scope);
+  }
+
+  /** The quota check; the account's oldest versions give their room up first. */
+  #withinQuota(scope: Scope): void {
+    this.repos.quotas.assertWithin(scope.account, (bytes) => this.repos.pruner.evict(scope.account, bytes));
+  }
+
+  /**
+   * Keeps `rows` as versions ended by `end` when versioning is on; call in the change's
+   * transaction before the rows change. The versions keep the rows' objects, so `release`
+   * then finds them still referenced and nothing is copied or deleted.
+   */
+  retire(scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): void {
+    if (this.repos.retention.enabled()) this.repos.versions.record(scope, rows, end);
+  }
+
+  /**
+   * A file row is about to name `objectKey` again (a restore): bytes only versions held are
+   * current again. Call before the row changes.
+   */
+  adopt(scope: Scope, objectKey: string): void {
+    if (this.repos.files.usesObject(objectKey)) return;
+    const size = this.repos.versions.objectSize(objectKey);
+    if (size !== null) this.repos.spaces.adjustVersionBytes(scope, -size);
   }
 
   assertNoFileAt(scope: Scope, path: string): void {
@@ -78,15 +108,27 @@ export class TreeWrites {
   }
 
   /**
-   * Queues for reclaim the keys among `keys` that no file row uses any more, and returns
-   * them. Copies share objects, so bytes a change drops may still belong to another file;
+   * Queues for reclaim the keys among `keys` that no file row and no version uses any more,
+   * and returns them; those only versions still use count as the space's version bytes.
+   * Copies share objects, so bytes a change drops may still belong to another file;
    * asked after the change's own rows are gone and before commit, the answer cannot be
    * outdated (no new row can adopt a key nothing references), and the queue row commits
    * with the change, so the bytes are deleted even if lightd stops right after.
    */
-  release(keys: Iterable<string>, now: number): string[] {
-    const unused = [...new Set(keys)].filter((key) => !this.repos.files.usesObject(key));
+  release(scope: Scope, keys: Iterable<string>, now: number): string[] {
+    const unused: string[] = [];
+    let versionBytes = 0;
+    for (const key of new Set(keys)) {
+      if (this.repos.files.usesObject(key)) continue;
+      const size = this.repos.versions.objectSize(key);
+      if (size === null) unused.push(key);
+      else versionBytes += size;
+    }
     this.repos.reclaim.enqueue(unused, now);
+    if (versionBytes > 0) {
+      this.repos.spaces.adjustVersionBytes(scope, versionBytes);
+      this.#withinQuota(scope);
+    }
     return unused;
   }
 }

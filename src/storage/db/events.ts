@@ -2,7 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { type Scope, startsWithSql } from "./files";
 
 /** Every action the log records (webhooks filter on them). */
-export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "share"] as const;
+export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "share", "restore"] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
 
 export interface EventRow {

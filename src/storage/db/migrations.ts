@@ -321,6 +321,34 @@ export const MIGRATIONS: readonly string[] = [
     finished_at  INTEGER
   ) WITHOUT ROWID;
   CREATE INDEX backups_by_start ON backups (started_at);
+  // 12: versions. A row is a file or folder as it stood at a path from the tx that made it
+  // current (tx, ts) to the tx that ended it (an overwrite, move, delete or restore). It
+  // names the object the file used, so no byte is copied; the object is reclaimed once no
+  // file and no version names it. version_bytes counts, per space, objects only versions
+  // hold (quotas count them); a reclaim row waits until not_before, so a signed URL handed
+  // out before the last reference went keeps working until it expires.
+  `
+  CREATE TABLE versions (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    space         TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    type          TEXT NOT NULL CHECK (type IN ('file', 'folder')),
+    object_key    TEXT,
+    size          INTEGER NOT NULL DEFAULT 0,
+    content_type  TEXT,
+    etag          TEXT,
+    tx            INTEGER NOT NULL,
+    ts            INTEGER NOT NULL,
+    ended_tx      INTEGER NOT NULL,
+    ended_at      INTEGER NOT NULL,
+    ended_by      TEXT NOT NULL
+  );
+  CREATE INDEX versions_by_path ON versions (account_id, space, path, ended_tx);
+  CREATE INDEX versions_by_object ON versions (object_key) WHERE object_key IS NOT NULL;
+  CREATE INDEX versions_by_age ON versions (ended_at);
+  ALTER TABLE spaces ADD COLUMN version_bytes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE reclaim ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 

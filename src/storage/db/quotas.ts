@@ -8,12 +8,15 @@ export interface QuotaLimits {
 
 export interface Usage {
   files: number;
+  /** Current files' bytes plus those only older versions hold. */
   bytes: number;
+  /** The part of `bytes` only older versions hold: given up first when a write needs the room. */
+  version_bytes: number;
 }
 
 /**
  * Per-account quotas (columns of `accounts`) and usage (the sum of the account's space
- * counters, live and test). Read inside a change's transaction, the answer cannot move
+ * counters, live and test; bytes count current files and what only older versions hold). Read inside a change's transaction, the answer cannot move
  * before that change commits.
  */
 export class QuotaRepository {
@@ -24,7 +27,8 @@ export class QuotaRepository {
   constructor(db: Database) {
     this.#limits = db.query("SELECT quota_bytes, quota_files FROM accounts WHERE id = ?1");
     this.#usage = db.query(
-      "SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes), 0) AS bytes FROM spaces WHERE account_id = ?1",
+      `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
+         coalesce(sum(version_bytes), 0) AS version_bytes FROM spaces WHERE account_id = ?1`,
     );
     this.#set = db.query("UPDATE accounts SET quota_bytes = ?2, quota_files = ?3 WHERE id = ?1 RETURNING id");
   }
@@ -35,7 +39,7 @@ export class QuotaRepository {
   }
 
   usage(accountId: number): Usage {
-    return this.#usage.get(accountId) ?? { files: 0, bytes: 0 };
+    return this.#usage.get(accountId) ?? { files: 0, bytes: 0, version_bytes: 0 };
   }
 
   /** Sets an account's limits; false when no such account exists. */

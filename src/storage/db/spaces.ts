@@ -4,6 +4,8 @@ import type { Scope } from "./files";
 export interface SpaceTotals {
   files: number;
   bytes: number;
+  /** Bytes of objects only older versions hold. */
+  version_bytes: number;
   last_tx: number;
 }
 
@@ -16,6 +18,7 @@ export class SpaceRepository {
   readonly #nextTx: Statement<{ last_tx: number }, [number, string]>;
   readonly #adjust: Statement;
   readonly #get: Statement<SpaceTotals, [number, string]>;
+  readonly #adjustVersions: Statement;
 
   constructor(db: Database) {
     this.#ensure = db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
@@ -25,7 +28,12 @@ export class SpaceRepository {
     this.#adjust = db.query(
       "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
     );
-    this.#get = db.query("SELECT files, bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2");
+    this.#get = db.query(
+      "SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2",
+    );
+    this.#adjustVersions = db.query(
+      "UPDATE spaces SET version_bytes = version_bytes + ?3 WHERE account_id = ?1 AND space = ?2",
+    );
   }
 
   /** The next tx number of the space. Call inside the change's transaction: no gaps, strictly increasing. */
@@ -38,7 +46,12 @@ export class SpaceRepository {
     if (files !== 0 || bytes !== 0) this.#adjust.run(scope.account, scope.space, files, bytes);
   }
 
+  /** Changes the bytes held only by versions (see migration 10). */
+  adjustVersionBytes(scope: Scope, bytes: number): void {
+    if (bytes !== 0) this.#adjustVersions.run(scope.account, scope.space, bytes);
+  }
+
   totals(scope: Scope): SpaceTotals {
-    return this.#get.get(scope.account, scope.space) ?? { files: 0, bytes: 0, last_tx: 0 };
+    return this.#get.get(scope.account, scope.space) ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 };
   }
 }

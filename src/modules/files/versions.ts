@@ -1,0 +1,199 @@
+import { badRequest, notFound } from "../../errors";
+import { isFolderPath, nameOf, parentOf } from "../../lib/paths";
+import type { FileRow, Scope } from "../../storage/db/files";
+import type { VersionRow } from "../../storage/db/versions";
+import { narrowPrefix, requirePath } from "../auth/access";
+import type { Principal } from "../auth/principal";
+import type { Reclaimer } from "./reclaim";
+import { restorePath, restorePrefix, type RestoreResult } from "./restore";
+import { scopeOf } from "./service";
+import { type FileRepos, TreeWrites } from "./tree";
+
+/** One version of a path as the API shows it; the current one has no end. */
+export interface VersionView {
+  tx: number;
+  size: number;
+  etag: string | null;
+  content_type: string | null;
+  ts: number;
+  current: boolean;
+  ended_tx: number | null;
+  ended_by: string | null;
+}
+
+export interface TrashView {
+  path: string;
+  tx: number;
+  size: number;
+  etag: string | null;
+  content_type: string | null;
+  deleted_tx: number;
+  deleted_at: number;
+}
+
+/** Most versions one listing shows (retention keeps at most 100,000 per path). */
+const MAX_LISTED = 1000;
+const PRUNE_BATCH = 1000;
+
+/**
+ * A tx given by a client: a positive integer no later than the space's newest tx. A future
+ * tx is refused, not read as "now": what it will name is not decided yet.
+ */
+export function requireTx(input: unknown, newest: number): number {
+  const text = typeof input === "number" ? String(input) : input;
+  if (typeof text !== "string" || !/^[0-9]{1,15}$/.test(text) || Number(text) < 1) {
+    throw badRequest("tx must be a positive integer");
+  }
+  const tx = Number(text);
+  if (tx > newest) throw badRequest(`tx ${tx} is after this space's newest tx (${newest})`);
+  return tx;
+}
+
+/** A version in the shape of a file row, so downloads and metadata treat both alike. */
+export function versionAsFile(v: VersionRow): FileRow {
+  return {
+    id: 0,
+    account_id: v.account_id,
+    space: v.space,
+    path: v.path,
+    parent: parentOf(v.path),
+    name: nameOf(v.path),
+    type: v.type,
+    object_key: v.object_key,
+    size: v.size,
+    content_type: v.content_type,
+    etag: v.etag,
+    tx: v.tx,
+    created_at: v.ts,
+    updated_at: v.ts,
+  };
+}
+
+/**
+ * File history: the versions of a path, a path as it was at any tx, the trash, restores,
+ * and retention. Every restore is one tx with one `restore` event (./restore.ts).
+ */
+export class VersionService {
+  readonly #tree: TreeWrites;
+
+  constructor(
+    private readonly repos: FileRepos,
+    private readonly reclaimer: Reclaimer,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#tree = new TreeWrites(repos);
+  }
+
+  /** The newest tx of the principal's space. */
+  newestTx(scope: Scope): number {
+    return this.repos.spaces.totals(scope).last_tx;
+  }
+
+  /** A path's versions, newest first, the current one (if any) first and marked. */
+  list(principal: Principal, path: string): VersionView[] {
+    requirePath(principal, path);
+    const scope = scopeOf(principal);
+    const current = this.repos.files.get(scope, path);
+    const views: VersionView[] = [];
+    if (current) {
+      views.push({
+        tx: current.tx,
+        size: current.size,
+        etag: current.etag,
+        content_type: current.content_type,
+        ts: current.updated_at,
+        current: true,
+        ended_tx: null,
+        ended_by: null,
+      });
+    }
+    for (const v of this.repos.versions.forPath(scope, path, MAX_LISTED)) {
+      views.push({
+        tx: v.tx,
+        size: v.size,
+        etag: v.etag,
+        content_type: v.content_type,
+        ts: v.ts,
+        current: false,
+        ended_tx: v.ended_tx,
+        ended_by: v.ended_by,
+      });
+    }
+    if (views.length === 0) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
+    return views;
+  }
+
+  /** The file or folder at `path` as it was at `tx` (a raw tx from the client); 404 when nothing was there. */
+  at(principal: Principal, path: string, rawTx: unknown): FileRow {
+    requirePath(principal, path);
+    const scope = scopeOf(principal);
+    const tx = requireTx(rawTx, this.newestTx(scope));
+    const current = this.repos.files.get(scope, path);
+    if (current && current.tx <= tx) return current;
+    const version = this.repos.versions.at(scope, path, tx);
+    if (!version) throw notFound(`Nothing was at '${path}' at tx ${tx}`);
+    return versionAsFile(version);
+  }
+
+  /** Deleted files still restorable, newest deletion first, within the principal's prefix. */
+  trash(principal: Principal, prefix: string, limit: number, offset: number): TrashView[] {
+    const narrowed = narrowPrefix(principal, prefix);
+    return this.repos.versions.trash(scopeOf(principal), narrowed, limit, offset).map((v) => ({
+      path: v.path,
+      tx: v.tx,
+      size: v.size,
+      etag: v.etag,
+      content_type: v.content_type,
+      deleted_tx: v.ended_tx,
+      deleted_at: v.ended_at,
+    }));
+  }
+
+  /** Makes the version of `path` current at `tx` current again (one new tx), unless it already is. */
+  async restorePath(principal: Principal, path: string, rawTx: unknown, message?: string): Promise<RestoreResult> {
+    requirePath(principal, path);
+    if (isFolderPath(path)) throw badRequest("Restore a folder with {prefix, tx}");
+    const scope = scopeOf(principal);
+    const { result, orphaned } = this.#tree.transaction(() => {
+      const tx = requireTx(rawTx, this.newestTx(scope));
+      return restorePath(this.#tree, scope, path, tx, this.now(), message);
+    });
+    await this.reclaimer.drain(orphaned);
+    return result;
+  }
+
+  /** Brings everything under `prefix` ("" = the whole space) back to its state at `tx`, as one new tx. */
+  async restorePrefix(principal: Principal, prefix: string, rawTx: unknown, message?: string): Promise<RestoreResult> {
+    const narrowed = narrowPrefix(principal, prefix);
+    const scope = scopeOf(principal);
+    const { result, orphaned } = this.#tree.transaction(() => {
+      const tx = requireTx(rawTx, this.newestTx(scope));
+      return restorePrefix(this.#tree, scope, narrowed, tx, this.now(), message);
+    });
+    await this.reclaimer.drain(orphaned);
+    return result;
+  }
+
+  /**
+   * Retention, run by the garbage collector: versions past it are removed and bytes nothing
+   * names any more are queued (kept until signed URLs handed out for them have expired).
+   */
+  pruneExpired(): { versions: number; bytes: number } {
+    const now = this.now();
+    let versions = 0;
+    let bytes = 0;
+    for (;;) {
+      const batch = this.#tree.transaction(() => {
+        const rows = this.repos.versions.pastRetention(
+          this.repos.retention.endedBefore(now),
+          this.repos.retention.keepCount(),
+          PRUNE_BATCH,
+        );
+        bytes += this.repos.pruner.prune(rows);
+        return rows.length;
+      });
+      versions += batch;
+      if (batch < PRUNE_BATCH) return { versions, bytes };
+    }
+  }
+}
