@@ -92,6 +92,27 @@ export interface paths {
      */
     head: operations["openShareHead"];
   };
+  "/files/versions": {
+    /**
+     * List a file's versions
+     * @description The current version (`current: true`) first, then ended ones, newest first: each with the tx that made it current and what ended it. Download one with `GET /files/{path}?tx=N`.
+     */
+    get: operations["getFilesVersions"];
+  };
+  "/files/trash": {
+    /**
+     * List deleted files
+     * @description Deleted files still within version retention, newest deletion first. Restore one with `POST /files/restore {path, tx}`.
+     */
+    get: operations["getFilesTrash"];
+  };
+  "/files/restore": {
+    /**
+     * Restore a file or folder to an earlier tx
+     * @description `{path, tx}` makes the file's version current at tx current again; `{prefix, tx}` brings a folder (or the whole space, prefix "") back to its state at tx: files created since removed, deleted and moved ones back. Either is one new tx with a `restore` event; what it replaces is kept as versions. `tx: null` when nothing differed.
+     */
+    post: operations["postFilesRestore"];
+  };
   "/files": {
     /**
      * List files
@@ -1266,6 +1287,136 @@ export interface operations {
     };
   };
   /**
+   * List a file's versions
+   * @description The current version (`current: true`) first, then ended ones, newest first: each with the tx that made it current and what ended it. Download one with `GET /files/{path}?tx=N`.
+   */
+  getFilesVersions: {
+    parameters: {
+      query: {
+        /** @description File path, e.g. docs/report.pdf */
+        path: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            path: string;
+            versions: ({
+                /** @description The tx that made this version current at the path */
+                tx: number;
+                size: number;
+                etag: string | null;
+                content_type: string | null;
+                /** @description Unix ms of that tx */
+                ts: number;
+                /** @description true for the file as it is now */
+                current: boolean;
+                ended_tx: number | null;
+                ended_by: string | null;
+              })[];
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * List deleted files
+   * @description Deleted files still within version retention, newest deletion first. Restore one with `POST /files/restore {path, tx}`.
+   */
+  getFilesTrash: {
+    parameters: {
+      query?: {
+        /** @description Only deleted files under this folder/prefix */
+        prefix?: string;
+        limit?: number;
+        offset?: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            entries: ({
+                path: string;
+                /** @description The tx of the file's last version: restore it with POST /files/restore {path, tx} */
+                tx: number;
+                size: number;
+                etag: string | null;
+                content_type: string | null;
+                /** @description The tx that deleted it */
+                deleted_tx: number;
+                /** @description Unix ms */
+                deleted_at: number;
+              })[];
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      406: components["responses"]["not_acceptable"];
+      429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Restore a file or folder to an earlier tx
+   * @description `{path, tx}` makes the file's version current at tx current again; `{prefix, tx}` brings a folder (or the whole space, prefix "") back to its state at tx: files created since removed, deleted and moved ones back. Either is one new tx with a `restore` event; what it replaces is kept as versions. `tx: null` when nothing differed.
+   */
+  postFilesRestore: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description A file to restore (give path or prefix) */
+          path?: string;
+          /** @description A folder or prefix to bring back to its state at tx; "" is the whole space */
+          prefix?: string;
+          /** @description A tx number of the space */
+          tx: number;
+          /** @description Commit message for the restore */
+          message?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": {
+            /** @description The path or prefix restored */
+            path: string;
+            /** @description The tx whose state was brought back */
+            from_tx: number;
+            tx: number | null;
+            /** @description Files put back or replaced */
+            restored: number;
+            /** @description Files removed because they did not exist at from_tx */
+            removed: number;
+            /** @description Unix ms */
+            time: number;
+          };
+        };
+      };
+      400: components["responses"]["bad_request"];
+      401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
+      404: components["responses"]["not_found"];
+      406: components["responses"]["not_acceptable"];
+      409: components["responses"]["conflict"];
+      413: components["responses"]["payload_too_large"];
+      429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
+    };
+  };
+  /**
    * List files
    * @description Directory listing of one folder: its files and the folders one level below, folders first.
    */
@@ -1352,12 +1503,15 @@ export interface operations {
         content: {
           "application/json": {
             files: number;
+            /** @description Bytes of the current files */
             bytes: number;
+            /** @description Bytes only older versions hold (quotas count them too) */
+            version_bytes: number;
             /** @description The account's storage quota; over it, uploads answer 507 insufficient_storage */
             quota: {
               bytes: number | null;
               files: number | null;
-              /** @description Bytes the account stores (live and test spaces) */
+              /** @description Bytes the account stores (live and test spaces), older versions included; a write that needs their room gives up the oldest versions first */
               used_bytes: number;
               /** @description Files the account stores (live and test spaces) */
               used_files: number;
@@ -1392,7 +1546,7 @@ export interface operations {
           "application/json": {
             events: ({
                 tx: number;
-                /** @description upload, move, copy, mkdir or delete */
+                /** @description upload, move, copy, mkdir, delete or restore */
                 action: string;
                 path: string | null;
                 dest?: string | null;
@@ -2359,7 +2513,7 @@ export interface operations {
           /** @description Only events under this folder or prefix */
           prefix?: string;
           /** @description Only these actions (default: all) */
-          actions?: ("upload" | "move" | "copy" | "mkdir" | "delete" | "share")[];
+          actions?: ("upload" | "move" | "copy" | "mkdir" | "delete" | "share" | "restore")[];
         };
       };
     };
@@ -2863,6 +3017,10 @@ export interface operations {
    */
   getFile: {
     parameters: {
+      query?: {
+        /** @description Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest. */
+        tx?: number;
+      };
       header?: {
         /** @description `application/json` for the metadata; anything else (or none) for the redirect. */
         Accept?: string;
@@ -3001,6 +3159,10 @@ export interface operations {
    */
   headFile: {
     parameters: {
+      query?: {
+        /** @description Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest. */
+        tx?: number;
+      };
       path: {
         /** @description File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`. */
         path: string;

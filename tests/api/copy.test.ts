@@ -15,7 +15,9 @@ forEachBackend(copyTests);
 type Json = Record<string, any>;
 
 function copyTests(backend: Backend) {
-  const t = makeTestApp({ backend });
+  // Versioning off: these tests check that bytes go as soon as no file uses them (with
+  // versioning on, a version keeps them until retention: tests/api/versions-gc.test.ts).
+  const t = makeTestApp({ backend, config: { versions: { keep_count: 0 } } });
   afterAll(() => t.close());
 
   const json = async (method: string, path: string, payload?: unknown, token?: string) => {

@@ -54,6 +54,7 @@ function quotaTests(backend: Backend) {
     expect(await statsOf(t, token)).toEqual({
       files: 0,
       bytes: 0,
+      version_bytes: 0,
       quota: { bytes: 1000, files: 4, used_bytes: 0, used_files: 0 },
     });
   });

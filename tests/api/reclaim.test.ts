@@ -22,7 +22,9 @@ const EVERYTHING = () => Date.now() + 60_000;
 function reclaimTests(backend: Backend) {
   let t: TestApp;
   beforeEach(() => {
-    t = makeTestApp({ backend });
+    // Versioning off: bytes are unreferenced as soon as no file names them (versions keep
+    // them until retention; tests/api/versions-gc.test.ts covers that path).
+    t = makeTestApp({ backend, config: { versions: { keep_count: 0 } } });
   });
   afterEach(() => t.close());
 

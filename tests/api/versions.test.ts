@@ -150,7 +150,7 @@ function versionTests(backend: Backend) {
     expect((await t.request("GET", "/files/d/x.txt")).status).toBe(404);
   });
 
-  test("the whole space with prefix \"\"; stats count current and version bytes", async () => {
+  test('the whole space with prefix ""; stats count current and version bytes', async () => {
     const first = await put("one.txt", "1111");
     await put("one.txt", "22");
     await put("two.txt", "333");

@@ -10,6 +10,7 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
   const bad = "a%2F..%2Fb";
   const text = { "content-type": "text/plain" };
   const missing = "/files/docs%2Fnothing-here.txt";
+  const put = "PUT /files/{path}";
 
   // /files/{path}: bad path, missing, folder in the way, preconditions, size.
   await run.call("GET /files/{path}", `/files/${bad}`, 400, { headers: json });
@@ -34,6 +35,18 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
   await run.call("GET /files", "/files?prefix=a%2F..%2F", 400);
   await run.call("GET /files/search", "/files/search?q=%20", 400);
   await run.call("GET /files/log", "/files/log?path=..%2F", 400);
+
+  // History: bad path or tx, nothing there, a folder where a file is to be restored.
+  await run.call("GET /files/versions", `/files/versions?path=${bad}`, 400);
+  await run.call("GET /files/versions", "/files/versions?path=docs%2Fnever.txt", 404);
+  await run.call("GET /files/trash", "/files/trash?prefix=a%2F..%2F", 400);
+  await run.call("GET /files/{path}", "/files/docs%2Fcopy.txt?tx=999999", 400, { headers: json });
+  await run.call("POST /files/restore", "/files/restore", 400, { json: { path: "a/../b", tx: 1 } });
+  await run.call("POST /files/restore", "/files/restore", 404, { json: { path: "docs/never.txt", tx: 1 } });
+  const deleted = await (await run.call(put, "/files/gone.txt", 200, { body: "was a file", headers: text })).json();
+  await run.call("DELETE /files/{path}", "/files/gone.txt", 200);
+  await run.call("POST /files/mkdir", "/files/mkdir", 200, { json: { path: "gone.txt/" } });
+  await run.call("POST /files/restore", "/files/restore", 409, { json: { path: "gone.txt", tx: deleted.tx } });
 
   // mkdir, move, copy.
   await run.call("POST /files/mkdir", "/files/mkdir", 400, { json: { path: "a/../b/" } });

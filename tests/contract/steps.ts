@@ -62,6 +62,14 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
   await run.call("POST /files/move", "/files/move", 200, { json: { from: "docs/report.txt", to: "docs/moved.txt" } });
   await run.call("POST /files/copy", "/files/copy", 200, { json: { from: "docs/moved.txt", to: "docs/copy.txt" } });
 
+  // History: the moved file's versions, the file as it was at its first tx, the trash, a restore.
+  await run.call("GET /files/versions", "/files/versions?path=docs%2Freport.txt", 200);
+  await run.call("GET /files/{path}", `/files/docs%2Freport.txt?tx=${meta.tx}`, 200, { headers: json });
+  await run.direct("GET /files/{path}", `/files/docs%2Freport.txt?tx=${meta.tx}`, 302);
+  await run.call("HEAD /files/{path}", `/files/docs%2Freport.txt?tx=${meta.tx}`, 200);
+  await run.call("GET /files/trash", "/files/trash?limit=10", 200);
+  await run.call("POST /files/restore", "/files/restore", 200, { json: { path: "docs/report.txt", tx: meta.tx } });
+
   // Two-step upload through a signed URL.
   const upload = await (
     await run.call("POST /files/uploads", "/files/uploads", 200, {

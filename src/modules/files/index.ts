@@ -58,7 +58,7 @@ function filePathOf(request: Request, expect?: "file" | "folder"): string {
  * query parser keeps invalid percent-encoding such as `%FF` as literal text, which would
  * silently name another path; here it is a 400 like any other bad path.
  */
-function queryPathOf(request: Request, name: string): string | undefined {
+export function queryPathOf(request: Request, name: string): string | undefined {
   const url = request.url;
   const q = url.indexOf("?");
   if (q === -1) return undefined;

@@ -15,6 +15,16 @@ const path = {
   examples: { file: { value: "docs/report.pdf" } },
 };
 
+/** `?tx=N`: the file as it was at tx N (an older version), answered exactly like the current one. */
+const tx = {
+  name: "tx",
+  in: "query",
+  required: false,
+  description:
+    "Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest.",
+  schema: { type: "integer", minimum: 1 },
+};
+
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 const readErrors = { "400": error("bad_request"), "403": error("forbidden"), "404": error("not_found") };
@@ -37,6 +47,7 @@ export const filePathOperations = {
         "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON.",
       parameters: [
         path,
+        tx,
         {
           name: "Accept",
           in: "header",
@@ -59,7 +70,7 @@ export const filePathOperations = {
       tags: ["Files"],
       summary: "Retrieve a file's metadata as headers",
       description: "The file's size, type, ETag and tx as headers, without a body.",
-      parameters: [path],
+      parameters: [path, tx],
       responses: {
         "200": { description: "The file exists; its metadata are in the headers", headers: fileHeaders },
         ...readErrors,

@@ -40,7 +40,7 @@ export function restorePath(
   const { files, versions } = tree.repos;
   const current = files.get(scope, path);
   const past: PastRow | null = current && current.tx <= tx ? current : versions.at(scope, path, tx);
-  if (!past || past.type !== "file") throw notFound(`Nothing was at '${path}' at tx ${tx}`);
+  if (past?.type !== "file") throw notFound(`Nothing was at '${path}' at tx ${tx}`);
   const time = now;
   if (current && sameContent(current, past)) {
     return { result: { path, from_tx: tx, tx: null, restored: 0, removed: 0, time }, orphaned: [] };
@@ -99,14 +99,7 @@ export function restorePrefix(
 }
 
 /** Ends `remove` (kept as versions) and puts `add` in place, in path order so folders come first. */
-function replace(
-  tree: TreeWrites,
-  scope: Scope,
-  remove: FileRow[],
-  add: PastRow[],
-  tx: number,
-  now: number,
-): string[] {
+function replace(tree: TreeWrites, scope: Scope, remove: FileRow[], add: PastRow[], tx: number, now: number): string[] {
   const { files } = tree.repos;
   tree.retire(scope, remove, { tx, at: now, by: "restore" });
   let fileCount = 0;

@@ -1,5 +1,5 @@
-import type { ReclaimRepository } from "../../storage/db/reclaim";
 import type { FileRepository } from "../../storage/db/files";
+import type { ReclaimRepository } from "../../storage/db/reclaim";
 import type { SpaceRepository } from "../../storage/db/spaces";
 import type { VersionRepository, VersionRow } from "../../storage/db/versions";
 

@@ -31,7 +31,9 @@ export const TrashResponse = t.Object({
   entries: t.Array(
     t.Object({
       path: t.String(),
-      tx: t.Integer({ description: "The tx of the file's last version: restore it with POST /files/restore {path, tx}" }),
+      tx: t.Integer({
+        description: "The tx of the file's last version: restore it with POST /files/restore {path, tx}",
+      }),
       size: t.Integer(),
       etag: t.Nullable(t.String()),
       content_type: t.Nullable(t.String()),

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { badRequest } from "../../errors";
 import type { AppGuard } from "../../http/guard-type";
 import { ErrorResponse } from "../system/model";
+import { queryPathOf } from "./index";
 import { requestPath, requestPrefix } from "./service";
 import type { VersionService } from "./versions";
 import {
@@ -21,8 +22,8 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     .use(guard)
     .get(
       "/files/versions",
-      ({ query, principal }) => {
-        const path = requestPath(query.path, "file");
+      ({ query, principal, request }) => {
+        const path = requestPath(queryPathOf(request, "path") ?? query.path, "file");
         return { path, versions: versions.list(principal, path) };
       },
       {
@@ -38,9 +39,10 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     )
     .get(
       "/files/trash",
-      ({ query, principal }) => ({
-        entries: versions.trash(principal, requestPrefix(query.prefix ?? ""), query.limit ?? 200, query.offset ?? 0),
-      }),
+      ({ query, principal, request }) => {
+        const prefix = requestPrefix(queryPathOf(request, "prefix") ?? query.prefix ?? "");
+        return { entries: versions.trash(principal, prefix, query.limit ?? 200, query.offset ?? 0) };
+      },
       {
         auth: "files:read",
         query: TrashQuery,
@@ -56,7 +58,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
       "/files/restore",
       ({ body, principal }) => {
         if ((body.path === undefined) === (body.prefix === undefined)) {
-          throw badRequest("Give either path (one file) or prefix (a folder, or \"\" for everything)");
+          throw badRequest('Give either path (one file) or prefix (a folder, or "" for everything)');
         }
         if (body.path !== undefined) {
           return versions.restorePath(principal, requestPath(body.path), body.tx, body.message);
@@ -70,7 +72,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
         detail: {
           summary: "Restore a file or folder to an earlier tx",
           description:
-            "`{path, tx}` makes the file's version current at tx current again; `{prefix, tx}` brings a folder (or the whole space, prefix \"\") back to its state at tx: files created since removed, deleted and moved ones back. Either is one new tx with a `restore` event; what it replaces is kept as versions. `tx: null` when nothing differed.",
+            '`{path, tx}` makes the file\'s version current at tx current again; `{prefix, tx}` brings a folder (or the whole space, prefix "") back to its state at tx: files created since removed, deleted and moved ones back. Either is one new tx with a `restore` event; what it replaces is kept as versions. `tx: null` when nothing differed.',
         },
       },
     );

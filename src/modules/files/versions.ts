@@ -5,7 +5,7 @@ import type { VersionRow } from "../../storage/db/versions";
 import { narrowPrefix, requirePath } from "../auth/access";
 import type { Principal } from "../auth/principal";
 import type { Reclaimer } from "./reclaim";
-import { restorePath, restorePrefix, type RestoreResult } from "./restore";
+import { type RestoreResult, restorePath, restorePrefix } from "./restore";
 import { scopeOf } from "./service";
 import { type FileRepos, TreeWrites } from "./tree";
 

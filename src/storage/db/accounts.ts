@@ -42,11 +42,13 @@ export class AccountRepository {
     this.#delete = db.query("DELETE FROM accounts WHERE id = ?1 RETURNING id");
     this.#objectKeys = db.query(
       `SELECT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL
+       UNION SELECT object_key FROM versions WHERE account_id = ?1 AND object_key IS NOT NULL
        UNION SELECT object_key FROM uploads WHERE account_id = ?2`,
     );
     this.#queueObjects = db.query(
       `INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at)
        SELECT object_key, '', ?2 FROM files WHERE account_id = ?1 AND object_key IS NOT NULL
+       UNION SELECT object_key, '', ?2 FROM versions WHERE account_id = ?1 AND object_key IS NOT NULL
        UNION SELECT object_key, '', ?2 FROM uploads WHERE account_id = ?1 AND kind = 'single'`,
     );
     // A multipart upload's row id is the store's upload id.
