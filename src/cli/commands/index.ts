@@ -1,5 +1,6 @@
 import type { ClientCommand } from "../context";
 import { FILE_COMMANDS } from "./files";
+import { HISTORY_COMMANDS } from "./history";
 import { KEY_COMMANDS } from "./keys";
 import { LOGIN_COMMANDS } from "./login";
 import { SHARE_COMMANDS } from "./shares";
@@ -11,6 +12,7 @@ import { WATCH_COMMANDS } from "./watch";
 export const CLIENT_COMMANDS: readonly ClientCommand[] = [
   ...LOGIN_COMMANDS,
   ...FILE_COMMANDS,
+  ...HISTORY_COMMANDS,
   ...SHARE_COMMANDS,
   ...TRANSFER_COMMANDS,
   ...SYNC_COMMANDS,

@@ -454,9 +454,9 @@ export class FileService {
     return this.reclaimer.hold(objectKey);
   }
 
-  /** True while a file row points at this stored object. */
+  /** True while a file or a version points at this stored object: its bytes must stay. */
   usesObject(objectKey: string): boolean {
-    return this.repos.files.usesObject(objectKey);
+    return this.repos.files.usesObject(objectKey) || this.repos.versions.objectSize(objectKey) !== null;
   }
 
   /** A short-lived signed download URL for a file row (or a version in that shape). */
