@@ -10,6 +10,7 @@ import { KeysPage } from "./pages/keys";
 import { SharesPage } from "./pages/shares";
 import { SignIn } from "./pages/signin";
 import { TokensPage } from "./pages/tokens";
+import { TrashPage } from "./pages/trash";
 import { href, useRoute } from "./router";
 import { can, isAdmin, type Me, signOut, whoAmI } from "./session";
 
@@ -36,6 +37,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     ["keys", "API keys", can(me, "keys:read")],
     ["tokens", "Tokens", me.source === "master"],
     ["apps", "OAuth apps", can(me, "keys:read")],
+    ["trash", "Trash", can(me, "files:read")],
     ["activity", "Activity", can(me, "files:read")],
     ["admin", "Accounts", isAdmin(me)],
   ];
@@ -72,6 +74,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         {current === "keys" && <KeysPage me={me} />}
         {current === "tokens" && <TokensPage />}
         {current === "apps" && <AppsPage me={me} />}
+        {current === "trash" && <TrashPage me={me} />}
         {current === "activity" && <ActivityPage />}
         {current === "admin" && <AdminPage />}
       </main>

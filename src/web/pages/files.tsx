@@ -5,6 +5,7 @@ import { type Entry, loadFolder, parentOf, type SortKey, sortEntries } from "../
 import { canPreview, Preview } from "../files/preview";
 import { filesFromDrop, UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";
+import { VersionsDialog } from "../files/versions-dialog";
 import { VirtualList } from "../files/virtual-list";
 import { formatBytes, formatTime } from "../format";
 import { href } from "../router";
@@ -15,7 +16,7 @@ import { RowActions } from "./row-actions";
 import { Search } from "./search";
 
 type Modal =
-  | { kind: "mkdir" | "move" | "copy" | "delete" | "share" | "preview"; entry: Entry }
+  | { kind: "mkdir" | "move" | "copy" | "delete" | "share" | "preview" | "versions"; entry: Entry }
   | { kind: "new-folder" }
   | null;
 
@@ -223,6 +224,9 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
       {modal?.kind === "delete" && <DeleteDialog entry={modal.entry} onDone={done} onClose={() => setModal(null)} />}
       {modal?.kind === "share" && <ShareDialog entry={modal.entry} onClose={() => setModal(null)} />}
       {modal?.kind === "preview" && <Preview entry={modal.entry} onClose={() => setModal(null)} />}
+      {modal?.kind === "versions" && (
+        <VersionsDialog me={me} entry={modal.entry} onDone={done} onClose={() => setModal(null)} />
+      )}
     </section>
   );
 }

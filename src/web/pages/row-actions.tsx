@@ -5,7 +5,7 @@ import { canPreview } from "../files/preview";
 import { can, type Me } from "../session";
 import { Dialog } from "../ui";
 
-type ActionKind = "move" | "copy" | "delete" | "share" | "preview";
+type ActionKind = "move" | "copy" | "delete" | "share" | "preview" | "versions";
 
 /** One button per row opens the actions for that entry, so rows stay narrow on a phone. */
 export function RowActions(props: { me: Me; entry: Entry; open: (kind: ActionKind) => void }) {
@@ -33,6 +33,11 @@ export function RowActions(props: { me: Me; entry: Entry; open: (kind: ActionKin
               <a class="button" href={filesUrl(entry.path)} download={entry.name} onClick={() => setShown(false)}>
                 Download
               </a>
+            )}
+            {file && (
+              <button type="button" onClick={() => choose("versions")}>
+                Versions…
+              </button>
             )}
             {can(me, "share") && (
               <button type="button" onClick={() => choose("share")}>

@@ -1,0 +1,65 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, filesUrl, messageOf } from "../api";
+import { formatBytes, formatTime } from "../format";
+import { can, type Me } from "../session";
+import { ErrorText, useAction } from "../ui";
+
+interface Deleted {
+  path: string;
+  tx: number;
+  size: number;
+  deleted_at: number;
+}
+
+/** Deleted files still within version retention, newest deletion first; each can be restored. */
+export function TrashPage({ me }: { me: Me }) {
+  const [entries, setEntries] = useState<Deleted[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  const load = () =>
+    api<{ entries: Deleted[] }>("GET", "/files/trash?limit=1000").then(
+      (r) => setEntries(r.entries),
+      (e) => setLoadError(messageOf(e)),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  return (
+    <section aria-labelledby="trash-title">
+      <h1 id="trash-title">Trash</h1>
+      <p>Deleted files stay here as long as versions are kept (30 days by default).</p>
+      <ErrorText error={loadError ?? error} />
+      {entries && (
+        <ul class="trash">
+          {entries.length === 0 && <li>The trash is empty.</li>}
+          {entries.map((e) => (
+            <li key={e.path}>
+              <span class="mono">{e.path}</span>
+              <span class="muted">
+                {" "}
+                · {formatBytes(e.size)} · deleted {formatTime(e.deleted_at)}
+              </span>{" "}
+              <a class="button" href={`${filesUrl(e.path)}?tx=${e.tx}`} download={e.path.split("/").pop()}>
+                Download
+              </a>
+              {can(me, "files:write") && (
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() =>
+                    void run(async () => {
+                      await api("POST", "/files/restore", { path: e.path, tx: e.tx });
+                      await load();
+                    })
+                  }
+                >
+                  Restore
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
