@@ -20,6 +20,7 @@ const QUOTA = { accounts: { default_quota_bytes: 1000, default_quota_files: 4 } 
 interface Stats {
   files: number;
   bytes: number;
+  version_bytes: number;
   quota: { bytes: number | null; files: number | null; used_bytes: number; used_files: number };
 }
 
