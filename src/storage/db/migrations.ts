@@ -321,6 +321,7 @@ export const MIGRATIONS: readonly string[] = [
     finished_at  INTEGER
   ) WITHOUT ROWID;
   CREATE INDEX backups_by_start ON backups (started_at);
+  `,
   // 12: versions. A row is a file or folder as it stood at a path from the tx that made it
   // current (tx, ts) to the tx that ended it (an overwrite, move, delete or restore). It
   // names the object the file used, so no byte is copied; the object is reclaimed once no
