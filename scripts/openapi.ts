@@ -25,7 +25,10 @@ export function throwawayServer(): { handle: (request: Request) => Promise<Respo
   const dir = mkdtempSync(join(tmpdir(), "lightd-openapi-"));
   const config = parseConfig({ authorization: { token: THROWAWAY_MASTER }, signing_secret: "x".repeat(32) }, "openapi");
   const ctx = createContext({ config: new ConfigStore(config, join(dir, "config.json")), dataDir: dir, logger: memoryLogger() });
-  const handler = createHandler(createApp(ctx), { maxBodyBytes: () => config.server.max_body_bytes });
+  const handler = createHandler(createApp(ctx), {
+    maxBodyBytes: () => config.server.max_body_bytes,
+    logger: ctx.logger,
+  });
   return {
     handle: async (request) => handler(request),
     close() {

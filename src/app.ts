@@ -39,7 +39,7 @@ export function createApp(ctx: AppContext) {
   return new Elysia({ handler: { standardHostname: false } })
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
-    .use(sameOriginRule(() => ctx.config.current.server.public_url))
+    .use(sameOriginRule(() => ctx.config.current.server))
     .use(
       docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations, ...oauthPathOperations }),
     )
@@ -72,7 +72,7 @@ export function createApp(ctx: AppContext) {
         ctx.feed,
         (token) => ctx.verifier.validityCheck(token),
         () => config().feed.max_buffer_bytes,
-        () => config().server.public_url,
+        () => config().server,
       ),
     );
 }

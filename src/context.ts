@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import pkg from "../package.json";
 import type { ConfigStore } from "./config";
-import { configuredOrigin } from "./http/base-url";
+import { configuredOrigin } from "./http/links";
 import type { Logger } from "./lib/logger";
 import { SecretBox } from "./lib/sealed";
 import { UrlSigner } from "./lib/url-signer";

@@ -6,14 +6,12 @@ import { fullHelp } from "./cli/help";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import { createContext } from "./context";
-import { setAddressSource } from "./http/client-ip";
+import type { EdgeServer } from "./http/edge";
 import { createHandler } from "./http/handler";
-import { withRequestLog } from "./http/request-log";
-import { setConnectionControl } from "./http/upgrade";
 import { withUsableUrl } from "./http/usable-url";
 import { createLogger } from "./lib/logger";
 import { runBackupCommand, runRestoreCommand } from "./modules/backups/cli";
-import { type FeedSocketData, feedSocketHandler } from "./modules/feed/socket";
+import { feedSocketHandler } from "./modules/feed/socket";
 
 /** The only place that reads the environment and calls listen. */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -106,38 +104,20 @@ async function serve(
     process.once("SIGINT", () => resolve("SIGINT"));
   });
 
-  const handle = withRequestLog(
-    createHandler(app, {
-      maxBodyBytes: () => store.current.server.max_body_bytes,
-      corsOrigins: () => store.current.server.cors_origins,
-    }),
+  const handle = createHandler(app, {
+    maxBodyBytes: () => store.current.server.max_body_bytes,
+    corsOrigins: () => store.current.server.cors_origins,
     logger,
-    () => store.current.log.requests,
-  );
+    logRequests: () => store.current.log.requests,
+  });
   let fallbackOrigin = "http://localhost";
   const server = Bun.serve({
     port,
     hostname: host,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    // Rate limits key on the client address, which only the server knows (looked up when needed).
-    fetch: (received, srv) => {
-      const request = withUsableUrl(received, fallbackOrigin);
-      // The server knows the client address only by the request it received.
-      setAddressSource(request, request === received ? srv : { requestIP: () => srv.requestIP(received) });
-      // The live feed upgrades to a WebSocket or streams for long; only the server can allow
-      // that, and only for the request it received.
-      setConnectionControl(
-        request,
-        request === received
-          ? srv
-          : {
-              // The feed routes are the only ones that upgrade, with their FeedSocketData.
-              upgrade: (_request, options) => srv.upgrade(received, options as { data: FeedSocketData }),
-              timeout: (_request, seconds) => srv.timeout(received, seconds),
-            },
-      );
-      return handle(request);
-    },
+    // The client address, a WebSocket upgrade and the idle timeout are known only to the
+    // server, and only for the Request it received: the edge keeps both with the request.
+    fetch: (received, srv) => handle(withUsableUrl(received, fallbackOrigin), srv as EdgeServer, received),
     websocket: feedSocketHandler(ctx.feed, () => store.current.feed),
   });
   // Where a request without a usable Host header is taken to have arrived.

@@ -46,6 +46,12 @@ function qualityOf(accept: string, type: string): number {
   return q;
 }
 
+/** True when the client asked for JSON (plain or lightd's versioned media type) rather than the bytes. */
+export function wantsJson(request: Request): boolean {
+  const accept = request.headers.get("accept")?.toLowerCase() ?? "";
+  return accept.includes("application/json") || accept.includes(VERSIONED_MEDIA_TYPE);
+}
+
 /** True when the client prefers an HTML page to JSON (a browser navigating), strictly. */
 export function prefersHtml(accept: string | null): boolean {
   if (!accept) return false;

@@ -3,6 +3,7 @@ import { AppError } from "../errors";
 import { hasScope, type Principal, type Scope } from "../modules/auth/principal";
 import type { CredentialVerifier } from "../modules/auth/verifier";
 import { acceptsVersioned, VERSIONED_MEDIA_TYPE } from "./accept";
+import { metaOf } from "./edge";
 import { parseRequestJson } from "./json-body";
 
 export const SESSION_COOKIE = "lightd_session";
@@ -124,14 +125,10 @@ export function authGuard(verifier: CredentialVerifier, settings: () => AuthSett
     authorizer(request, requirement, extractToken(request));
   // One authentication per request, shared by the parse and resolve phases, so a
   // single-use token is consumed once and argon2 never runs twice for one request.
-  const outcomes = new WeakMap<Request, Promise<Principal>>();
   const authenticate = (request: Request, requirement: AuthRequirement): Promise<Principal> => {
-    let outcome = outcomes.get(request);
-    if (!outcome) {
-      outcome = authorize(request, requirement);
-      outcomes.set(request, outcome);
-    }
-    return outcome;
+    const meta = metaOf(request);
+    meta.auth ??= authorize(request, requirement);
+    return meta.auth;
   };
 
   return new Elysia({ name: "auth-guard" }).macro({

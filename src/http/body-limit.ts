@@ -1,5 +1,8 @@
-import { errorResponse } from "../errors";
+import { AppError } from "../errors";
+import type { Logger } from "../lib/logger";
 import { guardedBody } from "./body-stream";
+import { carryMeta, metaOf } from "./edge";
+import { renderError } from "./errors";
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -13,7 +16,7 @@ const PARSED_TYPES =
  * read when the body is chunked, so no anonymous caller can make lightd hold a
  * large body. PUT bodies are uploads and are limited by `server.max_upload_bytes`.
  */
-export function withBodyLimit(handler: Handler, maxBytes: () => number): Handler {
+export function withBodyLimit(handler: Handler, maxBytes: () => number, logger: Logger): Handler {
   return (request) => {
     if (request.method === "GET" || request.method === "HEAD" || request.method === "PUT" || request.body === null) {
       return handler(request);
@@ -21,10 +24,14 @@ export function withBodyLimit(handler: Handler, maxBytes: () => number): Handler
     const max = maxBytes();
     const declared = request.headers.get("content-length");
     if (declared !== null) {
-      if (Number(declared) > max) return errorResponse("payload_too_large", `Request body is larger than ${max} bytes`);
-      return handler(request);
+      if (Number(declared) <= max) return handler(request);
+      const tooLarge = new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+      return renderError(tooLarge, undefined, metaOf(request).id, logger);
     }
     if (!PARSED_TYPES.test(request.headers.get("content-type") ?? "")) return handler(request);
-    return handler(new Request(request, { body: guardedBody(request.body, max) }));
+    // The counted body travels on a new Request: it is the same request (id, client, limits).
+    const counted = new Request(request, { body: guardedBody(request.body, max) });
+    carryMeta(request, counted);
+    return handler(counted);
   };
 }

@@ -1,20 +1,54 @@
+import type { Logger } from "../lib/logger";
 import { withBodyLimit } from "./body-limit";
 import { withCors } from "./cors";
+import { type EdgeServer, enterEdge } from "./edge";
+import { renderError } from "./errors";
 import { withHeadSupport } from "./head";
+import { logRequest } from "./request-log";
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
+/** The request edge as the server calls it: the request, and the server and Request it received. */
+export type EdgeHandler = (request: Request, server?: EdgeServer, received?: Request) => Promise<Response>;
+
+export interface EdgeOptions {
+  maxBodyBytes: () => number;
+  corsOrigins?: () => readonly string[];
+  logger: Logger;
+  /** `log.requests`: one line per request. */
+  logRequests?: () => boolean;
+}
+
 const NO_ORIGINS: readonly string[] = [];
+const NEVER = () => false;
 
 /**
- * The request handler the server runs (and the tests call): the app behind the
- * cross-cutting rules that must see the raw request first — CORS (preflights never reach
- * the app), HEAD without reading bodies, and the in-memory body cap.
+ * The request edge the server runs (and the tests call): the request's meta (id, client,
+ * HEAD) set once, the cross-cutting rules that must see the raw request first — CORS
+ * (preflights never reach the app), HEAD without reading bodies, the in-memory body cap —
+ * then the app; whatever escapes is rendered by the one renderer, the id is echoed as
+ * `X-Request-Id` and the request is logged.
  */
-export function createHandler(
-  app: { handle: Handler },
-  options: { maxBodyBytes: () => number; corsOrigins?: () => readonly string[] },
-): Handler {
-  const inner = withHeadSupport(withBodyLimit((request) => app.handle(request), options.maxBodyBytes));
-  return withCors(inner, options.corsOrigins ?? (() => NO_ORIGINS));
+export function createHandler(app: { handle: Handler }, options: EdgeOptions): EdgeHandler {
+  const inner = withCors(
+    withHeadSupport(withBodyLimit((request) => app.handle(request), options.maxBodyBytes, options.logger)),
+    options.corsOrigins ?? (() => NO_ORIGINS),
+  );
+  const logging = options.logRequests ?? NEVER;
+  return async (request, server, received) => {
+    const meta = enterEdge(request, server, received);
+    let response: Response;
+    try {
+      response = await inner(request);
+    } catch (error) {
+      response = renderError(error, undefined, meta.id, options.logger);
+    }
+    try {
+      response.headers.set("x-request-id", meta.id);
+    } catch {
+      // Immutable headers (a proxied upstream response): the id is still in the log line.
+    }
+    if (logging()) logRequest(options.logger, request, meta, response.status);
+    return response;
+  };
 }

@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimiter } from "../lib/rate-limiter";
 import type { Principal } from "../modules/auth/principal";
 import type { AuthLimits } from "./auth";
-import { clientIpOf } from "./client-ip";
+import { clientIpOf, metaOf } from "./edge";
 import { type BodyKinds, parseRequestJson } from "./json-body";
 
 type RateLimitConfig = Config["rate_limits"];
@@ -112,10 +112,10 @@ export type IpLimitOption = IpLimitName | { name: IpLimitName; bodies: BodyKinds
  */
 export function ipRateLimit(limits: RateLimits) {
   // Parse runs only for requests with a body; transform runs for every request. Charge once.
-  const charged = new WeakSet<Request>();
   const charge = (name: IpLimitName, request: Request, headers: Record<string, unknown>) => {
-    if (charged.has(request)) return;
-    charged.add(request);
+    const meta = metaOf(request);
+    if (meta.ipCharged) return;
+    meta.ipCharged = true;
     Object.assign(headers, limits.checkIp(name, request));
   };
   return new Elysia({ name: "ip-rate-limit" }).macro({

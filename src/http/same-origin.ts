@@ -1,6 +1,10 @@
 import { Elysia } from "elysia";
+import type { Config } from "../config";
 import { AppError } from "../errors";
 import { SESSION_COOKIE } from "./auth";
+import { isOwnOrigin } from "./links";
+
+type ServerSettings = Pick<Config["server"], "public_url" | "trust_proxy">;
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -34,15 +38,15 @@ function cookieAuthenticated(request: Request): boolean {
  * algorithm of Go's net/http CrossOriginProtection: for a state-changing request whose
  * credential is the session cookie (or that signs a browser in), `Sec-Fetch-Site` must be
  * `same-origin` or `none` (typed by the user); browsers that do not send it are judged by
- * `Origin`, which must be lightd's own (`server.public_url`, or the host the request came
- * to). A request with neither header is not from a browser form and passes. Requests with
+ * `Origin`, which must be lightd's own (its public origin, see links.ts, or the host the
+ * request came to). A request with neither header is not from a browser form and passes. Requests with
  * `Authorization` or `?token=` are not affected: a foreign page cannot make a browser add them.
  * Returns the refusal, or null when the request may go on.
  */
-export function crossOriginRefusal(request: Request, publicUrl: string | undefined): AppError | null {
+export function crossOriginRefusal(request: Request, server: ServerSettings): AppError | null {
   if (!UNSAFE_METHODS.has(request.method)) return null;
   if (!cookieAuthenticated(request) && !BROWSER_LOGIN_PATHS.has(pathOf(request.url))) return null;
-  return browserOriginRefusal(request, publicUrl);
+  return browserOriginRefusal(request, server);
 }
 
 /**
@@ -50,31 +54,24 @@ export function crossOriginRefusal(request: Request, publicUrl: string | undefin
  * and which CORS does not guard (cross-site WebSocket hijacking): when the session cookie is
  * the credential, the page must be lightd's own.
  */
-export function crossOriginUpgradeRefusal(request: Request, publicUrl: string | undefined): AppError | null {
-  return cookieAuthenticated(request) ? browserOriginRefusal(request, publicUrl) : null;
+export function crossOriginUpgradeRefusal(request: Request, server: ServerSettings): AppError | null {
+  return cookieAuthenticated(request) ? browserOriginRefusal(request, server) : null;
 }
 
-function browserOriginRefusal(request: Request, publicUrl: string | undefined): AppError | null {
+function browserOriginRefusal(request: Request, server: ServerSettings): AppError | null {
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) {
     return site === "same-origin" || site === "none" ? null : new AppError("forbidden", CROSS_ORIGIN_REFUSED);
   }
   const origin = request.headers.get("origin");
   if (origin === null) return null;
-  if (publicUrl !== undefined && origin === new URL(publicUrl).origin) return null;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return new AppError("forbidden", CROSS_ORIGIN_REFUSED); // "null" (sandboxed or privacy-stripped) origins
-  }
-  return host === new URL(request.url).host ? null : new AppError("forbidden", CROSS_ORIGIN_REFUSED);
+  return isOwnOrigin(origin, request, server) ? null : new AppError("forbidden", CROSS_ORIGIN_REFUSED);
 }
 
 /** The CSRF rule at the request edge, before routing: one place for every route, present and future. */
-export function sameOriginRule(publicUrl: () => string | undefined) {
+export function sameOriginRule(server: () => ServerSettings) {
   return new Elysia({ name: "same-origin-rule" }).onRequest(({ request }) => {
-    const refusal = crossOriginRefusal(request, publicUrl());
+    const refusal = crossOriginRefusal(request, server());
     if (refusal) throw refusal;
   });
 }

@@ -1,8 +1,8 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
-import { configuredOrigin } from "../../http/base-url";
-import { clientIpOf } from "../../http/client-ip";
+import { clientIpOf } from "../../http/edge";
+import { configuredOrigin } from "../../http/links";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
 import type { Logger } from "../../lib/logger";
 import { ErrorResponse } from "../system/model";

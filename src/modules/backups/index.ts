@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { AppError } from "../../errors";
+import { keepOpen } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
-import { keepOpen } from "../../http/upgrade";
 import { requireAdmin } from "../admin/service";
 import { ErrorResponse } from "../system/model";
 import { BackupListResponse, BackupView } from "./model";

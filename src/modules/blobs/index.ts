@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { type DownloadSource, serveObject } from "../../http/download";
-import { isHeadRequest } from "../../http/head";
+import { isHeadRequest } from "../../http/edge";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag } from "../../lib/etag";

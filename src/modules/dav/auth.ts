@@ -1,7 +1,8 @@
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import type { Authorizer, AuthRequirement } from "../../http/auth";
-import { clientIpOf } from "../../http/client-ip";
+import { clientIpOf } from "../../http/edge";
+import { overTls } from "../../http/links";
 import type { Principal } from "../auth/principal";
 
 export const BASIC_CHALLENGE = 'Basic realm="lightd"';
@@ -10,13 +11,6 @@ const BEARER_CHALLENGE = 'Bearer realm="lightd"';
 function isLoopback(ip: string | null): boolean {
   if (ip === null) return false;
   return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
-}
-
-/** True when the request reached lightd over TLS (directly, or through a trusted proxy that says so). */
-function overTls(request: Request, server: Config["server"]): boolean {
-  if (request.url.startsWith("https:")) return true;
-  if (!server.trust_proxy) return false;
-  return request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 }
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from "../../errors";
 import { serveObject } from "../../http/download";
-import { isHeadRequest } from "../../http/head";
+import { isHeadRequest } from "../../http/edge";
 import { contentDisposition } from "../../lib/content-disposition";
 import { escapeXml } from "../../lib/xml";
 import type { DeadProperty } from "../../storage/db/dav-properties";

@@ -1,9 +1,10 @@
 import { Elysia, t } from "elysia";
+import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { extractToken } from "../../http/auth";
+import { keepOpen, upgradeToWebSocket } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { crossOriginUpgradeRefusal } from "../../http/same-origin";
-import { keepOpen, upgradeToWebSocket } from "../../http/upgrade";
 import type { Principal } from "../auth/principal";
 import { requestPrefix } from "../files/service";
 import { ErrorResponse } from "../system/model";
@@ -32,11 +33,11 @@ export function feedModule(
   feed: FeedService,
   validityCheck: ValidityCheck,
   maxBuffer: () => number,
-  publicUrl: () => string | undefined,
+  server: () => Pick<Config["server"], "public_url" | "trust_proxy">,
 ) {
   const upgrade = (request: Request, principal: Principal, query: typeof FeedQuery.static, space?: string) => {
     // A browser opens WebSockets from any page with the cookie, and CORS does not apply.
-    const refusal = crossOriginUpgradeRefusal(request, publicUrl());
+    const refusal = crossOriginUpgradeRefusal(request, server());
     if (refusal) throw refusal;
     const prefix = query.prefix === undefined ? undefined : requestPrefix(query.prefix);
     const prepared = feed.prepare(principal, { prefix, sinceTx: query.since_tx, space });

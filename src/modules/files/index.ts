@@ -1,10 +1,11 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
-import { baseUrlOf, wantsJson } from "../../http/base-url";
+import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
+import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
-import { isHeadRequest } from "../../http/head";
+import { publicOriginOf } from "../../http/links";
 import { uploadBodyOf } from "../../http/upload-body";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import type { FileRow } from "../../storage/db/files";
@@ -204,7 +205,7 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
             ? files.stat(principal, filePathOf(request))
             : versions.at(principal, filePathOf(request), query.tx);
         if (isHeadRequest(request)) return headResponse(row);
-        const base = baseUrlOf(request, config().server);
+        const base = publicOriginOf(request, config().server);
         if (wantsJson(request)) {
           return {
             path: row.path,

@@ -2,9 +2,9 @@ import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { prefersHtml } from "../../http/accept";
-import { baseUrlOf } from "../../http/base-url";
+import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
-import { isHeadRequest } from "../../http/head";
+import { publicOriginOf } from "../../http/links";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import { requestPath } from "../files/service";
 import { ErrorResponse } from "../system/model";
@@ -75,7 +75,10 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
   const open = async (request: Request) => {
     const { token, relative } = shareTargetOf(request);
     const head = isHeadRequest(request);
-    return shareResponse(await shares.open(token, relative, baseUrlOf(request, config().server), { head }), request);
+    return shareResponse(
+      await shares.open(token, relative, publicOriginOf(request, config().server), { head }),
+      request,
+    );
   };
   return (
     new Elysia({ tags: ["Sharing"] })
@@ -88,7 +91,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
             principal,
             requestPath(body.path),
             { ttl: body.ttl, maxDownloads: body.max_downloads },
-            baseUrlOf(request, config().server),
+            publicOriginOf(request, config().server),
           );
         },
         {
@@ -110,7 +113,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
       )
       .get(
         "/files/shares",
-        ({ principal, request }) => ({ shares: shares.list(principal, baseUrlOf(request, config().server)) }),
+        ({ principal, request }) => ({ shares: shares.list(principal, publicOriginOf(request, config().server)) }),
         {
           auth: "share",
           response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },

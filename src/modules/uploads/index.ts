@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
-import { baseUrlOf } from "../../http/base-url";
 import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
+import { publicOriginOf } from "../../http/links";
 import { CommitResponse, ConditionalWriteHeaders } from "../files/model";
 import { requestPath } from "../files/service";
 import { ErrorResponse } from "../system/model";
@@ -40,7 +40,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
           principal,
           requestPath(body.path, "file"),
           body.content_type,
-          baseUrlOf(request, config().server),
+          publicOriginOf(request, config().server),
         ),
       {
         auth: "files:write",
@@ -73,7 +73,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
           requestPath(body.path, "file"),
           body.content_type,
           body.part_count ?? 1,
-          baseUrlOf(request, config().server),
+          publicOriginOf(request, config().server),
         ),
       {
         auth: "files:write",
