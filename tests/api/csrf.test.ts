@@ -224,3 +224,27 @@ describe("cookie-authenticated writes only from lightd's own origin", () => {
     }
   });
 });
+
+// Behind a trusted proxy without public_url, lightd's public origin is the forwarded one
+// (http/links.ts): the same rule decides where links point and which pages are lightd's own.
+describe("behind a trusted proxy, the forwarded origin is lightd's own", () => {
+  const proxied = makeTestApp({ config: { server: { trust_proxy: true } } });
+  afterAll(() => proxied.close());
+  const mkdir = (cookieHeader: string, headers: Record<string, string>, path: string) =>
+    proxied.handle(
+      new Request("http://127.0.0.1:8080/files/mkdir", {
+        method: "POST",
+        headers: { cookie: cookieHeader, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ path }),
+      }),
+    );
+  const forwarded = { "x-forwarded-proto": "https", "x-forwarded-host": "files.example.com" };
+
+  test("a page from the forwarded origin may write with the cookie; another origin may not", async () => {
+    const own = `lightd_session=${encodeURIComponent(await registerAndLogin(proxied, naclSigner("proxied")))}`;
+    expect((await mkdir(own, { ...forwarded, origin: "https://files.example.com" }, "ok/")).status).toBe(200);
+    expect((await mkdir(own, { ...forwarded, origin: "https://evil.example" }, "no/")).status).toBe(403);
+    // Without the proxy's word, that origin is foreign.
+    expect((await mkdir(own, { origin: "https://files.example.com" }, "no2/")).status).toBe(403);
+  });
+});
