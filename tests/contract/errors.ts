@@ -1,5 +1,9 @@
+import { UrlSigner } from "../../src/lib/url-signer";
 import type { ContractRun } from "./run";
 import { b64, boundType, json, local, type Samples } from "./steps";
+
+/** The contract stacks' `signing_secret` (prism.test.ts writes it into each config). */
+export const CONTRACT_SIGNING_SECRET = "contract-signing-secret-0123456789abcdef";
 
 /**
  * Each remaining documented error, provoked the way a client would meet it. Requests the
@@ -130,10 +134,11 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
     body: "x".repeat(70_000),
     headers: { "content-type": boundType(s.uploadUrl) },
   });
-  const gone = local(
-    (await (await run.call("GET /files/{path}", "/files/up%2Ftwo.txt", 200, { headers: json })).json()).url,
-  );
   await run.call("DELETE /files/{path}", "/files/up%2Ftwo.txt", 200);
+  // A deleted file's object stays while versions hold it, so the missing object is one that was
+  // never stored, behind a URL signed with the stack's own secret.
+  const missingKey = "neverStored00000";
+  const gone = `/blobs/${missingKey}?${new UrlSigner(CONTRACT_SIGNING_SECRET).sign({ method: "GET", key: missingKey, expiresIn: 3600 })}`;
   await run.call("GET /blobs/{key}", gone, 404, { token: null });
   await run.direct("HEAD /blobs/{key}", gone, 404, { token: null });
   await run.call("PUT /blobs/{key}", s.abortedPartUrl, 404, { token: null, body: "late", headers: {} });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { cleanupE2E, ensureBinary, makeTempDir, pollUntil, type RunningServer, startServer } from "../fixtures/binary";
 import { documentedOperations, type OpenApiDocument } from "../fixtures/openapi";
 import { type RunningPrism, startPrism } from "../fixtures/prism";
-import { errorSteps, mailSteps } from "./errors";
+import { CONTRACT_SIGNING_SECRET, errorSteps, mailSteps } from "./errors";
 import { feedSteps, hookSteps, shareSteps } from "./live";
 import { ContractRun } from "./run";
 import { happyPath, type Samples } from "./steps";
@@ -70,7 +70,7 @@ async function stack(config: Record<string, unknown>): Promise<Stack> {
     join(dir, "config.json"),
     JSON.stringify({
       authorization: { token: MASTER },
-      signing_secret: "contract-signing-secret-0123456789abcdef",
+      signing_secret: CONTRACT_SIGNING_SECRET,
       ...config,
     }),
   );
