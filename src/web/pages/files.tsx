@@ -152,6 +152,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
         <VirtualList
           items={sorted}
           rowHeight={44}
+          keyOf={(entry) => entry.path}
           label={`Contents of ${prefix || "Home"}`}
           render={(entry) => (
             <>
