@@ -140,7 +140,7 @@ test.skipIf(NO_BROWSER)("folders, preview, rename, copy, share and delete with c
     // Search finds by name.
     await page.getByLabel("Search files").fill("copy");
     await page.getByRole("button", { name: "Search", exact: true }).click();
-    await page.getByRole("region", { name: "Search results" }).waitFor();
+    await page.getByRole("region", { name: "Search results" }).getByRole("link", { name: "done-copy.txt" }).waitFor();
     expect(b.problems).toEqual([]);
   } finally {
     await b.close();

@@ -21,9 +21,12 @@ export function Search() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (!q.trim()) return setHits(null);
+          // The field itself, not state: a submit right after typing may precede the re-render.
+          const query = String(new FormData(e.currentTarget).get("q") ?? "").trim();
+          setQ(query);
+          if (!query) return setHits(null);
           void run(async () =>
-            setHits((await api<{ results: Hit[] }>("GET", `/files/search?q=${encodeURIComponent(q.trim())}`)).results),
+            setHits((await api<{ results: Hit[] }>("GET", `/files/search?q=${encodeURIComponent(query)}`)).results),
           );
         }}
       >
@@ -32,6 +35,7 @@ export function Search() {
         </label>
         <input
           id="search-q"
+          name="q"
           class="grow"
           type="search"
           placeholder="Search files"
