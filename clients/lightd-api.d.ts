@@ -782,6 +782,7 @@ export interface operations {
       406: components["responses"]["not_acceptable"];
       409: components["responses"]["conflict"];
       413: components["responses"]["payload_too_large"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -905,6 +906,7 @@ export interface operations {
       406: components["responses"]["not_acceptable"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -993,6 +995,7 @@ export interface operations {
       406: components["responses"]["not_acceptable"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**
@@ -3113,6 +3116,7 @@ export interface operations {
       412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
+      507: components["responses"]["insufficient_storage"];
     };
   };
   /**

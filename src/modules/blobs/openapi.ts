@@ -115,6 +115,7 @@ export const blobUpload = openApiDetail({
     "404": error("not_found"),
     "409": error("conflict"),
     "413": error("payload_too_large"),
+    "507": error("insufficient_storage"),
   },
 });
 

@@ -108,6 +108,7 @@ export const filePathOperations = {
         "409": error("conflict"),
         "412": error("precondition_failed"),
         "413": error("payload_too_large"),
+        "507": error("insufficient_storage"),
       },
     },
     delete: {

@@ -27,8 +27,10 @@ const Errors = {
   409: ErrorResponse,
   507: ErrorResponse,
 };
-/** Creating an upload checks only the path and the caller's power. */
-const CreateErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
+/** Creating an upload checks the path, the caller's power and the account's room (507 when full). */
+const CreateErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 507: ErrorResponse };
+/** Aborting gives room back: it checks only the path and the caller's power. */
+const AbortErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
 export function uploadsModule(guard: AppGuard, uploads: UploadService, config: () => Config) {
   return new Elysia({ tags: ["Uploads"] })
@@ -111,7 +113,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       {
         auth: "files:write",
         body: AbortMultipartBody,
-        response: { 200: AbortMultipartResponse, ...CreateErrors, 404: ErrorResponse },
+        response: { 200: AbortMultipartResponse, ...AbortErrors },
         detail: { summary: "Abort a multipart upload" },
       },
     );
