@@ -10,17 +10,26 @@ type Handler = (request: Request) => Response | Promise<Response>;
 const PARSED_TYPES =
   /^(application\/json|application\/[\w.+-]*\+json|application\/x-www-form-urlencoded|multipart\/form-data|text\/)/i;
 
+/** PUT routes whose body is a file's bytes: limited by `server.max_upload_bytes` where they are written. */
+const UPLOAD_PUT = /^\/(files|blobs|dav)(\/|$)/;
+
+/** The path of a request URL, without parsing the whole URL on the hot path. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start === -1 ? "/" : url.slice(start);
+}
+
 /**
  * Caps request bodies that are parsed in memory (JSON, forms, text) at
  * `server.max_body_bytes`: by Content-Length up front, and by counting the bytes
  * read when the body is chunked, so no anonymous caller can make lightd hold a
- * large body. PUT bodies are uploads and are limited by `server.max_upload_bytes`.
+ * large body. Uploads (PUT of a file's bytes) are limited by `server.max_upload_bytes`; any
+ * other PUT (a JSON setting such as a quota) is capped here like a POST.
  */
 export function withBodyLimit(handler: Handler, maxBytes: () => number, logger: Logger): Handler {
   return (request) => {
-    if (request.method === "GET" || request.method === "HEAD" || request.method === "PUT" || request.body === null) {
-      return handler(request);
-    }
+    if (request.method === "GET" || request.method === "HEAD" || request.body === null) return handler(request);
+    if (request.method === "PUT" && UPLOAD_PUT.test(pathOf(request.url))) return handler(request);
     const max = maxBytes();
     const declared = request.headers.get("content-length");
     if (declared !== null) {

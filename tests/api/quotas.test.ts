@@ -201,6 +201,23 @@ describe("the admin sets quotas", () => {
     }
   });
 
+  test("a quota body over server.max_body_bytes → 413: a JSON setting, not an upload", async () => {
+    const body = JSON.stringify({ bytes: 1, files: 1, pad: "x".repeat(2 * 1024 * 1024) });
+    const json = { "content-type": "application/json" };
+    const declared = await t.request("PUT", "/admin/accounts/grower/quota", {
+      body,
+      headers: { ...json, "content-length": String(body.length) },
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: "payload_too_large" });
+    // Without a length the bytes are counted as they are read.
+    const streamed = await t.request("PUT", "/admin/accounts/grower/quota", {
+      body: new Blob([body]).stream(),
+      headers: json,
+    });
+    expect(streamed.status).toBe(413);
+  });
+
   test("the admin account has no quota", async () => {
     expect((await statsOf(t, t.master)).quota).toMatchObject({ bytes: null, files: null });
   });

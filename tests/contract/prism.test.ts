@@ -19,7 +19,7 @@ import { rateLimitSteps, sweepSteps } from "./sweeps";
  * unexercised. A second server with one-request rate budgets supplies the 429s.
  */
 
-setDefaultTimeout(240_000);
+setDefaultTimeout(420_000);
 const MASTER = "lightd_contract_master_token_0123456789";
 
 interface Stack {
@@ -65,7 +65,8 @@ async function stack(config: Record<string, unknown>): Promise<Stack> {
       ...config,
     }),
   );
-  const server = await startServer({ dir });
+  // Four servers and four proxies start at once: give a busy machine time.
+  const server = await startServer({ dir, readyTimeoutMs: 120_000 });
   const doc = (await (await fetch(`${server.url}/swagger/json`)).json()) as OpenApiDocument;
   const documentPath = join(dir, "openapi.json");
   writeFileSync(documentPath, JSON.stringify(doc));
@@ -121,11 +122,22 @@ beforeAll(async () => {
     // Links can be sent, but the SMTP server is unreachable.
     stack({ smtp: { host: "127.0.0.1", port: closedPort }, server: { public_url: "http://127.0.0.1:1" } }),
   ]);
-}, 240_000);
+}, 420_000);
 afterAll(async () => {
   await Promise.all([main?.prism.stop(), limited?.prism.stop(), mail?.prism.stop(), mailOut?.prism.stop()]);
   turnstile.stop(true);
   await cleanupE2E();
+});
+
+test("a Prism that cannot start is reported with its own output, not a timeout", async () => {
+  const missing = join(makeTempDir(), "missing.json");
+  const failure = await startPrism(missing, "http://127.0.0.1:1").then(
+    () => "started",
+    (e: Error) => e.message,
+  );
+  expect(failure).toContain("never came up");
+  expect(failure).toContain("exited with code");
+  expect(failure).toContain(`Error opening file "${missing}"`);
 });
 
 test("Prism is validating: a request that breaks the document is refused by the proxy", async () => {
