@@ -425,7 +425,7 @@ export interface paths {
   "/files/{path}": {
     /**
      * Retrieve a file
-     * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON.
+     * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
      */
     get: operations["getFile"];
     /**
@@ -667,6 +667,10 @@ export interface operations {
         content_type?: string;
         /** @description Download file name bound into the URL (signed) */
         filename?: string;
+        /** @description The object's size bound into a download URL (signed) */
+        size?: string;
+        /** @description The object's ETag bound into a download URL (signed) */
+        etag?: string;
       };
       header?: {
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
@@ -745,6 +749,10 @@ export interface operations {
         content_type?: string;
         /** @description Download file name bound into the URL (signed) */
         filename?: string;
+        /** @description The object's size bound into a download URL (signed) */
+        size?: string;
+        /** @description The object's ETag bound into a download URL (signed) */
+        etag?: string;
         /** @description Multipart upload the part belongs to (signed) */
         upload_id?: string;
         /** @description Part number, from 1 (signed) */
@@ -800,6 +808,10 @@ export interface operations {
         content_type?: string;
         /** @description Download file name bound into the URL (signed) */
         filename?: string;
+        /** @description The object's size bound into a download URL (signed) */
+        size?: string;
+        /** @description The object's ETag bound into a download URL (signed) */
+        etag?: string;
       };
       header?: {
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
@@ -3016,17 +3028,25 @@ export interface operations {
   };
   /**
    * Retrieve a file
-   * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON.
+   * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
    */
   getFile: {
     parameters: {
       query?: {
         /** @description Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest. */
         tx?: number;
+        /** @description `false` streams the file's bytes in this answer instead of redirecting (one request; same as `Accept: application/octet-stream`). */
+        redirect?: "true" | "false";
       };
       header?: {
-        /** @description `application/json` for the metadata; anything else (or none) for the redirect. */
+        /** @description `application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect. */
         Accept?: string;
+        /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
+        Range?: string;
+        /** @description A quoted ETag (or `*`): 304 when it matches. */
+        "If-None-Match"?: string;
+        /** @description Honour `Range` only while the ETag still matches. */
+        "If-Range"?: string;
       };
       path: {
         /** @description File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`. */
@@ -3034,8 +3054,18 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The metadata (with `Accept: application/json`) */
+      /** @description The metadata (with `Accept: application/json`), or the whole file (with `?redirect=false` or `Accept: application/octet-stream`) */
       200: {
+        headers: {
+          /** @description Quoted entity tag of the object */
+          ETag?: string;
+          /** @description Bytes in this answer */
+          "Content-Length"?: number;
+          /** @description `attachment` with the bound file name, else `inline` */
+          "Content-Disposition"?: string;
+          /** @description Always `bytes` */
+          "Accept-Ranges"?: string;
+        };
         content: {
           "application/json": {
             path: string;
@@ -3049,6 +3079,25 @@ export interface operations {
             /** @description Unix ms */
             updated_at: number;
           };
+          "*/*": string;
+        };
+      };
+      /** @description The requested range */
+      206: {
+        headers: {
+          /** @description Quoted entity tag of the object */
+          ETag?: string;
+          /** @description Bytes in this answer */
+          "Content-Length"?: number;
+          /** @description `attachment` with the bound file name, else `inline` */
+          "Content-Disposition"?: string;
+          /** @description Always `bytes` */
+          "Accept-Ranges"?: string;
+          /** @description `bytes first-last/size` */
+          "Content-Range"?: string;
+        };
+        content: {
+          "*/*": string;
         };
       };
       /** @description Redirect to a signed download URL, valid for a short time */
@@ -3059,11 +3108,20 @@ export interface operations {
         };
         content: never;
       };
+      /** @description Not modified: `If-None-Match` matched the ETag */
+      304: {
+        headers: {
+          /** @description Quoted entity tag of the object */
+          ETag?: string;
+        };
+        content: never;
+      };
       400: components["responses"]["bad_request"];
       401: components["responses"]["unauthorized"];
       403: components["responses"]["forbidden"];
       404: components["responses"]["not_found"];
       406: components["responses"]["not_acceptable"];
+      416: components["responses"]["range_not_satisfiable"];
       429: components["responses"]["rate_limited"];
     };
   };

@@ -49,7 +49,7 @@ export function createApp(ctx: AppContext) {
     .use(uploadsModule(guard, ctx.uploads, config))
     .use(sharesModule(guard, ctx.shares, config))
     .use(versionsModule(guard, ctx.versions))
-    .use(filesModule(guard, ctx.files, config, ctx.versions))
+    .use(filesModule(guard, ctx.files, config, ctx.versions, ctx.storage))
     .use(davModule(createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits), ctx.dav, config))
     .use(tokensModule(guard, ctx.tokens))
     .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))

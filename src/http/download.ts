@@ -1,6 +1,6 @@
 import { quoteEtag } from "../lib/etag";
 import type { BlobStat } from "../storage/blob/blob-store";
-import { RangeNotSatisfiable } from "../storage/blob/errors";
+import { BlobNotFound, RangeNotSatisfiable } from "../storage/blob/errors";
 import type { BlobBackend } from "../storage/blob/factory";
 import { contentRange, ifNoneMatchHits, ifRangeAllows, parseRange } from "./ranges";
 
@@ -13,6 +13,8 @@ export interface DownloadOptions {
   lastModified?: number;
   /** The etag the client sees, from the stored one (WebDAV's differs). */
   etag?: (stored: string) => string;
+  /** Size and stored etag as the metadata (or a signed URL binding them) says: a local file then needs no sidecar read. */
+  stat?: BlobStat;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function serveObject(
   withBody: boolean,
   options: DownloadOptions,
 ): Promise<Response> {
-  const stat = await source.store.head(key);
+  const stat = await statOf(source, key, options.stat);
   const etag = options.etag ? options.etag(stat.etag) : stat.etag;
   const out = new Headers({
     etag: quoteEtag(etag),
@@ -57,6 +59,17 @@ export async function serveObject(
   const status = range ? 206 : 200;
   if (!withBody) return new Response(null, { status, headers: out });
   return new Response(await bodyOf(source, key, stat, range), { status, headers: out });
+}
+
+/**
+ * Size and etag of the object. A local file whose etag the metadata (or a signed URL) already
+ * gave costs one stat(2), which also finds it deleted; otherwise the store is asked.
+ */
+async function statOf(source: DownloadSource, key: string, known: BlobStat | undefined): Promise<BlobStat> {
+  if (!known || !source.localFiles) return source.store.head(key);
+  const size = await source.localFiles.sizeOf(key);
+  if (size === null) throw new BlobNotFound();
+  return { ...known, size };
 }
 
 async function bodyOf(

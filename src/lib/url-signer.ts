@@ -3,7 +3,9 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export type SignedMethod = "GET" | "PUT";
 
 /** Query parameters a signature may bind besides method, key and expiry. */
-export const BINDABLE_PARAMS = ["upload_id", "part", "content_type", "filename"] as const;
+export const BINDABLE_PARAMS = ["upload_id", "part", "content_type", "filename", "size", "etag"] as const;
+/** Bound later than the rest: left out of the MAC when absent, so URLs signed before them still verify. */
+const OPTIONAL_IN_MAC = new Set<string>(["size", "etag"]);
 export type BindableParam = (typeof BINDABLE_PARAMS)[number];
 export type BoundParams = Partial<Record<BindableParam, string>>;
 
@@ -82,7 +84,16 @@ export class UrlSigner {
   #mac(method: SignedMethod, key: string, expires: string, bound: BoundParams): string {
     // JSON keeps the message unambiguous: no separator inside a value can shift fields,
     // and an absent parameter (null) differs from an empty one ("").
-    const message = JSON.stringify([DOMAIN, method, key, expires, BINDABLE_PARAMS.map((n) => bound[n] ?? null)]);
+    const fields: unknown[] = [
+      DOMAIN,
+      method,
+      key,
+      expires,
+      BINDABLE_PARAMS.filter((n) => !OPTIONAL_IN_MAC.has(n)).map((n) => bound[n] ?? null),
+    ];
+    const later = BINDABLE_PARAMS.filter((n) => OPTIONAL_IN_MAC.has(n) && bound[n] !== undefined);
+    if (later.length > 0) fields.push(later.map((n) => [n, bound[n]]));
+    const message = JSON.stringify(fields);
     return createHmac("sha256", this.#secret).update(message).digest("base64url");
   }
 }

@@ -42,6 +42,15 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
   const meta = await (await run.call("GET /files/{path}", "/files/docs%2Freport.txt", 200, { headers: json })).json();
   await run.direct("GET /files/{path}", "/files/docs%2Freport.txt", 302);
   await run.call("HEAD /files/{path}", "/files/docs%2Freport.txt", 200);
+  // The one-request download: the bytes themselves, answered like the signed download.
+  const direct = "/files/docs%2Freport.txt?redirect=false";
+  await run.call("GET /files/{path}", direct, 200);
+  await run.call("GET /files/{path}", "/files/docs%2Freport.txt", 200, {
+    headers: { accept: "application/octet-stream" },
+  });
+  await run.call("GET /files/{path}", direct, 206, { headers: { range: "bytes=0-4" } });
+  await run.call("GET /files/{path}", direct, 304, { headers: { "if-none-match": `"${meta.etag}"` } });
+  await run.call("GET /files/{path}", direct, 416, { headers: { range: "bytes=1000-2000" } });
 
   // The signed download URL: whole, ranged, conditional, unsatisfiable; GET and HEAD.
   const blob = local(meta.url);

@@ -80,6 +80,34 @@ describe("UrlSigner", () => {
     expect(s.verify("PUT", KEY, whole)).toBeNull();
   });
 
+  test("a download URL binds the object's size and etag; adding, dropping or changing them fails", () => {
+    const { s } = signer();
+    const bound = { content_type: "text/plain", filename: "f.txt", size: "36", etag: "abc123" };
+    const params = s.sign({ method: "GET", key: KEY, expiresIn: 60, bound });
+    expect(s.verify("GET", KEY, params)).toEqual(bound);
+    for (const change of [
+      (p: URLSearchParams) => p.set("size", "35"),
+      (p: URLSearchParams) => p.delete("etag"),
+      (p: URLSearchParams) => p.set("etag", "other"),
+    ]) {
+      const other = new URLSearchParams(params);
+      change(other);
+      expect(s.verify("GET", KEY, other)).toBeNull();
+    }
+    const without = s.sign({ method: "GET", key: KEY, expiresIn: 60, bound: { content_type: "text/plain" } });
+    without.set("size", "36");
+    expect(s.verify("GET", KEY, without)).toBeNull();
+  });
+
+  test("URLs that bind neither size nor etag keep the signature they had before those could be bound", () => {
+    // The signature of this URL as signed by the release before: outstanding URLs survive an upgrade.
+    const { s } = signer();
+    const params = s.sign({ method: "GET", key: KEY, expiresIn: 60, bound: { content_type: "text/plain" } });
+    const { createHmac } = require("node:crypto") as typeof import("node:crypto");
+    const message = JSON.stringify(["lightd-url-v1", "GET", KEY, params.get("expires"), [null, null, "text/plain", null]]);
+    expect(params.get("sig")).toBe(createHmac("sha256", SECRET).update(message).digest("base64url"));
+  });
+
   test("unrelated extra query parameters are ignored", () => {
     const { s } = signer();
     const params = s.sign({ method: "GET", key: KEY, expiresIn: 60 });

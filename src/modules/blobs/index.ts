@@ -31,6 +31,7 @@ export function blobsModule(gateway: BlobGateway, objects: DownloadSource, maxUp
         const granted = gateway.download(params.key, queryOf(request));
         return serveObject(objects, params.key, request.headers, !isHeadRequest(request), {
           contentType: granted.contentType,
+          stat: granted.stat,
           disposition: granted.filename !== undefined ? contentDisposition(granted.filename) : "inline",
         });
       },

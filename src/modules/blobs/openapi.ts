@@ -26,8 +26,11 @@ const signature = [
   signed("sig", "HMAC signature over the method, key and bound parameters", true),
   signed("content_type", "Media type bound into the URL (signed)"),
   signed("filename", "Download file name bound into the URL (signed)"),
+  signed("size", "The object's size bound into a download URL (signed)"),
+  signed("etag", "The object's ETag bound into a download URL (signed)"),
 ];
-const downloadHeaders = [
+/** The request headers every download of bytes honours (here and the one-request `GET /files/{path}`). */
+export const downloadHeaders = [
   {
     name: "Range",
     in: "header",
@@ -62,7 +65,8 @@ const objectHeaders = {
 };
 const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 
-const downloadResponses = {
+/** The answers of every download of bytes (here and the one-request `GET /files/{path}`). */
+export const downloadResponses = {
   "200": {
     description: "The whole object, in its stored (or bound) media type",
     headers: objectHeaders,

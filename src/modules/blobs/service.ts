@@ -14,6 +14,8 @@ export interface UploadResult {
 export interface SignedDownload {
   contentType?: string;
   filename?: string;
+  /** Size and etag the URL binds (from the metadata when it was signed), if it binds them. */
+  stat?: { size: number; etag: string };
 }
 
 /** A signed PUT's body and what the client said about it. */
@@ -48,7 +50,12 @@ export class BlobGateway {
   /** GET or HEAD of a signed download URL: what to serve, once the signature holds. */
   download(key: string, params: URLSearchParams): SignedDownload {
     const bound = this.authorize("GET", key, params);
-    return { contentType: bound.content_type, filename: bound.filename };
+    const size = Number(bound.size);
+    const stat =
+      bound.etag !== undefined && bound.size !== undefined && Number.isSafeInteger(size) && size >= 0
+        ? { size, etag: bound.etag }
+        : undefined;
+    return { contentType: bound.content_type, filename: bound.filename, stat };
   }
 
   /**

@@ -105,6 +105,7 @@ export async function get(
   if (!row.object_key) throw new AppError("not_found", "File not found");
   return serveObject(dav.objects, row.object_key, request.headers, !isHeadRequest(request), {
     contentType: row.content_type ?? undefined,
+    stat: row.etag ? { size: row.size, etag: row.etag } : undefined,
     disposition: contentDisposition(row.name, "inline"),
     lastModified: modifiedAt(row, dav.facts(row)),
     etag: davEtag,

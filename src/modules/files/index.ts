@@ -3,10 +3,12 @@ import type { Config } from "../../config";
 import { AppError } from "../../errors";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
+import { type DownloadSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { uploadBodyOf } from "../../http/upload-body";
+import { contentDisposition } from "../../lib/content-disposition";
 import { decodeUrlPath, PathError } from "../../lib/paths";
 import type { FileRow } from "../../storage/db/files";
 import { ErrorResponse } from "../system/model";
@@ -99,7 +101,22 @@ const entryOf = (row: FileRow) => ({
   tx_time: row.updated_at,
 });
 
-export function filesModule(guard: AppGuard, files: FileService, config: () => Config, versions: VersionService) {
+/**
+ * The one-request download: `?redirect=false`, or an Accept header that asks for bytes
+ * (`application/octet-stream`) and not JSON, streams the file itself instead of a 302.
+ */
+function wantsBytes(request: Request, redirect: unknown): boolean {
+  if (redirect === "false") return true;
+  return (request.headers.get("accept")?.toLowerCase() ?? "").includes("application/octet-stream");
+}
+
+export function filesModule(
+  guard: AppGuard,
+  files: FileService,
+  config: () => Config,
+  versions: VersionService,
+  objects: DownloadSource,
+) {
   return new Elysia({ tags: ["Files"] })
     .use(guard)
     .get(
@@ -205,6 +222,15 @@ export function filesModule(guard: AppGuard, files: FileService, config: () => C
             ? files.stat(principal, filePathOf(request))
             : versions.at(principal, filePathOf(request), query.tx);
         if (isHeadRequest(request)) return headResponse(row);
+        if (!wantsJson(request) && wantsBytes(request, (query as Record<string, unknown>).redirect)) {
+          const object = files.downloadable(row);
+          return serveObject(objects, object.key, request.headers, true, {
+            contentType: object.contentType,
+            stat: object.stat,
+            disposition: contentDisposition(row.name),
+            lastModified: row.updated_at,
+          });
+        }
         const base = publicOriginOf(request, config().server);
         if (wantsJson(request)) {
           return {

@@ -1,3 +1,4 @@
+import { downloadHeaders, downloadResponses } from "../blobs/openapi";
 import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata } from "./model";
 
 /**
@@ -25,6 +26,16 @@ const tx = {
   schema: { type: "integer", minimum: 1 },
 };
 
+/** `?redirect=false`: the bytes in this answer instead of a 302 (the one-request download). */
+const redirect = {
+  name: "redirect",
+  in: "query",
+  required: false,
+  description:
+    "`false` streams the file's bytes in this answer instead of redirecting (one request; same as `Accept: application/octet-stream`).",
+  schema: { type: "string", enum: ["true", "false"] },
+};
+
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 const readErrors = { "400": error("bad_request"), "403": error("forbidden"), "404": error("not_found") };
@@ -44,20 +55,29 @@ export const filePathOperations = {
       tags: ["Files"],
       summary: "Retrieve a file",
       description:
-        "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON.",
+        "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).",
       parameters: [
         path,
         tx,
+        redirect,
         {
           name: "Accept",
           in: "header",
           required: false,
-          description: "`application/json` for the metadata; anything else (or none) for the redirect.",
+          description:
+            "`application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect.",
           schema: { type: "string" },
         },
+        ...downloadHeaders,
       ],
       responses: {
-        "200": { description: "The metadata (with `Accept: application/json`)", content: json(FileMetadata) },
+        ...downloadResponses,
+        "200": {
+          description:
+            "The metadata (with `Accept: application/json`), or the whole file (with `?redirect=false` or `Accept: application/octet-stream`)",
+          headers: downloadResponses["200"].headers,
+          content: { ...json(FileMetadata), ...downloadResponses["200"].content },
+        },
         "302": {
           description: "Redirect to a signed download URL, valid for a short time",
           headers: { Location: { description: "The signed download URL", schema: { type: "string", format: "uri" } } },

@@ -357,7 +357,11 @@ export class FileService {
     const room = this.bytesRoom(scope, path);
     const quotaBinds = room !== undefined && (maxBytes === undefined || room < maxBytes);
     try {
-      return await this.blobs.putStream(objectKey, body, { contentType, maxBytes: quotaBinds ? room : maxBytes });
+      return await this.blobs.putStream(objectKey, body, {
+        contentType,
+        maxBytes: quotaBinds ? room : maxBytes,
+        metadataKeepsStat: true,
+      });
     } catch (error) {
       if (quotaBinds && error instanceof BlobTooLarge) {
         throw this.repos.quotas.exceeded(scope.account);
@@ -461,14 +465,25 @@ export class FileService {
 
   /** A short-lived signed download URL for a file row (or a version in that shape). */
   downloadUrl(row: FileRow, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Promise<string> {
-    if (row.type !== "file" || !row.object_key) throw badRequest("Path is a folder; list it with GET /files?prefix=");
-    return this.blobs.signedUrl(row.object_key, {
+    const object = this.downloadable(row);
+    return this.blobs.signedUrl(object.key, {
       method: "GET",
       expiresIn,
       baseUrl,
-      contentType: row.content_type ?? "application/octet-stream",
+      contentType: object.contentType,
       filename: row.name,
+      stat: object.stat,
     });
+  }
+
+  /** The stored object a file row's download serves, as the metadata knows it; 400 for a folder. */
+  downloadable(row: FileRow): { key: string; contentType: string; stat?: { size: number; etag: string } } {
+    if (row.type !== "file" || !row.object_key) throw badRequest("Path is a folder; list it with GET /files?prefix=");
+    return {
+      key: row.object_key,
+      contentType: row.content_type ?? "application/octet-stream",
+      stat: row.etag ? { size: row.size, etag: row.etag } : undefined,
+    };
   }
 
   async #deleteBlobs(keys: string[]): Promise<void> {

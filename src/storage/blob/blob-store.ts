@@ -34,6 +34,13 @@ export interface PutOptions {
    * S3 checks before writing (its signed PUTs bypass lightd and are sealed at complete instead).
    */
   exclusive?: boolean;
+  /**
+   * The caller records size, etag and content type in its own metadata and serves reads from
+   * there, so the store need not keep them beside the bytes (the local store then writes no
+   * sidecar: one file, one fsync and one rename less per object). `head` still answers for
+   * such an object, by reading the bytes.
+   */
+  metadataKeepsStat?: boolean;
 }
 
 export interface SignOptions {
@@ -46,6 +53,11 @@ export interface SignOptions {
   contentType?: string;
   /** GET: file name for `Content-Disposition`. */
   filename?: string;
+  /**
+   * GET: size and etag of the object as the metadata knows them. Stores whose URLs point at
+   * lightd bind them into the URL, so the download answers without asking the store.
+   */
+  stat?: { size: number; etag: string };
 }
 
 /** What a URL on lightd itself grants: one method on one object until it expires, with bound values. */

@@ -7,6 +7,8 @@
 export interface LocalFiles {
   /** The file that holds the bytes of `key`. Throws BlobRequestInvalid for a malformed key. */
   pathOf(key: string): string;
+  /** The size of the file that holds `key` (one stat(2)); null when there is none. */
+  sizeOf(key: string): Promise<number | null>;
 }
 
 /** The store must prove it can take bytes before the server starts (an S3 bucket's reach and rights). */

@@ -136,6 +136,17 @@ export async function writeFileDurable(path: string, content: string): Promise<v
   }
 }
 
+/** True when something exists at `path` (an existence check that never reads a sidecar). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
 export function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === "ENOENT";
 }
@@ -147,28 +158,33 @@ export async function unlinkQuietly(path: string): Promise<void> {
 }
 
 /**
- * Moves a finished temp file (already fsynced) to `finalPath` together with its
- * sidecar. The data is renamed first; a crash before the sidecar lands leaves a
+ * Moves a finished temp file (already fsynced) to `finalPath`, with its sidecar when
+ * `sidecar` is given. The data is renamed first; a crash before the sidecar lands leaves a
  * sidecar whose `ino` no longer matches, which `readStat` detects and repairs.
  * `exclusive` links instead of renaming: link(2) fails with EEXIST when anything is
  * already at `finalPath`, so of two racing writers exactly one lands and nothing is replaced.
  */
 export async function commitFile(
   tmpData: string,
-  tmpSidecar: string,
+  sidecar: { path: string; written: Written; contentType: string | undefined } | null,
   finalPath: string,
-  written: Written,
-  contentType: string | undefined,
   exclusive = false,
 ): Promise<void> {
-  const { ino } = await stat(tmpData);
-  const sidecar: Sidecar = { etag: written.etag, size: written.size, ino, contentType };
-  await writeFileDurable(tmpSidecar, JSON.stringify(sidecar));
+  if (sidecar) {
+    const { ino } = await stat(tmpData);
+    const record: Sidecar = {
+      etag: sidecar.written.etag,
+      size: sidecar.written.size,
+      ino,
+      contentType: sidecar.contentType,
+    };
+    await writeFileDurable(sidecar.path, JSON.stringify(record));
+  }
   if (exclusive) {
     await link(tmpData, finalPath);
     await unlink(tmpData);
   } else await rename(tmpData, finalPath);
-  await rename(tmpSidecar, sidecarPath(finalPath));
+  if (sidecar) await rename(sidecar.path, sidecarPath(finalPath));
 }
 
 export function sidecarPath(dataPath: string): string {

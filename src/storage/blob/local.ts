@@ -19,6 +19,7 @@ import { lightdObjectUrl } from "./lightd-url";
 import {
   appendFile,
   commitFile,
+  exists,
   fsyncDir,
   isMissing,
   readStat,
@@ -56,8 +57,8 @@ function assertPartNumber(partNumber: number): void {
 
 /**
  * Bytes on local disk under `root` (normally `<dataDir>/blobs`):
- * `<root>/<first 2 chars of key>/<key>` with a `<key>.meta` sidecar (size, sha256 etag,
- * content type), temp files in `<root>/tmp/`, multipart parts in
+ * `<root>/<first 2 chars of key>/<key>`, with a `<key>.meta` sidecar (size, sha256 etag,
+ * content type) unless the caller's metadata keeps those, temp files in `<root>/tmp/`, multipart parts in
  * `<root>/multipart/<uploadId>/<partNumber>`. Writes go to a temp file, are fsynced
  * and renamed into place, so a reader sees the old object or the new one, never a part.
  */
@@ -87,24 +88,31 @@ export class LocalBlobStore implements BlobStore {
     return join(this.root, key.slice(0, 2), key);
   }
 
+  async sizeOf(key: string): Promise<number | null> {
+    try {
+      return (await stat(this.pathOf(key))).size;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
     const finalPath = this.pathOf(key);
     const fill = (fh: FileHandle) => writeStream(fh, body, options.maxBytes);
+    const sidecar = options.metadataKeepsStat ? null : { contentType: options.contentType };
     if (!options.exclusive) {
-      return {
-        ...(await this.#commitFromTemp(finalPath, options.contentType, fill)),
-        contentType: options.contentType,
-      };
+      return { ...(await this.#commitFromTemp(finalPath, sidecar, fill)), contentType: options.contentType };
     }
     // The claim turns a concurrent second writer away at once; the exclusive link in
     // commitFile is what makes "written once" hold even if a claim were missed.
-    if (this.#claimed.has(key) || (await readStat(finalPath))) {
+    if (this.#claimed.has(key) || (await exists(finalPath))) {
       await body.cancel().catch(() => {});
       throw objectExists();
     }
     this.#claimed.add(key);
     try {
-      const written = await this.#commitFromTemp(finalPath, options.contentType, fill, true);
+      const written = await this.#commitFromTemp(finalPath, sidecar, fill, true);
       return { ...written, contentType: options.contentType };
     } finally {
       this.#claimed.delete(key);
@@ -113,7 +121,13 @@ export class LocalBlobStore implements BlobStore {
 
   async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     const path = this.pathOf(key);
-    const info = await this.head(key);
+    // Only the size is needed here: stat(2), not the sidecar (objects may have none).
+    const size = (
+      await stat(path).catch((error) => {
+        if (isMissing(error)) throw new BlobNotFound();
+        throw error;
+      })
+    ).size;
     const file = Bun.file(path);
     if (!range) return file.stream();
     if (
@@ -121,9 +135,9 @@ export class LocalBlobStore implements BlobStore {
       !Number.isSafeInteger(range.end) ||
       range.start < 0 ||
       range.end < range.start ||
-      range.end >= info.size
+      range.end >= size
     ) {
-      throw new RangeNotSatisfiable(info.size);
+      throw new RangeNotSatisfiable(size);
     }
     return file.slice(range.start, range.end + 1).stream();
   }
@@ -189,7 +203,7 @@ export class LocalBlobStore implements BlobStore {
     assertPartNumber(partNumber);
     const { dir } = await this.#upload(key, uploadId);
     try {
-      return await this.#commitFromTemp(join(dir, String(partNumber)), undefined, (fh) =>
+      return await this.#commitFromTemp(join(dir, String(partNumber)), { contentType: undefined }, (fh) =>
         writeStream(fh, body, options.maxBytes),
       );
     } catch (error) {
@@ -214,7 +228,7 @@ export class LocalBlobStore implements BlobStore {
         throw new BlobRequestInvalid(`Part ${part.partNumber} ETag does not match`);
       }
     }
-    const written = await this.#commitFromTemp(this.pathOf(key), meta.contentType, async (fh) => {
+    const written = await this.#commitFromTemp(this.pathOf(key), { contentType: meta.contentType }, async (fh) => {
       const hash = new Bun.CryptoHasher("sha256");
       let size = 0;
       for (const part of parts) size += await appendFile(fh, join(dir, String(part.partNumber)), hash);
@@ -269,12 +283,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Writes through a fresh temp file, fsyncs it and renames it (with its sidecar) to
-   * `finalPath`; on any failure the temp files are removed and nothing changes.
+   * Writes through a fresh temp file, fsyncs it and renames it (with its sidecar unless
+   * `sidecar` is null) to `finalPath`; on any failure the temp files are removed and nothing changes.
    */
   async #commitFromTemp(
     finalPath: string,
-    contentType: string | undefined,
+    sidecar: { contentType: string | undefined } | null,
     fill: (fh: FileHandle) => Promise<Written>,
     exclusive = false,
   ): Promise<Written> {
@@ -288,18 +302,19 @@ export class LocalBlobStore implements BlobStore {
       let written: Written;
       try {
         written = await fill(fh);
-        await fh.sync();
+        await fh.datasync();
       } finally {
         await fh.close();
       }
       const dir = join(finalPath, "..");
       await mkdir(dir, { recursive: true });
-      await commitFile(tmpData, tmpSidecar, finalPath, written, contentType, exclusive);
+      const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
+      await commitFile(tmpData, record, finalPath, exclusive);
       await fsyncDir(dir);
       return written;
     } catch (error) {
       await unlink(tmpData).catch(() => {});
-      await unlink(tmpSidecar).catch(() => {});
+      if (sidecar) await unlink(tmpSidecar).catch(() => {});
       if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
       throw error;
     } finally {
