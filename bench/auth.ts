@@ -14,8 +14,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app";
 import { ConfigStore, parseConfig } from "../src/config";
-import { createContext } from "../src/context";
 import { memoryLogger } from "../src/lib/logger";
+import { buildServices } from "../src/services";
 import { type RunningServer, startServer } from "./lib/server";
 import { type LoadOptions, type LoadResult, runWrk, wrkAvailable } from "./lib/wrk";
 
@@ -108,12 +108,12 @@ async function coldVsWarm(base: string): Promise<{ coldMs: number; warmMs: numbe
 
 /**
  * The real server cannot be asked how often argon2 ran, so the same app is built in
- * process (createContext + createApp, as main.ts does) and the verifier's counter read.
+ * process (buildServices + createApp, as the server does) and the verifier's counter read.
  */
 async function argon2InProcess(requests: number): Promise<{ first: number; steady: number }> {
   const dir = mkdtempSync(join(tmpdir(), "lightd-bench-inproc-"));
   const config = parseConfig(benchConfig(dir, false), "bench config");
-  const ctx = createContext({
+  const ctx = buildServices({
     config: new ConfigStore(config, join(dir, "config.json")),
     dataDir: join(dir, "data"),
     logger: memoryLogger(),

@@ -14,9 +14,9 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../src/app";
 import { ConfigStore, parseConfig } from "../src/config";
-import { createContext } from "../src/context";
 import { newId } from "../src/lib/ids";
 import { memoryLogger } from "../src/lib/logger";
+import { buildServices } from "../src/services";
 import { authHeader, benchConfig, benchTmp, numericFlags, startLightd } from "./lib/lightd";
 import type { RunningServer } from "./lib/server";
 import { fmt, type Summary, summarize, table } from "./lib/stats";
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   const dataDir = join(tmp, "data");
   let server: RunningServer | null = null;
   const config = new ConfigStore(parseConfig(benchConfig(dataDir), "bench config"), join(tmp, "config.json"));
-  const ctx = createContext({ config, dataDir, logger: memoryLogger() });
+  const ctx = buildServices({ config, dataDir, logger: memoryLogger() });
   try {
     const principal = ctx.verifier.masterPrincipal();
     const total = flags.folders * flags["per-folder"];

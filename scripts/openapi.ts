@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import openapiTS from "openapi-typescript";
 import { createApp } from "../src/app";
 import { ConfigStore, parseConfig } from "../src/config";
-import { createContext } from "../src/context";
+import { buildServices } from "../src/services";
 import { createHandler } from "../src/http/handler";
 import { memoryLogger } from "../src/lib/logger";
 
@@ -24,7 +24,7 @@ export const THROWAWAY_MASTER = "lightd_openapi_document_0123456789";
 export function throwawayServer(): { handle: (request: Request) => Promise<Response>; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), "lightd-openapi-"));
   const config = parseConfig({ authorization: { token: THROWAWAY_MASTER }, signing_secret: "x".repeat(32) }, "openapi");
-  const ctx = createContext({ config: new ConfigStore(config, join(dir, "config.json")), dataDir: dir, logger: memoryLogger() });
+  const ctx = buildServices({ config: new ConfigStore(config, join(dir, "config.json")), dataDir: dir, logger: memoryLogger() });
   const handler = createHandler(createApp(ctx), {
     maxBodyBytes: () => config.server.max_body_bytes,
     logger: ctx.logger,

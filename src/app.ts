@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import pkg from "../package.json";
-import type { AppContext } from "./context";
 import { acceptRule } from "./http/accept";
 import { authGuard, createAuthorizer } from "./http/auth";
 import { docs } from "./http/docs";
 import { errorRenderer } from "./http/errors";
+import { RateLimits } from "./http/rate-limit";
 import { sameOriginRule } from "./http/same-origin";
 import { adminModule } from "./modules/admin";
 import { authModule } from "./modules/auth";
@@ -26,14 +26,17 @@ import { sharePathOperations } from "./modules/shares/openapi";
 import { systemModule } from "./modules/system";
 import { tokensModule } from "./modules/tokens";
 import { uploadsModule } from "./modules/uploads";
+import type { Services } from "./services";
 
 export const VERSION: string = pkg.version;
 
 /** Builds the HTTP application from its dependencies. Never listens, never reads the environment. */
-export function createApp(ctx: AppContext) {
+export function createApp(ctx: Services) {
   const config = () => ctx.config.current;
   const authSettings = () => ctx.config.current.authorization;
-  const guard = authGuard(ctx.verifier, authSettings, ctx.auth.limits);
+  // Rate limits are the REST edge's: per client address and per credential, read from config on each call.
+  const limits = new RateLimits(config, ctx.now);
+  const guard = authGuard(ctx.verifier, authSettings, limits);
   // Elysia's default router skips the first 11 characters of the URL, assuming a host of at
   // least 4 ("http://a.bc"); a short Host such as "nas" would then route every request to 404.
   return new Elysia({ handler: { standardHostname: false } })
@@ -50,19 +53,31 @@ export function createApp(ctx: AppContext) {
     .use(sharesModule(guard, ctx.shares, config))
     .use(versionsModule(guard, ctx.versions))
     .use(filesModule(guard, ctx.files, config, ctx.versions, ctx.storage))
-    .use(davModule(createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits), ctx.dav, config))
+    .use(davModule(createAuthorizer(ctx.verifier, authSettings, limits), ctx.dav, config))
     .use(tokensModule(guard, ctx.tokens))
-    .use(authModule({ ...ctx.auth, verifier: ctx.verifier, config, logger: ctx.logger, now: ctx.now }))
-    .use(keysModule(guard, ctx.auth.keys))
-    .use(adminModule(guard, ctx.auth.admin, ctx.auth.invites))
+    .use(
+      authModule({
+        accounts: ctx.accounts,
+        challenges: ctx.challenges,
+        sessions: ctx.sessions,
+        verifier: ctx.verifier,
+        magicLinks: ctx.magicLinks,
+        limits,
+        config,
+        logger: ctx.logger,
+        now: ctx.now,
+      }),
+    )
+    .use(keysModule(guard, ctx.keys))
+    .use(adminModule(guard, ctx.admin, ctx.invites))
     .use(backupsModule(guard, ctx.backups))
     .use(hooksModule(guard, ctx.hooks))
     .use(
       oauthModule({
         guard,
-        authorizer: createAuthorizer(ctx.verifier, authSettings, ctx.auth.limits),
+        authorizer: createAuthorizer(ctx.verifier, authSettings, limits),
         oauth: ctx.oauth,
-        limits: ctx.auth.limits,
+        limits,
         config,
       }),
     )

@@ -9,7 +9,7 @@ import {
   watchFile,
   writeSync,
 } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { randomBase62 } from "./lib/ids";
@@ -224,13 +224,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Settings taken from the command line and the environment, before config.json is read. */
-export interface StartupOptions {
-  configPath: string;
-  port?: number;
-  dataDir?: string;
-}
-
 export function newMasterToken(): string {
   return `lightd_${randomBase62(32)}`;
 }
@@ -352,6 +345,15 @@ export function writeMasterToken(path: string, token: string): void {
   writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
 }
 
+/**
+ * Security rule for links someone else follows (the e-mailed magic link, the OAuth issuer):
+ * their origin is `server.public_url` and nothing else — never the request's Host or
+ * forwarded headers, which whoever asks for the link controls. Null when public_url is not set.
+ */
+export function configuredOrigin(server: Pick<Config["server"], "public_url">): string | null {
+  return server.public_url ? server.public_url.replace(/\/+$/, "") : null;
+}
+
 export function resolveDataDir(configPath: string, config: Config, override?: string): string {
   const dir = override ?? config.storage.dir;
   return isAbsolute(dir) ? dir : resolve(dirname(configPath), dir);
@@ -402,8 +404,4 @@ export class ConfigStore {
     if (this.#watching) unwatchFile(this.path);
     this.#watching = false;
   }
-}
-
-export function dataPath(dataDir: string, ...parts: string[]): string {
-  return join(dataDir, ...parts);
 }

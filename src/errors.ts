@@ -1,62 +1,18 @@
 /**
- * The one catalogue of error codes lightd answers with. Every error leaves the
- * server as `{"error": code, "message": text}`; causes are logged, never sent.
+ * The renderer's half of the error catalogue: an error body as JSON. The catalogue and the
+ * named errors live in domain/errors.ts, where every layer and front door can reach them.
  */
-export const ERROR_CATALOGUE = {
-  bad_request: { status: 400, message: "Invalid parameters or body" },
-  unauthorized: { status: 401, message: "Unauthorized" },
-  forbidden: { status: 403, message: "Forbidden" },
-  not_found: { status: 404, message: "Resource not found" },
-  not_acceptable: { status: 406, message: "Unsupported Accept media type" },
-  method_not_allowed: { status: 405, message: "Method not allowed on this resource" },
-  conflict: { status: 409, message: "Already exists" },
-  precondition_failed: {
-    status: 412,
-    message: "The file changed: the If-Match or If-None-Match condition does not hold",
-  },
-  payload_too_large: { status: 413, message: "Request body too large" },
-  unsupported_media_type: { status: 415, message: "Unsupported Content-Type" },
-  upgrade_required: { status: 426, message: "Connect with a WebSocket client (Upgrade: websocket)" },
-  range_not_satisfiable: {
-    status: 416,
-    message: "Requested range not satisfiable",
-  },
-  locked: { status: 423, message: "The resource is locked" },
-  rate_limited: { status: 429, message: "Too many requests" },
-  insufficient_storage: { status: 507, message: "Not enough storage space" },
-  internal: { status: 500, message: "Internal server error" },
-  bad_gateway: { status: 502, message: "Upstream service failed" },
-  service_unavailable: { status: 503, message: "Not available until the server is configured for it" },
-} as const;
+import { ERROR_CATALOGUE, type ErrorCode, type OAuthError } from "./domain/errors";
 
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
-
-export const AUTH_MESSAGES = {
-  missing: "Missing or invalid authorization token",
-  invalid: "Unauthorized",
-  expired: "Token expired",
-} as const;
-
-export class AppError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message ?? ERROR_CATALOGUE[code].message);
-    this.name = "AppError";
-    this.status = ERROR_CATALOGUE[code].status;
-  }
-}
-
-/** Thrown by repositories and blob stores for a missing row or object; rendered as 404 in one place. */
-export class NotFoundError extends Error {
-  constructor(message = "Resource not found") {
-    super(message);
-    this.name = "NotFoundError";
-  }
-}
+// The shapes the renderers and storage match on; named errors are imported from domain/errors.ts.
+export {
+  AppError,
+  AUTH_MESSAGES,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  NotFoundError,
+  OAuthError,
+} from "./domain/errors";
 
 export interface ErrorBody {
   error: ErrorCode;
@@ -73,67 +29,6 @@ export function errorResponse(code: ErrorCode, message?: string, headers: Record
     status: ERROR_CATALOGUE[code].status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
-}
-
-export const badRequest = (message: string) => new AppError("bad_request", message);
-export const notFound = (message: string) => new AppError("not_found", message);
-export const conflict = (message: string) => new AppError("conflict", message);
-export const preconditionFailed = (message?: string) => new AppError("precondition_failed", message);
-export const forbidden = (message = "Forbidden") => new AppError("forbidden", message);
-
-/**
- * The error codes of RFC 6749 (§4.1.2.1, §5.2), RFC 7009 and RFC 7662 with their statuses. The
- * OAuth endpoints answer `{"error", "error_description"}` as those RFCs say, so standard client
- * libraries understand them; `rate_limited` keeps lightd's own name for a 429.
- */
-export const OAUTH_ERROR_CATALOGUE = {
-  invalid_request: 400,
-  invalid_client: 401,
-  invalid_grant: 400,
-  unauthorized_client: 400,
-  unsupported_grant_type: 400,
-  unsupported_response_type: 400,
-  unsupported_token_type: 400,
-  invalid_scope: 400,
-  /** RFC 7591 §3.2.2, client registration. */
-  invalid_redirect_uri: 400,
-  invalid_client_metadata: 400,
-  access_denied: 403,
-  rate_limited: 429,
-  server_error: 500,
-  temporarily_unavailable: 503,
-} as const;
-
-export type OAuthErrorCode = keyof typeof OAUTH_ERROR_CATALOGUE;
-
-export class OAuthError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: OAuthErrorCode,
-    readonly description: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(description);
-    this.name = "OAuthError";
-    this.status = OAUTH_ERROR_CATALOGUE[code];
-  }
-}
-
-/** The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in RFC 6749 terms. */
-export function asOAuthError(error: unknown): OAuthError | null {
-  if (error instanceof OAuthError) return error;
-  if (!(error instanceof AppError)) return null;
-  const code: OAuthErrorCode =
-    error.code === "rate_limited"
-      ? "rate_limited"
-      : error.code === "service_unavailable"
-        ? "temporarily_unavailable"
-        : error.code === "unauthorized"
-          ? "invalid_client"
-          : error.status >= 500
-            ? "server_error"
-            : "invalid_request";
-  return new OAuthError(code, error.message, error.headers);
 }
 
 /** The renderer's form for OAuth endpoints (RFC 6749 §5.2): never cached, as the RFC asks of token answers. */

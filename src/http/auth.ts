@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
-import { AppError } from "../errors";
-import { hasScope, type Principal, type Scope } from "../modules/auth/principal";
-import type { CredentialVerifier } from "../modules/auth/verifier";
+import { type Requirement, requireAccess } from "../domain/access";
+import { AppError } from "../domain/errors";
+import type { Authenticator, Principal } from "../domain/principal";
 import { acceptsVersioned, VERSIONED_MEDIA_TYPE } from "./accept";
 import { metaOf } from "./edge";
 import { parseRequestJson } from "./json-body";
@@ -24,8 +24,8 @@ export interface AuthLimits {
   admitted(principal: Principal): void;
 }
 
-/** What a route asks of its caller: any valid credential, a scope, or the master token itself. */
-export type AuthRequirement = true | Scope | "master";
+/** What a route asks of its caller (the domain's rule): any valid credential, a scope, the admin or the master token. */
+export type AuthRequirement = Requirement;
 
 function cookieValue(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -81,7 +81,7 @@ export type Authorizer = (
  * account, and the scope or master requirement. Throws 401, 403, 406 or 429.
  */
 export function createAuthorizer(
-  verifier: CredentialVerifier,
+  verifier: Authenticator,
   settings: () => AuthSettings,
   limits?: AuthLimits,
 ): Authorizer {
@@ -104,11 +104,7 @@ export function createAuthorizer(
       principal = verifier.masterPrincipal();
     }
     limits?.admitted(principal);
-    if (requirement === "master") {
-      if (principal.source !== "master") throw new AppError("forbidden", "Only the master token may do this");
-    } else if (requirement !== true && !hasScope(principal, requirement)) {
-      throw new AppError("forbidden", `Missing scope '${requirement}'`);
-    }
+    requireAccess(principal, requirement);
     return principal;
   };
 }
@@ -119,7 +115,7 @@ export function createAuthorizer(
  * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
  * token act as the admin account (local development only).
  */
-export function authGuard(verifier: CredentialVerifier, settings: () => AuthSettings, limits?: AuthLimits) {
+export function authGuard(verifier: Authenticator, settings: () => AuthSettings, limits?: AuthLimits) {
   const authorizer = createAuthorizer(verifier, settings, limits);
   const authorize = (request: Request, requirement: AuthRequirement) =>
     authorizer(request, requirement, extractToken(request));

@@ -1,4 +1,4 @@
-import { badRequest } from "../errors";
+import { badRequest } from "../domain/errors";
 import { ConditionSyntaxError, parseTagCondition, type WriteConditions } from "../lib/conditions";
 
 /** `If-Match` / `If-None-Match` of a write request; a malformed header is a 400, never ignored. */

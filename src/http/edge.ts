@@ -1,5 +1,5 @@
+import type { Principal } from "../domain/principal";
 import { randomBase62 } from "../lib/ids";
-import type { Principal } from "../modules/auth/principal";
 
 /**
  * What only the Bun server that received a request can do for it: tell its peer address,

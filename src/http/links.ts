@@ -1,15 +1,6 @@
-import type { Config } from "../config";
+import { type Config, configuredOrigin } from "../config";
 
 type ServerSettings = Pick<Config["server"], "public_url" | "trust_proxy">;
-
-/**
- * Security rule for links someone else follows (the e-mailed magic link): their origin is
- * `server.public_url` and nothing else — never the request's Host or forwarded headers,
- * which whoever asks for the link controls. Null when public_url is not set.
- */
-export function configuredOrigin(server: Pick<Config["server"], "public_url">): string | null {
-  return server.public_url ? server.public_url.replace(/\/+$/, "") : null;
-}
 
 /** The scheme and host a trusted proxy says the client used; null without a trusted, sane one. */
 function forwardedOrigin(request: Request, server: ServerSettings): string | null {

@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
+import type { Principal } from "../domain/principal";
 import { AppError } from "../errors";
 import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimiter } from "../lib/rate-limiter";
-import type { Principal } from "../modules/auth/principal";
 import type { AuthLimits } from "./auth";
 import { clientIpOf, metaOf } from "./edge";
 import { type BodyKinds, parseRequestJson } from "./json-body";

@@ -280,7 +280,7 @@ function naclSignerFor(actor: string) {
   if (!s) {
     s = naclSigner(actor);
     signers.set(actor, s);
-    const account = t.ctx.auth.accounts.register(actor, "human", s.publicKey);
+    const account = t.ctx.accounts.register(actor, "human", s.publicKey);
     expect(account.name).toBe(actor);
   }
   return s;

@@ -265,7 +265,7 @@ describe("steady state: argon2 once per token, the row read every time", () => {
   test("a cached token that is revoked is refused on the next request", async () => {
     const token = await mint(t, { ttl: "1h" });
     expect((await getMe(t, token)).status).toBe(200);
-    expect(t.ctx.credentials.delete(parseIssuedToken(token)!.id)).toBe(true);
+    expect(t.ctx.repos.credentials.delete(parseIssuedToken(token)!.id)).toBe(true);
     expect(await (await getMe(t, token)).json()).toEqual(INVALID);
   });
 
@@ -282,7 +282,7 @@ describe("steady state: argon2 once per token, the row read every time", () => {
     const token = await mint(t, { ttl: "1h" });
     for (let i = 0; i < 3; i++) await getMe(t, token);
     t.ctx.verifier.flushUsage();
-    const row = t.ctx.credentials.findById(parseIssuedToken(token)!.id);
+    const row = t.ctx.repos.credentials.findById(parseIssuedToken(token)!.id);
     expect(row?.use_count).toBe(3);
     expect(row?.last_used_at).toBe(clock);
   });

@@ -104,8 +104,8 @@ describe('registration: "invite"', () => {
       const res = await errorOf(await register(app, "bad-code", code));
       expect(res).toMatchObject({ status: 403, message: "Invalid, used or expired invite code" });
     }
-    expect(app.ctx.auth.accountRepo.findByName("no-code")).toBeNull();
-    expect(app.ctx.auth.accountRepo.findByName("bad-code")).toBeNull();
+    expect(app.ctx.repos.accounts.findByName("no-code")).toBeNull();
+    expect(app.ctx.repos.accounts.findByName("bad-code")).toBeNull();
   });
 
   test("an admin's code registers one account, once", async () => {
@@ -132,9 +132,7 @@ describe('registration: "invite"', () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => register(app, `racer-${i}`, invite.code)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(403)]);
-    const made = Array.from({ length: 10 }, (_, i) => app.ctx.auth.accountRepo.findByName(`racer-${i}`)).filter(
-      Boolean,
-    );
+    const made = Array.from({ length: 10 }, (_, i) => app.ctx.repos.accounts.findByName(`racer-${i}`)).filter(Boolean);
     expect(made).toHaveLength(1);
   });
 

@@ -9,7 +9,7 @@ import {
   normalizePrefix,
   PathError,
   parentOf,
-} from "../../src/lib/paths";
+} from "../../src/domain/paths";
 
 describe("normalizePath", () => {
   test.each([

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
+import { ErrorResponse } from "../../http/schemas";
 import type { InviteService } from "../auth/invites";
-import { ErrorResponse } from "../system/model";
 import {
   AccountListResponse,
   AccountNameParams,
@@ -16,7 +16,7 @@ import {
   QuotaResponse,
   RevokedInviteResponse,
 } from "./model";
-import { type AdminService, requireAdmin } from "./service";
+import type { AdminService } from "./service";
 
 const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 
@@ -25,8 +25,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     .use(guard)
     .put(
       "/admin/accounts/:name/quota",
-      ({ params, body, principal }) => {
-        requireAdmin(principal);
+      ({ params, body }) => {
         return admin.setQuota(params.name, { bytes: body.bytes, files: body.files });
       },
       {
@@ -43,8 +42,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .post(
       "/admin/invites",
-      ({ body, principal, set }) => {
-        requireAdmin(principal);
+      ({ body, set }) => {
         set.status = 201;
         return invites.create(body.note ?? "", body.expires_in);
       },
@@ -61,8 +59,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get(
       "/admin/invites",
-      ({ principal }) => {
-        requireAdmin(principal);
+      () => {
         return { invites: invites.list() };
       },
       {
@@ -76,8 +73,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .delete(
       "/admin/invites/:id",
-      ({ params, principal }) => {
-        requireAdmin(principal);
+      ({ params }) => {
         invites.revoke(params.id);
         return { revoked: true };
       },
@@ -93,8 +89,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get(
       "/admin/accounts",
-      ({ principal }) => {
-        requireAdmin(principal);
+      () => {
         return { accounts: admin.list() };
       },
       {
@@ -105,8 +100,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .post(
       "/admin/accounts",
-      ({ body, principal, set }) => {
-        requireAdmin(principal);
+      ({ body, set }) => {
         set.status = 201;
         return admin.create(body.actor, body.type ?? "human", body.public_key, body.email);
       },
@@ -123,8 +117,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .delete(
       "/admin/accounts/:name",
-      async ({ params, principal }) => {
-        requireAdmin(principal);
+      async ({ params }) => {
         const result = await admin.delete(params.name);
         return { deleted: true, actor: result.actor, objects: result.objects };
       },

@@ -1,8 +1,8 @@
-import { AppError, badRequest, notFound } from "../../errors";
+import { badRequest, notFound } from "../../domain/errors";
+import { ADMIN_ACCOUNT_ID } from "../../domain/principal";
 import type { Logger } from "../../lib/logger";
 import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
 import { requireEmail } from "../auth/magic-link";
-import { ADMIN_ACCOUNT_ID, type Principal } from "../auth/principal";
 import type { AccountService, AccountType } from "../auth/service";
 import type { Quotas, QuotaView } from "../files/quota";
 
@@ -29,22 +29,6 @@ const summary = (row: AccountRow): AccountSummary => ({
   quota_files: row.quota_files,
 });
 
-/**
- * Security rule for account administration: only the admin account, with the `admin`
- * scope, in the live space and without a path prefix (the master token, or an
- * unrestricted admin token) may list, create or delete accounts.
- */
-export function requireAdmin(principal: Principal): void {
-  if (
-    principal.accountId !== ADMIN_ACCOUNT_ID ||
-    !principal.scopes.has("admin") ||
-    principal.space !== "live" ||
-    principal.prefix !== ""
-  ) {
-    throw new AppError("forbidden", "Only the admin may manage accounts");
-  }
-}
-
 export class AdminService {
   constructor(
     private readonly repo: AccountRepository,
@@ -58,7 +42,7 @@ export class AdminService {
   /** Sets an account's storage quota (null = no limit); returns its limits and usage. */
   setQuota(name: string, limits: { bytes: number | null; files: number | null }): { actor: string; quota: QuotaView } {
     const account = this.repo.findByName(name);
-    if (!account || !this.quotas.set(account.id, limits)) throw notFound("Account not found");
+    if (!account || !this.quotas.set(account.id, limits)) throw notFound("Account");
     return { actor: account.name, quota: this.quotas.view(account.id) };
   }
 
@@ -79,10 +63,10 @@ export class AdminService {
    */
   async delete(name: string): Promise<{ actor: string; objects: number }> {
     const account = this.repo.findByName(name);
-    if (!account) throw notFound("Account not found");
+    if (!account) throw notFound("Account");
     if (account.id === ADMIN_ACCOUNT_ID) throw badRequest("The admin account cannot be deleted");
     const keys = this.repo.deleteWithObjects(account.id, this.now());
-    if (keys === null) throw notFound("Account not found");
+    if (keys === null) throw notFound("Account");
     try {
       await this.deleteObjects(keys);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AppError, badRequest, notFound } from "../../errors";
+import { AppError, badRequest, notFound, unauthorized } from "../../domain/errors";
 import { decodeBase64Exact, decodePublicKey, SIGNATURE_BYTES, verifySignature } from "../../lib/ed25519";
 import { newId } from "../../lib/ids";
 import type { AccountRepository } from "../../storage/db/accounts";
@@ -27,9 +27,14 @@ export class ChallengeService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Removes expired challenges; the sweep job calls it. */
+  sweepExpired(): number {
+    return this.challenges.deleteExpired(this.now());
+  }
+
   issue(actor: string): IssuedChallenge {
     const account = this.accounts.findByName(actor);
-    if (!account) throw notFound("Actor not found");
+    if (!account) throw notFound("Actor");
     if (!account.public_key) throw badRequest("This account has no public key; sign in with a magic link");
     const created = this.now();
     const challenge = {
@@ -54,17 +59,17 @@ export class ChallengeService {
     const challenge = this.challenges.findById(challengeId);
     const account = challenge ? this.accounts.findById(challenge.account_id) : null;
     if (!challenge || !account || account.name.toLowerCase() !== actor.toLowerCase()) {
-      throw notFound("Challenge not found");
+      throw notFound("Challenge");
     }
     if (challenge.expires_at <= this.now()) {
       this.challenges.take(challenge.id);
-      throw notFound("Challenge expired");
+      throw new AppError("not_found", "Challenge expired");
     }
     const publicKey = account.public_key ? decodePublicKey(account.public_key) : null;
     if (publicKey === null || !verifySignature(challenge.nonce, signature, publicKey)) {
-      throw new AppError("unauthorized", "Invalid signature");
+      throw unauthorized("Invalid signature");
     }
-    if (!this.challenges.take(challenge.id)) throw notFound("Challenge not found");
+    if (!this.challenges.take(challenge.id)) throw notFound("Challenge");
     const session = await this.sessions.issue(account.id);
     return { ...session, actor: account.name };
   }

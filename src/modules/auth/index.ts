@@ -1,11 +1,10 @@
 import { Elysia, t } from "elysia";
-import type { Config } from "../../config";
+import { type Config, configuredOrigin } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
 import { clientIpOf } from "../../http/edge";
-import { configuredOrigin } from "../../http/links";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
+import { ErrorResponse } from "../../http/schemas";
 import type { Logger } from "../../lib/logger";
-import { ErrorResponse } from "../system/model";
 import type { ChallengeService } from "./challenges";
 import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
 import { CONFIRM_PAGE_HEADERS, confirmPage } from "./magic-link-page";

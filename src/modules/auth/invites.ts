@@ -1,4 +1,4 @@
-import { AppError, notFound } from "../../errors";
+import { forbidden, notFound } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import { secretsEqual, sha256Hex } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
@@ -50,12 +50,12 @@ export class InviteService {
   }
 
   revoke(id: string): void {
-    if (!this.invites.delete(id)) throw notFound("Invite not found");
+    if (!this.invites.delete(id)) throw notFound("Invite");
   }
 
   /** The id of a usable invite for `code`; 403 for anything else (the code is then not spent). */
   check(code: string | undefined): string {
-    const refused = new AppError("forbidden", code ? INVITE_REFUSED : "Registration needs an invite code (`invite`)");
+    const refused = forbidden(code ? INVITE_REFUSED : "Registration needs an invite code (`invite`)");
     const parsed = code ? parseIssuedToken(code) : null;
     if (!code || parsed?.kind !== "inv") throw refused;
     const row = this.invites.get(parsed.id);

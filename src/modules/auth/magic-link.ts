@@ -1,4 +1,4 @@
-import { AppError, badRequest } from "../../errors";
+import { AppError, badRequest, unauthorized } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { Mailer } from "../../lib/mailer";
@@ -89,7 +89,7 @@ export class MagicLinkService {
 
   /** Redeems a link: one session for the address's account (created on first use). 401 for a bad, used or expired link. */
   async redeem(token: string): Promise<IssuedSession & { actor: string }> {
-    const invalid = new AppError("unauthorized", "This sign-in link is invalid, used or expired");
+    const invalid = unauthorized("This sign-in link is invalid, used or expired");
     const parsed = parseIssuedToken(token);
     if (parsed?.kind !== "mlk") throw invalid;
     const { id } = parsed;

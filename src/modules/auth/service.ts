@@ -1,4 +1,4 @@
-import { badRequest, conflict, forbidden } from "../../errors";
+import { badRequest, conflict, forbidden } from "../../domain/errors";
 import { decodePublicKey } from "../../lib/ed25519";
 import { randomBase62 } from "../../lib/ids";
 import type { AccountRepository, AccountRow } from "../../storage/db/accounts";

@@ -1,8 +1,8 @@
-import { AppError } from "../../errors";
+import { badRequest, unauthorized } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
 import { issueCredential } from "./issue";
-import type { Principal } from "./principal";
 import type { CredentialVerifier } from "./verifier";
 
 export interface IssuedSession {
@@ -42,10 +42,7 @@ export class SessionService {
    */
   async openFor(principal: Principal, presented: string): Promise<IssuedSession> {
     if (principal.space === "test") {
-      throw new AppError(
-        "bad_request",
-        "A test key cannot open a dashboard session: it sees a separate, empty space. Use a live key.",
-      );
+      throw badRequest("A test key cannot open a dashboard session: it sees a separate, empty space. Use a live key.");
     }
     const created = this.now();
     let expiresAt = created + this.ttlMs();
@@ -87,12 +84,9 @@ export class SessionService {
    */
   async logout(token: string | null): Promise<void> {
     const parsed = token === null ? null : parseIssuedToken(token);
-    if (token === null || parsed === null) throw new AppError("unauthorized", "Missing or invalid authorization token");
+    if (token === null || parsed === null) throw unauthorized("Missing or invalid authorization token");
     if (parsed.kind !== "ses") {
-      throw new AppError(
-        "bad_request",
-        "Only a session can be logged out; revoke API keys with DELETE /auth/keys/{id}",
-      );
+      throw badRequest("Only a session can be logged out; revoke API keys with DELETE /auth/keys/{id}");
     }
     await this.verifier.verifyRow(token, "ses", parsed.id);
     this.credentials.delete(parsed.id);

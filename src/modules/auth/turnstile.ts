@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { forbidden } from "../../domain/errors";
 
 export interface TurnstileSettings {
   secret?: string;
@@ -16,7 +16,7 @@ export async function checkTurnstile(
   remoteIp: string | null,
 ): Promise<void> {
   if (!settings.secret) return;
-  const failed = new AppError("forbidden", "Bot check failed");
+  const failed = forbidden("Bot check failed");
   if (!response) throw failed;
   const form = new URLSearchParams({ secret: settings.secret, response });
   if (remoteIp) form.set("remoteip", remoteIp);

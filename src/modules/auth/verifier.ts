@@ -1,6 +1,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { AppError, AUTH_MESSAGES } from "../../errors";
+import { AUTH_MESSAGES, unauthorized } from "../../domain/errors";
+import { powerOf } from "../../domain/power";
+import { ADMIN_ACCOUNT_ID, ADMIN_ACTOR, type Authenticator, type Principal, SCOPES } from "../../domain/principal";
 import { LruMap } from "../../lib/lru";
 import { sha256, sha256Hex, verifySecret } from "../../lib/secrets";
 import {
@@ -11,15 +13,6 @@ import {
   secretOf,
 } from "../../lib/token-format";
 import type { CredentialAuthRow, CredentialRepository, CredentialRow } from "../../storage/db/credentials";
-import {
-  ACCOUNT_SCOPES,
-  ADMIN_ACCOUNT_ID,
-  ADMIN_ACTOR,
-  type Principal,
-  parseScopes,
-  SCOPES,
-  type Scope,
-} from "./principal";
 
 export interface VerifierOptions {
   /** Returns the current master-token settings (re-read when config.json changes). */
@@ -36,8 +29,6 @@ const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
   oat: "oauth",
   ort: "oauth",
 };
-
-const unauthorized = (message: string) => new AppError("unauthorized", message);
 
 /** Sessions opened with the master token are named after a digest of it (see `masterSessionName`). */
 const MASTER_SESSION = "master:";
@@ -77,7 +68,7 @@ const MASTER_PRINCIPAL: Principal = Object.freeze({
  * - a single-use credential authenticates exactly once, even under concurrency
  *   (the DELETE … RETURNING decides the one winner).
  */
-export class CredentialVerifier {
+export class CredentialVerifier implements Authenticator {
   readonly #verified: LruMap<string, VerifiedEntry>;
   readonly #accountName: Statement<{ name: string }, [number]>;
   readonly #now: () => number;
@@ -253,17 +244,12 @@ export class CredentialVerifier {
     if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
       return cached;
     }
-    const owner: readonly Scope[] = row.account_id === ADMIN_ACCOUNT_ID ? SCOPES : ACCOUNT_SCOPES;
-    const granted = parseScopes(row.scopes);
-    const scopes = new Set(granted === null ? owner : owner.filter((s) => granted.includes(s)));
     const principal: Principal = Object.freeze({
       accountId: row.account_id,
       actor: this.#accountName.get(row.account_id)?.name ?? "",
       source: SOURCE_BY_KIND[row.kind],
       credentialId: row.id,
-      space: row.kind === "test" ? "test" : "live",
-      scopes,
-      prefix: row.prefix,
+      ...powerOf(row),
     });
     if (entry) {
       entry.principal = principal;

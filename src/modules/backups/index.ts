@@ -1,9 +1,8 @@
 import { Elysia } from "elysia";
-import { AppError } from "../../errors";
+import { AppError } from "../../domain/errors";
 import { keepOpen } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
-import { requireAdmin } from "../admin/service";
-import { ErrorResponse } from "../system/model";
+import { ErrorResponse } from "../../http/schemas";
 import { BackupListResponse, BackupView } from "./model";
 import type { BackupService } from "./service";
 
@@ -14,8 +13,7 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
     .use(guard)
     .post(
       "/admin/backups",
-      async ({ principal, request, set }) => {
-        requireAdmin(principal);
+      async ({ request, set }) => {
         // A backup of a large server takes longer than the idle timeout: the answer comes when it is done.
         keepOpen(request);
         try {
@@ -38,20 +36,13 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
         },
       },
     )
-    .get(
-      "/admin/backups",
-      ({ principal }) => {
-        requireAdmin(principal);
-        return { backups: backups.list() };
+    .get("/admin/backups", () => ({ backups: backups.list() }), {
+      auth: "admin",
+      response: { 200: BackupListResponse, ...denied },
+      detail: {
+        summary: "List backups",
+        description:
+          "The latest 100 backup runs (scheduled, on demand or from `lightd backup`), newest first, with failures and their reason. Master token only.",
       },
-      {
-        auth: "admin",
-        response: { 200: BackupListResponse, ...denied },
-        detail: {
-          summary: "List backups",
-          description:
-            "The latest 100 backup runs (scheduled, on demand or from `lightd backup`), newest first, with failures and their reason. Master token only.",
-        },
-      },
-    );
+    });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { AppError } from "../../domain/errors";
 import { randomBase62 } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BackupRepository, BackupRow } from "../../storage/db/backups";

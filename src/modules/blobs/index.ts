@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import { type DownloadSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
+import { ErrorResponse } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag } from "../../lib/etag";
-import { ErrorResponse } from "../system/model";
 import { BlobParams, UploadResponse } from "./model";
 import { blobDownload, blobUpload } from "./openapi";
 import type { BlobGateway } from "./service";

@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { type AppError, forbidden } from "../../domain/errors";
 import type { BoundParams, SignedMethod, UrlSigner } from "../../lib/url-signer";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { BlobTooLarge } from "../../storage/blob/errors";
@@ -43,7 +43,7 @@ export class BlobGateway {
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
   authorize(method: SignedMethod, key: string, params: URLSearchParams): BoundParams {
     const bound = this.signer.verify(method, key, params);
-    if (!bound) throw new AppError("forbidden", INVALID_SIGNATURE);
+    if (!bound) throw forbidden(INVALID_SIGNATURE);
     return bound;
   }
 
@@ -64,7 +64,7 @@ export class BlobGateway {
    */
   async upload(key: string, bound: BoundParams, upload: SignedUpload): Promise<UploadResult> {
     if (bound.content_type !== undefined && upload.contentType !== bound.content_type) {
-      throw new AppError("forbidden", "Content-Type does not match the signed URL");
+      throw forbidden("Content-Type does not match the signed URL");
     }
     // Quota: a known size over the account's room is 507 before a byte is read; an unknown
     // one is stopped as soon as it passes the room. Completing decides for good.

@@ -1,9 +1,9 @@
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { AppError, forbidden, unauthorized } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { Authorizer, AuthRequirement } from "../../http/auth";
 import { clientIpOf } from "../../http/edge";
 import { overTls } from "../../http/links";
-import type { Principal } from "../auth/principal";
 
 export const BASIC_CHALLENGE = 'Basic realm="lightd"';
 const BEARER_CHALLENGE = 'Bearer realm="lightd"';
@@ -32,10 +32,9 @@ function presentedToken(request: Request, config: Config): string | null {
   const bearer = /^(?:Bearer|ApiKey)[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (bearer) return bearer[1] as string;
   const basic = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(header);
-  if (!basic) throw new AppError("unauthorized", "Unsupported Authorization scheme; use Basic or Bearer");
+  if (!basic) throw unauthorized("Unsupported Authorization scheme; use Basic or Bearer");
   if (!basicAllowed(request, config)) {
-    throw new AppError(
-      "forbidden",
+    throw forbidden(
       "Basic authentication is refused over plain HTTP; use HTTPS, a Bearer token, or set webdav.allow_basic_over_http",
     );
   }
@@ -60,7 +59,7 @@ export async function davPrincipal(
     return await authorize(request, requirement, presentedToken(request, config), { skipAcceptRule: true });
   } catch (error) {
     if (error instanceof AppError && error.status === 401) {
-      throw new AppError("unauthorized", error.message, { ...error.headers, "www-authenticate": challenge });
+      throw unauthorized(error.message, { ...error.headers, "www-authenticate": challenge });
     }
     throw error;
   }

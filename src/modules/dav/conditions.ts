@@ -1,8 +1,8 @@
-import { AppError } from "../../errors";
+import { badRequest, bodyIncomplete, bodyTooLarge, changed } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { writeConditionsOf } from "../../http/conditions";
 import type { TagCondition, WriteConditions } from "../../lib/conditions";
 import { unquoteEtag } from "../../lib/etag";
-import type { Principal } from "../auth/principal";
 import { type IfList, parseIfHeader, submittedTokens } from "./if-header";
 import { covers, type LockedTarget } from "./locks";
 import { davEtag } from "./properties";
@@ -52,7 +52,7 @@ export function checkPreconditions(
   const header = request.headers.get("if");
   const lists = header ? parseIfHeader(header) : [];
   if (lists.length > 0 && !ifHolds(dav, principal, request, target, lists)) {
-    throw new AppError("precondition_failed", "The If header does not hold");
+    throw changed("The If header does not hold");
   }
   const tokens = submittedTokens(lists);
   dav.locks.assertUnlocked(principal, touched, tokens);
@@ -78,7 +78,7 @@ export function writeConditions(request: Request, resource: DavResource): WriteC
 export function depthOf(request: Request): "0" | "1" | "infinity" {
   const value = request.headers.get("depth")?.trim().toLowerCase() ?? "infinity";
   if (value === "0" || value === "1" || value === "infinity") return value;
-  throw new AppError("bad_request", "Depth must be 0, 1 or infinity");
+  throw badRequest("Depth must be 0, 1 or infinity");
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -97,20 +97,20 @@ export async function readSmallBody(request: Request, maxBytes: number): Promise
     try {
       chunk = await reader.read();
     } catch {
-      throw new AppError("bad_request", "The request body ended before it was complete");
+      throw bodyIncomplete();
     }
     if (chunk.done) break;
     size += chunk.value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new AppError("payload_too_large", `Request body is larger than ${maxBytes} bytes`);
+      throw bodyTooLarge(maxBytes);
     }
     chunks.push(chunk.value);
   }
   try {
     return decoder.decode(Buffer.concat(chunks));
   } catch {
-    throw new AppError("bad_request", "Request body is not valid UTF-8");
+    throw badRequest("Request body is not valid UTF-8");
   }
 }
 

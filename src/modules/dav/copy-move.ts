@@ -1,5 +1,5 @@
-import { AppError } from "../../errors";
-import { hasScope, type Principal } from "../auth/principal";
+import { badRequest, changed, forbidden, notFound } from "../../domain/errors";
+import { hasScope, type Principal } from "../../domain/principal";
 import { checkPreconditions, depthOf } from "./conditions";
 import { type DavResource, destinationOf } from "./resource";
 import type { DavService } from "./service";
@@ -7,7 +7,7 @@ import { assertParentExists } from "./write";
 
 function overwriteOf(request: Request): boolean {
   const value = request.headers.get("overwrite")?.trim().toUpperCase() ?? "T";
-  if (value !== "T" && value !== "F") throw new AppError("bad_request", "Overwrite must be T or F");
+  if (value !== "T" && value !== "F") throw badRequest("Overwrite must be T or F");
   return value === "T";
 }
 
@@ -24,19 +24,15 @@ export async function copyOrMove(
   source: DavResource,
   kind: "copy" | "move",
 ): Promise<Response> {
-  if (!source.exists) throw new AppError("not_found", "Resource not found");
-  if (source.isRoot)
-    throw new AppError("forbidden", `The mount root cannot be ${kind === "copy" ? "copied" : "moved"}`);
+  if (!source.exists) throw notFound();
+  if (source.isRoot) throw forbidden(`The mount root cannot be ${kind === "copy" ? "copied" : "moved"}`);
   const depth = depthOf(request);
   if (depth === "1" || (kind === "move" && depth !== "infinity")) {
-    throw new AppError(
-      "bad_request",
-      `${kind.toUpperCase()} takes Depth: ${kind === "move" ? "infinity" : "0 or infinity"}`,
-    );
+    throw badRequest(`${kind.toUpperCase()} takes Depth: ${kind === "move" ? "infinity" : "0 or infinity"}`);
   }
   const overwrite = overwriteOf(request);
   const target = destinationOf(dav.files, principal, request);
-  if (target.isRoot) throw new AppError("forbidden", "The destination cannot be the mount root");
+  if (target.isRoot) throw forbidden("The destination cannot be the mount root");
   const to = source.isFolder
     ? target.path.endsWith("/")
       ? target.path
@@ -46,17 +42,17 @@ export async function copyOrMove(
       : target.path;
   const replacing = target.exists ? target.path : null;
   if (to === source.path || replacing === source.path) {
-    throw new AppError("forbidden", "Source and destination are the same");
+    throw forbidden("Source and destination are the same");
   }
   if (source.isFolder && to.startsWith(source.path)) {
-    throw new AppError("forbidden", "A folder cannot be copied or moved into itself");
+    throw forbidden("A folder cannot be copied or moved into itself");
   }
   assertParentExists(dav, principal, to);
   if (replacing !== null && !overwrite) {
-    throw new AppError("precondition_failed", "The destination exists and Overwrite is F");
+    throw changed("The destination exists and Overwrite is F");
   }
   if (replacing !== null && !hasScope(principal, "files:delete")) {
-    throw new AppError("forbidden", "Missing scope 'files:delete' to replace the destination");
+    throw forbidden("Missing scope 'files:delete' to replace the destination");
   }
   const touched = [{ path: replacing ?? to, withMembers: true, membership: true }];
   if (kind === "move") touched.push({ path: source.path, withMembers: true, membership: true });

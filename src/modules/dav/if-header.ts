@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { badRequest } from "../../domain/errors";
 
 /** One condition of an `If` header list: a state token (`<urn:…>`) or an entity tag (`["…"]`), maybe negated. */
 export interface IfCondition {
@@ -13,7 +13,7 @@ export interface IfList {
   conditions: IfCondition[];
 }
 
-const malformed = () => new AppError("bad_request", "Malformed If header");
+const malformed = () => badRequest("Malformed If header");
 
 /** Parses an RFC 4918 §10.4 `If` header into its lists; 400 when it is malformed. */
 export function parseIfHeader(header: string): IfList[] {

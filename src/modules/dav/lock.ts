@@ -1,7 +1,7 @@
-import { AppError } from "../../errors";
+import { badRequest, notFound } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { elementsOf, isElement, serializeNodes } from "../../lib/xml";
 import type { LockRow } from "../../storage/db/dav-locks";
-import type { Principal } from "../auth/principal";
 import { checkPreconditions, depthOf, readSmallBody } from "./conditions";
 import { parseIfHeader, submittedTokens } from "./if-header";
 import { parseTimeout } from "./locks";
@@ -37,27 +37,27 @@ export async function lock(
   const timeout = parseTimeout(request.headers.get("timeout"));
   if (body.trim() === "") {
     const header = request.headers.get("if");
-    if (!header) throw new AppError("bad_request", "A LOCK without a body refreshes a lock: send its token in If");
-    if (!resource.exists) throw new AppError("not_found", "Resource not found");
+    if (!header) throw badRequest("A LOCK without a body refreshes a lock: send its token in If");
+    if (!resource.exists) throw notFound();
     const refreshed = dav.locks.refresh(principal, resource.path, submittedTokens(parseIfHeader(header)), timeout);
     return lockResponse(dav, principal, refreshed, 200, false);
   }
   const root = parseXmlBody(body);
-  if (!isElement(root, DAV_NS, "lockinfo")) throw new AppError("bad_request", "Expected a DAV:lockinfo body");
+  if (!isElement(root, DAV_NS, "lockinfo")) throw badRequest("Expected a DAV:lockinfo body");
   const parts = elementsOf(root);
   const scope = parts.find((e) => isElement(e, DAV_NS, "lockscope"));
   const type = parts.find((e) => isElement(e, DAV_NS, "locktype"));
   const owner = parts.find((e) => isElement(e, DAV_NS, "owner"));
   const exclusive = scope ? elementsOf(scope).some((e) => isElement(e, DAV_NS, "exclusive")) : false;
   const shared = scope ? elementsOf(scope).some((e) => isElement(e, DAV_NS, "shared")) : false;
-  if (exclusive === shared) throw new AppError("bad_request", "lockscope must be exclusive or shared");
+  if (exclusive === shared) throw badRequest("lockscope must be exclusive or shared");
   if (!type || !elementsOf(type).some((e) => isElement(e, DAV_NS, "write"))) {
-    throw new AppError("bad_request", "Only write locks are supported");
+    throw badRequest("Only write locks are supported");
   }
   const depth = depthOf(request);
-  if (depth === "1") throw new AppError("bad_request", "LOCK takes Depth: 0 or infinity");
+  if (depth === "1") throw badRequest("LOCK takes Depth: 0 or infinity");
   const ownerXml = owner ? serializeNodes(owner.children) : "";
-  if (ownerXml.length > 4096) throw new AppError("bad_request", "The lock owner is longer than 4096 bytes");
+  if (ownerXml.length > 4096) throw badRequest("The lock owner is longer than 4096 bytes");
 
   let path = resource.path;
   let status = 200;
@@ -82,8 +82,8 @@ export async function lock(
 export function unlock(dav: DavService, principal: Principal, request: Request, resource: DavResource): Response {
   const header = request.headers.get("lock-token")?.trim();
   const token = header?.replace(/^<(.*)>$/, "$1");
-  if (!token) throw new AppError("bad_request", "Lock-Token header is required");
-  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  if (!token) throw badRequest("Lock-Token header is required");
+  if (!resource.exists) throw notFound();
   dav.locks.unlock(principal, resource.path, token);
   return new Response(null, { status: 204 });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { AppError } from "../../errors";
+import { AppError, changed, conflict, forbidden } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { DavLockRepository, LockRow } from "../../storage/db/dav-locks";
-import type { Principal } from "../auth/principal";
 import { scopeOf } from "../files/service";
 
 export const DEFAULT_TIMEOUT_S = 3600;
@@ -85,7 +85,7 @@ export class LockService {
   /** Extends the timeout of the caller's lock among `tokens` that covers `path`; 412 when there is none. */
   refresh(principal: Principal, path: string, tokens: Set<string>, timeoutSeconds: number): LockRow {
     const lock = this.covering(principal, path).find((l) => tokens.has(l.token) && l.holder === holderOf(principal));
-    if (!lock) throw new AppError("precondition_failed", "No lock to refresh: submit its token in the If header");
+    if (!lock) throw changed("No lock to refresh: submit its token in the If header");
     const expiresAt = this.now() + timeoutSeconds * 1000;
     this.repo.refresh(lock.token, timeoutSeconds, expiresAt);
     return { ...lock, timeout_s: timeoutSeconds, expires_at: expiresAt };
@@ -94,8 +94,8 @@ export class LockService {
   /** Removes a lock by its token. 409 when it does not cover `path`, 403 when another credential holds it. */
   unlock(principal: Principal, path: string, token: string): void {
     const lock = this.covering(principal, path).find((l) => l.token === token);
-    if (!lock) throw new AppError("conflict", "The lock token does not match a lock on this resource");
-    if (lock.holder !== holderOf(principal)) throw new AppError("forbidden", "The lock is held by another client");
+    if (!lock) throw conflict("The lock token does not match a lock on this resource");
+    if (lock.holder !== holderOf(principal)) throw forbidden("The lock is held by another client");
     this.repo.delete(token);
   }
 

@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { badRequest } from "../../domain/errors";
 import { quoteEtag } from "../../lib/etag";
 import { elementsOf, escapeXml, isElement, parseXml, serializeNodes, type XmlElement, XmlError } from "../../lib/xml";
 import type { LockRow } from "../../storage/db/dav-locks";
@@ -64,7 +64,7 @@ export function parseXmlBody(text: string): XmlElement {
   try {
     return parseXml(text);
   } catch (error) {
-    if (error instanceof XmlError) throw new AppError("bad_request", `Malformed XML body: ${error.message}`);
+    if (error instanceof XmlError) throw badRequest(`Malformed XML body: ${error.message}`);
     throw error;
   }
 }
@@ -86,7 +86,7 @@ function namesOf(prop: XmlElement): PropName[] {
 export function parsePropfind(text: string): PropfindRequest {
   if (text.trim() === "") return { kind: "allprop", include: [] };
   const root = parseXmlBody(text);
-  if (!isElement(root, DAV_NS, "propfind")) throw new AppError("bad_request", "Expected a DAV:propfind body");
+  if (!isElement(root, DAV_NS, "propfind")) throw badRequest("Expected a DAV:propfind body");
   const children = elementsOf(root);
   const prop = children.find((c) => isElement(c, DAV_NS, "prop"));
   if (prop) {
@@ -98,7 +98,7 @@ export function parsePropfind(text: string): PropfindRequest {
     const include = children.find((c) => isElement(c, DAV_NS, "include"));
     return { kind: "allprop", include: include ? namesOf(include) : [] };
   }
-  throw new AppError("bad_request", "A DAV:propfind needs prop, propname or allprop");
+  throw badRequest("A DAV:propfind needs prop, propname or allprop");
 }
 
 /** The client's modification time when it still describes the current content, else lightd's own. */

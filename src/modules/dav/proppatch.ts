@@ -1,6 +1,6 @@
-import { AppError } from "../../errors";
+import { badRequest, notFound } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { elementsOf, isElement, textOf } from "../../lib/xml";
-import type { Principal } from "../auth/principal";
 import { checkPreconditions, readSmallBody } from "./conditions";
 import { DAV_NS, multistatus, propertyTag, responseXml } from "./multistatus";
 import { LIVE_NAMES, parseXmlBody, storedValue } from "./properties";
@@ -27,8 +27,8 @@ export async function proppatch(
   maxBody: number,
 ): Promise<Response> {
   const root = parseXmlBody(await readSmallBody(request, maxBody));
-  if (!isElement(root, DAV_NS, "propertyupdate")) throw new AppError("bad_request", "Expected a DAV:propertyupdate");
-  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  if (!isElement(root, DAV_NS, "propertyupdate")) throw badRequest("Expected a DAV:propertyupdate");
+  if (!resource.exists) throw notFound();
   checkPreconditions(dav, principal, request, resource, [{ path: resource.path }]);
   const row = resource.row;
   const outcomes: Outcome[] = [];

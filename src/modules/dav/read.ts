@@ -1,11 +1,11 @@
-import { AppError } from "../../errors";
+import { notFound } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import { contentDisposition } from "../../lib/content-disposition";
 import { escapeXml } from "../../lib/xml";
 import type { DeadProperty } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
-import type { Principal } from "../auth/principal";
 import { depthOf, readSmallBody } from "./conditions";
 import { conditionResponse, multistatus, streamedMultistatus } from "./multistatus";
 import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
@@ -45,7 +45,7 @@ export async function propfind(
   const depth = depthOf(request);
   if (depth === "infinity") return conditionResponse(403, "propfind-finite-depth");
   const wanted = parsePropfind(await readSmallBody(request, maxBody));
-  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  if (!resource.exists) throw notFound();
   const locks = dav.locks.active(principal);
   const now = dav.now();
   const href = (path: string) => hrefOf(principal, path);
@@ -99,10 +99,10 @@ export async function get(
   request: Request,
   resource: DavResource,
 ): Promise<Response> {
-  if (!resource.exists) throw new AppError("not_found", "File not found");
+  if (!resource.exists) throw notFound("File");
   const row = resource.row;
   if (resource.isFolder || !row) return folderIndex(dav, principal, resource);
-  if (!row.object_key) throw new AppError("not_found", "File not found");
+  if (!row.object_key) throw notFound("File");
   return serveObject(dav.objects, row.object_key, request.headers, !isHeadRequest(request), {
     contentType: row.content_type ?? undefined,
     stat: row.etag ? { size: row.size, etag: row.etag } : undefined,

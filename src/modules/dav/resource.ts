@@ -1,8 +1,8 @@
-import { AppError } from "../../errors";
-import { decodeUrlPath, isFolderPath, PathError } from "../../lib/paths";
+import { AppError, badRequest, forbidden, notFound } from "../../domain/errors";
+import { decodeUrlPart, isFolderPath, parsePath } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import type { FileRow } from "../../storage/db/files";
-import type { Principal } from "../auth/principal";
-import { type FileService, requestPath } from "../files/service";
+import type { FileService } from "../files/service";
 
 export const DAV_ROOT = "/dav/";
 
@@ -37,15 +37,9 @@ function rawPathname(url: string): string {
 export function storagePathOf(principal: Principal, encodedPathname: string): string | null {
   const part = davPart(encodedPathname);
   if (part === null) return null;
-  let relative: string;
-  try {
-    relative = decodeUrlPath(part);
-  } catch (error) {
-    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
-    throw error;
-  }
+  const relative = decodeUrlPart(part);
   if (relative === "") return principal.prefix;
-  return requestPath(principal.prefix + relative);
+  return parsePath(principal.prefix + relative);
 }
 
 /** Finds what a storage path names: a file, a folder (with or without the trailing slash), or nothing. */
@@ -65,9 +59,9 @@ export function resolveResource(files: FileService, principal: Principal, path: 
 
 export function requestResource(files: FileService, principal: Principal, request: Request): DavResource {
   // A fragment is never part of a Request-URI; one that arrives anyway must not widen a DELETE.
-  if (request.url.includes("#")) throw new AppError("bad_request", "The request URL must not contain a fragment");
+  if (request.url.includes("#")) throw badRequest("The request URL must not contain a fragment");
   const path = storagePathOf(principal, rawPathname(request.url));
-  if (path === null) throw new AppError("not_found", "Route not found");
+  if (path === null) throw notFound("Route");
   return resolveResource(files, principal, path);
 }
 
@@ -78,18 +72,18 @@ export function requestResource(files: FileService, principal: Principal, reques
  */
 export function destinationOf(files: FileService, principal: Principal, request: Request): DavResource {
   const header = request.headers.get("destination");
-  if (!header) throw new AppError("bad_request", "Destination header is required");
+  if (!header) throw badRequest("Destination header is required");
   let url: URL;
   try {
     url = new URL(header, request.url);
   } catch {
-    throw new AppError("bad_request", "Destination is not a valid URL");
+    throw badRequest("Destination is not a valid URL");
   }
   if (url.host !== new URL(request.url).host && url.host !== request.headers.get("host")) {
     throw new AppError("bad_gateway", "Destination is on another server");
   }
   const path = storagePathOf(principal, url.pathname);
-  if (path === null) throw new AppError("forbidden", "Destination must be under /dav/");
+  if (path === null) throw forbidden("Destination must be under /dav/");
   return resolveResource(files, principal, path);
 }
 

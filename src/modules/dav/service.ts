@@ -1,9 +1,9 @@
-import { AppError } from "../../errors";
+import { AppError } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { DownloadSource } from "../../http/download";
 import type { Logger } from "../../lib/logger";
 import type { DavPropertyRepository, DeadProperty, FileFacts } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
-import type { Principal } from "../auth/principal";
 import { type FileService, scopeOf } from "../files/service";
 import type { LockService } from "./locks";
 

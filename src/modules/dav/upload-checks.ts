@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { AppError } from "../../errors";
+import { badRequest } from "../../domain/errors";
 
 const ALGORITHMS: Record<string, string> = { SHA1: "sha1", MD5: "md5", SHA256: "sha256", ADLER32: "" };
 
@@ -28,7 +28,7 @@ export function verifyChecksum(
       },
       flush(controller) {
         if (hash.digest("hex") !== expected) {
-          controller.error(new AppError("bad_request", `The body does not match OC-Checksum ${label}`));
+          controller.error(badRequest(`The body does not match OC-Checksum ${label}`));
           return;
         }
         verified = true;

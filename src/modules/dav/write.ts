@@ -1,9 +1,9 @@
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { AppError, badRequest, conflict, forbidden, notFound } from "../../domain/errors";
+import { nameOf, parentOf } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import { uploadBodyOf } from "../../http/upload-body";
 import { quoteEtag } from "../../lib/etag";
-import { nameOf, parentOf } from "../../lib/paths";
-import type { Principal } from "../auth/principal";
 import { checkPreconditions, depthOf, hasBody, writeConditions } from "./conditions";
 import { davEtag } from "./properties";
 import type { DavResource } from "./resource";
@@ -15,7 +15,7 @@ export function assertParentExists(dav: DavService, principal: Principal, path: 
   const parent = parentOf(path);
   if (parent === principal.prefix) return;
   if (!parent.startsWith(principal.prefix) || !dav.files.find(principal, parent)) {
-    throw new AppError("conflict", "The parent folder does not exist");
+    throw conflict("The parent folder does not exist");
   }
 }
 
@@ -31,7 +31,7 @@ function clientMtime(request: Request): number | null {
   if (header === null) return null;
   const seconds = Number(header.trim());
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > 253_402_300_799) {
-    throw new AppError("bad_request", "X-OC-Mtime must be seconds since 1970");
+    throw badRequest("X-OC-Mtime must be seconds since 1970");
   }
   return Math.round(seconds * 1000);
 }
@@ -46,7 +46,7 @@ export async function put(
 ): Promise<Response> {
   if (resource.isFolder) throw new AppError("method_not_allowed", "Cannot PUT to a collection");
   if (config.webdav.refuse_mac_metadata && isMacMetadata(resource.path)) {
-    throw new AppError("forbidden", "macOS metadata files are not stored on this server");
+    throw forbidden("macOS metadata files are not stored on this server");
   }
   assertParentExists(dav, principal, resource.path);
   const conditions = writeConditions(request, resource);
@@ -89,10 +89,10 @@ export async function remove(
   request: Request,
   resource: DavResource,
 ): Promise<Response> {
-  if (resource.isRoot) throw new AppError("forbidden", "The mount root cannot be deleted");
-  if (!resource.exists) throw new AppError("not_found", "Resource not found");
+  if (resource.isRoot) throw forbidden("The mount root cannot be deleted");
+  if (!resource.exists) throw notFound();
   if (resource.isFolder && depthOf(request) !== "infinity") {
-    throw new AppError("bad_request", "DELETE of a collection needs Depth: infinity");
+    throw badRequest("DELETE of a collection needs Depth: infinity");
   }
   checkPreconditions(dav, principal, request, resource, [{ path: resource.path, withMembers: true, membership: true }]);
   const result = await dav.files.remove(principal, resource.path);

@@ -1,13 +1,13 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { AppError, badRequest } from "../../domain/errors";
+import { parsePrefix } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import { extractToken } from "../../http/auth";
 import { keepOpen, upgradeToWebSocket } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { crossOriginUpgradeRefusal } from "../../http/same-origin";
-import type { Principal } from "../auth/principal";
-import { requestPrefix } from "../files/service";
-import { ErrorResponse } from "../system/model";
+import { ErrorResponse } from "../../http/schemas";
 import { FeedQuery, SpaceParams } from "./model";
 import type { FeedService } from "./service";
 import type { FeedSocketData } from "./socket";
@@ -39,7 +39,7 @@ export function feedModule(
     // A browser opens WebSockets from any page with the cookie, and CORS does not apply.
     const refusal = crossOriginUpgradeRefusal(request, server());
     if (refusal) throw refusal;
-    const prefix = query.prefix === undefined ? undefined : requestPrefix(query.prefix);
+    const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
     const prepared = feed.prepare(principal, { prefix, sinceTx: query.since_tx, space });
     const data: FeedSocketData = { request: prepared, stillValid: validityCheck(extractToken(request)) };
     if (!upgradeToWebSocket(request, data)) throw new AppError("upgrade_required");
@@ -68,7 +68,7 @@ export function feedModule(
     .get(
       "/events",
       ({ request, principal, query }) => {
-        const prefix = query.prefix === undefined ? undefined : requestPrefix(query.prefix);
+        const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
         const prepared = feed.prepare(principal, { prefix, sinceTx: lastEventId(request) ?? query.since_tx });
         keepOpen(request);
         const body = feedEventStream(feed, prepared, validityCheck(extractToken(request)), maxBuffer());
@@ -103,6 +103,6 @@ export function feedModule(
 function lastEventId(request: Request): number | undefined {
   const value = request.headers.get("last-event-id")?.trim();
   if (value === undefined || value === "") return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new AppError("bad_request", "Last-Event-ID must be a tx number");
+  if (!/^\d{1,15}$/.test(value)) throw badRequest("Last-Event-ID must be a tx number");
   return Number(value);
 }

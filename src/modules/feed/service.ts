@@ -1,8 +1,8 @@
-import { AppError } from "../../errors";
+import { redactChange } from "../../domain/access";
+import { badRequest, forbidden } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { Logger } from "../../lib/logger";
 import type { EventFilter, EventRow } from "../../storage/db/events";
-import { redactChange } from "../auth/access";
-import type { Principal } from "../auth/principal";
 import { logEventView } from "../files/model";
 import { type FileService, type LoggedEvent, scopeOf } from "../files/service";
 import type { ChangeHub } from "./hub";
@@ -48,13 +48,13 @@ export class FeedService {
    * outside the key's; `space` (from `/ws/{space}`) must be the credential's own space.
    */
   prepare(principal: Principal, options: { prefix?: string; sinceTx?: number | null; space?: string }): FeedRequest {
-    if (!principal.scopes.has("files:read")) throw new AppError("forbidden", "Missing scope 'files:read'");
+    if (!principal.scopes.has("files:read")) throw forbidden("Missing scope 'files:read'");
     if (options.space !== undefined && options.space !== principal.space) {
-      throw new AppError("forbidden", `This credential reaches the ${principal.space} space, not ${options.space}`);
+      throw forbidden(`This credential reaches the ${principal.space} space, not ${options.space}`);
     }
     // Checked here as well as in the query schema: Elysia's numeric coercion lets -1 through.
     if (options.sinceTx != null && (!Number.isSafeInteger(options.sinceTx) || options.sinceTx < 0)) {
-      throw new AppError("bad_request", "since_tx must be a tx number (0 or more)");
+      throw badRequest("since_tx must be a tx number (0 or more)");
     }
     const filter = this.files.logFilter(principal, options.prefix, true);
     return { principal, filter, sinceTx: options.sinceTx ?? null };

@@ -1,7 +1,7 @@
-import { conflict, notFound } from "../../errors";
+import { conflict, destinationExists, entryNotFound, folderAtDestination } from "../../domain/errors";
+import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
-import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../lib/paths";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
 import { BlobConflict, BlobNotFound } from "../../storage/blob/errors";
 import type { FileRow, Scope } from "../../storage/db/files";
@@ -38,14 +38,14 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
   const repos = tree.repos;
   const sourceRows = () =>
     isFolderPath(from) ? repos.files.listUnder(scope, from) : rowOrNone(repos.files.get(scope, from));
-  const missing = () => notFound(isFolderPath(from) ? "Folder not found" : "File not found");
+  const missing = () => entryNotFound(from);
 
   // A first look, so a doomed copy fails before any byte is copied (the transaction decides again).
   const planned = sourceRows();
   if (planned.length === 0) throw missing();
   tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
   tree.requireConditions(repos.files.get(scope, to), undefined, conditions.ifNoneMatch);
-  if (repos.files.get(scope, to)) throw conflict("Destination already exists");
+  if (repos.files.get(scope, to)) throw destinationExists();
 
   const copies = blobs.copy ? await copyObjects(blobs, planned, deps.deleteBlobs) : new Map<string, Copied>();
   const used = new Set<string>();
@@ -57,9 +57,9 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
       tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
       const dest = repos.files.get(scope, to);
       tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
-      if (dest) throw conflict("Destination already exists");
+      if (dest) throw destinationExists();
       if (isFolderPath(to)) tree.assertNoFileAt(scope, to.slice(0, -1));
-      else if (repos.files.get(scope, `${to}/`)) throw conflict("A folder exists at the destination");
+      else if (repos.files.get(scope, `${to}/`)) throw folderAtDestination();
       const now = deps.now();
       const tx = repos.spaces.nextTx(scope);
       tree.ensureFolders(scope, ancestorsOf(to), tx, now);

@@ -1,17 +1,17 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { parsePath, parsePrefix, parseUrlPath } from "../../domain/paths";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
 import { type DownloadSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
+import { queryPathOf } from "../../http/query-path";
+import { ErrorResponse } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
-import { decodeUrlPath, PathError } from "../../lib/paths";
 import type { FileRow } from "../../storage/db/files";
-import { ErrorResponse } from "../system/model";
 import {
   CommitResponse,
   ConditionalWriteHeaders,
@@ -33,7 +33,7 @@ import {
   SearchResponse,
   StatsResponse,
 } from "./model";
-import { type FileService, requestPath, requestPrefix } from "./service";
+import type { FileService } from "./service";
 import type { VersionService } from "./versions";
 
 // The errors each route really answers (the contract test provokes every one; 401, 406 and 429
@@ -48,34 +48,7 @@ function filePathOf(request: Request, expect?: "file" | "folder"): string {
   const url = request.url;
   const start = url.indexOf("/files/", url.indexOf("//") + 2) + "/files/".length;
   const query = url.indexOf("?", start);
-  try {
-    return requestPath(decodeUrlPath(url.slice(start, query === -1 ? undefined : query)), expect);
-  } catch (error) {
-    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
-    throw error;
-  }
-}
-
-/**
- * A path-like query parameter (`prefix`, `path`) decoded strictly from the raw URL: the
- * query parser keeps invalid percent-encoding such as `%FF` as literal text, which would
- * silently name another path; here it is a 400 like any other bad path.
- */
-export function queryPathOf(request: Request, name: string): string | undefined {
-  const url = request.url;
-  const q = url.indexOf("?");
-  if (q === -1) return undefined;
-  for (const pair of url.slice(q + 1).split("&")) {
-    const eq = pair.indexOf("=");
-    if ((eq === -1 ? pair : pair.slice(0, eq)) !== name) continue;
-    try {
-      return decodeUrlPath((eq === -1 ? "" : pair.slice(eq + 1)).replaceAll("+", " "));
-    } catch (error) {
-      if (error instanceof PathError) throw new AppError("bad_request", `Invalid ${name}: ${error.message}`);
-      throw error;
-    }
-  }
-  return undefined;
+  return parseUrlPath(url.slice(start, query === -1 ? undefined : query), expect);
 }
 
 function headResponse(row: FileRow): Response {
@@ -122,7 +95,7 @@ export function filesModule(
     .get(
       "/files",
       ({ query, principal, request }) => {
-        const prefix = requestPrefix(queryPathOf(request, "prefix") ?? query.prefix);
+        const prefix = parsePrefix(queryPathOf(request, "prefix") ?? query.prefix);
         const listing = files.list(principal, prefix, query.limit ?? 200, query.offset ?? 0);
         return { prefix: listing.prefix, entries: listing.rows.map(entryOf), truncated: listing.truncated };
       },
@@ -164,7 +137,7 @@ export function filesModule(
     .get(
       "/files/log",
       ({ query, principal, request }) => {
-        const path = query.path === undefined ? undefined : requestPrefix(queryPathOf(request, "path") ?? query.path);
+        const path = query.path === undefined ? undefined : parsePrefix(queryPathOf(request, "path") ?? query.path);
         const events = files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
         return { events: events.map(logEventView) };
       },
@@ -175,7 +148,7 @@ export function filesModule(
         detail: { summary: "View event log", description: "Changes in tx order, after `since_tx`." },
       },
     )
-    .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, requestPath(body.path, "folder")), {
+    .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, parsePath(body.path, "folder")), {
       auth: "files:write",
       body: MkdirBody,
       response: { 200: MkdirResponse, ...ReadErrors, 409: ErrorResponse },
@@ -184,7 +157,7 @@ export function filesModule(
     .post(
       "/files/move",
       ({ body, principal, request }) =>
-        files.move(principal, requestPath(body.from), requestPath(body.to), body.message, writeConditionsOf(request)),
+        files.move(principal, parsePath(body.from), parsePath(body.to), body.message, writeConditionsOf(request)),
       {
         auth: "files:write",
         body: MoveBody,
@@ -200,7 +173,7 @@ export function filesModule(
     .post(
       "/files/copy",
       ({ body, principal, request }) =>
-        files.copy(principal, requestPath(body.from), requestPath(body.to), body.message, writeConditionsOf(request)),
+        files.copy(principal, parsePath(body.from), parsePath(body.to), body.message, writeConditionsOf(request)),
       {
         auth: "files:write",
         body: CopyBody,

@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { type AppError, insufficientStorage } from "../../domain/errors";
 import type { QuotaRepository } from "../../storage/db/quotas";
 
 /** What `/files/stats` shows of an account's quota: its limits (null = none) and what it uses. */
@@ -24,8 +24,7 @@ export function quotaExceeded(
   const parts: string[] = [];
   if (limits.bytes !== null) parts.push(`${plural(limits.bytes, "byte")} (${used.bytes} used)`);
   if (limits.files !== null) parts.push(`${plural(limits.files, "file")} (${used.files} used)`);
-  return new AppError(
-    "insufficient_storage",
+  return insufficientStorage(
     `Storage quota exceeded: this account may store ${parts.join(" and ")}; delete files or ask the admin for more`,
   );
 }

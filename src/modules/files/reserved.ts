@@ -1,4 +1,4 @@
-import { badRequest } from "../../errors";
+import { badRequest } from "../../domain/errors";
 
 /**
  * Names the API itself uses directly under `/files/` (`GET /files/stats`, `POST /files/move`,

@@ -1,5 +1,5 @@
-import { conflict, notFound } from "../../errors";
-import { ancestorsOf, nameOf, parentOf } from "../../lib/paths";
+import { conflict, nothingAt } from "../../domain/errors";
+import { ancestorsOf, nameOf, parentOf } from "../../domain/paths";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { TreeWrites } from "./tree";
 
@@ -40,7 +40,7 @@ export function restorePath(
   const { files, versions } = tree.repos;
   const current = files.get(scope, path);
   const past: PastRow | null = current && current.tx <= tx ? current : versions.at(scope, path, tx);
-  if (past?.type !== "file") throw notFound(`Nothing was at '${path}' at tx ${tx}`);
+  if (past?.type !== "file") throw nothingAt(path, tx);
   const time = now;
   if (current && sameContent(current, past)) {
     return { result: { path, from_tx: tx, tx: null, restored: 0, removed: 0, time }, orphaned: [] };

@@ -1,22 +1,21 @@
-import { type AppError, badRequest, conflict, notFound } from "../../errors";
+import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../../domain/access";
+import {
+  type AppError,
+  badRequest,
+  destinationExists,
+  entryNotFound,
+  folderAtDestination,
+  folderAtPath,
+} from "../../domain/errors";
+import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
-import {
-  ancestorsOf,
-  isFolderPath,
-  nameOf,
-  normalizePath,
-  normalizePrefix,
-  PathError,
-  parentOf,
-} from "../../lib/paths";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { BlobTooLarge } from "../../storage/blob/errors";
 import type { EventFilter, EventRow } from "../../storage/db/events";
 import type { FileRow, Scope } from "../../storage/db/files";
-import { narrowPrefix, pathAllowed, redactChange, requirePath } from "../auth/access";
-import type { Principal } from "../auth/principal";
 import { copyTree } from "./copy";
 import type { QuotaView } from "./quota";
 import type { Reclaimer } from "./reclaim";
@@ -45,25 +44,6 @@ export interface CommitResult {
 export type LoggedEvent = Omit<EventRow, "path"> & { path: string | null };
 
 export const scopeOf = (principal: Principal): Scope => ({ account: principal.accountId, space: principal.space });
-
-/** A path from a request, validated: bad paths are 400 before anything touches the DB or disk. */
-export function requestPath(input: unknown, expect?: "file" | "folder"): string {
-  try {
-    return normalizePath(input, expect);
-  } catch (error) {
-    if (error instanceof PathError) throw badRequest(`Invalid path: ${error.message}`);
-    throw error;
-  }
-}
-
-export function requestPrefix(input: unknown): string {
-  try {
-    return normalizePrefix(input);
-  } catch (error) {
-    if (error instanceof PathError) throw badRequest(`Invalid prefix: ${error.message}`);
-    throw error;
-  }
-}
 
 /**
  * Content type from the uploader, else guessed from the file name. A type with characters
@@ -101,7 +81,7 @@ export class FileService {
   /** A file or folder row the principal may see; 404 when absent. */
   stat(principal: Principal, path: string): FileRow {
     const row = this.find(principal, path);
-    if (!row) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
+    if (!row) throw entryNotFound(path);
     return row;
   }
 
@@ -255,7 +235,7 @@ export class FileService {
       result = this.#tree.transaction(() => {
         const existing = this.repos.files.get(scope, path);
         this.#tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
-        if (this.repos.files.get(scope, `${path}/`)) throw conflict("A folder exists at this path");
+        if (this.repos.files.get(scope, `${path}/`)) throw folderAtPath();
         const now = this.now();
         const tx = this.repos.spaces.nextTx(scope);
         this.#tree.ensureFolders(scope, ancestorsOf(path), tx, now);
@@ -322,7 +302,7 @@ export class FileService {
     const conditions = options.conditions ?? {};
     this.precheck(principal, path, conditions);
     const scope = scopeOf(principal);
-    if (this.repos.files.get(scope, `${path}/`)) throw conflict("A folder exists at this path");
+    if (this.repos.files.get(scope, `${path}/`)) throw folderAtPath();
     this.requireRoom(scope, path, options.declaredBytes);
     const objectKey = newId();
     const contentType = contentTypeFor(path, options.contentType);
@@ -376,13 +356,13 @@ export class FileService {
     const scope = scopeOf(principal);
     return this.#tree.transaction(() => {
       const source = this.repos.files.get(scope, from);
-      if (!source) throw notFound(isFolderPath(from) ? "Folder not found" : "File not found");
+      if (!source) throw entryNotFound(from);
       this.#tree.requireConditions(source, conditions.ifMatch);
       const dest = this.repos.files.get(scope, to);
       this.#tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
-      if (dest) throw conflict("Destination already exists");
+      if (dest) throw destinationExists();
       if (isFolderPath(to)) this.#tree.assertNoFileAt(scope, to.slice(0, -1));
-      else if (this.repos.files.get(scope, `${to}/`)) throw conflict("A folder exists at the destination");
+      else if (this.repos.files.get(scope, `${to}/`)) throw folderAtDestination();
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);
       this.#tree.ensureFolders(scope, ancestorsOf(to), tx, now);
@@ -428,7 +408,7 @@ export class FileService {
     const result = this.#tree.transaction(() => {
       const target = this.repos.files.get(scope, path);
       const rows = isFolderPath(path) ? this.repos.files.listUnder(scope, path) : target ? [target] : [];
-      if (rows.length === 0) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
+      if (rows.length === 0) throw entryNotFound(path);
       this.#tree.requireConditions(target, conditions.ifMatch, conditions.ifNoneMatch);
       const now = this.now();
       const tx = this.repos.spaces.nextTx(scope);

@@ -1,8 +1,8 @@
 import type { Database } from "bun:sqlite";
-import { conflict, preconditionFailed } from "../../errors";
+import { changed, conflict } from "../../domain/errors";
+import { nameOf, parentOf } from "../../domain/paths";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
-import { nameOf, parentOf } from "../../lib/paths";
 import type { EventRepository } from "../../storage/db/events";
 import type { FileRepository, FileRow, Scope } from "../../storage/db/files";
 import type { ReclaimRepository } from "../../storage/db/reclaim";
@@ -40,7 +40,7 @@ export class TreeWrites {
   /** Conditional-request rule: 412 `precondition_failed` unless both conditions hold for `target`. */
   requireConditions(target: ConditionTarget, ifMatch?: TagCondition, ifNoneMatch?: TagCondition): void {
     if (!ifMatchHolds(ifMatch, target) || !ifNoneMatchHolds(ifNoneMatch, target)) {
-      throw preconditionFailed(
+      throw changed(
         target === null
           ? "The file does not exist (If-Match)"
           : "The file changed or already exists (If-Match / If-None-Match)",

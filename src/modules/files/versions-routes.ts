@@ -1,9 +1,9 @@
 import { Elysia } from "elysia";
-import { badRequest } from "../../errors";
+import { badRequest } from "../../domain/errors";
+import { parsePath, parsePrefix } from "../../domain/paths";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../system/model";
-import { queryPathOf } from "./index";
-import { requestPath, requestPrefix } from "./service";
+import { queryPathOf } from "../../http/query-path";
+import { ErrorResponse } from "../../http/schemas";
 import type { VersionService } from "./versions";
 import {
   RestoreBody,
@@ -23,7 +23,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     .get(
       "/files/versions",
       ({ query, principal, request }) => {
-        const path = requestPath(queryPathOf(request, "path") ?? query.path, "file");
+        const path = parsePath(queryPathOf(request, "path") ?? query.path, "file");
         return { path, versions: versions.list(principal, path) };
       },
       {
@@ -40,7 +40,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     .get(
       "/files/trash",
       ({ query, principal, request }) => {
-        const prefix = requestPrefix(queryPathOf(request, "prefix") ?? query.prefix ?? "");
+        const prefix = parsePrefix(queryPathOf(request, "prefix") ?? query.prefix ?? "");
         return { entries: versions.trash(principal, prefix, query.limit ?? 200, query.offset ?? 0) };
       },
       {
@@ -61,9 +61,9 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
           throw badRequest('Give either path (one file) or prefix (a folder, or "" for everything)');
         }
         if (body.path !== undefined) {
-          return versions.restorePath(principal, requestPath(body.path), body.tx, body.message);
+          return versions.restorePath(principal, parsePath(body.path), body.tx, body.message);
         }
-        return versions.restorePrefix(principal, requestPrefix(body.prefix), body.tx, body.message);
+        return versions.restorePrefix(principal, parsePrefix(body.prefix), body.tx, body.message);
       },
       {
         auth: "files:write",

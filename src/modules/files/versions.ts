@@ -1,9 +1,9 @@
-import { badRequest, notFound } from "../../errors";
-import { isFolderPath, nameOf, parentOf } from "../../lib/paths";
+import { narrowPrefix, requirePath } from "../../domain/access";
+import { badRequest, entryNotFound, nothingAt } from "../../domain/errors";
+import { isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { VersionRow } from "../../storage/db/versions";
-import { narrowPrefix, requirePath } from "../auth/access";
-import type { Principal } from "../auth/principal";
 import type { Reclaimer } from "./reclaim";
 import { type RestoreResult, restorePath, restorePrefix } from "./restore";
 import { scopeOf } from "./service";
@@ -119,7 +119,7 @@ export class VersionService {
         ended_by: v.ended_by,
       });
     }
-    if (views.length === 0) throw notFound(isFolderPath(path) ? "Folder not found" : "File not found");
+    if (views.length === 0) throw entryNotFound(path);
     return views;
   }
 
@@ -131,7 +131,7 @@ export class VersionService {
     const current = this.repos.files.get(scope, path);
     if (current && current.tx <= tx) return current;
     const version = this.repos.versions.at(scope, path, tx);
-    if (!version) throw notFound(`Nothing was at '${path}' at tx ${tx}`);
+    if (!version) throw nothingAt(path, tx);
     return versionAsFile(version);
   }
 

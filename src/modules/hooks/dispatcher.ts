@@ -1,3 +1,4 @@
+import { redactChange } from "../../domain/access";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import { privateAddressOf } from "../../lib/public-address";
@@ -6,7 +7,6 @@ import { webhookHeaders } from "../../lib/webhook-signature";
 import { type EventRepository, type EventRow, eventMatches } from "../../storage/db/events";
 import type { Scope } from "../../storage/db/files";
 import type { AttemptResult, DeliveryRow, HookRepository, HookRow } from "../../storage/db/hooks";
-import { redactChange } from "../auth/access";
 import type { ChangeHub } from "../feed/hub";
 import { logEventView } from "../files/model";
 import type { LoggedEvent } from "../files/service";

@@ -1,12 +1,13 @@
-import { AppError, badRequest, notFound } from "../../errors";
+import { badRequest, conflict, notFound } from "../../domain/errors";
+import { parsePrefix } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { privateAddressOf } from "../../lib/public-address";
 import type { SecretBox } from "../../lib/sealed";
 import { newWebhookSecret } from "../../lib/webhook-signature";
 import { EVENT_ACTIONS, type EventAction } from "../../storage/db/events";
 import type { DeliveryRow, HookRepository, HookRow } from "../../storage/db/hooks";
-import type { Principal } from "../auth/principal";
-import { type FileService, requestPrefix, scopeOf } from "../files/service";
+import { type FileService, scopeOf } from "../files/service";
 
 /** Hooks one account space may have, so nobody turns lightd into a fan-out amplifier. */
 const MAX_HOOKS_PER_SPACE = 100;
@@ -85,12 +86,12 @@ export class HookService {
     principal: Principal,
     input: { url: string; prefix?: string; actions?: EventAction[] },
   ): Promise<HookView & { secret: string }> {
-    const prefix = input.prefix === undefined ? undefined : requestPrefix(input.prefix);
+    const prefix = input.prefix === undefined ? undefined : parsePrefix(input.prefix);
     const filter = this.files.logFilter(principal, prefix, true);
     const url = await checkTarget(input.url, this.allowPrivate());
     const scope = scopeOf(principal);
     if (this.hooks.forSpace(scope).length >= MAX_HOOKS_PER_SPACE) {
-      throw new AppError("conflict", `At most ${MAX_HOOKS_PER_SPACE} webhooks per account`);
+      throw conflict(`At most ${MAX_HOOKS_PER_SPACE} webhooks per account`);
     }
     const secret = newWebhookSecret();
     const row: HookRow = {
@@ -128,7 +129,7 @@ export class HookService {
 
   #find(principal: Principal, id: string): HookRow {
     const row = this.hooks.get(scopeOf(principal), id);
-    if (!row?.prefix.startsWith(principal.prefix)) throw notFound("Webhook not found");
+    if (!row?.prefix.startsWith(principal.prefix)) throw notFound("Webhook");
     return row;
   }
 }

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { SCOPES } from "../auth/principal";
+import { SCOPES } from "../../domain/principal";
 
 const ScopeName = t.Union(
   SCOPES.map((s) => t.Literal(s)),

@@ -1,20 +1,13 @@
-import { AppError, badRequest, notFound } from "../../errors";
+import { badRequest, forbidden, notFound, rateLimited } from "../../domain/errors";
+import { parseKeyPrefix } from "../../domain/paths";
+import { ownerScopes, type Power, powerOf, powerWithin, principalPower, requirePowerWithin } from "../../domain/power";
+import type { Principal, Scope } from "../../domain/principal";
 import { hashSecret } from "../../lib/secrets";
 import { issueToken } from "../../lib/token-format";
 import type { ApiKeyRepository } from "../../storage/db/api-keys";
 import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
 import { issueCredential } from "../auth/issue";
-import type { Principal, Scope } from "../auth/principal";
 import type { CredentialVerifier } from "../auth/verifier";
-import {
-  keyPower,
-  normalizeKeyPrefix,
-  ownerScopes,
-  type Power,
-  powerWithin,
-  principalPower,
-  requirePowerWithin,
-} from "./power";
 
 export const ROTATION_INTERVAL_MS = 3_600_000;
 
@@ -83,19 +76,18 @@ export class ApiKeyService {
     const scopes = request.scopes ?? [...caller.scopes];
     const requested: Power = {
       scopes: new Set(owner.filter((s) => scopes.includes(s))),
-      prefix: request.prefix === undefined ? caller.prefix : normalizeKeyPrefix(request.prefix),
+      prefix: request.prefix === undefined ? caller.prefix : parseKeyPrefix(request.prefix),
       space: request.environment ?? caller.space,
     };
     const unknown = scopes.filter((s) => !owner.includes(s));
-    if (unknown.length > 0) throw new AppError("forbidden", `This account cannot hold scope '${unknown[0]}'`);
+    if (unknown.length > 0) throw forbidden(`This account cannot hold scope '${unknown[0]}'`);
     requirePowerWithin(requested, caller);
 
     let expiresAt = resolveExpiry(now, request.expiresAt, request.expiresIn);
     const callerExpiry = this.#callerExpiry(principal);
     if (callerExpiry !== null) {
       if (expiresAt === null) expiresAt = callerExpiry;
-      else if (expiresAt > callerExpiry)
-        throw new AppError("forbidden", "A key cannot outlive the key that creates it");
+      else if (expiresAt > callerExpiry) throw forbidden("A key cannot outlive the key that creates it");
     }
 
     // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
@@ -119,14 +111,14 @@ export class ApiKeyService {
     const caller = principalPower(principal);
     return this.keys
       .listForAccount(principal.accountId)
-      .filter((row) => powerWithin(keyPower(row), caller))
+      .filter((row) => powerWithin(powerOf(row), caller))
       .map((row) => this.#view(row));
   }
 
   /** Revokes a key: the row is deleted, so the key's very next request is 401. */
   revoke(principal: Principal, id: string): void {
     this.#visible(principal, id);
-    if (!this.keys.deleteForAccount(id, principal.accountId)) throw notFound("API key not found");
+    if (!this.keys.deleteForAccount(id, principal.accountId)) throw notFound("API key");
   }
 
   /**
@@ -141,11 +133,11 @@ export class ApiKeyService {
     if (nextExpiry === null) throw badRequest("Rotation needs a new expires_at");
     const callerExpiry = this.#callerExpiry(principal);
     if (callerExpiry !== null && nextExpiry > callerExpiry) {
-      throw new AppError("forbidden", "A key cannot outlive the key that rotates it");
+      throw forbidden("A key cannot outlive the key that rotates it");
     }
     const tooSoon = () => {
       const retry = Math.max(1, Math.ceil(((row.rotated_at ?? now) + ROTATION_INTERVAL_MS - now) / 1000));
-      return new AppError("rate_limited", "A key can be rotated at most once an hour", {
+      return rateLimited("A key can be rotated at most once an hour", {
         "retry-after": String(retry),
       });
     };
@@ -154,7 +146,7 @@ export class ApiKeyService {
     const hash = await hashSecret(issued.secret);
     const rotated = this.keys.rotate(id, principal.accountId, hash, nextExpiry, now, now - ROTATION_INTERVAL_MS);
     if (!rotated) {
-      if (!this.keys.findForAccount(id, principal.accountId)) throw notFound("API key not found");
+      if (!this.keys.findForAccount(id, principal.accountId)) throw notFound("API key");
       throw tooSoon();
     }
     return { ...this.#view(rotated), token: issued.text };
@@ -162,17 +154,18 @@ export class ApiKeyService {
 
   #visible(principal: Principal, id: string): CredentialRow {
     const row = this.keys.findForAccount(id, principal.accountId);
-    if (!row || !powerWithin(keyPower(row), principalPower(principal))) throw notFound("API key not found");
+    if (!row || !powerWithin(powerOf(row), principalPower(principal))) throw notFound("API key");
     return row;
   }
 
   #view(row: CredentialRow): KeyView {
+    const power = powerOf(row);
     return {
       id: row.id,
       name: row.name,
-      prefix: row.prefix,
-      scopes: [...keyPower(row).scopes],
-      environment: row.kind === "test" ? "test" : "live",
+      prefix: power.prefix,
+      scopes: [...power.scopes],
+      environment: power.space,
       created_at: row.created_at,
       expires_at: row.expires_at,
       last_used_at: row.last_used_at,

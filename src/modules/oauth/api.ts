@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../system/model";
+import { ErrorResponse } from "../../http/schemas";
 import {
   AuthorizedAppList,
   ClientInformation,

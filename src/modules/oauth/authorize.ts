@@ -1,9 +1,9 @@
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import { randomBase62 } from "../../lib/ids";
 import { sha256Hex } from "../../lib/secrets";
 import type { OAuthClientRow } from "../../storage/db/oauth-clients";
 import type { OAuthCodeRepository } from "../../storage/db/oauth-codes";
-import type { Principal } from "../auth/principal";
 import { type ClientService, redirectUrisOf } from "./clients";
 import { requireS256Challenge } from "./pkce";
 import { matchRedirect } from "./redirect";

@@ -1,12 +1,12 @@
-import { badRequest, notFound, OAuthError } from "../../errors";
+import { badRequest, noSuch, OAuthError } from "../../domain/errors";
 
 const badMetadata = (text: string) => new OAuthError("invalid_client_metadata", text);
 
+import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { ClientAuthMethod, OAuthClientRepository, OAuthClientRow } from "../../storage/db/oauth-clients";
-import type { Principal } from "../auth/principal";
 import { requireRegistrableRedirect } from "./redirect";
 
 /** What RFC 7591 §2 lets a client ask for when it registers (the fields lightd uses). */
@@ -99,18 +99,18 @@ export class ClientService {
 
   /** Deletes an app: every authorization, code and token it holds ends with it. */
   delete(principal: Principal, id: string): void {
-    if (!this.clients.delete(id, principal.accountId)) throw notFound("No such OAuth application");
+    if (!this.clients.delete(id, principal.accountId)) throw noSuch("OAuth application");
   }
 
   /** A new secret for a confidential app; the old one stops working at once. */
   async rotateSecret(principal: Principal, id: string): Promise<ClientInformation> {
     const row = this.clients.findById(id);
-    if (!row || row.account_id !== principal.accountId) throw notFound("No such OAuth application");
+    if (!row || row.account_id !== principal.accountId) throw noSuch("OAuth application");
     if (row.auth_method === "none")
       throw badRequest("A public application (token_endpoint_auth_method none) has no secret");
     const secret = issueToken("ocs", id);
     if (!this.clients.replaceSecret(id, principal.accountId, await hashSecret(secret.secret), this.now())) {
-      throw notFound("No such OAuth application");
+      throw noSuch("OAuth application");
     }
     return information(row, secret.text);
   }

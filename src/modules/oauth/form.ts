@@ -1,4 +1,4 @@
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
 import type { ClientCredentials } from "./clients";
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;

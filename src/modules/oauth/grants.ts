@@ -1,7 +1,7 @@
-import { notFound } from "../../errors";
+import { noSuch } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { CredentialRepository } from "../../storage/db/credentials";
 import type { OAuthGrantRepository } from "../../storage/db/oauth-grants";
-import type { Principal } from "../auth/principal";
 import type { CredentialVerifier } from "../auth/verifier";
 import type { ClientService } from "./clients";
 
@@ -46,6 +46,6 @@ export class AuthorizedApps {
 
   /** Security rule: revoking an app ends its access and refresh tokens at their very next request. */
   revoke(principal: Principal, id: string): void {
-    if (!this.grants.deleteOwned(id, principal.accountId)) throw notFound("No such authorized app");
+    if (!this.grants.deleteOwned(id, principal.accountId)) throw noSuch("authorized app");
   }
 }

@@ -1,11 +1,11 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
-import { AppError, asOAuthError, OAuthError } from "../../errors";
+import { AppError, asOAuthError, OAuthError } from "../../domain/errors";
 import { type Authorizer, extractToken } from "../../http/auth";
 import type { AppGuard } from "../../http/guard-type";
 import type { RateLimits } from "../../http/rate-limit";
-import { dashboardPage } from "../dashboard";
-import { ErrorResponse } from "../system/model";
+import { ErrorResponse } from "../../http/schemas";
+import { dashboardPage } from "../dashboard/page";
 import { oauthApiModule } from "./api";
 import { type AuthorizationRequest, readParams, redirectWith, UnsafeRedirectError } from "./authorize";
 import { BASIC_CHALLENGE, clientCredentialsOf, NO_STORE, readOAuthForm } from "./form";

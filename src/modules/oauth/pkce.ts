@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
 import { sha256 } from "../../lib/secrets";
 
 /** RFC 7636 §4.1/§4.2: 43–128 characters of the unreserved set, for verifiers and S256 challenges alike. */

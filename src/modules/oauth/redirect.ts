@@ -1,4 +1,4 @@
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
 
 const badRedirect = (text: string) => new OAuthError("invalid_redirect_uri", text);
 

@@ -1,9 +1,9 @@
-import { OAuthError } from "../../errors";
-import type { Scope } from "../auth/principal";
+import { OAuthError } from "../../domain/errors";
+import { ACCOUNT_SCOPES, type AccountScope } from "../../domain/principal";
 
 /** The scopes an app may ask for: every account scope; `admin` is never handed to an app. */
-export const OAUTH_SCOPES = ["files:read", "files:write", "files:delete", "share", "keys:read", "keys:write"] as const;
-export type OAuthScope = (typeof OAUTH_SCOPES)[number] & Scope;
+export const OAUTH_SCOPES = ACCOUNT_SCOPES;
+export type OAuthScope = AccountScope;
 
 /** Each scope in words, for the consent page. */
 export const SCOPE_WORDS: Record<OAuthScope, string> = {

@@ -1,4 +1,4 @@
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
 import type { CredentialRepository } from "../../storage/db/credentials";
 import type { OAuthClientRepository } from "../../storage/db/oauth-clients";
 import type { OAuthCodeRepository } from "../../storage/db/oauth-codes";

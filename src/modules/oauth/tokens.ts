@@ -1,4 +1,4 @@
-import { OAuthError } from "../../errors";
+import { OAuthError } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import { hashSecret, sha256Hex } from "../../lib/secrets";
 import { issueToken, parseIssuedToken } from "../../lib/token-format";

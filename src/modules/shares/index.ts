@@ -1,13 +1,11 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
-import { AppError } from "../../errors";
+import { decodeUrlPart, parsePath } from "../../domain/paths";
 import { prefersHtml } from "../../http/accept";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
-import { decodeUrlPath, PathError } from "../../lib/paths";
-import { requestPath } from "../files/service";
-import { ErrorResponse } from "../system/model";
+import { ErrorResponse } from "../../http/schemas";
 import { RevokeResponse, ShareBody, SharedListing, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
 import { SHARE_PAGE_HEADERS, sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
@@ -24,12 +22,7 @@ function shareTargetOf(request: Request): { token: string; relative: string } {
   const rest = url.slice(start, query === -1 ? undefined : query);
   const slash = rest.indexOf("/");
   if (slash === -1) return { token: rest, relative: "" };
-  try {
-    return { token: rest.slice(0, slash), relative: decodeUrlPath(rest.slice(slash + 1)) };
-  } catch (error) {
-    if (error instanceof PathError) throw new AppError("bad_request", `Invalid path: ${error.message}`);
-    throw error;
-  }
+  return { token: rest.slice(0, slash), relative: decodeUrlPart(rest.slice(slash + 1)) };
 }
 
 /** The answer to a share URL; every one says no-store and sends no referrer (the token is in the URL). */
@@ -89,7 +82,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
           set.status = 201;
           return shares.create(
             principal,
-            requestPath(body.path),
+            parsePath(body.path),
             { ttl: body.ttl, maxDownloads: body.max_downloads },
             publicOriginOf(request, config().server),
           );

@@ -1,11 +1,12 @@
-import { AppError, badRequest, notFound } from "../../errors";
+import { pathAllowed } from "../../domain/access";
+import { AppError, badRequest, notFound, unauthorized } from "../../domain/errors";
+import { parsePath } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import { base62OfBytes, newId } from "../../lib/ids";
 import { hmacSha256, sha256Hex } from "../../lib/secrets";
 import type { FileRow } from "../../storage/db/files";
 import type { LiveShare, ShareRepository } from "../../storage/db/shares";
-import { pathAllowed } from "../auth/access";
-import type { Principal } from "../auth/principal";
-import { type FileService, requestPath, scopeOf } from "../files/service";
+import { type FileService, scopeOf } from "../files/service";
 
 export const DEFAULT_SHARE_TTL_S = 3600;
 export const MAX_SHARE_TTL_S = 604_800;
@@ -32,7 +33,7 @@ export interface SharedEntry {
 }
 
 /** Unknown, revoked, expired and used-up links get this one answer, so none can be told apart. */
-const deadLink = () => new AppError("unauthorized", "Invalid or expired share link");
+const deadLink = () => unauthorized("Invalid or expired share link");
 
 /**
  * Public share links to a file or a folder. The token is derived from the link's id with an
@@ -88,7 +89,7 @@ export class ShareService {
   /** Revokes a link at once (the row goes; the next request finds nothing). 404 for a link the caller cannot see. */
   revoke(principal: Principal, id: string): { id: string; revoked: true } {
     const share = this.shares.getLive(scopeOf(principal), id, this.now());
-    if (!share || !pathAllowed(principal, share.path)) throw notFound("Share link not found");
+    if (!share || !pathAllowed(principal, share.path)) throw notFound("Share link");
     this.shares.delete(id);
     return { id, revoked: true };
   }
@@ -106,10 +107,10 @@ export class ShareService {
     const principal = anonymousReader(share, share.type === "folder" ? root : "");
     let target: FileRow;
     if (share.type === "file") {
-      if (relative !== "") throw notFound("A shared file has no paths under it");
+      if (relative !== "") throw new AppError("not_found", "A shared file has no paths under it");
       target = this.files.stat(principal, root);
     } else {
-      const path = relative === "" ? root : requestPath(root + relative);
+      const path = relative === "" ? root : parsePath(root + relative);
       target = this.files.stat(principal, path);
       if (target.type === "folder") return this.#listing(share, token, target, principal, baseUrl);
     }

@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
-import { badRequest } from "../../errors";
+import { badRequest } from "../../domain/errors";
 import type { AppGuard } from "../../http/guard-type";
+import { ErrorResponse } from "../../http/schemas";
 import { parseTtl } from "../../lib/ttl";
-import { ErrorResponse } from "../system/model";
 import { CreatedTokenResponse, CreateTokenBody, CurrentCredentialResponse } from "./model";
 import type { TokenService } from "./service";
 

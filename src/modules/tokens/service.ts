@@ -1,6 +1,6 @@
+import { ADMIN_ACCOUNT_ID } from "../../domain/principal";
 import type { CredentialRepository } from "../../storage/db/credentials";
 import { issueCredential } from "../auth/issue";
-import { ADMIN_ACCOUNT_ID } from "../auth/principal";
 
 export interface CreatedToken {
   token: string;

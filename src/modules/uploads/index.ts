@@ -1,11 +1,11 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
+import { parsePath } from "../../domain/paths";
 import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
+import { ErrorResponse } from "../../http/schemas";
 import { CommitResponse, ConditionalWriteHeaders } from "../files/model";
-import { requestPath } from "../files/service";
-import { ErrorResponse } from "../system/model";
 import {
   AbortMultipartBody,
   AbortMultipartResponse,
@@ -40,7 +40,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       ({ body, principal, request }) =>
         uploads.create(
           principal,
-          requestPath(body.path, "file"),
+          parsePath(body.path, "file"),
           body.content_type,
           publicOriginOf(request, config().server),
         ),
@@ -54,7 +54,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
     .post(
       "/files/uploads/complete",
       ({ body, principal, request }) =>
-        uploads.complete(principal, requestPath(body.path, "file"), body.message, writeConditionsOf(request)),
+        uploads.complete(principal, parsePath(body.path, "file"), body.message, writeConditionsOf(request)),
       {
         auth: "files:write",
         body: CompleteUploadBody,
@@ -72,7 +72,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       ({ body, principal, request }) =>
         uploads.createMultipart(
           principal,
-          requestPath(body.path, "file"),
+          parsePath(body.path, "file"),
           body.content_type,
           body.part_count ?? 1,
           publicOriginOf(request, config().server),
@@ -89,7 +89,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       ({ body, principal, request }) =>
         uploads.completeMultipart(
           principal,
-          requestPath(body.path, "file"),
+          parsePath(body.path, "file"),
           body.upload_id,
           body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })),
           body.message,
@@ -109,7 +109,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
     )
     .post(
       "/files/uploads/multipart/abort",
-      ({ body, principal }) => uploads.abortMultipart(principal, requestPath(body.path, "file"), body.upload_id),
+      ({ body, principal }) => uploads.abortMultipart(principal, parsePath(body.path, "file"), body.upload_id),
       {
         auth: "files:write",
         body: AbortMultipartBody,

@@ -1,12 +1,12 @@
-import { AppError, badRequest, notFound } from "../../errors";
+import { requirePath } from "../../domain/access";
+import { AppError, badRequest, notFound } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import { BlobNotFound } from "../../storage/blob/errors";
 import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
-import { requirePath } from "../auth/access";
-import type { Principal } from "../auth/principal";
 import { refuseReservedRoot } from "../files/reserved";
 import { type CommitResult, contentTypeFor, type FileService, scopeOf } from "../files/service";
 
@@ -56,7 +56,7 @@ export class UploadService {
     // A failing condition leaves the upload pending, so the client can retry without re-sending bytes.
     this.files.precheck(principal, path, conditions);
     const pending = this.uploads.pending(scopeOf(principal), path, "single");
-    if (pending.length === 0) throw notFound("No pending upload for this path");
+    if (pending.length === 0) throw new AppError("not_found", "No pending upload for this path");
     for (const upload of pending) {
       let stat: Awaited<ReturnType<BlobStore["head"]>>;
       try {
@@ -146,7 +146,7 @@ export class UploadService {
     const release = this.files.holdObject(upload.object_key);
     try {
       const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
-      if (!this.uploads.delete(upload.id)) throw notFound("Upload not found");
+      if (!this.uploads.delete(upload.id)) throw notFound("Upload");
       await this.#refuseOversize(upload.object_key, stat.size);
       return await this.files.commitObject(
         principal,
@@ -216,7 +216,7 @@ export class UploadService {
     const upload = this.uploads.get(uploadId);
     const scope = scopeOf(principal);
     if (upload?.kind !== "multipart" || upload.account_id !== scope.account || upload.space !== scope.space) {
-      throw notFound("Upload not found");
+      throw notFound("Upload");
     }
     if (upload.path !== path) throw badRequest("upload_id belongs to another path");
     return upload;

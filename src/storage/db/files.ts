@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { nameOf, parentOf } from "../../lib/paths";
+import { nameOf, parentOf } from "../../domain/paths";
 
 export interface FileRow {
   id: number;

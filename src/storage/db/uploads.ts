@@ -22,7 +22,6 @@ export class UploadRepository {
   readonly #pending: Statement<UploadRow, [number, string, string, string]>;
   readonly #delete: Statement<{ id: string }, [string]>;
   readonly #stale: Statement<UploadRow, [number]>;
-  readonly #forAccount: Statement<UploadRow, [number]>;
   readonly #pendingByKey: Statement<UploadRow, [string]>;
   readonly #complete: Statement<{ id: string }, [string, number]>;
   readonly #reopen: Statement;
@@ -46,7 +45,6 @@ export class UploadRepository {
     );
     this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
     this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
-    this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
     this.#usesObject = db.query("SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1");
     this.#pendingByKey = db.query("SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1");
   }
@@ -96,9 +94,5 @@ export class UploadRepository {
   /** The pending upload whose bytes go to `objectKey` (a signed PUT names only the key). */
   pendingByObjectKey(objectKey: string): UploadRow | null {
     return this.#pendingByKey.get(objectKey);
-  }
-
-  forAccount(account: number): UploadRow[] {
-    return this.#forAccount.all(account);
   }
 }

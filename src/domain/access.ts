@@ -1,21 +1,38 @@
-import { AppError } from "../../errors";
-import type { Principal, Scope } from "./principal";
+import { adminOnly, masterOnly, missingScope, pathNotAllowed } from "./errors";
+import { isAdmin, isMaster, type Principal, type Scope } from "./principal";
+
+/**
+ * What a route or front door asks of its caller: any valid credential, a scope, the admin
+ * (see `isAdmin`), or the master token itself.
+ */
+export type Requirement = true | Scope | "admin" | "master";
+
+/** Security rule: the caller meets `requirement`, or 403 naming what is missing. */
+export function requireAccess(principal: Principal, requirement: Requirement): void {
+  if (requirement === true) return;
+  if (requirement === "admin") requireAdmin(principal);
+  else if (requirement === "master") {
+    if (!isMaster(principal)) throw masterOnly();
+  } else if (!principal.scopes.has(requirement)) throw missingScope(requirement);
+}
+
+/** Security rule "only the admin manages accounts" (see `isAdmin`); throws 403. */
+export function requireAdmin(principal: Principal): void {
+  if (!isAdmin(principal)) throw adminOnly();
+}
 
 /**
  * Enforces a credential's path prefix: a key limited to `docs/` may touch only paths
  * under `docs/` (and the folder `docs/` itself). Throws 403 "Path not allowed".
  */
 export function requirePath(principal: Principal, path: string): void {
-  if (!pathAllowed(principal, path)) throw new AppError("forbidden", "Path not allowed");
+  if (!pathAllowed(principal, path)) throw pathNotAllowed();
 }
 
 export function pathAllowed(principal: Pick<Principal, "prefix">, path: string): boolean {
-  const prefix = principal.prefix;
-  if (prefix === "") return true;
-  if (path.startsWith(prefix)) return true;
   // Listing the folders above the prefix would reveal nothing beyond it only if filtered;
   // callers that list use `narrowPrefix` instead.
-  return false;
+  return principal.prefix === "" || path.startsWith(principal.prefix);
 }
 
 /**
@@ -27,7 +44,7 @@ export function narrowPrefix(principal: Principal, requested: string): string {
   const own = principal.prefix;
   if (own === "" || requested.startsWith(own)) return requested;
   if (own.startsWith(requested)) return own;
-  throw new AppError("forbidden", "Path not allowed");
+  throw pathNotAllowed();
 }
 
 /** An event as the log shows it: either end of a move may be redacted to null. */
@@ -54,8 +71,4 @@ export function redactChange<E extends LoggedChange>(principal: Pick<Principal, 
     dest: destInside ? event.dest : null,
     msg: null,
   };
-}
-
-export function requireScope(principal: Principal, scope: Scope): void {
-  if (!principal.scopes.has(scope)) throw new AppError("forbidden", `Missing scope '${scope}'`);
 }

@@ -1,0 +1,113 @@
+import { createApp, VERSION } from "./app";
+import { UsageError } from "./cli/args";
+import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
+import type { EdgeServer } from "./http/edge";
+import { createHandler } from "./http/handler";
+import { withUsableUrl } from "./http/usable-url";
+import { startJobs } from "./jobs";
+import { createLogger } from "./lib/logger";
+import { feedSocketHandler } from "./modules/feed/socket";
+import { buildServices } from "./services";
+
+/**
+ * `lightd serve`: reads config.json, builds the services, starts the background jobs and
+ * listens until SIGTERM or SIGINT, then stops gracefully. The only place that calls listen.
+ */
+export async function serve(
+  configPath: string,
+  flags: { port?: number; host?: string; dataDir?: string; strictConfig?: boolean },
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const logger = createLogger();
+  const { config, created, unknownKeys } = loadConfigFile(configPath);
+  // A misspelt key would leave a setting silently at its default: name each one.
+  if (unknownKeys.length > 0 && flags.strictConfig) {
+    throw new ConfigError(`${configPath}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.join(", ")}`);
+  }
+  for (const key of unknownKeys) logger.warn("unknown key in config.json ignored", { key, config: configPath });
+  if (created) {
+    process.stdout.write(
+      `Created ${configPath} with a new master token (shown once; see it again with 'lightd --token what'):\n  ${config.authorization.token}\n\n`,
+    );
+  }
+  const envPort = env.LIGHTD_PORT;
+  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort))
+    throw new UsageError(`LIGHTD_PORT: invalid port '${envPort}'`);
+  const port = flags.port ?? (envPort !== undefined ? Number(envPort) : config.server.port);
+  const host = flags.host ?? env.LIGHTD_HOST ?? config.server.host;
+  const dataDir = resolveDataDir(configPath, config, flags.dataDir ?? env.LIGHTD_DATA);
+
+  const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
+  store.watch();
+  const services = buildServices({ config: store, dataDir, logger });
+  if (services.storage.startupCheck) {
+    // Refuse to start on a store that cannot take bytes (an S3 bucket), rather than fail the first upload.
+    try {
+      await services.storage.startupCheck.check();
+    } catch (error) {
+      store.close();
+      services.close();
+      // main's handler prints "lightd: <message>" (no stack) and exits 1.
+      throw new Error(`S3 storage check failed: ${(error as Error).message}`);
+    }
+  }
+  const app = createApp(services);
+  const stopJobs = startJobs(services);
+  if (!config.authorization.enabled) {
+    logger.warn(
+      "AUTHORIZATION IS DISABLED: every protected route is open to anyone who can reach this port. Use only for local development.",
+    );
+  }
+
+  if (config.smtp.host && !config.server.public_url) {
+    logger.warn(
+      "smtp.host is set but server.public_url is not: sign-in links are refused (503) until server.public_url is set, because an e-mailed link never takes its address from the request",
+    );
+  }
+
+  // Signal handlers go in before the server starts, so a stop that arrives right after the
+  // "listening" line still shuts down gracefully instead of killing the process.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+
+  const handle = createHandler(app, {
+    maxBodyBytes: () => store.current.server.max_body_bytes,
+    corsOrigins: () => store.current.server.cors_origins,
+    logger,
+    logRequests: () => store.current.log.requests,
+  });
+  let fallbackOrigin = "http://localhost";
+  const server = Bun.serve({
+    port,
+    hostname: host,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // The client address, a WebSocket upgrade and the idle timeout are known only to the
+    // server, and only for the Request it received: the edge keeps both with the request.
+    fetch: (received, srv) => handle(withUsableUrl(received, fallbackOrigin), srv as EdgeServer, received),
+    websocket: feedSocketHandler(services.feed, () => store.current.feed),
+  });
+  // Where a request without a usable Host header is taken to have arrived.
+  const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  fallbackOrigin = `http://${reachable}:${server.port}`;
+  logger.info("listening", {
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    data_dir: dataDir,
+    version: VERSION,
+  });
+
+  const signal = await stopRequested;
+  logger.info("shutting down", { signal });
+  // Feed connections never end by themselves: close them (1001) so the stop below is not held up.
+  services.feed.closeAll();
+  const force = setTimeout(() => server.stop(true), 30_000);
+  await server.stop(false); // stop accepting; wait for in-flight requests
+  clearTimeout(force);
+  stopJobs();
+  store.close();
+  services.close();
+  logger.info("stopped");
+  return 0;
+}
