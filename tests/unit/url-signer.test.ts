@@ -104,7 +104,13 @@ describe("UrlSigner", () => {
     const { s } = signer();
     const params = s.sign({ method: "GET", key: KEY, expiresIn: 60, bound: { content_type: "text/plain" } });
     const { createHmac } = require("node:crypto") as typeof import("node:crypto");
-    const message = JSON.stringify(["lightd-url-v1", "GET", KEY, params.get("expires"), [null, null, "text/plain", null]]);
+    const message = JSON.stringify([
+      "lightd-url-v1",
+      "GET",
+      KEY,
+      params.get("expires"),
+      [null, null, "text/plain", null],
+    ]);
     expect(params.get("sig")).toBe(createHmac("sha256", SECRET).update(message).digest("base64url"));
   });
 
