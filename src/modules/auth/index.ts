@@ -7,7 +7,7 @@ import { ErrorResponse } from "../../http/schemas";
 import type { Logger } from "../../lib/logger";
 import type { ChallengeService } from "./challenges";
 import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
-import { CONFIRM_PAGE_HEADERS, confirmPage } from "./magic-link-page";
+import { confirmPage } from "./magic-link-page";
 import {
   ChallengeBody,
   ChallengeResponse,
@@ -187,24 +187,19 @@ export function authModule(deps: AuthModuleDeps) {
         },
       },
     )
-    .get(
-      "/auth/magic-link/verify",
-      ({ query }) =>
-        new Response(confirmPage(query.token, "/auth/magic-link/verify"), { headers: CONFIRM_PAGE_HEADERS }),
-      {
-        query: MagicLinkVerifyQuery,
-        response: {
-          200: t.String({ description: "An HTML page whose button POSTs the token", contentMediaType: "text/html" }),
-          400: ErrorResponse,
-        },
-        detail: {
-          summary: "Open a magic link",
-          description:
-            "Answers a small HTML confirmation page; nothing is signed in by this GET, so a link opened by someone else cannot swap the browser's session. Its button POSTs the token to the same path.",
-          security: [],
-        },
+    .get("/auth/magic-link/verify", ({ query }) => confirmPage(query.token, "/auth/magic-link/verify"), {
+      query: MagicLinkVerifyQuery,
+      response: {
+        200: t.String({ description: "An HTML page whose button POSTs the token", contentMediaType: "text/html" }),
+        400: ErrorResponse,
       },
-    )
+      detail: {
+        summary: "Open a magic link",
+        description:
+          "Answers a small HTML confirmation page; nothing is signed in by this GET, so a link opened by someone else cannot swap the browser's session. Its button POSTs the token to the same path.",
+        security: [],
+      },
+    })
     .post(
       "/auth/magic-link/verify",
       async ({ body }) => {

@@ -2,8 +2,8 @@ import { notFound } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
+import { escapeHtml, htmlPage } from "../../http/html-page";
 import { contentDisposition } from "../../lib/content-disposition";
-import { escapeXml } from "../../lib/xml";
 import type { DeadProperty } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
 import { depthOf, readSmallBody } from "./conditions";
@@ -115,17 +115,10 @@ export async function get(
 function folderIndex(dav: DavService, principal: Principal, resource: DavResource): Response {
   const items = childrenOf(dav, principal, resource.path)
     .map((row) => {
-      const name = escapeXml(row.name + (row.type === "folder" ? "/" : ""));
-      return `<li><a href="${escapeXml(hrefOf(principal, row.path))}">${name}</a></li>`;
+      const name = escapeHtml(row.name + (row.type === "folder" ? "/" : ""));
+      return `<li><a href="${escapeHtml(hrefOf(principal, row.path))}">${name}</a></li>`;
     })
     .join("\n");
-  const title = escapeXml(hrefOf(principal, resource.path));
-  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>\n${items}\n</ul>\n`;
-  return new Response(html, {
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": "default-src 'none'",
-      "x-content-type-options": "nosniff",
-    },
-  });
+  const title = hrefOf(principal, resource.path);
+  return htmlPage({ title, body: `<h1>${escapeHtml(title)}</h1>\n<ul>\n${items}\n</ul>` });
 }

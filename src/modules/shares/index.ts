@@ -7,7 +7,7 @@ import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { ErrorResponse } from "../../http/schemas";
 import { RevokeResponse, ShareBody, SharedListing, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
-import { SHARE_PAGE_HEADERS, sharePage } from "./page";
+import { sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
 
 /**
@@ -44,7 +44,7 @@ function shareResponse(opening: ShareOpening, request: Request): Response {
     case "listing": {
       const { kind: _, ...listing } = opening;
       if (prefersHtml(request.headers.get("accept"))) {
-        return new Response(sharePage(listing), { headers: { ...SHARE_PAGE_HEADERS, vary: "accept" } });
+        return sharePage(listing);
       }
       return Response.json(listing, { headers: { ...common, vary: "accept" } });
     }
