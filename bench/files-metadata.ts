@@ -9,7 +9,6 @@
  *
  *   bun run bench/run.ts files-metadata [--folders 100] [--per-folder 1000] [--iterations 300]
  */
-import type { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../src/app";
@@ -17,6 +16,7 @@ import { ConfigStore, parseConfig } from "../src/config";
 import { newId } from "../src/lib/ids";
 import { memoryLogger } from "../src/lib/logger";
 import { buildServices } from "../src/services";
+import type { SqliteMetadata } from "../src/storage/db/sqlite/metadata";
 import { authHeader, benchConfig, benchTmp, numericFlags, startLightd } from "./lib/lightd";
 import type { RunningServer } from "./lib/server";
 import { fmt, type Summary, summarize, table } from "./lib/stats";
@@ -124,7 +124,7 @@ async function main(): Promise<number> {
 
     const app = createApp(ctx);
     const inProcess = new Map<string, Summary>();
-    const lookup = (ctx.db as Database).query("SELECT * FROM files WHERE id = ?1");
+    const lookup = (ctx.metadata as SqliteMetadata).connection.query("SELECT * FROM files WHERE id = ?1");
     for (const op of ops) {
       process.stderr.write(`  app.handle: ${op.name} …\n`);
       if (!op.url) {

@@ -17,17 +17,17 @@ export const RECLAIM_GRACE_MS = 60 * 60_000;
  */
 export function startJobs(services: Services): () => void {
   const { logger, uploads, reclaimer, verifier, versions } = services;
-  const sweep = () => {
-    const removed =
-      services.tokens.sweepExpired() +
-      services.shares.sweepExpired() +
-      services.challenges.sweepExpired() +
-      services.magicLinks.sweepExpired() +
-      services.dav.locks.sweepExpired() +
-      services.oauth.sweepExpired();
-    if (removed > 0) logger.info("expired credentials removed", { count: removed });
+  const sweep = async () => {
+    try {
+      const { tokens, shares, challenges, magicLinks, dav, oauth } = services;
+      const counts = [tokens, shares, challenges, magicLinks, dav.locks, oauth].map((swept) => swept.sweepExpired());
+      const removed = (await Promise.all(counts)).reduce((a, b) => a + b, 0);
+      if (removed > 0) logger.info("expired credentials removed", { count: removed });
+    } catch (error) {
+      logger.error("expired credential sweep failed", { error: String(error) });
+    }
   };
-  sweep();
+  void sweep();
   // Uploads never completed within a day, and completed ones whose URL expired.
   const sweepUploads = () =>
     uploads.cleanupStale().then(
@@ -41,7 +41,7 @@ export function startJobs(services: Services): () => void {
     reclaiming = true;
     try {
       // Versions past retention first, so their bytes join the queue (after the signed-URL grace).
-      const pruned = versions.pruneExpired();
+      const pruned = await versions.pruneExpired();
       if (pruned.versions > 0) logger.info("versions past retention removed", pruned);
       const queued = await reclaimer.drain();
       // Store clocks are wall time; anything newer than the grace period may be an upload in flight.
@@ -58,7 +58,10 @@ export function startJobs(services: Services): () => void {
   void sweepUploads().then(() => reclaim(true));
   const timers = [
     setInterval(sweep, SWEEP_INTERVAL_MS),
-    setInterval(() => verifier.flushUsage(), USAGE_FLUSH_MS),
+    setInterval(
+      () => verifier.flushUsage().catch((error) => logger.error("usage flush failed", { error: String(error) })),
+      USAGE_FLUSH_MS,
+    ),
     setInterval(sweepUploads, STALE_UPLOAD_SWEEP_MS),
     setInterval(() => void reclaim(false), RECLAIM_INTERVAL_MS),
   ];

@@ -46,7 +46,7 @@ export async function serve(
       await services.storage.startupCheck.check();
     } catch (error) {
       store.close();
-      services.close();
+      await services.close();
       // main's handler prints "lightd: <message>" (no stack) and exits 1.
       throw new Error(`S3 storage check failed: ${(error as Error).message}`);
     }
@@ -107,7 +107,7 @@ export async function serve(
   clearTimeout(force);
   stopJobs();
   store.close();
-  services.close();
+  await services.close();
   logger.info("stopped");
   return 0;
 }

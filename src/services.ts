@@ -1,4 +1,3 @@
-import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { type ConfigStore, configuredOrigin } from "./config";
@@ -25,7 +24,7 @@ import { Quotas } from "./modules/files/quota";
 import { Reclaimer } from "./modules/files/reclaim";
 import { Retention, VersionPruner } from "./modules/files/retention";
 import { FileService } from "./modules/files/service";
-import type { FileRepos } from "./modules/files/tree";
+import { TreeWrites } from "./modules/files/tree";
 import { VersionService } from "./modules/files/versions";
 import { HookDispatcher } from "./modules/hooks/dispatcher";
 import { HookService } from "./modules/hooks/service";
@@ -36,28 +35,8 @@ import { TokenService } from "./modules/tokens/service";
 import { UploadService } from "./modules/uploads/service";
 import type { BlobStore } from "./storage/blob/blob-store";
 import { type BlobBackend, createBlobBackend } from "./storage/blob/factory";
-import { AccountRepository } from "./storage/db/accounts";
-import { ApiKeyRepository } from "./storage/db/api-keys";
-import { ChallengeRepository } from "./storage/db/challenges";
-import { openDatabase } from "./storage/db/connection";
-import { CredentialRepository } from "./storage/db/credentials";
-import { DavLockRepository } from "./storage/db/dav-locks";
-import { DavPropertyRepository } from "./storage/db/dav-properties";
-import { EventRepository } from "./storage/db/events";
-import { FileRepository } from "./storage/db/files";
-import { HookRepository } from "./storage/db/hooks";
-import { InviteRepository } from "./storage/db/invites";
-import { MagicLinkRepository } from "./storage/db/magic-links";
-import { OAuthClientRepository } from "./storage/db/oauth-clients";
-import { OAuthCodeRepository } from "./storage/db/oauth-codes";
-import { OAuthGrantRepository } from "./storage/db/oauth-grants";
-import { QuotaRepository } from "./storage/db/quotas";
-import { ReclaimRepository } from "./storage/db/reclaim";
-import { ReclaimHoldRepository } from "./storage/db/reclaim-holds";
-import { ShareRepository } from "./storage/db/shares";
-import { SpaceRepository } from "./storage/db/spaces";
-import { UploadRepository } from "./storage/db/uploads";
-import { VersionRepository } from "./storage/db/versions";
+import type { Metadata } from "./storage/db/metadata";
+import { openSqliteMetadata } from "./storage/db/sqlite";
 
 export interface ServiceOptions {
   config: ConfigStore;
@@ -110,137 +89,82 @@ export interface Services {
   reclaimer: Reclaimer;
   /** Backup archives: on demand, scheduled, listed. */
   backups: BackupService;
-  close(): void;
+  /** Writes the batched usage counters, then closes the metadata and the byte store. */
+  close(): Promise<void>;
 }
 
-/** What `buildServices` hands its owner (the server, tests): the services and the database under them. */
+/** What `buildServices` hands its owner (the server, tests, tools): the services and the metadata engine under them. */
 export interface BuiltServices extends Services {
-  db: Database;
-  repos: { credentials: CredentialRepository; accounts: AccountRepository };
+  metadata: Metadata;
 }
 
-/** The one composition root: the database, the blob store, every repository and service, built once. */
+/** The one composition root: the metadata engine, the blob store and every service, built once. */
 export function buildServices(options: ServiceOptions): BuiltServices {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const db = openDatabase(join(options.dataDir, "lightd.db"));
-  const credentials = new CredentialRepository(db);
-  const verifier = new CredentialVerifier(db, credentials, { master: () => config.current.authorization, now });
+  const metadata: Metadata = openSqliteMetadata(join(options.dataDir, "lightd.db"));
+  const verifier = new CredentialVerifier(metadata, { master: () => config.current.authorization, now });
   const signer = new UrlSigner(config.current.signing_secret, now);
-  const quotas = new Quotas(new QuotaRepository(db));
+  const quotas = new Quotas(metadata);
   const storage = createBlobBackend(config.current, options.dataDir, blobUrlBuilder(signer));
   const blobs = storage.store;
-  // One event repository for every writer: its appends are what the change hub publishes.
-  const events = new EventRepository(db);
-  const hub = new ChangeHub(events, logger);
-  const fileRepo = new FileRepository(db);
-  const reclaimRepo = new ReclaimRepository(db);
-  const uploadRepo = new UploadRepository(db);
-  const versionRepo = new VersionRepository(db);
-  const reclaimer = new Reclaimer(
-    {
-      reclaim: reclaimRepo,
-      files: fileRepo,
-      uploads: uploadRepo,
-      holds: new ReclaimHoldRepository(db),
-      versions: versionRepo,
-    },
-    blobs,
-    logger,
-    now,
-  );
-  const spaces = new SpaceRepository(db);
-  const fileRepos: FileRepos = {
-    db,
-    files: fileRepo,
-    spaces,
-    events,
-    reclaim: reclaimRepo,
-    quotas,
-    versions: versionRepo,
-    retention: new Retention(() => config.current.versions),
-    pruner: new VersionPruner({ files: fileRepo, versions: versionRepo, spaces, reclaim: reclaimRepo }, now),
-  };
-  const files = new FileService(fileRepos, blobs, reclaimer, logger, now);
-  const uploads = new UploadService(
-    uploadRepo,
-    files,
-    blobs,
-    logger,
-    now,
-    () => config.current.server.max_upload_bytes,
-  );
-  const hookRepository = new HookRepository(db);
+  // Every committed event, from any writer, reaches the hub: it publishes to the feed and webhooks.
+  const hub = new ChangeHub(metadata, logger);
+  const reclaimer = new Reclaimer(metadata, blobs, logger, now);
+  const retention = new Retention(() => config.current.versions);
+  const tree = new TreeWrites(metadata, quotas, retention, new VersionPruner(now));
+  const files = new FileService(metadata, quotas, tree, blobs, reclaimer, logger, now);
+  const uploads = new UploadService(metadata, files, blobs, logger, now, () => config.current.server.max_upload_bytes);
   const hookSecrets = new SecretBox(config.current.signing_secret, "webhooks");
   const allowPrivate = () => config.current.webhooks.allow_private;
 
-  const accountRepo = new AccountRepository(db);
-  const invites = new InviteService(new InviteRepository(db), now);
-  const accounts = new AccountService(accountRepo, now, () => config.current.accounts, invites);
-  const sessions = new SessionService(credentials, verifier, () => config.current.sessions.ttl_seconds * 1000, now);
+  const invites = new InviteService(metadata, now);
+  const accounts = new AccountService(metadata, now, () => config.current.accounts, invites);
+  const sessions = new SessionService(metadata, verifier, () => config.current.sessions.ttl_seconds * 1000, now);
 
   return {
     config,
     dataDir: options.dataDir,
     logger,
     now,
-    db,
-    repos: { credentials, accounts: accountRepo },
+    metadata,
     verifier,
-    tokens: new TokenService(credentials, now),
-    keys: new ApiKeyService(credentials, new ApiKeyRepository(db), verifier, now),
+    tokens: new TokenService(metadata, now),
+    keys: new ApiKeyService(metadata, verifier, now),
     accounts,
     invites,
     sessions,
-    challenges: new ChallengeService(accountRepo, new ChallengeRepository(db), sessions, now),
-    magicLinks: new MagicLinkService(
-      new MagicLinkRepository(db),
-      accounts,
-      sessions,
-      configuredMailer(config, logger),
-      logger,
-      now,
-    ),
+    challenges: new ChallengeService(metadata, sessions, now),
+    magicLinks: new MagicLinkService(metadata, accounts, sessions, configuredMailer(config, logger), logger, now),
     // A deleted account's bytes were queued with the deletion; reclaim them now.
-    admin: new AdminService(accountRepo, accounts, (keys) => reclaimer.drain(keys).then(() => {}), logger, now, quotas),
+    admin: new AdminService(metadata, accounts, (keys) => reclaimer.drain(keys).then(() => {}), logger, now, quotas),
     blobs,
     storage,
     blobGateway: new BlobGateway(blobs, signer, (key) => uploads.quotaForObject(key)),
     files,
-    versions: new VersionService(fileRepos, reclaimer, now),
+    versions: new VersionService(tree, reclaimer, now),
     uploads,
-    shares: new ShareService(new ShareRepository(db), files, config.current.signing_secret, now),
+    shares: new ShareService(metadata, files, config.current.signing_secret, now),
     hub,
     feed: new FeedService(hub, files, () => config.current.feed, logger),
-    hooks: new HookService(hookRepository, files, hookSecrets, allowPrivate, now),
-    hookDelivery: new HookDispatcher(hookRepository, events, hub, hookSecrets, {
+    hooks: new HookService(metadata, files, hookSecrets, allowPrivate, now),
+    hookDelivery: new HookDispatcher(metadata, hub, hookSecrets, {
       allowPrivate,
       logger,
       userAgent: "lightd-webhooks",
       now,
     }),
-    dav: new DavService(
-      files,
-      new LockService(new DavLockRepository(db), now),
-      storage,
-      new DavPropertyRepository(db),
-      logger,
-      now,
-    ),
+    dav: new DavService(files, new LockService(metadata, now), storage, metadata, logger, now),
     oauth: new OAuthService({
-      clients: new OAuthClientRepository(db),
-      codes: new OAuthCodeRepository(db),
-      grants: new OAuthGrantRepository(db),
-      credentials,
+      metadata,
       verifier,
-      transaction: (work) => db.transaction(work)(),
       publicOrigin: () => configuredOrigin(config.current.server),
-      actorOf: (accountId) => accountRepo.findById(accountId)?.name ?? "",
+      actorOf: async (accountId) => (await metadata.read.accounts.nameOf(accountId)) ?? "",
       now,
     }),
     reclaimer,
     backups: createBackupService({
-      db,
+      metadata,
       blobs,
       config: () => config.current,
       configPath: config.path,
@@ -249,9 +173,9 @@ export function buildServices(options: ServiceOptions): BuiltServices {
       version: pkg.version,
       now,
     }),
-    close() {
-      verifier.flushUsage();
-      db.close();
+    async close() {
+      await verifier.flushUsage();
+      metadata.close();
       blobs.close?.();
     },
   };

@@ -59,7 +59,7 @@ describe("POST /auth/magic-link", () => {
     expect(b.status).toBe(200);
     expect(await a.text()).toBe(await b.text());
     // Neither branch looked the address up: both links exist, stored only as hashes.
-    const rows = t.ctx.db.query("SELECT email, secret_hash FROM magic_links ORDER BY created_at").all() as {
+    const rows = t.db.query("SELECT email, secret_hash FROM magic_links ORDER BY created_at").all() as {
       email: string;
       secret_hash: string;
     }[];
@@ -139,7 +139,7 @@ describe("GET /auth/magic-link/verify", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => follow(t, link)));
     expect(results.filter((r) => r.status === 303)).toHaveLength(1);
     expect(results.filter((r) => r.status === 401)).toHaveLength(9);
-    const n = t.ctx.db
+    const n = t.db
       .query(
         "SELECT count(*) AS n FROM credentials c JOIN accounts a ON a.id = c.account_id WHERE a.email = 'race@example.com' AND c.kind = 'ses'",
       )
@@ -169,7 +169,7 @@ describe("GET /auth/magic-link/verify", () => {
     await requestLink(t, "look@example.com");
     const link = lastLink(t, "look@example.com");
     const url = new URL(link);
-    const sessionsBefore = t.ctx.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get();
+    const sessionsBefore = t.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get();
     const page = await t.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
     expect(page.status).toBe(200);
     expect(page.headers.get("set-cookie")).toBeNull();
@@ -184,7 +184,7 @@ describe("GET /auth/magic-link/verify", () => {
     const html = await page.text();
     expect(html).not.toMatch(/<script|src=|href=/i);
     expect(formOf(html).token).toBe(url.searchParams.get("token") as string);
-    expect(t.ctx.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get()).toEqual(sessionsBefore);
+    expect(t.db.query("SELECT count(*) AS n FROM credentials WHERE kind = 'ses'").get()).toEqual(sessionsBefore);
     // Opening it twice is harmless; the POST still works once.
     await t.app.handle(new Request(`http://localhost${url.pathname}${url.search}`));
     expect((await postToken(t, formOf(html).token)).status).toBe(303);

@@ -229,7 +229,7 @@ describe("Ed25519 challenge login", () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 404)).toHaveLength(19);
-    const sessions = t.ctx.db
+    const sessions = t.db
       .query(
         "SELECT count(*) AS n FROM credentials c JOIN accounts a ON a.id = c.account_id WHERE a.name = 'erin' AND c.kind = 'ses'",
       )
@@ -246,7 +246,7 @@ describe("Ed25519 challenge login", () => {
 
 describe("POST /auth/logout", () => {
   test("with the Authorization header: the session is gone at once", async () => {
-    const session = await login(t, naclSignerFor("alice2"));
+    const session = await login(t, await naclSignerFor("alice2"));
     expect((await t.request("GET", "/auth/me", { token: session })).status).toBe(200);
     const out = await t.request("POST", "/auth/logout", { token: session });
     expect(out.status).toBe(200);
@@ -256,7 +256,7 @@ describe("POST /auth/logout", () => {
   });
 
   test("with the session cookie", async () => {
-    const session = await login(t, naclSignerFor("alice3"));
+    const session = await login(t, await naclSignerFor("alice3"));
     const cookie = { cookie: `lightd_session=${session}` };
     expect((await t.request("GET", "/auth/me", { token: null, headers: cookie })).status).toBe(200);
     expect((await t.request("POST", "/auth/logout", { token: null, headers: cookie })).status).toBe(200);
@@ -265,7 +265,7 @@ describe("POST /auth/logout", () => {
   });
 
   test("an API key cannot log out (revoke it instead); a forged session secret is 401", async () => {
-    const session = await login(t, naclSignerFor("alice4"));
+    const session = await login(t, await naclSignerFor("alice4"));
     const apiKey = await createKey(t, session);
     expect((await t.request("POST", "/auth/logout", { token: apiKey.token })).status).toBe(400);
     const forged = session.replace(/_[0-9A-Za-z]{38}$/, `_${"A".repeat(38)}`);
@@ -275,12 +275,12 @@ describe("POST /auth/logout", () => {
 });
 
 const signers = new Map<string, ReturnType<typeof naclSigner>>();
-function naclSignerFor(actor: string) {
+async function naclSignerFor(actor: string) {
   let s = signers.get(actor);
   if (!s) {
     s = naclSigner(actor);
     signers.set(actor, s);
-    const account = t.ctx.accounts.register(actor, "human", s.publicKey);
+    const account = await t.ctx.accounts.register(actor, "human", s.publicKey);
     expect(account.name).toBe(actor);
   }
   return s;
@@ -288,7 +288,7 @@ function naclSignerFor(actor: string) {
 
 describe("admin accounts", () => {
   test("only the master token (admin) manages accounts", async () => {
-    const session = await login(t, naclSignerFor("plain"));
+    const session = await login(t, await naclSignerFor("plain"));
     for (const [method, url, json] of [
       ["GET", "/admin/accounts", undefined],
       ["POST", "/admin/accounts", { actor: "zed" }],
@@ -324,13 +324,13 @@ describe("admin accounts", () => {
   });
 
   test("deleting an account removes its sessions, keys, files and stored bytes", async () => {
-    const victim = naclSignerFor("victim");
+    const victim = await naclSignerFor("victim");
     const session = await login(t, victim);
     const apiKey = await createKey(t, session, { name: "k" });
     const put = await t.request("PUT", "/files/docs/a.txt", { token: session, body: "hello bytes" });
     expect(put.status).toBe(200);
     const objectKeys = (
-      t.ctx.db
+      t.db
         .query(
           "SELECT object_key FROM files f JOIN accounts a ON a.id = f.account_id WHERE a.name = 'victim' AND object_key IS NOT NULL",
         )
@@ -346,9 +346,9 @@ describe("admin accounts", () => {
     expect(await del.json()).toEqual({ deleted: true, actor: "victim", objects: 1 });
     expect((await t.request("GET", "/auth/me", { token: session })).status).toBe(401);
     expect((await t.request("GET", "/auth/me", { token: apiKey.token })).status).toBe(401);
-    expect(
-      t.ctx.db.query("SELECT count(*) AS n FROM files WHERE object_key = ?1").get(objectKeys[0] as string),
-    ).toEqual({ n: 0 });
+    expect(t.db.query("SELECT count(*) AS n FROM files WHERE object_key = ?1").get(objectKeys[0] as string)).toEqual({
+      n: 0,
+    });
     await expect(t.ctx.blobs.head(objectKeys[0] as string)).rejects.toThrow();
     // The name is free again.
     expect(

@@ -134,7 +134,7 @@ describe("expired token → 401 Token expired (no sweep has run)", () => {
   ]);
 
   test("the expired rows are still in the database", () => {
-    const { n } = t.ctx.db.query("SELECT count(*) AS n FROM credentials WHERE expires_at <= ?1").get(clock) as {
+    const { n } = t.db.query("SELECT count(*) AS n FROM credentials WHERE expires_at <= ?1").get(clock) as {
       n: number;
     };
     expect(n).toBe(2);

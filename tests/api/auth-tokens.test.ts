@@ -10,7 +10,7 @@ const auth = { authorization: `Bearer ${MASTER}` };
 const INVALID = { error: "unauthorized", message: "Unauthorized" };
 
 function countRows(app: TestApp): number {
-  return (app.ctx.db.query("SELECT count(*) AS n FROM credentials").get() as { n: number }).n;
+  return (app.db.query("SELECT count(*) AS n FROM credentials").get() as { n: number }).n;
 }
 
 async function mint(app: TestApp, body: Record<string, unknown>): Promise<string> {
@@ -210,15 +210,15 @@ describe("expiry and the sweep", () => {
 
   test("sweepExpired() deletes exactly the expired rows", async () => {
     clock = T0;
-    t.ctx.db.run("DELETE FROM credentials");
+    t.db.run("DELETE FROM credentials");
     const short = await mint(t, { ttl: "30s" });
     await mint(t, { ttl: "15m" });
     const long = await mint(t, { ttl: "7d" });
     clock = T0 + 3_600_000;
     expect(countRows(t)).toBe(3);
-    expect(t.ctx.tokens.sweepExpired()).toBe(2);
+    expect(await t.ctx.tokens.sweepExpired()).toBe(2);
     expect(countRows(t)).toBe(1);
-    expect(t.ctx.tokens.sweepExpired()).toBe(0);
+    expect(await t.ctx.tokens.sweepExpired()).toBe(0);
     // Swept rows are simply unknown now; the survivor still works.
     expect(await (await getMe(t, short)).json()).toEqual(INVALID);
     expect((await getMe(t, long)).status).toBe(200);
@@ -265,7 +265,8 @@ describe("steady state: argon2 once per token, the row read every time", () => {
   test("a cached token that is revoked is refused on the next request", async () => {
     const token = await mint(t, { ttl: "1h" });
     expect((await getMe(t, token)).status).toBe(200);
-    expect(t.ctx.repos.credentials.delete(parseIssuedToken(token)!.id)).toBe(true);
+    const id = parseIssuedToken(token)!.id;
+    expect(await t.ctx.metadata.write((tx) => tx.credentials.delete(id))).toBe(true);
     expect(await (await getMe(t, token)).json()).toEqual(INVALID);
   });
 
@@ -281,8 +282,8 @@ describe("steady state: argon2 once per token, the row read every time", () => {
   test("uses are counted and flushed to the row", async () => {
     const token = await mint(t, { ttl: "1h" });
     for (let i = 0; i < 3; i++) await getMe(t, token);
-    t.ctx.verifier.flushUsage();
-    const row = t.ctx.repos.credentials.findById(parseIssuedToken(token)!.id);
+    await t.ctx.verifier.flushUsage();
+    const row = await t.ctx.metadata.read.credentials.findById(parseIssuedToken(token)!.id);
     expect(row?.use_count).toBe(3);
     expect(row?.last_used_at).toBe(clock);
   });

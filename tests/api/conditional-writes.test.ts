@@ -93,10 +93,10 @@ function conditionalTests(backend: Backend) {
         return out.sort();
       };
       const before = await keys();
-      const events = (t.ctx.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+      const events = (t.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
       expect((await put(path, { "if-none-match": "*" })).status).toBe(412);
       expect(await keys()).toEqual(before);
-      expect((t.ctx.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(events);
+      expect((t.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(events);
     });
   });
 

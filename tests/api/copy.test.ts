@@ -37,7 +37,7 @@ function copyTests(backend: Backend) {
     return out;
   };
   const objectOf = (path: string) =>
-    (t.ctx.db.query("SELECT object_key FROM files WHERE path = ?1").get(path) as { object_key: string }).object_key;
+    (t.db.query("SELECT object_key FROM files WHERE path = ?1").get(path) as { object_key: string }).object_key;
 
   describe("a file", () => {
     test("copies bytes, type and ETag; answers from, to, files, tx, time; logs a copy event", async () => {
@@ -149,7 +149,7 @@ function copyTests(backend: Backend) {
       ]);
       expect(await textOf("dest/tree2/sub/deep/z.txt")).toBe("zzz");
       expect(await textOf("tree/sub/deep/z.txt")).toBe("zzz");
-      const rows = t.ctx.db
+      const rows = t.db
         .query("SELECT DISTINCT tx FROM files WHERE path >= 'dest/tree2/' AND path < 'dest/tree20'")
         .all() as { tx: number }[];
       expect(rows).toEqual([{ tx: copy.body.tx }]);

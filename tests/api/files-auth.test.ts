@@ -85,8 +85,8 @@ describe("401 without a valid token on every route", () => {
     expect(list.entries.map((e: { path: string }) => e.path)).toEqual(["existing.txt"]);
     const log = await (await t.request("GET", "/files/log")).json();
     expect(log.events).toHaveLength(1);
-    expect((t.ctx.db.query("SELECT count(*) AS n FROM uploads").get() as { n: number }).n).toBe(0);
-    expect((t.ctx.db.query("SELECT count(*) AS n FROM shares").get() as { n: number }).n).toBe(0);
+    expect((t.db.query("SELECT count(*) AS n FROM uploads").get() as { n: number }).n).toBe(0);
+    expect((t.db.query("SELECT count(*) AS n FROM shares").get() as { n: number }).n).toBe(0);
   });
 });
 

@@ -34,11 +34,11 @@ describe("POST /auth/keys", () => {
     // The public id and checksum let a leaked key be recognised offline.
     expect(parseIssuedToken(token)).toEqual({ kind: "live", id: key.id as string });
     expect(parseIssuedToken(token.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
-    const row = t.ctx.db.query("SELECT secret_hash FROM credentials WHERE id = ?1").get(key.id as string) as {
+    const row = t.db.query("SELECT secret_hash FROM credentials WHERE id = ?1").get(key.id as string) as {
       secret_hash: string;
     };
     expect(row.secret_hash).toStartWith("$argon2id$");
-    expect(JSON.stringify(t.ctx.db.query("SELECT * FROM credentials").all())).not.toContain(token.slice(-38, -6));
+    expect(JSON.stringify(t.db.query("SELECT * FROM credentials").all())).not.toContain(token.slice(-38, -6));
   });
 
   test("defaults: no name, no prefix, no expiry, the creator's scopes", async () => {

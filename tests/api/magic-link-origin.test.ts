@@ -55,7 +55,7 @@ describe("magic-link origin", () => {
     expect(smtp.messages.filter((m) => m.to.includes("victim1@example.com"))).toEqual([]);
     expect(smtp.messages.some((m) => m.raw.includes("evil.example"))).toBe(false);
     // No link was stored either.
-    expect(app.ctx.db.query("SELECT count(*) AS n FROM magic_links").get()).toEqual({ n: 0 });
+    expect(app.db.query("SELECT count(*) AS n FROM magic_links").get()).toEqual({ n: 0 });
   });
 
   test("with server.public_url the mail links there, whatever Host and X-Forwarded-* say (even behind a trusted proxy)", async () => {

@@ -100,7 +100,7 @@ const t = makeTestApp();
 afterAll(() => t.close());
 
 function snapshot(app: TestApp) {
-  const count = (table: string) => (app.ctx.db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const count = (table: string) => (app.db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],

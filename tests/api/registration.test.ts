@@ -104,8 +104,8 @@ describe('registration: "invite"', () => {
       const res = await errorOf(await register(app, "bad-code", code));
       expect(res).toMatchObject({ status: 403, message: "Invalid, used or expired invite code" });
     }
-    expect(app.ctx.repos.accounts.findByName("no-code")).toBeNull();
-    expect(app.ctx.repos.accounts.findByName("bad-code")).toBeNull();
+    expect(await app.ctx.metadata.read.accounts.findByName("no-code")).toBeNull();
+    expect(await app.ctx.metadata.read.accounts.findByName("bad-code")).toBeNull();
   });
 
   test("an admin's code registers one account, once", async () => {
@@ -132,7 +132,8 @@ describe('registration: "invite"', () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => register(app, `racer-${i}`, invite.code)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(403)]);
-    const made = Array.from({ length: 10 }, (_, i) => app.ctx.repos.accounts.findByName(`racer-${i}`)).filter(Boolean);
+    const found = Array.from({ length: 10 }, (_, i) => app.ctx.metadata.read.accounts.findByName(`racer-${i}`));
+    const made = (await Promise.all(found)).filter(Boolean);
     expect(made).toHaveLength(1);
   });
 

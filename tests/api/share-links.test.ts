@@ -65,7 +65,7 @@ function shareLinkTests(backend: Backend) {
     });
 
     test("the token is still never stored, though the owner can list the URL", () => {
-      const dump = JSON.stringify(t.ctx.db.query("SELECT * FROM shares").all());
+      const dump = JSON.stringify(t.db.query("SELECT * FROM shares").all());
       expect(dump).not.toContain("lightd_shr_");
     });
 

@@ -67,7 +67,7 @@ function shareTests(backend: Backend) {
     });
 
     test("the token is not stored in plain text", () => {
-      const rows = t.ctx.db.query("SELECT * FROM shares").all() as Record<string, unknown>[];
+      const rows = t.db.query("SELECT * FROM shares").all() as Record<string, unknown>[];
       expect(rows.length).toBeGreaterThan(0);
       const dump = JSON.stringify(rows);
       expect(dump).not.toContain("lightd_shr_");

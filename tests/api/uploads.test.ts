@@ -23,8 +23,8 @@ function localFiles(t: TestApp): string[] {
 
 const keysIn = (t: TestApp): Promise<string[]> => storedKeys(t.ctx.blobs);
 
-const fileRows = (t: TestApp) => (t.ctx.db.query("SELECT count(*) AS n FROM files").get() as { n: number }).n;
-const eventRows = (t: TestApp) => (t.ctx.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+const fileRows = (t: TestApp) => (t.db.query("SELECT count(*) AS n FROM files").get() as { n: number }).n;
+const eventRows = (t: TestApp) => (t.db.query("SELECT count(*) AS n FROM events").get() as { n: number }).n;
 
 /** The local store's temp dir is empty after a failed upload (S3 has none). */
 const tempFiles = (t: TestApp) =>
@@ -157,7 +157,7 @@ function uploadTests(backend: Backend) {
       const headers = { "content-type": "application/octet-stream" };
       await follow(t, url, { method: "PUT", body: new Uint8Array([1]), headers });
       await t.request("POST", "/files/uploads/complete", { json: { path: "swept.bin" } });
-      const upload = t.ctx.db.query("SELECT id, object_key FROM uploads WHERE path = 'swept.bin'").get() as {
+      const upload = t.db.query("SELECT id, object_key FROM uploads WHERE path = 'swept.bin'").get() as {
         id: string;
         object_key: string;
       };
@@ -165,14 +165,14 @@ function uploadTests(backend: Backend) {
       clock.now += 3601 * 1000;
       await t.ctx.uploads.cleanupStale();
       clock.now -= 3601 * 1000;
-      const file = t.ctx.db.query("SELECT object_key FROM files WHERE path = 'swept.bin'").get() as {
+      const file = t.db.query("SELECT object_key FROM files WHERE path = 'swept.bin'").get() as {
         object_key: string;
       };
       const stored = await keysIn(t);
       expect(stored).toContain(file.object_key);
       // The upload key is either the committed object (local: write-once) or swept (S3: replayable).
       if (upload.object_key !== file.object_key) expect(stored).not.toContain(upload.object_key);
-      expect(t.ctx.db.query("SELECT 1 FROM uploads WHERE id = ?1").get(upload.id)).toBeNull();
+      expect(t.db.query("SELECT 1 FROM uploads WHERE id = ?1").get(upload.id)).toBeNull();
       expect(new Uint8Array(await (await download(t, "swept.bin")).arrayBuffer())).toEqual(new Uint8Array([1]));
     });
 
@@ -408,7 +408,7 @@ function uploadTests(backend: Backend) {
       expect(await stats(t)).toMatchObject({ files: 2 });
       // Only the two live files' objects remain (pending uploads that lost hold no bytes once completed or not).
       const pending = (
-        t.ctx.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
+        t.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
       ).n;
       expect((await keysIn(t)).length).toBe(2 + pending);
     });

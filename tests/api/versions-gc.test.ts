@@ -38,7 +38,7 @@ function gcTests(backend: Backend) {
   };
   /** One garbage-collector pass: retention, then the queue (due items only). */
   const gc = async () => {
-    const pruned = t.ctx.versions.pruneExpired();
+    const pruned = await t.ctx.versions.pruneExpired();
     await t.ctx.reclaimer.drain();
     return pruned.versions;
   };

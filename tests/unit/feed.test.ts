@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { memoryLogger } from "../../src/lib/logger";
 import { ChangeHub } from "../../src/modules/feed/hub";
 import { FEED_CLOSE, FeedSession, type FeedSink, type SendOutcome } from "../../src/modules/feed/session";
-import { openDatabase } from "../../src/storage/db/connection";
-import { EventRepository, type EventRow } from "../../src/storage/db/events";
+import type { EventRow } from "../../src/storage/db/events";
+import { openSqliteMetadata } from "../../src/storage/db/sqlite";
 
 const scope = { account: 1, space: "live" };
 const event = (tx: number, path = `f${tx}.txt`): EventRow => ({
@@ -17,46 +20,56 @@ const event = (tx: number, path = `f${tx}.txt`): EventRow => ({
 });
 
 describe("ChangeHub", () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "lightd-hub-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
   test("publishes committed events once, in tx order, and never a rolled-back one", async () => {
-    const db = openDatabase(":memory:");
-    const events = new EventRepository(db);
-    const hub = new ChangeHub(events, memoryLogger());
+    const metadata = openSqliteMetadata(join(tempDir(), "lightd.db"));
+    const hub = new ChangeHub(metadata, memoryLogger());
     const seen: number[] = [];
     hub.subscribe(scope, (_s, e) => seen.push(e.tx));
-    db.transaction(() => events.append(scope, event(1))).immediate();
-    expect(() =>
-      db
-        .transaction(() => {
-          events.append(scope, event(2, "rolled-back.txt"));
-          throw new Error("abort");
-        })
-        .immediate(),
-    ).toThrow("abort");
-    db.transaction(() => {
-      events.append(scope, event(2));
-      events.append(scope, event(3));
-    }).immediate();
-    // Nothing is published inside the writing transaction: only after it ends.
-    expect(seen).toEqual([]);
-    await Promise.resolve();
+    await metadata.write((tx) => tx.events.append(scope, event(1)));
+    await expect(
+      metadata.write(async (tx) => {
+        await tx.events.append(scope, event(2, "rolled-back.txt"));
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    await metadata.write(async (tx) => {
+      await tx.events.append(scope, event(2));
+      await tx.events.append(scope, event(3));
+      await settle();
+      // Nothing of a unit of work is published while it is open: only after it commits.
+      expect(seen).toEqual([1]);
+    });
+    await settle();
     expect(seen).toEqual([1, 2, 3]);
-    db.close();
+    metadata.close();
   });
 
   test("other spaces' events do not reach a space's listeners", async () => {
-    const db = openDatabase(":memory:");
-    const events = new EventRepository(db);
-    const hub = new ChangeHub(events, memoryLogger());
+    const metadata = openSqliteMetadata(join(tempDir(), "lightd.db"));
+    const hub = new ChangeHub(metadata, memoryLogger());
     const live: number[] = [];
     const all: string[] = [];
     hub.subscribe(scope, (_s, e) => live.push(e.tx));
     hub.subscribeAll((s, e) => all.push(`${s.space}:${e.tx}`));
-    events.append({ account: 1, space: "test" }, event(1));
-    events.append(scope, event(1));
-    await Promise.resolve();
+    await metadata.write(async (tx) => {
+      await tx.events.append({ account: 1, space: "test" }, event(1));
+      await tx.events.append(scope, event(1));
+    });
+    await settle();
     expect(live).toEqual([1]);
     expect(all.sort()).toEqual(["live:1", "test:1"]);
-    db.close();
+    metadata.close();
   });
 });
 
@@ -84,14 +97,15 @@ function session(log: EventRow[], sink: FakeSink, sinceTx: number, replay = true
   let live: ((e: EventRow) => void) | null = null;
   const s = new FeedSession(
     {
-      readLog: (after, limit) => log.filter((e) => e.tx > after).slice(0, limit),
+      readLog: async (after, limit) => log.filter((e) => e.tx > after).slice(0, limit),
+      latestTx: async () => log.at(-1)?.tx ?? 0,
       subscribe: (listener) => {
         live = listener;
         return () => {
           live = null;
         };
       },
-      stillValid: () => true,
+      stillValid: async () => true,
       present: (e) => JSON.stringify(e),
       closing: () => {},
     },
@@ -105,11 +119,11 @@ function session(log: EventRow[], sink: FakeSink, sinceTx: number, replay = true
 }
 
 describe("FeedSession", () => {
-  test("replay pauses while the peer is behind, resumes on drain, then goes live without duplicates", () => {
+  test("replay pauses while the peer is behind, resumes on drain, then goes live without duplicates", async () => {
     const log = Array.from({ length: 450 }, (_, i) => event(i + 1));
     const sink = new FakeSink();
     const { s, push } = session(log, sink, 0);
-    s.start();
+    await s.start();
     // One page went out, then the replay waits: the buffer is past the high-water mark.
     expect(sink.sent).toHaveLength(200);
     log.push(event(451));
@@ -117,7 +131,7 @@ describe("FeedSession", () => {
     expect(sink.sent).toHaveLength(200);
     for (let round = 0; round < 3; round++) {
       sink.queued = 0;
-      s.drain();
+      await s.drain();
     }
     expect(sink.sent).toEqual(log.map((e) => e.tx));
     push(event(451)); // the hub's late copy of an event the replay already sent
@@ -125,11 +139,11 @@ describe("FeedSession", () => {
     expect(sink.sent.slice(-2)).toEqual([451, 452]);
   });
 
-  test("a full buffer closes the connection with 4008 and the tx to resume from", () => {
+  test("a full buffer closes the connection with 4008 and the tx to resume from", async () => {
     const sink = new FakeSink();
     sink.room = 3;
     const { s, push } = session([], sink, 10, false);
-    s.start();
+    await s.start();
     for (let tx = 11; tx <= 15; tx++) push(event(tx));
     expect(sink.sent).toEqual([11, 12, 13]);
     expect(sink.closedWith).toEqual({

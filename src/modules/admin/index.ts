@@ -59,8 +59,8 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get(
       "/admin/invites",
-      () => {
-        return { invites: invites.list() };
+      async () => {
+        return { invites: await invites.list() };
       },
       {
         auth: "admin",
@@ -73,8 +73,8 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .delete(
       "/admin/invites/:id",
-      ({ params }) => {
-        invites.revoke(params.id);
+      async ({ params }) => {
+        await invites.revoke(params.id);
         return { revoked: true };
       },
       {
@@ -89,8 +89,8 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get(
       "/admin/accounts",
-      () => {
-        return { accounts: admin.list() };
+      async () => {
+        return { accounts: await admin.list() };
       },
       {
         auth: "admin",

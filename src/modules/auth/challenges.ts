@@ -2,8 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AppError, badRequest, notFound, unauthorized } from "../../domain/errors";
 import { decodeBase64Exact, decodePublicKey, SIGNATURE_BYTES, verifySignature } from "../../lib/ed25519";
 import { newId } from "../../lib/ids";
-import type { AccountRepository } from "../../storage/db/accounts";
-import type { ChallengeRepository } from "../../storage/db/challenges";
+import type { Metadata } from "../../storage/db/metadata";
 import type { IssuedSession, SessionService } from "./sessions";
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -21,19 +20,13 @@ export interface IssuedChallenge {
  */
 export class ChallengeService {
   constructor(
-    private readonly accounts: AccountRepository,
-    private readonly challenges: ChallengeRepository,
+    private readonly metadata: Metadata,
     private readonly sessions: SessionService,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Removes expired challenges; the sweep job calls it. */
-  sweepExpired(): number {
-    return this.challenges.deleteExpired(this.now());
-  }
-
-  issue(actor: string): IssuedChallenge {
-    const account = this.accounts.findByName(actor);
+  async issue(actor: string): Promise<IssuedChallenge> {
+    const account = await this.metadata.read.accounts.findByName(actor);
     if (!account) throw notFound("Actor");
     if (!account.public_key) throw badRequest("This account has no public key; sign in with a magic link");
     const created = this.now();
@@ -44,7 +37,7 @@ export class ChallengeService {
       created_at: created,
       expires_at: created + CHALLENGE_TTL_MS,
     };
-    this.challenges.insert(challenge);
+    await this.metadata.write((tx) => tx.challenges.insert(challenge));
     return { challengeId: challenge.id, nonce: challenge.nonce, expiresAt: challenge.expires_at };
   }
 
@@ -56,21 +49,31 @@ export class ChallengeService {
   async verify(challengeId: string, actor: string, signatureText: string): Promise<IssuedSession & { actor: string }> {
     const signature = decodeBase64Exact(signatureText, SIGNATURE_BYTES);
     if (signature === null) throw badRequest("Invalid signature: expected a base64 Ed25519 signature of 64 bytes");
-    const challenge = this.challenges.findById(challengeId);
-    const account = challenge ? this.accounts.findById(challenge.account_id) : null;
+    const { read } = this.metadata;
+    const challenge = await read.challenges.findById(challengeId);
+    const account = challenge ? await read.accounts.findById(challenge.account_id) : null;
     if (!challenge || !account || account.name.toLowerCase() !== actor.toLowerCase()) {
       throw notFound("Challenge");
     }
     if (challenge.expires_at <= this.now()) {
-      this.challenges.take(challenge.id);
+      await this.#take(challenge.id);
       throw new AppError("not_found", "Challenge expired");
     }
     const publicKey = account.public_key ? decodePublicKey(account.public_key) : null;
     if (publicKey === null || !verifySignature(challenge.nonce, signature, publicKey)) {
       throw unauthorized("Invalid signature");
     }
-    if (!this.challenges.take(challenge.id)) throw notFound("Challenge");
+    if (!(await this.#take(challenge.id))) throw notFound("Challenge");
     const session = await this.sessions.issue(account.id);
     return { ...session, actor: account.name };
+  }
+
+  #take(id: string): Promise<boolean> {
+    return this.metadata.write((tx) => tx.challenges.take(id));
+  }
+
+  /** Removes expired challenges. */
+  sweepExpired(): Promise<number> {
+    return this.metadata.write((tx) => tx.challenges.deleteExpired(this.now()));
   }
 }

@@ -75,8 +75,8 @@ export function authModule(deps: AuthModuleDeps) {
     )
     .post(
       "/auth/challenge",
-      ({ body }) => {
-        const c = deps.challenges.issue(body.actor);
+      async ({ body }) => {
+        const c = await deps.challenges.issue(body.actor);
         return { challenge_id: c.challengeId, nonce: c.nonce, expires_at: c.expiresAt };
       },
       {

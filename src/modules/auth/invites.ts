@@ -2,7 +2,9 @@ import { forbidden, notFound } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import { secretsEqual, sha256Hex } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
-import type { InviteRepository, InviteRow } from "../../storage/db/invites";
+import type { InviteRow } from "../../storage/db/invites";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Repositories } from "../../storage/db/repositories";
 
 /** Invites last a week unless the admin says otherwise. */
 export const INVITE_TTL_S = 7 * 86_400;
@@ -27,11 +29,11 @@ export const INVITE_REFUSED = "Invalid, used or expired invite code";
  */
 export class InviteService {
   constructor(
-    private readonly invites: InviteRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(note: string, expiresInSeconds = INVITE_TTL_S): InviteView & { code: string } {
+  async create(note: string, expiresInSeconds = INVITE_TTL_S): Promise<InviteView & { code: string }> {
     const issued = issueToken("inv", newId());
     const created = this.now();
     const row = {
@@ -41,32 +43,32 @@ export class InviteService {
       created_at: created,
       expires_at: created + expiresInSeconds * 1000,
     };
-    this.invites.insert(row);
+    await this.metadata.write((tx) => tx.invites.insert(row));
     return { ...view({ ...row, used_at: null, used_by: null }, null), code: issued.text };
   }
 
-  list(): InviteView[] {
-    return this.invites.list().map((row) => view(row, row.used_by_name));
+  async list(): Promise<InviteView[]> {
+    return (await this.metadata.read.invites.list()).map((row) => view(row, row.used_by_name));
   }
 
-  revoke(id: string): void {
-    if (!this.invites.delete(id)) throw notFound("Invite");
+  async revoke(id: string): Promise<void> {
+    if (!(await this.metadata.write((tx) => tx.invites.delete(id)))) throw notFound("Invite");
   }
 
   /** The id of a usable invite for `code`; 403 for anything else (the code is then not spent). */
-  check(code: string | undefined): string {
+  async check(code: string | undefined): Promise<string> {
     const refused = forbidden(code ? INVITE_REFUSED : "Registration needs an invite code (`invite`)");
     const parsed = code ? parseIssuedToken(code) : null;
     if (!code || parsed?.kind !== "inv") throw refused;
-    const row = this.invites.get(parsed.id);
+    const row = await this.metadata.read.invites.get(parsed.id);
     if (!row || row.used_at !== null || row.expires_at <= this.now()) throw refused;
     if (!secretsEqual(row.secret_hash, sha256Hex(secretOf(code)))) throw refused;
     return row.id;
   }
 
-  /** Spends an invite for the account just inserted (call inside that transaction); false when already spent. */
-  spend(id: string, accountId: number): boolean {
-    return this.invites.take(id, this.now(), accountId);
+  /** Spends an invite for the account just inserted, in that account's unit of work `tx`; false when already spent. */
+  spend(tx: Repositories, id: string, accountId: number): Promise<boolean> {
+    return tx.invites.take(id, this.now(), accountId);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from "../../lib/logger";
 import type { Mailer } from "../../lib/mailer";
 import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
-import type { MagicLinkRepository } from "../../storage/db/magic-links";
+import type { Metadata } from "../../storage/db/metadata";
 import type { AccountService } from "./service";
 import type { IssuedSession, SessionService } from "./sessions";
 
@@ -45,7 +45,7 @@ function escapeHtml(text: string): string {
  */
 export class MagicLinkService {
   constructor(
-    private readonly links: MagicLinkRepository,
+    private readonly metadata: Metadata,
     private readonly accounts: AccountService,
     private readonly sessions: SessionService,
     private readonly mailer: () => Mailer,
@@ -64,13 +64,14 @@ export class MagicLinkService {
     const issued = issueToken("mlk", newId());
     const id = issued.id;
     const created = this.now();
-    this.links.insert({
+    const link = {
       id,
       email,
       secret_hash: await hashSecret(issued.secret),
       created_at: created,
       expires_at: created + MAGIC_LINK_TTL_MS,
-    });
+    };
+    await this.metadata.write((tx) => tx.magicLinks.insert(link));
     const url = `${origin?.replace(/\/+$/, "") ?? ""}/auth/magic-link/verify?token=${issued.text}`;
     try {
       await mailer.send({
@@ -81,7 +82,7 @@ export class MagicLinkService {
         html: `<p>Sign in to lightd:</p><p><a href="${escapeHtml(url)}">Sign in</a></p><p>Or paste this address into your browser:<br>${escapeHtml(url)}</p><p>The link works once and expires in 15 minutes. If you did not ask for it, ignore this message.</p>`,
       });
     } catch (error) {
-      this.links.take(id);
+      await this.#take(id);
       this.logger.error("magic link e-mail not delivered", { error: String(error) });
       throw new AppError("internal", "Email delivery failed");
     }
@@ -94,21 +95,25 @@ export class MagicLinkService {
     if (parsed?.kind !== "mlk") throw invalid;
     const { id } = parsed;
     const secret = secretOf(token);
-    const row = this.links.findById(id);
+    const row = await this.metadata.read.magicLinks.findById(id);
     if (!row) throw invalid;
     if (row.expires_at <= this.now()) {
-      this.links.take(id);
+      await this.#take(id);
       throw invalid;
     }
     if (!(await verifySecret(row.secret_hash, secret))) throw invalid;
-    if (!this.links.take(id)) throw invalid;
-    const account = this.accounts.accountForEmail(row.email);
+    if (!(await this.#take(id))) throw invalid;
+    const account = await this.accounts.accountForEmail(row.email);
     const session = await this.sessions.issue(account.id);
     return { ...session, actor: account.name };
   }
 
-  sweepExpired(): number {
-    return this.links.deleteExpired(this.now());
+  sweepExpired(): Promise<number> {
+    return this.metadata.write((tx) => tx.magicLinks.deleteExpired(this.now()));
+  }
+
+  #take(id: string): Promise<boolean> {
+    return this.metadata.write((tx) => tx.magicLinks.take(id));
   }
 }
 

@@ -1,7 +1,9 @@
 import { badRequest, conflict, forbidden } from "../../domain/errors";
 import { decodePublicKey } from "../../lib/ed25519";
 import { randomBase62 } from "../../lib/ids";
-import type { AccountRepository, AccountRow } from "../../storage/db/accounts";
+import type { AccountRow } from "../../storage/db/accounts";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Repositories } from "../../storage/db/repositories";
 import { INVITE_REFUSED, type InviteService } from "./invites";
 
 export type AccountType = "human" | "agent";
@@ -38,7 +40,7 @@ const OPEN: AccountSettings = { registration: "open", default_quota_bytes: null,
 /** Accounts: registration by Ed25519 key and creation on a first magic-link sign-in. */
 export class AccountService {
   constructor(
-    private readonly accounts: AccountRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number = Date.now,
     private readonly settings: () => AccountSettings = () => OPEN,
     private readonly invites?: InviteService,
@@ -54,37 +56,45 @@ export class AccountService {
     if (mode === "closed") throw forbidden("Registration is closed; ask the admin to create your account");
     if (mode === "open" || !this.invites) return this.register(actor, type, publicKey);
     const invites = this.invites;
-    const inviteId = invites.check(inviteCode);
-    return this.register(actor, type, publicKey, null, (accountId) => {
-      if (!invites.spend(inviteId, accountId)) throw forbidden(INVITE_REFUSED);
+    const inviteId = await invites.check(inviteCode);
+    return this.register(actor, type, publicKey, null, async (tx, accountId) => {
+      if (!(await invites.spend(tx, inviteId, accountId))) throw forbidden(INVITE_REFUSED);
     });
   }
 
   /**
    * Creates an account with the configured default quota. 400 for a public key that is not
-   * 32 base64 bytes, 409 for a taken name. `within` runs in the insert's transaction.
+   * 32 base64 bytes, 409 for a taken name. `within` runs in the insert's unit of work.
    */
-  register(
+  async register(
     actor: string,
     type: AccountType,
     publicKey: string | null,
     email: string | null = null,
-    within?: (accountId: number) => void,
-  ): AccountRow {
+    within?: (tx: Repositories, accountId: number) => Promise<void>,
+  ): Promise<AccountRow> {
     if (!isValidActor(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
     if (publicKey !== null && decodePublicKey(publicKey) === null) {
       throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
     }
     const canonicalKey =
       publicKey === null ? null : Buffer.from(decodePublicKey(publicKey) as Uint8Array).toString("base64");
-    const row = this.accounts.insert(
-      { name: actor, type, public_key: canonicalKey, email, created_at: this.now(), ...this.#defaultQuota() },
-      within,
-    );
+    const account = {
+      name: actor,
+      type,
+      public_key: canonicalKey,
+      email,
+      created_at: this.now(),
+      ...this.#defaultQuota(),
+    };
+    const row = await this.metadata.write(async (tx) => {
+      const inserted = await tx.accounts.insert(account);
+      if (inserted && within) await within(tx, inserted.id);
+      return inserted;
+    });
     if (row === null) {
-      throw conflict(
-        email !== null && this.accounts.findByEmail(email) ? "Email already in use" : "Actor already exists",
-      );
+      const emailTaken = email !== null && (await this.metadata.read.accounts.findByEmail(email)) !== null;
+      throw conflict(emailTaken ? "Email already in use" : "Actor already exists");
     }
     return row;
   }
@@ -95,17 +105,18 @@ export class AccountService {
    * Safe under concurrent first sign-ins: the UNIQUE e-mail column picks one row. Unless
    * registration is "open", only existing accounts sign in this way (403 otherwise).
    */
-  accountForEmail(email: string): AccountRow {
+  async accountForEmail(email: string): Promise<AccountRow> {
     const base = actorBaseFromEmail(email);
     const candidates = [base, ...Array.from({ length: 8 }, (_, i) => `${base}-${i + 2}`)];
     for (let attempt = 0; attempt < 20; attempt++) {
-      const existing = this.accounts.findByEmail(email);
+      const existing = await this.metadata.read.accounts.findByEmail(email);
       if (existing) return existing;
       if (this.settings().registration !== "open") {
         throw forbidden("No account uses this address, and new accounts are made only by the admin or by invite");
       }
       const name = candidates[attempt] ?? `${base}-${randomBase62(6).toLowerCase()}`;
-      const row = this.accounts.insert({ name, type: "human", email, created_at: this.now(), ...this.#defaultQuota() });
+      const account = { name, type: "human" as const, email, created_at: this.now(), ...this.#defaultQuota() };
+      const row = await this.metadata.write((tx) => tx.accounts.insert(account));
       if (row) return row;
     }
     throw new Error(`could not find a free actor name for ${base}`);

@@ -1,7 +1,8 @@
 import { badRequest, unauthorized } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { parseIssuedToken } from "../../lib/token-format";
-import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import type { CredentialRow } from "../../storage/db/credentials";
+import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "./issue";
 import type { CredentialVerifier } from "./verifier";
 
@@ -13,7 +14,7 @@ export interface IssuedSession {
 /** Login sessions: credentials of kind `ses` with the full power of their account. */
 export class SessionService {
   constructor(
-    private readonly credentials: CredentialRepository,
+    private readonly metadata: Metadata,
     private readonly verifier: CredentialVerifier,
     private readonly ttlMs: () => number,
     private readonly now: () => number = Date.now,
@@ -22,7 +23,7 @@ export class SessionService {
   async issue(accountId: number): Promise<IssuedSession> {
     const created = this.now();
     const expiresAt = created + this.ttlMs();
-    const issued = await issueCredential(this.credentials, {
+    const issued = await issueCredential(this.metadata, {
       kind: "ses",
       account_id: accountId,
       name: "session",
@@ -46,10 +47,11 @@ export class SessionService {
     }
     const created = this.now();
     let expiresAt = created + this.ttlMs();
-    const source = principal.credentialId === null ? null : this.credentials.findById(principal.credentialId);
+    const source =
+      principal.credentialId === null ? null : await this.metadata.read.credentials.findById(principal.credentialId);
     if (source?.expires_at != null) expiresAt = Math.min(expiresAt, source.expires_at);
     const master = principal.source === "master";
-    const issued = await issueCredential(this.credentials, {
+    const issued = await issueCredential(this.metadata, {
       kind: "ses",
       account_id: principal.accountId,
       name: master ? this.verifier.masterSessionName() : this.#nameFor(principal, source),
@@ -59,7 +61,8 @@ export class SessionService {
       expires_at: expiresAt,
     });
     if (principal.source === "session" && principal.credentialId !== null) {
-      this.credentials.delete(principal.credentialId);
+      const ended = principal.credentialId;
+      await this.metadata.write((tx) => tx.credentials.delete(ended));
       this.verifier.forget(presented);
     }
     return { token: issued.text, expiresAt };
@@ -89,7 +92,7 @@ export class SessionService {
       throw badRequest("Only a session can be logged out; revoke API keys with DELETE /auth/keys/{id}");
     }
     await this.verifier.verifyRow(token, "ses", parsed.id);
-    this.credentials.delete(parsed.id);
+    await this.metadata.write((tx) => tx.credentials.delete(parsed.id));
     this.verifier.forget(token);
   }
 }

@@ -1,4 +1,3 @@
-import type { Database, Statement } from "bun:sqlite";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AUTH_MESSAGES, unauthorized } from "../../domain/errors";
 import { powerOf } from "../../domain/power";
@@ -12,7 +11,8 @@ import {
   parseIssuedToken,
   secretOf,
 } from "../../lib/token-format";
-import type { CredentialAuthRow, CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import type { CredentialAuthRow, CredentialRow } from "../../storage/db/credentials";
+import type { Metadata } from "../../storage/db/metadata";
 
 export interface VerifierOptions {
   /** Returns the current master-token settings (re-read when config.json changes). */
@@ -70,7 +70,6 @@ const MASTER_PRINCIPAL: Principal = Object.freeze({
  */
 export class CredentialVerifier implements Authenticator {
   readonly #verified: LruMap<string, VerifiedEntry>;
-  readonly #accountName: Statement<{ name: string }, [number]>;
   readonly #now: () => number;
   readonly #usage = new Map<string, { count: number; lastUsedAt: number }>();
   /** Tokens that are not for authenticating requests (OAuth refresh tokens). */
@@ -80,12 +79,10 @@ export class CredentialVerifier implements Authenticator {
   #master = { token: "", digest: sha256("") };
 
   constructor(
-    db: Database,
-    private readonly credentials: CredentialRepository,
+    private readonly metadata: Metadata,
     private readonly options: VerifierOptions,
   ) {
     this.#verified = new LruMap(options.cacheSize ?? 10_000);
-    this.#accountName = db.query("SELECT name FROM accounts WHERE id = ?1");
     this.#now = options.now ?? Date.now;
   }
 
@@ -102,7 +99,7 @@ export class CredentialVerifier implements Authenticator {
     const known = this.#verified.get(cacheKey);
     // A refresh token is never a bearer credential, even once the token endpoint has verified it.
     if (known && !known.removeOnUse && !this.#notBearer.has(known.kind)) {
-      const row = this.credentials.findForAuth(known.id);
+      const row = await this.metadata.read.credentials.findForAuth(known.id);
       if (row && row.kind === known.kind && row.secret_hash === known.secretHash) {
         if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
         this.#recordUse(row.id);
@@ -115,7 +112,9 @@ export class CredentialVerifier implements Authenticator {
       throw unauthorized(AUTH_MESSAGES.invalid);
     }
     const row = await this.#verifyRow(token, cacheKey, parsed.kind, parsed.id);
-    if (row.remove_on_use && !this.credentials.consume(row.id)) throw unauthorized(AUTH_MESSAGES.invalid);
+    if (row.remove_on_use && !(await this.metadata.write((tx) => tx.credentials.consume(row.id)))) {
+      throw unauthorized(AUTH_MESSAGES.invalid);
+    }
     if (row.remove_on_use) this.#verified.delete(cacheKey);
     this.#recordUse(row.id);
     return this.#principalFor(row, this.#verified.get(cacheKey));
@@ -130,7 +129,7 @@ export class CredentialVerifier implements Authenticator {
   }
 
   async #verifyRow(token: string, cacheKey: string, kind: CredentialKind, id: string): Promise<CredentialRow> {
-    const row = this.credentials.findById(id);
+    const row = await this.metadata.read.credentials.findById(id);
     if (!row || row.kind !== kind) {
       this.#verified.delete(cacheKey);
       throw unauthorized(AUTH_MESSAGES.invalid);
@@ -183,9 +182,9 @@ export class CredentialVerifier implements Authenticator {
     return `${TIED_SESSION}${parent.id}:${parent.secret_hash.slice(-16)}`;
   }
 
-  #requireTie(name: string): void {
+  async #requireTie(name: string): Promise<void> {
     const [id = "", mark = ""] = name.slice(TIED_SESSION.length).split(":");
-    const parent = this.credentials.findForAuth(id);
+    const parent = await this.metadata.read.credentials.findForAuth(id);
     if (!parent || parent.secret_hash.slice(-16) !== mark) throw unauthorized(AUTH_MESSAGES.invalid);
     if (parent.expires_at !== null && parent.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
   }
@@ -213,16 +212,16 @@ export class CredentialVerifier implements Authenticator {
    * change feed) run it on a timer, so revocation, rotation, expiry and a master-token reset
    * close them. A single-use token has been consumed by then, so its check fails at once.
    */
-  validityCheck(token: string | null): () => boolean {
-    const authOff = () => !this.options.master().enabled;
+  validityCheck(token: string | null): () => Promise<boolean> {
+    const authOff = async () => !this.options.master().enabled;
     if (token === null || !isWellFormedToken(token)) return authOff;
     const digest = sha256(token);
-    if (timingSafeEqual(digest, this.#masterDigest())) return () => timingSafeEqual(digest, this.#masterDigest());
+    if (timingSafeEqual(digest, this.#masterDigest())) return async () => timingSafeEqual(digest, this.#masterDigest());
     const entry = this.#verified.get(digest.toString("hex"));
     if (!entry || entry.removeOnUse) return authOff;
     const { id, kind, secretHash } = entry;
-    return () => {
-      const row = this.credentials.findForAuth(id);
+    return async () => {
+      const row = await this.metadata.read.credentials.findForAuth(id);
       if (!row || row.kind !== kind || row.secret_hash !== secretHash) return authOff();
       return row.expires_at === null || row.expires_at > this.#now();
     };
@@ -237,16 +236,16 @@ export class CredentialVerifier implements Authenticator {
    * The principal a credential row grants. It is built once per verified token and reused
    * while the row's scopes and prefix stay the same (account names never change).
    */
-  #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Principal {
+  async #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Promise<Principal> {
     if (row.kind === "ses" && row.name.startsWith(MASTER_SESSION)) return this.#masterSession(row);
-    if (row.kind === "ses" && row.name.startsWith(TIED_SESSION)) this.#requireTie(row.name);
+    if (row.kind === "ses" && row.name.startsWith(TIED_SESSION)) await this.#requireTie(row.name);
     const cached = entry?.principal;
     if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
       return cached;
     }
     const principal: Principal = Object.freeze({
       accountId: row.account_id,
-      actor: this.#accountName.get(row.account_id)?.name ?? "",
+      actor: (await this.metadata.read.accounts.nameOf(row.account_id)) ?? "",
       source: SOURCE_BY_KIND[row.kind],
       credentialId: row.id,
       ...powerOf(row),
@@ -268,10 +267,10 @@ export class CredentialVerifier implements Authenticator {
   }
 
   /** Writes the batched last_used_at/use_count counters; called on a timer and at shutdown. */
-  flushUsage(): void {
+  async flushUsage(): Promise<void> {
     if (this.#usage.size === 0) return;
     const batch = [...this.#usage];
     this.#usage.clear();
-    this.credentials.recordUsage(batch);
+    await this.metadata.write((tx) => tx.credentials.recordUsage(batch));
   }
 }

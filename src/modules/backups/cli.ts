@@ -4,7 +4,7 @@ import { type BackupS3Config, loadConfigFile, parseConfig, resolveDataDir } from
 import { createLogger } from "../../lib/logger";
 import { UrlSigner } from "../../lib/url-signer";
 import { createBlobBackend } from "../../storage/blob/factory";
-import { openDatabase } from "../../storage/db/connection";
+import { openSqliteMetadata } from "../../storage/db/sqlite";
 import { blobUrlBuilder } from "../blobs/urls";
 import { restoreArchive } from "./restore";
 import { readPassphrase } from "./service";
@@ -54,11 +54,11 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
   const dataDir = resolveDataDir(configPath, config, command.dataDir);
   const dbPath = join(dataDir, "lightd.db");
   if (!existsSync(dbPath)) throw new Error(`${dbPath}: no database to back up`);
-  const db = openDatabase(dbPath);
+  const metadata = openSqliteMetadata(dbPath);
   const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   try {
     const service = createBackupService({
-      db,
+      metadata,
       blobs,
       config: () => config,
       configPath,
@@ -75,7 +75,7 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
     return 0;
   } finally {
     blobs.close?.();
-    db.close();
+    metadata.close();
   }
 }
 

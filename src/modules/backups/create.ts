@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { BlobNotFound } from "../../storage/blob/errors";
-import type { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
+import type { Metadata } from "../../storage/db/metadata";
 import { type MetadataSnapshot, type ObjectRef, SNAPSHOT_NAME } from "../../storage/db/snapshot";
 import { ArchiveError } from "./errors";
 import { Hashed, hashBytes } from "./hashing";
@@ -21,10 +21,11 @@ import { TarWriter } from "./tar-writer";
 
 /** Everything a backup reads: the metadata engine, the byte store, config.json. */
 export interface BackupSource {
-  /** Takes a consistent snapshot of the metadata into the file `target` (one function per engine). */
-  snapshot(target: string): MetadataSnapshot;
-  /** Pauses the deletion of stored bytes while the objects are copied. */
-  holds: ReclaimHoldRepository;
+  /**
+   * The metadata engine: it takes the consistent snapshot (`Metadata.snapshot`), records the
+   * run, and keeps the hold that pauses the deletion of stored bytes while objects are copied.
+   */
+  metadata: Metadata;
   blobs: BlobStore;
   configPath: string;
   /** Where the snapshot file is written for the time of the backup (the data dir: same disk, private). */
@@ -46,14 +47,16 @@ const PREFETCH = 4;
  */
 export async function writeArchive(source: BackupSource, sink: ByteSink, id: string): Promise<{ files: number }> {
   const holdId = `backup-${id}`;
-  const renew = () => source.holds.hold(holdId, source.now() + HOLD_LEASE_MS);
-  renew();
-  const renewal = setInterval(renew, HOLD_LEASE_MS / 4);
+  const renew = () => source.metadata.write((tx) => tx.holds.hold(holdId, source.now() + HOLD_LEASE_MS));
+  await renew();
+  const renewal = setInterval(() => {
+    renew().catch(() => {}); // a missed renewal is retried at the next tick; the lease outlasts three
+  }, HOLD_LEASE_MS / 4);
   renewal.unref();
   const snapshotPath = join(source.scratchDir, `.backup-${id}.db`);
   let snapshot: MetadataSnapshot | undefined;
   try {
-    snapshot = source.snapshot(snapshotPath);
+    snapshot = await source.metadata.snapshot(snapshotPath);
     const header: BackupHeader = {
       format: FORMAT,
       id,
@@ -85,7 +88,7 @@ export async function writeArchive(source: BackupSource, sink: ByteSink, id: str
     throw error;
   } finally {
     clearInterval(renewal);
-    source.holds.release(holdId);
+    await source.metadata.write((tx) => tx.holds.release(holdId));
     snapshot?.close();
     rmSync(snapshotPath, { force: true });
   }

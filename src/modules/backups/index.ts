@@ -36,7 +36,7 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
         },
       },
     )
-    .get("/admin/backups", () => ({ backups: backups.list() }), {
+    .get("/admin/backups", async () => ({ backups: await backups.list() }), {
       auth: "admin",
       response: { 200: BackupListResponse, ...denied },
       detail: {

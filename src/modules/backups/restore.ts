@@ -4,7 +4,8 @@ import { type Config, parseConfig, resolveDataDir, writeFileAtomic } from "../..
 import { UrlSigner } from "../../lib/url-signer";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { createBlobBackend } from "../../storage/blob/factory";
-import { installSnapshot, type ObjectRef } from "../../storage/db/snapshot";
+import type { ObjectRef } from "../../storage/db/snapshot";
+import { installSnapshot } from "../../storage/db/sqlite";
 import { blobUrlBuilder } from "../blobs/urls";
 import { readArchive } from "./archive-reader";
 import { ArchiveError } from "./errors";

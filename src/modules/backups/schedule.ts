@@ -18,10 +18,11 @@ export function startBackupSchedule(backups: BackupService, config: () => Config
   if (!to || period === null) return () => {};
   let running = false;
   const tick = async () => {
-    const last = backups.lastStarted();
-    if (running || (last !== undefined && last + period > Date.now())) return;
+    if (running) return;
     running = true;
     try {
+      const last = await backups.lastStarted();
+      if (last !== undefined && last + period > Date.now()) return;
       await backups.run({ keep: backups.keep() });
     } catch (error) {
       logger.error("scheduled backup failed", { to, error: error instanceof Error ? error.message : String(error) });

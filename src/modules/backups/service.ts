@@ -4,7 +4,7 @@ import type { Config } from "../../config";
 import { AppError } from "../../domain/errors";
 import { randomBase62 } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
-import type { BackupRepository, BackupRow } from "../../storage/db/backups";
+import type { BackupRow } from "../../storage/db/backups";
 import { type BackupSource, writeArchive } from "./create";
 import { encryptingSink } from "./encryption";
 import { archiveName } from "./layout";
@@ -63,7 +63,6 @@ export class BackupService {
 
   constructor(
     private readonly source: BackupSource,
-    private readonly repo: BackupRepository,
     private readonly config: () => Config,
     private readonly logger: Logger,
   ) {}
@@ -74,12 +73,12 @@ export class BackupService {
   }
 
   /** When the last run started (Unix ms), if any: the schedule counts from it. */
-  lastStarted(): number | undefined {
-    return this.repo.recent(1)[0]?.started_at;
+  async lastStarted(): Promise<number | undefined> {
+    return (await this.source.metadata.read.backups.recent(1))[0]?.started_at;
   }
 
-  list(limit = 100): BackupView[] {
-    return this.repo.recent(limit).map(backupView);
+  async list(limit = 100): Promise<BackupView[]> {
+    return (await this.source.metadata.read.backups.recent(limit)).map(backupView);
   }
 
   async run(options: RunOptions = {}): Promise<BackupView> {
@@ -109,23 +108,27 @@ export class BackupService {
       archiveName(id, startedAt, passphrase !== undefined),
     );
     // The row goes in before the snapshot, so a restored server lists the backup it came from.
-    this.repo.start({ id, path: target.path, encrypted: passphrase !== undefined, started_at: startedAt });
+    const { metadata } = this.source;
+    const started = { id, path: target.path, encrypted: passphrase !== undefined, started_at: startedAt };
+    await metadata.write((tx) => tx.backups.start(started));
     const counted = new CountingSink(target.sink);
     try {
       const sink = passphrase === undefined ? counted : await encryptingSink(counted, passphrase);
       const { files } = await writeArchive(this.source, sink, id);
-      this.repo.finish(id, {
-        status: "done",
+      const done = {
+        status: "done" as const,
         files,
         bytes: counted.bytes,
         error: null,
         finished_at: this.source.now(),
-      });
+      };
+      await metadata.write((tx) => tx.backups.finish(id, done));
       this.logger.info("backup finished", { id, path: target.path, files, bytes: counted.bytes });
     } catch (error) {
       await counted.abort().catch(() => {});
       const message = error instanceof Error ? error.message : String(error);
-      this.repo.finish(id, { status: "failed", files: 0, bytes: 0, error: message, finished_at: this.source.now() });
+      const failed = { status: "failed" as const, files: 0, bytes: 0, error: message, finished_at: this.source.now() };
+      await metadata.write((tx) => tx.backups.finish(id, failed));
       this.logger.error("backup failed", { id, path: target.path, error: message });
       throw error;
     }
@@ -136,6 +139,6 @@ export class BackupService {
       });
       if (removed > 0) this.logger.info("old backups removed", { to, removed });
     }
-    return backupView(this.repo.get(id) as BackupRow);
+    return backupView((await metadata.read.backups.get(id)) as BackupRow);
   }
 }

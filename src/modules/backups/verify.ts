@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ObjectRef, openSnapshot } from "../../storage/db/snapshot";
+import type { ObjectRef } from "../../storage/db/snapshot";
+import { openSnapshot } from "../../storage/db/sqlite";
 import { type ArchiveSummary, readArchive } from "./archive-reader";
 import { ArchiveError } from "./errors";
 import { toStream } from "./hashing";

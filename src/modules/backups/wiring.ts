@@ -1,14 +1,11 @@
-import type { Database } from "bun:sqlite";
 import type { Config } from "../../config";
 import type { Logger } from "../../lib/logger";
 import type { BlobStore } from "../../storage/blob/blob-store";
-import { BackupRepository } from "../../storage/db/backups";
-import { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
-import { snapshotMetadata } from "../../storage/db/snapshot";
+import type { Metadata } from "../../storage/db/metadata";
 import { BackupService } from "./service";
 
 export interface BackupDeps {
-  db: Database;
+  metadata: Metadata;
   blobs: BlobStore;
   config: () => Config;
   configPath: string;
@@ -22,15 +19,13 @@ export interface BackupDeps {
 export function createBackupService(deps: BackupDeps): BackupService {
   return new BackupService(
     {
-      snapshot: (target) => snapshotMetadata(deps.db, target),
-      holds: new ReclaimHoldRepository(deps.db),
+      metadata: deps.metadata,
       blobs: deps.blobs,
       configPath: deps.configPath,
       scratchDir: deps.dataDir,
       version: deps.version,
       now: deps.now,
     },
-    new BackupRepository(deps.db),
     deps.config,
     deps.logger,
   );

@@ -36,8 +36,9 @@ export class BlobGateway {
     private readonly store: BlobStore,
     private readonly signer: UrlSigner,
     /** The quota room of the account whose upload writes to a key (UploadService.quotaForObject). */
-    private readonly quotaFor: (key: string) => { room: number; exceeded: () => AppError } | undefined = () =>
-      undefined,
+    private readonly quotaFor: (
+      key: string,
+    ) => Promise<{ room: number; exceeded: () => Promise<AppError> } | undefined> = async () => undefined,
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
@@ -68,14 +69,14 @@ export class BlobGateway {
     }
     // Quota: a known size over the account's room is 507 before a byte is read; an unknown
     // one is stopped as soon as it passes the room. Completing decides for good.
-    const quota = this.quotaFor(key);
-    if (quota && upload.declaredBytes !== undefined && upload.declaredBytes > quota.room) throw quota.exceeded();
+    const quota = await this.quotaFor(key);
+    if (quota && upload.declaredBytes !== undefined && upload.declaredBytes > quota.room) throw await quota.exceeded();
     const quotaBinds = quota !== undefined && quota.room < upload.maxBytes;
     const limit = quotaBinds ? quota.room : upload.maxBytes;
     try {
       return await this.#write(key, bound, upload.body, limit, upload.contentType);
     } catch (error) {
-      if (quotaBinds && error instanceof BlobTooLarge) throw quota.exceeded();
+      if (quotaBinds && error instanceof BlobTooLarge) throw await quota.exceeded();
       throw error;
     }
   }

@@ -12,9 +12,15 @@ import type { DavService } from "./service";
 const sameTag = (header: string, etag: string) => unquoteEtag(header.trim()) === davEtag(etag);
 
 /** RFC 4918 §10.4: one list holds when all its conditions hold; the header holds when any list does. */
-function ifHolds(dav: DavService, principal: Principal, request: Request, target: DavResource, lists: IfList[]) {
-  const locks = dav.locks.active(principal);
-  const resourceOf = (tag: string | null): DavResource | null => {
+async function ifHolds(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  target: DavResource,
+  lists: IfList[],
+): Promise<boolean> {
+  const locks = await dav.locks.active(principal);
+  const resourceOf = async (tag: string | null): Promise<DavResource | null> => {
     if (tag === null) return target;
     let path: string | null;
     try {
@@ -24,17 +30,19 @@ function ifHolds(dav: DavService, principal: Principal, request: Request, target
     }
     return path === null ? null : resolveResource(dav.files, principal, path);
   };
-  return lists.some((list) => {
-    const resource = resourceOf(list.resource);
-    if (!resource) return false;
-    return list.conditions.every((condition) => {
+  for (const list of lists) {
+    const resource = await resourceOf(list.resource);
+    if (!resource) continue;
+    const holds = list.conditions.every((condition) => {
       const holds =
         condition.kind === "token"
           ? locks.some((lock) => lock.token === condition.value && covers(lock, resource.path))
           : resource.row?.etag != null && !resource.isFolder && sameTag(condition.value, resource.row.etag);
       return holds !== condition.not;
     });
-  });
+    if (holds) return true;
+  }
+  return false;
 }
 
 /**
@@ -42,20 +50,20 @@ function ifHolds(dav: DavService, principal: Principal, request: Request, target
  * what the change touches must be matched by a submitted token (else 423). Returns the
  * submitted tokens (LOCK refreshes with them).
  */
-export function checkPreconditions(
+export async function checkPreconditions(
   dav: DavService,
   principal: Principal,
   request: Request,
   target: DavResource,
   touched: LockedTarget[],
-): Set<string> {
+): Promise<Set<string>> {
   const header = request.headers.get("if");
   const lists = header ? parseIfHeader(header) : [];
-  if (lists.length > 0 && !ifHolds(dav, principal, request, target, lists)) {
+  if (lists.length > 0 && !(await ifHolds(dav, principal, request, target, lists))) {
     throw changed("The If header does not hold");
   }
   const tokens = submittedTokens(lists);
-  dav.locks.assertUnlocked(principal, touched, tokens);
+  await dav.locks.assertUnlocked(principal, touched, tokens);
   return tokens;
 }
 

@@ -31,7 +31,7 @@ export async function copyOrMove(
     throw badRequest(`${kind.toUpperCase()} takes Depth: ${kind === "move" ? "infinity" : "0 or infinity"}`);
   }
   const overwrite = overwriteOf(request);
-  const target = destinationOf(dav.files, principal, request);
+  const target = await destinationOf(dav.files, principal, request);
   if (target.isRoot) throw forbidden("The destination cannot be the mount root");
   const to = source.isFolder
     ? target.path.endsWith("/")
@@ -47,7 +47,7 @@ export async function copyOrMove(
   if (source.isFolder && to.startsWith(source.path)) {
     throw forbidden("A folder cannot be copied or moved into itself");
   }
-  assertParentExists(dav, principal, to);
+  await assertParentExists(dav, principal, to);
   if (replacing !== null && !overwrite) {
     throw changed("The destination exists and Overwrite is F");
   }
@@ -56,22 +56,22 @@ export async function copyOrMove(
   }
   const touched = [{ path: replacing ?? to, withMembers: true, membership: true }];
   if (kind === "move") touched.push({ path: source.path, withMembers: true, membership: true });
-  checkPreconditions(dav, principal, request, source, touched);
+  await checkPreconditions(dav, principal, request, source, touched);
 
   if (replacing !== null) {
     await dav.files.remove(principal, replacing);
-    dav.locks.release(principal, replacing);
+    await dav.locks.release(principal, replacing);
   }
   let tx: number;
   if (kind === "move") {
     tx = (await dav.files.move(principal, source.path, to)).tx;
-    dav.locks.release(principal, source.path);
+    await dav.locks.release(principal, source.path);
   } else if (source.isFolder && depth === "0") {
-    tx = dav.files.mkdir(principal, to).tx ?? 0;
-    dav.copyProperties(principal, source.path, to, false);
+    tx = (await dav.files.mkdir(principal, to)).tx ?? 0;
+    await dav.copyProperties(principal, source.path, to, false);
   } else {
     tx = (await dav.files.copy(principal, source.path, to)).tx;
-    dav.copyProperties(principal, source.path, to, true);
+    await dav.copyProperties(principal, source.path, to, true);
   }
   return new Response(null, { status: replacing === null ? 201 : 204, headers: { "x-lightd-tx": String(tx) } });
 }

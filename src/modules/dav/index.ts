@@ -43,7 +43,7 @@ export function davModule(authorize: Authorizer, dav: DavService, config: () => 
     const current = config();
     const principal = await davPrincipal(authorize, request, requirement, current);
     if (method === "OPTIONS") return options();
-    const resource = requestResource(dav.files, principal, request);
+    const resource = await requestResource(dav.files, principal, request);
     const maxBody = current.server.max_body_bytes;
     switch (method) {
       case "GET":

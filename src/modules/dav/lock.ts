@@ -39,7 +39,12 @@ export async function lock(
     const header = request.headers.get("if");
     if (!header) throw badRequest("A LOCK without a body refreshes a lock: send its token in If");
     if (!resource.exists) throw notFound();
-    const refreshed = dav.locks.refresh(principal, resource.path, submittedTokens(parseIfHeader(header)), timeout);
+    const refreshed = await dav.locks.refresh(
+      principal,
+      resource.path,
+      submittedTokens(parseIfHeader(header)),
+      timeout,
+    );
     return lockResponse(dav, principal, refreshed, 200, false);
   }
   const root = parseXmlBody(body);
@@ -62,14 +67,14 @@ export async function lock(
   let path = resource.path;
   let status = 200;
   if (!resource.exists) {
-    assertParentExists(dav, principal, path);
-    checkPreconditions(dav, principal, request, resource, [{ path, membership: true }]);
+    await assertParentExists(dav, principal, path);
+    await checkPreconditions(dav, principal, request, resource, [{ path, membership: true }]);
     path = (await dav.files.putStream(principal, path, new Blob([]).stream(), {})).path;
     status = 201;
   } else {
-    checkPreconditions(dav, principal, request, resource, []);
+    await checkPreconditions(dav, principal, request, resource, []);
   }
-  const taken = dav.locks.lock(principal, path, {
+  const taken = await dav.locks.lock(principal, path, {
     exclusive,
     deep: depth === "infinity" && resource.isFolder,
     owner: ownerXml,
@@ -79,11 +84,16 @@ export async function lock(
 }
 
 /** UNLOCK: removes the lock named by `Lock-Token` (204); 400 without the header, 409 when it is not on this resource. */
-export function unlock(dav: DavService, principal: Principal, request: Request, resource: DavResource): Response {
+export async function unlock(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+): Promise<Response> {
   const header = request.headers.get("lock-token")?.trim();
   const token = header?.replace(/^<(.*)>$/, "$1");
   if (!token) throw badRequest("Lock-Token header is required");
   if (!resource.exists) throw notFound();
-  dav.locks.unlock(principal, resource.path, token);
+  await dav.locks.unlock(principal, resource.path, token);
   return new Response(null, { status: 204 });
 }

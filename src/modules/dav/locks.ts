@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { AppError, changed, conflict, forbidden } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
-import type { DavLockRepository, LockRow } from "../../storage/db/dav-locks";
+import type { LockRow } from "../../storage/db/dav-locks";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Repositories } from "../../storage/db/repositories";
 import { scopeOf } from "../files/service";
 
 export const DEFAULT_TIMEOUT_S = 3600;
@@ -44,22 +46,35 @@ export function covers(lock: LockRow, path: string): boolean {
  */
 export class LockService {
   constructor(
-    private readonly repo: DavLockRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number = Date.now,
   ) {}
 
-  active(principal: Principal): LockRow[] {
-    return this.repo.active(scopeOf(principal), this.now());
+  active(principal: Principal): Promise<LockRow[]> {
+    return this.metadata.read.davLocks.active(scopeOf(principal), this.now());
   }
 
-  /** The unexpired locks that cover a path (for lockdiscovery and the If header). */
-  covering(principal: Principal, path: string, locks = this.active(principal)): LockRow[] {
+  /** The unexpired locks among `locks` that cover a path (for lockdiscovery and the If header). */
+  covering(path: string, locks: LockRow[]): LockRow[] {
     return locks.filter((lock) => covers(lock, path));
   }
 
   /** Takes a new lock on `path`; 423 when an existing lock conflicts with it. */
-  lock(principal: Principal, path: string, request: LockRequest): LockRow {
-    const locks = this.active(principal);
+  lock(principal: Principal, path: string, request: LockRequest): Promise<LockRow> {
+    // The check and the insert share one unit of work: two racing LOCKs cannot both win.
+    return this.metadata.write(async (tx) => {
+      const locks = await tx.davLocks.active(scopeOf(principal), this.now());
+      return this.#take(tx.davLocks, principal, path, request, locks);
+    });
+  }
+
+  async #take(
+    repo: Repositories["davLocks"],
+    principal: Principal,
+    path: string,
+    request: LockRequest,
+    locks: LockRow[],
+  ): Promise<LockRow> {
     const conflicting = locks.filter(
       (lock) => covers(lock, path) || (request.deep && path.endsWith("/") && lock.path.startsWith(path)),
     );
@@ -78,30 +93,31 @@ export class LockService {
       timeout_s: request.timeoutSeconds,
       expires_at: this.now() + request.timeoutSeconds * 1000,
     };
-    this.repo.insert(row);
+    await repo.insert(row);
     return row;
   }
 
   /** Extends the timeout of the caller's lock among `tokens` that covers `path`; 412 when there is none. */
-  refresh(principal: Principal, path: string, tokens: Set<string>, timeoutSeconds: number): LockRow {
-    const lock = this.covering(principal, path).find((l) => tokens.has(l.token) && l.holder === holderOf(principal));
+  async refresh(principal: Principal, path: string, tokens: Set<string>, timeoutSeconds: number): Promise<LockRow> {
+    const locks = this.covering(path, await this.active(principal));
+    const lock = locks.find((l) => tokens.has(l.token) && l.holder === holderOf(principal));
     if (!lock) throw changed("No lock to refresh: submit its token in the If header");
     const expiresAt = this.now() + timeoutSeconds * 1000;
-    this.repo.refresh(lock.token, timeoutSeconds, expiresAt);
+    await this.metadata.write((tx) => tx.davLocks.refresh(lock.token, timeoutSeconds, expiresAt));
     return { ...lock, timeout_s: timeoutSeconds, expires_at: expiresAt };
   }
 
   /** Removes a lock by its token. 409 when it does not cover `path`, 403 when another credential holds it. */
-  unlock(principal: Principal, path: string, token: string): void {
-    const lock = this.covering(principal, path).find((l) => l.token === token);
+  async unlock(principal: Principal, path: string, token: string): Promise<void> {
+    const lock = this.covering(path, await this.active(principal)).find((l) => l.token === token);
     if (!lock) throw conflict("The lock token does not match a lock on this resource");
     if (lock.holder !== holderOf(principal)) throw forbidden("The lock is held by another client");
-    this.repo.delete(token);
+    await this.metadata.write((tx) => tx.davLocks.delete(token));
   }
 
   /** 423 unless every lock on what the change touches is matched by a submitted token of the caller's. */
-  assertUnlocked(principal: Principal, targets: LockedTarget[], submitted: Set<string>): void {
-    const locks = this.active(principal);
+  async assertUnlocked(principal: Principal, targets: LockedTarget[], submitted: Set<string>): Promise<void> {
+    const locks = await this.active(principal);
     if (locks.length === 0) return;
     const holder = holderOf(principal);
     const owned = (lock: LockRow) => submitted.has(lock.token) && lock.holder === holder;
@@ -122,12 +138,12 @@ export class LockService {
   }
 
   /** Drops the locks on a resource that was deleted or moved away (and on everything inside a folder). */
-  release(principal: Principal, path: string): void {
-    this.repo.deleteUnder(scopeOf(principal), path);
+  release(principal: Principal, path: string): Promise<void> {
+    return this.metadata.write((tx) => tx.davLocks.deleteUnder(scopeOf(principal), path));
   }
 
-  sweepExpired(): number {
-    return this.repo.deleteExpired(this.now());
+  sweepExpired(): Promise<number> {
+    return this.metadata.write((tx) => tx.davLocks.deleteExpired(this.now()));
   }
 }
 

@@ -29,7 +29,7 @@ export async function proppatch(
   const root = parseXmlBody(await readSmallBody(request, maxBody));
   if (!isElement(root, DAV_NS, "propertyupdate")) throw badRequest("Expected a DAV:propertyupdate");
   if (!resource.exists) throw notFound();
-  checkPreconditions(dav, principal, request, resource, [{ path: resource.path }]);
+  await checkPreconditions(dav, principal, request, resource, [{ path: resource.path }]);
   const row = resource.row;
   const outcomes: Outcome[] = [];
   for (const action of elementsOf(root)) {
@@ -61,8 +61,8 @@ export async function proppatch(
   const failed = outcomes.some((o) => o.status !== 200);
   if (!failed && row) {
     const changes = outcomes.map((o) => o.change).filter((c): c is PropertyChange => "set" in c);
-    dav.patch(row, changes);
-    for (const o of outcomes) if ("mtime" in o.change) dav.setModifiedTime(row, o.change.mtime);
+    await dav.patch(row, changes);
+    for (const o of outcomes) if ("mtime" in o.change) await dav.setModifiedTime(row, o.change.mtime);
   }
   const byStatus = new Map<number, string[]>();
   for (const o of outcomes) {

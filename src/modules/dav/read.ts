@@ -25,10 +25,10 @@ export function options(): Response {
 const LIST_PAGE = 50_000;
 
 /** The direct children of a folder, all of them (WebDAV has no paging). */
-function childrenOf(dav: DavService, principal: Principal, folder: string): FileRow[] {
+async function childrenOf(dav: DavService, principal: Principal, folder: string): Promise<FileRow[]> {
   const rows: FileRow[] = [];
   for (let offset = 0; ; offset += LIST_PAGE) {
-    const page = dav.files.list(principal, folder, LIST_PAGE, offset);
+    const page = await dav.files.list(principal, folder, LIST_PAGE, offset);
     rows.push(...page.rows);
     if (!page.truncated) return rows;
   }
@@ -46,7 +46,7 @@ export async function propfind(
   if (depth === "infinity") return conditionResponse(403, "propfind-finite-depth");
   const wanted = parsePropfind(await readSmallBody(request, maxBody));
   if (!resource.exists) throw notFound();
-  const locks = dav.locks.active(principal);
+  const locks = await dav.locks.active(principal);
   const now = dav.now();
   const href = (path: string) => hrefOf(principal, path);
   const entryOf = (row: FileRow | null, path: string, isFolder: boolean, at: string, dead: DeadProperty[]) => {
@@ -56,7 +56,7 @@ export async function propfind(
       isFolder,
       facts: null,
       dead,
-      locks: locks.length === 0 ? locks : dav.locks.covering(principal, path, locks),
+      locks: locks.length === 0 ? locks : dav.locks.covering(path, locks),
       hrefOf: href,
       now,
     };
@@ -67,15 +67,15 @@ export async function propfind(
     resource.path,
     resource.isFolder,
     href(resource.path),
-    dav.deadProperties(resource.row),
+    await dav.deadProperties(resource.row),
   );
-  self.facts = dav.facts(resource.row);
+  self.facts = await dav.facts(resource.row);
   const prefixes = wanted.kind === "prop" ? wanted.prefixes : undefined;
   if (depth === "0" || !resource.isFolder) return multistatus(propfindResponse(self, wanted), prefixes);
   // Rows, properties and facts are read now (one consistent listing); XML is rendered as it is sent.
-  const children = childrenOf(dav, principal, resource.path);
-  const dead = dav.deadPropertiesOfChildren(principal, resource.path);
-  const facts = dav.factsOfChildren(principal, resource.path);
+  const children = await childrenOf(dav, principal, resource.path);
+  const dead = await dav.deadPropertiesOfChildren(principal, resource.path);
+  const facts = await dav.factsOfChildren(principal, resource.path);
   // Members share their folder's href: only each name is encoded.
   const base = self.href;
   const member = (row: FileRow) => {
@@ -107,13 +107,13 @@ export async function get(
     contentType: row.content_type ?? undefined,
     stat: row.etag ? { size: row.size, etag: row.etag } : undefined,
     disposition: contentDisposition(row.name, "inline"),
-    lastModified: modifiedAt(row, dav.facts(row)),
+    lastModified: modifiedAt(row, await dav.facts(row)),
     etag: davEtag,
   });
 }
 
-function folderIndex(dav: DavService, principal: Principal, resource: DavResource): Response {
-  const items = childrenOf(dav, principal, resource.path)
+async function folderIndex(dav: DavService, principal: Principal, resource: DavResource): Promise<Response> {
+  const items = (await childrenOf(dav, principal, resource.path))
     .map((row) => {
       const name = escapeHtml(row.name + (row.type === "folder" ? "/" : ""));
       return `<li><a href="${escapeHtml(hrefOf(principal, row.path))}">${name}</a></li>`;

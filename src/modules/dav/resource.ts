@@ -43,21 +43,25 @@ export function storagePathOf(principal: Principal, encodedPathname: string): st
 }
 
 /** Finds what a storage path names: a file, a folder (with or without the trailing slash), or nothing. */
-export function resolveResource(files: FileService, principal: Principal, path: string): DavResource {
+export async function resolveResource(files: FileService, principal: Principal, path: string): Promise<DavResource> {
   if (path === principal.prefix) return { path, row: null, isRoot: true, exists: true, isFolder: true };
   const find = (p: string) => files.find(principal, p);
   if (isFolderPath(path)) {
-    const row = find(path);
+    const row = await find(path);
     return { path, row, isRoot: false, exists: row !== null, isFolder: true };
   }
-  const file = find(path);
+  const file = await find(path);
   if (file) return { path, row: file, isRoot: false, exists: true, isFolder: false };
-  const folder = find(`${path}/`);
+  const folder = await find(`${path}/`);
   if (folder) return { path: `${path}/`, row: folder, isRoot: false, exists: true, isFolder: true };
   return { path, row: null, isRoot: false, exists: false, isFolder: false };
 }
 
-export function requestResource(files: FileService, principal: Principal, request: Request): DavResource {
+export async function requestResource(
+  files: FileService,
+  principal: Principal,
+  request: Request,
+): Promise<DavResource> {
   // A fragment is never part of a Request-URI; one that arrives anyway must not widen a DELETE.
   if (request.url.includes("#")) throw badRequest("The request URL must not contain a fragment");
   const path = storagePathOf(principal, rawPathname(request.url));
@@ -70,7 +74,7 @@ export function requestResource(files: FileService, principal: Principal, reques
  * this server, and it is mapped under the same credential's mount root, so a copy or
  * move can never leave the account, the space or the key's prefix.
  */
-export function destinationOf(files: FileService, principal: Principal, request: Request): DavResource {
+export async function destinationOf(files: FileService, principal: Principal, request: Request): Promise<DavResource> {
   const header = request.headers.get("destination");
   if (!header) throw badRequest("Destination header is required");
   let url: URL;

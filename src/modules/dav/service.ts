@@ -2,8 +2,9 @@ import { AppError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { DownloadSource } from "../../http/download";
 import type { Logger } from "../../lib/logger";
-import type { DavPropertyRepository, DeadProperty, FileFacts } from "../../storage/db/dav-properties";
+import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
+import type { Metadata } from "../../storage/db/metadata";
 import { type FileService, scopeOf } from "../files/service";
 import type { LockService } from "./locks";
 
@@ -23,61 +24,69 @@ export class DavService {
     readonly locks: LockService,
     /** The stored bytes GET serves. */
     readonly objects: DownloadSource,
-    private readonly properties: DavPropertyRepository,
+    private readonly metadata: Metadata,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
   ) {}
 
-  deadProperties(row: FileRow | null): DeadProperty[] {
-    return row ? this.properties.forFile(row.id) : [];
+  async deadProperties(row: FileRow | null): Promise<DeadProperty[]> {
+    return row ? this.metadata.read.davProperties.forFile(row.id) : [];
   }
 
-  deadPropertiesOfChildren(principal: Principal, folder: string): Map<number, DeadProperty[]> {
-    return this.properties.forChildren(scopeOf(principal), folder);
+  deadPropertiesOfChildren(principal: Principal, folder: string): Promise<Map<number, DeadProperty[]>> {
+    return this.metadata.read.davProperties.forChildren(scopeOf(principal), folder);
   }
 
-  facts(row: FileRow | null): FileFacts | null {
-    return row ? this.properties.facts(row.id) : null;
+  async facts(row: FileRow | null): Promise<FileFacts | null> {
+    return row ? this.metadata.read.davProperties.facts(row.id) : null;
   }
 
-  factsOfChildren(principal: Principal, folder: string): Map<number, FileFacts> {
-    return this.properties.factsForChildren(scopeOf(principal), folder);
+  factsOfChildren(principal: Principal, folder: string): Promise<Map<number, FileFacts>> {
+    return this.metadata.read.davProperties.factsForChildren(scopeOf(principal), folder);
   }
 
   /** Records what the client said about the content it just wrote (bound to that content's etag). */
-  recordFacts(row: FileRow, facts: { mtime: number | null; checksum: string | null }): void {
+  async recordFacts(row: FileRow, facts: { mtime: number | null; checksum: string | null }): Promise<void> {
     if (facts.mtime === null && facts.checksum === null) return;
-    this.properties.setFacts(row.id, { etag: row.etag ?? "", ...facts });
+    await this.metadata.write((tx) => tx.davProperties.setFacts(row.id, { etag: row.etag ?? "", ...facts }));
   }
 
   /** Sets a file's modification time as a client sees it (rclone's PROPPATCH of getlastmodified). */
-  setModifiedTime(row: FileRow, mtime: number): void {
-    const current = this.facts(row);
-    const checksum = current && current.etag === (row.etag ?? "") ? current.checksum : null;
-    this.properties.setFacts(row.id, { etag: row.etag ?? "", mtime, checksum });
+  setModifiedTime(row: FileRow, mtime: number): Promise<void> {
+    return this.metadata.write(async (tx) => {
+      const current = await tx.davProperties.facts(row.id);
+      const checksum = current && current.etag === (row.etag ?? "") ? current.checksum : null;
+      await tx.davProperties.setFacts(row.id, { etag: row.etag ?? "", mtime, checksum });
+    });
   }
 
   /** Applies a PROPPATCH's changes in document order, all or nothing. */
-  patch(row: FileRow, changes: PropertyChange[]): void {
-    this.properties.transaction(() => {
+  patch(row: FileRow, changes: PropertyChange[]): Promise<void> {
+    return this.metadata.write(async (tx) => {
       for (const change of changes) {
-        if (change.set) this.properties.set(row.id, change.property);
-        else this.properties.remove(row.id, change.ns, change.name);
+        if (change.set) await tx.davProperties.set(row.id, change.property);
+        else await tx.davProperties.remove(row.id, change.ns, change.name);
       }
-      if (this.properties.forFile(row.id).length > MAX_DEAD_PROPERTIES) {
+      if ((await tx.davProperties.forFile(row.id)).length > MAX_DEAD_PROPERTIES) {
         throw new AppError("payload_too_large", `At most ${MAX_DEAD_PROPERTIES} properties per resource`);
       }
     });
   }
 
   /** After a copy: the copies get the dead properties of the rows they were copied from. */
-  copyProperties(principal: Principal, from: string, to: string, withMembers: boolean): void {
+  async copyProperties(principal: Principal, from: string, to: string, withMembers: boolean): Promise<void> {
     const sources =
-      from.endsWith("/") && withMembers ? this.files.subtree(principal, from) : [this.files.find(principal, from)];
+      from.endsWith("/") && withMembers
+        ? await this.files.subtree(principal, from)
+        : [await this.files.find(principal, from)];
+    const pairs: [number, number][] = [];
     for (const source of sources) {
       if (!source) continue;
-      const copy = this.files.find(principal, to + source.path.slice(from.length));
-      if (copy) this.properties.copy(source.id, copy.id);
+      const copy = await this.files.find(principal, to + source.path.slice(from.length));
+      if (copy) pairs.push([source.id, copy.id]);
     }
+    await this.metadata.write(async (tx) => {
+      for (const [fromId, toId] of pairs) await tx.davProperties.copy(fromId, toId);
+    });
   }
 }

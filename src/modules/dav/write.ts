@@ -11,10 +11,10 @@ import type { DavService } from "./service";
 import { verifyChecksum } from "./upload-checks";
 
 /** 409 unless the folder a new resource goes into exists (WebDAV never creates missing parents). */
-export function assertParentExists(dav: DavService, principal: Principal, path: string): void {
+export async function assertParentExists(dav: DavService, principal: Principal, path: string): Promise<void> {
   const parent = parentOf(path);
   if (parent === principal.prefix) return;
-  if (!parent.startsWith(principal.prefix) || !dav.files.find(principal, parent)) {
+  if (!parent.startsWith(principal.prefix) || !(await dav.files.find(principal, parent))) {
     throw conflict("The parent folder does not exist");
   }
 }
@@ -48,9 +48,9 @@ export async function put(
   if (config.webdav.refuse_mac_metadata && isMacMetadata(resource.path)) {
     throw forbidden("macOS metadata files are not stored on this server");
   }
-  assertParentExists(dav, principal, resource.path);
+  await assertParentExists(dav, principal, resource.path);
   const conditions = writeConditions(request, resource);
-  checkPreconditions(dav, principal, request, resource, [{ path: resource.path, membership: !resource.exists }]);
+  await checkPreconditions(dav, principal, request, resource, [{ path: resource.path, membership: !resource.exists }]);
   const mtime = clientMtime(request);
   const upload = uploadBodyOf(request, config.server.max_upload_bytes);
   const checked = verifyChecksum(upload.body, request.headers.get("oc-checksum"));
@@ -60,8 +60,8 @@ export async function put(
     declaredBytes: upload.declaredBytes,
     conditions,
   });
-  const row = dav.files.find(principal, result.path);
-  if (row) dav.recordFacts(row, { mtime, checksum: checked.checksum() });
+  const row = await dav.files.find(principal, result.path);
+  if (row) await dav.recordFacts(row, { mtime, checksum: checked.checksum() });
   const headers: Record<string, string> = { "x-lightd-tx": String(result.tx) };
   if (row?.etag) {
     headers.etag = quoteEtag(davEtag(row.etag));
@@ -72,13 +72,18 @@ export async function put(
 }
 
 /** MKCOL: 201, 405 when something exists there, 409 without a parent, 415 with a body. */
-export function mkcol(dav: DavService, principal: Principal, request: Request, resource: DavResource): Response {
+export async function mkcol(
+  dav: DavService,
+  principal: Principal,
+  request: Request,
+  resource: DavResource,
+): Promise<Response> {
   if (hasBody(request)) throw new AppError("unsupported_media_type", "MKCOL with a body is not supported");
   if (resource.exists) throw new AppError("method_not_allowed", "Something already exists at this URL");
   const folder = resource.path.endsWith("/") ? resource.path : `${resource.path}/`;
-  assertParentExists(dav, principal, folder);
-  checkPreconditions(dav, principal, request, resource, [{ path: folder, membership: true }]);
-  const result = dav.files.mkdir(principal, folder);
+  await assertParentExists(dav, principal, folder);
+  await checkPreconditions(dav, principal, request, resource, [{ path: folder, membership: true }]);
+  const result = await dav.files.mkdir(principal, folder);
   return new Response(null, { status: 201, headers: result.tx ? { "x-lightd-tx": String(result.tx) } : {} });
 }
 
@@ -94,8 +99,10 @@ export async function remove(
   if (resource.isFolder && depthOf(request) !== "infinity") {
     throw badRequest("DELETE of a collection needs Depth: infinity");
   }
-  checkPreconditions(dav, principal, request, resource, [{ path: resource.path, withMembers: true, membership: true }]);
+  await checkPreconditions(dav, principal, request, resource, [
+    { path: resource.path, withMembers: true, membership: true },
+  ]);
   const result = await dav.files.remove(principal, resource.path);
-  dav.locks.release(principal, resource.path);
+  await dav.locks.release(principal, resource.path);
   return new Response(null, { status: 204, headers: { "x-lightd-tx": String(result.tx) } });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "../../lib/logger";
-import type { EventRepository, EventRow } from "../../storage/db/events";
+import type { EventRow } from "../../storage/db/events";
 import type { Scope } from "../../storage/db/files";
+import type { Metadata } from "../../storage/db/metadata";
 
 export type ChangeListener = (scope: Scope, event: EventRow) => void;
 
@@ -16,11 +17,11 @@ interface Pending {
 }
 
 /**
- * The in-process publisher of committed changes. `EventRepository.append` tells it of each
- * event while the writing transaction is still open; it waits until that transaction has
- * ended and then re-reads the log, so listeners see exactly the committed events of a
- * space, each once, in tx order — never a rolled-back one. Every operation that appends an
- * event (files, uploads, and any new front door) reaches the feed and webhooks for free.
+ * The in-process publisher of committed changes. The metadata engine tells it, after each
+ * commit, which spaces' logs grew (`Metadata.onCommitted`); it then re-reads the log, so
+ * listeners see exactly the committed events of a space, each once, in tx order — never a
+ * rolled-back one. Every operation that appends an event (files, uploads, and any new front
+ * door) reaches the feed and webhooks for free.
  */
 export class ChangeHub {
   readonly #pending = new Map<string, Pending>();
@@ -29,12 +30,14 @@ export class ChangeHub {
   readonly #bySpace = new Map<string, Set<ChangeListener>>();
   readonly #everywhere = new Set<ChangeListener>();
   #scheduled = false;
+  /** One flush at a time, so a space's events are published in order even when reads await. */
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly events: EventRepository,
+    private readonly metadata: Metadata,
     private readonly logger: Logger,
   ) {
-    events.onAppend((scope, tx) => this.#noteAppend(scope, tx));
+    metadata.onCommitted((scope, tx) => this.#noteAppend(scope, tx));
   }
 
   /** Listens to one space's committed events; returns the unsubscribe function. */
@@ -63,31 +66,30 @@ export class ChangeHub {
     const pending = this.#pending.get(key);
     if (!pending) this.#pending.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
     else if (tx < pending.from) pending.from = tx;
-    this.#schedule(false);
+    this.#schedule();
   }
 
-  #schedule(later: boolean): void {
+  #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // A synchronous transaction has committed or rolled back by the next microtask; a
-    // transaction held open across awaits is waited for on a timer.
-    if (later) setTimeout(() => this.#flush(), 1);
-    else queueMicrotask(() => this.#flush());
+    this.#flushing = this.#flushing.then(() => this.#flush());
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     this.#scheduled = false;
-    if (this.events.inTransaction()) {
-      this.#schedule(true);
-      return;
-    }
     const batch = [...this.#pending.values()];
     this.#pending.clear();
     for (const { scope, from } of batch) {
       const key = keyOf(scope);
       let after = Math.max(from - 1, this.#published.get(key) ?? 0);
       for (;;) {
-        const rows = this.events.since(scope, after, PAGE);
+        let rows: EventRow[];
+        try {
+          rows = await this.metadata.read.events.since(scope, after, PAGE);
+        } catch (error) {
+          this.logger.error("change log read failed", { error: String(error) });
+          break;
+        }
         for (const row of rows) this.#publish(key, scope, row);
         if (rows.length > 0) after = (rows[rows.length - 1] as EventRow).tx;
         if (rows.length < PAGE) break;

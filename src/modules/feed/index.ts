@@ -16,7 +16,7 @@ import { feedEventStream } from "./sse";
 const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 426: ErrorResponse };
 
 /** A token that authenticated now, checked again later: see CredentialVerifier.validityCheck. */
-export type ValidityCheck = (token: string | null) => () => boolean;
+export type ValidityCheck = (token: string | null) => () => Promise<boolean>;
 
 const WS_DESCRIPTION =
   "Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). " +
@@ -40,7 +40,7 @@ export function feedModule(
     const refusal = crossOriginUpgradeRefusal(request, server());
     if (refusal) throw refusal;
     const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
-    const prepared = feed.prepare(principal, { prefix, sinceTx: query.since_tx, space });
+    const prepared = feed.checkSubscription(principal, { prefix, sinceTx: query.since_tx, space });
     const data: FeedSocketData = { request: prepared, stillValid: validityCheck(extractToken(request)) };
     if (!upgradeToWebSocket(request, data)) throw new AppError("upgrade_required");
     // Bun has taken the connection over; this response is never sent.
@@ -69,7 +69,7 @@ export function feedModule(
       "/events",
       ({ request, principal, query }) => {
         const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
-        const prepared = feed.prepare(principal, { prefix, sinceTx: lastEventId(request) ?? query.since_tx });
+        const prepared = feed.checkSubscription(principal, { prefix, sinceTx: lastEventId(request) ?? query.since_tx });
         keepOpen(request);
         const body = feedEventStream(feed, prepared, validityCheck(extractToken(request)), maxBuffer());
         return new Response(body, {

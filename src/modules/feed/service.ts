@@ -47,7 +47,10 @@ export class FeedService {
    * Checks a subscription before any upgrade: 403 without `files:read` or for a prefix
    * outside the key's; `space` (from `/ws/{space}`) must be the credential's own space.
    */
-  prepare(principal: Principal, options: { prefix?: string; sinceTx?: number | null; space?: string }): FeedRequest {
+  checkSubscription(
+    principal: Principal,
+    options: { prefix?: string; sinceTx?: number | null; space?: string },
+  ): FeedRequest {
     if (!principal.scopes.has("files:read")) throw forbidden("Missing scope 'files:read'");
     if (options.space !== undefined && options.space !== principal.space) {
       throw forbidden(`This credential reaches the ${principal.space} space, not ${options.space}`);
@@ -61,15 +64,16 @@ export class FeedService {
   }
 
   /** Attaches a prepared subscription to a connected transport and starts it. */
-  open(request: FeedRequest, sink: FeedSink, stillValid: () => boolean): FeedSession {
+  open(request: FeedRequest, sink: FeedSink, stillValid: () => Promise<boolean>): FeedSession {
     const { principal, filter } = request;
     const scope = scopeOf(principal);
     const replay = request.sinceTx !== null;
-    const sinceTx = request.sinceTx ?? this.files.latestTx(principal);
+    const sinceTx = request.sinceTx;
     const session = new FeedSession(
       {
         readLog: (after, limit) => this.files.readLog(principal, filter, after, limit),
         subscribe: (listener) => this.hub.subscribe(scope, (_scope, event) => listener(event)),
+        latestTx: () => this.files.latestTx(principal),
         stillValid,
         present: (event) => this.#present(event, principal),
         closing: (code, reason) => {
@@ -85,7 +89,10 @@ export class FeedService {
       (ended) => this.#sessions.delete(ended),
     );
     this.#sessions.add(session);
-    session.start();
+    session.start().catch((error) => {
+      this.logger.error("feed replay failed", { error: String(error) });
+      session.close(FEED_CLOSE.internal, "internal error");
+    });
     return session;
   }
 
@@ -115,7 +122,7 @@ export class FeedService {
   /** Starts the credential re-check and heartbeat timers; returns the stop function. */
   startTimers(): () => void {
     const recheck = setInterval(() => {
-      for (const session of this.#sessions) session.recheck();
+      for (const session of this.#sessions) void session.recheck();
     }, RECHECK_MS);
     const heartbeat = setInterval(() => {
       for (const session of this.#sessions) session.ping();

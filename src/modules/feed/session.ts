@@ -25,11 +25,13 @@ export interface FeedSink {
 
 export interface FeedSessionDeps {
   /** Events after `after` the subscriber may see, oldest first (the /files/log query). */
-  readLog(after: number, limit: number): EventRow[];
+  readLog(after: number, limit: number): Promise<EventRow[]>;
   /** Registers for live events of the subscriber's space; returns the unsubscribe function. */
   subscribe(listener: (event: EventRow) => void): () => void;
+  /** The newest tx of the subscriber's space: where a subscription without `since_tx` starts. */
+  latestTx(): Promise<number>;
   /** Whether the credential that opened the connection is still good (not revoked or expired). */
-  stillValid(): boolean;
+  stillValid(): Promise<boolean>;
   /** The message for one event, as the subscriber may see it (redacted like /files/log). */
   present(event: EventRow): string;
   /** Told when the server closes the connection (not when the peer goes), for the log. */
@@ -54,38 +56,48 @@ export class FeedSession {
   #replaying: boolean;
   #closed = false;
   #unsubscribe: (() => void) | null = null;
+  #pumping: Promise<void> | null = null;
 
   constructor(
     private readonly deps: FeedSessionDeps,
     private readonly filter: EventFilter,
-    start: { sinceTx: number; replay: boolean },
+    /** `sinceTx` null: from the newest event on (read once the subscription is in place). */
+    private readonly start_: { sinceTx: number | null; replay: boolean },
     private readonly sink: FeedSink,
     private readonly highWaterBytes: number,
     private readonly onEnd: (session: FeedSession) => void,
   ) {
-    this.#last = start.sinceTx;
-    this.#lastSent = start.sinceTx;
-    this.#replaying = start.replay;
+    this.#last = start_.sinceTx ?? 0;
+    this.#lastSent = this.#last;
+    // Without since_tx the start is read after subscribing, and what was committed in
+    // between is read from the log like a replay: no event falls into that gap.
+    this.#replaying = start_.replay || start_.sinceTx === null;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  start(): void {
+  /** Subscribes, then replays; resolves once the replay has paused or caught up. */
+  async start(): Promise<void> {
     this.#unsubscribe = this.deps.subscribe((event) => this.#onLive(event));
-    this.#pump();
+    if (this.start_.sinceTx === null) {
+      this.#last = await this.deps.latestTx();
+      this.#lastSent = this.#last;
+    }
+    return this.#pump();
   }
 
   /** The transport has written its backlog: continue a paused replay. */
-  drain(): void {
-    this.#pump();
+  drain(): Promise<void> {
+    return this.#pump();
   }
 
   /** Called by the service's timer: closes a connection whose credential no longer works. */
-  recheck(): void {
+  async recheck(): Promise<void> {
     if (this.#closed) return;
-    if (!this.deps.stillValid()) this.close(FEED_CLOSE.revoked, "credential revoked or expired");
+    const valid = await this.deps.stillValid().catch(() => false);
+    if (!valid) this.close(FEED_CLOSE.revoked, "credential revoked or expired");
   }
 
   ping(): void {
@@ -107,10 +119,20 @@ export class FeedSession {
     this.onEnd(this);
   }
 
-  #pump(): void {
+  /** One replay loop at a time: a drain during a read continues the loop already running. */
+  #pump(): Promise<void> {
+    if (this.#pumping) return this.#pumping;
+    this.#pumping = this.#replay().finally(() => {
+      this.#pumping = null;
+    });
+    return this.#pumping;
+  }
+
+  async #replay(): Promise<void> {
     while (this.#replaying && !this.#closed) {
       if (this.sink.buffered() > this.highWaterBytes) return;
-      const rows = this.deps.readLog(this.#last, REPLAY_PAGE);
+      const rows = await this.deps.readLog(this.#last, REPLAY_PAGE);
+      if (this.#closed) return;
       for (const row of rows) if (!this.#deliver(row)) return;
       if (rows.length < REPLAY_PAGE) this.#replaying = false;
     }

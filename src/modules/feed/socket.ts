@@ -5,7 +5,7 @@ import { FEED_CLOSE, type FeedSession, type FeedSink } from "./session";
 /** What a feed route hands to the upgrade: the checked subscription and its credential check. */
 export interface FeedSocketData {
   request: FeedRequest;
-  stillValid: () => boolean;
+  stillValid: () => Promise<boolean>;
   session?: FeedSession;
 }
 
@@ -49,7 +49,7 @@ export function feedSocketHandler(
     },
     message() {},
     drain(ws) {
-      ws.data.session?.drain();
+      void ws.data.session?.drain();
     },
     close(ws) {
       ws.data.session?.ended();

@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 export function feedEventStream(
   feed: FeedService,
   request: FeedRequest,
-  stillValid: () => boolean,
+  stillValid: () => Promise<boolean>,
   maxBuffer: number,
 ): ReadableStream<Uint8Array> {
   let session: ReturnType<FeedService["open"]> | undefined;
@@ -44,7 +44,7 @@ export function feedEventStream(
         session = feed.open(request, sink, stillValid);
       },
       pull() {
-        session?.drain();
+        void session?.drain();
       },
       cancel() {
         session?.ended();

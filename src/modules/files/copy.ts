@@ -5,6 +5,7 @@ import { newId } from "../../lib/ids";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
 import { BlobConflict, BlobNotFound } from "../../storage/blob/errors";
 import type { FileRow, Scope } from "../../storage/db/files";
+import type { Repositories } from "../../storage/db/repositories";
 import type { TreeWrites } from "./tree";
 
 export interface CopyDeps {
@@ -35,34 +36,35 @@ const COPY_CONCURRENCY = 8;
 export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyRequest) {
   const { tree, blobs } = deps;
   const { from, to, conditions } = request;
-  const repos = tree.repos;
-  const sourceRows = () =>
-    isFolderPath(from) ? repos.files.listUnder(scope, from) : rowOrNone(repos.files.get(scope, from));
+  const sourceRows = async (repos: Repositories) =>
+    isFolderPath(from) ? repos.files.listUnder(scope, from) : rowOrNone(await repos.files.get(scope, from));
   const missing = () => entryNotFound(from);
 
-  // A first look, so a doomed copy fails before any byte is copied (the transaction decides again).
-  const planned = sourceRows();
+  // A first look, so a doomed copy fails before any byte is copied (the unit of work decides again).
+  const look = tree.metadata.read;
+  const planned = await sourceRows(look);
   if (planned.length === 0) throw missing();
-  tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
-  tree.requireConditions(repos.files.get(scope, to), undefined, conditions.ifNoneMatch);
-  if (repos.files.get(scope, to)) throw destinationExists();
+  tree.requireConditions(await look.files.get(scope, from), conditions.ifMatch);
+  const existing = await look.files.get(scope, to);
+  tree.requireConditions(existing, undefined, conditions.ifNoneMatch);
+  if (existing) throw destinationExists();
 
   const copies = blobs.copy ? await copyObjects(blobs, planned, deps.deleteBlobs) : new Map<string, Copied>();
   const used = new Set<string>();
   let result: { from: string; to: string; files: number; tx: number; time: number };
   try {
-    result = tree.transaction(() => {
-      const rows = sourceRows();
+    result = await tree.write(async (repos) => {
+      const rows = await sourceRows(repos);
       if (rows.length === 0) throw missing();
-      tree.requireConditions(repos.files.get(scope, from), conditions.ifMatch);
-      const dest = repos.files.get(scope, to);
+      tree.requireConditions(await repos.files.get(scope, from), conditions.ifMatch);
+      const dest = await repos.files.get(scope, to);
       tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
       if (dest) throw destinationExists();
-      if (isFolderPath(to)) tree.assertNoFileAt(scope, to.slice(0, -1));
-      else if (repos.files.get(scope, `${to}/`)) throw folderAtDestination();
+      if (isFolderPath(to)) await tree.assertNoFileAt(repos, scope, to.slice(0, -1));
+      else if (await repos.files.get(scope, `${to}/`)) throw folderAtDestination();
       const now = deps.now();
-      const tx = repos.spaces.nextTx(scope);
-      tree.ensureFolders(scope, ancestorsOf(to), tx, now);
+      const tx = await repos.spaces.nextTx(scope);
+      await tree.ensureFolders(repos, scope, ancestorsOf(to), tx, now);
       let files = 0;
       let bytes = 0;
       for (const row of rows) {
@@ -75,7 +77,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
           content = { object_key: copied.key, etag: copied.stat.etag, size: copied.stat.size };
           used.add(copied.key);
         }
-        repos.files.insert({
+        await repos.files.insert({
           account_id: scope.account,
           space: scope.space,
           path,
@@ -92,8 +94,8 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
           bytes += content.size;
         }
       }
-      tree.count(scope, files, bytes);
-      repos.events.append(scope, {
+      await tree.count(repos, scope, files, bytes);
+      await repos.events.append(scope, {
         tx,
         action: "copy",
         path: from,

@@ -94,9 +94,9 @@ export function filesModule(
     .use(guard)
     .get(
       "/files",
-      ({ query, principal, request }) => {
+      async ({ query, principal, request }) => {
         const prefix = parsePrefix(queryPathOf(request, "prefix") ?? query.prefix);
-        const listing = files.list(principal, prefix, query.limit ?? 200, query.offset ?? 0);
+        const listing = await files.list(principal, prefix, query.limit ?? 200, query.offset ?? 0);
         return { prefix: listing.prefix, entries: listing.rows.map(entryOf), truncated: listing.truncated };
       },
       {
@@ -111,9 +111,9 @@ export function filesModule(
     )
     .get(
       "/files/search",
-      ({ query, principal }) => ({
+      async ({ query, principal }) => ({
         query: query.q,
-        results: files.search(principal, query.q, query.limit ?? 50).map((r) => ({
+        results: (await files.search(principal, query.q, query.limit ?? 50)).map((r) => ({
           path: r.path,
           name: r.name,
           size: r.size,
@@ -136,9 +136,9 @@ export function filesModule(
     })
     .get(
       "/files/log",
-      ({ query, principal, request }) => {
+      async ({ query, principal, request }) => {
         const path = query.path === undefined ? undefined : parsePrefix(queryPathOf(request, "path") ?? query.path);
-        const events = files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
+        const events = await files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
         return { events: events.map(logEventView) };
       },
       {
@@ -192,8 +192,8 @@ export function filesModule(
         // `?tx=N`: the file as it was at tx N (an older version), answered the same way.
         const row =
           query.tx === undefined
-            ? files.stat(principal, filePathOf(request))
-            : versions.at(principal, filePathOf(request), query.tx);
+            ? await files.stat(principal, filePathOf(request))
+            : await versions.at(principal, filePathOf(request), query.tx);
         if (isHeadRequest(request)) return headResponse(row);
         if (!wantsJson(request) && wantsBytes(request, (query as Record<string, unknown>).redirect)) {
           const object = files.downloadable(row);

@@ -1,5 +1,6 @@
 import { type AppError, insufficientStorage } from "../../domain/errors";
-import type { QuotaRepository } from "../../storage/db/quotas";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Repositories } from "../../storage/db/repositories";
 
 /** What `/files/stats` shows of an account's quota: its limits (null = none) and what it uses. */
 export interface QuotaView {
@@ -38,30 +39,30 @@ export function quotaExceeded(
  * gives up the account's oldest versions first, so history never locks anyone out.
  */
 export class Quotas {
-  constructor(private readonly repo: QuotaRepository) {}
+  constructor(private readonly metadata: Metadata) {}
 
   /**
-   * Inside a change's transaction, after the counters grew: 507 when over a limit, once
+   * Inside a change's unit of work, after the counters grew: 507 when over a limit, once
    * `evict` (which gives up the account's oldest versions, returning the bytes freed) could
    * not make the room.
    */
-  assertWithin(accountId: number, evict?: (bytes: number) => number): void {
-    const limits = this.repo.limits(accountId);
+  async assertWithin(tx: Repositories, accountId: number, evict?: (bytes: number) => Promise<number>): Promise<void> {
+    const limits = await tx.quotas.limits(accountId);
     if (limits.bytes === null && limits.files === null) return;
-    let used = this.repo.usage(accountId);
+    let used = await tx.quotas.usage(accountId);
     if (evict && limits.bytes !== null && used.bytes > limits.bytes && used.version_bytes > 0) {
-      evict(used.bytes - limits.bytes);
-      used = this.repo.usage(accountId);
+      await evict(used.bytes - limits.bytes);
+      used = await tx.quotas.usage(accountId);
     }
     if ((limits.bytes !== null && used.bytes > limits.bytes) || (limits.files !== null && used.files > limits.files)) {
       throw quotaExceeded(limits, used);
     }
   }
 
-  room(accountId: number): Room {
-    const limits = this.repo.limits(accountId);
+  async room(accountId: number): Promise<Room> {
+    const limits = await this.metadata.read.quotas.limits(accountId);
     if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };
-    const used = this.repo.usage(accountId);
+    const used = await this.metadata.read.quotas.usage(accountId);
     // Versions would give their room up to the write (assertWithin), so they do not count here.
     return {
       bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - (used.bytes - used.version_bytes)),
@@ -73,26 +74,27 @@ export class Quotas {
    * The early check: 507 when `bytes` more (and, for a new file, one more file) would not fit.
    * `freed` is what the write replaces (an overwritten file's size), so overwrites count their difference.
    */
-  requireRoom(accountId: number, want: { bytes?: number; newFile: boolean; freed?: number }): void {
-    const room = this.room(accountId);
+  async requireRoom(accountId: number, want: { bytes?: number; newFile: boolean; freed?: number }): Promise<void> {
+    const room = await this.room(accountId);
     const bytesOver = room.bytes !== undefined && (want.bytes ?? 0) - (want.freed ?? 0) > room.bytes;
     const filesOver = room.files !== undefined && want.newFile && room.files < 1;
     const fullAlready = room.bytes !== undefined && room.bytes === 0 && want.bytes === undefined && want.newFile;
-    if (bytesOver || filesOver || fullAlready) throw this.exceeded(accountId);
+    if (bytesOver || filesOver || fullAlready) throw await this.exceeded(accountId);
   }
 
   /** The 507 for this account, naming its limits and usage. */
-  exceeded(accountId: number): AppError {
-    return quotaExceeded(this.repo.limits(accountId), this.repo.usage(accountId));
+  async exceeded(accountId: number): Promise<AppError> {
+    const { quotas } = this.metadata.read;
+    return quotaExceeded(await quotas.limits(accountId), await quotas.usage(accountId));
   }
 
-  view(accountId: number): QuotaView {
-    const limits = this.repo.limits(accountId);
-    const used = this.repo.usage(accountId);
+  async view(accountId: number): Promise<QuotaView> {
+    const limits = await this.metadata.read.quotas.limits(accountId);
+    const used = await this.metadata.read.quotas.usage(accountId);
     return { bytes: limits.bytes, files: limits.files, used_bytes: used.bytes, used_files: used.files };
   }
 
-  set(accountId: number, limits: { bytes: number | null; files: number | null }): boolean {
-    return this.repo.set(accountId, limits);
+  set(accountId: number, limits: { bytes: number | null; files: number | null }): Promise<boolean> {
+    return this.metadata.write((tx) => tx.quotas.set(accountId, limits));
   }
 }

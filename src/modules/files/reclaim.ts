@@ -1,19 +1,7 @@
 import type { Logger } from "../../lib/logger";
 import { type BlobStore, isObjectKey } from "../../storage/blob/blob-store";
-import type { FileRepository } from "../../storage/db/files";
-import type { ReclaimRepository, ReclaimRow } from "../../storage/db/reclaim";
-import type { ReclaimHoldRepository } from "../../storage/db/reclaim-holds";
-import type { UploadRepository } from "../../storage/db/uploads";
-import type { VersionRepository } from "../../storage/db/versions";
-
-export interface ReclaimRepos {
-  reclaim: ReclaimRepository;
-  files: FileRepository;
-  uploads: UploadRepository;
-  /** Backups in progress (in any process) pause every deletion here; the queue keeps what waits. */
-  holds: ReclaimHoldRepository;
-  versions: VersionRepository;
-}
+import type { Metadata } from "../../storage/db/metadata";
+import type { ReclaimRow } from "../../storage/db/reclaim";
 
 export interface CollectResult {
   /** Unreferenced objects deleted. */
@@ -42,7 +30,7 @@ export class Reclaimer {
   #idle: Array<() => void> = [];
 
   constructor(
-    private readonly repos: ReclaimRepos,
+    private readonly metadata: Metadata,
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -85,8 +73,8 @@ export class Reclaimer {
   }
 
   /** Items still queued (for stats and tests). */
-  queued(): number {
-    return this.repos.reclaim.count();
+  queued(): Promise<number> {
+    return this.metadata.read.reclaim.count();
   }
 
   /**
@@ -95,11 +83,11 @@ export class Reclaimer {
    * pass. Returns how many items were reclaimed.
    */
   async drain(objectKeys?: Iterable<string>): Promise<number> {
-    if (this.#backupRunning()) return 0;
+    if (await this.#backupRunning()) return 0;
     if (objectKeys) {
       let done = 0;
       for (const key of new Set(objectKeys)) {
-        for (const row of this.repos.reclaim.forKey(key, this.now())) {
+        for (const row of await this.metadata.read.reclaim.forKey(key, this.now())) {
           if (this.paused) return done;
           if (await this.#reclaim(row)) done++;
         }
@@ -109,7 +97,7 @@ export class Reclaimer {
     let done = 0;
     let failed = 0;
     for (;;) {
-      const batch = this.repos.reclaim.page(DRAIN_BATCH, failed, this.now());
+      const batch = await this.metadata.read.reclaim.page(DRAIN_BATCH, failed, this.now());
       if (batch.length === 0) return done;
       for (const row of batch) {
         if (this.paused) return done;
@@ -122,12 +110,12 @@ export class Reclaimer {
   /** The garbage collector: removes what the store holds and the metadata does not name, if older than `cutoff` (Unix ms). */
   async collect(cutoff: number): Promise<CollectResult> {
     let objects = 0;
-    if (this.#backupRunning()) return { objects, leftovers: 0 };
+    if (await this.#backupRunning()) return { objects, leftovers: 0 };
     for await (const { key, modified } of this.blobs.listObjects()) {
       // Keys of another shape are not lightd's (another instance's prefix in a shared bucket).
       if (modified >= cutoff || !isObjectKey(key) || this.#held.has(key)) continue;
-      if (this.#referenced(key) || this.repos.uploads.usesObject(key)) continue;
-      if (this.#backupRunning()) break;
+      if ((await this.#referenced(key)) || (await this.metadata.read.uploads.usesObject(key))) continue;
+      if (await this.#backupRunning()) break;
       if (this.paused) return { objects, leftovers: 0 };
       try {
         await this.#deleting(() => this.blobs.delete(key));
@@ -139,26 +127,29 @@ export class Reclaimer {
     if (this.paused) return { objects, leftovers: 0 };
     let leftovers = 0;
     await this.#deleting(async () => {
-      leftovers = await this.blobs.cleanupStaleUploads(cutoff, (uploadId) => this.repos.uploads.get(uploadId) !== null);
+      leftovers = await this.blobs.cleanupStaleUploads(
+        cutoff,
+        async (uploadId) => (await this.metadata.read.uploads.get(uploadId)) !== null,
+      );
     });
     return { objects, leftovers };
   }
 
   /** Whether a backup holds the store still: it is copying objects its snapshot names. */
-  #backupRunning(): boolean {
-    return this.repos.holds.active(Date.now());
+  #backupRunning(): Promise<boolean> {
+    return this.metadata.read.holds.active(Date.now());
   }
 
   async #reclaim(row: ReclaimRow): Promise<boolean> {
     // A backup started while this pass ran: leave the row queued for the next pass.
-    if (this.#backupRunning()) return false;
+    if (await this.#backupRunning()) return false;
     try {
       await this.#deleting(async () => {
         if (row.upload_id !== "") await this.blobs.abortMultipart(row.object_key, row.upload_id);
-        // Never delete bytes a file still uses: a queued key is re-checked at the last moment.
-        else if (!this.#referenced(row.object_key)) await this.blobs.delete(row.object_key);
+        // Never delete bytes a file or a version still uses: a queued key is re-checked at the last moment.
+        else if (!(await this.#referenced(row.object_key))) await this.blobs.delete(row.object_key);
       });
-      this.repos.reclaim.remove(row);
+      await this.metadata.write((tx) => tx.reclaim.remove(row));
       return true;
     } catch (error) {
       this.logger.warn("could not reclaim stored bytes; will retry", {
@@ -170,8 +161,9 @@ export class Reclaimer {
   }
 
   /** True while a file or a version names the object. */
-  #referenced(objectKey: string): boolean {
-    return this.repos.files.usesObject(objectKey) || this.repos.versions.objectSize(objectKey) !== null;
+  async #referenced(objectKey: string): Promise<boolean> {
+    const { files, versions } = this.metadata.read;
+    return (await files.usesObject(objectKey)) || (await versions.objectSize(objectKey)) !== null;
   }
 
   /** Runs one deletion, counted so `pause` can wait until none is in flight. */

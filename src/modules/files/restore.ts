@@ -1,6 +1,7 @@
 import { conflict, nothingAt } from "../../domain/errors";
 import { ancestorsOf, nameOf, parentOf } from "../../domain/paths";
 import type { FileRow, Scope } from "../../storage/db/files";
+import type { Repositories } from "../../storage/db/repositories";
 import type { TreeWrites } from "./tree";
 
 export interface RestoreResult {
@@ -28,50 +29,52 @@ type PastRow = Pick<FileRow, "path" | "type" | "object_key" | "size" | "content_
 
 const sameContent = (a: PastRow, b: PastRow) => a.type === b.type && a.object_key === b.object_key;
 
-/** Runs inside the caller's transaction: the version of `path` current at `tx` becomes current again. */
-export function restorePath(
+/** Runs inside the caller's unit of work (`repos`): the version of `path` current at `tx` becomes current again. */
+export async function restorePath(
   tree: TreeWrites,
+  repos: Repositories,
   scope: Scope,
   path: string,
   tx: number,
   now: number,
   message?: string,
-): Restored {
-  const { files, versions } = tree.repos;
-  const current = files.get(scope, path);
-  const past: PastRow | null = current && current.tx <= tx ? current : versions.at(scope, path, tx);
+): Promise<Restored> {
+  const { files, versions } = repos;
+  const current = await files.get(scope, path);
+  const past: PastRow | null = current && current.tx <= tx ? current : await versions.at(scope, path, tx);
   if (past?.type !== "file") throw nothingAt(path, tx);
   const time = now;
   if (current && sameContent(current, past)) {
     return { result: { path, from_tx: tx, tx: null, restored: 0, removed: 0, time }, orphaned: [] };
   }
-  if (files.get(scope, `${path}/`)) throw conflict("A folder exists at this path; move or delete it first");
-  const next = tree.repos.spaces.nextTx(scope);
-  tree.ensureFolders(scope, ancestorsOf(path), next, now);
-  const orphaned = replace(tree, scope, current ? [current] : [], [past], next, now);
-  appendRestore(tree, scope, path, tx, next, now, past.size, message);
+  if (await files.get(scope, `${path}/`)) throw conflict("A folder exists at this path; move or delete it first");
+  const next = await repos.spaces.nextTx(scope);
+  await tree.ensureFolders(repos, scope, ancestorsOf(path), next, now);
+  const orphaned = await replace(tree, repos, scope, current ? [current] : [], [past], next, now);
+  await appendRestore(repos, scope, path, tx, next, now, past.size, message);
   return { result: { path, from_tx: tx, tx: next, restored: 1, removed: 0, time }, orphaned };
 }
 
 /**
- * Runs inside the caller's transaction: everything under `prefix` is brought back to its
+ * Runs inside the caller's unit of work (`repos`): everything under `prefix` is brought back to its
  * state at `tx` — files created since removed, deleted ones back, moved ones back at their
  * old paths, overwritten ones at their old bytes — as one tx with one `restore` event.
  * Removed files become versions themselves, so a restore can be undone the same way.
  */
-export function restorePrefix(
+export async function restorePrefix(
   tree: TreeWrites,
+  repos: Repositories,
   scope: Scope,
   prefix: string,
   tx: number,
   now: number,
   message?: string,
-): Restored {
-  const { files, versions } = tree.repos;
-  const current = files.listUnder(scope, prefix);
+): Promise<Restored> {
+  const { files, versions } = repos;
+  const current = await files.listUnder(scope, prefix);
   const past = new Map<string, PastRow>();
   for (const row of current) if (row.tx <= tx) past.set(row.path, row);
-  for (const row of versions.liveAt(scope, prefix, tx)) past.set(row.path, row);
+  for (const row of await versions.liveAt(scope, prefix, tx)) past.set(row.path, row);
   const currentByPath = new Map(current.map((row) => [row.path, row]));
   // Folders anything restored lives in stay, even if history no longer knows them.
   const needed = new Set<string>();
@@ -88,25 +91,33 @@ export function restorePrefix(
   if (remove.length === 0 && add.length === 0) {
     return { result: { path: prefix, from_tx: tx, tx: null, restored: 0, removed: 0, time }, orphaned: [] };
   }
-  const next = tree.repos.spaces.nextTx(scope);
-  const orphaned = replace(tree, scope, remove, add, next, now);
+  const next = await repos.spaces.nextTx(scope);
+  const orphaned = await replace(tree, repos, scope, remove, add, next, now);
   const restored = add.filter((row) => row.type === "file");
   const replaced = new Set(restored.map((row) => row.path));
   const removed = remove.filter((row) => row.type === "file" && !replaced.has(row.path)).length;
   const bytes = restored.reduce((sum, row) => sum + row.size, 0);
-  appendRestore(tree, scope, prefix, tx, next, now, bytes, message);
+  await appendRestore(repos, scope, prefix, tx, next, now, bytes, message);
   return { result: { path: prefix, from_tx: tx, tx: next, restored: restored.length, removed, time }, orphaned };
 }
 
 /** Ends `remove` (kept as versions) and puts `add` in place, in path order so folders come first. */
-function replace(tree: TreeWrites, scope: Scope, remove: FileRow[], add: PastRow[], tx: number, now: number): string[] {
-  const { files } = tree.repos;
-  tree.retire(scope, remove, { tx, at: now, by: "restore" });
+async function replace(
+  tree: TreeWrites,
+  repos: Repositories,
+  scope: Scope,
+  remove: FileRow[],
+  add: PastRow[],
+  tx: number,
+  now: number,
+): Promise<string[]> {
+  const { files } = repos;
+  await tree.retire(repos, scope, remove, { tx, at: now, by: "restore" });
   let fileCount = 0;
   let bytes = 0;
   const dropped: string[] = [];
   for (const row of remove) {
-    files.delete(row);
+    await files.delete(row);
     if (row.type === "file") {
       fileCount--;
       bytes -= row.size;
@@ -114,13 +125,13 @@ function replace(tree: TreeWrites, scope: Scope, remove: FileRow[], add: PastRow
     }
   }
   for (const row of [...add].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    if (files.get(scope, row.path)) continue; // a folder kept because something lives in it
-    if (row.type === "file" && files.get(scope, `${row.path}/`)) {
+    if (await files.get(scope, row.path)) continue; // a folder kept because something lives in it
+    if (row.type === "file" && (await files.get(scope, `${row.path}/`))) {
       throw conflict(`A folder exists at '${row.path}'; move or delete it first`);
     }
-    tree.ensureFolders(scope, ancestorsOf(row.path), tx, now);
-    if (row.type === "file" && row.object_key) tree.adopt(scope, row.object_key);
-    files.insert({
+    await tree.ensureFolders(repos, scope, ancestorsOf(row.path), tx, now);
+    if (row.type === "file" && row.object_key) await tree.adopt(repos, scope, row.object_key);
+    await files.insert({
       account_id: scope.account,
       space: scope.space,
       path: row.path,
@@ -139,12 +150,12 @@ function replace(tree: TreeWrites, scope: Scope, remove: FileRow[], add: PastRow
       bytes += row.size;
     }
   }
-  tree.count(scope, fileCount, bytes);
-  return tree.release(scope, dropped, now);
+  await tree.count(repos, scope, fileCount, bytes);
+  return tree.release(repos, scope, dropped, now);
 }
 
-function appendRestore(
-  tree: TreeWrites,
+async function appendRestore(
+  repos: Repositories,
   scope: Scope,
   path: string,
   fromTx: number,
@@ -152,8 +163,8 @@ function appendRestore(
   now: number,
   size: number,
   message?: string,
-): void {
-  tree.repos.events.append(scope, {
+): Promise<void> {
+  await repos.events.append(scope, {
     tx,
     action: "restore",
     path,

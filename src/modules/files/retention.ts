@@ -1,7 +1,5 @@
-import type { FileRepository } from "../../storage/db/files";
-import type { ReclaimRepository } from "../../storage/db/reclaim";
-import type { SpaceRepository } from "../../storage/db/spaces";
-import type { VersionRepository, VersionRow } from "../../storage/db/versions";
+import type { Repositories } from "../../storage/db/repositories";
+import type { VersionRow } from "../../storage/db/versions";
 
 /** `versions` in config.json: how long and how many ended versions of a path are kept; 0 turns versioning off. */
 export interface VersionsConfig {
@@ -37,29 +35,19 @@ export class Retention {
   }
 }
 
-export interface PrunerRepos {
-  files: FileRepository;
-  versions: VersionRepository;
-  spaces: SpaceRepository;
-  reclaim: ReclaimRepository;
-}
-
 /**
  * Gives up versions: their rows go, and objects no file and no version names any more are
  * queued for reclaim. A signed URL for a version may have been handed out just before, so
  * the queue keeps those bytes until such a URL has expired (`not_before`). Runs inside the
- * caller's transaction (the garbage collector's, or a write that needs quota room).
+ * caller's unit of work (the garbage collector's, or a write that needs quota room).
  */
 export class VersionPruner {
-  constructor(
-    private readonly repos: PrunerRepos,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly now: () => number) {}
 
   /** Removes `rows`; returns the bytes given back to their spaces (objects that became unreferenced). */
-  prune(rows: VersionRow[]): number {
+  async prune(tx: Repositories, rows: VersionRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    this.repos.versions.delete(rows);
+    await tx.versions.delete(rows);
     const now = this.now();
     const freedKeys: string[] = [];
     let freed = 0;
@@ -68,23 +56,23 @@ export class VersionPruner {
       const key = row.object_key;
       if (key === null || seen.has(key)) continue;
       seen.add(key);
-      if (this.repos.versions.objectSize(key) !== null || this.repos.files.usesObject(key)) continue;
+      if ((await tx.versions.objectSize(key)) !== null || (await tx.files.usesObject(key))) continue;
       freedKeys.push(key);
       freed += row.size;
-      this.repos.spaces.adjustVersionBytes({ account: row.account_id, space: row.space }, -row.size);
+      await tx.spaces.adjustVersionBytes({ account: row.account_id, space: row.space }, -row.size);
     }
-    this.repos.reclaim.enqueue(freedKeys, now, "", now + DOWNLOAD_URL_TTL_S * 1000);
+    await tx.reclaim.enqueue(freedKeys, now, "", now + DOWNLOAD_URL_TTL_S * 1000);
     return freed;
   }
 
   /** Oldest versions of an account given up until `bytes` are freed (versions yield to files under a quota). */
-  evict(accountId: number, bytes: number): number {
+  async evict(tx: Repositories, accountId: number, bytes: number): Promise<number> {
     let freed = 0;
     while (freed < bytes) {
-      const batch = this.repos.versions.oldestOf(accountId, 50);
+      const batch = await tx.versions.oldestOf(accountId, 50);
       if (batch.length === 0) break;
       for (const row of batch) {
-        freed += this.prune([row]);
+        freed += await this.prune(tx, [row]);
         if (freed >= bytes) break;
       }
     }

@@ -1,40 +1,32 @@
-import type { Database } from "bun:sqlite";
 import { changed, conflict } from "../../domain/errors";
 import { nameOf, parentOf } from "../../domain/paths";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
-import type { EventRepository } from "../../storage/db/events";
-import type { FileRepository, FileRow, Scope } from "../../storage/db/files";
-import type { ReclaimRepository } from "../../storage/db/reclaim";
-import type { SpaceRepository } from "../../storage/db/spaces";
-import type { VersionEnd, VersionRepository } from "../../storage/db/versions";
+import type { FileRow, Scope } from "../../storage/db/files";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Repositories } from "../../storage/db/repositories";
+import type { VersionEnd } from "../../storage/db/versions";
 import type { Quotas } from "./quota";
 import type { Retention, VersionPruner } from "./retention";
 
-export interface FileRepos {
-  db: Database;
-  files: FileRepository;
-  spaces: SpaceRepository;
-  events: EventRepository;
-  /** Bytes waiting to be deleted from the store (see ./reclaim.ts). */
-  reclaim: ReclaimRepository;
-  quotas: Quotas;
-  /** Ended versions of every path (see ./versions.ts), kept under `retention`. */
-  versions: VersionRepository;
-  retention: Retention;
-  pruner: VersionPruner;
-}
-
 /**
- * Steps every change to the file tree shares. They run inside the change's transaction,
- * so what they check (a condition, a file in the way, whether bytes are still used)
+ * Steps every change to the file tree shares. They run inside the change's unit of work
+ * (`tx`), so what they check (a condition, a file in the way, whether bytes are still used)
  * cannot change before the write commits.
  */
 export class TreeWrites {
-  constructor(readonly repos: FileRepos) {}
+  constructor(
+    readonly metadata: Metadata,
+    private readonly quotas: Quotas,
+    /** Whether ended versions are kept (see ./retention.ts). */
+    readonly retention: Retention,
+    /** Gives up versions when a write needs their quota room. */
+    readonly pruner: VersionPruner,
+  ) {}
 
-  transaction<T>(fn: () => T): T {
-    return this.repos.db.transaction(fn).immediate();
+  /** Runs one change as one unit of work (see docs/architecture.md, "Transactions"). */
+  write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.metadata.write(work);
   }
 
   /** Conditional-request rule: 412 `precondition_failed` unless both conditions hold for `target`. */
@@ -52,45 +44,45 @@ export class TreeWrites {
    * Changes the space's file and byte counters; when they grow, the account's quota is
    * checked right there, in the change's transaction (507, and the change rolls back).
    */
-  count(scope: Scope, files: number, bytes: number): void {
-    this.repos.spaces.adjust(scope, files, bytes);
-    if (files > 0 || bytes > 0) this.#withinQuota(scope);
+  async count(tx: Repositories, scope: Scope, files: number, bytes: number): Promise<void> {
+    await tx.spaces.adjust(scope, files, bytes);
+    if (files > 0 || bytes > 0) await this.#withinQuota(tx, scope);
   }
 
   /** The quota check; the account's oldest versions give their room up first. */
-  #withinQuota(scope: Scope): void {
-    this.repos.quotas.assertWithin(scope.account, (bytes) => this.repos.pruner.evict(scope.account, bytes));
+  #withinQuota(tx: Repositories, scope: Scope): Promise<void> {
+    return this.quotas.assertWithin(tx, scope.account, (bytes) => this.pruner.evict(tx, scope.account, bytes));
   }
 
   /**
    * Keeps `rows` as versions ended by `end` when versioning is on; call in the change's
-   * transaction before the rows change. The versions keep the rows' objects, so `release`
+   * unit of work before the rows change. The versions keep the rows' objects, so `release`
    * then finds them still referenced and nothing is copied or deleted.
    */
-  retire(scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): void {
-    if (this.repos.retention.enabled()) this.repos.versions.record(scope, rows, end);
+  async retire(tx: Repositories, scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): Promise<void> {
+    if (this.retention.enabled()) await tx.versions.record(scope, rows, end);
   }
 
   /**
    * A file row is about to name `objectKey` again (a restore): bytes only versions held are
    * current again. Call before the row changes.
    */
-  adopt(scope: Scope, objectKey: string): void {
-    if (this.repos.files.usesObject(objectKey)) return;
-    const size = this.repos.versions.objectSize(objectKey);
-    if (size !== null) this.repos.spaces.adjustVersionBytes(scope, -size);
+  async adopt(tx: Repositories, scope: Scope, objectKey: string): Promise<void> {
+    if (await tx.files.usesObject(objectKey)) return;
+    const size = await tx.versions.objectSize(objectKey);
+    if (size !== null) await tx.spaces.adjustVersionBytes(scope, -size);
   }
 
-  assertNoFileAt(scope: Scope, path: string): void {
-    if (this.repos.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
+  async assertNoFileAt(tx: Repositories, scope: Scope, path: string): Promise<void> {
+    if (await tx.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
   }
 
   /** Creates the folders that do not exist yet; a file in the way is a 409. */
-  ensureFolders(scope: Scope, folders: string[], tx: number, now: number): void {
+  async ensureFolders(tx: Repositories, scope: Scope, folders: string[], txNumber: number, now: number) {
     for (const folder of folders) {
-      if (this.repos.files.get(scope, folder)) continue;
-      this.assertNoFileAt(scope, folder.slice(0, -1));
-      this.repos.files.insert({
+      if (await tx.files.get(scope, folder)) continue;
+      await this.assertNoFileAt(tx, scope, folder.slice(0, -1));
+      await tx.files.insert({
         account_id: scope.account,
         space: scope.space,
         path: folder,
@@ -101,7 +93,7 @@ export class TreeWrites {
         size: 0,
         content_type: null,
         etag: null,
-        tx,
+        tx: txNumber,
         updated_at: now,
       });
     }
@@ -115,19 +107,19 @@ export class TreeWrites {
    * outdated (no new row can adopt a key nothing references), and the queue row commits
    * with the change, so the bytes are deleted even if lightd stops right after.
    */
-  release(scope: Scope, keys: Iterable<string>, now: number): string[] {
+  async release(tx: Repositories, scope: Scope, keys: Iterable<string>, now: number): Promise<string[]> {
     const unused: string[] = [];
     let versionBytes = 0;
     for (const key of new Set(keys)) {
-      if (this.repos.files.usesObject(key)) continue;
-      const size = this.repos.versions.objectSize(key);
+      if (await tx.files.usesObject(key)) continue;
+      const size = await tx.versions.objectSize(key);
       if (size === null) unused.push(key);
       else versionBytes += size;
     }
-    this.repos.reclaim.enqueue(unused, now);
+    await tx.reclaim.enqueue(unused, now);
     if (versionBytes > 0) {
-      this.repos.spaces.adjustVersionBytes(scope, versionBytes);
-      this.#withinQuota(scope);
+      await tx.spaces.adjustVersionBytes(scope, versionBytes);
+      await this.#withinQuota(tx, scope);
     }
     return unused;
   }

@@ -22,9 +22,9 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     .use(guard)
     .get(
       "/files/versions",
-      ({ query, principal, request }) => {
+      async ({ query, principal, request }) => {
         const path = parsePath(queryPathOf(request, "path") ?? query.path, "file");
-        return { path, versions: versions.list(principal, path) };
+        return { path, versions: await versions.list(principal, path) };
       },
       {
         auth: "files:read",
@@ -39,9 +39,9 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
     )
     .get(
       "/files/trash",
-      ({ query, principal, request }) => {
+      async ({ query, principal, request }) => {
         const prefix = parsePrefix(queryPathOf(request, "prefix") ?? query.prefix ?? "");
-        return { entries: versions.trash(principal, prefix, query.limit ?? 200, query.offset ?? 0) };
+        return { entries: await versions.trash(principal, prefix, query.limit ?? 200, query.offset ?? 0) };
       },
       {
         auth: "files:read",

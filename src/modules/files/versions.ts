@@ -3,11 +3,12 @@ import { badRequest, entryNotFound, nothingAt } from "../../domain/errors";
 import { isFolderPath, nameOf, parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { FileRow, Scope } from "../../storage/db/files";
+import type { Metadata } from "../../storage/db/metadata";
 import type { VersionRow } from "../../storage/db/versions";
 import type { Reclaimer } from "./reclaim";
+import { scopeOf } from "./request";
 import { type RestoreResult, restorePath, restorePrefix } from "./restore";
-import { scopeOf } from "./service";
-import { type FileRepos, TreeWrites } from "./tree";
+import type { TreeWrites } from "./tree";
 
 /** One version of a path as the API shows it; the current one has no end. */
 export interface VersionView {
@@ -74,26 +75,26 @@ export function versionAsFile(v: VersionRow): FileRow {
  * and retention. Every restore is one tx with one `restore` event (./restore.ts).
  */
 export class VersionService {
-  readonly #tree: TreeWrites;
+  readonly #metadata: Metadata;
 
   constructor(
-    private readonly repos: FileRepos,
+    private readonly tree: TreeWrites,
     private readonly reclaimer: Reclaimer,
     private readonly now: () => number = Date.now,
   ) {
-    this.#tree = new TreeWrites(repos);
+    this.#metadata = tree.metadata;
   }
 
   /** The newest tx of the principal's space. */
-  newestTx(scope: Scope): number {
-    return this.repos.spaces.totals(scope).last_tx;
+  async newestTx(scope: Scope): Promise<number> {
+    return (await this.#metadata.read.spaces.totals(scope)).last_tx;
   }
 
   /** A path's versions, newest first, the current one (if any) first and marked. */
-  list(principal: Principal, path: string): VersionView[] {
+  async list(principal: Principal, path: string): Promise<VersionView[]> {
     requirePath(principal, path);
     const scope = scopeOf(principal);
-    const current = this.repos.files.get(scope, path);
+    const current = await this.#metadata.read.files.get(scope, path);
     const views: VersionView[] = [];
     if (current) {
       views.push({
@@ -107,7 +108,7 @@ export class VersionService {
         ended_by: null,
       });
     }
-    for (const v of this.repos.versions.forPath(scope, path, MAX_LISTED)) {
+    for (const v of await this.#metadata.read.versions.forPath(scope, path, MAX_LISTED)) {
       views.push({
         tx: v.tx,
         size: v.size,
@@ -124,21 +125,23 @@ export class VersionService {
   }
 
   /** The file or folder at `path` as it was at `tx` (a raw tx from the client); 404 when nothing was there. */
-  at(principal: Principal, path: string, rawTx: unknown): FileRow {
+  async at(principal: Principal, path: string, rawTx: unknown): Promise<FileRow> {
     requirePath(principal, path);
     const scope = scopeOf(principal);
-    const tx = requireTx(rawTx, this.newestTx(scope));
-    const current = this.repos.files.get(scope, path);
+    const tx = requireTx(rawTx, await this.newestTx(scope));
+    const { files, versions } = this.#metadata.read;
+    const current = await files.get(scope, path);
     if (current && current.tx <= tx) return current;
-    const version = this.repos.versions.at(scope, path, tx);
+    const version = await versions.at(scope, path, tx);
     if (!version) throw nothingAt(path, tx);
     return versionAsFile(version);
   }
 
   /** Deleted files still restorable, newest deletion first, within the principal's prefix. */
-  trash(principal: Principal, prefix: string, limit: number, offset: number): TrashView[] {
+  async trash(principal: Principal, prefix: string, limit: number, offset: number): Promise<TrashView[]> {
     const narrowed = narrowPrefix(principal, prefix);
-    return this.repos.versions.trash(scopeOf(principal), narrowed, limit, offset).map((v) => ({
+    const rows = await this.#metadata.read.versions.trash(scopeOf(principal), narrowed, limit, offset);
+    return rows.map((v) => ({
       path: v.path,
       tx: v.tx,
       size: v.size,
@@ -154,9 +157,9 @@ export class VersionService {
     requirePath(principal, path);
     if (isFolderPath(path)) throw badRequest("Restore a folder with {prefix, tx}");
     const scope = scopeOf(principal);
-    const { result, orphaned } = this.#tree.transaction(() => {
-      const tx = requireTx(rawTx, this.newestTx(scope));
-      return restorePath(this.#tree, scope, path, tx, this.now(), message);
+    const { result, orphaned } = await this.tree.write(async (repos) => {
+      const tx = requireTx(rawTx, (await repos.spaces.totals(scope)).last_tx);
+      return restorePath(this.tree, repos, scope, path, tx, this.now(), message);
     });
     await this.reclaimer.drain(orphaned);
     return result;
@@ -166,9 +169,9 @@ export class VersionService {
   async restorePrefix(principal: Principal, prefix: string, rawTx: unknown, message?: string): Promise<RestoreResult> {
     const narrowed = narrowPrefix(principal, prefix);
     const scope = scopeOf(principal);
-    const { result, orphaned } = this.#tree.transaction(() => {
-      const tx = requireTx(rawTx, this.newestTx(scope));
-      return restorePrefix(this.#tree, scope, narrowed, tx, this.now(), message);
+    const { result, orphaned } = await this.tree.write(async (repos) => {
+      const tx = requireTx(rawTx, (await repos.spaces.totals(scope)).last_tx);
+      return restorePrefix(this.tree, repos, scope, narrowed, tx, this.now(), message);
     });
     await this.reclaimer.drain(orphaned);
     return result;
@@ -178,18 +181,15 @@ export class VersionService {
    * Retention, run by the garbage collector: versions past it are removed and bytes nothing
    * names any more are queued (kept until signed URLs handed out for them have expired).
    */
-  pruneExpired(): { versions: number; bytes: number } {
+  async pruneExpired(): Promise<{ versions: number; bytes: number }> {
     const now = this.now();
+    const { retention, pruner } = this.tree;
     let versions = 0;
     let bytes = 0;
     for (;;) {
-      const batch = this.#tree.transaction(() => {
-        const rows = this.repos.versions.pastRetention(
-          this.repos.retention.endedBefore(now),
-          this.repos.retention.keepCount(),
-          PRUNE_BATCH,
-        );
-        bytes += this.repos.pruner.prune(rows);
+      const batch = await this.tree.write(async (repos) => {
+        const rows = await repos.versions.pastRetention(retention.endedBefore(now), retention.keepCount(), PRUNE_BATCH);
+        bytes += await pruner.prune(repos, rows);
         return rows.length;
       });
       versions += batch;

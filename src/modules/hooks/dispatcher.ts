@@ -4,9 +4,10 @@ import type { Logger } from "../../lib/logger";
 import { privateAddressOf } from "../../lib/public-address";
 import type { SecretBox } from "../../lib/sealed";
 import { webhookHeaders } from "../../lib/webhook-signature";
-import { type EventRepository, type EventRow, eventMatches } from "../../storage/db/events";
+import { type EventRow, eventMatches } from "../../storage/db/events";
 import type { Scope } from "../../storage/db/files";
-import type { AttemptResult, DeliveryRow, HookRepository, HookRow } from "../../storage/db/hooks";
+import type { AttemptResult, DeliveryRow, HookRow } from "../../storage/db/hooks";
+import type { Metadata } from "../../storage/db/metadata";
 import type { ChangeHub } from "../feed/hub";
 import { logEventView } from "../files/model";
 import type { LoggedEvent } from "../files/service";
@@ -54,10 +55,14 @@ export class HookDispatcher {
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #prunedAt = 0;
+  /** One tick at a time: the queue is read and written across awaits. */
+  #ticking = false;
+  #again = false;
+  /** The first tick queues what every hook's cursor has not reached (changes before a restart). */
+  #catchUp = true;
 
   constructor(
-    private readonly hooks: HookRepository,
-    private readonly events: EventRepository,
+    private readonly metadata: Metadata,
     private readonly hub: ChangeHub,
     private readonly secrets: SecretBox,
     private readonly options: {
@@ -75,7 +80,6 @@ export class HookDispatcher {
 
   /** Queues what the log holds beyond every hook's cursor, then follows new changes. */
   start(): () => void {
-    for (const hook of this.hooks.all()) this.#queue(hook);
     this.#unsubscribe = this.hub.subscribeAll((scope) => {
       this.#dirty.set(`${scope.account}:${scope.space}`, scope);
       this.#schedule();
@@ -106,49 +110,65 @@ export class HookDispatcher {
 
   #tick(): void {
     if (this.#stopped) return;
-    try {
-      const dirty = [...this.#dirty.values()];
-      this.#dirty.clear();
-      for (const scope of dirty) for (const hook of this.hooks.forSpace(scope)) this.#queue(hook);
-      const now = this.#now();
-      for (const head of this.hooks.queueHeads()) {
-        if (this.#inFlight.size >= PARALLEL_HOOKS) break;
-        if (head.next_attempt_at > now || this.#inFlight.has(head.hook_id)) continue;
-        const hook = this.hooks.byId(head.hook_id);
-        if (hook) this.#send(hook, head);
-      }
-      if (now - this.#prunedAt > PRUNE_EVERY_MS) {
-        this.#prunedAt = now;
-        this.hooks.pruneFinished(now - KEEP_FINISHED_MS);
-      }
-    } catch (error) {
-      this.options.logger.error("webhook dispatch failed", { error: String(error) });
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = true;
+    void this.#run()
+      .catch((error) => this.options.logger.error("webhook dispatch failed", { error: String(error) }))
+      .finally(() => {
+        this.#ticking = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#schedule();
+        }
+      });
+  }
+
+  async #run(): Promise<void> {
+    const { hooks } = this.metadata.read;
+    if (this.#catchUp) {
+      for (const hook of await hooks.all()) await this.#queue(hook);
+      this.#catchUp = false;
+    }
+    const dirty = [...this.#dirty.values()];
+    this.#dirty.clear();
+    for (const scope of dirty) for (const hook of await hooks.forSpace(scope)) await this.#queue(hook);
+    const now = this.#now();
+    for (const head of await hooks.queueHeads()) {
+      if (this.#stopped || this.#inFlight.size >= PARALLEL_HOOKS) break;
+      if (head.next_attempt_at > now || this.#inFlight.has(head.hook_id)) continue;
+      const hook = await hooks.byId(head.hook_id);
+      if (hook && !this.#inFlight.has(hook.id)) this.#send(hook, head);
+    }
+    if (now - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      await this.metadata.write((tx) => tx.hooks.pruneFinished(now - KEEP_FINISHED_MS));
     }
   }
 
   /** Turns the hook's share of the log beyond its cursor into pending deliveries. */
-  #queue(hook: HookRow): void {
+  async #queue(hook: HookRow): Promise<void> {
     const scope = { account: hook.account_id, space: hook.space };
     const filter = { path: hook.prefix, exact: false };
     const actions = hook.actions?.split(" ");
     let after = hook.queued_tx;
     for (;;) {
-      const rows = this.events.since(scope, after, PAGE);
+      const rows = await this.metadata.read.events.since(scope, after, PAGE);
       if (rows.length === 0) return;
       const now = this.#now();
       const wanted = rows.filter((e) => eventMatches(e, filter) && (!actions || actions.includes(e.action)));
       after = (rows[rows.length - 1] as EventRow).tx;
-      this.hooks.enqueue(
-        hook.id,
-        wanted.map((e) => ({
-          id: `msg_${newId()}`,
-          hook_id: hook.id,
-          tx: e.tx,
-          payload: deliveryPayload(e, hook.prefix),
-          created_at: now,
-        })),
-        after,
-      );
+      const deliveries = wanted.map((e) => ({
+        id: `msg_${newId()}`,
+        hook_id: hook.id,
+        tx: e.tx,
+        payload: deliveryPayload(e, hook.prefix),
+        created_at: now,
+      }));
+      const upTo = after;
+      await this.metadata.write((tx) => tx.hooks.enqueue(hook.id, deliveries, upTo));
       if (rows.length < PAGE) return;
     }
   }
@@ -156,9 +176,9 @@ export class HookDispatcher {
   #send(hook: HookRow, delivery: DeliveryRow): void {
     this.#inFlight.add(hook.id);
     void this.#attempt(hook, delivery)
-      .then((result) => {
+      .then(async (result) => {
         if (this.#stopped) return;
-        this.hooks.recordAttempt(delivery.id, result);
+        await this.metadata.write((tx) => tx.hooks.recordAttempt(delivery.id, result));
         if (result.status === "failed") {
           this.options.logger.warn("webhook delivery given up", {
             hook: hook.id,

@@ -39,15 +39,15 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
         },
       },
     )
-    .get("/hooks", ({ principal }) => ({ hooks: hooks.list(principal) }), {
+    .get("/hooks", async ({ principal }) => ({ hooks: await hooks.list(principal) }), {
       auth: "files:read",
       response: { 200: HookList, ...denied },
       detail: { summary: "List webhooks", description: "Never shows the secrets." },
     })
     .delete(
       "/hooks/:id",
-      ({ principal, params }) => {
-        hooks.remove(principal, params.id);
+      async ({ principal, params }) => {
+        await hooks.remove(principal, params.id);
         return { id: params.id, deleted: true };
       },
       {
@@ -59,7 +59,9 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
     )
     .get(
       "/hooks/:id/deliveries",
-      ({ principal, params, query }) => ({ deliveries: hooks.deliveries(principal, params.id, query.limit ?? 50) }),
+      async ({ principal, params, query }) => ({
+        deliveries: await hooks.deliveries(principal, params.id, query.limit ?? 50),
+      }),
       {
         auth: "files:read",
         params: HookIdParams,

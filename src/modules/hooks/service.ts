@@ -6,7 +6,8 @@ import { privateAddressOf } from "../../lib/public-address";
 import type { SecretBox } from "../../lib/sealed";
 import { newWebhookSecret } from "../../lib/webhook-signature";
 import { EVENT_ACTIONS, type EventAction } from "../../storage/db/events";
-import type { DeliveryRow, HookRepository, HookRow } from "../../storage/db/hooks";
+import type { DeliveryRow, HookRow } from "../../storage/db/hooks";
+import type { Metadata } from "../../storage/db/metadata";
 import { type FileService, scopeOf } from "../files/service";
 
 /** Hooks one account space may have, so nobody turns lightd into a fan-out amplifier. */
@@ -75,7 +76,7 @@ export async function checkTarget(text: string, allowPrivate: boolean): Promise<
  */
 export class HookService {
   constructor(
-    private readonly hooks: HookRepository,
+    private readonly metadata: Metadata,
     private readonly files: FileService,
     private readonly secrets: SecretBox,
     private readonly allowPrivate: () => boolean,
@@ -90,11 +91,8 @@ export class HookService {
     const filter = this.files.logFilter(principal, prefix, true);
     const url = await checkTarget(input.url, this.allowPrivate());
     const scope = scopeOf(principal);
-    if (this.hooks.forSpace(scope).length >= MAX_HOOKS_PER_SPACE) {
-      throw conflict(`At most ${MAX_HOOKS_PER_SPACE} webhooks per account`);
-    }
     const secret = newWebhookSecret();
-    const row: HookRow = {
+    const fields = {
       id: `hook_${newId()}`,
       account_id: scope.account,
       space: scope.space,
@@ -102,33 +100,43 @@ export class HookService {
       prefix: filter.path,
       actions: input.actions === undefined ? null : input.actions.join(" "),
       secret: this.secrets.seal(secret),
-      // Deliveries start with the next change; the log before it is not sent.
-      queued_tx: this.files.latestTx(principal),
       created_at: this.now(),
     };
-    this.hooks.insert(row);
+    // The count and the insert share one unit of work, so racing creates cannot pass the cap.
+    const row = await this.metadata.write(async (tx) => {
+      if ((await tx.hooks.forSpace(scope)).length >= MAX_HOOKS_PER_SPACE) {
+        throw conflict(`At most ${MAX_HOOKS_PER_SPACE} webhooks per account`);
+      }
+      // Deliveries start with the next change; the log before it is not sent.
+      const created: HookRow = { ...fields, queued_tx: await tx.events.latestTx(scope) };
+      await tx.hooks.insert(created);
+      return created;
+    });
     return { ...hookView(row), secret };
   }
 
-  list(principal: Principal): HookView[] {
-    return this.#visible(principal).map(hookView);
+  async list(principal: Principal): Promise<HookView[]> {
+    return (await this.#visible(principal)).map(hookView);
   }
 
-  remove(principal: Principal, id: string): void {
-    this.hooks.delete(this.#find(principal, id).id);
+  async remove(principal: Principal, id: string): Promise<void> {
+    const hook = await this.#find(principal, id);
+    await this.metadata.write((tx) => tx.hooks.delete(hook.id));
   }
 
-  deliveries(principal: Principal, id: string, limit: number) {
-    return this.hooks.deliveries(this.#find(principal, id).id, limit).map(deliveryView);
+  async deliveries(principal: Principal, id: string, limit: number) {
+    const hook = await this.#find(principal, id);
+    return (await this.metadata.read.hooks.deliveries(hook.id, limit)).map(deliveryView);
   }
 
   /** Hooks of the principal's space that lie within its prefix. */
-  #visible(principal: Principal): HookRow[] {
-    return this.hooks.forSpace(scopeOf(principal)).filter((h) => h.prefix.startsWith(principal.prefix));
+  async #visible(principal: Principal): Promise<HookRow[]> {
+    const hooks = await this.metadata.read.hooks.forSpace(scopeOf(principal));
+    return hooks.filter((h) => h.prefix.startsWith(principal.prefix));
   }
 
-  #find(principal: Principal, id: string): HookRow {
-    const row = this.hooks.get(scopeOf(principal), id);
+  async #find(principal: Principal, id: string): Promise<HookRow> {
+    const row = await this.metadata.read.hooks.get(scopeOf(principal), id);
     if (!row?.prefix.startsWith(principal.prefix)) throw notFound("Webhook");
     return row;
   }

@@ -53,7 +53,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
         },
       },
     )
-    .get("/auth/keys", ({ principal }) => ({ keys: keys.list(principal) }), {
+    .get("/auth/keys", async ({ principal }) => ({ keys: await keys.list(principal) }), {
       auth: "keys:read",
       response: { 200: KeyListResponse, ...denied },
       detail: {
@@ -64,8 +64,8 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
     })
     .delete(
       "/auth/keys/:id",
-      ({ params, principal }) => {
-        keys.revoke(principal, params.id);
+      async ({ params, principal }) => {
+        await keys.revoke(principal, params.id);
         return { deleted: true };
       },
       {

@@ -4,8 +4,8 @@ import { ownerScopes, type Power, powerOf, powerWithin, principalPower, requireP
 import type { Principal, Scope } from "../../domain/principal";
 import { hashSecret } from "../../lib/secrets";
 import { issueToken } from "../../lib/token-format";
-import type { ApiKeyRepository } from "../../storage/db/api-keys";
-import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
+import type { CredentialRow } from "../../storage/db/credentials";
+import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "../auth/issue";
 import type { CredentialVerifier } from "../auth/verifier";
 
@@ -57,16 +57,15 @@ export function resolveExpiry(now: number, expiresAt?: number | string, expiresI
  */
 export class ApiKeyService {
   constructor(
-    private readonly credentials: CredentialRepository,
-    private readonly keys: ApiKeyRepository,
+    private readonly metadata: Metadata,
     private readonly verifier: CredentialVerifier,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** The expiry of the calling key, when the caller is a key; keys it makes must not outlive it. */
-  #callerExpiry(principal: Principal): number | null {
+  async #callerExpiry(principal: Principal): Promise<number | null> {
     if (principal.source !== "key" || principal.credentialId === null) return null;
-    return this.credentials.findById(principal.credentialId)?.expires_at ?? null;
+    return (await this.metadata.read.credentials.findById(principal.credentialId))?.expires_at ?? null;
   }
 
   async create(principal: Principal, request: KeyRequest): Promise<IssuedKey> {
@@ -84,7 +83,7 @@ export class ApiKeyService {
     requirePowerWithin(requested, caller);
 
     let expiresAt = resolveExpiry(now, request.expiresAt, request.expiresIn);
-    const callerExpiry = this.#callerExpiry(principal);
+    const callerExpiry = await this.#callerExpiry(principal);
     if (callerExpiry !== null) {
       if (expiresAt === null) expiresAt = callerExpiry;
       else if (expiresAt > callerExpiry) throw forbidden("A key cannot outlive the key that creates it");
@@ -92,7 +91,7 @@ export class ApiKeyService {
 
     // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
     const storedScopes = owner.every((s) => requested.scopes.has(s)) ? null : [...requested.scopes].join(" ");
-    const issued = await issueCredential(this.credentials, {
+    const issued = await issueCredential(this.metadata, {
       kind: requested.space,
       account_id: principal.accountId,
       name: request.name ?? "",
@@ -101,24 +100,24 @@ export class ApiKeyService {
       created_at: now,
       expires_at: expiresAt,
     });
-    const row = this.credentials.findById(issued.id) as CredentialRow;
+    const row = (await this.metadata.read.credentials.findById(issued.id)) as CredentialRow;
     return { ...this.#view(row), token: issued.text };
   }
 
   /** Keys the caller may see: the account's keys within the caller's power. Usage counters are flushed first. */
-  list(principal: Principal): KeyView[] {
-    this.verifier.flushUsage();
+  async list(principal: Principal): Promise<KeyView[]> {
+    await this.verifier.flushUsage();
     const caller = principalPower(principal);
-    return this.keys
-      .listForAccount(principal.accountId)
+    return (await this.metadata.read.apiKeys.listForAccount(principal.accountId))
       .filter((row) => powerWithin(powerOf(row), caller))
       .map((row) => this.#view(row));
   }
 
   /** Revokes a key: the row is deleted, so the key's very next request is 401. */
-  revoke(principal: Principal, id: string): void {
-    this.#visible(principal, id);
-    if (!this.keys.deleteForAccount(id, principal.accountId)) throw notFound("API key");
+  async revoke(principal: Principal, id: string): Promise<void> {
+    await this.#visible(principal, id);
+    const deleted = await this.metadata.write((tx) => tx.apiKeys.deleteForAccount(id, principal.accountId));
+    if (!deleted) throw notFound("API key");
   }
 
   /**
@@ -127,11 +126,11 @@ export class ApiKeyService {
    */
   async rotate(principal: Principal, id: string, expiresAt?: number | string, expiresIn?: number): Promise<IssuedKey> {
     const now = this.now();
-    const row = this.#visible(principal, id);
+    const row = await this.#visible(principal, id);
     if (row.expires_at === null) throw badRequest("Keys without an expiry cannot be rotated");
     const nextExpiry = resolveExpiry(now, expiresAt, expiresIn);
     if (nextExpiry === null) throw badRequest("Rotation needs a new expires_at");
-    const callerExpiry = this.#callerExpiry(principal);
+    const callerExpiry = await this.#callerExpiry(principal);
     if (callerExpiry !== null && nextExpiry > callerExpiry) {
       throw forbidden("A key cannot outlive the key that rotates it");
     }
@@ -144,16 +143,20 @@ export class ApiKeyService {
     if (row.rotated_at !== null && row.rotated_at > now - ROTATION_INTERVAL_MS) throw tooSoon();
     const issued = issueToken(row.kind, row.id);
     const hash = await hashSecret(issued.secret);
-    const rotated = this.keys.rotate(id, principal.accountId, hash, nextExpiry, now, now - ROTATION_INTERVAL_MS);
+    const rotated = await this.metadata.write((tx) =>
+      tx.apiKeys.rotate(id, principal.accountId, hash, nextExpiry, now, now - ROTATION_INTERVAL_MS),
+    );
     if (!rotated) {
-      if (!this.keys.findForAccount(id, principal.accountId)) throw notFound("API key");
+      if (!(await this.metadata.read.apiKeys.findForAccount(id, principal.accountId))) {
+        throw notFound("API key");
+      }
       throw tooSoon();
     }
     return { ...this.#view(rotated), token: issued.text };
   }
 
-  #visible(principal: Principal, id: string): CredentialRow {
-    const row = this.keys.findForAccount(id, principal.accountId);
+  async #visible(principal: Principal, id: string): Promise<CredentialRow> {
+    const row = await this.metadata.read.apiKeys.findForAccount(id, principal.accountId);
     if (!row || !powerWithin(powerOf(row), principalPower(principal))) throw notFound("API key");
     return row;
   }

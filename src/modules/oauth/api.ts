@@ -41,7 +41,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
         },
       },
     )
-    .get("/oauth/clients", ({ principal }) => ({ clients: oauth.clients.list(principal) }), {
+    .get("/oauth/clients", async ({ principal }) => ({ clients: await oauth.clients.list(principal) }), {
       auth: "keys:read",
       response: { 200: ClientList, ...denied },
       detail: {
@@ -51,8 +51,8 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
     })
     .delete(
       "/oauth/clients/:id",
-      ({ params, principal }) => {
-        oauth.clients.delete(principal, params.id);
+      async ({ params, principal }) => {
+        await oauth.clients.delete(principal, params.id);
         return { deleted: true };
       },
       {
@@ -82,7 +82,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
         },
       },
     )
-    .get("/oauth/authorizations", ({ principal }) => ({ authorizations: oauth.apps.list(principal) }), {
+    .get("/oauth/authorizations", async ({ principal }) => ({ authorizations: await oauth.apps.list(principal) }), {
       auth: "keys:read",
       response: { 200: AuthorizedAppList, ...denied },
       detail: {
@@ -93,8 +93,8 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
     })
     .delete(
       "/oauth/authorizations/:id",
-      ({ params, principal }) => {
-        oauth.apps.revoke(principal, params.id);
+      async ({ params, principal }) => {
+        await oauth.apps.revoke(principal, params.id);
         return { deleted: true };
       },
       {

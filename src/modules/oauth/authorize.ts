@@ -2,8 +2,8 @@ import { OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { randomBase62 } from "../../lib/ids";
 import { sha256Hex } from "../../lib/secrets";
-import type { OAuthClientRow } from "../../storage/db/oauth-clients";
-import type { OAuthCodeRepository } from "../../storage/db/oauth-codes";
+import type { Metadata } from "../../storage/db/metadata";
+import type { OAuthClientRow } from "../../storage/db/oauth";
 import { type ClientService, redirectUrisOf } from "./clients";
 import { requireS256Challenge } from "./pkce";
 import { matchRedirect } from "./redirect";
@@ -46,7 +46,7 @@ export function readParams(search: URLSearchParams): Map<string, string | null> 
 export class AuthorizationService {
   constructor(
     private readonly clients: ClientService,
-    private readonly codes: OAuthCodeRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number,
   ) {}
 
@@ -54,13 +54,13 @@ export class AuthorizationService {
    * First the parts that decide whether redirecting is safe: client_id and redirect_uri.
    * Throws UnsafeRedirectError; never redirects anywhere unregistered.
    */
-  resolveClient(
+  async resolveClient(
     params: Map<string, string | null>,
-  ): Pick<AuthorizationRequest, "client" | "redirectUri" | "sentRedirectUri"> {
+  ): Promise<Pick<AuthorizationRequest, "client" | "redirectUri" | "sentRedirectUri">> {
     const clientId = params.get("client_id");
     if (clientId === null) throw new UnsafeRedirectError("client_id is given more than once.");
     if (clientId === undefined || clientId === "") throw new UnsafeRedirectError("The request names no client_id.");
-    const client = this.clients.find(clientId);
+    const client = await this.clients.find(clientId);
     if (!client) throw new UnsafeRedirectError("No application with this client_id is registered here.");
     const sent = params.get("redirect_uri");
     if (sent === null) throw new UnsafeRedirectError("redirect_uri is given more than once.");
@@ -80,8 +80,8 @@ export class AuthorizationService {
   }
 
   /** The rest of the request (RFC 6749 §4.1.1, RFC 7636): throws OAuthError, to be sent to the redirect URI. */
-  validate(params: Map<string, string | null>): AuthorizationRequest {
-    const resolved = this.resolveClient(params);
+  async validate(params: Map<string, string | null>): Promise<AuthorizationRequest> {
+    const resolved = await this.resolveClient(params);
     for (const [name, value] of params) {
       if (value === null) throw new OAuthError("invalid_request", `${name} is given more than once`);
     }
@@ -102,7 +102,7 @@ export class AuthorizationService {
    * power (the code keeps its prefix too), else invalid_scope. The code is single use, lives
    * 10 minutes, and is bound to the client, the redirect_uri and the PKCE challenge.
    */
-  issueCode(principal: Principal, request: AuthorizationRequest): string {
+  async issueCode(principal: Principal, request: AuthorizationRequest): Promise<string> {
     const missing = request.scopes.filter((s) => !principal.scopes.has(s));
     if (missing.length > 0) {
       throw new OAuthError("invalid_scope", `The signed-in account cannot grant ${missing.join(", ")}`);
@@ -110,7 +110,7 @@ export class AuthorizationService {
     if (principal.space !== "live") throw new OAuthError("access_denied", "A test credential cannot authorize apps");
     const code = randomBase62(43);
     const created = this.now();
-    this.codes.insert({
+    const row = {
       code_hash: sha256Hex(code),
       client_id: request.client.id,
       account_id: principal.accountId,
@@ -120,7 +120,8 @@ export class AuthorizationService {
       code_challenge: request.codeChallenge,
       created_at: created,
       expires_at: created + CODE_TTL_MS,
-    });
+    };
+    await this.metadata.write((tx) => tx.oauthCodes.insert(row));
     return code;
   }
 }

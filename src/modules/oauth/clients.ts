@@ -6,7 +6,8 @@ import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
-import type { ClientAuthMethod, OAuthClientRepository, OAuthClientRow } from "../../storage/db/oauth-clients";
+import type { Metadata } from "../../storage/db/metadata";
+import type { ClientAuthMethod, OAuthClientRow } from "../../storage/db/oauth";
 import { requireRegistrableRedirect } from "./redirect";
 
 /** What RFC 7591 §2 lets a client ask for when it registers (the fields lightd uses). */
@@ -62,7 +63,7 @@ function information(row: OAuthClientRow, secret?: string): ClientInformation {
  */
 export class ClientService {
   constructor(
-    private readonly clients: OAuthClientRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number,
   ) {}
 
@@ -85,31 +86,34 @@ export class ClientService {
       secret_hash: secret ? await hashSecret(secret.secret) : null,
       created_at: this.now(),
     };
-    this.clients.insert(row);
+    await this.metadata.write((tx) => tx.oauthClients.insert(row));
     return information({ ...row, secret_rotated_at: null }, secret?.text);
   }
 
-  list(principal: Principal): ClientInformation[] {
-    return this.clients.listByAccount(principal.accountId).map((row) => information(row));
+  async list(principal: Principal): Promise<ClientInformation[]> {
+    return (await this.metadata.read.oauthClients.listByAccount(principal.accountId)).map((row) => information(row));
   }
 
-  find(id: string): OAuthClientRow | null {
-    return this.clients.findById(id);
+  find(id: string): Promise<OAuthClientRow | null> {
+    return this.metadata.read.oauthClients.findById(id);
   }
 
   /** Deletes an app: every authorization, code and token it holds ends with it. */
-  delete(principal: Principal, id: string): void {
-    if (!this.clients.delete(id, principal.accountId)) throw noSuch("OAuth application");
+  async delete(principal: Principal, id: string): Promise<void> {
+    const deleted = await this.metadata.write((tx) => tx.oauthClients.delete(id, principal.accountId));
+    if (!deleted) throw noSuch("OAuth application");
   }
 
   /** A new secret for a confidential app; the old one stops working at once. */
   async rotateSecret(principal: Principal, id: string): Promise<ClientInformation> {
-    const row = this.clients.findById(id);
+    const row = await this.find(id);
     if (!row || row.account_id !== principal.accountId) throw noSuch("OAuth application");
     if (row.auth_method === "none")
       throw badRequest("A public application (token_endpoint_auth_method none) has no secret");
     const secret = issueToken("ocs", id);
-    if (!this.clients.replaceSecret(id, principal.accountId, await hashSecret(secret.secret), this.now())) {
+    const hash = await hashSecret(secret.secret);
+    const now = this.now();
+    if (!(await this.metadata.write((tx) => tx.oauthClients.replaceSecret(id, principal.accountId, hash, now)))) {
       throw noSuch("OAuth application");
     }
     return information(row, secret.text);
@@ -135,7 +139,7 @@ export class ClientService {
     const id = basic?.id ?? bodyId;
     const secret = basic?.secret ?? bodySecret;
     if (id === undefined || id === "") throw new OAuthError("invalid_client", "Client authentication is required");
-    const client = this.clients.findById(id);
+    const client = await this.find(id);
     if (!client) throw new OAuthError("invalid_client", "Unknown client");
     if (client.auth_method === "none") {
       if (secret !== undefined) {

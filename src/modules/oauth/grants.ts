@@ -1,7 +1,6 @@
 import { noSuch } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
-import type { CredentialRepository } from "../../storage/db/credentials";
-import type { OAuthGrantRepository } from "../../storage/db/oauth-grants";
+import type { Metadata } from "../../storage/db/metadata";
 import type { CredentialVerifier } from "../auth/verifier";
 import type { ClientService } from "./clients";
 
@@ -20,32 +19,35 @@ export interface AuthorizedApp {
 /** The apps a person has let in, and taking that back. */
 export class AuthorizedApps {
   constructor(
-    private readonly grants: OAuthGrantRepository,
-    private readonly credentials: CredentialRepository,
+    private readonly metadata: Metadata,
     private readonly clients: ClientService,
     private readonly verifier: CredentialVerifier,
   ) {}
 
-  list(principal: Principal): AuthorizedApp[] {
+  async list(principal: Principal): Promise<AuthorizedApp[]> {
     // Usage counters are batched in memory; write them first so "last used" is current.
-    this.verifier.flushUsage();
-    const lastUse = this.credentials.lastUseByGrant(principal.accountId);
-    return this.grants.listByAccount(principal.accountId).map((g) => {
+    await this.verifier.flushUsage();
+    const { credentials, oauthGrants } = this.metadata.read;
+    const lastUse = await credentials.lastUseByGrant(principal.accountId);
+    const apps: AuthorizedApp[] = [];
+    for (const g of await oauthGrants.listByAccount(principal.accountId)) {
       const used = Math.max(lastUse.get(g.id) ?? 0, g.refreshed_at ?? 0);
-      return {
+      apps.push({
         id: g.id,
         client_id: g.client_id,
-        client_name: this.clients.find(g.client_id)?.name ?? g.client_id,
+        client_name: (await this.clients.find(g.client_id))?.name ?? g.client_id,
         scopes: g.scopes.split(" "),
         prefix: g.prefix,
         created_at: g.created_at,
         last_used_at: used === 0 ? null : used,
-      };
-    });
+      });
+    }
+    return apps;
   }
 
   /** Security rule: revoking an app ends its access and refresh tokens at their very next request. */
-  revoke(principal: Principal, id: string): void {
-    if (!this.grants.deleteOwned(id, principal.accountId)) throw noSuch("authorized app");
+  async revoke(principal: Principal, id: string): Promise<void> {
+    const revoked = await this.metadata.write((tx) => tx.oauthGrants.deleteOwned(id, principal.accountId));
+    if (!revoked) throw noSuch("authorized app");
   }
 }

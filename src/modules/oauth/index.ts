@@ -100,7 +100,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
       )
       .get(
         "/oauth/authorize",
-        ({ request }) => {
+        async ({ request }) => {
           try {
             oauth.issuer();
           } catch {
@@ -109,13 +109,13 @@ export function oauthModule(deps: OAuthModuleDeps) {
           const params = readParams(new URL(request.url).searchParams);
           let target: string;
           try {
-            target = oauth.authorization.resolveClient(params).redirectUri;
+            target = (await oauth.authorization.resolveClient(params)).redirectUri;
           } catch (error) {
             if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
             throw error;
           }
           try {
-            oauth.authorization.validate(params);
+            await oauth.authorization.validate(params);
           } catch (error) {
             if (error instanceof OAuthError) return errorAnswer(target, params.get("state") ?? undefined, error);
             throw error;
@@ -127,11 +127,11 @@ export function oauthModule(deps: OAuthModuleDeps) {
       )
       .get(
         "/oauth/consent",
-        ({ request, principal }) => {
+        async ({ request, principal }) => {
           oauth.issuer();
           let checked: AuthorizationRequest;
           try {
-            checked = oauth.authorization.validate(readParams(new URL(request.url).searchParams));
+            checked = await oauth.authorization.validate(readParams(new URL(request.url).searchParams));
           } catch (error) {
             if (error instanceof UnsafeRedirectError) throw new AppError("bad_request", error.message);
             if (error instanceof OAuthError) throw new AppError("bad_request", error.description);
@@ -188,7 +188,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
           params.delete("decision");
           let target: string;
           try {
-            target = oauth.authorization.resolveClient(params).redirectUri;
+            target = (await oauth.authorization.resolveClient(params)).redirectUri;
           } catch (error) {
             if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
             throw error;
@@ -202,9 +202,9 @@ export function oauthModule(deps: OAuthModuleDeps) {
           }
           const state = params.get("state") ?? undefined;
           try {
-            const checked = oauth.authorization.validate(params);
+            const checked = await oauth.authorization.validate(params);
             if (decision !== "allow") throw new OAuthError("access_denied", "The person declined the request");
-            return answer(checked, state, { code: oauth.authorization.issueCode(principal, checked) });
+            return answer(checked, state, { code: await oauth.authorization.issueCode(principal, checked) });
           } catch (error) {
             if (error instanceof OAuthError) return errorAnswer(target, state, error);
             throw error;

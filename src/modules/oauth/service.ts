@@ -1,8 +1,5 @@
 import { OAuthError } from "../../domain/errors";
-import type { CredentialRepository } from "../../storage/db/credentials";
-import type { OAuthClientRepository } from "../../storage/db/oauth-clients";
-import type { OAuthCodeRepository } from "../../storage/db/oauth-codes";
-import type { OAuthGrantRepository } from "../../storage/db/oauth-grants";
+import type { Metadata } from "../../storage/db/metadata";
 import type { CredentialVerifier } from "../auth/verifier";
 import { AuthorizationService } from "./authorize";
 import { ClientService } from "./clients";
@@ -11,16 +8,12 @@ import { OAUTH_SCOPES } from "./scopes";
 import { OAuthTokenService } from "./tokens";
 
 export interface OAuthDeps {
-  clients: OAuthClientRepository;
-  codes: OAuthCodeRepository;
-  grants: OAuthGrantRepository;
-  credentials: CredentialRepository;
+  metadata: Metadata;
   verifier: CredentialVerifier;
-  transaction: <T>(work: () => T) => T;
   /** `server.public_url` without a trailing slash, or null when it is not set. */
   publicOrigin: () => string | null;
   /** An account's name, for introspection answers. */
-  actorOf: (accountId: number) => string;
+  actorOf: (accountId: number) => Promise<string>;
   now: () => number;
 }
 
@@ -35,10 +28,10 @@ export class OAuthService {
   readonly apps: AuthorizedApps;
 
   constructor(private readonly deps: OAuthDeps) {
-    this.clients = new ClientService(deps.clients, deps.now);
-    this.authorization = new AuthorizationService(this.clients, deps.codes, deps.now);
+    this.clients = new ClientService(deps.metadata, deps.now);
+    this.authorization = new AuthorizationService(this.clients, deps.metadata, deps.now);
     this.tokens = new OAuthTokenService(deps);
-    this.apps = new AuthorizedApps(deps.grants, deps.credentials, this.clients, deps.verifier);
+    this.apps = new AuthorizedApps(deps.metadata, this.clients, deps.verifier);
   }
 
   /**
@@ -52,7 +45,7 @@ export class OAuthService {
     return origin;
   }
 
-  actorOf(accountId: number): string {
+  actorOf(accountId: number): Promise<string> {
     return this.deps.actorOf(accountId);
   }
 
@@ -80,7 +73,7 @@ export class OAuthService {
     };
   }
 
-  sweepExpired(): number {
+  sweepExpired(): Promise<number> {
     return this.tokens.sweepExpired();
   }
 }

@@ -2,10 +2,10 @@ import { OAuthError } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import { hashSecret, sha256Hex } from "../../lib/secrets";
 import { issueToken, parseIssuedToken } from "../../lib/token-format";
-import type { CredentialRepository, CredentialRow } from "../../storage/db/credentials";
-import type { OAuthClientRow } from "../../storage/db/oauth-clients";
-import type { OAuthCodeRepository } from "../../storage/db/oauth-codes";
-import type { OAuthGrantRepository, OAuthGrantRow } from "../../storage/db/oauth-grants";
+import type { CredentialRow } from "../../storage/db/credentials";
+import type { Metadata } from "../../storage/db/metadata";
+import type { OAuthClientRow, OAuthGrantRow } from "../../storage/db/oauth";
+import type { Repositories } from "../../storage/db/repositories";
 import type { CredentialVerifier } from "../auth/verifier";
 import { redirectUrisOf } from "./clients";
 import { verifierMatches } from "./pkce";
@@ -28,12 +28,8 @@ export interface TokenResponse {
 }
 
 export interface TokenServiceDeps {
-  credentials: CredentialRepository;
-  codes: OAuthCodeRepository;
-  grants: OAuthGrantRepository;
+  metadata: Metadata;
   verifier: CredentialVerifier;
-  /** Runs the inserts of one issue as one transaction. */
-  transaction: <T>(work: () => T) => T;
   now: () => number;
 }
 
@@ -49,7 +45,11 @@ export class OAuthTokenService {
   /** Answers of rotations in the last REFRESH_GRACE_MS, by the rotated refresh token's id. */
   readonly #recent = new Map<string, { at: number; answer: Promise<TokenResponse> }>();
 
-  constructor(private readonly deps: TokenServiceDeps) {}
+  readonly #metadata: Metadata;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    this.#metadata = deps.metadata;
+  }
 
   /**
    * authorization_code grant. Security rules: the code works once — a second use is refused
@@ -65,10 +65,13 @@ export class OAuthTokenService {
     if (!verifier) throw new OAuthError("invalid_request", "code_verifier is required (PKCE)");
     const now = this.deps.now();
     const hash = sha256Hex(code);
-    const row = this.deps.codes.claim(hash, now);
+    const row = await this.#metadata.write((tx) => tx.oauthCodes.claim(hash, now));
     if (!row) {
-      const used = this.deps.codes.find(hash);
-      if (used?.grant_id) this.deps.grants.delete(used.grant_id);
+      const used = await this.#metadata.write(async (tx) => {
+        const found = await tx.oauthCodes.find(hash);
+        if (found?.grant_id) await tx.oauthGrants.delete(found.grant_id);
+        return found;
+      });
       throw invalidGrant(used ? "The code was already used; the tokens it issued are revoked" : "Unknown code");
     }
     if (row.expires_at <= now) throw invalidGrant("The code has expired");
@@ -91,10 +94,10 @@ export class OAuthTokenService {
       created_at: now,
     };
     const minted = await this.#mint(client, grant, row.scopes);
-    return this.deps.transaction(() => {
-      this.deps.grants.insert(grant);
-      minted.store();
-      this.deps.codes.bindGrant(hash, grant.id);
+    return this.#metadata.write(async (tx) => {
+      await tx.oauthGrants.insert(grant);
+      await minted.store(tx);
+      await tx.oauthCodes.bindGrant(hash, grant.id);
       return minted.response;
     });
   }
@@ -117,7 +120,7 @@ export class OAuthTokenService {
     } catch {
       throw invalidGrant("The refresh token is invalid, expired or revoked");
     }
-    const grant = row.grant_id === null ? null : this.deps.grants.findById(row.grant_id);
+    const grant = row.grant_id === null ? null : await this.#metadata.read.oauthGrants.findById(row.grant_id);
     if (!grant) throw invalidGrant("The refresh token is revoked");
     if (grant.client_id !== client.id) throw invalidGrant("The refresh token was issued to another client");
     const scope = params.get("scope");
@@ -128,18 +131,18 @@ export class OAuthTokenService {
     }
 
     const now = this.deps.now();
-    if (!this.deps.credentials.claimRotation(row.id, now)) {
+    if (!(await this.#metadata.write((tx) => tx.credentials.claimRotation(row.id, now)))) {
       const recent = this.#recent.get(row.id);
       if (recent && now - recent.at <= REFRESH_GRACE_MS) return recent.answer;
-      this.deps.grants.delete(grant.id);
+      await this.#metadata.write((tx) => tx.oauthGrants.delete(grant.id));
       throw invalidGrant("The refresh token was already used; every token of this authorization is revoked");
     }
     const answer = this.#mint(client, grant, scopes).then((minted) =>
-      this.deps.transaction(() => {
+      this.#metadata.write(async (tx) => {
         // A revocation between the claim and now leaves nothing to attach the new tokens to.
-        if (!this.deps.grants.findById(grant.id)) throw invalidGrant("The authorization was revoked");
-        minted.store();
-        this.deps.grants.markRefreshed(grant.id, now);
+        if (!(await tx.oauthGrants.findById(grant.id))) throw invalidGrant("The authorization was revoked");
+        await minted.store(tx);
+        await tx.oauthGrants.markRefreshed(grant.id, now);
         return minted.response;
       }),
     );
@@ -153,7 +156,7 @@ export class OAuthTokenService {
     answer.catch(() => this.#recent.delete(id));
   }
 
-  /** Mints an access and a refresh token (argon2 outside any transaction); `store` inserts both. */
+  /** Mints an access and a refresh token (argon2 outside any unit of work); `store` inserts both in the caller's. */
   async #mint(client: OAuthClientRow, grant: Pick<OAuthGrantRow, "id" | "account_id" | "prefix">, scopes: string) {
     const access = issueToken("oat", newId());
     const refresh = issueToken("ort", newId());
@@ -167,8 +170,8 @@ export class OAuthTokenService {
       scope: scopes,
     };
     const common = { account_id: grant.account_id, prefix: grant.prefix, created_at: now, grant_id: grant.id };
-    const store = () => {
-      this.deps.credentials.insert({
+    const store = async (tx: Repositories) => {
+      await tx.credentials.insert({
         ...common,
         id: access.id,
         kind: "oat",
@@ -177,7 +180,7 @@ export class OAuthTokenService {
         scopes,
         expires_at: now + ACCESS_TOKEN_TTL_MS,
       });
-      this.deps.credentials.insert({
+      await tx.credentials.insert({
         ...common,
         id: refresh.id,
         kind: "ort",
@@ -200,7 +203,7 @@ export class OAuthTokenService {
     } catch {
       return null;
     }
-    const grant = row.grant_id === null ? null : this.deps.grants.findById(row.grant_id);
+    const grant = row.grant_id === null ? null : await this.#metadata.read.oauthGrants.findById(row.grant_id);
     return grant && grant.client_id === client.id ? { row, grant } : null;
   }
 
@@ -211,8 +214,10 @@ export class OAuthTokenService {
   async revoke(client: OAuthClientRow, token: string): Promise<void> {
     const own = await this.#ownToken(client, token);
     if (!own) return;
-    if (own.row.kind === "ort") this.deps.grants.delete(own.grant.id);
-    else this.deps.credentials.delete(own.row.id);
+    await this.#metadata.write(async (tx) => {
+      if (own.row.kind === "ort") await tx.oauthGrants.delete(own.grant.id);
+      else await tx.credentials.delete(own.row.id);
+    });
     this.deps.verifier.forget(token);
   }
 
@@ -223,7 +228,7 @@ export class OAuthTokenService {
   async introspect(
     client: OAuthClientRow,
     token: string,
-    actorOf: (accountId: number) => string,
+    actorOf: (accountId: number) => Promise<string>,
     issuer: string,
   ): Promise<Record<string, unknown>> {
     if (client.auth_method === "none")
@@ -231,12 +236,13 @@ export class OAuthTokenService {
     const own = await this.#ownToken(client, token);
     if (!own || own.row.rotated_at !== null) return { active: false };
     const { row } = own;
+    const actor = await actorOf(row.account_id);
     return {
       active: true,
       scope: row.scopes ?? "",
       client_id: client.id,
-      username: actorOf(row.account_id),
-      sub: actorOf(row.account_id),
+      username: actor,
+      sub: actor,
       token_type: row.kind === "oat" ? "Bearer" : "refresh_token",
       exp: row.expires_at === null ? undefined : Math.floor(row.expires_at / 1000),
       iat: Math.floor(row.created_at / 1000),
@@ -245,8 +251,10 @@ export class OAuthTokenService {
   }
 
   /** Removes spent codes and grants no token is left of. */
-  sweepExpired(): number {
-    const now = this.deps.now();
-    return this.deps.codes.deleteExpired(now - 60 * 60_000) + this.deps.grants.deleteEmpty(now - 60 * 60_000);
+  sweepExpired(): Promise<number> {
+    const before = this.deps.now() - 60 * 60_000;
+    return this.#metadata.write(
+      async (tx) => (await tx.oauthCodes.deleteExpired(before)) + (await tx.oauthGrants.deleteEmpty(before)),
+    );
   }
 }

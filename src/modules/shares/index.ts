@@ -106,7 +106,9 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
       )
       .get(
         "/files/shares",
-        ({ principal, request }) => ({ shares: shares.list(principal, publicOriginOf(request, config().server)) }),
+        async ({ principal, request }) => ({
+          shares: await shares.list(principal, publicOriginOf(request, config().server)),
+        }),
         {
           auth: "share",
           response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },

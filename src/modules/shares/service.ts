@@ -5,7 +5,8 @@ import type { Principal } from "../../domain/principal";
 import { base62OfBytes, newId } from "../../lib/ids";
 import { hmacSha256, sha256Hex } from "../../lib/secrets";
 import type { FileRow } from "../../storage/db/files";
-import type { LiveShare, ShareRepository } from "../../storage/db/shares";
+import type { Metadata } from "../../storage/db/metadata";
+import type { LiveShare } from "../../storage/db/shares";
 import { type FileService, scopeOf } from "../files/service";
 
 export const DEFAULT_SHARE_TTL_S = 3600;
@@ -44,13 +45,13 @@ const deadLink = () => unauthorized("Invalid or expired share link");
  */
 export class ShareService {
   constructor(
-    private readonly shares: ShareRepository,
+    private readonly metadata: Metadata,
     private readonly files: FileService,
     private readonly signingSecret: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(principal: Principal, path: string, options: { ttl?: number; maxDownloads?: number }, baseUrl: string) {
+  async create(principal: Principal, path: string, options: { ttl?: number; maxDownloads?: number }, baseUrl: string) {
     const seconds = options.ttl ?? DEFAULT_SHARE_TTL_S;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SHARE_TTL_S) {
       throw badRequest(`ttl must be an integer number of seconds from 1 to ${MAX_SHARE_TTL_S}`);
@@ -59,38 +60,47 @@ export class ShareService {
     if (max !== null && (!Number.isInteger(max) || max < 1 || max > MAX_SHARE_DOWNLOADS)) {
       throw badRequest(`max_downloads must be an integer from 1 to ${MAX_SHARE_DOWNLOADS}`);
     }
-    const row = this.files.stat(principal, path);
+    const row = await this.files.stat(principal, path);
     const id = newId();
     const token = this.#tokenOf(id);
     const created = this.now();
     const expiresAt = created + seconds * 1000;
     const scope = scopeOf(principal);
-    this.shares.insert({
-      id,
-      token_hash: sha256Hex(token),
-      account_id: scope.account,
-      space: scope.space,
-      file_id: row.id,
-      created_at: created,
-      expires_at: expiresAt,
-      max_downloads: max,
-      downloads: 0,
+    await this.metadata.write(async (tx) => {
+      // The file may have gone since it was looked up: the link is made only if it is still there.
+      if (!(await tx.files.byId(scope, row.id)))
+        throw notFound(row.type === "folder" ? "Folder not found" : "File not found");
+      await tx.shares.insert({
+        id,
+        token_hash: sha256Hex(token),
+        account_id: scope.account,
+        space: scope.space,
+        file_id: row.id,
+        created_at: created,
+        expires_at: expiresAt,
+        max_downloads: max,
+        downloads: 0,
+      });
     });
     return { id, url: `${baseUrl}/s/${token}`, token, expires_at: expiresAt, ttl: seconds, max_downloads: max };
   }
 
   /** The caller's live links whose target its prefix allows, newest first. */
-  list(principal: Principal, baseUrl: string) {
-    return this.shares
-      .listLive(scopeOf(principal), principal.prefix, this.now(), LIST_LIMIT)
-      .map((share) => this.#view(share, baseUrl));
+  async list(principal: Principal, baseUrl: string) {
+    const shares = await this.metadata.read.shares.listLive(
+      scopeOf(principal),
+      principal.prefix,
+      this.now(),
+      LIST_LIMIT,
+    );
+    return shares.map((share) => this.#view(share, baseUrl));
   }
 
   /** Revokes a link at once (the row goes; the next request finds nothing). 404 for a link the caller cannot see. */
-  revoke(principal: Principal, id: string): { id: string; revoked: true } {
-    const share = this.shares.getLive(scopeOf(principal), id, this.now());
+  async revoke(principal: Principal, id: string): Promise<{ id: string; revoked: true }> {
+    const share = await this.metadata.read.shares.getLive(scopeOf(principal), id, this.now());
     if (!share || !pathAllowed(principal, share.path)) throw notFound("Share link");
-    this.shares.delete(id);
+    await this.metadata.write((tx) => tx.shares.delete(id));
     return { id, revoked: true };
   }
 
@@ -101,30 +111,37 @@ export class ShareService {
    * Each download (not a listing, not a HEAD) counts against `max_downloads` atomically.
    */
   async open(token: string, relative: string, baseUrl: string, options: { head: boolean }): Promise<ShareOpening> {
-    const share = token.length <= 128 ? this.shares.findLive(sha256Hex(token), this.now()) : null;
+    const share = token.length <= 128 ? await this.metadata.read.shares.findLive(sha256Hex(token), this.now()) : null;
     if (!share) throw deadLink();
     const root = share.path;
     const principal = anonymousReader(share, share.type === "folder" ? root : "");
     let target: FileRow;
     if (share.type === "file") {
       if (relative !== "") throw new AppError("not_found", "A shared file has no paths under it");
-      target = this.files.stat(principal, root);
+      target = await this.files.stat(principal, root);
     } else {
       const path = relative === "" ? root : parsePath(root + relative);
-      target = this.files.stat(principal, path);
+      target = await this.files.stat(principal, path);
       if (target.type === "folder") return this.#listing(share, token, target, principal, baseUrl);
     }
     if (options.head) return { kind: "head", file: target };
-    if (!this.shares.countDownload(share.id, this.now())) throw deadLink();
+    const counted = await this.metadata.write((tx) => tx.shares.countDownload(share.id, this.now()));
+    if (!counted) throw deadLink();
     return { kind: "download", url: await this.files.downloadUrl(target, baseUrl) };
   }
 
-  sweepExpired(): number {
-    return this.shares.deleteExpired(this.now());
+  sweepExpired(): Promise<number> {
+    return this.metadata.write((tx) => tx.shares.deleteExpired(this.now()));
   }
 
-  #listing(share: LiveShare, token: string, folder: FileRow, principal: Principal, baseUrl: string): ShareOpening {
-    const listing = this.files.list(principal, folder.path, SHARE_LISTING_LIMIT, 0);
+  async #listing(
+    share: LiveShare,
+    token: string,
+    folder: FileRow,
+    principal: Principal,
+    baseUrl: string,
+  ): Promise<ShareOpening> {
+    const listing = await this.files.list(principal, folder.path, SHARE_LISTING_LIMIT, 0);
     const link = (relative: string) => `${baseUrl}/s/${token}/${relative.split("/").map(encodeURIComponent).join("/")}`;
     const entries = listing.rows.map((row) => {
       const relative = row.path.slice(share.path.length);

@@ -1,5 +1,5 @@
 import { ADMIN_ACCOUNT_ID } from "../../domain/principal";
-import type { CredentialRepository } from "../../storage/db/credentials";
+import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "../auth/issue";
 
 export interface CreatedToken {
@@ -10,14 +10,14 @@ export interface CreatedToken {
 /** Programmatic tokens: short-lived admin credentials minted with the master token. */
 export class TokenService {
   constructor(
-    private readonly credentials: CredentialRepository,
+    private readonly metadata: Metadata,
     private readonly now: () => number = Date.now,
   ) {}
 
   async create(ttlMs: number, removeOnUse: boolean): Promise<CreatedToken> {
     const created = this.now();
     const expiresAt = created + ttlMs;
-    const issued = await issueCredential(this.credentials, {
+    const issued = await issueCredential(this.metadata, {
       kind: "tok",
       account_id: ADMIN_ACCOUNT_ID,
       remove_on_use: removeOnUse ? 1 : 0,
@@ -28,7 +28,7 @@ export class TokenService {
   }
 
   /** Deletes every expired credential; returns how many rows went. */
-  sweepExpired(): number {
-    return this.credentials.deleteExpired(this.now());
+  sweepExpired(): Promise<number> {
+    return this.metadata.write((tx) => tx.credentials.deleteExpired(this.now()));
   }
 }

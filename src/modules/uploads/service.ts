@@ -6,7 +6,8 @@ import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import { BlobNotFound } from "../../storage/blob/errors";
-import type { UploadRepository, UploadRow } from "../../storage/db/uploads";
+import type { Metadata } from "../../storage/db/metadata";
+import type { UploadRow } from "../../storage/db/uploads";
 import { refuseReservedRoot } from "../files/reserved";
 import { type CommitResult, contentTypeFor, type FileService, scopeOf } from "../files/service";
 
@@ -23,7 +24,7 @@ export const MAX_PARTS = 10_000;
  */
 export class UploadService {
   constructor(
-    private readonly uploads: UploadRepository,
+    private readonly metadata: Metadata,
     private readonly files: FileService,
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
@@ -34,9 +35,9 @@ export class UploadService {
   async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
     requirePath(principal, path);
     refuseReservedRoot(path);
-    this.files.requireRoom(scopeOf(principal), path);
+    await this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
-    const row = this.#record(principal, path, "single", newId(), newId(), type);
+    const row = await this.#record(principal, path, "single", newId(), newId(), type);
     const url = await this.blobs.signedUrl(row.object_key, {
       method: "PUT",
       expiresIn: UPLOAD_URL_TTL_S,
@@ -54,8 +55,8 @@ export class UploadService {
     conditions: WriteConditions = {},
   ): Promise<CommitResult> {
     // A failing condition leaves the upload pending, so the client can retry without re-sending bytes.
-    this.files.precheck(principal, path, conditions);
-    const pending = this.uploads.pending(scopeOf(principal), path, "single");
+    await this.files.precheck(principal, path, conditions);
+    const pending = await this.metadata.read.uploads.pending(scopeOf(principal), path, "single");
     if (pending.length === 0) throw new AppError("not_found", "No pending upload for this path");
     for (const upload of pending) {
       let stat: Awaited<ReturnType<BlobStore["head"]>>;
@@ -67,12 +68,12 @@ export class UploadService {
       }
       // Marking the row first makes completion happen once, even when two completes race.
       // The row stays until the signed URL expires, so a replayed PUT's bytes get swept.
-      if (!this.uploads.markCompleted(upload.id, this.now())) continue;
+      if (!(await this.metadata.write((tx) => tx.uploads.markCompleted(upload.id, this.now())))) continue;
       let sealed: { key: string; stat: BlobStat };
       try {
         sealed = await this.blobs.sealUpload(upload.object_key, stat);
       } catch (error) {
-        this.uploads.reopen(upload.id);
+        await this.metadata.write((tx) => tx.uploads.reopen(upload.id));
         throw error;
       }
       const release = this.files.holdObject(sealed.key);
@@ -104,11 +105,11 @@ export class UploadService {
     if (!Number.isInteger(partCount) || partCount < 1 || partCount > MAX_PARTS) {
       throw badRequest(`part_count must be an integer from 1 to ${MAX_PARTS}`);
     }
-    this.files.requireRoom(scopeOf(principal), path);
+    await this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
     const objectKey = newId();
     const uploadId = await this.blobs.createMultipart(objectKey, { contentType: type });
-    const row = this.#record(principal, path, "multipart", uploadId, objectKey, type);
+    const row = await this.#record(principal, path, "multipart", uploadId, objectKey, type);
     const part_urls: string[] = [];
     for (let part = 1; part <= partCount; part++) {
       part_urls.push(
@@ -122,11 +123,11 @@ export class UploadService {
    * For a PUT to lightd's own signed upload or part URL: the quota room left for the upload
    * behind `objectKey`, and the 507 to answer past it; undefined when no limit applies.
    */
-  quotaForObject(objectKey: string): { room: number; exceeded: () => AppError } | undefined {
-    const upload = this.uploads.pendingByObjectKey(objectKey);
+  async quotaForObject(objectKey: string): Promise<{ room: number; exceeded: () => Promise<AppError> } | undefined> {
+    const upload = await this.metadata.read.uploads.pendingByObjectKey(objectKey);
     if (!upload) return undefined;
     const scope = { account: upload.account_id, space: upload.space };
-    const room = this.files.bytesRoom(scope, upload.path);
+    const room = await this.files.bytesRoom(scope, upload.path);
     return room === undefined ? undefined : { room, exceeded: () => this.files.quotaExceeded(scope.account) };
   }
 
@@ -138,15 +139,15 @@ export class UploadService {
     message?: string,
     conditions: WriteConditions = {},
   ) {
-    const upload = this.#own(principal, path, uploadId);
+    const upload = await this.#own(principal, path, uploadId);
     if (parts.length === 0) throw badRequest("parts must list at least one part");
     // Checked before the parts are assembled, so a failed condition leaves the upload open to retry.
-    this.files.precheck(principal, path, conditions);
+    await this.files.precheck(principal, path, conditions);
     // Between the upload row's removal and the commit, only this hold keeps the garbage collector away.
     const release = this.files.holdObject(upload.object_key);
     try {
       const stat = await this.blobs.completeMultipart(upload.object_key, upload.id, parts);
-      if (!this.uploads.delete(upload.id)) throw notFound("Upload");
+      if (!(await this.#forget(upload.id))) throw notFound("Upload");
       await this.#refuseOversize(upload.object_key, stat.size);
       return await this.files.commitObject(
         principal,
@@ -161,9 +162,9 @@ export class UploadService {
   }
 
   async abortMultipart(principal: Principal, path: string, uploadId: string): Promise<{ aborted: boolean }> {
-    const upload = this.#own(principal, path, uploadId);
+    const upload = await this.#own(principal, path, uploadId);
     await this.blobs.abortMultipart(upload.object_key, upload.id);
-    this.uploads.delete(upload.id);
+    await this.#forget(upload.id);
     return { aborted: true };
   }
 
@@ -174,10 +175,10 @@ export class UploadService {
    */
   async cleanupStale(): Promise<number> {
     let removed = 0;
-    for (const upload of this.uploads.completedAndExpired(this.now())) {
+    for (const upload of await this.metadata.read.uploads.completedAndExpired(this.now())) {
       try {
-        if (!this.files.usesObject(upload.object_key)) await this.blobs.delete(upload.object_key);
-        this.uploads.delete(upload.id);
+        if (!(await this.files.usesObject(upload.object_key))) await this.blobs.delete(upload.object_key);
+        await this.#forget(upload.id);
         removed++;
       } catch (error) {
         this.logger.warn("could not retire a completed upload", { upload_id: upload.id, error: String(error) });
@@ -187,12 +188,12 @@ export class UploadService {
   }
 
   async #discardAbandoned(): Promise<number> {
-    const stale = this.uploads.startedBefore(this.now() - STALE_UPLOAD_MS);
+    const stale = await this.metadata.read.uploads.startedBefore(this.now() - STALE_UPLOAD_MS);
     for (const upload of stale) {
       try {
         if (upload.kind === "multipart") await this.blobs.abortMultipart(upload.object_key, upload.id);
         else await this.blobs.delete(upload.object_key);
-        this.uploads.delete(upload.id);
+        await this.#forget(upload.id);
       } catch (error) {
         this.logger.warn("could not discard a stale upload", { upload_id: upload.id, error: String(error) });
       }
@@ -211,9 +212,14 @@ export class UploadService {
     throw new AppError("payload_too_large", `The upload is ${size} bytes; the limit is ${max}`);
   }
 
-  #own(principal: Principal, path: string, uploadId: string): UploadRow {
+  /** Removes an upload row; true only for the one caller that did. */
+  #forget(id: string): Promise<boolean> {
+    return this.metadata.write((tx) => tx.uploads.delete(id));
+  }
+
+  async #own(principal: Principal, path: string, uploadId: string): Promise<UploadRow> {
     requirePath(principal, path);
-    const upload = this.uploads.get(uploadId);
+    const upload = await this.metadata.read.uploads.get(uploadId);
     const scope = scopeOf(principal);
     if (upload?.kind !== "multipart" || upload.account_id !== scope.account || upload.space !== scope.space) {
       throw notFound("Upload");
@@ -222,14 +228,14 @@ export class UploadService {
     return upload;
   }
 
-  #record(
+  async #record(
     principal: Principal,
     path: string,
     kind: UploadRow["kind"],
     id: string,
     objectKey: string,
     contentType: string,
-  ): UploadRow {
+  ): Promise<UploadRow> {
     const scope = scopeOf(principal);
     const created = this.now();
     const row: UploadRow = {
@@ -243,7 +249,7 @@ export class UploadService {
       created_at: created,
       expires_at: created + UPLOAD_URL_TTL_S * 1000,
     };
-    this.uploads.insert(row);
+    await this.metadata.write((tx) => tx.uploads.insert(row));
     return row;
   }
 }

@@ -168,7 +168,7 @@ export interface BlobStore {
    * (Unix ms): multipart uploads, except those `keep(uploadId)` claims, and temp files. Never
    * an upload this process is still writing. Returns how many were removed.
    */
-  cleanupStaleUploads(olderThan: number, keep?: (uploadId: string) => boolean): Promise<number>;
+  cleanupStaleUploads(olderThan: number, keep?: (uploadId: string) => boolean | Promise<boolean>): Promise<number>;
 
   /** Stored objects with their last-modified time, for the garbage collector; order unspecified. */
   listObjects(): AsyncIterable<ListedObject>;

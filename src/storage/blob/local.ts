@@ -246,10 +246,13 @@ export class LocalBlobStore implements BlobStore {
     await rm(join(this.#multipartDir, uploadId), { recursive: true, force: true });
   }
 
-  async cleanupStaleUploads(olderThan: number, keep: (uploadId: string) => boolean = () => false): Promise<number> {
+  async cleanupStaleUploads(
+    olderThan: number,
+    keep: (uploadId: string) => boolean | Promise<boolean> = () => false,
+  ): Promise<number> {
     let removed = 0;
     for (const uploadId of await readdir(this.#multipartDir).catch(() => [] as string[])) {
-      if (keep(uploadId)) continue;
+      if (await keep(uploadId)) continue;
       const dir = join(this.#multipartDir, uploadId);
       const meta = await this.#readUploadMeta(uploadId);
       const started = meta?.createdAt ?? (await stat(dir).catch(() => null))?.mtimeMs ?? 0;

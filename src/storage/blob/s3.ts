@@ -331,7 +331,10 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Aborts multipart uploads under this store's `key_prefix` initiated before `olderThan` (Unix ms). */
-  async cleanupStaleUploads(olderThan: number, keep: (uploadId: string) => boolean = () => false): Promise<number> {
+  async cleanupStaleUploads(
+    olderThan: number,
+    keep: (uploadId: string) => boolean | Promise<boolean> = () => false,
+  ): Promise<number> {
     let removed = await this.#cleanupSpools(olderThan);
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
@@ -344,7 +347,7 @@ export class S3BlobStore implements BlobStore {
         if (upload.Initiated.getTime() >= olderThan) continue;
         // Another instance's key (a shorter key_prefix), a streamed PUT still running here, or a known upload.
         if (!isObjectKey(upload.Key.slice(this.#prefix.length)) || this.#streaming.has(upload.Key)) continue;
-        if (keep(upload.UploadId)) continue;
+        if (await keep(upload.UploadId)) continue;
         try {
           await this.#client.send(
             new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId }),

@@ -1,5 +1,3 @@
-import type { Database, Statement } from "bun:sqlite";
-
 export interface InviteRow {
   id: string;
   secret_hash: string;
@@ -8,48 +6,4 @@ export interface InviteRow {
   expires_at: number;
   used_at: number | null;
   used_by: number | null;
-}
-
-/** Repository for the admin's invite codes (only a SHA-256 of each code's secret is kept). */
-export class InviteRepository {
-  readonly #insert: Statement;
-  readonly #get: Statement<InviteRow, [string]>;
-  readonly #list: Statement<InviteRow & { used_by_name: string | null }, []>;
-  readonly #take: Statement<{ id: string }, [string, number, number]>;
-  readonly #delete: Statement<{ id: string }, [string]>;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      "INSERT INTO invites (id, secret_hash, note, created_at, expires_at) VALUES ($id, $secret_hash, $note, $created_at, $expires_at)",
-    );
-    this.#get = db.query("SELECT * FROM invites WHERE id = ?1");
-    this.#list = db.query(
-      "SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by ORDER BY i.created_at, i.id",
-    );
-    this.#take = db.query(
-      "UPDATE invites SET used_at = ?2, used_by = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING id",
-    );
-    this.#delete = db.query("DELETE FROM invites WHERE id = ?1 RETURNING id");
-  }
-
-  insert(row: Omit<InviteRow, "used_at" | "used_by">): void {
-    this.#insert.run({ ...row });
-  }
-
-  get(id: string): InviteRow | null {
-    return this.#get.get(id);
-  }
-
-  list(): (InviteRow & { used_by_name: string | null })[] {
-    return this.#list.all();
-  }
-
-  /** Marks an unused, unexpired invite used by `accountId`; true only for the one caller that did. */
-  take(id: string, now: number, accountId: number): boolean {
-    return this.#take.get(id, now, accountId) !== null;
-  }
-
-  delete(id: string): boolean {
-    return this.#delete.get(id) !== null;
-  }
 }

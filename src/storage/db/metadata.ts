@@ -1,5 +1,6 @@
 import type { Scope } from "./files";
 import type { Repositories } from "./repositories";
+import type { MetadataSnapshot } from "./snapshot";
 
 /** Told, after a unit of work committed, that a space's event log grew from `fromTx` on. */
 export type CommitListener = (scope: Scope, fromTx: number) => void;
@@ -26,6 +27,12 @@ export interface Metadata {
    * another's body (pass `tx` down instead): it would wait for itself.
    */
   write<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Writes a consistent copy of the committed metadata to the file `target` (which must not
+   * exist) while units of work carry on, and opens it: what a backup archives. The engine
+   * decides how (SQLite: `VACUUM INTO`).
+   */
+  snapshot(target: string): Promise<MetadataSnapshot>;
   /** Registers the listener told of committed events (the change feed's hub); returns the unsubscribe function. */
   onCommitted(listener: CommitListener): () => void;
   close(): void;

@@ -1,5 +1,3 @@
-import type { Database, Statement } from "bun:sqlite";
-
 export interface ReclaimRow {
   object_key: string;
   /** A multipart upload to abort; "" for a stored object to delete. */
@@ -7,52 +5,4 @@ export interface ReclaimRow {
   queued_at: number;
   /** Not deleted before this time (Unix ms): a signed URL handed out earlier may still be used. */
   not_before: number;
-}
-
-/**
- * Repository for `reclaim`: stored bytes nothing references any more, waiting to be
- * deleted from the blob store. Rows are written in the transaction that drops the last
- * reference and removed once the store has deleted the bytes.
- */
-export class ReclaimRepository {
-  readonly #insert: Statement;
-  readonly #page: Statement<ReclaimRow, [number, number, number]>;
-  readonly #forKey: Statement<ReclaimRow, [string, number]>;
-  readonly #remove: Statement;
-  readonly #count: Statement<{ n: number }, []>;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      "INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at, not_before) VALUES (?1, ?2, ?3, ?4)",
-    );
-    this.#page = db.query(
-      "SELECT * FROM reclaim WHERE not_before <= ?3 ORDER BY queued_at, object_key, upload_id LIMIT ?1 OFFSET ?2",
-    );
-    this.#forKey = db.query("SELECT * FROM reclaim WHERE object_key = ?1 AND not_before <= ?2");
-    this.#remove = db.query("DELETE FROM reclaim WHERE object_key = ?1 AND upload_id = ?2");
-    this.#count = db.query("SELECT count(*) AS n FROM reclaim");
-  }
-
-  /** Queues objects (or, with `uploadId`, one multipart upload each) for deletion; call inside the change's transaction. */
-  enqueue(objectKeys: Iterable<string>, now: number, uploadId = "", notBefore = 0): void {
-    for (const key of objectKeys) this.#insert.run(key, uploadId, now, notBefore);
-  }
-
-  /** Queued rows due at `now`, oldest first. */
-  page(limit: number, offset: number, now: number): ReclaimRow[] {
-    return this.#page.all(limit, offset, now);
-  }
-
-  /** The queued rows of one object due at `now`. */
-  forKey(objectKey: string, now: number): ReclaimRow[] {
-    return this.#forKey.all(objectKey, now);
-  }
-
-  remove(row: ReclaimRow): void {
-    this.#remove.run(row.object_key, row.upload_id);
-  }
-
-  count(): number {
-    return (this.#count.get() as { n: number }).n;
-  }
 }

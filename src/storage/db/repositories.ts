@@ -1,4 +1,5 @@
 import type { AccountRow, NewAccount } from "./accounts";
+import type { BackupResult, BackupRow } from "./backups";
 import type { ChallengeRow } from "./challenges";
 import type { CredentialAuthRow, CredentialRow, NewCredential } from "./credentials";
 import type { LockRow } from "./dav-locks";
@@ -8,11 +9,13 @@ import type { FileRow, NewFile, Scope } from "./files";
 import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "./hooks";
 import type { InviteRow } from "./invites";
 import type { MagicLinkRow } from "./magic-links";
+import type { OAuthClientRow, OAuthCodeRow, OAuthGrantRow } from "./oauth";
 import type { QuotaLimits, Usage } from "./quotas";
 import type { ReclaimRow } from "./reclaim";
 import type { LiveShare, ShareRow } from "./shares";
 import type { SpaceTotals } from "./spaces";
 import type { UploadRow } from "./uploads";
+import type { VersionEnd, VersionRow } from "./versions";
 
 /*
  * The metadata engine's contract: one interface per repository, every method asynchronous
@@ -49,6 +52,13 @@ export interface CredentialRepository {
   deleteExpired(now: number): Promise<number>;
   /** Adds batched usage counters. */
   recordUsage(entries: Iterable<[string, { count: number; lastUsedAt: number }]>): Promise<void>;
+  /**
+   * Marks a credential as rotated (an OAuth refresh token that has been exchanged); true only
+   * for the one caller that did, so two concurrent refreshes cannot both rotate it (one winner).
+   */
+  claimRotation(id: string, now: number): Promise<boolean>;
+  /** When the tokens of each OAuth grant of an account were last used (batched usage counters). */
+  lastUseByGrant(accountId: number): Promise<Map<string, number | null>>;
 }
 
 /** API-key views of `credentials` (kinds `live` and `test`); inserts go through CredentialRepository. */
@@ -139,6 +149,8 @@ export interface SpaceRepository {
   /** The next tx of the space: strictly increasing, no gaps, decided by the unit of work it runs in. */
   nextTx(scope: Scope): Promise<number>;
   adjust(scope: Scope, files: number, bytes: number): Promise<void>;
+  /** Changes the bytes held only by versions. */
+  adjustVersionBytes(scope: Scope, bytes: number): Promise<void>;
   totals(scope: Scope): Promise<SpaceTotals>;
 }
 
@@ -156,13 +168,57 @@ export interface EventRepository {
 
 /** Stored bytes nothing references any more, waiting to be deleted from the blob store. */
 export interface ReclaimRepository {
-  /** Queues objects (or, with `uploadId`, one multipart upload each); a key already queued stays queued once. */
-  enqueue(objectKeys: Iterable<string>, now: number, uploadId?: string): Promise<void>;
-  /** Queued rows, oldest first. */
-  page(limit: number, offset: number): Promise<ReclaimRow[]>;
-  forKey(objectKey: string): Promise<ReclaimRow[]>;
+  /**
+   * Queues objects (or, with `uploadId`, one multipart upload each); a key already queued stays
+   * queued once. Nothing is due before `notBefore` (Unix ms; a signed URL may still be used).
+   */
+  enqueue(objectKeys: Iterable<string>, now: number, uploadId?: string, notBefore?: number): Promise<void>;
+  /** Queued rows due at `now`, oldest first. */
+  page(limit: number, offset: number, now: number): Promise<ReclaimRow[]>;
+  /** The queued rows of one object due at `now`. */
+  forKey(objectKey: string, now: number): Promise<ReclaimRow[]>;
   remove(row: ReclaimRow): Promise<void>;
   count(): Promise<number>;
+}
+
+/**
+ * Leases that pause the deletion of stored bytes: a backup takes one before its snapshot and
+ * renews it while it copies objects, even from another process. A lease not renewed lapses.
+ */
+export interface ReclaimHoldRepository {
+  /** Takes or renews the hold `id` until `until` (Unix ms). */
+  hold(id: string, until: number): Promise<void>;
+  release(id: string): Promise<void>;
+  /** Whether any hold is in force at `now`. */
+  active(now: number): Promise<boolean>;
+}
+
+/** The history of every path: one row per ended version. */
+export interface VersionRepository {
+  /** Records `rows` as versions ended by `end`; call in the ending change's unit of work, before the rows change. */
+  record(scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): Promise<void>;
+  /** The version of `path` that was current at `tx`, if it has ended since. */
+  at(scope: Scope, path: string, tx: number): Promise<VersionRow | null>;
+  /** A path's ended versions, newest first. */
+  forPath(scope: Scope, path: string, limit: number): Promise<VersionRow[]>;
+  /** Every ended version under `prefix` that was current at `tx`, in path order. */
+  liveAt(scope: Scope, prefix: string, tx: number): Promise<VersionRow[]>;
+  /**
+   * Deleted files under `prefix`: paths no file is at whose newest version was ended by a
+   * delete or a restore, newest deletion first.
+   */
+  trash(scope: Scope, prefix: string, limit: number, offset: number): Promise<VersionRow[]>;
+  /** The size of an object some version names, or null when none does. */
+  objectSize(objectKey: string): Promise<number | null>;
+  /** Versions past retention, oldest first: ended before `endedBefore`, or beyond the `keepCount` newest of their path. */
+  pastRetention(endedBefore: number, keepCount: number, limit: number): Promise<VersionRow[]>;
+  /** Bytes of objects only versions under `prefix` hold (stats of a prefix-limited credential). */
+  bytesOnlyUnder(scope: Scope, prefix: string): Promise<number>;
+  /** An account's oldest file versions (quota eviction). */
+  oldestOf(accountId: number, limit: number): Promise<VersionRow[]>;
+  /** Every stored object an account's versions name (an account deletion queues them). */
+  objectKeysOfAccount(accountId: number): Promise<string[]>;
+  delete(rows: Iterable<VersionRow>): Promise<void>;
 }
 
 /** Uploads started but not yet completed (their bytes are not visible yet). */
@@ -248,6 +304,52 @@ export interface DavPropertyRepository {
   setFacts(fileId: number, facts: FileFacts): Promise<void>;
 }
 
+/** One row per backup run, for GET /admin/backups. */
+export interface BackupRepository {
+  start(row: { id: string; path: string; encrypted: boolean; started_at: number }): Promise<void>;
+  finish(id: string, result: BackupResult): Promise<void>;
+  get(id: string): Promise<BackupRow | null>;
+  /** The latest runs, newest first. */
+  recent(limit: number): Promise<BackupRow[]>;
+}
+
+/** The apps people registered for OAuth 2.0. */
+export interface OAuthClientRepository {
+  insert(row: Omit<OAuthClientRow, "secret_rotated_at">): Promise<void>;
+  findById(id: string): Promise<OAuthClientRow | null>;
+  listByAccount(accountId: number): Promise<OAuthClientRow[]>;
+  /** Deletes an app of the account; its grants, codes and tokens go with it. */
+  delete(id: string, accountId: number): Promise<boolean>;
+  /** Replaces a confidential client's secret hash; false for unknown or public clients. */
+  replaceSecret(id: string, accountId: number, secretHash: string, now: number): Promise<boolean>;
+}
+
+/** Authorization codes, kept by SHA-256 so the store never holds one. */
+export interface OAuthCodeRepository {
+  insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): Promise<void>;
+  find(codeHash: string): Promise<OAuthCodeRow | null>;
+  /** Marks a code used; the row for the one caller that did, null when it was used already or is unknown (one winner). */
+  claim(codeHash: string, now: number): Promise<OAuthCodeRow | null>;
+  /** Remembers which grant a code produced, so a replay of the code can revoke it. */
+  bindGrant(codeHash: string, grantId: string): Promise<void>;
+  /** Deletes codes that expired before `before`; returns how many. */
+  deleteExpired(before: number): Promise<number>;
+}
+
+/** Consents. Deleting a grant ends its access and refresh tokens with it. */
+export interface OAuthGrantRepository {
+  insert(row: Omit<OAuthGrantRow, "refreshed_at">): Promise<void>;
+  findById(id: string): Promise<OAuthGrantRow | null>;
+  listByAccount(accountId: number): Promise<OAuthGrantRow[]>;
+  /** Revokes a grant: its tokens are deleted with it. */
+  delete(id: string): Promise<boolean>;
+  /** Revokes a grant of this account only (the person's own "revoke app"). */
+  deleteOwned(id: string, accountId: number): Promise<boolean>;
+  markRefreshed(id: string, now: number): Promise<void>;
+  /** Removes grants older than `before` that have no token left; returns how many. */
+  deleteEmpty(before: number): Promise<number>;
+}
+
 /** Every repository, as one engine hands them out: for reads, or bound to one unit of work. */
 export interface Repositories {
   accounts: AccountRepository;
@@ -266,4 +368,10 @@ export interface Repositories {
   hooks: HookRepository;
   davLocks: DavLockRepository;
   davProperties: DavPropertyRepository;
+  versions: VersionRepository;
+  holds: ReclaimHoldRepository;
+  backups: BackupRepository;
+  oauthClients: OAuthClientRepository;
+  oauthCodes: OAuthCodeRepository;
+  oauthGrants: OAuthGrantRepository;
 }

@@ -1,57 +1,7 @@
-import type { Database, Statement } from "bun:sqlite";
-import type { Scope } from "./files";
-
 export interface SpaceTotals {
   files: number;
   bytes: number;
   /** Bytes of objects only older versions hold. */
   version_bytes: number;
   last_tx: number;
-}
-
-/**
- * Per account-space counters: the last `tx` and the file/byte totals, updated in the
- * same transaction as every change so stats stay O(1) however many files there are.
- */
-export class SpaceRepository {
-  readonly #ensure: Statement;
-  readonly #nextTx: Statement<{ last_tx: number }, [number, string]>;
-  readonly #adjust: Statement;
-  readonly #get: Statement<SpaceTotals, [number, string]>;
-  readonly #adjustVersions: Statement;
-
-  constructor(db: Database) {
-    this.#ensure = db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
-    this.#nextTx = db.query(
-      "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
-    );
-    this.#adjust = db.query(
-      "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
-    );
-    this.#get = db.query(
-      "SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2",
-    );
-    this.#adjustVersions = db.query(
-      "UPDATE spaces SET version_bytes = version_bytes + ?3 WHERE account_id = ?1 AND space = ?2",
-    );
-  }
-
-  /** The next tx number of the space. Call inside the change's transaction: no gaps, strictly increasing. */
-  nextTx(scope: Scope): number {
-    this.#ensure.run(scope.account, scope.space);
-    return (this.#nextTx.get(scope.account, scope.space) as { last_tx: number }).last_tx;
-  }
-
-  adjust(scope: Scope, files: number, bytes: number): void {
-    if (files !== 0 || bytes !== 0) this.#adjust.run(scope.account, scope.space, files, bytes);
-  }
-
-  /** Changes the bytes held only by versions (see migration 10). */
-  adjustVersionBytes(scope: Scope, bytes: number): void {
-    if (bytes !== 0) this.#adjustVersions.run(scope.account, scope.space, bytes);
-  }
-
-  totals(scope: Scope): SpaceTotals {
-    return this.#get.get(scope.account, scope.space) ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 };
-  }
 }

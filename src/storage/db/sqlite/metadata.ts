@@ -2,7 +2,9 @@ import type { Database } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
+import type { MetadataSnapshot } from "../snapshot";
 import { openConnection } from "./connection";
+import { vacuumInto } from "./snapshot";
 
 /** Builds the repositories of one connection; `appended` is told of every event its log writes. */
 export type SqliteRepositoriesFactory = (db: Database, appended: (scope: Scope, tx: number) => void) => Repositories;
@@ -31,7 +33,8 @@ export class SqliteMetadata implements Metadata {
 
   constructor(path: string, repositories: SqliteRepositoriesFactory) {
     this.#writer = openConnection(path, { migrate: true });
-    // An in-memory database exists once per connection: tests that use one read through the writer.
+    // An in-memory database exists once per connection: a test that uses one reads through the
+    // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
     this.#tx = repositories(this.#writer, (scope, tx) => this.#noteAppend(scope, tx));
     this.read =
@@ -42,9 +45,13 @@ export class SqliteMetadata implements Metadata {
           });
   }
 
+  /** The writer connection itself, for SQLite-only tools (tests, backups); services never use it. */
+  get connection(): Database {
+    return this.#writer;
+  }
+
   async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    if (this.#busy) await new Promise<void>((resolve) => this.#queue.push(resolve));
-    else this.#busy = true;
+    await this.#acquire();
     try {
       this.#writer.run("BEGIN IMMEDIATE");
       try {
@@ -58,10 +65,29 @@ export class SqliteMetadata implements Metadata {
         throw error;
       }
     } finally {
-      // Hand the writer straight to the next unit of work in line, or mark it free.
-      const next = this.#queue.shift();
-      if (next) next();
-      else this.#busy = false;
+      this.#release();
+    }
+  }
+
+  async snapshot(target: string): Promise<MetadataSnapshot> {
+    if (this.#reader !== this.#writer) {
+      // The read connection is the one that never holds a transaction between calls, and
+      // bun:sqlite is synchronous: nothing else can use it while `VACUUM INTO` runs. The
+      // copy writes only `target`, but SQLite counts it as a write, so `query_only` is
+      // lifted for that one statement.
+      this.#reader.run("PRAGMA query_only = OFF");
+      try {
+        return vacuumInto(this.#reader, target);
+      } finally {
+        this.#reader.run("PRAGMA query_only = ON");
+      }
+    }
+    // One in-memory connection: wait until no unit of work is open on it.
+    await this.#acquire();
+    try {
+      return vacuumInto(this.#writer, target);
+    } finally {
+      this.#release();
     }
   }
 
@@ -73,6 +99,19 @@ export class SqliteMetadata implements Metadata {
   close(): void {
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
+  }
+
+  /** Waits for the writer connection (units of work run one at a time). */
+  async #acquire(): Promise<void> {
+    if (this.#busy) await new Promise<void>((resolve) => this.#queue.push(resolve));
+    else this.#busy = true;
+  }
+
+  /** Hands the writer straight to the next unit of work in line, or marks it free. */
+  #release(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#busy = false;
   }
 
   #noteAppend(scope: Scope, tx: number): void {

@@ -1,11 +1,12 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { CredentialRow } from "./credentials";
+import type { CredentialRow } from "../credentials";
+import type { ApiKeyRepository } from "../repositories";
 
 /**
  * API-key queries over the `credentials` table (kinds `live` and `test`). Inserts go
  * through CredentialRepository; this adds the per-account listing, revocation and rotation.
  */
-export class ApiKeyRepository {
+export class SqliteApiKeyRepository implements ApiKeyRepository {
   readonly #list: Statement<CredentialRow, [number]>;
   readonly #find: Statement<CredentialRow, [string, number]>;
   readonly #delete: Statement<{ id: string }, [string, number]>;
@@ -24,27 +25,27 @@ export class ApiKeyRepository {
     );
   }
 
-  listForAccount(accountId: number): CredentialRow[] {
+  async listForAccount(accountId: number): Promise<CredentialRow[]> {
     return this.#list.all(accountId);
   }
 
-  findForAccount(id: string, accountId: number): CredentialRow | null {
+  async findForAccount(id: string, accountId: number): Promise<CredentialRow | null> {
     return this.#find.get(id, accountId);
   }
 
-  deleteForAccount(id: string, accountId: number): boolean {
+  async deleteForAccount(id: string, accountId: number): Promise<boolean> {
     return this.#delete.get(id, accountId) !== null;
   }
 
   /** Replaces the secret hash and expiry; null when the key was rotated after `notRotatedSince`. */
-  rotate(
+  async rotate(
     id: string,
     accountId: number,
     secretHash: string,
     expiresAt: number,
     now: number,
     notRotatedSince: number,
-  ): CredentialRow | null {
+  ): Promise<CredentialRow | null> {
     return this.#rotate.get(secretHash, expiresAt, now, id, accountId, notRotatedSince);
   }
 }

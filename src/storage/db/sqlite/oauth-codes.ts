@@ -1,22 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
+import type { OAuthCodeRow } from "../oauth";
+import type { OAuthCodeRepository } from "../repositories";
 
-export interface OAuthCodeRow {
-  code_hash: string;
-  client_id: string;
-  account_id: number;
-  /** The redirect_uri of the authorization request as sent (null when it was left out). */
-  redirect_uri: string | null;
-  scopes: string;
-  prefix: string;
-  code_challenge: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-  grant_id: string | null;
-}
-
-/** Repository for `oauth_codes`: authorization codes, kept by SHA-256 so the table never holds one. */
-export class OAuthCodeRepository {
+/** `oauth_codes` on SQLite: authorization codes, kept by SHA-256 so the table never holds one. */
+export class SqliteOAuthCodeRepository implements OAuthCodeRepository {
   readonly #insert: Statement;
   readonly #find: Statement<OAuthCodeRow, [string]>;
   readonly #claim: Statement<OAuthCodeRow, [string, number]>;
@@ -34,26 +21,26 @@ export class OAuthCodeRepository {
     this.#deleteExpired = db.query("DELETE FROM oauth_codes WHERE expires_at <= ?1");
   }
 
-  insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): void {
+  async insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): Promise<void> {
     this.#insert.run({ ...row });
   }
 
-  find(codeHash: string): OAuthCodeRow | null {
+  async find(codeHash: string): Promise<OAuthCodeRow | null> {
     return this.#find.get(codeHash);
   }
 
   /** Marks a code used; the row for the one caller that did, null when it was used already (or unknown). */
-  claim(codeHash: string, now: number): OAuthCodeRow | null {
+  async claim(codeHash: string, now: number): Promise<OAuthCodeRow | null> {
     return this.#claim.get(codeHash, now);
   }
 
   /** Remembers which grant a code produced, so a replay of the code can revoke it. */
-  bindGrant(codeHash: string, grantId: string): void {
+  async bindGrant(codeHash: string, grantId: string): Promise<void> {
     this.#bind.run(codeHash, grantId);
   }
 
   /** Deletes codes that expired before `before`; returns how many. */
-  deleteExpired(before: number): number {
+  async deleteExpired(before: number): Promise<number> {
     return this.#deleteExpired.run(before).changes;
   }
 }

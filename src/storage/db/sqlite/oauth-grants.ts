@@ -1,18 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
+import type { OAuthGrantRow } from "../oauth";
+import type { OAuthGrantRepository } from "../repositories";
 
-/** One consent: what an account let one app do. Its access and refresh tokens reference it. */
-export interface OAuthGrantRow {
-  id: string;
-  client_id: string;
-  account_id: number;
-  scopes: string;
-  prefix: string;
-  created_at: number;
-  refreshed_at: number | null;
-}
-
-/** Repository for `oauth_grants`. Deleting a grant ends its tokens (credentials.grant_id cascades). */
-export class OAuthGrantRepository {
+/** `oauth_grants` on SQLite. Deleting a grant ends its tokens (credentials.grant_id cascades). */
+export class SqliteOAuthGrantRepository implements OAuthGrantRepository {
   readonly #byId: Statement<OAuthGrantRow, [string]>;
   readonly #byAccount: Statement<OAuthGrantRow, [number]>;
   readonly #insert: Statement;
@@ -37,34 +28,34 @@ export class OAuthGrantRepository {
     );
   }
 
-  insert(row: Omit<OAuthGrantRow, "refreshed_at">): void {
+  async insert(row: Omit<OAuthGrantRow, "refreshed_at">): Promise<void> {
     this.#insert.run({ ...row });
   }
 
-  findById(id: string): OAuthGrantRow | null {
+  async findById(id: string): Promise<OAuthGrantRow | null> {
     return this.#byId.get(id);
   }
 
-  listByAccount(accountId: number): OAuthGrantRow[] {
+  async listByAccount(accountId: number): Promise<OAuthGrantRow[]> {
     return this.#byAccount.all(accountId);
   }
 
   /** Revokes a grant: its access and refresh tokens are deleted with it. */
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     return this.#delete.get(id) !== null;
   }
 
   /** Revokes a grant of this account only (the person's own "revoke app"). */
-  deleteOwned(id: string, accountId: number): boolean {
+  async deleteOwned(id: string, accountId: number): Promise<boolean> {
     return this.#deleteOwned.get(id, accountId) !== null;
   }
 
-  markRefreshed(id: string, now: number): void {
+  async markRefreshed(id: string, now: number): Promise<void> {
     this.#touch.run(id, now);
   }
 
   /** Removes grants older than `before` that have no token left; returns how many. */
-  deleteEmpty(before: number): number {
+  async deleteEmpty(before: number): Promise<number> {
     return this.#deleteEmpty.run(before).changes;
   }
 }

@@ -1,22 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
+import type { OAuthClientRow } from "../oauth";
+import type { OAuthClientRepository } from "../repositories";
 
-export type ClientAuthMethod = "none" | "client_secret_basic" | "client_secret_post";
-
-export interface OAuthClientRow {
-  id: string;
-  account_id: number;
-  name: string;
-  /** JSON array of the registered redirect URIs, compared by exact string. */
-  redirect_uris: string;
-  auth_method: ClientAuthMethod;
-  /** argon2id hash of the client secret; null for public clients. */
-  secret_hash: string | null;
-  created_at: number;
-  secret_rotated_at: number | null;
-}
-
-/** Repository for `oauth_clients`: the apps people registered for OAuth 2.0. */
-export class OAuthClientRepository {
+/** `oauth_clients` on SQLite: the apps people registered for OAuth 2.0. */
+export class SqliteOAuthClientRepository implements OAuthClientRepository {
   readonly #byId: Statement<OAuthClientRow, [string]>;
   readonly #byAccount: Statement<OAuthClientRow, [number]>;
   readonly #insert: Statement;
@@ -36,25 +23,25 @@ export class OAuthClientRepository {
     );
   }
 
-  insert(row: Omit<OAuthClientRow, "secret_rotated_at">): void {
+  async insert(row: Omit<OAuthClientRow, "secret_rotated_at">): Promise<void> {
     this.#insert.run({ ...row });
   }
 
-  findById(id: string): OAuthClientRow | null {
+  async findById(id: string): Promise<OAuthClientRow | null> {
     return this.#byId.get(id);
   }
 
-  listByAccount(accountId: number): OAuthClientRow[] {
+  async listByAccount(accountId: number): Promise<OAuthClientRow[]> {
     return this.#byAccount.all(accountId);
   }
 
   /** Deletes an app of the account; its grants, codes and tokens go with it (cascade). */
-  delete(id: string, accountId: number): boolean {
+  async delete(id: string, accountId: number): Promise<boolean> {
     return this.#delete.get(id, accountId) !== null;
   }
 
   /** Replaces a confidential client's secret hash; false for unknown or public clients. */
-  replaceSecret(id: string, accountId: number, secretHash: string, now: number): boolean {
+  async replaceSecret(id: string, accountId: number, secretHash: string, now: number): Promise<boolean> {
     return this.#setSecret.get(id, accountId, secretHash, now) !== null;
   }
 }

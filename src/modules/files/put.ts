@@ -1,0 +1,125 @@
+import { requirePath } from "../../domain/access";
+import { type AppError, folderAtPath } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
+import type { WriteConditions } from "../../lib/conditions";
+import { newId } from "../../lib/ids";
+import type { BlobStore } from "../../storage/blob/blob-store";
+import { BlobTooLarge } from "../../storage/blob/errors";
+import type { Scope } from "../../storage/db/files";
+import type { Metadata } from "../../storage/db/metadata";
+import type { Quotas } from "./quota";
+import type { Reclaimer } from "./reclaim";
+import { contentTypeFor, scopeOf } from "./request";
+import { refuseReservedRoot } from "./reserved";
+import type { TreeWrites } from "./tree";
+import type { CommitResult, FileWrites } from "./writes";
+
+/** The one-step upload and the early checks every upload makes before it accepts a byte. */
+export class FilePuts {
+  constructor(
+    private readonly metadata: Metadata,
+    private readonly tree: TreeWrites,
+    private readonly writes: FileWrites,
+    private readonly quotas: Quotas,
+    private readonly blobs: BlobStore,
+    private readonly reclaimer: Reclaimer,
+  ) {}
+
+  /**
+   * Answers 412 now when the conditions already fail, before a client streams bytes that
+   * would be thrown away. Only a hint: the commit decides again inside its unit of work.
+   */
+  async precheck(principal: Principal, path: string, conditions: WriteConditions): Promise<void> {
+    requirePath(principal, path);
+    refuseReservedRoot(path);
+    if (conditions.ifMatch === undefined && conditions.ifNoneMatch === undefined) return;
+    const row = await this.metadata.read.files.get(scopeOf(principal), path);
+    this.tree.requireConditions(row, conditions.ifMatch, conditions.ifNoneMatch);
+  }
+
+  /**
+   * The early quota check, before any byte is accepted: 507 unless `bytes` more (unknown:
+   * undefined) and, for a new file, one more file fit. An overwrite of `path` counts the
+   * difference. The final word is the commit's unit of work (TreeWrites.count).
+   */
+  async requireRoom(scope: Scope, path: string, bytes?: number): Promise<void> {
+    const existing = await this.metadata.read.files.get(scope, path);
+    await this.quotas.requireRoom(scope.account, { bytes, newFile: !existing, freed: existing?.size ?? 0 });
+  }
+
+  /** The 507 for an account over its quota, naming its limits and usage. */
+  quotaExceeded(accountId: number): Promise<AppError> {
+    return this.quotas.exceeded(accountId);
+  }
+
+  /** The most bytes a write to `path` may bring under the account's quota; undefined for no limit. */
+  async bytesRoom(scope: Scope, path: string): Promise<number | undefined> {
+    const room = (await this.quotas.room(scope.account)).bytes;
+    return room === undefined ? undefined : room + ((await this.metadata.read.files.get(scope, path))?.size ?? 0);
+  }
+
+  /** One-step upload: streams the body into a new object, then commits it. */
+  async putStream(
+    principal: Principal,
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    options: {
+      contentType?: string | null;
+      maxBytes?: number;
+      /** The body's Content-Length when the client sent one: over the quota is 507 before a byte is read. */
+      declaredBytes?: number;
+      message?: string;
+      conditions?: WriteConditions;
+    },
+  ): Promise<CommitResult> {
+    const conditions = options.conditions ?? {};
+    await this.precheck(principal, path, conditions);
+    const scope = scopeOf(principal);
+    if (await this.metadata.read.files.get(scope, `${path}/`)) throw folderAtPath();
+    await this.requireRoom(scope, path, options.declaredBytes);
+    const objectKey = newId();
+    const contentType = contentTypeFor(path, options.contentType);
+    // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
+    const release = this.reclaimer.hold(objectKey);
+    try {
+      const stat = await this.#putWithin(scope, path, objectKey, body, contentType, options.maxBytes);
+      return await this.writes.commitObject(
+        principal,
+        path,
+        { objectKey, size: stat.size, etag: stat.etag, contentType },
+        options.message,
+        conditions,
+      );
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Streams a body into a new object, stopping it as soon as it passes `maxBytes` (413) or the
+   * account's quota (507) — whichever is smaller — so an unknown-length body cannot fill the disk.
+   */
+  async #putWithin(
+    scope: Scope,
+    path: string,
+    objectKey: string,
+    body: ReadableStream<Uint8Array>,
+    contentType: string,
+    maxBytes: number | undefined,
+  ) {
+    const room = await this.bytesRoom(scope, path);
+    const quotaBinds = room !== undefined && (maxBytes === undefined || room < maxBytes);
+    try {
+      return await this.blobs.putStream(objectKey, body, {
+        contentType,
+        maxBytes: quotaBinds ? room : maxBytes,
+        metadataKeepsStat: true,
+      });
+    } catch (error) {
+      if (quotaBinds && error instanceof BlobTooLarge) {
+        throw await this.quotas.exceeded(scope.account);
+      }
+      throw error;
+    }
+  }
+}

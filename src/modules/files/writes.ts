@@ -1,0 +1,253 @@
+import { requirePath } from "../../domain/access";
+import { badRequest, destinationExists, entryNotFound, folderAtDestination, folderAtPath } from "../../domain/errors";
+import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
+import type { WriteConditions } from "../../lib/conditions";
+import type { Logger } from "../../lib/logger";
+import type { BlobStore } from "../../storage/blob/blob-store";
+import { copyTree } from "./copy";
+import type { Reclaimer } from "./reclaim";
+import { scopeOf } from "./request";
+import { refuseReservedRoot } from "./reserved";
+import type { TreeWrites } from "./tree";
+
+export interface StoredObject {
+  objectKey: string;
+  size: number;
+  etag: string;
+  contentType: string;
+}
+
+export interface CommitResult {
+  path: string;
+  name: string;
+  size: number;
+  tx: number;
+  time: number;
+}
+
+/**
+ * Every change to the file tree (mkdir, commit of stored bytes, move, copy, delete). Each
+ * takes the space's next `tx` and writes its event row in one unit of work, where its
+ * conditions (If-Match / If-None-Match) are decided too; bytes a change leaves unreferenced
+ * are removed from the blob store only after the commit.
+ */
+export class FileWrites {
+  constructor(
+    private readonly tree: TreeWrites,
+    private readonly blobs: BlobStore,
+    private readonly reclaimer: Reclaimer,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  async mkdir(principal: Principal, path: string): Promise<{ path: string; created: boolean; tx?: number }> {
+    requirePath(principal, path);
+    refuseReservedRoot(path);
+    const scope = scopeOf(principal);
+    return this.tree.write(async (tx) => {
+      if (await tx.files.get(scope, path)) return { path, created: false };
+      await this.tree.assertNoFileAt(tx, scope, path.slice(0, -1));
+      const now = this.now();
+      const txNumber = await tx.spaces.nextTx(scope);
+      await this.tree.ensureFolders(tx, scope, [...ancestorsOf(path), path], txNumber, now);
+      await tx.events.append(scope, {
+        tx: txNumber,
+        action: "mkdir",
+        path,
+        dest: null,
+        size: null,
+        msg: null,
+        ts: now,
+      });
+      return { path, created: true, tx: txNumber };
+    });
+  }
+
+  /**
+   * Makes stored bytes visible at `path`, replacing any previous file atomically, if the
+   * conditions hold for the file as it is inside the unit of work (412 otherwise).
+   * If the metadata commit fails the new bytes are deleted; on success the replaced bytes
+   * are, unless a copy still uses them.
+   */
+  async commitObject(
+    principal: Principal,
+    path: string,
+    object: StoredObject,
+    message?: string,
+    conditions: WriteConditions = {},
+  ): Promise<CommitResult> {
+    let orphaned: string[] = [];
+    let result: CommitResult;
+    try {
+      requirePath(principal, path);
+      refuseReservedRoot(path);
+      const scope = scopeOf(principal);
+      result = await this.tree.write(async (tx) => {
+        const existing = await tx.files.get(scope, path);
+        this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
+        if (await tx.files.get(scope, `${path}/`)) throw folderAtPath();
+        const now = this.now();
+        const txNumber = await tx.spaces.nextTx(scope);
+        await this.tree.ensureFolders(tx, scope, ancestorsOf(path), txNumber, now);
+        const content = {
+          object_key: object.objectKey,
+          size: object.size,
+          content_type: object.contentType,
+          etag: object.etag,
+          tx: txNumber,
+          updated_at: now,
+        };
+        if (existing) {
+          await this.tree.retire(tx, scope, [existing], { tx: txNumber, at: now, by: "upload" });
+          await tx.files.updateContent(existing.id, content);
+          await this.tree.count(tx, scope, 0, object.size - existing.size);
+          if (existing.object_key && existing.object_key !== object.objectKey) {
+            orphaned = await this.tree.release(tx, scope, [existing.object_key], now);
+          }
+        } else {
+          await tx.files.insert({
+            account_id: scope.account,
+            space: scope.space,
+            path,
+            parent: parentOf(path),
+            name: nameOf(path),
+            type: "file",
+            ...content,
+          });
+          await this.tree.count(tx, scope, 1, object.size);
+        }
+        await tx.events.append(scope, {
+          tx: txNumber,
+          action: "upload",
+          path,
+          dest: null,
+          size: object.size,
+          msg: message ?? null,
+          ts: now,
+        });
+        return { path, name: nameOf(path), size: object.size, tx: txNumber, time: now };
+      });
+    } catch (error) {
+      await this.deleteBlobs([object.objectKey]);
+      throw error;
+    }
+    await this.reclaimer.drain(orphaned);
+    return result;
+  }
+
+  /** Renames a file or folder. `If-Match` names the source's ETag; `If-None-Match: *` guards the destination. */
+  async move(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
+    checkTransfer(principal, from, to, "move");
+    const scope = scopeOf(principal);
+    return this.tree.write(async (tx) => {
+      const source = await tx.files.get(scope, from);
+      if (!source) throw entryNotFound(from);
+      this.tree.requireConditions(source, conditions.ifMatch);
+      const dest = await tx.files.get(scope, to);
+      this.tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
+      if (dest) throw destinationExists();
+      if (isFolderPath(to)) await this.tree.assertNoFileAt(tx, scope, to.slice(0, -1));
+      else if (await tx.files.get(scope, `${to}/`)) throw folderAtDestination();
+      const now = this.now();
+      const txNumber = await tx.spaces.nextTx(scope);
+      await this.tree.ensureFolders(tx, scope, ancestorsOf(to), txNumber, now);
+      const moved = isFolderPath(from) ? await tx.files.listUnder(scope, from) : [source];
+      await this.tree.retire(tx, scope, moved, { tx: txNumber, at: now, by: "move" });
+      if (isFolderPath(from)) await tx.files.movePrefix(scope, from, to, txNumber, now);
+      else await tx.files.moveFile(source, to, parentOf(to), nameOf(to), txNumber, now);
+      await tx.events.append(scope, {
+        tx: txNumber,
+        action: "move",
+        path: from,
+        dest: to,
+        size: source.size,
+        msg: message ?? null,
+        ts: now,
+      });
+      return { from, to, tx: txNumber, time: now };
+    });
+  }
+
+  /**
+   * Copies a file, or a folder and everything in it, in one tx with one `copy` event.
+   * Same conditions as a move. See ./copy.ts for how bytes are (not) copied.
+   */
+  async copy(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
+    checkTransfer(principal, from, to, "copy");
+    return copyTree(
+      { tree: this.tree, blobs: this.blobs, now: this.now, deleteBlobs: (keys) => this.deleteBlobs(keys) },
+      scopeOf(principal),
+      { from, to, message, conditions },
+    );
+  }
+
+  /** Deletes a file, or a folder and everything under it; `deleted` counts the files removed. */
+  async remove(
+    principal: Principal,
+    path: string,
+    conditions: WriteConditions = {},
+  ): Promise<{ deleted: number; tx: number; time: number }> {
+    requirePath(principal, path);
+    const scope = scopeOf(principal);
+    let orphaned: string[] = [];
+    const result = await this.tree.write(async (tx) => {
+      const target = await tx.files.get(scope, path);
+      const rows = isFolderPath(path) ? await tx.files.listUnder(scope, path) : target ? [target] : [];
+      if (rows.length === 0) throw entryNotFound(path);
+      this.tree.requireConditions(target, conditions.ifMatch, conditions.ifNoneMatch);
+      const now = this.now();
+      const txNumber = await tx.spaces.nextTx(scope);
+      await this.tree.retire(tx, scope, rows, { tx: txNumber, at: now, by: "delete" });
+      let files = 0;
+      let bytes = 0;
+      const keys: string[] = [];
+      for (const row of rows) {
+        await tx.files.delete(row);
+        if (row.type === "file") {
+          files++;
+          bytes += row.size;
+          if (row.object_key) keys.push(row.object_key);
+        }
+      }
+      await this.tree.count(tx, scope, -files, -bytes);
+      orphaned = await this.tree.release(tx, scope, keys, now);
+      await tx.events.append(scope, {
+        tx: txNumber,
+        action: "delete",
+        path,
+        dest: null,
+        size: bytes,
+        msg: null,
+        ts: now,
+      });
+      return { deleted: files, tx: txNumber, time: now };
+    });
+    await this.reclaimer.drain(orphaned);
+    return result;
+  }
+
+  async deleteBlobs(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      try {
+        await this.blobs.delete(key);
+      } catch (error) {
+        // The metadata is already consistent; a leftover object is only wasted space.
+        this.logger.error("could not delete stored object", { object_key: key, error: String(error) });
+      }
+    }
+  }
+}
+
+/** The rules a move and a copy share: both paths allowed, same kind, not onto or into itself, no reserved destination. */
+function checkTransfer(principal: Principal, from: string, to: string, verb: "move" | "copy"): void {
+  requirePath(principal, from);
+  requirePath(principal, to);
+  if (isFolderPath(from) !== isFolderPath(to))
+    throw badRequest(
+      `${verb === "move" ? "Move" : "Copy"} a file to a file path and a folder to a folder path (ending with '/')`,
+    );
+  if (from === to) throw badRequest("Source and destination are the same");
+  if (isFolderPath(from) && to.startsWith(from)) throw badRequest(`Cannot ${verb} a folder into itself`);
+  refuseReservedRoot(to);
+}

@@ -1,0 +1,93 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { CredentialAuthRow, CredentialRow, NewCredential } from "../credentials";
+import type { CredentialRepository } from "../repositories";
+
+/** Repository for the `credentials` table: every token, session and key, stored as an argon2id hash. */
+export class SqliteCredentialRepository implements CredentialRepository {
+  readonly #byId: Statement<CredentialRow, [string]>;
+  readonly #authById: Statement<CredentialAuthRow, [string]>;
+  readonly #consume: Statement<{ id: string }, [string]>;
+  readonly #delete: Statement<{ id: string }, [string]>;
+  readonly #insert: Statement;
+  readonly #deleteExpired: Statement;
+  readonly #touch: Statement;
+  readonly #claimRotation: Statement<{ id: string }, [string, number]>;
+  readonly #lastUseByGrant: Statement<{ grant_id: string; last_used_at: number | null }, [number]>;
+
+  constructor(db: Database) {
+    this.#byId = db.query("SELECT * FROM credentials WHERE id = ?1");
+    this.#authById = db.query(
+      "SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
+    );
+    this.#consume = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");
+    this.#delete = db.query("DELETE FROM credentials WHERE id = ?1 RETURNING id");
+    this.#insert = db.query(
+      `INSERT INTO credentials (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
+       VALUES ($id, $kind, $account_id, $secret_hash, $name, $scopes, $prefix, $remove_on_use, $created_at, $expires_at, $grant_id)`,
+    );
+    this.#deleteExpired = db.query("DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at <= ?1");
+    this.#touch = db.query(
+      "UPDATE credentials SET use_count = use_count + ?2, last_used_at = max(coalesce(last_used_at, 0), ?3) WHERE id = ?1",
+    );
+    this.#claimRotation = db.query(
+      "UPDATE credentials SET rotated_at = ?2 WHERE id = ?1 AND rotated_at IS NULL RETURNING id",
+    );
+    this.#lastUseByGrant = db.query(
+      "SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials WHERE account_id = ?1 AND grant_id IS NOT NULL GROUP BY grant_id",
+    );
+  }
+
+  async insert(row: NewCredential): Promise<void> {
+    this.#insert.run({
+      id: row.id,
+      kind: row.kind,
+      account_id: row.account_id,
+      secret_hash: row.secret_hash,
+      name: row.name ?? "",
+      scopes: row.scopes ?? null,
+      prefix: row.prefix ?? "",
+      remove_on_use: row.remove_on_use ?? 0,
+      created_at: row.created_at,
+      expires_at: row.expires_at ?? null,
+      grant_id: row.grant_id ?? null,
+    });
+  }
+
+  async findById(id: string): Promise<CredentialRow | null> {
+    return this.#byId.get(id);
+  }
+
+  /**
+   * The per-request read of a credential (by primary key, on every request, so revocation,
+   * rotation and expiry apply at once). Only the columns the verifier needs, not all 13.
+   */
+  async findForAuth(id: string): Promise<CredentialAuthRow | null> {
+    return this.#authById.get(id);
+  }
+
+  /** Deletes a single-use credential; true only for the one caller that removed the row. */
+  async consume(id: string): Promise<boolean> {
+    return this.#consume.get(id) !== null;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#delete.get(id) !== null;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return this.#deleteExpired.run(now).changes;
+  }
+
+  async claimRotation(id: string, now: number): Promise<boolean> {
+    return this.#claimRotation.get(id, now) !== null;
+  }
+
+  async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {
+    return new Map(this.#lastUseByGrant.all(accountId).map((r) => [r.grant_id, r.last_used_at]));
+  }
+
+  /** Applies batched usage counters in one transaction. */
+  async recordUsage(entries: Iterable<[string, { count: number; lastUsedAt: number }]>): Promise<void> {
+    for (const [id, usage] of entries) this.#touch.run(id, usage.count, usage.lastUsedAt);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { EventRow } from "../events";
+import type { Scope } from "../files";
+import type { EventRepository } from "../repositories";
+import { startsWithSql } from "./sql";
+
+/**
+ * The per-space event log on SQLite; one row per tx. `append` is the one place events are
+ * written, so every change through any front door reaches the live feed and webhooks.
+ */
+export class SqliteEventRepository implements EventRepository {
+  readonly #insert: Statement;
+  readonly #since: Statement<EventRow>;
+  readonly #latest: Statement<{ tx: number | null }>;
+
+  /** `appended` hears of every event written, so the unit of work can publish it once committed. */
+  constructor(
+    private readonly db: Database,
+    private readonly appended: (scope: Scope, tx: number) => void,
+  ) {
+    this.#insert = db.query(
+      "INSERT INTO events (account_id, space, tx, action, path, dest, size, msg, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    );
+    this.#since = db.query(
+      `SELECT tx, action, path, dest, size, msg, ts FROM events
+       WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
+    );
+    this.#latest = db.query("SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2");
+  }
+
+  /** The newest committed tx of a space (0 when it has none). */
+  async latestTx(scope: Scope): Promise<number> {
+    return this.#latest.get(scope.account, scope.space)?.tx ?? 0;
+  }
+
+  async append(scope: Scope, event: EventRow): Promise<void> {
+    this.#insert.run(
+      scope.account,
+      scope.space,
+      event.tx,
+      event.action,
+      event.path,
+      event.dest,
+      event.size,
+      event.msg,
+      event.ts,
+    );
+    this.appended(scope, event.tx);
+  }
+
+  /** Events after `since`, oldest first. */
+  async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
+    return this.#since.all({ account: scope.account, space: scope.space, since, limit });
+  }
+
+  /**
+   * Events touching a path after `since`: the path itself (as source or destination of a
+   * move) or, for a folder or a key prefix, anything under it.
+   */
+  async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
+    const where = exact
+      ? "(path = $path OR dest = $path)"
+      : `(${startsWithSql("path", "$path")} OR ${startsWithSql("dest", "$path")})`;
+    return this.db
+      .query<EventRow, Record<string, string | number>>(
+        `SELECT tx, action, path, dest, size, msg, ts FROM events
+         WHERE account_id = $account AND space = $space AND tx > $since AND ${where} ORDER BY tx LIMIT $limit`,
+      )
+      .all({ account: scope.account, space: scope.space, path, since, limit });
+  }
+}

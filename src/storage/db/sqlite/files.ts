@@ -1,0 +1,181 @@
+import type { Database, Statement } from "bun:sqlite";
+import { nameOf, parentOf } from "../../../domain/paths";
+import type { FileRow, NewFile, Scope } from "../files";
+import type { FileRepository } from "../repositories";
+import { startsWithSql } from "./sql";
+
+/** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
+export class SqliteFileRepository implements FileRepository {
+  readonly #get: Statement<FileRow, [number, string, string]>;
+  readonly #insert: Statement<{ id: number }>;
+  readonly #update: Statement;
+  readonly #delete: Statement;
+  readonly #searchInsert: Statement;
+  readonly #searchDelete: Statement;
+  readonly #listFolder: Statement<FileRow>;
+  readonly #listFolderNamed: Statement<FileRow>;
+  readonly #under: Statement<FileRow>;
+  readonly #objectKeys: Statement<{ object_key: string }, [number]>;
+
+  constructor(private readonly db: Database) {
+    this.#get = db.query("SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3");
+    this.#insert = db.query(
+      `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
+       VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
+       RETURNING id`,
+    );
+    this.#update = db.query(
+      `UPDATE files SET object_key = $object_key, size = $size, content_type = $content_type, etag = $etag,
+         tx = $tx, updated_at = $updated_at WHERE id = $id`,
+    );
+    this.#delete = db.query("DELETE FROM files WHERE id = ?1");
+    this.#searchInsert = db.query("INSERT INTO files_search (rowid, name, path) VALUES (?1, ?2, ?3)");
+    this.#searchDelete = db.query("DELETE FROM files_search WHERE rowid = ?1");
+    this.#listFolder = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+    );
+    this.#listFolderNamed = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+         AND ${startsWithSql("name", "$name")}
+       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+    );
+    this.#objectKeys = db.query(
+      "SELECT DISTINCT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL",
+    );
+    this.#under = db.query(
+      `SELECT * FROM files WHERE account_id = $account AND space = $space
+         AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
+    );
+  }
+
+  async usesObject(objectKey: string): Promise<boolean> {
+    return this.db.query("SELECT 1 FROM files WHERE object_key = ?1 LIMIT 1").get(objectKey) !== null;
+  }
+
+  async objectKeysOfAccount(accountId: number): Promise<string[]> {
+    return this.#objectKeys.all(accountId).map((r) => r.object_key);
+  }
+
+  async get(scope: Scope, path: string): Promise<FileRow | null> {
+    return this.#get.get(scope.account, scope.space, path);
+  }
+
+  /** A row by id, only within the scope (share links follow a file by id through moves). */
+  async byId(scope: Scope, id: number): Promise<FileRow | null> {
+    return this.db
+      .query<FileRow, [number, number, string]>("SELECT * FROM files WHERE id = ?1 AND account_id = ?2 AND space = ?3")
+      .get(id, scope.account, scope.space);
+  }
+
+  async insert(row: NewFile): Promise<number> {
+    const created = row.created_at ?? row.updated_at;
+    const { id } = this.#insert.get({ ...row, created_at: created }) as { id: number };
+    if (row.type === "file") this.#searchInsert.run(id, row.name, row.path);
+    return id;
+  }
+
+  /** Replaces the content fields of a file row (an overwrite). */
+  async updateContent(
+    id: number,
+    fields: Pick<FileRow, "object_key" | "size" | "content_type" | "etag" | "tx" | "updated_at">,
+  ): Promise<void> {
+    this.#update.run({ id, ...fields });
+  }
+
+  async delete(row: FileRow): Promise<void> {
+    this.#delete.run(row.id);
+    if (row.type === "file") this.#searchDelete.run(row.id);
+  }
+
+  /** The folder's direct children, folders first; `namePrefix` narrows to names starting with it. */
+  async listChildren(
+    scope: Scope,
+    parent: string,
+    namePrefix: string,
+    limit: number,
+    offset: number,
+  ): Promise<FileRow[]> {
+    const params = { account: scope.account, space: scope.space, parent, limit, offset };
+    return namePrefix === ""
+      ? this.#listFolder.all(params)
+      : this.#listFolderNamed.all({ ...params, name: namePrefix });
+  }
+
+  /** Every row whose path starts with `prefix` (a folder and all it contains). */
+  async listUnder(scope: Scope, prefix: string): Promise<FileRow[]> {
+    return this.#under.all({ account: scope.account, space: scope.space, prefix });
+  }
+
+  /** Rewrites paths under `from` to start with `to` (a folder move), keeping the search mirror in sync. */
+  async movePrefix(scope: Scope, from: string, to: string, tx: number, now: number): Promise<number> {
+    const rows = this.#under.all({ account: scope.account, space: scope.space, prefix: from });
+    const move = this.db.query(
+      "UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1",
+    );
+    for (const row of rows) {
+      const path = to + row.path.slice(from.length);
+      const parent = row.path === from ? parentOf(to) : to + row.parent.slice(from.length);
+      const name = row.path === from ? nameOf(to) : row.name;
+      move.run(row.id, path, parent, name, tx, now);
+      if (row.type === "file") {
+        this.#searchDelete.run(row.id);
+        this.#searchInsert.run(row.id, name, path);
+      }
+    }
+    return rows.length;
+  }
+
+  /** Renames one file row (a file move). */
+  async moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): Promise<void> {
+    this.db
+      .query("UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1")
+      .run(row.id, to, parent, name, tx, now);
+    this.#searchDelete.run(row.id);
+    this.#searchInsert.run(row.id, name, to);
+  }
+
+  /**
+   * Ranked name search (trigram FTS5, bm25 with the name weighted above the path).
+   * `terms` of 3+ characters use the index; shorter ones filter by substring.
+   */
+  async search(scope: Scope, terms: string[], pathPrefix: string, limit: number): Promise<FileRow[]> {
+    const long = terms.filter((t) => [...t].length >= 3);
+    const short = terms.filter((t) => [...t].length < 3);
+    const shortFilter = short.map((_, i) => `AND instr(lower(f.path), lower($s${i})) > 0`).join(" ");
+    const shortParams = Object.fromEntries(short.map((t, i) => [`s${i}`, t]));
+    const base = { account: scope.account, space: scope.space, prefix: pathPrefix, limit, ...shortParams };
+    if (long.length === 0) {
+      return this.db
+        .query<FileRow, Record<string, string | number>>(
+          `SELECT f.* FROM files f WHERE f.account_id = $account AND f.space = $space AND f.type = 'file'
+             AND ${startsWithSql("f.path", "$prefix")} ${shortFilter}
+           ORDER BY length(f.name), f.path LIMIT $limit`,
+        )
+        .all(base);
+    }
+    // Each term is quoted so FTS5 syntax characters in names are taken literally.
+    const match = long.map((t) => `"${t.replaceAll('"', '""')}"`).join(" AND ");
+    // CROSS JOIN pins the join order: the FTS match drives and each hit is one rowid lookup.
+    // With a plain JOIN the planner scans every file of the account and runs the match per
+    // row (1.2 s at 100,000 files instead of ~12 ms; bench/files-metadata.ts).
+    return this.db
+      .query<FileRow, Record<string, string | number>>(
+        `SELECT f.* FROM files_search s CROSS JOIN files f ON f.id = s.rowid
+         WHERE files_search MATCH $match AND f.account_id = $account AND f.space = $space
+           AND ${startsWithSql("f.path", "$prefix")} ${shortFilter}
+         ORDER BY bm25(files_search, 10.0, 1.0), length(f.name), f.path LIMIT $limit`,
+      )
+      .all({ ...base, match });
+  }
+
+  /** File count and bytes under a prefix (used for prefix-limited credentials; the whole space uses SpaceRepository). */
+  async totalsUnder(scope: Scope, prefix: string): Promise<{ files: number; bytes: number }> {
+    return this.db
+      .query<{ files: number; bytes: number }, Record<string, string | number>>(
+        `SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files
+         WHERE account_id = $account AND space = $space AND type = 'file' AND ${startsWithSql("path", "$prefix")}`,
+      )
+      .get({ account: scope.account, space: scope.space, prefix }) as { files: number; bytes: number };
+  }
+}

@@ -1,0 +1,108 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { Scope } from "../files";
+import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "../hooks";
+import type { HookRepository } from "../repositories";
+
+/** Repository for webhooks (`hooks`) and their durable delivery queue (`hook_deliveries`). */
+export class SqliteHookRepository implements HookRepository {
+  readonly #insert: Statement;
+  readonly #forSpace: Statement<HookRow, [number, string]>;
+  readonly #get: Statement<HookRow, [string, number, string]>;
+  readonly #byId: Statement<HookRow, [string]>;
+  readonly #all: Statement<HookRow, []>;
+  readonly #delete: Statement;
+  readonly #insertDelivery: Statement;
+  readonly #advance: Statement;
+  readonly #heads: Statement<DeliveryRow, []>;
+  readonly #record: Statement;
+  readonly #deliveries: Statement<DeliveryRow, [string, number]>;
+  readonly #prune: Statement;
+
+  constructor(db: Database) {
+    this.#insert = db.query(
+      `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
+       VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at)`,
+    );
+    this.#forSpace = db.query("SELECT * FROM hooks WHERE account_id = ?1 AND space = ?2 ORDER BY created_at, id");
+    this.#get = db.query("SELECT * FROM hooks WHERE id = ?1 AND account_id = ?2 AND space = ?3");
+    this.#byId = db.query("SELECT * FROM hooks WHERE id = ?1");
+    this.#all = db.query("SELECT * FROM hooks");
+    this.#delete = db.query("DELETE FROM hooks WHERE id = ?1");
+    this.#insertDelivery = db.query(
+      `INSERT OR IGNORE INTO hook_deliveries (id, hook_id, tx, payload, status, next_attempt_at, created_at)
+       VALUES ($id, $hook_id, $tx, $payload, 'pending', $created_at, $created_at)`,
+    );
+    this.#advance = db.query("UPDATE hooks SET queued_tx = ?2 WHERE id = ?1 AND queued_tx < ?2");
+    // The head of each hook's queue: its oldest pending delivery (deliveries go out in tx order).
+    this.#heads = db.query(
+      `SELECT d.* FROM hook_deliveries d
+       JOIN (SELECT hook_id, MIN(tx) AS tx FROM hook_deliveries WHERE status = 'pending' GROUP BY hook_id) h
+         ON d.hook_id = h.hook_id AND d.tx = h.tx`,
+    );
+    this.#record = db.query(
+      `UPDATE hook_deliveries SET status = $status, attempts = attempts + 1, next_attempt_at = $next,
+         last_status = $http, last_error = $error,
+         delivered_at = CASE WHEN $status = 'delivered' THEN $at ELSE delivered_at END
+       WHERE id = $id`,
+    );
+    this.#deliveries = db.query("SELECT * FROM hook_deliveries WHERE hook_id = ?1 ORDER BY tx DESC LIMIT ?2");
+    this.#prune = db.query("DELETE FROM hook_deliveries WHERE status <> 'pending' AND created_at < ?1");
+  }
+
+  async insert(row: HookRow): Promise<void> {
+    this.#insert.run({ ...row });
+  }
+
+  async forSpace(scope: Scope): Promise<HookRow[]> {
+    return this.#forSpace.all(scope.account, scope.space);
+  }
+
+  async get(scope: Scope, id: string): Promise<HookRow | null> {
+    return this.#get.get(id, scope.account, scope.space);
+  }
+
+  async byId(id: string): Promise<HookRow | null> {
+    return this.#byId.get(id);
+  }
+
+  async all(): Promise<HookRow[]> {
+    return this.#all.all();
+  }
+
+  /** Deletes a hook and, with it, its queue. */
+  async delete(id: string): Promise<void> {
+    this.#delete.run(id);
+  }
+
+  /** Queues deliveries and moves the hook's cursor to `upToTx`, in one transaction. */
+  async enqueue(hookId: string, deliveries: NewDelivery[], upToTx: number): Promise<void> {
+    for (const d of deliveries) this.#insertDelivery.run({ ...d });
+    this.#advance.run(hookId, upToTx);
+  }
+
+  /** Each hook's oldest pending delivery. */
+  async queueHeads(): Promise<DeliveryRow[]> {
+    return this.#heads.all();
+  }
+
+  async recordAttempt(id: string, result: AttemptResult): Promise<void> {
+    this.#record.run({
+      id,
+      status: result.status,
+      next: result.nextAttemptAt,
+      http: result.httpStatus,
+      error: result.error,
+      at: result.at,
+    });
+  }
+
+  /** A hook's deliveries, newest first. */
+  async deliveries(hookId: string, limit: number): Promise<DeliveryRow[]> {
+    return this.#deliveries.all(hookId, limit);
+  }
+
+  /** Forgets finished deliveries created before `before`; pending ones are never pruned. */
+  async pruneFinished(before: number): Promise<number> {
+    return this.#prune.run(before).changes;
+  }
+}

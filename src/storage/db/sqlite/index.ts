@@ -1,0 +1,61 @@
+import type { Database } from "bun:sqlite";
+import type { Scope } from "../files";
+import type { Repositories } from "../repositories";
+import { SqliteAccountRepository } from "./accounts";
+import { SqliteApiKeyRepository } from "./api-keys";
+import { SqliteBackupRepository } from "./backups";
+import { SqliteChallengeRepository } from "./challenges";
+import { SqliteCredentialRepository } from "./credentials";
+import { SqliteDavLockRepository } from "./dav-locks";
+import { SqliteDavPropertyRepository } from "./dav-properties";
+import { SqliteEventRepository } from "./events";
+import { SqliteFileRepository } from "./files";
+import { SqliteHookRepository } from "./hooks";
+import { SqliteInviteRepository } from "./invites";
+import { SqliteMagicLinkRepository } from "./magic-links";
+import { SqliteMetadata } from "./metadata";
+import { SqliteOAuthClientRepository } from "./oauth-clients";
+import { SqliteOAuthCodeRepository } from "./oauth-codes";
+import { SqliteOAuthGrantRepository } from "./oauth-grants";
+import { SqliteQuotaRepository } from "./quotas";
+import { SqliteReclaimRepository } from "./reclaim";
+import { SqliteReclaimHoldRepository } from "./reclaim-holds";
+import { SqliteShareRepository } from "./shares";
+import { SqliteSpaceRepository } from "./spaces";
+import { SqliteUploadRepository } from "./uploads";
+import { SqliteVersionRepository } from "./versions";
+
+/** Every repository over one connection; statements are prepared once, here. */
+export function sqliteRepositories(db: Database, appended: (scope: Scope, tx: number) => void): Repositories {
+  return {
+    accounts: new SqliteAccountRepository(db),
+    credentials: new SqliteCredentialRepository(db),
+    apiKeys: new SqliteApiKeyRepository(db),
+    challenges: new SqliteChallengeRepository(db),
+    magicLinks: new SqliteMagicLinkRepository(db),
+    invites: new SqliteInviteRepository(db),
+    quotas: new SqliteQuotaRepository(db),
+    files: new SqliteFileRepository(db),
+    spaces: new SqliteSpaceRepository(db),
+    events: new SqliteEventRepository(db, appended),
+    reclaim: new SqliteReclaimRepository(db),
+    uploads: new SqliteUploadRepository(db),
+    shares: new SqliteShareRepository(db),
+    hooks: new SqliteHookRepository(db),
+    davLocks: new SqliteDavLockRepository(db),
+    davProperties: new SqliteDavPropertyRepository(db),
+    versions: new SqliteVersionRepository(db),
+    holds: new SqliteReclaimHoldRepository(db),
+    backups: new SqliteBackupRepository(db),
+    oauthClients: new SqliteOAuthClientRepository(db),
+    oauthCodes: new SqliteOAuthCodeRepository(db),
+    oauthGrants: new SqliteOAuthGrantRepository(db),
+  };
+}
+
+export { installSnapshot, openSnapshot } from "./snapshot";
+
+/** The embedded metadata engine: the SQLite file at `path` (created and migrated when needed). */
+export function openSqliteMetadata(path: string): SqliteMetadata {
+  return new SqliteMetadata(path, sqliteRepositories);
+}

@@ -1,0 +1,74 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { Scope } from "../files";
+import type { ShareRepository } from "../repositories";
+import type { LiveShare, ShareRow } from "../shares";
+import { startsWithSql } from "./sql";
+
+// Live: not expired and not used up. Revoked links have no row at all.
+const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
+
+/** Repository for share links; tokens are stored as SHA-256 hashes only. */
+export class SqliteShareRepository implements ShareRepository {
+  readonly #insert: Statement;
+  readonly #liveByHash: Statement<LiveShare>;
+  readonly #liveFor: Statement<LiveShare>;
+  readonly #liveById: Statement<LiveShare>;
+  readonly #count: Statement;
+  readonly #delete: Statement;
+  readonly #deleteDead: Statement;
+
+  constructor(db: Database) {
+    this.#insert = db.query(
+      `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
+       VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
+    );
+    const select = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
+    this.#liveByHash = db.query(`${select} WHERE s.token_hash = $hash AND ${LIVE}`);
+    this.#liveFor = db.query(
+      `${select} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
+         AND ${startsWithSql("f.path", "$prefix")}
+       ORDER BY s.created_at DESC, s.id LIMIT $limit`,
+    );
+    this.#liveById = db.query(
+      `${select} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
+    );
+    // One statement checks and counts, so concurrent downloads can never pass the cap.
+    this.#count = db.query(`UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE}`);
+    this.#delete = db.query("DELETE FROM shares WHERE id = ?1");
+    this.#deleteDead = db.query(
+      "DELETE FROM shares WHERE expires_at <= ?1 OR (max_downloads IS NOT NULL AND downloads >= max_downloads)",
+    );
+  }
+
+  async insert(row: ShareRow): Promise<void> {
+    this.#insert.run({ ...row });
+  }
+
+  /** The live share a token hash names, or null (unknown, expired, used up and revoked look the same). */
+  async findLive(hash: string, now: number): Promise<LiveShare | null> {
+    return this.#liveByHash.get({ hash, now });
+  }
+
+  /** Live shares of a space whose target lies under `prefix`, newest first. */
+  async listLive(scope: Scope, prefix: string, now: number, limit: number): Promise<LiveShare[]> {
+    return this.#liveFor.all({ account: scope.account, space: scope.space, prefix, now, limit });
+  }
+
+  async getLive(scope: Scope, id: string, now: number): Promise<LiveShare | null> {
+    return this.#liveById.get({ id, account: scope.account, space: scope.space, now });
+  }
+
+  /** Counts one download if the share is still live and under its cap; false when it is not. */
+  async countDownload(id: string, now: number): Promise<boolean> {
+    return this.#count.run({ id, now }).changes === 1;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#delete.run(id).changes === 1;
+  }
+
+  /** Removes expired and used-up links (they already answer like unknown ones). */
+  async deleteExpired(now: number): Promise<number> {
+    return this.#deleteDead.run(now).changes;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { Scope } from "../files";
+import type { UploadRepository } from "../repositories";
+import type { UploadRow } from "../uploads";
+
+/** Repository for uploads started but not yet completed (their bytes are not visible yet). */
+export class SqliteUploadRepository implements UploadRepository {
+  readonly #insert: Statement;
+  readonly #get: Statement<UploadRow, [string]>;
+  readonly #pending: Statement<UploadRow, [number, string, string, string]>;
+  readonly #delete: Statement<{ id: string }, [string]>;
+  readonly #stale: Statement<UploadRow, [number]>;
+  readonly #forAccount: Statement<UploadRow, [number]>;
+  readonly #pendingByKey: Statement<UploadRow, [string]>;
+  readonly #complete: Statement<{ id: string }, [string, number]>;
+  readonly #reopen: Statement;
+  readonly #expiredCompleted: Statement<UploadRow, [number]>;
+  readonly #usesObject: Statement<{ one: number }, [string]>;
+
+  constructor(db: Database) {
+    this.#insert = db.query(
+      `INSERT INTO uploads (id, account_id, space, path, object_key, kind, content_type, created_at, expires_at)
+       VALUES ($id, $account_id, $space, $path, $object_key, $kind, $content_type, $created_at, $expires_at)`,
+    );
+    this.#get = db.query("SELECT * FROM uploads WHERE id = ?1");
+    this.#pending = db.query(
+      `SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 AND completed_at IS NULL
+       ORDER BY created_at DESC, rowid DESC`,
+    );
+    this.#delete = db.query("DELETE FROM uploads WHERE id = ?1 RETURNING id");
+    this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL");
+    this.#complete = db.query(
+      "UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id",
+    );
+    this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
+    this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
+    this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
+    this.#usesObject = db.query("SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1");
+    this.#pendingByKey = db.query("SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1");
+  }
+
+  async insert(row: UploadRow): Promise<void> {
+    this.#insert.run({ ...row });
+  }
+
+  async get(id: string): Promise<UploadRow | null> {
+    return this.#get.get(id);
+  }
+
+  /** Uploads of one kind waiting for `complete` at a path, newest first. */
+  async pending(scope: Scope, path: string, kind: UploadRow["kind"]): Promise<UploadRow[]> {
+    return this.#pending.all(scope.account, scope.space, path, kind);
+  }
+
+  /** True only for the caller that removed the row: completing an upload happens once. */
+  async delete(id: string): Promise<boolean> {
+    return this.#delete.get(id) !== null;
+  }
+
+  /** Marks a pending upload completed; true only for the one caller that did (two completes race). */
+  async markCompleted(id: string, now: number): Promise<boolean> {
+    return this.#complete.get(id, now) !== null;
+  }
+
+  /** Puts a completed upload back to pending (its commit failed before anything became visible). */
+  async reopen(id: string): Promise<void> {
+    this.#reopen.run(id);
+  }
+
+  /** Completed uploads whose signed URL has expired: nothing can write to their old key any more. */
+  async completedAndExpired(now: number): Promise<UploadRow[]> {
+    return this.#expiredCompleted.all(now);
+  }
+
+  async startedBefore(cutoff: number): Promise<UploadRow[]> {
+    return this.#stale.all(cutoff);
+  }
+
+  /** True while an upload (pending, or completed with a live URL) names this object key. */
+  async usesObject(objectKey: string): Promise<boolean> {
+    return this.#usesObject.get(objectKey) !== null;
+  }
+
+  /** The pending upload whose bytes go to `objectKey` (a signed PUT names only the key). */
+  async pendingByObjectKey(objectKey: string): Promise<UploadRow | null> {
+    return this.#pendingByKey.get(objectKey);
+  }
+
+  async forAccount(account: number): Promise<UploadRow[]> {
+    return this.#forAccount.all(account);
+  }
+}
