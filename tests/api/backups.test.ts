@@ -143,6 +143,49 @@ forEachBackend((backend) => {
     expect(history.backups[0]).toMatchObject({ id: last.id, status: "done", files: 3 });
   });
 
+  test("older versions and deleted files travel with the archive: the restored server serves them", async () => {
+    const { t } = appWithBackups(backend, backupTarget(backend));
+    const put = async (path: string, body: string) => {
+      const res = await t.request("PUT", `/files/${path}`, { body });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { tx: number }).tx;
+    };
+    const first = await put("a.txt", "version one");
+    await put("a.txt", "version two");
+    const gone = await put("gone.txt", "deleted, in the trash");
+    expect((await t.request("DELETE", "/files/gone.txt")).status).toBe(200);
+    const run = (await (await t.request("POST", "/admin/backups")).json()) as Backup;
+    // Three objects: the current a.txt, its first version, the deleted file.
+    expect(run).toMatchObject({ status: "done", files: 3 });
+    const s3 = t.ctx.config.current.storage.s3;
+    expect((await verifyArchive(await openArchiveSource(s3, run.path))).files).toBe(3);
+    const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-"));
+    if (s3) {
+      writeFileSync(
+        join(fresh, "config.json"),
+        JSON.stringify({ storage: { backend: "s3", s3: { ...s3, key_prefix: `restored-${randomBase62(8)}/` } } }),
+      );
+    }
+    const restored = await restoreArchive(await openArchiveSource(s3, run.path), {
+      configPath: join(fresh, "config.json"),
+      now: Date.now,
+    });
+    const copy = makeTestApp({
+      backend,
+      dataDir: restored.dataDir,
+      config: s3 ? { storage: JSON.parse(await Bun.file(join(fresh, "config.json")).text()).storage } : {},
+    });
+    apps.push(copy);
+    const download = async (url: string) => {
+      const res = await copy.request("GET", url);
+      expect(res.status).toBe(302);
+      return (await copy.follow(res.headers.get("location") as string)).text();
+    };
+    expect(await download("/files/a.txt")).toBe("version two");
+    expect(await download(`/files/a.txt?tx=${first}`)).toBe("version one");
+    expect(await download(`/files/gone.txt?tx=${gone}`)).toBe("deleted, in the trash");
+  });
+
   test.if(backend.kind === "s3")("a restore onto a bucket prefix that holds objects is refused", async () => {
     const { t } = appWithBackups(backend, backupTarget(backend));
     expect((await t.request("PUT", "/files/x.txt", { body: "x" })).status).toBe(200);

@@ -17,12 +17,19 @@ export function vacuumInto(db: Database, target: string): MetadataSnapshot {
 /** Reads a snapshot file taken by `Metadata.snapshot` (verify checks it without installing it). */
 export function openSnapshot(path: string): MetadataSnapshot & { integrity(): string } {
   const db = new Database(path, { readonly: true, strict: true });
-  // Files of every account and space; `min()` picks one row's facts for an object shared by copies.
+  // A snapshot taken before file history existed (schema 11 and older) has no versions table.
+  const hasVersions = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== null;
+  const versions = hasVersions
+    ? "UNION ALL SELECT object_key, size, content_type FROM versions WHERE object_key IS NOT NULL"
+    : "";
+  // Objects of current files and of older versions, of every account and space; `min()` picks
+  // one row's facts for an object several rows share (copies, versions).
   const objects = () =>
     db
       .query<ObjectRef, []>(
-        `SELECT object_key AS key, min(size) AS size, min(content_type) AS contentType
-         FROM files WHERE object_key IS NOT NULL GROUP BY object_key ORDER BY object_key`,
+        `SELECT object_key AS key, min(size) AS size, min(content_type) AS contentType FROM (
+           SELECT object_key, size, content_type FROM files WHERE object_key IS NOT NULL ${versions})
+         GROUP BY object_key ORDER BY object_key`,
       )
       .all();
   return {
