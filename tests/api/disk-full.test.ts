@@ -21,8 +21,9 @@ beforeAll(() => {
   t = makeTestApp({ dataDir: join(mountPoint, "data") });
 });
 
-afterAll(() => {
-  t?.close();
+afterAll(async () => {
+  // The metadata must be closed before the tmpfs can be unmounted.
+  await t?.close();
   if (isRoot) spawnSync("umount", [mountPoint]);
   rmSync(mountPoint, { recursive: true, force: true });
 });
