@@ -1,17 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { makeTestApp } from "../fixtures/harness";
+import { routesAsking, urlOf } from "../fixtures/routes";
 
 /**
  * Security rule: authentication comes before any validation, on every route. An anonymous
  * caller learns nothing about a route's query, parameters or body schema: whatever it sends,
  * a route that needs a credential answers 401. The routes are read from the app itself, so a
- * new route is covered the day it is added.
+ * new route is covered the day it is added; the public ones are those the route catalogue
+ * (tests/fixtures/routes.ts) marks public.
  */
 const t = makeTestApp();
 afterAll(() => t.close());
-
-/** A concrete URL for a route pattern: `:param` and `*` filled with plausible values. */
-const urlOf = (path: string) => path.replace(/:[A-Za-z_]+/g, "x1").replace(/\*$/, "docs/a.txt");
 
 /** Query strings no route accepts: wrong types, out-of-range numbers, oversize values, arrays. */
 const BAD_QUERIES = [
@@ -29,21 +28,8 @@ const BAD_BODIES: Array<{ name: string; type: string; body: string }> = [
   { name: "XML", type: "application/xml", body: "<?xml version='1.0'?><D:propfind xmlns:D='DAV:'><D:bad" },
 ];
 
-/** Routes anyone may call: health and docs, sign-in and registration, share links, signed blob URLs, the dashboard, OAuth. */
-const PUBLIC: RegExp[] = [
-  /^GET \/$/,
-  /^GET \/swagger(\/|$)/,
-  /^GET \/ui\/assets\//,
-  /^GET \/api\/v1\/public\/ping$/,
-  /^(GET|PUT) \/blobs\/:key$/,
-  /^POST \/auth\/(register|challenge|verify|session|magic-link)$/,
-  /^(GET|POST) \/auth\/magic-link\/verify$/,
-  // OAuth: discovery, the authorization endpoint (a browser page; its POST signs nothing in without
-  // the session) and the endpoints where apps authenticate with their own client credentials.
-  /^GET \/\.well-known\/oauth-authorization-server$/,
-  /^(GET|POST) \/oauth\/authorize$/,
-  /^POST \/oauth\/(token|revoke|introspect)$/,
-];
+/** Routes anyone may call (health and docs, sign-in, share links, signed blob URLs, the dashboard, OAuth's public endpoints). */
+const PUBLIC = new Set<string>(routesAsking("public"));
 
 const routes = [
   ...new Map(
@@ -62,7 +48,7 @@ describe("anonymous requests with bad input get 401 on every route that needs a 
     const publicRoutes = bare
       .filter((b) => b.status !== 401)
       .map((b) => `${b.route.method} ${b.route.path}`)
-      .filter((name) => !PUBLIC.some((pattern) => pattern.test(name)));
+      .filter((name) => !PUBLIC.has(name));
     expect(publicRoutes).toEqual([]);
     expect(protectedRoutes.length).toBeGreaterThan(30);
   });
