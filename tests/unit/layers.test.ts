@@ -80,6 +80,11 @@ const RULES: Rule[] = [
     forbids: (t) => /^modules\/[^/]+(\/index)?$/.test(t),
   },
   {
+    name: "routes never import storage (they shape answers from domain objects)",
+    from: (p) => /^modules\/[^/]+\/(index|[\w-]*routes)$/.test(p),
+    forbids: (t) => under(t, "storage"),
+  },
+  {
     name: "services never import http",
     from: (p) => /^modules\/[^/]+\/service$/.test(p),
     forbids: (t) => under(t, "http"),

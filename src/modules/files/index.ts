@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
+import type { FileEntry } from "../../domain/files";
 import { parsePath, parsePrefix, parseUrlPath } from "../../domain/paths";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
@@ -11,7 +12,6 @@ import { queryPathOf } from "../../http/query-path";
 import { ErrorResponse } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
-import type { FileRow } from "../../storage/db/files";
 import {
   CommitResponse,
   ConditionalWriteHeaders,
@@ -51,7 +51,7 @@ function filePathOf(request: Request, expect?: "file" | "folder"): string {
   return parseUrlPath(url.slice(start, query === -1 ? undefined : query), expect);
 }
 
-function headResponse(row: FileRow): Response {
+function headResponse(row: FileEntry): Response {
   const headers: Record<string, string> = {
     "content-type": row.content_type ?? "application/x-directory",
     "content-length": String(row.size),
@@ -62,7 +62,7 @@ function headResponse(row: FileRow): Response {
   return new Response(null, { status: 200, headers });
 }
 
-const entryOf = (row: FileRow) => ({
+const entryOf = (row: FileEntry) => ({
   name: row.name,
   path: row.path,
   type: row.type,
