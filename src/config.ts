@@ -99,6 +99,21 @@ export const ConfigSchema = T.Object({
     },
     { default: {} },
   ),
+  /**
+   * Where metadata lives. "sqlite" (the default): one embedded file in the data directory,
+   * no setup. "postgres": a PostgreSQL database that any number of identical instances share;
+   * `url` (`postgres://user:pass@host:5432/db`) or, without it, the usual PG* environment
+   * variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
+   */
+  metadata: T.Object(
+    {
+      engine: T.Union([T.Literal("sqlite"), T.Literal("postgres")], { default: "sqlite" }),
+      url: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
+      /** Connections each instance keeps open; instances × this must stay under the server's max_connections. */
+      max_connections: T.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+    },
+    { default: {} },
+  ),
   /** HMAC key for signed URLs; generated on first start. */
   signing_secret: T.String({ minLength: 32 }),
   log: T.Object({ requests: T.Boolean({ default: true }) }, { default: {} }),
@@ -279,6 +294,9 @@ export function parseConfig(raw: unknown, source: string): Config {
   }
   if (value.backups.every !== undefined && parseTtl(value.backups.every) === null) {
     throw new ConfigError(`${source}: backups.every: a period such as "24h", "30m" or "7d", at most a year`);
+  }
+  if (value.metadata.engine !== "postgres" && value.metadata.url !== undefined) {
+    throw new ConfigError(`${source}: metadata.url: only used when metadata.engine is "postgres"`);
   }
   const s3 = value.storage.s3;
   if (s3 && (s3.access_key_id === undefined) !== (s3.secret_access_key === undefined)) {

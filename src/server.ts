@@ -25,6 +25,9 @@ export async function serve(
     throw new ConfigError(`${configPath}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.join(", ")}`);
   }
   for (const key of unknownKeys) logger.warn("unknown key in config.json ignored", { key, config: configPath });
+  if (config.metadata.engine === "postgres") {
+    throw new ConfigError(`${configPath}: metadata.engine: "postgres" is not available in this version yet`);
+  }
   if (created) {
     process.stdout.write(
       `Created ${configPath} with a new master token (shown once; see it again with 'lightd --token what'):\n  ${config.authorization.token}\n\n`,
