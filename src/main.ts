@@ -3,6 +3,7 @@ import { VERSION } from "./app";
 import { parseArgs, UsageError } from "./cli/args";
 import { isClientInvocation, runClient } from "./cli/client";
 import { fullHelp } from "./cli/help";
+import { runMigrateCommand } from "./cli/migrate";
 import { runTokenCommand } from "./cli/token";
 import { ConfigError } from "./config";
 import { runBackupCommand, runRestoreCommand } from "./modules/backups/cli";
@@ -35,6 +36,15 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   }
   if (command.kind === "backup") return runBackupCommand(command, configPath, archiveIo);
   if (command.kind === "restore") return runRestoreCommand(command, configPath, archiveIo);
+  if (command.kind === "migrate") {
+    return runMigrateCommand({
+      configPath,
+      url: command.url,
+      dataDir: command.dataDir,
+      env,
+      out: (t) => process.stdout.write(t),
+    });
+  }
   return serve(configPath, command, env);
 }
 

@@ -13,6 +13,8 @@ export type Command =
   | { kind: "token"; action: "what" | "reset" | "set"; configPath?: string }
   | (BackupCommand & { configPath?: string })
   | (RestoreCommand & { configPath?: string })
+  /** Copy this server's SQLite metadata into an empty Postgres database. */
+  | { kind: "migrate"; to: "postgres"; url?: string; configPath?: string; dataDir?: string }
   | { kind: "help" }
   | { kind: "version" };
 
@@ -28,6 +30,7 @@ Usage:
   lightd backup --to PATH [--passphrase-file F] [--config PATH] [--data DIR]
   lightd backup --verify PATH [--passphrase-file F]
   lightd restore --from PATH [--config NEW/config.json] [--data DIR] [--passphrase-file F]
+  lightd migrate --to postgres [--url URL] [--config PATH] [--data DIR]
   lightd --help | --version
 
 Commands:
@@ -40,6 +43,10 @@ Commands:
                       s3://bucket/prefix. --passphrase-file encrypts it.
   backup --verify PATH  Check an archive end to end (every SHA-256, the database) without restoring.
   restore --from PATH Restore an archive into an empty data dir; writes its config.json to --config.
+  migrate --to postgres
+                      Copy the SQLite metadata (accounts, keys, files, shares, hooks …) into an
+                      empty Postgres database: --url, else metadata.url, else the PG* variables.
+                      Stop the server first; bytes stay where storage points.
 
 Options:
   --port N            Port to listen on (env LIGHTD_PORT; default 8070; 0 = any free port).
@@ -104,7 +111,10 @@ export function parseArgs(argv: string[]): Command {
   let strictConfig = false;
   let tokenAction: string | undefined;
   let sawServe = false;
-  for (let i = 0; i < argv.length; i++) {
+  let migrateTo: string | undefined;
+  let url: string | undefined;
+  const migrating = argv[0] === "migrate";
+  for (let i = migrating ? 1 : 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] =
       arg.startsWith("--") && arg.includes("=")
@@ -141,6 +151,14 @@ export function parseArgs(argv: string[]): Command {
       case "--token":
         tokenAction = value();
         break;
+      case "--to":
+        if (!migrating) throw new UsageError("--to belongs to 'lightd migrate'");
+        migrateTo = value();
+        break;
+      case "--url":
+        if (!migrating) throw new UsageError("--url belongs to 'lightd migrate'");
+        url = value();
+        break;
       case "--strict-config":
         if (inline !== undefined) throw new UsageError("--strict-config takes no value");
         strictConfig = true;
@@ -148,6 +166,16 @@ export function parseArgs(argv: string[]): Command {
       default:
         throw new UsageError(`unknown argument '${arg}'`);
     }
+  }
+  if (migrating) {
+    if (sawServe || tokenAction !== undefined || port !== undefined || host !== undefined || strictConfig) {
+      throw new UsageError("lightd migrate takes --to, --url, --config and --data only");
+    }
+    if (migrateTo !== "postgres") throw new UsageError("lightd migrate needs --to postgres");
+    if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+      throw new UsageError("--url must start with postgres:// or postgresql://");
+    }
+    return { kind: "migrate", to: "postgres", url, configPath, dataDir };
   }
   if (tokenAction !== undefined) {
     if (sawServe) throw new UsageError("--token cannot be combined with serve");
