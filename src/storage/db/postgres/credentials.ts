@@ -1,0 +1,64 @@
+import type { CredentialAuthRow, CredentialRow, NewCredential } from "../credentials";
+import type { CredentialRepository } from "../repositories";
+import { one, type Queryable } from "./rows";
+
+export const CREDENTIAL_COLUMNS =
+  "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count";
+export const CREDENTIAL_INTS = [
+  "account_id",
+  "created_at",
+  "expires_at",
+  "rotated_at",
+  "last_used_at",
+  "use_count",
+] as const;
+
+/** `credentials` on Postgres: every token, session and key, stored as an argon2id hash. */
+export class PostgresCredentialRepository implements CredentialRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async insert(row: NewCredential): Promise<void> {
+    await this.sql`INSERT INTO credentials
+      (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at)
+      VALUES (${row.id}, ${row.kind}, ${row.account_id}, ${row.secret_hash}, ${row.name ?? ""}, ${row.scopes ?? null},
+        ${row.prefix ?? ""}, ${row.remove_on_use ?? 0}, ${row.created_at}, ${row.expires_at ?? null})`;
+  }
+
+  async findById(id: string): Promise<CredentialRow | null> {
+    return one(
+      await this.sql.unsafe(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1`, [id]),
+      CREDENTIAL_INTS,
+    );
+  }
+
+  /** The per-request read: by primary key, only the columns the verifier needs. */
+  async findForAuth(id: string): Promise<CredentialAuthRow | null> {
+    return one(
+      await this.sql`SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at
+        FROM credentials WHERE id = ${id}`,
+      CREDENTIAL_INTS,
+    );
+  }
+
+  /** One DELETE decides: of instances racing with one single-use token, one gets the row. */
+  async consume(id: string): Promise<boolean> {
+    return (await this.sql`DELETE FROM credentials WHERE id = ${id} RETURNING id`).length > 0;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.sql`DELETE FROM credentials WHERE id = ${id} RETURNING id`).length > 0;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return (await this.sql`DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at <= ${now} RETURNING id`)
+      .length;
+  }
+
+  /** Adds each instance's batched counters to the row: increments, so instances never overwrite each other. */
+  async recordUsage(entries: Iterable<[string, { count: number; lastUsedAt: number }]>): Promise<void> {
+    for (const [id, usage] of entries) {
+      await this.sql`UPDATE credentials SET use_count = use_count + ${usage.count},
+        last_used_at = greatest(coalesce(last_used_at, 0), ${usage.lastUsedAt}) WHERE id = ${id}`;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { EventRow } from "../events";
+import type { Scope } from "../files";
+import type { EventRepository } from "../repositories";
+import { all, type Queryable, startsWith } from "./rows";
+
+const INTS = ["tx", "size", "ts"] as const;
+
+/** The channel on which a committed event is announced to every instance (LISTEN/NOTIFY). */
+export const EVENTS_CHANNEL = "lightd_events";
+
+/**
+ * The per-space event log on Postgres. `append` also queues a NOTIFY in the same
+ * transaction: Postgres delivers it to every listening instance when, and only if, the
+ * unit of work commits, so a feed on any instance hears of every committed change.
+ */
+export class PostgresEventRepository implements EventRepository {
+  constructor(
+    private readonly sql: Queryable,
+    private readonly appended: (scope: Scope, tx: number) => void,
+    private readonly origin: string,
+  ) {}
+
+  async latestTx(scope: Scope): Promise<number> {
+    const [row] = await this
+      .sql`SELECT coalesce(max(tx), 0) AS tx FROM events WHERE account_id = ${scope.account} AND space = ${scope.space}`;
+    return Number(row.tx);
+  }
+
+  async append(scope: Scope, event: EventRow): Promise<void> {
+    const announce = JSON.stringify({ a: scope.account, s: scope.space, tx: event.tx, o: this.origin });
+    await this.sql`WITH added AS (
+        INSERT INTO events (account_id, space, tx, action, path, dest, size, msg, ts)
+        VALUES (${scope.account}, ${scope.space}, ${event.tx}, ${event.action}, ${event.path}, ${event.dest},
+          ${event.size}, ${event.msg}, ${event.ts})
+        RETURNING tx)
+      SELECT pg_notify(${EVENTS_CHANNEL}, ${announce}) FROM added`;
+    this.appended(scope, event.tx);
+  }
+
+  async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
+    return all(
+      await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
+        WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since} ORDER BY tx LIMIT ${limit}`,
+      INTS,
+    );
+  }
+
+  async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
+    const rows = exact
+      ? await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
+          WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since}
+            AND (path = ${path} OR dest = ${path}) ORDER BY tx LIMIT ${limit}`
+      : await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
+          WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since}
+            AND (path LIKE ${startsWith(path)} OR dest LIKE ${startsWith(path)}) ORDER BY tx LIMIT ${limit}`;
+    return all(rows, INTS);
+  }
+}

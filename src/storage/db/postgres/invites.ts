@@ -1,0 +1,68 @@
+import type { InviteRow } from "../invites";
+import type { QuotaLimits, Usage } from "../quotas";
+import type { InviteRepository, QuotaRepository } from "../repositories";
+import { all, one, type Queryable } from "./rows";
+
+const INTS = ["created_at", "expires_at", "used_at", "used_by"] as const;
+
+/** The admin's invite codes on Postgres (only a SHA-256 of each code's secret is kept). */
+export class PostgresInviteRepository implements InviteRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void> {
+    await this.sql`INSERT INTO invites (id, secret_hash, note, created_at, expires_at)
+      VALUES (${row.id}, ${row.secret_hash}, ${row.note}, ${row.created_at}, ${row.expires_at})`;
+  }
+
+  async get(id: string): Promise<InviteRow | null> {
+    return one(await this.sql`SELECT * FROM invites WHERE id = ${id}`, INTS);
+  }
+
+  async list(): Promise<(InviteRow & { used_by_name: string | null })[]> {
+    return all(
+      await this.sql`SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by
+        ORDER BY i.created_at, i.id`,
+      INTS,
+    );
+  }
+
+  /** One UPDATE checks and takes, so an invite registers one account across instances. */
+  async take(id: string, now: number, accountId: number): Promise<boolean> {
+    const rows = await this.sql`UPDATE invites SET used_at = ${now}, used_by = ${accountId}
+      WHERE id = ${id} AND used_at IS NULL AND expires_at > ${now} RETURNING id`;
+    return rows.length > 0;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.sql`DELETE FROM invites WHERE id = ${id} RETURNING id`).length > 0;
+  }
+}
+
+/** Per-account quotas (columns of `accounts`) and usage (the sum of the account's space counters). */
+export class PostgresQuotaRepository implements QuotaRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async limits(accountId: number): Promise<QuotaLimits> {
+    const row = one<{ quota_bytes: number | null; quota_files: number | null }>(
+      await this.sql`SELECT quota_bytes, quota_files FROM accounts WHERE id = ${accountId}`,
+      ["quota_bytes", "quota_files"],
+    );
+    return { bytes: row?.quota_bytes ?? null, files: row?.quota_files ?? null };
+  }
+
+  async usage(accountId: number): Promise<Usage> {
+    return (
+      one<Usage>(
+        await this.sql`SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes), 0) AS bytes
+          FROM spaces WHERE account_id = ${accountId}`,
+        ["files", "bytes"],
+      ) ?? { files: 0, bytes: 0 }
+    );
+  }
+
+  async set(accountId: number, limits: QuotaLimits): Promise<boolean> {
+    const rows = await this.sql`UPDATE accounts SET quota_bytes = ${limits.bytes}, quota_files = ${limits.files}
+      WHERE id = ${accountId} RETURNING id`;
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,103 @@
+import type { SQL } from "bun";
+import { randomBase62 } from "../../../lib/ids";
+import type { Scope } from "../files";
+import type { CommitListener, Metadata } from "../metadata";
+import type { Repositories } from "../repositories";
+import { EVENTS_CHANNEL } from "./events";
+import { postgresRepositories } from "./repositories";
+
+/** SQLSTATEs after which a unit of work is simply run again: serialization failure, deadlock. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_ATTEMPTS = 20;
+
+/**
+ * Postgres behind the async `Metadata` contract, for any number of instances on one database.
+ * - A unit of work is one SERIALIZABLE transaction: what its body read cannot change before
+ *   it commits, whichever instance the other writer runs on. When Postgres cannot order two
+ *   units of work it aborts one (40001) and it runs again from the start, so a body must do
+ *   nothing but repository calls (the contract already asks that).
+ * - `read` runs each query on its own on the pool: it sees committed data only.
+ * - Committed events reach every instance: `append` queues a NOTIFY that Postgres delivers on
+ *   commit; this instance tells its own listeners at once after commit and skips its own
+ *   notifications when they come back.
+ */
+export class PostgresMetadata implements Metadata {
+  readonly read: Repositories;
+  readonly #sql: SQL;
+  readonly #origin = randomBase62(12);
+  readonly #listeners = new Set<CommitListener>();
+  #unlisten: (() => Promise<void>) | undefined;
+
+  private constructor(sql: SQL) {
+    this.#sql = sql;
+    this.read = postgresRepositories(
+      sql,
+      () => {
+        throw new Error("events are appended in a unit of work");
+      },
+      this.#origin,
+    );
+  }
+
+  /** Connects the change feed of this instance to every other's, then hands the engine out. */
+  static async open(sql: SQL): Promise<PostgresMetadata> {
+    const metadata = new PostgresMetadata(sql);
+    const subscription = await sql.listen(EVENTS_CHANNEL, (payload) => metadata.#heard(payload));
+    metadata.#unlisten = () => subscription.unlisten();
+    return metadata;
+  }
+
+  async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const appended = new Map<string, { scope: Scope; from: number }>();
+      const note = (scope: Scope, tx: number) => {
+        const key = `${scope.account}:${scope.space}`;
+        const seen = appended.get(key);
+        if (!seen) appended.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
+        else if (tx < seen.from) seen.from = tx;
+      };
+      try {
+        const result = await this.#sql.begin("ISOLATION LEVEL SERIALIZABLE", (tx) =>
+          work(postgresRepositories(tx, note, this.#origin)),
+        );
+        for (const { scope, from } of appended.values()) this.#tell(scope, from);
+        return result as T;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error))) throw error;
+        // Back off a little, longer each time, so the writers that collided spread out.
+        await Bun.sleep(Math.random() * attempt * 5);
+      }
+    }
+  }
+
+  onCommitted(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    void (unlisten ? unlisten() : Promise.resolve()).finally(() => this.#sql.close({ timeout: 5 }));
+  }
+
+  #heard(payload: string): void {
+    let note: { a: number; s: string; tx: number; o: string };
+    try {
+      note = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (note.o === this.#origin) return;
+    this.#tell({ account: note.a, space: note.s }, note.tx);
+  }
+
+  #tell(scope: Scope, from: number): void {
+    for (const listener of this.#listeners) listener(scope, from);
+  }
+}
+
+function sqlState(error: unknown): string {
+  const e = error as { errno?: unknown; code?: unknown };
+  return typeof e?.errno === "string" ? e.errno : typeof e?.code === "string" ? e.code : "";
+}

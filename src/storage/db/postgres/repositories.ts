@@ -1,0 +1,42 @@
+import type { Scope } from "../files";
+import type { Repositories } from "../repositories";
+import { PostgresAccountRepository } from "./accounts";
+import { PostgresApiKeyRepository } from "./api-keys";
+import { PostgresChallengeRepository, PostgresMagicLinkRepository } from "./challenges";
+import { PostgresCredentialRepository } from "./credentials";
+import { PostgresDavLockRepository, PostgresDavPropertyRepository } from "./dav";
+import { PostgresEventRepository } from "./events";
+import { PostgresFileRepository } from "./files";
+import { PostgresHookRepository } from "./hooks";
+import { PostgresInviteRepository, PostgresQuotaRepository } from "./invites";
+import { PostgresReclaimRepository } from "./reclaim";
+import type { Queryable } from "./rows";
+import { PostgresShareRepository } from "./shares";
+import { PostgresSpaceRepository } from "./spaces";
+import { PostgresUploadRepository } from "./uploads";
+
+/** Every repository over one pool or one unit of work's transaction. */
+export function postgresRepositories(
+  sql: Queryable,
+  appended: (scope: Scope, tx: number) => void,
+  origin: string,
+): Repositories {
+  return {
+    accounts: new PostgresAccountRepository(sql),
+    credentials: new PostgresCredentialRepository(sql),
+    apiKeys: new PostgresApiKeyRepository(sql),
+    challenges: new PostgresChallengeRepository(sql),
+    magicLinks: new PostgresMagicLinkRepository(sql),
+    invites: new PostgresInviteRepository(sql),
+    quotas: new PostgresQuotaRepository(sql),
+    files: new PostgresFileRepository(sql),
+    spaces: new PostgresSpaceRepository(sql),
+    events: new PostgresEventRepository(sql, appended, origin),
+    reclaim: new PostgresReclaimRepository(sql),
+    uploads: new PostgresUploadRepository(sql),
+    shares: new PostgresShareRepository(sql),
+    hooks: new PostgresHookRepository(sql),
+    davLocks: new PostgresDavLockRepository(sql),
+    davProperties: new PostgresDavPropertyRepository(sql),
+  };
+}

@@ -1,0 +1,39 @@
+import type { Scope } from "../files";
+import type { SpaceRepository } from "../repositories";
+import type { SpaceTotals } from "../spaces";
+import { one, type Queryable } from "./rows";
+
+/**
+ * Per-space counters on Postgres. `nextTx` increments the space's row in the unit of work:
+ * the row stays locked until that unit of work ends, so writers of one space on any number
+ * of instances take numbers one after another, and a rollback gives its number back
+ * (no gaps, no duplicates, events committed in tx order).
+ */
+export class PostgresSpaceRepository implements SpaceRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async nextTx(scope: Scope): Promise<number> {
+    const [row] = await this
+      .sql`INSERT INTO spaces (account_id, space, last_tx) VALUES (${scope.account}, ${scope.space}, 1)
+      ON CONFLICT (account_id, space) DO UPDATE SET last_tx = spaces.last_tx + 1
+      RETURNING last_tx`;
+    return Number(row.last_tx);
+  }
+
+  async adjust(scope: Scope, files: number, bytes: number): Promise<void> {
+    if (files === 0 && bytes === 0) return;
+    await this
+      .sql`INSERT INTO spaces (account_id, space, files, bytes) VALUES (${scope.account}, ${scope.space}, ${files}, ${bytes})
+      ON CONFLICT (account_id, space) DO UPDATE SET files = spaces.files + ${files}, bytes = spaces.bytes + ${bytes}`;
+  }
+
+  async totals(scope: Scope): Promise<SpaceTotals> {
+    return (
+      one<SpaceTotals>(
+        await this
+          .sql`SELECT files, bytes, last_tx FROM spaces WHERE account_id = ${scope.account} AND space = ${scope.space}`,
+        ["files", "bytes", "last_tx"],
+      ) ?? { files: 0, bytes: 0, last_tx: 0 }
+    );
+  }
+}
