@@ -1,8 +1,10 @@
 import type { SQL } from "bun";
 import { randomBase62 } from "../../../lib/ids";
+import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
+import { PostgresCoordination } from "./coordination";
 import { EVENTS_CHANNEL } from "./events";
 import { postgresRepositories } from "./repositories";
 
@@ -23,6 +25,8 @@ const MAX_ATTEMPTS = 20;
  */
 export class PostgresMetadata implements Metadata {
   readonly read: Repositories;
+  /** Rate-limit buckets and one-at-a-time jobs, shared with every instance. */
+  readonly coordination: Coordination;
   readonly #sql: SQL;
   readonly #origin = randomBase62(12);
   readonly #listeners = new Set<CommitListener>();
@@ -30,6 +34,7 @@ export class PostgresMetadata implements Metadata {
 
   private constructor(sql: SQL) {
     this.#sql = sql;
+    this.coordination = new PostgresCoordination(sql);
     this.read = postgresRepositories(
       sql,
       () => {
