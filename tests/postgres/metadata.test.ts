@@ -73,7 +73,7 @@ run("a single-use token raced on three instances authenticates once", async () =
   await at(0).write((tx) =>
     tx.credentials.insert({
       id: "tok1",
-      kind: "token",
+      kind: "tok",
       account_id: account,
       secret_hash: "x",
       created_at: Date.now(),
