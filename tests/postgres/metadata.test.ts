@@ -126,7 +126,7 @@ run("read-then-write units of work on different instances never both act on the 
     ),
   );
   expect(attempts.filter(Boolean)).toHaveLength(5);
-  expect(await at(0).read.spaces.totals(scope)).toEqual({ files: 5, bytes: 50, last_tx: 0 });
+  expect(await at(0).read.spaces.totals(scope)).toEqual({ files: 5, bytes: 50, version_bytes: 0, last_tx: 0 });
 });
 
 run("a change committed on one instance reaches the commit listeners of every instance", async () => {

@@ -1,6 +1,6 @@
 /**
  * `lightd migrate --to postgres`: a SQLite server's metadata — accounts, keys, sessions,
- * files, events, shares, hooks, invites — copied row for row into an empty Postgres
+ * files, versions, events, shares, hooks, invites, OAuth apps — copied row for row into an empty Postgres
  * database; a database that holds data, or a source this version cannot fully copy, is
  * refused with nothing written.
  */
@@ -17,6 +17,7 @@ import { openPostgres } from "../../src/storage/db/postgres/connection";
 import { copySqliteToPostgres } from "../../src/storage/db/postgres/copy-from-sqlite";
 import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
+import { registerClient } from "../fixtures/oauth";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
 
 const pg = await ensurePostgres();
@@ -53,6 +54,7 @@ beforeAll(async () => {
   );
   expect((await t.request("POST", "/admin/invites", { json: { note: "for bob" } })).status).toBe(201);
   expect((await t.request("PUT", "/files/admin-notes.txt", { body: "admin" })).status).toBe(200);
+  await registerClient(t, alice);
   source.ctx.close();
   sqlitePath = join(source.dir, "data", "lightd.db");
 }, 120_000);
@@ -92,7 +94,8 @@ run("every row arrives as it was, and new ids continue after the copied ones", a
   const { sql } = await emptyTarget();
   const report = await copySqliteToPostgres(sqlitePath, sql);
   const counts = Object.fromEntries(report.tables.map((t) => [t.name, t.rows]));
-  expect(counts).toMatchObject({ accounts: 2, files: 8, shares: 1, hooks: 1, invites: 1 });
+  expect(counts).toMatchObject({ accounts: 2, files: 8, shares: 1, hooks: 1, invites: 1, oauth_clients: 1 });
+  expect(counts.versions).toBeGreaterThanOrEqual(1);
   expect(counts.credentials).toBeGreaterThanOrEqual(3);
   expect(counts.events).toBeGreaterThanOrEqual(7);
   const orders: Record<string, string> = {
@@ -104,6 +107,8 @@ run("every row arrives as it was, and new ids continue after the copied ones", a
     shares: "id",
     hooks: "id",
     invites: "id",
+    versions: "id",
+    oauth_clients: "id",
   };
   for (const [table, order] of Object.entries(orders)) {
     const expected = sqliteRows(table, order);
@@ -133,11 +138,11 @@ run("a source table this version cannot copy is named, and nothing is written", 
     const copy = join(dir, "lightd.db");
     copyFileSync(sqlitePath, copy);
     const db = new Database(copy);
-    db.run("CREATE TABLE versions (id INTEGER PRIMARY KEY)");
+    db.run("CREATE TABLE widgets (id INTEGER PRIMARY KEY)");
     db.close();
     const { sql } = await emptyTarget();
     await expect(copySqliteToPostgres(copy, sql)).rejects.toThrow(
-      "the SQLite database has tables this lightd cannot copy yet: versions",
+      "the SQLite database has tables this lightd cannot copy yet: widgets",
     );
     const [{ n }] = await sql`SELECT count(*)::int AS n FROM files`;
     expect(n).toBe(0);

@@ -9,6 +9,9 @@ import { migratePostgres } from "./migrate";
  */
 const TABLES: readonly { name: string; order: string }[] = [
   { name: "accounts", order: "id" },
+  { name: "oauth_clients", order: "rowid" },
+  { name: "oauth_grants", order: "rowid" },
+  { name: "oauth_codes", order: "rowid" },
   { name: "credentials", order: "rowid" },
   { name: "spaces", order: "account_id, space" },
   { name: "files", order: "id" },
@@ -24,6 +27,9 @@ const TABLES: readonly { name: string; order: string }[] = [
   { name: "dav_locks", order: "rowid" },
   { name: "reclaim", order: "queued_at, object_key, upload_id" },
   { name: "invites", order: "rowid" },
+  { name: "versions", order: "id" },
+  { name: "reclaim_holds", order: "id" },
+  { name: "backups", order: "started_at, id" },
 ];
 const SQLITE_ONLY = /^(sqlite_|files_search)/;
 /** Rows per INSERT: well under Postgres's 65,535 parameters for the widest table. */
@@ -73,8 +79,8 @@ export async function copySqliteToPostgres(sqlitePath: string, sql: SQL): Promis
         }
         tables.push({ name, rows: copied });
       }
-      // New accounts and files continue after the copied ids.
-      for (const table of ["accounts", "files"]) {
+      // New accounts, files and versions continue after the copied ids.
+      for (const table of ["accounts", "files", "versions"]) {
         await tx.unsafe(
           `SELECT setval(pg_get_serial_sequence('${table}', 'id'), greatest((SELECT max(id) FROM ${table}), 1))`,
         );

@@ -38,7 +38,10 @@ export class PostgresInviteRepository implements InviteRepository {
   }
 }
 
-/** Per-account quotas (columns of `accounts`) and usage (the sum of the account's space counters). */
+/**
+ * Per-account quotas (columns of `accounts`) and usage (the sum of the account's space
+ * counters; bytes count current files and what only older versions hold).
+ */
 export class PostgresQuotaRepository implements QuotaRepository {
   constructor(private readonly sql: Queryable) {}
 
@@ -53,10 +56,11 @@ export class PostgresQuotaRepository implements QuotaRepository {
   async usage(accountId: number): Promise<Usage> {
     return (
       one<Usage>(
-        await this.sql`SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes), 0) AS bytes
+        await this.sql`SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
+            coalesce(sum(version_bytes), 0) AS version_bytes
           FROM spaces WHERE account_id = ${accountId}`,
-        ["files", "bytes"],
-      ) ?? { files: 0, bytes: 0 }
+        ["files", "bytes", "version_bytes"],
+      ) ?? { files: 0, bytes: 0, version_bytes: 0 }
     );
   }
 

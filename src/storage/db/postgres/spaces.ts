@@ -27,13 +27,21 @@ export class PostgresSpaceRepository implements SpaceRepository {
       ON CONFLICT (account_id, space) DO UPDATE SET files = spaces.files + ${files}, bytes = spaces.bytes + ${bytes}`;
   }
 
+  /** Changes the bytes held only by versions. */
+  async adjustVersionBytes(scope: Scope, bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    await this
+      .sql`INSERT INTO spaces (account_id, space, version_bytes) VALUES (${scope.account}, ${scope.space}, ${bytes})
+      ON CONFLICT (account_id, space) DO UPDATE SET version_bytes = spaces.version_bytes + ${bytes}`;
+  }
+
   async totals(scope: Scope): Promise<SpaceTotals> {
     return (
       one<SpaceTotals>(
         await this
-          .sql`SELECT files, bytes, last_tx FROM spaces WHERE account_id = ${scope.account} AND space = ${scope.space}`,
-        ["files", "bytes", "last_tx"],
-      ) ?? { files: 0, bytes: 0, last_tx: 0 }
+          .sql`SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ${scope.account} AND space = ${scope.space}`,
+        ["files", "bytes", "version_bytes", "last_tx"],
+      ) ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 }
     );
   }
 }
