@@ -3,7 +3,7 @@ import type { CredentialRepository } from "../repositories";
 import { one, type Queryable } from "./rows";
 
 export const CREDENTIAL_COLUMNS =
-  "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count";
+  "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count, grant_id";
 export const CREDENTIAL_INTS = [
   "account_id",
   "created_at",
@@ -19,9 +19,9 @@ export class PostgresCredentialRepository implements CredentialRepository {
 
   async insert(row: NewCredential): Promise<void> {
     await this.sql`INSERT INTO credentials
-      (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at)
+      (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
       VALUES (${row.id}, ${row.kind}, ${row.account_id}, ${row.secret_hash}, ${row.name ?? ""}, ${row.scopes ?? null},
-        ${row.prefix ?? ""}, ${row.remove_on_use ?? 0}, ${row.created_at}, ${row.expires_at ?? null})`;
+        ${row.prefix ?? ""}, ${row.remove_on_use ?? 0}, ${row.created_at}, ${row.expires_at ?? null}, ${row.grant_id ?? null})`;
   }
 
   async findById(id: string): Promise<CredentialRow | null> {
@@ -60,5 +60,24 @@ export class PostgresCredentialRepository implements CredentialRepository {
       await this.sql`UPDATE credentials SET use_count = use_count + ${usage.count},
         last_used_at = greatest(coalesce(last_used_at, 0), ${usage.lastUsedAt}) WHERE id = ${id}`;
     }
+  }
+
+  /** One UPDATE decides: of two refreshes of one refresh token on any instances, one rotates it. */
+  async claimRotation(id: string, now: number): Promise<boolean> {
+    return (
+      (await this.sql`UPDATE credentials SET rotated_at = ${now} WHERE id = ${id} AND rotated_at IS NULL RETURNING id`)
+        .length > 0
+    );
+  }
+
+  async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {
+    const rows = await this.sql`SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials
+      WHERE account_id = ${accountId} AND grant_id IS NOT NULL GROUP BY grant_id`;
+    return new Map(
+      rows.map((r: { grant_id: string; last_used_at: string | null }) => [
+        r.grant_id,
+        r.last_used_at === null ? null : Number(r.last_used_at),
+      ]),
+    );
   }
 }

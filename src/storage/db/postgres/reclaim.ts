@@ -2,27 +2,33 @@ import type { ReclaimRow } from "../reclaim";
 import type { ReclaimRepository } from "../repositories";
 import { all, type Queryable } from "./rows";
 
+const INTS = ["queued_at", "not_before"] as const;
+
 /** `reclaim` on Postgres: stored bytes nothing references, waiting to be deleted from the store. */
 export class PostgresReclaimRepository implements ReclaimRepository {
   constructor(private readonly sql: Queryable) {}
 
-  async enqueue(objectKeys: Iterable<string>, now: number, uploadId = ""): Promise<void> {
+  /** Nothing queued is due before `notBefore` (Unix ms): a signed URL handed out earlier may still be used. */
+  async enqueue(objectKeys: Iterable<string>, now: number, uploadId = "", notBefore = 0): Promise<void> {
     const keys = [...objectKeys];
     if (keys.length === 0) return;
-    await this.sql`INSERT INTO reclaim (object_key, upload_id, queued_at)
-      SELECT k, ${uploadId}, ${now} FROM unnest(${this.sql.array(keys, "TEXT")}::text[]) k
+    await this.sql`INSERT INTO reclaim (object_key, upload_id, queued_at, not_before)
+      SELECT k, ${uploadId}, ${now}, ${notBefore} FROM unnest(${this.sql.array(keys, "TEXT")}::text[]) k
       ON CONFLICT DO NOTHING`;
   }
 
-  async page(limit: number, offset: number): Promise<ReclaimRow[]> {
+  /** Queued rows due at `now`, oldest first. */
+  async page(limit: number, offset: number, now = Number.MAX_SAFE_INTEGER): Promise<ReclaimRow[]> {
     return all(
-      await this.sql`SELECT * FROM reclaim ORDER BY queued_at, object_key, upload_id LIMIT ${limit} OFFSET ${offset}`,
-      ["queued_at"],
+      await this.sql`SELECT * FROM reclaim WHERE not_before <= ${now}
+        ORDER BY queued_at, object_key, upload_id LIMIT ${limit} OFFSET ${offset}`,
+      INTS,
     );
   }
 
-  async forKey(objectKey: string): Promise<ReclaimRow[]> {
-    return all(await this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey}`, ["queued_at"]);
+  /** The queued rows of one object due at `now`. */
+  async forKey(objectKey: string, now = Number.MAX_SAFE_INTEGER): Promise<ReclaimRow[]> {
+    return all(await this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey} AND not_before <= ${now}`, INTS);
   }
 
   async remove(row: ReclaimRow): Promise<void> {

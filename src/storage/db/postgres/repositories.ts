@@ -2,6 +2,7 @@ import type { Scope } from "../files";
 import type { Repositories } from "../repositories";
 import { PostgresAccountRepository } from "./accounts";
 import { PostgresApiKeyRepository } from "./api-keys";
+import { PostgresBackupRepository, PostgresReclaimHoldRepository } from "./backups";
 import { PostgresChallengeRepository, PostgresMagicLinkRepository } from "./challenges";
 import { PostgresCredentialRepository } from "./credentials";
 import { PostgresDavLockRepository, PostgresDavPropertyRepository } from "./dav";
@@ -9,11 +10,13 @@ import { PostgresEventRepository } from "./events";
 import { PostgresFileRepository } from "./files";
 import { PostgresHookRepository } from "./hooks";
 import { PostgresInviteRepository, PostgresQuotaRepository } from "./invites";
+import { PostgresOAuthClientRepository, PostgresOAuthCodeRepository, PostgresOAuthGrantRepository } from "./oauth";
 import { PostgresReclaimRepository } from "./reclaim";
 import type { Queryable } from "./rows";
 import { PostgresShareRepository } from "./shares";
 import { PostgresSpaceRepository } from "./spaces";
 import { PostgresUploadRepository } from "./uploads";
+import { PostgresVersionRepository } from "./versions";
 
 /** Every repository over one pool or one unit of work's transaction. */
 export function postgresRepositories(
@@ -21,7 +24,7 @@ export function postgresRepositories(
   appended: (scope: Scope, tx: number) => void,
   origin: string,
 ): Repositories {
-  return {
+  const repositories = {
     accounts: new PostgresAccountRepository(sql),
     credentials: new PostgresCredentialRepository(sql),
     apiKeys: new PostgresApiKeyRepository(sql),
@@ -38,5 +41,12 @@ export function postgresRepositories(
     hooks: new PostgresHookRepository(sql),
     davLocks: new PostgresDavLockRepository(sql),
     davProperties: new PostgresDavPropertyRepository(sql),
+    versions: new PostgresVersionRepository(sql),
+    holds: new PostgresReclaimHoldRepository(sql),
+    backups: new PostgresBackupRepository(sql),
+    oauthClients: new PostgresOAuthClientRepository(sql),
+    oauthCodes: new PostgresOAuthCodeRepository(sql),
+    oauthGrants: new PostgresOAuthGrantRepository(sql),
   };
+  return repositories;
 }

@@ -1,0 +1,51 @@
+import type { BackupRow } from "../backups";
+import { all, one, type Queryable } from "./rows";
+
+const INTS = ["files", "bytes", "encrypted", "started_at", "finished_at"] as const;
+
+/** What a finished backup run records. */
+type BackupResult = Pick<BackupRow, "files" | "bytes" | "error"> & { status: "done" | "failed"; finished_at: number };
+
+/** `backups` on Postgres: one row per backup run, for GET /admin/backups. */
+export class PostgresBackupRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async start(row: { id: string; path: string; encrypted: boolean; started_at: number }): Promise<void> {
+    await this.sql`INSERT INTO backups (id, path, status, encrypted, started_at)
+      VALUES (${row.id}, ${row.path}, 'running', ${row.encrypted ? 1 : 0}, ${row.started_at})`;
+  }
+
+  async finish(id: string, result: BackupResult): Promise<void> {
+    await this.sql`UPDATE backups SET status = ${result.status}, files = ${result.files}, bytes = ${result.bytes},
+      error = ${result.error}, finished_at = ${result.finished_at} WHERE id = ${id}`;
+  }
+
+  async get(id: string): Promise<BackupRow | null> {
+    return one(await this.sql`SELECT * FROM backups WHERE id = ${id}`, INTS);
+  }
+
+  async recent(limit: number): Promise<BackupRow[]> {
+    return all(await this.sql`SELECT * FROM backups ORDER BY started_at DESC, id DESC LIMIT ${limit}`, INTS);
+  }
+}
+
+/**
+ * `reclaim_holds` on Postgres: leases that pause the deletion of stored bytes while a backup
+ * copies the objects its snapshot names. Every instance's reclaim pass sees every hold.
+ */
+export class PostgresReclaimHoldRepository {
+  constructor(private readonly sql: Queryable) {}
+
+  async hold(id: string, until: number): Promise<void> {
+    await this.sql`INSERT INTO reclaim_holds (id, until) VALUES (${id}, ${until})
+      ON CONFLICT (id) DO UPDATE SET until = excluded.until`;
+  }
+
+  async release(id: string): Promise<void> {
+    await this.sql`DELETE FROM reclaim_holds WHERE id = ${id}`;
+  }
+
+  async active(now: number): Promise<boolean> {
+    return (await this.sql`SELECT 1 FROM reclaim_holds WHERE until > ${now} LIMIT 1`).length > 0;
+  }
+}
