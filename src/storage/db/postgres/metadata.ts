@@ -1,9 +1,11 @@
 import type { SQL } from "bun";
+import { AppError } from "../../../errors";
 import { randomBase62 } from "../../../lib/ids";
 import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
+import type { MetadataSnapshot } from "../snapshot";
 import { PostgresCoordination } from "./coordination";
 import { EVENTS_CHANNEL } from "./events";
 import { postgresRepositories } from "./repositories";
@@ -73,6 +75,17 @@ export class PostgresMetadata implements Metadata {
         await Bun.sleep(Math.random() * attempt * 5);
       }
     }
+  }
+
+  /**
+   * A backup archive holds a SQLite snapshot; a Postgres deployment is backed up by Postgres
+   * itself (pg_dump, base backups, a managed service's snapshots) and its bucket's versioning.
+   */
+  async snapshot(_target: string): Promise<MetadataSnapshot> {
+    throw new AppError(
+      "service_unavailable",
+      "Backups archive the embedded SQLite metadata; back up a Postgres metadata engine with pg_dump or your Postgres service's backups",
+    );
   }
 
   onCommitted(listener: CommitListener): () => void {
