@@ -1,4 +1,4 @@
-import { nameOf, parentOf } from "../../../lib/paths";
+import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
 import { all, one, type Queryable, startsWith } from "./rows";
