@@ -1,13 +1,11 @@
-import type { BackupRow } from "../backups";
+import type { BackupResult, BackupRow } from "../backups";
+import type { BackupRepository, ReclaimHoldRepository } from "../repositories";
 import { all, one, type Queryable } from "./rows";
 
 const INTS = ["files", "bytes", "encrypted", "started_at", "finished_at"] as const;
 
-/** What a finished backup run records. */
-type BackupResult = Pick<BackupRow, "files" | "bytes" | "error"> & { status: "done" | "failed"; finished_at: number };
-
 /** `backups` on Postgres: one row per backup run, for GET /admin/backups. */
-export class PostgresBackupRepository {
+export class PostgresBackupRepository implements BackupRepository {
   constructor(private readonly sql: Queryable) {}
 
   async start(row: { id: string; path: string; encrypted: boolean; started_at: number }): Promise<void> {
@@ -33,7 +31,7 @@ export class PostgresBackupRepository {
  * `reclaim_holds` on Postgres: leases that pause the deletion of stored bytes while a backup
  * copies the objects its snapshot names. Every instance's reclaim pass sees every hold.
  */
-export class PostgresReclaimHoldRepository {
+export class PostgresReclaimHoldRepository implements ReclaimHoldRepository {
   constructor(private readonly sql: Queryable) {}
 
   async hold(id: string, until: number): Promise<void> {

@@ -1,6 +1,5 @@
-import type { OAuthClientRow } from "../oauth-clients";
-import type { OAuthCodeRow } from "../oauth-codes";
-import type { OAuthGrantRow } from "../oauth-grants";
+import type { OAuthClientRow, OAuthCodeRow, OAuthGrantRow } from "../oauth";
+import type { OAuthClientRepository, OAuthCodeRepository, OAuthGrantRepository } from "../repositories";
 import { all, one, type Queryable } from "./rows";
 
 const CLIENT_INTS = ["account_id", "created_at", "secret_rotated_at"] as const;
@@ -8,7 +7,7 @@ const CODE_INTS = ["account_id", "created_at", "expires_at", "used_at"] as const
 const GRANT_INTS = ["account_id", "created_at", "refreshed_at"] as const;
 
 /** `oauth_clients` on Postgres: the apps people registered for OAuth 2.0. */
-export class PostgresOAuthClientRepository {
+export class PostgresOAuthClientRepository implements OAuthClientRepository {
   constructor(private readonly sql: Queryable) {}
 
   async insert(row: Omit<OAuthClientRow, "secret_rotated_at">): Promise<void> {
@@ -44,7 +43,7 @@ export class PostgresOAuthClientRepository {
 }
 
 /** `oauth_codes` on Postgres: authorization codes, kept by SHA-256 so the table never holds one. */
-export class PostgresOAuthCodeRepository {
+export class PostgresOAuthCodeRepository implements OAuthCodeRepository {
   constructor(private readonly sql: Queryable) {}
 
   async insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): Promise<void> {
@@ -78,7 +77,7 @@ export class PostgresOAuthCodeRepository {
 }
 
 /** `oauth_grants` on Postgres. Deleting a grant ends its tokens (credentials.grant_id cascades). */
-export class PostgresOAuthGrantRepository {
+export class PostgresOAuthGrantRepository implements OAuthGrantRepository {
   constructor(private readonly sql: Queryable) {}
 
   async insert(row: Omit<OAuthGrantRow, "refreshed_at">): Promise<void> {

@@ -18,7 +18,7 @@ export class PostgresReclaimRepository implements ReclaimRepository {
   }
 
   /** Queued rows due at `now`, oldest first. */
-  async page(limit: number, offset: number, now = Number.MAX_SAFE_INTEGER): Promise<ReclaimRow[]> {
+  async page(limit: number, offset: number, now: number): Promise<ReclaimRow[]> {
     return all(
       await this.sql`SELECT * FROM reclaim WHERE not_before <= ${now}
         ORDER BY queued_at, object_key, upload_id LIMIT ${limit} OFFSET ${offset}`,
@@ -27,7 +27,7 @@ export class PostgresReclaimRepository implements ReclaimRepository {
   }
 
   /** The queued rows of one object due at `now`. */
-  async forKey(objectKey: string, now = Number.MAX_SAFE_INTEGER): Promise<ReclaimRow[]> {
+  async forKey(objectKey: string, now: number): Promise<ReclaimRow[]> {
     return all(await this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey} AND not_before <= ${now}`, INTS);
   }
 

@@ -24,7 +24,7 @@ export function postgresRepositories(
   appended: (scope: Scope, tx: number) => void,
   origin: string,
 ): Repositories {
-  const repositories = {
+  return {
     accounts: new PostgresAccountRepository(sql),
     credentials: new PostgresCredentialRepository(sql),
     apiKeys: new PostgresApiKeyRepository(sql),
@@ -48,5 +48,4 @@ export function postgresRepositories(
     oauthCodes: new PostgresOAuthCodeRepository(sql),
     oauthGrants: new PostgresOAuthGrantRepository(sql),
   };
-  return repositories;
 }

@@ -1,4 +1,5 @@
 import type { FileRow, Scope } from "../files";
+import type { VersionRepository } from "../repositories";
 import type { VersionEnd, VersionRow } from "../versions";
 import { all, one, type Queryable, startsWith } from "./rows";
 
@@ -7,7 +8,7 @@ const COLUMNS =
   "id, account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by";
 
 /** `versions` on Postgres: the history of every path, one row per ended version. */
-export class PostgresVersionRepository {
+export class PostgresVersionRepository implements VersionRepository {
   constructor(private readonly sql: Queryable) {}
 
   /** Records `rows` as versions ended by `end`: one INSERT for a whole folder's rows. */
