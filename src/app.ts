@@ -35,7 +35,7 @@ export function createApp(ctx: Services) {
   const config = () => ctx.config.current;
   const authSettings = () => ctx.config.current.authorization;
   // Rate limits are the REST edge's: per client address and per credential, read from config on each call.
-  const limits = new RateLimits(config, ctx.now);
+  const limits = new RateLimits(config, ctx.now, ctx.coordination);
   const guard = authGuard(ctx.verifier, authSettings, limits);
   // Elysia's default router skips the first 11 characters of the URL, assuming a host of at
   // least 4 ("http://a.bc"); a short Host such as "nas" would then route every request to 404.

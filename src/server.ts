@@ -8,9 +8,10 @@ import { startJobs } from "./jobs";
 import { createLogger } from "./lib/logger";
 import { feedSocketHandler } from "./modules/feed/socket";
 import { buildServices } from "./services";
+import { type OpenedMetadata, openMetadataEngine } from "./storage/db/engine";
 
 /**
- * `lightd serve`: reads config.json, builds the services, starts the background jobs and
+ * `lightd serve`: reads config.json, opens the metadata engine it names, builds the services, starts the background jobs and
  * listens until SIGTERM or SIGINT, then stops gracefully. The only place that calls listen.
  */
 export async function serve(
@@ -25,9 +26,6 @@ export async function serve(
     throw new ConfigError(`${configPath}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.join(", ")}`);
   }
   for (const key of unknownKeys) logger.warn("unknown key in config.json ignored", { key, config: configPath });
-  if (config.metadata.engine === "postgres") {
-    throw new ConfigError(`${configPath}: metadata.engine: "postgres" is not available in this version yet`);
-  }
   if (created) {
     process.stdout.write(
       `Created ${configPath} with a new master token (shown once; see it again with 'lightd --token what'):\n  ${config.authorization.token}\n\n`,
@@ -42,7 +40,21 @@ export async function serve(
 
   const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
   store.watch();
-  const services = buildServices({ config: store, dataDir, logger });
+  let opened: OpenedMetadata;
+  try {
+    opened = await openMetadataEngine(config, dataDir, env);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  logger.info("metadata", { engine: opened.engine, at: opened.location });
+  const services = buildServices({
+    config: store,
+    dataDir,
+    logger,
+    metadata: opened.metadata,
+    coordination: opened.coordination,
+  });
   if (services.storage.startupCheck) {
     // Refuse to start on a store that cannot take bytes (an S3 bucket), rather than fail the first upload.
     try {

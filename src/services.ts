@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { type ConfigStore, configuredOrigin } from "./config";
@@ -35,6 +36,7 @@ import { TokenService } from "./modules/tokens/service";
 import { UploadService } from "./modules/uploads/service";
 import type { BlobStore } from "./storage/blob/blob-store";
 import { type BlobBackend, createBlobBackend } from "./storage/blob/factory";
+import type { Coordination } from "./storage/db/coordination";
 import type { Metadata } from "./storage/db/metadata";
 import { openSqliteMetadata } from "./storage/db/sqlite";
 
@@ -43,6 +45,13 @@ export interface ServiceOptions {
   dataDir: string;
   logger: Logger;
   now?: () => number;
+  /**
+   * The metadata engine, opened by the caller (`lightd serve` opens the one config.json names,
+   * storage/db/engine.ts); without it, the embedded SQLite file in `dataDir`.
+   */
+  metadata?: Metadata;
+  /** What the instances of a deployment share besides rows (Postgres); without it, this process is the only instance. */
+  coordination?: Coordination;
 }
 
 /**
@@ -89,6 +98,11 @@ export interface Services {
   reclaimer: Reclaimer;
   /** Backup archives: on demand, scheduled, listed. */
   backups: BackupService;
+  /**
+   * Rate-limit buckets and one-at-a-time jobs shared with the other instances of the
+   * deployment (Postgres); absent when this process is the only instance.
+   */
+  coordination?: Coordination;
   /** Writes the batched usage counters, then closes the metadata and the byte store. */
   close(): Promise<void>;
 }
@@ -102,7 +116,9 @@ export interface BuiltServices extends Services {
 export function buildServices(options: ServiceOptions): BuiltServices {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const metadata: Metadata = openSqliteMetadata(join(options.dataDir, "lightd.db"));
+  // The data dir also holds S3 upload spools and backup scratch files, whichever engine keeps the metadata.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const metadata: Metadata = options.metadata ?? openSqliteMetadata(join(options.dataDir, "lightd.db"));
   const verifier = new CredentialVerifier(metadata, { master: () => config.current.authorization, now });
   const signer = new UrlSigner(config.current.signing_secret, now);
   const quotas = new Quotas(metadata);
@@ -163,6 +179,7 @@ export function buildServices(options: ServiceOptions): BuiltServices {
       now,
     }),
     reclaimer,
+    coordination: options.coordination,
     backups: createBackupService({
       metadata,
       blobs,

@@ -16,12 +16,13 @@ export interface AuthSettings {
 /**
  * Rate-limit hooks the guard calls around authentication (implemented by src/http/rate-limit.ts).
  * `beforeVerify` refuses an IP that has failed too often *before* any argon2 work;
- * `failed` charges a failed attempt to the IP; `admitted` charges the credential.
+ * `failed` charges a failed attempt to the IP; `admitted` charges the credential. The checks
+ * answer with a promise when instances share their buckets (Postgres).
  */
 export interface AuthLimits {
-  beforeVerify(request: Request): void;
+  beforeVerify(request: Request): void | Promise<void>;
   failed(request: Request): void;
-  admitted(principal: Principal): void;
+  admitted(principal: Principal): void | Promise<void>;
 }
 
 /** What a route asks of its caller (the domain's rule): any valid credential, a scope, the admin or the master token. */
@@ -93,7 +94,10 @@ export function createAuthorizer(
     let principal: Principal;
     if (current.enabled || token !== null) {
       try {
-        if (token !== null) limits?.beforeVerify(request);
+        if (token !== null) {
+          const looked = limits?.beforeVerify(request);
+          if (looked) await looked;
+        }
         principal = await verifier.authenticate(token);
       } catch (error) {
         if (token !== null && error instanceof AppError && error.status === 401) limits?.failed(request);
@@ -103,7 +107,8 @@ export function createAuthorizer(
     } else {
       principal = verifier.masterPrincipal();
     }
-    limits?.admitted(principal);
+    const charged = limits?.admitted(principal);
+    if (charged) await charged;
     requireAccess(principal, requirement);
     return principal;
   };

@@ -2,7 +2,14 @@ import { Elysia } from "elysia";
 import type { Config } from "../config";
 import type { Principal } from "../domain/principal";
 import { AppError } from "../errors";
-import { type BucketRule, type LimitVerdict, rateLimitHeaders, TokenBucketLimiter } from "../lib/rate-limiter";
+import {
+  type BucketRule,
+  type LimitVerdict,
+  rateLimitHeaders,
+  TokenBucketLimiter,
+  verdictOf,
+} from "../lib/rate-limiter";
+import type { Coordination } from "../storage/db/coordination";
 import type { AuthLimits } from "./auth";
 import { clientIpOf, metaOf } from "./edge";
 import { type BodyKinds, parseRequestJson } from "./json-body";
@@ -24,6 +31,10 @@ function refuse(verdict: LimitVerdict, message = "Too many requests, slow down")
  *
  * Requests with no known client address (in-process `app.handle`) skip the per-IP
  * buckets; a real server always knows the address.
+ *
+ * A lone instance keeps its buckets in memory and answers at once. Instances of one
+ * deployment share theirs (`shared`, on Postgres), so a limit hit through a load balancer
+ * counts every instance's requests: then the checks answer with a promise.
  */
 export class RateLimits implements AuthLimits {
   readonly #buckets = new Map<BucketName, TokenBucketLimiter>();
@@ -33,7 +44,17 @@ export class RateLimits implements AuthLimits {
   constructor(
     private readonly config: () => Pick<Config, "rate_limits" | "server">,
     private readonly now: () => number = Date.now,
+    private readonly shared?: Pick<Coordination, "take">,
   ) {}
+
+  /** Takes `cost` from `name`'s bucket for `key` (0 only looks), in memory or in the shared store. */
+  #take(name: BucketName, key: string, cost = 1): LimitVerdict | Promise<LimitVerdict> {
+    if (!this.shared) return cost === 0 ? this.#bucket(name).peek(key) : this.#bucket(name).take(key, cost);
+    const rule = this.config().rate_limits[name] as BucketRule;
+    return this.shared
+      .take(`${name}:${key}`, rule, cost, this.now())
+      .then((state) => verdictOf(rule, state.tokens, cost === 0 ? state.tokens >= 1 : state.allowed));
+  }
 
   #bucket(name: BucketName): TokenBucketLimiter {
     let limiter = this.#buckets.get(name);
@@ -53,36 +74,43 @@ export class RateLimits implements AuthLimits {
   }
 
   /** Charges one request to the client IP's bucket for `name`; throws 429 when empty. Returns headers to send. */
-  checkIp(name: IpLimitName, request: Request): Record<string, string> {
+  checkIp(name: IpLimitName, request: Request): Record<string, string> | Promise<Record<string, string>> {
     const ip = this.#ip(request);
     if (!this.#enabled || ip === null) return {};
-    const verdict = this.#bucket(name).take(ip);
-    if (!verdict.allowed) throw refuse(verdict);
-    return rateLimitHeaders(verdict);
+    return settle(this.#take(name, ip), (verdict) => {
+      if (!verdict.allowed) throw refuse(verdict);
+      return rateLimitHeaders(verdict);
+    });
   }
 
   /** Charges one magic-link request to an e-mail address (any address, account or not). */
-  checkAddress(email: string): void {
+  checkAddress(email: string): void | Promise<void> {
     if (!this.#enabled) return;
-    const verdict = this.#bucket("magic_link_per_address").take(email.toLowerCase());
-    if (!verdict.allowed) throw refuse(verdict, "Too many sign-in links requested for this address, try later");
+    return settle(this.#take("magic_link_per_address", email.toLowerCase()), (verdict) => {
+      if (!verdict.allowed) throw refuse(verdict, "Too many sign-in links requested for this address, try later");
+    });
   }
 
-  beforeVerify(request: Request): void {
+  beforeVerify(request: Request): void | Promise<void> {
     // While failures are recent the address is looked up here, before the verifier's first
-    // await, so it is known to `failed` even if the client hangs up during argon2.
-    if (!this.#enabled || this.#failureBucketsFull()) return;
+    // await, so it is known to `failed` even if the client hangs up during argon2. Shared
+    // buckets may hold another instance's failures: they are always looked at.
+    if (!this.#enabled || (!this.shared && this.#failureBucketsFull())) return;
     const ip = this.#ip(request);
     if (ip === null) return;
-    const verdict = this.#bucket("auth_failures").peek(ip);
-    if (!verdict.allowed) throw refuse(verdict, "Too many failed authentications from this address, try later");
+    return settle(this.#take("auth_failures", ip, 0), (verdict) => {
+      if (!verdict.allowed) throw refuse(verdict, "Too many failed authentications from this address, try later");
+    });
   }
 
   failed(request: Request): void {
     if (!this.#enabled) return;
     this.#lastFailureAt = this.now();
     const ip = this.#ip(request);
-    if (ip !== null) this.#bucket("auth_failures").take(ip);
+    if (ip === null) return;
+    const charged = this.#take("auth_failures", ip);
+    // The request fails either way: a shared charge that cannot be stored is not its error.
+    if (charged instanceof Promise) charged.catch(() => {});
   }
 
   /**
@@ -96,11 +124,17 @@ export class RateLimits implements AuthLimits {
     return burst >= 1 && per_minute > 0 && this.now() - this.#lastFailureAt >= (burst * 60_000) / per_minute;
   }
 
-  admitted(principal: Principal): void {
+  admitted(principal: Principal): void | Promise<void> {
     if (!this.#enabled) return;
-    const verdict = this.#bucket("authenticated").take(principal.credentialId ?? `master:${principal.accountId}`);
-    if (!verdict.allowed) throw refuse(verdict);
+    return settle(this.#take("authenticated", principal.credentialId ?? `master:${principal.accountId}`), (verdict) => {
+      if (!verdict.allowed) throw refuse(verdict);
+    });
   }
+}
+
+/** Applies `then` to a value now, or once a promised one arrives: the in-memory path stays synchronous. */
+function settle<T, R>(value: T | Promise<T>, then: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
 }
 
 /** A limited route: the bucket's name, or the name and the bodies the route takes (default JSON only). */
@@ -112,11 +146,11 @@ export type IpLimitOption = IpLimitName | { name: IpLimitName; bodies: BodyKinds
  */
 export function ipRateLimit(limits: RateLimits) {
   // Parse runs only for requests with a body; transform runs for every request. Charge once.
-  const charge = (name: IpLimitName, request: Request, headers: Record<string, unknown>) => {
+  const charge = (name: IpLimitName, request: Request, headers: Record<string, unknown>): void | Promise<void> => {
     const meta = metaOf(request);
     if (meta.ipCharged) return;
     meta.ipCharged = true;
-    Object.assign(headers, limits.checkIp(name, request));
+    return settle(limits.checkIp(name, request), (sent) => void Object.assign(headers, sent));
   };
   return new Elysia({ name: "ip-rate-limit" }).macro({
     rateLimit: (option: IpLimitOption) => {
@@ -132,11 +166,13 @@ export function ipRateLimit(limits: RateLimits) {
           set: { headers: Record<string, unknown> };
           contentType: string | undefined;
         }) {
-          charge(name, request, set.headers);
-          return parseRequestJson(request, contentType, bodies);
+          const charged = charge(name, request, set.headers);
+          return charged
+            ? charged.then(() => parseRequestJson(request, contentType, bodies))
+            : parseRequestJson(request, contentType, bodies);
         },
         transform({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) {
-          charge(name, request, set.headers);
+          return charge(name, request, set.headers);
         },
       };
     },

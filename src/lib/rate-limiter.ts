@@ -44,16 +44,7 @@ export class TokenBucketLimiter {
   }
 
   #verdict(bucket: Bucket, allowed: boolean): LimitVerdict {
-    const { burst, per_minute } = this.rule();
-    const perMs = per_minute / 60_000;
-    const missing = burst - bucket.tokens;
-    return {
-      allowed,
-      limit: burst,
-      remaining: Math.max(0, Math.floor(bucket.tokens)),
-      resetSeconds: perMs > 0 ? Math.ceil(missing / perMs / 1000) : 0,
-      retryAfterSeconds: allowed ? 0 : perMs > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) : 3600,
-    };
+    return verdictOf(this.rule(), bucket.tokens, allowed);
   }
 
   #store(key: string, bucket: Bucket): void {
@@ -81,6 +72,19 @@ export class TokenBucketLimiter {
   clear(): void {
     this.#buckets.clear();
   }
+}
+
+/** What a bucket holding `tokens` after a take (by `rule`) tells the client. */
+export function verdictOf(rule: BucketRule, tokens: number, allowed: boolean): LimitVerdict {
+  const perMs = rule.per_minute / 60_000;
+  const missing = rule.burst - tokens;
+  return {
+    allowed,
+    limit: rule.burst,
+    remaining: Math.max(0, Math.floor(tokens)),
+    resetSeconds: perMs > 0 ? Math.ceil(missing / perMs / 1000) : 0,
+    retryAfterSeconds: allowed ? 0 : perMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) : 3600,
+  };
 }
 
 /** `RateLimit-*` (IETF draft) and, when refused, `Retry-After` headers for a verdict. */

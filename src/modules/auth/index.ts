@@ -112,7 +112,7 @@ export function authModule(deps: AuthModuleDeps) {
     .post(
       "/auth/session",
       async ({ body, request, set }) => {
-        deps.limits.beforeVerify(request);
+        await deps.limits.beforeVerify(request);
         let principal: Awaited<ReturnType<CredentialVerifier["authenticate"]>>;
         try {
           principal = await deps.verifier.authenticate(body.token);
@@ -142,7 +142,7 @@ export function authModule(deps: AuthModuleDeps) {
     .post(
       "/auth/logout",
       async ({ request, set }) => {
-        deps.limits.beforeVerify(request);
+        await deps.limits.beforeVerify(request);
         try {
           await deps.sessions.logout(extractToken(request));
         } catch (error) {
@@ -171,7 +171,7 @@ export function authModule(deps: AuthModuleDeps) {
           body["cf-turnstile-response"],
           clientIpOf(request, settings.server.trust_proxy),
         );
-        deps.limits.checkAddress(email);
+        await deps.limits.checkAddress(email);
         await deps.magicLinks.send(email, configuredOrigin(settings.server));
         return { message: MAGIC_LINK_MESSAGE };
       },

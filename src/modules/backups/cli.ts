@@ -51,6 +51,11 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
   }
   if (!existsSync(configPath)) throw new Error(`${configPath}: no such config file (give the server's with --config)`);
   const { config } = loadConfigFile(configPath, { persist: false });
+  if (config.metadata.engine === "postgres") {
+    throw new Error(
+      "lightd backup archives the embedded SQLite metadata; back up a Postgres metadata engine with pg_dump or your Postgres service's backups",
+    );
+  }
   const dataDir = resolveDataDir(configPath, config, command.dataDir);
   const dbPath = join(dataDir, "lightd.db");
   if (!existsSync(dbPath)) throw new Error(`${dbPath}: no database to back up`);

@@ -80,7 +80,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
     async ({ request }: { request: Request }) => {
       try {
         oauth.issuer();
-        limits.beforeVerify(request);
+        await limits.beforeVerify(request);
         return await handler(request, await readOAuthForm(request));
       } catch (error) {
         throw oauthFailure(error, request, limits);

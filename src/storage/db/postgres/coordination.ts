@@ -1,4 +1,4 @@
-import type { SQL } from "bun";
+import type { ReservedSQL, SQL } from "bun";
 import type { BucketRule } from "../../../lib/rate-limiter";
 import type { BucketState, Coordination } from "../coordination";
 
@@ -8,7 +8,14 @@ import type { BucketState, Coordination } from "../coordination";
  *   single upsert: the row lock orders concurrent takes, whichever instance sends them.
  * - A job holds a session advisory lock (pg_try_advisory_lock) on a connection reserved
  *   for it; if the instance dies, the connection closes and the lock is free again.
+ * - A role is the same lock held for as long as the instance plays it; the others try
+ *   again every few seconds, so a dead leader's role moves on within LEAD_RETRY_MS.
  */
+const LEAD_RETRY_MS = 5_000;
+
+/** The advisory lock key of a job or role (hashtext: a stable 32-bit hash of the name). */
+const lockKey = (name: string) => `lightd:${name}`;
+
 export class PostgresCoordination implements Coordination {
   constructor(private readonly sql: SQL) {}
 
@@ -31,17 +38,54 @@ export class PostgresCoordination implements Coordination {
   async exclusive(name: string, job: () => Promise<void>): Promise<boolean> {
     const connection = await this.sql.reserve();
     try {
-      const [lock] = await connection`SELECT pg_try_advisory_lock(hashtext(${`lightd:${name}`})) AS ok`;
+      const [lock] = await connection`SELECT pg_try_advisory_lock(hashtext(${lockKey(name)})) AS ok`;
       if (lock.ok !== true) return false;
       try {
         await job();
       } finally {
-        await connection`SELECT pg_advisory_unlock(hashtext(${`lightd:${name}`}))`;
+        await connection`SELECT pg_advisory_unlock(hashtext(${lockKey(name)}))`;
       }
       return true;
     } finally {
       connection.release();
     }
+  }
+
+  lead(name: string, role: () => () => void): () => void {
+    let stopped = false;
+    let stopRole: (() => void) | undefined;
+    let connection: ReservedSQL | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const attempt = async () => {
+      if (stopped) return;
+      try {
+        connection ??= await this.sql.reserve();
+        const [lock] = await connection`SELECT pg_try_advisory_lock(hashtext(${lockKey(name)})) AS ok`;
+        if (lock.ok === true) {
+          if (stopped) return;
+          stopRole = role();
+          return;
+        }
+      } catch {
+        // The server went away: try again on a fresh connection.
+        connection?.release();
+        connection = undefined;
+      }
+      if (stopped) return;
+      retry = setTimeout(() => void attempt(), LEAD_RETRY_MS);
+      retry.unref?.();
+    };
+    void attempt();
+    return () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      stopRole?.();
+      const held = connection;
+      connection = undefined;
+      if (held) {
+        void held`SELECT pg_advisory_unlock(hashtext(${lockKey(name)}))`.catch(() => {}).finally(() => held.release());
+      }
+    };
   }
 
   async pruneBuckets(before: number): Promise<number> {

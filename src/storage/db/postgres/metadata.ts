@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import { AppError } from "../../../errors";
+import { AppError } from "../../../domain/errors";
 import { randomBase62 } from "../../../lib/ids";
 import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
@@ -29,6 +29,11 @@ export class PostgresMetadata implements Metadata {
   readonly read: Repositories;
   /** Rate-limit buckets and one-at-a-time jobs, shared with every instance. */
   readonly coordination: Coordination;
+  /**
+   * Resolves once this instance listens to every other's committed events. Until then its own
+   * commits still reach its own listeners; `open` waits for it before handing the engine out.
+   */
+  readonly ready: Promise<void>;
   readonly #sql: SQL;
   readonly #origin = randomBase62(12);
   readonly #listeners = new Set<CommitListener>();
@@ -44,13 +49,24 @@ export class PostgresMetadata implements Metadata {
       },
       this.#origin,
     );
+    this.ready = sql
+      .listen(EVENTS_CHANNEL, (payload) => this.#heard(payload))
+      .then((subscription) => {
+        this.#unlisten = () => subscription.unlisten();
+      });
+    // A failure is the caller's to see through `ready`; left unobserved it must not end the process.
+    this.ready.catch(() => {});
+  }
+
+  /** The engine over a pool whose schema is current, listening in the background (see `ready`). */
+  static connect(sql: SQL): PostgresMetadata {
+    return new PostgresMetadata(sql);
   }
 
   /** Connects the change feed of this instance to every other's, then hands the engine out. */
   static async open(sql: SQL): Promise<PostgresMetadata> {
-    const metadata = new PostgresMetadata(sql);
-    const subscription = await sql.listen(EVENTS_CHANNEL, (payload) => metadata.#heard(payload));
-    metadata.#unlisten = () => subscription.unlisten();
+    const metadata = PostgresMetadata.connect(sql);
+    await metadata.ready;
     return metadata;
   }
 
@@ -94,9 +110,15 @@ export class PostgresMetadata implements Metadata {
   }
 
   close(): void {
-    const unlisten = this.#unlisten;
-    this.#unlisten = undefined;
-    void (unlisten ? unlisten() : Promise.resolve()).finally(() => this.#sql.close({ timeout: 5 }));
+    void this.ready
+      .catch(() => {})
+      .then(() => {
+        const unlisten = this.#unlisten;
+        this.#unlisten = undefined;
+        return unlisten?.();
+      })
+      .catch(() => {})
+      .finally(() => this.#sql.close({ timeout: 5 }));
   }
 
   #heard(payload: string): void {

@@ -12,7 +12,7 @@ import { PostgresHookRepository } from "./hooks";
 import { PostgresInviteRepository, PostgresQuotaRepository } from "./invites";
 import { PostgresOAuthClientRepository, PostgresOAuthCodeRepository, PostgresOAuthGrantRepository } from "./oauth";
 import { PostgresReclaimRepository } from "./reclaim";
-import type { Queryable } from "./rows";
+import { type Queryable, refusingUnstorableText } from "./rows";
 import { PostgresShareRepository } from "./shares";
 import { PostgresSpaceRepository } from "./spaces";
 import { PostgresUploadRepository } from "./uploads";
@@ -20,10 +20,11 @@ import { PostgresVersionRepository } from "./versions";
 
 /** Every repository over one pool or one unit of work's transaction. */
 export function postgresRepositories(
-  sql: Queryable,
+  pool: Queryable,
   appended: (scope: Scope, tx: number) => void,
   origin: string,
 ): Repositories {
+  const sql = refusingUnstorableText(pool);
   return {
     accounts: new PostgresAccountRepository(sql),
     credentials: new PostgresCredentialRepository(sql),

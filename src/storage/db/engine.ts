@@ -1,0 +1,41 @@
+import { join } from "node:path";
+import type { Config } from "../../config";
+import type { Coordination } from "./coordination";
+import type { Metadata } from "./metadata";
+import { openPostgresMetadata } from "./postgres";
+import { describePostgres } from "./postgres/connection";
+import { openSqliteMetadata } from "./sqlite";
+
+/** The metadata engine an instance runs on, and where it is (for the start-up log; no password). */
+export interface OpenedMetadata {
+  metadata: Metadata;
+  /** What instances share besides rows; absent for the embedded engine (one instance). */
+  coordination?: Coordination;
+  engine: Config["metadata"]["engine"];
+  location: string;
+}
+
+/**
+ * Opens the metadata engine config.json names: the embedded SQLite file in the data
+ * directory (the default: one binary, no setup), or the Postgres database every instance of
+ * a deployment shares (`metadata.url`, else the PG* environment variables), its schema
+ * brought up to date by whichever instance gets there first.
+ */
+export async function openMetadataEngine(
+  config: Config,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+): Promise<OpenedMetadata> {
+  if (config.metadata.engine === "postgres") {
+    const settings = { url: config.metadata.url, max_connections: config.metadata.max_connections };
+    const location = describePostgres(settings, env);
+    try {
+      const metadata = await openPostgresMetadata(settings, env);
+      return { metadata, coordination: metadata.coordination, engine: "postgres", location };
+    } catch (error) {
+      throw new Error(`metadata: cannot use Postgres at ${location}: ${(error as Error).message}`);
+    }
+  }
+  const path = join(dataDir, "lightd.db");
+  return { metadata: openSqliteMetadata(path), engine: "sqlite", location: path };
+}
