@@ -21,7 +21,7 @@ export interface AuthSettings {
  */
 export interface AuthLimits {
   beforeVerify(request: Request): void | Promise<void>;
-  failed(request: Request): void;
+  failed(request: Request): void | Promise<void>;
   admitted(principal: Principal): void | Promise<void>;
 }
 
@@ -100,7 +100,11 @@ export function createAuthorizer(
         }
         principal = await verifier.authenticate(token);
       } catch (error) {
-        if (token !== null && error instanceof AppError && error.status === 401) limits?.failed(request);
+        if (token !== null && error instanceof AppError && error.status === 401) {
+          // Charged before the answer, so the next attempt from the address sees it (on any instance).
+          const charged = limits?.failed(request);
+          if (charged) await charged;
+        }
         if (current.enabled) throw error;
         principal = verifier.masterPrincipal();
       }

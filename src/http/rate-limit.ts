@@ -103,14 +103,18 @@ export class RateLimits implements AuthLimits {
     });
   }
 
-  failed(request: Request): void {
+  failed(request: Request): void | Promise<void> {
     if (!this.#enabled) return;
     this.#lastFailureAt = this.now();
     const ip = this.#ip(request);
     if (ip === null) return;
     const charged = this.#take("auth_failures", ip);
     // The request fails either way: a shared charge that cannot be stored is not its error.
-    if (charged instanceof Promise) charged.catch(() => {});
+    if (charged instanceof Promise)
+      return charged.then(
+        () => {},
+        () => {},
+      );
   }
 
   /**

@@ -117,7 +117,7 @@ export function authModule(deps: AuthModuleDeps) {
         try {
           principal = await deps.verifier.authenticate(body.token);
         } catch (error) {
-          if ((error as { status?: number }).status === 401) deps.limits.failed(request);
+          if ((error as { status?: number }).status === 401) await deps.limits.failed(request);
           throw error;
         }
         const s = await deps.sessions.openFor(principal, body.token);
@@ -146,7 +146,7 @@ export function authModule(deps: AuthModuleDeps) {
         try {
           await deps.sessions.logout(extractToken(request));
         } catch (error) {
-          if ((error as { status?: number }).status === 401) deps.limits.failed(request);
+          if ((error as { status?: number }).status === 401) await deps.limits.failed(request);
           throw error;
         }
         set.headers["set-cookie"] = sessionCookie("", 0, false);

@@ -44,10 +44,10 @@ function formTargetOf(redirectUri: string): string {
  * An OAuth endpoint's failure in RFC 6749 form. Failed client or grant checks are charged to the
  * client address by the same rate rule as failed token authentications.
  */
-function oauthFailure(error: unknown, request: Request, limits: RateLimits): unknown {
+async function oauthFailure(error: unknown, request: Request, limits: RateLimits): Promise<unknown> {
   const failure = asOAuthError(error);
   if (!failure) return error;
-  if (failure.code === "invalid_client" || failure.code === "invalid_grant") limits.failed(request);
+  if (failure.code === "invalid_client" || failure.code === "invalid_grant") await limits.failed(request);
   if (failure.code === "invalid_client" && !failure.headers["www-authenticate"]) {
     return new OAuthError(failure.code, failure.description, { ...failure.headers, ...BASIC_CHALLENGE });
   }
@@ -83,7 +83,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
         await limits.beforeVerify(request);
         return await handler(request, await readOAuthForm(request));
       } catch (error) {
-        throw oauthFailure(error, request, limits);
+        throw await oauthFailure(error, request, limits);
       }
     };
 
