@@ -108,7 +108,8 @@ afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   await cleanupE2E();
   await db?.drop();
-});
+  // An instance may take its whole graceful window (30 s) to finish requests in flight.
+}, 60_000);
 
 const run = test.skipIf(!!skip);
 const auth = (token = master) => ({ authorization: `Bearer ${token}` });
