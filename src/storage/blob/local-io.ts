@@ -3,6 +3,7 @@ import { type FileHandle, link, open, readFile, rename, stat, unlink } from "nod
 import { randomBase62 } from "../../lib/ids";
 import type { BlobStat } from "./blob-store";
 import { BlobTooLarge } from "./errors";
+import { UploadHash } from "./upload-hash";
 
 /** Bytes gathered before one write(2): few syscalls, and a fixed memory cost per upload. */
 const WRITE_CHUNK = 1024 * 1024;
@@ -28,26 +29,39 @@ async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
   }
 }
 
+/** Writes the chunks in order with writev(2), finishing any short write. */
+async function writeChunks(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  if (chunks.length === 0) return;
+  let { bytesWritten } = await fh.writev(chunks);
+  for (const chunk of chunks) {
+    if (bytesWritten >= chunk.byteLength) bytesWritten -= chunk.byteLength;
+    else {
+      await writeAll(fh, chunk.subarray(bytesWritten));
+      bytesWritten = 0;
+    }
+  }
+}
+
 /**
- * Streams `body` into an open file, hashing as it goes. Bytes gather in one of two
- * 1 MiB buffers; while one is being written the next fills, so receiving, hashing and
- * writing overlap. At most one write is in flight, so a fast client cannot fill memory.
- * Throws BlobTooLarge as soon as more than `maxBytes` arrive.
+ * Streams `body` into an open file. The body's chunks are gathered by reference (never
+ * copied) into batches of about 1 MiB; each batch is written with one writev(2) while the
+ * next one arrives, and hashed beside the write (./upload-hash.ts). At most one write is in
+ * flight, so a fast client cannot fill memory. Throws BlobTooLarge as soon as more than
+ * `maxBytes` arrive.
  */
 export async function writeStream(
   fh: FileHandle,
   body: ReadableStream<Uint8Array>,
   maxBytes: number | undefined,
 ): Promise<Written> {
-  const hash = new Bun.CryptoHasher("sha256");
-  const buffers = [Buffer.allocUnsafe(WRITE_CHUNK), Buffer.allocUnsafe(WRITE_CHUNK)];
-  let current = 0;
-  let fill = 0;
+  const hash = new UploadHash();
+  let batch: Uint8Array[] = [];
+  let batched = 0;
   let size = 0;
   let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (data: Uint8Array) => {
+  const flush = async (chunks: Uint8Array[]) => {
     await inFlight;
-    inFlight = writeAll(fh, data);
+    inFlight = writeChunks(fh, chunks);
     // Keep the rejection observed until the next await picks it up.
     inFlight.catch(() => {});
   };
@@ -58,31 +72,29 @@ export async function writeStream(
       if (done) break;
       size += value.byteLength;
       if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
-      hash.update(value);
-      let offset = 0;
-      while (offset < value.byteLength) {
-        const buffer = buffers[current] as Buffer;
-        const n = Math.min(WRITE_CHUNK - fill, value.byteLength - offset);
-        buffer.set(value.subarray(offset, offset + n), fill);
-        fill += n;
-        offset += n;
-        if (fill === WRITE_CHUNK) {
-          await flush(buffer);
-          current = 1 - current;
-          fill = 0;
-        }
+      batch.push(value);
+      batched += value.byteLength;
+      if (batched >= WRITE_CHUNK) {
+        const full = batch;
+        batch = [];
+        batched = 0;
+        await hash.more(full);
+        await flush(full);
       }
     }
-    if (fill > 0) await flush((buffers[current] as Buffer).subarray(0, fill));
+    // The last write and the last hashing run side by side.
+    await flush(batch);
+    const etag = await hash.last(batch);
     await inFlight;
+    return { size, etag };
   } catch (error) {
+    hash.abandon();
     await inFlight.catch(() => {});
     await reader.cancel(error).catch(() => {});
     throw error;
   } finally {
     reader.releaseLock();
   }
-  return { size, etag: hash.digest("hex") };
 }
 
 /** Appends the file at `path` to `out`, feeding `hash`; reads a chunk at a time. */
