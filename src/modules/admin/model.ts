@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { AccountType, Actor } from "../auth/model";
+import { AccountType, Actor, InviteView } from "../auth/model";
 
 export const AccountView = t.Object({
   actor: t.String(),
@@ -48,15 +48,6 @@ export const CreateInviteBody = t.Object({
   expires_in: t.Optional(
     t.Integer({ minimum: 60, maximum: 365 * 86_400, description: "Seconds until the code expires (default 7 days)" }),
   ),
-});
-
-export const InviteView = t.Object({
-  id: t.String(),
-  note: t.String(),
-  created_at: t.Integer({ description: "Unix ms" }),
-  expires_at: t.Integer({ description: "Unix ms" }),
-  used_at: t.Nullable(t.Integer({ description: "Unix ms; null while unused" })),
-  used_by: t.Nullable(t.String({ description: "The account it created" })),
 });
 
 export const CreatedInvite = t.Object({

@@ -6,19 +6,12 @@ import type { Metadata } from "../../storage/db/metadata";
 import { requireEmail } from "../auth/magic-link";
 import type { AccountService, AccountType } from "../auth/service";
 import type { Quotas, QuotaView } from "../files/quota";
+import type { AccountView } from "./model";
 
 /** Deletes the stored bytes of these object keys, already queued for reclaim; wired to the reclaimer by the app. */
 export type DeleteObjects = (objectKeys: string[]) => Promise<void>;
 
-export interface AccountSummary {
-  actor: string;
-  type: string;
-  email: string | null;
-  public_key: string | null;
-  created_at: number;
-  quota_bytes: number | null;
-  quota_files: number | null;
-}
+export type AccountSummary = typeof AccountView.static;
 
 const summary = (row: AccountRow): AccountSummary => ({
   actor: row.name,

@@ -5,18 +5,12 @@ import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { InviteRow } from "../../storage/db/invites";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Repositories } from "../../storage/db/repositories";
+import type { InviteView as InviteViewSchema } from "./model";
 
 /** Invites last a week unless the admin says otherwise. */
 export const INVITE_TTL_S = 7 * 86_400;
 
-export interface InviteView {
-  id: string;
-  note: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-  used_by: string | null;
-}
+export type InviteView = typeof InviteViewSchema.static;
 
 export const INVITE_REFUSED = "Invalid, used or expired invite code";
 

@@ -80,3 +80,13 @@ export const MagicLinkResponse = t.Object({ message: t.String() });
 export const MagicLinkVerifyQuery = t.Object({
   token: t.String({ maxLength: 256, description: "The token from the e-mailed link" }),
 });
+
+/** An invite as the admin sees it (the invites are the registration rule's, served by the admin routes). */
+export const InviteView = t.Object({
+  id: t.String(),
+  note: t.String(),
+  created_at: t.Integer({ description: "Unix ms" }),
+  expires_at: t.Integer({ description: "Unix ms" }),
+  used_at: t.Nullable(t.Integer({ description: "Unix ms; null while unused" })),
+  used_by: t.Nullable(t.String({ description: "The account it created" })),
+});

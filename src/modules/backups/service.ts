@@ -8,21 +8,12 @@ import type { BackupRow } from "../../storage/db/backups";
 import { type BackupSource, writeArchive } from "./create";
 import { encryptingSink } from "./encryption";
 import { archiveName } from "./layout";
+import type { BackupView as BackupViewSchema } from "./model";
 import { backupS3Connection, isS3Url } from "./s3-target";
 import { CountingSink } from "./sink";
 import { openArchiveTarget, pruneArchives } from "./targets";
 
-export interface BackupView {
-  id: string;
-  path: string;
-  status: "running" | "done" | "failed";
-  files: number;
-  bytes: number;
-  encrypted: boolean;
-  error: string | null;
-  started_at: number;
-  finished_at: number | null;
-}
+export type BackupView = typeof BackupViewSchema.static;
 
 export interface RunOptions {
   /** A file path, a directory, or s3://bucket/prefix; default `backups.to`. */

@@ -9,17 +9,12 @@ import { EVENT_ACTIONS, type EventAction } from "../../storage/db/events";
 import type { DeliveryRow, HookRow } from "../../storage/db/hooks";
 import type { Metadata } from "../../storage/db/metadata";
 import { type FileService, scopeOf } from "../files/service";
+import type { Hook } from "./model";
 
 /** Hooks one account space may have, so nobody turns lightd into a fan-out amplifier. */
 const MAX_HOOKS_PER_SPACE = 100;
 
-export interface HookView {
-  id: string;
-  url: string;
-  prefix: string;
-  actions: string[];
-  created_at: number;
-}
+export type HookView = typeof Hook.static;
 
 export const hookView = (row: HookRow): HookView => ({
   id: row.id,

@@ -8,6 +8,7 @@ import type { CredentialRow } from "../../storage/db/credentials";
 import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "../auth/issue";
 import type { CredentialVerifier } from "../auth/verifier";
+import type { KeyMetadata } from "./model";
 
 export const ROTATION_INTERVAL_MS = 3_600_000;
 
@@ -20,21 +21,8 @@ export interface KeyRequest {
   expiresIn?: number;
 }
 
-export interface KeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  environment: "live" | "test";
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  use_count: number;
-}
-
-export interface IssuedKey extends KeyView {
-  token: string;
-}
+export type KeyView = typeof KeyMetadata.static;
+export type IssuedKey = KeyView & { token: string };
 
 /** Resolves `expires_at` (Unix ms or ISO 8601) / `expires_in` (seconds) to Unix ms; null for neither. */
 export function resolveExpiry(now: number, expiresAt?: number | string, expiresIn?: number): number | null {

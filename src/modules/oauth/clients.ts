@@ -8,27 +8,14 @@ import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { Metadata } from "../../storage/db/metadata";
 import type { ClientAuthMethod, OAuthClientRow } from "../../storage/db/oauth";
+import type { ClientInformation as ClientInformationSchema, RegisterClientBody } from "./model";
 import { requireRegistrableRedirect } from "./redirect";
 
 /** What RFC 7591 §2 lets a client ask for when it registers (the fields lightd uses). */
-export interface ClientRegistration {
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method?: ClientAuthMethod;
-}
+export type ClientRegistration = typeof RegisterClientBody.static;
 
 /** RFC 7591 §3.2.1 client information; `client_secret` only in the answer that created it. */
-export interface ClientInformation {
-  client_id: string;
-  client_secret?: string;
-  client_id_issued_at: number;
-  client_secret_expires_at?: number;
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method: ClientAuthMethod;
-  grant_types: string[];
-  response_types: string[];
-}
+export type ClientInformation = typeof ClientInformationSchema.static;
 
 /** How a token-endpoint request tried to authenticate its client (RFC 6749 §2.3.1). */
 export interface ClientCredentials {

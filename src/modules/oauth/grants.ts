@@ -3,18 +3,10 @@ import type { Principal } from "../../domain/principal";
 import type { Metadata } from "../../storage/db/metadata";
 import type { CredentialVerifier } from "../auth/verifier";
 import type { ClientService } from "./clients";
+import type { AuthorizedApp as AuthorizedAppSchema } from "./model";
 
 /** An app a person has authorized, as they see it. */
-export interface AuthorizedApp {
-  id: string;
-  client_id: string;
-  client_name: string;
-  scopes: string[];
-  prefix: string;
-  created_at: number;
-  /** Unix ms of the last request or refresh with its tokens; null if never used. */
-  last_used_at: number | null;
-}
+export type AuthorizedApp = typeof AuthorizedAppSchema.static;
 
 /** The apps a person has let in, and taking that back. */
 export class AuthorizedApps {

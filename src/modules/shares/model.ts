@@ -41,21 +41,22 @@ export const ShareListResponse = t.Object({ shares: t.Array(ShareInfo) }, { desc
 export const ShareIdParams = t.Object({ id: t.String({ maxLength: 64, description: "Share link id" }) });
 export const RevokeResponse = t.Object({ id: t.String(), revoked: t.Boolean() }, { description: "Revoked" });
 
+/** One entry of a shared folder's listing. */
+export const SharedEntry = t.Object({
+  name: t.String(),
+  path: t.String({ description: "Relative to the shared folder" }),
+  type: t.Union([t.Literal("file"), t.Literal("folder")]),
+  size: t.Integer(),
+  content_type: t.Nullable(t.String()),
+  updated_at: t.Integer({ description: "Unix ms" }),
+  url: t.String({ description: "Opens the file (302) or lists the subfolder" }),
+});
+
 export const SharedListing = t.Object(
   {
     name: t.String({ description: "The shared folder's name (or the subfolder's path)" }),
     path: t.String({ description: "Listed folder, relative to the shared folder ('' for itself)" }),
-    entries: t.Array(
-      t.Object({
-        name: t.String(),
-        path: t.String({ description: "Relative to the shared folder" }),
-        type: t.Union([t.Literal("file"), t.Literal("folder")]),
-        size: t.Integer(),
-        content_type: t.Nullable(t.String()),
-        updated_at: t.Integer({ description: "Unix ms" }),
-        url: t.String({ description: "Opens the file (302) or lists the subfolder" }),
-      }),
-    ),
+    entries: t.Array(SharedEntry),
     truncated: t.Boolean(),
   },
   {

@@ -8,6 +8,7 @@ import type { FileRow } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { LiveShare } from "../../storage/db/shares";
 import { type FileService, scopeOf } from "../files/service";
+import type { SharedEntry as SharedEntrySchema } from "./model";
 
 export const DEFAULT_SHARE_TTL_S = 3600;
 export const MAX_SHARE_TTL_S = 604_800;
@@ -22,16 +23,7 @@ export type ShareOpening =
   | { kind: "head"; file: FileRow }
   | { kind: "listing"; name: string; path: string; entries: SharedEntry[]; truncated: boolean };
 
-export interface SharedEntry {
-  name: string;
-  /** Relative to the shared folder. */
-  path: string;
-  type: "file" | "folder";
-  size: number;
-  content_type: string | null;
-  updated_at: number;
-  url: string;
-}
+export type SharedEntry = typeof SharedEntrySchema.static;
 
 /** Unknown, revoked, expired and used-up links get this one answer, so none can be told apart. */
 const deadLink = () => unauthorized("Invalid or expired share link");
