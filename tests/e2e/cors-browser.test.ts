@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { cleanupE2E, ensureBinary, makeTempDir, startServer } from "../fixtures/binary";
+import { browserTest, CHROMIUM } from "../fixtures/browser";
 
 /**
  * CORS as a browser sees it: a page from another origin (another port on 127.0.0.1) calls
@@ -11,8 +12,6 @@ import { cleanupE2E, ensureBinary, makeTempDir, startServer } from "../fixtures/
  * Chromium blocks the call. Debian's `chromium` package provides the browser (.ci/run).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
 const MASTER = "lightd_cors_browser_master_0123456789";
 
 setDefaultTimeout(60_000);
@@ -67,44 +66,41 @@ async function callFromPage(pageUrl: string, api: string): Promise<Outcome> {
   }
 }
 
-test.skipIf(skip)(
-  "a page on a listed origin can call the API with a Bearer token; another origin is blocked",
-  async () => {
-    const allowedPage = pageServer();
-    const otherPage = pageServer();
-    try {
-      const allowedOrigin = `http://127.0.0.1:${allowedPage.port}`;
-      const dir = makeTempDir();
-      writeFileSync(
-        join(dir, "config.json"),
-        JSON.stringify({
-          authorization: { token: MASTER },
-          server: { cors_origins: [allowedOrigin] },
-          signing_secret: "cors-browser-signing-secret-0123456789abcdef",
-        }),
-      );
-      const server = await startServer({ dir });
+browserTest("a page on a listed origin can call the API with a Bearer token; another origin is blocked", async () => {
+  const allowedPage = pageServer();
+  const otherPage = pageServer();
+  try {
+    const allowedOrigin = `http://127.0.0.1:${allowedPage.port}`;
+    const dir = makeTempDir();
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        authorization: { token: MASTER },
+        server: { cors_origins: [allowedOrigin] },
+        signing_secret: "cors-browser-signing-secret-0123456789abcdef",
+      }),
+    );
+    const server = await startServer({ dir });
 
-      const allowed = await callFromPage(`${allowedOrigin}/`, server.url);
-      expect(allowed).toMatchObject({ ok: true, status: 200, stats: { files: 1 } });
-      if (allowed.ok) {
-        expect(JSON.parse(allowed.body)).toMatchObject({ path: "notes/hello.txt", size: 25 });
-        // An exposed header is readable from the page.
-        expect(allowed.requestId).toBeTruthy();
-      }
-      // Chromium asked first: lightd's log shows the preflights it answered (PUT, then GET with Authorization).
-      const answered = server.logs().filter((l) => l.msg === "request" && l.method === "OPTIONS");
-      expect(answered.map((l) => l.status)).toEqual([204, 204]);
-
-      const blocked = await callFromPage(`http://127.0.0.1:${otherPage.port}/`, server.url);
-      expect(blocked.ok).toBe(false);
-      if (!blocked.ok) expect(blocked.error).toContain("Failed to fetch");
-      // The blocked page never got to send its upload: still one file.
-      const stats = await fetch(`${server.url}/files/stats`, { headers: { authorization: `Bearer ${MASTER}` } });
-      expect(await stats.json()).toMatchObject({ files: 1 });
-    } finally {
-      allowedPage.stop(true);
-      otherPage.stop(true);
+    const allowed = await callFromPage(`${allowedOrigin}/`, server.url);
+    expect(allowed).toMatchObject({ ok: true, status: 200, stats: { files: 1 } });
+    if (allowed.ok) {
+      expect(JSON.parse(allowed.body)).toMatchObject({ path: "notes/hello.txt", size: 25 });
+      // An exposed header is readable from the page.
+      expect(allowed.requestId).toBeTruthy();
     }
-  },
-);
+    // Chromium asked first: lightd's log shows the preflights it answered (PUT, then GET with Authorization).
+    const answered = server.logs().filter((l) => l.msg === "request" && l.method === "OPTIONS");
+    expect(answered.map((l) => l.status)).toEqual([204, 204]);
+
+    const blocked = await callFromPage(`http://127.0.0.1:${otherPage.port}/`, server.url);
+    expect(blocked.ok).toBe(false);
+    if (!blocked.ok) expect(blocked.error).toContain("Failed to fetch");
+    // The blocked page never got to send its upload: still one file.
+    const stats = await fetch(`${server.url}/files/stats`, { headers: { authorization: `Bearer ${MASTER}` } });
+    expect(await stats.json()).toMatchObject({ files: 1 });
+  } finally {
+    allowedPage.stop(true);
+    otherPage.stop(true);
+  }
+});

@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { type BrowserContext, chromium } from "playwright-core";
 import { naclSigner } from "../fixtures/auth-helpers";
 import { cleanupE2E, ensureBinary, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
+import { browserTest, CHROMIUM } from "../fixtures/browser";
 
 /**
  * The two CSRF attacks in a real headless Chromium against the real executable. The attacker's
  * page is served from another port of 127.0.0.1: same site as lightd, so the browser does
  * send the victim's SameSite=Lax session cookie with its form posts and navigations.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
 setDefaultTimeout(60_000);
 beforeAll(() => ensureBinary(), 180_000);
 afterEach(cleanupE2E);
@@ -89,7 +87,7 @@ async function sessionCookieOf(context: BrowserContext, server: RunningServer): 
   return (await context.cookies(server.url)).find((c) => c.name === "lightd_session")?.value;
 }
 
-test.skipIf(skip)("a page on another port form-POSTs with the victim's cookie: refused, nothing changed", async () => {
+browserTest("a page on another port form-POSTs with the victim's cookie: refused, nothing changed", async () => {
   const server = await startServer();
   const victim = await signIn(server, "victim");
   await api(server, victim, "/files/docs/report.txt", { method: "PUT", body: "quarterly numbers" });
@@ -125,7 +123,7 @@ test.skipIf(skip)("a page on another port form-POSTs with the victim's cookie: r
   expect(keysAfter).toBe(keysBefore);
 });
 
-test.skipIf(skip)("a signed-in victim sent to the attacker's magic link keeps their own session", async () => {
+browserTest("a signed-in victim sent to the attacker's magic link keeps their own session", async () => {
   const server = await startServer();
   const victim = await signIn(server, "victim");
   // The attacker asks for a link to their own address (no SMTP here: the server logs its path).
@@ -166,7 +164,7 @@ test.skipIf(skip)("a signed-in victim sent to the attacker's magic link keeps th
   expect(await me.json()).toMatchObject({ actor: "victim" });
 });
 
-test.skipIf(skip)("the person the link was meant for signs in with the page's button", async () => {
+browserTest("the person the link was meant for signs in with the page's button", async () => {
   const server = await startServer();
   await fetch(`${server.url}/auth/magic-link`, {
     method: "POST",

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
-import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
+import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
 
 /**
  * Files in the dashboard, as a person uses them, against the compiled binary: a 50 MB upload
@@ -24,57 +24,54 @@ afterAll(cleanupE2E);
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${master}`, ...init.headers } });
 
-test.skipIf(NO_BROWSER)(
-  "upload 50 MB: the progress bar moves, multipart is used, the stored bytes hash equal",
-  async () => {
-    const dir = makeTempDir();
-    const bytes = randomBytes(50 * 1024 * 1024);
-    const file = join(dir, "big.bin");
-    writeFileSync(file, bytes);
-    const b = await openBrowser();
-    try {
-      await signInWithToken(b.page, server.url, master);
-      // Sample the total progress bar on every frame, as an eye would see it.
-      await b.page.evaluate(() => {
-        const seen: number[] = [];
-        (window as unknown as { progressSeen: number[] }).progressSeen = seen;
-        const tick = () => {
-          const bar = document.querySelector<HTMLProgressElement>("#upload-total");
-          if (bar) seen.push(bar.value / bar.max);
-          requestAnimationFrame(tick);
-        };
-        tick();
-      });
-      await b.page.getByLabel("Files to upload").setInputFiles(file);
-      await b.page.getByText(/Uploading: /).waitFor();
-      await screenshot(b.page, "upload-progress");
-      await b.page.getByText(/Uploads complete/).waitFor({ timeout: 90_000 });
-      await b.page
-        .getByRole("button", { name: "big.bin", exact: true })
-        .or(b.page.getByRole("link", { name: "big.bin", exact: true }))
-        .waitFor();
-      await screenshot(b.page, "upload-done");
+browserTest("upload 50 MB: the progress bar moves, multipart is used, the stored bytes hash equal", async () => {
+  const dir = makeTempDir();
+  const bytes = randomBytes(50 * 1024 * 1024);
+  const file = join(dir, "big.bin");
+  writeFileSync(file, bytes);
+  const b = await openBrowser();
+  try {
+    await signInWithToken(b.page, server.url, master);
+    // Sample the total progress bar on every frame, as an eye would see it.
+    await b.page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+      const tick = () => {
+        const bar = document.querySelector<HTMLProgressElement>("#upload-total");
+        if (bar) seen.push(bar.value / bar.max);
+        requestAnimationFrame(tick);
+      };
+      tick();
+    });
+    await b.page.getByLabel("Files to upload").setInputFiles(file);
+    await b.page.getByText(/Uploading: /).waitFor();
+    await screenshot(b.page, "upload-progress");
+    await b.page.getByText(/Uploads complete/).waitFor({ timeout: 90_000 });
+    await b.page
+      .getByRole("button", { name: "big.bin", exact: true })
+      .or(b.page.getByRole("link", { name: "big.bin", exact: true }))
+      .waitFor();
+    await screenshot(b.page, "upload-done");
 
-      const seen = await b.page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
-      const between = new Set(seen.filter((v) => v > 0 && v < 1).map((v) => v.toFixed(3)));
-      expect(between.size).toBeGreaterThanOrEqual(2);
-      expect(seen.at(-1)).toBe(1);
-      expect(server.logs().some((l) => l.path === "/files/uploads/multipart/complete" && l.status === 200)).toBe(true);
+    const seen = await b.page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+    const between = new Set(seen.filter((v) => v > 0 && v < 1).map((v) => v.toFixed(3)));
+    expect(between.size).toBeGreaterThanOrEqual(2);
+    expect(seen.at(-1)).toBe(1);
+    expect(server.logs().some((l) => l.path === "/files/uploads/multipart/complete" && l.status === 200)).toBe(true);
 
-      const stored = await api("/files/big.bin");
-      expect(stored.status).toBe(200);
-      const digest = createHash("sha256")
-        .update(new Uint8Array(await stored.arrayBuffer()))
-        .digest("hex");
-      expect(digest).toBe(createHash("sha256").update(bytes).digest("hex"));
-      expect(b.problems).toEqual([]);
-    } finally {
-      await b.close();
-    }
-  },
-);
+    const stored = await api("/files/big.bin");
+    expect(stored.status).toBe(200);
+    const digest = createHash("sha256")
+      .update(new Uint8Array(await stored.arrayBuffer()))
+      .digest("hex");
+    expect(digest).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(b.problems).toEqual([]);
+  } finally {
+    await b.close();
+  }
+});
 
-test.skipIf(NO_BROWSER)("folders, preview, rename, copy, share and delete with confirmation", async () => {
+browserTest("folders, preview, rename, copy, share and delete with confirmation", async () => {
   const put = (path: string, body: string, type = "text/plain") =>
     api(`/files/${path}`, { method: "PUT", body, headers: { "content-type": type } });
   expect((await put("notes/todo.txt", "buy milk\nwrite tests\n")).status).toBe(200);
@@ -147,38 +144,35 @@ test.skipIf(NO_BROWSER)("folders, preview, rename, copy, share and delete with c
   }
 });
 
-test.skipIf(NO_BROWSER)(
-  "shares: a link made in Files is listed with its expiry, then revoked and refused",
-  async () => {
-    expect((await api("/files/public/flyer.txt", { method: "PUT", body: "come to the party" })).status).toBe(200);
-    const b = await openBrowser();
-    try {
-      const page = b.page;
-      await signInWithToken(page, server.url, master);
-      await page.getByRole("link", { name: "public" }).click();
-      await page.getByRole("button", { name: "Actions for flyer.txt" }).click();
-      await page.getByRole("button", { name: "Share link…" }).click();
-      await page.getByLabel("Link expires after").selectOption({ label: "3 days" });
-      await page.getByRole("button", { name: "Create link" }).click();
-      const link = await page.getByLabel("Share link").inputValue();
-      expect(await (await fetch(link)).text()).toBe("come to the party");
-      await page.getByRole("button", { name: "Close" }).click();
+browserTest("shares: a link made in Files is listed with its expiry, then revoked and refused", async () => {
+  expect((await api("/files/public/flyer.txt", { method: "PUT", body: "come to the party" })).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "public" }).click();
+    await page.getByRole("button", { name: "Actions for flyer.txt" }).click();
+    await page.getByRole("button", { name: "Share link…" }).click();
+    await page.getByLabel("Link expires after").selectOption({ label: "3 days" });
+    await page.getByRole("button", { name: "Create link" }).click();
+    const link = await page.getByLabel("Share link").inputValue();
+    expect(await (await fetch(link)).text()).toBe("come to the party");
+    await page.getByRole("button", { name: "Close" }).click();
 
-      await page.getByRole("link", { name: "Shares" }).click();
-      const revoke = page.getByRole("button", { name: "Revoke share of public/flyer.txt" });
-      await revoke.waitFor();
-      await page.getByText(/expires .* · 1 download/).waitFor();
-      await screenshot(page, "shares-list");
-      await revoke.click();
-      await page.getByText("No live share links.").waitFor();
-      expect([401, 404, 410]).toContain((await fetch(link)).status);
-    } finally {
-      await b.close();
-    }
-  },
-);
+    await page.getByRole("link", { name: "Shares" }).click();
+    const revoke = page.getByRole("button", { name: "Revoke share of public/flyer.txt" });
+    await revoke.waitFor();
+    await page.getByText(/expires .* · 1 download/).waitFor();
+    await screenshot(page, "shares-list");
+    await revoke.click();
+    await page.getByText("No live share links.").waitFor();
+    expect([401, 404, 410]).toContain((await fetch(link)).status);
+  } finally {
+    await b.close();
+  }
+});
 
-test.skipIf(NO_BROWSER)("drag and drop: files dropped on the list are uploaded into the open folder", async () => {
+browserTest("drag and drop: files dropped on the list are uploaded into the open folder", async () => {
   const b = await openBrowser();
   try {
     const page = b.page;
@@ -203,29 +197,26 @@ test.skipIf(NO_BROWSER)("drag and drop: files dropped on the list are uploaded i
   }
 });
 
-test.skipIf(NO_BROWSER)(
-  "activity: newest first, filtered by path, and live changes appear without a reload",
-  async () => {
-    expect((await api("/files/log-test/a.txt", { method: "PUT", body: "a" })).status).toBe(200);
-    expect((await api("/files/elsewhere/b.txt", { method: "PUT", body: "b" })).status).toBe(200);
-    const b = await openBrowser();
-    try {
-      const page = b.page;
-      await signInWithToken(page, server.url, master);
-      await page.getByRole("link", { name: "Activity" }).click();
-      await page.getByLabel("Path or folder").fill("log-test/");
-      await page.getByRole("button", { name: "Filter" }).click();
-      await page.getByText("Live: new changes appear as they happen.").waitFor();
-      const items = page.locator("ol.events li");
-      await expect(items.first().textContent()).resolves.toContain("log-test/a.txt");
-      expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
-      // A change made elsewhere (curl, another client) shows up at the top.
-      expect((await api("/files/log-test/c.txt", { method: "PUT", body: "c" })).status).toBe(200);
-      await page.locator("ol.events li").first().getByText("log-test/c.txt").waitFor();
-      await screenshot(page, "activity-live");
-      expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
-    } finally {
-      await b.close();
-    }
-  },
-);
+browserTest("activity: newest first, filtered by path, and live changes appear without a reload", async () => {
+  expect((await api("/files/log-test/a.txt", { method: "PUT", body: "a" })).status).toBe(200);
+  expect((await api("/files/elsewhere/b.txt", { method: "PUT", body: "b" })).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "Activity" }).click();
+    await page.getByLabel("Path or folder").fill("log-test/");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("Live: new changes appear as they happen.").waitFor();
+    const items = page.locator("ol.events li");
+    await expect(items.first().textContent()).resolves.toContain("log-test/a.txt");
+    expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
+    // A change made elsewhere (curl, another client) shows up at the top.
+    expect((await api("/files/log-test/c.txt", { method: "PUT", body: "c" })).status).toBe(200);
+    await page.locator("ol.events li").first().getByText("log-test/c.txt").waitFor();
+    await screenshot(page, "activity-live");
+    expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
+  } finally {
+    await b.close();
+  }
+});

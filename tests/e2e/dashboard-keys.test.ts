@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cleanupE2E, type RunningServer, startServer } from "../fixtures/binary";
-import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
+import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
 
 /**
  * The API-key page as seeds 001/002/004 describe it: create a key, copy the secret shown
@@ -24,7 +24,7 @@ function curl(...args: string[]): { status: number; body: string } {
   return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
 }
 
-test.skipIf(NO_BROWSER)("create a key, copy it, use it with curl, revoke it, curl is refused", async () => {
+browserTest("create a key, copy it, use it with curl, revoke it, curl is refused", async () => {
   const b = await openBrowser();
   try {
     await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
@@ -101,33 +101,30 @@ test.skipIf(NO_BROWSER)("create a key, copy it, use it with curl, revoke it, cur
   }
 });
 
-test.skipIf(NO_BROWSER)(
-  "tokens page (master token): a single-use token made in the page works exactly once",
-  async () => {
-    const b = await openBrowser();
-    try {
-      await signInWithToken(b.page, server.url, master);
-      await b.page.getByRole("link", { name: "Tokens" }).click();
-      await b.page.getByLabel(/Lifetime/).fill("forever");
-      await b.page.getByRole("button", { name: "Create token" }).click();
-      await b.page
-        .getByRole("alert")
-        .getByText(/Invalid ttl/)
-        .waitFor();
-      await b.page.getByLabel(/Lifetime/).fill("15m");
-      await b.page.getByLabel(/Single use/).check();
-      await b.page.getByRole("button", { name: "Create token" }).click();
-      const token = await b.page.getByLabel("New token").inputValue();
-      await screenshot(b.page, "tokens");
-      expect(curl("-H", `Authorization: Bearer ${token}`, `${server.url}/auth/me`).status).toBe(200);
-      expect(curl("-H", `Authorization: Bearer ${token}`, `${server.url}/auth/me`).status).toBe(401);
-    } finally {
-      await b.close();
-    }
-  },
-);
+browserTest("tokens page (master token): a single-use token made in the page works exactly once", async () => {
+  const b = await openBrowser();
+  try {
+    await signInWithToken(b.page, server.url, master);
+    await b.page.getByRole("link", { name: "Tokens" }).click();
+    await b.page.getByLabel(/Lifetime/).fill("forever");
+    await b.page.getByRole("button", { name: "Create token" }).click();
+    await b.page
+      .getByRole("alert")
+      .getByText(/Invalid ttl/)
+      .waitFor();
+    await b.page.getByLabel(/Lifetime/).fill("15m");
+    await b.page.getByLabel(/Single use/).check();
+    await b.page.getByRole("button", { name: "Create token" }).click();
+    const token = await b.page.getByLabel("New token").inputValue();
+    await screenshot(b.page, "tokens");
+    expect(curl("-H", `Authorization: Bearer ${token}`, `${server.url}/auth/me`).status).toBe(200);
+    expect(curl("-H", `Authorization: Bearer ${token}`, `${server.url}/auth/me`).status).toBe(401);
+  } finally {
+    await b.close();
+  }
+});
 
-test.skipIf(NO_BROWSER)("accounts (admin): create one, see it listed, delete it after confirming", async () => {
+browserTest("accounts (admin): create one, see it listed, delete it after confirming", async () => {
   const b = await openBrowser();
   try {
     const page = b.page;

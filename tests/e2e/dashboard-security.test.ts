@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { cleanupE2E, ROOT, type RunningServer, startServer } from "../fixtures/binary";
-import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
+import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
 
 /**
  * The dashboard's guarantees a person cannot see but relies on: a page on another origin
@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(cleanupE2E);
 
-test.skipIf(NO_BROWSER)("a page on another origin cannot use the signed-in session (CSRF)", async () => {
+browserTest("a page on another origin cannot use the signed-in session (CSRF)", async () => {
   const target = server.url;
   // The attacker's page: an auto-submitted form and no-cors fetches, the requests a hostile site can make.
   const attacker = Bun.serve({
@@ -113,7 +113,7 @@ const PAGES: [string, string][] = [
   ["admin", "Accounts"],
 ];
 
-test.skipIf(NO_BROWSER)("axe-core: no serious or critical violations on any page; every page fits 360 px", async () => {
+browserTest("axe-core: no serious or critical violations on any page; every page fits 360 px", async () => {
   for (const width of [1280, 360]) {
     const b = await openBrowser({ width, height: 780 });
     try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
-import { NO_BROWSER, openBrowser, screenshot } from "../fixtures/browser";
+import { browserTest, NO_BROWSER, openBrowser, screenshot } from "../fixtures/browser";
 import { decodeQuotedPrintable, type SmtpFixture, startSmtp } from "../fixtures/smtp";
 
 /**
@@ -42,7 +42,7 @@ async function me(cookieHeader: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-test.skipIf(NO_BROWSER)("magic link: ask in the page, follow the e-mailed link, land in the dashboard", async () => {
+browserTest("magic link: ask in the page, follow the e-mailed link, land in the dashboard", async () => {
   const b = await openBrowser();
   try {
     await b.page.goto(`${server.url}/`);
@@ -84,7 +84,7 @@ test.skipIf(NO_BROWSER)("magic link: ask in the page, follow the e-mailed link, 
   }
 });
 
-test.skipIf(NO_BROWSER)("Ed25519: an openssl key file signs in; the key never leaves the page", async () => {
+browserTest("Ed25519: an openssl key file signs in; the key never leaves the page", async () => {
   const dir = makeTempDir();
   const pem = join(dir, "alice.pem");
   const gen = Bun.spawnSync(["openssl", "genpkey", "-algorithm", "ed25519", "-out", pem]);
@@ -130,7 +130,7 @@ test.skipIf(NO_BROWSER)("Ed25519: an openssl key file signs in; the key never le
   }
 });
 
-test.skipIf(NO_BROWSER)("a wrong key shows the API's message next to the form", async () => {
+browserTest("a wrong key shows the API's message next to the form", async () => {
   const b = await openBrowser();
   try {
     await b.page.goto(`${server.url}/`);
@@ -151,7 +151,7 @@ test.skipIf(NO_BROWSER)("a wrong key shows the API's message next to the form", 
   }
 });
 
-test.skipIf(NO_BROWSER)(
+browserTest(
   "register a new account in the page: key pair made in the browser, private key downloaded once",
   async () => {
     const b = await openBrowser();

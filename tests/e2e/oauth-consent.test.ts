@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as oauth from "oauth4webapi";
 import type { Page } from "playwright-core";
 import { cleanupE2E, makeTempDir, pollUntil, ROOT, type RunningServer, startServer } from "../fixtures/binary";
-import { masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
+import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, screenshot, signInWithToken } from "../fixtures/browser";
 
 /**
  * The whole OAuth flow against the compiled binary, as a third-party app lives it: the app (a
@@ -112,7 +112,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
-test.skipIf(NO_BROWSER)(
+browserTest(
   "discovery → authorize → consent in Chromium → code → token → /files → refresh → replay revokes",
   async () => {
     const as = await oauth.processDiscoveryResponse(
@@ -188,7 +188,7 @@ test.skipIf(NO_BROWSER)(
   },
 );
 
-test.skipIf(NO_BROWSER)(
+browserTest(
   "not signed in: sign in on the consent page, come back to it, deny; the page cannot be framed",
   async () => {
     const as = await oauth.processDiscoveryResponse(

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { cleanupE2E, ensureBinary, makeTempDir, ROOT, startServer } from "../fixtures/binary";
+import { browserTest, CHROMIUM } from "../fixtures/browser";
 
 /**
  * /swagger in a real headless Chromium with every host but 127.0.0.1 unreachable:
@@ -10,9 +11,6 @@ import { cleanupE2E, ensureBinary, makeTempDir, ROOT, startServer } from "../fix
  * Debian's `chromium` package provides the browser; `.ci/run` installs it.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file rather than failing it; CI must run it.
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
 const SCREENSHOT = join(ROOT, "tests/artifacts/swagger.png");
 
 // Each test starts real processes; bun's 5 s default is too tight on a busy 2-core machine.
@@ -21,7 +19,7 @@ beforeAll(() => ensureBinary(), 180_000);
 afterEach(cleanupE2E);
 afterAll(cleanupE2E);
 
-test.skipIf(skip)(
+browserTest(
   "/swagger renders the API reference offline in headless Chromium",
   async () => {
     const server = await startServer();
