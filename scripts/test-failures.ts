@@ -3,7 +3,7 @@
  * its final count, so the end of a CI log alone says what broke and where.
  * Usage: bun scripts/test-failures.ts junit.xml
  */
-const LINES_PER_FAILURE = 12;
+const LINES_PER_FAILURE = 45;
 
 const unescape = (s: string) =>
   s

@@ -66,6 +66,8 @@ browserTest("upload 50 MB: the progress bar moves, multipart is used, the stored
       .digest("hex");
     expect(digest).toBe(createHash("sha256").update(bytes).digest("hex"));
     expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
   } finally {
     await b.close();
   }
@@ -139,6 +141,8 @@ browserTest("folders, preview, rename, copy, share and delete with confirmation"
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.getByRole("region", { name: "Search results" }).getByRole("link", { name: "done-copy.txt" }).waitFor();
     expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
   } finally {
     await b.close();
   }
@@ -167,6 +171,8 @@ browserTest("shares: a link made in Files is listed with its expiry, then revoke
     await revoke.click();
     await page.getByText("No live share links.").waitFor();
     expect([401, 404, 410]).toContain((await fetch(link)).status);
+  } catch (error) {
+    throw await b.explain(error);
   } finally {
     await b.close();
   }
@@ -192,6 +198,8 @@ browserTest("drag and drop: files dropped on the list are uploaded into the open
     await page.getByRole("button", { name: "one.txt", exact: true }).waitFor();
     expect(await (await api("/files/dropped/one.txt")).text()).toBe("first dropped file\n");
     expect((await (await api("/files/dropped/two.bin")).arrayBuffer()).byteLength).toBe(3000);
+  } catch (error) {
+    throw await b.explain(error);
   } finally {
     await b.close();
   }
@@ -216,6 +224,8 @@ browserTest("activity: newest first, filtered by path, and live changes appear w
     await page.locator("ol.events li").first().getByText("log-test/c.txt").waitFor();
     await screenshot(page, "activity-live");
     expect(await page.getByText("elsewhere/b.txt").count()).toBe(0);
+  } catch (error) {
+    throw await b.explain(error);
   } finally {
     await b.close();
   }
