@@ -3039,7 +3039,10 @@ export interface operations {
         redirect?: "true" | "false";
       };
       header?: {
-        /** @description `application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect. */
+        /**
+         * @description `application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect.
+         * @example *\/*
+         */
         Accept?: string;
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
         Range?: string;

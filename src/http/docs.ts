@@ -51,7 +51,7 @@ export function docs(version: string, extraPaths: ExtraPaths) {
             agent: { disabled: true },
             showDeveloperTools: "never",
             proxyUrl: "",
-            // @elysiajs/swagger types an older Scalar config; these keys are read by the bundled 1.46.
+            // @elysiajs/swagger types an older Scalar config; these keys are read by the bundled 1.76.
           } as Record<string, unknown>,
           exclude: [ASSET_PATH],
           documentation: {

@@ -67,6 +67,8 @@ export const filePathOperations = {
           description:
             "`application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect.",
           schema: { type: "string" },
+          // What the /swagger UI sends by default, so its "try it" downloads the file.
+          example: "*/*",
         },
         ...downloadHeaders,
       ],
