@@ -404,21 +404,21 @@ export interface paths {
   "/ws/events": {
     /**
      * Live change feed (WebSocket)
-     * @description Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
+     * @description Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one `ChangeEvent` (as in `/files/log`; `path` is null for a move or copy into a prefix key's prefix from outside), in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
      */
     get: operations["getWsEvents"];
   };
   "/ws/{space}": {
     /**
      * Live change feed of one space (WebSocket)
-     * @description The form `ws://host/ws/:id?token=`: `live` or `test`, which must be the credential's own space (403 otherwise). Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
+     * @description The form `ws://host/ws/:id?token=`: `live` or `test`, which must be the credential's own space (403 otherwise). Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one `ChangeEvent` (as in `/files/log`; `path` is null for a move or copy into a prefix key's prefix from outside), in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
      */
     get: operations["getWsBySpace"];
   };
   "/events": {
     /**
      * Live change feed (Server-Sent Events)
-     * @description The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the event; resume with `Last-Event-ID` (it wins over `since_tx`). A stream the server ends gets a last `event: close` with `{code, reason}` (the WebSocket close codes). Comments (`: ping`) are heartbeats.
+     * @description The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the `ChangeEvent` (as in `/files/log`; `path` may be null); resume with `Last-Event-ID` (it wins over `since_tx`). A stream the server ends gets a last `event: close` with `{code, reason}` (the WebSocket close codes). Comments (`: ping`) are heartbeats.
      */
     get: operations["getEvents"];
   };
@@ -478,6 +478,17 @@ export interface components {
       error: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "not_acceptable" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "range_not_satisfiable" | "locked" | "rate_limited" | "insufficient_storage" | "internal" | "bad_gateway" | "service_unavailable";
       /** @description Human-readable text */
       message: string;
+    };
+    ChangeEvent: {
+      tx: number;
+      /** @description upload, move, copy, mkdir, delete or restore */
+      action: string;
+      path: string | null;
+      dest?: string | null;
+      size: number | null;
+      msg: string | null;
+      /** @description Unix ms */
+      ts: number;
     };
   };
   responses: {
@@ -1559,17 +1570,7 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            events: ({
-                tx: number;
-                /** @description upload, move, copy, mkdir, delete or restore */
-                action: string;
-                path: string | null;
-                dest?: string | null;
-                size: number | null;
-                msg: string | null;
-                /** @description Unix ms */
-                ts: number;
-              })[];
+            events: components["schemas"]["ChangeEvent"][];
           };
         };
       };
@@ -2939,7 +2940,7 @@ export interface operations {
   };
   /**
    * Live change feed (WebSocket)
-   * @description Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
+   * @description Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one `ChangeEvent` (as in `/files/log`; `path` is null for a move or copy into a prefix key's prefix from outside), in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
    */
   getWsEvents: {
     parameters: {
@@ -2967,7 +2968,7 @@ export interface operations {
   };
   /**
    * Live change feed of one space (WebSocket)
-   * @description The form `ws://host/ws/:id?token=`: `live` or `test`, which must be the credential's own space (403 otherwise). Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
+   * @description The form `ws://host/ws/:id?token=`: `live` or `test`, which must be the credential's own space (403 otherwise). Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). Each message is one `ChangeEvent` (as in `/files/log`; `path` is null for a move or copy into a prefix key's prefix from outside), in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, 4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.
    */
   getWsBySpace: {
     parameters: {
@@ -2999,7 +3000,7 @@ export interface operations {
   };
   /**
    * Live change feed (Server-Sent Events)
-   * @description The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the event; resume with `Last-Event-ID` (it wins over `since_tx`). A stream the server ends gets a last `event: close` with `{code, reason}` (the WebSocket close codes). Comments (`: ping`) are heartbeats.
+   * @description The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the `ChangeEvent` (as in `/files/log`; `path` may be null); resume with `Last-Event-ID` (it wins over `since_tx`). A stream the server ends gets a last `event: close` with `{code, reason}` (the WebSocket close codes). Comments (`: ping`) are heartbeats.
    */
   getEvents: {
     parameters: {

@@ -15,7 +15,7 @@ import { dashboardModule } from "./modules/dashboard";
 import { davModule } from "./modules/dav";
 import { feedModule } from "./modules/feed";
 import { filesModule } from "./modules/files";
-import { filePathOperations } from "./modules/files/openapi";
+import { filePathOperations, fileSchemas } from "./modules/files/openapi";
 import { versionsModule } from "./modules/files/versions-routes";
 import { hooksModule } from "./modules/hooks";
 import { keysModule } from "./modules/keys";
@@ -44,7 +44,11 @@ export function createApp(ctx: Services) {
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server))
     .use(
-      docs(VERSION, { ...filePathOperations, ...blobPathOperations, ...sharePathOperations, ...oauthPathOperations }),
+      docs(
+        VERSION,
+        { ...filePathOperations, ...blobPathOperations, ...sharePathOperations, ...oauthPathOperations },
+        fileSchemas,
+      ),
     )
     .use(dashboardModule(config))
     .use(systemModule(VERSION))

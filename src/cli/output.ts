@@ -50,19 +50,6 @@ function displayWidth(text: string): number {
   return [...text].length;
 }
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-/** 1536 → "1.5 KiB"; exact bytes below 1 KiB. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(bytes)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-}
-
 /** Unix ms → "2026-01-28 15:30" in local time; "-" for none. */
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "-";

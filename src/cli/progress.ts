@@ -1,4 +1,5 @@
-import { formatBytes, formatDuration } from "./output";
+import { formatBytes } from "../lib/format";
+import { formatDuration } from "./output";
 
 /** One file's share of a transfer; `add` counts bytes as they move. */
 export interface FileProgress {

@@ -1,18 +1,7 @@
+import type { FileEntry as RemoteEntry } from "../../clients/lightd";
 import type { ApiClient } from "./api-client";
 import { ApiError } from "./api-client";
 import { runPool } from "./pool";
-
-/** One entry of `GET /files?prefix=`. */
-export interface RemoteEntry {
-  name: string;
-  path: string;
-  type: "file" | "folder";
-  size: number;
-  content_type: string | null;
-  etag: string | null;
-  updated_at: number;
-  tx: number;
-}
 
 interface ListPage {
   prefix: string;
@@ -73,3 +62,5 @@ export async function folderExists(api: ApiClient, path: string): Promise<boolea
     throw error;
   }
 }
+
+export type { RemoteEntry };

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 // Embedded into the compiled binary, so /swagger works with no internet access.
 // @ts-expect-error: a plain JS bundle with no types; `with { type: "file" }` makes Bun hand us its path.
 import scalarBundle from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js" with { type: "file" };
-import { contractDocument, type ExtraPaths } from "./openapi/contract";
+import { contractDocument, type ExtraPaths, type NamedSchemas } from "./openapi/contract";
 import type { Json } from "./openapi/schema";
 
 const ASSET_PATH = "/swagger/assets/api-reference.js";
@@ -12,16 +12,17 @@ export const DOCUMENT_PATH = "/swagger/json";
 /**
  * `/swagger` (the Scalar UI, served from the binary) and `/swagger/json`, the OpenAPI 3.1
  * contract: what the swagger plugin generates from the routes' `t` models, made honest by
- * `contractDocument`, plus `extraPaths` for the operations the plugin cannot see.
+ * `contractDocument`, plus `extraPaths` for the operations the plugin cannot see and `named`
+ * for the models clients should know by name.
  */
-export function docs(version: string, extraPaths: ExtraPaths) {
+export function docs(version: string, extraPaths: ExtraPaths, named: NamedSchemas = {}) {
   let contract: Json | undefined;
   return (
     new Elysia({ name: "docs" })
       // Routes never change after start, so the contract is built once, on the first request.
       .onAfterHandle(({ path, response }) => {
         if (path !== DOCUMENT_PATH) return;
-        contract ??= contractDocument(response as { [key: string]: Json }, extraPaths);
+        contract ??= contractDocument(response as { [key: string]: Json }, extraPaths, named);
         return contract;
       })
       .get(

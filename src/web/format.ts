@@ -1,15 +1,3 @@
-const UNITS = ["B", "KB", "MB", "GB", "TB"];
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-}
-
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
   return new Date(ms).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });

@@ -1,14 +1,6 @@
+import type { Me } from "../../clients/lightd";
 import { api } from "./api";
 import { signNonce } from "./ed25519";
-
-/** Who the session acts as (GET /auth/me). */
-export interface Me {
-  actor: string;
-  source: "master" | "token" | "session" | "key" | "oauth" | "anonymous";
-  scopes: string[];
-  prefix: string;
-  space: "live" | "test";
-}
 
 export const can = (me: Me, scope: string) => me.scopes.includes(scope);
 /** Account administration is for the admin account with full power (the server decides; this only hides pages). */
@@ -39,3 +31,5 @@ export async function signInWithKey(actor: string, seed: Uint8Array): Promise<vo
   // The session token is exchanged at once for the HttpOnly cookie and forgotten.
   await openSession(session.token);
 }
+
+export type { Me };

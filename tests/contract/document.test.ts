@@ -96,3 +96,22 @@ test("the file operations, signed URLs and every credential scheme are described
   ]);
   expect(doc.paths["/api/v1/public/ping"]?.get?.security).toEqual([]);
 });
+
+test("a change event is one named schema, its path nullable: the log, the feed and clients share it", () => {
+  const event = doc.components.schemas?.ChangeEvent as {
+    required: string[];
+    properties: Record<string, { anyOf?: { type: string }[] }>;
+  };
+  expect(event.required).toContain("path");
+  expect(event.properties.path?.anyOf?.map((s) => s.type)).toEqual(["string", "null"]);
+  expect(event.properties.dest?.anyOf?.map((s) => s.type)).toEqual(["string", "null"]);
+  const log = doc.paths["/files/log"]?.get?.responses["200"] as {
+    content: Record<string, { schema: { properties: { events: { items: unknown } } } }>;
+  };
+  expect(log.content["application/json"]?.schema.properties.events.items).toEqual({
+    $ref: "#/components/schemas/ChangeEvent",
+  });
+  for (const feed of ["/events", "/ws/events"]) {
+    expect(doc.paths[feed]?.get?.description).toContain("`ChangeEvent`");
+  }
+});

@@ -71,3 +71,35 @@ test("a wrong token on watch exits 4 with the API's message", async () => {
   expect(result.code).toBe(4);
   expect(result.stderr).toBe("lightd: Unauthorized\n");
 }, 60_000);
+
+test("a key held to a prefix sees a move into it from outside: log and watch name the hidden end", async () => {
+  const file = join(makeTempDir(), "in.txt");
+  writeFileSync(file, "in");
+  expect((await run(["put", file, "outside/in.txt"])).code).toBe(0);
+  const created = await run(["keys", "create", "--name", "inbox", "--prefix", "inbox/", "--scopes", "files:read"]);
+  expect(created.code).toBe(0);
+  const keyEnv = { ...home.env, LIGHTD_URL: srv.url, LIGHTD_TOKEN: created.stdout.trim() };
+  const since = parseJson<{ events: Event[] }>(await run(["log", "--json"])).events.at(-1)!.tx;
+  expect((await run(["mv", "outside/in.txt", "inbox/in.txt"])).code).toBe(0);
+  expect((await run(["mv", "inbox/in.txt", "outside/back.txt"])).code).toBe(0);
+
+  // The API redacts the outside end to null; the client says so instead of printing "null" or failing.
+  const json = parseJson<{ events: { path: string | null; dest?: string | null }[] }>(
+    await lightd(["log", "--json", "--since", String(since)], { env: keyEnv }),
+  );
+  expect(json.events.map((e) => [e.path, e.dest])).toEqual([
+    [null, "inbox/in.txt"],
+    ["inbox/in.txt", null],
+  ]);
+  const table = await lightd(["log", "--since", String(since)], { env: keyEnv });
+  expect(table.code).toBe(0);
+  expect(table.stdout.split("\n").map((row) => row.split("\t")[3])).toEqual([
+    "(outside the prefix) → inbox/in.txt",
+    "inbox/in.txt → (outside the prefix)",
+    undefined,
+  ]);
+  const watched = await lightd(["watch", "--since", String(since), "--limit", "2"], { env: keyEnv });
+  expect(watched.code).toBe(0);
+  expect(watched.stdout).toContain("move  (outside the prefix) → inbox/in.txt");
+  expect(watched.stdout).toContain("move  inbox/in.txt → (outside the prefix)");
+}, 60_000);

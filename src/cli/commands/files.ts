@@ -1,10 +1,12 @@
+import type { ChangeEvent } from "../../../clients/lightd";
+import { changedPaths, formatBytes } from "../../lib/format";
 import { encodePath } from "../api-client";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
 import { fetchMeta } from "../download";
 import { CliError, EXIT } from "../exit";
 import { expectPositionals } from "../flags";
-import { formatBytes, formatTime } from "../output";
+import { formatTime } from "../output";
 import { asFolder, cleanRemote, folderExists, listFolder, type RemoteEntry, walkRemote } from "../remote-tree";
 
 function entryRows(entries: RemoteEntry[], long: boolean, full: boolean): { header: string[]; rows: string[][] } {
@@ -196,16 +198,6 @@ const search: ClientCommand = {
   },
 };
 
-interface LogEvent {
-  tx: number;
-  action: string;
-  path: string;
-  dest?: string;
-  size: number | null;
-  msg: string | null;
-  ts: number;
-}
-
 const log: ClientCommand = {
   name: "log",
   usage: "log [PATH] [--since TX] [--limit N]",
@@ -216,7 +208,7 @@ const log: ClientCommand = {
     const api = ctx.api();
     let clean = path === undefined ? undefined : cleanRemote(path);
     if (clean && !clean.endsWith("/") && (await folderExists(api, clean))) clean = `${clean}/`;
-    const result = await api.json<{ events: LogEvent[] }>("GET", "/files/log", {
+    const result = await api.json<{ events: ChangeEvent[] }>("GET", "/files/log", {
       query: { path: clean || undefined, since_tx: ctx.value("since"), limit: ctx.value("limit") ?? 1000 },
     });
     if (ctx.json) ctx.out.printJson(result);
@@ -225,8 +217,8 @@ const log: ClientCommand = {
   },
 };
 
-export function eventRow(e: LogEvent): string[] {
-  return [String(e.tx), formatTime(e.ts), e.action, e.dest ? `${e.path} → ${e.dest}` : e.path, e.msg ?? ""];
+export function eventRow(e: ChangeEvent): string[] {
+  return [String(e.tx), formatTime(e.ts), e.action, changedPaths(e), e.msg ?? ""];
 }
 
 const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

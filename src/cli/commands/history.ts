@@ -1,27 +1,11 @@
+import type { TrashEntry, FileVersion as Version } from "../../../clients/lightd";
+import { formatBytes } from "../../lib/format";
 import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
 import { EXIT } from "../exit";
 import { expectPositionals } from "../flags";
-import { formatBytes, formatTime } from "../output";
+import { formatTime } from "../output";
 import { cleanRemote, folderExists } from "../remote-tree";
-
-interface Version {
-  tx: number;
-  size: number;
-  etag: string | null;
-  ts: number;
-  current: boolean;
-  ended_tx: number | null;
-  ended_by: string | null;
-}
-
-interface TrashEntry {
-  path: string;
-  tx: number;
-  size: number;
-  deleted_tx: number;
-  deleted_at: number;
-}
 
 const versions: ClientCommand = {
   name: "versions",

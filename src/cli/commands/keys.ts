@@ -1,20 +1,9 @@
+import type { KeyMetadata } from "../../../clients/lightd";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
 import { EXIT } from "../exit";
 import { formatTime } from "../output";
 import { parseSeconds } from "./files";
-
-interface KeyMetadata {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  environment: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  use_count: number;
-}
 
 /** `--expires 30d` (a lifetime) or `--expires 2027-01-01T00:00:00Z` (a date) as the API's body fields. */
 function expiry(ctx: CommandContext): { expires_in?: number; expires_at?: string } {

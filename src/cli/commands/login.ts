@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import type { Me } from "../../../clients/lightd";
 import { ApiClient, ApiError } from "../api-client";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
@@ -6,14 +7,6 @@ import { CliError, EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { loginKey, signNonce } from "../keypair";
 import { type AuthScheme, normalizeUrl, type Profile } from "../profiles";
-
-interface Me {
-  actor: string;
-  source: string;
-  scopes: string[];
-  prefix: string;
-  space: string;
-}
 
 /** The local user name as an account name (letters, digits, `-`, `_`; at most 64). */
 function defaultActor(env: Record<string, string | undefined>): string {

@@ -1,3 +1,4 @@
+import type { ShareLink as ShareInfo } from "../../../clients/lightd";
 import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
 import { EXIT } from "../exit";
@@ -5,15 +6,6 @@ import { expectPositionals } from "../flags";
 import { formatTime } from "../output";
 import { cleanRemote, folderExists } from "../remote-tree";
 import { parseSeconds } from "./files";
-
-interface ShareInfo {
-  id: string;
-  path: string;
-  url: string | null;
-  expires_at: number;
-  downloads: number;
-  max_downloads: number | null;
-}
 
 const share: ClientCommand = {
   name: "share",

@@ -1,5 +1,6 @@
 import { mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { formatBytes } from "../../lib/format";
 import type { ApiClient } from "../api-client";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
@@ -8,7 +9,7 @@ import { type DownloadResult, downloadFile, fetchMeta } from "../download";
 import { CliError, EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { walkLocal } from "../local-tree";
-import { formatBytes, formatDuration } from "../output";
+import { formatDuration } from "../output";
 import { runPool } from "../pool";
 import type { Progress } from "../progress";
 import { asFolder, cleanRemote, folderExists, walkRemote } from "../remote-tree";

@@ -1,3 +1,4 @@
+import type { ChangeEvent } from "../../../clients/lightd";
 import { errorOf, fetchOrExplain } from "../api-client";
 import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
@@ -5,16 +6,6 @@ import { CliError, EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { cleanRemote } from "../remote-tree";
 import { eventRow } from "./files";
-
-interface FeedEvent {
-  tx: number;
-  action: string;
-  path: string;
-  dest?: string;
-  size: number | null;
-  msg: string | null;
-  ts: number;
-}
 
 /** Splits a Server-Sent Events stream into (id, data) messages. */
 async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<{ id?: string; data: string }> {
@@ -72,9 +63,9 @@ With --json each change is one JSON line (tx, action, path, dest, size, msg, ts)
       if (!response.ok || !response.body) throw await errorOf(response);
       failures = 0;
       for await (const message of sseMessages(response.body)) {
-        let event: FeedEvent;
+        let event: ChangeEvent;
         try {
-          event = JSON.parse(message.data) as FeedEvent;
+          event = JSON.parse(message.data) as ChangeEvent;
         } catch {
           continue; // comments and heartbeats carry no event
         }

@@ -8,6 +8,8 @@ type PathItem = { [method: string]: Operation };
 export type Paths = { [path: string]: PathItem };
 /** Hand-written path items, in OpenAPI 3.1 (plain objects; checked by `redocly lint` in the tests). */
 export type ExtraPaths = { [path: string]: { [method: string]: object } };
+/** Schemas the contract names in `components.schemas` (the `t` models), so clients get them as types. */
+export type NamedSchemas = { [name: string]: object };
 
 /**
  * A hand-written `detail` for a route: Elysia types `detail` as OpenAPI 3.0, while lightd's
@@ -140,7 +142,11 @@ function normaliseOperation(method: string, operation: Operation): Operation {
  * kind can answer), every credential scheme, and the operations the plugin cannot see
  * (wildcard routes, HEAD) from `extraPaths`, merged per method.
  */
-export function contractDocument(raw: { [key: string]: Json }, extraPaths: ExtraPaths): { [key: string]: Json } {
+export function contractDocument(
+  raw: { [key: string]: Json },
+  extraPaths: ExtraPaths,
+  named: NamedSchemas = {},
+): { [key: string]: Json } {
   const paths: Paths = {};
   const merged: Paths = { ...(raw.paths as Paths) };
   for (const [path, item] of Object.entries(extraPaths)) merged[path] = { ...merged[path], ...(item as PathItem) };
@@ -153,7 +159,11 @@ export function contractDocument(raw: { [key: string]: Json }, extraPaths: Extra
     paths[path] = out;
   }
   const { components: _c, security: _s, openapi: _o, paths: _p, servers: _v, ...rest } = raw;
-  const used = JSON.stringify(paths);
+  const schemas = Object.fromEntries(
+    Object.entries(named).map(([name, schema]) => [name, cleanSchemas(JSON.parse(JSON.stringify(schema)))]),
+  );
+  const referenced = referToNamed(paths, schemas) as Paths;
+  const used = JSON.stringify(referenced);
   const all = components();
   return {
     openapi: "3.1.0",
@@ -161,14 +171,32 @@ export function contractDocument(raw: { [key: string]: Json }, extraPaths: Extra
     // Relative: the document describes whichever lightd serves it.
     servers: [{ url: "/", description: "This lightd server" }],
     security: anyCredential,
-    paths,
+    paths: referenced,
     components: {
       securitySchemes: all.securitySchemes,
-      schemas: all.schemas,
+      schemas: { ...all.schemas, ...schemas },
       // Only the error answers some operation can give.
       responses: Object.fromEntries(
         Object.entries(all.responses).filter(([code]) => used.includes(`"#/components/responses/${code}"`)),
       ),
     } as unknown as Json,
   };
+}
+
+/**
+ * Every inline schema equal to a named one becomes a `$ref` to it: the routes declare their
+ * models inline (the swagger plugin copies them), the contract names the shared ones once.
+ */
+function referToNamed(node: Json, schemas: { [name: string]: Json }): Json {
+  const byText = new Map(Object.entries(schemas).map(([name, schema]) => [JSON.stringify(schema), name]));
+  const walk = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (!isObject(value)) return value;
+    if (value.type === "object") {
+      const name = byText.get(JSON.stringify(value));
+      if (name !== undefined) return { $ref: `#/components/schemas/${name}` };
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, walk(inner)]));
+  };
+  return walk(node);
 }

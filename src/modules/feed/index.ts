@@ -20,7 +20,7 @@ export type ValidityCheck = (token: string | null) => () => Promise<boolean>;
 
 const WS_DESCRIPTION =
   "Upgrade to a WebSocket (auth by `?token=`, `Authorization` or the session cookie; a bad credential is refused with 401 before the upgrade). " +
-  "Each message is one event of `/files/log`, in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, " +
+  "Each message is one `ChangeEvent` (as in `/files/log`; `path` is null for a move or copy into a prefix key's prefix from outside), in tx order. Close codes: 1001 server shutting down, 1008 credential revoked or expired, " +
   "4008 slow consumer (reconnect with `since_tx` = the last tx received). Needs scope `files:read`.";
 
 /**
@@ -92,7 +92,7 @@ export function feedModule(
         detail: {
           summary: "Live change feed (Server-Sent Events)",
           description:
-            "The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the event; resume with `Last-Event-ID` (it wins over `since_tx`). " +
+            "The WebSocket feed as `text/event-stream`: `id:` is the tx, `data:` the `ChangeEvent` (as in `/files/log`; `path` may be null); resume with `Last-Event-ID` (it wins over `since_tx`). " +
             "A stream the server ends gets a last `event: close` with `{code, reason}` (the WebSocket close codes). Comments (`: ping`) are heartbeats.",
         },
       },

@@ -1,5 +1,5 @@
 import { downloadHeaders, downloadResponses } from "../blobs/openapi";
-import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata } from "./model";
+import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata, LogEvent } from "./model";
 
 /**
  * `GET|HEAD|PUT|DELETE /files/{path}` in the contract. The routes are Elysia wildcards
@@ -47,6 +47,12 @@ const fileHeaders = {
   "Last-Modified": { description: "HTTP date of the last change", schema: { type: "string" } },
   "X-Lightd-Tx": { description: "tx number of the file's last change", schema: { type: "integer", minimum: 0 } },
 };
+
+/**
+ * Models the contract names: an event of the log, the live feed (WebSocket messages, SSE
+ * `data:`) and webhook deliveries alike, so clients type them once.
+ */
+export const fileSchemas = { ChangeEvent: LogEvent };
 
 export const filePathOperations = {
   "/files/{path}": {

@@ -1,19 +1,9 @@
 import { escapeHtml, htmlPage } from "../../http/html-page";
+import { formatBytes } from "../../lib/format";
 import type { SharedEntry } from "./service";
 
 const STYLE =
   "body{font:16px system-ui,sans-serif;margin:2rem auto;max-width:48rem;padding:0 1rem}td{padding:.3rem 1rem .3rem 0}";
-
-function sizeOf(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /**
  * The page of a shared folder, for people who open the link in a browser: a name in the folder
@@ -23,7 +13,7 @@ export function sharePage(listing: { name: string; entries: SharedEntry[]; trunc
   const rows = listing.entries
     .map((e) => {
       const label = e.type === "folder" ? `${e.name}/` : e.name;
-      const size = e.type === "folder" ? "" : sizeOf(e.size);
+      const size = e.type === "folder" ? "" : formatBytes(e.size);
       return `<tr><td><a href="${escapeHtml(e.url)}">${escapeHtml(label)}</a></td><td>${size}</td></tr>`;
     })
     .join("\n");

@@ -1,13 +1,5 @@
+import type { FileEntry as Entry } from "../../../clients/lightd";
 import { api } from "../api";
-
-export interface Entry {
-  name: string;
-  path: string;
-  type: "file" | "folder";
-  size: number;
-  content_type: string | null;
-  updated_at: number;
-}
 
 export type SortKey = "name" | "size" | "updated_at";
 
@@ -65,3 +57,5 @@ export function parentOf(path: string): string {
   const slash = trimmed.lastIndexOf("/");
   return slash === -1 ? "" : trimmed.slice(0, slash + 1);
 }
+
+export type { Entry };

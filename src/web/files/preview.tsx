@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
+import { formatBytes } from "../../lib/format";
 import { errorOf, filesUrl } from "../api";
-import { formatBytes } from "../format";
 import { Dialog, ErrorText } from "../ui";
 import type { Entry } from "./entry";
 

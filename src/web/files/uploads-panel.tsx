@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
-import { formatBytes, formatDuration } from "../format";
+import { formatBytes } from "../../lib/format";
+import { formatDuration } from "../format";
 import type { UploadQueue } from "./upload";
 
 /** Per-file and total progress of the uploads in flight, with speed and time remaining. */

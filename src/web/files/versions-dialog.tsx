@@ -1,18 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
+import type { FileVersion as Version } from "../../../clients/lightd";
+import { formatBytes } from "../../lib/format";
 import { api, filesUrl, messageOf } from "../api";
-import { formatBytes, formatTime } from "../format";
+import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { Dialog, ErrorText, useAction } from "../ui";
 import type { Entry } from "./entry";
-
-interface Version {
-  tx: number;
-  size: number;
-  ts: number;
-  current: boolean;
-  ended_tx: number | null;
-  ended_by: string | null;
-}
 
 const ENDED: Record<string, string> = {
   upload: "overwritten",

@@ -1,23 +1,15 @@
 import { useEffect, useState } from "preact/hooks";
+import type { ChangeEvent } from "../../../clients/lightd";
+import { changedPaths, changeTouches, formatBytes } from "../../lib/format";
 import { api, messageOf } from "../api";
-import { formatBytes, formatTime } from "../format";
+import { formatTime } from "../format";
 import { ErrorText } from "../ui";
-
-interface LogEvent {
-  tx: number;
-  action: string;
-  path: string;
-  dest?: string;
-  size: number | null;
-  msg: string | null;
-  ts: number;
-}
 
 const SHOWN = 200;
 
 /** The account's change log (tx order from the API), shown newest first, filterable by path. */
 export function ActivityPage() {
-  const [events, setEvents] = useState<LogEvent[]>([]);
+  const [events, setEvents] = useState<ChangeEvent[]>([]);
   const [path, setPath] = useState("");
   const [filter, setFilter] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -31,14 +23,14 @@ export function ActivityPage() {
     (async () => {
       // The log is read forward from tx 0; keep the newest SHOWN events.
       let since = 0;
-      let all: LogEvent[] = [];
+      let all: ChangeEvent[] = [];
       for (;;) {
         const query = new URLSearchParams({ since_tx: String(since), limit: "1000" });
         if (filter) query.set("path", filter);
-        const page = await api<{ events: LogEvent[] }>("GET", `/files/log?${query}`);
+        const page = await api<{ events: ChangeEvent[] }>("GET", `/files/log?${query}`);
         if (stop) return;
         all = all.concat(page.events).slice(-SHOWN);
-        if (page.events.length > 0) since = (page.events.at(-1) as LogEvent).tx;
+        if (page.events.length > 0) since = (page.events.at(-1) as ChangeEvent).tx;
         if (page.events.length < 1000) break;
       }
       setEvents(all.reverse());
@@ -49,8 +41,8 @@ export function ActivityPage() {
       source.onerror = () => setLive(false);
       source.onmessage = (m) => {
         try {
-          const event = JSON.parse(m.data) as LogEvent;
-          if (filter && !event.path.startsWith(filter) && !event.dest?.startsWith(filter)) return;
+          const event = JSON.parse(m.data) as ChangeEvent;
+          if (!changeTouches(event, filter)) return;
           // A reconnecting EventSource resumes after its last id; never show a tx twice.
           setEvents((list) => (list.some((e) => e.tx === event.tx) ? list : [event, ...list].slice(0, SHOWN)));
         } catch {}
@@ -94,13 +86,7 @@ export function ActivityPage() {
       <ol class="events">
         {events.map((e) => (
           <li key={e.tx}>
-            <span class="tx">#{e.tx}</span> <strong>{e.action}</strong> <span class="mono">{e.path}</span>
-            {e.dest && (
-              <>
-                {" → "}
-                <span class="mono">{e.dest}</span>
-              </>
-            )}
+            <span class="tx">#{e.tx}</span> <strong>{e.action}</strong> <span class="mono">{changedPaths(e)}</span>
             {e.size !== null && <span class="muted"> · {formatBytes(e.size)}</span>}
             {e.msg && <span class="muted"> · “{e.msg}”</span>}
             <span class="muted"> · {formatTime(e.ts)}</span>

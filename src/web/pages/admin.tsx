@@ -1,15 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
+import type { Account } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { Dialog, ErrorText, useAction } from "../ui";
-
-interface Account {
-  actor: string;
-  type: string;
-  email: string | null;
-  public_key: string | null;
-  created_at: number;
-}
 
 /** Account administration: the admin account only (the server enforces it). */
 export function AdminPage() {

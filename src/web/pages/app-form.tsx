@@ -1,14 +1,7 @@
 import { useState } from "preact/hooks";
+import type { OAuthClient as ClientInfo } from "../../../clients/lightd";
 import { api } from "../api";
 import { ErrorText, useAction } from "../ui";
-
-export interface ClientInfo {
-  client_id: string;
-  client_secret?: string;
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method: string;
-}
 
 /** Registers an OAuth app (RFC 7591 fields): name, redirect URIs one per line, public or confidential. */
 export function AppForm({ onCreated }: { onCreated: (c: ClientInfo) => void }) {
@@ -73,3 +66,5 @@ export function AppForm({ onCreated }: { onCreated: (c: ClientInfo) => void }) {
     </form>
   );
 }
+
+export type { ClientInfo };

@@ -1,18 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
+import type { AuthorizedApp as Authorization } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { Dialog, ErrorText, SecretOnce, useAction } from "../ui";
 import { AppForm, type ClientInfo } from "./app-form";
-
-interface Authorization {
-  id: string;
-  client_name: string;
-  scopes: string[];
-  prefix: string;
-  created_at: number;
-  last_used_at: number | null;
-}
 
 /**
  * OAuth apps: the apps this person has let in (revocable), and the apps they registered

@@ -1,18 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
+import type { ConsentDetails } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { whoAmI } from "../session";
 import { ErrorText } from "../ui";
 import { SignIn } from "./signin";
-
-interface ConsentDetails {
-  client_id: string;
-  client_name: string;
-  redirect_uri: string;
-  redirect_host: string;
-  actor: string;
-  prefix: string;
-  scopes: { scope: string; description: string; granted: boolean }[];
-}
 
 /**
  * The OAuth consent page at /oauth/authorize: a person who is not signed in signs in here and

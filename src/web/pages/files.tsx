@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { formatBytes } from "../../lib/format";
 import { api, filesUrl, messageOf } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, parentOf, type SortKey, sortEntries } from "../files/entry";
@@ -7,7 +8,7 @@ import { filesFromDrop, UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";
 import { VersionsDialog } from "../files/versions-dialog";
 import { VirtualList } from "../files/virtual-list";
-import { formatBytes, formatTime } from "../format";
+import { formatTime } from "../format";
 import { href } from "../router";
 import { can, type Me } from "../session";
 import { ErrorText } from "../ui";

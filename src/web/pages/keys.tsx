@@ -1,21 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
+import type { KeyMetadata as KeyInfo } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { Dialog, ErrorText, SecretOnce, useAction } from "../ui";
 import { EXPIRIES, KeyForm } from "./key-form";
-
-export interface KeyInfo {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  environment: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  use_count: number;
-}
 
 /** API keys: create (secret shown once), list with usage, rotate with a new expiry, revoke. */
 export function KeysPage({ me }: { me: Me }) {
@@ -209,3 +198,5 @@ function RevokeDialog(props: { info: KeyInfo; onClose: () => void; onRevoked: ()
     </Dialog>
   );
 }
+
+export type { KeyInfo };

@@ -1,15 +1,10 @@
 import { useState } from "preact/hooks";
+import type { SearchHit as Hit } from "../../../clients/lightd";
+import { formatBytes } from "../../lib/format";
 import { api, filesUrl } from "../api";
 import { parentOf } from "../files/entry";
-import { formatBytes } from "../format";
 import { href } from "../router";
 import { ErrorText, useAction } from "../ui";
-
-interface Hit {
-  path: string;
-  name: string;
-  size: number;
-}
 
 /** Search over names and paths; results come ranked by the server, best match first. */
 export function Search() {

@@ -1,19 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
+import type { ShareLink as ShareInfo } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { href } from "../router";
 import { CopyButton, ErrorText } from "../ui";
-
-interface ShareInfo {
-  id: string;
-  path: string;
-  type: "file" | "folder";
-  url: string | null;
-  expires_at: number;
-  created_at: number;
-  downloads: number;
-  max_downloads: number | null;
-}
 
 /** Live share links with their expiry, and revocation, when this server lists shares. */
 export function SharesPage() {

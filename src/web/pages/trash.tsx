@@ -1,15 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
+import type { TrashEntry as Deleted } from "../../../clients/lightd";
+import { formatBytes } from "../../lib/format";
 import { api, filesUrl, messageOf } from "../api";
-import { formatBytes, formatTime } from "../format";
+import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { ErrorText, useAction } from "../ui";
-
-interface Deleted {
-  path: string;
-  tx: number;
-  size: number;
-  deleted_at: number;
-}
 
 /** Deleted files still within version retention, newest deletion first; each can be restored. */
 export function TrashPage({ me }: { me: Me }) {
