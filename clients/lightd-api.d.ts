@@ -2658,7 +2658,15 @@ export interface operations {
       401: components["responses"]["unauthorized"];
       406: components["responses"]["not_acceptable"];
       429: components["responses"]["rate_limited"];
-      503: components["responses"]["service_unavailable"];
+      /** @description RFC 6749 error */
+      503: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
     };
   };
   /**
@@ -2666,6 +2674,22 @@ export interface operations {
    * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
    */
   postOauthToken: {
+    requestBody: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          /** @enum {string} */
+          grant_type: "authorization_code" | "refresh_token";
+          code?: string;
+          redirect_uri?: string;
+          code_verifier?: string;
+          refresh_token?: string;
+          /** @description Public apps, or confidential ones not using HTTP Basic */
+          client_id?: string;
+          /** @description Confidential apps not using HTTP Basic */
+          client_secret?: string;
+        };
+      };
+    };
     responses: {
       /** @description OK */
       200: {
@@ -2682,11 +2706,43 @@ export interface operations {
           };
         };
       };
-      400: components["responses"]["bad_request"];
-      401: components["responses"]["unauthorized"];
+      /** @description RFC 6749 error */
+      400: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      401: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
       406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
-      503: components["responses"]["service_unavailable"];
+      /** @description RFC 6749 error */
+      429: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      503: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
     };
   };
   /**
@@ -2694,6 +2750,18 @@ export interface operations {
    * @description RFC 7009: a refresh token ends the whole authorization (its access tokens too), an access token only itself. Unknown or foreign tokens are answered 200 as well.
    */
   postOauthRevoke: {
+    requestBody: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          token: string;
+          token_type_hint?: string;
+          /** @description Public apps, or confidential ones not using HTTP Basic */
+          client_id?: string;
+          /** @description Confidential apps not using HTTP Basic */
+          client_secret?: string;
+        };
+      };
+    };
     responses: {
       /** @description Empty: the token is revoked, or was never live */
       200: {
@@ -2701,11 +2769,43 @@ export interface operations {
           "application/json": Record<string, never>;
         };
       };
-      400: components["responses"]["bad_request"];
-      401: components["responses"]["unauthorized"];
+      /** @description RFC 6749 error */
+      400: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      401: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
       406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
-      503: components["responses"]["service_unavailable"];
+      /** @description RFC 6749 error */
+      429: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      503: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
     };
   };
   /**
@@ -2713,6 +2813,18 @@ export interface operations {
    * @description RFC 7662, for confidential apps about their own tokens: `active`, `scope`, `client_id`, `username`, `exp`, `iat`. Anything not live answers only `{"active": false}`.
    */
   postOauthIntrospect: {
+    requestBody: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          token: string;
+          token_type_hint?: string;
+          /** @description Public apps, or confidential ones not using HTTP Basic */
+          client_id?: string;
+          /** @description Confidential apps not using HTTP Basic */
+          client_secret?: string;
+        };
+      };
+    };
     responses: {
       /** @description RFC 7662 introspection answer */
       200: {
@@ -2730,11 +2842,43 @@ export interface operations {
           };
         };
       };
-      400: components["responses"]["bad_request"];
-      401: components["responses"]["unauthorized"];
+      /** @description RFC 6749 error */
+      400: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      401: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
       406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
-      503: components["responses"]["service_unavailable"];
+      /** @description RFC 6749 error */
+      429: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      503: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
     };
   };
   /**
@@ -2809,7 +2953,15 @@ export interface operations {
           };
         };
       };
-      400: components["responses"]["bad_request"];
+      /** @description RFC 6749 error */
+      400: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
       401: components["responses"]["unauthorized"];
       403: components["responses"]["forbidden"];
       406: components["responses"]["not_acceptable"];
@@ -3415,7 +3567,15 @@ export interface operations {
         };
       };
       406: components["responses"]["not_acceptable"];
-      503: components["responses"]["service_unavailable"];
+      /** @description `server.public_url` is not set */
+      503: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
     };
   };
 }

@@ -49,6 +49,13 @@ export class ContractRun {
     return String(status) in operation.responses;
   }
 
+  /** Whether the document gives this answer its own RFC 6749 error body instead of lightd's shared one. */
+  #ownErrorBody(op: string, status: number): boolean {
+    const [method, path] = op.split(" ") as [string, string];
+    const response = this.doc.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+    return JSON.stringify(response ?? {}).includes('"error_description"');
+  }
+
   #score(op: string, path: string, status: number, expected: number): void {
     if (status !== expected) this.problems.push(`${op} (${path}): expected ${expected}, got ${status}`);
     if (!this.#documented(op, status)) this.problems.push(`${op} (${path}): status ${status} is not documented`);
@@ -88,9 +95,11 @@ export class ContractRun {
       const body = (await response
         .clone()
         .json()
-        .catch(() => null)) as { error?: unknown; message?: unknown } | null;
-      if (typeof body?.error !== "string" || typeof body.message !== "string") {
-        this.problems.push(`${op} (${path}) → ${response.status}: not the documented {"error", "message"} body`);
+        .catch(() => null)) as Record<string, unknown> | null;
+      // lightd's {error, message}, or the route's own error shape (RFC 6749's {error, error_description}).
+      const text = this.#ownErrorBody(op, response.status) ? "error_description" : "message";
+      if (typeof body?.error !== "string" || typeof body[text] !== "string") {
+        this.problems.push(`${op} (${path}) → ${response.status}: not the documented {"error", "${text}"} body`);
       }
     }
     this.#score(op, path, response.status, expected);

@@ -1,4 +1,5 @@
 import type { OpenApiDocument } from "../fixtures/openapi";
+import { oauthForms } from "./oauth";
 import type { CallOptions, ContractRun } from "./run";
 import { boundType, json, type Samples } from "./steps";
 
@@ -85,8 +86,29 @@ export function sampleRequests(s: Samples): Record<string, { path: string } & Ca
     "HEAD /files/{path}": { path: "/files/docs%2Fcopy.txt" },
     "PUT /files/{path}": { path: "/files/keyonly%2Fp.txt", body: "x", headers: { "content-type": "text/plain" } },
     "DELETE /files/{path}": { path: "/files/keyonly%2Fnothing.txt" },
+    "GET /.well-known/oauth-authorization-server": { path: "/.well-known/oauth-authorization-server", token: null },
+    "GET /oauth/consent": { path: "/oauth/consent?response_type=code&client_id=nope" },
+    "POST /oauth/token": { path: "/oauth/token", ...oauthForm(oauthForms.token) },
+    "POST /oauth/revoke": { path: "/oauth/revoke", ...oauthForm(oauthForms.revoke) },
+    "POST /oauth/introspect": { path: "/oauth/introspect", ...oauthForm(oauthForms.revoke) },
+    "POST /oauth/clients": {
+      path: "/oauth/clients",
+      ...body({ client_name: "Sweep", redirect_uris: ["https://a.example/cb"] }),
+    },
+    "GET /oauth/clients": { path: "/oauth/clients" },
+    "DELETE /oauth/clients/{id}": { path: "/oauth/clients/nope" },
+    "POST /oauth/clients/{id}/secret": { path: "/oauth/clients/nope/secret" },
+    "GET /oauth/authorizations": { path: "/oauth/authorizations" },
+    "DELETE /oauth/authorizations/{id}": { path: "/oauth/authorizations/nope" },
   };
 }
+
+/** A form body of OAuth's token-style endpoints, sent without a lightd credential (the app authenticates itself). */
+const oauthForm = (fields: Record<string, string>) => ({
+  token: null,
+  body: new URLSearchParams(fields).toString(),
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+});
 
 /** The documented statuses of an operation. */
 function statuses(doc: OpenApiDocument, op: string): string[] {
@@ -148,7 +170,7 @@ export async function rateLimitSteps(run: ContractRun, doc: OpenApiDocument, s: 
       await fetch(`${run.serverUrl}${path}`, {
         method: op.split(" ")[0],
         headers: { "content-type": "application/json", ...options.headers },
-        body: options.json === undefined ? undefined : JSON.stringify(options.json),
+        body: options.json === undefined ? options.body : JSON.stringify(options.json),
       });
     }
     await via(run, op, 429)(op, path, 429, options);

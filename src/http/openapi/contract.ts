@@ -90,6 +90,17 @@ function bodyless(response: Json): Json {
   return rest;
 }
 
+/**
+ * An error answer a route declares with a body other than lightd's `{error, message}` (RFC 6749
+ * and RFC 7591 errors, `{error, error_description}`, on the OAuth routes) keeps its own schema.
+ */
+function hasOwnErrorBody(response: Json | undefined): boolean {
+  if (!isObject(response) || !isObject(response.content)) return false;
+  const media = response.content["application/json"];
+  const schema = isObject(media) ? media.schema : undefined;
+  return isObject(schema) && Array.isArray(schema.required) && !schema.required.includes("message");
+}
+
 function normaliseOperation(method: string, operation: Operation): Operation {
   const out: Operation = { ...operation };
   if (Array.isArray(out.parameters)) {
@@ -105,7 +116,7 @@ function normaliseOperation(method: string, operation: Operation): Operation {
   const responses: { [status: string]: Json } = {};
   for (const [status, given] of Object.entries(isObject(out.responses) ? out.responses : {})) {
     const code = errorCodeOf(Number(status));
-    if (code) {
+    if (code && !hasOwnErrorBody(given)) {
       responses[status] = errorRef(code);
       continue;
     }

@@ -3,6 +3,7 @@ import type { Config } from "../../config";
 import { AppError, asOAuthError, OAuthError } from "../../domain/errors";
 import { type Authorizer, extractToken } from "../../http/auth";
 import type { AppGuard } from "../../http/guard-type";
+import { openApiDetail } from "../../http/openapi/contract";
 import type { RateLimits } from "../../http/rate-limit";
 import { ErrorResponse } from "../../http/schemas";
 import { dashboardPage } from "../dashboard/page";
@@ -55,6 +56,17 @@ async function oauthFailure(error: unknown, request: Request, limits: RateLimits
 }
 
 const tokenErrors = { 400: OAuthErrorBody, 401: OAuthErrorBody, 429: OAuthErrorBody, 503: OAuthErrorBody };
+
+/** A form body (RFC 6749 §3.2) in the contract: the route reads it itself (`parse: "none"`). */
+const formBody = (properties: Record<string, object>, required: string[]) => ({
+  required: true,
+  content: { "application/x-www-form-urlencoded": { schema: { type: "object", properties, required } } },
+});
+const clientFields = {
+  client_id: { type: "string", description: "Public apps, or confidential ones not using HTTP Basic" },
+  client_secret: { type: "string", description: "Confidential apps not using HTTP Basic" },
+};
+const tokenFields = { token: { type: "string" }, token_type_hint: { type: "string" }, ...clientFields };
 
 /**
  * The OAuth 2.0 authorization server (RFC 6749 + RFC 9700): discovery, the authorization
@@ -225,13 +237,23 @@ export function oauthModule(deps: OAuthModuleDeps) {
         {
           parse: "none",
           response: { 200: TokenAnswer, ...tokenErrors },
-          detail: {
+          detail: openApiDetail({
             summary: "Token endpoint",
             description:
               "RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.",
             security: [],
-            "x-media-types": ["application/x-www-form-urlencoded"],
-          },
+            requestBody: formBody(
+              {
+                grant_type: { type: "string", enum: ["authorization_code", "refresh_token"] },
+                code: { type: "string" },
+                redirect_uri: { type: "string" },
+                code_verifier: { type: "string" },
+                refresh_token: { type: "string" },
+                ...clientFields,
+              },
+              ["grant_type"],
+            ),
+          }),
         },
       )
       .post(
@@ -246,13 +268,13 @@ export function oauthModule(deps: OAuthModuleDeps) {
         {
           parse: "none",
           response: { 200: RevokeAnswer, ...tokenErrors },
-          detail: {
+          detail: openApiDetail({
             summary: "Revoke a token",
             description:
               "RFC 7009: a refresh token ends the whole authorization (its access tokens too), an access token only itself. Unknown or foreign tokens are answered 200 as well.",
             security: [],
-            "x-media-types": ["application/x-www-form-urlencoded"],
-          },
+            requestBody: formBody(tokenFields, ["token"]),
+          }),
         },
       )
       .post(
@@ -266,13 +288,13 @@ export function oauthModule(deps: OAuthModuleDeps) {
         {
           parse: "none",
           response: { 200: IntrospectionAnswer, ...tokenErrors },
-          detail: {
+          detail: openApiDetail({
             summary: "Introspect a token",
             description:
               'RFC 7662, for confidential apps about their own tokens: `active`, `scope`, `client_id`, `username`, `exp`, `iat`. Anything not live answers only `{"active": false}`.',
             security: [],
-            "x-media-types": ["application/x-www-form-urlencoded"],
-          },
+            requestBody: formBody(tokenFields, ["token"]),
+          }),
         },
       )
       .use(oauthApiModule(deps.guard, oauth))
