@@ -1,6 +1,7 @@
 /**
  * Issue 3's small-files benchmark: 4 KiB one-step uploads (PUT /files/<path>) and
- * downloads (GET /files/<path> → 302 → /blobs/<key>, followed) with N concurrent clients
+ * downloads (GET /files/<path> → 302 → /blobs/<key>, followed; and the one-request
+ * `?redirect=false` download) with N concurrent clients
  * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
  * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
@@ -138,6 +139,15 @@ async function main(): Promise<number> {
       });
       await expectStatus(res, 302, "GET");
     });
+    process.stderr.write(`  lightd: GET ?redirect=false (one request) ${flags.seconds}s …\n`);
+    const direct = await load(flags.seconds, async (client) => {
+      const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin?redirect=false`, {
+        headers: authHeader,
+        redirect: "manual",
+      });
+      const bytes = await expectStatus(res, 200, "GET");
+      if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+    });
     const rss = lightd.peakRssMiB();
 
     const row = (op: string, who: string, r: LoadResult, base?: LoadResult) => [
@@ -149,7 +159,7 @@ async function main(): Promise<number> {
       base ? pct(r.filesPerSecond / base.filesPerSecond) : "",
       String(r.errors),
     ];
-    const all = [bare.put, bare.get, light.put, light.get, redirectOnly];
+    const all = [bare.put, bare.get, light.put, light.get, redirectOnly, direct];
     process.stdout.write(
       [
         "",
@@ -165,6 +175,7 @@ async function main(): Promise<number> {
             row("GET 4 KiB", "baseline", bare.get),
             row("GET 4 KiB", "lightd GET /files → 302 → /blobs", light.get, bare.get),
             row("GET (302 only)", "lightd GET /files, redirect not followed", redirectOnly),
+            row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bare.get),
           ],
           "llrrrrr",
         ),

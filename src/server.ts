@@ -92,6 +92,7 @@ export async function serve(
     corsOrigins: () => store.current.server.cors_origins,
     logger,
     logRequests: () => store.current.log.requests,
+    durable: services.durable,
   });
   let fallbackOrigin = "http://localhost";
   const server = Bun.serve({

@@ -103,6 +103,8 @@ export interface Services {
    * deployment (Postgres); absent when this process is the only instance.
    */
   coordination?: Coordination;
+  /** Group commit: resolves once every metadata commit made so far survives a power loss. */
+  durable: () => Promise<void>;
   /** Writes the batched usage counters, then closes the metadata and the byte store. */
   close(): Promise<void>;
 }
@@ -180,6 +182,7 @@ export function buildServices(options: ServiceOptions): BuiltServices {
     }),
     reclaimer,
     coordination: options.coordination,
+    durable: () => metadata.durable(),
     backups: createBackupService({
       metadata,
       blobs,

@@ -17,9 +17,13 @@ export interface EdgeOptions {
   logger: Logger;
   /** `log.requests`: one line per request. */
   logRequests?: () => boolean;
+  /** Resolves once every metadata commit made so far survives a power loss (group commit). */
+  durable?: () => Promise<void>;
 }
 
 const NO_ORIGINS: readonly string[] = [];
+/** Methods that never change anything: their answers need not wait for the disk. */
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 const NEVER = () => false;
 
 /**
@@ -28,6 +32,11 @@ const NEVER = () => false;
  * (preflights never reach the app), HEAD without reading bodies, the in-memory body cap —
  * then the app; whatever escapes is rendered by the one renderer, the id is echoed as
  * `X-Request-Id` and the request is logged.
+ *
+ * The durability rule lives here too: an answer to a request that may have changed something
+ * (any method but GET, HEAD, OPTIONS) goes out only once every metadata commit made so far
+ * survives a power loss. Commits do not wait for the disk themselves; concurrent requests
+ * share one log fsync (group commit, storage/db/sqlite/wal-sync.ts). Reads pay nothing.
  */
 export function createHandler(app: { handle: Handler }, options: EdgeOptions): EdgeHandler {
   const inner = withCors(
@@ -40,6 +49,7 @@ export function createHandler(app: { handle: Handler }, options: EdgeOptions): E
     let response: Response;
     try {
       response = await inner(request);
+      if (options.durable && !READS.has(request.method)) await options.durable();
     } catch (error) {
       response = renderError(error, undefined, meta.id, options.logger);
     }

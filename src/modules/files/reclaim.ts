@@ -85,8 +85,12 @@ export class Reclaimer {
   async drain(objectKeys?: Iterable<string>): Promise<number> {
     if (await this.#backupRunning()) return 0;
     if (objectKeys) {
+      const keys = new Set(objectKeys);
+      if (keys.size === 0) return 0;
+      // Bytes go only once the commit that freed them survives a power cut; those commits came before this call.
+      await this.metadata.durable();
       let done = 0;
-      for (const key of new Set(objectKeys)) {
+      for (const key of keys) {
         for (const row of await this.metadata.read.reclaim.forKey(key, this.now())) {
           if (this.paused) return done;
           if (await this.#reclaim(row)) done++;
@@ -99,6 +103,7 @@ export class Reclaimer {
     for (;;) {
       const batch = await this.metadata.read.reclaim.page(DRAIN_BATCH, failed, this.now());
       if (batch.length === 0) return done;
+      await this.metadata.durable();
       for (const row of batch) {
         if (this.paused) return done;
         if (await this.#reclaim(row)) done++;
@@ -118,6 +123,8 @@ export class Reclaimer {
       if (await this.#backupRunning()) break;
       if (this.paused) return { objects, leftovers: 0 };
       try {
+        // Unreferenced by a commit that may not be on disk yet: make it durable first.
+        await this.metadata.durable();
         await this.#deleting(() => this.blobs.delete(key));
         objects++;
       } catch (error) {

@@ -33,6 +33,13 @@ export interface Metadata {
    * decides how (SQLite: `VACUUM INTO`).
    */
   snapshot(target: string): Promise<MetadataSnapshot>;
+  /**
+   * Resolves once every unit of work committed before the call survives a power loss.
+   * Commits need not wait for the disk themselves: whoever answers a client or deletes
+   * bytes a commit freed waits here first, and concurrent callers share one flush (group
+   * commit). An engine whose commits are durable on their own resolves at once.
+   */
+  durable(): Promise<void>;
   /** Registers the listener told of committed events (the change feed's hub); returns the unsubscribe function. */
   onCommitted(listener: CommitListener): () => void;
   close(): void;

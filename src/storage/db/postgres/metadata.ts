@@ -104,6 +104,11 @@ export class PostgresMetadata implements Metadata {
     );
   }
 
+  /** Postgres makes a COMMIT durable before it returns (synchronous_commit on): nothing left to wait for. */
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   onCommitted(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

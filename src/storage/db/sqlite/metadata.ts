@@ -5,6 +5,7 @@ import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { openConnection } from "./connection";
 import { vacuumInto } from "./snapshot";
+import { WalSync } from "./wal-sync";
 
 /** Builds the repositories of one connection; `appended` is told of every event its log writes. */
 export type SqliteRepositoriesFactory = (db: Database, appended: (scope: Scope, tx: number) => void) => Repositories;
@@ -31,7 +32,11 @@ export class SqliteMetadata implements Metadata {
   #busy = false;
   readonly #queue: (() => void)[] = [];
 
+  /** Group commit: commits run with synchronous=NORMAL; `durable()` fsyncs the log once for all waiting. */
+  readonly #wal: WalSync;
+
   constructor(path: string, repositories: SqliteRepositoriesFactory) {
+    this.#wal = new WalSync(path);
     this.#writer = openConnection(path, { migrate: true });
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
@@ -89,6 +94,10 @@ export class SqliteMetadata implements Metadata {
     } finally {
       this.#release();
     }
+  }
+
+  durable(): Promise<void> {
+    return this.#wal.sync();
   }
 
   onCommitted(listener: CommitListener): () => void {

@@ -1,0 +1,83 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/**
+ * Group commit for the metadata database. Connections run with `synchronous = NORMAL`
+ * (./connection.ts): a COMMIT appends its frames to the write-ahead log without waiting
+ * for the disk, so it never blocks the thread for an fsync. Durability comes from here:
+ * `sync()` resolves once an fdatasync of the log that STARTED after the call has finished,
+ * so every commit made before the call then survives a power loss. Calls that arrive while a
+ * sync runs share the next one: N concurrent requests cost one fsync, not N.
+ *
+ * Checkpoints need nothing from here: with NORMAL, SQLite itself syncs the log before
+ * copying it into the database file and the database file after. A log file this process
+ * has not synced before (new, or replaced) gets its directory synced too, so its name survives.
+ */
+export class WalSync {
+  readonly #walPath: string;
+  #running: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+  /** Inode of the log whose directory entry is known durable. */
+  #knownInode = -1;
+  /** Syncs done, for tests and benchmarks: proof that concurrent commits shared them. */
+  syncs = 0;
+
+  /** `dbPath` is the database file; ":memory:" (nothing to make durable) makes every sync a no-op. */
+  constructor(private readonly dbPath: string) {
+    this.#walPath = `${dbPath}-wal`;
+  }
+
+  /** Resolves when every commit made before this call is on disk. */
+  sync(): Promise<void> {
+    if (this.dbPath === ":memory:") return Promise.resolve();
+    // A sync in flight may have started before the caller's commit: it needs the next one.
+    if (this.#queued) return this.#queued;
+    if (!this.#running) return this.#start();
+    this.#queued = this.#running
+      .catch(() => {})
+      .then(() => {
+        this.#queued = null;
+        return this.#start();
+      });
+    return this.#queued;
+  }
+
+  #start(): Promise<void> {
+    const run: Promise<void> = this.#datasync().finally(() => {
+      if (this.#running === run) this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #datasync(): Promise<void> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.#walPath, "r");
+    } catch (error) {
+      // No log: nothing committed since the last checkpoint removed it (SQLite synced that).
+      if ((error as NodeJS.ErrnoException)?.code === "ENOENT") return;
+      throw error;
+    }
+    try {
+      await fh.datasync();
+      const { ino } = await fh.stat();
+      if (ino !== this.#knownInode) {
+        await syncDirectory(dirname(this.#walPath));
+        this.#knownInode = ino;
+      }
+    } finally {
+      await fh.close();
+    }
+    this.syncs++;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,153 @@
+import { afterAll, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
+
+/**
+ * Power-loss safety, checked the way a power cut would test it: only what was fsynced
+ * survives one. The compiled server runs under strace, which records the order of its
+ * writes, fsyncs, renames, unlinks and answers; for every upload and delete the trace must show
+ * - the object's bytes fdatasync'ed before the rename that names them, and the directory
+ *   fsynced after it — both before the metadata commit that points at them;
+ * - the commit's last write to the metadata log (`lightd.db-wal`) followed by an fdatasync of
+ *   that log before the 200 goes out;
+ * - bytes a delete frees unlinked only after the commit that unreferenced them is on disk.
+ * (That concurrent commits share one log fsync is shown in tests/unit/wal-sync.test.ts.)
+ */
+
+const dir = makeTempDir();
+afterAll(cleanupE2E);
+
+interface Call {
+  /** Position in the trace where the call started and where it returned. */
+  start: number;
+  end: number;
+  name: string;
+  /** The call's arguments as strace printed them (fds with their paths, `-yy`). */
+  args: string;
+}
+
+/** The calls of an `strace -f -yy` trace, with "unfinished"/"resumed" pairs joined up per thread. */
+function parseTrace(text: string): Call[] {
+  const calls: Call[] = [];
+  const open = new Map<string, Call>();
+  text.split("\n").forEach((line, index) => {
+    const resumed = /^(\d+)\s+<\.\.\. (\w+) resumed>/.exec(line);
+    if (resumed) {
+      const call = open.get(resumed[1] as string);
+      if (call) {
+        call.end = index;
+        open.delete(resumed[1] as string);
+      }
+      return;
+    }
+    const started = /^(\d+)\s+(\w+)\((.*)$/.exec(line);
+    if (!started) return;
+    const call: Call = { start: index, end: index, name: started[2] as string, args: started[3] as string };
+    calls.push(call);
+    if (line.endsWith("<unfinished ...>")) open.set(started[1] as string, call);
+  });
+  return calls;
+}
+
+const TRACED =
+  "fsync,fdatasync,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg";
+
+test("every 200 of an upload or delete follows the fsyncs that make it survive a power cut", async () => {
+  if (Bun.which("strace") === null) throw new Error("strace is required (apt-get install strace)");
+  const tracePath = join(dir, "trace.txt");
+  const token = "lightd_durable_order_test_token_0123456789";
+  // Versioning off: a delete then gives its bytes back at once, which the trace must order.
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({ authorization: { token }, storage: { dir: join(dir, "data") }, versions: { keep_count: 0 } }),
+    { mode: 0o600 },
+  );
+  const server = await startServer({
+    dir,
+    wrap: ["strace", "-f", "-qq", "-yy", "-s", "256", "-e", `trace=${TRACED}`, "-o", tracePath],
+  });
+  const auth = { authorization: `Bearer ${token}` };
+  const body = new Uint8Array(4096).fill(7);
+  const put = (path: string) => fetch(`${server.url}/files/${path}`, { method: "PUT", headers: auth, body });
+  try {
+    // One request at a time first: everything between two answers belongs to the second.
+    for (const path of ["one.bin", "two.bin", "three.bin"]) expect((await put(path)).status).toBe(200);
+    expect((await fetch(`${server.url}/files/one.bin`, { method: "DELETE", headers: auth })).status).toBe(200);
+    // Then concurrent uploads, whose trace interleaves.
+    const concurrent = await Promise.all(Array.from({ length: 16 }, (_, i) => put(`many/f${i}.bin`)));
+    expect(concurrent.map((r) => r.status)).toEqual(Array(16).fill(200));
+  } finally {
+    // SIGTERM to strace would only detach it: stop the traced server itself, strace then exits.
+    const children = readFileSync(`/proc/${server.proc.pid}/task/${server.proc.pid}/children`, "utf8").trim();
+    for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), "SIGTERM");
+    await server.proc.exited;
+  }
+
+  const calls = parseTrace(readFileSync(tracePath, "utf8"));
+  /** The file (or socket) of a call's first argument, as `-yy` prints it: `7</path/to/file>`. */
+  const firstArg = (c: Call) => /^\d+<([^>]*)>/.exec(c.args)?.[1] ?? "";
+  const isWal = (c: Call) => firstArg(c).endsWith("/lightd.db-wal");
+  const isSync = (c: Call) => c.name === "fdatasync" || c.name === "fsync";
+  const walWrites = calls.filter((c) => (c.name === "pwrite64" || c.name === "write") && isWal(c));
+  const walSyncs = calls.filter((c) => isSync(c) && isWal(c));
+  const answers = calls.filter((c) => firstArg(c).startsWith("TCP:[") && c.args.includes("HTTP/1.1 200"));
+  expect(answers.length).toBe(20);
+  const renames = calls.filter(
+    (c) => /^(rename|renameat2?|link|linkat)$/.test(c.name) && /\/blobs\/tmp\//.test(c.args),
+  );
+  expect(renames.length).toBe(19);
+
+  /** The log's newest write before `at` is followed by a log sync that finished before `at`. */
+  const commitDurableBefore = (at: Call, after: number) => {
+    const lastWrite = walWrites.filter((w) => w.start > after && w.end < at.start).at(-1);
+    expect(lastWrite).toBeDefined();
+    return walSyncs.some((s) => s.start > (lastWrite as Call).end && s.end < at.start);
+  };
+  /** The directory sync after `rename` of its target's directory. */
+  const dirSyncAfter = (rename: Call) => {
+    const target = [...rename.args.matchAll(/"([^"]+)"/g)]
+      .map((m) => m[1] as string)
+      .find((p) => !p.includes("/blobs/tmp/"));
+    const parent = (target as string).slice(0, (target as string).lastIndexOf("/"));
+    return calls.find((c) => isSync(c) && c.start > rename.end && c.args.includes(`${parent}>`));
+  };
+
+  // Every object: its bytes fdatasync'ed before the rename that names them, its directory after.
+  for (const rename of renames) {
+    const tmp = /"([^"]*\/blobs\/tmp\/[^"]+)"/.exec(rename.args)?.[1] as string;
+    const dataSync = calls.find((c) => isSync(c) && c.args.includes(`${tmp}>`));
+    expect(dataSync && dataSync.end < rename.start).toBe(true);
+    expect(dirSyncAfter(rename)).toBeDefined();
+  }
+
+  // The sequential uploads: bytes, directory, commit, log sync, answer — in that order.
+  for (const [i, answer] of answers.slice(0, 3).entries()) {
+    const after = i === 0 ? -1 : (answers[i - 1] as Call).end;
+    const rename = renames.find((r) => r.start > after && r.end < answer.start) as Call;
+    const dirSync = dirSyncAfter(rename) as Call;
+    const commit = walWrites.find((w) => w.start > rename.end) as Call;
+    expect(dirSync.end).toBeLessThan(commit.start);
+    expect(commitDurableBefore(answer, after)).toBe(true);
+  }
+
+  // The delete: committed, the commit synced, and only then the freed bytes unlinked and the answer sent.
+  const deleteAnswer = answers[3] as Call;
+  const unlinks = calls.filter(
+    (c) =>
+      /^unlink(at)?$/.test(c.name) &&
+      /\/blobs\/[0-9A-Za-z_-]{2}\//.test(c.args) &&
+      c.start > (answers[2] as Call).end &&
+      c.end < deleteAnswer.start,
+  );
+  expect(unlinks.length).toBeGreaterThan(0);
+  for (const unlink of unlinks) expect(commitDurableBefore(unlink, (answers[2] as Call).end)).toBe(true);
+  expect(commitDurableBefore(deleteAnswer, (answers[2] as Call).end)).toBe(true);
+
+  // The concurrent uploads: no answer before a log sync that started after the last object was named
+  // would be too strong (their commits interleave), but none may go out before some log sync after
+  // its own batch began.
+  for (const answer of answers.slice(4)) {
+    expect(walSyncs.some((s) => s.start > (answers[3] as Call).end && s.end < answer.start)).toBe(true);
+  }
+}, 120_000);
