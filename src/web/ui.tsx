@@ -93,3 +93,31 @@ export function useAction() {
   };
   return { busy, error, setError, run };
 }
+
+/** The head of a list table: its column names, then an unnamed column of row actions. */
+export function ListHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((name) => (
+          <th scope="col" key={name}>
+            {name}
+          </th>
+        ))}
+        <th scope="col">
+          <span class="sr-only">Actions</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+/** What a key or an app may do: its scopes, and the path prefix it is held to. */
+export function ScopesCell({ scopes, prefix }: { scopes: string[]; prefix?: string | null }) {
+  return (
+    <td data-label="Scopes">
+      {scopes.join(", ")}
+      {prefix && <span class="mono"> · {prefix}</span>}
+    </td>
+  );
+}

@@ -3,7 +3,7 @@ import type { AuthorizedApp as Authorization } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
-import { Dialog, ErrorText, SecretOnce, useAction } from "../ui";
+import { Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
 import { AppForm, type ClientInfo } from "./app-form";
 
 /**
@@ -42,27 +42,14 @@ export function AppsPage({ me }: { me: Me }) {
       {grants && grants.length > 0 && (
         <table class="keys">
           <caption class="sr-only">Authorized apps</caption>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Scopes · prefix</th>
-              <th scope="col">Allowed</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <ListHead columns={["App", "Scopes · prefix", "Allowed", "Last used"]} />
           <tbody>
             {grants.map((g) => (
               <tr key={g.id}>
                 <th scope="row" data-label="App">
                   {g.client_name}
                 </th>
-                <td data-label="Scopes">
-                  {g.scopes.join(", ")}
-                  {g.prefix && <span class="mono"> · {g.prefix}</span>}
-                </td>
+                <ScopesCell scopes={g.scopes} prefix={g.prefix} />
                 <td data-label="Allowed">{formatTime(g.created_at)}</td>
                 <td data-label="Last used">{g.last_used_at === null ? "never" : formatTime(g.last_used_at)}</td>
                 <td class="actions">
@@ -120,17 +107,7 @@ export function AppsPage({ me }: { me: Me }) {
       {clients && clients.length > 0 && (
         <table class="keys">
           <caption class="sr-only">Your OAuth applications</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client ID</th>
-              <th scope="col">Redirect URIs</th>
-              <th scope="col">Type</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <ListHead columns={["Name", "Client ID", "Redirect URIs", "Type"]} />
           <tbody>
             {clients.map((c) => (
               <tr key={c.client_id}>

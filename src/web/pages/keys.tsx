@@ -3,7 +3,7 @@ import type { KeyMetadata as KeyInfo } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
-import { Dialog, ErrorText, SecretOnce, useAction } from "../ui";
+import { Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
 import { EXPIRIES, KeyForm } from "./key-form";
 
 /** API keys: create (secret shown once), list with usage, rotate with a new expiry, revoke. */
@@ -51,29 +51,14 @@ export function KeysPage({ me }: { me: Me }) {
         <div>
           <table class="keys">
             <caption class="sr-only">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes · prefix</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Uses</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <ListHead columns={["Name", "Scopes · prefix", "Created", "Expires", "Last used", "Uses"]} />
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id}>
                   <th scope="row" data-label="Name">
                     {k.name || k.id} <span class={`badge ${k.environment}`}>{k.environment}</span>
                   </th>
-                  <td data-label="Scopes">
-                    {k.scopes.join(", ")}
-                    {k.prefix && <span class="mono"> · {k.prefix}</span>}
-                  </td>
+                  <ScopesCell scopes={k.scopes} prefix={k.prefix} />
                   <td data-label="Created">{formatTime(k.created_at)}</td>
                   <td data-label="Expires">{k.expires_at === null ? "never" : formatTime(k.expires_at)}</td>
                   <td data-label="Last used">{k.last_used_at === null ? "never" : formatTime(k.last_used_at)}</td>
