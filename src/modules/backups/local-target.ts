@@ -21,6 +21,10 @@ export function localArchivePath(to: string, name: string): string {
  */
 export async function localFileSink(path: string): Promise<ByteSink> {
   if (existsSync(path)) throw new Error(`${path} already exists; a backup never overwrites a file`);
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new Error(`${folder}: no such folder; create it first (an archive goes into an existing folder)`);
+  }
   const partial = `${path}.partial`;
   const handle: FileHandle = await open(partial, "wx", 0o600);
   let buffer = Buffer.allocUnsafe(BUFFER);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Config, parseConfig, resolveDataDir, writeFileAtomic } from "../../config";
 import { UrlSigner } from "../../lib/url-signer";
@@ -127,13 +127,23 @@ async function prepareTarget(
   }
   const dataDir = resolveDataDir(configPath, config);
   const createdDir = !existsSync(dataDir);
+  if (!createdDir && !statSync(dataDir).isDirectory()) {
+    throw new ArchiveError(
+      "target_not_empty",
+      `the data dir ${dataDir} is a file: restore into an empty or new folder`,
+    );
+  }
   if (!createdDir && readdirSync(dataDir).length > 0) {
     throw new ArchiveError(
       "target_not_empty",
       `the data dir ${dataDir} is not empty: restore only into an empty or new one`,
     );
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new ArchiveError("target_not_empty", `cannot create the data dir ${dataDir}: ${(error as Error).message}`);
+  }
   const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   const target: Target = {
     config,

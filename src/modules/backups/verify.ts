@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isObjectKey } from "../../storage/blob/blob-store";
 import type { ObjectRef } from "../../storage/db/snapshot";
 import { openSnapshot } from "../../storage/db/sqlite";
 import { type ArchiveSummary, readArchive } from "./archive-reader";
@@ -36,10 +37,16 @@ export async function verifyArchive(source: AsyncIterable<Uint8Array>, passphras
   }
 }
 
-/** Checks a snapshot file as read from an archive; returns the objects it references. */
+/**
+ * Checks a snapshot file as read from an archive; returns the objects it references. The
+ * database is input like any other: every object key in it must have the shape lightd
+ * gives its keys, since restore writes each object under its key.
+ */
 export function snapshotRefs(path: string): ObjectRef[] {
-  const snapshot = openSnapshot(path);
+  let snapshot: ReturnType<typeof openSnapshot> | undefined;
+  let refs: ObjectRef[];
   try {
+    snapshot = openSnapshot(path);
     const integrity = snapshot.integrity();
     if (integrity !== "ok") {
       throw new ArchiveError(
@@ -47,8 +54,23 @@ export function snapshotRefs(path: string): ObjectRef[] {
         `the archive is damaged: its database fails the integrity check (${integrity})`,
       );
     }
-    return snapshot.objects();
+    refs = snapshot.objects();
+  } catch (error) {
+    if (error instanceof ArchiveError) throw error;
+    throw new ArchiveError(
+      "damaged",
+      `the archive is damaged: its database cannot be read (${(error as Error).message})`,
+    );
   } finally {
-    snapshot.close();
+    snapshot?.close();
   }
+  for (const ref of refs) {
+    if (typeof ref.key !== "string" || !isObjectKey(ref.key) || !Number.isSafeInteger(ref.size) || ref.size < 0) {
+      throw new ArchiveError(
+        "damaged",
+        `the archive is damaged: its database names an object lightd never stores (${JSON.stringify(String(ref.key).slice(0, 100))})`,
+      );
+    }
+  }
+  return refs;
 }
