@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { filesOf, fullLog, stateAt, writeWhile } from "../fixtures/backup-load";
+import { randomBase62 } from "../../src/lib/ids";
+import { bytesAtTx, filesOf, fullLog, stateAt, versionsAt, versionsOf, writeWhile } from "../fixtures/backup-load";
 import { cleanupE2E, ensureBinary, makeTempDir, type RunningServer, runCli, startServer } from "../fixtures/binary";
 
 // Real processes, 16 writers and a backup on a busy 2-core machine.
@@ -16,7 +17,17 @@ const archiveIn = (dir: string) => join(dir, readdirSync(dir).find((name) => nam
 
 /** A server that has taken 16 writers' changes, and an archive taken while they wrote. */
 async function backupUnderLoad() {
-  const server = await startServer();
+  // Every version the writers make stays within retention, so all of them are compared.
+  const dir = makeTempDir();
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({
+      authorization: { enabled: true, token: `lightd_${randomBase62(40)}` },
+      storage: { backend: "local", dir: "data" },
+      versions: { keep_days: 30, keep_count: 100_000 },
+    }),
+  );
+  const server = await startServer({ dir });
   const token = masterOf(server);
   const archives = makeTempDir();
   let backupDone!: () => void;
@@ -38,6 +49,8 @@ describe("lightd backup / restore on the compiled binary", () => {
   test("an archive taken while 16 clients write restores to exactly the state at its snapshot", async () => {
     const { server, token, changes, archive } = await backupUnderLoad();
     const originalLog = await fullLog(server.url, token);
+    const paths = [...new Set(changes.map((change) => change.path))].sort();
+    const originalVersions = await versionsOf(server.url, token, paths);
     await server.stop();
 
     const verified = await runCli(["backup", "--verify", archive], { timeoutMs: 60_000 });
@@ -65,6 +78,23 @@ describe("lightd backup / restore on the compiled binary", () => {
     const files = await filesOf(copy.url, token, folders);
     expect(files.size).toBeGreaterThan(0);
     expect(Object.fromEntries(files)).toEqual(Object.fromEntries(stateAt(changes, lastTx)));
+    // Every version as it stood at the snapshot: same tx, size, etag, type, time and end ...
+    const versions = await versionsOf(copy.url, token, paths);
+    const expected = new Map([...originalVersions].map(([path, list]) => [path, versionsAt(list, lastTx)]));
+    expect(Object.fromEntries(versions)).toEqual(Object.fromEntries(expected));
+    // ... and each one's bytes, by tx, exactly the bytes written then.
+    const written = new Map(changes.map((change) => [change.tx, change]));
+    let compared = 0;
+    for (const [path, list] of versions) {
+      for (const version of list) {
+        const change = written.get(version.tx);
+        expect({ path, tx: version.tx, written: change?.path }).toEqual({ path, tx: version.tx, written: path });
+        expect(await bytesAtTx(copy.url, token, path, version.tx)).toBe(change?.sha256 as string);
+        compared++;
+      }
+    }
+    // The writers overwrite and delete: there is history beyond the current files.
+    expect(compared).toBeGreaterThan(files.size);
   });
 
   test("restore refuses a non-empty data dir and a truncated archive, and leaves nothing behind", async () => {
