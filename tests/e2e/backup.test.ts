@@ -131,6 +131,16 @@ describe("lightd backup / restore on the compiled binary", () => {
       });
       expect(put.status).toBe(200);
     }
+    // Larger than one write batch: restoring it hashes on the worker thread, in a process
+    // that has nothing else keeping it alive.
+    const bigBody = new Uint8Array(3 * 1024 * 1024 + 17).fill(42);
+    crypto.getRandomValues(bigBody.subarray(0, 65536));
+    const bigPut = await fetch(`${server.url}/files/big.bin`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}` },
+      body: bigBody,
+    });
+    expect(bigPut.status).toBe(200);
     const dir = makeTempDir();
     writeFileSync(join(dir, "pass"), "correct horse battery staple\n");
     writeFileSync(join(dir, "wrong"), "Tr0ub4dor&3\n");
@@ -184,5 +194,7 @@ describe("lightd backup / restore on the compiled binary", () => {
     const copy = await startServer({ dir: target });
     const file = await fetch(`${copy.url}/files/b/c.txt`, { headers: { authorization: `Bearer ${token}` } });
     expect(await file.text()).toBe("secret contents of b/c.txt");
+    const bigBack = await fetch(`${copy.url}/files/big.bin`, { headers: { authorization: `Bearer ${token}` } });
+    expect(Buffer.from(await bigBack.arrayBuffer()).equals(Buffer.from(bigBody))).toBe(true);
   });
 });

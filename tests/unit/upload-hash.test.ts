@@ -45,3 +45,25 @@ test("a chunk handed over may be reused at once: the worker hashes the bytes as 
   buffer.fill(0);
   expect(await hash.last([])).toBe(sha([copy]));
 });
+
+test("a process with nothing else to wait for stays alive until the worker's digest arrives", async () => {
+  // A command such as `lightd restore` has no server socket keeping it alive: the worker must.
+  const script = `
+    import { UploadHash } from ${JSON.stringify(`${import.meta.dir}/../../src/storage/blob/upload-hash.ts`)};
+    // Not a top-level await (that alone would keep the process alive): a promise chain, as in main.
+    void (async () => {
+      const hash = new UploadHash();
+      const bytes = new Uint8Array(1 << 20).fill(7);
+      for (let i = 0; i < 4; i++) await hash.more([bytes]);
+      process.stdout.write(await hash.last([bytes]));
+    })();
+  `;
+  const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  expect({ code, err }).toEqual({ code: 0, err: "" });
+  expect(out).toBe(sha(Array.from({ length: 5 }, () => new Uint8Array(1 << 20).fill(7))));
+});

@@ -30,24 +30,47 @@ const MAX_QUEUED = 2;
 
 type Reply = { resolve: (digest: string | undefined) => void; reject: (error: Error) => void };
 
-let worker: Worker | null = null;
+type RefWorker = Worker & { ref(): void; unref(): void };
+
+let worker: RefWorker | null = null;
 let nextId = 1;
 /** Per hash id, the replies still owed, oldest first (the worker answers each id in order). */
 const owed = new Map<number, Reply[]>();
+/** Replies owed across all ids: while any is, the worker keeps the process alive. */
+let waiting = 0;
 
-function hashWorker(): Worker {
+/**
+ * An idle worker never keeps the process alive, but one that owes a reply must: a command
+ * with nothing else pending (`lightd restore` writing an object) would otherwise exit
+ * mid-write, the awaited digest never arriving.
+ */
+function owe(delta: number): void {
+  const before = waiting;
+  waiting += delta;
+  if (before === 0 && waiting > 0) worker?.ref();
+  else if (before > 0 && waiting === 0) worker?.unref();
+}
+
+function settle(reply: Reply | undefined): Reply | undefined {
+  if (reply) owe(-1);
+  return reply;
+}
+
+function hashWorker(): RefWorker {
   if (worker) return worker;
-  const started = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" })));
-  // Never keeps the process alive; an idle worker costs one thread and no CPU.
-  (started as Worker & { unref(): void }).unref();
+  const started = new Worker(
+    URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" })),
+  ) as RefWorker;
+  // Idle, it never keeps the process alive (an idle worker costs one thread and no CPU); see owe().
+  started.unref();
   started.onmessage = (event: MessageEvent<{ id: number; digest?: string }>) => {
     const queue = owed.get(event.data.id);
-    queue?.shift()?.resolve(event.data.digest);
+    settle(queue?.shift())?.resolve(event.data.digest);
   };
   started.onerror = (event) => {
     // Every hash in flight fails (its upload is refused); the next upload starts a new worker.
     const error = new Error(`upload hashing failed: ${event.message}`);
-    for (const queue of owed.values()) for (const reply of queue.splice(0)) reply.reject(error);
+    for (const queue of owed.values()) for (const reply of queue.splice(0)) settle(reply)?.reject(error);
     owed.clear();
     if (worker === started) worker = null;
     started.terminate();
@@ -62,8 +85,10 @@ function ask(id: number, message: { op: "update" | "digest"; chunks?: Uint8Array
     queue.push({ resolve, reject });
     owed.set(id, queue);
   });
+  const target = hashWorker();
+  owe(1);
   // Structured clone copies the chunks now: the caller may write and drop them at once.
-  hashWorker().postMessage({ id, ...message });
+  target.postMessage({ id, ...message });
   // Marked as handled: whoever awaits it still sees a failure, an abandoned one is not an unhandled rejection.
   reply.catch(() => {});
   return reply;
