@@ -6,7 +6,8 @@ import { makeTestApp, type TestApp } from "../fixtures/harness";
 /**
  * Retention and garbage collection on both backends: a version's bytes stay in the store
  * while it is within retention and go once it is past it (by age or by count); bytes a
- * signed URL or share link was handed out for stay until that URL has expired.
+ * signed URL or share link was handed out for stay until that URL has expired, and a
+ * download already streaming when they go ends with every byte.
  */
 
 forEachBackend(gcTests);
@@ -28,7 +29,7 @@ function gcTests(backend: Backend) {
     for (const key of await storedKeys(t.ctx.blobs)) keys.add(key);
     return keys;
   };
-  const put = async (path: string, body: string) => {
+  const put = async (path: string, body: string | Uint8Array<ArrayBuffer>) => {
     const before = await stored();
     const res = await t.request("PUT", `/files/${path}`, { body });
     expect(res.status).toBe(200);
@@ -109,6 +110,38 @@ function gcTests(backend: Backend) {
     expect(keys.has(old.key)).toBe(false);
     expect(keys.has(linked.key)).toBe(false);
   });
+
+  test("a download already streaming when its version's bytes are reclaimed ends with every byte", async () => {
+    app({ versions: { keep_count: 1 } });
+    // Large enough that the first read cannot have fetched it all.
+    const size = 4 * 1024 * 1024;
+    const body = new Uint8Array(size);
+    for (let at = 0; at < size; at += 65536) crypto.getRandomValues(body.subarray(at, at + 65536));
+    const old = await put("dl.bin", body);
+    const signed = (await t.request("GET", `/files/dl.bin?tx=${old.tx}`)).headers.get("location") as string;
+    const download = await t.follow(signed);
+    expect(download.status).toBe(200);
+    const reader = (download.body as ReadableStream<Uint8Array>).getReader();
+    const parts: Uint8Array[] = [];
+    const first = await reader.read();
+    parts.push(first.value as Uint8Array);
+    expect(parts[0]?.byteLength).toBeLessThan(size);
+    // Meanwhile the version goes past retention and its bytes are deleted from the store.
+    await put("dl.bin", "two");
+    await put("dl.bin", "three");
+    expect(await gc()).toBe(1);
+    clock += 301_000;
+    await gc();
+    expect((await stored()).has(old.key)).toBe(false);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    const got = Buffer.concat(parts);
+    expect(got.byteLength).toBe(size);
+    expect(got.equals(Buffer.from(body))).toBe(true);
+  }, 30_000); // 4 MiB through S3 three times on a busy machine
 
   test("copies share bytes: they go once no file and no version names them", async () => {
     app();

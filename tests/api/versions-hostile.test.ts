@@ -97,6 +97,18 @@ describe("POST /files/restore", () => {
     ["a folder path", { path: "docs/", tx: 1 }],
     ["a path that climbs out", { path: "../a.txt", tx: 1 }],
     ["a prefix that climbs out", { prefix: "../", tx: 1 }],
+    ["a prefix that climbs out midway", { prefix: "docs/../../", tx: 1 }],
+    ["an absolute prefix", { prefix: "/etc/", tx: 1 }],
+    ["a prefix with a NUL byte", { prefix: "docs\u0000/", tx: 1 }],
+    ["a prefix with an empty segment", { prefix: "docs//", tx: 1 }],
+    ["a prefix of 5000 characters", { prefix: `${"x".repeat(5000)}/`, tx: 1 }],
+    ["a prefix that is a number", { prefix: 7, tx: 1 }],
+    ["a prefix that is an array", { prefix: ["docs/"], tx: 1 }],
+    ["an empty path", { path: "", tx: 1 }],
+    ["a path with a NUL byte", { path: "a\u0000.txt", tx: 1 }],
+    ["tx as a numeric string with junk", { path: "a.txt", tx: "1; DROP TABLE files" }],
+    ["tx beyond 2^53", { path: "a.txt", tx: 2 ** 53 + 2 }],
+    ["a message too long", { path: "a.txt", tx: 1, message: "m".repeat(5000) }],
   ];
   for (const [name, body] of bad) {
     test(`${name} → 400`, async () => {
@@ -111,6 +123,8 @@ describe("POST /files/restore", () => {
 
   test("nothing at that path at that tx → 404", async () => {
     await expectError(await restore({ path: "nowhere.txt", tx: 1 }), 404, "not_found");
+    // A backslash is part of a name, never a separator: no climb, just a name with no history.
+    await expectError(await restore({ path: "..\\a.txt", tx: 1 }), 404, "not_found");
   });
 
   test("restoring into a path that is a folder now → 409, nothing changes", async () => {
