@@ -333,6 +333,18 @@ export interface paths {
      */
     get: operations["getHooksByIdDeliveries"];
   };
+  "/oauth/authorize": {
+    /**
+     * Authorization endpoint (the consent page)
+     * @description RFC 6749 §4.1.1 with PKCE S256 (RFC 7636, RFC 9700), opened by the app in the person's browser. When `client_id` and `redirect_uri` are safe to answer to, every other problem (no PKCE, `plain`, another response type, an unknown scope) goes back to the app as a 303 with RFC 6749 error parameters; otherwise a page explains the refusal. A valid request gets the consent page: it signs the person in if needed, names the app, the host its answer goes to and each scope in words, and posts Allow or Deny to `POST /oauth/authorize`. The page cannot be framed.
+     */
+    get: operations["getOauthAuthorize"];
+    /**
+     * Answer the consent page (Allow or Deny)
+     * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
+     */
+    post: operations["postOauthAuthorize"];
+  };
   "/oauth/consent": {
     /**
      * Describe an authorization request
@@ -2624,6 +2636,188 @@ export interface operations {
       404: components["responses"]["not_found"];
       406: components["responses"]["not_acceptable"];
       429: components["responses"]["rate_limited"];
+    };
+  };
+  /**
+   * Authorization endpoint (the consent page)
+   * @description RFC 6749 §4.1.1 with PKCE S256 (RFC 7636, RFC 9700), opened by the app in the person's browser. When `client_id` and `redirect_uri` are safe to answer to, every other problem (no PKCE, `plain`, another response type, an unknown scope) goes back to the app as a 303 with RFC 6749 error parameters; otherwise a page explains the refusal. A valid request gets the consent page: it signs the person in if needed, names the app, the host its answer goes to and each scope in words, and posts Allow or Deny to `POST /oauth/authorize`. The page cannot be framed.
+   */
+  getOauthAuthorize: {
+    parameters: {
+      query: {
+        /** @description `code` */
+        response_type: "code";
+        /** @description The registered app */
+        client_id: string;
+        /** @description Exactly one of the app's registered URIs (a loopback `http://127.0.0.1` or `http://[::1]` URI may change its port, RFC 8252 §7.3). May be left out when the app registered exactly one. */
+        redirect_uri?: string;
+        /** @description Space-separated, any of: files:read files:write files:delete share keys:read keys:write */
+        scope: string;
+        /** @description Sent back unchanged with the answer */
+        state?: string;
+        /** @description BASE64URL(SHA-256(code_verifier)), 43 characters */
+        code_challenge: string;
+        /** @description `S256` */
+        code_challenge_method: "S256";
+      };
+    };
+    responses: {
+      /** @description The consent page (the dashboard's, which signs the person in first when needed). `Content-Security-Policy` has `frame-ancestors 'none'` and lets its form reach only lightd and the app's redirect origin. */
+      200: {
+        headers: {
+          /** @description Includes `frame-ancestors 'none'` */
+          "Content-Security-Policy"?: string;
+          /** @description `DENY` */
+          "X-Frame-Options"?: string;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description The request is refused with RFC 6749 §4.1.2.1 parameters (`invalid_request`, `unsupported_response_type`, `invalid_scope`). The answer goes to the app's redirect URI, with `state` as sent and `iss` (RFC 9207), as a 303 so the browser never re-posts a form there. */
+      303: {
+        headers: {
+          /** @description The redirect URI with `code`, `state` and `iss`, or `error`, `error_description`, `state` and `iss` */
+          Location?: string;
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+          /** @description `no-referrer` */
+          "Referrer-Policy"?: string;
+        };
+        content: never;
+      };
+      /** @description Unknown or missing `client_id`, or a `redirect_uri` the app did not register (or one left out when it registered several), or either given twice. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "bad_request", "message"}`. */
+      400: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      406: components["responses"]["not_acceptable"];
+      /** @description `server.public_url` is not set: the page and the error name the setting. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "service_unavailable", "message"}`. */
+      503: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Answer the consent page (Allow or Deny)
+   * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
+   */
+  postOauthAuthorize: {
+    requestBody: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          /**
+           * @description Only the authorization code flow
+           * @enum {string}
+           */
+          response_type: "code";
+          /** @description The registered app */
+          client_id: string;
+          /** @description Exactly one of the app's registered URIs (a loopback `http://127.0.0.1` or `http://[::1]` URI may change its port, RFC 8252 §7.3). May be left out when the app registered exactly one. */
+          redirect_uri?: string;
+          /** @description Space-separated, any of: files:read files:write files:delete share keys:read keys:write */
+          scope: string;
+          /** @description Sent back unchanged with the answer */
+          state?: string;
+          /** @description BASE64URL(SHA-256(code_verifier)), 43 characters */
+          code_challenge: string;
+          /**
+           * @description `plain` is refused
+           * @enum {string}
+           */
+          code_challenge_method: "S256";
+          /**
+           * @description The button the person pressed
+           * @enum {string}
+           */
+          decision: "allow" | "deny";
+        };
+      };
+    };
+    responses: {
+      /** @description Allow: `code` (RFC 6749 §4.1.2); Deny or a refused request: RFC 6749 error parameters. The answer goes to the app's redirect URI, with `state` as sent and `iss` (RFC 9207), as a 303 so the browser never re-posts a form there. */
+      303: {
+        headers: {
+          /** @description The redirect URI with `code`, `state` and `iss`, or `error`, `error_description`, `state` and `iss` */
+          Location?: string;
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+          /** @description `no-referrer` */
+          "Referrer-Policy"?: string;
+        };
+        content: never;
+      };
+      /** @description Unknown or missing `client_id`, or a `redirect_uri` the app did not register (or one left out when it registered several), or either given twice. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "bad_request", "message"}`. */
+      400: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Nobody is signed in (no valid session or token). A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "unauthorized", "message"}`. */
+      401: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      406: components["responses"]["not_acceptable"];
+      /** @description The form is not `application/x-www-form-urlencoded`. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "unsupported_media_type", "message"}`. */
+      415: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests from this client or credential. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "rate_limited", "message"}`. */
+      429: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+          /** @description Seconds until a request may succeed */
+          "Retry-After"?: number;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `server.public_url` is not set: the page and the error name the setting. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "service_unavailable", "message"}`. */
+      503: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /**

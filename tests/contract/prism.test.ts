@@ -6,7 +6,7 @@ import { documentedOperations, type OpenApiDocument } from "../fixtures/openapi"
 import { type RunningPrism, startPrism } from "../fixtures/prism";
 import { CONTRACT_SIGNING_SECRET, errorSteps, mailSteps } from "./errors";
 import { feedSteps, hookSteps, shareSteps } from "./live";
-import { oauthSteps } from "./oauth";
+import { CONTRACT_ISSUER, oauthSteps } from "./oauth";
 import { inviteSteps, quotaSteps } from "./quotas";
 import { ContractRun } from "./run";
 import { happyPath, type Samples } from "./steps";
@@ -86,7 +86,7 @@ beforeAll(async () => {
     stack({
       accounts: { registration: "invite" },
       // An OAuth issuer, so the token endpoints reach their rate limits (and not the missing setting).
-      server: { public_url: "http://127.0.0.1:1" },
+      server: { public_url: CONTRACT_ISSUER },
       rate_limits: Object.fromEntries(
         [
           "register",
@@ -104,7 +104,7 @@ beforeAll(async () => {
       turnstile: { secret: "contract-turnstile-secret", verify_url: `http://127.0.0.1:${turnstile.port}/verify` },
     }),
     // Links can be sent, but the SMTP server is unreachable.
-    stack({ smtp: { host: "127.0.0.1", port: closedPort }, server: { public_url: "http://127.0.0.1:1" } }),
+    stack({ smtp: { host: "127.0.0.1", port: closedPort }, server: { public_url: CONTRACT_ISSUER } }),
   ]);
 }, 420_000);
 afterAll(async () => {

@@ -87,6 +87,12 @@ export function sampleRequests(s: Samples): Record<string, { path: string } & Ca
     "PUT /files/{path}": { path: "/files/keyonly%2Fp.txt", body: "x", headers: { "content-type": "text/plain" } },
     "DELETE /files/{path}": { path: "/files/keyonly%2Fnothing.txt" },
     "GET /.well-known/oauth-authorization-server": { path: "/.well-known/oauth-authorization-server", token: null },
+    "GET /oauth/authorize": { path: `/oauth/authorize?${new URLSearchParams(oauthForms.authorize)}`, token: null },
+    "POST /oauth/authorize": {
+      path: "/oauth/authorize",
+      body: new URLSearchParams(oauthForms.consent).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    },
     "GET /oauth/consent": { path: "/oauth/consent?response_type=code&client_id=nope" },
     "POST /oauth/token": { path: "/oauth/token", ...oauthForm(oauthForms.token) },
     "POST /oauth/revoke": { path: "/oauth/revoke", ...oauthForm(oauthForms.revoke) },

@@ -92,10 +92,12 @@ function bodyless(response: Json): Json {
 
 /**
  * An error answer a route declares with a body other than lightd's `{error, message}` (RFC 6749
- * and RFC 7591 errors, `{error, error_description}`, on the OAuth routes) keeps its own schema.
+ * and RFC 7591 errors, `{error, error_description}`, on the OAuth routes), or also as a page
+ * (the authorization endpoint's refusals), keeps its own description.
  */
 function hasOwnErrorBody(response: Json | undefined): boolean {
   if (!isObject(response) || !isObject(response.content)) return false;
+  if ("text/html" in response.content) return true;
   const media = response.content["application/json"];
   const schema = isObject(media) ? media.schema : undefined;
   return isObject(schema) && Array.isArray(schema.required) && !schema.required.includes("message");

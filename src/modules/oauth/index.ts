@@ -110,20 +110,21 @@ export function oauthModule(deps: OAuthModuleDeps) {
           detail: { hide: true },
         },
       )
+      // Documented by hand in ./openapi.ts: a page, a 303 and refusals in two media types.
       .get(
         "/oauth/authorize",
         async ({ request }) => {
           try {
             oauth.issuer();
           } catch {
-            return authorizeError(request, 503, MISSING_ISSUER);
+            return authorizeError(request, "service_unavailable", MISSING_ISSUER);
           }
           const params = readParams(new URL(request.url).searchParams);
           let target: string;
           try {
             target = (await oauth.authorization.resolveClient(params)).redirectUri;
           } catch (error) {
-            if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
+            if (error instanceof UnsafeRedirectError) return authorizeError(request, "bad_request", error.message);
             throw error;
           }
           try {
@@ -135,7 +136,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
           // The consent page is a dashboard page: it asks who is signed in (or signs the person in) itself.
           return dashboardPage(deps.config(), [formTargetOf(target)]);
         },
-        { detail: { hide: true } },
+        { detail: { summary: "Authorization endpoint" } },
       )
       .get(
         "/oauth/consent",
@@ -183,15 +184,27 @@ export function oauthModule(deps: OAuthModuleDeps) {
       .post(
         "/oauth/authorize",
         async ({ request }) => {
+          // Who answers comes first: without a signed-in person nothing else is worth telling.
+          let principal: Awaited<ReturnType<Authorizer>>;
+          try {
+            principal = await deps.authorizer(request, true, extractToken(request));
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            const reason =
+              error.code === "unauthorized"
+                ? "Sign in to lightd first, then open the app's link again."
+                : error.message;
+            return authorizeError(request, error.code, reason, error.headers);
+          }
           try {
             oauth.issuer();
           } catch {
-            return authorizeError(request, 503, MISSING_ISSUER);
+            return authorizeError(request, "service_unavailable", MISSING_ISSUER);
           }
           if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")) {
             return authorizeError(
               request,
-              415,
+              "unsupported_media_type",
               "The consent form must be posted as application/x-www-form-urlencoded.",
             );
           }
@@ -202,15 +215,8 @@ export function oauthModule(deps: OAuthModuleDeps) {
           try {
             target = (await oauth.authorization.resolveClient(params)).redirectUri;
           } catch (error) {
-            if (error instanceof UnsafeRedirectError) return authorizeError(request, 400, error.message);
+            if (error instanceof UnsafeRedirectError) return authorizeError(request, "bad_request", error.message);
             throw error;
-          }
-          let principal: Awaited<ReturnType<Authorizer>>;
-          try {
-            principal = await deps.authorizer(request, true, extractToken(request));
-          } catch (error) {
-            const status = error instanceof AppError ? error.status : 401;
-            return authorizeError(request, status, "Sign in to lightd first, then open the app's link again.");
           }
           const state = params.get("state") ?? undefined;
           try {
@@ -222,7 +228,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
             throw error;
           }
         },
-        { parse: "none", detail: { hide: true } },
+        { parse: "none", detail: { summary: "Answer the consent page" } },
       )
       .post(
         "/oauth/token",
