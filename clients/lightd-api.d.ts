@@ -491,6 +491,13 @@ export interface components {
       /** @description Human-readable text */
       message: string;
     };
+    /** @description Every error of OAuth's protocol endpoints (metadata, token, revocation, introspection, client registration), whoever refuses: RFC 6749 §5.2 / RFC 7591 §3.2.2. The code is the RFC's where one names the situation, else lightd's catalogue code. */
+    OAuthError: {
+      /** @description Machine-readable code */
+      error: string;
+      /** @description Human-readable text */
+      error_description: string;
+    };
     ChangeEvent: {
       tx: number;
       /** @description upload, move, copy, mkdir, delete or restore */
@@ -517,6 +524,15 @@ export interface components {
     unauthorized: {
       content: {
         "application/json": components["schemas"]["Error"] & {
+          /** @enum {unknown} */
+          error?: "unauthorized";
+        };
+      };
+    };
+    /** @description `unauthorized`: Unauthorized (RFC 6749 form) */
+    rfc6749_unauthorized: {
+      content: {
+        "application/json": components["schemas"]["OAuthError"] & {
           /** @enum {unknown} */
           error?: "unauthorized";
         };
@@ -549,6 +565,15 @@ export interface components {
         };
       };
     };
+    /** @description `not_acceptable`: Unsupported Accept media type (RFC 6749 form) */
+    rfc6749_not_acceptable: {
+      content: {
+        "application/json": components["schemas"]["OAuthError"] & {
+          /** @enum {unknown} */
+          error?: "not_acceptable";
+        };
+      };
+    };
     /** @description `conflict`: Already exists */
     conflict: {
       content: {
@@ -571,6 +596,15 @@ export interface components {
     payload_too_large: {
       content: {
         "application/json": components["schemas"]["Error"] & {
+          /** @enum {unknown} */
+          error?: "payload_too_large";
+        };
+      };
+    };
+    /** @description `payload_too_large`: Request body too large (RFC 6749 form) */
+    rfc6749_payload_too_large: {
+      content: {
+        "application/json": components["schemas"]["OAuthError"] & {
           /** @enum {unknown} */
           error?: "payload_too_large";
         };
@@ -612,6 +646,25 @@ export interface components {
       };
       content: {
         "application/json": components["schemas"]["Error"] & {
+          /** @enum {unknown} */
+          error?: "rate_limited";
+        };
+      };
+    };
+    /** @description `rate_limited`: Too many requests (RFC 6749 form) */
+    rfc6749_rate_limited: {
+      headers: {
+        /** @description Seconds until a request may succeed */
+        "Retry-After"?: number;
+        /** @description Requests the bucket holds */
+        "RateLimit-Limit"?: number;
+        /** @description Requests left in the bucket */
+        "RateLimit-Remaining"?: number;
+        /** @description Seconds until the bucket is full again */
+        "RateLimit-Reset"?: number;
+      };
+      content: {
+        "application/json": components["schemas"]["OAuthError"] & {
           /** @enum {unknown} */
           error?: "rate_limited";
         };
@@ -2783,6 +2836,7 @@ export interface operations {
         };
       };
       406: components["responses"]["not_acceptable"];
+      413: components["responses"]["payload_too_large"];
       /** @description The form is not `application/x-www-form-urlencoded`. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "unsupported_media_type", "message"}`. */
       415: {
         headers: {
@@ -2852,15 +2906,7 @@ export interface operations {
       401: components["responses"]["unauthorized"];
       406: components["responses"]["not_acceptable"];
       429: components["responses"]["rate_limited"];
-      /** @description RFC 6749 error */
-      503: {
-        content: {
-          "application/json": {
-            error: string;
-            error_description: string;
-          };
-        };
-      };
+      503: components["responses"]["service_unavailable"];
     };
   };
   /**
@@ -2918,7 +2964,8 @@ export interface operations {
           };
         };
       };
-      406: components["responses"]["not_acceptable"];
+      406: components["responses"]["rfc6749_not_acceptable"];
+      413: components["responses"]["rfc6749_payload_too_large"];
       /** @description RFC 6749 error */
       429: {
         content: {
@@ -2981,7 +3028,8 @@ export interface operations {
           };
         };
       };
-      406: components["responses"]["not_acceptable"];
+      406: components["responses"]["rfc6749_not_acceptable"];
+      413: components["responses"]["rfc6749_payload_too_large"];
       /** @description RFC 6749 error */
       429: {
         content: {
@@ -3054,7 +3102,8 @@ export interface operations {
           };
         };
       };
-      406: components["responses"]["not_acceptable"];
+      406: components["responses"]["rfc6749_not_acceptable"];
+      413: components["responses"]["rfc6749_payload_too_large"];
       /** @description RFC 6749 error */
       429: {
         content: {
@@ -3103,10 +3152,18 @@ export interface operations {
           };
         };
       };
-      401: components["responses"]["unauthorized"];
-      403: components["responses"]["forbidden"];
-      406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
+      401: components["responses"]["rfc6749_unauthorized"];
+      /** @description RFC 6749 error */
+      403: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      406: components["responses"]["rfc6749_not_acceptable"];
+      429: components["responses"]["rfc6749_rate_limited"];
     };
   };
   /**
@@ -3156,11 +3213,19 @@ export interface operations {
           };
         };
       };
-      401: components["responses"]["unauthorized"];
-      403: components["responses"]["forbidden"];
-      406: components["responses"]["not_acceptable"];
-      413: components["responses"]["payload_too_large"];
-      429: components["responses"]["rate_limited"];
+      401: components["responses"]["rfc6749_unauthorized"];
+      /** @description RFC 6749 error */
+      403: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      406: components["responses"]["rfc6749_not_acceptable"];
+      413: components["responses"]["rfc6749_payload_too_large"];
+      429: components["responses"]["rfc6749_rate_limited"];
     };
   };
   /**
@@ -3182,11 +3247,27 @@ export interface operations {
           };
         };
       };
-      401: components["responses"]["unauthorized"];
-      403: components["responses"]["forbidden"];
-      404: components["responses"]["not_found"];
-      406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
+      401: components["responses"]["rfc6749_unauthorized"];
+      /** @description RFC 6749 error */
+      403: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      404: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      406: components["responses"]["rfc6749_not_acceptable"];
+      429: components["responses"]["rfc6749_rate_limited"];
     };
   };
   /**
@@ -3220,12 +3301,36 @@ export interface operations {
           };
         };
       };
-      400: components["responses"]["bad_request"];
-      401: components["responses"]["unauthorized"];
-      403: components["responses"]["forbidden"];
-      404: components["responses"]["not_found"];
-      406: components["responses"]["not_acceptable"];
-      429: components["responses"]["rate_limited"];
+      /** @description RFC 6749 error */
+      400: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      401: components["responses"]["rfc6749_unauthorized"];
+      /** @description RFC 6749 error */
+      403: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 error */
+      404: {
+        content: {
+          "application/json": {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      406: components["responses"]["rfc6749_not_acceptable"];
+      429: components["responses"]["rfc6749_rate_limited"];
     };
   };
   /**
@@ -3760,7 +3865,7 @@ export interface operations {
           };
         };
       };
-      406: components["responses"]["not_acceptable"];
+      406: components["responses"]["rfc6749_not_acceptable"];
       /** @description `server.public_url` is not set */
       503: {
         content: {

@@ -31,15 +31,34 @@ export function errorResponse(code: ErrorCode, message?: string, headers: Record
   });
 }
 
-/** The renderer's form for OAuth endpoints (RFC 6749 §5.2): never cached, as the RFC asks of token answers. */
-export function oauthErrorResponse(error: OAuthError): Response {
-  return new Response(JSON.stringify({ error: error.code, error_description: error.description }), {
-    status: error.status,
+/** The RFC 6749 §5.2 body: never cached, as the RFC asks of token answers. */
+function rfcErrorResponse(code: string, description: string, status: number, headers: Record<string, string>) {
+  return new Response(JSON.stringify({ error: code, error_description: description }), {
+    status,
     headers: {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "no-store",
       pragma: "no-cache",
-      ...error.headers,
+      ...headers,
     },
   });
+}
+
+/** The renderer's form for OAuth endpoints (RFC 6749 §5.2). */
+export function oauthErrorResponse(error: OAuthError): Response {
+  return rfcErrorResponse(error.code, error.description, error.status, error.headers);
+}
+
+/**
+ * A catalogue error in the body its route speaks (src/http/error-form.ts): lightd's
+ * `{error, message}`, or `{error, error_description}` on OAuth's protocol endpoints.
+ */
+export function errorResponseIn(
+  form: "lightd" | "rfc6749",
+  code: ErrorCode,
+  message?: string,
+  headers: Record<string, string> = {},
+): Response {
+  if (form === "lightd") return errorResponse(code, message, headers);
+  return rfcErrorResponse(code, message ?? ERROR_CATALOGUE[code].message, ERROR_CATALOGUE[code].status, headers);
 }

@@ -146,19 +146,25 @@ export class OAuthError extends Error {
   }
 }
 
-/** The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in RFC 6749 terms. */
+/**
+ * The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in
+ * RFC 6749 terms, where the RFC names the situation; null for the others (a body over the cap
+ * stays a 413 `payload_too_large`, rendered in the RFC's body by the renderer).
+ */
 export function asOAuthError(error: unknown): OAuthError | null {
   if (error instanceof OAuthError) return error;
   if (!(error instanceof AppError)) return null;
-  const code: OAuthErrorCode =
+  const code: OAuthErrorCode | null =
     error.code === "rate_limited"
       ? "rate_limited"
       : error.code === "service_unavailable"
         ? "temporarily_unavailable"
         : error.code === "unauthorized"
           ? "invalid_client"
-          : error.status >= 500
-            ? "server_error"
-            : "invalid_request";
-  return new OAuthError(code, error.message, error.headers);
+          : error.code === "bad_request"
+            ? "invalid_request"
+            : error.status >= 500
+              ? "server_error"
+              : null;
+  return code === null ? null : new OAuthError(code, error.message, error.headers);
 }

@@ -62,7 +62,7 @@ export function docs(version: string, extraPaths: ExtraPaths, named: NamedSchema
               // OpenAPI 3.1's SPDX `identifier`; the plugin's types know only 3.0.
               license: { name: "MIT", identifier: "MIT" } as { name: string },
               description:
-                'Self-hosted versioned file storage. Authenticate with `Authorization: Bearer <token>` (or `ApiKey <token>`, `?token=`, or the browser session cookie). Errors are JSON `{"error", "message"}` with a code from one catalogue.',
+                'Self-hosted versioned file storage. Authenticate with `Authorization: Bearer <token>` (or `ApiKey <token>`, `?token=`, or the browser session cookie). Errors are JSON `{"error", "message"}` with a code from one catalogue (`{"error", "error_description"}` on OAuth\'s protocol endpoints).',
             },
             tags: [
               { name: "System", description: "Health and server information" },
@@ -80,7 +80,7 @@ export function docs(version: string, extraPaths: ExtraPaths, named: NamedSchema
               {
                 name: "OAuth",
                 description:
-                  'OAuth 2.0 for third-party apps (RFC 6749 + RFC 9700): authorization code with PKCE S256, rotating refresh tokens, app registration (RFC 7591), revocation (RFC 7009), introspection (RFC 7662). OAuth endpoints answer errors as RFC 6749 JSON `{"error", "error_description"}`.',
+                  'OAuth 2.0 for third-party apps (RFC 6749 + RFC 9700): authorization code with PKCE S256, rotating refresh tokens, app registration (RFC 7591), revocation (RFC 7009), introspection (RFC 7662). Its protocol endpoints (metadata, token, revocation, introspection, and registration under `/oauth/clients`) answer every error, whoever refuses, as RFC 6749/7591 JSON `{"error", "error_description"}`; the authorization page, consent details and authorized apps answer lightd\'s `{"error", "message"}`.',
               },
             ],
           },

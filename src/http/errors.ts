@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { AppError, type ErrorCode, errorResponse, NotFoundError, OAuthError, oauthErrorResponse } from "../errors";
+import { AppError, type ErrorCode, errorResponseIn, NotFoundError, OAuthError, oauthErrorResponse } from "../errors";
 import type { Logger } from "../lib/logger";
 import {
   BlobConflict,
@@ -10,6 +10,7 @@ import {
   RangeNotSatisfiable,
 } from "../storage/blob/errors";
 import { requestIdOf } from "./edge";
+import { type ErrorForm, errorFormOfUrl } from "./error-form";
 
 interface ValidationLike {
   type?: string;
@@ -24,18 +25,20 @@ function describeValidation(error: ValidationLike): string {
 }
 
 /** Storage's own errors in HTTP terms: the only place they become statuses. */
-function blobErrorResponse(error: BlobError): Response | null {
-  if (error instanceof BlobNotFound) return errorResponse("not_found", error.message);
-  if (error instanceof BlobTooLarge) return errorResponse("payload_too_large", error.message);
-  if (error instanceof BlobConflict) return errorResponse("conflict", error.message);
-  if (error instanceof BlobRequestInvalid) return errorResponse("bad_request", error.message);
+function blobErrorResponse(error: BlobError, reply: Reply): Response | null {
+  if (error instanceof BlobNotFound) return reply("not_found", error.message);
+  if (error instanceof BlobTooLarge) return reply("payload_too_large", error.message);
+  if (error instanceof BlobConflict) return reply("conflict", error.message);
+  if (error instanceof BlobRequestInvalid) return reply("bad_request", error.message);
   if (error instanceof RangeNotSatisfiable) {
     const headers: Record<string, string> =
       error.size === undefined ? {} : { "content-range": `bytes */${error.size}` };
-    return errorResponse("range_not_satisfiable", error.message, headers);
+    return reply("range_not_satisfiable", error.message, headers);
   }
   return null;
 }
+
+type Reply = (code: ErrorCode, message?: string, headers?: Record<string, string>) => Response;
 
 const STORAGE_FULL = "The server's storage is full; nothing was changed. Try again after space is freed";
 
@@ -52,7 +55,14 @@ function isStorageFull(error: unknown): boolean {
  * `phase` is Elysia's error code when Elysia caught it. Unknown errors become 500
  * `internal`; their cause is logged with the request id and never sent to the client.
  */
-export function renderError(thrown: unknown, phase: string | undefined, requestId: string, logger: Logger): Response {
+export function renderError(
+  thrown: unknown,
+  phase: string | undefined,
+  requestId: string,
+  logger: Logger,
+  form: ErrorForm = "lightd",
+): Response {
+  const reply: Reply = (code, message, headers) => errorResponseIn(form, code, message, headers);
   // The auth guard runs in the parse phase; Elysia wraps what it throws in a ParseError.
   const cause = (thrown as { cause?: unknown } | null)?.cause;
   const error =
@@ -64,52 +74,57 @@ export function renderError(thrown: unknown, phase: string | undefined, requestI
       ? cause
       : thrown;
   if (error instanceof OAuthError) return oauthErrorResponse(error);
-  if (error instanceof AppError) return errorResponse(error.code, error.message, error.headers);
-  if (error instanceof NotFoundError) return errorResponse("not_found", error.message);
+  if (error instanceof AppError) return reply(error.code, error.message, error.headers);
+  if (error instanceof NotFoundError) return reply("not_found", error.message);
   if (error instanceof BlobError) {
-    const fromStorage = blobErrorResponse(error);
+    const fromStorage = blobErrorResponse(error, reply);
     if (fromStorage) return fromStorage;
+  }
+  // RFC 7591 §3.2.2 names the code of invalid client metadata, the only body Elysia validates
+  // on OAuth's protocol endpoints (the registration's).
+  if (form === "rfc6749" && phase === "VALIDATION" && (error as ValidationLike).type === "body") {
+    return oauthErrorResponse(new OAuthError("invalid_client_metadata", describeValidation(error as ValidationLike)));
   }
   switch (phase) {
     case "VALIDATION":
-      return errorResponse("bad_request", describeValidation(error as ValidationLike));
+      return reply("bad_request", describeValidation(error as ValidationLike));
     case "PARSE":
-      return errorResponse("bad_request", "Malformed request body");
+      return reply("bad_request", "Malformed request body");
     case "NOT_FOUND":
-      return errorResponse("not_found", "Route not found");
+      return reply("not_found", "Route not found");
     case "INVALID_COOKIE_SIGNATURE":
-      return errorResponse("unauthorized", "Unauthorized");
+      return reply("unauthorized", "Unauthorized");
   }
   // Absurdly nested JSON overflows the stack while it is parsed or validated: a bad request, not a crash.
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
-    return errorResponse("bad_request", "Request body is nested too deeply");
+    return reply("bad_request", "Request body is nested too deeply");
   }
   // A full disk (or filesystem quota) is the server's storage, not the client's fault: 507, and
   // the write that hit it has already cleaned up after itself (temp files, rolled-back rows).
   if (isStorageFull(error)) {
     logger.error("storage full", { request_id: requestId, error: String(error) });
-    return errorResponse("insufficient_storage", STORAGE_FULL);
+    return reply("insufficient_storage", STORAGE_FULL);
   }
   const status = (error as { status?: number } | null)?.status;
   // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.
-  if (status === 413) return errorResponse("payload_too_large");
+  if (status === 413) return reply("payload_too_large");
   const known: Record<number, ErrorCode> = {
     400: "bad_request",
     404: "not_found",
     415: "unsupported_media_type",
   };
-  if (status && known[status]) return errorResponse(known[status]);
+  if (status && known[status]) return reply(known[status]);
   logger.error("unhandled error", {
     request_id: requestId,
     code: String(phase ?? "EDGE"),
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
-  return errorResponse("internal");
+  return reply("internal");
 }
 
 /** The renderer as the app's global error hook. */
 export function errorRenderer(logger: Logger) {
   return new Elysia({ name: "error-renderer" }).onError({ as: "global" }, ({ code, error, request }) =>
-    renderError(error, String(code), requestIdOf(request), logger),
+    renderError(error, String(code), requestIdOf(request), logger, errorFormOfUrl(request.url)),
   );
 }

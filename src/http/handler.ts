@@ -2,6 +2,7 @@ import type { Logger } from "../lib/logger";
 import { withBodyLimit } from "./body-limit";
 import { withCors } from "./cors";
 import { type EdgeServer, enterEdge } from "./edge";
+import { errorFormOfUrl } from "./error-form";
 import { renderError } from "./errors";
 import { withHeadSupport } from "./head";
 import { logRequest } from "./request-log";
@@ -51,7 +52,7 @@ export function createHandler(app: { handle: Handler }, options: EdgeOptions): E
       response = await inner(request);
       if (options.durable && !READS.has(request.method)) await options.durable();
     } catch (error) {
-      response = renderError(error, undefined, meta.id, options.logger);
+      response = renderError(error, undefined, meta.id, options.logger, errorFormOfUrl(request.url));
     }
     try {
       response.headers.set("x-request-id", meta.id);

@@ -59,8 +59,10 @@ describe("each route asks what the catalogue says", () => {
       test(`${name}: ${access} — a key lacking only that scope gets 403`, async () => {
         const res = await send(name, lacking.get(access) as string);
         expect(res.status).toBe(403);
+        // The registration endpoint speaks RFC 7591's error body, the guard's refusals included.
+        const described = partsOf(name)[1].startsWith("/oauth/clients") ? "error_description" : "message";
         if (method(name) !== "HEAD")
-          expect(await res.json()).toEqual({ error: "forbidden", message: `Missing scope '${access}'` });
+          expect(await res.json()).toEqual({ error: "forbidden", [described]: `Missing scope '${access}'` });
       });
       test(`${name}: ${access} — keys lacking any other scope pass the guard to an answer that is no 500`, async () => {
         const refused: Record<string, number> = {};

@@ -122,6 +122,9 @@ function statuses(doc: OpenApiDocument, op: string): string[] {
   return Object.keys(doc.paths[path]?.[method.toLowerCase()]?.responses ?? {});
 }
 
+const isForm = (headers: Record<string, string> | undefined) =>
+  headers?.["content-type"] === "application/x-www-form-urlencoded";
+
 /** A HEAD error has no body for Prism to check; everything else goes through the proxy. */
 const via = (run: ContractRun, op: string, status: number) =>
   op.startsWith("HEAD ") && (status >= 400 || op.includes("/s/")) ? run.direct.bind(run) : run.call.bind(run);
@@ -129,7 +132,7 @@ const via = (run: ContractRun, op: string, status: number) =>
 /**
  * The errors every operation of a kind can answer, from one sample request each: another
  * version of the vendor media type (406), a token lightd never issued (401), a key without the
- * scope (403), and a JSON body over `server.max_body_bytes` (413).
+ * scope (403), and a JSON or form body over `server.max_body_bytes` (413).
  */
 export async function sweepSteps(run: ContractRun, doc: OpenApiDocument, s: Samples): Promise<void> {
   const requests = sampleRequests(s);
@@ -153,6 +156,9 @@ export async function sweepSteps(run: ContractRun, doc: OpenApiDocument, s: Samp
     }
     if (documented.includes("413") && options.json !== undefined) {
       await run.call(op, path, 413, { ...options, json: { ...(options.json as object), padding: "x".repeat(2048) } });
+    }
+    if (documented.includes("413") && typeof options.body === "string" && isForm(options.headers)) {
+      await run.call(op, path, 413, { ...options, body: `${options.body}&padding=${"x".repeat(2048)}` });
     }
   }
   const missing = documentedOps(doc).filter((op) => !(op in requests));

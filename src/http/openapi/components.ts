@@ -1,5 +1,6 @@
 import { ERROR_CATALOGUE, type ErrorCode } from "../../errors";
 import { SESSION_COOKIE } from "../auth";
+import type { ErrorForm } from "../error-form";
 
 /** Every way lightd accepts a credential (src/http/auth.ts `extractToken`), as OpenAPI security schemes. */
 export const securitySchemes = {
@@ -39,7 +40,10 @@ export function errorCodeOf(status: number): ErrorCode | undefined {
   return (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).find((code) => ERROR_CATALOGUE[code].status === status);
 }
 
-export const errorRef = (code: ErrorCode) => ({ $ref: `#/components/responses/${code}` });
+/** The shared response for an error code, in the body its route speaks (src/http/error-form.ts). */
+export const errorRef = (code: ErrorCode, form: ErrorForm = "lightd") => ({
+  $ref: `#/components/responses/${form === "lightd" ? code : `rfc6749_${code}`}`,
+});
 
 const rateLimitHeaders = {
   "Retry-After": { description: "Seconds until a request may succeed", schema: { type: "integer", minimum: 0 } },
@@ -48,26 +52,34 @@ const rateLimitHeaders = {
   "RateLimit-Reset": { description: "Seconds until the bucket is full again", schema: { type: "integer", minimum: 0 } },
 };
 
-/** One response per catalogue code: `{"error": code, "message": text}` with that status. */
+/**
+ * One response per catalogue code: `{"error": code, "message": text}` with that status, and its
+ * twin `rfc6749_<code>`, `{"error": code, "error_description": text}`, for OAuth's protocol endpoints.
+ */
 function errorResponses() {
   const out: Record<string, unknown> = {};
   for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
-    out[code] = {
-      description: `\`${code}\`: ${entry.message}`,
-      ...(code === "rate_limited" ? { headers: rateLimitHeaders } : {}),
-      ...(code === "range_not_satisfiable"
-        ? { headers: { "Content-Range": { description: "`bytes */<size>`", schema: { type: "string" } } } }
-        : {}),
-      content: {
-        "application/json": {
-          schema: {
-            allOf: [
-              { $ref: "#/components/schemas/Error" },
-              { type: "object", properties: { error: { enum: [code] } } },
-            ],
-          },
+    const headers =
+      code === "rate_limited"
+        ? { headers: rateLimitHeaders }
+        : code === "range_not_satisfiable"
+          ? { headers: { "Content-Range": { description: "`bytes */<size>`", schema: { type: "string" } } } }
+          : {};
+    const body = (schema: string) => ({
+      "application/json": {
+        schema: {
+          allOf: [
+            { $ref: `#/components/schemas/${schema}` },
+            { type: "object", properties: { error: { enum: [code] } } },
+          ],
         },
       },
+    });
+    out[code] = { description: `\`${code}\`: ${entry.message}`, ...headers, content: body("Error") };
+    out[`rfc6749_${code}`] = {
+      description: `\`${code}\`: ${entry.message} (RFC 6749 form)`,
+      ...headers,
+      content: body("OAuthError"),
     };
   }
   return out;
@@ -84,6 +96,16 @@ export function components() {
         properties: {
           error: { type: "string", enum: Object.keys(ERROR_CATALOGUE), description: "Machine-readable code" },
           message: { type: "string", description: "Human-readable text" },
+        },
+      },
+      OAuthError: {
+        type: "object",
+        description:
+          "Every error of OAuth's protocol endpoints (metadata, token, revocation, introspection, client registration), whoever refuses: RFC 6749 §5.2 / RFC 7591 §3.2.2. The code is the RFC's where one names the situation, else lightd's catalogue code.",
+        required: ["error", "error_description"],
+        properties: {
+          error: { type: "string", description: "Machine-readable code" },
+          error_description: { type: "string", description: "Human-readable text" },
         },
       },
     },

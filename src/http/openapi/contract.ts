@@ -1,5 +1,6 @@
 import type { DocumentDecoration } from "elysia";
 import { ERROR_CATALOGUE, type ErrorCode } from "../../errors";
+import { type ErrorForm, errorFormOf } from "../error-form";
 import { anyCredential, components, errorCodeOf, errorRef } from "./components";
 import { cleanSchemas, type Json } from "./schema";
 
@@ -60,7 +61,7 @@ function isPublic(operation: Operation): boolean {
 /**
  * The errors every route of a kind can answer, besides those it declares: the Accept rule
  * runs on every request (406); the auth guard answers 401 and charges each credential's
- * rate budget (429); a JSON body can be malformed or too large (400, 413).
+ * rate budget (429); a JSON body can be malformed or too large (400, 413), a form too large (413).
  */
 function crossCuttingErrors(operation: Operation): ErrorCode[] {
   const codes: ErrorCode[] = ["not_acceptable"];
@@ -68,6 +69,10 @@ function crossCuttingErrors(operation: Operation): ErrorCode[] {
   const body = operation.requestBody;
   if (isObject(body) && isObject(body.content) && "application/json" in body.content) {
     codes.push("bad_request", "payload_too_large");
+  }
+  // Forms are read in memory too, under the same cap (src/http/body-limit.ts).
+  if (isObject(body) && isObject(body.content) && "application/x-www-form-urlencoded" in body.content) {
+    codes.push("payload_too_large");
   }
   return codes;
 }
@@ -103,7 +108,7 @@ function hasOwnErrorBody(response: Json | undefined): boolean {
   return isObject(schema) && Array.isArray(schema.required) && !schema.required.includes("message");
 }
 
-function normaliseOperation(method: string, operation: Operation): Operation {
+function normaliseOperation(method: string, operation: Operation, form: ErrorForm): Operation {
   const out: Operation = { ...operation };
   if (Array.isArray(out.parameters)) {
     if (out.parameters.length === 0) delete out.parameters;
@@ -119,7 +124,7 @@ function normaliseOperation(method: string, operation: Operation): Operation {
   for (const [status, given] of Object.entries(isObject(out.responses) ? out.responses : {})) {
     const code = errorCodeOf(Number(status));
     if (code && !hasOwnErrorBody(given)) {
-      responses[status] = errorRef(code);
+      responses[status] = errorRef(code, form);
       continue;
     }
     if (isObject(given) && "$ref" in given) {
@@ -141,7 +146,7 @@ function normaliseOperation(method: string, operation: Operation): Operation {
     responses[status] = response;
   }
   for (const code of crossCuttingErrors(out)) {
-    responses[String(ERROR_CATALOGUE[code].status)] ??= errorRef(code);
+    responses[String(ERROR_CATALOGUE[code].status)] ??= errorRef(code, form);
   }
   const sorted = Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b));
   out.responses = Object.fromEntries(method === "head" ? sorted.map(([s, r]) => [s, bodyless(r)]) : sorted);
@@ -167,7 +172,7 @@ export function contractDocument(
     const out: PathItem = {};
     for (const method of METHODS) {
       const operation = item[method];
-      if (operation) out[method] = normaliseOperation(method, cleanSchemas(operation) as Operation);
+      if (operation) out[method] = normaliseOperation(method, cleanSchemas(operation) as Operation, errorFormOf(path));
     }
     paths[path] = out;
   }

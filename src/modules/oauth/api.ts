@@ -13,6 +13,11 @@ import {
 import type { OAuthService } from "./service";
 
 const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
+/**
+ * The registration endpoint's refusals are RFC 7591 bodies, the guard's too (src/http/error-form.ts);
+ * its 401 and 429 are added to the contract in that form with their headers.
+ */
+const refused = { 403: OAuthErrorBody, 404: OAuthErrorBody };
 
 /**
  * The signed-in person's side of OAuth: the apps they registered (RFC 7591 shapes; the secret
@@ -33,7 +38,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
       {
         auth: "keys:write",
         body: RegisterClientBody,
-        response: { 201: ClientInformation, 400: OAuthErrorBody, ...denied },
+        response: { 201: ClientInformation, 400: OAuthErrorBody, 403: OAuthErrorBody },
         detail: {
           summary: "Register an OAuth application",
           description:
@@ -43,7 +48,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
     )
     .get("/oauth/clients", async ({ principal }) => ({ clients: await oauth.clients.list(principal) }), {
       auth: "keys:read",
-      response: { 200: ClientList, ...denied },
+      response: { 200: ClientList, 403: OAuthErrorBody },
       detail: {
         summary: "List your OAuth applications",
         description: "The account's registered apps, never their secrets. Scope `keys:read`.",
@@ -58,7 +63,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
       {
         auth: "keys:write",
         params: IdParams,
-        response: { 200: Deleted, 404: ErrorResponse, ...denied },
+        response: { 200: Deleted, ...refused },
         detail: {
           summary: "Delete an OAuth application",
           description: "Every authorization, code and token of the app ends at once. Scope `keys:write`.",
@@ -74,7 +79,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
       {
         auth: "keys:write",
         params: IdParams,
-        response: { 200: ClientInformation, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        response: { 200: ClientInformation, 400: OAuthErrorBody, ...refused },
         detail: {
           summary: "Rotate an OAuth application's secret",
           description:

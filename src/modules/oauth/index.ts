@@ -141,7 +141,12 @@ export function oauthModule(deps: OAuthModuleDeps) {
       .get(
         "/oauth/consent",
         async ({ request, principal }) => {
-          oauth.issuer();
+          // A lightd route (the dashboard's), so lightd's error body: see src/http/error-form.ts.
+          try {
+            oauth.issuer();
+          } catch {
+            throw new AppError("service_unavailable", MISSING_ISSUER);
+          }
           let checked: AuthorizationRequest;
           try {
             checked = await oauth.authorization.validate(readParams(new URL(request.url).searchParams));
@@ -172,7 +177,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
             400: ErrorResponse,
             401: ErrorResponse,
             429: ErrorResponse,
-            503: OAuthErrorBody,
+            503: ErrorResponse,
           },
           detail: {
             summary: "Describe an authorization request",
