@@ -14,7 +14,8 @@ export const RECLAIM_GRACE_MS = 60 * 60_000;
  * The server's background jobs: the expired-credential sweep, the usage-counter flush, the
  * stale-upload cleanup, the version pruning and reclaim pass, the feed's timers, webhook
  * delivery and scheduled backups. With several instances (Postgres) the sweeps and the reclaim
- * pass run on one instance at a time, and one instance sends webhooks and runs the schedule.
+ * pass run on one instance at a time, every instance sends webhooks from the shared queue, and
+ * one runs the backup schedule.
  * Returns the function that stops them all.
  */
 export function startJobs(services: Services): () => void {
@@ -71,8 +72,8 @@ export function startJobs(services: Services): () => void {
   ];
   for (const timer of timers) timer.unref();
   const stopFeed = services.feed.startTimers();
-  // One sender per deployment: two would each send every delivery.
-  const stopHooks = jobs.lead("webhooks", () => services.hookDelivery.start());
+  // Every instance sends webhooks: they share the queue by claiming deliveries.
+  const stopHooks = services.hookDelivery.start();
   const stopBackups = jobs.lead("backups", () =>
     startBackupSchedule(services.backups, () => services.config.current, logger),
   );

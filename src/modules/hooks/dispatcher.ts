@@ -17,6 +17,12 @@ export const RETRY_FIRST_MS = 5_000;
 export const RETRY_MAX_MS = 10 * 60_000;
 export const RETRY_FOR_MS = 24 * 60 * 60_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
+/**
+ * How long a claimed delivery is an instance's own (Postgres): well past an attempt's
+ * timeout, so a live sender records its attempt first; an instance that died without
+ * recording hands the delivery to another after this.
+ */
+export const LEASE_MS = 60_000;
 const PARALLEL_HOOKS = 8;
 const TICK_MS = 1_000;
 const PAGE = 500;
@@ -44,7 +50,9 @@ export function deliveryPayload(event: EventRow, prefix: string): string {
  * says how far the event log has been turned into delivery rows, so a change committed just
  * before a crash is queued at the next start, and a pending delivery survives any restart.
  * Each hook's deliveries go out one at a time in tx order (a failing one holds the ones
- * behind it until it succeeds or is given up after 24 h); hooks run side by side.
+ * behind it until it succeeds or is given up after 24 h); hooks run side by side. Every
+ * instance of a deployment runs one: they share the queue by claiming deliveries (claimDue),
+ * and queueing is idempotent (one delivery per hook and tx), so any of them may queue a change.
  */
 export class HookDispatcher {
   readonly #inFlight = new Set<string>();
@@ -60,6 +68,12 @@ export class HookDispatcher {
   #again = false;
   /** The first tick queues what every hook's cursor has not reached (changes before a restart). */
   #catchUp = true;
+  /**
+   * Whether a claim may find something: set by the timer (retries and leases fall due with
+   * time), by queueing and by each finished attempt, so a change no hook wants costs no
+   * claim (a write) on the request path.
+   */
+  #mayBeDue = true;
 
   constructor(
     private readonly metadata: Metadata,
@@ -84,7 +98,10 @@ export class HookDispatcher {
       this.#dirty.set(`${scope.account}:${scope.space}`, scope);
       this.#schedule();
     });
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer = setInterval(() => {
+      this.#mayBeDue = true;
+      this.#tick();
+    }, TICK_MS);
     this.#timer.unref();
     this.#schedule();
     return () => this.stop();
@@ -136,11 +153,16 @@ export class HookDispatcher {
     this.#dirty.clear();
     for (const scope of dirty) for (const hook of await hooks.forSpace(scope)) await this.#queue(hook);
     const now = this.#now();
-    for (const head of await hooks.queueHeads()) {
-      if (this.#stopped || this.#inFlight.size >= PARALLEL_HOOKS) break;
-      if (head.next_attempt_at > now || this.#inFlight.has(head.hook_id)) continue;
-      const hook = await hooks.byId(head.hook_id);
-      if (hook && !this.#inFlight.has(hook.id)) this.#send(hook, head);
+    const room = PARALLEL_HOOKS - this.#inFlight.size;
+    if (room > 0 && this.#mayBeDue && !this.#stopped) {
+      this.#mayBeDue = false;
+      const claimed = await this.metadata.write((tx) =>
+        tx.hooks.claimDue({ now, leaseUntil: now + LEASE_MS, limit: room, busy: this.#inFlight }),
+      );
+      for (const delivery of claimed) {
+        const hook = await hooks.byId(delivery.hook_id);
+        if (hook && !this.#inFlight.has(hook.id)) this.#send(hook, delivery);
+      }
     }
     if (now - this.#prunedAt > PRUNE_EVERY_MS) {
       this.#prunedAt = now;
@@ -169,6 +191,7 @@ export class HookDispatcher {
       }));
       const upTo = after;
       await this.metadata.write((tx) => tx.hooks.enqueue(hook.id, deliveries, upTo));
+      if (deliveries.length > 0) this.#mayBeDue = true;
       if (rows.length < PAGE) return;
     }
   }
@@ -178,8 +201,14 @@ export class HookDispatcher {
     void this.#attempt(hook, delivery)
       .then(async (result) => {
         if (this.#stopped) return;
-        await this.metadata.write((tx) => tx.hooks.recordAttempt(delivery.id, result));
-        if (result.status === "failed") {
+        const claimedUntil = delivery.next_attempt_at;
+        const held = await this.metadata.write((tx) => tx.hooks.recordAttempt(delivery.id, claimedUntil, result));
+        if (!held) {
+          this.options.logger.warn("webhook claim expired before its attempt was recorded", {
+            hook: hook.id,
+            tx: delivery.tx,
+          });
+        } else if (result.status === "failed") {
           this.options.logger.warn("webhook delivery given up", {
             hook: hook.id,
             tx: delivery.tx,
@@ -190,6 +219,7 @@ export class HookDispatcher {
       .catch((error) => this.options.logger.error("webhook attempt failed", { error: String(error) }))
       .finally(() => {
         this.#inFlight.delete(hook.id);
+        this.#mayBeDue = true;
         this.#schedule();
       });
   }

@@ -11,7 +11,7 @@ export interface JobCoordination {
   /** Runs `job` unless the job called `name` is running on any instance; false when skipped. */
   exclusive(name: string, job: () => Promise<void>): Promise<boolean>;
   /**
-   * Makes this instance the one that plays `name` (the webhook sender, the backup schedule)
+   * Makes this instance the one that plays `name` (the backup schedule)
    * as soon as no other instance does: `role` starts then and returns its stop function. An
    * instance that dies hands the role on. Returns the function that gives it up.
    */
@@ -20,7 +20,7 @@ export interface JobCoordination {
 
 /**
  * What instances of one deployment share besides rows: rate-limit buckets, and jobs that
- * must run on one instance at a time (expiry sweeps, the reclaim pass, webhook delivery).
+ * must run on one instance at a time (expiry sweeps, the reclaim pass, the backup schedule).
  * A single embedded instance keeps both in memory; on Postgres they live in the database,
  * so a limit hit through a load balancer counts every instance's requests.
  */

@@ -38,3 +38,12 @@ export interface AttemptResult {
   error: string | null;
   at: number;
 }
+
+/** What `claimDue` takes: see HookRepository. */
+export interface DeliveryClaim {
+  now: number;
+  leaseUntil: number;
+  limit: number;
+  /** Hooks with a delivery in flight on this instance. */
+  busy: ReadonlySet<string>;
+}

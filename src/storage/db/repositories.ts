@@ -6,7 +6,7 @@ import type { LockRow } from "./dav-locks";
 import type { DeadProperty, FileFacts } from "./dav-properties";
 import type { EventRow } from "./events";
 import type { FileRow, NewFile, Scope } from "./files";
-import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "./hooks";
+import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "./hooks";
 import type { InviteRow } from "./invites";
 import type { MagicLinkRow } from "./magic-links";
 import type { OAuthClientRow, OAuthCodeRow, OAuthGrantRow } from "./oauth";
@@ -270,9 +270,16 @@ export interface HookRepository {
   delete(id: string): Promise<void>;
   /** Queues deliveries and moves the hook's cursor to `upToTx` (call in one unit of work). */
   enqueue(hookId: string, deliveries: NewDelivery[], upToTx: number): Promise<void>;
-  /** Each hook's oldest pending delivery. */
-  queueHeads(): Promise<DeliveryRow[]>;
-  recordAttempt(id: string, result: AttemptResult): Promise<void>;
+  /**
+   * Claims up to `claim.limit` deliveries to send now: each the head of its hook's queue
+   * (deliveries go out in tx order), due by `claim.now`, its hook not in `claim.busy`. A claim
+   * leases the delivery until `claim.leaseUntil` where instances share the queue (Postgres),
+   * so no other sends it meanwhile and one whose sender died is claimed again afterwards.
+   * A returned row's `next_attempt_at` is the claim: pass it to `recordAttempt`.
+   */
+  claimDue(claim: DeliveryClaim): Promise<DeliveryRow[]>;
+  /** Records an attempt if the claim still holds (true), or nothing when another took it over (false). */
+  recordAttempt(id: string, claimedUntil: number, result: AttemptResult): Promise<boolean>;
   /** A hook's deliveries, newest first. */
   deliveries(hookId: string, limit: number): Promise<DeliveryRow[]>;
   /** Forgets finished deliveries created before `before`. */

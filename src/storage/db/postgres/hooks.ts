@@ -1,5 +1,5 @@
 import type { Scope } from "../files";
-import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "../hooks";
+import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
 import { all, one, type Queryable } from "./rows";
 
@@ -7,9 +7,10 @@ const HOOK_INTS = ["account_id", "queued_tx", "created_at"] as const;
 const DELIVERY_INTS = ["tx", "attempts", "next_attempt_at", "last_status", "created_at", "delivered_at"] as const;
 
 /**
- * Webhooks and their durable delivery queue on Postgres. `queueHeads` takes each hook's
- * head with FOR UPDATE SKIP LOCKED: inside a unit of work, instances draining the queue at
- * once each get different hooks, and a delivery goes out from one instance only.
+ * Webhooks and their durable delivery queue on Postgres, shared by every instance: each
+ * claims due deliveries with FOR UPDATE SKIP LOCKED and a lease (`claimDue`), so every
+ * instance sends, a delivery goes out from one instance at a time, and one claimed by an
+ * instance that died is claimed again once its lease runs out.
  */
 export class PostgresHookRepository implements HookRepository {
   constructor(private readonly sql: Queryable) {}
@@ -56,21 +57,34 @@ export class PostgresHookRepository implements HookRepository {
     await this.sql`UPDATE hooks SET queued_tx = ${upToTx} WHERE id = ${hookId} AND queued_tx < ${upToTx}`;
   }
 
-  async queueHeads(): Promise<DeliveryRow[]> {
+  /**
+   * One statement: the due heads are locked FOR UPDATE SKIP LOCKED (instances claiming at once
+   * each get different ones) and leased at once, so the claim holds after the statement ends
+   * while the request goes out. A leased head is not due, so a hook busy on this instance is
+   * skipped here without `busy`; its later deliveries wait behind the head (tx order).
+   */
+  async claimDue(claim: DeliveryClaim): Promise<DeliveryRow[]> {
     return all(
-      await this.sql`SELECT d.* FROM hook_deliveries d
-        WHERE d.status = 'pending'
-          AND d.tx = (SELECT min(tx) FROM hook_deliveries p WHERE p.hook_id = d.hook_id AND p.status = 'pending')
-        FOR UPDATE SKIP LOCKED`,
+      await this.sql`UPDATE hook_deliveries SET next_attempt_at = ${claim.leaseUntil}
+        WHERE id IN (
+          SELECT d.id FROM hook_deliveries d
+          WHERE d.status = 'pending' AND d.next_attempt_at <= ${claim.now}
+            AND d.tx = (SELECT min(tx) FROM hook_deliveries p WHERE p.hook_id = d.hook_id AND p.status = 'pending')
+          ORDER BY d.next_attempt_at
+          LIMIT ${claim.limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
       DELIVERY_INTS,
     );
   }
 
-  async recordAttempt(id: string, result: AttemptResult): Promise<void> {
-    await this.sql`UPDATE hook_deliveries SET status = ${result.status}, attempts = attempts + 1,
+  async recordAttempt(id: string, claimedUntil: number, result: AttemptResult): Promise<boolean> {
+    const updated = await this.sql`UPDATE hook_deliveries SET status = ${result.status}, attempts = attempts + 1,
         next_attempt_at = ${result.nextAttemptAt}, last_status = ${result.httpStatus}, last_error = ${result.error},
         delivered_at = CASE WHEN ${result.status} = 'delivered' THEN ${result.at}::bigint ELSE delivered_at END
-      WHERE id = ${id}`;
+      WHERE id = ${id} AND status = 'pending' AND next_attempt_at = ${claimedUntil}
+      RETURNING id`;
+    return updated.length > 0;
   }
 
   async deliveries(hookId: string, limit: number): Promise<DeliveryRow[]> {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { Scope } from "../files";
-import type { AttemptResult, DeliveryRow, HookRow, NewDelivery } from "../hooks";
+import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
 
 /** Repository for webhooks (`hooks`) and their durable delivery queue (`hook_deliveries`). */
@@ -43,7 +43,7 @@ export class SqliteHookRepository implements HookRepository {
       `UPDATE hook_deliveries SET status = $status, attempts = attempts + 1, next_attempt_at = $next,
          last_status = $http, last_error = $error,
          delivered_at = CASE WHEN $status = 'delivered' THEN $at ELSE delivered_at END
-       WHERE id = $id`,
+       WHERE id = $id AND status = 'pending' AND next_attempt_at = $claimed`,
     );
     this.#deliveries = db.query("SELECT * FROM hook_deliveries WHERE hook_id = ?1 ORDER BY tx DESC LIMIT ?2");
     this.#prune = db.query("DELETE FROM hook_deliveries WHERE status <> 'pending' AND created_at < ?1");
@@ -80,20 +80,30 @@ export class SqliteHookRepository implements HookRepository {
     this.#advance.run(hookId, upToTx);
   }
 
-  /** Each hook's oldest pending delivery. */
-  async queueHeads(): Promise<DeliveryRow[]> {
-    return this.#heads.all();
+  /**
+   * The due heads of hooks not busy. One process owns an embedded database: its in-flight
+   * set is the claim, so nothing is leased, and a delivery cut short by a restart goes out
+   * again at once after it.
+   */
+  async claimDue(claim: DeliveryClaim): Promise<DeliveryRow[]> {
+    return this.#heads
+      .all()
+      .filter((d) => d.next_attempt_at <= claim.now && !claim.busy.has(d.hook_id))
+      .sort((a, b) => a.next_attempt_at - b.next_attempt_at)
+      .slice(0, claim.limit);
   }
 
-  async recordAttempt(id: string, result: AttemptResult): Promise<void> {
-    this.#record.run({
+  async recordAttempt(id: string, claimedUntil: number, result: AttemptResult): Promise<boolean> {
+    const { changes } = this.#record.run({
       id,
+      claimed: claimedUntil,
       status: result.status,
       next: result.nextAttemptAt,
       http: result.httpStatus,
       error: result.error,
       at: result.at,
     });
+    return changes > 0;
   }
 
   /** A hook's deliveries, newest first. */
