@@ -12,7 +12,13 @@ import { postgresRepositories } from "./repositories";
 
 /** SQLSTATEs after which a unit of work is simply run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
-const MAX_ATTEMPTS = 20;
+/**
+ * Writers of one space all move its tx counter, so under load most of them collide; each
+ * round one commits. Enough attempts for a few dozen writers of one space at once across
+ * instances, spread by a growing random backoff (at most MAX_BACKOFF_MS).
+ */
+const MAX_ATTEMPTS = 60;
+const MAX_BACKOFF_MS = 200;
 
 /**
  * Postgres behind the async `Metadata` contract, for any number of instances on one database.
@@ -86,9 +92,12 @@ export class PostgresMetadata implements Metadata {
         for (const { scope, from } of appended.values()) this.#tell(scope, from);
         return result as T;
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error))) throw error;
-        // Back off a little, longer each time, so the writers that collided spread out.
-        await Bun.sleep(Math.random() * attempt * 5);
+        if (!RETRYABLE.has(sqlState(error))) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new AppError("service_unavailable", "Too many concurrent changes to the same data; try again");
+        }
+        // Back off at random, up to twice as long each time, so the writers that collided spread out.
+        await Bun.sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
       }
     }
   }
