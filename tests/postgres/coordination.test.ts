@@ -4,8 +4,10 @@
  */
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { SQL } from "bun";
 import { openPostgresMetadata } from "../../src/storage/db/postgres";
 import type { PostgresMetadata } from "../../src/storage/db/postgres/metadata";
+import { pollUntil } from "../fixtures/binary";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
 
 const pg = await ensurePostgres();
@@ -84,5 +86,37 @@ run("a job that throws gives the lock back", async () => {
   ).rejects.toThrow("boom");
   expect(await at(1).exclusive("failing", async () => {})).toBe(true);
 });
+
+run(
+  "a role is played by one instance; when it gives the role up another takes it",
+  async () => {
+    const playing: number[] = [];
+    const stops = [0, 1, 2].map((i) =>
+      at(i).lead("schedule", () => {
+        playing.push(i);
+        return () => {
+          playing.splice(playing.indexOf(i), 1);
+        };
+      }),
+    );
+    expect(await pollUntil(async () => playing.length === 1, 10_000)).toBe(true);
+    const leader = playing[0] as number;
+    // One session holds the role's lock.
+    const sql = new SQL({ url: db.url, max: 1 });
+    try {
+      const [row] = await sql`SELECT count(*)::int AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      expect(row.n).toBe(1);
+    } finally {
+      await sql.close();
+    }
+    (stops[leader] as () => void)();
+    // Another instance takes the role on its next try (every few seconds), never two at once.
+    expect(await pollUntil(async () => playing.length === 1 && playing[0] !== leader, 15_000, 50)).toBe(true);
+    for (const stop of stops) stop();
+    expect(playing).toEqual([]);
+  },
+  30_000,
+);
 
 if (!pg.url) test.skip(`Postgres coordination (skipped: ${pg.skip})`, () => {});

@@ -8,8 +8,9 @@ import type { BucketState, Coordination } from "../coordination";
  *   single upsert: the row lock orders concurrent takes, whichever instance sends them.
  * - A job holds a session advisory lock (pg_try_advisory_lock) on a connection reserved
  *   for it; if the instance dies, the connection closes and the lock is free again.
- * - A role is the same lock held for as long as the instance plays it; the others try
- *   again every few seconds, so a dead leader's role moves on within LEAD_RETRY_MS.
+ * - A role is the same lock held for as long as the instance plays it (on a connection the
+ *   leader keeps); the others try again every few seconds on a connection of the pool, so a
+ *   dead leader's role moves on within LEAD_RETRY_MS.
  */
 const LEAD_RETRY_MS = 5_000;
 
@@ -66,6 +67,9 @@ export class PostgresCoordination implements Coordination {
           stopRole = role();
           return;
         }
+        // Only the leader keeps a connection: with many instances, the others' would add up.
+        connection.release();
+        connection = undefined;
       } catch {
         // The server went away: try again on a fresh connection.
         connection?.release();
