@@ -5,6 +5,8 @@
 #                                          prints LIGHTD_TEST_POSTGRES_URL=… on stdout
 #   scripts/postgres.sh stop DIR           stops the server started from DIR and removes DIR
 #   POSTGRES_OWNER_PID=PID … start …       also stop the cluster by itself once PID exits
+#   POSTGRES_DURABLE=1 … start …           keep fsync and synchronous commits on (benchmarks that
+#                                          compare with SQLite's durable commits)
 #
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres` user that
 # Debian's package creates. fsync is off and the data lives in DIR: nothing here is meant to
@@ -64,9 +66,12 @@ start() {
   as_owner "${bin}/initdb" -D "${DIR}/pgdata" -U "${TEST_USER}" --pwfile="${DIR}/run/pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
     >>"${DIR}/log/initdb.out" 2>&1 || die "initdb failed: $(tail -n 5 "${DIR}/log/initdb.out")"
-  # Enough connections for several instances' pools; no durability work (the cluster is thrown away).
+  # Enough connections for several instances' pools; no durability work (the cluster is thrown
+  # away) unless a benchmark asks for Postgres's defaults.
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ "${POSTGRES_DURABLE:-}" == 1 ]] && durability=""
   as_owner "${bin}/pg_ctl" -D "${DIR}/pgdata" -l "${DIR}/log/server.log" -w -t "${START_TIMEOUT}" \
-    -o "-h 127.0.0.1 -p ${PORT} -k ${DIR}/run -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-h 127.0.0.1 -p ${PORT} -k ${DIR}/run -c max_connections=300 ${durability}" \
     start >>"${DIR}/log/pg_ctl.out" 2>&1 || die "pg_ctl start failed"
   local deadline=$((t0 + START_TIMEOUT * 1000))
   until "${bin}/pg_isready" -q -h 127.0.0.1 -p "${PORT}"; do
