@@ -65,7 +65,9 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   );
   const server = await startServer({
     dir,
-    wrap: ["strace", "-f", "-qq", "-yy", "-s", "256", "-e", `trace=${TRACED}`, "-o", tracePath],
+    // Whole pages (-s 8192): a commit's log write shows the rows it holds, so each concurrent
+    // upload's own commit can be found in the trace.
+    wrap: ["strace", "-f", "-qq", "-yy", "-s", "8192", "-e", `trace=${TRACED}`, "-o", tracePath],
   });
   const auth = { authorization: `Bearer ${token}` };
   const body = new Uint8Array(4096).fill(7);
@@ -144,10 +146,19 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   for (const unlink of unlinks) expect(commitDurableBefore(unlink, (answers[2] as Call).end)).toBe(true);
   expect(commitDurableBefore(deleteAnswer, (answers[2] as Call).end)).toBe(true);
 
-  // The concurrent uploads: no answer before a log sync that started after the last object was named
-  // would be too strong (their commits interleave), but none may go out before some log sync after
-  // its own batch began.
+  // The concurrent uploads: none may go out before some log sync after its own batch began.
   for (const answer of answers.slice(4)) {
     expect(walSyncs.some((s) => s.start > (answers[3] as Call).end && s.end < answer.start)).toBe(true);
+  }
+  // And each one's own commit — the first log write holding its path, whichever batch of units
+  // of work it shared a transaction with — is followed by a log sync that ended before its 200.
+  for (const answer of answers.slice(4)) {
+    // strace escapes the quotes of the JSON body: \"path\":\"many/f3.bin\"
+    const path = /\\?"path\\?":\\?"(many\/f\d+\.bin)/.exec(answer.args)?.[1];
+    expect(path).toBeDefined();
+    const commit = walWrites.find((w) => w.args.includes(path as string));
+    expect(commit).toBeDefined();
+    expect(commit && commit.end < answer.start).toBe(true);
+    expect(walSyncs.some((s) => s.start > (commit as Call).end && s.end < answer.start)).toBe(true);
   }
 }, 120_000);

@@ -117,6 +117,48 @@ describe("SQLite unit of work", () => {
     expect(heard).toEqual(["live:2"]);
   });
 
+  test("units of work that queue up share one COMMIT, and one that throws undoes only its own writes", async () => {
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const heard: number[] = [];
+    metadata.onCommitted((_s, from) => heard.push(from));
+    const bump = (fail = false) =>
+      metadata.write(async (tx) => {
+        const n = await counter(tx).bump(scope);
+        counter(tx).appendEvent(scope, n * 10);
+        if (fail) throw new Error("refused");
+        return n;
+      });
+    const first = metadata.write(async (tx) => {
+      await counter(tx).bump(scope);
+      await paused;
+      return "first";
+    });
+    const second = bump();
+    const failing = bump(true);
+    const last = bump();
+    // What each unit sees the moment its result arrives: the commit it belongs to.
+    const seenBy = (p: Promise<unknown>) => p.then(() => counter(metadata.read).value(scope));
+    const seen = [seenBy(first), seenBy(second), seenBy(last)];
+    await tick();
+    expect(await counter(metadata.read).value(scope)).toBe(0);
+    release();
+    await expect(failing).rejects.toThrow("refused");
+    expect(await Promise.all([first, second, last])).toEqual(["first", 2, 3]);
+    // All three results came after the one COMMIT that holds the last unit's write too.
+    expect(await Promise.all(seen)).toEqual([3, 3, 3]);
+    // Listeners hear of the kept units' events, never of the one rolled back.
+    expect(heard.sort()).toEqual([20, 30]);
+  });
+
+  test("a unit of work alone commits at once", async () => {
+    expect(await metadata.write(async (tx) => counter(tx).bump(scope))).toBe(1);
+    expect(await counter(metadata.read).value(scope)).toBe(1);
+    expect(metadata.connection.inTransaction).toBe(false);
+  });
+
   test("the read connection refuses writes", async () => {
     await expect(counter(metadata.read).bump(scope)).rejects.toThrow();
   });

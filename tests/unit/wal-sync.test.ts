@@ -44,6 +44,35 @@ test("a call made while a sync runs waits for the next sync, not the running one
   db.close();
 });
 
+test("with commits noted, a call joins the running sync only if no commit came after it started", async () => {
+  const path = join(dir, "noted.db");
+  const db = openConnection(path);
+  db.run("CREATE TABLE t (n INTEGER)");
+  const wal = new WalSync(path, true);
+  const committed: string[] = [];
+  // The hook runs right before each sync starts: a commit made there is covered by that sync.
+  wal.beforeSync = () => {
+    db.run("INSERT INTO t VALUES (1)");
+    wal.noteCommit();
+    committed.push("commit");
+  };
+  const first = wal.sync();
+  expect(committed).toEqual(["commit"]);
+  // Nothing committed since the running sync started: it covers this caller.
+  expect(wal.sync()).toBe(first);
+  db.run("INSERT INTO t VALUES (2)");
+  wal.noteCommit();
+  // A commit came after it started: the caller needs the next sync.
+  const second = wal.sync();
+  expect(second).not.toBe(first);
+  await first;
+  const afterFirst = wal.syncs;
+  await second;
+  expect(wal.syncs).toBe(afterFirst + 1);
+  expect(committed).toEqual(["commit", "commit"]);
+  db.close();
+});
+
 test("a committed row is in the synced log: a fresh connection on a copy of the files sees it", async () => {
   const path = join(dir, "seen.db");
   const db = openConnection(path);

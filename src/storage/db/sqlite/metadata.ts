@@ -3,6 +3,7 @@ import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
+import { type CommitBatch, CommitBatches, MAX_BATCH, type UnitOutcome } from "./commit-batch";
 import { openConnection } from "./connection";
 import { vacuumInto } from "./snapshot";
 import { WalSync } from "./wal-sync";
@@ -20,6 +21,13 @@ export type SqliteRepositoriesFactory = (db: Database, appended: (scope: Scope, 
  *   (`query_only`): in WAL mode it sees the last commit, never a unit of work in flight.
  * An uncontended unit of work starts without waiting for the queue, so a request pays
  * only the BEGIN/COMMIT it paid before.
+ *
+ * Units of work that queue up while one runs share its transaction (group commit,
+ * ./commit-batch.ts): each runs inside its own SAVEPOINT, so a unit that throws rolls back
+ * only its own writes, and the batch COMMITs once when nobody else is waiting (or after
+ * `MAX_BATCH` units). A unit's result is handed back only after that COMMIT. Pages that
+ * every upload touches (a folder's row, the space's counter, index pages) then go into the
+ * log once per batch instead of once per unit, and the locks are taken once.
  */
 export class SqliteMetadata implements Metadata {
   readonly read: Repositories;
@@ -29,15 +37,25 @@ export class SqliteMetadata implements Metadata {
   readonly #listeners = new Set<CommitListener>();
   /** Spaces whose log the running unit of work appended to, with the lowest tx. */
   readonly #appended = new Map<string, { scope: Scope; from: number }>();
+  /** Appends of the units that succeeded in the open batch, told to listeners after its COMMIT. */
+  #pending: { scope: Scope; from: number }[] = [];
   #busy = false;
+  #commitScheduled = false;
   readonly #queue: (() => void)[] = [];
+  readonly #batches: CommitBatches;
 
   /** Group commit: commits run with synchronous=NORMAL; `durable()` fsyncs the log once for all waiting. */
   readonly #wal: WalSync;
 
   constructor(path: string, repositories: SqliteRepositoriesFactory) {
-    this.#wal = new WalSync(path);
+    // Every commit goes through `write` below, which notes it.
+    this.#wal = new WalSync(path, true);
     this.#writer = openConnection(path, { migrate: true });
+    this.#batches = new CommitBatches(this.#writer);
+    this.#wal.beforeSync = () => {
+      const open = this.#batches.current;
+      if (open && !this.#busy) this.#commit(open);
+    };
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
@@ -57,21 +75,55 @@ export class SqliteMetadata implements Metadata {
 
   async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     await this.#acquire();
+    let batch: CommitBatch;
+    let outcome: UnitOutcome<T>;
     try {
-      this.#writer.run("BEGIN IMMEDIATE");
-      try {
-        const result = await work(this.#tx);
-        this.#writer.run("COMMIT");
-        this.#publish();
-        return result;
-      } catch (error) {
-        if (this.#writer.inTransaction) this.#writer.run("ROLLBACK");
-        this.#appended.clear();
-        throw error;
-      }
+      batch = this.#batches.open();
+      outcome = await batch.unit(() => work(this.#tx));
+      if (!("error" in outcome)) this.#pending.push(...this.#appended.values());
+      this.#appended.clear();
+      // A full or failed batch commits now. Otherwise the next unit in line joins in, and
+      // when none is waiting the COMMIT waits for the end of this turn of the event loop:
+      // requests whose bytes reached the disk in the same turn join the batch first.
+      if (batch.size >= MAX_BATCH || batch.lost !== null) this.#commit(batch);
+      else if (this.#queue.length === 0) this.#commitSoon();
     } finally {
       this.#release();
     }
+    if ("error" in outcome) {
+      // Even a refusal waits: it may rest on what earlier units of the batch wrote.
+      await batch.committed.catch(() => {});
+      throw outcome.error;
+    }
+    await batch.committed;
+    return outcome.value;
+  }
+
+  #commitSoon(): void {
+    // A log sync is running: commit right before the next one starts (WalSync.beforeSync).
+    // Every unit of the batch would wait for that next sync anyway, so they share one COMMIT
+    // and one sync, and no answer goes out later than it would have.
+    if (this.#wal.running) {
+      this.#wal.next().catch(() => {});
+      return;
+    }
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    setImmediate(() => {
+      this.#commitScheduled = false;
+      const open = this.#batches.current;
+      // A unit still running in the batch commits (or schedules) it when it ends.
+      if (open && !this.#busy) this.#commit(open);
+    });
+  }
+
+  /** COMMITs the open batch and tells the listeners of every event its units appended. */
+  #commit(batch: CommitBatch): void {
+    const appended = this.#pending;
+    this.#pending = [];
+    if (!batch.commit()) return;
+    this.#wal.noteCommit();
+    this.#publish(appended);
   }
 
   async snapshot(target: string): Promise<MetadataSnapshot> {
@@ -90,6 +142,8 @@ export class SqliteMetadata implements Metadata {
     // One in-memory connection: wait until no unit of work is open on it.
     await this.#acquire();
     try {
+      const open = this.#batches.current;
+      if (open) this.#commit(open);
       return vacuumInto(this.#writer, target);
     } finally {
       this.#release();
@@ -106,6 +160,8 @@ export class SqliteMetadata implements Metadata {
   }
 
   close(): void {
+    const open = this.#batches.current;
+    if (open && !this.#busy) this.#commit(open);
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
   }
@@ -130,9 +186,7 @@ export class SqliteMetadata implements Metadata {
     else if (tx < seen.from) seen.from = tx;
   }
 
-  #publish(): void {
-    const appended = [...this.#appended.values()];
-    this.#appended.clear();
+  #publish(appended: { scope: Scope; from: number }[]): void {
     for (const { scope, from } of appended) for (const listener of this.#listeners) listener(scope, from);
   }
 }

@@ -21,14 +21,48 @@ export class WalSync {
   #knownInode = -1;
   /** Syncs done, for tests and benchmarks: proof that concurrent commits shared them. */
   syncs = 0;
+  /** Commits noted so far, and how many of them the running sync covers (all made before it started). */
+  #commits = 0;
+  #runningCovers = -1;
+  /**
+   * Called right before each sync starts: the metadata COMMITs the batch it held open
+   * while the previous sync ran, so this sync covers it (group commit, ./metadata.ts).
+   */
+  beforeSync: (() => void) | undefined;
 
-  /** `dbPath` is the database file; ":memory:" (nothing to make durable) makes every sync a no-op. */
-  constructor(private readonly dbPath: string) {
+  /**
+   * `dbPath` is the database file; ":memory:" (nothing to make durable) makes every sync a no-op.
+   * `notedCommits`: every commit on the database is reported through `noteCommit()`, so a
+   * caller may join a running sync that started after the last commit.
+   */
+  constructor(
+    private readonly dbPath: string,
+    private readonly notedCommits = false,
+  ) {
     this.#walPath = `${dbPath}-wal`;
+  }
+
+  /** A commit was made on this database (noted by the metadata after every COMMIT). */
+  noteCommit(): void {
+    this.#commits++;
+  }
+
+  /** True while a sync runs. */
+  get running(): boolean {
+    return this.#running !== null;
   }
 
   /** Resolves when every commit made before this call is on disk. */
   sync(): Promise<void> {
+    if (this.dbPath === ":memory:") return Promise.resolve();
+    if (this.#queued) return this.#queued;
+    // A sync in flight that started after the last commit covers the caller already.
+    if (this.notedCommits && this.#running && this.#runningCovers === this.#commits) return this.#running;
+    return this.next();
+  }
+
+  /** Resolves after a sync that starts after this call (the next one if one is running). */
+  next(): Promise<void> {
     if (this.dbPath === ":memory:") return Promise.resolve();
     // A sync in flight may have started before the caller's commit: it needs the next one.
     if (this.#queued) return this.#queued;
@@ -43,6 +77,8 @@ export class WalSync {
   }
 
   #start(): Promise<void> {
+    this.beforeSync?.();
+    this.#runningCovers = this.#commits;
     const run: Promise<void> = this.#datasync().finally(() => {
       if (this.#running === run) this.#running = null;
     });

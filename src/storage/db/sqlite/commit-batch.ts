@@ -1,0 +1,86 @@
+import type { Database } from "bun:sqlite";
+
+/** Units of work one transaction may hold: a bound on how long the first of them waits for its COMMIT. */
+export const MAX_BATCH = 64;
+
+export type UnitOutcome<T> = { value: T } | { error: unknown };
+
+/**
+ * One transaction on the writer connection shared by the units of work that queued up
+ * together (group commit). Each unit runs inside its own SAVEPOINT: one that throws rolls
+ * back to it and leaves the others' writes in place, so every unit still commits all of its
+ * writes or none. `committed` settles once, when the batch COMMITs (or fails as a whole).
+ */
+export class CommitBatch {
+  size = 0;
+  readonly committed: Promise<void>;
+  /** Set when SQLite itself rolled the whole transaction back: every unit of the batch fails with it. */
+  lost: unknown = null;
+  #settle!: (error: unknown) => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly closed: () => void,
+  ) {
+    this.committed = new Promise<void>((resolve, reject) => {
+      this.#settle = (error) => (error === null ? resolve() : reject(error));
+    });
+    // A unit that failed on its own waits for the commit without caring how it ends.
+    this.committed.catch(() => {});
+    db.run("BEGIN IMMEDIATE");
+  }
+
+  /** Runs one unit of work inside the batch; its error is returned, not thrown, so the batch goes on. */
+  async unit<T>(work: () => Promise<T>): Promise<UnitOutcome<T>> {
+    this.size++;
+    if (this.lost !== null) return { error: this.lost };
+    this.db.run("SAVEPOINT unit");
+    try {
+      const value = await work();
+      this.db.run("RELEASE unit");
+      return { value };
+    } catch (error) {
+      if (this.db.inTransaction) {
+        this.db.run("ROLLBACK TO unit");
+        this.db.run("RELEASE unit");
+      } else this.lost = error;
+      return { error };
+    }
+  }
+
+  /** COMMITs the batch; false (and every unit told) when it could not. */
+  commit(): boolean {
+    this.closed();
+    if (this.lost !== null) {
+      this.#settle(this.lost);
+      return false;
+    }
+    try {
+      this.db.run("COMMIT");
+    } catch (error) {
+      if (this.db.inTransaction) this.db.run("ROLLBACK");
+      this.#settle(error);
+      return false;
+    }
+    this.#settle(null);
+    return true;
+  }
+}
+
+/** The writer connection's open batch, if any; a unit of work joins it or opens the next. */
+export class CommitBatches {
+  #open: CommitBatch | null = null;
+
+  constructor(private readonly db: Database) {}
+
+  get current(): CommitBatch | null {
+    return this.#open;
+  }
+
+  open(): CommitBatch {
+    this.#open ??= new CommitBatch(this.db, () => {
+      this.#open = null;
+    });
+    return this.#open;
+  }
+}
