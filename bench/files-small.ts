@@ -5,17 +5,20 @@
  * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
  * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
- * client, concurrency and duration. Reports files/s and p50/p99 per file.
+ * client, concurrency and duration. Reports files/s and p50/p99 per file. The same load then
+ * runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs), each started by the
+ * benchmark (bench/lib/small-file-peers.ts); `--peers 0` leaves them out.
  *
- *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32]
+ *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32] [--peers 1]
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { authHeader, benchTmp, numericFlags, startLightd } from "./lib/lightd";
 import { type RunningServer, startServer } from "./lib/server";
+import { cephRgw, nginxWebdav, type Peer } from "./lib/small-file-peers";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
 
-const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32 });
+const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32, peers: 1 });
 const FILE_SIZE = 4096;
 const body = crypto.getRandomValues(new Uint8Array(FILE_SIZE));
 
@@ -148,8 +151,6 @@ async function main(): Promise<number> {
       const bytes = await expectStatus(res, 200, "GET");
       if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
     });
-    const rss = lightd.peakRssMiB();
-
     const row = (op: string, who: string, r: LoadResult, base?: LoadResult) => [
       op,
       who,
@@ -160,6 +161,46 @@ async function main(): Promise<number> {
       String(r.errors),
     ];
     const all = [bare.put, bare.get, light.put, light.get, redirectOnly, direct];
+    const rss = lightd.peakRssMiB();
+    await lightd.stop();
+
+    // The same workload against the other servers, one at a time.
+    const peerRows: string[][] = [];
+    const notes: string[] = [];
+    const peers: (() => Promise<Peer>)[] = flags.peers ? [() => nginxWebdav(join(tmp, "nginx")), cephRgw] : [];
+    for (const start of peers) {
+      const peer = await start();
+      if (!peer.target) {
+        notes.push(`skipped: ${peer.skipped}`);
+        continue;
+      }
+      const target = peer.target;
+      try {
+        const result = await measure({
+          name: target.name,
+          async put(client, n) {
+            // nginx answers 201 (204 over an existing file), RGW 200.
+            const res = await target.put(client, n, body);
+            const text = await res.text();
+            if (!res.ok) throw new Error(`PUT → ${res.status} ${text.slice(0, 200)}`);
+            if (n < 1_000_000) track(target.name, client, n);
+          },
+          async get(client) {
+            const bytes = await expectStatus(await target.get(client, pick(target.name, client)), 200, "GET");
+            if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+          },
+        });
+        peerRows.push(
+          row("PUT 4 KiB", target.name, result.put, bare.put),
+          row("GET 4 KiB", target.name, result.get, bare.get),
+        );
+        all.push(result.put, result.get);
+        notes.push(target.note);
+      } finally {
+        await target.stop().catch(() => {});
+      }
+    }
+
     process.stdout.write(
       [
         "",
@@ -168,7 +209,7 @@ async function main(): Promise<number> {
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         "",
         table(
-          ["operation", "server", "files/s", "p50 ms", "p99 ms", "lightd / baseline", "errors"],
+          ["operation", "server", "files/s", "p50 ms", "p99 ms", "/ baseline", "errors"],
           [
             row("PUT 4 KiB", "baseline", bare.put),
             row("PUT 4 KiB", "lightd PUT /files/<path>", light.put, bare.put),
@@ -176,10 +217,12 @@ async function main(): Promise<number> {
             row("GET 4 KiB", "lightd GET /files → 302 → /blobs", light.get, bare.get),
             row("GET (302 only)", "lightd GET /files, redirect not followed", redirectOnly),
             row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bare.get),
+            ...peerRows,
           ],
           "llrrrrr",
         ),
         "",
+        ...notes,
         `lightd peak RSS (VmHWM): ${fmt(rss ?? Number.NaN)} MiB`,
         ...all.filter((r) => r.firstError).map((r) => `first error: ${r.firstError}`),
         "",
