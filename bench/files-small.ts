@@ -7,9 +7,9 @@
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
  * client, concurrency and duration. Reports files/s and p50/p99 per file. The same load then
  * runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs), each started by the
- * benchmark (bench/lib/small-file-peers.ts); `--peers 0` leaves them out.
+ * benchmark (bench/lib/small-file-peers.ts); `--no-peers` leaves them out.
  *
- *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32] [--peers 1]
+ *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32] [--no-peers]
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +18,8 @@ import { type RunningServer, startServer } from "./lib/server";
 import { cephRgw, nginxWebdav, type Peer } from "./lib/small-file-peers";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
 
-const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32, peers: 1 });
+const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32 });
+const withPeers = !Bun.argv.includes("--no-peers");
 const FILE_SIZE = 4096;
 const body = crypto.getRandomValues(new Uint8Array(FILE_SIZE));
 
@@ -167,7 +168,7 @@ async function main(): Promise<number> {
     // The same workload against the other servers, one at a time.
     const peerRows: string[][] = [];
     const notes: string[] = [];
-    const peers: (() => Promise<Peer>)[] = flags.peers ? [() => nginxWebdav(join(tmp, "nginx")), cephRgw] : [];
+    const peers: (() => Promise<Peer>)[] = withPeers ? [() => nginxWebdav(join(tmp, "nginx")), cephRgw] : [];
     for (const start of peers) {
       const peer = await start();
       if (!peer.target) {
