@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseIssuedToken } from "../../src/lib/token-format";
+import { OAuthTokenService } from "../../src/modules/oauth/tokens";
 import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
 import {
@@ -273,6 +274,44 @@ describe("lifetimes", () => {
     expect((await refresh(app, tokens.refresh_token)).status).toBe(400);
     expect((await files(first.access_token)).status).toBe(401);
     expect((await refresh(app, first.refresh_token)).status).toBe(400);
+  });
+  test("another instance on the same metadata gives a duplicate refresh the same answer, kept sealed", async () => {
+    // A second instance: the same metadata, none of the first instance's memory.
+    const other = new OAuthTokenService({ metadata: t.ctx.metadata, verifier: t.ctx.verifier, now: () => clock });
+    const client = await t.ctx.oauth.clients.find(app.client_id);
+    if (!client) throw new Error("the app is registered");
+    const viaOther = (token: string) =>
+      other.refresh(
+        client,
+        new Map([
+          ["grant_type", "refresh_token"],
+          ["refresh_token", token],
+        ]),
+      );
+
+    // Concurrent: whichever instance rotates, the other waits for its answer.
+    const tokens = await tokensFor(app);
+    const [here, there] = await Promise.all([refresh(app, tokens.refresh_token), viaOther(tokens.refresh_token)]);
+    expect(here.status).toBe(200);
+    expect(await here.json()).toEqual({ ...there });
+
+    // After the rotation, within the window: the answer comes from the metadata.
+    const next = (await (await refresh(app, there.refresh_token)).json()) as Tokens;
+    clock += 1_500;
+    expect({ ...(await viaOther(there.refresh_token)) }).toEqual(next as typeof there);
+    // What the metadata holds is sealed under the rotated token: no usable token in it.
+    const stored = JSON.stringify(
+      t.db.query("SELECT rotation_answer FROM credentials WHERE rotation_answer IS NOT NULL").all(),
+    );
+    expect(stored).not.toContain(next.refresh_token);
+    expect(stored).not.toContain(next.access_token);
+
+    // Past the window, the duplicate revokes the whole authorization, and the sweep forgets the answers.
+    clock += 600;
+    await expect(viaOther(there.refresh_token)).rejects.toMatchObject({ code: "invalid_grant" });
+    expect((await files(next.access_token)).status).toBe(401);
+    await t.ctx.oauth.sweepExpired();
+    expect(t.db.query("SELECT id FROM credentials WHERE rotation_answer IS NOT NULL").all()).toEqual([]);
   });
   test("a refresh token expires after 30 days unused; every rotation starts 30 new days", async () => {
     let tokens = await tokensFor(app);

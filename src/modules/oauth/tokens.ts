@@ -1,5 +1,6 @@
 import { OAuthError } from "../../domain/errors";
 import { newId } from "../../lib/ids";
+import { SecretBox } from "../../lib/sealed";
 import { hashSecret, sha256Hex } from "../../lib/secrets";
 import { issueToken, parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRow } from "../../storage/db/credentials";
@@ -17,6 +18,14 @@ export const ACCESS_TOKEN_TTL_MS = 60 * 60_000;
 export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000;
 /** How long after a rotation a duplicate of the same refresh gets the same answer (RFC 9700 §4.14.2). */
 export const REFRESH_GRACE_MS = 2_000;
+
+/** How often a duplicate refresh looks for the answer a rotation on another instance is still writing. */
+const GRACE_POLL_MS = 25;
+
+/** The key a rotation's answer is sealed under: derived from the rotated refresh token itself. */
+const graceBox = (refreshToken: string) => new SecretBox(refreshToken, "oauth refresh rotation answer");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
@@ -134,6 +143,8 @@ export class OAuthTokenService {
     if (!(await this.#metadata.write((tx) => tx.credentials.claimRotation(row.id, now)))) {
       const recent = this.#recent.get(row.id);
       if (recent && now - recent.at <= REFRESH_GRACE_MS) return recent.answer;
+      const earlier = await this.#earlierAnswer(row.id, token);
+      if (earlier) return earlier;
       await this.#metadata.write((tx) => tx.oauthGrants.delete(grant.id));
       throw invalidGrant("The refresh token was already used; every token of this authorization is revoked");
     }
@@ -143,11 +154,34 @@ export class OAuthTokenService {
         if (!(await tx.oauthGrants.findById(grant.id))) throw invalidGrant("The authorization was revoked");
         await minted.store(tx);
         await tx.oauthGrants.markRefreshed(grant.id, now);
+        // For a duplicate of this refresh that reaches another instance within the grace window.
+        await tx.credentials.saveRotationAnswer(row.id, graceBox(token).seal(JSON.stringify(minted.response)));
         return minted.response;
       }),
     );
     this.#remember(row.id, now, answer);
     return answer;
+  }
+
+  /**
+   * The answer of a rotation of `id` made within the grace window, on any instance: read
+   * from the metadata and opened with the presented token. A rotation whose answer is
+   * still being written is waited for until the window closes.
+   */
+  async #earlierAnswer(id: string, token: string): Promise<TokenResponse | null> {
+    for (;;) {
+      const rotation = await this.#metadata.read.credentials.rotationOf(id);
+      const rotatedAt = rotation?.rotated_at ?? null;
+      if (rotatedAt === null || this.deps.now() - rotatedAt > REFRESH_GRACE_MS) return null;
+      if (rotation?.rotation_answer) {
+        try {
+          return JSON.parse(graceBox(token).open(rotation.rotation_answer)) as TokenResponse;
+        } catch {
+          return null;
+        }
+      }
+      await sleep(GRACE_POLL_MS);
+    }
   }
 
   #remember(id: string, at: number, answer: Promise<TokenResponse>): void {
@@ -250,11 +284,15 @@ export class OAuthTokenService {
     };
   }
 
-  /** Removes spent codes and grants no token is left of. */
+  /** Removes spent codes, grants no token is left of, and rotation answers past the grace window. */
   sweepExpired(): Promise<number> {
-    const before = this.deps.now() - 60 * 60_000;
+    const now = this.deps.now();
+    const before = now - 60 * 60_000;
     return this.#metadata.write(
-      async (tx) => (await tx.oauthCodes.deleteExpired(before)) + (await tx.oauthGrants.deleteEmpty(before)),
+      async (tx) =>
+        (await tx.oauthCodes.deleteExpired(before)) +
+        (await tx.oauthGrants.deleteEmpty(before)) +
+        (await tx.credentials.forgetRotationAnswers(now - REFRESH_GRACE_MS)),
     );
   }
 }

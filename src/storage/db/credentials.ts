@@ -18,6 +18,10 @@ export interface CredentialRow {
   grant_id: string | null;
 }
 
+/** The columns of a CredentialRow, for both engines' SELECTs (a rotation's sealed answer stays out). */
+export const CREDENTIAL_COLUMNS =
+  "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count, grant_id";
+
 /** The columns authentication needs on every request: kind, owner, secret, power and expiry. */
 export type CredentialAuthRow = Pick<
   CredentialRow,

@@ -351,6 +351,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE spaces ADD COLUMN version_bytes INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE reclaim ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
   `,
+  // 13: the answer of a refresh token's rotation, sealed under a key only that token yields,
+  // so a duplicate refresh within the grace window gets the same answer on any instance.
+  `
+  ALTER TABLE credentials ADD COLUMN rotation_answer TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -57,6 +57,16 @@ export interface CredentialRepository {
    * for the one caller that did, so two concurrent refreshes cannot both rotate it (one winner).
    */
   claimRotation(id: string, now: number): Promise<boolean>;
+  /**
+   * Keeps the answer of a refresh token's rotation beside it, sealed under a key only the
+   * rotated token itself yields, so a duplicate refresh on any instance within the grace
+   * window gets the same answer (RFC 9700 §4.14.2).
+   */
+  saveRotationAnswer(id: string, sealed: string): Promise<void>;
+  /** When a credential was rotated and the sealed answer of that rotation, once written. */
+  rotationOf(id: string): Promise<{ rotated_at: number | null; rotation_answer: string | null } | null>;
+  /** Drops the sealed answers of rotations made before `before` (the grace window is over). */
+  forgetRotationAnswers(before: number): Promise<number>;
   /** When the tokens of each OAuth grant of an account were last used (batched usage counters). */
   lastUseByGrant(accountId: number): Promise<Map<string, number | null>>;
 }

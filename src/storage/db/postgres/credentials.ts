@@ -1,9 +1,8 @@
-import type { CredentialAuthRow, CredentialRow, NewCredential } from "../credentials";
+import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type NewCredential } from "../credentials";
 import type { CredentialRepository } from "../repositories";
 import { one, type Queryable } from "./rows";
 
-export const CREDENTIAL_COLUMNS =
-  "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count, grant_id";
+export { CREDENTIAL_COLUMNS };
 export const CREDENTIAL_INTS = [
   "account_id",
   "created_at",
@@ -68,6 +67,26 @@ export class PostgresCredentialRepository implements CredentialRepository {
       (await this.sql`UPDATE credentials SET rotated_at = ${now} WHERE id = ${id} AND rotated_at IS NULL RETURNING id`)
         .length > 0
     );
+  }
+
+  async saveRotationAnswer(id: string, sealed: string): Promise<void> {
+    await this.sql`UPDATE credentials SET rotation_answer = ${sealed} WHERE id = ${id}`;
+  }
+
+  async rotationOf(id: string): Promise<{ rotated_at: number | null; rotation_answer: string | null } | null> {
+    const rows = await this.sql`SELECT rotated_at, rotation_answer FROM credentials WHERE id = ${id}`;
+    const row = rows[0] as { rotated_at: string | null; rotation_answer: string | null } | undefined;
+    if (!row) return null;
+    return {
+      rotated_at: row.rotated_at === null ? null : Number(row.rotated_at),
+      rotation_answer: row.rotation_answer,
+    };
+  }
+
+  async forgetRotationAnswers(before: number): Promise<number> {
+    const rows = await this.sql`UPDATE credentials SET rotation_answer = NULL
+      WHERE rotation_answer IS NOT NULL AND rotated_at < ${before} RETURNING id`;
+    return rows.length;
   }
 
   async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {

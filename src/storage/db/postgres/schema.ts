@@ -333,4 +333,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE spaces ADD COLUMN version_bytes BIGINT NOT NULL DEFAULT 0;
   ALTER TABLE reclaim ADD COLUMN not_before BIGINT NOT NULL DEFAULT 0;
   `,
+  // 5: SQLite's 13 — the answer of a refresh token's rotation, sealed under a key only that
+  // token yields, so a duplicate refresh within the grace window gets the same answer on any instance.
+  `
+  ALTER TABLE credentials ADD COLUMN rotation_answer TEXT;
+  `,
 ];

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { CredentialRow } from "../credentials";
+import { CREDENTIAL_COLUMNS, type CredentialRow } from "../credentials";
 import type { ApiKeyRepository } from "../repositories";
 
 /**
@@ -14,14 +14,18 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
 
   constructor(db: Database) {
     const isKey = "kind IN ('live', 'test')";
-    this.#list = db.query(`SELECT * FROM credentials WHERE account_id = ?1 AND ${isKey} ORDER BY created_at, rowid`);
-    this.#find = db.query(`SELECT * FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey}`);
+    this.#list = db.query(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${isKey} ORDER BY created_at, rowid`,
+    );
+    this.#find = db.query(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey}`,
+    );
     this.#delete = db.query(`DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey} RETURNING id`);
     // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
     this.#rotate = db.query(
       `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
        WHERE id = ?4 AND account_id = ?5 AND ${isKey} AND (rotated_at IS NULL OR rotated_at <= ?6)
-       RETURNING *`,
+       RETURNING ${CREDENTIAL_COLUMNS}`,
     );
   }
 

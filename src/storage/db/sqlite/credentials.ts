@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { CredentialAuthRow, CredentialRow, NewCredential } from "../credentials";
+import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type NewCredential } from "../credentials";
 import type { CredentialRepository } from "../repositories";
 
 /** Repository for the `credentials` table: every token, session and key, stored as an argon2id hash. */
@@ -12,10 +12,13 @@ export class SqliteCredentialRepository implements CredentialRepository {
   readonly #deleteExpired: Statement;
   readonly #touch: Statement;
   readonly #claimRotation: Statement<{ id: string }, [string, number]>;
+  readonly #saveRotationAnswer: Statement;
+  readonly #rotationOf: Statement<{ rotated_at: number | null; rotation_answer: string | null }, [string]>;
+  readonly #forgetRotationAnswers: Statement;
   readonly #lastUseByGrant: Statement<{ grant_id: string; last_used_at: number | null }, [number]>;
 
   constructor(db: Database) {
-    this.#byId = db.query("SELECT * FROM credentials WHERE id = ?1");
+    this.#byId = db.query(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1`);
     this.#authById = db.query(
       "SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
     );
@@ -31,6 +34,11 @@ export class SqliteCredentialRepository implements CredentialRepository {
     );
     this.#claimRotation = db.query(
       "UPDATE credentials SET rotated_at = ?2 WHERE id = ?1 AND rotated_at IS NULL RETURNING id",
+    );
+    this.#saveRotationAnswer = db.query("UPDATE credentials SET rotation_answer = ?2 WHERE id = ?1");
+    this.#rotationOf = db.query("SELECT rotated_at, rotation_answer FROM credentials WHERE id = ?1");
+    this.#forgetRotationAnswers = db.query(
+      "UPDATE credentials SET rotation_answer = NULL WHERE rotation_answer IS NOT NULL AND rotated_at < ?1",
     );
     this.#lastUseByGrant = db.query(
       "SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials WHERE account_id = ?1 AND grant_id IS NOT NULL GROUP BY grant_id",
@@ -80,6 +88,18 @@ export class SqliteCredentialRepository implements CredentialRepository {
 
   async claimRotation(id: string, now: number): Promise<boolean> {
     return this.#claimRotation.get(id, now) !== null;
+  }
+
+  async saveRotationAnswer(id: string, sealed: string): Promise<void> {
+    this.#saveRotationAnswer.run(id, sealed);
+  }
+
+  async rotationOf(id: string): Promise<{ rotated_at: number | null; rotation_answer: string | null } | null> {
+    return this.#rotationOf.get(id);
+  }
+
+  async forgetRotationAnswers(before: number): Promise<number> {
+    return this.#forgetRotationAnswers.run(before).changes;
   }
 
   async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {
