@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import pkg from "../package.json";
 import { type ConfigStore, configuredOrigin } from "./config";
 import type { Logger } from "./lib/logger";
@@ -37,6 +36,7 @@ import { UploadService } from "./modules/uploads/service";
 import type { BlobStore } from "./storage/blob/blob-store";
 import { type BlobBackend, createBlobBackend } from "./storage/blob/factory";
 import type { Coordination } from "./storage/db/coordination";
+import { embeddedMetadataPath } from "./storage/db/engine";
 import type { Metadata } from "./storage/db/metadata";
 import { openSqliteMetadata } from "./storage/db/sqlite";
 
@@ -120,7 +120,7 @@ export function buildServices(options: ServiceOptions): BuiltServices {
   const now = options.now ?? Date.now;
   // The data dir also holds S3 upload spools and backup scratch files, whichever engine keeps the metadata.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const metadata: Metadata = options.metadata ?? openSqliteMetadata(join(options.dataDir, "lightd.db"));
+  const metadata: Metadata = options.metadata ?? openSqliteMetadata(embeddedMetadataPath(options.dataDir));
   const verifier = new CredentialVerifier(metadata, { master: () => config.current.authorization, now });
   const signer = new UrlSigner(config.current.signing_secret, now);
   const quotas = new Quotas(metadata);

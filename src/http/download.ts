@@ -1,11 +1,11 @@
 import { quoteEtag } from "../lib/etag";
 import type { BlobStat } from "../storage/blob/blob-store";
 import { BlobNotFound, RangeNotSatisfiable } from "../storage/blob/errors";
-import type { BlobBackend } from "../storage/blob/factory";
+import type { ObjectSource } from "../storage/blob/factory";
 import { contentRange, ifNoneMatchHits, ifRangeAllows, parseRange } from "./ranges";
 
-/** The stored objects a download reads: the store, and its local files when it has them (sendfile). */
-export type DownloadSource = Pick<BlobBackend, "store" | "localFiles">;
+// The routes that serve downloads name their byte source through here (they never import storage).
+export type { ObjectSource };
 
 export interface DownloadOptions {
   contentType?: string;
@@ -23,7 +23,7 @@ export interface DownloadOptions {
  * that serves file bytes (signed /blobs URLs, WebDAV GET) answers through here.
  */
 export async function serveObject(
-  source: DownloadSource,
+  source: ObjectSource,
   key: string,
   headers: Headers,
   withBody: boolean,
@@ -65,7 +65,7 @@ export async function serveObject(
  * Size and etag of the object. A local file whose etag the metadata (or a signed URL) already
  * gave costs one stat(2), which also finds it deleted; otherwise the store is asked.
  */
-async function statOf(source: DownloadSource, key: string, known: BlobStat | undefined): Promise<BlobStat> {
+async function statOf(source: ObjectSource, key: string, known: BlobStat | undefined): Promise<BlobStat> {
   if (!known || !source.localFiles) return source.store.head(key);
   const size = await source.localFiles.sizeOf(key);
   if (size === null) throw new BlobNotFound();
@@ -73,7 +73,7 @@ async function statOf(source: DownloadSource, key: string, known: BlobStat | und
 }
 
 async function bodyOf(
-  source: DownloadSource,
+  source: ObjectSource,
   key: string,
   stat: BlobStat,
   range: { start: number; end: number } | undefined,

@@ -100,15 +100,7 @@ const RULES: Rule[] = [
  * Arrows still being moved to their home, each with its reason. The list only shrinks: an
  * entry that no longer matches an import fails the test, so it is deleted with the fix.
  */
-const PENDING: Arrow[] = [
-  // The WebDAV service names the byte source it serves downloads from by the REST edge's type.
-  { from: "modules/dav/service", to: "http/download" },
-  // `lightd backup` opens a data dir's metadata itself, and verify/restore read and install a
-  // SQLite snapshot file: engine-specific until the engine is chosen from config there too.
-  { from: "modules/backups/cli", to: "storage/db/sqlite" },
-  { from: "modules/backups/restore", to: "storage/db/sqlite" },
-  { from: "modules/backups/verify", to: "storage/db/sqlite" },
-];
+const PENDING: Arrow[] = [];
 
 const isPending = (a: Arrow) => PENDING.some((p) => p.from === a.from && p.to === a.to);
 

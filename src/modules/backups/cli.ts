@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type BackupS3Config, loadConfigFile, parseConfig, resolveDataDir } from "../../config";
 import { createLogger } from "../../lib/logger";
 import { UrlSigner } from "../../lib/url-signer";
 import { createBlobBackend } from "../../storage/blob/factory";
-import { openSqliteMetadata } from "../../storage/db/sqlite";
+import { embeddedMetadataPath, openMetadataEngine } from "../../storage/db/engine";
 import { blobUrlBuilder } from "../blobs/urls";
 import { restoreArchive } from "./restore";
 import { readPassphrase } from "./service";
@@ -57,9 +56,9 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
     );
   }
   const dataDir = resolveDataDir(configPath, config, command.dataDir);
-  const dbPath = join(dataDir, "lightd.db");
+  const dbPath = embeddedMetadataPath(dataDir);
   if (!existsSync(dbPath)) throw new Error(`${dbPath}: no database to back up`);
-  const metadata = openSqliteMetadata(dbPath);
+  const { metadata } = await openMetadataEngine(config, dataDir, process.env);
   const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   try {
     const service = createBackupService({

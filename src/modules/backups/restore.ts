@@ -4,8 +4,8 @@ import { type Config, parseConfig, resolveDataDir, writeFileAtomic } from "../..
 import { UrlSigner } from "../../lib/url-signer";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { createBlobBackend } from "../../storage/blob/factory";
+import { snapshotFiles } from "../../storage/db/engine";
 import type { ObjectRef } from "../../storage/db/snapshot";
-import { installSnapshot } from "../../storage/db/sqlite";
 import { blobUrlBuilder } from "../blobs/urls";
 import { readArchive } from "./archive-reader";
 import { ArchiveError } from "./errors";
@@ -31,6 +31,7 @@ export interface RestoreSummary {
 }
 
 interface Target {
+  header: BackupHeader;
   config: Config;
   text: string;
   dataDir: string;
@@ -70,7 +71,7 @@ export async function restoreArchive(
         },
         async snapshot(body) {
           await Bun.write(snapshotPath, new Response(toStream(body)));
-          return snapshotRefs(snapshotPath);
+          return snapshotRefs((target as Target).header.engine, snapshotPath);
         },
         async object(ref: ObjectRef, body) {
           written.push(ref.key);
@@ -82,7 +83,7 @@ export async function restoreArchive(
       options.passphrase,
     );
     const done = target as Target;
-    installSnapshot(snapshotPath, done.dataDir, {
+    snapshotFiles(done.header.engine).install(snapshotPath, done.dataDir, {
       id: summary.header.id,
       files: summary.files,
       bytes: summary.bytes,
@@ -146,6 +147,7 @@ async function prepareTarget(
   }
   const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   const target: Target = {
+    header,
     config,
     text: changed ? `${JSON.stringify(raw, null, 2)}\n` : new TextDecoder().decode(bytes),
     dataDir,

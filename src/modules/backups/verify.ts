@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isObjectKey } from "../../storage/blob/blob-store";
-import type { ObjectRef } from "../../storage/db/snapshot";
-import { openSnapshot } from "../../storage/db/sqlite";
+import { type SnapshotFiles, snapshotFiles } from "../../storage/db/engine";
+import type { MetadataSnapshot, ObjectRef } from "../../storage/db/snapshot";
 import { type ArchiveSummary, readArchive } from "./archive-reader";
 import { ArchiveError } from "./errors";
 import { toStream } from "./hashing";
@@ -15,15 +15,18 @@ import { toStream } from "./hashing";
  */
 export async function verifyArchive(source: AsyncIterable<Uint8Array>, passphrase?: string): Promise<ArchiveSummary> {
   const scratch = mkdtempSync(join(tmpdir(), "lightd-verify-"));
+  let engine: MetadataSnapshot["engine"] = "sqlite";
   try {
     return await readArchive(
       source,
       {
-        async config() {},
+        async config(_bytes, header) {
+          engine = header.engine;
+        },
         async snapshot(body) {
           const path = join(scratch, "lightd.db");
           await Bun.write(path, new Response(toStream(body)));
-          return snapshotRefs(path);
+          return snapshotRefs(engine, path);
         },
         async object(_ref, body) {
           for await (const _ of body) {
@@ -38,15 +41,15 @@ export async function verifyArchive(source: AsyncIterable<Uint8Array>, passphras
 }
 
 /**
- * Checks a snapshot file as read from an archive; returns the objects it references. The
+ * Checks a snapshot file of `engine` as read from an archive; returns the objects it references. The
  * database is input like any other: every object key in it must have the shape lightd
  * gives its keys, since restore writes each object under its key.
  */
-export function snapshotRefs(path: string): ObjectRef[] {
-  let snapshot: ReturnType<typeof openSnapshot> | undefined;
+export function snapshotRefs(engine: MetadataSnapshot["engine"], path: string): ObjectRef[] {
+  let snapshot: ReturnType<SnapshotFiles["open"]> | undefined;
   let refs: ObjectRef[];
   try {
-    snapshot = openSnapshot(path);
+    snapshot = snapshotFiles(engine).open(path);
     const integrity = snapshot.integrity();
     if (integrity !== "ok") {
       throw new ArchiveError(

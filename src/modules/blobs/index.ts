@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { type DownloadSource, serveObject } from "../../http/download";
+import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import { ErrorResponse } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
@@ -20,7 +20,7 @@ function queryOf(request: Request): URLSearchParams {
  * signature is the credential (see BlobGateway.authorize). Bodies are never parsed
  * by Elysia (`parse: "none"`) so uploads stream straight to disk.
  */
-export function blobsModule(gateway: BlobGateway, objects: DownloadSource, maxUploadBytes: () => number) {
+export function blobsModule(gateway: BlobGateway, objects: ObjectSource, maxUploadBytes: () => number) {
   // Bytes, ranges and signatures are beyond `t` models: the contract for these routes is ./openapi.ts.
   const download = { params: BlobParams, detail: blobDownload };
   return new Elysia({ tags: ["Blobs"] })

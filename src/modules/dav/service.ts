@@ -1,7 +1,7 @@
 import { AppError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
-import type { DownloadSource } from "../../http/download";
 import type { Logger } from "../../lib/logger";
+import type { ObjectSource } from "../../storage/blob/factory";
 import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
 import type { FileRow } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
@@ -23,7 +23,7 @@ export class DavService {
     readonly files: FileService,
     readonly locks: LockService,
     /** The stored bytes GET serves. */
-    readonly objects: DownloadSource,
+    readonly objects: ObjectSource,
     private readonly metadata: Metadata,
     readonly logger: Logger,
     readonly now: () => number = Date.now,

@@ -4,7 +4,7 @@ import type { FileEntry } from "../../domain/files";
 import { parsePath, parsePrefix, parseUrlPath } from "../../domain/paths";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
-import { type DownloadSource, serveObject } from "../../http/download";
+import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
@@ -88,7 +88,7 @@ export function filesModule(
   files: FileService,
   config: () => Config,
   versions: VersionService,
-  objects: DownloadSource,
+  objects: ObjectSource,
 ) {
   return new Elysia({ tags: ["Files"] })
     .use(guard)

@@ -14,6 +14,9 @@ export interface BlobBackend {
   startupCheck?: StartupCheck;
 }
 
+/** The stored objects a download reads: the store, and its local files when it has them (sendfile). */
+export type ObjectSource = Pick<BlobBackend, "store" | "localFiles">;
+
 /**
  * The one place that picks the byte store from `storage.backend`. `lightdUrls` builds the
  * signed URLs that point at lightd itself (the composition root knows that route).

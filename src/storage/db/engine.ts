@@ -4,7 +4,8 @@ import type { Coordination } from "./coordination";
 import type { Metadata } from "./metadata";
 import { openPostgresMetadata } from "./postgres";
 import { describePostgres } from "./postgres/connection";
-import { openSqliteMetadata } from "./sqlite";
+import type { MetadataSnapshot } from "./snapshot";
+import { installSnapshot, openSnapshot, openSqliteMetadata } from "./sqlite";
 
 /** The metadata engine an instance runs on, and where it is (for the start-up log; no password). */
 export interface OpenedMetadata {
@@ -14,6 +15,9 @@ export interface OpenedMetadata {
   engine: Config["metadata"]["engine"];
   location: string;
 }
+
+/** Where the embedded engine keeps a data dir's metadata. */
+export const embeddedMetadataPath = (dataDir: string) => join(dataDir, "lightd.db");
 
 /**
  * Opens the metadata engine config.json names: the embedded SQLite file in the data
@@ -36,6 +40,30 @@ export async function openMetadataEngine(
       throw new Error(`metadata: cannot use Postgres at ${location}: ${(error as Error).message}`);
     }
   }
-  const path = join(dataDir, "lightd.db");
+  const path = embeddedMetadataPath(dataDir);
   return { metadata: openSqliteMetadata(path), engine: "sqlite", location: path };
+}
+
+/** What an engine does with a snapshot file it wrote (`Metadata.snapshot`), once it is out of an archive. */
+export interface SnapshotFiles {
+  /** Opens the file to check it (`integrity()` is "ok" when whole) and list the objects it references. */
+  open(path: string): MetadataSnapshot & { integrity(): string };
+  /**
+   * Makes a checked snapshot the data dir's metadata: its schema brought up to this lightd,
+   * the holds of the backup that took it dropped, that backup recorded as done.
+   */
+  install(
+    path: string,
+    dataDir: string,
+    backup: { id: string; files: number; bytes: number; finishedAt: number },
+  ): void;
+}
+
+const SNAPSHOT_FILES: Record<MetadataSnapshot["engine"], SnapshotFiles> = {
+  sqlite: { open: openSnapshot, install: installSnapshot },
+};
+
+/** The snapshot files of the engine an archive names (restore and verify never pick an engine themselves). */
+export function snapshotFiles(engine: MetadataSnapshot["engine"]): SnapshotFiles {
+  return SNAPSHOT_FILES[engine];
 }
