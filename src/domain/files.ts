@@ -18,3 +18,16 @@ export interface FileEntry {
   /** Unix ms of the last change. */
   updated_at: number;
 }
+
+/**
+ * An entry as the services hand it to the doors: the FileEntry, plus what a door gives back
+ * to a service — the entry's id (share links, WebDAV's properties), the key of its stored
+ * bytes (downloads) and when it was first created. How the metadata store files it (account,
+ * space, parent folder) stays in storage.
+ */
+export interface StoredEntry extends FileEntry {
+  /** 0 for a past version shown as a file (it has no row of its own). */
+  id: number;
+  object_key: string | null;
+  created_at: number;
+}

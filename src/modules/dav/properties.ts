@@ -1,9 +1,9 @@
 import { badRequest } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import { quoteEtag } from "../../lib/etag";
 import { elementsOf, escapeXml, isElement, parseXml, serializeNodes, type XmlElement, XmlError } from "../../lib/xml";
 import type { LockRow } from "../../storage/db/dav-locks";
 import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
-import type { FileRow } from "../../storage/db/files";
 import { DAV_NS, propertyTag } from "./multistatus";
 
 export const OC_NS = "http://owncloud.org/ns";
@@ -37,7 +37,7 @@ function prefixesFor(props: PropName[]): Map<string, string> {
 /** What PROPFIND needs to know about one resource. */
 export interface PropEntry {
   href: string;
-  row: FileRow | null;
+  row: StoredEntry | null;
   isFolder: boolean;
   facts: FileFacts | null;
   dead: DeadProperty[];
@@ -102,7 +102,7 @@ export function parsePropfind(text: string): PropfindRequest {
 }
 
 /** The client's modification time when it still describes the current content, else lightd's own. */
-export function modifiedAt(row: FileRow | null, facts: FileFacts | null): number {
+export function modifiedAt(row: StoredEntry | null, facts: FileFacts | null): number {
   if (!row) return 0;
   if (facts?.mtime != null && facts.etag === (row.etag ?? "")) return facts.mtime;
   return row.updated_at;

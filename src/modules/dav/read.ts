@@ -1,11 +1,11 @@
 import { notFound } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
 import { serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import { escapeHtml, htmlPage } from "../../http/html-page";
 import { contentDisposition } from "../../lib/content-disposition";
 import type { DeadProperty } from "../../storage/db/dav-properties";
-import type { FileRow } from "../../storage/db/files";
 import { depthOf, readSmallBody } from "./conditions";
 import { conditionResponse, multistatus, streamedMultistatus } from "./multistatus";
 import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
@@ -25,8 +25,8 @@ export function options(): Response {
 const LIST_PAGE = 50_000;
 
 /** The direct children of a folder, all of them (WebDAV has no paging). */
-async function childrenOf(dav: DavService, principal: Principal, folder: string): Promise<FileRow[]> {
-  const rows: FileRow[] = [];
+async function childrenOf(dav: DavService, principal: Principal, folder: string): Promise<StoredEntry[]> {
+  const rows: StoredEntry[] = [];
   for (let offset = 0; ; offset += LIST_PAGE) {
     const page = await dav.files.list(principal, folder, LIST_PAGE, offset);
     rows.push(...page.rows);
@@ -49,7 +49,7 @@ export async function propfind(
   const locks = await dav.locks.active(principal);
   const now = dav.now();
   const href = (path: string) => hrefOf(principal, path);
-  const entryOf = (row: FileRow | null, path: string, isFolder: boolean, at: string, dead: DeadProperty[]) => {
+  const entryOf = (row: StoredEntry | null, path: string, isFolder: boolean, at: string, dead: DeadProperty[]) => {
     const entry: PropEntry = {
       href: at,
       row,
@@ -78,7 +78,7 @@ export async function propfind(
   const facts = await dav.factsOfChildren(principal, resource.path);
   // Members share their folder's href: only each name is encoded.
   const base = self.href;
-  const member = (row: FileRow) => {
+  const member = (row: StoredEntry) => {
     const folder = row.type === "folder";
     const at = `${base}${encodeURIComponent(row.name)}${folder ? "/" : ""}`;
     const entry = entryOf(row, row.path, folder, at, dead.get(row.id) ?? []);
@@ -87,7 +87,7 @@ export async function propfind(
   };
   return streamedMultistatus(
     children.length + 1,
-    (i) => (i === 0 ? propfindResponse(self, wanted) : member(children[i - 1] as FileRow)),
+    (i) => (i === 0 ? propfindResponse(self, wanted) : member(children[i - 1] as StoredEntry)),
     prefixes,
   );
 }

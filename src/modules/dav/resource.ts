@@ -1,7 +1,7 @@
 import { AppError, badRequest, forbidden, notFound } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import { decodeUrlPart, isFolderPath, parsePath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
-import type { FileRow } from "../../storage/db/files";
 import type { FileService } from "../files/service";
 
 export const DAV_ROOT = "/dav/";
@@ -14,7 +14,7 @@ export const DAV_ROOT = "/dav/";
  */
 export interface DavResource {
   path: string;
-  row: FileRow | null;
+  row: StoredEntry | null;
   isRoot: boolean;
   exists: boolean;
   isFolder: boolean;

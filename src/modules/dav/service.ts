@@ -1,9 +1,9 @@
 import { AppError } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
 import type { Logger } from "../../lib/logger";
 import type { ObjectSource } from "../../storage/blob/factory";
 import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
-import type { FileRow } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import { type FileService, scopeOf } from "../files/service";
 import type { LockService } from "./locks";
@@ -29,7 +29,7 @@ export class DavService {
     readonly now: () => number = Date.now,
   ) {}
 
-  async deadProperties(row: FileRow | null): Promise<DeadProperty[]> {
+  async deadProperties(row: StoredEntry | null): Promise<DeadProperty[]> {
     return row ? this.metadata.read.davProperties.forFile(row.id) : [];
   }
 
@@ -37,7 +37,7 @@ export class DavService {
     return this.metadata.read.davProperties.forChildren(scopeOf(principal), folder);
   }
 
-  async facts(row: FileRow | null): Promise<FileFacts | null> {
+  async facts(row: StoredEntry | null): Promise<FileFacts | null> {
     return row ? this.metadata.read.davProperties.facts(row.id) : null;
   }
 
@@ -46,13 +46,13 @@ export class DavService {
   }
 
   /** Records what the client said about the content it just wrote (bound to that content's etag). */
-  async recordFacts(row: FileRow, facts: { mtime: number | null; checksum: string | null }): Promise<void> {
+  async recordFacts(row: StoredEntry, facts: { mtime: number | null; checksum: string | null }): Promise<void> {
     if (facts.mtime === null && facts.checksum === null) return;
     await this.metadata.write((tx) => tx.davProperties.setFacts(row.id, { etag: row.etag ?? "", ...facts }));
   }
 
   /** Sets a file's modification time as a client sees it (rclone's PROPPATCH of getlastmodified). */
-  setModifiedTime(row: FileRow, mtime: number): Promise<void> {
+  setModifiedTime(row: StoredEntry, mtime: number): Promise<void> {
     return this.metadata.write(async (tx) => {
       const current = await tx.davProperties.facts(row.id);
       const checksum = current && current.etag === (row.etag ?? "") ? current.checksum : null;
@@ -61,7 +61,7 @@ export class DavService {
   }
 
   /** Applies a PROPPATCH's changes in document order, all or nothing. */
-  patch(row: FileRow, changes: PropertyChange[]): Promise<void> {
+  patch(row: StoredEntry, changes: PropertyChange[]): Promise<void> {
     return this.metadata.write(async (tx) => {
       for (const change of changes) {
         if (change.set) await tx.davProperties.set(row.id, change.property);

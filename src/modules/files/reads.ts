@@ -1,8 +1,8 @@
 import { narrowPrefix, pathAllowed, requirePath } from "../../domain/access";
 import { badRequest, entryNotFound } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
 import type { BlobStore } from "../../storage/blob/blob-store";
-import type { FileRow } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Quotas, QuotaView } from "./quota";
 import { scopeOf } from "./request";
@@ -17,25 +17,30 @@ export class FileReads {
   ) {}
 
   /** A file or folder row the principal may see; 404 when absent. */
-  async stat(principal: Principal, path: string): Promise<FileRow> {
+  async stat(principal: Principal, path: string): Promise<StoredEntry> {
     const row = await this.find(principal, path);
     if (!row) throw entryNotFound(path);
     return row;
   }
 
   /** A row by its id within the principal's space and prefix, or null (share links follow a file by id). */
-  async byId(principal: Principal, id: number): Promise<FileRow | null> {
+  async byId(principal: Principal, id: number): Promise<StoredEntry | null> {
     const row = await this.metadata.read.files.byId(scopeOf(principal), id);
     return row && pathAllowed(principal, row.path) ? row : null;
   }
 
   /** The row at a path the principal may see, or null when there is none. */
-  async find(principal: Principal, path: string): Promise<FileRow | null> {
+  async find(principal: Principal, path: string): Promise<StoredEntry | null> {
     requirePath(principal, path);
     return this.metadata.read.files.get(scopeOf(principal), path);
   }
 
-  async list(principal: Principal, requestedPrefix: string, limit: number, offset: number) {
+  async list(
+    principal: Principal,
+    requestedPrefix: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ prefix: string; rows: StoredEntry[]; truncated: boolean }> {
     const prefix = narrowPrefix(principal, requestedPrefix);
     const slash = prefix.lastIndexOf("/");
     const parent = prefix.slice(0, slash + 1);
@@ -45,12 +50,12 @@ export class FileReads {
   }
 
   /** A folder and everything under it, in path order. */
-  async subtree(principal: Principal, folder: string): Promise<FileRow[]> {
+  async subtree(principal: Principal, folder: string): Promise<StoredEntry[]> {
     requirePath(principal, folder);
     return this.metadata.read.files.listUnder(scopeOf(principal), folder);
   }
 
-  async search(principal: Principal, query: string, limit: number): Promise<FileRow[]> {
+  async search(principal: Principal, query: string, limit: number): Promise<StoredEntry[]> {
     // Paths never hold control characters, and a NUL would cut the full-text query short.
     if (/[\u0000-\u001f\u007f-\u009f]/.test(query)) throw badRequest("Search query contains a control character");
     if (!query.isWellFormed()) throw badRequest("Search query is not valid UTF-8");
@@ -81,7 +86,7 @@ export class FileReads {
   }
 
   /** A short-lived signed download URL for a file row (or a version in that shape). */
-  async downloadUrl(row: FileRow, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Promise<string> {
+  async downloadUrl(row: StoredEntry, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Promise<string> {
     const object = this.downloadable(row);
     return this.blobs.signedUrl(object.key, {
       method: "GET",
@@ -94,7 +99,7 @@ export class FileReads {
   }
 
   /** The stored object a file row's download serves, as the metadata knows it; 400 for a folder. */
-  downloadable(row: FileRow): { key: string; contentType: string; stat?: { size: number; etag: string } } {
+  downloadable(row: StoredEntry): { key: string; contentType: string; stat?: { size: number; etag: string } } {
     if (row.type !== "file" || !row.object_key) throw badRequest("Path is a folder; list it with GET /files?prefix=");
     return {
       key: row.object_key,

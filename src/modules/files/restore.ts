@@ -1,4 +1,5 @@
 import { conflict, nothingAt } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import { ancestorsOf, nameOf, parentOf } from "../../domain/paths";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { Repositories } from "../../storage/db/repositories";
@@ -25,7 +26,7 @@ interface Restored {
 }
 
 /** A row as it stood at some tx: a current row not changed since, or a version. */
-type PastRow = Pick<FileRow, "path" | "type" | "object_key" | "size" | "content_type" | "etag">;
+type PastRow = Pick<StoredEntry, "path" | "type" | "object_key" | "size" | "content_type" | "etag">;
 
 const sameContent = (a: PastRow, b: PastRow) => a.type === b.type && a.object_key === b.object_key;
 

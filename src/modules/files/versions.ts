@@ -1,8 +1,9 @@
 import { narrowPrefix, requirePath } from "../../domain/access";
 import { badRequest, entryNotFound, nothingAt } from "../../domain/errors";
-import { isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import type { StoredEntry } from "../../domain/files";
+import { isFolderPath, nameOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
-import type { FileRow, Scope } from "../../storage/db/files";
+import type { Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { VersionRow } from "../../storage/db/versions";
 import type { Reclaimer } from "./reclaim";
@@ -50,14 +51,11 @@ export function requireTx(input: unknown, newest: number): number {
   return tx;
 }
 
-/** A version in the shape of a file row, so downloads and metadata treat both alike. */
-export function versionAsFile(v: VersionRow): FileRow {
+/** A version in the shape of a file entry, so downloads and metadata treat both alike. */
+export function versionAsFile(v: VersionRow): StoredEntry {
   return {
     id: 0,
-    account_id: v.account_id,
-    space: v.space,
     path: v.path,
-    parent: parentOf(v.path),
     name: nameOf(v.path),
     type: v.type,
     object_key: v.object_key,
@@ -125,7 +123,7 @@ export class VersionService {
   }
 
   /** The file or folder at `path` as it was at `tx` (a raw tx from the client); 404 when nothing was there. */
-  async at(principal: Principal, path: string, rawTx: unknown): Promise<FileRow> {
+  async at(principal: Principal, path: string, rawTx: unknown): Promise<StoredEntry> {
     requirePath(principal, path);
     const scope = scopeOf(principal);
     const tx = requireTx(rawTx, await this.newestTx(scope));

@@ -1,10 +1,10 @@
 import { pathAllowed } from "../../domain/access";
 import { AppError, badRequest, notFound, unauthorized } from "../../domain/errors";
+import type { StoredEntry } from "../../domain/files";
 import { parsePath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import { base62OfBytes, newId } from "../../lib/ids";
 import { hmacSha256, sha256Hex } from "../../lib/secrets";
-import type { FileRow } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { LiveShare } from "../../storage/db/shares";
 import { type FileService, scopeOf } from "../files/service";
@@ -20,7 +20,7 @@ const LIST_LIMIT = 1000;
 /** What a share URL opens: bytes (a signed URL), a file's headers (HEAD, uncounted) or a folder listing. */
 export type ShareOpening =
   | { kind: "download"; url: string }
-  | { kind: "head"; file: FileRow }
+  | { kind: "head"; file: StoredEntry }
   | { kind: "listing"; name: string; path: string; entries: SharedEntry[]; truncated: boolean };
 
 export type SharedEntry = typeof SharedEntrySchema.static;
@@ -107,7 +107,7 @@ export class ShareService {
     if (!share) throw deadLink();
     const root = share.path;
     const principal = anonymousReader(share, share.type === "folder" ? root : "");
-    let target: FileRow;
+    let target: StoredEntry;
     if (share.type === "file") {
       if (relative !== "") throw new AppError("not_found", "A shared file has no paths under it");
       target = await this.files.stat(principal, root);
@@ -129,7 +129,7 @@ export class ShareService {
   async #listing(
     share: LiveShare,
     token: string,
-    folder: FileRow,
+    folder: StoredEntry,
     principal: Principal,
     baseUrl: string,
   ): Promise<ShareOpening> {

@@ -1,18 +1,10 @@
-export interface FileRow {
-  id: number;
+import type { StoredEntry } from "../../domain/files";
+
+/** A row of `files`: the entry the services hand out, and where the store files it. */
+export interface FileRow extends StoredEntry {
   account_id: number;
   space: string;
-  path: string;
   parent: string;
-  name: string;
-  type: "file" | "folder";
-  object_key: string | null;
-  size: number;
-  content_type: string | null;
-  etag: string | null;
-  tx: number;
-  created_at: number;
-  updated_at: number;
 }
 
 export interface Scope {
