@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ACCOUNT_SCOPES, SCOPES, type Scope } from "../../src/domain/principal";
 import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
-import { makeTestApp } from "../fixtures/harness";
+import { makeTestApp, type TestApp } from "../fixtures/harness";
 import { type Access, ROUTE_CATALOGUE, type RouteName } from "../fixtures/routes";
 
 /**
  * Table-driven power rules (pocketbase `tests/api.go` style): every route that exists
  * × {inside prefix, outside prefix, missing scope, test-vs-live key, revoked, expired,
- * rotated-old-secret}. Power = owner ∩ scopes ∩ prefix.
+ * rotated-old-secret}. Power = owner ∩ scopes ∩ prefix. Every row gets a fresh app with its
+ * own owner, files and keys (pocketbase's fresh app per scenario): no row sees what another
+ * row changed, so rows pass in any order and alone.
  */
-let clock = Date.now();
-const t = makeTestApp({ now: () => clock });
-afterAll(() => t.close());
 
 interface Route {
   name: string;
@@ -114,7 +113,7 @@ const ROUTES: Route[] = [
   {
     name: "move from outside",
     method: "POST",
-    inside: { url: "/files/move", body: { from: "docs/m2.txt", to: "docs/m3.txt" } },
+    inside: { url: "/files/move", body: { from: "docs/m1.txt", to: "docs/m3.txt" } },
     outside: { url: "/files/move", body: { from: "other/b.txt", to: "docs/b.txt" } },
     route: "POST /files/move",
     insideStatus: 200,
@@ -239,46 +238,67 @@ const ROUTES: Route[] = [
   { name: "admin accounts", method: "GET", inside: { url: "/admin/accounts" }, route: "GET /admin/accounts" },
 ];
 
-const ALL_SCOPES = ACCOUNT_SCOPES;
-let session = "";
-let docsKey = "";
-let testKey = "";
-let revoked = "";
-let expired = "";
-let rotatedOld = "";
-const missing = new Map<string, string>();
-
-function send(token: string, method: string, req: { url: string; body?: unknown; headers?: Record<string, string> }) {
-  const body = req.body;
-  return typeof body === "string"
-    ? t.request(method, req.url, { token, headers: req.headers, body })
-    : t.request(method, req.url, { token, headers: req.headers, json: body });
+/** One app with an owner, its files and a key of every kind a row tries. */
+interface World {
+  t: TestApp;
+  session: string;
+  docsKey: string;
+  testKey: string;
+  revoked: string;
+  expired: string;
+  rotatedOld: string;
+  /** A key with every scope but `lacking` (when the row asks for a scope). */
+  missing: string;
 }
 
-beforeAll(async () => {
-  session = await registerAndLogin(t, naclSigner("owner"));
+/** Keys are argon2-hashed, so a world makes only the one missing-scope key its row tries. */
+async function makeWorld(lacking?: Scope): Promise<World> {
+  let clock = Date.now();
+  const t = makeTestApp({ now: () => clock });
+  const session = await registerAndLogin(t, naclSigner("owner"));
   for (const path of ["docs/a.txt", "docs/del.txt", "docs/m1.txt", "other/b.txt"]) {
     expect((await t.request("PUT", `/files/${path}`, { token: session, body: "content" })).status).toBe(200);
   }
-  docsKey = (await createKey(t, session, { prefix: "docs/", name: "docs" })).token;
-  testKey = (await createKey(t, session, { environment: "test", name: "test" })).token;
-  for (const scope of ALL_SCOPES) {
-    missing.set(scope, (await createKey(t, session, { scopes: ALL_SCOPES.filter((s) => s !== scope) })).token);
-  }
+  const docsKey = (await createKey(t, session, { prefix: "docs/", name: "docs" })).token;
+  const testKey = (await createKey(t, session, { environment: "test", name: "test" })).token;
+  const missing = lacking
+    ? (await createKey(t, session, { scopes: ACCOUNT_SCOPES.filter((s) => s !== lacking) })).token
+    : "";
   const toRevoke = await createKey(t, session);
-  revoked = toRevoke.token;
   expect((await t.request("DELETE", `/auth/keys/${toRevoke.id}`, { token: session })).status).toBe(200);
-  expired = (await createKey(t, session, { expires_in: 60 })).token;
+  const expired = (await createKey(t, session, { expires_in: 60 })).token;
   const toRotate = await createKey(t, session, { expires_in: 86_400 });
-  rotatedOld = toRotate.token;
-  expect((await t.request("GET", "/auth/me", { token: rotatedOld })).status).toBe(200);
+  expect((await t.request("GET", "/auth/me", { token: toRotate.token })).status).toBe(200);
   const rot = await t.request("POST", `/auth/keys/${toRotate.id}/rotate`, {
     token: session,
     json: { expires_in: 86_400 },
   });
   expect(rot.status).toBe(200);
   clock += 61_000;
-});
+  return { t, session, docsKey, testKey, revoked: toRevoke.token, expired, rotatedOld: toRotate.token, missing };
+}
+
+/** A fresh world for the tests of one `describe`, closed after them. */
+function freshWorld(lacking?: Scope): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await makeWorld(lacking);
+  });
+  afterAll(() => world?.t.close());
+  return () => world as World;
+}
+
+function send(
+  t: TestApp,
+  token: string,
+  method: string,
+  req: { url: string; body?: unknown; headers?: Record<string, string> },
+) {
+  const body = req.body;
+  return typeof body === "string"
+    ? t.request(method, req.url, { token, headers: req.headers, body })
+    : t.request(method, req.url, { token, headers: req.headers, json: body });
+}
 
 async function errorOf(res: Response): Promise<{ status: number; message?: string }> {
   if (res.status < 400 || res.headers.get("content-type")?.startsWith("application/json") !== true)
@@ -298,14 +318,17 @@ for (const route of ROUTES) {
   const access: Access = ROUTE_CATALOGUE[route.route];
   const refusedToKeys = access === "master" || access === "admin";
   describe(`${route.method} ${route.inside.url.split("?")[0]} (${route.name})`, () => {
+    const world = freshWorld(isScope(access) && access !== "admin" ? access : undefined);
     if (refusedToKeys) {
       test("inside prefix: refused to every key", async () => {
-        expect((await send(docsKey, route.method, route.inside)).status).toBe(403);
-        expect((await send(session, route.method, route.inside)).status).toBe(403);
+        const { t, docsKey, session } = world();
+        expect((await send(t, docsKey, route.method, route.inside)).status).toBe(403);
+        expect((await send(t, session, route.method, route.inside)).status).toBe(403);
       });
     } else {
       test("inside prefix", async () => {
-        const res = await send(docsKey, route.method, route.inside);
+        const { t, docsKey } = world();
+        const res = await send(t, docsKey, route.method, route.inside);
         const status = route.insideStatus as number;
         expect(await errorOf(res)).toEqual({
           status,
@@ -316,60 +339,69 @@ for (const route of ROUTES) {
     if (route.outside) {
       const outside = route.outside;
       test("outside prefix → 403 Path not allowed", async () => {
-        const res = await send(docsKey, route.method, outside);
+        const { t, docsKey } = world();
+        const res = await send(t, docsKey, route.method, outside);
         expect(res.status).toBe(403);
         if (route.method !== "HEAD")
           expect(await res.json()).toEqual({ error: "forbidden", message: "Path not allowed" });
       });
     }
     if (isScope(access) && access !== "admin") {
-      const scope = access;
-      test(`missing scope ${scope} → 403`, async () => {
-        const res = await send(missing.get(scope) as string, route.method, route.inside);
+      test(`missing scope ${access} → 403`, async () => {
+        const { t, missing } = world();
+        const res = await send(t, missing, route.method, route.inside);
         expect(res.status).toBe(403);
         if (route.method !== "HEAD") expect(((await res.json()) as { error: string }).error).toBe("forbidden");
       });
     }
     if (!refusedToKeys) {
       test("test key: separate space, never live data", async () => {
-        const res = await send(testKey, route.method, route.inside);
+        const { t, testKey } = world();
+        const res = await send(t, testKey, route.method, route.inside);
         expect(res.status).toBe(route.testStatus as number);
       });
     }
-    for (const [label, token] of [
-      ["revoked", () => revoked],
-      ["expired", () => expired],
-      ["rotated-old-secret", () => rotatedOld],
-    ] as const) {
-      test(`${label} key → 401`, async () => {
-        const res = await send(token(), route.method, route.inside);
+    for (const label of ["revoked", "expired", "rotatedOld"] as const) {
+      test(`${label === "rotatedOld" ? "rotated-old-secret" : label} key → 401`, async () => {
+        const w = world();
+        const res = await send(w.t, w[label], route.method, route.inside);
         expect(res.status).toBe(401);
       });
     }
   });
 }
 
-test("the test key's writes stayed in the test space", async () => {
-  const live = (await (await t.request("GET", "/files?prefix=docs/", { token: session })).json()) as {
-    entries: { name: string }[];
-  };
-  const test_ = (await (await t.request("GET", "/files?prefix=docs/", { token: testKey })).json()) as {
-    entries: { name: string }[];
-  };
-  expect(test_.entries.map((e) => e.name).sort()).toEqual(["dir", "put.txt"]);
-  expect(live.entries.map((e) => e.name)).not.toContain("nothing");
-  const stats = (await (await t.request("GET", "/files/stats", { token: testKey })).json()) as { files: number };
-  expect(stats.files).toBe(1);
+describe("a test key's writes", () => {
+  const world = freshWorld();
+  test("stay in the test space: the live space never sees them", async () => {
+    const { t, session, testKey } = world();
+    expect((await t.request("PUT", "/files/docs/put.txt", { token: testKey, body: "x" })).status).toBe(200);
+    expect((await t.request("POST", "/files/mkdir", { token: testKey, json: { path: "docs/dir/" } })).status).toBe(200);
+    const names = async (token: string) =>
+      (
+        (await (await t.request("GET", "/files?prefix=docs/", { token })).json()) as { entries: { name: string }[] }
+      ).entries
+        .map((e) => e.name)
+        .sort();
+    expect(await names(testKey)).toEqual(["dir", "put.txt"]);
+    expect(await names(session)).toEqual(["a.txt", "del.txt", "m1.txt"]);
+    const stats = (await (await t.request("GET", "/files/stats", { token: testKey })).json()) as { files: number };
+    expect(stats.files).toBe(1);
+  });
 });
 
-test("a key limited to docs/ lists only docs/ when asking for everything", async () => {
-  const res = await t.request("GET", "/files", { token: docsKey });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { prefix: string; entries: { name: string }[] };
-  expect(body.prefix).toBe("docs/");
-  const search = (await (await t.request("GET", "/files/search?q=txt", { token: docsKey })).json()) as {
-    results: { path: string }[];
-  };
-  expect(search.results.length).toBeGreaterThan(0);
-  for (const r of search.results) expect(r.path).toStartWith("docs/");
+describe("a key limited to docs/", () => {
+  const world = freshWorld();
+  test("lists and searches only docs/ when asking for everything", async () => {
+    const { t, docsKey } = world();
+    const res = await t.request("GET", "/files", { token: docsKey });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { prefix: string; entries: { name: string }[] };
+    expect(body.prefix).toBe("docs/");
+    const search = (await (await t.request("GET", "/files/search?q=txt", { token: docsKey })).json()) as {
+      results: { path: string }[];
+    };
+    expect(search.results.length).toBeGreaterThan(0);
+    for (const r of search.results) expect(r.path).toStartWith("docs/");
+  });
 });

@@ -28,6 +28,11 @@ export interface BlobStoreSuiteOptions {
   make: () => Promise<BlobStoreFixture>;
   /** Case name → reason; a skipped case is reported with its reason. */
   skip?: Record<string, string>;
+  /**
+   * Whether the store copies objects server-side (`copy`). One that does not lets files
+   * share one object instead (local disk); the suite checks whichever the backend says.
+   */
+  copies: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -145,26 +150,31 @@ export function runBlobStoreSuite(options: BlobStoreSuiteOptions): void {
       await store.delete(key);
     });
 
-    it("copy (where offered) makes an independent object server-side, or the store shares objects instead", async () => {
-      if (!store.copy) {
-        // The contract: a store without copy lets files share one object (local disk).
+    if (options.copies) {
+      it("copy makes an independent object server-side, and refuses a missing or changed source", async () => {
+        const copy = store.copy;
+        expect(copy).toBeFunction();
+        if (!copy) throw new Error("the store offers no copy");
+        const key = newKey();
+        const stat = await put(key, text("copy me"));
+        const target = newKey();
+        const copied = await copy.call(store, key, target, stat);
+        expect(copied).toMatchObject({ size: 7, etag: stat.etag });
+        await store.delete(key);
+        expect(new TextDecoder().decode(await get(target))).toBe("copy me");
+        await expectNotFound(copy.call(store, key, newKey(), stat));
+        const changed = await put(key, text("changed, longer"));
+        expect(changed.etag).not.toBe(stat.etag);
+        await expectBlobError(copy.call(store, key, newKey(), stat), BlobConflict);
+        await store.delete(key);
+        await store.delete(target);
+      });
+    } else {
+      it("offers no copy: files share one object instead (local disk)", async () => {
+        expect(store.copy).toBeUndefined();
         expect(store.kind).toBe("local");
-        return;
-      }
-      const key = newKey();
-      const stat = await put(key, text("copy me"));
-      const target = newKey();
-      const copied = await store.copy(key, target, stat);
-      expect(copied).toMatchObject({ size: 7, etag: stat.etag });
-      await store.delete(key);
-      expect(new TextDecoder().decode(await get(target))).toBe("copy me");
-      await expectNotFound(store.copy(key, newKey(), stat));
-      const changed = await put(key, text("changed, longer"));
-      expect(changed.etag).not.toBe(stat.etag);
-      await expectBlobError(store.copy(key, newKey(), stat), BlobConflict);
-      await store.delete(key);
-      await store.delete(target);
-    });
+      });
+    }
 
     it("an empty object is stored and read back", async () => {
       const key = newKey();

@@ -20,6 +20,7 @@ import {
 // The local store served by a real app, so signed URLs can be followed through app.handle.
 runBlobStoreSuite({
   name: "local",
+  copies: false,
   make: async () => {
     const t = makeTestApp();
     return {

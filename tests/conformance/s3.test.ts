@@ -6,6 +6,7 @@ import { ConfigError, parseConfig } from "../../src/config";
 import { BlobTooLarge } from "../../src/storage/blob/errors";
 import { S3BlobStore } from "../../src/storage/blob/s3";
 import { storedKeys } from "../fixtures/blob-keys";
+import { makeTestApp } from "../fixtures/harness";
 import { createTestBucket, ensureRgw, type RgwEnv, s3Settings, type TestBucket } from "../fixtures/rgw";
 import {
   expectBlobError,
@@ -27,6 +28,7 @@ if (rgw.env) {
   const env = rgw.env;
   runBlobStoreSuite({
     name: "s3 (Ceph RGW)",
+    copies: true,
     make: async () => {
       const bucket = await createTestBucket(env);
       // A key prefix, as when several lightd instances share a bucket.
@@ -41,9 +43,35 @@ if (rgw.env) {
       };
     },
   });
+  // serve_downloads: signed GET URLs point at lightd's /blobs route, so the store runs inside a
+  // real app and its signed URLs are followed as a client would (lightd's through the app).
+  runBlobStoreSuite({
+    name: "s3 serve_downloads (Ceph RGW)",
+    copies: true,
+    make: async () => {
+      const bucket = await createTestBucket(env);
+      const t = makeTestApp({
+        config: {
+          storage: {
+            backend: "s3",
+            s3: s3Settings(env, bucket.name, { key_prefix: "instance-b/", serve_downloads: true }),
+          },
+        },
+      });
+      return {
+        store: t.ctx.blobs,
+        baseUrl: "http://localhost",
+        fetchSigned: (url, init) => t.follow(url, init),
+        cleanup: async () => {
+          await t.close();
+          await bucket.destroy();
+        },
+      };
+    },
+  });
   s3Specifics(env);
 } else {
-  test.skip(`BlobStore conformance and S3 specifics: s3 (skipped: ${rgw.skip})`, () => {});
+  test.skip(`BlobStore conformance and S3 specifics: s3 and s3 serve_downloads (skipped: ${rgw.skip})`, () => {});
 }
 
 function s3Specifics(env: RgwEnv): void {

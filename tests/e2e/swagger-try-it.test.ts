@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
 import { cleanupE2E, ensureBinary, type RunningServer, startServer } from "../fixtures/binary";
-import { type Browser, masterTokenOf, NO_BROWSER, openBrowser, screenshot } from "../fixtures/browser";
+import { type Browser, browserTest, masterTokenOf, NO_BROWSER, openBrowser, screenshot } from "../fixtures/browser";
 
 /**
  * /swagger's "Test Request" as a reader uses it, in headless Chromium: the bearer token typed
@@ -58,7 +58,7 @@ async function storedBytes(): Promise<Buffer> {
   return Buffer.from(await res.arrayBuffer());
 }
 
-test.skipIf(NO_BROWSER)("/swagger try it: upload a picked file's bytes, then download them", async () => {
+browserTest("/swagger try it: upload a picked file's bytes, then download them", async () => {
   const { page, foreign, problems } = browser;
   await page.goto(`${server.url}/swagger`);
   await page.getByRole("heading", { name: "lightd", exact: true }).first().waitFor({ timeout: 60_000 });

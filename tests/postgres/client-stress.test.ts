@@ -9,10 +9,11 @@
  * LIGHTD_PG_STRESS_SECONDS shortens or lengthens the run (default 60).
  */
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import type { SQL } from "bun";
 import { openPostgres } from "../../src/storage/db/postgres/connection";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const SECONDS = Number(process.env.LIGHTD_PG_STRESS_SECONDS ?? 60);
 const WORKERS = 32;
@@ -124,7 +125,7 @@ async function step(sql: SQL, w: number, i: number, tally: Tally): Promise<void>
   tally.ops++;
 }
 
-test.skipIf(!pg.url)(
+testUnless(pg.skip ?? null)(
   `${WORKERS} workers on two pools for ${SECONDS} s: every row belongs to the query that asked for it`,
   async () => {
     const until = Date.now() + SECONDS * 1000;
@@ -148,5 +149,3 @@ test.skipIf(!pg.url)(
   },
   (SECONDS + 60) * 1000,
 );
-
-if (!pg.url) test.skip(`PostgreSQL client stress (skipped: ${pg.skip})`, () => {});

@@ -3,12 +3,13 @@
  * across every instance) and jobs that run on one instance at a time.
  */
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { SQL } from "bun";
 import { openPostgresMetadata } from "../../src/storage/db/postgres";
 import type { PostgresMetadata } from "../../src/storage/db/postgres/metadata";
 import { pollUntil } from "../fixtures/binary";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const pg = await ensurePostgres();
 let db: TestDatabase;
@@ -26,7 +27,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const run = test.skipIf(!pg.url);
+// Without a PostgreSQL every test is skipped, its name saying why.
+const run = testUnless(pg.skip ?? null);
 const at = (i: number) => (instances[i % instances.length] as PostgresMetadata).coordination;
 
 run("a burst of 10 is 10 across three instances: 30 racing requests, 10 allowed", async () => {
@@ -118,5 +120,3 @@ run(
   },
   30_000,
 );
-
-if (!pg.url) test.skip(`Postgres coordination (skipped: ${pg.skip})`, () => {});

@@ -5,7 +5,7 @@
  * when two instances race for it.
  */
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import type { SQL } from "bun";
 import type { FileRow } from "../../src/storage/db/files";
 import { PostgresAccountRepository } from "../../src/storage/db/postgres/accounts";
@@ -22,6 +22,7 @@ import {
 import { PostgresReclaimRepository } from "../../src/storage/db/postgres/reclaim";
 import { PostgresVersionRepository } from "../../src/storage/db/postgres/versions";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const pg = await ensurePostgres();
 let db: TestDatabase;
@@ -47,7 +48,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const run = test.skipIf(!pg.url);
+// Without a PostgreSQL every test is skipped, its name saying why.
+const run = testUnless(pg.skip ?? null);
 const pool = (i: number) => pools[i % 2] as SQL;
 
 function fileRow(path: string, tx: number, objectKey: string | null, size = 10): FileRow {
@@ -239,5 +241,3 @@ run("backup runs, reclaim holds any instance sees, and reclaim rows due only aft
   expect(await reclaim.forKey("k-later", 499)).toEqual([]);
   expect(await reclaim.count()).toBe(2);
 });
-
-if (!pg.url) test.skip(`Postgres history and OAuth repositories (skipped: ${pg.skip})`, () => {});

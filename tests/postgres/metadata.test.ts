@@ -5,11 +5,12 @@
  * back as they were written.
  */
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import type { Scope } from "../../src/storage/db/files";
 import type { Metadata } from "../../src/storage/db/metadata";
 import { openPostgresMetadata } from "../../src/storage/db/postgres";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const pg = await ensurePostgres();
 let db: TestDatabase;
@@ -29,7 +30,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const run = test.skipIf(!pg.url);
+// Without a PostgreSQL every test is skipped, its name saying why.
+const run = testUnless(pg.skip ?? null);
 const at = (i: number) => instances[i % instances.length] as Metadata;
 
 async function newAccount(name: string): Promise<number> {
@@ -200,5 +202,3 @@ run("file rows read back with numbers, bytewise order, prefix moves and search",
   expect(await at(1).read.files.get(scope, "papers/b.txt")).toMatchObject({ parent: "papers/", name: "b.txt" });
   expect(await at(1).read.files.get(scope, "docsx/z.txt")).toMatchObject({ tx: 1 });
 });
-
-if (!pg.url) test.skip(`Postgres metadata engine (skipped: ${pg.skip})`, () => {});

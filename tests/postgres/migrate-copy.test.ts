@@ -19,6 +19,7 @@ import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helper
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 import { registerClient } from "../fixtures/oauth";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const pg = await ensurePostgres();
 const databases: TestDatabase[] = [];
@@ -65,7 +66,8 @@ afterAll(async () => {
   if (source) rmSync(source.dir, { recursive: true, force: true });
 });
 
-const run = test.skipIf(!pg.url);
+// Without a PostgreSQL every test is skipped, its name saying why.
+const run = testUnless(pg.skip ?? null);
 
 /** Every row of a table, as plain JSON with numbers, in a stable order. */
 function sqliteRows(table: string, order: string): unknown[] {
@@ -190,5 +192,3 @@ test.each([
 ])("%j is a usage error", (args, message) => {
   expect(() => parseArgs(args)).toThrow(new UsageError(message));
 });
-
-if (!pg.url) test.skip(`lightd migrate --to postgres (skipped: ${pg.skip})`, () => {});

@@ -3,12 +3,13 @@
  * at the same moment; all-or-nothing; a database newer than the binary is refused.
  */
 
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect } from "bun:test";
 import type { SQL } from "bun";
 import { openPostgres } from "../../src/storage/db/postgres/connection";
 import { migratePostgres } from "../../src/storage/db/postgres/migrate";
 import { POSTGRES_MIGRATIONS } from "../../src/storage/db/postgres/schema";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { testUnless } from "../fixtures/skip";
 
 const pg = await ensurePostgres();
 const databases: TestDatabase[] = [];
@@ -31,7 +32,8 @@ afterAll(async () => {
   await Promise.all(databases.map((d) => d.drop()));
 });
 
-const run = test.skipIf(!pg.url);
+// Without a PostgreSQL every test is skipped, its name saying why.
+const run = testUnless(pg.skip ?? null);
 
 run("five instances starting together: one applies the migrations, the others find nothing to do", async () => {
   const url = await freshDatabase();
@@ -98,5 +100,3 @@ run("replacing a file's bytes ends its share links (the same rule as SQLite's tr
   await sql`UPDATE files SET object_key = 'obj-2' WHERE id = ${file.id}`;
   expect((await sql`SELECT id FROM shares`).length).toBe(0);
 });
-
-if (!pg.url) test.skip(`Postgres migrations (skipped: ${pg.skip})`, () => {});
