@@ -281,9 +281,10 @@ async function makeWorld(lacking?: Scope): Promise<World> {
 /** A fresh world for the tests of one `describe`, closed after them. */
 function freshWorld(lacking?: Scope): () => World {
   let world: World | undefined;
+  // A world hashes several keys (argon2) and, on the Postgres leg, clones a database.
   beforeAll(async () => {
     world = await makeWorld(lacking);
-  });
+  }, 60_000);
   afterAll(() => world?.t.close());
   return () => world as World;
 }
