@@ -9,6 +9,7 @@ import {
   BlobTooLarge,
   RangeNotSatisfiable,
 } from "../storage/blob/errors";
+import { StorageFull, StorageUnavailable } from "../storage/errors";
 import { requestIdOf } from "./edge";
 import { type ErrorForm, errorFormOfUrl } from "./error-form";
 
@@ -40,15 +41,6 @@ function blobErrorResponse(error: BlobError, reply: Reply): Response | null {
 
 type Reply = (code: ErrorCode, message?: string, headers?: Record<string, string>) => Response;
 
-const STORAGE_FULL = "The server's storage is full; nothing was changed. Try again after space is freed";
-
-/** ENOSPC/EDQUOT from the filesystem, SQLITE_FULL from the database. */
-function isStorageFull(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return true;
-  return error instanceof Error && /\b(ENOSPC|no space left on device|database or disk is full)\b/i.test(error.message);
-}
-
 /**
  * The one error renderer: every failure — thrown in a route, in a guard, or outside the app
  * at the request edge — leaves as `{"error", "message"}` JSON with the catalogue's status.
@@ -70,7 +62,9 @@ export function renderError(
     (cause instanceof AppError ||
       cause instanceof NotFoundError ||
       cause instanceof BlobError ||
-      cause instanceof OAuthError)
+      cause instanceof OAuthError ||
+      cause instanceof StorageFull ||
+      cause instanceof StorageUnavailable)
       ? cause
       : thrown;
   if (error instanceof OAuthError) return oauthErrorResponse(error);
@@ -99,11 +93,16 @@ export function renderError(
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return reply("bad_request", "Request body is nested too deeply");
   }
-  // A full disk (or filesystem quota) is the server's storage, not the client's fault: 507, and
+  // A full disk, quota or database is the server's storage, not the client's fault: 507, and
   // the write that hit it has already cleaned up after itself (temp files, rolled-back rows).
-  if (isStorageFull(error)) {
-    logger.error("storage full", { request_id: requestId, error: String(error) });
-    return reply("insufficient_storage", STORAGE_FULL);
+  if (error instanceof StorageFull) {
+    logger.error("storage full", { request_id: requestId, error: String(error.cause) });
+    return reply("insufficient_storage", error.message);
+  }
+  // The metadata database or the bucket cannot be reached: 503, worth a retry.
+  if (error instanceof StorageUnavailable) {
+    logger.error("storage unavailable", { request_id: requestId, error: String(error.cause) });
+    return reply("service_unavailable", error.message);
   }
   const status = (error as { status?: number } | null)?.status;
   // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } fro
 import { join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
+import { fromFilesystem } from "../errors";
 import {
   type BlobStat,
   type BlobStore,
@@ -170,9 +171,14 @@ export class LocalBlobStore implements BlobStore {
     assertObjectKey(key);
     const uploadId = randomBase62(24);
     const dir = join(this.#multipartDir, uploadId);
-    await mkdir(dir);
     const meta: UploadMeta = { key, createdAt: this.now(), contentType: options.contentType };
-    await writeFileDurable(join(dir, UPLOAD_META), JSON.stringify(meta));
+    try {
+      await mkdir(dir);
+      await writeFileDurable(join(dir, UPLOAD_META), JSON.stringify(meta));
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw fromFilesystem(error);
+    }
     return uploadId;
   }
 
@@ -319,7 +325,7 @@ export class LocalBlobStore implements BlobStore {
       await unlink(tmpData).catch(() => {});
       if (sidecar) await unlink(tmpSidecar).catch(() => {});
       if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
-      throw error;
+      throw fromFilesystem(error);
     } finally {
       this.#writing.delete(name);
     }

@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { engineError } from "../errors";
 import { codeOf, statusOf } from "./s3-support";
 
 /**
@@ -21,7 +22,8 @@ export async function checkBucket(
   const where = `S3 bucket '${bucket}' at ${endpoint}`;
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch (error) {
+  } catch (failure) {
+    const error = engineError(failure);
     const status = statusOf(error);
     if (status === undefined) {
       throw new Error(`S3 endpoint unreachable: ${endpoint} (${(error as Error).message})`);
@@ -33,7 +35,8 @@ export async function checkBucket(
   try {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: probeKey, Body: "probe" }));
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeKey }));
-  } catch (error) {
+  } catch (failure) {
+    const error = engineError(failure);
     throw new Error(`${where}: bucket is not writable (${codeOf(error) || (error as Error).message})`);
   }
 }
@@ -43,7 +46,8 @@ async function describeDenied(client: S3Client, bucket: string): Promise<string>
   try {
     await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
     return "access denied";
-  } catch (error) {
+  } catch (failure) {
+    const error = engineError(failure);
     const code = codeOf(error);
     if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"].includes(code)) {
       return `credentials rejected (${code})`;

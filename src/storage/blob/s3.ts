@@ -22,6 +22,7 @@ import type { S3Config } from "../../config";
 import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
+import { fromFilesystem } from "../errors";
 import {
   type BlobStat,
   type BlobStore,
@@ -38,7 +39,7 @@ import { lightdObjectUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
-import { codeOf, isMissing, silentLogger, spoolToFile, statusOf } from "./s3-support";
+import { codeOf, isMissing, silentLogger, speakStorage, spoolToFile, statusOf } from "./s3-support";
 
 /** Names of the part spools in `tmpDir`, so cleanup recognises its own files. */
 const SPOOL_PREFIX = "lightd-s3-part-";
@@ -94,11 +95,13 @@ export class S3BlobStore implements BlobStore {
           ? { accessKeyId: settings.access_key_id, secretAccessKey: settings.secret_access_key }
           : undefined,
     };
-    this.#client = new S3Client({
-      ...base,
-      endpoint: settings.endpoint,
-      requestHandler: { connectionTimeout: 5000 },
-    });
+    this.#client = speakStorage(
+      new S3Client({
+        ...base,
+        endpoint: settings.endpoint,
+        requestHandler: { connectionTimeout: 5000 },
+      }),
+    );
     this.#signer = settings.public_endpoint
       ? new S3Client({ ...base, endpoint: settings.public_endpoint })
       : this.#client;
@@ -274,7 +277,7 @@ export class S3BlobStore implements BlobStore {
       return { size, etag: unquoteEtag(out.ETag) };
     } catch (error) {
       if (isMissing(error)) throw new BlobNotFound("Upload");
-      throw error;
+      throw fromFilesystem(error);
     } finally {
       await unlink(spool).catch(() => {});
       this.#spooling.delete(name);

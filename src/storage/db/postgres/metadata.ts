@@ -1,6 +1,7 @@
 import type { SQL } from "bun";
 import { AppError } from "../../../domain/errors";
 import { randomBase62 } from "../../../lib/ids";
+import { fromPostgres } from "../../errors";
 import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
@@ -9,6 +10,7 @@ import type { MetadataSnapshot } from "../snapshot";
 import { PostgresCoordination } from "./coordination";
 import { EVENTS_CHANNEL } from "./events";
 import { postgresRepositories } from "./repositories";
+import { speakingStorage } from "./rows";
 
 /** SQLSTATEs after which a unit of work is simply run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -47,7 +49,7 @@ export class PostgresMetadata implements Metadata {
 
   private constructor(sql: SQL) {
     this.#sql = sql;
-    this.coordination = new PostgresCoordination(sql);
+    this.coordination = new PostgresCoordination(speakingStorage(sql));
     this.read = postgresRepositories(
       sql,
       () => {
@@ -92,7 +94,8 @@ export class PostgresMetadata implements Metadata {
         for (const { scope, from } of appended.values()) this.#tell(scope, from);
         return result as T;
       } catch (error) {
-        if (!RETRYABLE.has(sqlState(error))) throw error;
+        // BEGIN and COMMIT run outside the repositories: their failures are put in storage's words here.
+        if (!RETRYABLE.has(sqlState(error))) throw fromPostgres(error);
         if (attempt >= MAX_ATTEMPTS) {
           throw new AppError("service_unavailable", "Too many concurrent changes to the same data; try again");
         }

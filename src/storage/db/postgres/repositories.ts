@@ -12,7 +12,7 @@ import { PostgresHookRepository } from "./hooks";
 import { PostgresInviteRepository, PostgresQuotaRepository } from "./invites";
 import { PostgresOAuthClientRepository, PostgresOAuthCodeRepository, PostgresOAuthGrantRepository } from "./oauth";
 import { PostgresReclaimRepository } from "./reclaim";
-import { type Queryable, refusingUnstorableText } from "./rows";
+import { type Queryable, speakingStorage } from "./rows";
 import { PostgresShareRepository } from "./shares";
 import { PostgresSpaceRepository } from "./spaces";
 import { PostgresUploadRepository } from "./uploads";
@@ -24,7 +24,7 @@ export function postgresRepositories(
   appended: (scope: Scope, tx: number) => void,
   origin: string,
 ): Repositories {
-  const sql = refusingUnstorableText(pool);
+  const sql = speakingStorage(pool);
   return {
     accounts: new PostgresAccountRepository(sql),
     credentials: new PostgresCredentialRepository(sql),

@@ -1,5 +1,6 @@
 import type { SQL } from "bun";
 import { badRequest } from "../../../domain/errors";
+import { fromPostgres } from "../../errors";
 
 /** A pool or the transaction of one unit of work: repositories run their queries on either. */
 export type Queryable = SQL;
@@ -38,31 +39,33 @@ export function startsWith(prefix: string): string {
 /** SQLSTATEs of text Postgres cannot store: a NUL character (22021), an unmappable one (22P05). */
 const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
 
-function refuseUnstorable(error: unknown): never {
+/** A query's failure in storage's words (src/storage/errors.ts), or as bad input for unstorable text. */
+function inStorageWords(error: unknown): never {
   const e = error as { errno?: unknown; code?: unknown };
   if (UNSTORABLE_TEXT.has(String(e?.errno ?? e?.code ?? ""))) {
     throw badRequest("text may not contain the NUL character");
   }
-  throw error;
+  throw fromPostgres(error);
 }
 
 /**
- * The queries of `sql`, with text Postgres cannot store answered as bad input (400), as the
+ * The queries of `sql`, failing in storage's words: a full disk or a lost connection as
+ * StorageFull / StorageUnavailable, and text Postgres cannot store as bad input (400), as the
  * embedded engine, which stores any string, never has to. Values are checked by the server.
  */
-export function refusingUnstorableText(sql: Queryable): Queryable {
+export function speakingStorage(sql: Queryable): Queryable {
   return new Proxy(sql, {
     apply(target, self, args) {
       const result = Reflect.apply(target, self, args);
       // A tagged template is a query; a call with values (`sql(rows)`) builds a fragment.
       const isQuery = Array.isArray(args[0]) && "raw" in (args[0] as object);
-      return isQuery ? (result as Promise<unknown>).catch(refuseUnstorable) : result;
+      return isQuery ? (result as Promise<unknown>).catch(inStorageWords) : result;
     },
     get(target, property) {
       const value = Reflect.get(target, property);
       if (property === "unsafe") {
         return (...args: unknown[]) =>
-          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(refuseUnstorable);
+          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(inStorageWords);
       }
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { fromFilesystem, fromSqlite } from "../../errors";
 import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
@@ -93,9 +94,11 @@ export class SqliteMetadata implements Metadata {
     if ("error" in outcome) {
       // Even a refusal waits: it may rest on what earlier units of the batch wrote.
       await batch.committed.catch(() => {});
-      throw outcome.error;
+      throw fromSqlite(outcome.error);
     }
-    await batch.committed;
+    await batch.committed.catch((error) => {
+      throw fromSqlite(error);
+    });
     return outcome.value;
   }
 
@@ -135,6 +138,8 @@ export class SqliteMetadata implements Metadata {
       this.#reader.run("PRAGMA query_only = OFF");
       try {
         return vacuumInto(this.#reader, target);
+      } catch (error) {
+        throw fromSqlite(error);
       } finally {
         this.#reader.run("PRAGMA query_only = ON");
       }
@@ -145,13 +150,17 @@ export class SqliteMetadata implements Metadata {
       const open = this.#batches.current;
       if (open) this.#commit(open);
       return vacuumInto(this.#writer, target);
+    } catch (error) {
+      throw fromSqlite(error);
     } finally {
       this.#release();
     }
   }
 
   durable(): Promise<void> {
-    return this.#wal.sync();
+    return this.#wal.sync().catch((error) => {
+      throw fromFilesystem(error);
+    });
   }
 
   onCommitted(listener: CommitListener): () => void {
