@@ -15,7 +15,7 @@ export interface PostgresSettings {
  */
 export function openPostgres(settings: PostgresSettings, env: Record<string, string | undefined> = {}): SQL {
   return new SQL({
-    ...(settings.url ? { url: settings.url } : fromEnvironment(env)),
+    ...(settings.url ? { url: settings.url, ...databaseOf(settings.url) } : fromEnvironment(env)),
     max: settings.max_connections,
     // A connection idle this long is closed; a connection never waits forever for a server.
     idleTimeout: 60,
@@ -23,6 +23,16 @@ export function openPostgres(settings: PostgresSettings, env: Record<string, str
     // Bigints (counters, byte totals) come back as numbers: every value lightd stores fits 2^53.
     bigint: false,
   });
+}
+
+/**
+ * The database a URL names, passed on its own: Bun's client otherwise lets a PGDATABASE in
+ * the environment replace it, and lightd would quietly write into another database. As in
+ * libpq, a URL without a database leaves the choice to the environment.
+ */
+function databaseOf(url: string): { database?: string } {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  return name ? { database: name } : {};
 }
 
 /** libpq's usual variables, with its defaults (local server, database named after the user). */
