@@ -139,6 +139,43 @@ describe("FeedSession", () => {
     expect(sink.sent.slice(-2)).toEqual([451, 452]);
   });
 
+  test("without since_tx it starts after the newest tx, even when the transport pulls before that tx is known", async () => {
+    const log = [event(1), event(2), event(3)];
+    const sink = new FakeSink();
+    let answer!: (tx: number) => void;
+    const newest = new Promise<number>((resolve) => {
+      answer = resolve;
+    });
+    let live: ((e: EventRow) => void) | null = null;
+    const s = new FeedSession(
+      {
+        readLog: async (after, limit) => log.filter((e) => e.tx > after).slice(0, limit),
+        // A database round trip (Postgres): the transport is already open while it runs.
+        latestTx: () => newest,
+        subscribe: (listener) => {
+          live = listener;
+          return () => {};
+        },
+        stillValid: async () => true,
+        present: (e) => JSON.stringify(e),
+        closing: () => {},
+      },
+      { path: "", exact: false },
+      { sinceTx: null, replay: false },
+      sink,
+      1000,
+      () => {},
+    );
+    const started = s.start();
+    await s.drain(); // an SSE stream pulls as soon as it opens
+    answer(3);
+    await started;
+    expect(sink.sent).toEqual([]);
+    log.push(event(4));
+    (live as ((e: EventRow) => void) | null)?.(event(4));
+    expect(sink.sent).toEqual([4]);
+  });
+
   test("a full buffer closes the connection with 4008 and the tx to resume from", async () => {
     const sink = new FakeSink();
     sink.room = 3;

@@ -54,6 +54,12 @@ export class FeedSession {
   /** Highest tx the peer was sent: where it resumes after a 4008. */
   #lastSent: number;
   #replaying: boolean;
+  /**
+   * Set by start() once it has subscribed and knows where to begin. Until then a drain (SSE
+   * pulls as soon as the stream opens) must not replay: it would read from tx 0, or read
+   * the log before the subscription that covers what comes after it is in place.
+   */
+  #positioned = false;
   #closed = false;
   #unsubscribe: (() => void) | null = null;
   #pumping: Promise<void> | null = null;
@@ -85,6 +91,7 @@ export class FeedSession {
       this.#last = await this.deps.latestTx();
       this.#lastSent = this.#last;
     }
+    this.#positioned = true;
     return this.#pump();
   }
 
@@ -121,6 +128,7 @@ export class FeedSession {
 
   /** One replay loop at a time: a drain during a read continues the loop already running. */
   #pump(): Promise<void> {
+    if (!this.#positioned) return Promise.resolve();
     if (this.#pumping) return this.#pumping;
     this.#pumping = this.#replay().finally(() => {
       this.#pumping = null;
