@@ -16,7 +16,8 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { type Balancer, haproxyBinary, startBalancer } from "./lib/haproxy";
+import { type Balancer, haproxyBinary, startBalancer } from "../tests/fixtures/cluster";
+import { freePort } from "../tests/fixtures/rgw";
 import { authHeader, benchTmp, numericFlags, ROOT, startLightd } from "./lib/lightd";
 import type { RunningServer } from "./lib/server";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
@@ -96,13 +97,6 @@ async function startPostgres(dir: string, port: number): Promise<{ url: string; 
   return { url, stop: async () => void Bun.spawnSync([script, "stop", dir]) };
 }
 
-async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
-
 interface Leg {
   name: string;
   instances: number;
@@ -138,12 +132,8 @@ async function runLeg(leg: Leg, tmp: string, serverUrl: string | null): Promise<
       mkdirSync(own, { recursive: true });
       servers.push(await startLightd(own, dataDir, metadata));
     }
-    balancer = await startBalancer(
-      dir,
-      await freePort(),
-      await freePort(),
-      servers.map((s) => s.port),
-    );
+    // The cluster test's balancer: the README's HAProxy set-up (health checks, retries, redispatch).
+    balancer = await startBalancer(servers.map((s) => s.port));
     process.stderr.write(`  ${leg.name}: PUT and GET, ${flags.warmup}s warmup + ${flags.seconds}s each …\n`);
     const rates = await measure(balancer.url);
     let connections: number | null = null;
