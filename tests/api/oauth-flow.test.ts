@@ -131,8 +131,9 @@ test("public app (PKCE only, client_secret_post nowhere): the flow works with oa
 });
 
 test("client_secret_post works too, and two concurrent refreshes both succeed with the same answer", async () => {
-  const client: oauth.Client = { client_id: app.client_id };
-  const auth = oauth.ClientSecretPost(app.client_secret as string);
+  const postApp = await registerClient(t, session, { token_endpoint_auth_method: "client_secret_post" });
+  const client: oauth.Client = { client_id: postApp.client_id };
+  const auth = oauth.ClientSecretPost(postApp.client_secret as string);
   const { callback, verifier } = await authorize(client);
   const tokens = await oauth.processAuthorizationCodeResponse(
     as,
@@ -147,6 +148,31 @@ test("client_secret_post works too, and two concurrent refreshes both succeed wi
   expect(a.access_token).toBe(b.access_token);
   expect(a.refresh_token).toBe(b.refresh_token);
   expect((await t.request("GET", "/files", { token: a.access_token })).status).toBe(200);
+});
+
+test("a secret sent by the other method than the one registered is refused (RFC 7591 token_endpoint_auth_method)", async () => {
+  const postApp = await registerClient(t, session, { token_endpoint_auth_method: "client_secret_post" });
+  const cases = [
+    { client: app, auth: oauth.ClientSecretPost(app.client_secret as string), expected: "HTTP Basic" },
+    { client: postApp, auth: oauth.ClientSecretBasic(postApp.client_secret as string), expected: "form body" },
+  ];
+  for (const { client, auth, expected } of cases) {
+    const { callback, verifier } = await authorize({ client_id: client.client_id });
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      { client_id: client.client_id },
+      auth,
+      callback,
+      REDIRECT,
+      verifier,
+      viaApp(t),
+    );
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toStartWith("Basic");
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body.error).toBe("invalid_client");
+    expect(body.error_description).toContain(expected);
+  }
 });
 
 test("deny: the app gets access_denied with state and iss, and oauth4webapi reports it", async () => {

@@ -137,6 +137,16 @@ export class ClientService {
     if (secret === undefined || secret === "") {
       throw new OAuthError("invalid_client", "This client must authenticate with its client secret");
     }
+    // RFC 7591 §2: the app chose its method at registration; a secret sent another way is refused.
+    if (client.auth_method === "client_secret_basic" && !basic) {
+      throw new OAuthError("invalid_client", "This client authenticates with HTTP Basic (client_secret_basic)");
+    }
+    if (client.auth_method === "client_secret_post" && basic) {
+      throw new OAuthError(
+        "invalid_client",
+        "This client authenticates with client_secret in the form body (client_secret_post)",
+      );
+    }
     const parsed = parseIssuedToken(secret);
     const valid =
       parsed?.kind === "ocs" &&
