@@ -28,7 +28,7 @@ Usage:
   lightd [serve] [--port N] [--host ADDR] [--config PATH] [--data DIR] [--strict-config]
   lightd --token what|reset|set [--config PATH]
   lightd backup --to PATH [--passphrase-file F] [--config PATH] [--data DIR]
-  lightd backup --verify PATH [--passphrase-file F]
+  lightd backup --verify PATH [--passphrase-file F] [--config PATH]
   lightd restore --from PATH [--config NEW/config.json] [--data DIR] [--passphrase-file F]
   lightd migrate --to postgres [--url URL] [--config PATH] [--data DIR]
   lightd --help | --version
@@ -41,7 +41,8 @@ Commands:
   backup --to PATH    Write one consistent archive of the server (database, every stored
                       object, config.json) while it runs; PATH is a file, a directory or
                       s3://bucket/prefix. --passphrase-file encrypts it.
-  backup --verify PATH  Check an archive end to end (every SHA-256, the database) without restoring.
+  backup --verify PATH  Check an archive end to end (every SHA-256, the database) without restoring;
+                      for s3:// archives, the bucket's credentials come from --config.
   restore --from PATH Restore an archive into an empty data dir; writes its config.json to --config.
   migrate --to postgres
                       Copy the SQLite metadata (accounts, keys, files, shares, hooks …) into an
