@@ -355,7 +355,7 @@ export interface paths {
   "/oauth/token": {
     /**
      * Token endpoint
-     * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
+     * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate the way they registered (`client_secret_basic`: HTTP Basic; `client_secret_post`: `client_secret` in the body; the other way is refused); public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
      */
     post: operations["postOauthToken"];
   };
@@ -522,6 +522,10 @@ export interface components {
     };
     /** @description `unauthorized`: Unauthorized */
     unauthorized: {
+      headers: {
+        /** @description How to authenticate (RFC 6750 §3): `Bearer realm="lightd"`, with `error="invalid_token"` when the credential presented is unknown, wrong or expired. */
+        "WWW-Authenticate"?: string;
+      };
       content: {
         "application/json": components["schemas"]["Error"] & {
           /** @enum {unknown} */
@@ -2911,7 +2915,7 @@ export interface operations {
   };
   /**
    * Token endpoint
-   * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate with HTTP Basic or `client_secret` in the body; public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
+   * @description RFC 6749 §4.1.3 and §6, form-encoded. `authorization_code` needs `code`, `redirect_uri` (as in the authorization request) and `code_verifier`; a code works once, for 10 minutes, and a second use revokes what the first issued. `refresh_token` rotates: the old refresh token is spent, and presenting it again revokes the whole authorization (a duplicate within 2 seconds gets the same answer). Confidential apps authenticate the way they registered (`client_secret_basic`: HTTP Basic; `client_secret_post`: `client_secret` in the body; the other way is refused); public apps send `client_id` only. Access tokens live 1 hour; refresh tokens expire after 30 days unused.
    */
   postOauthToken: {
     requestBody: {

@@ -2,7 +2,7 @@
  * The renderer's half of the error catalogue: an error body as JSON. The catalogue and the
  * named errors live in domain/errors.ts, where every layer and front door can reach them.
  */
-import { ERROR_CATALOGUE, type ErrorCode, type OAuthError } from "./domain/errors";
+import { AUTH_MESSAGES, ERROR_CATALOGUE, type ErrorCode, type OAuthError } from "./domain/errors";
 
 // The shapes the renderers and storage match on; named errors are imported from domain/errors.ts.
 export {
@@ -23,11 +23,28 @@ export function errorBody(code: ErrorCode, message?: string): ErrorBody {
   return { error: code, message: message ?? ERROR_CATALOGUE[code].message };
 }
 
+/**
+ * RFC 9110 §15.5.2: a 401 names how to authenticate. lightd's credentials are bearer tokens
+ * (RFC 6750 §3): a presented one that is unknown, wrong or expired is `invalid_token`; a
+ * request that presented none gets the bare challenge. Front doors with their own scheme
+ * (WebDAV's Basic) send theirs.
+ */
+function challengeOf(message: string | undefined): string {
+  if (message === AUTH_MESSAGES.invalid || message === AUTH_MESSAGES.expired) {
+    return `Bearer realm="lightd", error="invalid_token", error_description="${message}"`;
+  }
+  return 'Bearer realm="lightd"';
+}
+
 /** The one renderer: an error body as a JSON Response. */
 export function errorResponse(code: ErrorCode, message?: string, headers: Record<string, string> = {}): Response {
+  const challenge: Record<string, string> =
+    code === "unauthorized" && !Object.keys(headers).some((name) => name.toLowerCase() === "www-authenticate")
+      ? { "www-authenticate": challengeOf(message) }
+      : {};
   return new Response(JSON.stringify(errorBody(code, message)), {
     status: ERROR_CATALOGUE[code].status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: { "content-type": "application/json; charset=utf-8", ...challenge, ...headers },
   });
 }
 

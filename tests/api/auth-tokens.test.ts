@@ -206,6 +206,18 @@ describe("expiry and the sweep", () => {
     const res = await getMe(t, token);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: "unauthorized", message: "Token expired" });
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="lightd", error="invalid_token", error_description="Token expired"',
+    );
+  });
+
+  test("every 401 names the bearer challenge (RFC 9110 §15.5.2, RFC 6750 §3): bare without a credential", async () => {
+    const none = await t.request("GET", "/auth/me", { token: null });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="lightd"');
+    const unknown = await getMe(t, issueToken("tok", "AAAAAAAAAAAAAAAA").text);
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("www-authenticate")).toContain('error="invalid_token"');
   });
 
   test("sweepExpired() deletes exactly the expired rows", async () => {

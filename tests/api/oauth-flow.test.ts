@@ -226,3 +226,26 @@ test("revocation (RFC 7009) and introspection (RFC 7662) through oauth4webapi", 
   // Unknown tokens are answered 200 too (RFC 7009 §2.2).
   await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, "nonsense", viaApp(t)));
 });
+
+test("a refused access token gets the RFC 6750 challenge that oauth4webapi reads (invalid_token)", async () => {
+  const client: oauth.Client = { client_id: app.client_id };
+  const auth = oauth.ClientSecretBasic(app.client_secret as string);
+  const { callback, verifier } = await authorize(client);
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    client,
+    await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
+  );
+  const files = new URL(`${ISSUER}/files`);
+  const ok = await oauth.protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, viaApp(t));
+  expect(ok.status).toBe(200);
+  await oauth.revocationRequest(as, client, auth, tokens.access_token, viaApp(t));
+  const refused = await oauth
+    .protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, viaApp(t))
+    .then(() => null, (e: unknown) => e);
+  expect(refused).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
+  const [challenge] = (refused as oauth.WWWAuthenticateChallengeError).cause;
+  expect(challenge?.scheme).toBe("bearer");
+  expect(challenge?.parameters.realm).toBe("lightd");
+  expect(challenge?.parameters.error).toBe("invalid_token");
+});

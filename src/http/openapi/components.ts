@@ -56,6 +56,12 @@ const rateLimitHeaders = {
  * One response per catalogue code: `{"error": code, "message": text}` with that status, and its
  * twin `rfc6749_<code>`, `{"error": code, "error_description": text}`, for OAuth's protocol endpoints.
  */
+const challengeHeader = {
+  description:
+    'How to authenticate (RFC 6750 §3): `Bearer realm="lightd"`, with `error="invalid_token"` when the credential presented is unknown, wrong or expired.',
+  schema: { type: "string" },
+};
+
 function errorResponses() {
   const out: Record<string, unknown> = {};
   for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
@@ -65,6 +71,7 @@ function errorResponses() {
         : code === "range_not_satisfiable"
           ? { headers: { "Content-Range": { description: "`bytes */<size>`", schema: { type: "string" } } } }
           : {};
+    const challenge = code === "unauthorized" ? { headers: { "WWW-Authenticate": challengeHeader } } : {};
     const body = (schema: string) => ({
       "application/json": {
         schema: {
@@ -75,7 +82,7 @@ function errorResponses() {
         },
       },
     });
-    out[code] = { description: `\`${code}\`: ${entry.message}`, ...headers, content: body("Error") };
+    out[code] = { description: `\`${code}\`: ${entry.message}`, ...headers, ...challenge, content: body("Error") };
     out[`rfc6749_${code}`] = {
       description: `\`${code}\`: ${entry.message} (RFC 6749 form)`,
       ...headers,
