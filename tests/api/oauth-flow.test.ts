@@ -242,7 +242,10 @@ test("a refused access token gets the RFC 6750 challenge that oauth4webapi reads
   await oauth.revocationRequest(as, client, auth, tokens.access_token, viaApp(t));
   const refused = await oauth
     .protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, viaApp(t))
-    .then(() => null, (e: unknown) => e);
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   expect(refused).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
   const [challenge] = (refused as oauth.WWWAuthenticateChallengeError).cause;
   expect(challenge?.scheme).toBe("bearer");
