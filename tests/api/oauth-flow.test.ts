@@ -237,11 +237,12 @@ test("a refused access token gets the RFC 6750 challenge that oauth4webapi reads
     await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
   );
   const files = new URL(`${ISSUER}/files`);
-  const ok = await oauth.protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, viaApp(t));
+  const options = viaApp(t) as unknown as oauth.ProtectedResourceRequestOptions;
+  const ok = await oauth.protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, options);
   expect(ok.status).toBe(200);
   await oauth.revocationRequest(as, client, auth, tokens.access_token, viaApp(t));
   const refused = await oauth
-    .protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, viaApp(t))
+    .protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, options)
     .then(
       () => null,
       (e: unknown) => e,
