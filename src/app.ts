@@ -95,5 +95,3 @@ export function createApp(ctx: Services) {
       ),
     );
 }
-
-export type App = ReturnType<typeof createApp>;

@@ -7,7 +7,6 @@ import { AUTH_MESSAGES, ERROR_CATALOGUE, type ErrorCode, type OAuthError } from 
 // The shapes the renderers and storage match on; named errors are imported from domain/errors.ts.
 export {
   AppError,
-  AUTH_MESSAGES,
   ERROR_CATALOGUE,
   type ErrorCode,
   NotFoundError,

@@ -65,7 +65,6 @@ export class NotFoundError extends Error {
 export const badRequest = (message: string) => new AppError("bad_request", message);
 export const forbidden = (message: string) => new AppError("forbidden", message);
 export const conflict = (message: string) => new AppError("conflict", message);
-export const preconditionFailed = (message?: string) => new AppError("precondition_failed", message);
 export const unauthorized = (message: string = AUTH_MESSAGES.invalid, headers?: Record<string, string>) =>
   new AppError("unauthorized", message, headers);
 export const rateLimited = (message: string, headers: Record<string, string>) =>
@@ -94,8 +93,6 @@ export const folderAtDestination = () => new AppError("conflict", "A folder exis
 /** A condition (If-Match, If-None-Match, If) that no longer holds: the resource changed. */
 export const changed = (message?: string) => new AppError("precondition_failed", message);
 
-export const uploadTooLarge = (limit: number) =>
-  new AppError("payload_too_large", `Uploads are limited to ${limit} bytes`);
 export const bodyTooLarge = (limit: number) =>
   new AppError("payload_too_large", `Request body is larger than ${limit} bytes`);
 export const bodyIncomplete = () => new AppError("bad_request", "The request body ended before it was complete");

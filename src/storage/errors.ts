@@ -19,8 +19,6 @@ export class StorageUnavailable extends Error {
   }
 }
 
-export type StorageFailure = StorageFull | StorageUnavailable;
-
 /** The engine's own error behind a storage failure, for messages meant for the operator. */
 export const engineError = (error: unknown): unknown =>
   error instanceof StorageFull || error instanceof StorageUnavailable ? error.cause : error;

@@ -52,11 +52,6 @@ export function responseXml(href: string, propstats: Map<number, string[]>): str
   return `${out}</D:response>`;
 }
 
-/** A `<D:response>` carrying only a status (a member a COPY, MOVE or DELETE could not handle). */
-export function statusResponseXml(href: string, status: number): string {
-  return `<D:response><D:href>${escapeXml(href)}</D:href><D:status>${statusLine(status)}</D:status></D:response>`;
-}
-
 function multistatusHead(prefixes?: ReadonlyMap<string, string>): string {
   let decls = "";
   for (const [ns, prefix] of prefixes ?? []) decls += ` xmlns:${prefix}="${escapeXml(ns)}"`;

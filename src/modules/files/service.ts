@@ -11,7 +11,7 @@ import { FileWrites } from "./writes";
 
 export type { LoggedEvent } from "./log";
 export { contentTypeFor, scopeOf } from "./request";
-export type { CommitResult, StoredObject } from "./writes";
+export type { CommitResult } from "./writes";
 
 /**
  * The file tree of one account space, as every front door uses it: reads (./reads.ts), the
