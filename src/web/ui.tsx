@@ -40,6 +40,42 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   );
 }
 
+/** "Are you sure?" before something that cannot be undone; the action's error stays in the dialog. */
+export function ConfirmDialog(props: {
+  title: string;
+  text: ComponentChildren;
+  action: string;
+  run: () => Promise<unknown>;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { busy, error, run } = useAction();
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <p>{props.text}</p>
+      <ErrorText error={error} />
+      <div class="buttons">
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => {
+              await props.run();
+              props.onDone();
+            })
+          }
+        >
+          {props.action}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   return (

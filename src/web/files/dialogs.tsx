@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, filesUrl } from "../api";
 import { formatTime } from "../format";
-import { CopyButton, Dialog, ErrorText, useAction } from "../ui";
+import { ConfirmDialog, CopyButton, Dialog, ErrorText, useAction } from "../ui";
 import type { Entry } from "./entry";
 
 /** Asks for a path (new folder, rename/move, copy) and runs `submit` with it; API errors stay in the dialog. */
@@ -51,35 +51,22 @@ export function PathDialog(props: {
 }
 
 export function DeleteDialog({ entry, onDone, onClose }: { entry: Entry; onDone: () => void; onClose: () => void }) {
-  const { busy, error, run } = useAction();
   const folder = entry.type === "folder";
   return (
-    <Dialog title={`Delete ${entry.name}?`} onClose={onClose}>
-      <p>
-        {folder ? "The folder " : "The file "}
-        <strong class="mono">{entry.path}</strong>
-        {folder ? " and everything in it will be deleted." : " will be deleted."}
-      </p>
-      <ErrorText error={error} />
-      <div class="buttons">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={() =>
-            void run(async () => {
-              await api("DELETE", filesUrl(entry.path));
-              onDone();
-            })
-          }
-        >
-          Delete
-        </button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title={`Delete ${entry.name}?`}
+      text={
+        <>
+          {folder ? "The folder " : "The file "}
+          <strong class="mono">{entry.path}</strong>
+          {folder ? " and everything in it will be deleted." : " will be deleted."}
+        </>
+      }
+      action="Delete"
+      run={() => api("DELETE", filesUrl(entry.path))}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
 

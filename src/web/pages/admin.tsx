@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Account } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
-import { Dialog, ErrorText, useAction } from "../ui";
+import { ConfirmDialog, ErrorText, useAction } from "../ui";
 
 /** Account administration: the admin account only (the server enforces it). */
 export function AdminPage() {
@@ -13,7 +13,6 @@ export function AdminPage() {
   const [email, setEmail] = useState("");
   const [publicKey, setPublicKey] = useState("");
   const create = useAction();
-  const remove = useAction();
   const load = () =>
     api<{ accounts: Account[] }>("GET", "/admin/accounts").then(
       (r) => setAccounts(r.accounts),
@@ -81,29 +80,17 @@ export function AdminPage() {
         </ul>
       )}
       {deleting && (
-        <Dialog title={`Delete account ${deleting.actor}?`} onClose={() => setDeleting(null)}>
-          <p>The account, its keys, sessions and every file it stores are removed. This cannot be undone.</p>
-          <ErrorText error={remove.error} />
-          <div class="buttons">
-            <button type="button" onClick={() => setDeleting(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              class="danger"
-              disabled={remove.busy}
-              onClick={() =>
-                void remove.run(async () => {
-                  await api("DELETE", `/admin/accounts/${encodeURIComponent(deleting.actor)}`);
-                  setDeleting(null);
-                  void load();
-                })
-              }
-            >
-              Delete account
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title={`Delete account ${deleting.actor}?`}
+          text="The account, its keys, sessions and every file it stores are removed. This cannot be undone."
+          action="Delete account"
+          run={() => api("DELETE", `/admin/accounts/${encodeURIComponent(deleting.actor)}`)}
+          onClose={() => setDeleting(null)}
+          onDone={() => {
+            setDeleting(null);
+            void load();
+          }}
+        />
       )}
     </section>
   );

@@ -3,7 +3,7 @@ import type { AuthorizedApp as Authorization } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
-import { Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
+import { ConfirmDialog, ErrorText, ListHead, ScopesCell, SecretOnce } from "../ui";
 import { AppForm, type ClientInfo } from "./app-form";
 
 /**
@@ -178,40 +178,5 @@ export function AppsPage({ me }: { me: Me }) {
         />
       )}
     </section>
-  );
-}
-
-function ConfirmDialog(props: {
-  title: string;
-  text: string;
-  action: string;
-  run: () => Promise<unknown>;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const { busy, error, run } = useAction();
-  return (
-    <Dialog title={props.title} onClose={props.onClose}>
-      <p>{props.text}</p>
-      <ErrorText error={error} />
-      <div class="buttons">
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={() =>
-            void run(async () => {
-              await props.run();
-              props.onDone();
-            })
-          }
-        >
-          {props.action}
-        </button>
-      </div>
-    </Dialog>
   );
 }

@@ -3,7 +3,7 @@ import type { KeyMetadata as KeyInfo } from "../../../clients/lightd";
 import { api, messageOf } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
-import { Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
+import { ConfirmDialog, Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
 import { EXPIRIES, KeyForm } from "./key-form";
 
 /** API keys: create (secret shown once), list with usage, rotate with a new expiry, revoke. */
@@ -157,30 +157,15 @@ function RotateDialog(props: { info: KeyInfo; onClose: () => void; onRotated: (t
 }
 
 function RevokeDialog(props: { info: KeyInfo; onClose: () => void; onRevoked: () => void }) {
-  const { busy, error, run } = useAction();
   return (
-    <Dialog title={`Revoke ${props.info.name || props.info.id}?`} onClose={props.onClose}>
-      <p>Programs using this key will be refused from their very next request. This cannot be undone.</p>
-      <ErrorText error={error} />
-      <div class="buttons">
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={() =>
-            void run(async () => {
-              await api("DELETE", `/auth/keys/${encodeURIComponent(props.info.id)}`);
-              props.onRevoked();
-            })
-          }
-        >
-          Revoke key
-        </button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title={`Revoke ${props.info.name || props.info.id}?`}
+      text="Programs using this key will be refused from their very next request. This cannot be undone."
+      action="Revoke key"
+      run={() => api("DELETE", `/auth/keys/${encodeURIComponent(props.info.id)}`)}
+      onClose={props.onClose}
+      onDone={props.onRevoked}
+    />
   );
 }
 
