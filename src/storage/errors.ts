@@ -26,12 +26,14 @@ export const engineError = (error: unknown): unknown =>
 const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : "");
 
-/** A filesystem write (data files, temp files, the metadata's log): ENOSPC, or a quota's EDQUOT. */
+/** A filesystem write (data files, temp files, the metadata's log): ENOSPC, or a quota's EDQUOT; EIO. */
 export function fromFilesystem(error: unknown): unknown {
   const code = codeOf(error);
   if (code === "ENOSPC" || code === "EDQUOT" || /\b(ENOSPC|no space left on device)\b/i.test(messageOf(error))) {
     return new StorageFull(error);
   }
+  // The disk could not write back what was written (a failed fsync): nothing that waited for it was kept.
+  if (code === "EIO") return new StorageUnavailable(error);
   return error;
 }
 

@@ -7,8 +7,10 @@ import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
  * Power-loss safety, checked the way a power cut would test it: only what was fsynced
  * survives one. The compiled server runs under strace, which records the order of its
  * writes, fsyncs, renames, unlinks and answers; for every upload and delete the trace must show
- * - the object's bytes fdatasync'ed before the rename that names them, and the directory
- *   fsynced after it — both before the metadata commit that points at them;
+ * - the object's bytes and the name the rename gives them made durable before the metadata
+ *   commit that points at them: a syncfs of the store's filesystem that started after the
+ *   rename (concurrent uploads share it, src/storage/blob/data-sync.ts), or the bytes
+ *   fdatasync'ed before the rename and the directory fsynced after it;
  * - the commit's last write to the metadata log (`lightd.db-wal`) followed by an fdatasync of
  *   that log before the 200 goes out;
  * - bytes a delete frees unlinked only after the commit that unreferenced them is on disk.
@@ -51,7 +53,7 @@ function parseTrace(text: string): Call[] {
 }
 
 const TRACED =
-  "fsync,fdatasync,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg";
+  "fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg";
 
 test("every 200 of an upload or delete follows the fsyncs that make it survive a power cut", async () => {
   if (Bun.which("strace") === null) throw new Error("strace is required (apt-get install strace)");
@@ -91,6 +93,7 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   const firstArg = (c: Call) => /^\d+<([^>]*)>/.exec(c.args)?.[1] ?? "";
   const isWal = (c: Call) => firstArg(c).endsWith("/lightd.db-wal");
   const isSync = (c: Call) => c.name === "fdatasync" || c.name === "fsync";
+  const storeSyncs = calls.filter((c) => c.name === "syncfs" && firstArg(c).includes("/blobs"));
   const walWrites = calls.filter((c) => (c.name === "pwrite64" || c.name === "write") && isWal(c));
   const walSyncs = calls.filter((c) => isSync(c) && isWal(c));
   const answers = calls.filter((c) => firstArg(c).startsWith("TCP:[") && c.args.includes("HTTP/1.1 200"));
@@ -106,22 +109,40 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
     expect(lastWrite).toBeDefined();
     return walSyncs.some((s) => s.start > (lastWrite as Call).end && s.end < at.start);
   };
-  /** The directory sync after `rename` of its target's directory. */
-  const dirSyncAfter = (rename: Call) => {
-    const target = [...rename.args.matchAll(/"([^"]+)"/g)]
+  /** Where `rename` put the object: its path in the store. */
+  const targetOf = (rename: Call) =>
+    [...rename.args.matchAll(/"([^"]+)"/g)]
       .map((m) => m[1] as string)
-      .find((p) => !p.includes("/blobs/tmp/"));
-    const parent = (target as string).slice(0, (target as string).lastIndexOf("/"));
-    return calls.find((c) => isSync(c) && c.start > rename.end && c.args.includes(`${parent}>`));
-  };
-
-  // Every object: its bytes fdatasync'ed before the rename that names them, its directory after.
-  for (const rename of renames) {
+      .find((p) => !p.includes("/blobs/tmp/")) as string;
+  /**
+   * The first sync after `rename` that makes the object and its name durable: a syncfs of the
+   * store that started after it, or (bytes fdatasync'ed before the rename) its directory's fsync.
+   */
+  const dirSyncAfter = (rename: Call) => {
+    const target = targetOf(rename);
+    const parent = target.slice(0, target.lastIndexOf("/"));
     const tmp = /"([^"]*\/blobs\/tmp\/[^"]+)"/.exec(rename.args)?.[1] as string;
     const dataSync = calls.find((c) => isSync(c) && c.args.includes(`${tmp}>`));
-    expect(dataSync && dataSync.end < rename.start).toBe(true);
-    expect(dirSyncAfter(rename)).toBeDefined();
+    const dirSync =
+      dataSync && dataSync.end < rename.start
+        ? calls.find((c) => isSync(c) && c.start > rename.end && c.args.includes(`${parent}>`))
+        : undefined;
+    const shared = storeSyncs.find((c) => c.start > rename.end);
+    return [dirSync, shared].filter((c): c is Call => c !== undefined).sort((a, b) => a.end - b.end)[0];
+  };
+
+  // Every object: its bytes and its name made durable after the rename, before the commit that names it.
+  for (const rename of renames) {
+    const durable = dirSyncAfter(rename);
+    expect(durable).toBeDefined();
+    const key = targetOf(rename).slice(targetOf(rename).lastIndexOf("/") + 1);
+    const commit = walWrites.find((w) => w.args.includes(key));
+    expect(commit).toBeDefined();
+    expect((durable as Call).end).toBeLessThan((commit as Call).start);
   }
+  // Concurrent uploads shared the syncs of their bytes.
+  expect(storeSyncs.length).toBeGreaterThan(0);
+  expect(storeSyncs.length).toBeLessThan(renames.length);
 
   // The sequential uploads: bytes, directory, commit, log sync, answer — in that order.
   for (const [i, answer] of answers.slice(0, 3).entries()) {

@@ -114,6 +114,7 @@ export class FilePuts {
         contentType,
         maxBytes: quotaBinds ? room : maxBytes,
         metadataKeepsStat: true,
+        freshKey: true,
       });
     } catch (error) {
       if (quotaBinds && error instanceof BlobTooLarge) {

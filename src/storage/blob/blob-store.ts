@@ -41,6 +41,13 @@ export interface PutOptions {
    * such an object, by reading the bytes.
    */
   metadataKeepsStat?: boolean;
+  /**
+   * `key` is new and nothing reads it until the caller's metadata names it, which the caller
+   * commits only after this put resolves. The local store may then name the bytes before they
+   * are durable and make many such writes durable with one shared sync (a power cut before
+   * it leaves an object nothing names, which the garbage collector removes). Ignored with `exclusive`.
+   */
+  freshKey?: boolean;
 }
 
 export interface SignOptions {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
 import { fromFilesystem } from "../errors";
@@ -15,6 +15,7 @@ import {
   type PutOptions,
   type SignOptions,
 } from "./blob-store";
+import { DataSync } from "./data-sync";
 import { BlobNotFound, BlobRequestInvalid, objectChanged, objectExists, RangeNotSatisfiable } from "./errors";
 import { lightdObjectUrl } from "./lightd-url";
 import {
@@ -71,6 +72,8 @@ export class LocalBlobStore implements BlobStore {
   readonly #writing = new Set<string>();
   /** Keys with an exclusive write in progress: a second writer is refused before it sends a byte. */
   readonly #claimed = new Set<string>();
+  /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
+  readonly dataSync = new DataSync();
 
   constructor(
     readonly root: string,
@@ -103,7 +106,10 @@ export class LocalBlobStore implements BlobStore {
     const fill = (fh: FileHandle) => writeStream(fh, body, options.maxBytes);
     const sidecar = options.metadataKeepsStat ? null : { contentType: options.contentType };
     if (!options.exclusive) {
-      return { ...(await this.#commitFromTemp(finalPath, sidecar, fill)), contentType: options.contentType };
+      const written = options.freshKey
+        ? await this.#putFresh(finalPath, sidecar, fill)
+        : await this.#commitFromTemp(finalPath, sidecar, fill);
+      return { ...written, contentType: options.contentType };
     }
     // The claim turns a concurrent second writer away at once; the exclusive link in
     // commitFile is what makes "written once" hold even if a claim were missed.
@@ -325,6 +331,47 @@ export class LocalBlobStore implements BlobStore {
       await unlink(tmpData).catch(() => {});
       if (sidecar) await unlink(tmpSidecar).catch(() => {});
       if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
+      throw fromFilesystem(error);
+    } finally {
+      this.#writing.delete(name);
+    }
+  }
+
+  /**
+   * A fresh key's write: the temp file is renamed into place unsynced, then its bytes and its
+   * name become durable in a batch shared with the writes running beside it (./data-sync.ts).
+   * If that sync fails, the object is removed again and the write fails: nothing names it.
+   */
+  async #putFresh(
+    finalPath: string,
+    sidecar: { contentType: string | undefined } | null,
+    fill: (fh: FileHandle) => Promise<Written>,
+  ): Promise<Written> {
+    const name = randomBase62(16);
+    const base = join(this.#tmpDir, name);
+    const tmpData = `${base}.tmp`;
+    const tmpSidecar = `${base}.meta.tmp`;
+    const dir = join(finalPath, "..");
+    this.#writing.add(name);
+    let named = false;
+    try {
+      const fh = await open(tmpData, "wx", 0o600);
+      let written: Written;
+      try {
+        written = await fill(fh);
+      } finally {
+        await fh.close();
+      }
+      await mkdir(dir, { recursive: true });
+      const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
+      await commitFile(tmpData, record, finalPath);
+      named = true;
+      await this.dataSync.durable(finalPath, dir);
+      return written;
+    } catch (error) {
+      await unlink(tmpData).catch(() => {});
+      if (sidecar) await unlink(tmpSidecar).catch(() => {});
+      if (named) await this.delete(basename(finalPath)).catch(() => {});
       throw fromFilesystem(error);
     } finally {
       this.#writing.delete(name);

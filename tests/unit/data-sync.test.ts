@@ -1,0 +1,54 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataSync, syncEach } from "../../src/storage/blob/data-sync";
+import { syncFilesystem } from "../../src/storage/blob/syncfs";
+
+const dir = mkdtempSync(join(tmpdir(), "lightd-data-sync-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("syncfs is reached through libc on Linux, and a path that cannot be opened is an error with its code", async () => {
+  expect(await syncFilesystem(dir)).toBe(process.platform === "linux");
+  const error = await syncFilesystem(join(dir, "missing", "x")).catch((e: unknown) => e);
+  expect((error as { code?: string }).code).toBe("ENOENT");
+  // The worker survives a failed call.
+  expect(await syncFilesystem(dir)).toBe(process.platform === "linux");
+});
+
+test("the file-by-file sync syncs every file and directory, and fails when one cannot be synced", async () => {
+  const file = join(dir, "a.bin");
+  writeFileSync(file, "a");
+  await syncEach([file], new Set([dir]));
+  const error = await syncEach([file, join(dir, "gone.bin")], new Set([dir])).catch((e: unknown) => e);
+  expect((error as { code?: string }).code).toBe("ENOENT");
+});
+
+test("writes that arrive while a batch syncs share the next batch; a failed batch fails only its own writes", async () => {
+  const sync = new DataSync();
+  const batches: string[][] = [];
+  let release!: () => void;
+  sync.syncBatch = async (files) => {
+    batches.push([...files]);
+    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    if (batches.length === 2) throw Object.assign(new Error("EIO"), { code: "EIO" });
+  };
+  const first = sync.durable("f0", "d0");
+  // Joins the first batch: it has not started yet (it starts after this turn of the event loop).
+  const alsoFirst = sync.durable("f1", "d1");
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  expect(batches).toEqual([["f0", "f1"]]);
+  // The first batch is syncing: these wait for the next one, which fails.
+  const second = ["f2", "f3", "f4"].map((f) => sync.durable(f, "d2").catch((e: { code?: string }) => e.code));
+  release();
+  await Promise.all([first, alsoFirst]);
+  expect(await Promise.all(second)).toEqual(["EIO", "EIO", "EIO"]);
+  expect(batches).toEqual([
+    ["f0", "f1"],
+    ["f2", "f3", "f4"],
+  ]);
+  // After a failure the next write gets a batch of its own, which syncs.
+  await sync.durable("f5", "d5");
+  expect(batches.at(-1)).toEqual(["f5"]);
+  expect(sync.batches).toBe(3);
+});
