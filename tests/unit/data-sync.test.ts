@@ -24,8 +24,8 @@ test("the file-by-file sync syncs every file and directory, and fails when one c
   expect((error as { code?: string }).code).toBe("ENOENT");
 });
 
-test("writes that arrive while a batch syncs share the next batch; a failed batch fails only its own writes", async () => {
-  const sync = new DataSync();
+test("writes that arrive while a batch syncs share the next batch; a failed sync fails its batch and the one gathered meanwhile", async () => {
+  const sync = new DataSync(dir);
   const batches: string[][] = [];
   let release!: () => void;
   sync.syncBatch = async (files) => {
@@ -51,4 +51,25 @@ test("writes that arrive while a batch syncs share the next batch; a failed batc
   await sync.durable("f5", "d5");
   expect(batches.at(-1)).toEqual(["f5"]);
   expect(sync.batches).toBe(3);
+});
+
+test("a failed sync also fails the writes that gathered while it ran: it may have lost their bytes", async () => {
+  const sync = new DataSync(dir);
+  const batches: string[][] = [];
+  let fail!: () => void;
+  sync.syncBatch = async (files) => {
+    batches.push([...files]);
+    if (batches.length === 1) {
+      await new Promise<void>((_, reject) => (fail = () => reject(Object.assign(new Error("EIO"), { code: "EIO" }))));
+    }
+  };
+  const first = sync.durable("f0", "d0").catch((e: { code?: string }) => e.code);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const meanwhile = sync.durable("f1", "d1").catch((e: { code?: string }) => e.code);
+  fail();
+  expect([await first, await meanwhile]).toEqual(["EIO", "EIO"]);
+  // The second write's batch was never synced: it failed with the first.
+  expect(batches).toEqual([["f0"]]);
+  await sync.durable("f2", "d2");
+  expect(batches).toEqual([["f0"], ["f2"]]);
 });

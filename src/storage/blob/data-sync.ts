@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { fsyncDir } from "./local-io";
-import { syncFilesystem } from "./syncfs";
+import { syncFilesystem, watchFilesystem } from "./syncfs";
 
 /**
  * Makes a batch durable: the bytes of every file in `files` and the names `dirs` hold, so
@@ -28,7 +28,13 @@ export class DataSync {
   batches = 0;
 
   /** How a batch is made durable; replaceable, so tests can record the order of syncs or make one fail. */
-  syncBatch: SyncBatch = syncFilesOrFilesystem;
+  syncBatch: SyncBatch;
+
+  /** `root`: the store's directory; its filesystem is the one synced (when syncfs is used). */
+  constructor(root: string) {
+    watchFilesystem(root);
+    this.syncBatch = (files, dirs) => syncFilesOrFilesystem(root, files, dirs);
+  }
 
   /** Resolves once `file` (already named in `dir`) and its name are durable; rejects with its batch's failure. */
   durable(file: string, dir: string): Promise<void> {
@@ -50,6 +56,13 @@ export class DataSync {
       this.batches++;
       this.#running = false;
       batch.settle(error);
+      // The batch that gathered meanwhile fails too: a failed sync may have written back (and
+      // lost) its bytes as well, and the error is reported once only.
+      if (error !== null && this.#collecting) {
+        this.#collecting.settle(error);
+        this.#collecting = null;
+        this.batches++;
+      }
       this.#startNext();
     };
     Promise.resolve()
@@ -74,9 +87,8 @@ function newBatch(): Batch {
  * the whole batch, however many files and directories it holds. Elsewhere every file is
  * fdatasync'ed and every directory fsynced, all at once.
  */
-async function syncFilesOrFilesystem(files: readonly string[], dirs: ReadonlySet<string>): Promise<void> {
-  const [first] = dirs;
-  if (first !== undefined && (await syncFilesystem(first))) return;
+async function syncFilesOrFilesystem(root: string, files: readonly string[], dirs: ReadonlySet<string>): Promise<void> {
+  if (await syncFilesystem(root)) return;
   await syncEach(files, dirs);
 }
 

@@ -73,7 +73,7 @@ export class LocalBlobStore implements BlobStore {
   /** Keys with an exclusive write in progress: a second writer is refused before it sends a byte. */
   readonly #claimed = new Set<string>();
   /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
-  readonly dataSync = new DataSync();
+  readonly dataSync: DataSync;
 
   constructor(
     readonly root: string,
@@ -84,6 +84,7 @@ export class LocalBlobStore implements BlobStore {
     this.#multipartDir = join(root, "multipart");
     mkdirSync(this.#tmpDir, { recursive: true });
     mkdirSync(this.#multipartDir, { recursive: true });
+    this.dataSync = new DataSync(root);
   }
 
   /** Where the bytes of `key` live (the LocalFiles capability: downloads hand the file to sendfile). */

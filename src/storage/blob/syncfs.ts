@@ -10,9 +10,13 @@
 const WORKER_SOURCE = `
 let libc = null;
 let unsupported = "";
-try {
+// Before Linux 5.8 syncfs returned 0 even when writing some data back failed: a lost error
+// there would be a lost upload, so older kernels sync file by file (fdatasync reports it).
+const [major, minor] = require("node:os").release().split(".").map(Number);
+if (process.platform !== "linux" || major < 5 || (major === 5 && minor < 8)) unsupported = "syncfs does not report errors here";
+else try {
   const { dlopen, FFIType } = require("bun:ffi");
-  libc = dlopen(process.platform === "linux" ? "libc.so.6" : "libc", {
+  libc = dlopen("libc.so.6", {
     syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
   }).symbols;
@@ -21,21 +25,21 @@ try {
 }
 const fs = require("node:fs");
 const { read } = unsupported ? {} : require("bun:ffi");
+// One descriptor per store, kept open: syncfs reports every write-back error of the
+// filesystem since the previous call on the same descriptor, even one another process saw first.
+const fds = new Map();
 self.onmessage = (event) => {
   const { id, path } = event.data;
-  if (!libc) return postMessage({ id, unsupported });
-  let fd;
+  let fd = fds.get(path);
   try {
-    fd = fs.openSync(path, "r");
+    if (fd === undefined && libc) fds.set(path, (fd = fs.openSync(path, "r")));
   } catch (error) {
-    return postMessage({ id, errno: -1, message: String(error), code: error.code });
+    return id && postMessage({ id, errno: -1, message: String(error), code: error.code });
   }
-  try {
-    const rc = libc.syncfs(fd);
-    postMessage({ id, errno: rc === 0 ? 0 : read.i32(libc.__errno_location(), 0) });
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (!id) return;
+  if (!libc) return postMessage({ id, unsupported });
+  const rc = libc.syncfs(fd);
+  postMessage({ id, errno: rc === 0 ? 0 : read.i32(libc.__errno_location(), 0) });
 };
 `;
 
@@ -81,6 +85,15 @@ function syncWorker(): RefWorker {
   };
   worker = started;
   return started;
+}
+
+/**
+ * Opens the descriptor later syncs of `path` use, before anything is written there: from
+ * then on no write-back error of its filesystem goes unreported.
+ */
+export function watchFilesystem(path: string): void {
+  if (!available) return;
+  syncWorker().postMessage({ path });
 }
 
 /**
