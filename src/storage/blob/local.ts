@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
@@ -94,8 +94,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async sizeOf(key: string): Promise<number | null> {
+    // Every small download asks this once: a stat(2) of a local file is a few microseconds,
+    // far less than the round trip through the thread pool an async stat makes.
     try {
-      return (await stat(this.pathOf(key))).size;
+      return statSync(this.pathOf(key), { throwIfNoEntry: false })?.size ?? null;
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
