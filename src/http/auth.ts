@@ -118,24 +118,34 @@ export function createAuthorizer(
   };
 }
 
+/** The guard's check of one request against a requirement: its principal, or 401, 403, 406 or 429. */
+export type RequestAuthenticator = (request: Request, requirement: AuthRequirement) => Promise<Principal>;
+
+/**
+ * One authentication per request, however many times it is asked (the guard's parse,
+ * transform and resolve hooks, or the edge's fast routes), so a single-use token is
+ * consumed once and argon2 never runs twice for one request.
+ */
+export function requestAuthenticator(
+  verifier: Authenticator,
+  settings: () => AuthSettings,
+  limits?: AuthLimits,
+): RequestAuthenticator {
+  const authorizer = createAuthorizer(verifier, settings, limits);
+  return (request, requirement) => {
+    const meta = metaOf(request);
+    meta.auth ??= authorizer(request, requirement, extractToken(request));
+    return meta.auth;
+  };
+}
+
 /**
  * The auth guard as an Elysia macro: `{ auth: 'files:read' }` on a route resolves
  * `principal` or answers 401 (no/invalid/expired credential), 403 (missing scope) or
  * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
  * token act as the admin account (local development only).
  */
-export function authGuard(verifier: Authenticator, settings: () => AuthSettings, limits?: AuthLimits) {
-  const authorizer = createAuthorizer(verifier, settings, limits);
-  const authorize = (request: Request, requirement: AuthRequirement) =>
-    authorizer(request, requirement, extractToken(request));
-  // One authentication per request, shared by the parse and resolve phases, so a
-  // single-use token is consumed once and argon2 never runs twice for one request.
-  const authenticate = (request: Request, requirement: AuthRequirement): Promise<Principal> => {
-    const meta = metaOf(request);
-    meta.auth ??= authorize(request, requirement);
-    return meta.auth;
-  };
-
+export function authGuard(authenticate: RequestAuthenticator) {
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (requirement: AuthRequirement) => ({
       // Authenticate before the body is parsed and validated: an anonymous caller gets

@@ -4,6 +4,7 @@ import { withCors } from "./cors";
 import { type EdgeServer, enterEdge } from "./edge";
 import { errorFormOfUrl } from "./error-form";
 import { renderError } from "./errors";
+import type { FastPath } from "./fast-path";
 import { withHeadSupport } from "./head";
 import { logRequest } from "./request-log";
 
@@ -39,9 +40,12 @@ const NEVER = () => false;
  * survives a power loss. Commits do not wait for the disk themselves; concurrent requests
  * share one log fsync (group commit, storage/db/sqlite/wal-sync.ts). Reads pay nothing.
  */
-export function createHandler(app: { handle: Handler }, options: EdgeOptions): EdgeHandler {
+export function createHandler(app: { handle: Handler; fastPath?: FastPath }, options: EdgeOptions): EdgeHandler {
+  const handle: Handler = (request) => app.handle(request);
+  const fast = app.fastPath;
+  const dispatch: Handler = fast ? (request) => fast(request, handle) : handle;
   const inner = withCors(
-    withHeadSupport(withBodyLimit((request) => app.handle(request), options.maxBodyBytes, options.logger)),
+    withHeadSupport(withBodyLimit(dispatch, options.maxBodyBytes, options.logger)),
     options.corsOrigins ?? (() => NO_ORIGINS),
   );
   const logging = options.logRequests ?? NEVER;

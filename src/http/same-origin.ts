@@ -4,7 +4,9 @@ import { AppError } from "../errors";
 import { SESSION_COOKIE } from "./auth";
 import { isOwnOrigin } from "./links";
 
-type ServerSettings = Pick<Config["server"], "public_url" | "trust_proxy">;
+/** What the cross-origin rule reads of the server settings. */
+export type SameOriginSettings = Pick<Config["server"], "public_url" | "trust_proxy">;
+type ServerSettings = SameOriginSettings;
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

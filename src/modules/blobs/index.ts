@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
+import type { FastGet } from "../../http/fast-path";
 import { ErrorResponse } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
@@ -15,6 +16,30 @@ function queryOf(request: Request): URLSearchParams {
   return new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1));
 }
 
+/** GET (or HEAD, marked by the edge) of a signed download URL: the signature, then the bytes. */
+function download(gateway: BlobGateway, objects: ObjectSource, key: string, request: Request): Promise<Response> {
+  const granted = gateway.download(key, queryOf(request));
+  // HEAD arrives here as a marked GET (src/http/head.ts): answer headers without opening the object.
+  return serveObject(objects, key, request.headers, !isHeadRequest(request), {
+    contentType: granted.contentType,
+    stat: granted.stat,
+    disposition: granted.filename !== undefined ? contentDisposition(granted.filename) : "inline",
+  });
+}
+
+/**
+ * GET /blobs/:key answered at the edge (src/http/fast-path.ts). A key that needs decoding
+ * goes to the app's route, which decodes path parameters its own way.
+ */
+export function blobFastGet(gateway: BlobGateway, objects: ObjectSource): FastGet {
+  return {
+    path: "/blobs/",
+    appPath: BLOB_ROUTE,
+    takes: (key) => key !== "" && !key.includes("/") && !key.includes("%"),
+    answer: (request, key) => download(gateway, objects, key, request),
+  };
+}
+
 /**
  * The public routes that lightd-signed URLs point at (local store; S3 with serve_downloads). No bearer auth: the
  * signature is the credential (see BlobGateway.authorize). Bodies are never parsed
@@ -22,21 +47,11 @@ function queryOf(request: Request): URLSearchParams {
  */
 export function blobsModule(gateway: BlobGateway, objects: ObjectSource, maxUploadBytes: () => number) {
   // Bytes, ranges and signatures are beyond `t` models: the contract for these routes is ./openapi.ts.
-  const download = { params: BlobParams, detail: blobDownload };
   return new Elysia({ tags: ["Blobs"] })
-    .get(
-      BLOB_ROUTE,
-      // HEAD arrives here as a marked GET (src/http/head.ts): answer headers without opening the object.
-      ({ params, request }) => {
-        const granted = gateway.download(params.key, queryOf(request));
-        return serveObject(objects, params.key, request.headers, !isHeadRequest(request), {
-          contentType: granted.contentType,
-          stat: granted.stat,
-          disposition: granted.filename !== undefined ? contentDisposition(granted.filename) : "inline",
-        });
-      },
-      download,
-    )
+    .get(BLOB_ROUTE, ({ params, request }) => download(gateway, objects, params.key, request), {
+      params: BlobParams,
+      detail: blobDownload,
+    })
     .put(
       BLOB_ROUTE,
       async ({ params, request, set }) => {

@@ -1,11 +1,13 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
-import type { FileEntry } from "../../domain/files";
+import type { FileEntry, StoredEntry } from "../../domain/files";
 import { parsePath, parsePrefix, parseUrlPath } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
 import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
+import type { FastGet } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { queryPathOf } from "../../http/query-path";
@@ -83,6 +85,45 @@ function wantsBytes(request: Request, redirect: unknown): boolean {
   return (request.headers.get("accept")?.toLowerCase() ?? "").includes("application/octet-stream");
 }
 
+/**
+ * A file's download as GET /files/{path} answers it when the client did not ask for JSON:
+ * a 302 to a signed URL, or the bytes themselves when asked (`?redirect=false`, octet-stream).
+ */
+function fileDownload(files: FileService, config: () => Config, objects: ObjectSource) {
+  return async (row: StoredEntry, request: Request, redirect: unknown): Promise<Response> => {
+    if (wantsBytes(request, redirect)) {
+      const object = files.downloadable(row);
+      return serveObject(objects, object.key, request.headers, true, {
+        contentType: object.contentType,
+        stat: object.stat,
+        disposition: contentDisposition(row.name),
+        lastModified: row.updated_at,
+      });
+    }
+    const url = await files.downloadUrl(row, publicOriginOf(request, config().server));
+    return new Response(null, { status: 302, headers: { location: url } });
+  };
+}
+
+/**
+ * GET /files/{path} answered at the edge (src/http/fast-path.ts): the 302 and the
+ * one-request download. JSON, a HEAD and any other query (`?tx=`, `?token=`) go to the app's route.
+ */
+export function fileFastGet(files: FileService, config: () => Config, objects: ObjectSource): FastGet {
+  const download = fileDownload(files, config, objects);
+  return {
+    path: "/files/",
+    appPath: "/files/*",
+    auth: "files:read",
+    takes: (rest, query, request) => rest !== "" && (query === "" || query === "redirect=false") && !wantsJson(request),
+    answer: async (request, _rest, principal) => {
+      const row = await files.stat(principal as Principal, filePathOf(request));
+      // `takes` let through no query or exactly `redirect=false`.
+      return download(row, request, request.url.endsWith("?redirect=false") ? "false" : undefined);
+    },
+  };
+}
+
 export function filesModule(
   guard: AppGuard,
   files: FileService,
@@ -90,6 +131,7 @@ export function filesModule(
   versions: VersionService,
   objects: ObjectSource,
 ) {
+  const download = fileDownload(files, config, objects);
   return new Elysia({ tags: ["Files"] })
     .use(guard)
     .get(
@@ -188,37 +230,25 @@ export function filesModule(
     )
     .get(
       "/files/*",
-      async ({ request, principal, redirect, query }) => {
+      async ({ request, principal, query }) => {
         // `?tx=N`: the file as it was at tx N (an older version), answered the same way.
         const row =
           query.tx === undefined
             ? await files.stat(principal, filePathOf(request))
             : await versions.at(principal, filePathOf(request), query.tx);
         if (isHeadRequest(request)) return headResponse(row);
-        if (!wantsJson(request) && wantsBytes(request, (query as Record<string, unknown>).redirect)) {
-          const object = files.downloadable(row);
-          return serveObject(objects, object.key, request.headers, true, {
-            contentType: object.contentType,
-            stat: object.stat,
-            disposition: contentDisposition(row.name),
-            lastModified: row.updated_at,
-          });
-        }
-        const base = publicOriginOf(request, config().server);
-        if (wantsJson(request)) {
-          return {
-            path: row.path,
-            name: row.name,
-            type: row.type,
-            size: row.size,
-            content_type: row.content_type,
-            etag: row.etag,
-            url: row.type === "file" ? await files.downloadUrl(row, base) : null,
-            tx: row.tx,
-            updated_at: row.updated_at,
-          };
-        }
-        return redirect(await files.downloadUrl(row, base), 302);
+        if (!wantsJson(request)) return download(row, request, (query as Record<string, unknown>).redirect);
+        return {
+          path: row.path,
+          name: row.name,
+          type: row.type,
+          size: row.size,
+          content_type: row.content_type,
+          etag: row.etag,
+          url: row.type === "file" ? await files.downloadUrl(row, publicOriginOf(request, config().server)) : null,
+          tx: row.tx,
+          updated_at: row.updated_at,
+        };
       },
       {
         auth: "files:read",

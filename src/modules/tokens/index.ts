@@ -1,10 +1,30 @@
 import { Elysia } from "elysia";
 import { badRequest } from "../../domain/errors";
+import type { Principal } from "../../domain/principal";
+import type { FastGet } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
 import { ErrorResponse } from "../../http/schemas";
 import { parseTtl } from "../../lib/ttl";
 import { CreatedTokenResponse, CreateTokenBody, CurrentCredentialResponse } from "./model";
 import type { TokenService } from "./service";
+
+/** GET /auth/me: who the presented credential acts as and what it may do. */
+const credentialView = (principal: Principal) => ({
+  actor: principal.actor,
+  source: principal.source,
+  scopes: [...principal.scopes],
+  prefix: principal.prefix,
+  space: principal.space,
+});
+
+/** GET /auth/me answered at the edge (src/http/fast-path.ts); any query goes to the app's route. */
+export const credentialFastGet: FastGet = {
+  path: "/auth/me",
+  appPath: "/auth/me",
+  auth: true,
+  takes: (_rest, query) => query === "",
+  answer: async (_request, _rest, principal) => Response.json(credentialView(principal as Principal)),
+};
 
 export function tokensModule(guard: AppGuard, tokens: TokenService) {
   return new Elysia({ tags: ["Tokens"] })
@@ -36,22 +56,12 @@ export function tokensModule(guard: AppGuard, tokens: TokenService) {
         },
       },
     )
-    .get(
-      "/auth/me",
-      ({ principal }) => ({
-        actor: principal.actor,
-        source: principal.source,
-        scopes: [...principal.scopes],
-        prefix: principal.prefix,
-        space: principal.space,
-      }),
-      {
-        auth: true,
-        response: { 200: CurrentCredentialResponse, 401: ErrorResponse },
-        detail: {
-          summary: "Describe the calling credential",
-          description: "Who the presented token acts as and what it may do. Consumes a single-use token.",
-        },
+    .get("/auth/me", ({ principal }) => credentialView(principal), {
+      auth: true,
+      response: { 200: CurrentCredentialResponse, 401: ErrorResponse },
+      detail: {
+        summary: "Describe the calling credential",
+        description: "Who the presented token acts as and what it may do. Consumes a single-use token.",
       },
-    );
+    });
 }

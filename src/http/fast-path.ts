@@ -1,0 +1,93 @@
+import type { Principal } from "../domain/principal";
+import type { Logger } from "../lib/logger";
+import { checkAccept } from "./accept";
+import type { AuthRequirement, RequestAuthenticator } from "./auth";
+import { isHeadRequest, requestIdOf } from "./edge";
+import { errorFormOfUrl } from "./error-form";
+import { renderError } from "./errors";
+import { crossOriginRefusal, type SameOriginSettings } from "./same-origin";
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * One of the hottest GET routes (a file's 302, its bytes, a signed /blobs URL, /auth/me),
+ * answered by the edge without the framework's dispatch: per request that dispatch (hooks,
+ * schema checks, the response mapping) cost more than the route's own work. The answer comes
+ * from the route's own handler, after the same rules the app applies, in the app's order:
+ * the Accept rule, the cross-origin rule, then the guard (one authentication per request).
+ * Whatever a route does not take here (a query, a HEAD, JSON) goes to the app unchanged.
+ */
+export interface FastGet {
+  /** An exact path (`/auth/me`), or a prefix ending in `/` (`/files/`) whose route takes the rest. */
+  path: string;
+  /** The route as the app declares it (`/files/*`): the app's other routes under `path` keep their requests. */
+  appPath: string;
+  /** The guard's requirement; none for a route whose credential is in the URL (a signed URL). */
+  auth?: AuthRequirement;
+  /** Whether the route answers this request here, decided before anything runs. */
+  takes(rest: string, query: string, request: Request): boolean;
+  answer(request: Request, rest: string, principal: Principal | undefined): Promise<Response>;
+}
+
+export interface FastPathRules {
+  authenticate: RequestAuthenticator;
+  server: () => SameOriginSettings;
+  /** The app's GET routes (method and path, `:param` and `*` as declared). */
+  appRoutes: readonly { method: string; path: string }[];
+  /** For the one error renderer, as the app's error hook calls it. */
+  logger: Logger;
+}
+
+/** Answers a request on a fast route, or hands it to `app`. */
+export type FastPath = (request: Request, app: Handler) => Response | Promise<Response>;
+
+/** A declared route path as a pattern (Elysia's: `:param` is one segment, `*` the rest, a trailing slash optional). */
+function patternOf(path: string): RegExp {
+  const body = path
+    .split("/")
+    .map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${body}/?$`);
+}
+
+export function fastPath(routes: readonly FastGet[], rules: FastPathRules): FastPath {
+  const exact = new Map(routes.filter((r) => !r.path.endsWith("/")).map((r) => [r.path, r]));
+  const prefixed = routes.filter((r) => r.path.endsWith("/"));
+  // The app's other GET routes that share a fast route's prefix (`/files/search` beside
+  // `/files/*`) win there, as they do in the app's router.
+  const own = new Set(routes.map((r) => r.appPath));
+  const others = rules.appRoutes
+    .filter((r) => r.method === "GET" && !own.has(r.path) && prefixed.some((f) => r.path.startsWith(f.path)))
+    .map((r) => patternOf(r.path));
+
+  const answer = async (route: FastGet, request: Request, rest: string): Promise<Response> => {
+    try {
+      checkAccept(request.headers.get("accept"));
+      const refusal = crossOriginRefusal(request, rules.server());
+      if (refusal) throw refusal;
+      const principal = route.auth === undefined ? undefined : await rules.authenticate(request, route.auth);
+      return await route.answer(request, rest, principal);
+    } catch (error) {
+      // Rendered here, as the app renders its own, so what wraps the app (CORS) sees a response.
+      return renderError(error, "UNKNOWN", requestIdOf(request), rules.logger, errorFormOfUrl(request.url));
+    }
+  };
+
+  return (request, app) => {
+    if (request.method !== "GET" || request.body !== null || isHeadRequest(request)) return app(request);
+    const url = request.url;
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const q = url.indexOf("?", start);
+    const path = q === -1 ? url.slice(start) : url.slice(start, q);
+    const query = q === -1 ? "" : url.slice(q + 1);
+    let route = exact.get(path);
+    let rest = "";
+    if (route === undefined) {
+      route = prefixed.find((r) => path.startsWith(r.path));
+      if (route === undefined || others.some((p) => p.test(path))) return app(request);
+      rest = path.slice(route.path.length);
+    }
+    if (!route.takes(rest, query, request)) return app(request);
+    return answer(route, request, rest);
+  };
+}

@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { unlinkSync } from "node:fs";
+import { createHandler } from "../../src/http/handler";
+import { memoryLogger } from "../../src/lib/logger";
+import { makeTestApp } from "../fixtures/harness";
+
+/**
+ * The hottest GETs (a file's 302 and bytes, signed /blobs URLs, /auth/me) are answered at the
+ * edge without the framework's dispatch. Every answer must be the app's own: the same status,
+ * headers and body as the app's route gives. A query the edge does not take (`via=app`, which
+ * every one of these routes ignores) sends the same request through the app, so each case
+ * is asked both ways and the answers compared.
+ */
+const t = makeTestApp({ config: { server: { cors_origins: ["https://app.example"] } } });
+afterAll(() => t.close());
+
+const CONTENT = "0123456789abcdefghijklmnopqrstuvwxyz";
+let reader = "";
+let narrow = "";
+let writerOnly = "";
+let etag = "";
+
+async function mint(body: Record<string, unknown>): Promise<string> {
+  const res = await t.request("POST", "/auth/keys", { json: { name: "k", ...body } });
+  expect(res.status).toBe(201);
+  return (await res.json()).token;
+}
+
+beforeAll(async () => {
+  const put = await t.request("PUT", "/files/docs/a.txt", {
+    body: CONTENT,
+    headers: { "content-type": "text/plain" },
+  });
+  expect(put.status).toBe(200);
+  expect(put.status).toBe(200);
+  await t.request("PUT", "/files/gone.txt", { body: "bytes that will vanish" });
+  await t.request("PUT", "/files/other/b.txt", { body: "b" });
+  await t.request("POST", "/files/mkdir", { json: { path: "folder/" } });
+  const meta = await t.request("GET", "/files/docs/a.txt", { headers: { accept: "application/json" } });
+  etag = `"${(await meta.json()).etag}"`;
+  reader = await mint({ scopes: ["files:read"] });
+  narrow = await mint({ scopes: ["files:read"], prefix: "docs/" });
+  writerOnly = await mint({ scopes: ["files:write"] });
+});
+
+/** The request with `via=app` added: the edge leaves it to the app's router. */
+function viaApp(path: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}via=app`;
+}
+
+interface Answer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+async function answer(path: string, token: string | null, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await t.request("GET", path, { token, headers });
+  const kept = [...res.headers]
+    .filter(([name]) => name !== "x-request-id")
+    // A signed URL carries its expiry (and so its signature): the rest must match.
+    .map(([name, value]): [string, string] => [
+      name,
+      name === "location" ? value.replace(/&expires=\d+&sig=[\w-]+$/, "") : value,
+    ]);
+  return { status: res.status, headers: kept, body: await res.text() };
+}
+
+async function same(path: string, token: string | null, headers: Record<string, string> = {}): Promise<Answer> {
+  const fast = await answer(path, token, headers);
+  const app = await answer(viaApp(path), token, headers);
+  expect(fast).toEqual(app);
+  return fast;
+}
+
+async function signedBlobPath(): Promise<string> {
+  const res = await t.request("GET", "/files/docs/a.txt");
+  expect(res.status).toBe(302);
+  return (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");
+}
+
+test("the edge answers these requests itself, and leaves the rest to the app", async () => {
+  const app = t.app;
+  const original = app.handle;
+  let reached = 0;
+  app.handle = (request: Request) => {
+    reached++;
+    return original.call(app, request);
+  };
+  try {
+    const blob = await signedBlobPath();
+    reached = 0;
+    for (const path of ["/files/docs/a.txt", "/files/docs/a.txt?redirect=false", blob, "/auth/me"]) {
+      expect((await t.request("GET", path)).status).toBeLessThan(400);
+    }
+    expect(reached).toBe(0);
+    for (const path of ["/files/docs/a.txt?via=app", "/files/stats", "/auth/me?via=app"]) {
+      expect((await t.request("GET", path)).status).toBeLessThan(400);
+    }
+    expect(reached).toBe(3);
+  } finally {
+    app.handle = original;
+  }
+});
+
+describe("GET /files/{path} at the edge answers as the app does", () => {
+  const cases: [string, string, () => string | null, Record<string, string>, number][] = [
+    ["the 302 to a signed URL", "/files/docs/a.txt", () => t.master, {}, 302],
+    ["the bytes in one request", "/files/docs/a.txt?redirect=false", () => reader, {}, 200],
+    ["octet-stream asked in Accept", "/files/docs/a.txt", () => reader, { accept: "application/octet-stream" }, 200],
+    ["a range", "/files/docs/a.txt?redirect=false", () => reader, { range: "bytes=3-5" }, 206],
+    ["a range past the end", "/files/docs/a.txt?redirect=false", () => reader, { range: "bytes=99-100" }, 416],
+    ["an etag the client holds", "/files/docs/a.txt?redirect=false", () => reader, { "if-none-match": "*" }, 304],
+    ["a missing file", "/files/docs/none.txt", () => reader, {}, 404],
+    ["a folder", "/files/folder/", () => reader, {}, 400],
+    ["a malformed path", "/files/docs//a.txt", () => reader, {}, 400],
+    ["an encoded control character", "/files/docs/%00a.txt", () => reader, {}, 400],
+    ["broken percent-encoding", "/files/docs/%zz.txt", () => reader, {}, 400],
+    ["outside the key's prefix", "/files/other/b.txt", () => narrow, {}, 403],
+    ["a key without files:read", "/files/docs/a.txt", () => writerOnly, {}, 403],
+    ["no credential", "/files/docs/a.txt", () => null, {}, 401],
+    ["a wrong credential", "/files/docs/a.txt", () => "lightd_nonsense", {}, 401],
+    [
+      "another API version in Accept",
+      "/files/docs/a.txt",
+      () => reader,
+      { accept: "application/vnd.pkglatv9+json" },
+      406,
+    ],
+    ["an allowed CORS origin", "/files/docs/a.txt", () => reader, { origin: "https://app.example" }, 302],
+    ["a foreign origin", "/files/docs/a.txt", () => reader, { origin: "https://evil.example" }, 302],
+    [
+      "an error for an allowed CORS origin",
+      "/files/docs/none.txt",
+      () => reader,
+      { origin: "https://app.example" },
+      404,
+    ],
+    ["a refusal for an allowed CORS origin", "/files/docs/a.txt", () => null, { origin: "https://app.example" }, 401],
+  ];
+  for (const [what, path, token, headers, status] of cases) {
+    test(`${what}: ${status}`, async () => {
+      const got = await same(path, token(), headers);
+      expect(got.status).toBe(status);
+    });
+  }
+
+  test("the bytes are the file's, with its etag", async () => {
+    const got = await same("/files/docs/a.txt?redirect=false", reader);
+    expect(got.body).toBe(CONTENT);
+    expect(got.headers).toContainEqual(["etag", etag]);
+  });
+
+  test("routes of the app under /files/ keep their requests", async () => {
+    for (const path of ["/files/stats", "/files/log", "/files/search?q=a", "/files/versions?path=docs/a.txt"]) {
+      const res = await t.request("GET", path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toStartWith("application/json");
+    }
+  });
+
+  test("JSON and HEAD are still the app's answers", async () => {
+    const json = await t.request("GET", "/files/docs/a.txt", { headers: { accept: "application/json" } });
+    expect(json.status).toBe(200);
+    expect((await json.json()).path).toBe("docs/a.txt");
+    const head = await t.request("HEAD", "/files/docs/a.txt");
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(CONTENT.length));
+  });
+
+  test("every request is logged once, with its status, and echoes its id", async () => {
+    // The edge as the server builds it, with the request log on.
+    const logger = memoryLogger();
+    const handle = createHandler(t.app, { maxBodyBytes: () => 1 << 20, logger, logRequests: () => true });
+    const headers = { authorization: `Bearer ${reader}`, "x-request-id": "fast-1" };
+    const res = await handle(new Request("http://localhost/files/docs/a.txt?redirect=false", { headers }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("fast-1");
+    const denied = await handle(new Request("http://localhost/auth/me"));
+    expect(denied.status).toBe(401);
+    const lines = logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ request_id: "fast-1", method: "GET", path: "/files/docs/a.txt", status: 200 });
+    expect(lines[1]).toMatchObject({ method: "GET", path: "/auth/me", status: 401 });
+  });
+});
+
+describe("GET /blobs/{key} at the edge answers as the app does", () => {
+  test("a signed URL: 200 with the bytes; a range: 206", async () => {
+    const path = await signedBlobPath();
+    expect((await same(path, null)).body).toBe(CONTENT);
+    expect((await same(path, null, { range: "bytes=0-1" })).status).toBe(206);
+  });
+
+  test("a forged signature: 403; a key that needs decoding is the app's to decode", async () => {
+    const path = await signedBlobPath();
+    expect((await same(path.replace(/sig=[\w-]/, "sig=A"), null)).status).toBe(403);
+    expect((await same(path.replace("/blobs/", "/blobs/%41"), null)).status).toBe(403);
+  });
+
+  test("stored bytes that have vanished: 404, not a 500", async () => {
+    const res = await t.request("GET", "/files/gone.txt");
+    const path = (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");
+    const key = path.split("/")[2]?.split("?")[0] as string;
+    unlinkSync(t.ctx.storage.localFiles?.pathOf(key) as string);
+    expect((await same(path, null)).status).toBe(404);
+  });
+});
+
+describe("GET /auth/me at the edge answers as the app does", () => {
+  for (const [what, token, status] of [
+    ["the master token", () => t.master, 200],
+    ["an API key", () => reader, 200],
+    ["a prefix key", () => narrow, 200],
+    ["no credential", () => null, 401],
+    ["a wrong credential", () => "lightd_live_nope_nope", 401],
+  ] as const) {
+    test(`${what}: ${status}`, async () => {
+      expect((await same("/auth/me", token())).status).toBe(status);
+    });
+  }
+
+  test("a single-use token authenticates once at the edge too", async () => {
+    const res = await t.request("POST", "/auth/tokens", { json: { ttl: "1h", remove_on_use: true } });
+    const { token } = await res.json();
+    expect((await t.request("GET", "/auth/me", { token })).status).toBe(200);
+    expect((await t.request("GET", "/auth/me", { token })).status).toBe(401);
+  });
+});
