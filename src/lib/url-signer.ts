@@ -28,6 +28,22 @@ const SIGNED_NAMES = new Set<string>([...BINDABLE_PARAMS, EXPIRES_PARAM, SIGNATU
 const ALWAYS_IN_MAC = BINDABLE_PARAMS.filter((n) => !OPTIONAL_IN_MAC.has(n));
 const LATER_IN_MAC = BINDABLE_PARAMS.filter((n) => OPTIONAL_IN_MAC.has(n));
 
+/** What application/x-www-form-urlencoded spells differently from encodeURIComponent. */
+const FORM_SPELLING: Record<string, string> = {
+  "!": "%21",
+  "'": "%27",
+  "(": "%28",
+  ")": "%29",
+  "~": "%7E",
+  "%20": "+",
+};
+
+/** A value as URLSearchParams serialises it (the WHATWG form-urlencoded serializer). */
+function formEncode(value: string): string {
+  if (/^[\w.*-]*$/.test(value)) return value;
+  return encodeURIComponent(value.toWellFormed()).replace(/[!'()~]|%20/g, (c) => FORM_SPELLING[c] as string);
+}
+
 /**
  * Signs and verifies URLs that grant one method on one object until an expiry:
  * HMAC-SHA256 over (method, key, expiry, every bindable parameter present or absent).
@@ -48,16 +64,23 @@ export class UrlSigner {
 
   /** The query parameters (bound params, `expires`, `sig`) that make a URL valid. */
   sign(request: SignRequest): URLSearchParams {
+    return new URLSearchParams(this.signedQuery(request));
+  }
+
+  /**
+   * The same parameters as a query string, exactly as `sign(…).toString()` spells it. Every
+   * 302 to a download builds one, and serialising a URLSearchParams cost more than the MAC.
+   */
+  signedQuery(request: SignRequest): string {
     if (!Number.isFinite(request.expiresIn) || request.expiresIn <= 0) throw new Error("expiresIn must be positive");
-    const expires = Math.floor(this.now() / 1000) + Math.ceil(request.expiresIn);
-    const params = new URLSearchParams();
+    const expires = String(Math.floor(this.now() / 1000) + Math.ceil(request.expiresIn));
+    let query = "";
     for (const name of BINDABLE_PARAMS) {
       const value = request.bound?.[name];
-      if (value !== undefined) params.set(name, value);
+      if (value !== undefined) query += `${name}=${formEncode(value)}&`;
     }
-    params.set(EXPIRES_PARAM, String(expires));
-    params.set(SIGNATURE_PARAM, this.#mac(request.method, request.key, String(expires), request.bound ?? {}));
-    return params;
+    const sig = this.#mac(request.method, request.key, expires, request.bound ?? {});
+    return `${query}${EXPIRES_PARAM}=${expires}&${SIGNATURE_PARAM}=${sig}`;
   }
 
   /**
@@ -66,7 +89,13 @@ export class UrlSigner {
    * caller answers 403 without saying which check failed).
    */
   verify(method: SignedMethod, key: string, params: URLSearchParams): BoundParams | null {
-    for (const name of SIGNED_NAMES) if (params.getAll(name).length > 1) return null;
+    // One pass over what was sent: a signed parameter given twice is refused.
+    const seen = new Set<string>();
+    for (const name of params.keys()) {
+      if (!SIGNED_NAMES.has(name)) continue;
+      if (seen.has(name)) return null;
+      seen.add(name);
+    }
     const expires = params.get(EXPIRES_PARAM);
     const sig = params.get(SIGNATURE_PARAM);
     if (expires === null || sig === null || !/^\d{1,12}$/.test(expires)) return null;

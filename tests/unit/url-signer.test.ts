@@ -121,6 +121,41 @@ describe("UrlSigner", () => {
     expect(s.verify("GET", KEY, params)).toEqual({});
   });
 
+  test("the query string is spelled exactly as URLSearchParams spells it, and verifies", () => {
+    const { s } = signer();
+    const names = [
+      "plain.txt",
+      "with space & ampersand=equals+plus.txt",
+      "quotes'\"!()~*-_.txt",
+      "percent%41%zz#hash?query/slash\\back",
+      "ünïcödé 日本語 🙂.txt",
+      "lone \ud800 surrogate",
+      "tab\tnewline\nnul\u0000",
+      "",
+    ];
+    for (const filename of names) {
+      const request = {
+        method: "GET" as const,
+        key: KEY,
+        expiresIn: 60,
+        bound: { content_type: "text/plain; charset=utf-8", filename, size: "36", etag: "abc" },
+      };
+      const query = s.signedQuery(request);
+      const expected = new URLSearchParams();
+      for (const [name, value] of Object.entries(request.bound)) expected.set(name, value);
+      const parsed = new URLSearchParams(query);
+      expected.set("expires", parsed.get("expires") as string);
+      expected.set("sig", parsed.get("sig") as string);
+      // Same order as the bindable parameters are listed in.
+      const ordered = new URLSearchParams(
+        ["content_type", "filename", "size", "etag", "expires", "sig"].map((n) => [n, expected.get(n) as string]),
+      );
+      expect(query).toBe(ordered.toString());
+      // File names are well-formed (paths are checked); a lone surrogate is only spelled alike.
+      if (filename.isWellFormed()) expect(s.verify("GET", KEY, parsed)).toEqual(request.bound);
+    }
+  });
+
   test("short secrets and non-positive lifetimes are refused", () => {
     expect(() => new UrlSigner("short")).toThrow();
     expect(() => signer().s.sign({ method: "GET", key: KEY, expiresIn: 0 })).toThrow();

@@ -10,7 +10,7 @@ export const BLOB_ROUTE = "/blobs/:key";
  */
 export function blobUrlBuilder(signer: UrlSigner): LightdUrlBuilder {
   return (key, grant) => {
-    const params = signer.sign({ method: grant.method, key, expiresIn: grant.expiresIn, bound: grant.bound });
-    return `${grant.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${params}`;
+    const query = signer.signedQuery({ method: grant.method, key, expiresIn: grant.expiresIn, bound: grant.bound });
+    return `${grant.baseUrl.replace(/\/+$/, "")}/blobs/${key}?${query}`;
   };
 }
