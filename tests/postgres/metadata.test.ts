@@ -108,10 +108,22 @@ run("challenges, magic links and invites each have one winner across instances",
     });
     await tx.invites.insert({ id: "i1", secret_hash: "h", note: "", created_at: now, expires_at: now + 60_000 });
   });
+  // Rows read back with numbers, as written; only expired rows are swept.
+  expect(await at(1).read.challenges.findById("c1")).toEqual({
+    id: "c1",
+    account_id: account,
+    nonce: "n",
+    created_at: now,
+    expires_at: now + 60_000,
+  });
+  expect((await at(2).read.magicLinks.findById("m1"))?.expires_at).toBe(now + 60_000);
+  expect(await at(0).write((tx) => tx.challenges.deleteExpired(now))).toBe(0);
+  expect(await at(0).write((tx) => tx.magicLinks.deleteExpired(now))).toBe(0);
   const race = (fn: (i: number) => Promise<boolean>) => Promise.all(Array.from({ length: 9 }, (_, i) => fn(i)));
   expect((await race((i) => at(i).write((tx) => tx.challenges.take("c1")))).filter(Boolean)).toHaveLength(1);
   expect((await race((i) => at(i).write((tx) => tx.magicLinks.take("m1")))).filter(Boolean)).toHaveLength(1);
   expect((await race((i) => at(i).write((tx) => tx.invites.take("i1", now, account)))).filter(Boolean)).toHaveLength(1);
+  expect(await at(0).read.challenges.findById("c1")).toBeNull();
 });
 
 run("read-then-write units of work on different instances never both act on the same reading", async () => {

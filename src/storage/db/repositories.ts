@@ -87,23 +87,19 @@ export interface ApiKeyRepository {
   ): Promise<CredentialRow | null>;
 }
 
-/** Ed25519 login challenges. */
-export interface ChallengeRepository {
-  insert(row: ChallengeRow): Promise<void>;
-  findById(id: string): Promise<ChallengeRow | null>;
-  /** Removes the challenge; true only for the one caller that removed the row (one winner). */
+/** Rows used once before they expire: login challenges, magic links. */
+export interface OneTimeRepository<Row> {
+  insert(row: Row): Promise<void>;
+  findById(id: string): Promise<Row | null>;
+  /** Removes the row; true only for the one caller that removed it (one winner). */
   take(id: string): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
 
-/** Pending magic links. */
-export interface MagicLinkRepository {
-  insert(row: MagicLinkRow): Promise<void>;
-  findById(id: string): Promise<MagicLinkRow | null>;
-  /** Consumes the link; true only for the one caller that removed the row (one winner). */
-  take(id: string): Promise<boolean>;
-  deleteExpired(now: number): Promise<number>;
-}
+/** Ed25519 login challenges. */
+export type ChallengeRepository = OneTimeRepository<ChallengeRow>;
+/** Pending magic links; only an argon2id hash of each link's secret is kept. */
+export type MagicLinkRepository = OneTimeRepository<MagicLinkRow>;
 
 /** The admin's invite codes. */
 export interface InviteRepository {

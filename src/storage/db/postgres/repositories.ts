@@ -3,7 +3,7 @@ import type { Repositories } from "../repositories";
 import { PostgresAccountRepository } from "./accounts";
 import { PostgresApiKeyRepository } from "./api-keys";
 import { PostgresBackupRepository, PostgresReclaimHoldRepository } from "./backups";
-import { PostgresChallengeRepository, PostgresMagicLinkRepository } from "./challenges";
+import { postgresChallenges, postgresMagicLinks } from "./challenges";
 import { PostgresCredentialRepository } from "./credentials";
 import { PostgresDavLockRepository, PostgresDavPropertyRepository } from "./dav";
 import { PostgresEventRepository } from "./events";
@@ -29,8 +29,8 @@ export function postgresRepositories(
     accounts: new PostgresAccountRepository(sql),
     credentials: new PostgresCredentialRepository(sql),
     apiKeys: new PostgresApiKeyRepository(sql),
-    challenges: new PostgresChallengeRepository(sql),
-    magicLinks: new PostgresMagicLinkRepository(sql),
+    challenges: postgresChallenges(sql),
+    magicLinks: postgresMagicLinks(sql),
     invites: new PostgresInviteRepository(sql),
     quotas: new PostgresQuotaRepository(sql),
     files: new PostgresFileRepository(sql),

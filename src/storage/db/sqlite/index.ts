@@ -4,7 +4,6 @@ import type { Repositories } from "../repositories";
 import { SqliteAccountRepository } from "./accounts";
 import { SqliteApiKeyRepository } from "./api-keys";
 import { SqliteBackupRepository } from "./backups";
-import { SqliteChallengeRepository } from "./challenges";
 import { SqliteCredentialRepository } from "./credentials";
 import { SqliteDavLockRepository } from "./dav-locks";
 import { SqliteDavPropertyRepository } from "./dav-properties";
@@ -12,11 +11,11 @@ import { SqliteEventRepository } from "./events";
 import { SqliteFileRepository } from "./files";
 import { SqliteHookRepository } from "./hooks";
 import { SqliteInviteRepository } from "./invites";
-import { SqliteMagicLinkRepository } from "./magic-links";
 import { SqliteMetadata } from "./metadata";
 import { SqliteOAuthClientRepository } from "./oauth-clients";
 import { SqliteOAuthCodeRepository } from "./oauth-codes";
 import { SqliteOAuthGrantRepository } from "./oauth-grants";
+import { sqliteChallenges, sqliteMagicLinks } from "./one-time";
 import { SqliteQuotaRepository } from "./quotas";
 import { SqliteReclaimRepository } from "./reclaim";
 import { SqliteReclaimHoldRepository } from "./reclaim-holds";
@@ -31,8 +30,8 @@ export function sqliteRepositories(db: Database, appended: (scope: Scope, tx: nu
     accounts: new SqliteAccountRepository(db),
     credentials: new SqliteCredentialRepository(db),
     apiKeys: new SqliteApiKeyRepository(db),
-    challenges: new SqliteChallengeRepository(db),
-    magicLinks: new SqliteMagicLinkRepository(db),
+    challenges: sqliteChallenges(db),
+    magicLinks: sqliteMagicLinks(db),
     invites: new SqliteInviteRepository(db),
     quotas: new SqliteQuotaRepository(db),
     files: new SqliteFileRepository(db),
