@@ -8,3 +8,10 @@ export const ErrorResponse = t.Object(
   },
   { description: "Error" },
 );
+
+/** The error answers a route documents: `errorResponses(400, 404)` is `{ 400: ErrorResponse, 404: ErrorResponse }`. */
+export function errorResponses<const Statuses extends readonly number[]>(...statuses: Statuses) {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as {
+    [S in Statuses[number]]: typeof ErrorResponse;
+  };
+}

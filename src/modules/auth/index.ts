@@ -3,7 +3,7 @@ import { type Config, configuredOrigin } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
 import { clientIpOf } from "../../http/edge";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
-import { ErrorResponse } from "../../http/schemas";
+import { ErrorResponse, errorResponses } from "../../http/schemas";
 import type { Logger } from "../../lib/logger";
 import type { ChallengeService } from "./challenges";
 import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
@@ -191,7 +191,7 @@ export function authModule(deps: AuthModuleDeps) {
       query: MagicLinkVerifyQuery,
       response: {
         200: t.String({ description: "An HTML page whose button POSTs the token", contentMediaType: "text/html" }),
-        400: ErrorResponse,
+        ...errorResponses(400),
       },
       detail: {
         summary: "Open a magic link",
@@ -222,10 +222,7 @@ export function authModule(deps: AuthModuleDeps) {
         body: MagicLinkVerifyQuery,
         response: {
           303: t.Void({ description: "Redirect to `/` with the session cookie set" }),
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-          429: ErrorResponse,
+          ...errorResponses(400, 401, 403, 429),
         },
         detail: {
           summary: "Follow a magic link",

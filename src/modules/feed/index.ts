@@ -7,7 +7,7 @@ import { extractToken } from "../../http/auth";
 import { keepOpen, upgradeToWebSocket } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { crossOriginUpgradeRefusal } from "../../http/same-origin";
-import { ErrorResponse } from "../../http/schemas";
+import { ErrorResponse, errorResponses } from "../../http/schemas";
 import { FeedQuery, SpaceParams } from "./model";
 import type { FeedService } from "./service";
 import type { FeedSocketData } from "./socket";
@@ -85,9 +85,7 @@ export function feedModule(
         query: FeedQuery,
         response: {
           200: t.String({ description: "The event stream", contentMediaType: "text/event-stream" }),
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
+          ...errorResponses(400, 401, 403),
         },
         detail: {
           summary: "Live change feed (Server-Sent Events)",

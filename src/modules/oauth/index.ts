@@ -5,7 +5,7 @@ import { type Authorizer, extractToken } from "../../http/auth";
 import type { AppGuard } from "../../http/guard-type";
 import { openApiDetail } from "../../http/openapi/contract";
 import type { RateLimits } from "../../http/rate-limit";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { dashboardPage } from "../dashboard/page";
 import { oauthApiModule } from "./api";
 import { type AuthorizationRequest, readParams, redirectWith, UnsafeRedirectError } from "./authorize";
@@ -172,13 +172,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
         },
         {
           auth: true,
-          response: {
-            200: ConsentDetails,
-            400: ErrorResponse,
-            401: ErrorResponse,
-            429: ErrorResponse,
-            503: ErrorResponse,
-          },
+          response: { 200: ConsentDetails, ...errorResponses(400, 401, 429, 503) },
           detail: {
             summary: "Describe an authorization request",
             description:

@@ -5,7 +5,7 @@ import { prefersHtml } from "../../http/accept";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
-import { ErrorResponse } from "../../http/schemas";
+import { ErrorResponse, errorResponses } from "../../http/schemas";
 import { RevokeResponse, ShareBody, SharedListing, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
 import { sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
@@ -90,13 +90,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
         {
           auth: "share",
           body: ShareBody,
-          response: {
-            201: ShareResponse,
-            400: ErrorResponse,
-            401: ErrorResponse,
-            403: ErrorResponse,
-            404: ErrorResponse,
-          },
+          response: { 201: ShareResponse, ...errorResponses(400, 401, 403, 404) },
           detail: {
             summary: "Share a file or folder",
             description:
@@ -122,13 +116,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
       .delete("/files/shares/:id", ({ params, principal }) => shares.revoke(principal, params.id), {
         auth: "share",
         params: ShareIdParams,
-        response: {
-          200: RevokeResponse,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-          404: ErrorResponse,
-        },
+        response: { 200: RevokeResponse, ...errorResponses(400, 401, 403, 404) },
         detail: {
           summary: "Revoke a share link",
           description: "The link stops working at the next request. 404 for a link the caller cannot see.",

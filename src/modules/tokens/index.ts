@@ -3,7 +3,7 @@ import { badRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { FastGet } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { ErrorResponse, errorResponses } from "../../http/schemas";
 import { parseTtl } from "../../lib/ttl";
 import { CreatedTokenResponse, CreateTokenBody, CurrentCredentialResponse } from "./model";
 import type { TokenService } from "./service";
@@ -44,12 +44,7 @@ export function tokensModule(guard: AppGuard, tokens: TokenService) {
       {
         auth: "master",
         body: CreateTokenBody,
-        response: {
-          200: CreatedTokenResponse,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-        },
+        response: { 200: CreatedTokenResponse, ...errorResponses(400, 401, 403) },
         detail: {
           summary: "Create a programmatic token",
           description: "Mints a token with a TTL, optionally single use. Master token only.",
