@@ -1,4 +1,4 @@
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import { decodeUrlPart, parsePath } from "../../domain/paths";
 import { prefersHtml } from "../../http/accept";
@@ -6,7 +6,7 @@ import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { ErrorResponse, errorResponses } from "../../http/schemas";
-import { RevokeResponse, ShareBody, SharedListing, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
+import { RevokeResponse, ShareBody, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
 import { sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
 
@@ -50,19 +50,6 @@ function shareResponse(opening: ShareOpening, request: Request): Response {
     }
   }
 }
-
-const OpenResponses = {
-  200: SharedListing,
-  302: t.Void({ description: "Redirect to a signed download URL (counts as one download)" }),
-  400: ErrorResponse,
-  401: t.Object(ErrorResponse.properties, {
-    description: "Invalid, expired, revoked or used-up link (all answered alike)",
-  }),
-  404: ErrorResponse,
-};
-
-const OpenDescription =
-  "No authentication. A file link answers 302 to a short-lived signed download URL; HEAD answers the file's headers without counting a download. A folder link answers its listing (JSON, or a minimal HTML page when Accept prefers text/html); `/s/{token}/{path}` opens a file or lists a subfolder under it, `{path}` relative to the shared folder.";
 
 export function sharesModule(guard: AppGuard, shares: ShareService, config: () => Config) {
   const open = async (request: Request) => {
@@ -124,27 +111,8 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
       })
       // No `params` model: the token is read from the raw URL, so any token, however long or badly
       // encoded, is simply unknown (the seed's 401) rather than a validation error.
-      .get("/s/:token", ({ request }) => open(request), {
-        response: OpenResponses,
-        detail: { summary: "Open a share link (public)", description: OpenDescription, security: [] },
-      })
-      .get("/s/:token/*", ({ request }) => open(request), {
-        response: OpenResponses,
-        detail: {
-          summary: "Open a path under a shared folder (public)",
-          description: OpenDescription,
-          security: [],
-          parameters: [
-            { name: "token", in: "path", required: true, description: "Share token", schema: { type: "string" } },
-            {
-              name: "*",
-              in: "path",
-              required: true,
-              description: "Path relative to the shared folder, e.g. photos/a.jpg (a trailing / lists a subfolder)",
-              schema: { type: "string" },
-            },
-          ],
-        },
-      })
+      // Documented by hand in ./openapi.ts (public, JSON or HTML, and the wildcard path).
+      .get("/s/:token", ({ request }) => open(request))
+      .get("/s/:token/*", ({ request }) => open(request))
   );
 }
