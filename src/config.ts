@@ -54,14 +54,8 @@ const S3Schema = T.Object({
 
 export type S3Config = Static<typeof S3Schema>;
 
-/** Where an `s3://` backup target is: any S3-compatible endpoint, its own bucket named in the URL. */
-const BackupS3Schema = T.Object({
-  endpoint: T.String({ pattern: "^https?://" }),
-  region: T.String({ default: "us-east-1", minLength: 1 }),
-  access_key_id: T.Optional(T.String({ minLength: 1 })),
-  secret_access_key: T.Optional(T.String({ minLength: 1 })),
-  force_path_style: T.Boolean({ default: true }),
-});
+/** Where an `s3://` backup target is: storage's S3 connection, with its own bucket named in the URL. */
+const BackupS3Schema = T.Omit(S3Schema, ["bucket", "key_prefix", "public_endpoint", "serve_downloads"]);
 
 export type BackupS3Config = Static<typeof BackupS3Schema>;
 
