@@ -114,11 +114,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
       .get(
         "/oauth/authorize",
         async ({ request }) => {
-          try {
-            oauth.issuer();
-          } catch {
-            return authorizeError(request, "service_unavailable", MISSING_ISSUER);
-          }
+          if (!oauth.hasIssuer()) return authorizeError(request, "service_unavailable", MISSING_ISSUER);
           const params = readParams(new URL(request.url).searchParams);
           let target: string;
           try {
@@ -142,11 +138,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
         "/oauth/consent",
         async ({ request, principal }) => {
           // A lightd route (the dashboard's), so lightd's error body: see src/http/error-form.ts.
-          try {
-            oauth.issuer();
-          } catch {
-            throw new AppError("service_unavailable", MISSING_ISSUER);
-          }
+          if (!oauth.hasIssuer()) throw new AppError("service_unavailable", MISSING_ISSUER);
           let checked: AuthorizationRequest;
           try {
             checked = await oauth.authorization.validate(readParams(new URL(request.url).searchParams));
@@ -195,11 +187,7 @@ export function oauthModule(deps: OAuthModuleDeps) {
                 : error.message;
             return authorizeError(request, error.code, reason, error.headers);
           }
-          try {
-            oauth.issuer();
-          } catch {
-            return authorizeError(request, "service_unavailable", MISSING_ISSUER);
-          }
+          if (!oauth.hasIssuer()) return authorizeError(request, "service_unavailable", MISSING_ISSUER);
           if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")) {
             return authorizeError(
               request,

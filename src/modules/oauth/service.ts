@@ -39,6 +39,11 @@ export class OAuthService {
    * apps compare it with `iss`, so a Host header must not be able to change it. Throws
    * temporarily_unavailable (503) naming the setting when it is missing.
    */
+  /** False until server.public_url is set: without an issuer no OAuth endpoint answers. */
+  hasIssuer(): boolean {
+    return this.deps.publicOrigin() !== null;
+  }
+
   issuer(): string {
     const origin = this.deps.publicOrigin();
     if (origin === null) throw new OAuthError("temporarily_unavailable", MISSING_ISSUER);
