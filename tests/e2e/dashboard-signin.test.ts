@@ -107,6 +107,10 @@ browserTest("Ed25519: an openssl key file signs in; the key never leaves the pag
     await b.page.getByRole("tab", { name: "Ed25519 key" }).click();
     await b.page.getByLabel("Account name").fill("alice");
     await b.page.getByLabel("Private key file").setInputFiles(pem);
+    // The page reads the file asynchronously: wait until the box shows it.
+    await b.page.waitForFunction(() =>
+      (document.getElementById("keytext") as HTMLTextAreaElement | null)?.value.includes("BEGIN PRIVATE KEY"),
+    );
     expect(await b.page.getByLabel(/or paste it/).inputValue()).toContain("BEGIN PRIVATE KEY");
     await screenshot(b.page, "signin-key");
     await b.page.getByRole("button", { name: "Sign in with key" }).click();
