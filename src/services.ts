@@ -196,7 +196,7 @@ export function buildServices(options: ServiceOptions): BuiltServices {
     async close() {
       await verifier.flushUsage();
       metadata.close();
-      blobs.close?.();
+      await blobs.close?.();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataSync, syncEach } from "../../src/storage/blob/data-sync";
@@ -73,3 +73,30 @@ test("a failed sync also fails the writes that gathered while it ran: it may hav
   await sync.durable("f2", "d2");
   expect(batches).toEqual([["f0"], ["f2"]]);
 });
+
+/** Descriptors of this process (the sync worker's included) open on `path`. */
+function descriptorsOn(path: string): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+test.if(process.platform === "linux")(
+  "closing lets go of the filesystem's descriptor after the owed syncs, so a closed store's disk can be unmounted",
+  async () => {
+    const root = mkdtempSync(join(dir, "store-"));
+    const sync = new DataSync(root);
+    // The descriptor is opened by the worker before anything is written.
+    expect(await syncFilesystem(root)).toBe(true);
+    expect(descriptorsOn(root)).toBe(1);
+    writeFileSync(join(root, "a.bin"), "a");
+    const owed = sync.durable(join(root, "a.bin"), root);
+    await sync.close();
+    await owed;
+    expect(descriptorsOn(root)).toBe(0);
+  },
+);

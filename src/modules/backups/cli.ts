@@ -78,7 +78,7 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
     );
     return 0;
   } finally {
-    blobs.close?.();
+    await blobs.close?.();
     metadata.close();
   }
 }

@@ -90,7 +90,7 @@ export async function restoreArchive(
       finishedAt: options.now(),
     });
     writeFileAtomic(configPath, done.text);
-    done.blobs.close?.();
+    await done.blobs.close?.();
     return { id: summary.header.id, configPath, dataDir: done.dataDir, files: summary.files, bytes: summary.bytes };
   } catch (error) {
     if (target) await undo(target, written);
@@ -172,7 +172,7 @@ async function undo(target: Target, written: string[]): Promise<void> {
   if (target.blobs.kind === "s3") {
     for (const key of written) await target.blobs.delete(key).catch(() => {});
   }
-  target.blobs.close?.();
+  await target.blobs.close?.();
   if (target.createdDir) rmSync(target.dataDir, { recursive: true, force: true });
   else
     for (const entry of readdirSync(target.dataDir))

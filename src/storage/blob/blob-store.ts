@@ -180,6 +180,6 @@ export interface BlobStore {
   /** Stored objects with their last-modified time, for the garbage collector; order unspecified. */
   listObjects(): AsyncIterable<ListedObject>;
 
-  /** Releases connections (S3 sockets); the store is not used afterwards. */
-  close?(): void;
+  /** Releases connections (S3 sockets) and descriptors; the store is not used afterwards. */
+  close?(): void | Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { fsyncDir } from "./local-io";
-import { syncFilesystem, watchFilesystem } from "./syncfs";
+import { forgetFilesystem, syncFilesystem, watchFilesystem } from "./syncfs";
 
 /**
  * Makes a batch durable: the bytes of every file in `files` and the names `dirs` hold, so
@@ -24,16 +24,28 @@ interface Batch {
 export class DataSync {
   #collecting: Batch | null = null;
   #running = false;
+  /** The batch being synced, while one is. */
+  #current: Batch | null = null;
   /** Batches synced, for tests and benchmarks: proof that concurrent writes shared them. */
   batches = 0;
 
   /** How a batch is made durable; replaceable, so tests can record the order of syncs or make one fail. */
   syncBatch: SyncBatch;
 
+  readonly #root: string;
+
   /** `root`: the store's directory; its filesystem is the one synced (when syncfs is used). */
   constructor(root: string) {
+    this.#root = root;
     watchFilesystem(root);
     this.syncBatch = (files, dirs) => syncFilesOrFilesystem(root, files, dirs);
+  }
+
+  /** Lets go of the store's filesystem (its descriptor) once no batch is owed; no write comes after. */
+  async close(): Promise<void> {
+    // The batch gathering now runs after the one running: waiting for the later covers both.
+    await (this.#collecting ?? this.#current)?.done.catch(() => {});
+    await forgetFilesystem(this.#root);
   }
 
   /** Resolves once `file` (already named in `dir`) and its name are durable; rejects with its batch's failure. */
@@ -52,9 +64,11 @@ export class DataSync {
     if (this.#running || !batch) return;
     this.#collecting = null;
     this.#running = true;
+    this.#current = batch;
     const end = (error: unknown) => {
       this.batches++;
       this.#running = false;
+      this.#current = null;
       batch.settle(error);
       // The batch that gathered meanwhile fails too: a failed sync may have written back (and
       // lost) its bytes as well, and the error is reported once only.

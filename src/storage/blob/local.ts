@@ -87,6 +87,11 @@ export class LocalBlobStore implements BlobStore {
     this.dataSync = new DataSync(root);
   }
 
+  /** Waits for the syncs owed and lets go of the filesystem's descriptor (it can be unmounted then). */
+  close(): Promise<void> {
+    return this.dataSync.close();
+  }
+
   /** Where the bytes of `key` live (the LocalFiles capability: downloads hand the file to sendfile). */
   pathOf(key: string): string {
     assertObjectKey(key);

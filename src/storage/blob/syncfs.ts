@@ -29,8 +29,15 @@ const { read } = unsupported ? {} : require("bun:ffi");
 // filesystem since the previous call on the same descriptor, even one another process saw first.
 const fds = new Map();
 self.onmessage = (event) => {
-  const { id, path } = event.data;
+  const { id, path, forget } = event.data;
   let fd = fds.get(path);
+  if (forget) {
+    fds.delete(path);
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+    } catch {}
+    return postMessage({ id, errno: 0 });
+  }
   try {
     if (fd === undefined && libc) fds.set(path, (fd = fs.openSync(path, "r")));
   } catch (error) {
@@ -94,6 +101,19 @@ function syncWorker(): RefWorker {
 export function watchFilesystem(path: string): void {
   if (!available) return;
   syncWorker().postMessage({ path });
+}
+
+/**
+ * Closes the descriptor `watchFilesystem` opened for `path` (a store that is closed must not
+ * keep its filesystem busy: it could not be unmounted). Resolves once it is closed.
+ */
+export function forgetFilesystem(path: string): Promise<void> {
+  if (worker === null) return Promise.resolve();
+  const id = nextId++;
+  const answer = new Promise<boolean>((resolve, reject) => owed.set(id, { resolve, reject }));
+  worker.ref();
+  worker.postMessage({ id, path, forget: true });
+  return answer.then(() => undefined);
 }
 
 /**
