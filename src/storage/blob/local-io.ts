@@ -3,9 +3,9 @@ import { type FileHandle, link, open, readFile, rename, stat, unlink } from "nod
 import { randomBase62 } from "../../lib/ids";
 import type { BlobStat } from "./blob-store";
 import { BlobTooLarge } from "./errors";
-import { UploadHash } from "./upload-hash";
+import { SLOT_BYTES, UploadRing } from "./upload-ring";
 
-/** Bytes gathered before one write(2): few syscalls, and a fixed memory cost per upload. */
+/** Read size when appending parts and hashing stored files. */
 const WRITE_CHUNK = 1024 * 1024;
 
 export interface Written {
@@ -43,28 +43,22 @@ async function writeChunks(fh: FileHandle, chunks: Uint8Array[]): Promise<void> 
 }
 
 /**
- * Streams `body` into an open file. The body's chunks are gathered by reference (never
- * copied) into batches of about 1 MiB; each batch is written with one writev(2) while the
- * next one arrives, and hashed beside the write (./upload-hash.ts). At most one write is in
- * flight, so a fast client cannot fill memory. Throws BlobTooLarge as soon as more than
- * `maxBytes` arrive.
+ * Streams `body` into an open file and hashes it. A small body (under one slot) is
+ * gathered by reference, hashed here and written with one writev(2): a round trip to the
+ * upload thread would cost more. From the first full slot on, the bytes go through an
+ * UploadRing (./upload-ring.ts): the upload thread hashes and writes them while this
+ * thread receives the next ones, and memory stays fixed however fast the client sends.
+ * Throws BlobTooLarge as soon as more than `maxBytes` arrive.
  */
 export async function writeStream(
   fh: FileHandle,
   body: ReadableStream<Uint8Array>,
   maxBytes: number | undefined,
 ): Promise<Written> {
-  const hash = new UploadHash();
-  let batch: Uint8Array[] = [];
-  let batched = 0;
+  let small: Uint8Array[] = [];
+  let smallBytes = 0;
+  let ring: UploadRing | undefined;
   let size = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (chunks: Uint8Array[]) => {
-    await inFlight;
-    inFlight = writeChunks(fh, chunks);
-    // Keep the rejection observed until the next await picks it up.
-    inFlight.catch(() => {});
-  };
   const reader = body.getReader();
   try {
     for (;;) {
@@ -72,24 +66,26 @@ export async function writeStream(
       if (done) break;
       size += value.byteLength;
       if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
-      batch.push(value);
-      batched += value.byteLength;
-      if (batched >= WRITE_CHUNK) {
-        const full = batch;
-        batch = [];
-        batched = 0;
-        await hash.more(full);
-        await flush(full);
+      if (ring) {
+        await ring.push(value);
+        continue;
+      }
+      small.push(value);
+      smallBytes += value.byteLength;
+      if (smallBytes >= SLOT_BYTES) {
+        ring = new UploadRing(fh.fd);
+        for (const chunk of small) await ring.push(chunk);
+        small = [];
       }
     }
-    // The last write and the last hashing run side by side.
-    await flush(batch);
-    const etag = await hash.last(batch);
-    await inFlight;
-    return { size, etag };
+    if (ring) return { size, etag: await ring.finish() };
+    const hash = new Bun.CryptoHasher("sha256");
+    for (const chunk of small) hash.update(chunk);
+    await writeChunks(fh, small);
+    return { size, etag: hash.digest("hex") };
   } catch (error) {
-    hash.abandon();
-    await inFlight.catch(() => {});
+    // The file is closed after this returns: the upload thread must be done with it first.
+    await ring?.abandon();
     await reader.cancel(error).catch(() => {});
     throw error;
   } finally {

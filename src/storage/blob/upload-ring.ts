@@ -1,0 +1,69 @@
+import { UploadJob } from "./upload-worker";
+
+/** Bytes per slot: one hash update and one write(2) on the upload thread. */
+export const SLOT_BYTES = 1024 * 1024;
+/** Slots per upload: the receiving thread fills one while the upload thread works through the others. */
+const SLOTS = 4;
+
+/**
+ * A large upload's bytes on their way to the upload thread (./upload-worker.ts). Each
+ * chunk of the body is copied once into a slot of a SharedArrayBuffer; a full slot is
+ * handed to the worker, which hashes and writes it. The chunk itself is free as soon as it
+ * is copied, whoever else holds it (a body's chunks are never moved or kept). Memory is
+ * the ring's 4 MiB per upload, however fast the client sends: a push waits while the slot
+ * it needs is still being written.
+ */
+export class UploadRing {
+  readonly #bytes: Uint8Array;
+  readonly #job: UploadJob;
+  /** Per slot, the write in progress (settled once the worker is done with the slot). */
+  readonly #busy: (Promise<void> | undefined)[] = new Array(SLOTS);
+  #slot = 0;
+  #filled = 0;
+
+  /** `fd` is the open temp file; it must stay open until finish() or abandon() has resolved. */
+  constructor(fd: number) {
+    const shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
+    this.#bytes = new Uint8Array(shared);
+    this.#job = new UploadJob(fd, shared);
+  }
+
+  /** Copies `chunk` into the ring; waits only when the upload thread is a whole ring behind. */
+  async push(chunk: Uint8Array): Promise<void> {
+    let taken = 0;
+    while (taken < chunk.byteLength) {
+      if (this.#filled === 0) await this.#busy[this.#slot];
+      const n = Math.min(SLOT_BYTES - this.#filled, chunk.byteLength - taken);
+      this.#bytes.set(chunk.subarray(taken, taken + n), this.#slot * SLOT_BYTES + this.#filled);
+      this.#filled += n;
+      taken += n;
+      if (this.#filled === SLOT_BYTES) this.#send();
+    }
+  }
+
+  /** Sends the last, partly filled slot; resolves to the hex SHA-256 once every byte is written. */
+  async finish(): Promise<string> {
+    if (this.#filled > 0) this.#send();
+    // Every reply is awaited, even after a failure: the worker must be done with the file.
+    const settled = await Promise.allSettled([...this.#busy, this.#job.digest()]);
+    // A failed write rejects its own slot's promise first: it says why the digest is missing.
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    return (settled.at(-1) as PromiseFulfilledResult<string>).value;
+  }
+
+  /** The upload failed: resolves once the upload thread no longer touches the file, so it may be closed. */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.#busy);
+    this.#job.drop();
+  }
+
+  #send(): void {
+    const write = this.#job.write(this.#slot * SLOT_BYTES, this.#filled);
+    // Observed here so an abandoned slot is never an unhandled rejection; push/finish still see it fail.
+    write.catch(() => {});
+    this.#busy[this.#slot] = write;
+    this.#slot = (this.#slot + 1) % SLOTS;
+    this.#filled = 0;
+  }
+}
