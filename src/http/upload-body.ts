@@ -1,5 +1,7 @@
 import { AppError } from "../errors";
+import { markChunksOwned } from "../lib/owned-chunks";
 import { guardedBody } from "./body-stream";
+import { metaOf } from "./edge";
 
 /** An upload's body with the size rule applied: what every PUT route hands to its service. */
 export interface UploadBody {
@@ -21,5 +23,7 @@ export function uploadBodyOf(request: Request, maxBytes: number): UploadBody {
   if (declaredBytes !== undefined && declaredBytes > maxBytes) {
     throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
   }
-  return { body: guardedBody(request.body), maxBytes, declaredBytes };
+  const body = guardedBody(request.body);
+  // Read from the socket (not built in process): its chunks are fresh buffers the store may free.
+  return { body: metaOf(request).server ? markChunksOwned(body) : body, maxBytes, declaredBytes };
 }

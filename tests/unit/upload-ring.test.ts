@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { markChunksOwned, releaseChunk } from "../../src/lib/owned-chunks";
 import { BlobTooLarge } from "../../src/storage/blob/errors";
 import { writeStream } from "../../src/storage/blob/local-io";
 import { UploadRing } from "../../src/storage/blob/upload-ring";
@@ -77,7 +78,7 @@ test("a chunk pushed into the ring may be reused at once: the stored bytes are a
   const copy = Uint8Array.from(buffer);
   const path = join(dir, "reused");
   const fh = await open(path, "wx");
-  const ring = new UploadRing(fh.fd);
+  const ring = new UploadRing(fh);
   for (let i = 0; i < 4; i++) {
     buffer.set(copy);
     await ring.push(buffer);
@@ -88,6 +89,38 @@ test("a chunk pushed into the ring may be reused at once: the stored bytes are a
   const parts = [copy, copy, copy, copy];
   expect(new Uint8Array(readFileSync(path))).toEqual(concat(parts));
   expect(etag).toBe(sha(parts));
+});
+
+test("chunks are freed once copied only when the body is marked as handing out owned chunks", async () => {
+  const parts = Array.from({ length: 30 }, () => new Uint8Array(randomBytes(65_536)));
+  const copies = parts.map((part) => Uint8Array.from(part));
+
+  // An unmarked body (built in process): the producer's buffers are left exactly as they were.
+  const kept = await store(parts);
+  expect(kept.written.etag).toBe(sha(copies));
+  expect(parts).toEqual(copies);
+
+  // A marked body (a request body read from the socket): each chunk is released after its copy.
+  const path = join(dir, "owned");
+  const fh = await open(path, "wx");
+  const written = await writeStream(fh, markChunksOwned(bodyOf(parts)), undefined);
+  await fh.close();
+  expect(written.etag).toBe(sha(copies));
+  expect(new Uint8Array(readFileSync(path))).toEqual(concat(copies));
+  expect(parts.every((part) => part.byteLength === 0)).toBe(true);
+});
+
+test("releaseChunk frees only a chunk that is its whole, unshared buffer", () => {
+  const whole = new Uint8Array(1024);
+  releaseChunk(whole);
+  expect(whole.byteLength).toBe(0);
+  const backing = new Uint8Array(2048);
+  const view = backing.subarray(0, 1024);
+  releaseChunk(view);
+  expect([view.byteLength, backing.byteLength]).toEqual([1024, 2048]);
+  const shared = new Uint8Array(new SharedArrayBuffer(1024));
+  releaseChunk(shared);
+  expect(shared.byteLength).toBe(1024);
 });
 
 test("a body that fails midway or grows past maxBytes stops at once, and the upload thread serves the next upload", async () => {

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { type FileHandle, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { randomBase62 } from "../../lib/ids";
+import { chunksOwned, releaseChunk } from "../../lib/owned-chunks";
 import type { BlobStat } from "./blob-store";
 import { BlobTooLarge } from "./errors";
 import { SLOT_BYTES, UploadRing } from "./upload-ring";
@@ -59,6 +60,8 @@ export async function writeStream(
   let smallBytes = 0;
   let ring: UploadRing | undefined;
   let size = 0;
+  // A chunk copied into the ring is spent: freed at once when it is ours (lib/owned-chunks.ts).
+  const release = chunksOwned(body) ? releaseChunk : () => {};
   const reader = body.getReader();
   try {
     for (;;) {
@@ -68,13 +71,17 @@ export async function writeStream(
       if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
       if (ring) {
         await ring.push(value);
+        release(value);
         continue;
       }
       small.push(value);
       smallBytes += value.byteLength;
       if (smallBytes >= SLOT_BYTES) {
-        ring = new UploadRing(fh.fd);
-        for (const chunk of small) await ring.push(chunk);
+        ring = new UploadRing(fh);
+        for (const chunk of small) {
+          await ring.push(chunk);
+          release(chunk);
+        }
         small = [];
       }
     }
