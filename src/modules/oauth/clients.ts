@@ -7,7 +7,7 @@ import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { Metadata } from "../../storage/db/metadata";
-import type { ClientAuthMethod, OAuthClientRow } from "../../storage/db/oauth";
+import type { OAuthClientRow } from "../../storage/db/oauth";
 import type { ClientInformation as ClientInformationSchema, RegisterClientBody } from "./model";
 import { requireRegistrableRedirect } from "./redirect";
 
