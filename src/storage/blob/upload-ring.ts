@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { UploadJob } from "./upload-worker";
 
-/** Bytes per slot: one hash update and one write(2) on the upload thread. */
+/** Bytes per slot: one hash update on the upload thread and one write(2) on the thread pool. */
 export const SLOT_BYTES = 1024 * 1024;
 /** Slots per upload: the receiving thread fills one while the upload thread works through the others. */
 const SLOTS = 4;
@@ -9,12 +9,13 @@ const SLOTS = 4;
 const FLUSH_EVERY = 32 * SLOT_BYTES;
 
 /**
- * A large upload's bytes on their way to the upload thread (./upload-worker.ts). Each
- * chunk of the body is copied once into a slot of a SharedArrayBuffer; a full slot is
- * handed to the worker, which hashes and writes it. The chunk itself is free as soon as it
- * is copied, whoever else holds it (a body's chunks are never moved or kept). Memory is
- * the ring's 4 MiB per upload, however fast the client sends: a push waits while the slot
- * it needs is still being written.
+ * A large upload's bytes on their way to disk. Each chunk of the body is copied once into a
+ * slot of a SharedArrayBuffer; a full slot is hashed by the upload thread
+ * (./upload-worker.ts) while the thread pool writes it, so neither waits for the other and
+ * the receiving thread does neither. The chunk itself is free as soon as it is copied,
+ * whoever else holds it (a body's chunks are never moved or kept). Memory is the ring's
+ * 4 MiB per upload, however fast the client sends: a push waits while the slot it needs is
+ * still being hashed or written. Slots are written one at a time, in order.
  *
  * The disk is kept busy while the body arrives: every FLUSH_EVERY bytes written, an
  * fdatasync starts on the thread pool, so the one that makes the upload durable before
@@ -23,8 +24,10 @@ const FLUSH_EVERY = 32 * SLOT_BYTES;
 export class UploadRing {
   readonly #bytes: Uint8Array;
   readonly #job: UploadJob;
-  /** Per slot, the write in progress (settled once the worker is done with the slot). */
+  /** Per slot, its hash and write in progress (settled once both are done with the slot). */
   readonly #busy: (Promise<void> | undefined)[] = new Array(SLOTS);
+  /** The last slot's write: the next one starts after it, so the file is written in order. */
+  #lastWrite: Promise<void> = Promise.resolve();
   #slot = 0;
   #filled = 0;
   #written = 0;
@@ -39,10 +42,10 @@ export class UploadRing {
   constructor(private readonly file: FileHandle) {
     const shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
     this.#bytes = new Uint8Array(shared);
-    this.#job = new UploadJob(file.fd, shared);
+    this.#job = new UploadJob(shared);
   }
 
-  /** Copies `chunk` into the ring; waits only when the upload thread is a whole ring behind. */
+  /** Copies `chunk` into the ring; waits only when hashing or writing is a whole ring behind. */
   async push(chunk: Uint8Array): Promise<void> {
     let taken = 0;
     while (taken < chunk.byteLength) {
@@ -59,17 +62,17 @@ export class UploadRing {
   async finish(): Promise<string> {
     if (this.#filled > 0) this.#send();
     this.#closing = true;
-    // Every reply is awaited, even after a failure: the worker must be done with the file.
+    // Everything is awaited, even after a failure: no write may still be running when the file is closed.
     const settled = await Promise.allSettled([...this.#busy, this.#job.digest()]);
     await this.#flushing;
-    // A failed write rejects its own slot's promise first: it says why the digest is missing.
+    // A failed write (ENOSPC …) rejects its slot's promise: it is the reason to report.
     const failed = settled.find((result) => result.status === "rejected");
     if (failed) throw failed.reason;
     if (this.#flushError !== undefined) throw this.#flushError;
     return (settled.at(-1) as PromiseFulfilledResult<string>).value;
   }
 
-  /** The upload failed: resolves once the upload thread no longer touches the file, so it may be closed. */
+  /** The upload failed: resolves once nothing touches the file or the ring any more, so the file may be closed. */
   async abandon(): Promise<void> {
     this.#closing = true;
     await Promise.allSettled(this.#busy);
@@ -78,19 +81,31 @@ export class UploadRing {
   }
 
   #send(): void {
+    const offset = this.#slot * SLOT_BYTES;
     const length = this.#filled;
-    const write = this.#job.write(this.#slot * SLOT_BYTES, length);
-    // Observed here so an abandoned slot is never an unhandled rejection; push/finish still see it fail.
-    write.then(
+    const hashed = this.#job.hash(offset, length);
+    const written = this.#lastWrite.then(() => this.#write(this.#bytes.subarray(offset, offset + length)));
+    // A failed write stops the writes after it (the upload fails); observed so it is never unhandled.
+    this.#lastWrite = written;
+    written.then(
       () => {
         this.#written += length;
         this.#flushBehind();
       },
       () => {},
     );
-    this.#busy[this.#slot] = write;
+    const done = Promise.all([hashed, written]).then(() => {});
+    done.catch(() => {});
+    this.#busy[this.#slot] = done;
     this.#slot = (this.#slot + 1) % SLOTS;
     this.#filled = 0;
+  }
+
+  /** Writes all of `bytes` at the file's position (a short write is finished). */
+  async #write(bytes: Uint8Array): Promise<void> {
+    for (let done = 0; done < bytes.byteLength; ) {
+      done += (await this.file.write(bytes, done, bytes.byteLength - done)).bytesWritten;
+    }
   }
 
   /** Starts an fdatasync of what is written so far, one at a time, every FLUSH_EVERY bytes. */

@@ -1,44 +1,33 @@
 /**
- * The upload thread: one shared worker that hashes (SHA-256) and writes the bytes of large
- * uploads, so the thread that receives requests spends on a large upload little more than
- * the time to receive it. Each upload hands its bytes over in a ring of slots in a
- * SharedArrayBuffer (./upload-ring.ts); the worker hashes a slot, then writes it to the
- * upload's open file while the bytes are still in its cache. Messages are handled in the
- * order sent, so each upload's slots are hashed and written in order.
+ * The upload thread: one shared worker that hashes (SHA-256) the bytes of large uploads, so
+ * the thread that receives requests spends on a large upload little more than the time to
+ * receive it. Each upload hands its bytes over in a ring of slots in a SharedArrayBuffer
+ * (./upload-ring.ts), which the thread pool writes to disk at the same time. Messages are
+ * handled in the order sent, so each upload's slots are hashed in order.
  */
 
 // Plain JS started from a Blob URL: it works the same from source and from the single
 // compiled executable.
 const WORKER_SOURCE = `
-const { writeSync } = require("node:fs");
 const uploads = new Map();
 self.onmessage = ({ data }) => {
   const { id, op } = data;
   if (op === "drop") return void uploads.delete(id);
   let upload = uploads.get(id);
-  if (!upload) uploads.set(id, (upload = { hash: new Bun.CryptoHasher("sha256"), ring: null, error: undefined }));
+  if (!upload) uploads.set(id, (upload = { hash: new Bun.CryptoHasher("sha256"), ring: null }));
   if (data.ring) upload.ring = new Uint8Array(data.ring);
-  if (op === "write") {
-    if (!upload.error) {
-      try {
-        const bytes = upload.ring.subarray(data.offset, data.offset + data.length);
-        upload.hash.update(bytes);
-        for (let done = 0; done < bytes.byteLength; ) done += writeSync(data.fd, bytes, done, bytes.byteLength - done);
-      } catch (error) {
-        // Later slots of this upload are skipped: the file is abandoned.
-        upload.error = { code: error?.code, message: String(error?.message ?? error) };
-      }
-    }
-    postMessage({ id, error: upload.error });
+  if (op === "hash") {
+    upload.hash.update(upload.ring.subarray(data.offset, data.offset + data.length));
+    postMessage({ id });
   } else if (op === "digest") {
     uploads.delete(id);
-    postMessage({ id, error: upload.error, digest: upload.error ? undefined : upload.hash.digest("hex") });
+    postMessage({ id, digest: upload.hash.digest("hex") });
   }
 };
 `;
 
 type Reply = { resolve: (digest: string | undefined) => void; reject: (error: Error) => void };
-type WorkerReply = { id: number; digest?: string; error?: { code?: string; message: string } };
+type WorkerReply = { id: number; digest?: string };
 type RefWorker = Worker & { ref(): void; unref(): void };
 
 let worker: RefWorker | null = null;
@@ -65,11 +54,6 @@ function settle(reply: Reply | undefined): Reply | undefined {
   return reply;
 }
 
-/** A failed write keeps the filesystem's code (ENOSPC, EDQUOT …) so the store maps it as it would its own. */
-function writeError(error: { code?: string; message: string }): Error {
-  return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
-}
-
 function uploadWorker(): RefWorker {
   if (worker) return worker;
   const started = new Worker(
@@ -78,10 +62,8 @@ function uploadWorker(): RefWorker {
   // Idle, it never keeps the process alive (an idle worker costs one thread and no CPU); see owe().
   started.unref();
   started.onmessage = (event: MessageEvent<WorkerReply>) => {
-    const { id, digest, error } = event.data;
-    const reply = settle(owed.get(id)?.shift());
-    if (error) reply?.reject(writeError(error));
-    else reply?.resolve(digest);
+    const { id, digest } = event.data;
+    settle(owed.get(id)?.shift())?.resolve(digest);
   };
   started.onerror = (event) => {
     // Every upload in flight fails (and is abandoned); the next upload starts a new worker.
@@ -95,7 +77,7 @@ function uploadWorker(): RefWorker {
   return started;
 }
 
-function ask(message: { id: number; op: "write" | "digest" } & Record<string, unknown>): Promise<string | undefined> {
+function ask(message: { id: number; op: "hash" | "digest" } & Record<string, unknown>): Promise<string | undefined> {
   const reply = new Promise<string | undefined>((resolve, reject) => {
     const queue = owed.get(message.id) ?? [];
     queue.push({ resolve, reject });
@@ -109,27 +91,23 @@ function ask(message: { id: number; op: "write" | "digest" } & Record<string, un
   return reply;
 }
 
-/** One upload's conversation with the worker: slots of its ring to hash and write to `fd`, then the digest. */
+/** One upload's conversation with the worker: slots of its ring to hash, then the digest. */
 export class UploadJob {
   readonly #id = nextId++;
   #ring: SharedArrayBuffer | undefined;
 
-  /** `fd` must stay open until every reply has arrived (digest() or settled() resolves). */
-  constructor(
-    private readonly fd: number,
-    ring: SharedArrayBuffer,
-  ) {
+  constructor(ring: SharedArrayBuffer) {
     this.#ring = ring;
   }
 
-  /** Hashes and writes `length` bytes of the ring from `offset`; resolves when they are written. */
-  async write(offset: number, length: number): Promise<void> {
+  /** Hashes `length` bytes of the ring from `offset`; resolves when the worker is done with them. */
+  async hash(offset: number, length: number): Promise<void> {
     const ring = this.#ring;
     this.#ring = undefined; // sent once, with the first slot
-    await ask({ id: this.#id, op: "write", fd: this.fd, offset, length, ring });
+    await ask({ id: this.#id, op: "hash", offset, length, ring });
   }
 
-  /** The hex SHA-256 of every slot written, once all of them are on their way to disk. */
+  /** The hex SHA-256 of every slot hashed. */
   async digest(): Promise<string> {
     const hex = await ask({ id: this.#id, op: "digest" });
     owed.delete(this.#id);
@@ -137,7 +115,7 @@ export class UploadJob {
     return hex;
   }
 
-  /** The upload failed: the worker forgets it. Call once the writes sent have settled. */
+  /** The upload failed: the worker forgets it. Call once the slots sent have settled. */
   drop(): void {
     owed.delete(this.#id);
     worker?.postMessage({ id: this.#id, op: "drop" });
