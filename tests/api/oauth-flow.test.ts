@@ -45,6 +45,16 @@ async function authorize(client: oauth.Client, scope = "files:read files:write")
   return { callback, verifier };
 }
 
+/** The whole code flow as an app runs it: authorize, consent, then the code exchanged for tokens. */
+async function codeFlow(client: oauth.Client, auth: oauth.ClientAuth) {
+  const { callback, verifier } = await authorize(client);
+  return oauth.processAuthorizationCodeResponse(
+    as,
+    client,
+    await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
+  );
+}
+
 test("discovery: RFC 8414 metadata that oauth4webapi accepts", () => {
   expect(as.issuer).toBe(ISSUER);
   expect(as.code_challenge_methods_supported).toEqual(["S256"]);
@@ -134,12 +144,7 @@ test("client_secret_post works too, and two concurrent refreshes both succeed wi
   const postApp = await registerClient(t, session, { token_endpoint_auth_method: "client_secret_post" });
   const client: oauth.Client = { client_id: postApp.client_id };
   const auth = oauth.ClientSecretPost(postApp.client_secret as string);
-  const { callback, verifier } = await authorize(client);
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    client,
-    await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
-  );
+  const tokens = await codeFlow(client, auth);
   const refresh = () =>
     oauth
       .refreshTokenGrantRequest(as, client, auth, tokens.refresh_token as string, viaApp(t))
@@ -196,12 +201,7 @@ test("deny: the app gets access_denied with state and iss, and oauth4webapi repo
 test("revocation (RFC 7009) and introspection (RFC 7662) through oauth4webapi", async () => {
   const client: oauth.Client = { client_id: app.client_id };
   const auth = oauth.ClientSecretBasic(app.client_secret as string);
-  const { callback, verifier } = await authorize(client);
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    client,
-    await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
-  );
+  const tokens = await codeFlow(client, auth);
   const info = await oauth.processIntrospectionResponse(
     as,
     client,
@@ -230,12 +230,7 @@ test("revocation (RFC 7009) and introspection (RFC 7662) through oauth4webapi", 
 test("a refused access token gets the RFC 6750 challenge that oauth4webapi reads (invalid_token)", async () => {
   const client: oauth.Client = { client_id: app.client_id };
   const auth = oauth.ClientSecretBasic(app.client_secret as string);
-  const { callback, verifier } = await authorize(client);
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    client,
-    await oauth.authorizationCodeGrantRequest(as, client, auth, callback, REDIRECT, verifier, viaApp(t)),
-  );
+  const tokens = await codeFlow(client, auth);
   const files = new URL(`${ISSUER}/files`);
   const options = viaApp(t) as unknown as oauth.ProtectedResourceRequestOptions;
   const ok = await oauth.protectedResourceRequest(tokens.access_token, "GET", files, undefined, undefined, options);
