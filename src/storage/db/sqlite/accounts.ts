@@ -1,33 +1,26 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { AccountRow, NewAccount } from "../accounts";
 import type { AccountRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /** `accounts` on SQLite. Names and e-mail addresses compare case-insensitively (COLLATE NOCASE). */
-export class SqliteAccountRepository implements AccountRepository {
-  readonly #byName: Statement<AccountRow, [string]>;
-  readonly #byEmail: Statement<AccountRow, [string]>;
-  readonly #byId: Statement<AccountRow, [number]>;
-  readonly #name: Statement<{ name: string }, [number]>;
-  readonly #list: Statement<AccountRow, []>;
+export class SqliteAccountRepository extends SqliteRepository implements AccountRepository {
+  readonly #byName: Statement<AccountRow, [string]> = this.db.query("SELECT * FROM accounts WHERE name = ?1");
+  readonly #byEmail: Statement<AccountRow, [string]> = this.db.query("SELECT * FROM accounts WHERE email = ?1");
+  readonly #byId: Statement<AccountRow, [number]> = this.db.query("SELECT * FROM accounts WHERE id = ?1");
+  readonly #name: Statement<{ name: string }, [number]> = this.db.query("SELECT name FROM accounts WHERE id = ?1");
+  readonly #list: Statement<AccountRow, []> = this.db.query("SELECT * FROM accounts ORDER BY id");
+  // A taken name or e-mail inserts nothing and returns no row (either UNIQUE constraint).
   readonly #insert: Statement<
     AccountRow,
     [string, string, string | null, string | null, number, number | null, number | null]
-  >;
-  readonly #delete: Statement<{ id: number }, [number]>;
-
-  constructor(db: Database) {
-    this.#byName = db.query("SELECT * FROM accounts WHERE name = ?1");
-    this.#byEmail = db.query("SELECT * FROM accounts WHERE email = ?1");
-    this.#byId = db.query("SELECT * FROM accounts WHERE id = ?1");
-    this.#name = db.query("SELECT name FROM accounts WHERE id = ?1");
-    this.#list = db.query("SELECT * FROM accounts ORDER BY id");
-    // A taken name or e-mail inserts nothing and returns no row (either UNIQUE constraint).
-    this.#insert = db.query(
-      `INSERT INTO accounts (name, type, public_key, email, created_at, quota_bytes, quota_files)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING *`,
-    );
-    this.#delete = db.query("DELETE FROM accounts WHERE id = ?1 RETURNING id");
-  }
+  > = this.db.query(
+    `INSERT INTO accounts (name, type, public_key, email, created_at, quota_bytes, quota_files)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING *`,
+  );
+  readonly #delete: Statement<{ id: number }, [number]> = this.db.query(
+    "DELETE FROM accounts WHERE id = ?1 RETURNING id",
+  );
 
   async findByName(name: string): Promise<AccountRow | null> {
     return this.#byName.get(name);

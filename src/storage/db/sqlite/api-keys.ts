@@ -1,33 +1,30 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import { CREDENTIAL_COLUMNS, type CredentialRow } from "../credentials";
 import type { ApiKeyRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
+
+const IS_KEY = "kind IN ('live', 'test')";
 
 /**
  * API-key queries over the `credentials` table (kinds `live` and `test`). Inserts go
  * through CredentialRepository; this adds the per-account listing, revocation and rotation.
  */
-export class SqliteApiKeyRepository implements ApiKeyRepository {
-  readonly #list: Statement<CredentialRow, [number]>;
-  readonly #find: Statement<CredentialRow, [string, number]>;
-  readonly #delete: Statement<{ id: string }, [string, number]>;
-  readonly #rotate: Statement<CredentialRow, [string, number | null, number, string, number, number]>;
-
-  constructor(db: Database) {
-    const isKey = "kind IN ('live', 'test')";
-    this.#list = db.query(
-      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${isKey} ORDER BY created_at, rowid`,
-    );
-    this.#find = db.query(
-      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey}`,
-    );
-    this.#delete = db.query(`DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${isKey} RETURNING id`);
-    // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
-    this.#rotate = db.query(
-      `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
-       WHERE id = ?4 AND account_id = ?5 AND ${isKey} AND (rotated_at IS NULL OR rotated_at <= ?6)
-       RETURNING ${CREDENTIAL_COLUMNS}`,
-    );
-  }
+export class SqliteApiKeyRepository extends SqliteRepository implements ApiKeyRepository {
+  readonly #list: Statement<CredentialRow, [number]> = this.db.query(
+    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${IS_KEY} ORDER BY created_at, rowid`,
+  );
+  readonly #find: Statement<CredentialRow, [string, number]> = this.db.query(
+    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY}`,
+  );
+  readonly #delete: Statement<{ id: string }, [string, number]> = this.db.query(
+    `DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY} RETURNING id`,
+  );
+  // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
+  readonly #rotate: Statement<CredentialRow, [string, number | null, number, string, number, number]> = this.db.query(
+    `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
+     WHERE id = ?4 AND account_id = ?5 AND ${IS_KEY} AND (rotated_at IS NULL OR rotated_at <= ?6)
+     RETURNING ${CREDENTIAL_COLUMNS}`,
+  );
 
   async listForAccount(accountId: number): Promise<CredentialRow[]> {
     return this.#list.all(accountId);

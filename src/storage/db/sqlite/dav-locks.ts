@@ -1,33 +1,25 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { LockRow } from "../dav-locks";
 import type { Scope } from "../files";
 import type { DavLockRepository } from "../repositories";
-import { startsWithSql } from "./sql";
+import { SqliteRepository, startsWithSql } from "./sql";
 
 /** Repository for `dav_locks`: WebDAV write locks, kept in the database so they outlive a restart. */
-export class SqliteDavLockRepository implements DavLockRepository {
-  readonly #active: Statement<LockRow, [number, string, number]>;
-  readonly #insert: Statement;
-  readonly #refresh: Statement;
-  readonly #delete: Statement;
-  readonly #deleteUnder: Statement;
-  readonly #deleteAt: Statement;
-  readonly #deleteExpired: Statement;
-
-  constructor(db: Database) {
-    this.#active = db.query("SELECT * FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND expires_at > ?3");
-    this.#insert = db.query(
-      `INSERT INTO dav_locks (token, account_id, space, path, deep, exclusive, owner, holder, timeout_s, expires_at)
-       VALUES ($token, $account_id, $space, $path, $deep, $exclusive, $owner, $holder, $timeout_s, $expires_at)`,
-    );
-    this.#refresh = db.query("UPDATE dav_locks SET timeout_s = ?2, expires_at = ?3 WHERE token = ?1");
-    this.#delete = db.query("DELETE FROM dav_locks WHERE token = ?1");
-    this.#deleteUnder = db.query(
-      `DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND ${startsWithSql("path", "?3")}`,
-    );
-    this.#deleteAt = db.query("DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND path = ?3");
-    this.#deleteExpired = db.query("DELETE FROM dav_locks WHERE expires_at <= ?1");
-  }
+export class SqliteDavLockRepository extends SqliteRepository implements DavLockRepository {
+  readonly #active: Statement<LockRow, [number, string, number]> = this.db.query(
+    "SELECT * FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND expires_at > ?3",
+  );
+  readonly #insert = this.db.query(
+    `INSERT INTO dav_locks (token, account_id, space, path, deep, exclusive, owner, holder, timeout_s, expires_at)
+     VALUES ($token, $account_id, $space, $path, $deep, $exclusive, $owner, $holder, $timeout_s, $expires_at)`,
+  );
+  readonly #refresh = this.db.query("UPDATE dav_locks SET timeout_s = ?2, expires_at = ?3 WHERE token = ?1");
+  readonly #delete = this.db.query("DELETE FROM dav_locks WHERE token = ?1");
+  readonly #deleteUnder = this.db.query(
+    `DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND ${startsWithSql("path", "?3")}`,
+  );
+  readonly #deleteAt = this.db.query("DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND path = ?3");
+  readonly #deleteExpired = this.db.query("DELETE FROM dav_locks WHERE expires_at <= ?1");
 
   /** Every unexpired lock of a space; a space holds few locks, so callers filter by path in memory. */
   async active(scope: Scope, now: number): Promise<LockRow[]> {

@@ -1,7 +1,8 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { DeadProperty, FileFacts } from "../dav-properties";
 import type { Scope } from "../files";
 import type { DavPropertyRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 type Keyed<T> = T & { file_id: number };
 
@@ -9,41 +10,34 @@ type Keyed<T> = T & { file_id: number };
  * Repository for `dav_properties` and `dav_file_facts`. Both are keyed by the file row's
  * id, so a move (which keeps the row) carries them along and a delete cascades to them.
  */
-export class SqliteDavPropertyRepository implements DavPropertyRepository {
-  readonly #forFile: Statement<DeadProperty, [number]>;
-  readonly #forParent: Statement<Keyed<DeadProperty>, [number, string, string]>;
-  readonly #set: Statement;
-  readonly #remove: Statement;
-  readonly #copy: Statement;
-  readonly #facts: Statement<FileFacts, [number]>;
-  readonly #factsForParent: Statement<Keyed<FileFacts>, [number, string, string]>;
-  readonly #setFacts: Statement;
-
-  constructor(db: Database) {
-    this.#forFile = db.query("SELECT ns, name, value FROM dav_properties WHERE file_id = ?1 ORDER BY ns, name");
-    this.#forParent = db.query(
-      `SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
-       WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
-    );
-    this.#set = db.query(
-      `INSERT INTO dav_properties (file_id, ns, name, value) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (file_id, ns, name) DO UPDATE SET value = excluded.value`,
-    );
-    this.#remove = db.query("DELETE FROM dav_properties WHERE file_id = ?1 AND ns = ?2 AND name = ?3");
-    this.#copy = db.query(
-      `INSERT OR REPLACE INTO dav_properties (file_id, ns, name, value)
-       SELECT ?2, ns, name, value FROM dav_properties WHERE file_id = ?1`,
-    );
-    this.#facts = db.query("SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ?1");
-    this.#factsForParent = db.query(
-      `SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
-       WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
-    );
-    this.#setFacts = db.query(
-      `INSERT INTO dav_file_facts (file_id, etag, mtime, checksum) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (file_id) DO UPDATE SET etag = excluded.etag, mtime = excluded.mtime, checksum = excluded.checksum`,
-    );
-  }
+export class SqliteDavPropertyRepository extends SqliteRepository implements DavPropertyRepository {
+  readonly #forFile: Statement<DeadProperty, [number]> = this.db.query(
+    "SELECT ns, name, value FROM dav_properties WHERE file_id = ?1 ORDER BY ns, name",
+  );
+  readonly #forParent: Statement<Keyed<DeadProperty>, [number, string, string]> = this.db.query(
+    `SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
+     WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
+  );
+  readonly #set = this.db.query(
+    `INSERT INTO dav_properties (file_id, ns, name, value) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (file_id, ns, name) DO UPDATE SET value = excluded.value`,
+  );
+  readonly #remove = this.db.query("DELETE FROM dav_properties WHERE file_id = ?1 AND ns = ?2 AND name = ?3");
+  readonly #copy = this.db.query(
+    `INSERT OR REPLACE INTO dav_properties (file_id, ns, name, value)
+     SELECT ?2, ns, name, value FROM dav_properties WHERE file_id = ?1`,
+  );
+  readonly #facts: Statement<FileFacts, [number]> = this.db.query(
+    "SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ?1",
+  );
+  readonly #factsForParent: Statement<Keyed<FileFacts>, [number, string, string]> = this.db.query(
+    `SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
+     WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
+  );
+  readonly #setFacts = this.db.query(
+    `INSERT INTO dav_file_facts (file_id, etag, mtime, checksum) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (file_id) DO UPDATE SET etag = excluded.etag, mtime = excluded.mtime, checksum = excluded.checksum`,
+  );
 
   async forFile(fileId: number): Promise<DeadProperty[]> {
     return this.#forFile.all(fileId);

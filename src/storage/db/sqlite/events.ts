@@ -2,30 +2,30 @@ import type { Database, Statement } from "bun:sqlite";
 import type { EventRow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
-import { startsWithSql } from "./sql";
+import { SqliteRepository, startsWithSql } from "./sql";
 
 /**
  * The per-space event log on SQLite; one row per tx. `append` is the one place events are
  * written, so every change through any front door reaches the live feed and webhooks.
  */
-export class SqliteEventRepository implements EventRepository {
-  readonly #insert: Statement;
-  readonly #since: Statement<EventRow>;
-  readonly #latest: Statement<{ tx: number | null }>;
+export class SqliteEventRepository extends SqliteRepository implements EventRepository {
+  readonly #insert = this.db.query(
+    "INSERT INTO events (account_id, space, tx, action, path, dest, size, msg, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+  );
+  readonly #since: Statement<EventRow> = this.db.query(
+    `SELECT tx, action, path, dest, size, msg, ts FROM events
+     WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
+  );
+  readonly #latest: Statement<{ tx: number | null }> = this.db.query(
+    "SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2",
+  );
 
   /** `appended` hears of every event written, so the unit of work can publish it once committed. */
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly appended: (scope: Scope, tx: number) => void,
   ) {
-    this.#insert = db.query(
-      "INSERT INTO events (account_id, space, tx, action, path, dest, size, msg, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    );
-    this.#since = db.query(
-      `SELECT tx, action, path, dest, size, msg, ts FROM events
-       WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
-    );
-    this.#latest = db.query("SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2");
+    super(db);
   }
 
   /** The newest committed tx of a space (0 when it has none). */

@@ -1,53 +1,42 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
-import { startsWithSql } from "./sql";
+import { SqliteRepository, startsWithSql } from "./sql";
 
 /** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
-export class SqliteFileRepository implements FileRepository {
-  readonly #get: Statement<FileRow, [number, string, string]>;
-  readonly #insert: Statement<{ id: number }>;
-  readonly #update: Statement;
-  readonly #delete: Statement;
-  readonly #searchInsert: Statement;
-  readonly #searchDelete: Statement;
-  readonly #listFolder: Statement<FileRow>;
-  readonly #listFolderNamed: Statement<FileRow>;
-  readonly #under: Statement<FileRow>;
-  readonly #objectKeys: Statement<{ object_key: string }, [number]>;
-
-  constructor(private readonly db: Database) {
-    this.#get = db.query("SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3");
-    this.#insert = db.query(
-      `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
-       VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
-       RETURNING id`,
-    );
-    this.#update = db.query(
-      `UPDATE files SET object_key = $object_key, size = $size, content_type = $content_type, etag = $etag,
-         tx = $tx, updated_at = $updated_at WHERE id = $id`,
-    );
-    this.#delete = db.query("DELETE FROM files WHERE id = ?1");
-    this.#searchInsert = db.query("INSERT INTO files_search (rowid, name, path) VALUES (?1, ?2, ?3)");
-    this.#searchDelete = db.query("DELETE FROM files_search WHERE rowid = ?1");
-    this.#listFolder = db.query(
-      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
-       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
-    );
-    this.#listFolderNamed = db.query(
-      `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
-         AND ${startsWithSql("name", "$name")}
-       ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
-    );
-    this.#objectKeys = db.query(
-      "SELECT DISTINCT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL",
-    );
-    this.#under = db.query(
-      `SELECT * FROM files WHERE account_id = $account AND space = $space
-         AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
-    );
-  }
+export class SqliteFileRepository extends SqliteRepository implements FileRepository {
+  readonly #get: Statement<FileRow, [number, string, string]> = this.db.query(
+    "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3",
+  );
+  readonly #insert: Statement<{ id: number }> = this.db.query(
+    `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
+     VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
+     RETURNING id`,
+  );
+  readonly #update = this.db.query(
+    `UPDATE files SET object_key = $object_key, size = $size, content_type = $content_type, etag = $etag,
+       tx = $tx, updated_at = $updated_at WHERE id = $id`,
+  );
+  readonly #delete = this.db.query("DELETE FROM files WHERE id = ?1");
+  readonly #searchInsert = this.db.query("INSERT INTO files_search (rowid, name, path) VALUES (?1, ?2, ?3)");
+  readonly #searchDelete = this.db.query("DELETE FROM files_search WHERE rowid = ?1");
+  readonly #listFolder: Statement<FileRow> = this.db.query(
+    `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+     ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+  );
+  readonly #listFolderNamed: Statement<FileRow> = this.db.query(
+    `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
+       AND ${startsWithSql("name", "$name")}
+     ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
+  );
+  readonly #objectKeys: Statement<{ object_key: string }, [number]> = this.db.query(
+    "SELECT DISTINCT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL",
+  );
+  readonly #under: Statement<FileRow> = this.db.query(
+    `SELECT * FROM files WHERE account_id = $account AND space = $space
+       AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
+  );
 
   async usesObject(objectKey: string): Promise<boolean> {
     return this.db.query("SELECT 1 FROM files WHERE object_key = ?1 LIMIT 1").get(objectKey) !== null;

@@ -1,53 +1,45 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /** Repository for webhooks (`hooks`) and their durable delivery queue (`hook_deliveries`). */
-export class SqliteHookRepository implements HookRepository {
-  readonly #insert: Statement;
-  readonly #forSpace: Statement<HookRow, [number, string]>;
-  readonly #get: Statement<HookRow, [string, number, string]>;
-  readonly #byId: Statement<HookRow, [string]>;
-  readonly #all: Statement<HookRow, []>;
-  readonly #delete: Statement;
-  readonly #insertDelivery: Statement;
-  readonly #advance: Statement;
-  readonly #heads: Statement<DeliveryRow, []>;
-  readonly #record: Statement;
-  readonly #deliveries: Statement<DeliveryRow, [string, number]>;
-  readonly #prune: Statement;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
-       VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at)`,
-    );
-    this.#forSpace = db.query("SELECT * FROM hooks WHERE account_id = ?1 AND space = ?2 ORDER BY created_at, id");
-    this.#get = db.query("SELECT * FROM hooks WHERE id = ?1 AND account_id = ?2 AND space = ?3");
-    this.#byId = db.query("SELECT * FROM hooks WHERE id = ?1");
-    this.#all = db.query("SELECT * FROM hooks");
-    this.#delete = db.query("DELETE FROM hooks WHERE id = ?1");
-    this.#insertDelivery = db.query(
-      `INSERT OR IGNORE INTO hook_deliveries (id, hook_id, tx, payload, status, next_attempt_at, created_at)
-       VALUES ($id, $hook_id, $tx, $payload, 'pending', $created_at, $created_at)`,
-    );
-    this.#advance = db.query("UPDATE hooks SET queued_tx = ?2 WHERE id = ?1 AND queued_tx < ?2");
-    // The head of each hook's queue: its oldest pending delivery (deliveries go out in tx order).
-    this.#heads = db.query(
-      `SELECT d.* FROM hook_deliveries d
-       JOIN (SELECT hook_id, MIN(tx) AS tx FROM hook_deliveries WHERE status = 'pending' GROUP BY hook_id) h
-         ON d.hook_id = h.hook_id AND d.tx = h.tx`,
-    );
-    this.#record = db.query(
-      `UPDATE hook_deliveries SET status = $status, attempts = attempts + 1, next_attempt_at = $next,
-         last_status = $http, last_error = $error,
-         delivered_at = CASE WHEN $status = 'delivered' THEN $at ELSE delivered_at END
-       WHERE id = $id AND status = 'pending' AND next_attempt_at = $claimed`,
-    );
-    this.#deliveries = db.query("SELECT * FROM hook_deliveries WHERE hook_id = ?1 ORDER BY tx DESC LIMIT ?2");
-    this.#prune = db.query("DELETE FROM hook_deliveries WHERE status <> 'pending' AND created_at < ?1");
-  }
+export class SqliteHookRepository extends SqliteRepository implements HookRepository {
+  readonly #insert = this.db.query(
+    `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
+     VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at)`,
+  );
+  readonly #forSpace: Statement<HookRow, [number, string]> = this.db.query(
+    "SELECT * FROM hooks WHERE account_id = ?1 AND space = ?2 ORDER BY created_at, id",
+  );
+  readonly #get: Statement<HookRow, [string, number, string]> = this.db.query(
+    "SELECT * FROM hooks WHERE id = ?1 AND account_id = ?2 AND space = ?3",
+  );
+  readonly #byId: Statement<HookRow, [string]> = this.db.query("SELECT * FROM hooks WHERE id = ?1");
+  readonly #all: Statement<HookRow, []> = this.db.query("SELECT * FROM hooks");
+  readonly #delete = this.db.query("DELETE FROM hooks WHERE id = ?1");
+  readonly #insertDelivery = this.db.query(
+    `INSERT OR IGNORE INTO hook_deliveries (id, hook_id, tx, payload, status, next_attempt_at, created_at)
+     VALUES ($id, $hook_id, $tx, $payload, 'pending', $created_at, $created_at)`,
+  );
+  readonly #advance = this.db.query("UPDATE hooks SET queued_tx = ?2 WHERE id = ?1 AND queued_tx < ?2");
+  // The head of each hook's queue: its oldest pending delivery (deliveries go out in tx order).
+  readonly #heads: Statement<DeliveryRow, []> = this.db.query(
+    `SELECT d.* FROM hook_deliveries d
+     JOIN (SELECT hook_id, MIN(tx) AS tx FROM hook_deliveries WHERE status = 'pending' GROUP BY hook_id) h
+       ON d.hook_id = h.hook_id AND d.tx = h.tx`,
+  );
+  readonly #record = this.db.query(
+    `UPDATE hook_deliveries SET status = $status, attempts = attempts + 1, next_attempt_at = $next,
+       last_status = $http, last_error = $error,
+       delivered_at = CASE WHEN $status = 'delivered' THEN $at ELSE delivered_at END
+     WHERE id = $id AND status = 'pending' AND next_attempt_at = $claimed`,
+  );
+  readonly #deliveries: Statement<DeliveryRow, [string, number]> = this.db.query(
+    "SELECT * FROM hook_deliveries WHERE hook_id = ?1 ORDER BY tx DESC LIMIT ?2",
+  );
+  readonly #prune = this.db.query("DELETE FROM hook_deliveries WHERE status <> 'pending' AND created_at < ?1");
 
   async insert(row: HookRow): Promise<void> {
     this.#insert.run({ ...row });

@@ -1,28 +1,23 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { InviteRow } from "../invites";
 import type { InviteRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /** Repository for the admin's invite codes (only a SHA-256 of each code's secret is kept). */
-export class SqliteInviteRepository implements InviteRepository {
-  readonly #insert: Statement;
-  readonly #get: Statement<InviteRow, [string]>;
-  readonly #list: Statement<InviteRow & { used_by_name: string | null }, []>;
-  readonly #take: Statement<{ id: string }, [string, number, number]>;
-  readonly #delete: Statement<{ id: string }, [string]>;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      "INSERT INTO invites (id, secret_hash, note, created_at, expires_at) VALUES ($id, $secret_hash, $note, $created_at, $expires_at)",
-    );
-    this.#get = db.query("SELECT * FROM invites WHERE id = ?1");
-    this.#list = db.query(
-      "SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by ORDER BY i.created_at, i.id",
-    );
-    this.#take = db.query(
-      "UPDATE invites SET used_at = ?2, used_by = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING id",
-    );
-    this.#delete = db.query("DELETE FROM invites WHERE id = ?1 RETURNING id");
-  }
+export class SqliteInviteRepository extends SqliteRepository implements InviteRepository {
+  readonly #insert = this.db.query(
+    "INSERT INTO invites (id, secret_hash, note, created_at, expires_at) VALUES ($id, $secret_hash, $note, $created_at, $expires_at)",
+  );
+  readonly #get: Statement<InviteRow, [string]> = this.db.query("SELECT * FROM invites WHERE id = ?1");
+  readonly #list: Statement<InviteRow & { used_by_name: string | null }, []> = this.db.query(
+    "SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by ORDER BY i.created_at, i.id",
+  );
+  readonly #take: Statement<{ id: string }, [string, number, number]> = this.db.query(
+    "UPDATE invites SET used_at = ?2, used_by = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING id",
+  );
+  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
+    "DELETE FROM invites WHERE id = ?1 RETURNING id",
+  );
 
   async insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void> {
     this.#insert.run({ ...row });

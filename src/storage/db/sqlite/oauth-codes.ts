@@ -1,25 +1,20 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { OAuthCodeRow } from "../oauth";
 import type { OAuthCodeRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /** `oauth_codes` on SQLite: authorization codes, kept by SHA-256 so the table never holds one. */
-export class SqliteOAuthCodeRepository implements OAuthCodeRepository {
-  readonly #insert: Statement;
-  readonly #find: Statement<OAuthCodeRow, [string]>;
-  readonly #claim: Statement<OAuthCodeRow, [string, number]>;
-  readonly #bind: Statement;
-  readonly #deleteExpired: Statement;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, scopes, prefix, code_challenge, created_at, expires_at)
-       VALUES ($code_hash, $client_id, $account_id, $redirect_uri, $scopes, $prefix, $code_challenge, $created_at, $expires_at)`,
-    );
-    this.#find = db.query("SELECT * FROM oauth_codes WHERE code_hash = ?1");
-    this.#claim = db.query("UPDATE oauth_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL RETURNING *");
-    this.#bind = db.query("UPDATE oauth_codes SET grant_id = ?2 WHERE code_hash = ?1");
-    this.#deleteExpired = db.query("DELETE FROM oauth_codes WHERE expires_at <= ?1");
-  }
+export class SqliteOAuthCodeRepository extends SqliteRepository implements OAuthCodeRepository {
+  readonly #insert = this.db.query(
+    `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, scopes, prefix, code_challenge, created_at, expires_at)
+     VALUES ($code_hash, $client_id, $account_id, $redirect_uri, $scopes, $prefix, $code_challenge, $created_at, $expires_at)`,
+  );
+  readonly #find: Statement<OAuthCodeRow, [string]> = this.db.query("SELECT * FROM oauth_codes WHERE code_hash = ?1");
+  readonly #claim: Statement<OAuthCodeRow, [string, number]> = this.db.query(
+    "UPDATE oauth_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL RETURNING *",
+  );
+  readonly #bind = this.db.query("UPDATE oauth_codes SET grant_id = ?2 WHERE code_hash = ?1");
+  readonly #deleteExpired = this.db.query("DELETE FROM oauth_codes WHERE expires_at <= ?1");
 
   async insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): Promise<void> {
     this.#insert.run({ ...row });

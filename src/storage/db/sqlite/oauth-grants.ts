@@ -1,32 +1,29 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { OAuthGrantRow } from "../oauth";
 import type { OAuthGrantRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /** `oauth_grants` on SQLite. Deleting a grant ends its tokens (credentials.grant_id cascades). */
-export class SqliteOAuthGrantRepository implements OAuthGrantRepository {
-  readonly #byId: Statement<OAuthGrantRow, [string]>;
-  readonly #byAccount: Statement<OAuthGrantRow, [number]>;
-  readonly #insert: Statement;
-  readonly #delete: Statement<{ id: string }, [string]>;
-  readonly #deleteOwned: Statement<{ id: string }, [string, number]>;
-  readonly #touch: Statement;
-  readonly #deleteEmpty: Statement;
-
-  constructor(db: Database) {
-    this.#byId = db.query("SELECT * FROM oauth_grants WHERE id = ?1");
-    this.#byAccount = db.query("SELECT * FROM oauth_grants WHERE account_id = ?1 ORDER BY created_at, id");
-    this.#insert = db.query(
-      `INSERT INTO oauth_grants (id, client_id, account_id, scopes, prefix, created_at)
-       VALUES ($id, $client_id, $account_id, $scopes, $prefix, $created_at)`,
-    );
-    this.#delete = db.query("DELETE FROM oauth_grants WHERE id = ?1 RETURNING id");
-    this.#deleteOwned = db.query("DELETE FROM oauth_grants WHERE id = ?1 AND account_id = ?2 RETURNING id");
-    this.#touch = db.query("UPDATE oauth_grants SET refreshed_at = ?2 WHERE id = ?1");
-    // A grant whose every token has expired and been swept has nothing left to revoke.
-    this.#deleteEmpty = db.query(
-      "DELETE FROM oauth_grants WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM credentials WHERE grant_id = oauth_grants.id)",
-    );
-  }
+export class SqliteOAuthGrantRepository extends SqliteRepository implements OAuthGrantRepository {
+  readonly #byId: Statement<OAuthGrantRow, [string]> = this.db.query("SELECT * FROM oauth_grants WHERE id = ?1");
+  readonly #byAccount: Statement<OAuthGrantRow, [number]> = this.db.query(
+    "SELECT * FROM oauth_grants WHERE account_id = ?1 ORDER BY created_at, id",
+  );
+  readonly #insert = this.db.query(
+    `INSERT INTO oauth_grants (id, client_id, account_id, scopes, prefix, created_at)
+     VALUES ($id, $client_id, $account_id, $scopes, $prefix, $created_at)`,
+  );
+  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
+    "DELETE FROM oauth_grants WHERE id = ?1 RETURNING id",
+  );
+  readonly #deleteOwned: Statement<{ id: string }, [string, number]> = this.db.query(
+    "DELETE FROM oauth_grants WHERE id = ?1 AND account_id = ?2 RETURNING id",
+  );
+  readonly #touch = this.db.query("UPDATE oauth_grants SET refreshed_at = ?2 WHERE id = ?1");
+  // A grant whose every token has expired and been swept has nothing left to revoke.
+  readonly #deleteEmpty = this.db.query(
+    "DELETE FROM oauth_grants WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM credentials WHERE grant_id = oauth_grants.id)",
+  );
 
   async insert(row: Omit<OAuthGrantRow, "refreshed_at">): Promise<void> {
     this.#insert.run({ ...row });

@@ -1,25 +1,24 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { QuotaLimits, Usage } from "../quotas";
 import type { QuotaRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /**
  * Per-account quotas (columns of `accounts`) and usage (the sum of the account's space
  * counters, live and test; bytes count current files and what only older versions hold). Read inside a change's transaction, the answer cannot move
  * before that change commits.
  */
-export class SqliteQuotaRepository implements QuotaRepository {
-  readonly #limits: Statement<{ quota_bytes: number | null; quota_files: number | null }, [number]>;
-  readonly #usage: Statement<Usage, [number]>;
-  readonly #set: Statement<{ id: number }, [number, number | null, number | null]>;
-
-  constructor(db: Database) {
-    this.#limits = db.query("SELECT quota_bytes, quota_files FROM accounts WHERE id = ?1");
-    this.#usage = db.query(
-      `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
-         coalesce(sum(version_bytes), 0) AS version_bytes FROM spaces WHERE account_id = ?1`,
-    );
-    this.#set = db.query("UPDATE accounts SET quota_bytes = ?2, quota_files = ?3 WHERE id = ?1 RETURNING id");
-  }
+export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepository {
+  readonly #limits: Statement<{ quota_bytes: number | null; quota_files: number | null }, [number]> = this.db.query(
+    "SELECT quota_bytes, quota_files FROM accounts WHERE id = ?1",
+  );
+  readonly #usage: Statement<Usage, [number]> = this.db.query(
+    `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
+       coalesce(sum(version_bytes), 0) AS version_bytes FROM spaces WHERE account_id = ?1`,
+  );
+  readonly #set: Statement<{ id: number }, [number, number | null, number | null]> = this.db.query(
+    "UPDATE accounts SET quota_bytes = ?2, quota_files = ?3 WHERE id = ?1 RETURNING id",
+  );
 
   async limits(accountId: number): Promise<QuotaLimits> {
     const row = this.#limits.get(accountId);

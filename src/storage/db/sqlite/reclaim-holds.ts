@@ -1,5 +1,6 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { ReclaimHoldRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /**
  * `reclaim_holds` on SQLite: leases that pause the deletion of stored bytes. A backup takes
@@ -7,18 +8,14 @@ import type { ReclaimHoldRepository } from "../repositories";
  * snapshot names disappears meanwhile — even when the backup runs in another process than
  * the server. A lease that is not renewed lapses by itself.
  */
-export class SqliteReclaimHoldRepository implements ReclaimHoldRepository {
-  readonly #upsert: Statement;
-  readonly #remove: Statement;
-  readonly #active: Statement<{ one: number }, [number]>;
-
-  constructor(db: Database) {
-    this.#upsert = db.query(
-      "INSERT INTO reclaim_holds (id, until) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET until = ?2",
-    );
-    this.#remove = db.query("DELETE FROM reclaim_holds WHERE id = ?1");
-    this.#active = db.query("SELECT 1 AS one FROM reclaim_holds WHERE until > ?1 LIMIT 1");
-  }
+export class SqliteReclaimHoldRepository extends SqliteRepository implements ReclaimHoldRepository {
+  readonly #upsert = this.db.query(
+    "INSERT INTO reclaim_holds (id, until) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET until = ?2",
+  );
+  readonly #remove = this.db.query("DELETE FROM reclaim_holds WHERE id = ?1");
+  readonly #active: Statement<{ one: number }, [number]> = this.db.query(
+    "SELECT 1 AS one FROM reclaim_holds WHERE until > ?1 LIMIT 1",
+  );
 
   async hold(id: string, until: number): Promise<void> {
     this.#upsert.run(id, until);

@@ -1,30 +1,25 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { ReclaimRow } from "../reclaim";
 import type { ReclaimRepository } from "../repositories";
+import { SqliteRepository } from "./sql";
 
 /**
  * Repository for `reclaim`: stored bytes nothing references any more, waiting to be
  * deleted from the blob store. Rows are written in the transaction that drops the last
  * reference and removed once the store has deleted the bytes.
  */
-export class SqliteReclaimRepository implements ReclaimRepository {
-  readonly #insert: Statement;
-  readonly #page: Statement<ReclaimRow, [number, number, number]>;
-  readonly #forKey: Statement<ReclaimRow, [string, number]>;
-  readonly #remove: Statement;
-  readonly #count: Statement<{ n: number }, []>;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      "INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at, not_before) VALUES (?1, ?2, ?3, ?4)",
-    );
-    this.#page = db.query(
-      "SELECT * FROM reclaim WHERE not_before <= ?3 ORDER BY queued_at, object_key, upload_id LIMIT ?1 OFFSET ?2",
-    );
-    this.#forKey = db.query("SELECT * FROM reclaim WHERE object_key = ?1 AND not_before <= ?2");
-    this.#remove = db.query("DELETE FROM reclaim WHERE object_key = ?1 AND upload_id = ?2");
-    this.#count = db.query("SELECT count(*) AS n FROM reclaim");
-  }
+export class SqliteReclaimRepository extends SqliteRepository implements ReclaimRepository {
+  readonly #insert = this.db.query(
+    "INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at, not_before) VALUES (?1, ?2, ?3, ?4)",
+  );
+  readonly #page: Statement<ReclaimRow, [number, number, number]> = this.db.query(
+    "SELECT * FROM reclaim WHERE not_before <= ?3 ORDER BY queued_at, object_key, upload_id LIMIT ?1 OFFSET ?2",
+  );
+  readonly #forKey: Statement<ReclaimRow, [string, number]> = this.db.query(
+    "SELECT * FROM reclaim WHERE object_key = ?1 AND not_before <= ?2",
+  );
+  readonly #remove = this.db.query("DELETE FROM reclaim WHERE object_key = ?1 AND upload_id = ?2");
+  readonly #count: Statement<{ n: number }, []> = this.db.query("SELECT count(*) AS n FROM reclaim");
 
   /** Queues objects (or, with `uploadId`, one multipart upload each) for deletion; call inside the change's transaction. */
   async enqueue(objectKeys: Iterable<string>, now: number, uploadId = "", notBefore = 0): Promise<void> {

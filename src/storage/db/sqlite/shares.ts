@@ -1,44 +1,37 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
 import type { LiveShare, ShareRow } from "../shares";
-import { startsWithSql } from "./sql";
+import { SqliteRepository, startsWithSql } from "./sql";
 
 // Live: not expired and not used up. Revoked links have no row at all.
 const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
 
-/** Repository for share links; tokens are stored as SHA-256 hashes only. */
-export class SqliteShareRepository implements ShareRepository {
-  readonly #insert: Statement;
-  readonly #liveByHash: Statement<LiveShare>;
-  readonly #liveFor: Statement<LiveShare>;
-  readonly #liveById: Statement<LiveShare>;
-  readonly #count: Statement;
-  readonly #delete: Statement;
-  readonly #deleteDead: Statement;
+const SHARE_WITH_PATH = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
 
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
-       VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
-    );
-    const select = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
-    this.#liveByHash = db.query(`${select} WHERE s.token_hash = $hash AND ${LIVE}`);
-    this.#liveFor = db.query(
-      `${select} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
-         AND ${startsWithSql("f.path", "$prefix")}
-       ORDER BY s.created_at DESC, s.id LIMIT $limit`,
-    );
-    this.#liveById = db.query(
-      `${select} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
-    );
-    // One statement checks and counts, so concurrent downloads can never pass the cap.
-    this.#count = db.query(`UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE}`);
-    this.#delete = db.query("DELETE FROM shares WHERE id = ?1");
-    this.#deleteDead = db.query(
-      "DELETE FROM shares WHERE expires_at <= ?1 OR (max_downloads IS NOT NULL AND downloads >= max_downloads)",
-    );
-  }
+/** Repository for share links; tokens are stored as SHA-256 hashes only. */
+export class SqliteShareRepository extends SqliteRepository implements ShareRepository {
+  readonly #insert = this.db.query(
+    `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
+     VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
+  );
+  readonly #liveByHash: Statement<LiveShare> = this.db.query(
+    `${SHARE_WITH_PATH} WHERE s.token_hash = $hash AND ${LIVE}`,
+  );
+  readonly #liveFor: Statement<LiveShare> = this.db.query(
+    `${SHARE_WITH_PATH} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
+       AND ${startsWithSql("f.path", "$prefix")}
+     ORDER BY s.created_at DESC, s.id LIMIT $limit`,
+  );
+  readonly #liveById: Statement<LiveShare> = this.db.query(
+    `${SHARE_WITH_PATH} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
+  );
+  // One statement checks and counts, so concurrent downloads can never pass the cap.
+  readonly #count = this.db.query(`UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE}`);
+  readonly #delete = this.db.query("DELETE FROM shares WHERE id = ?1");
+  readonly #deleteDead = this.db.query(
+    "DELETE FROM shares WHERE expires_at <= ?1 OR (max_downloads IS NOT NULL AND downloads >= max_downloads)",
+  );
 
   async insert(row: ShareRow): Promise<void> {
     this.#insert.run({ ...row });

@@ -1,34 +1,27 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { SpaceRepository } from "../repositories";
 import type { SpaceTotals } from "../spaces";
+import { SqliteRepository } from "./sql";
 
 /**
  * Per account-space counters: the last `tx` and the file/byte totals, updated in the
  * same transaction as every change so stats stay O(1) however many files there are.
  */
-export class SqliteSpaceRepository implements SpaceRepository {
-  readonly #ensure: Statement;
-  readonly #nextTx: Statement<{ last_tx: number }, [number, string]>;
-  readonly #adjust: Statement;
-  readonly #get: Statement<SpaceTotals, [number, string]>;
-  readonly #adjustVersions: Statement;
-
-  constructor(db: Database) {
-    this.#ensure = db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
-    this.#nextTx = db.query(
-      "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
-    );
-    this.#adjust = db.query(
-      "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
-    );
-    this.#get = db.query(
-      "SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2",
-    );
-    this.#adjustVersions = db.query(
-      "UPDATE spaces SET version_bytes = version_bytes + ?3 WHERE account_id = ?1 AND space = ?2",
-    );
-  }
+export class SqliteSpaceRepository extends SqliteRepository implements SpaceRepository {
+  readonly #ensure = this.db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
+  readonly #nextTx: Statement<{ last_tx: number }, [number, string]> = this.db.query(
+    "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
+  );
+  readonly #adjust = this.db.query(
+    "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
+  );
+  readonly #get: Statement<SpaceTotals, [number, string]> = this.db.query(
+    "SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2",
+  );
+  readonly #adjustVersions = this.db.query(
+    "UPDATE spaces SET version_bytes = version_bytes + ?3 WHERE account_id = ?1 AND space = ?2",
+  );
 
   /** The next tx number of the space. Call inside the change's transaction: no gaps, strictly increasing. */
   async nextTx(scope: Scope): Promise<number> {

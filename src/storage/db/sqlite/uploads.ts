@@ -1,43 +1,40 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { UploadRepository } from "../repositories";
 import type { UploadRow } from "../uploads";
+import { SqliteRepository } from "./sql";
 
 /** Repository for uploads started but not yet completed (their bytes are not visible yet). */
-export class SqliteUploadRepository implements UploadRepository {
-  readonly #insert: Statement;
-  readonly #get: Statement<UploadRow, [string]>;
-  readonly #pending: Statement<UploadRow, [number, string, string, string]>;
-  readonly #delete: Statement<{ id: string }, [string]>;
-  readonly #stale: Statement<UploadRow, [number]>;
-  readonly #forAccount: Statement<UploadRow, [number]>;
-  readonly #pendingByKey: Statement<UploadRow, [string]>;
-  readonly #complete: Statement<{ id: string }, [string, number]>;
-  readonly #reopen: Statement;
-  readonly #expiredCompleted: Statement<UploadRow, [number]>;
-  readonly #usesObject: Statement<{ one: number }, [string]>;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO uploads (id, account_id, space, path, object_key, kind, content_type, created_at, expires_at)
-       VALUES ($id, $account_id, $space, $path, $object_key, $kind, $content_type, $created_at, $expires_at)`,
-    );
-    this.#get = db.query("SELECT * FROM uploads WHERE id = ?1");
-    this.#pending = db.query(
-      `SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 AND completed_at IS NULL
-       ORDER BY created_at DESC, rowid DESC`,
-    );
-    this.#delete = db.query("DELETE FROM uploads WHERE id = ?1 RETURNING id");
-    this.#stale = db.query("SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL");
-    this.#complete = db.query(
-      "UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id",
-    );
-    this.#reopen = db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
-    this.#expiredCompleted = db.query("SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1");
-    this.#forAccount = db.query("SELECT * FROM uploads WHERE account_id = ?1");
-    this.#usesObject = db.query("SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1");
-    this.#pendingByKey = db.query("SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1");
-  }
+export class SqliteUploadRepository extends SqliteRepository implements UploadRepository {
+  readonly #insert = this.db.query(
+    `INSERT INTO uploads (id, account_id, space, path, object_key, kind, content_type, created_at, expires_at)
+     VALUES ($id, $account_id, $space, $path, $object_key, $kind, $content_type, $created_at, $expires_at)`,
+  );
+  readonly #get: Statement<UploadRow, [string]> = this.db.query("SELECT * FROM uploads WHERE id = ?1");
+  readonly #pending: Statement<UploadRow, [number, string, string, string]> = this.db.query(
+    `SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 AND completed_at IS NULL
+     ORDER BY created_at DESC, rowid DESC`,
+  );
+  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
+    "DELETE FROM uploads WHERE id = ?1 RETURNING id",
+  );
+  readonly #stale: Statement<UploadRow, [number]> = this.db.query(
+    "SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL",
+  );
+  readonly #complete: Statement<{ id: string }, [string, number]> = this.db.query(
+    "UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id",
+  );
+  readonly #reopen = this.db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
+  readonly #expiredCompleted: Statement<UploadRow, [number]> = this.db.query(
+    "SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1",
+  );
+  readonly #forAccount: Statement<UploadRow, [number]> = this.db.query("SELECT * FROM uploads WHERE account_id = ?1");
+  readonly #usesObject: Statement<{ one: number }, [string]> = this.db.query(
+    "SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1",
+  );
+  readonly #pendingByKey: Statement<UploadRow, [string]> = this.db.query(
+    "SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1",
+  );
 
   async insert(row: UploadRow): Promise<void> {
     this.#insert.run({ ...row });

@@ -1,70 +1,58 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Statement } from "bun:sqlite";
 import type { FileRow, Scope } from "../files";
 import type { VersionRepository } from "../repositories";
 import type { VersionEnd, VersionRow } from "../versions";
-import { startsWithSql } from "./sql";
+import { SqliteRepository, startsWithSql } from "./sql";
 
 /** `versions` on SQLite: the history of every path, one row per ended version. */
-export class SqliteVersionRepository implements VersionRepository {
-  readonly #insert: Statement;
-  readonly #at: Statement<VersionRow, [number, string, string, number]>;
-  readonly #forPath: Statement<VersionRow, [number, string, string, number]>;
-  readonly #liveAt: Statement<VersionRow, [Record<string, string | number>]>;
-  readonly #trash: Statement<VersionRow, [Record<string, string | number>]>;
-  readonly #usesObject: Statement<{ size: number }, [string]>;
-  readonly #pastRetention: Statement<VersionRow, [number, number, number]>;
-  readonly #bytesOnlyUnder: Statement<{ bytes: number }, [Record<string, string | number>]>;
-  readonly #oldestOf: Statement<VersionRow, [number, number]>;
-  readonly #objectKeys: Statement<{ object_key: string }, [number]>;
-  readonly #delete: Statement;
-
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO versions (account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
-    );
-    this.#at = db.query(
-      `SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND ended_tx > ?4 AND tx <= ?4
-       ORDER BY ended_tx LIMIT 1`,
-    );
-    this.#forPath = db.query(
-      "SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 ORDER BY ended_tx DESC LIMIT ?4",
-    );
-    this.#liveAt = db.query(
-      `SELECT * FROM versions WHERE account_id = $account AND space = $space AND ${startsWithSql("path", "$prefix")}
-         AND tx <= $tx AND ended_tx > $tx ORDER BY path`,
-    );
-    this.#trash = db.query(
-      `SELECT v.* FROM versions v
-       WHERE v.account_id = $account AND v.space = $space AND v.type = 'file' AND ${startsWithSql("v.path", "$prefix")}
-         AND v.ended_by IN ('delete', 'restore')
-         AND v.ended_tx = (SELECT max(ended_tx) FROM versions w
-                           WHERE w.account_id = v.account_id AND w.space = v.space AND w.path = v.path)
-         AND NOT EXISTS (SELECT 1 FROM files f WHERE f.account_id = v.account_id AND f.space = v.space AND f.path = v.path)
-       ORDER BY v.ended_tx DESC, v.path LIMIT $limit OFFSET $offset`,
-    );
-    this.#usesObject = db.query("SELECT size FROM versions WHERE object_key = ?1 LIMIT 1");
-    this.#pastRetention = db.query(
-      `SELECT * FROM (
-         SELECT *, row_number() OVER (PARTITION BY account_id, space, path ORDER BY ended_tx DESC) AS newer
-         FROM versions)
-       WHERE ended_at < ?1 OR newer > ?2 ORDER BY ended_at LIMIT ?3`,
-    );
-    this.#bytesOnlyUnder = db.query(
-      `SELECT coalesce(sum(size), 0) AS bytes FROM (
-         SELECT DISTINCT v.object_key, v.size FROM versions v
-         WHERE v.account_id = $account AND v.space = $space AND v.object_key IS NOT NULL
-           AND ${startsWithSql("v.path", "$prefix")}
-           AND NOT EXISTS (SELECT 1 FROM files f WHERE f.object_key = v.object_key))`,
-    );
-    this.#oldestOf = db.query(
-      "SELECT * FROM versions WHERE account_id = ?1 AND type = 'file' ORDER BY ended_at, id LIMIT ?2",
-    );
-    this.#objectKeys = db.query(
-      "SELECT DISTINCT object_key FROM versions WHERE account_id = ?1 AND object_key IS NOT NULL",
-    );
-    this.#delete = db.query("DELETE FROM versions WHERE id = ?1");
-  }
+export class SqliteVersionRepository extends SqliteRepository implements VersionRepository {
+  readonly #insert = this.db.query(
+    `INSERT INTO versions (account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
+  );
+  readonly #at: Statement<VersionRow, [number, string, string, number]> = this.db.query(
+    `SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND ended_tx > ?4 AND tx <= ?4
+     ORDER BY ended_tx LIMIT 1`,
+  );
+  readonly #forPath: Statement<VersionRow, [number, string, string, number]> = this.db.query(
+    "SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 ORDER BY ended_tx DESC LIMIT ?4",
+  );
+  readonly #liveAt: Statement<VersionRow, [Record<string, string | number>]> = this.db.query(
+    `SELECT * FROM versions WHERE account_id = $account AND space = $space AND ${startsWithSql("path", "$prefix")}
+       AND tx <= $tx AND ended_tx > $tx ORDER BY path`,
+  );
+  readonly #trash: Statement<VersionRow, [Record<string, string | number>]> = this.db.query(
+    `SELECT v.* FROM versions v
+     WHERE v.account_id = $account AND v.space = $space AND v.type = 'file' AND ${startsWithSql("v.path", "$prefix")}
+       AND v.ended_by IN ('delete', 'restore')
+       AND v.ended_tx = (SELECT max(ended_tx) FROM versions w
+                         WHERE w.account_id = v.account_id AND w.space = v.space AND w.path = v.path)
+       AND NOT EXISTS (SELECT 1 FROM files f WHERE f.account_id = v.account_id AND f.space = v.space AND f.path = v.path)
+     ORDER BY v.ended_tx DESC, v.path LIMIT $limit OFFSET $offset`,
+  );
+  readonly #usesObject: Statement<{ size: number }, [string]> = this.db.query(
+    "SELECT size FROM versions WHERE object_key = ?1 LIMIT 1",
+  );
+  readonly #pastRetention: Statement<VersionRow, [number, number, number]> = this.db.query(
+    `SELECT * FROM (
+       SELECT *, row_number() OVER (PARTITION BY account_id, space, path ORDER BY ended_tx DESC) AS newer
+       FROM versions)
+     WHERE ended_at < ?1 OR newer > ?2 ORDER BY ended_at LIMIT ?3`,
+  );
+  readonly #bytesOnlyUnder: Statement<{ bytes: number }, [Record<string, string | number>]> = this.db.query(
+    `SELECT coalesce(sum(size), 0) AS bytes FROM (
+       SELECT DISTINCT v.object_key, v.size FROM versions v
+       WHERE v.account_id = $account AND v.space = $space AND v.object_key IS NOT NULL
+         AND ${startsWithSql("v.path", "$prefix")}
+         AND NOT EXISTS (SELECT 1 FROM files f WHERE f.object_key = v.object_key))`,
+  );
+  readonly #oldestOf: Statement<VersionRow, [number, number]> = this.db.query(
+    "SELECT * FROM versions WHERE account_id = ?1 AND type = 'file' ORDER BY ended_at, id LIMIT ?2",
+  );
+  readonly #objectKeys: Statement<{ object_key: string }, [number]> = this.db.query(
+    "SELECT DISTINCT object_key FROM versions WHERE account_id = ?1 AND object_key IS NOT NULL",
+  );
+  readonly #delete = this.db.query("DELETE FROM versions WHERE id = ?1");
 
   async record(scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): Promise<void> {
     for (const r of rows) {
