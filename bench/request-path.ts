@@ -13,9 +13,10 @@
  * fast routes, the request log), not only the framework.
  *
  * Then the same authenticated tiny GET over HTTP: lightd as a real server (src/main.ts,
- * request log on) beside a bare `Bun.serve` hello world (the ceiling), both loaded by wrk,
- * alternating target by target over `--http-rounds` rounds; the median req/s of each and
- * their ratio are reported. `--no-http` leaves this part out.
+ * request log on) beside a bare `Bun.serve` hello world (the ceiling) and a bare Bun.serve
+ * doing only the work the route cannot skip (the floor, bench/same-work-server.ts), all
+ * loaded by wrk, alternating target by target over `--http-rounds` rounds; the median req/s
+ * of each, their ratios and each server's CPU per request are reported. `--no-http` leaves this part out.
  *
  *   bun run bench/run.ts request-path [--requests 20000] [--rounds 5] [--seconds 5] [--http-rounds 3] [--connections 32] [--no-http]
  */
@@ -29,7 +30,7 @@ import { createHandler } from "../src/http/handler";
 import { memoryLogger } from "../src/lib/logger";
 import { buildServices } from "../src/services";
 import { BENCH_MASTER, benchConfig, numericFlags, startLightd } from "./lib/lightd";
-import { type RunningServer, startServer } from "./lib/server";
+import { cpuSeconds, type RunningServer, startServer } from "./lib/server";
 import { fmt, median, pct, table } from "./lib/stats";
 import { runWrk, wrkAvailable } from "./lib/wrk";
 
@@ -154,25 +155,36 @@ async function overHttp(dir: string): Promise<string> {
       join(dir, "ceiling.log"),
     );
     servers.push(ceiling);
+    const sameWork = await startServer(
+      "Bun.serve doing the same work",
+      [process.execPath, "run", join(import.meta.dir, "same-work-server.ts"), dir],
+      join(dir, "same-work.log"),
+    );
+    servers.push(sameWork);
     mkdirSync(join(dir, "http"));
     const lightd = await startLightd(join(dir, "http"));
     servers.push(lightd);
     const base = `http://127.0.0.1:${lightd.port}`;
     const key = await mintKey((request) => fetch(new Request(request.url.replace("http://bench", base), request)));
-    const targets: [string, string, Record<string, string>][] = [
-      ["Bun.serve hello world (ceiling)", `http://127.0.0.1:${ceiling.port}/`, {}],
-      ["lightd GET /auth/me, API key, request log on", `${base}/auth/me`, { authorization: `Bearer ${key}` }],
+    const auth = { authorization: `Bearer ${key}` };
+    const targets: [string, RunningServer, string, Record<string, string>][] = [
+      ["Bun.serve hello world (ceiling)", ceiling, `http://127.0.0.1:${ceiling.port}/`, {}],
+      ["Bun.serve doing the same work (floor)", sameWork, `http://127.0.0.1:${sameWork.port}/auth/me`, auth],
+      ["lightd GET /auth/me, API key, request log on", lightd, `${base}/auth/me`, auth],
     ];
     const rps = targets.map(() => [] as number[]);
+    const cpu = targets.map(() => [] as number[]);
     let bad = 0;
     const load = { seconds: flags.seconds, connections: flags.connections, threads: 1 };
     for (let round = 0; round < flags["http-rounds"]; round++) {
-      for (const [i, [name, url, headers]] of targets.entries()) {
+      for (const [i, [name, server, url, headers]] of targets.entries()) {
         process.stderr.write(`  HTTP round ${round + 1}/${flags["http-rounds"]}: ${name} …\n`);
         if (round === 0) await runWrk(url, { ...load, seconds: 1, headers });
+        const before = cpuSeconds(server.pid);
         const result = await runWrk(url, { ...load, headers });
         bad += result.non2xx + result.socketErrors;
         rps[i]?.push(result.rps);
+        cpu[i]?.push(((cpuSeconds(server.pid) - before) * 1e6) / (result.rps * flags.seconds));
       }
     }
     const medians = rps.map((r) => median(r));
@@ -180,16 +192,21 @@ async function overHttp(dir: string): Promise<string> {
     return [
       "",
       `over HTTP — wrk 1 thread, ${flags.connections} connections, ${flags.seconds}s per sample (1s warmup first), targets alternating over ${flags["http-rounds"]} rounds, median; load average ${readLoad()}`,
+      "The floor is a bare Bun.serve doing what the route cannot skip (bench/same-work-server.ts): one SHA-256, one",
+      "credential row read on a WAL database, the JSON answer, X-Request-Id and a request log line. Server CPU per",
+      "request (from /proc) moves less with the machine's load than req/s does.",
       "",
       table(
-        ["target", "req/s (median)", "samples", "/ ceiling"],
+        ["target", "req/s (median)", "samples", "/ ceiling", "/ floor", "server CPU µs / request"],
         targets.map(([name], i) => [
           name,
           fmt(medians[i] as number, 0),
           (rps[i] ?? []).map((r) => fmt(r, 0)).join(" "),
           pct((medians[i] as number) / ceilingRps),
+          i === 0 ? "" : pct((medians[i] as number) / (medians[1] as number)),
+          fmt(median(cpu[i] ?? []), 1),
         ]),
-        "lrrr",
+        "lrrrrr",
       ),
       bad === 0 ? "non-2xx responses or socket errors: none" : `non-2xx responses or socket errors: ${bad}`,
       "",

@@ -1,0 +1,80 @@
+/**
+ * The floor for an authenticated tiny GET: the work `GET /auth/me` with an API key cannot
+ * skip, done by a bare Bun.serve with nothing of lightd. Per request: read the bearer token
+ * from the Authorization header, one SHA-256 of it, one prepared read of a credential row by
+ * primary key on a read-only connection to a WAL database (revocation must apply at once),
+ * a JSON answer of the same shape, an `X-Request-Id`, and one JSON line in a request log
+ * written once per event-loop turn. Whatever lightd spends beyond this is its own overhead.
+ *
+ *   bun run bench/same-work-server.ts <dir>
+ */
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+
+const dir = Bun.argv[2];
+if (!dir) throw new Error("usage: same-work-server.ts <dir>");
+const file = join(dir, "same-work.db");
+const writer = new Database(file, { create: true, strict: true });
+writer.run("PRAGMA journal_mode = WAL");
+writer.run("CREATE TABLE IF NOT EXISTS credentials (id TEXT PRIMARY KEY, account TEXT, secret_hash TEXT, scopes TEXT)");
+writer.run("INSERT OR REPLACE INTO credentials VALUES ('key1', 'admin', 'hash', 'files:read files:write')");
+const reader = new Database(file, { readonly: true, strict: true });
+const byId = reader.query<{ account: string; secret_hash: string; scopes: string }, [string]>(
+  "SELECT account, secret_hash, scopes FROM credentials WHERE id = ?1",
+);
+
+let pending: string[] = [];
+let scheduled = false;
+const flush = () => {
+  scheduled = false;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  process.stdout.write(text);
+};
+let counter = 0;
+
+const server = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  fetch: async (request) => {
+    const start = performance.now();
+    const url = request.url;
+    const token = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
+    if (!token) return new Response(null, { status: 401 });
+    Bun.CryptoHasher.hash("sha256", token);
+    const row = byId.get("key1");
+    if (!row) return new Response(null, { status: 401 });
+    const id = `bench-${(counter++).toString(36)}`;
+    const response = Response.json({
+      actor: row.account,
+      source: "key",
+      scopes: row.scopes.split(" "),
+      prefix: "",
+      space: "live",
+    });
+    response.headers.set("x-request-id", id);
+    pending.push(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: "info",
+        msg: "request",
+        request_id: id,
+        method: request.method,
+        path: url.slice(url.indexOf("/", url.indexOf("//") + 2)),
+        status: 200,
+        ms: Math.round((performance.now() - start) * 100) / 100,
+      }),
+    );
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    return response;
+  },
+});
+// The log goes to stdout: the first line is the readiness line the bench waits for.
+console.log(JSON.stringify({ msg: "listening", port: server.port }));
+process.once("SIGTERM", () => {
+  server.stop(true);
+  process.exit(0);
+});
