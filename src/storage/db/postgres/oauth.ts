@@ -34,7 +34,6 @@ export class PostgresOAuthClientRepository implements OAuthClientRepository {
     );
   }
 
-  /** Replaces a confidential client's secret hash; false for unknown or public clients. */
   async replaceSecret(id: string, accountId: number, secretHash: string, now: number): Promise<boolean> {
     const rows = await this.sql`UPDATE oauth_clients SET secret_hash = ${secretHash}, secret_rotated_at = ${now}
       WHERE id = ${id} AND account_id = ${accountId} AND secret_hash IS NOT NULL RETURNING id`;
@@ -66,7 +65,6 @@ export class PostgresOAuthCodeRepository implements OAuthCodeRepository {
     );
   }
 
-  /** Remembers which grant a code produced, so a replay of the code can revoke it. */
   async bindGrant(codeHash: string, grantId: string): Promise<void> {
     await this.sql`UPDATE oauth_codes SET grant_id = ${grantId} WHERE code_hash = ${codeHash}`;
   }

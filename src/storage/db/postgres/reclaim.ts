@@ -17,7 +17,6 @@ export class PostgresReclaimRepository implements ReclaimRepository {
       ON CONFLICT DO NOTHING`;
   }
 
-  /** Queued rows due at `now`, oldest first. */
   async page(limit: number, offset: number, now: number): Promise<ReclaimRow[]> {
     return all(
       await this.sql`SELECT * FROM reclaim WHERE not_before <= ${now}
@@ -26,7 +25,6 @@ export class PostgresReclaimRepository implements ReclaimRepository {
     );
   }
 
-  /** The queued rows of one object due at `now`. */
   async forKey(objectKey: string, now: number): Promise<ReclaimRow[]> {
     return all(await this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey} AND not_before <= ${now}`, INTS);
   }

@@ -27,7 +27,6 @@ export class PostgresSpaceRepository implements SpaceRepository {
       ON CONFLICT (account_id, space) DO UPDATE SET files = spaces.files + ${files}, bytes = spaces.bytes + ${bytes}`;
   }
 
-  /** Changes the bytes held only by versions. */
   async adjustVersionBytes(scope: Scope, bytes: number): Promise<void> {
     if (bytes === 0) return;
     await this

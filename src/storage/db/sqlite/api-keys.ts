@@ -38,7 +38,6 @@ export class SqliteApiKeyRepository extends SqliteRepository implements ApiKeyRe
     return this.#delete.get(id, accountId) !== null;
   }
 
-  /** Replaces the secret hash and expiry; null when the key was rotated after `notRotatedSince`. */
   async rotate(
     id: string,
     accountId: number,

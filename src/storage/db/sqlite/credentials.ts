@@ -66,7 +66,6 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
     return this.#authById.get(id);
   }
 
-  /** Deletes a single-use credential; true only for the one caller that removed the row. */
   async consume(id: string): Promise<boolean> {
     return this.#consume.get(id) !== null;
   }

@@ -38,7 +38,6 @@ export class SqliteDavLockRepository extends SqliteRepository implements DavLock
     this.#delete.run(token);
   }
 
-  /** Drops the locks on a path and, for a folder path, on everything under it. */
   async deleteUnder(scope: Scope, path: string): Promise<void> {
     if (path.endsWith("/") || path === "") this.#deleteUnder.run(scope.account, scope.space, path);
     else this.#deleteAt.run(scope.account, scope.space, path);

@@ -28,7 +28,6 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
     super(db);
   }
 
-  /** The newest committed tx of a space (0 when it has none). */
   async latestTx(scope: Scope): Promise<number> {
     return this.#latest.get(scope.account, scope.space)?.tx ?? 0;
   }
@@ -48,7 +47,6 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
     this.appended(scope, event.tx);
   }
 
-  /** Events after `since`, oldest first. */
   async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
     return this.#since.all({ account: scope.account, space: scope.space, since, limit });
   }

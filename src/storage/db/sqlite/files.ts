@@ -50,7 +50,6 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     return this.#get.get(scope.account, scope.space, path);
   }
 
-  /** A row by id, only within the scope (share links follow a file by id through moves). */
   async byId(scope: Scope, id: number): Promise<FileRow | null> {
     return this.db
       .query<FileRow, [number, number, string]>("SELECT * FROM files WHERE id = ?1 AND account_id = ?2 AND space = ?3")
@@ -64,7 +63,6 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     return id;
   }
 
-  /** Replaces the content fields of a file row (an overwrite). */
   async updateContent(
     id: number,
     fields: Pick<FileRow, "object_key" | "size" | "content_type" | "etag" | "tx" | "updated_at">,
@@ -91,7 +89,6 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
       : this.#listFolderNamed.all({ ...params, name: namePrefix });
   }
 
-  /** Every row whose path starts with `prefix` (a folder and all it contains). */
   async listUnder(scope: Scope, prefix: string): Promise<FileRow[]> {
     return this.#under.all({ account: scope.account, space: scope.space, prefix });
   }
@@ -115,7 +112,6 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     return rows.length;
   }
 
-  /** Renames one file row (a file move). */
   async moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): Promise<void> {
     this.db
       .query("UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1")

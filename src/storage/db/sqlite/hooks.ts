@@ -98,7 +98,6 @@ export class SqliteHookRepository extends SqliteRepository implements HookReposi
     return changes > 0;
   }
 
-  /** A hook's deliveries, newest first. */
   async deliveries(hookId: string, limit: number): Promise<DeliveryRow[]> {
     return this.#deliveries.all(hookId, limit);
   }

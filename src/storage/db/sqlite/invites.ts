@@ -31,7 +31,6 @@ export class SqliteInviteRepository extends SqliteRepository implements InviteRe
     return this.#list.all();
   }
 
-  /** Marks an unused, unexpired invite used by `accountId`; true only for the one caller that did. */
   async take(id: string, now: number, accountId: number): Promise<boolean> {
     return this.#take.get(id, now, accountId) !== null;
   }

@@ -37,7 +37,6 @@ export class SqliteOAuthClientRepository extends SqliteRepository implements OAu
     return this.#delete.get(id, accountId) !== null;
   }
 
-  /** Replaces a confidential client's secret hash; false for unknown or public clients. */
   async replaceSecret(id: string, accountId: number, secretHash: string, now: number): Promise<boolean> {
     return this.#setSecret.get(id, accountId, secretHash, now) !== null;
   }

@@ -29,12 +29,10 @@ export class SqliteOAuthCodeRepository extends SqliteRepository implements OAuth
     return this.#claim.get(codeHash, now);
   }
 
-  /** Remembers which grant a code produced, so a replay of the code can revoke it. */
   async bindGrant(codeHash: string, grantId: string): Promise<void> {
     this.#bind.run(codeHash, grantId);
   }
 
-  /** Deletes codes that expired before `before`; returns how many. */
   async deleteExpired(before: number): Promise<number> {
     return this.#deleteExpired.run(before).changes;
   }

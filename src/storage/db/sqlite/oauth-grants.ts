@@ -42,7 +42,6 @@ export class SqliteOAuthGrantRepository extends SqliteRepository implements OAut
     return this.#delete.get(id) !== null;
   }
 
-  /** Revokes a grant of this account only (the person's own "revoke app"). */
   async deleteOwned(id: string, accountId: number): Promise<boolean> {
     return this.#deleteOwned.get(id, accountId) !== null;
   }
@@ -51,7 +50,6 @@ export class SqliteOAuthGrantRepository extends SqliteRepository implements OAut
     this.#touch.run(id, now);
   }
 
-  /** Removes grants older than `before` that have no token left; returns how many. */
   async deleteEmpty(before: number): Promise<number> {
     return this.#deleteEmpty.run(before).changes;
   }

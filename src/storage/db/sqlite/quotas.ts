@@ -29,7 +29,6 @@ export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepo
     return this.#usage.get(accountId) ?? { files: 0, bytes: 0, version_bytes: 0 };
   }
 
-  /** Sets an account's limits; false when no such account exists. */
   async set(accountId: number, limits: QuotaLimits): Promise<boolean> {
     return this.#set.get(accountId, limits.bytes, limits.files) !== null;
   }

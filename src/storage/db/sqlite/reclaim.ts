@@ -26,12 +26,10 @@ export class SqliteReclaimRepository extends SqliteRepository implements Reclaim
     for (const key of objectKeys) this.#insert.run(key, uploadId, now, notBefore);
   }
 
-  /** Queued rows due at `now`, oldest first. */
   async page(limit: number, offset: number, now: number): Promise<ReclaimRow[]> {
     return this.#page.all(limit, offset, now);
   }
 
-  /** The queued rows of one object due at `now`. */
   async forKey(objectKey: string, now: number): Promise<ReclaimRow[]> {
     return this.#forKey.all(objectKey, now);
   }

@@ -37,12 +37,10 @@ export class SqliteShareRepository extends SqliteRepository implements ShareRepo
     this.#insert.run({ ...row });
   }
 
-  /** The live share a token hash names, or null (unknown, expired, used up and revoked look the same). */
   async findLive(hash: string, now: number): Promise<LiveShare | null> {
     return this.#liveByHash.get({ hash, now });
   }
 
-  /** Live shares of a space whose target lies under `prefix`, newest first. */
   async listLive(scope: Scope, prefix: string, now: number, limit: number): Promise<LiveShare[]> {
     return this.#liveFor.all({ account: scope.account, space: scope.space, prefix, now, limit });
   }
@@ -51,7 +49,6 @@ export class SqliteShareRepository extends SqliteRepository implements ShareRepo
     return this.#liveById.get({ id, account: scope.account, space: scope.space, now });
   }
 
-  /** Counts one download if the share is still live and under its cap; false when it is not. */
   async countDownload(id: string, now: number): Promise<boolean> {
     return this.#count.run({ id, now }).changes === 1;
   }

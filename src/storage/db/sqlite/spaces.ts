@@ -33,7 +33,6 @@ export class SqliteSpaceRepository extends SqliteRepository implements SpaceRepo
     if (files !== 0 || bytes !== 0) this.#adjust.run(scope.account, scope.space, files, bytes);
   }
 
-  /** Changes the bytes held only by versions. */
   async adjustVersionBytes(scope: Scope, bytes: number): Promise<void> {
     if (bytes !== 0) this.#adjustVersions.run(scope.account, scope.space, bytes);
   }

@@ -44,7 +44,6 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
     return this.#get.get(id);
   }
 
-  /** Uploads of one kind waiting for `complete` at a path, newest first. */
   async pending(scope: Scope, path: string, kind: UploadRow["kind"]): Promise<UploadRow[]> {
     return this.#pending.all(scope.account, scope.space, path, kind);
   }
@@ -73,7 +72,6 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
     return this.#stale.all(cutoff);
   }
 
-  /** True while an upload (pending, or completed with a live URL) names this object key. */
   async usesObject(objectKey: string): Promise<boolean> {
     return this.#usesObject.get(objectKey) !== null;
   }
