@@ -1,8 +1,7 @@
 import { badRequest, changed, forbidden, notFound } from "../../domain/errors";
-import { hasScope, type Principal } from "../../domain/principal";
+import { hasScope } from "../../domain/principal";
 import { checkPreconditions, depthOf } from "./conditions";
-import { type DavResource, destinationOf } from "./resource";
-import type { DavService } from "./service";
+import { type DavCall, destinationOf } from "./resource";
 import { assertParentExists } from "./write";
 
 function overwriteOf(request: Request): boolean {
@@ -18,10 +17,7 @@ function overwriteOf(request: Request): boolean {
  * own `delete` change. Answers 201 when the destination is new, 204 when it was replaced.
  */
 export async function copyOrMove(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  source: DavResource,
+  { dav, principal, request, resource: source }: DavCall,
   kind: "copy" | "move",
 ): Promise<Response> {
   if (!source.exists) throw notFound();

@@ -6,23 +6,25 @@ import { copyOrMove } from "./copy-move";
 import { lock, unlock } from "./lock";
 import { proppatch } from "./proppatch";
 import { get, options, propfind } from "./read";
-import { requestResource } from "./resource";
+import { type DavCall, requestResource } from "./resource";
 import type { DavService } from "./service";
 import { mkcol, put, remove } from "./write";
 
-/** The scope each method needs, exactly as the REST routes ask for the same change. */
-const REQUIREMENT: Record<string, AuthRequirement> = {
-  OPTIONS: true,
-  GET: "files:read",
-  PROPFIND: "files:read",
-  PUT: "files:write",
-  MKCOL: "files:write",
-  PROPPATCH: "files:write",
-  COPY: "files:write",
-  MOVE: "files:write",
-  LOCK: "files:write",
-  UNLOCK: "files:write",
-  DELETE: "files:delete",
+type Method = { need: AuthRequirement; answer: (call: DavCall) => Response | Promise<Response> };
+
+/** Each method's handler and the scope it needs, exactly as the REST routes ask for the same change. */
+const METHODS: Record<string, Method> = {
+  OPTIONS: { need: true, answer: options },
+  GET: { need: "files:read", answer: get },
+  PROPFIND: { need: "files:read", answer: propfind },
+  PUT: { need: "files:write", answer: put },
+  MKCOL: { need: "files:write", answer: mkcol },
+  PROPPATCH: { need: "files:write", answer: proppatch },
+  COPY: { need: "files:write", answer: (call) => copyOrMove(call, "copy") },
+  MOVE: { need: "files:write", answer: (call) => copyOrMove(call, "move") },
+  LOCK: { need: "files:write", answer: lock },
+  UNLOCK: { need: "files:write", answer: unlock },
+  DELETE: { need: "files:delete", answer: remove },
 };
 
 /**
@@ -32,41 +34,20 @@ const REQUIREMENT: Record<string, AuthRequirement> = {
  */
 export function davModule(authorize: Authorizer, dav: DavService, config: () => Config) {
   const handle = async ({ request }: { request: Request }): Promise<Response> => {
-    const method = request.method.toUpperCase();
-    const requirement = REQUIREMENT[method];
-    if (requirement === undefined) {
-      return new Response(JSON.stringify({ error: "method_not_allowed", message: `${method} is not supported` }), {
+    const name = request.method.toUpperCase();
+    const method = METHODS[name];
+    if (method === undefined) {
+      return new Response(JSON.stringify({ error: "method_not_allowed", message: `${name} is not supported` }), {
         status: 405,
-        headers: { allow: Object.keys(REQUIREMENT).join(", "), "content-type": "application/json; charset=utf-8" },
+        headers: { allow: Object.keys(METHODS).join(", "), "content-type": "application/json; charset=utf-8" },
       });
     }
     const current = config();
-    const principal = await davPrincipal(authorize, request, requirement, current);
-    if (method === "OPTIONS") return options();
+    const principal = await davPrincipal(authorize, request, method.need, current);
+    // OPTIONS describes the server, not a resource: it is answered before the URL is resolved.
+    if (name === "OPTIONS") return options();
     const resource = await requestResource(dav.files, principal, request);
-    const maxBody = current.server.max_body_bytes;
-    switch (method) {
-      case "GET":
-        return get(dav, principal, request, resource);
-      case "PROPFIND":
-        return propfind(dav, principal, request, resource, maxBody);
-      case "PROPPATCH":
-        return proppatch(dav, principal, request, resource, maxBody);
-      case "PUT":
-        return put(dav, principal, request, resource, current);
-      case "MKCOL":
-        return mkcol(dav, principal, request, resource);
-      case "DELETE":
-        return remove(dav, principal, request, resource);
-      case "COPY":
-        return copyOrMove(dav, principal, request, resource, "copy");
-      case "MOVE":
-        return copyOrMove(dav, principal, request, resource, "move");
-      case "LOCK":
-        return lock(dav, principal, request, resource, maxBody);
-      default:
-        return unlock(dav, principal, request, resource);
-    }
+    return method.answer({ dav, principal, request, resource, config: current });
   };
   const hook = { parse: "none" as const, detail: { hide: true } };
   return new Elysia({ name: "dav" }).all("/dav", handle, hook).all("/dav/*", handle, hook);

@@ -7,7 +7,7 @@ import { parseIfHeader, submittedTokens } from "./if-header";
 import { parseTimeout } from "./locks";
 import { DAV_NS, xmlResponse } from "./multistatus";
 import { lockDiscoveryXml, parseXmlBody } from "./properties";
-import { type DavResource, hrefOf } from "./resource";
+import { type DavCall, hrefOf } from "./resource";
 import type { DavService } from "./service";
 import { assertParentExists } from "./write";
 
@@ -26,14 +26,8 @@ function lockResponse(dav: DavService, principal: Principal, lock: LockRow, stat
  * empty file at an unmapped URL, as RFC 4918 replaced lock-null resources), or, with no
  * body, a refresh of the lock whose token is in the If header.
  */
-export async function lock(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-  maxBody: number,
-): Promise<Response> {
-  const body = await readSmallBody(request, maxBody);
+export async function lock({ dav, principal, request, resource, config }: DavCall): Promise<Response> {
+  const body = await readSmallBody(request, config.server.max_body_bytes);
   const timeout = parseTimeout(request.headers.get("timeout"));
   if (body.trim() === "") {
     const header = request.headers.get("if");
@@ -84,12 +78,7 @@ export async function lock(
 }
 
 /** UNLOCK: removes the lock named by `Lock-Token` (204); 400 without the header, 409 when it is not on this resource. */
-export async function unlock(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-): Promise<Response> {
+export async function unlock({ dav, principal, resource, request }: DavCall): Promise<Response> {
   const header = request.headers.get("lock-token")?.trim();
   const token = header?.replace(/^<(.*)>$/, "$1");
   if (!token) throw badRequest("Lock-Token header is required");

@@ -1,11 +1,10 @@
 import { badRequest, notFound } from "../../domain/errors";
-import type { Principal } from "../../domain/principal";
 import { elementsOf, isElement, textOf } from "../../lib/xml";
 import { checkPreconditions, readSmallBody } from "./conditions";
 import { DAV_NS, multistatus, propertyTag, responseXml } from "./multistatus";
 import { LIVE_NAMES, parseXmlBody, storedValue } from "./properties";
-import { type DavResource, hrefOf } from "./resource";
-import { type DavService, MAX_PROPERTY_BYTES, type PropertyChange } from "./service";
+import { type DavCall, hrefOf } from "./resource";
+import { MAX_PROPERTY_BYTES, type PropertyChange } from "./service";
 
 interface Outcome {
   change: PropertyChange | { mtime: number };
@@ -19,14 +18,8 @@ interface Outcome {
  * see (rclone). All or nothing: when one change fails, the others answer 424 and
  * nothing is stored.
  */
-export async function proppatch(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-  maxBody: number,
-): Promise<Response> {
-  const root = parseXmlBody(await readSmallBody(request, maxBody));
+export async function proppatch({ dav, principal, request, resource, config }: DavCall): Promise<Response> {
+  const root = parseXmlBody(await readSmallBody(request, config.server.max_body_bytes));
   if (!isElement(root, DAV_NS, "propertyupdate")) throw badRequest("Expected a DAV:propertyupdate");
   if (!resource.exists) throw notFound();
   await checkPreconditions(dav, principal, request, resource, [{ path: resource.path }]);

@@ -9,7 +9,7 @@ import type { DeadProperty } from "../../storage/db/dav-properties";
 import { depthOf, readSmallBody } from "./conditions";
 import { conditionResponse, multistatus, streamedMultistatus } from "./multistatus";
 import { davEtag, modifiedAt, type PropEntry, parsePropfind, propfindResponse } from "./properties";
-import { type DavResource, hrefOf } from "./resource";
+import { type DavCall, type DavResource, hrefOf } from "./resource";
 import type { DavService } from "./service";
 
 export const ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK";
@@ -35,16 +35,10 @@ async function childrenOf(dav: DavService, principal: Principal, folder: string)
 }
 
 /** PROPFIND Depth 0 or 1; Depth: infinity (also the default) is refused with `propfind-finite-depth`. */
-export async function propfind(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-  maxBody: number,
-): Promise<Response> {
+export async function propfind({ dav, principal, request, resource, config }: DavCall): Promise<Response> {
   const depth = depthOf(request);
   if (depth === "infinity") return conditionResponse(403, "propfind-finite-depth");
-  const wanted = parsePropfind(await readSmallBody(request, maxBody));
+  const wanted = parsePropfind(await readSmallBody(request, config.server.max_body_bytes));
   if (!resource.exists) throw notFound();
   const locks = await dav.locks.active(principal);
   const now = dav.now();
@@ -93,12 +87,7 @@ export async function propfind(
 }
 
 /** GET/HEAD: a file's bytes through the one download path (Range, ETag, 304); a folder as a small HTML index. */
-export async function get(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-): Promise<Response> {
+export async function get({ dav, principal, request, resource }: DavCall): Promise<Response> {
   if (!resource.exists) throw notFound("File");
   const row = resource.row;
   if (resource.isFolder || !row) return folderIndex(dav, principal, resource);

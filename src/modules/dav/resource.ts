@@ -1,8 +1,10 @@
+import type { Config } from "../../config";
 import { AppError, badRequest, forbidden, notFound } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import { decodeUrlPart, isFolderPath, parsePath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { FileService } from "../files/service";
+import type { DavService } from "./service";
 
 export const DAV_ROOT = "/dav/";
 
@@ -18,6 +20,15 @@ export interface DavResource {
   isRoot: boolean;
   exists: boolean;
   isFolder: boolean;
+}
+
+/** One WebDAV request, resolved: the service, who asks, what the URL names, and the settings it runs under. */
+export interface DavCall {
+  dav: DavService;
+  principal: Principal;
+  request: Request;
+  resource: DavResource;
+  config: Config;
 }
 
 /** The part of a URL path after `/dav/`, still percent-encoded; null when the URL is not under /dav. */

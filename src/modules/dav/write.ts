@@ -1,4 +1,3 @@
-import type { Config } from "../../config";
 import { AppError, badRequest, conflict, forbidden, notFound } from "../../domain/errors";
 import { nameOf, parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
@@ -6,7 +5,7 @@ import { uploadBodyOf } from "../../http/upload-body";
 import { quoteEtag } from "../../lib/etag";
 import { checkPreconditions, depthOf, hasBody, writeConditions } from "./conditions";
 import { davEtag } from "./properties";
-import type { DavResource } from "./resource";
+import type { DavCall } from "./resource";
 import type { DavService } from "./service";
 import { verifyChecksum } from "./upload-checks";
 
@@ -37,13 +36,7 @@ function clientMtime(request: Request): number | null {
 }
 
 /** PUT: streamed through the REST one-step upload path (same durability, one tx, one `upload` event). */
-export async function put(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-  config: Config,
-): Promise<Response> {
+export async function put({ dav, principal, request, resource, config }: DavCall): Promise<Response> {
   if (resource.isFolder) throw new AppError("method_not_allowed", "Cannot PUT to a collection");
   if (config.webdav.refuse_mac_metadata && isMacMetadata(resource.path)) {
     throw forbidden("macOS metadata files are not stored on this server");
@@ -72,12 +65,7 @@ export async function put(
 }
 
 /** MKCOL: 201, 405 when something exists there, 409 without a parent, 415 with a body. */
-export async function mkcol(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-): Promise<Response> {
+export async function mkcol({ dav, principal, request, resource }: DavCall): Promise<Response> {
   if (hasBody(request)) throw new AppError("unsupported_media_type", "MKCOL with a body is not supported");
   if (resource.exists) throw new AppError("method_not_allowed", "Something already exists at this URL");
   const folder = resource.path.endsWith("/") ? resource.path : `${resource.path}/`;
@@ -88,12 +76,7 @@ export async function mkcol(
 }
 
 /** DELETE: a file, or a folder with everything in it (one tx, one `delete` event). */
-export async function remove(
-  dav: DavService,
-  principal: Principal,
-  request: Request,
-  resource: DavResource,
-): Promise<Response> {
+export async function remove({ dav, principal, request, resource }: DavCall): Promise<Response> {
   if (resource.isRoot) throw forbidden("The mount root cannot be deleted");
   if (!resource.exists) throw notFound();
   if (resource.isFolder && depthOf(request) !== "infinity") {
