@@ -1,13 +1,11 @@
 import type { AccountRow, NewAccount } from "../accounts";
 import type { AccountRepository } from "../repositories";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const INTS = ["id", "created_at", "quota_bytes", "quota_files"] as const;
 
 /** `accounts` on Postgres. Names and e-mail addresses compare case-insensitively (lower() indexes). */
-export class PostgresAccountRepository implements AccountRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresAccountRepository extends PostgresRepository implements AccountRepository {
   async findByName(name: string): Promise<AccountRow | null> {
     return one(await this.sql`SELECT * FROM accounts WHERE lower(name) = lower(${name})`, INTS);
   }

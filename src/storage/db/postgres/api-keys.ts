@@ -1,14 +1,12 @@
 import type { CredentialRow } from "../credentials";
 import type { ApiKeyRepository } from "../repositories";
 import { CREDENTIAL_COLUMNS, CREDENTIAL_INTS } from "./credentials";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const IS_KEY = "kind IN ('live', 'test')";
 
 /** API-key views of `credentials` on Postgres (kinds `live` and `test`). */
-export class PostgresApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresApiKeyRepository extends PostgresRepository implements ApiKeyRepository {
   async listForAccount(accountId: number): Promise<CredentialRow[]> {
     return all(
       await this.sql.unsafe(

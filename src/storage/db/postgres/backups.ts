@@ -1,13 +1,11 @@
 import type { BackupResult, BackupRow } from "../backups";
 import type { BackupRepository, ReclaimHoldRepository } from "../repositories";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const INTS = ["files", "bytes", "encrypted", "started_at", "finished_at"] as const;
 
 /** `backups` on Postgres: one row per backup run, for GET /admin/backups. */
-export class PostgresBackupRepository implements BackupRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresBackupRepository extends PostgresRepository implements BackupRepository {
   async start(row: { id: string; path: string; encrypted: boolean; started_at: number }): Promise<void> {
     await this.sql`INSERT INTO backups (id, path, status, encrypted, started_at)
       VALUES (${row.id}, ${row.path}, 'running', ${row.encrypted ? 1 : 0}, ${row.started_at})`;
@@ -31,9 +29,7 @@ export class PostgresBackupRepository implements BackupRepository {
  * `reclaim_holds` on Postgres: leases that pause the deletion of stored bytes while a backup
  * copies the objects its snapshot names. Every instance's reclaim pass sees every hold.
  */
-export class PostgresReclaimHoldRepository implements ReclaimHoldRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresReclaimHoldRepository extends PostgresRepository implements ReclaimHoldRepository {
   async hold(id: string, until: number): Promise<void> {
     await this.sql`INSERT INTO reclaim_holds (id, until) VALUES (${id}, ${until})
       ON CONFLICT (id) DO UPDATE SET until = excluded.until`;

@@ -1,6 +1,6 @@
 import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type NewCredential } from "../credentials";
 import type { CredentialRepository } from "../repositories";
-import { one, type Queryable } from "./rows";
+import { one, PostgresRepository } from "./rows";
 
 export { CREDENTIAL_COLUMNS };
 export const CREDENTIAL_INTS = [
@@ -13,9 +13,7 @@ export const CREDENTIAL_INTS = [
 ] as const;
 
 /** `credentials` on Postgres: every token, session and key, stored as an argon2id hash. */
-export class PostgresCredentialRepository implements CredentialRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresCredentialRepository extends PostgresRepository implements CredentialRepository {
   async insert(row: NewCredential): Promise<void> {
     await this.sql`INSERT INTO credentials
       (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)

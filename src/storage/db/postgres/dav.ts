@@ -2,12 +2,10 @@ import type { LockRow } from "../dav-locks";
 import type { DeadProperty, FileFacts } from "../dav-properties";
 import type { Scope } from "../files";
 import type { DavLockRepository, DavPropertyRepository } from "../repositories";
-import { all, one, type Queryable, startsWith } from "./rows";
+import { all, one, PostgresRepository, startsWith } from "./rows";
 
 /** WebDAV write locks on Postgres, shared by every instance so a lock taken on one holds on all. */
-export class PostgresDavLockRepository implements DavLockRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresDavLockRepository extends PostgresRepository implements DavLockRepository {
   async active(scope: Scope, now: number): Promise<LockRow[]> {
     return all(
       await this
@@ -48,9 +46,7 @@ export class PostgresDavLockRepository implements DavLockRepository {
 }
 
 /** WebDAV dead properties and client file facts on Postgres, keyed by the file row's id. */
-export class PostgresDavPropertyRepository implements DavPropertyRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresDavPropertyRepository extends PostgresRepository implements DavPropertyRepository {
   async forFile(fileId: number): Promise<DeadProperty[]> {
     return await this.sql`SELECT ns, name, value FROM dav_properties WHERE file_id = ${fileId} ORDER BY ns, name`;
   }

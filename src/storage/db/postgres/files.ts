@@ -1,14 +1,12 @@
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
-import { all, one, type Queryable, startsWith } from "./rows";
+import { all, one, PostgresRepository, startsWith } from "./rows";
 
 const INTS = ["id", "account_id", "size", "tx", "created_at", "updated_at"] as const;
 
 /** `files` on Postgres: the tree of every space; paths compare bytewise (COLLATE "C"). */
-export class PostgresFileRepository implements FileRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresFileRepository extends PostgresRepository implements FileRepository {
   async get(scope: Scope, path: string): Promise<FileRow | null> {
     return one(
       await this

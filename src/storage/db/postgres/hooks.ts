@@ -1,7 +1,7 @@
 import type { Scope } from "../files";
 import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const HOOK_INTS = ["account_id", "queued_tx", "created_at"] as const;
 const DELIVERY_INTS = ["tx", "attempts", "next_attempt_at", "last_status", "created_at", "delivered_at"] as const;
@@ -12,9 +12,7 @@ const DELIVERY_INTS = ["tx", "attempts", "next_attempt_at", "last_status", "crea
  * instance sends, a delivery goes out from one instance at a time, and one claimed by an
  * instance that died is claimed again once its lease runs out.
  */
-export class PostgresHookRepository implements HookRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresHookRepository extends PostgresRepository implements HookRepository {
   async insert(row: HookRow): Promise<void> {
     await this.sql`INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
       VALUES (${row.id}, ${row.account_id}, ${row.space}, ${row.url}, ${row.prefix}, ${row.actions}, ${row.secret},

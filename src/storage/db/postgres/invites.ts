@@ -1,14 +1,12 @@
 import type { InviteRow } from "../invites";
 import type { QuotaLimits, Usage } from "../quotas";
 import type { InviteRepository, QuotaRepository } from "../repositories";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const INTS = ["created_at", "expires_at", "used_at", "used_by"] as const;
 
 /** The admin's invite codes on Postgres (only a SHA-256 of each code's secret is kept). */
-export class PostgresInviteRepository implements InviteRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresInviteRepository extends PostgresRepository implements InviteRepository {
   async insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void> {
     await this.sql`INSERT INTO invites (id, secret_hash, note, created_at, expires_at)
       VALUES (${row.id}, ${row.secret_hash}, ${row.note}, ${row.created_at}, ${row.expires_at})`;
@@ -42,9 +40,7 @@ export class PostgresInviteRepository implements InviteRepository {
  * Per-account quotas (columns of `accounts`) and usage (the sum of the account's space
  * counters; bytes count current files and what only older versions hold).
  */
-export class PostgresQuotaRepository implements QuotaRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresQuotaRepository extends PostgresRepository implements QuotaRepository {
   async limits(accountId: number): Promise<QuotaLimits> {
     const row = one<{ quota_bytes: number | null; quota_files: number | null }>(
       await this.sql`SELECT quota_bytes, quota_files FROM accounts WHERE id = ${accountId}`,

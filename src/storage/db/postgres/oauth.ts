@@ -1,15 +1,13 @@
 import type { OAuthClientRow, OAuthCodeRow, OAuthGrantRow } from "../oauth";
 import type { OAuthClientRepository, OAuthCodeRepository, OAuthGrantRepository } from "../repositories";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const CLIENT_INTS = ["account_id", "created_at", "secret_rotated_at"] as const;
 const CODE_INTS = ["account_id", "created_at", "expires_at", "used_at"] as const;
 const GRANT_INTS = ["account_id", "created_at", "refreshed_at"] as const;
 
 /** `oauth_clients` on Postgres: the apps people registered for OAuth 2.0. */
-export class PostgresOAuthClientRepository implements OAuthClientRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresOAuthClientRepository extends PostgresRepository implements OAuthClientRepository {
   async insert(row: Omit<OAuthClientRow, "secret_rotated_at">): Promise<void> {
     await this.sql`INSERT INTO oauth_clients (id, account_id, name, redirect_uris, auth_method, secret_hash, created_at)
       VALUES (${row.id}, ${row.account_id}, ${row.name}, ${row.redirect_uris}, ${row.auth_method}, ${row.secret_hash},
@@ -42,9 +40,7 @@ export class PostgresOAuthClientRepository implements OAuthClientRepository {
 }
 
 /** `oauth_codes` on Postgres: authorization codes, kept by SHA-256 so the table never holds one. */
-export class PostgresOAuthCodeRepository implements OAuthCodeRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresOAuthCodeRepository extends PostgresRepository implements OAuthCodeRepository {
   async insert(row: Omit<OAuthCodeRow, "used_at" | "grant_id">): Promise<void> {
     await this.sql`INSERT INTO oauth_codes
       (code_hash, client_id, account_id, redirect_uri, scopes, prefix, code_challenge, created_at, expires_at)
@@ -75,9 +71,7 @@ export class PostgresOAuthCodeRepository implements OAuthCodeRepository {
 }
 
 /** `oauth_grants` on Postgres. Deleting a grant ends its tokens (credentials.grant_id cascades). */
-export class PostgresOAuthGrantRepository implements OAuthGrantRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresOAuthGrantRepository extends PostgresRepository implements OAuthGrantRepository {
   async insert(row: Omit<OAuthGrantRow, "refreshed_at">): Promise<void> {
     await this.sql`INSERT INTO oauth_grants (id, client_id, account_id, scopes, prefix, created_at)
       VALUES (${row.id}, ${row.client_id}, ${row.account_id}, ${row.scopes}, ${row.prefix}, ${row.created_at})`;

@@ -1,13 +1,11 @@
 import type { ReclaimRow } from "../reclaim";
 import type { ReclaimRepository } from "../repositories";
-import { all, type Queryable } from "./rows";
+import { all, PostgresRepository } from "./rows";
 
 const INTS = ["queued_at", "not_before"] as const;
 
 /** `reclaim` on Postgres: stored bytes nothing references, waiting to be deleted from the store. */
-export class PostgresReclaimRepository implements ReclaimRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresReclaimRepository extends PostgresRepository implements ReclaimRepository {
   /** Nothing queued is due before `notBefore` (Unix ms): a signed URL handed out earlier may still be used. */
   async enqueue(objectKeys: Iterable<string>, now: number, uploadId = "", notBefore = 0): Promise<void> {
     const keys = [...objectKeys];

@@ -71,3 +71,8 @@ export function speakingStorage(sql: Queryable): Queryable {
     },
   });
 }
+
+/** A repository over a pool or over the transaction of one unit of work. */
+export abstract class PostgresRepository {
+  constructor(protected readonly sql: Queryable) {}
+}

@@ -1,7 +1,7 @@
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
 import type { LiveShare, ShareRow } from "../shares";
-import { all, type Queryable, startsWith } from "./rows";
+import { all, PostgresRepository, startsWith } from "./rows";
 
 const INTS = ["account_id", "file_id", "created_at", "expires_at", "max_downloads", "downloads"] as const;
 // Live: not expired and not used up. Revoked links have no row at all.
@@ -9,9 +9,7 @@ const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < 
 const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
 
 /** Share links on Postgres; tokens are stored as SHA-256 hashes only. */
-export class PostgresShareRepository implements ShareRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresShareRepository extends PostgresRepository implements ShareRepository {
   async #live(where: string, params: unknown[]): Promise<LiveShare[]> {
     // $1 is always `now` (LIVE names it).
     return all(await this.sql.unsafe(`${SELECT} WHERE ${LIVE.replaceAll("$now", "$1")} AND ${where}`, params), INTS);

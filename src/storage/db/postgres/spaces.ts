@@ -1,7 +1,7 @@
 import type { Scope } from "../files";
 import type { SpaceRepository } from "../repositories";
 import type { SpaceTotals } from "../spaces";
-import { one, type Queryable } from "./rows";
+import { one, PostgresRepository } from "./rows";
 
 /**
  * Per-space counters on Postgres. `nextTx` increments the space's row in the unit of work:
@@ -9,9 +9,7 @@ import { one, type Queryable } from "./rows";
  * of instances take numbers one after another, and a rollback gives its number back
  * (no gaps, no duplicates, events committed in tx order).
  */
-export class PostgresSpaceRepository implements SpaceRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresSpaceRepository extends PostgresRepository implements SpaceRepository {
   async nextTx(scope: Scope): Promise<number> {
     const [row] = await this
       .sql`INSERT INTO spaces (account_id, space, last_tx) VALUES (${scope.account}, ${scope.space}, 1)

@@ -1,15 +1,13 @@
 import type { Scope } from "../files";
 import type { UploadRepository } from "../repositories";
 import type { UploadRow } from "../uploads";
-import { all, one, type Queryable } from "./rows";
+import { all, one, PostgresRepository } from "./rows";
 
 const COLUMNS = "id, account_id, space, path, object_key, kind, content_type, created_at, expires_at, completed_at";
 const INTS = ["account_id", "created_at", "expires_at", "completed_at"] as const;
 
 /** Uploads started but not yet completed, on Postgres; completing one is decided by one statement. */
-export class PostgresUploadRepository implements UploadRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresUploadRepository extends PostgresRepository implements UploadRepository {
   async #rows(where: string, params: unknown[]): Promise<UploadRow[]> {
     return all(await this.sql.unsafe(`SELECT ${COLUMNS} FROM uploads WHERE ${where}`, params), INTS);
   }

@@ -1,16 +1,14 @@
 import type { FileRow, Scope } from "../files";
 import type { VersionRepository } from "../repositories";
 import type { VersionEnd, VersionRow } from "../versions";
-import { all, one, type Queryable, startsWith } from "./rows";
+import { all, one, PostgresRepository, startsWith } from "./rows";
 
 const INTS = ["id", "account_id", "size", "tx", "ts", "ended_tx", "ended_at"] as const;
 const COLUMNS =
   "id, account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by";
 
 /** `versions` on Postgres: the history of every path, one row per ended version. */
-export class PostgresVersionRepository implements VersionRepository {
-  constructor(private readonly sql: Queryable) {}
-
+export class PostgresVersionRepository extends PostgresRepository implements VersionRepository {
   /** Records `rows` as versions ended by `end`: one INSERT for a whole folder's rows. */
   async record(scope: Scope, rows: Iterable<FileRow>, end: VersionEnd): Promise<void> {
     const values = [...rows].map((r) => ({

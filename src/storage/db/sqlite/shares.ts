@@ -7,7 +7,7 @@ import { SqliteRepository, startsWithSql } from "./sql";
 // Live: not expired and not used up. Revoked links have no row at all.
 const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
 
-const SHARE_WITH_PATH = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
+const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
 
 /** Repository for share links; tokens are stored as SHA-256 hashes only. */
 export class SqliteShareRepository extends SqliteRepository implements ShareRepository {
@@ -15,16 +15,14 @@ export class SqliteShareRepository extends SqliteRepository implements ShareRepo
     `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
      VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
   );
-  readonly #liveByHash: Statement<LiveShare> = this.db.query(
-    `${SHARE_WITH_PATH} WHERE s.token_hash = $hash AND ${LIVE}`,
-  );
+  readonly #liveByHash: Statement<LiveShare> = this.db.query(`${SELECT} WHERE s.token_hash = $hash AND ${LIVE}`);
   readonly #liveFor: Statement<LiveShare> = this.db.query(
-    `${SHARE_WITH_PATH} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
+    `${SELECT} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
        AND ${startsWithSql("f.path", "$prefix")}
      ORDER BY s.created_at DESC, s.id LIMIT $limit`,
   );
   readonly #liveById: Statement<LiveShare> = this.db.query(
-    `${SHARE_WITH_PATH} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
+    `${SELECT} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
   );
   // One statement checks and counts, so concurrent downloads can never pass the cap.
   readonly #count = this.db.query(`UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE}`);
