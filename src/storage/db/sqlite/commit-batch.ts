@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import type { SearchMirror } from "./search-mirror";
 
 /** Units of work one transaction may hold: a bound on how long the first of them waits for its COMMIT. */
 export const MAX_BATCH = 64;
@@ -10,6 +11,7 @@ export type UnitOutcome<T> = { value: T } | { error: unknown };
  * together (group commit). Each unit runs inside its own SAVEPOINT: one that throws rolls
  * back to it and leaves the others' writes in place, so every unit still commits all of its
  * writes or none. `committed` settles once, when the batch COMMITs (or fails as a whole).
+ * The search index writes the units collected (./search-mirror.ts) go in right before the COMMIT.
  */
 export class CommitBatch {
   size = 0;
@@ -20,6 +22,7 @@ export class CommitBatch {
 
   constructor(
     private readonly db: Database,
+    private readonly search: SearchMirror,
     private readonly closed: () => void,
   ) {
     this.committed = new Promise<void>((resolve, reject) => {
@@ -35,11 +38,13 @@ export class CommitBatch {
     this.size++;
     if (this.lost !== null) return { error: this.lost };
     this.db.run("SAVEPOINT unit");
+    const mark = this.search.mark();
     try {
       const value = await work();
       this.db.run("RELEASE unit");
       return { value };
     } catch (error) {
+      this.search.undo(mark);
       if (this.db.inTransaction) {
         this.db.run("ROLLBACK TO unit");
         this.db.run("RELEASE unit");
@@ -52,12 +57,15 @@ export class CommitBatch {
   commit(): boolean {
     this.closed();
     if (this.lost !== null) {
+      this.search.discard();
       this.#settle(this.lost);
       return false;
     }
     try {
+      this.search.flush();
       this.db.run("COMMIT");
     } catch (error) {
+      this.search.discard();
       if (this.db.inTransaction) this.db.run("ROLLBACK");
       this.#settle(error);
       return false;
@@ -71,14 +79,17 @@ export class CommitBatch {
 export class CommitBatches {
   #open: CommitBatch | null = null;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly search: SearchMirror,
+  ) {}
 
   get current(): CommitBatch | null {
     return this.#open;
   }
 
   open(): CommitBatch {
-    this.#open ??= new CommitBatch(this.db, () => {
+    this.#open ??= new CommitBatch(this.db, this.search, () => {
       this.#open = null;
     });
     return this.#open;

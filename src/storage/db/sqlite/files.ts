@@ -1,7 +1,8 @@
-import type { Statement } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
+import { SearchMirror } from "./search-mirror";
 import { SqliteRepository, startsWithSql } from "./sql";
 
 /** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
@@ -19,8 +20,6 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
        tx = $tx, updated_at = $updated_at WHERE id = $id`,
   );
   readonly #delete = this.db.query("DELETE FROM files WHERE id = ?1");
-  readonly #searchInsert = this.db.query("INSERT INTO files_search (rowid, name, path) VALUES (?1, ?2, ?3)");
-  readonly #searchDelete = this.db.query("DELETE FROM files_search WHERE rowid = ?1");
   readonly #listFolder: Statement<FileRow> = this.db.query(
     `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
      ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
@@ -37,6 +36,14 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     `SELECT * FROM files WHERE account_id = $account AND space = $space
        AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
   );
+
+  readonly #search: SearchMirror;
+
+  /** `search`: how `files_search` is written (the writer's waits for the batch's COMMIT, ./search-mirror.ts). */
+  constructor(db: Database, search?: SearchMirror) {
+    super(db);
+    this.#search = search ?? new SearchMirror(db);
+  }
 
   async usesObject(objectKey: string): Promise<boolean> {
     return this.db.query("SELECT 1 FROM files WHERE object_key = ?1 LIMIT 1").get(objectKey) !== null;
@@ -59,7 +66,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   async insert(row: NewFile): Promise<number> {
     const created = row.created_at ?? row.updated_at;
     const { id } = this.#insert.get({ ...row, created_at: created }) as { id: number };
-    if (row.type === "file") this.#searchInsert.run(id, row.name, row.path);
+    if (row.type === "file") this.#search.insert(id, row.name, row.path);
     return id;
   }
 
@@ -72,7 +79,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
 
   async delete(row: FileRow): Promise<void> {
     this.#delete.run(row.id);
-    if (row.type === "file") this.#searchDelete.run(row.id);
+    if (row.type === "file") this.#search.delete(row.id);
   }
 
   /** The folder's direct children, folders first; `namePrefix` narrows to names starting with it. */
@@ -105,8 +112,8 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
       const name = row.path === from ? nameOf(to) : row.name;
       move.run(row.id, path, parent, name, tx, now);
       if (row.type === "file") {
-        this.#searchDelete.run(row.id);
-        this.#searchInsert.run(row.id, name, path);
+        this.#search.delete(row.id);
+        this.#search.insert(row.id, name, path);
       }
     }
     return rows.length;
@@ -116,8 +123,8 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     this.db
       .query("UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1")
       .run(row.id, to, parent, name, tx, now);
-    this.#searchDelete.run(row.id);
-    this.#searchInsert.run(row.id, name, to);
+    this.#search.delete(row.id);
+    this.#search.insert(row.id, name, to);
   }
 
   /**

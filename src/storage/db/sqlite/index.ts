@@ -19,13 +19,18 @@ import { sqliteChallenges, sqliteMagicLinks } from "./one-time";
 import { SqliteQuotaRepository } from "./quotas";
 import { SqliteReclaimRepository } from "./reclaim";
 import { SqliteReclaimHoldRepository } from "./reclaim-holds";
+import type { SearchMirror } from "./search-mirror";
 import { SqliteShareRepository } from "./shares";
 import { SqliteSpaceRepository } from "./spaces";
 import { SqliteUploadRepository } from "./uploads";
 import { SqliteVersionRepository } from "./versions";
 
 /** Every repository over one connection; statements are prepared once, here. */
-export function sqliteRepositories(db: Database, appended: (scope: Scope, tx: number) => void): Repositories {
+export function sqliteRepositories(
+  db: Database,
+  appended: (scope: Scope, tx: number) => void,
+  search?: SearchMirror,
+): Repositories {
   return {
     accounts: new SqliteAccountRepository(db),
     credentials: new SqliteCredentialRepository(db),
@@ -34,7 +39,7 @@ export function sqliteRepositories(db: Database, appended: (scope: Scope, tx: nu
     magicLinks: sqliteMagicLinks(db),
     invites: new SqliteInviteRepository(db),
     quotas: new SqliteQuotaRepository(db),
-    files: new SqliteFileRepository(db),
+    files: new SqliteFileRepository(db, search),
     spaces: new SqliteSpaceRepository(db),
     events: new SqliteEventRepository(db, appended),
     reclaim: new SqliteReclaimRepository(db),

@@ -6,11 +6,19 @@ import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { type CommitBatch, CommitBatches, MAX_BATCH, type UnitOutcome } from "./commit-batch";
 import { openConnection } from "./connection";
+import { SearchMirror } from "./search-mirror";
 import { vacuumInto } from "./snapshot";
 import { WalSync } from "./wal-sync";
 
-/** Builds the repositories of one connection; `appended` is told of every event its log writes. */
-export type SqliteRepositoriesFactory = (db: Database, appended: (scope: Scope, tx: number) => void) => Repositories;
+/**
+ * Builds the repositories of one connection; `appended` is told of every event its log writes.
+ * `search`: how the search index is written (the writer's waits for the batch's COMMIT).
+ */
+export type SqliteRepositoriesFactory = (
+  db: Database,
+  appended: (scope: Scope, tx: number) => void,
+  search?: SearchMirror,
+) => Repositories;
 
 /**
  * SQLite behind the async `Metadata` contract (the design is in docs/architecture.md,
@@ -52,7 +60,8 @@ export class SqliteMetadata implements Metadata {
     // Every commit goes through `write` below, which notes it.
     this.#wal = new WalSync(path, true);
     this.#writer = openConnection(path, { migrate: true });
-    this.#batches = new CommitBatches(this.#writer);
+    const search = new SearchMirror(this.#writer, true);
+    this.#batches = new CommitBatches(this.#writer, search);
     this.#wal.beforeSync = () => {
       const open = this.#batches.current;
       if (open && !this.#busy) this.#commit(open);
@@ -60,7 +69,7 @@ export class SqliteMetadata implements Metadata {
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
-    this.#tx = repositories(this.#writer, (scope, tx) => this.#noteAppend(scope, tx));
+    this.#tx = repositories(this.#writer, (scope, tx) => this.#noteAppend(scope, tx), search);
     this.read =
       this.#reader === this.#writer
         ? this.#tx
