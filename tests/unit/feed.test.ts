@@ -71,6 +71,35 @@ describe("ChangeHub", () => {
     expect(all.sort()).toEqual(["live:1", "test:1"]);
     metadata.close();
   });
+
+  test("space watchers hear which spaces changed; the log is re-read only for event listeners", async () => {
+    const metadata = openSqliteMetadata(join(tempDir(), "lightd.db"));
+    const hub = new ChangeHub(metadata, memoryLogger());
+    const reads: string[] = [];
+    const since = metadata.read.events.since.bind(metadata.read.events);
+    metadata.read.events.since = (s, after, limit) => {
+      reads.push(s.space);
+      return since(s, after, limit);
+    };
+    const changed: string[] = [];
+    hub.watchSpaces((s) => changed.push(s.space));
+    await metadata.write((tx) => tx.events.append({ account: 1, space: "test" }, event(1)));
+    await settle();
+    expect(changed).toEqual(["test"]);
+    expect(reads).toEqual([]);
+    // A subscriber joins: from then on its space's commits are read and handed to it.
+    const live: number[] = [];
+    hub.subscribe(scope, (_s, e) => live.push(e.tx));
+    await metadata.write(async (tx) => {
+      await tx.events.append(scope, event(1));
+      await tx.events.append({ account: 1, space: "test" }, event(2));
+    });
+    await settle();
+    expect(changed.sort()).toEqual(["live", "test", "test"]);
+    expect(reads).toEqual(["live"]);
+    expect(live).toEqual([1]);
+    metadata.close();
+  });
 });
 
 /** A transport that records what it was sent and can play a slow peer. */

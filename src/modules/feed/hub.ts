@@ -4,6 +4,7 @@ import type { Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 
 export type ChangeListener = (scope: Scope, event: EventRow) => void;
+export type SpaceListener = (scope: Scope) => void;
 
 /** How many events one read of the log takes while catching up a space. */
 const PAGE = 500;
@@ -21,7 +22,9 @@ interface Pending {
  * commit, which spaces' logs grew (`Metadata.onCommitted`); it then re-reads the log, so
  * listeners see exactly the committed events of a space, each once, in tx order — never a
  * rolled-back one. Every operation that appends an event (files, uploads, and any new front
- * door) reaches the feed and webhooks for free.
+ * door) reaches the feed and webhooks for free. A space nobody listens to event by event
+ * (no feed client) is not re-read: the webhook dispatcher reads the log itself and only needs
+ * to hear which spaces changed (`watchSpaces`).
  */
 export class ChangeHub {
   readonly #pending = new Map<string, Pending>();
@@ -29,6 +32,7 @@ export class ChangeHub {
   readonly #published = new Map<string, number>();
   readonly #bySpace = new Map<string, Set<ChangeListener>>();
   readonly #everywhere = new Set<ChangeListener>();
+  readonly #spaceWatchers = new Set<SpaceListener>();
   #scheduled = false;
   /** One flush at a time, so a space's events are published in order even when reads await. */
   #flushing: Promise<void> = Promise.resolve();
@@ -61,8 +65,23 @@ export class ChangeHub {
     return () => this.#everywhere.delete(listener);
   }
 
+  /** Hears, right after each commit, of every space whose log grew; the events are not read for it. */
+  watchSpaces(listener: SpaceListener): () => void {
+    this.#spaceWatchers.add(listener);
+    return () => this.#spaceWatchers.delete(listener);
+  }
+
   #noteAppend(scope: Scope, tx: number): void {
+    for (const watcher of this.#spaceWatchers) {
+      try {
+        watcher(scope);
+      } catch (error) {
+        this.logger.error("change listener failed", { tx, error: String(error) });
+      }
+    }
     const key = keyOf(scope);
+    // Nobody to hand the events to: a later subscriber starts from its own read of the log.
+    if (this.#everywhere.size === 0 && !this.#bySpace.has(key)) return;
     const pending = this.#pending.get(key);
     if (!pending) this.#pending.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
     else if (tx < pending.from) pending.from = tx;

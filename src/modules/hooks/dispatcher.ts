@@ -94,7 +94,7 @@ export class HookDispatcher {
 
   /** Queues what the log holds beyond every hook's cursor, then follows new changes. */
   start(): () => void {
-    this.#unsubscribe = this.hub.subscribeAll((scope) => {
+    this.#unsubscribe = this.hub.watchSpaces((scope) => {
       this.#dirty.set(`${scope.account}:${scope.space}`, scope);
       this.#schedule();
     });
