@@ -83,10 +83,11 @@ export class Reclaimer {
    * pass. Returns how many items were reclaimed.
    */
   async drain(objectKeys?: Iterable<string>): Promise<number> {
+    // Most changes free nothing (every new file): they ask nothing of the metadata here.
+    const keys = objectKeys && new Set(objectKeys);
+    if (keys?.size === 0) return 0;
     if (await this.#backupRunning()) return 0;
-    if (objectKeys) {
-      const keys = new Set(objectKeys);
-      if (keys.size === 0) return 0;
+    if (keys) {
       // Bytes go only once the commit that freed them survives a power cut; those commits came before this call.
       await this.metadata.durable();
       let done = 0;
