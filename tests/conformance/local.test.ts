@@ -139,4 +139,16 @@ describe("LocalBlobStore specifics", () => {
     await expectBlobError(store.getStream(key, { start: 2, end: 4 }), RangeNotSatisfiable);
     await expectBlobError(store.getStream(key, { start: 3, end: 2 }), RangeNotSatisfiable);
   });
+
+  test("a fresh key's write into a shard directory removed behind the store's back makes it again", async () => {
+    const first = `zq${newKey().slice(2)}`;
+    const second = `zq${newKey().slice(2)}`;
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    await store.putStream(first, streamOf(text("first")), fresh);
+    rmSync(join(root, "zq"), { recursive: true });
+    const stat = await store.putStream(second, streamOf(text("second")), fresh);
+    expect(stat.etag).toBe(sha256(text("second")));
+    expect(await readAll(await store.getStream(second))).toEqual(text("second"));
+    expect(files("tmp")).toEqual([]);
+  });
 });

@@ -72,6 +72,12 @@ export class LocalBlobStore implements BlobStore {
   readonly #writing = new Set<string>();
   /** Keys with an exclusive write in progress: a second writer is refused before it sends a byte. */
   readonly #claimed = new Set<string>();
+  /**
+   * Shard directories (`<root>/<2 chars>`) this store has made sure exist: a fresh key's write
+   * then skips the mkdir, a thread-pool round trip per small upload. One removed behind the
+   * store's back is made again when the rename into it fails (#putFresh).
+   */
+  readonly #shards = new Set<string>();
   /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
   readonly dataSync: DataSync;
 
@@ -370,9 +376,20 @@ export class LocalBlobStore implements BlobStore {
       } finally {
         await fh.close();
       }
-      await mkdir(dir, { recursive: true });
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
-      await commitFile(tmpData, record, finalPath);
+      // Without a sidecar the commit is one rename, which can simply be tried again.
+      const known = record === null && this.#shards.has(dir);
+      if (!known) await mkdir(dir, { recursive: true });
+      try {
+        await commitFile(tmpData, record, finalPath);
+      } catch (error) {
+        if (!known || !isMissing(error)) throw error;
+        // The shard directory was removed since this store made it: make it again, once.
+        this.#shards.delete(dir);
+        await mkdir(dir, { recursive: true });
+        await commitFile(tmpData, record, finalPath);
+      }
+      this.#shards.add(dir);
       named = true;
       await this.dataSync.durable(finalPath, dir);
       return written;
