@@ -4,6 +4,9 @@
  * and downloaded through lightd (`curl -L`: GET /files/<path> → 302 → /blobs/<key>)
  * against a private nginx instance serving the same bytes. Runs alternate between lightd
  * and the baseline; the median of each is reported, with lightd's peak RSS (VmHWM).
+ * The upload runs also time the floor Bun itself allows (bench/lib/upload-floor-server.ts:
+ * a bare Bun.serve streaming the body to a file + fdatasync, without and with SHA-256), so
+ * lightd's distance from it is visible beside dd, with each server's CPU seconds per upload.
  * The downloaded bytes' sha256 is checked once against the source.
  *
  *   bun run bench/run.ts files-throughput [--size-mib 1024] [--runs 3]
@@ -11,7 +14,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authHeader, benchTmp, numericFlags, run, startLightd } from "./lib/lightd";
-import { type RunningServer, startServer } from "./lib/server";
+import { cpuSeconds, type RunningServer, startServer } from "./lib/server";
 import { fmt, median, pct, table } from "./lib/stats";
 
 const flags = numericFlags({ "size-mib": 1024, runs: 3 });
@@ -93,6 +96,24 @@ await proc.exited;
   return startServer("nginx", [process.execPath, "run", wrapper], join(dir, "nginx-wrapper.log"));
 }
 
+/** The upload floor server (bench/lib/upload-floor-server.ts), hashing or not. */
+function startFloor(dir: string, hash: boolean): Promise<RunningServer> {
+  const name = hash ? "floor-hash" : "floor";
+  const script = join(import.meta.dir, "lib/upload-floor-server.ts");
+  const args = [process.execPath, "run", script, join(dir, name), ...(hash ? ["hash"] : [])];
+  return startServer(name, args, join(dir, `${name}.log`));
+}
+
+/** One timed `curl -T` of `src` to `url`, with the CPU seconds the server `pid` spent on it. */
+async function timedPut(src: string, url: string, pid: number, headers: string[] = []) {
+  await run(["sync"]); // earlier runs' dirty pages must not be flushed inside a timed run
+  const cpuBefore = cpuSeconds(pid);
+  // `Expect:` off: curl would otherwise wait for a 100 Continue before sending.
+  const put = await curl([...headers, "-H", "Expect:", "-T", src, url]);
+  if (put.status !== 200 || put.bytes !== SIZE) throw new Error(`PUT ${url} → ${put.status}, ${put.bytes} bytes sent`);
+  return { mbps: mbps(SIZE, put.seconds), cpu: cpuSeconds(pid) - cpuBefore };
+}
+
 async function sha256OfDownload(url: string): Promise<string> {
   const res = await fetch(url, { headers: authHeader });
   if (res.status !== 200 || !res.body) throw new Error(`GET ${url} → ${res.status}`);
@@ -126,20 +147,33 @@ async function main(): Promise<number> {
     const fileUrl = `${base}/files/bench/big.bin`;
     const auth = `Authorization: Bearer ${authHeader.authorization.slice("Bearer ".length)}`;
 
-    const up = { lightd: [] as number[], dd: [] as number[] };
+    const floor = await startFloor(tmp, false);
+    servers.push(floor);
+    const floorHash = await startFloor(tmp, true);
+    servers.push(floorHash);
+
+    const up = { lightd: [] as number[], dd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
+    const cpu = { lightd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      await run(["sync"]); // earlier runs' dirty pages must not be flushed inside a timed run
+      await run(["sync"]);
       const dd = await run(["dd", `if=${src}`, `of=${join(tmp, "dd.bin")}`, "bs=1M", "conv=fdatasync"]);
       up.dd.push(mbps(SIZE, dd.ms / 1000));
-      await run(["sync"]);
-      // `Expect:` off: curl would otherwise wait for a 100 Continue before sending.
-      const put = await curl(["-H", auth, "-H", "Expect:", "-T", src, fileUrl]);
-      if (put.status !== 200 || put.bytes !== SIZE) throw new Error(`PUT → ${put.status}, ${put.bytes} bytes sent`);
-      up.lightd.push(mbps(SIZE, put.seconds));
+      const bare = await timedPut(src, `http://127.0.0.1:${floor.port}/upload.bin`, floor.pid);
+      up.floor.push(bare.mbps);
+      cpu.floor.push(bare.cpu);
+      const hashed = await timedPut(src, `http://127.0.0.1:${floorHash.port}/upload.bin`, floorHash.pid);
+      up.floorHash.push(hashed.mbps);
+      cpu.floorHash.push(hashed.cpu);
+      const put = await timedPut(src, fileUrl, lightd.pid, ["-H", auth]);
+      up.lightd.push(put.mbps);
+      cpu.lightd.push(put.cpu);
       say(
-        `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, lightd ${fmt(up.lightd[i] as number)} MB/s`,
+        `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, bare Bun.serve ${fmt(bare.mbps)}, + sha256 ${fmt(hashed.mbps)}, lightd ${fmt(put.mbps)} MB/s`,
       );
     }
+    await Promise.all([floor.stop(), floorHash.stop()]);
+    rmSync(join(tmp, "floor"), { recursive: true, force: true });
+    rmSync(join(tmp, "floor-hash"), { recursive: true, force: true });
     rmSync(join(tmp, "dd.bin"), { force: true });
     const rssAfterUpload = lightd.peakRssMiB();
 
@@ -192,6 +226,26 @@ async function main(): Promise<number> {
           "llrlrrr",
         ),
         "",
+        "upload, the same runs: lightd beside the floor Bun allows (bare Bun.serve, body streamed to a file, fdatasync)",
+        "",
+        table(
+          ["upload", "MB/s", "/ dd", "/ Bun.serve + sha256", "server CPU s per upload"],
+          [
+            ["dd bs=1M conv=fdatasync", up.dd, null],
+            ["bare Bun.serve → file + fdatasync", up.floor, cpu.floor],
+            ["bare Bun.serve → file + SHA-256 + fdatasync", up.floorHash, cpu.floorHash],
+            ["lightd PUT /files", up.lightd, cpu.lightd],
+          ].map(([name, speeds, seconds]) => [
+            name as string,
+            fmt(median(speeds as number[])),
+            pct(median(speeds as number[]) / median(up.dd)),
+            pct(median(speeds as number[]) / median(up.floorHash)),
+            seconds ? fmt(median(seconds as number[]), 2) : "–",
+          ]),
+          "lrrrr",
+        ),
+        "",
+        `all runs MB/s: upload bare Bun.serve [${up.floor.map((v) => fmt(v)).join(", ")}] + sha256 [${up.floorHash.map((v) => fmt(v)).join(", ")}]`,
         `all runs MB/s: upload lightd [${up.lightd.map((v) => fmt(v)).join(", ")}] dd [${up.dd.map((v) => fmt(v)).join(", ")}]; download lightd [${down.lightd.map((v) => fmt(v)).join(", ")}] nginx [${down.nginx.map((v) => fmt(v)).join(", ")}]`,
         `lightd peak RSS (VmHWM): ${fmt(rssAfterUpload ?? Number.NaN)} MiB after the uploads, ${fmt(rssPeak ?? Number.NaN)} MiB (${fmt(rssMB)} MB) after everything — target < ${TARGET_RSS_MB} MB: ${rssMB < TARGET_RSS_MB ? "met" : "MISSED"}`,
         `sha256 of the bytes downloaded through lightd: ${shaOk ? "matches the source" : `MISMATCH (${downloadedSha} ≠ ${sourceSha})`}`,
