@@ -1,4 +1,5 @@
 import { openApiDetail } from "../../http/openapi/contract";
+import { headerParameter, pathParameter, queryParameter } from "../../http/openapi/parameters";
 import { UploadResponse } from "./model";
 
 /**
@@ -6,52 +7,24 @@ import { UploadResponse } from "./model";
  * which the `t` models cannot express. Clients never build these URLs; they follow the ones
  * lightd hands out, whose query carries the signature and what it binds.
  */
-const key = {
-  name: "key",
-  in: "path",
-  required: true,
-  description: "Internal object key (from a signed URL)",
-  schema: { type: "string" },
-};
-const signed = (name: string, description: string, required = false) => ({
-  name,
-  in: "query",
-  required,
-  description,
-  schema: { type: "string" },
-});
+const key = pathParameter("key", "Internal object key (from a signed URL)");
 const signature = [
   key,
-  signed("expires", "Unix seconds when the URL stops working (signed)", true),
-  signed("sig", "HMAC signature over the method, key and bound parameters", true),
-  signed("content_type", "Media type bound into the URL (signed)"),
-  signed("filename", "Download file name bound into the URL (signed)"),
-  signed("size", "The object's size bound into a download URL (signed)"),
-  signed("etag", "The object's ETag bound into a download URL (signed)"),
+  queryParameter("expires", "Unix seconds when the URL stops working (signed)", true),
+  queryParameter("sig", "HMAC signature over the method, key and bound parameters", true),
+  queryParameter("content_type", "Media type bound into the URL (signed)"),
+  queryParameter("filename", "Download file name bound into the URL (signed)"),
+  queryParameter("size", "The object's size bound into a download URL (signed)"),
+  queryParameter("etag", "The object's ETag bound into a download URL (signed)"),
 ];
 /** The request headers every download of bytes honours (here and the one-request `GET /files/{path}`). */
 export const downloadHeaders = [
-  {
-    name: "Range",
-    in: "header",
-    required: false,
-    description: "One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200).",
-    schema: { type: "string" },
-  },
-  {
-    name: "If-None-Match",
-    in: "header",
-    required: false,
-    description: "A quoted ETag (or `*`): 304 when it matches.",
-    schema: { type: "string" },
-  },
-  {
-    name: "If-Range",
-    in: "header",
-    required: false,
-    description: "Honour `Range` only while the ETag still matches.",
-    schema: { type: "string" },
-  },
+  headerParameter(
+    "Range",
+    "One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200).",
+  ),
+  headerParameter("If-None-Match", "A quoted ETag (or `*`): 304 when it matches."),
+  headerParameter("If-Range", "Honour `Range` only while the ETag still matches."),
 ];
 const bytes = { "*/*": { schema: { type: "string", format: "binary" } } };
 const objectHeaders = {
@@ -105,8 +78,8 @@ export const blobUpload = openApiDetail({
   security: [],
   parameters: [
     ...signature,
-    signed("upload_id", "Multipart upload the part belongs to (signed)"),
-    signed("part", "Part number, from 1 (signed)"),
+    queryParameter("upload_id", "Multipart upload the part belongs to (signed)"),
+    queryParameter("part", "Part number, from 1 (signed)"),
   ],
   requestBody: { required: true, description: "The object's (or part's) bytes", content: bytes },
   responses: {

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { headerParameter } from "../../http/openapi/parameters";
 import type { LoggedEvent } from "./service";
 
 const Path = t.String({ description: "File path, e.g. docs/report.pdf", examples: ["docs/report.pdf"] });
@@ -81,22 +82,14 @@ export const CopyResponse = t.Object({
 
 /** The conditional-request headers every write accepts (decided inside the write's transaction). */
 export const ConditionalWriteHeaders = [
-  {
-    name: "If-Match",
-    in: "header",
-    required: false,
-    description:
-      'Write only if the target\'s current ETag is one of these (`"etag"`, a comma-separated list, or `*` = exists); strong comparison, so `W/"…"` never matches. Otherwise 412 `precondition_failed`. On move and copy it names the source.',
-    schema: { type: "string" },
-  },
-  {
-    name: "If-None-Match",
-    in: "header",
-    required: false,
-    description:
-      "`*`: create only — 412 `precondition_failed` if the target already exists. On move and copy it guards the destination.",
-    schema: { type: "string" },
-  },
+  headerParameter(
+    "If-Match",
+    'Write only if the target\'s current ETag is one of these (`"etag"`, a comma-separated list, or `*` = exists); strong comparison, so `W/"…"` never matches. Otherwise 412 `precondition_failed`. On move and copy it names the source.',
+  ),
+  headerParameter(
+    "If-None-Match",
+    "`*`: create only — 412 `precondition_failed` if the target already exists. On move and copy it guards the destination.",
+  ),
 ] as const;
 
 export const DeleteResponse = t.Object({

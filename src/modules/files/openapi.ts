@@ -1,3 +1,4 @@
+import { headerParameter, pathParameter, queryParameter } from "../../http/openapi/parameters";
 import { downloadHeaders, downloadResponses } from "../blobs/openapi";
 import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata, LogEvent } from "./model";
 
@@ -7,34 +8,28 @@ import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata, 
  * the same `t` models the routes answer with. `{path}` may hold `/` as is or as `%2F`
  * (generated clients encode it); both name the same file.
  */
-const path = {
-  name: "path",
-  in: "path",
-  required: true,
-  description: "File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`.",
-  schema: { type: "string", minLength: 1 },
-  examples: { file: { value: "docs/report.pdf" } },
-};
+const path = pathParameter(
+  "path",
+  "File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`.",
+  { type: "string", minLength: 1 },
+  { examples: { file: { value: "docs/report.pdf" } } },
+);
 
 /** `?tx=N`: the file as it was at tx N (an older version), answered exactly like the current one. */
-const tx = {
-  name: "tx",
-  in: "query",
-  required: false,
-  description:
-    "Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest.",
-  schema: { type: "integer", minimum: 1 },
-};
+const tx = queryParameter(
+  "tx",
+  "Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest.",
+  false,
+  { type: "integer", minimum: 1 },
+);
 
 /** `?redirect=false`: the bytes in this answer instead of a 302 (the one-request download). */
-const redirect = {
-  name: "redirect",
-  in: "query",
-  required: false,
-  description:
-    "`false` streams the file's bytes in this answer instead of redirecting (one request; same as `Accept: application/octet-stream`).",
-  schema: { type: "string", enum: ["true", "false"] },
-};
+const redirect = queryParameter(
+  "redirect",
+  "`false` streams the file's bytes in this answer instead of redirecting (one request; same as `Accept: application/octet-stream`).",
+  false,
+  { type: "string", enum: ["true", "false"] },
+);
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
@@ -66,16 +61,12 @@ export const filePathOperations = {
         path,
         tx,
         redirect,
-        {
-          name: "Accept",
-          in: "header",
-          required: false,
-          description:
-            "`application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect.",
-          schema: { type: "string" },
+        headerParameter(
+          "Accept",
+          "`application/json` for the metadata; `application/octet-stream` for the bytes in this answer; anything else (or none) for the redirect.",
           // What the /swagger UI sends by default, so its "try it" downloads the file.
-          example: "*/*",
-        },
+          { example: "*/*" },
+        ),
         ...downloadHeaders,
       ],
       responses: {
@@ -113,13 +104,7 @@ export const filePathOperations = {
       parameters: [
         path,
         ...ConditionalWriteHeaders,
-        {
-          name: "message",
-          in: "query",
-          required: false,
-          description: "Commit message for the upload",
-          schema: { type: "string", maxLength: 1000 },
-        },
+        queryParameter("message", "Commit message for the upload", false, { type: "string", maxLength: 1000 }),
       ],
       requestBody: {
         required: true,

@@ -1,3 +1,4 @@
+import { queryParameter } from "../../http/openapi/parameters";
 import { OAuthErrorBody, ServerMetadata } from "./model";
 import { OAUTH_SCOPES } from "./scopes";
 
@@ -9,13 +10,6 @@ import { OAUTH_SCOPES } from "./scopes";
  */
 
 const string = { type: "string" };
-const query = (name: string, description: string, required = false, schema: object = string) => ({
-  name,
-  in: "query",
-  required,
-  description,
-  schema,
-});
 /** The authorization request's parameters (RFC 6749 §4.1.1, RFC 7636 §4.3), as query or form fields. */
 const requestFields = {
   response_type: { type: "string", enum: ["code"], description: "Only the authorization code flow" },
@@ -88,13 +82,13 @@ export const oauthPathOperations = {
         "RFC 6749 §4.1.1 with PKCE S256 (RFC 7636, RFC 9700), opened by the app in the person's browser. When `client_id` and `redirect_uri` are safe to answer to, every other problem (no PKCE, `plain`, another response type, an unknown scope) goes back to the app as a 303 with RFC 6749 error parameters; otherwise a page explains the refusal. A valid request gets the consent page: it signs the person in if needed, names the app, the host its answer goes to and each scope in words, and posts Allow or Deny to `POST /oauth/authorize`. The page cannot be framed.",
       security: [],
       parameters: [
-        query("response_type", "`code`", true, requestFields.response_type),
-        query("client_id", "The registered app", true),
-        query("redirect_uri", requestFields.redirect_uri.description),
-        query("scope", requestFields.scope.description, true),
-        query("state", requestFields.state.description),
-        query("code_challenge", requestFields.code_challenge.description, true),
-        query("code_challenge_method", "`S256`", true, requestFields.code_challenge_method),
+        queryParameter("response_type", "`code`", true, requestFields.response_type),
+        queryParameter("client_id", "The registered app", true),
+        queryParameter("redirect_uri", requestFields.redirect_uri.description),
+        queryParameter("scope", requestFields.scope.description, true),
+        queryParameter("state", requestFields.state.description),
+        queryParameter("code_challenge", requestFields.code_challenge.description, true),
+        queryParameter("code_challenge_method", "`S256`", true, requestFields.code_challenge_method),
       ],
       responses: {
         "200": {

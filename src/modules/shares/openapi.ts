@@ -1,3 +1,4 @@
+import { headerParameter, pathParameter } from "../../http/openapi/parameters";
 import { SharedListing } from "./model";
 
 /**
@@ -5,28 +6,16 @@ import { SharedListing } from "./model";
  * the folder listing as JSON or HTML. `/s/{token}/{path}` is an Elysia wildcard the swagger
  * plugin leaves out, so both are written here from the same `t` model the routes answer with.
  */
-const token = {
-  name: "token",
-  in: "path",
-  required: true,
-  description: "Share token (`lightd_shr_…`)",
-  schema: { type: "string" },
-};
-const path = {
-  name: "path",
-  in: "path",
-  required: true,
-  description:
-    "Path relative to the shared folder (`photos/a.jpg`; a trailing `/` lists a subfolder). Parsed by the same rules as every path: it cannot leave the folder.",
-  schema: { type: "string", minLength: 1 },
-};
-const accept = {
-  name: "Accept",
-  in: "header",
-  required: false,
-  description: "A folder's listing is HTML when this prefers `text/html` over JSON (a browser), JSON otherwise.",
-  schema: { type: "string" },
-};
+const token = pathParameter("token", "Share token (`lightd_shr_…`)");
+const path = pathParameter(
+  "path",
+  "Path relative to the shared folder (`photos/a.jpg`; a trailing `/` lists a subfolder). Parsed by the same rules as every path: it cannot leave the folder.",
+  { type: "string", minLength: 1 },
+);
+const accept = headerParameter(
+  "Accept",
+  "A folder's listing is HTML when this prefers `text/html` over JSON (a browser), JSON otherwise.",
+);
 
 const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 const noStore = { "Cache-Control": { description: "`no-store`", schema: { type: "string" } } };
