@@ -10,7 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { type Static, Type as T } from "@sinclair/typebox";
+import { type Static, Type as T, type TProperties } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { randomBase62 } from "./lib/ids";
 import { isWellFormedToken, MIN_TOKEN_LENGTH } from "./lib/token-format";
@@ -24,16 +24,15 @@ const Token = T.String({
 export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
 export const DEFAULT_QUOTA_BYTES = 10 * 1024 ** 3;
 export const DEFAULT_QUOTA_FILES = 100_000;
+/** A section of config.json that may be left out: every field in it has a default. */
+const section = <Fields extends TProperties>(fields: Fields) => T.Object(fields, { default: {} });
 /** A quota: a count, or null for no limit. */
 const Limit = (fallback: number) => T.Union([T.Integer({ minimum: 0 }), T.Null()], { default: fallback });
 const RateRule = (burst: number, perMinute: number) =>
-  T.Object(
-    {
-      burst: T.Integer({ minimum: 1, default: burst }),
-      per_minute: T.Number({ minimum: 0, default: perMinute }),
-    },
-    { default: {} },
-  );
+  section({
+    burst: T.Integer({ minimum: 1, default: burst }),
+    per_minute: T.Number({ minimum: 0, default: perMinute }),
+  });
 
 /** `storage.s3`: any S3-compatible bucket (AWS, R2, Ceph RGW, Garage, MinIO). */
 const S3Schema = T.Object({
@@ -66,165 +65,129 @@ export const ConfigSchema = T.Object({
     token: Token,
     require_accept: T.Boolean({ default: false }),
   }),
-  server: T.Object(
-    {
-      host: T.String({ default: "0.0.0.0", minLength: 1 }),
-      port: T.Integer({ minimum: 0, maximum: 65535, default: 8070 }),
-      public_url: T.Optional(T.String({ pattern: "^https?://" })),
-      max_body_bytes: T.Integer({ minimum: 1024, default: 1024 * 1024 }),
-      /**
-       * Largest single upload. 5 GiB: the most one S3 PUT takes, far above everyday files, and a
-       * bound on what one request can make lightd write; raise it for larger files.
-       */
-      max_upload_bytes: T.Integer({ minimum: 1, default: DEFAULT_MAX_UPLOAD_BYTES }),
-      trust_proxy: T.Boolean({ default: false }),
-      /** Web origins (`https://app.example.com`, exactly) whose pages may call the API from a browser. */
-      cors_origins: T.Array(T.String({ pattern: "^https?://[^/?#\\s*]+$" }), { default: [], uniqueItems: true }),
-    },
-    { default: {} },
-  ),
-  storage: T.Object(
-    {
-      backend: T.Union([T.Literal("local"), T.Literal("s3")], {
-        default: "local",
-      }),
-      dir: T.String({ default: "data", minLength: 1 }),
-      s3: T.Optional(S3Schema),
-    },
-    { default: {} },
-  ),
+  server: section({
+    host: T.String({ default: "0.0.0.0", minLength: 1 }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 8070 }),
+    public_url: T.Optional(T.String({ pattern: "^https?://" })),
+    max_body_bytes: T.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    /**
+     * Largest single upload. 5 GiB: the most one S3 PUT takes, far above everyday files, and a
+     * bound on what one request can make lightd write; raise it for larger files.
+     */
+    max_upload_bytes: T.Integer({ minimum: 1, default: DEFAULT_MAX_UPLOAD_BYTES }),
+    trust_proxy: T.Boolean({ default: false }),
+    /** Web origins (`https://app.example.com`, exactly) whose pages may call the API from a browser. */
+    cors_origins: T.Array(T.String({ pattern: "^https?://[^/?#\\s*]+$" }), { default: [], uniqueItems: true }),
+  }),
+  storage: section({
+    backend: T.Union([T.Literal("local"), T.Literal("s3")], {
+      default: "local",
+    }),
+    dir: T.String({ default: "data", minLength: 1 }),
+    s3: T.Optional(S3Schema),
+  }),
   /**
    * Where metadata lives. "sqlite" (the default): one embedded file in the data directory,
    * no setup. "postgres": a PostgreSQL database that any number of identical instances share;
    * `url` (`postgres://user:pass@host:5432/db`) or, without it, the usual PG* environment
    * variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
    */
-  metadata: T.Object(
-    {
-      engine: T.Union([T.Literal("sqlite"), T.Literal("postgres")], { default: "sqlite" }),
-      url: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
-      /** Connections each instance keeps open; instances × this must stay under the server's max_connections. */
-      max_connections: T.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-    },
-    { default: {} },
-  ),
+  metadata: section({
+    engine: T.Union([T.Literal("sqlite"), T.Literal("postgres")], { default: "sqlite" }),
+    url: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
+    /** Connections each instance keeps open; instances × this must stay under the server's max_connections. */
+    max_connections: T.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  }),
   /** HMAC key for signed URLs; generated on first start. */
   signing_secret: T.String({ minLength: 32 }),
-  log: T.Object({ requests: T.Boolean({ default: true }) }, { default: {} }),
+  log: section({ requests: T.Boolean({ default: true }) }),
   /**
    * Who may create an account, and how much a new account may store. `registration`: "open"
    * (anyone may register), "invite" (`/auth/register` needs a code from `POST /admin/invites`)
    * or "closed" (only the admin creates accounts). Quotas count both spaces (live and test);
    * null means no limit. The admin account has none.
    */
-  accounts: T.Object(
-    {
-      registration: T.Union([T.Literal("open"), T.Literal("invite"), T.Literal("closed")], { default: "open" }),
-      default_quota_bytes: Limit(DEFAULT_QUOTA_BYTES),
-      default_quota_files: Limit(DEFAULT_QUOTA_FILES),
-    },
-    { default: {} },
-  ),
+  accounts: section({
+    registration: T.Union([T.Literal("open"), T.Literal("invite"), T.Literal("closed")], { default: "open" }),
+    default_quota_bytes: Limit(DEFAULT_QUOTA_BYTES),
+    default_quota_files: Limit(DEFAULT_QUOTA_FILES),
+  }),
   /** Browser and signature logins. */
-  sessions: T.Object({ ttl_seconds: T.Integer({ minimum: 60, default: 7 * 86_400 }) }, { default: {} }),
+  sessions: section({ ttl_seconds: T.Integer({ minimum: 60, default: 7 * 86_400 }) }),
   /** Magic-link e-mail. Without `smtp.host` the link is written to the server log. */
-  smtp: T.Object(
-    {
-      host: T.Optional(T.String({ minLength: 1 })),
-      port: T.Integer({ minimum: 1, maximum: 65535, default: 587 }),
-      secure: T.Boolean({ default: false }),
-      user: T.Optional(T.String()),
-      pass: T.Optional(T.String()),
-      from: T.String({ default: "lightd <lightd@localhost>" }),
-      tls_reject_unauthorized: T.Boolean({ default: true }),
-    },
-    { default: {} },
-  ),
+  smtp: section({
+    host: T.Optional(T.String({ minLength: 1 })),
+    port: T.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+    secure: T.Boolean({ default: false }),
+    user: T.Optional(T.String()),
+    pass: T.Optional(T.String()),
+    from: T.String({ default: "lightd <lightd@localhost>" }),
+    tls_reject_unauthorized: T.Boolean({ default: true }),
+  }),
   /** Cloudflare Turnstile on POST /auth/magic-link; checked only when `secret` is set. */
-  turnstile: T.Object(
-    {
-      secret: T.Optional(T.String({ minLength: 1 })),
-      verify_url: T.String({
-        pattern: "^https?://",
-        default: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
-      }),
-    },
-    { default: {} },
-  ),
+  turnstile: section({
+    secret: T.Optional(T.String({ minLength: 1 })),
+    verify_url: T.String({
+      pattern: "^https?://",
+      default: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+    }),
+  }),
   /**
    * File history: an overwrite, move or delete keeps the previous version (its bytes are not
    * copied). Ended versions are kept `keep_days` days and at most `keep_count` per path, then
    * the garbage collector removes them; 0 in either turns versioning off.
    */
-  versions: T.Object(
-    {
-      keep_days: T.Integer({ minimum: 0, maximum: 36_500, default: 30 }),
-      keep_count: T.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
-    },
-    { default: {} },
-  ),
+  versions: section({
+    keep_days: T.Integer({ minimum: 0, maximum: 36_500, default: 30 }),
+    keep_count: T.Integer({ minimum: 0, maximum: 100_000, default: 20 }),
+  }),
   /** The live change feed (WebSocket /ws/events, SSE /events). */
-  feed: T.Object(
-    {
-      /** Bytes one connection may have waiting before it is closed as a slow consumer (code 4008). */
-      max_buffer_bytes: T.Integer({ minimum: 4096, default: 1024 * 1024 }),
-      /** Seconds between heartbeats (WebSocket ping, SSE comment), so idle proxies keep the line. */
-      heartbeat_seconds: T.Integer({ minimum: 1, maximum: 3600, default: 25 }),
-    },
-    { default: {} },
-  ),
+  feed: section({
+    /** Bytes one connection may have waiting before it is closed as a slow consumer (code 4008). */
+    max_buffer_bytes: T.Integer({ minimum: 4096, default: 1024 * 1024 }),
+    /** Seconds between heartbeats (WebSocket ping, SSE comment), so idle proxies keep the line. */
+    heartbeat_seconds: T.Integer({ minimum: 1, maximum: 3600, default: 25 }),
+  }),
   /** Outgoing webhooks (POST /hooks). */
-  webhooks: T.Object(
-    {
-      /** true lets hooks target private, loopback and link-local addresses (tests, trusted LANs). */
-      allow_private: T.Boolean({ default: false }),
-    },
-    { default: {} },
-  ),
+  webhooks: section({
+    /** true lets hooks target private, loopback and link-local addresses (tests, trusted LANs). */
+    allow_private: T.Boolean({ default: false }),
+  }),
   /** The WebDAV server at /dav/. */
-  webdav: T.Object(
-    {
-      /** Accept HTTP Basic over plain HTTP from non-loopback clients (the password is sent in clear text). */
-      allow_basic_over_http: T.Boolean({ default: false }),
-      /** Refuse macOS Finder's `.DS_Store` and `._*` AppleDouble files with 403 instead of storing them. */
-      refuse_mac_metadata: T.Boolean({ default: false }),
-    },
-    { default: {} },
-  ),
+  webdav: section({
+    /** Accept HTTP Basic over plain HTTP from non-loopback clients (the password is sent in clear text). */
+    allow_basic_over_http: T.Boolean({ default: false }),
+    /** Refuse macOS Finder's `.DS_Store` and `._*` AppleDouble files with 403 instead of storing them. */
+    refuse_mac_metadata: T.Boolean({ default: false }),
+  }),
   /**
    * Scheduled backups (also what POST /admin/backups writes). `to`: a local directory or
    * `s3://bucket/prefix`; `every`: how often (`24h`, `30m`, `7d`; absent = only on demand);
    * `keep`: how many archives to keep in `to` (older ones are deleted after a success);
    * `passphrase_file`: encrypt archives with the passphrase in this file.
    */
-  backups: T.Object(
-    {
-      to: T.Optional(T.String({ minLength: 1 })),
-      every: T.Optional(T.String({ pattern: "^[1-9][0-9]{0,7}[smhd]$" })),
-      keep: T.Integer({ minimum: 1, default: 7 }),
-      passphrase_file: T.Optional(T.String({ minLength: 1 })),
-      /** The S3 endpoint and credentials for an `s3://` target; absent: those of `storage.s3`. */
-      s3: T.Optional(BackupS3Schema),
-    },
-    { default: {} },
-  ),
+  backups: section({
+    to: T.Optional(T.String({ minLength: 1 })),
+    every: T.Optional(T.String({ pattern: "^[1-9][0-9]{0,7}[smhd]$" })),
+    keep: T.Integer({ minimum: 1, default: 7 }),
+    passphrase_file: T.Optional(T.String({ minLength: 1 })),
+    /** The S3 endpoint and credentials for an `s3://` target; absent: those of `storage.s3`. */
+    s3: T.Optional(BackupS3Schema),
+  }),
   /** Token buckets: `burst` requests at once, refilled at `per_minute`. */
-  rate_limits: T.Object(
-    {
-      enabled: T.Boolean({ default: true }),
-      register: RateRule(10, 10),
-      challenge: RateRule(30, 30),
-      verify: RateRule(30, 30),
-      magic_link: RateRule(5, 5),
-      /** Per e-mail address, so nobody can mail-bomb one inbox from many IPs. */
-      magic_link_per_address: RateRule(3, 0.2),
-      /** Per credential, on every authenticated route. */
-      authenticated: RateRule(1200, 6000),
-      /** Failed authentications per client IP; checked before any argon2 work. */
-      auth_failures: RateRule(20, 30),
-    },
-    { default: {} },
-  ),
+  rate_limits: section({
+    enabled: T.Boolean({ default: true }),
+    register: RateRule(10, 10),
+    challenge: RateRule(30, 30),
+    verify: RateRule(30, 30),
+    magic_link: RateRule(5, 5),
+    /** Per e-mail address, so nobody can mail-bomb one inbox from many IPs. */
+    magic_link_per_address: RateRule(3, 0.2),
+    /** Per credential, on every authenticated route. */
+    authenticated: RateRule(1200, 6000),
+    /** Failed authentications per client IP; checked before any argon2 work. */
+    auth_failures: RateRule(20, 30),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
