@@ -1,21 +1,19 @@
 import type { AccountRow, NewAccount } from "../accounts";
 import type { AccountRepository } from "../repositories";
-import { all, one, PostgresRepository } from "./rows";
-
-const INTS = ["id", "created_at", "quota_bytes", "quota_files"] as const;
+import { one, PostgresRepository } from "./rows";
 
 /** `accounts` on Postgres. Names and e-mail addresses compare case-insensitively (lower() indexes). */
 export class PostgresAccountRepository extends PostgresRepository implements AccountRepository {
   async findByName(name: string): Promise<AccountRow | null> {
-    return one(await this.sql`SELECT * FROM accounts WHERE lower(name) = lower(${name})`, INTS);
+    return one(await this.sql`SELECT * FROM accounts WHERE lower(name) = lower(${name})`);
   }
 
   async findByEmail(email: string): Promise<AccountRow | null> {
-    return one(await this.sql`SELECT * FROM accounts WHERE lower(email) = lower(${email})`, INTS);
+    return one(await this.sql`SELECT * FROM accounts WHERE lower(email) = lower(${email})`);
   }
 
   async findById(id: number): Promise<AccountRow | null> {
-    return one(await this.sql`SELECT * FROM accounts WHERE id = ${id}`, INTS);
+    return one(await this.sql`SELECT * FROM accounts WHERE id = ${id}`);
   }
 
   async nameOf(id: number): Promise<string | null> {
@@ -24,7 +22,7 @@ export class PostgresAccountRepository extends PostgresRepository implements Acc
   }
 
   async list(): Promise<AccountRow[]> {
-    return all(await this.sql`SELECT * FROM accounts ORDER BY id`, INTS);
+    return this.sql`SELECT * FROM accounts ORDER BY id`;
   }
 
   /** A taken name or e-mail inserts nothing and returns no row (either unique index). */
@@ -34,7 +32,6 @@ export class PostgresAccountRepository extends PostgresRepository implements Acc
         VALUES (${account.name}, ${account.type}, ${account.public_key ?? null}, ${account.email ?? null},
           ${account.created_at}, ${account.quota_bytes ?? null}, ${account.quota_files ?? null})
         ON CONFLICT DO NOTHING RETURNING *`,
-      INTS,
     );
   }
 

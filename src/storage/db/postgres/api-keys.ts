@@ -1,19 +1,16 @@
 import type { CredentialRow } from "../credentials";
 import type { ApiKeyRepository } from "../repositories";
-import { CREDENTIAL_COLUMNS, CREDENTIAL_INTS } from "./credentials";
-import { all, one, PostgresRepository } from "./rows";
+import { CREDENTIAL_COLUMNS } from "./credentials";
+import { one, PostgresRepository } from "./rows";
 
 const IS_KEY = "kind IN ('live', 'test')";
 
 /** API-key views of `credentials` on Postgres (kinds `live` and `test`). */
 export class PostgresApiKeyRepository extends PostgresRepository implements ApiKeyRepository {
   async listForAccount(accountId: number): Promise<CredentialRow[]> {
-    return all(
-      await this.sql.unsafe(
-        `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = $1 AND ${IS_KEY} ORDER BY created_at, seq`,
-        [accountId],
-      ),
-      CREDENTIAL_INTS,
+    return this.sql.unsafe(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = $1 AND ${IS_KEY} ORDER BY created_at, seq`,
+      [accountId],
     );
   }
 
@@ -23,7 +20,6 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
         `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1 AND account_id = $2 AND ${IS_KEY}`,
         [id, accountId],
       ),
-      CREDENTIAL_INTS,
     );
   }
 
@@ -51,7 +47,6 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
          RETURNING ${CREDENTIAL_COLUMNS}`,
         [secretHash, expiresAt, now, id, accountId, notRotatedSince],
       ),
-      CREDENTIAL_INTS,
     );
   }
 }

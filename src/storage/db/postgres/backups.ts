@@ -1,8 +1,6 @@
 import type { BackupResult, BackupRow } from "../backups";
 import type { BackupRepository, ReclaimHoldRepository } from "../repositories";
-import { all, one, PostgresRepository } from "./rows";
-
-const INTS = ["files", "bytes", "encrypted", "started_at", "finished_at"] as const;
+import { one, PostgresRepository } from "./rows";
 
 /** `backups` on Postgres: one row per backup run, for GET /admin/backups. */
 export class PostgresBackupRepository extends PostgresRepository implements BackupRepository {
@@ -17,11 +15,11 @@ export class PostgresBackupRepository extends PostgresRepository implements Back
   }
 
   async get(id: string): Promise<BackupRow | null> {
-    return one(await this.sql`SELECT * FROM backups WHERE id = ${id}`, INTS);
+    return one(await this.sql`SELECT * FROM backups WHERE id = ${id}`);
   }
 
   async recent(limit: number): Promise<BackupRow[]> {
-    return all(await this.sql`SELECT * FROM backups ORDER BY started_at DESC, id DESC LIMIT ${limit}`, INTS);
+    return this.sql`SELECT * FROM backups ORDER BY started_at DESC, id DESC LIMIT ${limit}`;
   }
 }
 

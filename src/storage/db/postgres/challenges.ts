@@ -8,7 +8,6 @@ class OneTimeRows<Row extends object> implements OneTimeRepository<Row> {
   constructor(
     private readonly sql: Queryable,
     private readonly table: string,
-    private readonly ints: readonly string[],
   ) {}
 
   async insert(row: Row): Promise<void> {
@@ -16,7 +15,7 @@ class OneTimeRows<Row extends object> implements OneTimeRepository<Row> {
   }
 
   async findById(id: string): Promise<Row | null> {
-    return one(await this.sql`SELECT * FROM ${this.sql(this.table)} WHERE id = ${id}`, this.ints);
+    return one(await this.sql`SELECT * FROM ${this.sql(this.table)} WHERE id = ${id}`);
   }
 
   async take(id: string): Promise<boolean> {
@@ -29,9 +28,7 @@ class OneTimeRows<Row extends object> implements OneTimeRepository<Row> {
 }
 
 /** Ed25519 login challenges. */
-export const postgresChallenges = (sql: Queryable) =>
-  new OneTimeRows<ChallengeRow>(sql, "challenges", ["account_id", "created_at", "expires_at"]);
+export const postgresChallenges = (sql: Queryable) => new OneTimeRows<ChallengeRow>(sql, "challenges");
 
 /** Pending magic links: a link signs in once across instances. */
-export const postgresMagicLinks = (sql: Queryable) =>
-  new OneTimeRows<MagicLinkRow>(sql, "magic_links", ["created_at", "expires_at"]);
+export const postgresMagicLinks = (sql: Queryable) => new OneTimeRows<MagicLinkRow>(sql, "magic_links");

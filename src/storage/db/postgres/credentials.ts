@@ -3,14 +3,6 @@ import type { CredentialRepository } from "../repositories";
 import { one, PostgresRepository } from "./rows";
 
 export { CREDENTIAL_COLUMNS };
-export const CREDENTIAL_INTS = [
-  "account_id",
-  "created_at",
-  "expires_at",
-  "rotated_at",
-  "last_used_at",
-  "use_count",
-] as const;
 
 /** `credentials` on Postgres: every token, session and key, stored as an argon2id hash. */
 export class PostgresCredentialRepository extends PostgresRepository implements CredentialRepository {
@@ -22,10 +14,7 @@ export class PostgresCredentialRepository extends PostgresRepository implements 
   }
 
   async findById(id: string): Promise<CredentialRow | null> {
-    return one(
-      await this.sql.unsafe(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1`, [id]),
-      CREDENTIAL_INTS,
-    );
+    return one(await this.sql.unsafe(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1`, [id]));
   }
 
   /** The per-request read: by primary key, only the columns the verifier needs. */
@@ -33,7 +22,6 @@ export class PostgresCredentialRepository extends PostgresRepository implements 
     return one(
       await this.sql`SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at
         FROM credentials WHERE id = ${id}`,
-      CREDENTIAL_INTS,
     );
   }
 

@@ -2,16 +2,13 @@ import type { LockRow } from "../dav-locks";
 import type { DeadProperty, FileFacts } from "../dav-properties";
 import type { Scope } from "../files";
 import type { DavLockRepository, DavPropertyRepository } from "../repositories";
-import { all, one, PostgresRepository, startsWith } from "./rows";
+import { one, PostgresRepository, startsWith } from "./rows";
 
 /** WebDAV write locks on Postgres, shared by every instance so a lock taken on one holds on all. */
 export class PostgresDavLockRepository extends PostgresRepository implements DavLockRepository {
   async active(scope: Scope, now: number): Promise<LockRow[]> {
-    return all(
-      await this
-        .sql`SELECT * FROM dav_locks WHERE account_id = ${scope.account} AND space = ${scope.space} AND expires_at > ${now}`,
-      ["account_id", "expires_at"],
-    );
+    return this
+      .sql`SELECT * FROM dav_locks WHERE account_id = ${scope.account} AND space = ${scope.space} AND expires_at > ${now}`;
   }
 
   async insert(row: LockRow): Promise<void> {
@@ -82,16 +79,13 @@ export class PostgresDavPropertyRepository extends PostgresRepository implements
   }
 
   async facts(fileId: number): Promise<FileFacts | null> {
-    return one(await this.sql`SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ${fileId}`, ["mtime"]);
+    return one(await this.sql`SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ${fileId}`);
   }
 
   async factsForChildren(scope: Scope, parent: string): Promise<Map<number, FileFacts>> {
-    const rows = all<FileFacts & { file_id: number }>(
-      await this
-        .sql`SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
-        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`,
-      ["file_id", "mtime"],
-    );
+    const rows: (FileFacts & { file_id: number })[] = await this
+      .sql`SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
+        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`;
     return new Map(rows.map(({ file_id, ...facts }) => [file_id, facts]));
   }
 

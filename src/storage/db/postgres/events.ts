@@ -1,9 +1,7 @@
 import type { EventRow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
-import { all, type Queryable, startsWith } from "./rows";
-
-const INTS = ["tx", "size", "ts"] as const;
+import { type Queryable, startsWith } from "./rows";
 
 /** The channel on which a committed event is announced to every instance (LISTEN/NOTIFY). */
 export const EVENTS_CHANNEL = "lightd_events";
@@ -38,11 +36,8 @@ export class PostgresEventRepository implements EventRepository {
   }
 
   async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
-    return all(
-      await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
-        WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since} ORDER BY tx LIMIT ${limit}`,
-      INTS,
-    );
+    return this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
+      WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since} ORDER BY tx LIMIT ${limit}`;
   }
 
   async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
@@ -53,6 +48,6 @@ export class PostgresEventRepository implements EventRepository {
       : await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
           WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since}
             AND (path LIKE ${startsWith(path)} OR dest LIKE ${startsWith(path)}) ORDER BY tx LIMIT ${limit}`;
-    return all(rows, INTS);
+    return rows;
   }
 }

@@ -1,9 +1,7 @@
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
-import { all, one, PostgresRepository, startsWith } from "./rows";
-
-const INTS = ["id", "account_id", "size", "tx", "created_at", "updated_at"] as const;
+import { one, PostgresRepository, startsWith } from "./rows";
 
 /** `files` on Postgres: the tree of every space; paths compare bytewise (COLLATE "C"). */
 export class PostgresFileRepository extends PostgresRepository implements FileRepository {
@@ -11,14 +9,12 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
     return one(
       await this
         .sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space} AND path = ${path}`,
-      INTS,
     );
   }
 
   async byId(scope: Scope, id: number): Promise<FileRow | null> {
     return one(
       await this.sql`SELECT * FROM files WHERE id = ${id} AND account_id = ${scope.account} AND space = ${scope.space}`,
-      INTS,
     );
   }
 
@@ -61,20 +57,14 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
     limit: number,
     offset: number,
   ): Promise<FileRow[]> {
-    return all(
-      await this.sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space}
-        AND parent = ${parent} AND name LIKE ${startsWith(namePrefix)}
-        ORDER BY type DESC, name LIMIT ${limit} OFFSET ${offset}`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space}
+      AND parent = ${parent} AND name LIKE ${startsWith(namePrefix)}
+      ORDER BY type DESC, name LIMIT ${limit} OFFSET ${offset}`;
   }
 
   async listUnder(scope: Scope, prefix: string): Promise<FileRow[]> {
-    return all(
-      await this.sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space}
-        AND path LIKE ${startsWith(prefix)} ORDER BY path`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space}
+      AND path LIKE ${startsWith(prefix)} ORDER BY path`;
   }
 
   /** A folder move: every row under `from` in one UPDATE (the folder itself also changes name and parent). */
@@ -102,16 +92,13 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
    */
   async search(scope: Scope, terms: string[], pathPrefix: string, limit: number): Promise<FileRow[]> {
     const lowered = terms.map((t) => t.toLowerCase());
-    return all(
-      await this.sql`SELECT f.* FROM files f
-        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.type = 'file'
-          AND f.path LIKE ${startsWith(pathPrefix)}
-          AND (SELECT bool_and(strpos(lower(f.path), t) > 0) FROM unnest(${this.sql.array(lowered, "TEXT")}::text[]) t)
-        ORDER BY (SELECT count(*) FROM unnest(${this.sql.array(lowered, "TEXT")}::text[]) t WHERE strpos(lower(f.name), t) > 0) DESC,
-          length(f.name), f.path
-        LIMIT ${limit}`,
-      INTS,
-    );
+    return this.sql`SELECT f.* FROM files f
+      WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.type = 'file'
+        AND f.path LIKE ${startsWith(pathPrefix)}
+        AND (SELECT bool_and(strpos(lower(f.path), t) > 0) FROM unnest(${this.sql.array(lowered, "TEXT")}::text[]) t)
+      ORDER BY (SELECT count(*) FROM unnest(${this.sql.array(lowered, "TEXT")}::text[]) t WHERE strpos(lower(f.name), t) > 0) DESC,
+        length(f.name), f.path
+      LIMIT ${limit}`;
   }
 
   async totalsUnder(scope: Scope, prefix: string): Promise<{ files: number; bytes: number }> {

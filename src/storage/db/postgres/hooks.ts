@@ -1,10 +1,7 @@
 import type { Scope } from "../files";
 import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
-import { all, one, PostgresRepository } from "./rows";
-
-const HOOK_INTS = ["account_id", "queued_tx", "created_at"] as const;
-const DELIVERY_INTS = ["tx", "attempts", "next_attempt_at", "last_status", "created_at", "delivered_at"] as const;
+import { one, PostgresRepository } from "./rows";
 
 /**
  * Webhooks and their durable delivery queue on Postgres, shared by every instance: each
@@ -20,26 +17,22 @@ export class PostgresHookRepository extends PostgresRepository implements HookRe
   }
 
   async forSpace(scope: Scope): Promise<HookRow[]> {
-    return all(
-      await this
-        .sql`SELECT * FROM hooks WHERE account_id = ${scope.account} AND space = ${scope.space} ORDER BY created_at, id`,
-      HOOK_INTS,
-    );
+    return this
+      .sql`SELECT * FROM hooks WHERE account_id = ${scope.account} AND space = ${scope.space} ORDER BY created_at, id`;
   }
 
   async get(scope: Scope, id: string): Promise<HookRow | null> {
     return one(
       await this.sql`SELECT * FROM hooks WHERE id = ${id} AND account_id = ${scope.account} AND space = ${scope.space}`,
-      HOOK_INTS,
     );
   }
 
   async byId(id: string): Promise<HookRow | null> {
-    return one(await this.sql`SELECT * FROM hooks WHERE id = ${id}`, HOOK_INTS);
+    return one(await this.sql`SELECT * FROM hooks WHERE id = ${id}`);
   }
 
   async all(): Promise<HookRow[]> {
-    return all(await this.sql`SELECT * FROM hooks`, HOOK_INTS);
+    return this.sql`SELECT * FROM hooks`;
   }
 
   async delete(id: string): Promise<void> {
@@ -62,18 +55,15 @@ export class PostgresHookRepository extends PostgresRepository implements HookRe
    * skipped here without `busy`; its later deliveries wait behind the head (tx order).
    */
   async claimDue(claim: DeliveryClaim): Promise<DeliveryRow[]> {
-    return all(
-      await this.sql`UPDATE hook_deliveries SET next_attempt_at = ${claim.leaseUntil}
-        WHERE id IN (
-          SELECT d.id FROM hook_deliveries d
-          WHERE d.status = 'pending' AND d.next_attempt_at <= ${claim.now}
-            AND d.tx = (SELECT min(tx) FROM hook_deliveries p WHERE p.hook_id = d.hook_id AND p.status = 'pending')
-          ORDER BY d.next_attempt_at
-          LIMIT ${claim.limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-      DELIVERY_INTS,
-    );
+    return this.sql`UPDATE hook_deliveries SET next_attempt_at = ${claim.leaseUntil}
+      WHERE id IN (
+        SELECT d.id FROM hook_deliveries d
+        WHERE d.status = 'pending' AND d.next_attempt_at <= ${claim.now}
+          AND d.tx = (SELECT min(tx) FROM hook_deliveries p WHERE p.hook_id = d.hook_id AND p.status = 'pending')
+        ORDER BY d.next_attempt_at
+        LIMIT ${claim.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING *`;
   }
 
   async recordAttempt(id: string, claimedUntil: number, result: AttemptResult): Promise<boolean> {
@@ -86,10 +76,7 @@ export class PostgresHookRepository extends PostgresRepository implements HookRe
   }
 
   async deliveries(hookId: string, limit: number): Promise<DeliveryRow[]> {
-    return all(
-      await this.sql`SELECT * FROM hook_deliveries WHERE hook_id = ${hookId} ORDER BY tx DESC LIMIT ${limit}`,
-      DELIVERY_INTS,
-    );
+    return this.sql`SELECT * FROM hook_deliveries WHERE hook_id = ${hookId} ORDER BY tx DESC LIMIT ${limit}`;
   }
 
   async pruneFinished(before: number): Promise<number> {

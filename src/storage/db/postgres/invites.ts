@@ -1,9 +1,7 @@
 import type { InviteRow } from "../invites";
 import type { QuotaLimits, Usage } from "../quotas";
 import type { InviteRepository, QuotaRepository } from "../repositories";
-import { all, one, PostgresRepository } from "./rows";
-
-const INTS = ["created_at", "expires_at", "used_at", "used_by"] as const;
+import { one, PostgresRepository } from "./rows";
 
 /** The admin's invite codes on Postgres (only a SHA-256 of each code's secret is kept). */
 export class PostgresInviteRepository extends PostgresRepository implements InviteRepository {
@@ -13,15 +11,12 @@ export class PostgresInviteRepository extends PostgresRepository implements Invi
   }
 
   async get(id: string): Promise<InviteRow | null> {
-    return one(await this.sql`SELECT * FROM invites WHERE id = ${id}`, INTS);
+    return one(await this.sql`SELECT * FROM invites WHERE id = ${id}`);
   }
 
   async list(): Promise<(InviteRow & { used_by_name: string | null })[]> {
-    return all(
-      await this.sql`SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by
-        ORDER BY i.created_at, i.id`,
-      INTS,
-    );
+    return this.sql`SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by
+      ORDER BY i.created_at, i.id`;
   }
 
   /** One UPDATE checks and takes, so an invite registers one account across instances. */
@@ -44,7 +39,6 @@ export class PostgresQuotaRepository extends PostgresRepository implements Quota
   async limits(accountId: number): Promise<QuotaLimits> {
     const row = one<{ quota_bytes: number | null; quota_files: number | null }>(
       await this.sql`SELECT quota_bytes, quota_files FROM accounts WHERE id = ${accountId}`,
-      ["quota_bytes", "quota_files"],
     );
     return { bytes: row?.quota_bytes ?? null, files: row?.quota_files ?? null };
   }
@@ -55,7 +49,6 @@ export class PostgresQuotaRepository extends PostgresRepository implements Quota
         await this.sql`SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
             coalesce(sum(version_bytes), 0) AS version_bytes
           FROM spaces WHERE account_id = ${accountId}`,
-        ["files", "bytes", "version_bytes"],
       ) ?? { files: 0, bytes: 0, version_bytes: 0 }
     );
   }

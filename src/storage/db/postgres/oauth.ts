@@ -1,10 +1,6 @@
 import type { OAuthClientRow, OAuthCodeRow, OAuthGrantRow } from "../oauth";
 import type { OAuthClientRepository, OAuthCodeRepository, OAuthGrantRepository } from "../repositories";
-import { all, one, PostgresRepository } from "./rows";
-
-const CLIENT_INTS = ["account_id", "created_at", "secret_rotated_at"] as const;
-const CODE_INTS = ["account_id", "created_at", "expires_at", "used_at"] as const;
-const GRANT_INTS = ["account_id", "created_at", "refreshed_at"] as const;
+import { one, PostgresRepository } from "./rows";
 
 /** `oauth_clients` on Postgres: the apps people registered for OAuth 2.0. */
 export class PostgresOAuthClientRepository extends PostgresRepository implements OAuthClientRepository {
@@ -15,14 +11,11 @@ export class PostgresOAuthClientRepository extends PostgresRepository implements
   }
 
   async findById(id: string): Promise<OAuthClientRow | null> {
-    return one(await this.sql`SELECT * FROM oauth_clients WHERE id = ${id}`, CLIENT_INTS);
+    return one(await this.sql`SELECT * FROM oauth_clients WHERE id = ${id}`);
   }
 
   async listByAccount(accountId: number): Promise<OAuthClientRow[]> {
-    return all(
-      await this.sql`SELECT * FROM oauth_clients WHERE account_id = ${accountId} ORDER BY created_at, id`,
-      CLIENT_INTS,
-    );
+    return this.sql`SELECT * FROM oauth_clients WHERE account_id = ${accountId} ORDER BY created_at, id`;
   }
 
   /** Deletes an app of the account; its grants, codes and tokens go with it (cascade). */
@@ -49,7 +42,7 @@ export class PostgresOAuthCodeRepository extends PostgresRepository implements O
   }
 
   async find(codeHash: string): Promise<OAuthCodeRow | null> {
-    return one(await this.sql`SELECT * FROM oauth_codes WHERE code_hash = ${codeHash}`, CODE_INTS);
+    return one(await this.sql`SELECT * FROM oauth_codes WHERE code_hash = ${codeHash}`);
   }
 
   /** One UPDATE decides: of instances racing to exchange one code, one gets the row. */
@@ -57,7 +50,6 @@ export class PostgresOAuthCodeRepository extends PostgresRepository implements O
     return one(
       await this.sql`UPDATE oauth_codes SET used_at = ${now} WHERE code_hash = ${codeHash} AND used_at IS NULL
         RETURNING *`,
-      CODE_INTS,
     );
   }
 
@@ -78,14 +70,11 @@ export class PostgresOAuthGrantRepository extends PostgresRepository implements 
   }
 
   async findById(id: string): Promise<OAuthGrantRow | null> {
-    return one(await this.sql`SELECT * FROM oauth_grants WHERE id = ${id}`, GRANT_INTS);
+    return one(await this.sql`SELECT * FROM oauth_grants WHERE id = ${id}`);
   }
 
   async listByAccount(accountId: number): Promise<OAuthGrantRow[]> {
-    return all(
-      await this.sql`SELECT * FROM oauth_grants WHERE account_id = ${accountId} ORDER BY created_at, id`,
-      GRANT_INTS,
-    );
+    return this.sql`SELECT * FROM oauth_grants WHERE account_id = ${accountId} ORDER BY created_at, id`;
   }
 
   async delete(id: string): Promise<boolean> {

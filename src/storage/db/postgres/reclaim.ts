@@ -1,8 +1,6 @@
 import type { ReclaimRow } from "../reclaim";
 import type { ReclaimRepository } from "../repositories";
-import { all, PostgresRepository } from "./rows";
-
-const INTS = ["queued_at", "not_before"] as const;
+import { PostgresRepository } from "./rows";
 
 /** `reclaim` on Postgres: stored bytes nothing references, waiting to be deleted from the store. */
 export class PostgresReclaimRepository extends PostgresRepository implements ReclaimRepository {
@@ -16,15 +14,12 @@ export class PostgresReclaimRepository extends PostgresRepository implements Rec
   }
 
   async page(limit: number, offset: number, now: number): Promise<ReclaimRow[]> {
-    return all(
-      await this.sql`SELECT * FROM reclaim WHERE not_before <= ${now}
-        ORDER BY queued_at, object_key, upload_id LIMIT ${limit} OFFSET ${offset}`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM reclaim WHERE not_before <= ${now}
+      ORDER BY queued_at, object_key, upload_id LIMIT ${limit} OFFSET ${offset}`;
   }
 
   async forKey(objectKey: string, now: number): Promise<ReclaimRow[]> {
-    return all(await this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey} AND not_before <= ${now}`, INTS);
+    return this.sql`SELECT * FROM reclaim WHERE object_key = ${objectKey} AND not_before <= ${now}`;
   }
 
   async remove(row: ReclaimRow): Promise<void> {

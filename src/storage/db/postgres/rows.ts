@@ -5,27 +5,29 @@ import { fromPostgres } from "../../errors";
 /** A pool or the transaction of one unit of work: repositories run their queries on either. */
 export type Queryable = SQL;
 
+/** int8 and numeric (a BIGINT column, a count, a sum): the driver hands them back as strings. */
+const WIDE_NUMBERS = new Set([20, 1700]);
+
 /**
- * The driver hands BIGINT columns back as strings (a 64-bit value may not fit a JS number);
- * every integer lightd stores does (milliseconds, bytes, counters), so each repository names
- * its integer columns and gets numbers back, as from SQLite.
+ * A 64-bit value may not fit a JS number, but every integer lightd stores does (milliseconds,
+ * bytes, counters), so a query's int8 and numeric columns become numbers, as from SQLite.
  */
-export function numeric<T>(row: unknown, fields: readonly string[]): T {
-  const record = row as Record<string, unknown>;
-  for (const field of fields) {
-    const value = record[field];
-    if (typeof value === "string" || typeof value === "bigint") record[field] = Number(value);
+function asNumbers<Rows>(rows: Rows): Rows {
+  const columns = (rows as { columns?: { name: string; type: number }[] | null }).columns ?? [];
+  const wide = columns.filter((column) => WIDE_NUMBERS.has(column.type)).map((column) => column.name);
+  if (wide.length === 0 || !Array.isArray(rows)) return rows;
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const name of wide) {
+      const value = row[name];
+      if (typeof value === "string" || typeof value === "bigint") row[name] = Number(value);
+    }
   }
-  return record as T;
+  return rows;
 }
 
-/** The first row with its integer columns as numbers, or null. */
-export function one<T>(rows: unknown[], fields: readonly string[]): T | null {
-  return rows.length === 0 ? null : numeric<T>(rows[0], fields);
-}
-
-export function all<T>(rows: unknown[], fields: readonly string[]): T[] {
-  return rows.map((row) => numeric<T>(row, fields));
+/** The first row, or null. */
+export function one<T>(rows: unknown[]): T | null {
+  return (rows[0] as T | undefined) ?? null;
 }
 
 /**
@@ -48,31 +50,42 @@ function inStorageWords(error: unknown): never {
   throw fromPostgres(error);
 }
 
+/** What speakingStorage already wrapped: a repository built on it does not wrap it twice. */
+const speaking = new WeakSet<Queryable>();
+
 /**
- * The queries of `sql`, failing in storage's words: a full disk or a lost connection as
- * StorageFull / StorageUnavailable, and text Postgres cannot store as bad input (400), as the
- * embedded engine, which stores any string, never has to. Values are checked by the server.
+ * The queries of `sql`, answering numbers as numbers (asNumbers) and failing in storage's
+ * words: a full disk or a lost connection as StorageFull / StorageUnavailable, and text
+ * Postgres cannot store as bad input (400), as the embedded engine, which stores any string,
+ * never has to. Values are checked by the server.
  */
 export function speakingStorage(sql: Queryable): Queryable {
-  return new Proxy(sql, {
+  if (speaking.has(sql)) return sql;
+  const speaker = new Proxy(sql, {
     apply(target, self, args) {
       const result = Reflect.apply(target, self, args);
       // A tagged template is a query; a call with values (`sql(rows)`) builds a fragment.
       const isQuery = Array.isArray(args[0]) && "raw" in (args[0] as object);
-      return isQuery ? (result as Promise<unknown>).catch(inStorageWords) : result;
+      return isQuery ? (result as Promise<unknown>).then(asNumbers, inStorageWords) : result;
     },
     get(target, property) {
       const value = Reflect.get(target, property);
       if (property === "unsafe") {
         return (...args: unknown[]) =>
-          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(inStorageWords);
+          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).then(asNumbers, inStorageWords);
       }
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  speaking.add(speaker);
+  return speaker;
 }
 
-/** A repository over a pool or over the transaction of one unit of work. */
+/** A repository over a pool or over the transaction of one unit of work, speaking storage's words. */
 export abstract class PostgresRepository {
-  constructor(protected readonly sql: Queryable) {}
+  protected readonly sql: Queryable;
+
+  constructor(sql: Queryable) {
+    this.sql = speakingStorage(sql);
+  }
 }

@@ -6,7 +6,7 @@
  *
  * Dialect choices, kept in one place:
  * - integers are BIGINT (millisecond timestamps, byte counts); the driver hands them back as
- *   strings, and each repository turns its columns back into numbers (./rows.ts);
+ *   strings, and every query's answer turns them back into numbers (./rows.ts);
  * - paths and names use COLLATE "C", so they sort and compare bytewise as in SQLite and a
  *   `LIKE 'prefix%'` walks the index;
  * - names and e-mail addresses are unique case-insensitively through lower() indexes

@@ -1,9 +1,8 @@
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
 import type { LiveShare, ShareRow } from "../shares";
-import { all, PostgresRepository, startsWith } from "./rows";
+import { PostgresRepository, startsWith } from "./rows";
 
-const INTS = ["account_id", "file_id", "created_at", "expires_at", "max_downloads", "downloads"] as const;
 // Live: not expired and not used up. Revoked links have no row at all.
 const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
 const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
@@ -12,7 +11,7 @@ const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = 
 export class PostgresShareRepository extends PostgresRepository implements ShareRepository {
   async #live(where: string, params: unknown[]): Promise<LiveShare[]> {
     // $1 is always `now` (LIVE names it).
-    return all(await this.sql.unsafe(`${SELECT} WHERE ${LIVE.replaceAll("$now", "$1")} AND ${where}`, params), INTS);
+    return this.sql.unsafe(`${SELECT} WHERE ${LIVE.replaceAll("$now", "$1")} AND ${where}`, params);
   }
 
   async insert(row: ShareRow): Promise<void> {

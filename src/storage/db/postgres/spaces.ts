@@ -37,7 +37,6 @@ export class PostgresSpaceRepository extends PostgresRepository implements Space
       one<SpaceTotals>(
         await this
           .sql`SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ${scope.account} AND space = ${scope.space}`,
-        ["files", "bytes", "version_bytes", "last_tx"],
       ) ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 }
     );
   }

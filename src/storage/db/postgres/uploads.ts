@@ -1,15 +1,14 @@
 import type { Scope } from "../files";
 import type { UploadRepository } from "../repositories";
 import type { UploadRow } from "../uploads";
-import { all, one, PostgresRepository } from "./rows";
+import { one, PostgresRepository } from "./rows";
 
 const COLUMNS = "id, account_id, space, path, object_key, kind, content_type, created_at, expires_at, completed_at";
-const INTS = ["account_id", "created_at", "expires_at", "completed_at"] as const;
 
 /** Uploads started but not yet completed, on Postgres; completing one is decided by one statement. */
 export class PostgresUploadRepository extends PostgresRepository implements UploadRepository {
   async #rows(where: string, params: unknown[]): Promise<UploadRow[]> {
-    return all(await this.sql.unsafe(`SELECT ${COLUMNS} FROM uploads WHERE ${where}`, params), INTS);
+    return this.sql.unsafe(`SELECT ${COLUMNS} FROM uploads WHERE ${where}`, params);
   }
 
   async insert(row: UploadRow): Promise<void> {
@@ -61,7 +60,6 @@ export class PostgresUploadRepository extends PostgresRepository implements Uplo
       await this.sql.unsafe(`SELECT ${COLUMNS} FROM uploads WHERE object_key = $1 AND completed_at IS NULL LIMIT 1`, [
         objectKey,
       ]),
-      INTS,
     );
   }
 

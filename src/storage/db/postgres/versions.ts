@@ -1,9 +1,8 @@
 import type { FileRow, Scope } from "../files";
 import type { VersionRepository } from "../repositories";
 import type { VersionEnd, VersionRow } from "../versions";
-import { all, one, PostgresRepository, startsWith } from "./rows";
+import { one, PostgresRepository, startsWith } from "./rows";
 
-const INTS = ["id", "account_id", "size", "tx", "ts", "ended_tx", "ended_at"] as const;
 const COLUMNS =
   "id, account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by";
 
@@ -34,37 +33,27 @@ export class PostgresVersionRepository extends PostgresRepository implements Ver
     return one(
       await this.sql`SELECT * FROM versions WHERE account_id = ${scope.account} AND space = ${scope.space}
         AND path = ${path} AND ended_tx > ${tx} AND tx <= ${tx} ORDER BY ended_tx LIMIT 1`,
-      INTS,
     );
   }
 
   async forPath(scope: Scope, path: string, limit: number): Promise<VersionRow[]> {
-    return all(
-      await this.sql`SELECT * FROM versions WHERE account_id = ${scope.account} AND space = ${scope.space}
-        AND path = ${path} ORDER BY ended_tx DESC LIMIT ${limit}`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM versions WHERE account_id = ${scope.account} AND space = ${scope.space}
+      AND path = ${path} ORDER BY ended_tx DESC LIMIT ${limit}`;
   }
 
   async liveAt(scope: Scope, prefix: string, tx: number): Promise<VersionRow[]> {
-    return all(
-      await this.sql`SELECT * FROM versions WHERE account_id = ${scope.account} AND space = ${scope.space}
-        AND path LIKE ${startsWith(prefix)} AND tx <= ${tx} AND ended_tx > ${tx} ORDER BY path`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM versions WHERE account_id = ${scope.account} AND space = ${scope.space}
+      AND path LIKE ${startsWith(prefix)} AND tx <= ${tx} AND ended_tx > ${tx} ORDER BY path`;
   }
 
   async trash(scope: Scope, prefix: string, limit: number, offset: number): Promise<VersionRow[]> {
-    return all(
-      await this.sql`SELECT v.* FROM versions v
-        WHERE v.account_id = ${scope.account} AND v.space = ${scope.space} AND v.type = 'file'
-          AND v.path LIKE ${startsWith(prefix)} AND v.ended_by IN ('delete', 'restore')
-          AND v.ended_tx = (SELECT max(ended_tx) FROM versions w
-                            WHERE w.account_id = v.account_id AND w.space = v.space AND w.path = v.path)
-          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.account_id = v.account_id AND f.space = v.space AND f.path = v.path)
-        ORDER BY v.ended_tx DESC, v.path LIMIT ${limit} OFFSET ${offset}`,
-      INTS,
-    );
+    return this.sql`SELECT v.* FROM versions v
+      WHERE v.account_id = ${scope.account} AND v.space = ${scope.space} AND v.type = 'file'
+        AND v.path LIKE ${startsWith(prefix)} AND v.ended_by IN ('delete', 'restore')
+        AND v.ended_tx = (SELECT max(ended_tx) FROM versions w
+                          WHERE w.account_id = v.account_id AND w.space = v.space AND w.path = v.path)
+        AND NOT EXISTS (SELECT 1 FROM files f WHERE f.account_id = v.account_id AND f.space = v.space AND f.path = v.path)
+      ORDER BY v.ended_tx DESC, v.path LIMIT ${limit} OFFSET ${offset}`;
   }
 
   async objectSize(objectKey: string): Promise<number | null> {
@@ -73,15 +62,12 @@ export class PostgresVersionRepository extends PostgresRepository implements Ver
   }
 
   async pastRetention(endedBefore: number, keepCount: number, limit: number): Promise<VersionRow[]> {
-    return all(
-      await this.sql.unsafe(
-        `SELECT ${COLUMNS} FROM (
+    return this.sql.unsafe(
+      `SELECT ${COLUMNS} FROM (
            SELECT *, row_number() OVER (PARTITION BY account_id, space, path ORDER BY ended_tx DESC) AS newer
            FROM versions) v
          WHERE ended_at < $1 OR newer > $2 ORDER BY ended_at, id LIMIT $3`,
-        [endedBefore, keepCount, limit],
-      ),
-      INTS,
+      [endedBefore, keepCount, limit],
     );
   }
 
@@ -95,11 +81,8 @@ export class PostgresVersionRepository extends PostgresRepository implements Ver
   }
 
   async oldestOf(accountId: number, limit: number): Promise<VersionRow[]> {
-    return all(
-      await this.sql`SELECT * FROM versions WHERE account_id = ${accountId} AND type = 'file'
-        ORDER BY ended_at, id LIMIT ${limit}`,
-      INTS,
-    );
+    return this.sql`SELECT * FROM versions WHERE account_id = ${accountId} AND type = 'file'
+      ORDER BY ended_at, id LIMIT ${limit}`;
   }
 
   async objectKeysOfAccount(accountId: number): Promise<string[]> {
