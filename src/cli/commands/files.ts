@@ -112,22 +112,28 @@ const rm: ClientCommand = {
   },
 };
 
-const mv: ClientCommand = {
-  name: "mv",
-  usage: "mv FROM TO",
-  summary: "Move or rename a file or folder",
-  flags: { values: ["message"], aliases: { m: "message" } },
-  async run(ctx) {
-    const [from, to] = expectPositionals(ctx.flags, 2, 2, this.usage) as [string, string];
-    const api = ctx.api();
-    const result = await api.json<{ from: string; to: string; tx: number }>("POST", "/files/move", {
-      json: { ...(await sourceAndTarget(ctx, from, to)), message: ctx.value("message") },
-    });
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.note(`moved ${result.from} → ${result.to}`);
-    return EXIT.ok;
-  },
-};
+/** `mv` and `cp`: the server moves or copies (no bytes through the client), one tx each. */
+function serverSide(name: "mv" | "cp", summary: string, done: string): ClientCommand {
+  return {
+    name,
+    usage: `${name} FROM TO`,
+    summary,
+    flags: { values: ["message"], aliases: { m: "message" } },
+    async run(ctx) {
+      const [from, to] = expectPositionals(ctx.flags, 2, 2, this.usage) as [string, string];
+      const endpoint = name === "mv" ? "/files/move" : "/files/copy";
+      const result = await ctx.api().json<{ from: string; to: string; tx: number }>("POST", endpoint, {
+        json: { ...(await sourceAndTarget(ctx, from, to)), message: ctx.value("message") },
+      });
+      if (ctx.json) ctx.out.printJson(result);
+      else ctx.out.note(`${done} ${result.from} → ${result.to}`);
+      return EXIT.ok;
+    },
+  };
+}
+
+const mv = serverSide("mv", "Move or rename a file or folder", "moved");
+const cp = serverSide("cp", "Copy a file or folder on the server (no bytes through the client)", "copied");
 
 /** `mv a.txt docs/` moves into the folder, as mv(1) does; a folder source gets its slash. */
 async function sourceAndTarget(ctx: CommandContext, from: string, to: string) {
@@ -140,22 +146,6 @@ async function sourceAndTarget(ctx: CommandContext, from: string, to: string) {
   if (source.endsWith("/") && !target.endsWith("/")) target = `${target}/`;
   return { from: source, to: target };
 }
-
-const cp: ClientCommand = {
-  name: "cp",
-  usage: "cp FROM TO",
-  summary: "Copy a file or folder on the server (no bytes through the client)",
-  flags: { values: ["message"], aliases: { m: "message" } },
-  async run(ctx) {
-    const [from, to] = expectPositionals(ctx.flags, 2, 2, this.usage) as [string, string];
-    const result = await ctx.api().json<{ from: string; to: string; tx: number }>("POST", "/files/copy", {
-      json: { ...(await sourceAndTarget(ctx, from, to)), message: ctx.value("message") },
-    });
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.note(`copied ${result.from} → ${result.to}`);
-    return EXIT.ok;
-  },
-};
 
 const mkdir: ClientCommand = {
   name: "mkdir",

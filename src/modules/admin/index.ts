@@ -25,9 +25,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     .use(guard)
     .put(
       "/admin/accounts/:name/quota",
-      ({ params, body }) => {
-        return admin.setQuota(params.name, { bytes: body.bytes, files: body.files });
-      },
+      ({ params, body }) => admin.setQuota(params.name, { bytes: body.bytes, files: body.files }),
       {
         auth: "admin",
         params: AccountNameParams,
@@ -57,20 +55,14 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
         },
       },
     )
-    .get(
-      "/admin/invites",
-      async () => {
-        return { invites: await invites.list() };
+    .get("/admin/invites", async () => ({ invites: await invites.list() }), {
+      auth: "admin",
+      response: { 200: InviteListResponse, ...denied },
+      detail: {
+        summary: "List invites",
+        description: "Every invite, used or not (never the code). Master token only.",
       },
-      {
-        auth: "admin",
-        response: { 200: InviteListResponse, ...denied },
-        detail: {
-          summary: "List invites",
-          description: "Every invite, used or not (never the code). Master token only.",
-        },
-      },
-    )
+    })
     .delete(
       "/admin/invites/:id",
       async ({ params }) => {
@@ -87,17 +79,11 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
         },
       },
     )
-    .get(
-      "/admin/accounts",
-      async () => {
-        return { accounts: await admin.list() };
-      },
-      {
-        auth: "admin",
-        response: { 200: AccountListResponse, ...denied },
-        detail: { summary: "List accounts", description: "Every account, including `admin`. Master token only." },
-      },
-    )
+    .get("/admin/accounts", async () => ({ accounts: await admin.list() }), {
+      auth: "admin",
+      response: { 200: AccountListResponse, ...denied },
+      detail: { summary: "List accounts", description: "Every account, including `admin`. Master token only." },
+    })
     .post(
       "/admin/accounts",
       ({ body, set }) => {
