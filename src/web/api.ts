@@ -1,3 +1,5 @@
+import { useEffect, useState } from "preact/hooks";
+
 /**
  * The dashboard's one way to reach lightd: the public HTTP API, same-origin, with the
  * HttpOnly session cookie (never a token kept in the page). Every error becomes an
@@ -63,6 +65,18 @@ export async function api<T>(
 /** Path segments are encoded one by one, so `/` keeps separating folders. */
 export function filesUrl(path: string): string {
   return `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/**
+ * What a GET answers, fetched when the component mounts and whenever `path` changes; `reload`
+ * fetches it again after a change. A failure is kept in `error` for the page to show.
+ */
+export function useLoaded<T>(path: string) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = () => api<T>("GET", path).then(setData, (e) => setError(messageOf(e)));
+  useEffect(() => void reload(), [path]);
+  return { data, error, setError, reload };
 }
 
 export function messageOf(error: unknown): string {

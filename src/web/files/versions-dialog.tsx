@@ -1,7 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import type { FileVersion as Version } from "../../../clients/lightd";
 import { formatBytes } from "../../lib/format";
-import { api, filesUrl, messageOf } from "../api";
+import { api, filesUrl, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { Dialog, ErrorText, useAction } from "../ui";
@@ -17,15 +16,9 @@ const ENDED: Record<string, string> = {
 /** A file's versions: each can be downloaded as it was, or made current again (one new tx). */
 export function VersionsDialog(props: { me: Me; entry: Entry; onDone: () => void; onClose: () => void }) {
   const { entry } = props;
-  const [versions, setVersions] = useState<Version[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const loaded = useLoaded<{ versions: Version[] }>(`/files/versions?path=${encodeURIComponent(entry.path)}`);
+  const versions = loaded.data?.versions ?? null;
   const { busy, error, run } = useAction();
-  useEffect(() => {
-    api<{ versions: Version[] }>("GET", `/files/versions?path=${encodeURIComponent(entry.path)}`).then(
-      (r) => setVersions(r.versions),
-      (e) => setLoadError(messageOf(e)),
-    );
-  }, [entry.path]);
   const restore = (tx: number) =>
     run(async () => {
       await api("POST", "/files/restore", { path: entry.path, tx });
@@ -33,8 +26,8 @@ export function VersionsDialog(props: { me: Me; entry: Entry; onDone: () => void
     });
   return (
     <Dialog title={`Versions of ${entry.name}`} onClose={props.onClose}>
-      <ErrorText error={loadError ?? error} />
-      {versions === null && !loadError && <p class="loading">Loading…</p>}
+      <ErrorText error={loaded.error ?? error} />
+      {versions === null && !loaded.error && <p class="loading">Loading…</p>}
       {versions && (
         <ol class="versions">
           {versions.map((v) => (

@@ -1,24 +1,18 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { Account } from "../../../clients/lightd";
-import { api, messageOf } from "../api";
+import { api, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { ConfirmDialog, ErrorText, useAction } from "../ui";
 
 /** Account administration: the admin account only (the server enforces it). */
 export function AdminPage() {
-  const [accounts, setAccounts] = useState<Account[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, reload: load } = useLoaded<{ accounts: Account[] }>("/admin/accounts");
+  const accounts = data?.accounts ?? null;
   const [deleting, setDeleting] = useState<Account | null>(null);
   const [actor, setActor] = useState("");
   const [email, setEmail] = useState("");
   const [publicKey, setPublicKey] = useState("");
   const create = useAction();
-  const load = () =>
-    api<{ accounts: Account[] }>("GET", "/admin/accounts").then(
-      (r) => setAccounts(r.accounts),
-      (e) => setError(messageOf(e)),
-    );
-  useEffect(() => void load(), []);
   return (
     <section aria-labelledby="admin-title">
       <h1 id="admin-title">Accounts</h1>

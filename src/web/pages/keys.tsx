@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { KeyMetadata as KeyInfo } from "../../../clients/lightd";
-import { api, messageOf } from "../api";
+import { api, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { ConfirmDialog, Dialog, ErrorText, ListHead, ScopesCell, SecretOnce, useAction } from "../ui";
@@ -8,17 +8,11 @@ import { EXPIRIES, KeyForm } from "./key-form";
 
 /** API keys: create (secret shown once), list with usage, rotate with a new expiry, revoke. */
 export function KeysPage({ me }: { me: Me }) {
-  const [keys, setKeys] = useState<KeyInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, reload: load } = useLoaded<{ keys: KeyInfo[] }>("/auth/keys");
+  const keys = data?.keys ?? null;
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
   const [rotating, setRotating] = useState<KeyInfo | null>(null);
   const [revoking, setRevoking] = useState<KeyInfo | null>(null);
-  const load = () =>
-    api<{ keys: KeyInfo[] }>("GET", "/auth/keys").then(
-      (r) => setKeys(r.keys),
-      (e) => setError(messageOf(e)),
-    );
-  useEffect(() => void load(), []);
   const writable = can(me, "keys:write");
   return (
     <section aria-labelledby="keys-title">

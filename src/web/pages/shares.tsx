@@ -1,22 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
 import type { ShareLink as ShareInfo } from "../../../clients/lightd";
-import { api, messageOf } from "../api";
+import { api, messageOf, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { href } from "../router";
 import { CopyButton, ErrorText } from "../ui";
 
 /** Live share links with their expiry, and revocation, when this server lists shares. */
 export function SharesPage() {
-  const [shares, setShares] = useState<ShareInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = () =>
-    api<{ shares: ShareInfo[] }>("GET", "/files/shares").then(
-      (r) => setShares(r.shares),
-      (e) => setError(messageOf(e)),
-    );
-  useEffect(() => {
-    void load();
-  }, []);
+  const { data, error, setError, reload: load } = useLoaded<{ shares: ShareInfo[] }>("/files/shares");
+  const shares = data?.shares ?? null;
   return (
     <section aria-labelledby="shares-title">
       <h1 id="shares-title">Shares</h1>

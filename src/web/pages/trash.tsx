@@ -1,29 +1,20 @@
-import { useEffect, useState } from "preact/hooks";
 import type { TrashEntry as Deleted } from "../../../clients/lightd";
 import { formatBytes } from "../../lib/format";
-import { api, filesUrl, messageOf } from "../api";
+import { api, filesUrl, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { ErrorText, useAction } from "../ui";
 
 /** Deleted files still within version retention, newest deletion first; each can be restored. */
 export function TrashPage({ me }: { me: Me }) {
-  const [entries, setEntries] = useState<Deleted[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const loaded = useLoaded<{ entries: Deleted[] }>("/files/trash?limit=1000");
+  const entries = loaded.data?.entries ?? null;
   const { busy, error, run } = useAction();
-  const load = () =>
-    api<{ entries: Deleted[] }>("GET", "/files/trash?limit=1000").then(
-      (r) => setEntries(r.entries),
-      (e) => setLoadError(messageOf(e)),
-    );
-  useEffect(() => {
-    void load();
-  }, []);
   return (
     <section aria-labelledby="trash-title">
       <h1 id="trash-title">Trash</h1>
       <p>Deleted files stay here as long as versions are kept (30 days by default).</p>
-      <ErrorText error={loadError ?? error} />
+      <ErrorText error={loaded.error ?? error} />
       {entries && (
         <ul class="trash">
           {entries.length === 0 && <li>The trash is empty.</li>}
@@ -44,7 +35,7 @@ export function TrashPage({ me }: { me: Me }) {
                   onClick={() =>
                     void run(async () => {
                       await api("POST", "/files/restore", { path: e.path, tx: e.tx });
-                      await load();
+                      await loaded.reload();
                     })
                   }
                 >
