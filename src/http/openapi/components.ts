@@ -45,6 +45,10 @@ export const errorRef = (code: ErrorCode, form: ErrorForm = "lightd") => ({
   $ref: `#/components/responses/${form === "lightd" ? code : `rfc6749_${code}`}`,
 });
 
+/** A hand-written operation's error answers, by status: each the catalogue's shared response. */
+export const errorAnswers = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), errorRef(errorCodeOf(status) as ErrorCode)]));
+
 const rateLimitHeaders = {
   "Retry-After": { description: "Seconds until a request may succeed", schema: { type: "integer", minimum: 0 } },
   "RateLimit-Limit": { description: "Requests the bucket holds", schema: { type: "integer", minimum: 0 } },

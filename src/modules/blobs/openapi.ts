@@ -1,3 +1,4 @@
+import { errorAnswers } from "../../http/openapi/components";
 import { openApiDetail } from "../../http/openapi/contract";
 import { headerParameter, pathParameter, queryParameter } from "../../http/openapi/parameters";
 import { UploadResponse } from "./model";
@@ -36,7 +37,6 @@ const objectHeaders = {
   },
   "Accept-Ranges": { description: "Always `bytes`", schema: { type: "string" } },
 };
-const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 
 /** The answers of every download of bytes (here and the one-request `GET /files/{path}`). */
 export const downloadResponses = {
@@ -57,9 +57,7 @@ export const downloadResponses = {
     description: "Not modified: `If-None-Match` matched the ETag",
     headers: { ETag: objectHeaders.ETag },
   },
-  "403": error("forbidden"),
-  "404": error("not_found"),
-  "416": error("range_not_satisfiable"),
+  ...errorAnswers(403, 404, 416),
 };
 
 export const blobDownload = openApiDetail({
@@ -88,11 +86,7 @@ export const blobUpload = openApiDetail({
       headers: { ETag: objectHeaders.ETag },
       content: { "application/json": { schema: UploadResponse } },
     },
-    "403": error("forbidden"),
-    "404": error("not_found"),
-    "409": error("conflict"),
-    "413": error("payload_too_large"),
-    "507": error("insufficient_storage"),
+    ...errorAnswers(403, 404, 409, 413, 507),
   },
 });
 
@@ -110,9 +104,7 @@ export const blobPathOperations = {
         "200": { description: "The object exists", headers: objectHeaders },
         "206": downloadResponses["206"],
         "304": downloadResponses["304"],
-        "403": error("forbidden"),
-        "404": error("not_found"),
-        "416": error("range_not_satisfiable"),
+        ...errorAnswers(403, 404, 416),
       },
     },
   },

@@ -1,3 +1,4 @@
+import { errorAnswers } from "../../http/openapi/components";
 import { headerParameter, pathParameter, queryParameter } from "../../http/openapi/parameters";
 import { downloadHeaders, downloadResponses } from "../blobs/openapi";
 import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata, LogEvent } from "./model";
@@ -32,8 +33,7 @@ const redirect = queryParameter(
 );
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
-const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
-const readErrors = { "400": error("bad_request"), "403": error("forbidden"), "404": error("not_found") };
+const readErrors = errorAnswers(400, 403, 404);
 
 const fileHeaders = {
   "Content-Type": { description: "The file's media type", schema: { type: "string" } },
@@ -116,12 +116,7 @@ export const filePathOperations = {
       },
       responses: {
         "200": { description: "Stored and visible", content: json(CommitResponse) },
-        "400": error("bad_request"),
-        "403": error("forbidden"),
-        "409": error("conflict"),
-        "412": error("precondition_failed"),
-        "413": error("payload_too_large"),
-        "507": error("insufficient_storage"),
+        ...errorAnswers(400, 403, 409, 412, 413, 507),
       },
     },
     delete: {
@@ -133,8 +128,7 @@ export const filePathOperations = {
       parameters: [path, ...ConditionalWriteHeaders],
       responses: {
         "200": { description: "Deleted", content: json(DeleteResponse) },
-        ...readErrors,
-        "412": error("precondition_failed"),
+        ...errorAnswers(400, 403, 404, 412),
       },
     },
   },

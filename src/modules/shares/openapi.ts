@@ -1,3 +1,4 @@
+import { errorAnswers } from "../../http/openapi/components";
 import { headerParameter, pathParameter } from "../../http/openapi/parameters";
 import { SharedListing } from "./model";
 
@@ -17,7 +18,6 @@ const accept = headerParameter(
   "A folder's listing is HTML when this prefers `text/html` over JSON (a browser), JSON otherwise.",
 );
 
-const error = (code: string) => ({ $ref: `#/components/responses/${code}` });
 const noStore = { "Cache-Control": { description: "`no-store`", schema: { type: "string" } } };
 
 const getResponses = {
@@ -37,9 +37,7 @@ const getResponses = {
       Location: { description: "The signed download URL", schema: { type: "string", format: "uri" } },
     },
   },
-  "400": error("bad_request"),
-  "401": error("unauthorized"),
-  "404": error("not_found"),
+  ...errorAnswers(400, 401, 404),
 };
 
 const headResponses = {
@@ -52,9 +50,7 @@ const headResponses = {
       ETag: { description: "Quoted entity tag of the file's bytes", schema: { type: "string" } },
     },
   },
-  "400": error("bad_request"),
-  "401": error("unauthorized"),
-  "404": error("not_found"),
+  ...errorAnswers(400, 401, 404),
 };
 
 const description =
