@@ -60,13 +60,7 @@ export class PostgresCredentialRepository extends PostgresRepository implements 
   }
 
   async rotationOf(id: string): Promise<{ rotated_at: number | null; rotation_answer: string | null } | null> {
-    const rows = await this.sql`SELECT rotated_at, rotation_answer FROM credentials WHERE id = ${id}`;
-    const row = rows[0] as { rotated_at: string | null; rotation_answer: string | null } | undefined;
-    if (!row) return null;
-    return {
-      rotated_at: row.rotated_at === null ? null : Number(row.rotated_at),
-      rotation_answer: row.rotation_answer,
-    };
+    return one(await this.sql`SELECT rotated_at, rotation_answer FROM credentials WHERE id = ${id}`);
   }
 
   async forgetRotationAnswers(before: number): Promise<number> {
@@ -78,11 +72,6 @@ export class PostgresCredentialRepository extends PostgresRepository implements 
   async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {
     const rows = await this.sql`SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials
       WHERE account_id = ${accountId} AND grant_id IS NOT NULL GROUP BY grant_id`;
-    return new Map(
-      rows.map((r: { grant_id: string; last_used_at: string | null }) => [
-        r.grant_id,
-        r.last_used_at === null ? null : Number(r.last_used_at),
-      ]),
-    );
+    return new Map(rows.map((r: { grant_id: string; last_used_at: number | null }) => [r.grant_id, r.last_used_at]));
   }
 }

@@ -53,11 +53,10 @@ export class PostgresDavPropertyRepository extends PostgresRepository implements
       .sql`SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
       WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`;
     const out = new Map<number, DeadProperty[]>();
-    for (const row of rows as (DeadProperty & { file_id: string })[]) {
-      const id = Number(row.file_id);
-      const list = out.get(id) ?? [];
+    for (const row of rows as (DeadProperty & { file_id: number })[]) {
+      const list = out.get(row.file_id) ?? [];
       list.push({ ns: row.ns, name: row.name, value: row.value });
-      out.set(id, list);
+      out.set(row.file_id, list);
     }
     return out;
   }

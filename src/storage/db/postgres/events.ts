@@ -21,7 +21,7 @@ export class PostgresEventRepository implements EventRepository {
   async latestTx(scope: Scope): Promise<number> {
     const [row] = await this
       .sql`SELECT coalesce(max(tx), 0) AS tx FROM events WHERE account_id = ${scope.account} AND space = ${scope.space}`;
-    return Number(row.tx);
+    return row.tx;
   }
 
   async append(scope: Scope, event: EventRow): Promise<void> {

@@ -34,7 +34,7 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
       VALUES (${row.account_id}, ${row.space}, ${row.path}, ${row.parent}, ${row.name}, ${row.type}, ${row.object_key},
         ${row.size}, ${row.content_type}, ${row.etag}, ${row.tx}, ${row.created_at ?? row.updated_at}, ${row.updated_at})
       RETURNING id`;
-    return Number(inserted.id);
+    return inserted.id;
   }
 
   async updateContent(
@@ -102,9 +102,9 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
   }
 
   async totalsUnder(scope: Scope, prefix: string): Promise<{ files: number; bytes: number }> {
-    const [row] = await this.sql`SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files
+    const [totals] = await this.sql`SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM files
       WHERE account_id = ${scope.account} AND space = ${scope.space} AND type = 'file'
         AND path LIKE ${startsWith(prefix)}`;
-    return { files: Number(row.files), bytes: Number(row.bytes) };
+    return totals;
   }
 }

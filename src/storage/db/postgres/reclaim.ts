@@ -28,6 +28,6 @@ export class PostgresReclaimRepository extends PostgresRepository implements Rec
 
   async count(): Promise<number> {
     const [row] = await this.sql`SELECT count(*) AS n FROM reclaim`;
-    return Number(row.n);
+    return row.n;
   }
 }

@@ -15,7 +15,7 @@ export class PostgresSpaceRepository extends PostgresRepository implements Space
       .sql`INSERT INTO spaces (account_id, space, last_tx) VALUES (${scope.account}, ${scope.space}, 1)
       ON CONFLICT (account_id, space) DO UPDATE SET last_tx = spaces.last_tx + 1
       RETURNING last_tx`;
-    return Number(row.last_tx);
+    return row.last_tx;
   }
 
   async adjust(scope: Scope, files: number, bytes: number): Promise<void> {

@@ -58,7 +58,7 @@ export class PostgresVersionRepository extends PostgresRepository implements Ver
 
   async objectSize(objectKey: string): Promise<number | null> {
     const [row] = await this.sql`SELECT size FROM versions WHERE object_key = ${objectKey} LIMIT 1`;
-    return row ? Number(row.size) : null;
+    return row ? row.size : null;
   }
 
   async pastRetention(endedBefore: number, keepCount: number, limit: number): Promise<VersionRow[]> {
@@ -77,7 +77,7 @@ export class PostgresVersionRepository extends PostgresRepository implements Ver
         WHERE v.account_id = ${scope.account} AND v.space = ${scope.space} AND v.object_key IS NOT NULL
           AND v.path LIKE ${startsWith(prefix)}
           AND NOT EXISTS (SELECT 1 FROM files f WHERE f.object_key = v.object_key)) held`;
-    return Number(row.bytes);
+    return row.bytes;
   }
 
   async oldestOf(accountId: number, limit: number): Promise<VersionRow[]> {
