@@ -34,7 +34,7 @@ export async function runClient(
     }
     const command = findCommand(name);
     if (!command) throw new UsageError(`unknown command '${name}'`);
-    const flags = parseFlags(rest, command.flags);
+    const flags = parseFlags(rest, command.flags ?? {});
     if (flags.booleans.has("help")) {
       streams.out(commandHelp(command));
       return EXIT.ok;

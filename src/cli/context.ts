@@ -58,6 +58,7 @@ export interface ClientCommand {
   summary: string;
   /** Longer help for `lightd help NAME`: options and examples. */
   details?: string;
-  flags: FlagSpec;
+  /** Its own flags; a command without any leaves this out. */
+  flags?: FlagSpec;
   run(ctx: CommandContext): Promise<number>;
 }

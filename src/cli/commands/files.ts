@@ -50,7 +50,6 @@ const stat: ClientCommand = {
   name: "stat",
   usage: "stat PATH",
   summary: "Show a file's or folder's metadata",
-  flags: {},
   async run(ctx) {
     const [path] = expectPositionals(ctx.flags, 1, 1, this.usage) as [string];
     const meta = await fetchMeta(ctx.api(), cleanRemote(path));
@@ -77,7 +76,6 @@ const cat: ClientCommand = {
   name: "cat",
   usage: "cat PATH",
   summary: "Write a file's bytes to stdout",
-  flags: {},
   async run(ctx) {
     const [path] = expectPositionals(ctx.flags, 1, 1, this.usage) as [string];
     const meta = await fetchMeta(ctx.api(), cleanRemote(path));
@@ -151,7 +149,6 @@ const mkdir: ClientCommand = {
   name: "mkdir",
   usage: "mkdir PATH...",
   summary: "Create folders (and their parents)",
-  flags: {},
   async run(ctx) {
     const paths = expectPositionals(ctx.flags, 1, Number.POSITIVE_INFINITY, this.usage);
     const results = [];

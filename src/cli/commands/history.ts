@@ -12,7 +12,6 @@ const versions: ClientCommand = {
   usage: "versions PATH",
   summary: "List a file's versions, each with the tx to revert it with",
   details: "The current version first, then older ones, newest first.",
-  flags: {},
   async run(ctx) {
     const [path] = expectPositionals(ctx.flags, 1, 1, this.usage) as [string];
     const result = await ctx

@@ -114,7 +114,6 @@ const logout: ClientCommand = {
   name: "logout",
   usage: "logout",
   summary: "End the session on the server and forget the credential",
-  flags: {},
   async run(ctx) {
     expectPositionals(ctx.flags, 0, 0, this.usage);
     const profile = ctx.profiles.get(ctx.profileName);
@@ -147,7 +146,6 @@ const whoami: ClientCommand = {
   name: "whoami",
   usage: "whoami",
   summary: "Show the account and powers of the current credential",
-  flags: {},
   async run(ctx) {
     expectPositionals(ctx.flags, 0, 0, this.usage);
     const api = ctx.api();

@@ -34,7 +34,6 @@ const shares: ClientCommand = {
   name: "shares",
   usage: "shares [list] | shares revoke ID",
   summary: "List your live share links, or revoke one",
-  flags: {},
   async run(ctx) {
     const [action = "list", id, ...rest] = ctx.flags.positionals;
     const api = ctx.api();
