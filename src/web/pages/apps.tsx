@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { AuthorizedApp as Authorization } from "../../../clients/lightd";
-import { api, messageOf } from "../api";
+import { api, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
 import { ConfirmDialog, ErrorText, ListHead, ScopesCell, SecretOnce } from "../ui";
@@ -11,9 +11,11 @@ import { AppForm, type ClientInfo } from "./app-form";
  * themselves (client id, secret shown once, rotate, delete).
  */
 export function AppsPage({ me }: { me: Me }) {
-  const [grants, setGrants] = useState<Authorization[] | null>(null);
-  const [clients, setClients] = useState<ClientInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const authorized = useLoaded<{ authorizations: Authorization[] }>("/oauth/authorizations");
+  const registered = useLoaded<{ clients: ClientInfo[] }>("/oauth/clients");
+  const grants = authorized.data?.authorizations ?? null;
+  const clients = registered.data?.clients ?? null;
+  const error = authorized.error ?? registered.error;
   const [secret, setSecret] = useState<{ name: string; id: string; secret?: string } | null>(null);
   const [confirm, setConfirm] = useState<{
     title: string;
@@ -22,16 +24,9 @@ export function AppsPage({ me }: { me: Me }) {
     run: () => Promise<unknown>;
   } | null>(null);
   const load = () => {
-    api<{ authorizations: Authorization[] }>("GET", "/oauth/authorizations").then(
-      (r) => setGrants(r.authorizations),
-      (e) => setError(messageOf(e)),
-    );
-    api<{ clients: ClientInfo[] }>("GET", "/oauth/clients").then(
-      (r) => setClients(r.clients),
-      (e) => setError(messageOf(e)),
-    );
+    void authorized.reload();
+    void registered.reload();
   };
-  useEffect(load, []);
   const writable = can(me, "keys:write");
   return (
     <section aria-labelledby="apps-title">
