@@ -1,26 +1,23 @@
-import type { Statement } from "bun:sqlite";
 import type { AccountRow, NewAccount } from "../accounts";
 import type { AccountRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
 
 /** `accounts` on SQLite. Names and e-mail addresses compare case-insensitively (COLLATE NOCASE). */
 export class SqliteAccountRepository extends SqliteRepository implements AccountRepository {
-  readonly #byName: Statement<AccountRow, [string]> = this.db.query("SELECT * FROM accounts WHERE name = ?1");
-  readonly #byEmail: Statement<AccountRow, [string]> = this.db.query("SELECT * FROM accounts WHERE email = ?1");
-  readonly #byId: Statement<AccountRow, [number]> = this.db.query("SELECT * FROM accounts WHERE id = ?1");
-  readonly #name: Statement<{ name: string }, [number]> = this.db.query("SELECT name FROM accounts WHERE id = ?1");
-  readonly #list: Statement<AccountRow, []> = this.db.query("SELECT * FROM accounts ORDER BY id");
+  readonly #byName = this.db.query<AccountRow, [string]>("SELECT * FROM accounts WHERE name = ?1");
+  readonly #byEmail = this.db.query<AccountRow, [string]>("SELECT * FROM accounts WHERE email = ?1");
+  readonly #byId = this.db.query<AccountRow, [number]>("SELECT * FROM accounts WHERE id = ?1");
+  readonly #name = this.db.query<{ name: string }, [number]>("SELECT name FROM accounts WHERE id = ?1");
+  readonly #list = this.db.query<AccountRow, []>("SELECT * FROM accounts ORDER BY id");
   // A taken name or e-mail inserts nothing and returns no row (either UNIQUE constraint).
-  readonly #insert: Statement<
+  readonly #insert = this.db.query<
     AccountRow,
     [string, string, string | null, string | null, number, number | null, number | null]
-  > = this.db.query(
+  >(
     `INSERT INTO accounts (name, type, public_key, email, created_at, quota_bytes, quota_files)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING *`,
   );
-  readonly #delete: Statement<{ id: number }, [number]> = this.db.query(
-    "DELETE FROM accounts WHERE id = ?1 RETURNING id",
-  );
+  readonly #delete = this.db.query<{ id: number }, [number]>("DELETE FROM accounts WHERE id = ?1 RETURNING id");
 
   async findByName(name: string): Promise<AccountRow | null> {
     return this.#byName.get(name);

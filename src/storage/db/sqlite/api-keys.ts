@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import { CREDENTIAL_COLUMNS, type CredentialRow } from "../credentials";
 import type { ApiKeyRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -10,17 +9,17 @@ const IS_KEY = "kind IN ('live', 'test')";
  * through CredentialRepository; this adds the per-account listing, revocation and rotation.
  */
 export class SqliteApiKeyRepository extends SqliteRepository implements ApiKeyRepository {
-  readonly #list: Statement<CredentialRow, [number]> = this.db.query(
+  readonly #list = this.db.query<CredentialRow, [number]>(
     `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${IS_KEY} ORDER BY created_at, rowid`,
   );
-  readonly #find: Statement<CredentialRow, [string, number]> = this.db.query(
+  readonly #find = this.db.query<CredentialRow, [string, number]>(
     `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY}`,
   );
-  readonly #delete: Statement<{ id: string }, [string, number]> = this.db.query(
+  readonly #delete = this.db.query<{ id: string }, [string, number]>(
     `DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY} RETURNING id`,
   );
   // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
-  readonly #rotate: Statement<CredentialRow, [string, number | null, number, string, number, number]> = this.db.query(
+  readonly #rotate = this.db.query<CredentialRow, [string, number | null, number, string, number, number]>(
     `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
      WHERE id = ?4 AND account_id = ?5 AND ${IS_KEY} AND (rotated_at IS NULL OR rotated_at <= ?6)
      RETURNING ${CREDENTIAL_COLUMNS}`,

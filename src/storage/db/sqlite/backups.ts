@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { BackupResult, BackupRow } from "../backups";
 import type { BackupRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -13,8 +12,8 @@ export class SqliteBackupRepository extends SqliteRepository implements BackupRe
     `UPDATE backups SET status = $status, files = $files, bytes = $bytes, error = $error, finished_at = $finished_at
      WHERE id = $id`,
   );
-  readonly #get: Statement<BackupRow, [string]> = this.db.query("SELECT * FROM backups WHERE id = ?1");
-  readonly #recent: Statement<BackupRow, [number]> = this.db.query(
+  readonly #get = this.db.query<BackupRow, [string]>("SELECT * FROM backups WHERE id = ?1");
+  readonly #recent = this.db.query<BackupRow, [number]>(
     "SELECT * FROM backups ORDER BY started_at DESC, id DESC LIMIT ?1",
   );
 

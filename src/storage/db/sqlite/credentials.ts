@@ -1,22 +1,17 @@
-import type { Statement } from "bun:sqlite";
 import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type NewCredential } from "../credentials";
 import type { CredentialRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
 
 /** Repository for the `credentials` table: every token, session and key, stored as an argon2id hash. */
 export class SqliteCredentialRepository extends SqliteRepository implements CredentialRepository {
-  readonly #byId: Statement<CredentialRow, [string]> = this.db.query(
+  readonly #byId = this.db.query<CredentialRow, [string]>(
     `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1`,
   );
-  readonly #authById: Statement<CredentialAuthRow, [string]> = this.db.query(
+  readonly #authById = this.db.query<CredentialAuthRow, [string]>(
     "SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
   );
-  readonly #consume: Statement<{ id: string }, [string]> = this.db.query(
-    "DELETE FROM credentials WHERE id = ?1 RETURNING id",
-  );
-  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
-    "DELETE FROM credentials WHERE id = ?1 RETURNING id",
-  );
+  readonly #consume = this.db.query<{ id: string }, [string]>("DELETE FROM credentials WHERE id = ?1 RETURNING id");
+  readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM credentials WHERE id = ?1 RETURNING id");
   readonly #insert = this.db.query(
     `INSERT INTO credentials (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
      VALUES ($id, $kind, $account_id, $secret_hash, $name, $scopes, $prefix, $remove_on_use, $created_at, $expires_at, $grant_id)`,
@@ -25,16 +20,17 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   readonly #touch = this.db.query(
     "UPDATE credentials SET use_count = use_count + ?2, last_used_at = max(coalesce(last_used_at, 0), ?3) WHERE id = ?1",
   );
-  readonly #claimRotation: Statement<{ id: string }, [string, number]> = this.db.query(
+  readonly #claimRotation = this.db.query<{ id: string }, [string, number]>(
     "UPDATE credentials SET rotated_at = ?2 WHERE id = ?1 AND rotated_at IS NULL RETURNING id",
   );
   readonly #saveRotationAnswer = this.db.query("UPDATE credentials SET rotation_answer = ?2 WHERE id = ?1");
-  readonly #rotationOf: Statement<{ rotated_at: number | null; rotation_answer: string | null }, [string]> =
-    this.db.query("SELECT rotated_at, rotation_answer FROM credentials WHERE id = ?1");
+  readonly #rotationOf = this.db.query<{ rotated_at: number | null; rotation_answer: string | null }, [string]>(
+    "SELECT rotated_at, rotation_answer FROM credentials WHERE id = ?1",
+  );
   readonly #forgetRotationAnswers = this.db.query(
     "UPDATE credentials SET rotation_answer = NULL WHERE rotation_answer IS NOT NULL AND rotated_at < ?1",
   );
-  readonly #lastUseByGrant: Statement<{ grant_id: string; last_used_at: number | null }, [number]> = this.db.query(
+  readonly #lastUseByGrant = this.db.query<{ grant_id: string; last_used_at: number | null }, [number]>(
     "SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials WHERE account_id = ?1 AND grant_id IS NOT NULL GROUP BY grant_id",
   );
 

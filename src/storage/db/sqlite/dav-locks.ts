@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { LockRow } from "../dav-locks";
 import type { Scope } from "../files";
 import type { DavLockRepository } from "../repositories";
@@ -6,7 +5,7 @@ import { SqliteRepository, startsWithSql } from "./sql";
 
 /** Repository for `dav_locks`: WebDAV write locks, kept in the database so they outlive a restart. */
 export class SqliteDavLockRepository extends SqliteRepository implements DavLockRepository {
-  readonly #active: Statement<LockRow, [number, string, number]> = this.db.query(
+  readonly #active = this.db.query<LockRow, [number, string, number]>(
     "SELECT * FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND expires_at > ?3",
   );
   readonly #insert = this.db.query(

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { DeadProperty, FileFacts } from "../dav-properties";
 import type { Scope } from "../files";
 import type { DavPropertyRepository } from "../repositories";
@@ -11,10 +10,10 @@ type Keyed<T> = T & { file_id: number };
  * id, so a move (which keeps the row) carries them along and a delete cascades to them.
  */
 export class SqliteDavPropertyRepository extends SqliteRepository implements DavPropertyRepository {
-  readonly #forFile: Statement<DeadProperty, [number]> = this.db.query(
+  readonly #forFile = this.db.query<DeadProperty, [number]>(
     "SELECT ns, name, value FROM dav_properties WHERE file_id = ?1 ORDER BY ns, name",
   );
-  readonly #forParent: Statement<Keyed<DeadProperty>, [number, string, string]> = this.db.query(
+  readonly #forParent = this.db.query<Keyed<DeadProperty>, [number, string, string]>(
     `SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
      WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
   );
@@ -27,10 +26,10 @@ export class SqliteDavPropertyRepository extends SqliteRepository implements Dav
     `INSERT OR REPLACE INTO dav_properties (file_id, ns, name, value)
      SELECT ?2, ns, name, value FROM dav_properties WHERE file_id = ?1`,
   );
-  readonly #facts: Statement<FileFacts, [number]> = this.db.query(
+  readonly #facts = this.db.query<FileFacts, [number]>(
     "SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ?1",
   );
-  readonly #factsForParent: Statement<Keyed<FileFacts>, [number, string, string]> = this.db.query(
+  readonly #factsForParent = this.db.query<Keyed<FileFacts>, [number, string, string]>(
     `SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
      WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
   );

@@ -1,4 +1,4 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import type { EventRow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
@@ -12,11 +12,11 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
   readonly #insert = this.db.query(
     "INSERT INTO events (account_id, space, tx, action, path, dest, size, msg, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
   );
-  readonly #since: Statement<EventRow> = this.db.query(
+  readonly #since = this.db.query<EventRow, [Record<string, string | number>]>(
     `SELECT tx, action, path, dest, size, msg, ts FROM events
      WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
   );
-  readonly #latest: Statement<{ tx: number | null }> = this.db.query(
+  readonly #latest = this.db.query<{ tx: number | null }, [number, string]>(
     "SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2",
   );
 

@@ -1,4 +1,4 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
@@ -7,10 +7,10 @@ import { SqliteRepository, startsWithSql } from "./sql";
 
 /** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
 export class SqliteFileRepository extends SqliteRepository implements FileRepository {
-  readonly #get: Statement<FileRow, [number, string, string]> = this.db.query(
+  readonly #get = this.db.query<FileRow, [number, string, string]>(
     "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3",
   );
-  readonly #insert: Statement<{ id: number }> = this.db.query(
+  readonly #insert = this.db.query<{ id: number }, [Record<string, string | number | null>]>(
     `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
      VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
      RETURNING id`,
@@ -20,19 +20,19 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
        tx = $tx, updated_at = $updated_at WHERE id = $id`,
   );
   readonly #delete = this.db.query("DELETE FROM files WHERE id = ?1");
-  readonly #listFolder: Statement<FileRow> = this.db.query(
+  readonly #listFolder = this.db.query<FileRow, [Record<string, string | number>]>(
     `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
      ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
   );
-  readonly #listFolderNamed: Statement<FileRow> = this.db.query(
+  readonly #listFolderNamed = this.db.query<FileRow, [Record<string, string | number>]>(
     `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
        AND ${startsWithSql("name", "$name")}
      ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
   );
-  readonly #objectKeys: Statement<{ object_key: string }, [number]> = this.db.query(
+  readonly #objectKeys = this.db.query<{ object_key: string }, [number]>(
     "SELECT DISTINCT object_key FROM files WHERE account_id = ?1 AND object_key IS NOT NULL",
   );
-  readonly #under: Statement<FileRow> = this.db.query(
+  readonly #under = this.db.query<FileRow, [Record<string, string | number>]>(
     `SELECT * FROM files WHERE account_id = $account AND space = $space
        AND ${startsWithSql("path", "$prefix")} ORDER BY path`,
   );

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "../hooks";
 import type { HookRepository } from "../repositories";
@@ -10,14 +9,14 @@ export class SqliteHookRepository extends SqliteRepository implements HookReposi
     `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
      VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at)`,
   );
-  readonly #forSpace: Statement<HookRow, [number, string]> = this.db.query(
+  readonly #forSpace = this.db.query<HookRow, [number, string]>(
     "SELECT * FROM hooks WHERE account_id = ?1 AND space = ?2 ORDER BY created_at, id",
   );
-  readonly #get: Statement<HookRow, [string, number, string]> = this.db.query(
+  readonly #get = this.db.query<HookRow, [string, number, string]>(
     "SELECT * FROM hooks WHERE id = ?1 AND account_id = ?2 AND space = ?3",
   );
-  readonly #byId: Statement<HookRow, [string]> = this.db.query("SELECT * FROM hooks WHERE id = ?1");
-  readonly #all: Statement<HookRow, []> = this.db.query("SELECT * FROM hooks");
+  readonly #byId = this.db.query<HookRow, [string]>("SELECT * FROM hooks WHERE id = ?1");
+  readonly #all = this.db.query<HookRow, []>("SELECT * FROM hooks");
   readonly #delete = this.db.query("DELETE FROM hooks WHERE id = ?1");
   readonly #insertDelivery = this.db.query(
     `INSERT OR IGNORE INTO hook_deliveries (id, hook_id, tx, payload, status, next_attempt_at, created_at)
@@ -25,7 +24,7 @@ export class SqliteHookRepository extends SqliteRepository implements HookReposi
   );
   readonly #advance = this.db.query("UPDATE hooks SET queued_tx = ?2 WHERE id = ?1 AND queued_tx < ?2");
   // The head of each hook's queue: its oldest pending delivery (deliveries go out in tx order).
-  readonly #heads: Statement<DeliveryRow, []> = this.db.query(
+  readonly #heads = this.db.query<DeliveryRow, []>(
     `SELECT d.* FROM hook_deliveries d
      JOIN (SELECT hook_id, MIN(tx) AS tx FROM hook_deliveries WHERE status = 'pending' GROUP BY hook_id) h
        ON d.hook_id = h.hook_id AND d.tx = h.tx`,
@@ -36,7 +35,7 @@ export class SqliteHookRepository extends SqliteRepository implements HookReposi
        delivered_at = CASE WHEN $status = 'delivered' THEN $at ELSE delivered_at END
      WHERE id = $id AND status = 'pending' AND next_attempt_at = $claimed`,
   );
-  readonly #deliveries: Statement<DeliveryRow, [string, number]> = this.db.query(
+  readonly #deliveries = this.db.query<DeliveryRow, [string, number]>(
     "SELECT * FROM hook_deliveries WHERE hook_id = ?1 ORDER BY tx DESC LIMIT ?2",
   );
   readonly #prune = this.db.query("DELETE FROM hook_deliveries WHERE status <> 'pending' AND created_at < ?1");

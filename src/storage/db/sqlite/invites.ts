@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { InviteRow } from "../invites";
 import type { InviteRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -8,16 +7,14 @@ export class SqliteInviteRepository extends SqliteRepository implements InviteRe
   readonly #insert = this.db.query(
     "INSERT INTO invites (id, secret_hash, note, created_at, expires_at) VALUES ($id, $secret_hash, $note, $created_at, $expires_at)",
   );
-  readonly #get: Statement<InviteRow, [string]> = this.db.query("SELECT * FROM invites WHERE id = ?1");
-  readonly #list: Statement<InviteRow & { used_by_name: string | null }, []> = this.db.query(
+  readonly #get = this.db.query<InviteRow, [string]>("SELECT * FROM invites WHERE id = ?1");
+  readonly #list = this.db.query<InviteRow & { used_by_name: string | null }, []>(
     "SELECT i.*, a.name AS used_by_name FROM invites i LEFT JOIN accounts a ON a.id = i.used_by ORDER BY i.created_at, i.id",
   );
-  readonly #take: Statement<{ id: string }, [string, number, number]> = this.db.query(
+  readonly #take = this.db.query<{ id: string }, [string, number, number]>(
     "UPDATE invites SET used_at = ?2, used_by = ?3 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING id",
   );
-  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
-    "DELETE FROM invites WHERE id = ?1 RETURNING id",
-  );
+  readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM invites WHERE id = ?1 RETURNING id");
 
   async insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void> {
     this.#insert.run({ ...row });

@@ -1,22 +1,21 @@
-import type { Statement } from "bun:sqlite";
 import type { OAuthClientRow } from "../oauth";
 import type { OAuthClientRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
 
 /** `oauth_clients` on SQLite: the apps people registered for OAuth 2.0. */
 export class SqliteOAuthClientRepository extends SqliteRepository implements OAuthClientRepository {
-  readonly #byId: Statement<OAuthClientRow, [string]> = this.db.query("SELECT * FROM oauth_clients WHERE id = ?1");
-  readonly #byAccount: Statement<OAuthClientRow, [number]> = this.db.query(
+  readonly #byId = this.db.query<OAuthClientRow, [string]>("SELECT * FROM oauth_clients WHERE id = ?1");
+  readonly #byAccount = this.db.query<OAuthClientRow, [number]>(
     "SELECT * FROM oauth_clients WHERE account_id = ?1 ORDER BY created_at, id",
   );
   readonly #insert = this.db.query(
     `INSERT INTO oauth_clients (id, account_id, name, redirect_uris, auth_method, secret_hash, created_at)
      VALUES ($id, $account_id, $name, $redirect_uris, $auth_method, $secret_hash, $created_at)`,
   );
-  readonly #delete: Statement<{ id: string }, [string, number]> = this.db.query(
+  readonly #delete = this.db.query<{ id: string }, [string, number]>(
     "DELETE FROM oauth_clients WHERE id = ?1 AND account_id = ?2 RETURNING id",
   );
-  readonly #setSecret: Statement<{ id: string }, [string, number, string, number]> = this.db.query(
+  readonly #setSecret = this.db.query<{ id: string }, [string, number, string, number]>(
     "UPDATE oauth_clients SET secret_hash = ?3, secret_rotated_at = ?4 WHERE id = ?1 AND account_id = ?2 AND secret_hash IS NOT NULL RETURNING id",
   );
 

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { OAuthCodeRow } from "../oauth";
 import type { OAuthCodeRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -9,8 +8,8 @@ export class SqliteOAuthCodeRepository extends SqliteRepository implements OAuth
     `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, scopes, prefix, code_challenge, created_at, expires_at)
      VALUES ($code_hash, $client_id, $account_id, $redirect_uri, $scopes, $prefix, $code_challenge, $created_at, $expires_at)`,
   );
-  readonly #find: Statement<OAuthCodeRow, [string]> = this.db.query("SELECT * FROM oauth_codes WHERE code_hash = ?1");
-  readonly #claim: Statement<OAuthCodeRow, [string, number]> = this.db.query(
+  readonly #find = this.db.query<OAuthCodeRow, [string]>("SELECT * FROM oauth_codes WHERE code_hash = ?1");
+  readonly #claim = this.db.query<OAuthCodeRow, [string, number]>(
     "UPDATE oauth_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL RETURNING *",
   );
   readonly #bind = this.db.query("UPDATE oauth_codes SET grant_id = ?2 WHERE code_hash = ?1");

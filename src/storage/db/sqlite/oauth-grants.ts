@@ -1,22 +1,19 @@
-import type { Statement } from "bun:sqlite";
 import type { OAuthGrantRow } from "../oauth";
 import type { OAuthGrantRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
 
 /** `oauth_grants` on SQLite. Deleting a grant ends its tokens (credentials.grant_id cascades). */
 export class SqliteOAuthGrantRepository extends SqliteRepository implements OAuthGrantRepository {
-  readonly #byId: Statement<OAuthGrantRow, [string]> = this.db.query("SELECT * FROM oauth_grants WHERE id = ?1");
-  readonly #byAccount: Statement<OAuthGrantRow, [number]> = this.db.query(
+  readonly #byId = this.db.query<OAuthGrantRow, [string]>("SELECT * FROM oauth_grants WHERE id = ?1");
+  readonly #byAccount = this.db.query<OAuthGrantRow, [number]>(
     "SELECT * FROM oauth_grants WHERE account_id = ?1 ORDER BY created_at, id",
   );
   readonly #insert = this.db.query(
     `INSERT INTO oauth_grants (id, client_id, account_id, scopes, prefix, created_at)
      VALUES ($id, $client_id, $account_id, $scopes, $prefix, $created_at)`,
   );
-  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
-    "DELETE FROM oauth_grants WHERE id = ?1 RETURNING id",
-  );
-  readonly #deleteOwned: Statement<{ id: string }, [string, number]> = this.db.query(
+  readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM oauth_grants WHERE id = ?1 RETURNING id");
+  readonly #deleteOwned = this.db.query<{ id: string }, [string, number]>(
     "DELETE FROM oauth_grants WHERE id = ?1 AND account_id = ?2 RETURNING id",
   );
   readonly #touch = this.db.query("UPDATE oauth_grants SET refreshed_at = ?2 WHERE id = ?1");

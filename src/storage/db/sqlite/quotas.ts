@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { QuotaLimits, Usage } from "../quotas";
 import type { QuotaRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -9,14 +8,14 @@ import { SqliteRepository } from "./sql";
  * before that change commits.
  */
 export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepository {
-  readonly #limits: Statement<{ quota_bytes: number | null; quota_files: number | null }, [number]> = this.db.query(
+  readonly #limits = this.db.query<{ quota_bytes: number | null; quota_files: number | null }, [number]>(
     "SELECT quota_bytes, quota_files FROM accounts WHERE id = ?1",
   );
-  readonly #usage: Statement<Usage, [number]> = this.db.query(
+  readonly #usage = this.db.query<Usage, [number]>(
     `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
        coalesce(sum(version_bytes), 0) AS version_bytes FROM spaces WHERE account_id = ?1`,
   );
-  readonly #set: Statement<{ id: number }, [number, number | null, number | null]> = this.db.query(
+  readonly #set = this.db.query<{ id: number }, [number, number | null, number | null]>(
     "UPDATE accounts SET quota_bytes = ?2, quota_files = ?3 WHERE id = ?1 RETURNING id",
   );
 

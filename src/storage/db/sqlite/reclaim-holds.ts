@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { ReclaimHoldRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
 
@@ -13,7 +12,7 @@ export class SqliteReclaimHoldRepository extends SqliteRepository implements Rec
     "INSERT INTO reclaim_holds (id, until) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET until = ?2",
   );
   readonly #remove = this.db.query("DELETE FROM reclaim_holds WHERE id = ?1");
-  readonly #active: Statement<{ one: number }, [number]> = this.db.query(
+  readonly #active = this.db.query<{ one: number }, [number]>(
     "SELECT 1 AS one FROM reclaim_holds WHERE until > ?1 LIMIT 1",
   );
 

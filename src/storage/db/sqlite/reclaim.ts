@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { ReclaimRow } from "../reclaim";
 import type { ReclaimRepository } from "../repositories";
 import { SqliteRepository } from "./sql";
@@ -12,14 +11,14 @@ export class SqliteReclaimRepository extends SqliteRepository implements Reclaim
   readonly #insert = this.db.query(
     "INSERT OR IGNORE INTO reclaim (object_key, upload_id, queued_at, not_before) VALUES (?1, ?2, ?3, ?4)",
   );
-  readonly #page: Statement<ReclaimRow, [number, number, number]> = this.db.query(
+  readonly #page = this.db.query<ReclaimRow, [number, number, number]>(
     "SELECT * FROM reclaim WHERE not_before <= ?3 ORDER BY queued_at, object_key, upload_id LIMIT ?1 OFFSET ?2",
   );
-  readonly #forKey: Statement<ReclaimRow, [string, number]> = this.db.query(
+  readonly #forKey = this.db.query<ReclaimRow, [string, number]>(
     "SELECT * FROM reclaim WHERE object_key = ?1 AND not_before <= ?2",
   );
   readonly #remove = this.db.query("DELETE FROM reclaim WHERE object_key = ?1 AND upload_id = ?2");
-  readonly #count: Statement<{ n: number }, []> = this.db.query("SELECT count(*) AS n FROM reclaim");
+  readonly #count = this.db.query<{ n: number }, []>("SELECT count(*) AS n FROM reclaim");
 
   /** Queues objects (or, with `uploadId`, one multipart upload each) for deletion; call inside the change's transaction. */
   async enqueue(objectKeys: Iterable<string>, now: number, uploadId = "", notBefore = 0): Promise<void> {

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
 import type { LiveShare, ShareRow } from "../shares";
@@ -15,13 +14,15 @@ export class SqliteShareRepository extends SqliteRepository implements ShareRepo
     `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
      VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
   );
-  readonly #liveByHash: Statement<LiveShare> = this.db.query(`${SELECT} WHERE s.token_hash = $hash AND ${LIVE}`);
-  readonly #liveFor: Statement<LiveShare> = this.db.query(
+  readonly #liveByHash = this.db.query<LiveShare, [Record<string, string | number>]>(
+    `${SELECT} WHERE s.token_hash = $hash AND ${LIVE}`,
+  );
+  readonly #liveFor = this.db.query<LiveShare, [Record<string, string | number>]>(
     `${SELECT} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
        AND ${startsWithSql("f.path", "$prefix")}
      ORDER BY s.created_at DESC, s.id LIMIT $limit`,
   );
-  readonly #liveById: Statement<LiveShare> = this.db.query(
+  readonly #liveById = this.db.query<LiveShare, [Record<string, string | number>]>(
     `${SELECT} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
   );
   // One statement checks and counts, so concurrent downloads can never pass the cap.

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { SpaceRepository } from "../repositories";
 import type { SpaceTotals } from "../spaces";
@@ -10,13 +9,13 @@ import { SqliteRepository } from "./sql";
  */
 export class SqliteSpaceRepository extends SqliteRepository implements SpaceRepository {
   readonly #ensure = this.db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
-  readonly #nextTx: Statement<{ last_tx: number }, [number, string]> = this.db.query(
+  readonly #nextTx = this.db.query<{ last_tx: number }, [number, string]>(
     "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
   );
   readonly #adjust = this.db.query(
     "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
   );
-  readonly #get: Statement<SpaceTotals, [number, string]> = this.db.query(
+  readonly #get = this.db.query<SpaceTotals, [number, string]>(
     "SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ?1 AND space = ?2",
   );
   readonly #adjustVersions = this.db.query(

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { Scope } from "../files";
 import type { UploadRepository } from "../repositories";
 import type { UploadRow } from "../uploads";
@@ -10,29 +9,27 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
     `INSERT INTO uploads (id, account_id, space, path, object_key, kind, content_type, created_at, expires_at)
      VALUES ($id, $account_id, $space, $path, $object_key, $kind, $content_type, $created_at, $expires_at)`,
   );
-  readonly #get: Statement<UploadRow, [string]> = this.db.query("SELECT * FROM uploads WHERE id = ?1");
-  readonly #pending: Statement<UploadRow, [number, string, string, string]> = this.db.query(
+  readonly #get = this.db.query<UploadRow, [string]>("SELECT * FROM uploads WHERE id = ?1");
+  readonly #pending = this.db.query<UploadRow, [number, string, string, string]>(
     `SELECT * FROM uploads WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND kind = ?4 AND completed_at IS NULL
      ORDER BY created_at DESC, rowid DESC`,
   );
-  readonly #delete: Statement<{ id: string }, [string]> = this.db.query(
-    "DELETE FROM uploads WHERE id = ?1 RETURNING id",
-  );
-  readonly #stale: Statement<UploadRow, [number]> = this.db.query(
+  readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM uploads WHERE id = ?1 RETURNING id");
+  readonly #stale = this.db.query<UploadRow, [number]>(
     "SELECT * FROM uploads WHERE created_at < ?1 AND completed_at IS NULL",
   );
-  readonly #complete: Statement<{ id: string }, [string, number]> = this.db.query(
+  readonly #complete = this.db.query<{ id: string }, [string, number]>(
     "UPDATE uploads SET completed_at = ?2 WHERE id = ?1 AND completed_at IS NULL RETURNING id",
   );
   readonly #reopen = this.db.query("UPDATE uploads SET completed_at = NULL WHERE id = ?1");
-  readonly #expiredCompleted: Statement<UploadRow, [number]> = this.db.query(
+  readonly #expiredCompleted = this.db.query<UploadRow, [number]>(
     "SELECT * FROM uploads WHERE completed_at IS NOT NULL AND expires_at <= ?1",
   );
-  readonly #forAccount: Statement<UploadRow, [number]> = this.db.query("SELECT * FROM uploads WHERE account_id = ?1");
-  readonly #usesObject: Statement<{ one: number }, [string]> = this.db.query(
+  readonly #forAccount = this.db.query<UploadRow, [number]>("SELECT * FROM uploads WHERE account_id = ?1");
+  readonly #usesObject = this.db.query<{ one: number }, [string]>(
     "SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1",
   );
-  readonly #pendingByKey: Statement<UploadRow, [string]> = this.db.query(
+  readonly #pendingByKey = this.db.query<UploadRow, [string]>(
     "SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1",
   );
 

@@ -1,4 +1,3 @@
-import type { Statement } from "bun:sqlite";
 import type { FileRow, Scope } from "../files";
 import type { VersionRepository } from "../repositories";
 import type { VersionEnd, VersionRow } from "../versions";
@@ -10,18 +9,18 @@ export class SqliteVersionRepository extends SqliteRepository implements Version
     `INSERT INTO versions (account_id, space, path, type, object_key, size, content_type, etag, tx, ts, ended_tx, ended_at, ended_by)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
   );
-  readonly #at: Statement<VersionRow, [number, string, string, number]> = this.db.query(
+  readonly #at = this.db.query<VersionRow, [number, string, string, number]>(
     `SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 AND ended_tx > ?4 AND tx <= ?4
      ORDER BY ended_tx LIMIT 1`,
   );
-  readonly #forPath: Statement<VersionRow, [number, string, string, number]> = this.db.query(
+  readonly #forPath = this.db.query<VersionRow, [number, string, string, number]>(
     "SELECT * FROM versions WHERE account_id = ?1 AND space = ?2 AND path = ?3 ORDER BY ended_tx DESC LIMIT ?4",
   );
-  readonly #liveAt: Statement<VersionRow, [Record<string, string | number>]> = this.db.query(
+  readonly #liveAt = this.db.query<VersionRow, [Record<string, string | number>]>(
     `SELECT * FROM versions WHERE account_id = $account AND space = $space AND ${startsWithSql("path", "$prefix")}
        AND tx <= $tx AND ended_tx > $tx ORDER BY path`,
   );
-  readonly #trash: Statement<VersionRow, [Record<string, string | number>]> = this.db.query(
+  readonly #trash = this.db.query<VersionRow, [Record<string, string | number>]>(
     `SELECT v.* FROM versions v
      WHERE v.account_id = $account AND v.space = $space AND v.type = 'file' AND ${startsWithSql("v.path", "$prefix")}
        AND v.ended_by IN ('delete', 'restore')
@@ -30,26 +29,26 @@ export class SqliteVersionRepository extends SqliteRepository implements Version
        AND NOT EXISTS (SELECT 1 FROM files f WHERE f.account_id = v.account_id AND f.space = v.space AND f.path = v.path)
      ORDER BY v.ended_tx DESC, v.path LIMIT $limit OFFSET $offset`,
   );
-  readonly #usesObject: Statement<{ size: number }, [string]> = this.db.query(
+  readonly #usesObject = this.db.query<{ size: number }, [string]>(
     "SELECT size FROM versions WHERE object_key = ?1 LIMIT 1",
   );
-  readonly #pastRetention: Statement<VersionRow, [number, number, number]> = this.db.query(
+  readonly #pastRetention = this.db.query<VersionRow, [number, number, number]>(
     `SELECT * FROM (
        SELECT *, row_number() OVER (PARTITION BY account_id, space, path ORDER BY ended_tx DESC) AS newer
        FROM versions)
      WHERE ended_at < ?1 OR newer > ?2 ORDER BY ended_at LIMIT ?3`,
   );
-  readonly #bytesOnlyUnder: Statement<{ bytes: number }, [Record<string, string | number>]> = this.db.query(
+  readonly #bytesOnlyUnder = this.db.query<{ bytes: number }, [Record<string, string | number>]>(
     `SELECT coalesce(sum(size), 0) AS bytes FROM (
        SELECT DISTINCT v.object_key, v.size FROM versions v
        WHERE v.account_id = $account AND v.space = $space AND v.object_key IS NOT NULL
          AND ${startsWithSql("v.path", "$prefix")}
          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.object_key = v.object_key))`,
   );
-  readonly #oldestOf: Statement<VersionRow, [number, number]> = this.db.query(
+  readonly #oldestOf = this.db.query<VersionRow, [number, number]>(
     "SELECT * FROM versions WHERE account_id = ?1 AND type = 'file' ORDER BY ended_at, id LIMIT ?2",
   );
-  readonly #objectKeys: Statement<{ object_key: string }, [number]> = this.db.query(
+  readonly #objectKeys = this.db.query<{ object_key: string }, [number]>(
     "SELECT DISTINCT object_key FROM versions WHERE account_id = ?1 AND object_key IS NOT NULL",
   );
   readonly #delete = this.db.query("DELETE FROM versions WHERE id = ?1");
