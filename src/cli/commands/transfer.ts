@@ -19,6 +19,9 @@ import { type UploadResult, uploadFile } from "../upload";
 export const FILE_PARALLELISM = 8;
 export const PART_PARALLELISM = 4;
 
+/** The bytes of files to move, or moved. */
+const sizeOf = (files: { size: number }[]) => files.reduce((n, file) => n + file.size, 0);
+
 export function parallelism(ctx: CommandContext): number {
   const given = ctx.value("parallel");
   if (given === undefined) return PART_PARALLELISM;
@@ -37,10 +40,7 @@ export async function uploadMany(
 ): Promise<UploadResult[]> {
   const states = ctx.uploadStates();
   const results: UploadResult[] = [];
-  progress.plan(
-    pairs.length,
-    pairs.reduce((n, p) => n + p.size, 0),
-  );
+  progress.plan(pairs.length, sizeOf(pairs));
   const verify = verifyTree === undefined;
   await runPool(pairs, FILE_PARALLELISM, async (pair) => {
     results.push(
@@ -73,10 +73,7 @@ export async function downloadMany(
   progress: Progress,
 ): Promise<DownloadResult[]> {
   const results: DownloadResult[] = [];
-  progress.plan(
-    pairs.length,
-    pairs.reduce((n, p) => n + p.size, 0),
-  );
+  progress.plan(pairs.length, sizeOf(pairs));
   await runPool(pairs, FILE_PARALLELISM, async (pair) => {
     results.push(await downloadFile(api, pair.remote, pair.local, progress));
   });
@@ -129,7 +126,7 @@ same file resumes, sending only the parts still missing. Every file's ETag is ch
         progress.finish();
       }
     }
-    const bytes = results.reduce((n, r) => n + r.size, 0);
+    const bytes = sizeOf(results);
     const sent = results.reduce((n, r) => n + r.sent, 0);
     if (ctx.json) ctx.out.printJson({ files: results, bytes, sent });
     else ctx.out.note(summary("uploaded", results.length, bytes, started));
@@ -183,7 +180,7 @@ get of the same version continues from where it stopped.`,
     } finally {
       progress.finish();
     }
-    const bytes = results.reduce((n, r) => n + r.size, 0);
+    const bytes = sizeOf(results);
     if (ctx.json) ctx.out.printJson({ files: results, bytes, received: results.reduce((n, r) => n + r.received, 0) });
     else ctx.out.note(summary("downloaded", results.length, bytes, started));
     return EXIT.ok;
