@@ -52,10 +52,4 @@ export async function loadFolder(
   return all;
 }
 
-export function parentOf(path: string): string {
-  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
-  const slash = trimmed.lastIndexOf("/");
-  return slash === -1 ? "" : trimmed.slice(0, slash + 1);
-}
-
 export type { Entry };

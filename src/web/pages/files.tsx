@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { parentOf } from "../../domain/paths";
 import { formatBytes } from "../../lib/format";
 import { api, filesUrl, messageOf } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
-import { type Entry, loadFolder, parentOf, type SortKey, sortEntries } from "../files/entry";
+import { type Entry, loadFolder, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
 import { filesFromDrop, UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";

@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
 import type { SearchHit as Hit } from "../../../clients/lightd";
+import { parentOf } from "../../domain/paths";
 import { formatBytes } from "../../lib/format";
 import { api, filesUrl } from "../api";
-import { parentOf } from "../files/entry";
 import { href } from "../router";
 import { ErrorText, useAction } from "../ui";
 
