@@ -9,7 +9,7 @@ import { BlobTooLarge } from "../../src/storage/blob/errors";
 import { writeStream } from "../../src/storage/blob/local-io";
 import { UploadRing } from "../../src/storage/blob/upload-ring";
 
-/** writeStream: small bodies hashed and written inline, large ones through the upload thread's ring. */
+/** writeStream: small bodies hashed and written inline, large ones hashed as they arrive and written through the ring. */
 
 const dir = mkdtempSync(join(tmpdir(), "lightd-upload-ring-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,7 +63,7 @@ test("small and large bodies: the file holds the bytes and the etag is their sha
   expect(empty.written).toEqual({ size: 0, etag: sha([]) });
 });
 
-test("concurrent large uploads interleaved on the one upload thread keep their own bytes and digests", async () => {
+test("concurrent large uploads interleaved keep their own bytes and digests", async () => {
   const uploads = Array.from({ length: 5 }, () => Array.from({ length: 40 }, () => randomBytes(100_000)));
   const results = await Promise.all(uploads.map((parts) => store(parts)));
   results.forEach((result, i) => {
@@ -123,7 +123,7 @@ test("releaseChunk frees only a chunk that is its whole, unshared buffer", () =>
   expect(shared.byteLength).toBe(1024);
 });
 
-test("a body that fails midway or grows past maxBytes stops at once, and the upload thread serves the next upload", async () => {
+test("a body that fails midway or grows past maxBytes stops at once, and the next upload is stored whole", async () => {
   const path = join(dir, "failed");
   const fh = await open(path, "wx");
   const failing = bodyOf(
@@ -140,7 +140,7 @@ test("a body that fails midway or grows past maxBytes stops at once, and the upl
   expect(over.pulled()).toBeLessThanOrEqual(42); // 41 read, at most one more queued by the stream
   await fh2.close();
 
-  // The upload thread answers in order: once the next upload is done, nothing of the failed one is pending.
+  // Once the next upload is done, nothing of the failed one is still writing: its file did not grow.
   const next = Array.from({ length: 20 }, () => randomBytes(100_000));
   expect((await store(next)).written.etag).toBe(sha(next));
   expect(statSync(path).size).toBe(sizeAfter);
@@ -162,8 +162,8 @@ test("a write the disk refuses fails the upload with the filesystem's code", asy
   expect((await store(next)).written.etag).toBe(sha(next));
 });
 
-test("a process with nothing else to wait for stays alive until the upload thread's digest arrives", async () => {
-  // A command such as `lightd restore` has no server socket keeping it alive: the worker must.
+test("a process with nothing else to wait for stays alive until the upload's digest arrives", async () => {
+  // A command such as `lightd restore` has no server socket keeping it alive: the pending writes must.
   const script = `
     import { open } from "node:fs/promises";
     import { writeStream } from ${JSON.stringify(`${import.meta.dir}/../../src/storage/blob/local-io.ts`)};

@@ -45,11 +45,10 @@ async function writeChunks(fh: FileHandle, chunks: Uint8Array[]): Promise<void> 
 
 /**
  * Streams `body` into an open file and hashes it. A small body (under one slot) is
- * gathered by reference, hashed here and written with one writev(2): a round trip to the
- * upload thread would cost more. From the first full slot on, the bytes go through an
- * UploadRing (./upload-ring.ts): the upload thread hashes and writes them while this
- * thread receives the next ones, and memory stays fixed however fast the client sends.
- * Throws BlobTooLarge as soon as more than `maxBytes` arrive.
+ * gathered by reference, hashed here and written with one writev(2). From the first full
+ * slot on, the bytes go through an UploadRing (./upload-ring.ts): each chunk is hashed as it
+ * arrives while the thread pool writes the slots before it, and memory stays fixed however
+ * fast the client sends. Throws BlobTooLarge as soon as more than `maxBytes` arrive.
  */
 export async function writeStream(
   fh: FileHandle,
@@ -91,7 +90,7 @@ export async function writeStream(
     await writeChunks(fh, small);
     return { size, etag: hash.digest("hex") };
   } catch (error) {
-    // The file is closed after this returns: the upload thread must be done with it first.
+    // The file is closed after this returns: the ring's writes must be done with it first.
     await ring?.abandon();
     await reader.cancel(error).catch(() => {});
     throw error;
