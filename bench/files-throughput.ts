@@ -104,9 +104,21 @@ function startFloor(dir: string, hash: boolean): Promise<RunningServer> {
   return startServer(name, args, join(dir, `${name}.log`));
 }
 
+/**
+ * Clears the room for one timed upload: earlier runs' dirty pages are flushed first (they must
+ * not be written back inside a timed run), then the contender's previous file is removed right
+ * before its run. Removed last, its pages are the ones its run reuses, as dd's O_TRUNC reuses
+ * its own. Removed long before (behind the other contenders' runs), they would have been handed
+ * back to the host by this VM's balloon (free page reporting) and every page of the next write
+ * faults in again: the writing threads' CPU nearly doubles.
+ */
+async function clearFor(remove: () => unknown): Promise<void> {
+  await run(["sync"]);
+  await remove();
+}
+
 /** One timed `curl -T` of `src` to `url`, with the CPU seconds the server `pid` spent on it. */
 async function timedPut(src: string, url: string, pid: number, headers: string[] = []) {
-  await run(["sync"]); // earlier runs' dirty pages must not be flushed inside a timed run
   const cpuBefore = cpuSeconds(pid);
   // `Expect:` off: curl would otherwise wait for a 100 Continue before sending.
   const put = await curl([...headers, "-H", "Expect:", "-T", src, url]);
@@ -145,10 +157,10 @@ async function main(): Promise<number> {
     await run(["sh", "-c", `head -c ${SIZE} /dev/urandom > '${src}'`]);
     const sourceSha = (await run(["sha256sum", src])).out.split(" ")[0] as string;
 
-    // Every contender writes into the same room: before each timed upload its previous file is
-    // removed (dd's and the floors' by rm, lightd's by DELETE with versioning off, so its bytes
-    // are reclaimed). A page cache that grows by 1 GiB a run instead costs the writing threads
-    // about 1.5 CPU seconds per GiB more on this VM than reusing freed pages.
+    // Every contender writes into the same room: right before each timed upload its previous
+    // file is removed (see clearFor; lightd's by DELETE with versioning off, so its bytes are
+    // reclaimed at once). A page cache that grows by 1 GiB a run instead costs the writing
+    // threads about 1.5 CPU seconds per GiB more on this VM than reusing freed pages.
     const lightd = await startLightd(tmp, join(tmp, "data"), { versions: { keep_days: 0, keep_count: 0 } });
     servers.push(lightd);
     const nginx = await startNginx(tmp, www);
@@ -165,19 +177,19 @@ async function main(): Promise<number> {
     const up = { lightd: [] as number[], dd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
     const cpu = { lightd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      rmSync(join(tmp, "dd.bin"), { force: true });
-      rmSync(join(tmp, "floor", "upload.bin"), { force: true });
-      rmSync(join(tmp, "floor-hash", "upload.bin"), { force: true });
-      if (i > 0) await lightdDelete(fileUrl);
-      await run(["sync"]);
-      const dd = await run(["dd", `if=${src}`, `of=${join(tmp, "dd.bin")}`, "bs=1M", "conv=fdatasync"]);
+      const ddFile = join(tmp, "dd.bin");
+      await clearFor(() => rmSync(ddFile, { force: true }));
+      const dd = await run(["dd", `if=${src}`, `of=${ddFile}`, "bs=1M", "conv=fdatasync"]);
       up.dd.push(mbps(SIZE, dd.ms / 1000));
+      await clearFor(() => rmSync(join(tmp, "floor", "upload.bin"), { force: true }));
       const bare = await timedPut(src, `http://127.0.0.1:${floor.port}/upload.bin`, floor.pid);
       up.floor.push(bare.mbps);
       cpu.floor.push(bare.cpu);
+      await clearFor(() => rmSync(join(tmp, "floor-hash", "upload.bin"), { force: true }));
       const hashed = await timedPut(src, `http://127.0.0.1:${floorHash.port}/upload.bin`, floorHash.pid);
       up.floorHash.push(hashed.mbps);
       cpu.floorHash.push(hashed.cpu);
+      await clearFor(() => i > 0 && lightdDelete(fileUrl));
       const put = await timedPut(src, fileUrl, lightd.pid, ["-H", auth]);
       up.lightd.push(put.mbps);
       cpu.lightd.push(put.cpu);
