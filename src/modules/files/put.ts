@@ -73,16 +73,25 @@ export class FilePuts {
     },
   ): Promise<CommitResult> {
     const conditions = options.conditions ?? {};
-    await this.precheck(principal, path, conditions);
+    requirePath(principal, path);
+    refuseReservedRoot(path);
     const scope = scopeOf(principal);
+    // The early checks of precheck, requireRoom and bytesRoom, with the file and the quota read once.
+    const existing = await this.metadata.read.files.get(scope, path);
+    if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) {
+      this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
+    }
     if (await this.metadata.read.files.get(scope, `${path}/`)) throw folderAtPath();
-    await this.requireRoom(scope, path, options.declaredBytes);
+    const freed = existing?.size ?? 0;
+    const room = await this.quotas.room(scope.account);
+    await this.quotas.requireRoom(scope.account, { bytes: options.declaredBytes, newFile: !existing, freed }, room);
     const objectKey = newId();
     const contentType = contentTypeFor(path, options.contentType);
     // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
     const release = this.reclaimer.hold(objectKey);
     try {
-      const stat = await this.#putWithin(scope, path, objectKey, body, contentType, options.maxBytes);
+      const bytesRoom = room.bytes === undefined ? undefined : room.bytes + freed;
+      const stat = await this.#putWithin(scope, objectKey, body, contentType, options.maxBytes, bytesRoom);
       return await this.writes.commitObject(
         principal,
         path,
@@ -97,17 +106,17 @@ export class FilePuts {
 
   /**
    * Streams a body into a new object, stopping it as soon as it passes `maxBytes` (413) or the
-   * account's quota (507) — whichever is smaller — so an unknown-length body cannot fill the disk.
+   * account's quota (507; `room`: the bytes it still allows) — whichever is smaller — so an
+   * unknown-length body cannot fill the disk.
    */
   async #putWithin(
     scope: Scope,
-    path: string,
     objectKey: string,
     body: ReadableStream<Uint8Array>,
     contentType: string,
     maxBytes: number | undefined,
+    room: number | undefined,
   ) {
-    const room = await this.bytesRoom(scope, path);
     const quotaBinds = room !== undefined && (maxBytes === undefined || room < maxBytes);
     try {
       return await this.blobs.putStream(objectKey, body, {

@@ -73,9 +73,14 @@ export class Quotas {
   /**
    * The early check: 507 when `bytes` more (and, for a new file, one more file) would not fit.
    * `freed` is what the write replaces (an overwritten file's size), so overwrites count their difference.
+   * `known`: the room the caller has just read (`room`), so it is not read twice.
    */
-  async requireRoom(accountId: number, want: { bytes?: number; newFile: boolean; freed?: number }): Promise<void> {
-    const room = await this.room(accountId);
+  async requireRoom(
+    accountId: number,
+    want: { bytes?: number; newFile: boolean; freed?: number },
+    known?: Room,
+  ): Promise<void> {
+    const room = known ?? (await this.room(accountId));
     const bytesOver = room.bytes !== undefined && (want.bytes ?? 0) - (want.freed ?? 0) > room.bytes;
     const filesOver = room.files !== undefined && want.newFile && room.files < 1;
     const fullAlready = room.bytes !== undefined && room.bytes === 0 && want.bytes === undefined && want.newFile;
