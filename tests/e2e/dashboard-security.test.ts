@@ -73,7 +73,7 @@ setTimeout(() => document.getElementById("f").submit(), 300);
     expect(keys.keys.map((k) => k.name)).not.toContain("stolen");
     // The signed-in tab is still signed in: nothing was logged out or changed.
     await b.page.reload();
-    await b.page.getByRole("link", { name: "docs" }).waitFor();
+    await b.page.getByRole("link", { name: "docs", exact: true }).waitFor();
   } finally {
     await b.close();
     attacker.stop(true);

@@ -31,7 +31,6 @@ export class ChangeHub {
   /** Highest tx published per space, so a re-read never repeats an event. */
   readonly #published = new Map<string, number>();
   readonly #bySpace = new Map<string, Set<ChangeListener>>();
-  readonly #everywhere = new Set<ChangeListener>();
   readonly #spaceWatchers = new Set<SpaceListener>();
   #scheduled = false;
   /** One flush at a time, so a space's events are published in order even when reads await. */
@@ -59,12 +58,6 @@ export class ChangeHub {
     };
   }
 
-  /** Listens to every space (the webhook dispatcher). */
-  subscribeAll(listener: ChangeListener): () => void {
-    this.#everywhere.add(listener);
-    return () => this.#everywhere.delete(listener);
-  }
-
   /** Hears, right after each commit, of every space whose log grew; the events are not read for it. */
   watchSpaces(listener: SpaceListener): () => void {
     this.#spaceWatchers.add(listener);
@@ -81,7 +74,7 @@ export class ChangeHub {
     }
     const key = keyOf(scope);
     // Nobody to hand the events to: a later subscriber starts from its own read of the log.
-    if (this.#everywhere.size === 0 && !this.#bySpace.has(key)) return;
+    if (!this.#bySpace.has(key)) return;
     const pending = this.#pending.get(key);
     if (!pending) this.#pending.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
     else if (tx < pending.from) pending.from = tx;
@@ -119,7 +112,6 @@ export class ChangeHub {
 
   #publish(key: string, scope: Scope, event: EventRow): void {
     for (const listener of this.#bySpace.get(key) ?? []) this.#call(listener, scope, event);
-    for (const listener of this.#everywhere) this.#call(listener, scope, event);
   }
 
   /** One failing listener must not keep the event from the others. */
