@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { forEachBackend } from "../fixtures/backends";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
@@ -398,7 +398,7 @@ forEachBackend((backend) => {
       return res.body.results.map((r: { path: string }) => r.path) as string[];
     };
 
-    test("setup", async () => {
+    beforeAll(async () => {
       await put(t, "docs/report.pdf", "r");
       await put(t, "docs/2023 annual report.txt", "r2");
       await put(t, "report/notes.txt", "n"); // "report" only in the folder part of the path
