@@ -1,5 +1,8 @@
 import { AppError } from "../errors";
 
+/** The 400 for a request body the client broke off or sent broken. */
+export const bodyEndedEarly = () => new AppError("bad_request", "The request body ended before it was complete");
+
 /**
  * A request body passed through as it is read: a read failure (the client went away or
  * sent a broken chunked body) becomes a 400 instead of an unhandled 500, and with
@@ -16,7 +19,7 @@ export function guardedBody(body: ReadableStream<Uint8Array> | null, maxBytes?: 
       try {
         chunk = await reader.read();
       } catch {
-        controller.error(new AppError("bad_request", "The request body ended before it was complete"));
+        controller.error(bodyEndedEarly());
         return;
       }
       if (chunk.done) return controller.close();

@@ -1,6 +1,6 @@
 import { AppError } from "../errors";
 import { markChunksOwned } from "../lib/owned-chunks";
-import { guardedBody } from "./body-stream";
+import { bodyEndedEarly, guardedBody } from "./body-stream";
 import { metaOf } from "./edge";
 
 /** An upload's body with the size rule applied: what every PUT route hands to its service. */
@@ -23,7 +23,33 @@ export function uploadBodyOf(request: Request, maxBytes: number): UploadBody {
   if (declaredBytes !== undefined && declaredBytes > maxBytes) {
     throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
   }
-  const body = guardedBody(request.body);
+  const body =
+    declaredBytes !== undefined && declaredBytes <= WHOLE_BODY_BYTES ? wholeBody(request) : guardedBody(request.body);
   // Read from the socket (not built in process): its chunks are fresh buffers the store may free.
   return { body: metaOf(request).server ? markChunksOwned(body) : body, maxBytes, declaredBytes };
+}
+
+/** Declared bodies up to this size are read in one native call (`wholeBody`). */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+/**
+ * A small body of declared length as a one-chunk stream: read whole by one native call when
+ * the store first asks, which costs about half the CPU of reading the socket's stream chunk
+ * by chunk. A read failure is the same 400 as guardedBody's.
+ */
+function wholeBody(request: Request): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await request.bytes();
+      } catch {
+        controller.error(bodyEndedEarly());
+        return;
+      }
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+    cancel: (reason) => request.body?.cancel(reason).catch(() => {}),
+  });
 }

@@ -4,6 +4,7 @@ import { randomBase62 } from "../../lib/ids";
 import { chunksOwned, releaseChunk } from "../../lib/owned-chunks";
 import type { BlobStat } from "./blob-store";
 import { BlobTooLarge } from "./errors";
+import type { BodyHead } from "./small-write";
 import { SLOT_BYTES, UploadRing } from "./upload-ring";
 
 /** Read size when appending parts and hashing stored files. */
@@ -49,19 +50,21 @@ async function writeChunks(fh: FileHandle, chunks: Uint8Array[]): Promise<void> 
  * slot on, the bytes go through an UploadRing (./upload-ring.ts): each chunk is hashed as it
  * arrives while the thread pool writes the slots before it, and memory stays fixed however
  * fast the client sends. Throws BlobTooLarge as soon as more than `maxBytes` arrive.
+ * `head`: the body's first chunks, already read (./small-write.ts), and the reader to go on from.
  */
 export async function writeStream(
   fh: FileHandle,
   body: ReadableStream<Uint8Array>,
   maxBytes: number | undefined,
+  head?: BodyHead,
 ): Promise<Written> {
-  let small: Uint8Array[] = [];
-  let smallBytes = 0;
+  let small: Uint8Array[] = head ? [...head.chunks] : [];
+  let smallBytes = head?.size ?? 0;
   let ring: UploadRing | undefined;
-  let size = 0;
+  let size = smallBytes;
   // A chunk copied into the ring is spent: freed at once when it is ours (lib/owned-chunks.ts).
   const release = chunksOwned(body) ? releaseChunk : () => {};
-  const reader = body.getReader();
+  const reader = head?.reader ?? body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();

@@ -30,6 +30,7 @@ import {
   writeFileDurable,
   writeStream,
 } from "./local-io";
+import { readHead, writeSmallFile } from "./small-write";
 
 /** Object keys and upload ids are internal base62-ish ids; nothing else may become a path. */
 const ID_SHAPE = { test: isObjectKey };
@@ -121,7 +122,7 @@ export class LocalBlobStore implements BlobStore {
     const sidecar = options.metadataKeepsStat ? null : { contentType: options.contentType };
     if (!options.exclusive) {
       const written = options.freshKey
-        ? await this.#putFresh(finalPath, sidecar, fill)
+        ? await this.#putFresh(finalPath, sidecar, body, options.maxBytes)
         : await this.#commitFromTemp(finalPath, sidecar, fill);
       return { ...written, contentType: options.contentType };
     }
@@ -359,7 +360,8 @@ export class LocalBlobStore implements BlobStore {
   async #putFresh(
     finalPath: string,
     sidecar: { contentType: string | undefined } | null,
-    fill: (fh: FileHandle) => Promise<Written>,
+    body: ReadableStream<Uint8Array>,
+    maxBytes: number | undefined,
   ): Promise<Written> {
     const name = randomBase62(16);
     const base = join(this.#tmpDir, name);
@@ -369,12 +371,17 @@ export class LocalBlobStore implements BlobStore {
     this.#writing.add(name);
     let named = false;
     try {
-      const fh = await open(tmpData, "wx", 0o600);
+      // A small body is written in one call once it is all here (./small-write.ts).
+      const head = await readHead(body, maxBytes);
       let written: Written;
-      try {
-        written = await fill(fh);
-      } finally {
-        await fh.close();
+      if (head.done) written = await writeSmallFile(tmpData, head);
+      else {
+        const fh = await open(tmpData, "wx", 0o600);
+        try {
+          written = await writeStream(fh, body, maxBytes, head);
+        } finally {
+          await fh.close();
+        }
       }
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       // Without a sidecar the commit is one rename, which can simply be tried again.

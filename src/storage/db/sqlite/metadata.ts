@@ -182,6 +182,7 @@ export class SqliteMetadata implements Metadata {
     if (open && !this.#busy) this.#commit(open);
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
+    this.#wal.close();
   }
 
   /** Waits for the writer connection (units of work run one at a time). */

@@ -8,9 +8,10 @@ import { SqliteRepository } from "./sql";
  * same transaction as every change so stats stay O(1) however many files there are.
  */
 export class SqliteSpaceRepository extends SqliteRepository implements SpaceRepository {
-  readonly #ensure = this.db.query("INSERT OR IGNORE INTO spaces (account_id, space) VALUES (?1, ?2)");
+  /** One statement: the space's row is made by its first change. */
   readonly #nextTx = this.db.query<{ last_tx: number }, [number, string]>(
-    "UPDATE spaces SET last_tx = last_tx + 1 WHERE account_id = ?1 AND space = ?2 RETURNING last_tx",
+    `INSERT INTO spaces (account_id, space, last_tx) VALUES (?1, ?2, 1)
+     ON CONFLICT (account_id, space) DO UPDATE SET last_tx = last_tx + 1 RETURNING last_tx`,
   );
   readonly #adjust = this.db.query(
     "UPDATE spaces SET files = files + ?3, bytes = bytes + ?4 WHERE account_id = ?1 AND space = ?2",
@@ -24,7 +25,6 @@ export class SqliteSpaceRepository extends SqliteRepository implements SpaceRepo
 
   /** The next tx number of the space. Call inside the change's transaction: no gaps, strictly increasing. */
   async nextTx(scope: Scope): Promise<number> {
-    this.#ensure.run(scope.account, scope.space);
     return (this.#nextTx.get(scope.account, scope.space) as { last_tx: number }).last_tx;
   }
 

@@ -1,5 +1,9 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, fdatasync as fdatasyncCallback, fstatSync, openSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { promisify } from "node:util";
+
+const fdatasync = promisify(fdatasyncCallback);
 
 /**
  * Group commit for the metadata database. Connections run with `synchronous = NORMAL`
@@ -17,6 +21,9 @@ export class WalSync {
   readonly #walPath: string;
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  /** The log, open between syncs, and its inode. */
+  #fd: number | null = null;
+  #fdInode = -1;
   /** Inode of the log whose directory entry is known durable. */
   #knownInode = -1;
   /** Syncs done, for tests and benchmarks: proof that concurrent commits shared them. */
@@ -86,24 +93,35 @@ export class WalSync {
     return run;
   }
 
+  /** Lets go of the log's descriptor (the database is being closed). */
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+
   async #datasync(): Promise<void> {
-    let fh: FileHandle;
-    try {
-      fh = await open(this.#walPath, "r");
-    } catch (error) {
-      // No log: nothing committed since the last checkpoint removed it (SQLite synced that).
-      if ((error as NodeJS.ErrnoException)?.code === "ENOENT") return;
-      throw error;
-    }
-    try {
-      await fh.datasync();
-      const { ino } = await fh.stat();
-      if (ino !== this.#knownInode) {
-        await syncDirectory(dirname(this.#walPath));
-        this.#knownInode = ino;
+    // The log's descriptor is kept between syncs (an open and a close less per sync); a stat
+    // of its path, a few µs, tells whether it is still the file SQLite writes to.
+    const current = statSync(this.#walPath, { throwIfNoEntry: false });
+    // No log: nothing committed since the last checkpoint removed it (SQLite synced that).
+    if (!current) return this.close();
+    if (this.#fd === null || current.ino !== this.#fdInode) {
+      this.close();
+      let fd: number;
+      try {
+        fd = openSync(this.#walPath, "r");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException)?.code === "ENOENT") return;
+        throw error;
       }
-    } finally {
-      await fh.close();
+      this.#fd = fd;
+      this.#fdInode = fstatSync(fd).ino;
+    }
+    const inode = this.#fdInode;
+    await fdatasync(this.#fd);
+    if (inode !== this.#knownInode) {
+      await syncDirectory(dirname(this.#walPath));
+      this.#knownInode = inode;
     }
     this.syncs++;
   }

