@@ -4,6 +4,7 @@ import type { Scope } from "../files";
 import type { CommitListener, Metadata } from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
+import { CHECKPOINT_PAGES, Checkpointer } from "./checkpointer";
 import { type CommitBatch, CommitBatches, MAX_BATCH, type UnitOutcome } from "./commit-batch";
 import { openConnection } from "./connection";
 import { SearchMirror } from "./search-mirror";
@@ -55,11 +56,17 @@ export class SqliteMetadata implements Metadata {
 
   /** Group commit: commits run with synchronous=NORMAL; `durable()` fsyncs the log once for all waiting. */
   readonly #wal: WalSync;
+  /** Checkpoints on a worker thread (./checkpointer.ts); none for an in-memory database. */
+  readonly #checkpointer: Checkpointer | null;
+  #checkpointing = false;
 
   constructor(path: string, repositories: SqliteRepositoriesFactory) {
     // Every commit goes through `write` below, which notes it.
     this.#wal = new WalSync(path, true);
     this.#writer = openConnection(path, { migrate: true });
+    this.#checkpointer = path === ":memory:" ? null : new Checkpointer(path);
+    // The worker checkpoints; the writer steps in only if the log grows far past that point.
+    if (this.#checkpointer) this.#writer.run(`PRAGMA wal_autocheckpoint = ${10 * CHECKPOINT_PAGES}`);
     const search = new SearchMirror(this.#writer, true);
     this.#batches = new CommitBatches(this.#writer, search);
     this.#wal.beforeSync = () => {
@@ -136,6 +143,28 @@ export class SqliteMetadata implements Metadata {
     if (!batch.commit()) return;
     this.#wal.noteCommit();
     this.#publish(appended);
+    if (this.#checkpointer?.committed()) void this.#checkpoint(this.#checkpointer);
+  }
+
+  /**
+   * Checkpoints the log on the worker while units of work wait for the writer (the thread
+   * goes on serving requests meanwhile), so the checkpoint copies all of the log and the next
+   * commit starts it over. If the worker fails, the writer's connection checkpoints itself.
+   */
+  async #checkpoint(checkpointer: Checkpointer): Promise<void> {
+    if (this.#checkpointing) return;
+    this.#checkpointing = true;
+    await this.#acquire();
+    try {
+      const open = this.#batches.current;
+      if (open) this.#commit(open);
+      await checkpointer.run().catch(() => this.#writer.run("PRAGMA wal_checkpoint(PASSIVE)"));
+    } catch {
+      // The log stays as it is; the next checkpoint (or the writer's own) takes it.
+    } finally {
+      this.#checkpointing = false;
+      this.#release();
+    }
   }
 
   async snapshot(target: string): Promise<MetadataSnapshot> {
@@ -183,6 +212,7 @@ export class SqliteMetadata implements Metadata {
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
     this.#wal.close();
+    this.#checkpointer?.close();
   }
 
   /** Waits for the writer connection (units of work run one at a time). */
