@@ -76,12 +76,14 @@ export class FilePuts {
     requirePath(principal, path);
     refuseReservedRoot(path);
     const scope = scopeOf(principal);
-    // The early checks of precheck, requireRoom and bytesRoom, with the file and the quota read once.
-    const existing = await this.metadata.read.files.get(scope, path);
+    // The early checks of precheck, requireRoom and bytesRoom, with the file (and a folder at
+    // its path) and the quota read once.
+    const rows = await this.metadata.read.files.getMany(scope, [path, `${path}/`]);
+    const existing = rows.find((row) => row.path === path) ?? null;
     if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) {
       this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
     }
-    if (await this.metadata.read.files.get(scope, `${path}/`)) throw folderAtPath();
+    if (rows.some((row) => row.path !== path)) throw folderAtPath();
     const freed = existing?.size ?? 0;
     const room = await this.quotas.room(scope.account);
     await this.quotas.requireRoom(scope.account, { bytes: options.declaredBytes, newFile: !existing, freed }, room);

@@ -77,11 +77,29 @@ export class TreeWrites {
     if (await tx.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
   }
 
-  /** Creates the folders that do not exist yet; a file in the way is a 409. */
-  async ensureFolders(tx: Repositories, scope: Scope, folders: string[], txNumber: number, now: number) {
+  /** The rows at `paths` by path, read in one statement. */
+  async lookup(tx: Repositories, scope: Scope, paths: readonly string[]): Promise<Map<string, FileRow>> {
+    return new Map((await tx.files.getMany(scope, paths)).map((row) => [row.path, row]));
+  }
+
+  /**
+   * Creates the folders that do not exist yet; a file in the way is a 409. `known`: the rows
+   * at `folderPaths(folders)` the caller has just read in the same unit of work (`lookup`).
+   */
+  async ensureFolders(
+    tx: Repositories,
+    scope: Scope,
+    folders: string[],
+    txNumber: number,
+    now: number,
+    known?: ReadonlyMap<string, FileRow>,
+  ) {
+    if (folders.length === 0) return;
+    const rows = known ?? (await this.lookup(tx, scope, folderPaths(folders)));
     for (const folder of folders) {
-      if (await tx.files.get(scope, folder)) continue;
-      await this.assertNoFileAt(tx, scope, folder.slice(0, -1));
+      if (rows.has(folder)) continue;
+      const fileAt = folder.slice(0, -1);
+      if (rows.has(fileAt)) throw conflict(`A file exists at '${fileAt}'`);
       await tx.files.insert({
         account_id: scope.account,
         space: scope.space,
@@ -123,4 +141,9 @@ export class TreeWrites {
     }
     return unused;
   }
+}
+
+/** What ensureFolders looks at for `folders`: each folder, and the file path that would be in its way. */
+export function folderPaths(folders: readonly string[]): string[] {
+  return folders.flatMap((folder) => [folder, folder.slice(0, -1)]);
 }

@@ -9,7 +9,7 @@ import { copyTree } from "./copy";
 import type { Reclaimer } from "./reclaim";
 import { scopeOf } from "./request";
 import { refuseReservedRoot } from "./reserved";
-import type { TreeWrites } from "./tree";
+import { folderPaths, type TreeWrites } from "./tree";
 
 export interface StoredObject {
   objectKey: string;
@@ -83,13 +83,16 @@ export class FileWrites {
       requirePath(principal, path);
       refuseReservedRoot(path);
       const scope = scopeOf(principal);
+      const ancestors = ancestorsOf(path);
       result = await this.tree.write(async (tx) => {
-        const existing = await tx.files.get(scope, path);
+        // The file, a folder at its path and its parent folders, read in one statement.
+        const known = await this.tree.lookup(tx, scope, [path, `${path}/`, ...folderPaths(ancestors)]);
+        const existing = known.get(path) ?? null;
         this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
-        if (await tx.files.get(scope, `${path}/`)) throw folderAtPath();
+        if (known.has(`${path}/`)) throw folderAtPath();
         const now = this.now();
         const txNumber = await tx.spaces.nextTx(scope);
-        await this.tree.ensureFolders(tx, scope, ancestorsOf(path), txNumber, now);
+        await this.tree.ensureFolders(tx, scope, ancestors, txNumber, now, known);
         const content = {
           object_key: object.objectKey,
           size: object.size,

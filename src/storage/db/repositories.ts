@@ -123,6 +123,8 @@ export interface QuotaRepository {
 /** The file tree: one row per file or folder, with a name index for search. */
 export interface FileRepository {
   get(scope: Scope, path: string): Promise<FileRow | null>;
+  /** The rows at any of `paths` (those that exist, in no order): several lookups in one statement. */
+  getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]>;
   /** A row by id, only within the scope (share links follow a file by id through moves). */
   byId(scope: Scope, id: number): Promise<FileRow | null>;
   /** True while any file row (any account) points at this stored object. */

@@ -12,6 +12,11 @@ export class PostgresFileRepository extends PostgresRepository implements FileRe
     );
   }
 
+  async getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]> {
+    return await this.sql`SELECT * FROM files WHERE account_id = ${scope.account} AND space = ${scope.space}
+      AND path = ANY(${this.sql.array([...paths], "TEXT")}::text[])`;
+  }
+
   async byId(scope: Scope, id: number): Promise<FileRow | null> {
     return one(
       await this.sql`SELECT * FROM files WHERE id = ${id} AND account_id = ${scope.account} AND space = ${scope.space}`,

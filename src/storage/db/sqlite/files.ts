@@ -10,6 +10,9 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   readonly #get = this.db.query<FileRow, [number, string, string]>(
     "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3",
   );
+  readonly #getMany = this.db.query<FileRow, [number, string, string]>(
+    "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path IN (SELECT value FROM json_each(?3))",
+  );
   readonly #insert = this.db.query<{ id: number }, [Record<string, string | number | null>]>(
     `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
      VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
@@ -55,6 +58,10 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
 
   async get(scope: Scope, path: string): Promise<FileRow | null> {
     return this.#get.get(scope.account, scope.space, path);
+  }
+
+  async getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]> {
+    return this.#getMany.all(scope.account, scope.space, JSON.stringify(paths));
   }
 
   async byId(scope: Scope, id: number): Promise<FileRow | null> {
