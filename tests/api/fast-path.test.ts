@@ -194,8 +194,60 @@ describe("GET /blobs/{key} at the edge answers as the app does", () => {
 
   test("a forged signature: 403; a key that needs decoding is the app's to decode", async () => {
     const path = await signedBlobPath();
-    expect((await same(path.replace(/sig=[\w-]/, "sig=A"), null)).status).toBe(403);
+    // The signature's first character changed to one it is not.
+    const forged = path.replace(/sig=([\w-])/, (_, first: string) => `sig=${first === "A" ? "B" : "A"}`);
+    expect(forged).not.toBe(path);
+    expect((await same(forged, null)).status).toBe(403);
     expect((await same(path.replace("/blobs/", "/blobs/%41"), null)).status).toBe(403);
+  });
+
+  test("a signed parameter given twice: 403", async () => {
+    const path = await signedBlobPath();
+    const sig = new URLSearchParams(path.split("?")[1]).get("sig") as string;
+    expect((await same(`${path}&sig=${sig}`, null)).status).toBe(403);
+    expect((await same(`${path}&filename=a.txt`, null)).status).toBe(403);
+  });
+
+  test("the etag the client holds: 304 with the download's headers and no body", async () => {
+    const path = await signedBlobPath();
+    const got = await same(path, null, { "if-none-match": etag });
+    expect(got.status).toBe(304);
+    expect(got.body).toBe("");
+    expect(got.headers).toContainEqual(["etag", etag]);
+    expect(got.headers).toContainEqual(["x-content-type-options", "nosniff"]);
+    expect(got.headers.map(([name]) => name)).not.toContain("content-type");
+    // An If-Range naming another etag: the whole file.
+    const whole = await same(path, null, { range: "bytes=0-1", "if-range": '"other"' });
+    expect(whole.status).toBe(200);
+    expect(whole.body).toBe(CONTENT);
+  });
+
+  test("a file with a name that needs encoding: its content-disposition spells it both ways", async () => {
+    const name = "ünï cödé (1).txt";
+    expect((await t.request("PUT", `/files/docs/${encodeURIComponent(name)}`, { body: "x" })).status).toBe(200);
+    const res = await t.request("GET", `/files/docs/${encodeURIComponent(name)}`);
+    const path = (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");
+    const got = await same(path, null);
+    expect(got.status).toBe(200);
+    expect(got.headers).toContainEqual([
+      "content-disposition",
+      `attachment; filename="_n_ c_d_ (1).txt"; filename*=UTF-8''${encodeURIComponent(name).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+    ]);
+  });
+
+  test("an empty file: 200 with no bytes; once its stored file has vanished: 404", async () => {
+    expect((await t.request("PUT", "/files/empty.txt", { body: "" })).status).toBe(200);
+    const res = await t.request("GET", "/files/empty.txt");
+    const path = (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");
+    const got = await same(path, null);
+    expect(got.status).toBe(200);
+    expect(got.body).toBe("");
+    expect(got.headers).toContainEqual(["content-length", "0"]);
+    expect((await same("/files/empty.txt?redirect=false", reader)).status).toBe(200);
+    const key = path.split("/")[2]?.split("?")[0] as string;
+    unlinkSync(t.ctx.storage.localFiles?.pathOf(key) as string);
+    expect((await same(path, null)).status).toBe(404);
+    expect((await same("/files/empty.txt?redirect=false", reader)).status).toBe(404);
   });
 
   test("stored bytes that have vanished: 404, not a 500", async () => {
