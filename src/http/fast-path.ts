@@ -26,7 +26,7 @@ export interface FastGet {
   auth?: AuthRequirement;
   /** Whether the route answers this request here, decided before anything runs. */
   takes(rest: string, query: string, request: Request): boolean;
-  answer(request: Request, rest: string, principal: Principal | undefined): Promise<Response>;
+  answer(request: Request, rest: string, principal: Principal | undefined): Response | Promise<Response>;
 }
 
 export interface FastPathRules {

@@ -7,8 +7,11 @@
 export interface LocalFiles {
   /** The file that holds the bytes of `key`. Throws BlobRequestInvalid for a malformed key. */
   pathOf(key: string): string;
-  /** The size of the file that holds `key` (one stat(2)); null when there is none. */
-  sizeOf(key: string): Promise<number | null>;
+  /**
+   * The file that holds `key` as a body the server sends itself (sendfile), its `size` the
+   * file's size now (one stat(2)); null when there is none.
+   */
+  fileOf(key: string): Blob | null;
 }
 
 /** The store must prove it can take bytes before the server starts (an S3 bucket's reach and rights). */
