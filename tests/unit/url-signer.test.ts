@@ -156,6 +156,52 @@ describe("UrlSigner", () => {
     }
   });
 
+  test("a raw query string verifies exactly as its URLSearchParams does", () => {
+    const { s } = signer();
+    const names = ["plain.txt", "a b+c%.txt", "ünïcödé 日本語 🙂.txt", "quotes'\"!()~*.txt", ""];
+    for (const filename of names) {
+      const query = s.signedQuery({
+        method: "GET",
+        key: KEY,
+        expiresIn: 60,
+        bound: { filename, size: "3", etag: "e" },
+      });
+      const sig = new URLSearchParams(query).get("sig") as string;
+      const other = sig[0] === "A" ? "B" : "A";
+      const hostile = [
+        query,
+        `?${query}`,
+        `??${query}`,
+        `${query}&`,
+        `&&${query}&&x`,
+        `${query}&cachebust=1&flag`,
+        `${query}&sig=${sig}`,
+        `${query}&filename=${encodeURIComponent(filename)}`,
+        `${query}&%73ig=${sig}`,
+        `${query.replace("sig=", "%73ig=")}`,
+        `${query.replace("expires=", "expires=+")}`,
+        query.replace(`sig=${sig}`, `sig=${other}${sig.slice(1)}`),
+        query.replace(`sig=${sig}`, "sig"),
+        query.replace(`sig=${sig}`, "sig="),
+        query.replace(/expires=\d+/, "expires"),
+        query.replace("filename=", "filename=%zz"),
+        query.replace("filename=", "filename=%"),
+        query.replace("filename=", "filename=%C3%28"),
+        query.replace("filename=", "filename=%F0%9F%99"),
+        query.replace("filename=", "file%6eame="),
+        query.replace("filename=", "filename=a=b"),
+        "",
+        "?",
+        "=&=",
+      ];
+      for (const raw of hostile) {
+        expect(s.verify("GET", KEY, raw)).toEqual(s.verify("GET", KEY, new URLSearchParams(raw)));
+      }
+      expect(s.verify("GET", KEY, query)).toEqual({ filename, size: "3", etag: "e" });
+      expect(s.verify("GET", KEY, `${query}&sig=${sig}`)).toBeNull();
+    }
+  });
+
   test("short secrets and non-positive lifetimes are refused", () => {
     expect(() => new UrlSigner("short")).toThrow();
     expect(() => signer().s.sign({ method: "GET", key: KEY, expiresIn: 0 })).toThrow();

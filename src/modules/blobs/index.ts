@@ -11,13 +11,19 @@ import { blobDownload, blobUpload } from "./openapi";
 import type { BlobGateway } from "./service";
 import { BLOB_ROUTE } from "./urls";
 
-function queryOf(request: Request): URLSearchParams {
+/** The raw query string: the signer reads its parameters itself, in one pass. */
+function queryOf(request: Request): string {
   const q = request.url.indexOf("?");
-  return new URLSearchParams(q === -1 ? "" : request.url.slice(q + 1));
+  return q === -1 ? "" : request.url.slice(q + 1);
 }
 
 /** GET (or HEAD, marked by the edge) of a signed download URL: the signature, then the bytes. */
-function download(gateway: BlobGateway, objects: ObjectSource, key: string, request: Request): Promise<Response> {
+function download(
+  gateway: BlobGateway,
+  objects: ObjectSource,
+  key: string,
+  request: Request,
+): Response | Promise<Response> {
   const granted = gateway.download(key, queryOf(request));
   // HEAD arrives here as a marked GET (src/http/head.ts): answer headers without opening the object.
   return serveObject(objects, key, request.headers, !isHeadRequest(request), {

@@ -42,14 +42,14 @@ export class BlobGateway {
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
-  authorize(method: SignedMethod, key: string, params: URLSearchParams): BoundParams {
+  authorize(method: SignedMethod, key: string, params: URLSearchParams | string): BoundParams {
     const bound = this.signer.verify(method, key, params);
     if (!bound) throw forbidden(INVALID_SIGNATURE);
     return bound;
   }
 
   /** GET or HEAD of a signed download URL: what to serve, once the signature holds. */
-  download(key: string, params: URLSearchParams): SignedDownload {
+  download(key: string, params: URLSearchParams | string): SignedDownload {
     const bound = this.authorize("GET", key, params);
     const size = Number(bound.size);
     const stat =
