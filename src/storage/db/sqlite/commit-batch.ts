@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { SearchMirror } from "./search-mirror";
 
 /** Units of work one transaction may hold: a bound on how long the first of them waits for its COMMIT. */
@@ -24,30 +24,31 @@ export class CommitBatch {
     private readonly db: Database,
     private readonly search: SearchMirror,
     private readonly closed: () => void,
+    private readonly sql: BatchStatements = batchStatements(db),
   ) {
     this.committed = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => (error === null ? resolve() : reject(error));
     });
     // A unit that failed on its own waits for the commit without caring how it ends.
     this.committed.catch(() => {});
-    db.run("BEGIN IMMEDIATE");
+    sql.begin.run();
   }
 
   /** Runs one unit of work inside the batch; its error is returned, not thrown, so the batch goes on. */
   async unit<T>(work: () => Promise<T>): Promise<UnitOutcome<T>> {
     this.size++;
     if (this.lost !== null) return { error: this.lost };
-    this.db.run("SAVEPOINT unit");
+    this.sql.savepoint.run();
     const mark = this.search.mark();
     try {
       const value = await work();
-      this.db.run("RELEASE unit");
+      this.sql.release.run();
       return { value };
     } catch (error) {
       this.search.undo(mark);
       if (this.db.inTransaction) {
-        this.db.run("ROLLBACK TO unit");
-        this.db.run("RELEASE unit");
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
       } else this.lost = error;
       return { error };
     }
@@ -63,10 +64,10 @@ export class CommitBatch {
     }
     try {
       this.search.flush();
-      this.db.run("COMMIT");
+      this.sql.commit.run();
     } catch (error) {
       this.search.discard();
-      if (this.db.inTransaction) this.db.run("ROLLBACK");
+      if (this.db.inTransaction) this.sql.rollback.run();
       this.#settle(error);
       return false;
     }
@@ -75,23 +76,45 @@ export class CommitBatch {
   }
 }
 
+/** The statements a batch runs, prepared once per connection (preparing one costs more than running it). */
+type BatchStatements = Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Statement>;
+
+function batchStatements(db: Database): BatchStatements {
+  return {
+    begin: db.query("BEGIN IMMEDIATE"),
+    savepoint: db.query("SAVEPOINT unit"),
+    release: db.query("RELEASE unit"),
+    rollbackTo: db.query("ROLLBACK TO unit"),
+    commit: db.query("COMMIT"),
+    rollback: db.query("ROLLBACK"),
+  };
+}
+
 /** The writer connection's open batch, if any; a unit of work joins it or opens the next. */
 export class CommitBatches {
   #open: CommitBatch | null = null;
+  readonly #sql: BatchStatements;
 
   constructor(
     private readonly db: Database,
     private readonly search: SearchMirror,
-  ) {}
+  ) {
+    this.#sql = batchStatements(db);
+  }
 
   get current(): CommitBatch | null {
     return this.#open;
   }
 
   open(): CommitBatch {
-    this.#open ??= new CommitBatch(this.db, this.search, () => {
-      this.#open = null;
-    });
+    this.#open ??= new CommitBatch(
+      this.db,
+      this.search,
+      () => {
+        this.#open = null;
+      },
+      this.#sql,
+    );
     return this.#open;
   }
 }

@@ -24,6 +24,7 @@ export class WalSync {
   /** The log, open between syncs, and its inode. */
   #fd: number | null = null;
   #fdInode = -1;
+  #closed = false;
   /** Inode of the log whose directory entry is known durable. */
   #knownInode = -1;
   /** Syncs done, for tests and benchmarks: proof that concurrent commits shared them. */
@@ -95,6 +96,11 @@ export class WalSync {
 
   /** Lets go of the log's descriptor (the database is being closed). */
   close(): void {
+    this.#closed = true;
+    this.#release();
+  }
+
+  #release(): void {
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
   }
@@ -102,11 +108,13 @@ export class WalSync {
   async #datasync(): Promise<void> {
     // The log's descriptor is kept between syncs (an open and a close less per sync); a stat
     // of its path, a few µs, tells whether it is still the file SQLite writes to.
+    // Closed, SQLite has checkpointed and synced everything itself.
+    if (this.#closed) return;
     const current = statSync(this.#walPath, { throwIfNoEntry: false });
     // No log: nothing committed since the last checkpoint removed it (SQLite synced that).
-    if (!current) return this.close();
+    if (!current) return this.#release();
     if (this.#fd === null || current.ino !== this.#fdInode) {
-      this.close();
+      this.#release();
       let fd: number;
       try {
         fd = openSync(this.#walPath, "r");
