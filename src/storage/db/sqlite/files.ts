@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
@@ -10,9 +10,8 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   readonly #get = this.db.query<FileRow, [number, string, string]>(
     "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path = ?3",
   );
-  readonly #getMany = this.db.query<FileRow, [number, string, string]>(
-    "SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path IN (SELECT value FROM json_each(?3))",
-  );
+  /** By number of paths: `path IN (?3, ?4, …)` costs less than a lookup each, or a JSON list. */
+  readonly #getMany = new Map<number, Statement<FileRow, (number | string)[]>>();
   readonly #insert = this.db.query<{ id: number }, [Record<string, string | number | null>]>(
     `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
      VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)
@@ -61,7 +60,14 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   }
 
   async getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]> {
-    return this.#getMany.all(scope.account, scope.space, JSON.stringify(paths));
+    if (paths.length === 0) return [];
+    let statement = this.#getMany.get(paths.length);
+    if (!statement) {
+      const list = paths.map((_, i) => `?${i + 3}`).join(", ");
+      statement = this.db.query(`SELECT * FROM files WHERE account_id = ?1 AND space = ?2 AND path IN (${list})`);
+      this.#getMany.set(paths.length, statement);
+    }
+    return statement.all(scope.account, scope.space, ...paths);
   }
 
   async byId(scope: Scope, id: number): Promise<FileRow | null> {
