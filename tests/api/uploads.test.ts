@@ -285,6 +285,22 @@ function uploadTests(backend: Backend) {
       expect(new Uint8Array(await (await download(t, "keep.txt")).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     });
 
+    test("a small body of declared length that errors midway → 400; no file, no metadata, no blob", async () => {
+      const before = { blobs: (await stored(t)).length, rows: fileRows(t), events: eventRows(t) };
+      const res = await t.request("PUT", "/files/broken-small.bin", {
+        headers: { "content-length": "8192" },
+        body: failingBody(1, 4096),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: "bad_request",
+        message: "The request body ended before it was complete",
+      });
+      expect((await t.request("GET", "/files/broken-small.bin")).status).toBe(404);
+      expect({ blobs: (await stored(t)).length, rows: fileRows(t), events: eventRows(t) }).toEqual(before);
+      expect(tempFiles(t)).toEqual([]);
+    });
+
     test("a body that errors midway → 400; no file, no metadata, no blob", async () => {
       const before = { blobs: (await stored(t)).length, rows: fileRows(t), events: eventRows(t) };
       const res = await t.request("PUT", "/files/broken.bin", { body: failingBody(1) });
