@@ -127,7 +127,12 @@ export function useAction() {
       setBusy(false);
     }
   };
-  return { busy, error, setError, run };
+  /** A form's submit handler: the page stays where it is and `action` runs as `run` runs it. */
+  const submit = (action: () => Promise<unknown>) => (e: Event) => {
+    e.preventDefault();
+    void run(action);
+  };
+  return { busy, error, setError, run, submit };
 }
 
 /** The head of a list table: its column names, then an unnamed column of row actions. */

@@ -15,17 +15,14 @@ export function PathDialog(props: {
   onClose: () => void;
 }) {
   const [path, setPath] = useState(props.initial);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <Dialog title={props.title} onClose={props.onClose}>
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await props.submit(path.trim());
-            props.onDone();
-          });
-        }}
+        onSubmit={submit(async () => {
+          await props.submit(path.trim());
+          props.onDone();
+        })}
       >
         <label for="path-input">{props.label}</label>
         <input
@@ -81,22 +78,19 @@ export function ShareDialog({ entry, onClose }: { entry: Entry; onClose: () => v
   const [ttl, setTtl] = useState(86400);
   const [maxDownloads, setMaxDownloads] = useState("");
   const [link, setLink] = useState<{ url: string; expires_at: number } | null>(null);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <Dialog title={`Share ${entry.name}`} onClose={onClose}>
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () =>
-            setLink(
-              await api("POST", "/files/share", {
-                path: entry.path,
-                ttl,
-                ...(maxDownloads.trim() ? { max_downloads: Number(maxDownloads) } : {}),
-              }),
-            ),
-          );
-        }}
+        onSubmit={submit(async () =>
+          setLink(
+            await api("POST", "/files/share", {
+              path: entry.path,
+              ttl,
+              ...(maxDownloads.trim() ? { max_downloads: Number(maxDownloads) } : {}),
+            }),
+          ),
+        )}
       >
         <label for="share-ttl">Link expires after</label>
         <select id="share-ttl" value={ttl} onChange={(e) => setTtl(Number(e.currentTarget.value))}>

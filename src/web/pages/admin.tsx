@@ -19,20 +19,17 @@ export function AdminPage() {
       <form
         class="card"
         aria-labelledby="new-account-title"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run(async () => {
-            await api("POST", "/admin/accounts", {
-              actor: actor.trim(),
-              ...(email.trim() ? { email: email.trim() } : {}),
-              ...(publicKey.trim() ? { public_key: publicKey.trim() } : {}),
-            });
-            setActor("");
-            setEmail("");
-            setPublicKey("");
-            void load();
+        onSubmit={create.submit(async () => {
+          await api("POST", "/admin/accounts", {
+            actor: actor.trim(),
+            ...(email.trim() ? { email: email.trim() } : {}),
+            ...(publicKey.trim() ? { public_key: publicKey.trim() } : {}),
           });
-        }}
+          setActor("");
+          setEmail("");
+          setPublicKey("");
+          void load();
+        })}
       >
         <h2 id="new-account-title">New account</h2>
         <label for="acc-actor">Account name</label>

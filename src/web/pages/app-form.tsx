@@ -8,27 +8,24 @@ export function AppForm({ onCreated }: { onCreated: (c: ClientInfo) => void }) {
   const [name, setName] = useState("");
   const [uris, setUris] = useState("");
   const [kind, setKind] = useState<"client_secret_basic" | "none">("client_secret_basic");
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <form
       class="card"
       aria-labelledby="new-app-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => {
-          const created = await api<ClientInfo>("POST", "/oauth/clients", {
-            client_name: name.trim(),
-            redirect_uris: uris
-              .split("\n")
-              .map((u) => u.trim())
-              .filter(Boolean),
-            token_endpoint_auth_method: kind,
-          });
-          setName("");
-          setUris("");
-          onCreated(created);
+      onSubmit={submit(async () => {
+        const created = await api<ClientInfo>("POST", "/oauth/clients", {
+          client_name: name.trim(),
+          redirect_uris: uris
+            .split("\n")
+            .map((u) => u.trim())
+            .filter(Boolean),
+          token_endpoint_auth_method: kind,
         });
-      }}
+        setName("");
+        setUris("");
+        onCreated(created);
+      })}
     >
       <h2 id="new-app-title">Register an application</h2>
       <label for="app-name">Application name</label>

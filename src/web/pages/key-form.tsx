@@ -27,25 +27,22 @@ export function KeyForm({ me, onCreated }: { me: Me; onCreated: (k: { name: stri
   const [prefix, setPrefix] = useState(me.prefix);
   const [environment, setEnvironment] = useState(me.space);
   const [expiresIn, setExpiresIn] = useState(30 * 86400);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <form
       class="card"
       aria-labelledby="new-key-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => {
-          const created = await api<{ name: string; token: string }>("POST", "/auth/keys", {
-            name: name.trim() || undefined,
-            scopes,
-            prefix,
-            environment,
-            ...(expiresIn > 0 ? { expires_in: expiresIn } : {}),
-          });
-          setName("");
-          onCreated({ name: created.name, token: created.token });
+      onSubmit={submit(async () => {
+        const created = await api<{ name: string; token: string }>("POST", "/auth/keys", {
+          name: name.trim() || undefined,
+          scopes,
+          prefix,
+          environment,
+          ...(expiresIn > 0 ? { expires_in: expiresIn } : {}),
         });
-      }}
+        setName("");
+        onCreated({ name: created.name, token: created.token });
+      })}
     >
       <h2 id="new-key-title">New key</h2>
       <label for="key-name">Name</label>

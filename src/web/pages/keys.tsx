@@ -107,7 +107,7 @@ export function KeysPage({ me }: { me: Me }) {
 
 function RotateDialog(props: { info: KeyInfo; onClose: () => void; onRotated: (token: string) => void }) {
   const [expiresIn, setExpiresIn] = useState(30 * 86400);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   const noExpiry = props.info.expires_at === null;
   return (
     <Dialog title={`Rotate ${props.info.name || props.info.id}`} onClose={props.onClose}>
@@ -118,15 +118,12 @@ function RotateDialog(props: { info: KeyInfo; onClose: () => void; onRotated: (t
         </p>
       )}
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            const r = await api<{ token: string }>("POST", `/auth/keys/${encodeURIComponent(props.info.id)}/rotate`, {
-              expires_in: expiresIn,
-            });
-            props.onRotated(r.token);
+        onSubmit={submit(async () => {
+          const r = await api<{ token: string }>("POST", `/auth/keys/${encodeURIComponent(props.info.id)}/rotate`, {
+            expires_in: expiresIn,
           });
-        }}
+          props.onRotated(r.token);
+        })}
       >
         <label for="rotate-expiry">New expiry</label>
         <select id="rotate-expiry" value={expiresIn} onChange={(e) => setExpiresIn(Number(e.currentTarget.value))}>

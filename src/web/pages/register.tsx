@@ -14,7 +14,7 @@ export function Register({ onSignedIn }: { onSignedIn: () => void }) {
   const [saved, setSaved] = useState(false);
   const pair = useMemo(generateKeyPair, []);
   const download = useMemo(() => URL.createObjectURL(new Blob([pair.pem], { type: "application/x-pem-file" })), [pair]);
-  const { busy, error, run } = useAction();
+  const { busy, error, run, submit } = useAction();
 
   if (registered) {
     return (
@@ -46,13 +46,10 @@ export function Register({ onSignedIn }: { onSignedIn: () => void }) {
   }
   return (
     <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => {
-          await api("POST", "/auth/register", { actor: actor.trim(), public_key: pair.publicKey });
-          setRegistered(true);
-        });
-      }}
+      onSubmit={submit(async () => {
+        await api("POST", "/auth/register", { actor: actor.trim(), public_key: pair.publicKey });
+        setRegistered(true);
+      })}
     >
       <p class="muted">A key pair is generated in this browser; only the public key is sent.</p>
       <label for="new-actor">Account name</label>

@@ -49,13 +49,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
 function EmailForm() {
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState<string | null>(null);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => setSent((await api<{ message: string }>("POST", "/auth/magic-link", { email })).message));
-      }}
+      onSubmit={submit(async () =>
+        setSent((await api<{ message: string }>("POST", "/auth/magic-link", { email })).message),
+      )}
     >
       <label for="email">E-mail address</label>
       <input
@@ -133,17 +132,14 @@ function KeyForm({ onSignedIn }: { onSignedIn: () => void }) {
 
 function TokenForm({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState("");
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(async () => {
-          await openSession(token.trim());
-          setToken("");
-          onSignedIn();
-        });
-      }}
+      onSubmit={submit(async () => {
+        await openSession(token.trim());
+        setToken("");
+        onSignedIn();
+      })}
     >
       <p class="muted">
         The master token, a programmatic token or a live API key. lightd answers with a session cookie of the same

@@ -8,19 +8,16 @@ export function TokensPage() {
   const [ttl, setTtl] = useState("1h");
   const [single, setSingle] = useState(false);
   const [created, setCreated] = useState<{ token: string; expires_at: string } | null>(null);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   return (
     <section aria-labelledby="tokens-title">
       <h1 id="tokens-title">Programmatic tokens</h1>
       <p class="muted">Short-lived tokens with the master token's power, for scripts and CI.</p>
       <form
         class="card"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () =>
-            setCreated(await api("POST", "/auth/tokens", { ttl: ttl.trim(), remove_on_use: single })),
-          );
-        }}
+        onSubmit={submit(async () =>
+          setCreated(await api("POST", "/auth/tokens", { ttl: ttl.trim(), remove_on_use: single })),
+        )}
       >
         <label for="token-ttl">Lifetime (30s, 15m, 1h, 7d … up to 365d)</label>
         <input
