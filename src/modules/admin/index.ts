@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import type { InviteService } from "../auth/invites";
 import {
   AccountListResponse,
@@ -18,8 +18,6 @@ import {
 } from "./model";
 import type { AdminService } from "./service";
 
-const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
-
 export function adminModule(guard: AppGuard, admin: AdminService, invites: InviteService) {
   return new Elysia({ tags: ["Admin"] })
     .use(guard)
@@ -30,7 +28,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
         auth: "admin",
         params: AccountNameParams,
         body: QuotaBody,
-        response: { 200: QuotaResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        response: { 200: QuotaResponse, ...errorResponses(400, 401, 403, 404, 429) },
         detail: {
           summary: "Set an account's quota",
           description:
@@ -47,7 +45,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
       {
         auth: "admin",
         body: CreateInviteBody,
-        response: { 201: CreatedInvite, 400: ErrorResponse, ...denied },
+        response: { 201: CreatedInvite, ...errorResponses(400, 401, 403, 429) },
         detail: {
           summary: "Create an invite",
           description:
@@ -57,7 +55,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get("/admin/invites", async () => ({ invites: await invites.list() }), {
       auth: "admin",
-      response: { 200: InviteListResponse, ...denied },
+      response: { 200: InviteListResponse, ...errorResponses(401, 403, 429) },
       detail: {
         summary: "List invites",
         description: "Every invite, used or not (never the code). Master token only.",
@@ -72,7 +70,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
       {
         auth: "admin",
         params: InviteParams,
-        response: { 200: RevokedInviteResponse, 404: ErrorResponse, ...denied },
+        response: { 200: RevokedInviteResponse, ...errorResponses(401, 403, 404, 429) },
         detail: {
           summary: "Revoke an invite",
           description: "Deletes the invite; its code stops working at once. Master token only.",
@@ -81,7 +79,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
     )
     .get("/admin/accounts", async () => ({ accounts: await admin.list() }), {
       auth: "admin",
-      response: { 200: AccountListResponse, ...denied },
+      response: { 200: AccountListResponse, ...errorResponses(401, 403, 429) },
       detail: { summary: "List accounts", description: "Every account, including `admin`. Master token only." },
     })
     .post(
@@ -93,7 +91,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
       {
         auth: "admin",
         body: CreateAccountBody,
-        response: { 201: AccountView, 400: ErrorResponse, 409: ErrorResponse, ...denied },
+        response: { 201: AccountView, ...errorResponses(400, 401, 403, 409, 429) },
         detail: {
           summary: "Create an account",
           description:
@@ -110,7 +108,7 @@ export function adminModule(guard: AppGuard, admin: AdminService, invites: Invit
       {
         auth: "admin",
         params: AccountNameParams,
-        response: { 200: DeletedAccountResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        response: { 200: DeletedAccountResponse, ...errorResponses(400, 401, 403, 404, 429) },
         detail: {
           summary: "Delete an account",
           description:

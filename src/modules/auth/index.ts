@@ -3,7 +3,7 @@ import { type Config, configuredOrigin } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
 import { clientIpOf } from "../../http/edge";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
-import { ErrorResponse, errorResponses } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import type { Logger } from "../../lib/logger";
 import type { ChallengeService } from "./challenges";
 import { MAGIC_LINK_MESSAGE, type MagicLinkService, requireEmail } from "./magic-link";
@@ -39,8 +39,6 @@ export interface AuthModuleDeps {
   now: () => number;
 }
 
-const errors = { 400: ErrorResponse, 429: ErrorResponse };
-
 /** `Set-Cookie` for a browser session: HttpOnly, SameSite=Strict (never sent on cross-site requests), Secure when lightd is served over https. */
 export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
@@ -64,7 +62,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         rateLimit: "register",
         body: RegisterBody,
-        response: { 201: RegisterResponse, ...errors, 403: ErrorResponse, 409: ErrorResponse },
+        response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 429) },
         detail: {
           summary: "Register an account",
           description:
@@ -82,7 +80,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         rateLimit: "challenge",
         body: ChallengeBody,
-        response: { 200: ChallengeResponse, ...errors, 404: ErrorResponse },
+        response: { 200: ChallengeResponse, ...errorResponses(400, 404, 429) },
         detail: {
           summary: "Create a challenge",
           description:
@@ -100,7 +98,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         rateLimit: "verify",
         body: VerifyBody,
-        response: { 200: SessionResponse, ...errors, 401: ErrorResponse, 404: ErrorResponse },
+        response: { 200: SessionResponse, ...errorResponses(400, 401, 404, 429) },
         detail: {
           summary: "Verify a signature",
           description:
@@ -130,7 +128,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         rateLimit: "verify",
         body: OpenSessionBody,
-        response: { 200: OpenSessionResponse, ...errors, 401: ErrorResponse },
+        response: { 200: OpenSessionResponse, ...errorResponses(400, 401, 429) },
         detail: {
           summary: "Open a browser session",
           description:
@@ -153,7 +151,7 @@ export function authModule(deps: AuthModuleDeps) {
         return { ok: true };
       },
       {
-        response: { 200: LogoutResponse, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse },
+        response: { 200: LogoutResponse, ...errorResponses(400, 401, 429) },
         detail: {
           summary: "Log out",
           description:
@@ -178,7 +176,7 @@ export function authModule(deps: AuthModuleDeps) {
       {
         rateLimit: "magic_link",
         body: MagicLinkBody,
-        response: { 200: MagicLinkResponse, ...errors, 403: ErrorResponse, 500: ErrorResponse, 503: ErrorResponse },
+        response: { 200: MagicLinkResponse, ...errorResponses(400, 403, 429, 500, 503) },
         detail: {
           summary: "Request a magic link",
           description:

@@ -2,11 +2,9 @@ import { Elysia } from "elysia";
 import { AppError } from "../../domain/errors";
 import { keepOpen } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { BackupListResponse, BackupView } from "./model";
 import type { BackupService } from "./service";
-
-const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 
 export function backupsModule(guard: AppGuard, backups: BackupService) {
   return new Elysia({ tags: ["Admin"] })
@@ -28,7 +26,7 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
       },
       {
         auth: "admin",
-        response: { 201: BackupView, 409: ErrorResponse, ...denied },
+        response: { 201: BackupView, ...errorResponses(401, 403, 409, 429) },
         detail: {
           summary: "Run a backup now",
           description:
@@ -38,7 +36,7 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
     )
     .get("/admin/backups", async () => ({ backups: await backups.list() }), {
       auth: "admin",
-      response: { 200: BackupListResponse, ...denied },
+      response: { 200: BackupListResponse, ...errorResponses(401, 403, 429) },
       detail: {
         summary: "List backups",
         description:

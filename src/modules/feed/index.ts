@@ -7,13 +7,13 @@ import { extractToken } from "../../http/auth";
 import { keepOpen, upgradeToWebSocket } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { crossOriginUpgradeRefusal } from "../../http/same-origin";
-import { ErrorResponse, errorResponses } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { FeedQuery, SpaceParams } from "./model";
 import type { FeedService } from "./service";
 import type { FeedSocketData } from "./socket";
 import { feedEventStream } from "./sse";
 
-const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 426: ErrorResponse };
+const Errors = errorResponses(400, 401, 403, 426);
 
 /** A token that authenticated now, checked again later: see CredentialVerifier.validityCheck. */
 export type ValidityCheck = (token: string | null) => () => Promise<boolean>;

@@ -3,7 +3,7 @@ import { badRequest } from "../../domain/errors";
 import { parsePath, parsePrefix } from "../../domain/paths";
 import type { AppGuard } from "../../http/guard-type";
 import { queryPathOf } from "../../http/query-path";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import type { VersionService } from "./versions";
 import {
   RestoreBody,
@@ -13,8 +13,6 @@ import {
   VersionsQuery,
   VersionsResponse,
 } from "./versions-model";
-
-const ReadErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 
 /** File history routes: versions of a path, the trash, restores. Downloads by tx are `GET /files/{path}?tx=N`. */
 export function versionsModule(guard: AppGuard, versions: VersionService) {
@@ -29,7 +27,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
       {
         auth: "files:read",
         query: VersionsQuery,
-        response: { 200: VersionsResponse, ...ReadErrors, 404: ErrorResponse },
+        response: { 200: VersionsResponse, ...errorResponses(400, 401, 403, 404) },
         detail: {
           summary: "List a file's versions",
           description:
@@ -46,7 +44,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
       {
         auth: "files:read",
         query: TrashQuery,
-        response: { 200: TrashResponse, ...ReadErrors },
+        response: { 200: TrashResponse, ...errorResponses(400, 401, 403) },
         detail: {
           summary: "List deleted files",
           description:
@@ -68,7 +66,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
       {
         auth: "files:write",
         body: RestoreBody,
-        response: { 200: RestoreResponse, ...ReadErrors, 404: ErrorResponse, 409: ErrorResponse, 507: ErrorResponse },
+        response: { 200: RestoreResponse, ...errorResponses(400, 401, 403, 404, 409, 507) },
         detail: {
           summary: "Restore a file or folder to an earlier tx",
           description:

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import {
   CreatedHook,
   CreateHookBody,
@@ -11,8 +11,6 @@ import {
   HookList,
 } from "./model";
 import type { HookService } from "./service";
-
-const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 
 /** Webhooks: each change the credential may read is POSTed, signed, to the hook's URL. */
 export function hooksModule(guard: AppGuard, hooks: HookService) {
@@ -28,7 +26,7 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
       {
         auth: "files:read",
         body: CreateHookBody,
-        response: { 201: CreatedHook, 400: ErrorResponse, 409: ErrorResponse, ...denied },
+        response: { 201: CreatedHook, ...errorResponses(400, 401, 403, 409, 429) },
         detail: {
           summary: "Create a webhook",
           description:
@@ -41,7 +39,7 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
     )
     .get("/hooks", async ({ principal }) => ({ hooks: await hooks.list(principal) }), {
       auth: "files:read",
-      response: { 200: HookList, ...denied },
+      response: { 200: HookList, ...errorResponses(401, 403, 429) },
       detail: { summary: "List webhooks", description: "Never shows the secrets." },
     })
     .delete(
@@ -53,7 +51,7 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
       {
         auth: "files:read",
         params: HookIdParams,
-        response: { 200: DeletedHook, 404: ErrorResponse, ...denied },
+        response: { 200: DeletedHook, ...errorResponses(401, 403, 404, 429) },
         detail: { summary: "Delete a webhook", description: "Its pending deliveries are dropped." },
       },
     )
@@ -66,7 +64,7 @@ export function hooksModule(guard: AppGuard, hooks: HookService) {
         auth: "files:read",
         params: HookIdParams,
         query: DeliveriesQuery,
-        response: { 200: DeliveryList, 404: ErrorResponse, ...denied },
+        response: { 200: DeliveryList, ...errorResponses(401, 403, 404, 429) },
         detail: {
           summary: "List a webhook's deliveries",
           description: "Newest first, with each one's status and last attempt.",

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import {
   CreatedKeyResponse,
   CreateKeyBody,
@@ -10,8 +10,6 @@ import {
   RotateKeyBody,
 } from "./model";
 import type { ApiKeyService, IssuedKey } from "./service";
-
-const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 
 function created(key: IssuedKey) {
   return {
@@ -45,7 +43,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
       {
         auth: "keys:write",
         body: CreateKeyBody,
-        response: { 201: CreatedKeyResponse, 400: ErrorResponse, ...denied },
+        response: { 201: CreatedKeyResponse, ...errorResponses(400, 401, 403, 429) },
         detail: {
           summary: "Create an API key",
           description:
@@ -55,7 +53,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
     )
     .get("/auth/keys", async ({ principal }) => ({ keys: await keys.list(principal) }), {
       auth: "keys:read",
-      response: { 200: KeyListResponse, ...denied },
+      response: { 200: KeyListResponse, ...errorResponses(401, 403, 429) },
       detail: {
         summary: "List API keys",
         description:
@@ -71,7 +69,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
       {
         auth: "keys:write",
         params: KeyIdParams,
-        response: { 200: DeletedKeyResponse, 404: ErrorResponse, ...denied },
+        response: { 200: DeletedKeyResponse, ...errorResponses(401, 403, 404, 429) },
         detail: {
           summary: "Delete an API key",
           description: "Revokes the key; its very next request is 401. Scope `keys:write`.",
@@ -86,7 +84,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
         auth: "keys:write",
         params: KeyIdParams,
         body: RotateKeyBody,
-        response: { 200: CreatedKeyResponse, 400: ErrorResponse, 404: ErrorResponse, ...denied },
+        response: { 200: CreatedKeyResponse, ...errorResponses(400, 401, 403, 404, 429) },
         detail: {
           summary: "Rotate an API key",
           description:

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import {
   AuthorizedAppList,
   ClientInformation,
@@ -12,7 +12,6 @@ import {
 } from "./model";
 import type { OAuthService } from "./service";
 
-const denied = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse };
 /**
  * The registration endpoint's refusals are RFC 7591 bodies, the guard's too (src/http/error-form.ts);
  * its 401 and 429 are added to the contract in that form with their headers.
@@ -89,7 +88,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
     )
     .get("/oauth/authorizations", async ({ principal }) => ({ authorizations: await oauth.apps.list(principal) }), {
       auth: "keys:read",
-      response: { 200: AuthorizedAppList, ...denied },
+      response: { 200: AuthorizedAppList, ...errorResponses(401, 403, 429) },
       detail: {
         summary: "List the apps you authorized",
         description:
@@ -105,7 +104,7 @@ export function oauthApiModule(guard: AppGuard, oauth: OAuthService) {
       {
         auth: "keys:write",
         params: IdParams,
-        response: { 200: Deleted, 404: ErrorResponse, ...denied },
+        response: { 200: Deleted, ...errorResponses(401, 403, 404, 429) },
         detail: {
           summary: "Revoke an app's access",
           description: "Its access and refresh tokens are refused from their very next request. Scope `keys:write`.",

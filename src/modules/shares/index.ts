@@ -5,7 +5,7 @@ import { prefersHtml } from "../../http/accept";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
-import { ErrorResponse, errorResponses } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { RevokeResponse, ShareBody, ShareIdParams, ShareListResponse, ShareResponse } from "./model";
 import { sharePage } from "./page";
 import type { ShareOpening, ShareService } from "./service";
@@ -92,7 +92,7 @@ export function sharesModule(guard: AppGuard, shares: ShareService, config: () =
         }),
         {
           auth: "share",
-          response: { 200: ShareListResponse, 401: ErrorResponse, 403: ErrorResponse },
+          response: { 200: ShareListResponse, ...errorResponses(401, 403) },
           detail: {
             summary: "List share links",
             description:

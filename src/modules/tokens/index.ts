@@ -3,7 +3,7 @@ import { badRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { FastGet } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
-import { ErrorResponse, errorResponses } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { parseTtl } from "../../lib/ttl";
 import { CreatedTokenResponse, CreateTokenBody, CurrentCredentialResponse } from "./model";
 import type { TokenService } from "./service";
@@ -53,7 +53,7 @@ export function tokensModule(guard: AppGuard, tokens: TokenService) {
     )
     .get("/auth/me", ({ principal }) => credentialView(principal), {
       auth: true,
-      response: { 200: CurrentCredentialResponse, 401: ErrorResponse },
+      response: { 200: CurrentCredentialResponse, ...errorResponses(401) },
       detail: {
         summary: "Describe the calling credential",
         description: "Who the presented token acts as and what it may do. Consumes a single-use token.",

@@ -4,7 +4,7 @@ import { parsePath } from "../../domain/paths";
 import { writeConditionsOf } from "../../http/conditions";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { CommitResponse, ConditionalWriteHeaders } from "../files/model";
 import {
   AbortMultipartBody,
@@ -19,18 +19,11 @@ import {
 import type { UploadService } from "./service";
 
 // The errors each route really answers (the contract test provokes every one).
-const Errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  507: ErrorResponse,
-};
+const Errors = errorResponses(400, 401, 403, 404, 409, 412, 507);
 /** Creating an upload checks the path, the caller's power and the account's room (507 when full). */
-const CreateErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 507: ErrorResponse };
+const CreateErrors = errorResponses(400, 401, 403, 507);
 /** Aborting gives room back: it checks only the path and the caller's power. */
-const AbortErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+const AbortErrors = errorResponses(400, 401, 403, 404);
 
 export function uploadsModule(guard: AppGuard, uploads: UploadService, config: () => Config) {
   return new Elysia({ tags: ["Uploads"] })
@@ -58,7 +51,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       {
         auth: "files:write",
         body: CompleteUploadBody,
-        response: { 200: CommitResponse, ...Errors, 412: ErrorResponse },
+        response: { 200: CommitResponse, ...Errors },
         detail: {
           summary: "Complete an upload",
           description:
@@ -98,7 +91,7 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
       {
         auth: "files:write",
         body: CompleteMultipartBody,
-        response: { 200: CommitResponse, ...Errors, 412: ErrorResponse },
+        response: { 200: CommitResponse, ...Errors },
         detail: {
           summary: "Complete a multipart upload",
           description:
