@@ -23,8 +23,9 @@ export interface DownloadOptions {
  * that serves file bytes (signed /blobs URLs, the one-request download, WebDAV GET) answers
  * through here.
  *
- * A local file whose etag is known is answered without a promise: one stat(2) (which also
- * finds it deleted) and the file handed to the server. Anything else asks the store.
+ * A local file whose etag is known is answered without a promise: a small one read at once,
+ * a larger one handed to the server after one stat(2), either way found deleted
+ * (storage/blob/local-body.ts). Anything else asks the store.
  */
 export function serveObject(
   source: ObjectSource,
@@ -35,9 +36,9 @@ export function serveObject(
 ): Response | Promise<Response> {
   const known = options.stat;
   if (known && source.localFiles) {
-    const file = source.localFiles.fileOf(key);
-    if (file === null) throw new BlobNotFound();
-    return answer(source, key, { ...known, size: file.size }, file, headers, withBody, options);
+    const local = source.localFiles.bodyOf(key, known.size);
+    if (local === null) throw new BlobNotFound();
+    return answer(source, key, { ...known, size: local.size }, local.body, headers, withBody, options);
   }
   const local = source.localFiles ? Bun.file(source.localFiles.pathOf(key)) : undefined;
   return source.store.head(key).then((stat) => answer(source, key, stat, local, headers, withBody, options));
@@ -47,7 +48,7 @@ function answer(
   source: ObjectSource,
   key: string,
   stat: BlobStat,
-  file: Blob | undefined,
+  local: Uint8Array<ArrayBuffer> | Blob | undefined,
   headers: Headers,
   withBody: boolean,
   options: DownloadOptions,
@@ -78,6 +79,6 @@ function answer(
   const init = { status: range ? 206 : 200, headers: out };
   if (!withBody) return new Response(null, init);
   if (stat.size === 0) return new Response("", init);
-  if (file) return new Response(range ? file.slice(range.start, range.end + 1) : file, init);
+  if (local) return new Response(range ? local.slice(range.start, range.end + 1) : local, init);
   return source.store.getStream(key, range).then((body) => new Response(body, init));
 }

@@ -250,6 +250,31 @@ describe("GET /blobs/{key} at the edge answers as the app does", () => {
     expect((await same("/files/empty.txt?redirect=false", reader)).status).toBe(404);
   });
 
+  test("a file larger than those read at once: the same bytes, ranges and 304", async () => {
+    const bytes = "0123456789abcdef".repeat(1025); // 16,400 bytes
+    expect((await t.request("PUT", "/files/large.bin", { body: bytes })).status).toBe(200);
+    const res = await t.request("GET", "/files/large.bin");
+    const path = (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");
+    const whole = await same(path, null);
+    expect(whole.status).toBe(200);
+    expect(whole.body).toBe(bytes);
+    const part = await same(path, null, { range: "bytes=16380-" });
+    expect(part.status).toBe(206);
+    expect(part.body).toBe(bytes.slice(16380));
+    expect(part.headers).toContainEqual(["content-range", "bytes 16380-16399/16400"]);
+    expect((await same("/files/large.bin?redirect=false", reader, { range: "bytes=-4" })).body).toBe("cdef");
+    const tag = whole.headers.find(([name]) => name === "etag")?.[1] as string;
+    expect((await same(path, null, { "if-none-match": tag })).status).toBe(304);
+  });
+
+  test("a small file's ranges are cut from the bytes read", async () => {
+    const path = await signedBlobPath();
+    expect((await same(path, null, { range: "bytes=-3" })).body).toBe(CONTENT.slice(-3));
+    expect((await same(path, null, { range: "bytes=10-" })).body).toBe(CONTENT.slice(10));
+    expect((await same(path, null, { range: "bytes=0-0" })).body).toBe(CONTENT.slice(0, 1));
+    expect((await same(path, null, { range: "bytes=36-" })).status).toBe(416);
+  });
+
   test("stored bytes that have vanished: 404, not a 500", async () => {
     const res = await t.request("GET", "/files/gone.txt");
     const path = (res.headers.get("location") as string).replace(/^https?:\/\/[^/]+/, "");

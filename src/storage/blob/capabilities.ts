@@ -1,3 +1,5 @@
+import type { LocalBody } from "./local-body";
+
 /**
  * What some byte stores can do beyond the BlobStore contract, declared once and handed out
  * by the factory beside the store, so no caller tests a class or probes for a method.
@@ -8,10 +10,10 @@ export interface LocalFiles {
   /** The file that holds the bytes of `key`. Throws BlobRequestInvalid for a malformed key. */
   pathOf(key: string): string;
   /**
-   * The file that holds `key` as a body the server sends itself (sendfile), its `size` the
-   * file's size now (one stat(2)); null when there is none.
+   * What a download of `key` sends (its bytes or the file, ./local-body.ts) and its size now;
+   * `expected` is the size the metadata gives. Null when there is no file.
    */
-  fileOf(key: string): Blob | null;
+  bodyOf(key: string, expected: number): LocalBody | null;
 }
 
 /** The store must prove it can take bytes before the server starts (an S3 bucket's reach and rights). */

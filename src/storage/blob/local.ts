@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
@@ -18,6 +18,7 @@ import {
 import { DataSync } from "./data-sync";
 import { BlobNotFound, BlobRequestInvalid, objectChanged, objectExists, RangeNotSatisfiable } from "./errors";
 import { lightdObjectUrl } from "./lightd-url";
+import { type LocalBody, localBody } from "./local-body";
 import {
   appendFile,
   commitFile,
@@ -109,12 +110,8 @@ export class LocalBlobStore implements BlobStore {
     return `${this.#shardBase}${key.slice(0, 2)}/${key}`;
   }
 
-  fileOf(key: string): Blob | null {
-    const path = this.pathOf(key);
-    const file = Bun.file(path);
-    // Reading the size is the one stat(2). A missing file reads as 0 bytes, so only an empty
-    // one needs a second look; statSync's Stats object cost more per download than the stat.
-    return file.size > 0 || existsSync(path) ? file : null;
+  bodyOf(key: string, expected: number): LocalBody | null {
+    return localBody(this.pathOf(key), expected);
   }
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
