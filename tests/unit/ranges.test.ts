@@ -66,4 +66,18 @@ describe("contentDisposition", () => {
     );
     expect(contentDisposition("a\r\nb")).not.toMatch(/[\r\n]/);
   });
+
+  test("plain names are spelled as the general rule spells them", () => {
+    const general = (name: string) => {
+      const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, "_") || "download";
+      const encoded = encodeURIComponent(name).replace(
+        /['()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
+      return `inline; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+    };
+    for (const name of ["a", "report.pdf", "A-b_c.9", "...", "-", "_x_", "a b", "a'b", "a%b", "ä", "a*b", "", 'a"b']) {
+      expect(contentDisposition(name, "inline")).toBe(general(name));
+    }
+  });
 });
