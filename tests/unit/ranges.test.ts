@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ifNoneMatchHits, ifRangeAllows, parseRange, type RangeOutcome } from "../../src/http/ranges";
 import { contentDisposition } from "../../src/lib/content-disposition";
+import { quoteEtag, unquoteEtag } from "../../src/lib/etag";
 
 const part = (start: number, end: number): RangeOutcome => ({ kind: "partial", range: { start, end } });
 const FULL: RangeOutcome = { kind: "full" };
@@ -79,5 +80,18 @@ describe("contentDisposition", () => {
     for (const name of ["a", "report.pdf", "A-b_c.9", "...", "-", "_x_", "a b", "a'b", "a%b", "ä", "a*b", "", 'a"b']) {
       expect(contentDisposition(name, "inline")).toBe(general(name));
     }
+  });
+});
+
+describe("quoteEtag / unquoteEtag", () => {
+  test("stored etags are quoted as they are; quoted and weak ones are stripped first", () => {
+    expect(quoteEtag("abc123")).toBe('"abc123"');
+    expect(quoteEtag('"abc123"')).toBe('"abc123"');
+    expect(quoteEtag('W/"abc123"')).toBe('"abc123"');
+    expect(unquoteEtag("W/abc")).toBe("abc");
+    expect(unquoteEtag('a"b')).toBe('a"b');
+    expect(unquoteEtag('"a"b"')).toBe('a"b');
+    expect(unquoteEtag("")).toBe("");
+    expect(unquoteEtag(undefined)).toBe("");
   });
 });
