@@ -231,14 +231,18 @@ function downloadTests(backend: Backend) {
   });
 
   describe("after an overwrite", () => {
+    // Its own file: the other tests read docs/alphabet.txt as the beforeAll wrote it.
     test("a new ETag, the new bytes, and the old signed URL no longer serves old bytes", async () => {
-      const oldLocation = await locationOf("/files/docs/alphabet.txt");
-      const put = await t.request("PUT", "/files/docs/alphabet.txt", { body: "NEW" });
+      const first = await t.request("PUT", "/files/docs/overwritten.txt", { body: CONTENT });
+      expect(first.status).toBe(200);
+      const oldLocation = await locationOf("/files/docs/overwritten.txt");
+      expect(await (await follow(oldLocation)).text()).toBe(CONTENT);
+      const put = await t.request("PUT", "/files/docs/overwritten.txt", { body: "NEW" });
       expect(put.status).toBe(200);
-      const head = await t.request("HEAD", "/files/docs/alphabet.txt");
+      const head = await t.request("HEAD", "/files/docs/overwritten.txt");
       expect(head.headers.get("etag")).toBe(`"${backend.etagOf("NEW")}"`);
       expect(head.headers.get("content-length")).toBe("3");
-      const fresh = await follow(await locationOf("/files/docs/alphabet.txt"));
+      const fresh = await follow(await locationOf("/files/docs/overwritten.txt"));
       expect(await fresh.text()).toBe("NEW");
       // The replaced object was removed from the store.
       const stale = await follow(oldLocation);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { forEachBackend } from "../fixtures/backends";
+import { type Backend, forEachBackend } from "../fixtures/backends";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 /** A controllable clock: every change is stamped with `clock.now` (Unix ms). */
@@ -26,27 +26,73 @@ async function json(t: TestApp, method: string, path: string, body?: unknown) {
 const list = (t: TestApp, query = "") => json(t, "GET", `/files${query}`);
 const names = (entries: Array<{ path: string }>) => entries.map((e) => e.path);
 
+/** A test that changes what others read, or counts tx from 1, runs on an app of its own. */
+async function onFreshApp(backend: Backend, body: (t: TestApp) => Promise<void>) {
+  const t = makeTestApp({ backend, now: () => clock.now });
+  try {
+    await body(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** The listing tree: tx 1 docs/report.pdf, tx 2 readme.md, then three more; 5 files, 23 bytes. */
+async function putListingTree(t: TestApp) {
+  await put(t, "docs/report.pdf", "%PDF-1.7 hello");
+  await put(t, "readme.md", "# hi");
+  await put(t, "docs/drafts/a.txt", "aaa");
+  await put(t, "docs/zeta.txt", "z");
+  await put(t, "docs/alpha.txt", "a");
+}
+
+/** Five changes (tx 1–5, one second apart) with refused and no-op changes between them. */
+async function putHistory(t: TestApp): Promise<number[]> {
+  const txs: number[] = [];
+  tick();
+  txs.push((await put(t, "a.txt", "hello")).tx);
+  tick();
+  txs.push((await json(t, "POST", "/files/mkdir", { path: "f/" })).body.tx);
+  tick();
+  txs.push((await json(t, "POST", "/files/move", { from: "a.txt", to: "f/a.txt", message: "tidy" })).body.tx);
+  tick();
+  txs.push((await put(t, "f/a.txt", "hello again")).tx); // overwrite
+  // Refused and no-op changes take no tx.
+  await json(t, "POST", "/files/mkdir", { path: "f/" });
+  await json(t, "POST", "/files/move", { from: "missing", to: "x" });
+  await json(t, "DELETE", "/files/missing");
+  tick();
+  txs.push((await json(t, "DELETE", "/files/f/")).body.tx);
+  return txs;
+}
+
+/** tx 6: an upload with a commit message, after the history above. */
+async function putMessage(t: TestApp) {
+  const res = await t.request("PUT", "/files/m.txt?message=first%20draft", { body: "m" });
+  expect(res.status).toBe(200);
+}
+
 forEachBackend((backend) => {
   describe("one-step PUT, list, stats", () => {
+    // The listing and stats tests only read this tree.
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
+    beforeAll(() => putListingTree(t));
 
-    test("PUT answers path, name, size, tx, time (Unix ms)", async () => {
-      tick();
-      const res = await t.request("PUT", "/files/docs/report.pdf", { body: "%PDF-1.7 hello" });
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({
-        path: "docs/report.pdf",
-        name: "report.pdf",
-        size: 14,
-        tx: 1,
-        time: clock.now,
-      });
-    });
+    test("PUT answers path, name, size, tx, time (Unix ms)", () =>
+      onFreshApp(backend, async (t) => {
+        tick();
+        const res = await t.request("PUT", "/files/docs/report.pdf", { body: "%PDF-1.7 hello" });
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({
+          path: "docs/report.pdf",
+          name: "report.pdf",
+          size: 14,
+          tx: 1,
+          time: clock.now,
+        });
+      }));
 
     test("the listing of the root shows the folder one level below, with the seed's fields", async () => {
-      await put(t, "readme.md", "# hi");
-      await put(t, "docs/drafts/a.txt", "aaa");
       const { status, body } = await list(t);
       expect(status).toBe(200);
       expect(body.prefix).toBe("");
@@ -74,8 +120,6 @@ forEachBackend((backend) => {
     });
 
     test("prefix lists one folder: subfolders first, then files", async () => {
-      await put(t, "docs/zeta.txt", "z");
-      await put(t, "docs/alpha.txt", "a");
       const { body } = await list(t, "?prefix=docs/");
       expect(body.prefix).toBe("docs/");
       expect(names(body.entries)).toEqual(["docs/drafts/", "docs/alpha.txt", "docs/report.pdf", "docs/zeta.txt"]);
@@ -127,38 +171,50 @@ forEachBackend((backend) => {
       expect(await json(t, "GET", "/files/stats")).toMatchObject({ status: 200, body: { files: 5, bytes: 23 } });
     });
 
-    test("stats after overwrite, move and delete", async () => {
-      await put(t, "readme.md", "# a longer readme"); // 4 → 17 bytes
-      expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 5, bytes: 36 });
-      await json(t, "POST", "/files/move", { from: "readme.md", to: "docs/readme.md" });
-      expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 5, bytes: 36 });
-      await t.request("DELETE", "/files/docs/readme.md");
-      expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 4, bytes: 19 });
-      await t.request("DELETE", "/files/docs/");
-      expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 0, bytes: 0 });
-    });
+    test("stats after overwrite, move and delete", () =>
+      onFreshApp(backend, async (t) => {
+        await putListingTree(t);
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 5, bytes: 23 });
+        await put(t, "readme.md", "# a longer readme"); // 4 → 17 bytes
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 5, bytes: 36 });
+        await json(t, "POST", "/files/move", { from: "readme.md", to: "docs/readme.md" });
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 5, bytes: 36 });
+        await t.request("DELETE", "/files/docs/readme.md");
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 4, bytes: 19 });
+        await t.request("DELETE", "/files/docs/");
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 0, bytes: 0 });
+      }));
   });
 
   describe("mkdir", () => {
+    // The conflict tests read an empty folder docs/drafts/ and a file "notes".
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
-
-    test("creates a folder (created true), then again is created false", async () => {
-      tick();
-      const first = await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" });
-      expect(first.status).toBe(200);
-      expect(first.body).toMatchObject({ path: "docs/drafts/", created: true });
-      const again = await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" });
-      expect(again.status).toBe(200);
-      expect(again.body).toMatchObject({ path: "docs/drafts/", created: false });
+    beforeAll(async () => {
+      expect((await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" })).status).toBe(200);
+      await put(t, "notes", "n");
     });
 
-    test("the new folder and its parent show up in listings as folders", async () => {
-      expect((await list(t)).body.entries).toMatchObject([{ path: "docs/", name: "docs", type: "folder" }]);
-      expect((await list(t, "?prefix=docs/")).body.entries).toMatchObject([
-        { path: "docs/drafts/", name: "drafts", type: "folder", size: 0, updated_at: clock.now },
-      ]);
-    });
+    test("creates a folder (created true), then again is created false", () =>
+      onFreshApp(backend, async (t) => {
+        tick();
+        const first = await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" });
+        expect(first.status).toBe(200);
+        expect(first.body).toMatchObject({ path: "docs/drafts/", created: true });
+        const again = await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" });
+        expect(again.status).toBe(200);
+        expect(again.body).toMatchObject({ path: "docs/drafts/", created: false });
+      }));
+
+    test("the new folder and its parent show up in listings as folders", () =>
+      onFreshApp(backend, async (t) => {
+        tick();
+        expect((await json(t, "POST", "/files/mkdir", { path: "docs/drafts/" })).status).toBe(200);
+        expect((await list(t)).body.entries).toMatchObject([{ path: "docs/", name: "docs", type: "folder" }]);
+        expect((await list(t, "?prefix=docs/")).body.entries).toMatchObject([
+          { path: "docs/drafts/", name: "drafts", type: "folder", size: 0, updated_at: clock.now },
+        ]);
+      }));
 
     test("an empty folder is listed as empty", async () => {
       expect((await list(t, "?prefix=docs/drafts/")).body).toEqual({
@@ -197,45 +253,54 @@ forEachBackend((backend) => {
   });
 
   describe("move", () => {
+    // The refused moves below read this tree: the state after the rename and folder move tests.
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
-
-    test("renames a file: answers from, to, tx, time; content and metadata preserved", async () => {
-      await put(t, "a.txt", "alpha bytes", "text/plain");
-      tick();
-      const res = await json(t, "POST", "/files/move", { from: "a.txt", to: "dir/b.txt", message: "rename" });
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ from: "a.txt", to: "dir/b.txt", tx: 2, time: clock.now });
-      expect((await t.request("GET", "/files/a.txt")).status).toBe(404);
-      const meta = await (
-        await t.request("GET", "/files/dir/b.txt", { headers: { accept: "application/json" } })
-      ).json();
-      expect(meta).toMatchObject({ path: "dir/b.txt", size: 11, content_type: "text/plain" });
-      expect((await t.request("GET", "/files/a.txt", { headers: { accept: "application/json" } })).status).toBe(404);
+    beforeAll(async () => {
+      await put(t, "dir/b.txt", "alpha bytes", "text/plain");
+      await put(t, "dst/inner/one.txt", "1");
+      await put(t, "dst/inner/deep/two.txt", "22");
+      expect((await json(t, "POST", "/files/mkdir", { path: "dst/inner/empty/" })).status).toBe(200);
     });
 
-    test("moves a whole folder with everything under it", async () => {
-      await put(t, "src/one.txt", "1");
-      await put(t, "src/deep/two.txt", "22");
-      await json(t, "POST", "/files/mkdir", { path: "src/empty/" });
-      const res = await json(t, "POST", "/files/move", { from: "src/", to: "dst/inner/" });
-      expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ from: "src/", to: "dst/inner/" });
-      expect(names((await list(t, "?prefix=src/")).body.entries)).toEqual([]);
-      expect(names((await list(t, "?prefix=dst/")).body.entries)).toEqual(["dst/inner/"]);
-      expect(names((await list(t, "?prefix=dst/inner/")).body.entries)).toEqual([
-        "dst/inner/deep/",
-        "dst/inner/empty/",
-        "dst/inner/one.txt",
-      ]);
-      expect(names((await list(t, "?prefix=dst/inner/deep/")).body.entries)).toEqual(["dst/inner/deep/two.txt"]);
-      const root = names((await list(t)).body.entries);
-      expect(root).not.toContain("src/");
-      // The bytes followed the metadata.
-      const download = await t.request("GET", "/files/dst/inner/deep/two.txt");
-      const bytes = await t.follow(download.headers.get("location") as string);
-      expect(await bytes.text()).toBe("22");
-    });
+    test("renames a file: answers from, to, tx, time; content and metadata preserved", () =>
+      onFreshApp(backend, async (t) => {
+        await put(t, "a.txt", "alpha bytes", "text/plain");
+        tick();
+        const res = await json(t, "POST", "/files/move", { from: "a.txt", to: "dir/b.txt", message: "rename" });
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ from: "a.txt", to: "dir/b.txt", tx: 2, time: clock.now });
+        expect((await t.request("GET", "/files/a.txt")).status).toBe(404);
+        const meta = await (
+          await t.request("GET", "/files/dir/b.txt", { headers: { accept: "application/json" } })
+        ).json();
+        expect(meta).toMatchObject({ path: "dir/b.txt", size: 11, content_type: "text/plain" });
+        expect((await t.request("GET", "/files/a.txt", { headers: { accept: "application/json" } })).status).toBe(404);
+      }));
+
+    test("moves a whole folder with everything under it", () =>
+      onFreshApp(backend, async (t) => {
+        await put(t, "src/one.txt", "1");
+        await put(t, "src/deep/two.txt", "22");
+        await json(t, "POST", "/files/mkdir", { path: "src/empty/" });
+        const res = await json(t, "POST", "/files/move", { from: "src/", to: "dst/inner/" });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ from: "src/", to: "dst/inner/" });
+        expect(names((await list(t, "?prefix=src/")).body.entries)).toEqual([]);
+        expect(names((await list(t, "?prefix=dst/")).body.entries)).toEqual(["dst/inner/"]);
+        expect(names((await list(t, "?prefix=dst/inner/")).body.entries)).toEqual([
+          "dst/inner/deep/",
+          "dst/inner/empty/",
+          "dst/inner/one.txt",
+        ]);
+        expect(names((await list(t, "?prefix=dst/inner/deep/")).body.entries)).toEqual(["dst/inner/deep/two.txt"]);
+        const root = names((await list(t)).body.entries);
+        expect(root).not.toContain("src/");
+        // The bytes followed the metadata.
+        const download = await t.request("GET", "/files/dst/inner/deep/two.txt");
+        const bytes = await t.follow(download.headers.get("location") as string);
+        expect(await bytes.text()).toBe("22");
+      }));
 
     test("a moved file is found by search under its new name only", async () => {
       await put(t, "old-name-zebra.txt", "z");
@@ -278,26 +343,28 @@ forEachBackend((backend) => {
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
 
-    test("a file: answers deleted, tx, time; the file is gone", async () => {
-      await put(t, "a.txt", "a");
-      tick();
-      const res = await json(t, "DELETE", "/files/a.txt");
-      expect(res).toEqual({ status: 200, body: { deleted: 1, tx: 2, time: clock.now } });
-      expect((await t.request("GET", "/files/a.txt")).status).toBe(404);
-    });
+    test("a file: answers deleted, tx, time; the file is gone", () =>
+      onFreshApp(backend, async (t) => {
+        await put(t, "a.txt", "a");
+        tick();
+        const res = await json(t, "DELETE", "/files/a.txt");
+        expect(res).toEqual({ status: 200, body: { deleted: 1, tx: 2, time: clock.now } });
+        expect((await t.request("GET", "/files/a.txt")).status).toBe(404);
+      }));
 
-    test("a folder recursively: every file and folder under it; deleted counts the files", async () => {
-      await put(t, "d/a.txt", "a");
-      await put(t, "d/sub/b.txt", "b");
-      await put(t, "d/sub/deeper/c.txt", "c");
-      await put(t, "dx.txt", "keeps"); // shares the prefix "d" but is not in the folder
-      const res = await json(t, "DELETE", "/files/d/");
-      expect(res.status).toBe(200);
-      // d/a.txt, d/sub/b.txt, d/sub/deeper/c.txt (the three folder rows go too, but are not files)
-      expect(res.body.deleted).toBe(3);
-      expect(names((await list(t)).body.entries)).toEqual(["dx.txt"]);
-      expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 1, bytes: 5 });
-    });
+    test("a folder recursively: every file and folder under it; deleted counts the files", () =>
+      onFreshApp(backend, async (t) => {
+        await put(t, "d/a.txt", "a");
+        await put(t, "d/sub/b.txt", "b");
+        await put(t, "d/sub/deeper/c.txt", "c");
+        await put(t, "dx.txt", "keeps"); // shares the prefix "d" but is not in the folder
+        const res = await json(t, "DELETE", "/files/d/");
+        expect(res.status).toBe(200);
+        // d/a.txt, d/sub/b.txt, d/sub/deeper/c.txt (the three folder rows go too, but are not files)
+        expect(res.body.deleted).toBe(3);
+        expect(names((await list(t)).body.entries)).toEqual(["dx.txt"]);
+        expect((await json(t, "GET", "/files/stats")).body).toMatchObject({ files: 1, bytes: 5 });
+      }));
 
     test("a missing file or folder → 404", async () => {
       for (const path of ["/files/nope.txt", "/files/nope/"]) {
@@ -315,45 +382,38 @@ forEachBackend((backend) => {
   });
 
   describe("tx and the event log", () => {
+    // The log queries read the history (tx 1–5) and the commit message upload (tx 6).
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
-
-    test("every change gets the next tx, no gaps, and one event with its action", async () => {
-      const txs: number[] = [];
-      tick();
-      txs.push((await put(t, "a.txt", "hello")).tx);
-      tick();
-      txs.push((await json(t, "POST", "/files/mkdir", { path: "f/" })).body.tx);
-      tick();
-      txs.push((await json(t, "POST", "/files/move", { from: "a.txt", to: "f/a.txt", message: "tidy" })).body.tx);
-      tick();
-      txs.push((await put(t, "f/a.txt", "hello again")).tx); // overwrite
-      // Refused and no-op changes take no tx.
-      await json(t, "POST", "/files/mkdir", { path: "f/" });
-      await json(t, "POST", "/files/move", { from: "missing", to: "x" });
-      await json(t, "DELETE", "/files/missing");
-      tick();
-      txs.push((await json(t, "DELETE", "/files/f/")).body.tx);
-      expect(txs).toEqual([1, 2, 3, 4, 5]);
-
-      const { status, body } = await json(t, "GET", "/files/log");
-      expect(status).toBe(200);
-      const start = clock.now - 4000;
-      expect(body.events).toEqual([
-        { tx: 1, action: "upload", path: "a.txt", size: 5, msg: null, ts: start },
-        { tx: 2, action: "mkdir", path: "f/", size: null, msg: null, ts: start + 1000 },
-        { tx: 3, action: "move", path: "a.txt", dest: "f/a.txt", size: 5, msg: "tidy", ts: start + 2000 },
-        { tx: 4, action: "upload", path: "f/a.txt", size: 11, msg: null, ts: start + 3000 },
-        { tx: 5, action: "delete", path: "f/", size: 11, msg: null, ts: start + 4000 },
-      ]);
+    beforeAll(async () => {
+      await putHistory(t);
+      await putMessage(t);
     });
 
-    test("a commit message from ?message= is logged", async () => {
-      const res = await t.request("PUT", "/files/m.txt?message=first%20draft", { body: "m" });
-      expect(res.status).toBe(200);
-      const { body } = await json(t, "GET", "/files/log?since_tx=5");
-      expect(body.events).toMatchObject([{ tx: 6, action: "upload", path: "m.txt", msg: "first draft" }]);
-    });
+    test("every change gets the next tx, no gaps, and one event with its action", () =>
+      onFreshApp(backend, async (t) => {
+        const txs = await putHistory(t);
+        expect(txs).toEqual([1, 2, 3, 4, 5]);
+
+        const { status, body } = await json(t, "GET", "/files/log");
+        expect(status).toBe(200);
+        const start = clock.now - 4000;
+        expect(body.events).toEqual([
+          { tx: 1, action: "upload", path: "a.txt", size: 5, msg: null, ts: start },
+          { tx: 2, action: "mkdir", path: "f/", size: null, msg: null, ts: start + 1000 },
+          { tx: 3, action: "move", path: "a.txt", dest: "f/a.txt", size: 5, msg: "tidy", ts: start + 2000 },
+          { tx: 4, action: "upload", path: "f/a.txt", size: 11, msg: null, ts: start + 3000 },
+          { tx: 5, action: "delete", path: "f/", size: 11, msg: null, ts: start + 4000 },
+        ]);
+      }));
+
+    test("a commit message from ?message= is logged", () =>
+      onFreshApp(backend, async (t) => {
+        await putHistory(t);
+        await putMessage(t);
+        const { body } = await json(t, "GET", "/files/log?since_tx=5");
+        expect(body.events).toMatchObject([{ tx: 6, action: "upload", path: "m.txt", msg: "first draft" }]);
+      }));
 
     test("since_tx returns only later events; limit caps them, oldest first", async () => {
       expect((await json(t, "GET", "/files/log?since_tx=3")).body.events.map((e: { tx: number }) => e.tx)).toEqual([
@@ -383,29 +443,36 @@ forEachBackend((backend) => {
       expect(res.body.error).toBe("bad_request");
     });
 
-    test("the counter continues after reads and refused changes", async () => {
-      expect((await put(t, "n.txt", "n")).tx).toBe(7);
-    });
+    test("the counter continues after reads and refused changes", () =>
+      onFreshApp(backend, async (t) => {
+        await putHistory(t);
+        await putMessage(t);
+        expect((await json(t, "GET", "/files/log?since_tx=3")).status).toBe(200);
+        expect((await json(t, "GET", "/files/log?limit=0")).status).toBe(400);
+        expect((await json(t, "POST", "/files/move", { from: "missing", to: "x" })).status).toBe(404);
+        expect((await put(t, "n.txt", "n")).tx).toBe(7);
+      }));
   });
 
   describe("search", () => {
     const t = makeTestApp({ backend, now: () => clock.now });
     afterAll(() => t.close());
-    const paths = async (q: string) => {
-      const res = await json(t, "GET", `/files/search?q=${encodeURIComponent(q)}`);
+    const paths = async (q: string, app = t) => {
+      const res = await json(app, "GET", `/files/search?q=${encodeURIComponent(q)}`);
       expect(res.status).toBe(200);
       expect(res.body.query).toBe(q);
       return res.body.results.map((r: { path: string }) => r.path) as string[];
     };
 
-    beforeAll(async () => {
+    const putSearchTree = async (t: TestApp) => {
       await put(t, "docs/report.pdf", "r");
       await put(t, "docs/2023 annual report.txt", "r2");
       await put(t, "report/notes.txt", "n"); // "report" only in the folder part of the path
       await put(t, "photos/cat.jpg", "c");
       await put(t, "photos/dog.jpg", "d");
       await put(t, "Quarterly Budget.xlsx", "q");
-    });
+    };
+    beforeAll(() => putSearchTree(t));
 
     test("a word prefix finds the file: rep → report.pdf", async () => {
       const found = await paths("rep");
@@ -462,9 +529,12 @@ forEachBackend((backend) => {
       }
     });
 
-    test("deleted files are no longer found", async () => {
-      await t.request("DELETE", "/files/photos/");
-      expect(await paths("jpg")).toEqual([]);
-    });
+    test("deleted files are no longer found", () =>
+      onFreshApp(backend, async (t) => {
+        await putSearchTree(t);
+        expect((await paths("jpg", t)).sort()).toEqual(["photos/cat.jpg", "photos/dog.jpg"]);
+        expect((await t.request("DELETE", "/files/photos/")).status).toBe(200);
+        expect(await paths("jpg", t)).toEqual([]);
+      }));
   });
 });
