@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 let clock = Date.now();
-const t = makeTestApp({ now: () => clock, config: { server: { public_url: "https://files.example.com" } } });
+const appOptions = () => ({ now: () => clock, config: { server: { public_url: "https://files.example.com" } } });
+const t = makeTestApp(appOptions());
 const servers: { stop(force?: boolean): unknown }[] = [];
 afterAll(() => {
   t.close();
@@ -52,22 +53,28 @@ async function follow(app: TestApp, link: string): Promise<Response> {
 
 describe("POST /auth/magic-link", () => {
   test("the same generic answer for a new and a known address", async () => {
-    await t.request("POST", "/admin/accounts", { json: { actor: "known", email: "known@example.com" } });
-    const a = await requestLink(t, "known@example.com");
-    const b = await requestLink(t, "stranger@example.com");
-    expect(a.status).toBe(200);
-    expect(b.status).toBe(200);
-    expect(await a.text()).toBe(await b.text());
-    // Neither branch looked the address up: both links exist, stored only as hashes.
-    const rows = t.db.query("SELECT email, secret_hash FROM magic_links ORDER BY created_at").all() as {
-      email: string;
-      secret_hash: string;
-    }[];
-    expect(rows.map((r) => r.email).sort()).toEqual(["known@example.com", "stranger@example.com"]);
-    for (const r of rows) expect(r.secret_hash).toStartWith("$argon2id$");
-    expect(lastLink(t, "stranger@example.com")).toStartWith(
-      "https://files.example.com/auth/magic-link/verify?token=lightd_mlk_",
-    );
+    // An app of its own: it reads every stored link, and other tests ask for links too.
+    const t = makeTestApp(appOptions());
+    try {
+      await t.request("POST", "/admin/accounts", { json: { actor: "known", email: "known@example.com" } });
+      const a = await requestLink(t, "known@example.com");
+      const b = await requestLink(t, "stranger@example.com");
+      expect(a.status).toBe(200);
+      expect(b.status).toBe(200);
+      expect(await a.text()).toBe(await b.text());
+      // Neither branch looked the address up: both links exist, stored only as hashes.
+      const rows = t.db.query("SELECT email, secret_hash FROM magic_links ORDER BY created_at").all() as {
+        email: string;
+        secret_hash: string;
+      }[];
+      expect(rows.map((r) => r.email).sort()).toEqual(["known@example.com", "stranger@example.com"]);
+      for (const r of rows) expect(r.secret_hash).toStartWith("$argon2id$");
+      expect(lastLink(t, "stranger@example.com")).toStartWith(
+        "https://files.example.com/auth/magic-link/verify?token=lightd_mlk_",
+      );
+    } finally {
+      await t.close();
+    }
   });
 
   for (const email of [

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { makeTestApp } from "../fixtures/harness";
+import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 /**
  * WebDAV through `app.handle`: the same services as REST (tx + events), conditional
@@ -10,14 +10,33 @@ import { makeTestApp } from "../fixtures/harness";
 const t = makeTestApp();
 afterAll(() => t.close());
 
-const dav = (method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit) =>
-  t.request(method, `/dav/${path}`, { headers, body });
+const davOn =
+  (app: TestApp) =>
+  (method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit) =>
+    app.request(method, `/dav/${path}`, { headers, body });
+const dav = davOn(t);
 
-const log = async () =>
-  ((await (await t.request("GET", "/files/log?since_tx=0")).json()) as { events: { action: string }[] }).events;
+// Every test reads the folder work/ with work/b.txt = "delta"; a test that writes uses a name of its own.
+beforeAll(async () => {
+  expect((await dav("MKCOL", "work/")).status).toBe(201);
+  expect((await dav("PUT", "work/b.txt", {}, "delta")).status).toBe(201);
+});
 
 describe("one front door over the same services", () => {
+  // It reads the whole event log, so it runs on an app of its own.
   test("PUT, MKCOL, COPY, MOVE and DELETE are each one tx with the REST action names", async () => {
+    const t = makeTestApp();
+    const dav = davOn(t);
+    const log = async () =>
+      ((await (await t.request("GET", "/files/log?since_tx=0")).json()) as { events: { action: string }[] }).events;
+    try {
+      await story(t, dav, log);
+    } finally {
+      await t.close();
+    }
+  });
+
+  async function story(t: TestApp, dav: ReturnType<typeof davOn>, log: () => Promise<{ action: string }[]>) {
     expect((await dav("MKCOL", "work/")).status).toBe(201);
     const put = await dav("PUT", "work/a.txt", {}, "alpha");
     expect(put.status).toBe(201);
@@ -31,7 +50,7 @@ describe("one front door over the same services", () => {
     const rest = await t.request("GET", "/files/work/b.txt", { headers: { accept: "application/json" } });
     expect(await rest.json()).toMatchObject({ path: "work/b.txt", size: 7 });
     expect(await (await dav("GET", "work/b.txt")).text()).toBe("alpha 2");
-  });
+  }
 
   test("MKCOL: 405 over an existing resource, 409 without a parent, 415 with a body", async () => {
     expect((await dav("MKCOL", "work/")).status).toBe(405);
@@ -40,22 +59,24 @@ describe("one front door over the same services", () => {
   });
 
   test("COPY/MOVE: Overwrite F is 412, overwrite T replaces with 204", async () => {
+    expect((await dav("PUT", "work/target.txt", {}, "alpha 2")).status).toBe(201);
     await dav("PUT", "work/c.txt", {}, "gamma");
-    const f = await dav("COPY", "work/c.txt", { Destination: "/dav/work/b.txt", Overwrite: "F" });
+    const f = await dav("COPY", "work/c.txt", { Destination: "/dav/work/target.txt", Overwrite: "F" });
     expect(f.status).toBe(412);
-    expect((await dav("COPY", "work/c.txt", { Destination: "/dav/work/b.txt", Overwrite: "T" })).status).toBe(204);
-    expect(await (await dav("GET", "work/b.txt")).text()).toBe("gamma");
+    expect((await dav("COPY", "work/c.txt", { Destination: "/dav/work/target.txt", Overwrite: "T" })).status).toBe(204);
+    expect(await (await dav("GET", "work/target.txt")).text()).toBe("gamma");
     expect((await dav("MOVE", "work/c.txt", { Destination: "http://elsewhere.example/dav/x" })).status).toBe(502);
   });
 });
 
 describe("conditional requests", () => {
   test("If-Match and If-None-Match on PUT", async () => {
-    const etag = (await dav("HEAD", "work/b.txt")).headers.get("etag") as string;
-    expect((await dav("PUT", "work/b.txt", { "If-Match": '"nope"' }, "x")).status).toBe(412);
-    expect((await dav("PUT", "work/b.txt", { "If-None-Match": "*" }, "x")).status).toBe(412);
+    expect((await dav("PUT", "work/conditional.txt", {}, "alpha 2")).status).toBe(201);
+    const etag = (await dav("HEAD", "work/conditional.txt")).headers.get("etag") as string;
+    expect((await dav("PUT", "work/conditional.txt", { "If-Match": '"nope"' }, "x")).status).toBe(412);
+    expect((await dav("PUT", "work/conditional.txt", { "If-None-Match": "*" }, "x")).status).toBe(412);
     expect((await dav("PUT", "work/new.txt", { "If-Match": "*" }, "x")).status).toBe(412);
-    expect((await dav("PUT", "work/b.txt", { "If-Match": etag }, "delta")).status).toBe(204);
+    expect((await dav("PUT", "work/conditional.txt", { "If-Match": etag }, "delta")).status).toBe(204);
   });
 
   test("GET honours Range and If-None-Match with the ETag PROPFIND reports", async () => {
@@ -82,14 +103,15 @@ describe("client modification times and checksums", () => {
   });
 
   test("PROPPATCH of getlastmodified sets it; other live properties are protected", async () => {
+    expect((await dav("PUT", "work/m-patched.txt", { "X-OC-Mtime": "1500000000" }, "mtime")).status).toBe(201);
     const body =
       '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>' +
       "<D:getlastmodified>Tue, 01 Jan 2019 00:00:00 GMT</D:getlastmodified></D:prop></D:set></D:propertyupdate>";
-    expect((await dav("PROPPATCH", "work/m.txt", {}, body)).status).toBe(207);
-    const found = await (await dav("PROPFIND", "work/m.txt", { Depth: "0" })).text();
+    expect((await dav("PROPPATCH", "work/m-patched.txt", {}, body)).status).toBe(207);
+    const found = await (await dav("PROPFIND", "work/m-patched.txt", { Depth: "0" })).text();
     expect(found).toContain("<D:getlastmodified>Tue, 01 Jan 2019 00:00:00 GMT</D:getlastmodified>");
     const protectedBody = body.replaceAll("getlastmodified", "getcontentlength");
-    const refused = await (await dav("PROPPATCH", "work/m.txt", {}, protectedBody)).text();
+    const refused = await (await dav("PROPPATCH", "work/m-patched.txt", {}, protectedBody)).text();
     expect(refused).toContain("HTTP/1.1 403 Forbidden");
   });
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseIssuedToken } from "../../src/lib/token-format";
 import { OAuthTokenService } from "../../src/modules/oauth/tokens";
-import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
+import { login, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
 import {
   authorizationParams,
@@ -29,9 +29,14 @@ afterAll(() => t.close());
 let session = "";
 let app: RegisteredClient;
 
+const hana = naclSigner("hana");
 beforeAll(async () => {
-  session = await registerAndLogin(t, naclSigner("hana"));
+  session = await registerAndLogin(t, hana);
   app = await registerClient(t, session);
+});
+// The lifetimes tests move the clock by days, and sessions expire: every test signs in anew.
+beforeEach(async () => {
+  session = await login(t, hana);
 });
 
 interface Tokens {
@@ -247,7 +252,7 @@ test("the RFC 8414 metadata names every endpoint and capability", async () => {
   expect(((await spoofed.json()) as { issuer: string }).issuer).toBe(ISSUER);
 });
 
-// Last: these move the clock by days (sessions, too, expire).
+// These move the clock by days (sessions, too, expire: the beforeEach above signs in again).
 describe("lifetimes", () => {
   test("a code still works just before its 10 minutes are up", async () => {
     const { code, verifier } = await codeFor(app, "files:read");

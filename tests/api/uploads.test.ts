@@ -68,55 +68,61 @@ function uploadTests(backend: Backend) {
     afterAll(() => t.close());
 
     test("the whole flow makes the file visible with the right bytes", async () => {
-      const create = await t.request("POST", "/files/uploads", {
-        json: { path: "docs/report.pdf", content_type: "application/pdf" },
-      });
-      expect(create.status).toBe(200);
-      const created = await create.json();
-      expect(created).toMatchObject({ content_type: "application/pdf", expires_in: 3600 });
-      expect(created.url).toStartWith(
-        backend.kind === "local" ? "http://localhost/blobs/" : (t.ctx.config.current.storage.s3?.endpoint as string),
-      );
+      // An app of its own: it counts files, tx and events from an empty store.
+      const t = makeTestApp({ backend, now: () => clock.now });
+      try {
+        const create = await t.request("POST", "/files/uploads", {
+          json: { path: "docs/report.pdf", content_type: "application/pdf" },
+        });
+        expect(create.status).toBe(200);
+        const created = await create.json();
+        expect(created).toMatchObject({ content_type: "application/pdf", expires_in: 3600 });
+        expect(created.url).toStartWith(
+          backend.kind === "local" ? "http://localhost/blobs/" : (t.ctx.config.current.storage.s3?.endpoint as string),
+        );
 
-      // Not visible until complete.
-      expect((await t.request("GET", "/files/docs/report.pdf")).status).toBe(404);
+        // Not visible until complete.
+        expect((await t.request("GET", "/files/docs/report.pdf")).status).toBe(404);
 
-      const bytes = new TextEncoder().encode("%PDF-1.7 two step");
-      const put = await follow(t, created.url, {
-        method: "PUT",
-        body: bytes,
-        headers: { "content-type": "application/pdf" },
-      });
-      expect(put.status).toBe(200);
-      // lightd's /blobs answers JSON too; S3 answers an empty body. Both send the ETag header.
-      if (backend.kind === "local") expect(await put.json()).toEqual({ etag: sha(bytes), size: bytes.length });
-      expect(put.headers.get("etag")).toBe(`"${etag(bytes)}"`);
+        const bytes = new TextEncoder().encode("%PDF-1.7 two step");
+        const put = await follow(t, created.url, {
+          method: "PUT",
+          body: bytes,
+          headers: { "content-type": "application/pdf" },
+        });
+        expect(put.status).toBe(200);
+        // lightd's /blobs answers JSON too; S3 answers an empty body. Both send the ETag header.
+        if (backend.kind === "local") expect(await put.json()).toEqual({ etag: sha(bytes), size: bytes.length });
+        expect(put.headers.get("etag")).toBe(`"${etag(bytes)}"`);
 
-      // Still not visible: the bytes arrived, but nobody completed.
-      expect((await t.request("GET", "/files/docs/report.pdf")).status).toBe(404);
-      expect(await stats(t)).toEqual({ files: 0, bytes: 0 });
+        // Still not visible: the bytes arrived, but nobody completed.
+        expect((await t.request("GET", "/files/docs/report.pdf")).status).toBe(404);
+        expect(await stats(t)).toEqual({ files: 0, bytes: 0 });
 
-      const complete = await t.request("POST", "/files/uploads/complete", {
-        json: { path: "docs/report.pdf", message: "add report" },
-      });
-      expect(complete.status).toBe(200);
-      expect(await complete.json()).toEqual({
-        path: "docs/report.pdf",
-        name: "report.pdf",
-        size: bytes.length,
-        tx: 1,
-        time: clock.now,
-      });
+        const complete = await t.request("POST", "/files/uploads/complete", {
+          json: { path: "docs/report.pdf", message: "add report" },
+        });
+        expect(complete.status).toBe(200);
+        expect(await complete.json()).toEqual({
+          path: "docs/report.pdf",
+          name: "report.pdf",
+          size: bytes.length,
+          tx: 1,
+          time: clock.now,
+        });
 
-      const res = await download(t, "docs/report.pdf");
-      expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
-      expect(res.headers.get("content-type")).toBe("application/pdf");
-      expect(res.headers.get("etag")).toBe(`"${etag(bytes)}"`);
-      expect(await stats(t)).toEqual({ files: 1, bytes: bytes.length });
-      const log = await (await t.request("GET", "/files/log")).json();
-      expect(log.events).toEqual([
-        { tx: 1, action: "upload", path: "docs/report.pdf", size: bytes.length, msg: "add report", ts: clock.now },
-      ]);
+        const res = await download(t, "docs/report.pdf");
+        expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+        expect(res.headers.get("content-type")).toBe("application/pdf");
+        expect(res.headers.get("etag")).toBe(`"${etag(bytes)}"`);
+        expect(await stats(t)).toEqual({ files: 1, bytes: bytes.length });
+        const log = await (await t.request("GET", "/files/log")).json();
+        expect(log.events).toEqual([
+          { tx: 1, action: "upload", path: "docs/report.pdf", size: bytes.length, msg: "add report", ts: clock.now },
+        ]);
+      } finally {
+        await t.close();
+      }
     });
 
     test("without content_type, the type is guessed from the name", async () => {
@@ -315,9 +321,10 @@ function uploadTests(backend: Backend) {
     });
 
     test("a body that errors midway leaves the previous version in place", async () => {
-      const res = await t.request("PUT", "/files/keep.txt", { body: failingBody(1) });
+      expect((await t.request("PUT", "/files/kept.txt", { body: new Uint8Array([1, 2, 3]) })).status).toBe(200);
+      const res = await t.request("PUT", "/files/kept.txt", { body: failingBody(1) });
       expect(res.status).toBe(400);
-      expect(new Uint8Array(await (await download(t, "keep.txt")).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+      expect(new Uint8Array(await (await download(t, "kept.txt")).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     });
 
     test("the signed PUT URL also enforces max_upload_bytes", async () => {
@@ -379,58 +386,67 @@ function uploadTests(backend: Backend) {
   describe("concurrent uploads to the same path", () => {
     // Versioning off: a replaced object goes as soon as no file names it (versions keep it
     // until retention; tests/api/versions-gc.test.ts covers that path).
-    const t = makeTestApp({ backend, config: { versions: { keep_count: 0 } } });
-    afterAll(() => t.close());
-
-    test("10 parallel one-step PUTs: the file is exactly one body, one object remains", async () => {
-      const bodies = Array.from({ length: 10 }, (_, i) => new Uint8Array(200_000 + i * 1000).fill(i + 1));
-      const results = await Promise.all(
-        bodies.map((body) => t.request("PUT", "/files/race.bin", { body: streamOf(body, 8192) })),
-      );
-      expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-      const txs = (await Promise.all(results.map((r) => r.json()))).map((r) => r.tx).sort((a, b) => a - b);
-      expect(txs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-
-      const got = new Uint8Array(await (await download(t, "race.bin")).arrayBuffer());
-      const digest = sha(got);
-      expect(bodies.map((b) => sha(b))).toContain(digest);
-      const meta = await (
-        await t.request("GET", "/files/race.bin", { headers: { accept: "application/json" } })
-      ).json();
-      expect(meta.etag).toBe(etag(got));
-      expect(meta.size).toBe(got.length);
-      expect(await stats(t)).toEqual({ files: 1, bytes: got.length });
-      expect((await keysIn(t)).length).toBe(1);
-    });
-
-    test("10 parallel two-step uploads completed at once: one wins whole, one object remains", async () => {
-      const bodies = Array.from({ length: 10 }, (_, i) => new Uint8Array(50_000 + i).fill(100 + i));
-      const urls: string[] = [];
-      for (const _ of bodies) {
-        urls.push((await (await t.request("POST", "/files/uploads", { json: { path: "race2.bin" } })).json()).url);
+    // Each race counts files, objects and tx from an empty store, so each has an app of its own.
+    async function onFreshApp(body: (t: TestApp) => Promise<void>) {
+      const t = makeTestApp({ backend, config: { versions: { keep_count: 0 } } });
+      try {
+        await body(t);
+      } finally {
+        await t.close();
       }
-      await Promise.all(
-        bodies.map((body, i) =>
-          follow(t, urls[i] as string, {
-            method: "PUT",
-            body,
-            headers: { "content-type": "application/octet-stream" },
-          }),
-        ),
-      );
-      const completes = await Promise.all(
-        bodies.map(() => t.request("POST", "/files/uploads/complete", { json: { path: "race2.bin" } })),
-      );
-      expect(completes.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
-      for (const r of completes) expect([200, 404]).toContain(r.status);
-      const got = new Uint8Array(await (await download(t, "race2.bin")).arrayBuffer());
-      expect(bodies.map((b) => sha(b))).toContain(sha(got));
-      expect(await stats(t)).toMatchObject({ files: 2 });
-      // Only the two live files' objects remain (pending uploads that lost hold no bytes once completed or not).
-      const pending = (
-        t.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
-      ).n;
-      expect((await keysIn(t)).length).toBe(2 + pending);
-    });
+    }
+
+    test("10 parallel one-step PUTs: the file is exactly one body, one object remains", () =>
+      onFreshApp(async (t) => {
+        const bodies = Array.from({ length: 10 }, (_, i) => new Uint8Array(200_000 + i * 1000).fill(i + 1));
+        const results = await Promise.all(
+          bodies.map((body) => t.request("PUT", "/files/race.bin", { body: streamOf(body, 8192) })),
+        );
+        expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+        const txs = (await Promise.all(results.map((r) => r.json()))).map((r) => r.tx).sort((a, b) => a - b);
+        expect(txs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+        const got = new Uint8Array(await (await download(t, "race.bin")).arrayBuffer());
+        const digest = sha(got);
+        expect(bodies.map((b) => sha(b))).toContain(digest);
+        const meta = await (
+          await t.request("GET", "/files/race.bin", { headers: { accept: "application/json" } })
+        ).json();
+        expect(meta.etag).toBe(etag(got));
+        expect(meta.size).toBe(got.length);
+        expect(await stats(t)).toEqual({ files: 1, bytes: got.length });
+        expect((await keysIn(t)).length).toBe(1);
+      }));
+
+    test("10 parallel two-step uploads completed at once: one wins whole, one object remains", () =>
+      onFreshApp(async (t) => {
+        const bodies = Array.from({ length: 10 }, (_, i) => new Uint8Array(50_000 + i).fill(100 + i));
+        const urls: string[] = [];
+        for (const _ of bodies) {
+          urls.push((await (await t.request("POST", "/files/uploads", { json: { path: "race2.bin" } })).json()).url);
+        }
+        await Promise.all(
+          bodies.map((body, i) =>
+            follow(t, urls[i] as string, {
+              method: "PUT",
+              body,
+              headers: { "content-type": "application/octet-stream" },
+            }),
+          ),
+        );
+        const completes = await Promise.all(
+          bodies.map(() => t.request("POST", "/files/uploads/complete", { json: { path: "race2.bin" } })),
+        );
+        expect(completes.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+        for (const r of completes) expect([200, 404]).toContain(r.status);
+        const got = new Uint8Array(await (await download(t, "race2.bin")).arrayBuffer());
+        expect(bodies.map((b) => sha(b))).toContain(sha(got));
+        expect(await stats(t)).toMatchObject({ files: 1 });
+        // Only the live file's object remains (pending uploads that lost hold no bytes once completed or not).
+        const pending = (
+          t.db.query("SELECT count(*) AS n FROM uploads WHERE completed_at IS NULL").get() as { n: number }
+        ).n;
+        expect((await keysIn(t)).length).toBe(1 + pending);
+      }));
   });
 }
