@@ -161,11 +161,21 @@ run("an authorization code is exchanged once, whichever instance gets it", async
 });
 
 run("a refresh token rotates once; revoking a grant ends its tokens; empty grants are swept", async () => {
+  // A client of its own: the code test above may run before or after this one.
+  await new PostgresOAuthClientRepository(pool(0)).insert({
+    id: "client2",
+    account_id: account,
+    name: "Notes",
+    redirect_uris: '["https://notes.example/cb"]',
+    auth_method: "client_secret_basic",
+    secret_hash: "h1",
+    created_at: 5,
+  });
   const grants = new PostgresOAuthGrantRepository(pool(0));
   const credentials = new PostgresCredentialRepository(pool(0));
   await grants.insert({
     id: "g1",
-    client_id: "client1",
+    client_id: "client2",
     account_id: account,
     scopes: "files:read",
     prefix: "",
@@ -173,7 +183,7 @@ run("a refresh token rotates once; revoking a grant ends its tokens; empty grant
   });
   await grants.insert({
     id: "g2",
-    client_id: "client1",
+    client_id: "client2",
     account_id: account,
     scopes: "files:read",
     prefix: "",
@@ -198,7 +208,7 @@ run("a refresh token rotates once; revoking a grant ends its tokens; empty grant
   expect(await grants.deleteEmpty(2)).toBe(0);
   expect(await grants.deleteEmpty(3)).toBe(1);
   expect(await grants.listByAccount(account)).toEqual([]);
-  expect(await new PostgresOAuthClientRepository(pool(1)).delete("client1", account)).toBe(true);
+  expect(await new PostgresOAuthClientRepository(pool(1)).delete("client2", account)).toBe(true);
 });
 
 run("backup runs, reclaim holds any instance sees, and reclaim rows due only after not_before", async () => {
