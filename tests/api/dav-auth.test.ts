@@ -84,6 +84,7 @@ describe("scopes as on the REST routes", () => {
   });
 
   test("overwriting by COPY needs files:delete as well", async () => {
+    await t.request("PUT", "/dav/a.txt", { body: "a" });
     await t.request("PUT", "/dav/b.txt", { body: "b" });
     const key = await t.request("POST", "/auth/keys", {
       json: { name: "rw", scopes: ["files:read", "files:write"] },
