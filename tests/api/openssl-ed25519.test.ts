@@ -62,11 +62,17 @@ test("register with an OpenSSL key, sign the nonce with OpenSSL, get a session",
 });
 
 test("an OpenSSL signature of different bytes is refused", async () => {
-  const ch = await t.request("POST", "/auth/challenge", { token: null, json: { actor: "openssl-user" } });
+  // An actor of its own with the same OpenSSL key: the test above may not have run yet.
+  const reg = await t.request("POST", "/auth/register", {
+    token: null,
+    json: { actor: "openssl-other", type: "agent", public_key: publicKey },
+  });
+  expect(reg.status).toBe(201);
+  const ch = await t.request("POST", "/auth/challenge", { token: null, json: { actor: "openssl-other" } });
   const { challenge_id, nonce } = (await ch.json()) as { challenge_id: string; nonce: string };
   const res = await t.request("POST", "/auth/verify", {
     token: null,
-    json: { challenge_id, actor: "openssl-user", signature: opensslSign(`${nonce}\n`) },
+    json: { challenge_id, actor: "openssl-other", signature: opensslSign(`${nonce}\n`) },
   });
   expect(res.status).toBe(401);
 });
