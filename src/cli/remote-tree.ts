@@ -50,7 +50,7 @@ export async function walkRemote(api: ApiClient, folder: string): Promise<Remote
   return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The folder's metadata, or undefined when no such folder exists. */
+/** Whether the folder exists on the server (the root always does); other failures are thrown. */
 export async function folderExists(api: ApiClient, path: string): Promise<boolean> {
   const folder = asFolder(path);
   if (folder === "") return true;
