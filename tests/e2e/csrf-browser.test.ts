@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout } from "bun:test";
 import { type BrowserContext, chromium } from "playwright-core";
 import { naclSigner } from "../fixtures/auth-helpers";
 import { cleanupE2E, ensureBinary, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
