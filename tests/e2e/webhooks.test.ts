@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { Webhook } from "standardwebhooks";
-import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
+import { cleanupE2E, makeTempDir, pollUntil, type RunningServer, startServer } from "../fixtures/binary";
 
 /**
  * Webhooks from the compiled binary to a receiver that verifies every delivery with the npm
@@ -149,9 +149,14 @@ describe("webhooks", () => {
     // The secret is shown once: listings never carry it.
     const listed = (await (await api("GET", "/hooks")).json()) as { hooks: Array<Record<string, unknown>> };
     expect(listed.hooks.find((h) => h.id === hook.id)).not.toHaveProperty("secret");
-    const deliveries = (await (await api("GET", `/hooks/${hook.id}/deliveries`)).json()) as {
-      deliveries: Array<{ id: string; tx: number; status: string; last_status: number }>;
-    };
+    type Deliveries = { deliveries: Array<{ id: string; tx: number; status: string; last_status: number }> };
+    const readDeliveries = async () => (await (await api("GET", `/hooks/${hook.id}/deliveries`)).json()) as Deliveries;
+    // The receiver has its 204s; lightd records each a moment later, after the answer is back.
+    let deliveries: Deliveries = { deliveries: [] };
+    await pollUntil(async () => {
+      deliveries = await readDeliveries();
+      return deliveries.deliveries.every((d) => d.status !== "pending");
+    }, 10_000);
     expect(deliveries.deliveries.map((d) => [d.tx, d.status, d.last_status])).toEqual([
       [deleted.tx, "delivered", 204],
       [tx, "delivered", 204],
