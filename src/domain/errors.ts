@@ -89,6 +89,8 @@ export const destinationExists = () => new AppError("conflict", "Destination alr
 /** A file cannot be written where a folder of the same name is (`a` beside `a/`). */
 export const folderAtPath = () => new AppError("conflict", "A folder exists at this path");
 export const folderAtDestination = () => new AppError("conflict", "A folder exists at the destination");
+/** A folder cannot be made where a file of its name is (`a/` beside `a`). */
+export const fileAtPath = (path: string) => new AppError("conflict", `A file exists at '${path}'`);
 
 /** A condition (If-Match, If-None-Match, If) that no longer holds: the resource changed. */
 export const changed = (message?: string) => new AppError("precondition_failed", message);

@@ -1,4 +1,4 @@
-import { changed, conflict } from "../../domain/errors";
+import { changed, fileAtPath } from "../../domain/errors";
 import { nameOf, parentOf } from "../../domain/paths";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
@@ -74,7 +74,7 @@ export class TreeWrites {
   }
 
   async assertNoFileAt(tx: Repositories, scope: Scope, path: string): Promise<void> {
-    if (await tx.files.get(scope, path)) throw conflict(`A file exists at '${path}'`);
+    if (await tx.files.get(scope, path)) throw fileAtPath(path);
   }
 
   /** The rows at `paths` by path, read in one statement. */
@@ -99,7 +99,7 @@ export class TreeWrites {
     for (const folder of folders) {
       if (rows.has(folder)) continue;
       const fileAt = folder.slice(0, -1);
-      if (rows.has(fileAt)) throw conflict(`A file exists at '${fileAt}'`);
+      if (rows.has(fileAt)) throw fileAtPath(fileAt);
       await tx.files.insert({
         account_id: scope.account,
         space: scope.space,

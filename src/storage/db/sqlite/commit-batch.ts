@@ -24,7 +24,7 @@ export class CommitBatch {
     private readonly db: Database,
     private readonly search: SearchMirror,
     private readonly closed: () => void,
-    private readonly sql: BatchStatements = batchStatements(db),
+    private readonly sql: BatchStatements,
   ) {
     this.committed = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => (error === null ? resolve() : reject(error));
