@@ -92,3 +92,19 @@ test("a committed row is in the synced log: a fresh connection on a copy of the 
 test("an in-memory database has nothing to sync", async () => {
   await new WalSync(":memory:").sync();
 });
+
+test("closing while a sync runs lets that sync finish on the log it opened", async () => {
+  const path = join(dir, "closing.db");
+  const db = openConnection(path);
+  db.run("CREATE TABLE t (n INTEGER)");
+  const wal = new WalSync(path);
+  // Megabytes in the log keep its fdatasync busy while close() is called.
+  db.run("CREATE TABLE big (b BLOB)");
+  for (let n = 0; n < 64; n++) db.run("INSERT INTO big VALUES (randomblob(262144))");
+  const running = wal.sync();
+  wal.close();
+  // The descriptor is let go once the running sync is over, not under it (EBADF).
+  await running;
+  expect(wal.syncs).toBe(1);
+  db.close();
+});

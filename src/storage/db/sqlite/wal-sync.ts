@@ -94,16 +94,20 @@ export class WalSync {
     return run;
   }
 
-  /** Lets go of the log's descriptor (the database is being closed). */
+  /**
+   * Lets go of the log's descriptor (the database is being closed): at once, or when the
+   * sync running on it ends, so that sync is not left with a closed descriptor (EBADF).
+   */
   close(): void {
     this.#closed = true;
-    this.#release();
+    if (this.#running) this.#running.then(this.#release, this.#release);
+    else this.#release();
   }
 
-  #release(): void {
+  #release = (): void => {
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
-  }
+  };
 
   async #datasync(): Promise<void> {
     // The log's descriptor is kept between syncs (an open and a close less per sync); a stat
