@@ -61,14 +61,10 @@ export class UrlSigner {
     this.#keyed = new Bun.CryptoHasher("sha256", Buffer.from(secret, "utf8"));
   }
 
-  /** The query parameters (bound params, `expires`, `sig`) that make a URL valid. */
-  sign(request: SignRequest): URLSearchParams {
-    return new URLSearchParams(this.signedQuery(request));
-  }
-
   /**
-   * The same parameters as a query string, exactly as `sign(…).toString()` spells it. Every
-   * 302 to a download builds one, and serialising a URLSearchParams cost more than the MAC.
+   * The query parameters (bound params, `expires`, `sig`) that make a URL valid, as a query
+   * string spelled exactly as URLSearchParams would spell it. Every 302 to a download builds
+   * one, and serialising a URLSearchParams cost more than the MAC.
    */
   signedQuery(request: SignRequest): string {
     if (!Number.isFinite(request.expiresIn) || request.expiresIn <= 0) throw new Error("expiresIn must be positive");
@@ -83,12 +79,12 @@ export class UrlSigner {
   }
 
   /**
-   * Checks a presented URL's parameters for `method` on `key`. Returns the bound
-   * parameters when the signature is valid and unexpired, `null` otherwise (the
-   * caller answers 403 without saying which check failed).
+   * Checks a presented URL's query string (without or with its `?`) for `method` on `key`.
+   * Returns the bound parameters when the signature is valid and unexpired, `null` otherwise
+   * (the caller answers 403 without saying which check failed).
    */
-  verify(method: SignedMethod, key: string, params: URLSearchParams | string): BoundParams | null {
-    const signed = typeof params === "string" ? signedParamsOfQuery(params) : signedParamsOf(params);
+  verify(method: SignedMethod, key: string, query: string): BoundParams | null {
+    const signed = signedParamsOf(query);
     if (signed === null) return null;
     const expires = signed.get(EXPIRES_PARAM);
     const sig = signed.get(SIGNATURE_PARAM);
@@ -116,23 +112,12 @@ export class UrlSigner {
   }
 }
 
-/** The signed parameters (names in SIGNED_NAMES) of parsed query parameters; null when one is given twice. */
-function signedParamsOf(params: URLSearchParams): Map<string, string> | null {
-  const signed = new Map<string, string>();
-  for (const [name, value] of params) {
-    if (!SIGNED_NAMES.has(name)) continue;
-    if (signed.has(name)) return null;
-    signed.set(name, value);
-  }
-  return signed;
-}
-
 /**
- * The same from a raw query string (without its `?`), read in one pass as URLSearchParams
- * would read it, without building one: every signed download verifies a query, and
- * URLSearchParams cost more than the MAC.
+ * The signed parameters (names in SIGNED_NAMES) of a query string; null when one is given
+ * twice. Read in one pass as URLSearchParams would read it, without building one: every
+ * signed download verifies a query, and URLSearchParams cost more than the MAC.
  */
-function signedParamsOfQuery(query: string): Map<string, string> | null {
+function signedParamsOf(query: string): Map<string, string> | null {
   const signed = new Map<string, string>();
   // URLSearchParams drops one leading "?".
   let start = query.charCodeAt(0) === 63 ? 1 : 0;

@@ -138,7 +138,7 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
   // A deleted file's object stays while versions hold it, so the missing object is one that was
   // never stored, behind a URL signed with the stack's own secret.
   const missingKey = "neverStored00000";
-  const gone = `/blobs/${missingKey}?${new UrlSigner(CONTRACT_SIGNING_SECRET).sign({ method: "GET", key: missingKey, expiresIn: 3600 })}`;
+  const gone = `/blobs/${missingKey}?${new UrlSigner(CONTRACT_SIGNING_SECRET).signedQuery({ method: "GET", key: missingKey, expiresIn: 3600 })}`;
   await run.call("GET /blobs/{key}", gone, 404, { token: null });
   await run.direct("HEAD /blobs/{key}", gone, 404, { token: null });
   await run.call("PUT /blobs/{key}", s.abortedPartUrl, 404, { token: null, body: "late", headers: {} });

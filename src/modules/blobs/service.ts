@@ -42,15 +42,15 @@ export class BlobGateway {
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
-  authorize(method: SignedMethod, key: string, params: URLSearchParams | string): BoundParams {
-    const bound = this.signer.verify(method, key, params);
+  authorize(method: SignedMethod, key: string, query: string): BoundParams {
+    const bound = this.signer.verify(method, key, query);
     if (!bound) throw forbidden(INVALID_SIGNATURE);
     return bound;
   }
 
   /** GET or HEAD of a signed download URL: what to serve, once the signature holds. */
-  download(key: string, params: URLSearchParams | string): SignedDownload {
-    const bound = this.authorize("GET", key, params);
+  download(key: string, query: string): SignedDownload {
+    const bound = this.authorize("GET", key, query);
     const size = Number(bound.size);
     const stat =
       bound.etag !== undefined && bound.size !== undefined && Number.isSafeInteger(size) && size >= 0
