@@ -1,4 +1,4 @@
-import { AppError } from "../errors";
+import { bodyTooLarge } from "../domain/errors";
 import type { Logger } from "../lib/logger";
 import { guardedBody } from "./body-stream";
 import { carryMeta, metaOf } from "./edge";
@@ -35,8 +35,7 @@ export function withBodyLimit(handler: Handler, maxBytes: () => number, logger: 
     const declared = request.headers.get("content-length");
     if (declared !== null) {
       if (Number(declared) <= max) return handler(request);
-      const tooLarge = new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
-      return renderError(tooLarge, undefined, metaOf(request).id, logger, errorFormOfUrl(request.url));
+      return renderError(bodyTooLarge(max), undefined, metaOf(request).id, logger, errorFormOfUrl(request.url));
     }
     if (!PARSED_TYPES.test(request.headers.get("content-type") ?? "")) return handler(request);
     // The counted body travels on a new Request: it is the same request (id, client, limits).

@@ -1,7 +1,4 @@
-import { AppError } from "../errors";
-
-/** The 400 for a request body the client broke off or sent broken. */
-export const bodyEndedEarly = () => new AppError("bad_request", "The request body ended before it was complete");
+import { bodyIncomplete, bodyTooLarge } from "../domain/errors";
 
 /**
  * A request body passed through as it is read: a read failure (the client went away or
@@ -19,14 +16,14 @@ export function guardedBody(body: ReadableStream<Uint8Array> | null, maxBytes?: 
       try {
         chunk = await reader.read();
       } catch {
-        controller.error(bodyEndedEarly());
+        controller.error(bodyIncomplete());
         return;
       }
       if (chunk.done) return controller.close();
       seen += chunk.value.byteLength;
       if (maxBytes !== undefined && seen > maxBytes) {
         await reader.cancel().catch(() => {});
-        return controller.error(new AppError("payload_too_large", `Request body is larger than ${maxBytes} bytes`));
+        return controller.error(bodyTooLarge(maxBytes));
       }
       controller.enqueue(chunk.value);
     },

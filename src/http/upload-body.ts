@@ -1,6 +1,7 @@
+import { bodyIncomplete } from "../domain/errors";
 import { AppError } from "../errors";
 import { markChunksOwned } from "../lib/owned-chunks";
-import { bodyEndedEarly, guardedBody } from "./body-stream";
+import { guardedBody } from "./body-stream";
 import { metaOf } from "./edge";
 
 /** An upload's body with the size rule applied: what every PUT route hands to its service. */
@@ -44,7 +45,7 @@ function wholeBody(request: Request): ReadableStream<Uint8Array> {
       try {
         bytes = await request.bytes();
       } catch {
-        controller.error(bodyEndedEarly());
+        controller.error(bodyIncomplete());
         return;
       }
       if (bytes.byteLength > 0) controller.enqueue(bytes);

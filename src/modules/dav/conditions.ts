@@ -1,5 +1,6 @@
-import { badRequest, bodyIncomplete, bodyTooLarge, changed } from "../../domain/errors";
+import { badRequest, changed } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
+import { guardedBody } from "../../http/body-stream";
 import { writeConditionsOf } from "../../http/conditions";
 import type { TagCondition, WriteConditions } from "../../lib/conditions";
 import { unquoteEtag } from "../../lib/etag";
@@ -97,26 +98,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  */
 export async function readSmallBody(request: Request, maxBytes: number): Promise<string> {
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await reader.read();
-    } catch {
-      throw bodyIncomplete();
-    }
-    if (chunk.done) break;
-    size += chunk.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw bodyTooLarge(maxBytes);
-    }
-    chunks.push(chunk.value);
-  }
+  const bytes = await new Response(guardedBody(request.body, maxBytes)).bytes();
   try {
-    return decoder.decode(Buffer.concat(chunks));
+    return decoder.decode(bytes);
   } catch {
     throw badRequest("Request body is not valid UTF-8");
   }
