@@ -1,5 +1,5 @@
 import { conflict, destinationExists, entryNotFound, folderAtDestination } from "../../domain/errors";
-import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import { ancestorsOf, isFolderPath } from "../../domain/paths";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
@@ -77,12 +77,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
           content = { object_key: copied.key, etag: copied.stat.etag, size: copied.stat.size };
           used.add(copied.key);
         }
-        await repos.files.insert({
-          account_id: scope.account,
-          space: scope.space,
-          path,
-          parent: parentOf(path),
-          name: nameOf(path),
+        await tree.insert(repos, scope, path, {
           type: row.type,
           content_type: row.content_type,
           ...content,

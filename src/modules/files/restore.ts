@@ -1,6 +1,6 @@
 import { conflict, nothingAt } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
-import { ancestorsOf, nameOf, parentOf } from "../../domain/paths";
+import { ancestorsOf } from "../../domain/paths";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { Repositories } from "../../storage/db/repositories";
 import type { TreeWrites } from "./tree";
@@ -132,12 +132,7 @@ async function replace(
     }
     await tree.ensureFolders(repos, scope, ancestorsOf(row.path), tx, now);
     if (row.type === "file" && row.object_key) await tree.adopt(repos, scope, row.object_key);
-    await files.insert({
-      account_id: scope.account,
-      space: scope.space,
-      path: row.path,
-      parent: parentOf(row.path),
-      name: nameOf(row.path),
+    await tree.insert(repos, scope, row.path, {
       type: row.type,
       object_key: row.object_key,
       size: row.size,

@@ -2,7 +2,7 @@ import { changed, fileAtPath } from "../../domain/errors";
 import { nameOf, parentOf } from "../../domain/paths";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
-import type { FileRow, Scope } from "../../storage/db/files";
+import type { FileRow, NewFile, Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Repositories } from "../../storage/db/repositories";
 import type { VersionEnd } from "../../storage/db/versions";
@@ -73,6 +73,12 @@ export class TreeWrites {
     if (size !== null) await tx.spaces.adjustVersionBytes(scope, -size);
   }
 
+  /** Inserts the row of `path` in `scope`; its parent and name follow from the path. */
+  insert(tx: Repositories, scope: Scope, path: string, entry: Omit<NewFile, PlacedBy>): Promise<number> {
+    const { account, space } = scope;
+    return tx.files.insert({ account_id: account, space, path, parent: parentOf(path), name: nameOf(path), ...entry });
+  }
+
   async assertNoFileAt(tx: Repositories, scope: Scope, path: string): Promise<void> {
     if (await tx.files.get(scope, path)) throw fileAtPath(path);
   }
@@ -100,12 +106,7 @@ export class TreeWrites {
       if (rows.has(folder)) continue;
       const fileAt = folder.slice(0, -1);
       if (rows.has(fileAt)) throw fileAtPath(fileAt);
-      await tx.files.insert({
-        account_id: scope.account,
-        space: scope.space,
-        path: folder,
-        parent: parentOf(folder),
-        name: nameOf(folder),
+      await this.insert(tx, scope, folder, {
         type: "folder",
         object_key: null,
         size: 0,
@@ -142,6 +143,9 @@ export class TreeWrites {
     return unused;
   }
 }
+
+/** The fields of a new row that its scope and path decide. */
+type PlacedBy = "account_id" | "space" | "path" | "parent" | "name";
 
 /** What ensureFolders looks at for `folders`: each folder, and the file path that would be in its way. */
 export function folderPaths(folders: readonly string[]): string[] {

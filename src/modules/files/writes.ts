@@ -109,15 +109,7 @@ export class FileWrites {
             orphaned = await this.tree.release(tx, scope, [existing.object_key], now);
           }
         } else {
-          await tx.files.insert({
-            account_id: scope.account,
-            space: scope.space,
-            path,
-            parent: parentOf(path),
-            name: nameOf(path),
-            type: "file",
-            ...content,
-          });
+          await this.tree.insert(tx, scope, path, { type: "file", ...content });
           await this.tree.count(tx, scope, 1, object.size);
         }
         await tx.events.append(scope, {
