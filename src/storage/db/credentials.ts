@@ -22,6 +22,9 @@ export interface CredentialRow {
 export const CREDENTIAL_COLUMNS =
   "id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, rotated_at, last_used_at, use_count, grant_id";
 
+/** The credentials that are API keys (kinds `live` and `test`), for both engines' WHERE clauses. */
+export const IS_API_KEY = "kind IN ('live', 'test')";
+
 /** The columns authentication needs on every request: kind, owner, secret, power and expiry. */
 export type CredentialAuthRow = Pick<
   CredentialRow,

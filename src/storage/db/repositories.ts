@@ -77,15 +77,18 @@ export interface ApiKeyRepository {
   findForAccount(id: string, accountId: number): Promise<CredentialRow | null>;
   deleteForAccount(id: string, accountId: number): Promise<boolean>;
   /** Replaces the secret hash and expiry; null when the key was rotated after `notRotatedSince` (one winner). */
-  rotate(
-    id: string,
-    accountId: number,
-    secretHash: string,
-    expiresAt: number,
-    now: number,
-    notRotatedSince: number,
-  ): Promise<CredentialRow | null>;
+  rotate(...rotation: KeyRotation): Promise<CredentialRow | null>;
 }
+
+/** What `ApiKeyRepository.rotate` takes, in order. */
+export type KeyRotation = [
+  id: string,
+  accountId: number,
+  secretHash: string,
+  expiresAt: number,
+  now: number,
+  notRotatedSince: number,
+];
 
 /** Rows used once before they expire: login challenges, magic links. */
 export interface OneTimeRepository<Row> {

@@ -2,8 +2,6 @@ import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type Ne
 import type { CredentialRepository } from "../repositories";
 import { one, PostgresRepository } from "./rows";
 
-export { CREDENTIAL_COLUMNS };
-
 /** `credentials` on Postgres: every token, session and key, stored as an argon2id hash. */
 export class PostgresCredentialRepository extends PostgresRepository implements CredentialRepository {
   async insert(row: NewCredential): Promise<void> {

@@ -1,5 +1,5 @@
 import type { LockRow } from "../dav-locks";
-import type { DeadProperty, FileFacts } from "../dav-properties";
+import { type DeadProperty, type FileFacts, factsByFile, propertiesByFile } from "../dav-properties";
 import type { Scope } from "../files";
 import type { DavLockRepository, DavPropertyRepository } from "../repositories";
 import { one, PostgresRepository, startsWith } from "./rows";
@@ -49,16 +49,10 @@ export class PostgresDavPropertyRepository extends PostgresRepository implements
   }
 
   async forChildren(scope: Scope, parent: string): Promise<Map<number, DeadProperty[]>> {
-    const rows = await this
-      .sql`SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
-      WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`;
-    const out = new Map<number, DeadProperty[]>();
-    for (const row of rows as (DeadProperty & { file_id: number })[]) {
-      const list = out.get(row.file_id) ?? [];
-      list.push({ ns: row.ns, name: row.name, value: row.value });
-      out.set(row.file_id, list);
-    }
-    return out;
+    return propertiesByFile(
+      await this.sql`SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
+        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`,
+    );
   }
 
   async set(fileId: number, property: DeadProperty): Promise<void> {
@@ -82,10 +76,11 @@ export class PostgresDavPropertyRepository extends PostgresRepository implements
   }
 
   async factsForChildren(scope: Scope, parent: string): Promise<Map<number, FileFacts>> {
-    const rows: (FileFacts & { file_id: number })[] = await this
-      .sql`SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
-        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`;
-    return new Map(rows.map(({ file_id, ...facts }) => [file_id, facts]));
+    return factsByFile(
+      await this
+        .sql`SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
+        WHERE f.account_id = ${scope.account} AND f.space = ${scope.space} AND f.parent = ${parent}`,
+    );
   }
 
   async setFacts(fileId: number, facts: FileFacts): Promise<void> {

@@ -1,8 +1,6 @@
-import { CREDENTIAL_COLUMNS, type CredentialRow } from "../credentials";
-import type { ApiKeyRepository } from "../repositories";
+import { CREDENTIAL_COLUMNS, type CredentialRow, IS_API_KEY } from "../credentials";
+import type { ApiKeyRepository, KeyRotation } from "../repositories";
 import { SqliteRepository } from "./sql";
-
-const IS_KEY = "kind IN ('live', 'test')";
 
 /**
  * API-key queries over the `credentials` table (kinds `live` and `test`). Inserts go
@@ -10,18 +8,18 @@ const IS_KEY = "kind IN ('live', 'test')";
  */
 export class SqliteApiKeyRepository extends SqliteRepository implements ApiKeyRepository {
   readonly #list = this.db.query<CredentialRow, [number]>(
-    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${IS_KEY} ORDER BY created_at, rowid`,
+    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE account_id = ?1 AND ${IS_API_KEY} ORDER BY created_at, rowid`,
   );
   readonly #find = this.db.query<CredentialRow, [string, number]>(
-    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY}`,
+    `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_API_KEY}`,
   );
   readonly #delete = this.db.query<{ id: string }, [string, number]>(
-    `DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_KEY} RETURNING id`,
+    `DELETE FROM credentials WHERE id = ?1 AND account_id = ?2 AND ${IS_API_KEY} RETURNING id`,
   );
   // The hourly rule is part of the UPDATE, so two racing rotations cannot both win.
   readonly #rotate = this.db.query<CredentialRow, [string, number | null, number, string, number, number]>(
     `UPDATE credentials SET secret_hash = ?1, expires_at = ?2, rotated_at = ?3
-     WHERE id = ?4 AND account_id = ?5 AND ${IS_KEY} AND (rotated_at IS NULL OR rotated_at <= ?6)
+     WHERE id = ?4 AND account_id = ?5 AND ${IS_API_KEY} AND (rotated_at IS NULL OR rotated_at <= ?6)
      RETURNING ${CREDENTIAL_COLUMNS}`,
   );
 
@@ -38,12 +36,7 @@ export class SqliteApiKeyRepository extends SqliteRepository implements ApiKeyRe
   }
 
   async rotate(
-    id: string,
-    accountId: number,
-    secretHash: string,
-    expiresAt: number,
-    now: number,
-    notRotatedSince: number,
+    ...[id, accountId, secretHash, expiresAt, now, notRotatedSince]: KeyRotation
   ): Promise<CredentialRow | null> {
     return this.#rotate.get(secretHash, expiresAt, now, id, accountId, notRotatedSince);
   }

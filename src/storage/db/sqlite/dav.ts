@@ -1,9 +1,52 @@
-import type { DeadProperty, FileFacts } from "../dav-properties";
+import type { LockRow } from "../dav-locks";
+import { type DeadProperty, type FileFacts, factsByFile, type OfFile, propertiesByFile } from "../dav-properties";
 import type { Scope } from "../files";
-import type { DavPropertyRepository } from "../repositories";
-import { SqliteRepository } from "./sql";
+import type { DavLockRepository, DavPropertyRepository } from "../repositories";
+import { SqliteRepository, startsWithSql } from "./sql";
 
-type Keyed<T> = T & { file_id: number };
+/** Repository for `dav_locks`: WebDAV write locks, kept in the database so they outlive a restart. */
+export class SqliteDavLockRepository extends SqliteRepository implements DavLockRepository {
+  readonly #active = this.db.query<LockRow, [number, string, number]>(
+    "SELECT * FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND expires_at > ?3",
+  );
+  readonly #insert = this.db.query(
+    `INSERT INTO dav_locks (token, account_id, space, path, deep, exclusive, owner, holder, timeout_s, expires_at)
+     VALUES ($token, $account_id, $space, $path, $deep, $exclusive, $owner, $holder, $timeout_s, $expires_at)`,
+  );
+  readonly #refresh = this.db.query("UPDATE dav_locks SET timeout_s = ?2, expires_at = ?3 WHERE token = ?1");
+  readonly #delete = this.db.query("DELETE FROM dav_locks WHERE token = ?1");
+  readonly #deleteUnder = this.db.query(
+    `DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND ${startsWithSql("path", "?3")}`,
+  );
+  readonly #deleteAt = this.db.query("DELETE FROM dav_locks WHERE account_id = ?1 AND space = ?2 AND path = ?3");
+  readonly #deleteExpired = this.db.query("DELETE FROM dav_locks WHERE expires_at <= ?1");
+
+  /** Every unexpired lock of a space; a space holds few locks, so callers filter by path in memory. */
+  async active(scope: Scope, now: number): Promise<LockRow[]> {
+    return this.#active.all(scope.account, scope.space, now);
+  }
+
+  async insert(row: LockRow): Promise<void> {
+    this.#insert.run({ ...row });
+  }
+
+  async refresh(token: string, timeoutSeconds: number, expiresAt: number): Promise<void> {
+    this.#refresh.run(token, timeoutSeconds, expiresAt);
+  }
+
+  async delete(token: string): Promise<void> {
+    this.#delete.run(token);
+  }
+
+  async deleteUnder(scope: Scope, path: string): Promise<void> {
+    if (path.endsWith("/") || path === "") this.#deleteUnder.run(scope.account, scope.space, path);
+    else this.#deleteAt.run(scope.account, scope.space, path);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return this.#deleteExpired.run(now).changes;
+  }
+}
 
 /**
  * Repository for `dav_properties` and `dav_file_facts`. Both are keyed by the file row's
@@ -13,7 +56,7 @@ export class SqliteDavPropertyRepository extends SqliteRepository implements Dav
   readonly #forFile = this.db.query<DeadProperty, [number]>(
     "SELECT ns, name, value FROM dav_properties WHERE file_id = ?1 ORDER BY ns, name",
   );
-  readonly #forParent = this.db.query<Keyed<DeadProperty>, [number, string, string]>(
+  readonly #forParent = this.db.query<OfFile<DeadProperty>, [number, string, string]>(
     `SELECT p.file_id, p.ns, p.name, p.value FROM files f JOIN dav_properties p ON p.file_id = f.id
      WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
   );
@@ -29,7 +72,7 @@ export class SqliteDavPropertyRepository extends SqliteRepository implements Dav
   readonly #facts = this.db.query<FileFacts, [number]>(
     "SELECT etag, mtime, checksum FROM dav_file_facts WHERE file_id = ?1",
   );
-  readonly #factsForParent = this.db.query<Keyed<FileFacts>, [number, string, string]>(
+  readonly #factsForParent = this.db.query<OfFile<FileFacts>, [number, string, string]>(
     `SELECT d.file_id, d.etag, d.mtime, d.checksum FROM files f JOIN dav_file_facts d ON d.file_id = f.id
      WHERE f.account_id = ?1 AND f.space = ?2 AND f.parent = ?3`,
   );
@@ -44,13 +87,7 @@ export class SqliteDavPropertyRepository extends SqliteRepository implements Dav
 
   /** Dead properties of every direct child of a folder, by file id (one query for a Depth 1 listing). */
   async forChildren(scope: Scope, parent: string): Promise<Map<number, DeadProperty[]>> {
-    const out = new Map<number, DeadProperty[]>();
-    for (const row of this.#forParent.all(scope.account, scope.space, parent)) {
-      const list = out.get(row.file_id) ?? [];
-      list.push({ ns: row.ns, name: row.name, value: row.value });
-      out.set(row.file_id, list);
-    }
-    return out;
+    return propertiesByFile(this.#forParent.all(scope.account, scope.space, parent));
   }
 
   async set(fileId: number, property: DeadProperty): Promise<void> {
@@ -70,11 +107,7 @@ export class SqliteDavPropertyRepository extends SqliteRepository implements Dav
   }
 
   async factsForChildren(scope: Scope, parent: string): Promise<Map<number, FileFacts>> {
-    const out = new Map<number, FileFacts>();
-    for (const { file_id, ...facts } of this.#factsForParent.all(scope.account, scope.space, parent)) {
-      out.set(file_id, facts);
-    }
-    return out;
+    return factsByFile(this.#factsForParent.all(scope.account, scope.space, parent));
   }
 
   async setFacts(fileId: number, facts: FileFacts): Promise<void> {
