@@ -1,3 +1,5 @@
+import { EXIT, type ExitCode } from "./exit";
+
 /**
  * How commands print: aligned tables with a header on a terminal, tab-separated rows
  * without one when piped (easy to cut/awk), and the API's JSON with `--json`.
@@ -27,6 +29,13 @@ export class Output {
 
   printJson(value: unknown): void {
     this.streams.out(`${JSON.stringify(value, null, this.streams.stdoutIsTTY ? 2 : undefined)}\n`);
+  }
+
+  /** A command's answer: the value as JSON with `--json`, else what `human` prints; then success. */
+  answer(value: unknown, human: () => void): ExitCode {
+    if (this.json) this.printJson(value);
+    else human();
+    return EXIT.ok;
   }
 
   table(header: string[], rows: string[][], rightAligned: number[] = []): void {

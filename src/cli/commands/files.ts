@@ -36,13 +36,10 @@ const ls: ClientCommand = {
     const prefix = clean === "" || clean.endsWith("/") || (await folderExists(api, clean)) ? asFolder(clean) : clean;
     const recursive = ctx.has("recursive");
     const entries = recursive ? await walkRemote(api, asFolder(prefix)) : await listFolder(api, prefix);
-    if (ctx.json) {
-      ctx.out.printJson({ prefix, entries });
-      return EXIT.ok;
-    }
-    const { header, rows } = entryRows(entries, ctx.has("long"), recursive);
-    ctx.out.table(header, rows, ctx.has("long") ? [0, 2] : []);
-    return EXIT.ok;
+    return ctx.out.answer({ prefix, entries }, () => {
+      const { header, rows } = entryRows(entries, ctx.has("long"), recursive);
+      ctx.out.table(header, rows, ctx.has("long") ? [0, 2] : []);
+    });
   },
 };
 
@@ -53,22 +50,19 @@ const stat: ClientCommand = {
   async run(ctx) {
     const [path] = expectPositionals(ctx.flags, 1, 1, this.usage) as [string];
     const meta = await fetchMeta(ctx.api(), cleanRemote(path));
-    if (ctx.json) {
-      const { url: _url, ...rest } = meta;
-      ctx.out.printJson(rest);
-      return EXIT.ok;
-    }
-    const rows: [string, string][] = [
-      ["path", meta.path],
-      ["type", meta.type],
-      ["size", `${meta.size} (${formatBytes(meta.size)})`],
-      ["content type", (meta as { content_type?: string | null }).content_type ?? "-"],
-      ["etag", meta.etag ?? "-"],
-      ["tx", String((meta as { tx?: number }).tx ?? "-")],
-      ["modified", formatTime(meta.updated_at)],
-    ];
-    for (const [k, v] of rows) ctx.out.line(`${`${k}:`.padEnd(14)}${v}`);
-    return EXIT.ok;
+    const { url: _url, ...rest } = meta;
+    return ctx.out.answer(rest, () => {
+      const rows: [string, string][] = [
+        ["path", meta.path],
+        ["type", meta.type],
+        ["size", `${meta.size} (${formatBytes(meta.size)})`],
+        ["content type", (meta as { content_type?: string | null }).content_type ?? "-"],
+        ["etag", meta.etag ?? "-"],
+        ["tx", String((meta as { tx?: number }).tx ?? "-")],
+        ["modified", formatTime(meta.updated_at)],
+      ];
+      for (const [k, v] of rows) ctx.out.line(`${`${k}:`.padEnd(14)}${v}`);
+    });
   },
 };
 
@@ -123,9 +117,7 @@ function serverSide(name: "mv" | "cp", summary: string, done: string): ClientCom
       const result = await ctx.api().json<{ from: string; to: string; tx: number }>("POST", endpoint, {
         json: { ...(await sourceAndTarget(ctx, from, to)), message: ctx.value("message") },
       });
-      if (ctx.json) ctx.out.printJson(result);
-      else ctx.out.note(`${done} ${result.from} → ${result.to}`);
-      return EXIT.ok;
+      return ctx.out.answer(result, () => ctx.out.note(`${done} ${result.from} → ${result.to}`));
     },
   };
 }
@@ -174,14 +166,13 @@ const search: ClientCommand = {
     const result = await ctx.api().json<{ results: RemoteEntry[] }>("GET", "/files/search", {
       query: { q: words.join(" "), limit: ctx.value("limit") },
     });
-    if (ctx.json) ctx.out.printJson(result);
-    else
+    return ctx.out.answer(result, () =>
       ctx.out.table(
         ["SIZE", "MODIFIED", "PATH"],
         result.results.map((r) => [formatBytes(r.size), formatTime(r.updated_at), r.path]),
         [0],
-      );
-    return EXIT.ok;
+      ),
+    );
   },
 };
 
@@ -198,9 +189,9 @@ const log: ClientCommand = {
     const result = await api.json<{ events: ChangeEvent[] }>("GET", "/files/log", {
       query: { path: clean || undefined, since_tx: ctx.value("since"), limit: ctx.value("limit") ?? 1000 },
     });
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.table(["TX", "TIME", "ACTION", "PATH", "MESSAGE"], result.events.map(eventRow), [0]);
-    return EXIT.ok;
+    return ctx.out.answer(result, () =>
+      ctx.out.table(["TX", "TIME", "ACTION", "PATH", "MESSAGE"], result.events.map(eventRow), [0]),
+    );
   },
 };
 

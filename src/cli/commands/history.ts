@@ -2,7 +2,6 @@ import type { TrashEntry, FileVersion as Version } from "../../../clients/lightd
 import { formatBytes } from "../../lib/format";
 import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
-import { EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { formatTime } from "../output";
 import { cleanRemote, folderExists } from "../remote-tree";
@@ -17,21 +16,18 @@ const versions: ClientCommand = {
     const result = await ctx
       .api()
       .json<{ path: string; versions: Version[] }>("GET", "/files/versions", { query: { path: cleanRemote(path) } });
-    if (ctx.json) {
-      ctx.out.printJson(result);
-      return EXIT.ok;
-    }
-    ctx.out.table(
-      ["TX", "SIZE", "TIME", "STATE"],
-      result.versions.map((v) => [
-        String(v.tx),
-        formatBytes(v.size),
-        formatTime(v.ts),
-        v.current ? "current" : `${v.ended_by} at tx ${v.ended_tx}`,
-      ]),
-      [0, 1],
+    return ctx.out.answer(result, () =>
+      ctx.out.table(
+        ["TX", "SIZE", "TIME", "STATE"],
+        result.versions.map((v) => [
+          String(v.tx),
+          formatBytes(v.size),
+          formatTime(v.ts),
+          v.current ? "current" : `${v.ended_by} at tx ${v.ended_tx}`,
+        ]),
+        [0, 1],
+      ),
     );
-    return EXIT.ok;
   },
 };
 
@@ -45,14 +41,13 @@ const trash: ClientCommand = {
     const result = await ctx.api().json<{ entries: TrashEntry[] }>("GET", "/files/trash", {
       query: { prefix: prefix === undefined ? undefined : cleanRemote(prefix), limit: ctx.value("limit") ?? 1000 },
     });
-    if (ctx.json) ctx.out.printJson(result);
-    else
+    return ctx.out.answer(result, () =>
       ctx.out.table(
         ["TX", "SIZE", "DELETED", "PATH"],
         result.entries.map((e) => [String(e.tx), formatBytes(e.size), formatTime(e.deleted_at), e.path]),
         [0, 1],
-      );
-    return EXIT.ok;
+      ),
+    );
   },
 };
 
@@ -76,13 +71,13 @@ const revert: ClientCommand = {
       "/files/restore",
       { json: { ...target, tx: Number(tx), message: ctx.value("message") } },
     );
-    if (ctx.json) ctx.out.printJson(result);
-    else if (result.tx === null) ctx.out.note(`${result.path || "/"} already is as at tx ${tx}`);
-    else
+    return ctx.out.answer(result, () =>
       ctx.out.note(
-        `${result.path || "/"} as at tx ${tx}: ${result.restored} restored, ${result.removed} removed (tx ${result.tx})`,
-      );
-    return EXIT.ok;
+        result.tx === null
+          ? `${result.path || "/"} already is as at tx ${tx}`
+          : `${result.path || "/"} as at tx ${tx}: ${result.restored} restored, ${result.removed} removed (tx ${result.tx})`,
+      ),
+    );
   },
 };
 

@@ -1,7 +1,6 @@
 import type { KeyMetadata } from "../../../clients/lightd";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
-import { EXIT } from "../exit";
 import { formatTime } from "../output";
 import { parseSeconds } from "./files";
 
@@ -27,8 +26,7 @@ async function keysCommand(ctx: CommandContext, usage: string): Promise<number> 
   const api = ctx.api();
   if (action === "list") {
     const { keys } = await api.json<{ keys: KeyMetadata[] }>("GET", "/auth/keys");
-    if (ctx.json) ctx.out.printJson({ keys });
-    else
+    return ctx.out.answer({ keys }, () =>
       ctx.out.table(
         ["ID", "NAME", "ENV", "PREFIX", "SCOPES", "EXPIRES", "LAST USED", "USES"],
         keys.map((k) => [
@@ -42,14 +40,12 @@ async function keysCommand(ctx: CommandContext, usage: string): Promise<number> 
           String(k.use_count),
         ]),
         [7],
-      );
-    return EXIT.ok;
+      ),
+    );
   }
   if (action === "revoke") {
     const result = await api.json("DELETE", `/auth/keys/${encodeURIComponent(args[0] as string)}`);
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.note(`revoked ${args[0]}`);
-    return EXIT.ok;
+    return ctx.out.answer(result, () => ctx.out.note(`revoked ${args[0]}`));
   }
   const body =
     action === "create"
@@ -66,12 +62,10 @@ async function keysCommand(ctx: CommandContext, usage: string): Promise<number> 
       : expiry(ctx);
   const path = action === "create" ? "/auth/keys" : `/auth/keys/${encodeURIComponent(args[0] as string)}/rotate`;
   const created = await api.json<{ id: string; token: string }>("POST", path, { json: body });
-  if (ctx.json) ctx.out.printJson(created);
-  else {
+  return ctx.out.answer(created, () => {
     ctx.out.line(created.token);
     ctx.out.note(`key ${created.id}: the token above is shown once; store it now`);
-  }
-  return EXIT.ok;
+  });
 }
 
 const keys: ClientCommand = {
@@ -97,9 +91,7 @@ const tokens: ClientCommand = {
     const created = await ctx.api().json<{ token: string; expires_at: string }>("POST", "/auth/tokens", {
       json: { ttl: ctx.value("ttl") ?? "1h", remove_on_use: ctx.has("single-use") },
     });
-    if (ctx.json) ctx.out.printJson(created);
-    else ctx.out.line(created.token);
-    return EXIT.ok;
+    return ctx.out.answer(created, () => ctx.out.line(created.token));
   },
 };
 

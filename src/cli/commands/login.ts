@@ -27,9 +27,9 @@ async function storeCredential(ctx: CommandContext, url: string, token: string, 
   const api = new ApiClient({ profileName: ctx.profileName, url, token, scheme });
   const me = await api.json<Me>("GET", "/auth/me");
   ctx.profiles.save(ctx.profileName, { url, token, scheme, actor: me.actor });
-  if (ctx.json) ctx.out.printJson({ profile: ctx.profileName, url, ...me });
-  else ctx.out.note(`Logged in to ${url} as ${me.actor} (${me.source}); profile '${ctx.profileName}'`);
-  return EXIT.ok;
+  return ctx.out.answer({ profile: ctx.profileName, url, ...me }, () =>
+    ctx.out.note(`Logged in to ${url} as ${me.actor} (${me.source}); profile '${ctx.profileName}'`),
+  );
 }
 
 async function signIn(ctx: CommandContext, url: string): Promise<number> {
@@ -70,21 +70,12 @@ async function signIn(ctx: CommandContext, url: string): Promise<number> {
     expires_at: session.expires_at,
   };
   ctx.profiles.save(ctx.profileName, profile);
-  if (ctx.json) {
-    ctx.out.printJson({
-      profile: ctx.profileName,
-      url,
-      actor: session.actor,
-      registered,
-      key_file: key.file,
-      expires_at: session.expires_at,
-    });
-  } else {
+  const shown = { actor: session.actor, registered, key_file: key.file, expires_at: session.expires_at };
+  return ctx.out.answer({ profile: ctx.profileName, url, ...shown }, () =>
     ctx.out.note(
       `${registered ? "Registered and logged" : "Logged"} in to ${url} as ${session.actor} (session until ${new Date(session.expires_at).toISOString()}); profile '${ctx.profileName}'`,
-    );
-  }
-  return EXIT.ok;
+    ),
+  );
 }
 
 const login: ClientCommand = {
@@ -136,9 +127,9 @@ const logout: ClientCommand = {
     }
     const { token: _token, expires_at: _expires, ...rest } = profile;
     ctx.profiles.save(ctx.profileName, rest);
-    if (ctx.json) ctx.out.printJson({ profile: ctx.profileName, logged_out: true, session_ended: ended });
-    else ctx.out.note(`Logged out of ${profile.url}`);
-    return EXIT.ok;
+    return ctx.out.answer({ profile: ctx.profileName, logged_out: true, session_ended: ended }, () =>
+      ctx.out.note(`Logged out of ${profile.url}`),
+    );
   },
 };
 
@@ -150,14 +141,11 @@ const whoami: ClientCommand = {
     expectPositionals(ctx.flags, 0, 0, this.usage);
     const api = ctx.api();
     const me = await api.json<Me>("GET", "/auth/me");
-    if (ctx.json) {
-      ctx.out.printJson({ profile: ctx.profileName, url: api.baseUrl, ...me });
-      return EXIT.ok;
-    }
-    ctx.out.line(`${me.actor} on ${api.baseUrl} (${me.source}, ${me.space})`);
-    ctx.out.line(`scopes: ${me.scopes.join(" ")}`);
-    if (me.prefix) ctx.out.line(`prefix: ${me.prefix}`);
-    return EXIT.ok;
+    return ctx.out.answer({ profile: ctx.profileName, url: api.baseUrl, ...me }, () => {
+      ctx.out.line(`${me.actor} on ${api.baseUrl} (${me.source}, ${me.space})`);
+      ctx.out.line(`scopes: ${me.scopes.join(" ")}`);
+      if (me.prefix) ctx.out.line(`prefix: ${me.prefix}`);
+    });
   },
 };
 

@@ -1,7 +1,6 @@
 import type { ShareLink as ShareInfo } from "../../../clients/lightd";
 import { UsageError } from "../args";
 import type { ClientCommand } from "../context";
-import { EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { formatTime } from "../output";
 import { cleanRemote, folderExists } from "../remote-tree";
@@ -24,9 +23,7 @@ const share: ClientCommand = {
     const result = await api.json<{ id: string; url: string; expires_at: number }>("POST", "/files/share", {
       json: { path, ttl, max_downloads: maxText === undefined ? undefined : Number(maxText) },
     });
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.line(result.url);
-    return EXIT.ok;
+    return ctx.out.answer(result, () => ctx.out.line(result.url));
   },
 };
 
@@ -39,8 +36,7 @@ const shares: ClientCommand = {
     const api = ctx.api();
     if (action === "list" && id === undefined) {
       const { shares: list } = await api.json<{ shares: ShareInfo[] }>("GET", "/files/shares");
-      if (ctx.json) ctx.out.printJson({ shares: list });
-      else
+      return ctx.out.answer({ shares: list }, () =>
         ctx.out.table(
           ["ID", "PATH", "EXPIRES", "DOWNLOADS", "URL"],
           list.map((s) => [
@@ -51,14 +47,12 @@ const shares: ClientCommand = {
             s.url ?? "-",
           ]),
           [3],
-        );
-      return EXIT.ok;
+        ),
+      );
     }
     if (action !== "revoke" || id === undefined || rest.length > 0) throw new UsageError(`usage: lightd ${this.usage}`);
     const result = await api.json("DELETE", `/files/shares/${encodeURIComponent(id)}`);
-    if (ctx.json) ctx.out.printJson(result);
-    else ctx.out.note(`revoked ${id}`);
-    return EXIT.ok;
+    return ctx.out.answer(result, () => ctx.out.note(`revoked ${id}`));
   },
 };
 

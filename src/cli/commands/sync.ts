@@ -4,7 +4,6 @@ import { encodePath } from "../api-client";
 import { UsageError } from "../args";
 import type { ClientCommand, CommandContext } from "../context";
 import { fileMatchesEtag } from "../digest";
-import { EXIT } from "../exit";
 import { expectPositionals } from "../flags";
 import { isPartialDownload, type LocalFile, walkLocal } from "../local-tree";
 import { runPool } from "../pool";
@@ -120,12 +119,10 @@ the other way. Write the local side as ./NAME or an absolute path when a name co
       dry_run: ctx.has("dry-run"),
     };
     if (ctx.has("dry-run")) {
-      if (ctx.json) ctx.out.printJson(report);
-      else {
+      return ctx.out.answer(report, () => {
         for (const t of plan.transfer) ctx.out.line(`${verb} ${t.rel}`);
         for (const r of plan.remove) ctx.out.line(`delete ${r}`);
-      }
-      return EXIT.ok;
+      });
     }
     const progress = ctx.progress();
     try {
@@ -152,13 +149,11 @@ the other way. Write the local side as ./NAME or an absolute path when a name co
     } finally {
       progress.finish();
     }
-    if (ctx.json) ctx.out.printJson(report);
-    else {
+    return ctx.out.answer(report, () =>
       ctx.out.note(
         `${summary(up ? "uploaded" : "downloaded", plan.transfer.length, report.bytes, started)}; ${plan.same} unchanged, ${plan.remove.length} deleted`,
-      );
-    }
-    return EXIT.ok;
+      ),
+    );
   },
 };
 

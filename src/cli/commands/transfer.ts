@@ -128,9 +128,9 @@ same file resumes, sending only the parts still missing. Every file's ETag is ch
     }
     const bytes = sizeOf(results);
     const sent = results.reduce((n, r) => n + r.sent, 0);
-    if (ctx.json) ctx.out.printJson({ files: results, bytes, sent });
-    else ctx.out.note(summary("uploaded", results.length, bytes, started));
-    return EXIT.ok;
+    return ctx.out.answer({ files: results, bytes, sent }, () =>
+      ctx.out.note(summary("uploaded", results.length, bytes, started)),
+    );
   },
 };
 
@@ -181,9 +181,10 @@ get of the same version continues from where it stopped.`,
       progress.finish();
     }
     const bytes = sizeOf(results);
-    if (ctx.json) ctx.out.printJson({ files: results, bytes, received: results.reduce((n, r) => n + r.received, 0) });
-    else ctx.out.note(summary("downloaded", results.length, bytes, started));
-    return EXIT.ok;
+    const received = results.reduce((n, r) => n + r.received, 0);
+    return ctx.out.answer({ files: results, bytes, received }, () =>
+      ctx.out.note(summary("downloaded", results.length, bytes, started)),
+    );
   },
 };
 
