@@ -1,6 +1,7 @@
 import { bodyIncomplete } from "../domain/errors";
 import { AppError } from "../errors";
 import { markChunksOwned } from "../lib/owned-chunks";
+import { SMALL_BODY_BYTES } from "../storage/blob/small-write";
 import { guardedBody } from "./body-stream";
 import { metaOf } from "./edge";
 
@@ -24,14 +25,12 @@ export function uploadBodyOf(request: Request, maxBytes: number): UploadBody {
   if (declaredBytes !== undefined && declaredBytes > maxBytes) {
     throw new AppError("payload_too_large", `Uploads are limited to ${maxBytes} bytes`);
   }
+  // A small body the store holds whole anyway is read whole here too, in one native call.
   const body =
-    declaredBytes !== undefined && declaredBytes <= WHOLE_BODY_BYTES ? wholeBody(request) : guardedBody(request.body);
+    declaredBytes !== undefined && declaredBytes <= SMALL_BODY_BYTES ? wholeBody(request) : guardedBody(request.body);
   // Read from the socket (not built in process): its chunks are fresh buffers the store may free.
   return { body: metaOf(request).server ? markChunksOwned(body) : body, maxBytes, declaredBytes };
 }
-
-/** Declared bodies up to this size are read in one native call (`wholeBody`). */
-const WHOLE_BODY_BYTES = 64 * 1024;
 
 /**
  * A small body of declared length as a one-chunk stream: read whole by one native call when
