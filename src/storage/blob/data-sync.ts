@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { withFile } from "./file-handle";
 import { fsyncDir } from "./local-io";
 import { forgetFilesystem, syncFilesystem, watchFilesystem } from "./syncfs";
 
@@ -108,14 +108,5 @@ async function syncFilesOrFilesystem(root: string, files: readonly string[], dir
 
 /** fdatasync of every file and fsync of every directory, issued together. */
 export async function syncEach(files: readonly string[], dirs: ReadonlySet<string>): Promise<void> {
-  await Promise.all([...files.map(datasync), ...[...dirs].map(fsyncDir)]);
-}
-
-async function datasync(path: string): Promise<void> {
-  const fh = await open(path, "r");
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
+  await Promise.all([...files.map((file) => withFile(file, "r", (fh) => fh.datasync())), ...[...dirs].map(fsyncDir)]);
 }

@@ -1,9 +1,10 @@
-import { createReadStream } from "node:fs";
-import { type FileHandle, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { createReadStream, type Stats } from "node:fs";
+import { type FileHandle, link, readFile, rename, stat, unlink } from "node:fs/promises";
 import { randomBase62 } from "../../lib/ids";
 import { chunksOwned, releaseChunk } from "../../lib/owned-chunks";
 import type { BlobStat } from "./blob-store";
 import { BlobTooLarge } from "./errors";
+import { withFile, writeAll } from "./file-handle";
 import type { BodyHead } from "./small-write";
 import { SLOT_BYTES, UploadRing } from "./upload-ring";
 
@@ -21,14 +22,6 @@ interface Sidecar {
   size: number;
   ino: number;
   contentType?: string;
-}
-
-async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.byteLength) {
-    const { bytesWritten } = await fh.write(data, offset, data.byteLength - offset);
-    offset += bytesWritten;
-  }
 }
 
 /** Writes the chunks in order with writev(2), finishing any short write. */
@@ -103,23 +96,19 @@ export async function writeStream(
 }
 
 /** Appends the file at `path` to `out`, feeding `hash`; reads a chunk at a time. */
-export async function appendFile(out: FileHandle, path: string, hash: Bun.CryptoHasher): Promise<number> {
-  const input = await open(path, "r");
-  const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
-  let total = 0;
-  try {
+export function appendFile(out: FileHandle, path: string, hash: Bun.CryptoHasher): Promise<number> {
+  return withFile(path, "r", async (input) => {
+    const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
+    let total = 0;
     for (;;) {
       const { bytesRead } = await input.read(buffer, 0, WRITE_CHUNK, null);
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) return total;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
       await writeAll(out, chunk);
       total += bytesRead;
     }
-  } finally {
-    await input.close();
-  }
-  return total;
+  });
 }
 
 /** SHA-256 of a file, streamed (used only to repair a missing or stale sidecar). */
@@ -131,37 +120,23 @@ export async function hashFile(path: string): Promise<string> {
 
 /** fsync a directory so a rename inside it survives a crash; some filesystems refuse, which is harmless. */
 export async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Not supported here; the rename itself is still atomic.
-  }
+  // Where it is not supported, the rename itself is still atomic.
+  await withFile(dir, "r", (fh) => fh.sync()).catch(() => {});
 }
 
-export async function writeFileDurable(path: string, content: string): Promise<void> {
-  const fh = await open(path, "wx", 0o600);
-  try {
+export function writeFileDurable(path: string, content: string): Promise<void> {
+  return withFile(path, "wx", async (fh) => {
     await fh.writeFile(content);
     await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  });
 }
 
-/** True when something exists at `path` (an existence check that never reads a sidecar). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if (isMissing(error)) return false;
+/** stat(2) of `path`, null when nothing is there (an existence check that never reads a sidecar). */
+export function statOrNull(path: string): Promise<Stats | null> {
+  return stat(path).catch((error) => {
+    if (isMissing(error)) return null;
     throw error;
-  }
+  });
 }
 
 export function isMissing(error: unknown): boolean {
@@ -213,13 +188,8 @@ export function sidecarPath(dataPath: string): string {
  * file is missing. A missing or stale sidecar (crash between the two renames) is rebuilt.
  */
 export async function readStat(dataPath: string): Promise<BlobStat | null> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(dataPath);
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
+  const info = await statOrNull(dataPath);
+  if (!info) return null;
   let sidecar: Sidecar | null = null;
   try {
     sidecar = JSON.parse(await readFile(sidecarPath(dataPath), "utf8")) as Sidecar;

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
@@ -17,15 +17,16 @@ import {
 } from "./blob-store";
 import { DataSync } from "./data-sync";
 import { BlobNotFound, BlobRequestInvalid, objectChanged, objectExists, RangeNotSatisfiable } from "./errors";
+import { withFile } from "./file-handle";
 import { lightdObjectUrl } from "./lightd-url";
 import { type LocalBody, localBody } from "./local-body";
 import {
   appendFile,
   commitFile,
-  exists,
   fsyncDir,
   isMissing,
   readStat,
+  statOrNull,
   unlinkQuietly,
   type Written,
   writeFileDurable,
@@ -33,8 +34,6 @@ import {
 } from "./local-io";
 import { readHead, writeSmallFile } from "./small-write";
 
-/** Object keys and upload ids are internal base62-ish ids; nothing else may become a path. */
-const ID_SHAPE = { test: isObjectKey };
 const MAX_PART_NUMBER = 10_000;
 const UPLOAD_META = "upload.json";
 
@@ -44,13 +43,16 @@ interface UploadMeta {
   contentType?: string;
 }
 
-/** Security rule: only well-formed ids reach the filesystem, so no key can name a path outside the store. */
-export function assertObjectKey(key: string): void {
-  if (typeof key !== "string" || !ID_SHAPE.test(key)) throw new BlobRequestInvalid("Invalid object key");
+/**
+ * Security rule: object keys and upload ids are internal base62-ish ids, and only well-formed
+ * ones reach the filesystem, so no key can name a path outside the store.
+ */
+function assertObjectKey(key: string): void {
+  if (typeof key !== "string" || !isObjectKey(key)) throw new BlobRequestInvalid("Invalid object key");
 }
 
 function assertUploadId(uploadId: string): void {
-  if (typeof uploadId !== "string" || !ID_SHAPE.test(uploadId)) throw new BlobNotFound("Upload");
+  if (typeof uploadId !== "string" || !isObjectKey(uploadId)) throw new BlobNotFound("Upload");
 }
 
 function assertPartNumber(partNumber: number): void {
@@ -126,7 +128,7 @@ export class LocalBlobStore implements BlobStore {
     }
     // The claim turns a concurrent second writer away at once; the exclusive link in
     // commitFile is what makes "written once" hold even if a claim were missed.
-    if (this.#claimed.has(key) || (await exists(finalPath))) {
+    if (this.#claimed.has(key) || (await statOrNull(finalPath))) {
       await body.cancel().catch(() => {});
       throw objectExists();
     }
@@ -142,12 +144,8 @@ export class LocalBlobStore implements BlobStore {
   async getStream(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     const path = this.pathOf(key);
     // Only the size is needed here: stat(2), not the sidecar (objects may have none).
-    const size = (
-      await stat(path).catch((error) => {
-        if (isMissing(error)) throw new BlobNotFound();
-        throw error;
-      })
-    ).size;
+    const size = (await statOrNull(path))?.size;
+    if (size === undefined) throw new BlobNotFound();
     const file = Bun.file(path);
     if (!range) return file.stream();
     if (
@@ -265,7 +263,7 @@ export class LocalBlobStore implements BlobStore {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     assertObjectKey(key);
-    if (!ID_SHAPE.test(uploadId)) return;
+    if (!isObjectKey(uploadId)) return;
     const meta = await this.#readUploadMeta(uploadId);
     if (meta && meta.key !== key) return;
     await rm(join(this.#multipartDir, uploadId), { recursive: true, force: true });
@@ -303,7 +301,7 @@ export class LocalBlobStore implements BlobStore {
     for (const shard of await readdir(this.root, { withFileTypes: true })) {
       if (!shard.isDirectory() || shard.name.length !== 2) continue;
       for (const name of await readdir(join(this.root, shard.name)).catch(() => [] as string[])) {
-        if (!ID_SHAPE.test(name)) continue;
+        if (!isObjectKey(name)) continue;
         const info = await stat(join(this.root, shard.name, name)).catch(() => null);
         if (info) yield { key: name, modified: info.mtimeMs };
       }
@@ -326,14 +324,11 @@ export class LocalBlobStore implements BlobStore {
     const tmpSidecar = `${base}.meta.tmp`;
     this.#writing.add(name);
     try {
-      const fh = await open(tmpData, "wx", 0o600);
-      let written: Written;
-      try {
-        written = await fill(fh);
+      const written = await withFile(tmpData, "wx", async (fh) => {
+        const filled = await fill(fh);
         await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+        return filled;
+      });
       const dir = join(finalPath, "..");
       await mkdir(dir, { recursive: true });
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
@@ -371,16 +366,9 @@ export class LocalBlobStore implements BlobStore {
     try {
       // A small body is written in one call once it is all here (./small-write.ts).
       const head = await readHead(body, maxBytes);
-      let written: Written;
-      if (head.done) written = await writeSmallFile(tmpData, head);
-      else {
-        const fh = await open(tmpData, "wx", 0o600);
-        try {
-          written = await writeStream(fh, body, maxBytes, head);
-        } finally {
-          await fh.close();
-        }
-      }
+      const written = head.done
+        ? await writeSmallFile(tmpData, head)
+        : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head));
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       // Without a sidecar the commit is one rename, which can simply be tried again.
       const known = record === null && this.#shards.has(dir);

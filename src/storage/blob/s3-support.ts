@@ -1,8 +1,8 @@
 /** Small helpers shared by the S3 store's files: error classification, ETag quoting, byte counting. */
-import { open } from "node:fs/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { StorageFull, StorageUnavailable } from "../errors";
 import { BlobTooLarge } from "./errors";
+import { withFile, writeAll } from "./file-handle";
 
 export const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -52,25 +52,23 @@ export function speakStorage(client: S3Client): S3Client {
 }
 
 /** Writes `body` to a new file at `path`, awaiting each write; returns the byte count. */
-export async function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
-  const fh = await open(path, "wx", 0o600);
-  const reader = body.getReader();
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return size;
-      size += value.byteLength;
-      if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
-      for (let offset = 0; offset < value.byteLength; ) {
-        offset += (await fh.write(value, offset)).bytesWritten;
+export function spoolToFile(path: string, body: ReadableStream<Uint8Array>, maxBytes?: number): Promise<number> {
+  return withFile(path, "wx", async (fh) => {
+    const reader = body.getReader();
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return size;
+        size += value.byteLength;
+        if (maxBytes !== undefined && size > maxBytes) throw new BlobTooLarge(maxBytes);
+        await writeAll(fh, value);
       }
+    } catch (error) {
+      await reader.cancel(error).catch(() => {});
+      throw error;
+    } finally {
+      reader.releaseLock();
     }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    reader.releaseLock();
-    await fh.close();
-  }
+  });
 }

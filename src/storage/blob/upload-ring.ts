@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { writeAll } from "./file-handle";
 
 /** Bytes per slot: one write(2) on the thread pool. */
 export const SLOT_BYTES = 1024 * 1024;
@@ -83,7 +84,7 @@ export class UploadRing {
   #send(): void {
     const offset = this.#slot * SLOT_BYTES;
     const length = this.#filled;
-    const written = this.#lastWrite.then(() => this.#write(this.#bytes.subarray(offset, offset + length)));
+    const written = this.#lastWrite.then(() => writeAll(this.file, this.#bytes.subarray(offset, offset + length)));
     // A failed write stops the writes after it (the upload fails); observed so it is never unhandled.
     this.#lastWrite = written;
     written.then(
@@ -96,13 +97,6 @@ export class UploadRing {
     this.#busy[this.#slot] = written;
     this.#slot = (this.#slot + 1) % SLOTS;
     this.#filled = 0;
-  }
-
-  /** Writes all of `bytes` at the file's position (a short write is finished). */
-  async #write(bytes: Uint8Array): Promise<void> {
-    for (let done = 0; done < bytes.byteLength; ) {
-      done += (await this.file.write(bytes, done, bytes.byteLength - done)).bytesWritten;
-    }
   }
 
   /** Starts an fdatasync of what is written so far, one at a time, every FLUSH_EVERY bytes. */
