@@ -16,6 +16,11 @@ export const statusOf = (error: unknown) => (error as S3ErrorLike)?.$metadata?.h
 export const codeOf = (error: unknown) => (error as S3ErrorLike)?.Code ?? (error as S3ErrorLike)?.name ?? "";
 export const isMissing = (error: unknown) =>
   statusOf(error) === 404 || ["NoSuchKey", "NotFound", "NoSuchUpload"].includes(codeOf(error));
+/** A rejection handler: a missing object or upload settles as `false`, any other failure stays one. */
+export const missingAsFalse = (error: unknown): false => {
+  if (isMissing(error)) return false;
+  throw error;
+};
 
 /** Network failures of the SDK's HTTP handler: no answer came back. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);

@@ -39,7 +39,7 @@ import { lightdObjectUrl } from "./lightd-url";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
-import { codeOf, isMissing, silentLogger, speakStorage, spoolToFile, statusOf } from "./s3-support";
+import { codeOf, isMissing, missingAsFalse, silentLogger, speakStorage, spoolToFile, statusOf } from "./s3-support";
 
 /** Names of the part spools in `tmpDir`, so cleanup recognises its own files. */
 const SPOOL_PREFIX = "lightd-s3-part-";
@@ -118,6 +118,11 @@ export class S3BlobStore implements BlobStore {
     return `${this.#prefix}${key}`;
   }
 
+  /** Where the object `key` lives: the Bucket and Key of every command about it. */
+  #at(key: string): { Bucket: string; Key: string } {
+    return { Bucket: this.#bucket, Key: this.#key(key) };
+  }
+
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
     if (options.exclusive && (await this.head(key).catch(() => null))) {
       await body.cancel().catch(() => {});
@@ -148,11 +153,7 @@ export class S3BlobStore implements BlobStore {
     }
     try {
       const out = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#key(key),
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
+        new GetObjectCommand({ ...this.#at(key), Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
       );
       if (!out.Body) throw new BlobNotFound();
       const stream = out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
@@ -186,21 +187,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   async head(key: string): Promise<BlobStat> {
-    try {
-      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
-      return { size: out.ContentLength ?? 0, etag: unquoteEtag(out.ETag), contentType: out.ContentType };
-    } catch (error) {
-      if (isMissing(error)) throw new BlobNotFound();
-      throw error;
-    }
+    const out = await this.#client.send(new HeadObjectCommand(this.#at(key))).catch((error) => {
+      throw isMissing(error) ? new BlobNotFound() : error;
+    });
+    return { size: out.ContentLength ?? 0, etag: unquoteEtag(out.ETag), contentType: out.ContentType };
   }
 
   async delete(key: string): Promise<void> {
-    try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    await this.#client.send(new DeleteObjectCommand(this.#at(key))).catch(missingAsFalse);
   }
 
   /**
@@ -211,16 +205,14 @@ export class S3BlobStore implements BlobStore {
     if (options.method === "GET" && this.settings.serve_downloads && this.#lightdUrls) {
       return lightdObjectUrl(this.#lightdUrls, key, options);
     }
-    const Key = this.#key(key);
     const command =
       options.method === "GET"
         ? new GetObjectCommand({
-            Bucket: this.#bucket,
-            Key,
+            ...this.#at(key),
             ResponseContentType: options.contentType,
             ResponseContentDisposition: options.filename ? contentDisposition(options.filename) : undefined,
           })
-        : new PutObjectCommand({ Bucket: this.#bucket, Key, ContentType: options.contentType });
+        : new PutObjectCommand({ ...this.#at(key), ContentType: options.contentType });
     return getSignedUrl(this.#signer, command, {
       expiresIn: Math.min(options.expiresIn, MAX_PRESIGN_SECONDS),
       // The presigner signs only `host` by default; signing Content-Type makes S3 refuse any other type.
@@ -230,7 +222,7 @@ export class S3BlobStore implements BlobStore {
 
   async createMultipart(key: string, options: { contentType?: string } = {}): Promise<string> {
     const out = await this.#client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(key), ContentType: options.contentType }),
+      new CreateMultipartUploadCommand({ ...this.#at(key), ContentType: options.contentType }),
     );
     if (!out.UploadId) throw new Error("S3 CreateMultipartUpload returned no UploadId");
     return out.UploadId;
@@ -242,12 +234,7 @@ export class S3BlobStore implements BlobStore {
     partNumber: number,
     options: { expiresIn: number; baseUrl: string },
   ): Promise<string> {
-    const command = new UploadPartCommand({
-      Bucket: this.#bucket,
-      Key: this.#key(key),
-      UploadId: uploadId,
-      PartNumber: partNumber,
-    });
+    const command = new UploadPartCommand({ ...this.#at(key), UploadId: uploadId, PartNumber: partNumber });
     return getSignedUrl(this.#signer, command, { expiresIn: Math.min(options.expiresIn, MAX_PRESIGN_SECONDS) });
   }
 
@@ -266,8 +253,7 @@ export class S3BlobStore implements BlobStore {
       const size = await spoolToFile(spool, body, options.maxBytes);
       const out = await this.#client.send(
         new UploadPartCommand({
-          Bucket: this.#bucket,
-          Key: this.#key(key),
+          ...this.#at(key),
           UploadId: uploadId,
           PartNumber: partNumber,
           ContentLength: size,
@@ -292,8 +278,7 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.#client.send(
         new CompleteMultipartUploadCommand({
-          Bucket: this.#bucket,
-          Key: this.#key(key),
+          ...this.#at(key),
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quoteEtag(p.etag) })) },
         }),
@@ -311,26 +296,15 @@ export class S3BlobStore implements BlobStore {
     return this.head(key);
   }
 
-  async #uploadExists(key: string, uploadId: string): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new ListPartsCommand({ Bucket: this.#bucket, Key: this.#key(key), UploadId: uploadId, MaxParts: 1 }),
-      );
-      return true;
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
+  #uploadExists(key: string, uploadId: string): Promise<boolean> {
+    const command = new ListPartsCommand({ ...this.#at(key), UploadId: uploadId, MaxParts: 1 });
+    return this.#client.send(command).then(() => true, missingAsFalse);
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key(key), UploadId: uploadId }),
-      );
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    await this.#client
+      .send(new AbortMultipartUploadCommand({ ...this.#at(key), UploadId: uploadId }))
+      .catch(missingAsFalse);
   }
 
   /** Aborts multipart uploads under this store's `key_prefix` initiated before `olderThan` (Unix ms). */
@@ -351,14 +325,12 @@ export class S3BlobStore implements BlobStore {
         // Another instance's key (a shorter key_prefix), a streamed PUT still running here, or a known upload.
         if (!isObjectKey(upload.Key.slice(this.#prefix.length)) || this.#streaming.has(upload.Key)) continue;
         if (await keep(upload.UploadId)) continue;
-        try {
-          await this.#client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId }),
-          );
-          removed++;
-        } catch (error) {
-          if (!isMissing(error)) throw error;
-        }
+        const abort = new AbortMultipartUploadCommand({
+          Bucket: this.#bucket,
+          Key: upload.Key,
+          UploadId: upload.UploadId,
+        });
+        if (await this.#client.send(abort).then(() => true, missingAsFalse)) removed++;
       }
       ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = page);
       if (!page.IsTruncated) break;
