@@ -208,12 +208,7 @@ export class LocalBlobStore implements BlobStore {
     assertObjectKey(key);
     assertUploadId(uploadId);
     assertPartNumber(partNumber);
-    return this.urls(key, {
-      method: "PUT",
-      expiresIn: options.expiresIn,
-      baseUrl: options.baseUrl,
-      bound: { upload_id: uploadId, part: String(partNumber) },
-    });
+    return this.urls(key, { ...options, method: "PUT", bound: { upload_id: uploadId, part: String(partNumber) } });
   }
 
   async uploadPart(

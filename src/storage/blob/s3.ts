@@ -70,8 +70,8 @@ export class S3BlobStore implements BlobStore {
   readonly #signer: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
-  readonly #partSize: number;
-  readonly #queueSize: number;
+  /** Part size and parts in flight of a streamed one-step upload. */
+  readonly #parts: { partSize: number; queueSize: number };
   readonly #tmpDir: string;
   readonly #lightdUrls: LightdUrlBuilder | undefined;
   /** Full keys of streamed PUTs in progress (their multipart upload must survive cleanup). */
@@ -107,8 +107,10 @@ export class S3BlobStore implements BlobStore {
       : this.#client;
     this.#bucket = settings.bucket;
     this.#prefix = settings.key_prefix;
-    this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
-    this.#queueSize = options.queueSize ?? 4;
+    this.#parts = {
+      partSize: Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024),
+      queueSize: options.queueSize ?? 4,
+    };
     this.#tmpDir = options.tmpDir ?? tmpdir();
     this.#lightdUrls = options.lightdUrls;
     if (settings.serve_downloads && !options.lightdUrls) throw new Error("S3 serve_downloads needs a URL builder");
@@ -130,18 +132,10 @@ export class S3BlobStore implements BlobStore {
     }
     const fullKey = this.#key(key);
     this.#streaming.add(fullKey);
-    let streamed: { size: number; etag: string };
-    try {
-      streamed = await streamUpload(this.#client, this.#bucket, fullKey, body, {
-        partSize: this.#partSize,
-        queueSize: this.#queueSize,
-        contentType: options.contentType,
-        maxBytes: options.maxBytes,
-      });
-    } finally {
-      this.#streaming.delete(fullKey);
-    }
-    const { size, etag } = streamed;
+    const upload = { ...this.#parts, contentType: options.contentType, maxBytes: options.maxBytes };
+    const { size, etag } = await streamUpload(this.#client, this.#bucket, fullKey, body, upload).finally(() =>
+      this.#streaming.delete(fullKey),
+    );
     // Ceph RGW 16 answers CompleteMultipartUpload with an empty ETag: ask for it.
     return { size, etag: etag || (await this.head(key)).etag, contentType: options.contentType };
   }
