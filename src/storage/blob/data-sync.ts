@@ -38,7 +38,12 @@ export class DataSync {
   constructor(root: string) {
     this.#root = root;
     watchFilesystem(root);
-    this.syncBatch = (files, dirs) => syncFilesOrFilesystem(root, files, dirs);
+    // One syncfs(2) of the filesystem when the platform has it (Linux): one journal commit for
+    // the whole batch, however many files and directories it holds. Elsewhere every file is
+    // fdatasync'ed and every directory fsynced, all at once.
+    this.syncBatch = async (files, dirs) => {
+      if (!(await syncFilesystem(root))) await syncEach(files, dirs);
+    };
   }
 
   /** Lets go of the store's filesystem (its descriptor) once no batch is owed; no write comes after. */
@@ -94,16 +99,6 @@ function newBatch(): Batch {
     settle = (error) => (error === null ? resolve() : reject(error));
   });
   return { files: [], dirs: new Set(), done, settle };
-}
-
-/**
- * One syncfs(2) of the filesystem when the platform has it (Linux): one journal commit for
- * the whole batch, however many files and directories it holds. Elsewhere every file is
- * fdatasync'ed and every directory fsynced, all at once.
- */
-async function syncFilesOrFilesystem(root: string, files: readonly string[], dirs: ReadonlySet<string>): Promise<void> {
-  if (await syncFilesystem(root)) return;
-  await syncEach(files, dirs);
 }
 
 /** fdatasync of every file and fsync of every directory, issued together. */
