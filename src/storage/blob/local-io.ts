@@ -179,6 +179,13 @@ export async function commitFile(
   if (sidecar) await rename(sidecar.path, sidecarPath(finalPath));
 }
 
+/** The JSON record at `path`; null when it is missing or unreadable (torn by a crash, or never written). */
+export function readJson<T>(path: string): Promise<T | null> {
+  return readFile(path, "utf8")
+    .then((text) => JSON.parse(text) as T)
+    .catch(() => null);
+}
+
 export function sidecarPath(dataPath: string): string {
   return `${dataPath}.meta`;
 }
@@ -190,12 +197,7 @@ export function sidecarPath(dataPath: string): string {
 export async function readStat(dataPath: string): Promise<BlobStat | null> {
   const info = await statOrNull(dataPath);
   if (!info) return null;
-  let sidecar: Sidecar | null = null;
-  try {
-    sidecar = JSON.parse(await readFile(sidecarPath(dataPath), "utf8")) as Sidecar;
-  } catch {
-    sidecar = null;
-  }
+  const sidecar = await readJson<Sidecar>(sidecarPath(dataPath));
   if (sidecar && sidecar.ino === info.ino && sidecar.size === info.size) {
     return { size: sidecar.size, etag: sidecar.etag, contentType: sidecar.contentType };
   }

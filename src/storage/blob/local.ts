@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { type FileHandle, mkdir, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, readdir, rm, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
@@ -25,6 +25,7 @@ import {
   commitFile,
   fsyncDir,
   isMissing,
+  readJson,
   readStat,
   statOrNull,
   unlinkQuietly,
@@ -391,12 +392,8 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
-    try {
-      return JSON.parse(await readFile(join(this.#multipartDir, uploadId, UPLOAD_META), "utf8")) as UploadMeta;
-    } catch {
-      return null;
-    }
+  #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
+    return readJson<UploadMeta>(join(this.#multipartDir, uploadId, UPLOAD_META));
   }
 
   /** The parts directory of an upload that exists and belongs to `key`; BlobNotFound otherwise. */
