@@ -91,7 +91,6 @@ export class LocalBlobStore implements BlobStore {
   constructor(
     readonly root: string,
     private readonly urls: LightdUrlBuilder,
-    private readonly now: () => number = Date.now,
   ) {
     this.#shardBase = join(root, "x").slice(0, -1);
     this.#tmpDir = join(root, "tmp");
@@ -189,7 +188,7 @@ export class LocalBlobStore implements BlobStore {
     assertObjectKey(key);
     const uploadId = randomBase62(24);
     const dir = join(this.#multipartDir, uploadId);
-    const meta: UploadMeta = { key, createdAt: this.now(), contentType: options.contentType };
+    const meta: UploadMeta = { key, createdAt: Date.now(), contentType: options.contentType };
     try {
       await mkdir(dir);
       await writeFileDurable(join(dir, UPLOAD_META), JSON.stringify(meta));
