@@ -300,7 +300,6 @@ run(
   60_000,
 );
 
-// Last: it leaves one instance dead.
 run(
   "an instance killed mid-load: every upload the client saw succeed is there and intact",
   async () => {
@@ -357,6 +356,16 @@ run(
     const byTx = new Map(log.map((e) => [e.tx, e]));
     for (const [path, { tx }] of acknowledged)
       expect([byTx.get(tx)?.action, byTx.get(tx)?.path]).toEqual(["upload", path]);
+    // The killed instance starts again on its own config and serves what the others stored;
+    // the balancer follows it to its new port, so the tests after this one find three instances.
+    const restarted = await startServer({ dir: victim.dir, readyTimeoutMs: 60_000 });
+    nodes[INSTANCES - 1] = restarted;
+    const [somePath, some] = [...acknowledged][0] as [string, { sha: string }];
+    const again = await fetch(`${restarted.url}/files/${somePath}?redirect=false`, { headers: auth() });
+    expect(sha256(new Uint8Array(await again.arrayBuffer()))).toBe(some.sha);
+    await balancer?.stop();
+    balancer = await startBalancer(nodes.map((n) => n.port));
+    front = balancer.url;
   },
   120_000,
 );
