@@ -54,68 +54,17 @@ export interface ServiceOptions {
   coordination?: Coordination;
 }
 
+/** What `buildServices` hands its owner (the server, tests, tools): the services and the metadata engine under them. */
+export type BuiltServices = ReturnType<typeof buildServices>;
+
 /**
  * Every service the front doors (REST, WebDAV, the feed, the dashboard) and the background
  * jobs use. Doors reach data only through these: the database is not part of it.
  */
-export interface Services {
-  config: ConfigStore;
-  dataDir: string;
-  logger: Logger;
-  now: () => number;
-  /** Turns a presented token into a Principal (every door authenticates through it). */
-  verifier: CredentialVerifier;
-  tokens: TokenService;
-  keys: ApiKeyService;
-  accounts: AccountService;
-  invites: InviteService;
-  sessions: SessionService;
-  challenges: ChallengeService;
-  magicLinks: MagicLinkService;
-  admin: AdminService;
-  /** The bytes of stored files (local disk or S3). */
-  blobs: BlobStore;
-  /** The byte store with its optional capabilities (local files for sendfile, a start-up check). */
-  storage: BlobBackend;
-  /** Serves the URLs lightd signs for the bytes (/blobs). */
-  blobGateway: BlobGateway;
-  files: FileService;
-  /** File history: versions, the trash, restores and retention. */
-  versions: VersionService;
-  uploads: UploadService;
-  shares: ShareService;
-  /** Publishes committed events to the live feed and webhooks. */
-  hub: ChangeHub;
-  feed: FeedService;
-  hooks: HookService;
-  /** Delivers webhook events (a background job). */
-  hookDelivery: HookDispatcher;
-  /** WebDAV's dead properties and locks, beside the same file service. */
-  dav: DavService;
-  /** The OAuth 2.0 authorization server: apps, codes, grants and their tokens. */
-  oauth: OAuthService;
-  /** Deletes unreferenced stored bytes: the reclaim queue and the garbage collector. */
-  reclaimer: Reclaimer;
-  /** Backup archives: on demand, scheduled, listed. */
-  backups: BackupService;
-  /**
-   * Rate-limit buckets and one-at-a-time jobs shared with the other instances of the
-   * deployment (Postgres); absent when this process is the only instance.
-   */
-  coordination?: Coordination;
-  /** Group commit: resolves once every metadata commit made so far survives a power loss. */
-  durable: () => Promise<void>;
-  /** Writes the batched usage counters, then closes the metadata and the byte store. */
-  close(): Promise<void>;
-}
-
-/** What `buildServices` hands its owner (the server, tests, tools): the services and the metadata engine under them. */
-export interface BuiltServices extends Services {
-  metadata: Metadata;
-}
+export type Services = Omit<BuiltServices, "metadata">;
 
 /** The one composition root: the metadata engine, the blob store and every service, built once. */
-export function buildServices(options: ServiceOptions): BuiltServices {
+export function buildServices(options: ServiceOptions) {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   // The data dir also holds S3 upload spools and backup scratch files, whichever engine keeps the metadata.
@@ -146,6 +95,7 @@ export function buildServices(options: ServiceOptions): BuiltServices {
     logger,
     now,
     metadata,
+    /** Turns a presented token into a Principal (every door authenticates through it). */
     verifier,
     tokens: new TokenService(metadata, now),
     keys: new ApiKeyService(metadata, verifier, now),
@@ -156,23 +106,31 @@ export function buildServices(options: ServiceOptions): BuiltServices {
     magicLinks: new MagicLinkService(metadata, accounts, sessions, configuredMailer(config, logger), logger, now),
     // A deleted account's bytes were queued with the deletion; reclaim them now.
     admin: new AdminService(metadata, accounts, (keys) => reclaimer.drain(keys).then(() => {}), logger, now, quotas),
+    /** The bytes of stored files (local disk or S3). */
     blobs,
+    /** The byte store with its optional capabilities (local files for sendfile, a start-up check). */
     storage,
+    /** Serves the URLs lightd signs for the bytes (/blobs). */
     blobGateway: new BlobGateway(blobs, signer, (key) => uploads.quotaForObject(key)),
     files,
+    /** File history: versions, the trash, restores and retention. */
     versions: new VersionService(tree, reclaimer, now),
     uploads,
     shares: new ShareService(metadata, files, config.current.signing_secret, now),
+    /** Publishes committed events to the live feed and webhooks. */
     hub,
     feed: new FeedService(hub, files, () => config.current.feed, logger),
     hooks: new HookService(metadata, files, hookSecrets, allowPrivate, now),
+    /** Delivers webhook events (a background job). */
     hookDelivery: new HookDispatcher(metadata, hub, hookSecrets, {
       allowPrivate,
       logger,
       userAgent: "lightd-webhooks",
       now,
     }),
+    /** WebDAV's dead properties and locks, beside the same file service. */
     dav: new DavService(files, new LockService(metadata, now), storage, metadata, logger, now),
+    /** The OAuth 2.0 authorization server: apps, codes, grants and their tokens. */
     oauth: new OAuthService({
       metadata,
       verifier,
@@ -180,9 +138,16 @@ export function buildServices(options: ServiceOptions): BuiltServices {
       actorOf: async (accountId) => (await metadata.read.accounts.nameOf(accountId)) ?? "",
       now,
     }),
+    /** Deletes unreferenced stored bytes: the reclaim queue and the garbage collector. */
     reclaimer,
+    /**
+     * Rate-limit buckets and one-at-a-time jobs shared with the other instances of the
+     * deployment (Postgres); absent when this process is the only instance.
+     */
     coordination: options.coordination,
+    /** Group commit: resolves once every metadata commit made so far survives a power loss. */
     durable: () => metadata.durable(),
+    /** Backup archives: on demand, scheduled, listed. */
     backups: createBackupService({
       metadata,
       blobs,
@@ -193,7 +158,8 @@ export function buildServices(options: ServiceOptions): BuiltServices {
       version: pkg.version,
       now,
     }),
-    async close() {
+    /** Writes the batched usage counters, then closes the metadata and the byte store. */
+    async close(): Promise<void> {
       await verifier.flushUsage();
       metadata.close();
       await blobs.close?.();
