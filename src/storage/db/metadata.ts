@@ -5,6 +5,22 @@ import type { MetadataSnapshot } from "./snapshot";
 /** Told, after a unit of work committed, that a space's event log grew from `fromTx` on. */
 export type CommitListener = (scope: Scope, fromTx: number) => void;
 
+/** The spaces a unit of work appended events to, each with its lowest tx: what its listeners are told on commit. */
+type AppendedSpaces = Map<string, { scope: Scope; from: number }>;
+
+/** Notes, for both engines' units of work, that `tx` was appended to `scope`'s event log. */
+export function noteAppended(appended: AppendedSpaces, scope: Scope, tx: number): void {
+  const key = `${scope.account}:${scope.space}`;
+  const seen = appended.get(key);
+  if (!seen) appended.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
+  else if (tx < seen.from) seen.from = tx;
+}
+
+/** What the repositories for reads do on `events.append`: events are only written in a unit of work. */
+export function appendOutsideUnitOfWork(): never {
+  throw new Error("events are appended in a unit of work");
+}
+
 /**
  * The metadata engine as services see it (SQLite embedded, or Postgres): repositories to
  * read committed data, and units of work to change it. Nothing outside `storage/db` runs

@@ -99,11 +99,6 @@ export interface OneTimeRepository<Row> {
   deleteExpired(now: number): Promise<number>;
 }
 
-/** Ed25519 login challenges. */
-export type ChallengeRepository = OneTimeRepository<ChallengeRow>;
-/** Pending magic links; only an argon2id hash of each link's secret is kept. */
-export type MagicLinkRepository = OneTimeRepository<MagicLinkRow>;
-
 /** The admin's invite codes. */
 export interface InviteRepository {
   insert(row: Omit<InviteRow, "used_at" | "used_by">): Promise<void>;
@@ -373,8 +368,8 @@ export interface Repositories {
   accounts: AccountRepository;
   credentials: CredentialRepository;
   apiKeys: ApiKeyRepository;
-  challenges: ChallengeRepository;
-  magicLinks: MagicLinkRepository;
+  challenges: OneTimeRepository<ChallengeRow>;
+  magicLinks: OneTimeRepository<MagicLinkRow>;
   invites: InviteRepository;
   quotas: QuotaRepository;
   files: FileRepository;

@@ -41,13 +41,11 @@ export class PostgresEventRepository implements EventRepository {
   }
 
   async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
-    const rows = exact
-      ? await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
-          WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since}
-            AND (path = ${path} OR dest = ${path}) ORDER BY tx LIMIT ${limit}`
-      : await this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
-          WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since}
-            AND (path LIKE ${startsWith(path)} OR dest LIKE ${startsWith(path)}) ORDER BY tx LIMIT ${limit}`;
-    return rows;
+    const [match, pattern] = exact ? ["=", path] : ["LIKE", startsWith(path)];
+    return this.sql.unsafe(
+      `SELECT tx, action, path, dest, size, msg, ts FROM events WHERE account_id = $1 AND space = $2 AND tx > $3
+         AND (path ${match} $4 OR dest ${match} $4) ORDER BY tx LIMIT $5`,
+      [scope.account, scope.space, since, pattern, limit],
+    );
   }
 }

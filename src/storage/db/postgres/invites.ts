@@ -37,10 +37,9 @@ export class PostgresInviteRepository extends PostgresRepository implements Invi
  */
 export class PostgresQuotaRepository extends PostgresRepository implements QuotaRepository {
   async limits(accountId: number): Promise<QuotaLimits> {
-    const row = one<{ quota_bytes: number | null; quota_files: number | null }>(
-      await this.sql`SELECT quota_bytes, quota_files FROM accounts WHERE id = ${accountId}`,
-    );
-    return { bytes: row?.quota_bytes ?? null, files: row?.quota_files ?? null };
+    const limits = await this
+      .sql`SELECT quota_bytes AS bytes, quota_files AS files FROM accounts WHERE id = ${accountId}`;
+    return one<QuotaLimits>(limits) ?? { bytes: null, files: null };
   }
 
   async usage(accountId: number): Promise<Usage> {

@@ -4,13 +4,13 @@ import { randomBase62 } from "../../../lib/ids";
 import { fromPostgres } from "../../errors";
 import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
-import type { CommitListener, Metadata } from "../metadata";
+import { appendOutsideUnitOfWork, type CommitListener, type Metadata, noteAppended } from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { PostgresCoordination } from "./coordination";
 import { EVENTS_CHANNEL } from "./events";
 import { postgresRepositories } from "./repositories";
-import { speakingStorage } from "./rows";
+import { speakingStorage, sqlState } from "./rows";
 
 /** SQLSTATEs after which a unit of work is simply run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -50,13 +50,7 @@ export class PostgresMetadata implements Metadata {
   private constructor(sql: SQL) {
     this.#sql = sql;
     this.coordination = new PostgresCoordination(speakingStorage(sql));
-    this.read = postgresRepositories(
-      sql,
-      () => {
-        throw new Error("events are appended in a unit of work");
-      },
-      this.#origin,
-    );
+    this.read = postgresRepositories(sql, appendOutsideUnitOfWork, this.#origin);
     this.ready = sql
       .listen(EVENTS_CHANNEL, (payload) => this.#heard(payload))
       .then((subscription) => {
@@ -81,12 +75,7 @@ export class PostgresMetadata implements Metadata {
   async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const appended = new Map<string, { scope: Scope; from: number }>();
-      const note = (scope: Scope, tx: number) => {
-        const key = `${scope.account}:${scope.space}`;
-        const seen = appended.get(key);
-        if (!seen) appended.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
-        else if (tx < seen.from) seen.from = tx;
-      };
+      const note = (scope: Scope, tx: number) => noteAppended(appended, scope, tx);
       try {
         const result = await this.#sql.begin("ISOLATION LEVEL SERIALIZABLE", (tx) =>
           work(postgresRepositories(tx, note, this.#origin)),
@@ -152,9 +141,4 @@ export class PostgresMetadata implements Metadata {
   #tell(scope: Scope, from: number): void {
     for (const listener of this.#listeners) listener(scope, from);
   }
-}
-
-function sqlState(error: unknown): string {
-  const e = error as { errno?: unknown; code?: unknown };
-  return typeof e?.errno === "string" ? e.errno : typeof e?.code === "string" ? e.code : "";
 }

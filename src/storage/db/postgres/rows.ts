@@ -41,10 +41,15 @@ export function startsWith(prefix: string): string {
 /** SQLSTATEs of text Postgres cannot store: a NUL character (22021), an unmappable one (22P05). */
 const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
 
+/** The SQLSTATE of a failed query (Bun's client names it `errno`, or `code`); "" when it has none. */
+export function sqlState(error: unknown): string {
+  const e = error as { errno?: unknown; code?: unknown };
+  return typeof e?.errno === "string" ? e.errno : typeof e?.code === "string" ? e.code : "";
+}
+
 /** A query's failure in storage's words (src/storage/errors.ts), or as bad input for unstorable text. */
 function inStorageWords(error: unknown): never {
-  const e = error as { errno?: unknown; code?: unknown };
-  if (UNSTORABLE_TEXT.has(String(e?.errno ?? e?.code ?? ""))) {
+  if (UNSTORABLE_TEXT.has(sqlState(error))) {
     throw badRequest("text may not contain the NUL character");
   }
   throw fromPostgres(error);

@@ -19,7 +19,7 @@ export class PostgresUploadRepository extends PostgresRepository implements Uplo
   }
 
   async get(id: string): Promise<UploadRow | null> {
-    return (await this.#rows("id = $1", [id]))[0] ?? null;
+    return one(await this.#rows("id = $1", [id]));
   }
 
   async pending(scope: Scope, path: string, kind: UploadRow["kind"]): Promise<UploadRow[]> {
@@ -56,11 +56,7 @@ export class PostgresUploadRepository extends PostgresRepository implements Uplo
   }
 
   async pendingByObjectKey(objectKey: string): Promise<UploadRow | null> {
-    return one(
-      await this.sql.unsafe(`SELECT ${COLUMNS} FROM uploads WHERE object_key = $1 AND completed_at IS NULL LIMIT 1`, [
-        objectKey,
-      ]),
-    );
+    return one(await this.#rows("object_key = $1 AND completed_at IS NULL LIMIT 1", [objectKey]));
   }
 
   async forAccount(accountId: number): Promise<UploadRow[]> {

@@ -10,7 +10,6 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   readonly #authById = this.db.query<CredentialAuthRow, [string]>(
     "SELECT id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, expires_at FROM credentials WHERE id = ?1",
   );
-  readonly #consume = this.db.query<{ id: string }, [string]>("DELETE FROM credentials WHERE id = ?1 RETURNING id");
   readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM credentials WHERE id = ?1 RETURNING id");
   readonly #insert = this.db.query(
     `INSERT INTO credentials (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
@@ -63,7 +62,7 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   }
 
   async consume(id: string): Promise<boolean> {
-    return this.#consume.get(id) !== null;
+    return this.#delete.get(id) !== null;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -44,8 +44,8 @@ export class SqliteInviteRepository extends SqliteRepository implements InviteRe
  * before that change commits.
  */
 export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepository {
-  readonly #limits = this.db.query<{ quota_bytes: number | null; quota_files: number | null }, [number]>(
-    "SELECT quota_bytes, quota_files FROM accounts WHERE id = ?1",
+  readonly #limits = this.db.query<QuotaLimits, [number]>(
+    "SELECT quota_bytes AS bytes, quota_files AS files FROM accounts WHERE id = ?1",
   );
   readonly #usage = this.db.query<Usage, [number]>(
     `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
@@ -56,8 +56,7 @@ export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepo
   );
 
   async limits(accountId: number): Promise<QuotaLimits> {
-    const row = this.#limits.get(accountId);
-    return { bytes: row?.quota_bytes ?? null, files: row?.quota_files ?? null };
+    return this.#limits.get(accountId) ?? { bytes: null, files: null };
   }
 
   async usage(accountId: number): Promise<Usage> {

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { fromFilesystem, fromSqlite } from "../../errors";
 import type { Scope } from "../files";
-import type { CommitListener, Metadata } from "../metadata";
+import { appendOutsideUnitOfWork, type CommitListener, type Metadata, noteAppended } from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { CHECKPOINT_PAGES, Checkpointer } from "./checkpointer";
@@ -76,13 +76,8 @@ export class SqliteMetadata implements Metadata {
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
-    this.#tx = repositories(this.#writer, (scope, tx) => this.#noteAppend(scope, tx), search);
-    this.read =
-      this.#reader === this.#writer
-        ? this.#tx
-        : repositories(this.#reader, () => {
-            throw new Error("events are appended in a unit of work");
-          });
+    this.#tx = repositories(this.#writer, (scope, tx) => noteAppended(this.#appended, scope, tx), search);
+    this.read = this.#reader === this.#writer ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork);
   }
 
   /** The writer connection itself, for SQLite-only tools (tests, backups); services never use it. */
@@ -226,13 +221,6 @@ export class SqliteMetadata implements Metadata {
     const next = this.#queue.shift();
     if (next) next();
     else this.#busy = false;
-  }
-
-  #noteAppend(scope: Scope, tx: number): void {
-    const key = `${scope.account}:${scope.space}`;
-    const seen = this.#appended.get(key);
-    if (!seen) this.#appended.set(key, { scope: { account: scope.account, space: scope.space }, from: tx });
-    else if (tx < seen.from) seen.from = tx;
   }
 
   #publish(appended: { scope: Scope; from: number }[]): void {
