@@ -16,6 +16,11 @@ export interface ShareRow {
   downloads: number;
 }
 
+/** Both engines' SQL for a share that is live: not expired and not used up at `$now` (a revoked one has no row). */
+export const LIVE_SHARE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
+/** Both engines' SELECT of shares (`s`) with the path and kind of what each names. */
+export const SELECT_SHARES = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
+
 /** A live share with the current path and kind of what it names. */
 export interface LiveShare extends ShareRow {
   path: string;

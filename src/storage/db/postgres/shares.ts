@@ -1,17 +1,13 @@
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
-import type { LiveShare, ShareRow } from "../shares";
+import { LIVE_SHARE, type LiveShare, SELECT_SHARES, type ShareRow } from "../shares";
 import { PostgresRepository, startsWith } from "./rows";
-
-// Live: not expired and not used up. Revoked links have no row at all.
-const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
-const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
 
 /** Share links on Postgres; tokens are stored as SHA-256 hashes only. */
 export class PostgresShareRepository extends PostgresRepository implements ShareRepository {
   async #live(where: string, params: unknown[]): Promise<LiveShare[]> {
-    // $1 is always `now` (LIVE names it).
-    return this.sql.unsafe(`${SELECT} WHERE ${LIVE.replaceAll("$now", "$1")} AND ${where}`, params);
+    // $1 is always `now` (LIVE_SHARE names it).
+    return this.sql.unsafe(`${SELECT_SHARES} WHERE ${LIVE_SHARE.replaceAll("$now", "$1")} AND ${where}`, params);
   }
 
   async insert(row: ShareRow): Promise<void> {
@@ -43,7 +39,7 @@ export class PostgresShareRepository extends PostgresRepository implements Share
   /** One statement checks and counts, so concurrent downloads on any instances never pass the cap. */
   async countDownload(id: string, now: number): Promise<boolean> {
     const rows = await this.sql.unsafe(
-      `UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $2 AND ${LIVE.replaceAll("$now", "$1")} RETURNING id`,
+      `UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $2 AND ${LIVE_SHARE.replaceAll("$now", "$1")} RETURNING id`,
       [now, id],
     );
     return rows.length === 1;

@@ -22,6 +22,9 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
        tx = $tx, updated_at = $updated_at WHERE id = $id`,
   );
   readonly #delete = this.db.query("DELETE FROM files WHERE id = ?1");
+  readonly #move = this.db.query(
+    "UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1",
+  );
   readonly #listFolder = this.db.query<FileRow, [Record<string, string | number>]>(
     `SELECT * FROM files WHERE account_id = $account AND space = $space AND parent = $parent
      ORDER BY type DESC, name LIMIT $limit OFFSET $offset`,
@@ -116,14 +119,11 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   /** Rewrites paths under `from` to start with `to` (a folder move), keeping the search mirror in sync. */
   async movePrefix(scope: Scope, from: string, to: string, tx: number, now: number): Promise<number> {
     const rows = this.#under.all({ account: scope.account, space: scope.space, prefix: from });
-    const move = this.db.query(
-      "UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1",
-    );
     for (const row of rows) {
       const path = to + row.path.slice(from.length);
       const parent = row.path === from ? parentOf(to) : to + row.parent.slice(from.length);
       const name = row.path === from ? nameOf(to) : row.name;
-      move.run(row.id, path, parent, name, tx, now);
+      this.#move.run(row.id, path, parent, name, tx, now);
       if (row.type === "file") {
         this.#search.delete(row.id);
         this.#search.insert(row.id, name, path);
@@ -133,9 +133,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   }
 
   async moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): Promise<void> {
-    this.db
-      .query("UPDATE files SET path = ?2, parent = ?3, name = ?4, tx = ?5, updated_at = ?6 WHERE id = ?1")
-      .run(row.id, to, parent, name, tx, now);
+    this.#move.run(row.id, to, parent, name, tx, now);
     this.#search.delete(row.id);
     this.#search.insert(row.id, name, to);
   }

@@ -1,12 +1,7 @@
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
-import type { LiveShare, ShareRow } from "../shares";
+import { LIVE_SHARE, type LiveShare, SELECT_SHARES, type ShareRow } from "../shares";
 import { SqliteRepository, startsWithSql } from "./sql";
-
-// Live: not expired and not used up. Revoked links have no row at all.
-const LIVE = "s.expires_at > $now AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)";
-
-const SELECT = "SELECT s.*, f.path, f.type FROM shares s JOIN files f ON f.id = s.file_id";
 
 /** Repository for share links; tokens are stored as SHA-256 hashes only. */
 export class SqliteShareRepository extends SqliteRepository implements ShareRepository {
@@ -15,18 +10,20 @@ export class SqliteShareRepository extends SqliteRepository implements ShareRepo
      VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
   );
   readonly #liveByHash = this.db.query<LiveShare, [Record<string, string | number>]>(
-    `${SELECT} WHERE s.token_hash = $hash AND ${LIVE}`,
+    `${SELECT_SHARES} WHERE s.token_hash = $hash AND ${LIVE_SHARE}`,
   );
   readonly #liveFor = this.db.query<LiveShare, [Record<string, string | number>]>(
-    `${SELECT} WHERE s.account_id = $account AND s.space = $space AND ${LIVE}
+    `${SELECT_SHARES} WHERE s.account_id = $account AND s.space = $space AND ${LIVE_SHARE}
        AND ${startsWithSql("f.path", "$prefix")}
      ORDER BY s.created_at DESC, s.id LIMIT $limit`,
   );
   readonly #liveById = this.db.query<LiveShare, [Record<string, string | number>]>(
-    `${SELECT} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE}`,
+    `${SELECT_SHARES} WHERE s.id = $id AND s.account_id = $account AND s.space = $space AND ${LIVE_SHARE}`,
   );
   // One statement checks and counts, so concurrent downloads can never pass the cap.
-  readonly #count = this.db.query(`UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE}`);
+  readonly #count = this.db.query(
+    `UPDATE shares AS s SET downloads = downloads + 1 WHERE s.id = $id AND ${LIVE_SHARE}`,
+  );
   readonly #delete = this.db.query("DELETE FROM shares WHERE id = ?1");
   readonly #deleteDead = this.db.query(
     "DELETE FROM shares WHERE expires_at <= ?1 OR (max_downloads IS NOT NULL AND downloads >= max_downloads)",
