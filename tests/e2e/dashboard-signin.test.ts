@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import nacl from "tweetnacl";
 import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
 import { browserTest, NO_BROWSER, openBrowser, screenshot } from "../fixtures/browser";
 import { decodeQuotedPrintable, type SmtpFixture, startSmtp } from "../fixtures/smtp";
@@ -135,11 +136,21 @@ browserTest("Ed25519: an openssl key file signs in; the key never leaves the pag
 });
 
 browserTest("a wrong key shows the API's message next to the form", async () => {
+  // An account of its own, registered with a key other than the one the form gets.
+  const registered = await fetch(`${server.url}/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      actor: "wrongkey",
+      public_key: Buffer.from(nacl.sign.keyPair().publicKey).toString("base64"),
+    }),
+  });
+  expect(registered.status).toBe(201);
   const b = await openBrowser();
   try {
     await b.page.goto(`${server.url}/`);
     await b.page.getByRole("tab", { name: "Ed25519 key" }).click();
-    await b.page.getByLabel("Account name").fill("alice");
+    await b.page.getByLabel("Account name").fill("wrongkey");
     await b.page.getByLabel(/or paste it/).fill(Buffer.alloc(32, 7).toString("base64"));
     await b.page.getByRole("button", { name: "Sign in with key" }).click();
     const alert = b.page.getByRole("alert");
