@@ -99,13 +99,7 @@ export async function fetchOrExplain(url: string, init: RequestInit): Promise<Re
     return await fetch(url, init);
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
-    const origin = (() => {
-      try {
-        return new URL(url).origin;
-      } catch {
-        return url;
-      }
-    })();
+    const origin = URL.parse(url)?.origin ?? url;
     throw new CliError(`cannot reach ${origin}: ${(error as Error).message}`, EXIT.error);
   }
 }

@@ -121,12 +121,7 @@ export function parseArgs(argv: string[]): Command {
       arg.startsWith("--") && arg.includes("=")
         ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
         : [arg, undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      const v = takeValue(argv, i, flag);
-      i++;
-      return v;
-    };
+    const value = () => inline ?? takeValue(argv, i++, flag);
     switch (flag) {
       case "-h":
       case "--help":

@@ -64,20 +64,9 @@ export class ProfileStore {
     return this.#read().profiles[name];
   }
 
-  all(): Record<string, Profile> {
-    return this.#read().profiles;
-  }
-
   save(name: string, profile: Profile): void {
     const file = this.#read();
     file.profiles[name] = profile;
-    ensurePrivateDir(this.dir);
-    writePrivateFile(this.path, `${JSON.stringify(file, null, 2)}\n`);
-  }
-
-  remove(name: string): void {
-    const file = this.#read();
-    delete file.profiles[name];
     ensurePrivateDir(this.dir);
     writePrivateFile(this.path, `${JSON.stringify(file, null, 2)}\n`);
   }

@@ -43,7 +43,6 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const picker = useRef<HTMLInputElement>(null);
   const folderPicker = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {}, []);
   useEffect(() => {
     const abort = new AbortController();
     setLoading(true);
@@ -60,6 +59,11 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const writable = can(me, "files:write");
   const enqueue = (files: { path: string; file: Blob }[]) =>
     queue.add(files.map((f) => ({ ...f, path: prefix + f.path })));
+  /** A file picker's choice goes to the upload queue, named by `pathOf`; the picker is cleared for the next one. */
+  const picked = (pathOf: (file: File) => string) => (e: { currentTarget: HTMLInputElement }) => {
+    enqueue([...(e.currentTarget.files ?? [])].map((file) => ({ path: pathOf(file), file })));
+    e.currentTarget.value = "";
+  };
   const done = () => {
     setModal(null);
     reload();
@@ -109,10 +113,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
             multiple
             hidden
             aria-label="Files to upload"
-            onChange={(e) => {
-              enqueue([...(e.currentTarget.files ?? [])].map((file) => ({ path: file.name, file })));
-              e.currentTarget.value = "";
-            }}
+            onChange={picked((file) => file.name)}
           />
           <input
             ref={folderPicker}
@@ -120,15 +121,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
             hidden
             aria-label="Folder to upload"
             {...{ webkitdirectory: true }}
-            onChange={(e) => {
-              enqueue(
-                [...(e.currentTarget.files ?? [])].map((file) => ({
-                  path: file.webkitRelativePath || file.name,
-                  file,
-                })),
-              );
-              e.currentTarget.value = "";
-            }}
+            onChange={picked((file) => file.webkitRelativePath || file.name)}
           />
           <span class="muted drop-hint">or drop files and folders here</span>
         </div>

@@ -92,10 +92,13 @@ export function KeysPage({ me }: { me: Me }) {
         />
       )}
       {revoking && (
-        <RevokeDialog
-          info={revoking}
+        <ConfirmDialog
+          title={`Revoke ${revoking.name || revoking.id}?`}
+          text="Programs using this key will be refused from their very next request. This cannot be undone."
+          action="Revoke key"
+          run={() => api("DELETE", `/auth/keys/${encodeURIComponent(revoking.id)}`)}
           onClose={() => setRevoking(null)}
-          onRevoked={() => {
+          onDone={() => {
             setRevoking(null);
             void load();
           }}
@@ -144,19 +147,6 @@ function RotateDialog(props: { info: KeyInfo; onClose: () => void; onRotated: (t
         </div>
       </form>
     </Dialog>
-  );
-}
-
-function RevokeDialog(props: { info: KeyInfo; onClose: () => void; onRevoked: () => void }) {
-  return (
-    <ConfirmDialog
-      title={`Revoke ${props.info.name || props.info.id}?`}
-      text="Programs using this key will be refused from their very next request. This cannot be undone."
-      action="Revoke key"
-      run={() => api("DELETE", `/auth/keys/${encodeURIComponent(props.info.id)}`)}
-      onClose={props.onClose}
-      onDone={props.onRevoked}
-    />
   );
 }
 
