@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { open } from "node:fs/promises";
 
 const MiB = 1024 * 1024;
@@ -17,17 +17,8 @@ export function partSizeFor(size: number): number {
 /** Part sizes other writers use: the server's own S3 streaming (8 MiB) and S3's minimum. */
 const OTHER_PART_SIZES = [8 * MiB, 5 * MiB, 16 * MiB];
 
-type Algorithm = "sha256" | "md5";
-
-/** Hashes `[start, end)` of a file with each algorithm, reading it once in 1 MiB chunks. */
-export async function hashFileRange(
-  path: string,
-  algorithms: Algorithm[],
-  start = 0,
-  end?: number,
-  onBytes?: (n: number) => void,
-): Promise<Buffer[]> {
-  const hashes = algorithms.map((a) => createHash(a));
+/** Feeds `[start, end)` of a file (to its end by default) to `hash` in 1 MiB reads, and returns it. */
+export async function hashFileRange(path: string, hash: Hash, start = 0, end?: number): Promise<Hash> {
   const handle = await open(path, "r");
   try {
     const stop = end ?? (await handle.stat()).size;
@@ -36,15 +27,18 @@ export async function hashFileRange(
     while (position < stop) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(MiB, stop - position), position);
       if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
-      for (const h of hashes) h.update(chunk);
+      hash.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
-      onBytes?.(bytesRead);
     }
   } finally {
     await handle.close();
   }
-  return hashes.map((h) => h.digest());
+  return hash;
+}
+
+/** A whole file's digest, in hex. */
+export async function fileDigest(path: string, algorithm: "sha256" | "md5"): Promise<string> {
+  return (await hashFileRange(path, createHash(algorithm))).digest("hex");
 }
 
 /** S3's ETag of a multipart object: MD5 of the parts' binary MD5s, then `-N`. */
@@ -59,8 +53,8 @@ export function multipartEtag(partMd5s: Buffer[]): string {
  */
 export async function fileMatchesEtag(path: string, size: number, etag: string | null | undefined): Promise<boolean> {
   const tag = (etag ?? "").toLowerCase();
-  if (/^[0-9a-f]{64}$/.test(tag)) return (await hashFileRange(path, ["sha256"]))[0]?.toString("hex") === tag;
-  if (/^[0-9a-f]{32}$/.test(tag)) return (await hashFileRange(path, ["md5"]))[0]?.toString("hex") === tag;
+  if (/^[0-9a-f]{64}$/.test(tag)) return (await fileDigest(path, "sha256")) === tag;
+  if (/^[0-9a-f]{32}$/.test(tag)) return (await fileDigest(path, "md5")) === tag;
   const multipart = /^[0-9a-f]{32}-(\d+)$/.exec(tag);
   if (!multipart) return false;
   const parts = Number(multipart[1]);
@@ -70,8 +64,7 @@ export async function fileMatchesEtag(path: string, size: number, etag: string |
   for (const partSize of candidates) {
     const md5s: Buffer[] = [];
     for (let start = 0; start < size; start += partSize) {
-      const [md5] = await hashFileRange(path, ["md5"], start, Math.min(size, start + partSize));
-      md5s.push(md5 as Buffer);
+      md5s.push((await hashFileRange(path, createHash("md5"), start, Math.min(size, start + partSize))).digest());
     }
     if (multipartEtag(md5s) === tag) return true;
   }

@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type ApiClient, encodePath, errorOf, fetchOrExplain } from "./api-client";
-import { fileMatchesEtag } from "./digest";
+import { fileMatchesEtag, hashFileRange } from "./digest";
 import { CliError } from "./exit";
 import type { Progress } from "./progress";
 
@@ -66,7 +66,7 @@ export async function downloadFile(
   try {
     // Hash as bytes arrive when the ETag is a whole-file digest; S3 multipart ETags are checked after.
     const algorithm = /^[0-9a-f]{64}$/.test(etag) ? "sha256" : /^[0-9a-f]{32}$/.test(etag) ? "md5" : undefined;
-    let hash: Hash | undefined = algorithm ? createHash(algorithm) : undefined;
+    const hash: Hash | undefined = algorithm ? createHash(algorithm) : undefined;
     let response: Response | undefined;
     if (offset < meta.size || meta.size === 0) {
       const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
@@ -76,7 +76,7 @@ export async function downloadFile(
       if (response.status !== 206) offset = 0; // the server sent it all: start the file over
     }
     const resumed = offset > 0;
-    if (hash && offset > 0) hash = await hashPrefix(partial, algorithm as string, offset);
+    if (hash && offset > 0) await hashFileRange(partial, hash, 0, offset);
     bar.add(offset);
     const received = response ? await appendBody(response, partial, offset, hash, (n) => bar.add(n)) : 0;
     const size = statSync(partial).size;
@@ -92,23 +92,6 @@ export async function downloadFile(
   } finally {
     bar.done();
   }
-}
-
-async function hashPrefix(path: string, algorithm: string, length: number): Promise<Hash> {
-  const hash = createHash(algorithm);
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
-    for (let position = 0; position < length; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - position), position);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash;
 }
 
 /** Writes the body after `offset` bytes of the partial file (truncating anything beyond). */

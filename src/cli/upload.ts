@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { type ApiClient, ApiError, encodePath, errorOf, fetchOrExplain } from "./api-client";
-import { fileMatchesEtag, hashFileRange, MULTIPART_THRESHOLD, multipartEtag } from "./digest";
+import { fileDigest, fileMatchesEtag, MULTIPART_THRESHOLD, multipartEtag } from "./digest";
 import { CliError } from "./exit";
 import { withRetries } from "./pool";
 import type { FileProgress, Progress } from "./progress";
@@ -127,7 +127,7 @@ async function uploadMultipart(
   for (const done of Object.values(current.parts)) bar.add(done.size);
 
   let sent = 0;
-  let sha256Whole: Promise<Buffer | undefined> | undefined;
+  let sha256Whole: Promise<string> | undefined;
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !current.parts[n]);
   const queue = missing[Symbol.iterator]();
   const worker = async () => {
@@ -137,7 +137,7 @@ async function uploadMultipart(
       const end = Math.min(size, start + current.part_size);
       const part = await sendPart(current.part_urls[number - 1] as string, local, start, end, remote, number);
       // lightd's own store answers SHA-256 part ETags: the whole file is checked by SHA-256 too.
-      if (part.etag.length === 64) sha256Whole ??= hashFileRange(local, ["sha256"]).then((h) => h[0]);
+      if (part.etag.length === 64) sha256Whole ??= fileDigest(local, "sha256");
       options.states.recordPart(current, number, part);
       sent += part.size;
       bar.add(part.size);
@@ -165,10 +165,7 @@ async function uploadMultipart(
   const head = await api.request("HEAD", `/files/${encodePath(remote)}`);
   const etag = (head.headers.get("etag") ?? "").replaceAll('"', "");
   const md5s = parts.map((p) => Buffer.from(current.parts[p.part_number]!.md5, "hex"));
-  const expected =
-    etag.length === 64
-      ? ((await (sha256Whole ?? hashFileRange(local, ["sha256"]).then((h) => h[0]))) as Buffer).toString("hex")
-      : multipartEtag(md5s);
+  const expected = etag.length === 64 ? await (sha256Whole ?? fileDigest(local, "sha256")) : multipartEtag(md5s);
   if (etag !== expected) throw new CliError(`${remote}: the stored ETag ${etag} does not match the local file`);
   return { path: commit.path, size, etag, sent, resumed };
 }
