@@ -69,16 +69,12 @@ function ancestors(rel: string): string[] {
   return parts.slice(0, -1).map((_, i) => `${parts.slice(0, i + 1).join("/")}/`);
 }
 
-async function planDown(
-  ctx: CommandContext,
-  folder: string,
-  local: string,
-): Promise<Plan & { entries: RemoteEntry[] }> {
+async function planDown(ctx: CommandContext, folder: string, local: string): Promise<Plan> {
   const entries = (await walkRemote(ctx.api(), folder)).filter((e) => e.type === "file");
   const remote = new Map(entries.map((e) => [e.path.slice(folder.length), e]));
   const tree = existsSync(local) ? walkLocal(local).files.filter((f) => !isPartialDownload(f.rel)) : [];
   const files = new Map(tree.map((f) => [f.rel, f]));
-  const plan: Plan & { entries: RemoteEntry[] } = { transfer: [], remove: [], same: 0, entries };
+  const plan: Plan = { transfer: [], remove: [], same: 0 };
   await runPool(remote, FILE_PARALLELISM, async ([rel, entry]) => {
     const file = files.get(rel);
     if (rel.split("/").some((s) => s === ".." || s === ".")) return;

@@ -113,18 +113,11 @@ same file resumes, sending only the parts still missing. Every file's ETag is ch
       for (const dir of tree.emptyDirs) await api.json("POST", "/files/mkdir", { json: { path: `${root}${dir}/` } });
       if (tree.files.length === 0) await api.json("POST", "/files/mkdir", { json: { path: root } });
       const pairs = tree.files.map((f) => ({ abs: f.abs, remote: `${root}${f.rel}`, size: f.size }));
-      try {
-        results = await uploadMany(ctx, api, pairs, progress, root);
-      } finally {
-        progress.finish();
-      }
+      results = await uploadMany(ctx, api, pairs, progress, root).finally(() => progress.finish());
     } else {
       const target = into ? `${asFolder(remote)}${name}` : remote;
-      try {
-        results = await uploadMany(ctx, api, [{ abs: local, remote: target, size: info.size }], progress);
-      } finally {
-        progress.finish();
-      }
+      const pair = { abs: local, remote: target, size: info.size };
+      results = await uploadMany(ctx, api, [pair], progress).finally(() => progress.finish());
     }
     const bytes = sizeOf(results);
     const sent = results.reduce((n, r) => n + r.sent, 0);
