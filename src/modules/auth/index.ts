@@ -45,6 +45,16 @@ export function sessionCookie(token: string, maxAgeSeconds: number, secure: bool
 }
 
 export function authModule(deps: AuthModuleDeps) {
+  /** Checks a presented credential under the failed-authentication limit: a 401 is charged to the client address. */
+  const limited = async <T>(request: Request, check: () => Promise<T>): Promise<T> => {
+    await deps.limits.beforeVerify(request);
+    try {
+      return await check();
+    } catch (error) {
+      if ((error as { status?: number }).status === 401) await deps.limits.failed(request);
+      throw error;
+    }
+  };
   return new Elysia({ tags: ["Auth"] })
     .use(ipRateLimit(deps.limits))
     .post(
@@ -110,14 +120,7 @@ export function authModule(deps: AuthModuleDeps) {
     .post(
       "/auth/session",
       async ({ body, request, set }) => {
-        await deps.limits.beforeVerify(request);
-        let principal: Awaited<ReturnType<CredentialVerifier["authenticate"]>>;
-        try {
-          principal = await deps.verifier.authenticate(body.token);
-        } catch (error) {
-          if ((error as { status?: number }).status === 401) await deps.limits.failed(request);
-          throw error;
-        }
+        const principal = await limited(request, () => deps.verifier.authenticate(body.token));
         const s = await deps.sessions.openFor(principal, body.token);
         const secure = deps.config().server.public_url?.startsWith("https://") ?? false;
         const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
@@ -140,13 +143,7 @@ export function authModule(deps: AuthModuleDeps) {
     .post(
       "/auth/logout",
       async ({ request, set }) => {
-        await deps.limits.beforeVerify(request);
-        try {
-          await deps.sessions.logout(extractToken(request));
-        } catch (error) {
-          if ((error as { status?: number }).status === 401) await deps.limits.failed(request);
-          throw error;
-        }
+        await limited(request, () => deps.sessions.logout(extractToken(request)));
         set.headers["set-cookie"] = sessionCookie("", 0, false);
         return { ok: true };
       },

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ConsentDetails } from "../../../clients/lightd";
-import { api, messageOf } from "../api";
+import { useLoaded } from "../api";
 import { whoAmI } from "../session";
 import { ErrorText } from "../ui";
 import { SignIn } from "./signin";
@@ -24,11 +24,9 @@ export function ConsentApp() {
 }
 
 function Consent() {
-  const [details, setDetails] = useState<ConsentDetails | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: details, error } = useLoaded<ConsentDetails>(`/oauth/consent${location.search}`);
   useEffect(() => {
     document.title = "Authorize an app · lightd";
-    api<ConsentDetails>("GET", `/oauth/consent${location.search}`).then(setDetails, (e) => setError(messageOf(e)));
   }, []);
   if (error) {
     return (
