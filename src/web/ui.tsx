@@ -12,6 +12,18 @@ export function ErrorText({ error, id }: { error: string | null | undefined; id?
   );
 }
 
+/** A form's end: the error of its last attempt, then its primary submit button (disabled while it runs). */
+export function SubmitRow(props: { label: string; busy: boolean; error: string | null; errorId?: string }) {
+  return (
+    <>
+      <ErrorText error={props.error} id={props.errorId} />
+      <button type="submit" class="primary" disabled={props.busy}>
+        {props.label}
+      </button>
+    </>
+  );
+}
+
 /** A modal `<dialog>`: focus moves in, Escape closes, the page behind is inert. */
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);

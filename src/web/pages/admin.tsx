@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { Account } from "../../../clients/lightd";
 import { api, useLoaded } from "../api";
 import { formatTime } from "../format";
-import { ConfirmDialog, ErrorText, useAction } from "../ui";
+import { ConfirmDialog, ErrorText, SubmitRow, useAction } from "../ui";
 
 /** Account administration: the admin account only (the server enforces it). */
 export function AdminPage() {
@@ -38,10 +38,7 @@ export function AdminPage() {
         <input id="acc-email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
         <label for="acc-key">Ed25519 public key, base64 (optional)</label>
         <input id="acc-key" class="mono" value={publicKey} onInput={(e) => setPublicKey(e.currentTarget.value)} />
-        <ErrorText error={create.error} />
-        <button type="submit" class="primary" disabled={create.busy}>
-          Create account
-        </button>
+        <SubmitRow label="Create account" busy={create.busy} error={create.error} />
       </form>
       <ErrorText error={error} />
       {accounts && (

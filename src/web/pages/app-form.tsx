@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { OAuthClient as ClientInfo } from "../../../clients/lightd";
 import { api } from "../api";
-import { ErrorText, useAction } from "../ui";
+import { SubmitRow, useAction } from "../ui";
 
 /** Registers an OAuth app (RFC 7591 fields): name, redirect URIs one per line, public or confidential. */
 export function AppForm({ onCreated }: { onCreated: (c: ClientInfo) => void }) {
@@ -56,10 +56,7 @@ export function AppForm({ onCreated }: { onCreated: (c: ClientInfo) => void }) {
           browser or native app (PKCE only, no secret)
         </label>
       </fieldset>
-      <ErrorText error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        Register application
-      </button>
+      <SubmitRow label="Register application" busy={busy} error={error} />
     </form>
   );
 }

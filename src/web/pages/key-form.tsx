@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { Me } from "../session";
-import { ErrorText, useAction } from "../ui";
+import { SubmitRow, useAction } from "../ui";
 
 export const EXPIRIES: [number, string][] = [
   [7 * 86400, "7 days"],
@@ -95,10 +95,7 @@ export function KeyForm({ me, onCreated }: { me: Me; onCreated: (k: { name: stri
           </option>
         ))}
       </select>
-      <ErrorText error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        Create key
-      </button>
+      <SubmitRow label="Create key" busy={busy} error={error} />
     </form>
   );
 }

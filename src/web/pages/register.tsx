@@ -2,7 +2,7 @@ import { useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import { generateKeyPair } from "../ed25519";
 import { signInWithKey } from "../session";
-import { ErrorText, useAction } from "../ui";
+import { ErrorText, SubmitRow, useAction } from "../ui";
 
 /**
  * A new Ed25519 account: the key pair is made in this page, the public half registered,
@@ -61,10 +61,7 @@ export function Register({ onSignedIn }: { onSignedIn: () => void }) {
         value={actor}
         onInput={(e) => setActor(e.currentTarget.value)}
       />
-      <ErrorText error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        Create account
-      </button>
+      <SubmitRow label="Create account" busy={busy} error={error} />
     </form>
   );
 }

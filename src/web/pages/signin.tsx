@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api";
 import { parsePrivateKey } from "../ed25519";
 import { openSession, signInWithKey } from "../session";
-import { ErrorText, useAction } from "../ui";
+import { ErrorText, SubmitRow, useAction } from "../ui";
 import { Register } from "./register";
 
 type Method = "email" | "key" | "token" | "register";
@@ -122,10 +122,7 @@ function KeyForm({ onSignedIn }: { onSignedIn: () => void }) {
         value={keyText}
         onInput={(e) => setKeyText(e.currentTarget.value)}
       />
-      <ErrorText error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        Sign in with key
-      </button>
+      <SubmitRow label="Sign in with key" busy={busy} error={error} />
     </form>
   );
 }
@@ -155,10 +152,7 @@ function TokenForm({ onSignedIn }: { onSignedIn: () => void }) {
         value={token}
         onInput={(e) => setToken(e.currentTarget.value)}
       />
-      <ErrorText error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        Sign in with token
-      </button>
+      <SubmitRow label="Sign in with token" busy={busy} error={error} />
     </form>
   );
 }

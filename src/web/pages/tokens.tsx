@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { formatTime } from "../format";
-import { ErrorText, SecretOnce, useAction } from "../ui";
+import { SecretOnce, SubmitRow, useAction } from "../ui";
 
 /** Programmatic tokens (master token only): a TTL, optionally good for a single request. */
 export function TokensPage() {
@@ -32,10 +32,7 @@ export function TokensPage() {
           <input type="checkbox" checked={single} onChange={(e) => setSingle(e.currentTarget.checked)} /> Single use:
           works for exactly one request
         </label>
-        <ErrorText error={error} id="token-error" />
-        <button type="submit" class="primary" disabled={busy}>
-          Create token
-        </button>
+        <SubmitRow label="Create token" busy={busy} error={error} errorId="token-error" />
       </form>
       {created && (
         <div class="card">
