@@ -160,16 +160,16 @@ describe("prefix keys", () => {
 
 describe("test keys", () => {
   test("a test key mounts its own, empty space", async () => {
+    const live = ["-X", "PUT", "--data-binary", "live data", url("both-spaces.txt")];
+    expect((await curl(...basic(master), ...live)).status).toBe(201);
     const key = await createKey({ name: "ci", environment: "test" });
     const listing = await curl(...basic(key.token), "-X", "PROPFIND", "-H", "Depth: 1", url(""));
     expect(listing.status).toBe(207);
-    expect(listing.body).not.toContain("shared.txt");
-    expect((await curl(...basic(key.token), "-X", "PUT", "--data-binary", "test data", url("shared.txt"))).status).toBe(
-      201,
-    );
-    const live = await curl(...basic(master), url("shared.txt"));
-    expect(live.body).toBe("from b");
-    expect((await curl(...basic(key.token), url("shared.txt"))).body).toBe("test data");
+    expect(listing.body).not.toContain("both-spaces.txt");
+    const test = ["-X", "PUT", "--data-binary", "test data", url("both-spaces.txt")];
+    expect((await curl(...basic(key.token), ...test)).status).toBe(201);
+    expect((await curl(...basic(master), url("both-spaces.txt"))).body).toBe("live data");
+    expect((await curl(...basic(key.token), url("both-spaces.txt"))).body).toBe("test data");
   });
 });
 
@@ -198,8 +198,9 @@ describe("HTTP Basic", () => {
   });
 
   test("a wrong password is 401, a Bearer token works as well", async () => {
-    expect((await curl(...basic("lightd_wrong_wrong_wrong_wrong"), url("shared.txt"))).status).toBe(401);
-    expect((await curl("-H", `Authorization: Bearer ${master}`, url("shared.txt"))).status).toBe(200);
+    expect((await curl(...basic(master), "-X", "PUT", "--data-binary", "x", url("basic.txt"))).status).toBe(201);
+    expect((await curl(...basic("lightd_wrong_wrong_wrong_wrong"), url("basic.txt"))).status).toBe(401);
+    expect((await curl("-H", `Authorization: Bearer ${master}`, url("basic.txt"))).status).toBe(200);
   });
 });
 
