@@ -32,30 +32,26 @@ export async function copyChecked(
   expected: BlobStat,
 ): Promise<BlobStat> {
   const source = `${bucket}/${sourceKey.split("/").map(encodeURIComponent).join("/")}`;
+  // Each command gets its own copy (`...target`): the SDK may add defaults to a command's input.
+  const target = { Bucket: bucket, Key: targetKey };
   const ifMatch = quoteEtag(expected.etag);
   try {
     if (expected.size <= MAX_COPY_BYTES) {
       await client.send(
-        new CopyObjectCommand({
-          Bucket: bucket,
-          Key: targetKey,
-          CopySource: source,
-          CopySourceIfMatch: ifMatch,
-          MetadataDirective: "COPY",
-        }),
+        new CopyObjectCommand({ ...target, CopySource: source, CopySourceIfMatch: ifMatch, MetadataDirective: "COPY" }),
       );
     } else {
-      await copyInParts(client, bucket, source, ifMatch, targetKey, expected.size);
+      await copyInParts(client, target, source, ifMatch, expected.size);
     }
   } catch (error) {
     if (statusOf(error) === 412 || codeOf(error) === "PreconditionFailed") throw objectChanged();
     if (isMissing(error)) throw new BlobNotFound();
     throw error;
   }
-  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: targetKey }));
+  const head = await client.send(new HeadObjectCommand({ ...target }));
   const stat: BlobStat = { size: head.ContentLength ?? 0, etag: unquoteEtag(head.ETag), contentType: head.ContentType };
   if (stat.size !== expected.size || (expected.size <= MAX_COPY_BYTES && stat.etag !== unquoteEtag(expected.etag))) {
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: targetKey })).catch(() => {});
+    await client.send(new DeleteObjectCommand({ ...target })).catch(() => {});
     throw objectChanged();
   }
   return stat;
@@ -63,21 +59,19 @@ export async function copyChecked(
 
 async function copyInParts(
   client: S3Client,
-  bucket: string,
+  target: { Bucket: string; Key: string },
   source: string,
   ifMatch: string,
-  Key: string,
   size: number,
 ): Promise<void> {
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ ...target }));
   try {
     const parts: { PartNumber: number; ETag: string }[] = [];
     for (let start = 0, part = 1; start < size; start += COPY_PART_BYTES, part++) {
       const end = Math.min(start + COPY_PART_BYTES, size) - 1;
       const out = await client.send(
         new UploadPartCopyCommand({
-          Bucket: bucket,
-          Key,
+          ...target,
           UploadId,
           PartNumber: part,
           CopySource: source,
@@ -87,11 +81,9 @@ async function copyInParts(
       );
       parts.push({ PartNumber: part, ETag: out.CopyPartResult?.ETag ?? "" });
     }
-    await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
-    );
+    await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
   } catch (error) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId })).catch(() => {});
+    await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => {});
     throw error;
   }
 }

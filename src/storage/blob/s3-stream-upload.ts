@@ -33,6 +33,7 @@ export async function streamUpload(
   options: StreamUploadOptions,
 ): Promise<{ size: number; etag: string }> {
   const { partSize, queueSize, contentType, maxBytes } = options;
+  const at = { Bucket: bucket, Key: key };
   const free: Buffer[] = [Buffer.allocUnsafe(partSize)];
   const reader = body.getReader();
   let pending: Uint8Array | null = null;
@@ -67,8 +68,7 @@ export async function streamUpload(
     if (firstLength < partSize) {
       const out = await client.send(
         new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
+          ...at,
           Body: first.subarray(0, firstLength),
           ContentLength: firstLength,
           ContentType: contentType,
@@ -76,17 +76,13 @@ export async function streamUpload(
       );
       return { size, etag: unquoteEtag(out.ETag) };
     }
-    const created = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
-    );
-    uploadId = created.UploadId;
+    uploadId = (await client.send(new CreateMultipartUploadCommand({ ...at, ContentType: contentType }))).UploadId;
     const parts: { PartNumber: number; ETag: string }[] = [];
     const send = (buffer: Buffer, length: number, partNumber: number) => {
       const task: Promise<void> = client
         .send(
           new UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
+            ...at,
             UploadId: uploadId,
             PartNumber: partNumber,
             Body: buffer.subarray(0, length),
@@ -119,12 +115,7 @@ export async function streamUpload(
     await Promise.all(inFlight);
     parts.sort((a, b) => a.PartNumber - b.PartNumber);
     const done = await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-      }),
+      new CompleteMultipartUploadCommand({ ...at, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
     );
     return { size, etag: unquoteEtag(done.ETag) };
   } catch (error) {
@@ -132,9 +123,7 @@ export async function streamUpload(
     // Let parts already on the wire finish (or fail) before the upload is aborted under them.
     await Promise.allSettled(inFlight);
     if (uploadId) {
-      await client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-        .catch(() => {});
+      await client.send(new AbortMultipartUploadCommand({ ...at, UploadId: uploadId })).catch(() => {});
     }
     throw error;
   } finally {
