@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { FastGet } from "../../http/fast-path";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag } from "../../lib/etag";
@@ -72,14 +72,7 @@ export function blobsModule(gateway: BlobGateway, objects: ObjectSource, maxUplo
       {
         parse: "none",
         params: BlobParams,
-        response: {
-          200: UploadResponse,
-          403: ErrorResponse,
-          404: ErrorResponse,
-          409: ErrorResponse,
-          413: ErrorResponse,
-          507: ErrorResponse,
-        },
+        response: { 200: UploadResponse, ...errorResponses(403, 404, 409, 413, 507) },
         detail: blobUpload,
       },
     );

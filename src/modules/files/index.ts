@@ -11,7 +11,7 @@ import type { FastGet } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { queryPathOf } from "../../http/query-path";
-import { ErrorResponse } from "../../http/schemas";
+import { errorResponses } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
 import {
@@ -40,10 +40,10 @@ import type { VersionService } from "./versions";
 
 // The errors each route really answers (the contract test provokes every one; 401, 406 and 429
 // are added to every authenticated route by the document builder).
-const Errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-const Conditional = { ...Errors, 412: ErrorResponse, 507: ErrorResponse };
+const Errors = errorResponses(400, 401, 403, 404, 409);
+const Conditional = { ...Errors, ...errorResponses(412, 507) };
 /** Reads that take a path or prefix: it can be malformed or outside the key's prefix. */
-const ReadErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
+const ReadErrors = errorResponses(400, 401, 403);
 
 /** The path after `/files/`, taken from the raw URL so it is decoded exactly once. */
 function filePathOf(request: Request, expect?: "file" | "folder"): string {
@@ -173,7 +173,7 @@ export function filesModule(
     )
     .get("/files/stats", ({ principal }) => files.stats(principal), {
       auth: "files:read",
-      response: { 200: StatsResponse, 401: ErrorResponse, 403: ErrorResponse },
+      response: { 200: StatsResponse, ...errorResponses(401, 403) },
       detail: { summary: "Retrieve storage stats" },
     })
     .get(
@@ -193,7 +193,7 @@ export function filesModule(
     .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, parsePath(body.path, "folder")), {
       auth: "files:write",
       body: MkdirBody,
-      response: { 200: MkdirResponse, ...ReadErrors, 409: ErrorResponse },
+      response: { 200: MkdirResponse, ...errorResponses(400, 401, 403, 409) },
       detail: { summary: "Create a folder" },
     })
     .post(
@@ -273,7 +273,7 @@ export function filesModule(
         auth: "files:write",
         parse: "none",
         query: PutQuery,
-        response: { 200: CommitResponse, ...Conditional, 413: ErrorResponse, 507: ErrorResponse },
+        response: { 200: CommitResponse, ...Conditional, ...errorResponses(413) },
       },
     )
     .delete(
