@@ -1,6 +1,5 @@
 import type { FileEntry as RemoteEntry } from "../../clients/lightd";
-import type { ApiClient } from "./api-client";
-import { ApiError } from "./api-client";
+import { type ApiClient, ApiError, encodePath } from "./api-client";
 import { runPool } from "./pool";
 
 interface ListPage {
@@ -55,7 +54,7 @@ export async function folderExists(api: ApiClient, path: string): Promise<boolea
   const folder = asFolder(path);
   if (folder === "") return true;
   try {
-    await api.request("GET", `/files/${folder.split("/").map(encodeURIComponent).join("/")}`);
+    await api.request("GET", `/files/${encodePath(folder)}`);
     return true;
   } catch (error) {
     if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return false;

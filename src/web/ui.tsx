@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { messageOf } from "./api";
 import { copyText } from "./format";
 
 /** An API error's message, shown where it happened and announced to screen readers. */
@@ -133,7 +134,7 @@ export function useAction() {
     try {
       return await action();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(messageOf(e));
       return undefined;
     } finally {
       setBusy(false);

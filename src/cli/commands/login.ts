@@ -33,12 +33,11 @@ async function storeCredential(ctx: CommandContext, url: string, token: string, 
 }
 
 async function signIn(ctx: CommandContext, url: string): Promise<number> {
-  const previous = ctx.profiles.get(ctx.profileName);
-  const actor = ctx.value("actor") ?? (previous?.url === url ? previous.actor : undefined) ?? defaultActor(ctx.env);
-  const { key, created } = loginKey(
-    ctx.profiles.dir,
-    ctx.value("key") ?? (previous?.url === url ? previous.key_file : undefined),
-  );
+  // The profile's account and key are reused only for the server it was made for.
+  const stored = ctx.profiles.get(ctx.profileName);
+  const previous = stored?.url === url ? stored : undefined;
+  const actor = ctx.value("actor") ?? previous?.actor ?? defaultActor(ctx.env);
+  const { key, created } = loginKey(ctx.profiles.dir, ctx.value("key") ?? previous?.key_file);
   if (created) ctx.out.note(`Created a new Ed25519 key: ${key.file}`);
   const api = new ApiClient({ profileName: ctx.profileName, url, scheme: "Bearer" });
   const challenge = () =>

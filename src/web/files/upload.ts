@@ -1,4 +1,4 @@
-import { api, filesUrl } from "../api";
+import { api, filesUrl, messageOf } from "../api";
 
 /**
  * The upload engine: small files go in one streamed PUT, large ones through multipart with
@@ -111,7 +111,7 @@ export class UploadQueue {
       this.onFileDone();
     } catch (error) {
       item.state = "failed";
-      item.error = error instanceof Error ? error.message : String(error);
+      item.error = messageOf(error);
     }
     this.#notify();
   }
