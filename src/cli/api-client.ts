@@ -15,13 +15,9 @@ export class ApiError extends CliError {
 export interface RequestOptions {
   json?: unknown;
   body?: RequestInit["body"];
-  headers?: Record<string, string>;
   query?: Record<string, string | number | boolean | undefined>;
   /** Send the stored credential (default true; login routes are public). */
   auth?: boolean;
-  /** Statuses that are not errors for this call (e.g. 302 for a download redirect). */
-  accept?: number[];
-  signal?: AbortSignal;
 }
 
 /** Encodes a file path for the URL: each segment percent-encoded, the `/` between them kept. */
@@ -69,7 +65,7 @@ export class ApiClient {
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    const headers: Record<string, string> = { accept: "application/json" };
     if (options.auth !== false) Object.assign(headers, this.authHeader());
     let body = options.body;
     if (options.json !== undefined) {
@@ -81,9 +77,8 @@ export class ApiClient {
       headers,
       body,
       redirect: "manual",
-      signal: options.signal,
     });
-    if (response.ok || options.accept?.includes(response.status)) return response;
+    if (response.ok) return response;
     throw await errorOf(response);
   }
 

@@ -34,7 +34,6 @@ export class Progress {
   constructor(
     readonly enabled: boolean,
     private readonly write: (text: string) => void,
-    private readonly columns: () => number = () => process.stderr.columns || 80,
   ) {}
 
   /** Announces what the whole transfer will move (may grow as a tree is walked). */
@@ -74,7 +73,7 @@ export class Progress {
   }
 
   #draw(): void {
-    const width = this.columns();
+    const width = process.stderr.columns || 80;
     const now = performance.now();
     const lines: string[] = [];
     for (const entry of [...this.#active].slice(0, MAX_FILE_LINES)) {

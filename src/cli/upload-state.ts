@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { partSizeFor } from "./digest";
 import { ensurePrivateDir, writePrivateFile } from "./profiles";
 
 export interface PartState {
@@ -40,14 +39,7 @@ const STATE_LIFETIME_MS = 50 * 60 * 1000;
  * holds signed URLs, so it is private like the profiles, and removed once the upload commits.
  */
 export class UploadStateStore {
-  constructor(
-    readonly dir: string,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  partSize(size: number): number {
-    return partSizeFor(size);
-  }
+  constructor(readonly dir: string) {}
 
   #fileOf(identity: UploadIdentity): string {
     const { url, remote, local, size, mtime } = identity;
@@ -62,7 +54,7 @@ export class UploadStateStore {
     if (!existsSync(file)) return undefined;
     try {
       const state = JSON.parse(readFileSync(file, "utf8")) as UploadState;
-      if (state.created_at + STATE_LIFETIME_MS > this.now() && state.size === identity.size) return { ...state, file };
+      if (state.created_at + STATE_LIFETIME_MS > Date.now() && state.size === identity.size) return { ...state, file };
     } catch {
       // A state torn by a crash mid-write is worth nothing: start over.
     }
@@ -77,7 +69,7 @@ export class UploadStateStore {
       part_size: partSize,
       upload_id: uploadId,
       part_urls: partUrls,
-      created_at: this.now(),
+      created_at: Date.now(),
       parts: {},
     };
     this.#write(state);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { type ApiClient, ApiError, encodePath, errorOf, fetchOrExplain } from "./api-client";
-import { fileDigest, fileMatchesEtag, MULTIPART_THRESHOLD, multipartEtag } from "./digest";
+import { fileDigest, fileMatchesEtag, MULTIPART_THRESHOLD, multipartEtag, partSizeFor } from "./digest";
 import { CliError } from "./exit";
 import { withRetries } from "./pool";
 import type { FileProgress, Progress } from "./progress";
@@ -115,7 +115,7 @@ async function uploadMultipart(
   let state = options.states.load(identity);
   const resumed = state !== undefined;
   if (!state) {
-    const partSize = options.states.partSize(size);
+    const partSize = partSizeFor(size);
     const partCount = Math.max(1, Math.ceil(size / partSize));
     const created = await api.json<CreatedMultipart>("POST", "/files/uploads/multipart", {
       json: { path: remote, part_count: partCount },
