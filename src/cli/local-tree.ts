@@ -6,7 +6,6 @@ export interface LocalFile {
   rel: string;
   abs: string;
   size: number;
-  mtimeMs: number;
 }
 
 /**
@@ -24,7 +23,7 @@ export function walkLocal(root: string): { files: LocalFile[]; emptyDirs: string
       if (entry.isDirectory()) visit(abs);
       else if (entry.isFile() || entry.isSymbolicLink()) {
         const info = statSync(abs, { throwIfNoEntry: false });
-        if (info?.isFile()) files.push({ rel: toRel(root, abs), abs, size: info.size, mtimeMs: info.mtimeMs });
+        if (info?.isFile()) files.push({ rel: toRel(root, abs), abs, size: info.size });
       }
     }
   };
