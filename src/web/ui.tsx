@@ -53,15 +53,16 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   );
 }
 
-/** "Are you sure?" before something that cannot be undone; the action's error stays in the dialog. */
-export function ConfirmDialog(props: {
+/** What a ConfirmDialog asks: its title and text, the action's button label, and the action. */
+export interface Question {
   title: string;
   text: ComponentChildren;
   action: string;
   run: () => Promise<unknown>;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+}
+
+/** "Are you sure?" before something that cannot be undone; the action's error stays in the dialog. */
+export function ConfirmDialog(props: Question & { onClose: () => void; onDone: () => void }) {
   const { busy, error, run } = useAction();
   return (
     <Dialog title={props.title} onClose={props.onClose}>

@@ -3,7 +3,7 @@ import type { AuthorizedApp as Authorization } from "../../../clients/lightd";
 import { api, useLoaded } from "../api";
 import { formatTime } from "../format";
 import { can, type Me } from "../session";
-import { ConfirmDialog, ErrorText, ListHead, ScopesCell, SecretOnce } from "../ui";
+import { ConfirmDialog, ErrorText, ListHead, type Question, ScopesCell, SecretOnce } from "../ui";
 import { AppForm, type ClientInfo } from "./app-form";
 
 /**
@@ -17,12 +17,7 @@ export function AppsPage({ me }: { me: Me }) {
   const clients = registered.data?.clients ?? null;
   const error = authorized.error ?? registered.error;
   const [secret, setSecret] = useState<{ name: string; id: string; secret?: string } | null>(null);
-  const [confirm, setConfirm] = useState<{
-    title: string;
-    text: string;
-    action: string;
-    run: () => Promise<unknown>;
-  } | null>(null);
+  const [confirm, setConfirm] = useState<Question | null>(null);
   const load = () => {
     void authorized.reload();
     void registered.reload();
