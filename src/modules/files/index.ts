@@ -193,7 +193,7 @@ export function filesModule(
     .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, parsePath(body.path, "folder")), {
       auth: "files:write",
       body: MkdirBody,
-      response: { 200: MkdirResponse, ...errorResponses(400, 401, 403, 409) },
+      response: { 200: MkdirResponse, ...ReadErrors, ...errorResponses(409) },
       detail: { summary: "Create a folder" },
     })
     .post(
