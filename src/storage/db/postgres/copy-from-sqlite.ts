@@ -102,17 +102,13 @@ async function plan(source: Database, sql: SQL): Promise<Map<string, string[]>> 
   if (unknown.length > 0) {
     throw new CopyRefused(`the SQLite database has tables this lightd cannot copy yet: ${unknown.join(", ")}`);
   }
-  const targetColumns = new Map<string, Set<string>>();
-  for (const row of (await sql`SELECT table_name, column_name FROM information_schema.columns
-      WHERE table_schema = current_schema()`) as { table_name: string; column_name: string }[]) {
-    const set = targetColumns.get(row.table_name) ?? new Set<string>();
-    set.add(row.column_name);
-    targetColumns.set(row.table_name, set);
-  }
+  const targetColumns = await sql`SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+    WHERE table_schema = current_schema()`;
+  const target = new Set(targetColumns.map((column: { name: string }) => column.name));
   const out = new Map<string, string[]>();
   for (const name of sourceTables) {
     const cols = (source.query(`PRAGMA table_info(${name})`).all() as { name: string }[]).map((c) => c.name);
-    const missing = cols.filter((c) => !targetColumns.get(name)?.has(c));
+    const missing = cols.filter((c) => !target.has(`${name}.${c}`));
     if (missing.length > 0) {
       throw new CopyRefused(`the Postgres schema lacks ${missing.map((c) => `${name}.${c}`).join(", ")}`);
     }

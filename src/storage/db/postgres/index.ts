@@ -13,7 +13,9 @@ export async function openPostgresMetadata(
   const sql = openPostgres(settings, env);
   try {
     await migratePostgres(sql);
-    return await PostgresMetadata.open(sql);
+    const metadata = PostgresMetadata.connect(sql);
+    await metadata.ready;
+    return metadata;
   } catch (error) {
     await sql.close({ timeout: 5 });
     throw error;

@@ -39,7 +39,7 @@ export class PostgresMetadata implements Metadata {
   readonly coordination: Coordination;
   /**
    * Resolves once this instance listens to every other's committed events. Until then its own
-   * commits still reach its own listeners; `open` waits for it before handing the engine out.
+   * commits still reach its own listeners; openPostgresMetadata waits for it before handing the engine out.
    */
   readonly ready: Promise<void>;
   readonly #sql: SQL;
@@ -63,13 +63,6 @@ export class PostgresMetadata implements Metadata {
   /** The engine over a pool whose schema is current, listening in the background (see `ready`). */
   static connect(sql: SQL): PostgresMetadata {
     return new PostgresMetadata(sql);
-  }
-
-  /** Connects the change feed of this instance to every other's, then hands the engine out. */
-  static async open(sql: SQL): Promise<PostgresMetadata> {
-    const metadata = PostgresMetadata.connect(sql);
-    await metadata.ready;
-    return metadata;
   }
 
   async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
