@@ -43,13 +43,11 @@ export class PostgresQuotaRepository extends PostgresRepository implements Quota
   }
 
   async usage(accountId: number): Promise<Usage> {
-    return (
-      one<Usage>(
-        await this.sql`SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
-            coalesce(sum(version_bytes), 0) AS version_bytes
-          FROM spaces WHERE account_id = ${accountId}`,
-      ) ?? { files: 0, bytes: 0, version_bytes: 0 }
-    );
+    // Sums without GROUP BY: one row, zeros for an account without a space yet.
+    const [usage] = await this.sql`SELECT coalesce(sum(files), 0) AS files,
+        coalesce(sum(bytes + version_bytes), 0) AS bytes, coalesce(sum(version_bytes), 0) AS version_bytes
+      FROM spaces WHERE account_id = ${accountId}`;
+    return usage;
   }
 
   async set(accountId: number, limits: QuotaLimits): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { Scope } from "../files";
 import type { ShareRepository } from "../repositories";
 import { LIVE_SHARE, type LiveShare, SELECT_SHARES, type ShareRow } from "../shares";
-import { PostgresRepository, startsWith } from "./rows";
+import { one, PostgresRepository, startsWith } from "./rows";
 
 /** Share links on Postgres; tokens are stored as SHA-256 hashes only. */
 export class PostgresShareRepository extends PostgresRepository implements ShareRepository {
@@ -18,7 +18,7 @@ export class PostgresShareRepository extends PostgresRepository implements Share
   }
 
   async findLive(hash: string, now: number): Promise<LiveShare | null> {
-    return (await this.#live("s.token_hash = $2", [now, hash]))[0] ?? null;
+    return one(await this.#live("s.token_hash = $2", [now, hash]));
   }
 
   async listLive(scope: Scope, prefix: string, now: number, limit: number): Promise<LiveShare[]> {
@@ -29,10 +29,8 @@ export class PostgresShareRepository extends PostgresRepository implements Share
   }
 
   async getLive(scope: Scope, id: string, now: number): Promise<LiveShare | null> {
-    return (
-      (
-        await this.#live("s.id = $2 AND s.account_id = $3 AND s.space = $4", [now, id, scope.account, scope.space])
-      )[0] ?? null
+    return one(
+      await this.#live("s.id = $2 AND s.account_id = $3 AND s.space = $4", [now, id, scope.account, scope.space]),
     );
   }
 

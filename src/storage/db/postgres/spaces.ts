@@ -1,7 +1,7 @@
 import type { Scope } from "../files";
 import type { SpaceRepository } from "../repositories";
 import type { SpaceTotals } from "../spaces";
-import { one, PostgresRepository } from "./rows";
+import { PostgresRepository } from "./rows";
 
 /**
  * Per-space counters on Postgres. `nextTx` increments the space's row in the unit of work:
@@ -33,11 +33,8 @@ export class PostgresSpaceRepository extends PostgresRepository implements Space
   }
 
   async totals(scope: Scope): Promise<SpaceTotals> {
-    return (
-      one<SpaceTotals>(
-        await this
-          .sql`SELECT files, bytes, version_bytes, last_tx FROM spaces WHERE account_id = ${scope.account} AND space = ${scope.space}`,
-      ) ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 }
-    );
+    const [totals] = await this.sql`SELECT files, bytes, version_bytes, last_tx FROM spaces
+      WHERE account_id = ${scope.account} AND space = ${scope.space}`;
+    return totals ?? { files: 0, bytes: 0, version_bytes: 0, last_tx: 0 };
   }
 }

@@ -60,7 +60,8 @@ export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepo
   }
 
   async usage(accountId: number): Promise<Usage> {
-    return this.#usage.get(accountId) ?? { files: 0, bytes: 0, version_bytes: 0 };
+    // Sums without GROUP BY: one row, zeros for an account without a space yet.
+    return this.#usage.get(accountId) as Usage;
   }
 
   async set(accountId: number, limits: QuotaLimits): Promise<boolean> {
