@@ -123,13 +123,9 @@ export class OAuthTokenService {
     if (!token) throw new OAuthError("invalid_request", "refresh_token is required");
     const parsed = parseIssuedToken(token);
     if (parsed?.kind !== "ort") throw invalidGrant("Not a refresh token");
-    let row: CredentialRow;
-    try {
-      row = await this.deps.verifier.verifyRow(token, "ort", parsed.id);
-    } catch {
-      throw invalidGrant("The refresh token is invalid, expired or revoked");
-    }
-    const grant = row.grant_id === null ? null : await this.#metadata.read.oauthGrants.findById(row.grant_id);
+    const row = await this.deps.verifier.verifyRow(token, "ort", parsed.id).catch(() => null);
+    if (!row) throw invalidGrant("The refresh token is invalid, expired or revoked");
+    const grant = await this.#grantOf(row);
     if (!grant) throw invalidGrant("The refresh token is revoked");
     if (grant.client_id !== client.id) throw invalidGrant("The refresh token was issued to another client");
     const scope = params.get("scope");
@@ -203,42 +199,35 @@ export class OAuthTokenService {
       refresh_token: refresh.text,
       scope: scopes,
     };
-    const common = { account_id: grant.account_id, prefix: grant.prefix, created_at: now, grant_id: grant.id };
+    const common = {
+      account_id: grant.account_id,
+      prefix: grant.prefix,
+      created_at: now,
+      grant_id: grant.id,
+      name: client.name,
+      scopes,
+    };
+    const tokens = [
+      { id: access.id, kind: "oat", secret_hash: accessHash, expires_at: now + ACCESS_TOKEN_TTL_MS },
+      { id: refresh.id, kind: "ort", secret_hash: refreshHash, expires_at: now + REFRESH_TOKEN_TTL_MS },
+    ] as const;
     const store = async (tx: Repositories) => {
-      await tx.credentials.insert({
-        ...common,
-        id: access.id,
-        kind: "oat",
-        secret_hash: accessHash,
-        name: client.name,
-        scopes,
-        expires_at: now + ACCESS_TOKEN_TTL_MS,
-      });
-      await tx.credentials.insert({
-        ...common,
-        id: refresh.id,
-        kind: "ort",
-        secret_hash: refreshHash,
-        name: client.name,
-        scopes,
-        expires_at: now + REFRESH_TOKEN_TTL_MS,
-      });
+      for (const token of tokens) await tx.credentials.insert({ ...common, ...token });
     };
     return { response, store };
+  }
+
+  async #grantOf(row: CredentialRow): Promise<OAuthGrantRow | null> {
+    return row.grant_id === null ? null : this.#metadata.read.oauthGrants.findById(row.grant_id);
   }
 
   /** The live OAuth token `token` names, if it was issued to `client` (revocation, introspection). */
   async #ownToken(client: OAuthClientRow, token: string): Promise<{ row: CredentialRow; grant: OAuthGrantRow } | null> {
     const parsed = parseIssuedToken(token);
     if (parsed?.kind !== "oat" && parsed?.kind !== "ort") return null;
-    let row: CredentialRow;
-    try {
-      row = await this.deps.verifier.verifyRow(token, parsed.kind, parsed.id);
-    } catch {
-      return null;
-    }
-    const grant = row.grant_id === null ? null : await this.#metadata.read.oauthGrants.findById(row.grant_id);
-    return grant && grant.client_id === client.id ? { row, grant } : null;
+    const row = await this.deps.verifier.verifyRow(token, parsed.kind, parsed.id).catch(() => null);
+    const grant = row && (await this.#grantOf(row));
+    return row && grant && grant.client_id === client.id ? { row, grant } : null;
   }
 
   /**
