@@ -3,7 +3,6 @@ import { AppError, changed, conflict, forbidden } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { LockRow } from "../../storage/db/dav-locks";
 import type { Metadata } from "../../storage/db/metadata";
-import type { Repositories } from "../../storage/db/repositories";
 import { scopeOf } from "../files/service";
 
 export const DEFAULT_TIMEOUT_S = 3600;
@@ -38,6 +37,11 @@ export function covers(lock: LockRow, path: string): boolean {
   return lock.deep === 1 && (lock.path === "" || lock.path.endsWith("/")) && path.startsWith(lock.path);
 }
 
+/** True when `lock` covers `path`, or, for a change to a folder `withMembers`, is on something inside it. */
+function touches(lock: LockRow, path: string, withMembers: boolean | undefined): boolean {
+  return covers(lock, path) || (withMembers === true && path.endsWith("/") && lock.path.startsWith(path));
+}
+
 /**
  * WebDAV write locks (RFC 4918 §6–7), exclusive and shared, with timeouts. Security
  * rule: a change to a locked resource needs one of its lock tokens in the `If` header,
@@ -64,37 +68,25 @@ export class LockService {
     // The check and the insert share one unit of work: two racing LOCKs cannot both win.
     return this.metadata.write(async (tx) => {
       const locks = await tx.davLocks.active(scopeOf(principal), this.now());
-      return this.#take(tx.davLocks, principal, path, request, locks);
+      const conflicting = locks.filter((lock) => touches(lock, path, request.deep));
+      if (conflicting.some((lock) => request.exclusive || lock.exclusive === 1)) {
+        throw new AppError("locked", "The resource is already locked");
+      }
+      const row: LockRow = {
+        token: `urn:uuid:${randomUUID()}`,
+        account_id: principal.accountId,
+        space: principal.space,
+        path,
+        deep: request.deep ? 1 : 0,
+        exclusive: request.exclusive ? 1 : 0,
+        owner: request.owner,
+        holder: holderOf(principal),
+        timeout_s: request.timeoutSeconds,
+        expires_at: this.now() + request.timeoutSeconds * 1000,
+      };
+      await tx.davLocks.insert(row);
+      return row;
     });
-  }
-
-  async #take(
-    repo: Repositories["davLocks"],
-    principal: Principal,
-    path: string,
-    request: LockRequest,
-    locks: LockRow[],
-  ): Promise<LockRow> {
-    const conflicting = locks.filter(
-      (lock) => covers(lock, path) || (request.deep && path.endsWith("/") && lock.path.startsWith(path)),
-    );
-    if (conflicting.some((lock) => request.exclusive || lock.exclusive === 1)) {
-      throw new AppError("locked", "The resource is already locked");
-    }
-    const row: LockRow = {
-      token: `urn:uuid:${randomUUID()}`,
-      account_id: principal.accountId,
-      space: principal.space,
-      path,
-      deep: request.deep ? 1 : 0,
-      exclusive: request.exclusive ? 1 : 0,
-      owner: request.owner,
-      holder: holderOf(principal),
-      timeout_s: request.timeoutSeconds,
-      expires_at: this.now() + request.timeoutSeconds * 1000,
-    };
-    await repo.insert(row);
-    return row;
   }
 
   /** Extends the timeout of the caller's lock among `tokens` that covers `path`; 412 when there is none. */
@@ -124,8 +116,7 @@ export class LockService {
     for (const target of targets) {
       const relevant = locks.filter(
         (lock) =>
-          covers(lock, target.path) ||
-          (target.withMembers && target.path.endsWith("/") && lock.path.startsWith(target.path)) ||
+          touches(lock, target.path, target.withMembers) ||
           (target.membership && lock.path === parentFolder(target.path)),
       );
       // Shared locks on one resource: any one of them, submitted by its holder, unlocks it.
