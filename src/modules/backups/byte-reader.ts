@@ -16,6 +16,10 @@ export class ByteReader {
     this.#source = source[Symbol.asyncIterator]();
   }
 
+  #truncated(): ArchiveError {
+    return new ArchiveError("truncated", `the archive is truncated (it ends at byte ${this.offset})`);
+  }
+
   /** Makes at least one byte available; false at the end of the stream. */
   async #fill(): Promise<boolean> {
     while (this.#head.byteLength === 0) {
@@ -60,8 +64,7 @@ export class ByteReader {
   /** Exactly `n` bytes; throws when the stream ends first. */
   async exact(n: number): Promise<Uint8Array> {
     const bytes = await this.upTo(n);
-    if (bytes.byteLength < n)
-      throw new ArchiveError("truncated", `the archive is truncated (it ends at byte ${this.offset})`);
+    if (bytes.byteLength < n) throw this.#truncated();
     return bytes;
   }
 
@@ -69,9 +72,7 @@ export class ByteReader {
   async *take(n: number): AsyncGenerator<Uint8Array> {
     let left = n;
     while (left > 0) {
-      if (!(await this.#fill())) {
-        throw new ArchiveError("truncated", `the archive is truncated (it ends at byte ${this.offset})`);
-      }
+      if (!(await this.#fill())) throw this.#truncated();
       const take = Math.min(left, this.#head.byteLength);
       const chunk = this.#head.subarray(0, take);
       this.#head = this.#head.subarray(take);
@@ -79,10 +80,5 @@ export class ByteReader {
       left -= take;
       yield chunk;
     }
-  }
-
-  /** Stops reading the source (a refused archive is not read to its end). */
-  async cancel(): Promise<void> {
-    await this.#source.return?.();
   }
 }

@@ -1,8 +1,8 @@
 import type { ByteReader } from "./byte-reader";
 import { ArchiveError } from "./errors";
+import { BLOCK, padding } from "./tar-writer";
 
 /** Reads the archives TarWriter writes: regular files, pax records for long names and large sizes. */
-const BLOCK = 512;
 const decoder = new TextDecoder();
 
 export interface TarEntry {
@@ -41,8 +41,6 @@ function parsePax(bytes: Uint8Array): Map<string, string> {
   }
   return records;
 }
-
-const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 /** Yields each file of the archive in order; throws ArchiveError when it is cut off or damaged. */
 export async function* readTar(reader: ByteReader): AsyncGenerator<TarEntry> {

@@ -6,7 +6,9 @@ import type { ByteSink } from "./sink";
  * writer is small and ours because it only needs regular files whose size is known
  * before their bytes, streamed through without buffering.
  */
-const BLOCK = 512;
+export const BLOCK = 512;
+/** Zero bytes that bring an entry's body to a whole number of blocks. */
+export const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 const ZEROS = new Uint8Array(BLOCK * 2);
 const MAX_OCTAL_SIZE = 8 ** 11 - 1;
 const encoder = new TextEncoder();
@@ -48,14 +50,15 @@ export class TarWriter {
   ) {}
 
   /** Adds a file of exactly `size` bytes read from `body`; a body of another length fails the archive. */
-  async add(name: string, size: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async add(name: string, size: number, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     const longName = Buffer.byteLength(name) > 100;
     if (longName || size > MAX_OCTAL_SIZE) {
       const pax = encoder.encode(
         (longName ? paxRecord("path", name) : "") + (size > MAX_OCTAL_SIZE ? paxRecord("size", String(size)) : ""),
       );
       await this.sink.write(ustarHeader("././@PaxHeader", pax.byteLength, this.mtimeSeconds, "x"));
-      await this.#writePadded(pax);
+      await this.sink.write(pax);
+      await this.sink.write(ZEROS.subarray(0, padding(pax.byteLength)));
     }
     await this.sink.write(ustarHeader(name, size, this.mtimeSeconds, "0"));
     let written = 0;
@@ -65,26 +68,15 @@ export class TarWriter {
       await this.sink.write(chunk);
     }
     if (written !== size) throw new Error(`${name}: expected ${size} bytes, read ${written}`);
-    await this.sink.write(ZEROS.subarray(0, (BLOCK - (size % BLOCK)) % BLOCK));
+    await this.sink.write(ZEROS.subarray(0, padding(size)));
   }
 
   async addBytes(name: string, bytes: Uint8Array): Promise<void> {
-    await this.add(
-      name,
-      bytes.byteLength,
-      (async function* () {
-        yield bytes;
-      })(),
-    );
+    await this.add(name, bytes.byteLength, [bytes]);
   }
 
   /** Writes the end-of-archive marker (two zero blocks). */
   async finish(): Promise<void> {
     await this.sink.write(ZEROS);
-  }
-
-  async #writePadded(bytes: Uint8Array): Promise<void> {
-    await this.sink.write(bytes);
-    await this.sink.write(ZEROS.subarray(0, (BLOCK - (bytes.byteLength % BLOCK)) % BLOCK));
   }
 }
