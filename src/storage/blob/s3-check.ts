@@ -10,15 +10,15 @@ import { codeOf, statusOf } from "./s3-support";
 
 /**
  * Start-up validation: the bucket exists and lightd can write and delete in it (with a
- * tiny probe object at `probeKey`). Throws an Error whose message names what failed, for
+ * tiny probe object at `probe`, in the bucket checked). Throws an Error whose message names what failed, for
  * the operator: endpoint unreachable, credentials rejected, bucket missing, not writable.
  */
 export async function checkBucket(
   client: S3Client,
-  bucket: string,
   endpoint: string | undefined,
-  probeKey: string,
+  probe: { Bucket: string; Key: string },
 ): Promise<void> {
+  const bucket = probe.Bucket;
   const where = `S3 bucket '${bucket}' at ${endpoint}`;
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
@@ -33,8 +33,8 @@ export async function checkBucket(
     throw new Error(`${where}: HeadBucket failed with HTTP ${status} ${codeOf(error)}`);
   }
   try {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: probeKey, Body: "probe" }));
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeKey }));
+    await client.send(new PutObjectCommand({ ...probe, Body: "probe" }));
+    await client.send(new DeleteObjectCommand({ ...probe }));
   } catch (failure) {
     const error = engineError(failure);
     throw new Error(`${where}: bucket is not writable (${codeOf(error) || (error as Error).message})`);

@@ -165,17 +165,17 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /**
-   * A presigned PUT keeps working until it expires, so the uploaded object is moved to a
-   * fresh key that no URL names (see s3-copy.ts) and the upload key is deleted.
-   */
   copy(sourceKey: string, targetKey: string, expected: BlobStat): Promise<BlobStat> {
     return copyChecked(this.#client, this.#bucket, this.#key(sourceKey), this.#key(targetKey), expected);
   }
 
+  /**
+   * A presigned PUT keeps working until it expires, so the uploaded object is moved to a
+   * fresh key that no URL names (see s3-copy.ts) and the upload key is deleted.
+   */
   async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
     const sealed = randomBase62(16);
-    const stat = await copyChecked(this.#client, this.#bucket, this.#key(key), this.#key(sealed), expected);
+    const stat = await this.copy(key, sealed, expected);
     await this.delete(key);
     return { key: sealed, stat };
   }
@@ -364,12 +364,7 @@ export class S3BlobStore implements BlobStore {
 
   /** The StartupCheck capability; throws an Error whose message names what failed (see s3-check.ts). */
   checkBucket(): Promise<void> {
-    return checkBucket(
-      this.#client,
-      this.#bucket,
-      this.settings.endpoint,
-      this.#key(`.lightd-probe-${randomBase62(12)}`),
-    );
+    return checkBucket(this.#client, this.settings.endpoint, this.#at(`.lightd-probe-${randomBase62(12)}`));
   }
 
   /** Releases the clients' sockets. */
