@@ -195,10 +195,12 @@ run("two instances send from one queue: every delivery once, signed, both instan
       expect(txsOfHook).toEqual([...made].sort((x, y) => x - y));
     }
     expect(new Set(rx.received.map((r) => r.sender))).toEqual(new Set(["a", "b"]));
-    // Recorded delivered, each in one attempt.
+    // Recorded delivered, each in one attempt. The receiver has its answers; an instance
+    // records each a moment later, after the answer is back.
     for (const { id } of hooks) {
-      const rows = await b.metadata.read.hooks.deliveries(id, 10);
-      expect(rows.map((d) => [d.status, d.attempts])).toEqual(made.map(() => ["delivered", 1]));
+      const recorded = async () => (await b.metadata.read.hooks.deliveries(id, 10)).map((d) => [d.status, d.attempts]);
+      await pollUntil(async () => (await recorded()).every(([status]) => status !== "pending"), 10_000, 50);
+      expect(await recorded()).toEqual(made.map(() => ["delivered", 1]));
     }
   } finally {
     for (const d of dispatchers.splice(0)) d.stop();
