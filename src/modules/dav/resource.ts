@@ -88,12 +88,8 @@ export async function requestResource(
 export async function destinationOf(files: FileService, principal: Principal, request: Request): Promise<DavResource> {
   const header = request.headers.get("destination");
   if (!header) throw badRequest("Destination header is required");
-  let url: URL;
-  try {
-    url = new URL(header, request.url);
-  } catch {
-    throw badRequest("Destination is not a valid URL");
-  }
+  const url = URL.parse(header, request.url);
+  if (!url) throw badRequest("Destination is not a valid URL");
   if (url.host !== new URL(request.url).host && url.host !== request.headers.get("host")) {
     throw new AppError("bad_gateway", "Destination is on another server");
   }

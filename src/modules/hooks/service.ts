@@ -42,21 +42,14 @@ const deliveryView = (row: DeliveryRow) => ({
  * hook cannot be pointed at lightd's own network. The dispatcher checks again on every attempt.
  */
 export async function checkTarget(text: string, allowPrivate: boolean): Promise<URL> {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw badRequest("url must be an absolute http or https URL");
-  }
+  const url = URL.parse(text);
+  if (!url) throw badRequest("url must be an absolute http or https URL");
   if (url.protocol !== "http:" && url.protocol !== "https:") throw badRequest("url must use http or https");
   if (url.username !== "" || url.password !== "") throw badRequest("url must not carry credentials");
   if (allowPrivate) return url;
-  let privateAddress: string | null;
-  try {
-    privateAddress = await privateAddressOf(url);
-  } catch {
+  const privateAddress = await privateAddressOf(url).catch(() => {
     throw badRequest(`url host '${url.hostname}' does not resolve`);
-  }
+  });
   if (privateAddress !== null) {
     throw badRequest(
       `url host '${url.hostname}' is a private or loopback address (${privateAddress}); set webhooks.allow_private to allow it`,
@@ -110,8 +103,10 @@ export class HookService {
     return { ...hookView(row), secret };
   }
 
+  /** Hooks of the principal's space that lie within its prefix. */
   async list(principal: Principal): Promise<HookView[]> {
-    return (await this.#visible(principal)).map(hookView);
+    const hooks = await this.metadata.read.hooks.forSpace(scopeOf(principal));
+    return hooks.filter((h) => h.prefix.startsWith(principal.prefix)).map(hookView);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
@@ -122,12 +117,6 @@ export class HookService {
   async deliveries(principal: Principal, id: string, limit: number) {
     const hook = await this.#find(principal, id);
     return (await this.metadata.read.hooks.deliveries(hook.id, limit)).map(deliveryView);
-  }
-
-  /** Hooks of the principal's space that lie within its prefix. */
-  async #visible(principal: Principal): Promise<HookRow[]> {
-    const hooks = await this.metadata.read.hooks.forSpace(scopeOf(principal));
-    return hooks.filter((h) => h.prefix.startsWith(principal.prefix));
   }
 
   async #find(principal: Principal, id: string): Promise<HookRow> {

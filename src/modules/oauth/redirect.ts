@@ -11,12 +11,8 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]"]);
  * codes to anyone on the path.
  */
 export function requireRegistrableRedirect(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw badRedirect(`redirect_uris: '${text.slice(0, 100)}' is not an absolute URI`);
-  }
+  const url = URL.parse(text);
+  if (!url) throw badRedirect(`redirect_uris: '${text.slice(0, 100)}' is not an absolute URI`);
   if (text.includes("#")) throw badRedirect("redirect_uris: a redirect URI must not have a fragment");
   if (url.username || url.password) throw badRedirect("redirect_uris: a redirect URI must not carry credentials");
   if (url.protocol === "https:") return text;
@@ -32,13 +28,8 @@ export function requireRegistrableRedirect(text: string): string {
 
 /** The URI without its port, for loopback IP literals only (the part RFC 8252 §7.3 says must match). */
 function withoutLoopbackPort(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== "http:" || !LOOPBACK_HOSTS.has(url.hostname)) return null;
+  const url = URL.parse(text);
+  if (url?.protocol !== "http:" || !LOOPBACK_HOSTS.has(url.hostname)) return null;
   // Rebuild from the original text, so only the port is ignored and nothing is normalised.
   const match = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::\d{1,5})?([/?].*)?$/i.exec(text);
   return match ? `http://${match[1]}${match[2] ?? ""}` : null;
