@@ -93,33 +93,21 @@ export class VersionService {
     requirePath(principal, path);
     const scope = scopeOf(principal);
     const current = await this.#metadata.read.files.get(scope, path);
-    const views: VersionView[] = [];
-    if (current) {
-      views.push({
-        tx: current.tx,
-        size: current.size,
-        etag: current.etag,
-        content_type: current.content_type,
-        ts: current.updated_at,
-        current: true,
-        ended_tx: null,
-        ended_by: null,
-      });
-    }
-    for (const v of await this.#metadata.read.versions.forPath(scope, path, MAX_LISTED)) {
-      views.push({
-        tx: v.tx,
-        size: v.size,
-        etag: v.etag,
-        content_type: v.content_type,
-        ts: v.ts,
-        current: false,
-        ended_tx: v.ended_tx,
-        ended_by: v.ended_by,
-      });
-    }
-    if (views.length === 0) throw entryNotFound(path);
-    return views;
+    const rows = [
+      ...(current ? [{ ...current, ts: current.updated_at, ended_tx: null, ended_by: null }] : []),
+      ...(await this.#metadata.read.versions.forPath(scope, path, MAX_LISTED)),
+    ];
+    if (rows.length === 0) throw entryNotFound(path);
+    return rows.map((v) => ({
+      tx: v.tx,
+      size: v.size,
+      etag: v.etag,
+      content_type: v.content_type,
+      ts: v.ts,
+      current: v.ended_tx === null,
+      ended_tx: v.ended_tx,
+      ended_by: v.ended_by,
+    }));
   }
 
   /** The file or folder at `path` as it was at `tx` (a raw tx from the client); 404 when nothing was there. */
