@@ -36,18 +36,21 @@ const COPY_CONCURRENCY = 8;
 export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyRequest) {
   const { tree, blobs } = deps;
   const { from, to, conditions } = request;
-  const sourceRows = async (repos: Repositories) =>
-    isFolderPath(from) ? repos.files.listUnder(scope, from) : rowOrNone(await repos.files.get(scope, from));
-  const missing = () => entryNotFound(from);
+  /** The source's rows, once the source exists, the conditions hold and nothing is at the destination. */
+  const sourceRows = async (repos: Repositories) => {
+    const rows = isFolderPath(from)
+      ? await repos.files.listUnder(scope, from)
+      : rowOrNone(await repos.files.get(scope, from));
+    if (rows.length === 0) throw entryNotFound(from);
+    tree.requireConditions(await repos.files.get(scope, from), conditions.ifMatch);
+    const dest = await repos.files.get(scope, to);
+    tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
+    if (dest) throw destinationExists();
+    return rows;
+  };
 
   // A first look, so a doomed copy fails before any byte is copied (the unit of work decides again).
-  const look = tree.metadata.read;
-  const planned = await sourceRows(look);
-  if (planned.length === 0) throw missing();
-  tree.requireConditions(await look.files.get(scope, from), conditions.ifMatch);
-  const existing = await look.files.get(scope, to);
-  tree.requireConditions(existing, undefined, conditions.ifNoneMatch);
-  if (existing) throw destinationExists();
+  const planned = await sourceRows(tree.metadata.read);
 
   const copies = blobs.copy ? await copyObjects(blobs, planned, deps.deleteBlobs) : new Map<string, Copied>();
   const used = new Set<string>();
@@ -55,11 +58,6 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
   try {
     result = await tree.write(async (repos) => {
       const rows = await sourceRows(repos);
-      if (rows.length === 0) throw missing();
-      tree.requireConditions(await repos.files.get(scope, from), conditions.ifMatch);
-      const dest = await repos.files.get(scope, to);
-      tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
-      if (dest) throw destinationExists();
       if (isFolderPath(to)) await tree.assertNoFileAt(repos, scope, to.slice(0, -1));
       else if (await repos.files.get(scope, `${to}/`)) throw folderAtDestination();
       const now = deps.now();
