@@ -4,7 +4,7 @@ import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
 import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
-import type { BlobStat, BlobStore, CompletedPart } from "../../storage/blob/blob-store";
+import type { BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import { BlobNotFound } from "../../storage/blob/errors";
 import type { Metadata } from "../../storage/db/metadata";
 import type { UploadRow } from "../../storage/db/uploads";
@@ -59,23 +59,18 @@ export class UploadService {
     const pending = await this.metadata.read.uploads.pending(scopeOf(principal), path, "single");
     if (pending.length === 0) throw new AppError("not_found", "No pending upload for this path");
     for (const upload of pending) {
-      let stat: Awaited<ReturnType<BlobStore["head"]>>;
-      try {
-        stat = await this.blobs.head(upload.object_key);
-      } catch (error) {
-        if (error instanceof BlobNotFound) continue;
+      const stat = await this.blobs.head(upload.object_key).catch((error) => {
+        if (error instanceof BlobNotFound) return null;
         throw error;
-      }
+      });
+      if (!stat) continue;
       // Marking the row first makes completion happen once, even when two completes race.
       // The row stays until the signed URL expires, so a replayed PUT's bytes get swept.
       if (!(await this.metadata.write((tx) => tx.uploads.markCompleted(upload.id, this.now())))) continue;
-      let sealed: { key: string; stat: BlobStat };
-      try {
-        sealed = await this.blobs.sealUpload(upload.object_key, stat);
-      } catch (error) {
+      const sealed = await this.blobs.sealUpload(upload.object_key, stat).catch(async (error) => {
         await this.metadata.write((tx) => tx.uploads.reopen(upload.id));
         throw error;
-      }
+      });
       const release = this.files.holdObject(sealed.key);
       try {
         await this.#refuseOversize(sealed.key, sealed.stat.size);
