@@ -2,7 +2,7 @@ import type { ObjectRef } from "../../storage/db/snapshot";
 import { SNAPSHOT_NAME } from "../../storage/db/snapshot";
 import { ByteReader } from "./byte-reader";
 import { decrypt, isEncryptedHeader } from "./encryption";
-import { ArchiveError } from "./errors";
+import { ArchiveError, damaged } from "./errors";
 import { Hashed, hashBytes } from "./hashing";
 import {
   type BackupHeader,
@@ -34,7 +34,6 @@ export interface ArchiveSummary {
 }
 
 const MAX_JSON = 64 * 2 ** 20;
-const damaged = (why: string) => new ArchiveError("damaged", `the archive is damaged: ${why}`);
 
 async function json<T>(entry: TarEntry): Promise<{ value: T; bytes: Uint8Array }> {
   if (entry.size > MAX_JSON) throw damaged(`${entry.name} is too large`);

@@ -21,3 +21,6 @@ export class ArchiveError extends Error {
     super(message);
   }
 }
+
+/** "the archive is damaged: <why>", the one wording of every damage found past the tar layer. */
+export const damaged = (why: string) => new ArchiveError("damaged", `the archive is damaged: ${why}`);

@@ -29,19 +29,18 @@ export async function localFileSink(path: string): Promise<ByteSink> {
   const handle: FileHandle = await open(partial, "wx", 0o600);
   let buffer = Buffer.allocUnsafe(BUFFER);
   let used = 0;
-  const flush = async () => {
+  const writeAll = async (bytes: Uint8Array, length: number) => {
     let done = 0;
-    while (done < used) done += (await handle.write(buffer, done, used - done)).bytesWritten;
+    while (done < length) done += (await handle.write(bytes, done, length - done)).bytesWritten;
+  };
+  const flush = async () => {
+    await writeAll(buffer, used);
     used = 0;
   };
   return {
     async write(chunk) {
       if (used + chunk.byteLength > BUFFER) await flush();
-      if (chunk.byteLength >= BUFFER) {
-        let done = 0;
-        while (done < chunk.byteLength) done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
-        return;
-      }
+      if (chunk.byteLength >= BUFFER) return writeAll(chunk, chunk.byteLength);
       buffer.set(chunk, used);
       used += chunk.byteLength;
     },
@@ -64,9 +63,4 @@ export async function localFileSink(path: string): Promise<ByteSink> {
       await unlink(partial).catch(() => {});
     },
   };
-}
-
-/** The bytes of a local archive file. */
-export function localFileSource(path: string): AsyncIterable<Uint8Array> {
-  return Bun.file(path).stream();
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { BackupS3Config } from "../../config";
 import { isArchiveName } from "./layout";
-import { localArchivePath, localFileSink, localFileSource } from "./local-target";
+import { localArchivePath, localFileSink } from "./local-target";
 import { archiveBucket, isS3Url, parseS3Url, s3ObjectSink } from "./s3-target";
 import type { ByteSink } from "./sink";
 
@@ -37,7 +37,7 @@ export async function openArchiveSource(
     return store.getStream(key.slice(slash + 1));
   }
   if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`${path}: no such archive file`);
-  return localFileSource(path);
+  return Bun.file(path).stream();
 }
 
 /** Deletes the oldest lightd archives in the directory or prefix `to`, keeping the newest `keep`. Returns how many went. */

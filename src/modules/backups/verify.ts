@@ -5,7 +5,7 @@ import { isObjectKey } from "../../storage/blob/blob-store";
 import { type SnapshotFiles, snapshotFiles } from "../../storage/db/engine";
 import type { MetadataSnapshot, ObjectRef } from "../../storage/db/snapshot";
 import { type ArchiveSummary, readArchive } from "./archive-reader";
-import { ArchiveError } from "./errors";
+import { ArchiveError, damaged } from "./errors";
 import { toStream } from "./hashing";
 
 /**
@@ -52,26 +52,19 @@ export function snapshotRefs(engine: MetadataSnapshot["engine"], path: string): 
     snapshot = snapshotFiles(engine).open(path);
     const integrity = snapshot.integrity();
     if (integrity !== "ok") {
-      throw new ArchiveError(
-        "damaged",
-        `the archive is damaged: its database fails the integrity check (${integrity})`,
-      );
+      throw damaged(`its database fails the integrity check (${integrity})`);
     }
     refs = snapshot.objects();
   } catch (error) {
     if (error instanceof ArchiveError) throw error;
-    throw new ArchiveError(
-      "damaged",
-      `the archive is damaged: its database cannot be read (${(error as Error).message})`,
-    );
+    throw damaged(`its database cannot be read (${(error as Error).message})`);
   } finally {
     snapshot?.close();
   }
   for (const ref of refs) {
     if (typeof ref.key !== "string" || !isObjectKey(ref.key) || !Number.isSafeInteger(ref.size) || ref.size < 0) {
-      throw new ArchiveError(
-        "damaged",
-        `the archive is damaged: its database names an object lightd never stores (${JSON.stringify(String(ref.key).slice(0, 100))})`,
+      throw damaged(
+        `its database names an object lightd never stores (${JSON.stringify(String(ref.key).slice(0, 100))})`,
       );
     }
   }
