@@ -1,7 +1,4 @@
 import { badRequest, noSuch, OAuthError } from "../../domain/errors";
-
-const badMetadata = (text: string) => new OAuthError("invalid_client_metadata", text);
-
 import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
@@ -25,6 +22,9 @@ export interface ClientCredentials {
 }
 
 const MAX_REDIRECT_URIS = 10;
+
+const badMetadata = (text: string) => new OAuthError("invalid_client_metadata", text);
+const invalidClient = (text: string) => new OAuthError("invalid_client", text);
 
 export function redirectUrisOf(client: OAuthClientRow): string[] {
   return JSON.parse(client.redirect_uris) as string[];
@@ -125,27 +125,24 @@ export class ClientService {
     }
     const id = basic?.id ?? bodyId;
     const secret = basic?.secret ?? bodySecret;
-    if (id === undefined || id === "") throw new OAuthError("invalid_client", "Client authentication is required");
+    if (id === undefined || id === "") throw invalidClient("Client authentication is required");
     const client = await this.find(id);
-    if (!client) throw new OAuthError("invalid_client", "Unknown client");
+    if (!client) throw invalidClient("Unknown client");
     if (client.auth_method === "none") {
       if (secret !== undefined) {
-        throw new OAuthError("invalid_client", "This is a public client: it must not send a client secret");
+        throw invalidClient("This is a public client: it must not send a client secret");
       }
       return client;
     }
     if (secret === undefined || secret === "") {
-      throw new OAuthError("invalid_client", "This client must authenticate with its client secret");
+      throw invalidClient("This client must authenticate with its client secret");
     }
     // RFC 7591 §2: the app chose its method at registration; a secret sent another way is refused.
     if (client.auth_method === "client_secret_basic" && !basic) {
-      throw new OAuthError("invalid_client", "This client authenticates with HTTP Basic (client_secret_basic)");
+      throw invalidClient("This client authenticates with HTTP Basic (client_secret_basic)");
     }
     if (client.auth_method === "client_secret_post" && basic) {
-      throw new OAuthError(
-        "invalid_client",
-        "This client authenticates with client_secret in the form body (client_secret_post)",
-      );
+      throw invalidClient("This client authenticates with client_secret in the form body (client_secret_post)");
     }
     const parsed = parseIssuedToken(secret);
     const valid =
@@ -153,7 +150,7 @@ export class ClientService {
       parsed.id === client.id &&
       client.secret_hash !== null &&
       (await verifySecret(client.secret_hash, secretOf(secret)));
-    if (!valid) throw new OAuthError("invalid_client", "Client authentication failed");
+    if (!valid) throw invalidClient("Client authentication failed");
     return client;
   }
 }
