@@ -29,13 +29,9 @@ export async function copyOrMove(
   const overwrite = overwriteOf(request);
   const target = await destinationOf(dav.files, principal, request);
   if (target.isRoot) throw forbidden("The destination cannot be the mount root");
-  const to = source.isFolder
-    ? target.path.endsWith("/")
-      ? target.path
-      : `${target.path}/`
-    : target.path.endsWith("/")
-      ? target.path.slice(0, -1)
-      : target.path;
+  // The destination takes the source's kind: a folder path ends with "/", a file path does not.
+  const bare = target.path.endsWith("/") ? target.path.slice(0, -1) : target.path;
+  const to = source.isFolder ? `${bare}/` : bare;
   const replacing = target.exists ? target.path : null;
   if (to === source.path || replacing === source.path) {
     throw forbidden("Source and destination are the same");

@@ -58,7 +58,7 @@ function multistatusHead(prefixes?: ReadonlyMap<string, string>): string {
   return `${XML_HEAD}<D:multistatus xmlns:D="DAV:"${decls}>`;
 }
 
-const MULTISTATUS_HEADERS = { "content-type": 'application/xml; charset="utf-8"' };
+const XML_HEADERS = { "content-type": 'application/xml; charset="utf-8"' };
 
 /**
  * A 207 document rendered as it is sent, `batch` members at a time: a Depth 1 listing of
@@ -85,26 +85,23 @@ export function streamedMultistatus(
       if (next >= count) controller.close();
     },
   });
-  return new Response(body, { status: 207, headers: MULTISTATUS_HEADERS });
+  return new Response(body, { status: 207, headers: XML_HEADERS });
 }
 
 /** The 207 document; `prefixes` are namespaces declared once at its root instead of on every element. */
 export function multistatus(responses: string[] | string, prefixes?: ReadonlyMap<string, string>): Response {
   const body = `${multistatusHead(prefixes)}${typeof responses === "string" ? responses : responses.join("")}</D:multistatus>`;
-  return new Response(body, { status: 207, headers: { "content-type": 'application/xml; charset="utf-8"' } });
+  return new Response(body, { status: 207, headers: XML_HEADERS });
 }
 
 /** A body for a status with an RFC 4918 precondition (`<D:error><D:name/></D:error>`). */
 export function conditionResponse(status: number, condition: string, headers: Record<string, string> = {}): Response {
-  return new Response(`${XML_HEAD}<D:error xmlns:D="DAV:"><D:${condition}/></D:error>`, {
-    status,
-    headers: { "content-type": 'application/xml; charset="utf-8"', ...headers },
-  });
+  return xmlResponse(status, `<D:error xmlns:D="DAV:"><D:${condition}/></D:error>`, headers);
 }
 
 export function xmlResponse(status: number, inner: string, headers: Record<string, string> = {}): Response {
   return new Response(`${XML_HEAD}${inner}`, {
     status,
-    headers: { "content-type": 'application/xml; charset="utf-8"', ...headers },
+    headers: { ...XML_HEADERS, ...headers },
   });
 }
