@@ -2,6 +2,7 @@ import { changed, fileAtPath } from "../../domain/errors";
 import { nameOf, parentOf } from "../../domain/paths";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
+import type { EventRow } from "../../storage/db/events";
 import type { FileRow, NewFile, Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Repositories } from "../../storage/db/repositories";
@@ -77,6 +78,11 @@ export class TreeWrites {
   insert(tx: Repositories, scope: Scope, path: string, entry: Omit<NewFile, PlacedBy>): Promise<number> {
     const { account, space } = scope;
     return tx.files.insert({ account_id: account, space, path, parent: parentOf(path), name: nameOf(path), ...entry });
+  }
+
+  /** Appends the change's one event row; a destination, size or message it does not give is null. */
+  log(tx: Repositories, scope: Scope, event: Pick<EventRow, "tx" | "action" | "path" | "ts"> & Partial<EventRow>) {
+    return tx.events.append(scope, { dest: null, size: null, msg: null, ...event });
   }
 
   async assertNoFileAt(tx: Repositories, scope: Scope, path: string): Promise<void> {

@@ -51,15 +51,7 @@ export class FileWrites {
       const now = this.now();
       const txNumber = await tx.spaces.nextTx(scope);
       await this.tree.ensureFolders(tx, scope, [...ancestorsOf(path), path], txNumber, now);
-      await tx.events.append(scope, {
-        tx: txNumber,
-        action: "mkdir",
-        path,
-        dest: null,
-        size: null,
-        msg: null,
-        ts: now,
-      });
+      await this.tree.log(tx, scope, { tx: txNumber, action: "mkdir", path, ts: now });
       return { path, created: true, tx: txNumber };
     });
   }
@@ -207,15 +199,7 @@ export class FileWrites {
       }
       await this.tree.count(tx, scope, -files, -bytes);
       orphaned = await this.tree.release(tx, scope, keys, now);
-      await tx.events.append(scope, {
-        tx: txNumber,
-        action: "delete",
-        path,
-        dest: null,
-        size: bytes,
-        msg: null,
-        ts: now,
-      });
+      await this.tree.log(tx, scope, { tx: txNumber, action: "delete", path, size: bytes, ts: now });
       return { deleted: files, tx: txNumber, time: now };
     });
     await this.reclaimer.drain(orphaned);
