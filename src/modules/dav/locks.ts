@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError, changed, conflict, forbidden } from "../../domain/errors";
+import { parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { LockRow } from "../../storage/db/dav-locks";
 import type { Metadata } from "../../storage/db/metadata";
@@ -25,11 +26,6 @@ export interface LockedTarget {
 }
 
 const holderOf = (principal: Principal) => principal.credentialId ?? `master:${principal.accountId}`;
-
-function parentFolder(path: string): string {
-  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
-  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
-}
 
 /** True when `lock` covers `path`: it is on that path, or on a folder above it with Depth: infinity. */
 export function covers(lock: LockRow, path: string): boolean {
@@ -116,8 +112,7 @@ export class LockService {
     for (const target of targets) {
       const relevant = locks.filter(
         (lock) =>
-          touches(lock, target.path, target.withMembers) ||
-          (target.membership && lock.path === parentFolder(target.path)),
+          touches(lock, target.path, target.withMembers) || (target.membership && lock.path === parentOf(target.path)),
       );
       // Shared locks on one resource: any one of them, submitted by its holder, unlocks it.
       for (const lock of relevant) {
