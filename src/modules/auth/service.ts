@@ -10,10 +10,6 @@ export type AccountType = "human" | "agent";
 
 const ACTOR_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function isValidActor(name: string): boolean {
-  return ACTOR_RE.test(name);
-}
-
 /**
  * A readable actor name from an e-mail address: the local part, lower-cased, with
  * every character outside `[a-z0-9_-]` turned into `-` ("Jane.Doe+x@…" → "jane-doe-x").
@@ -73,7 +69,7 @@ export class AccountService {
     email: string | null = null,
     within?: (tx: Repositories, accountId: number) => Promise<void>,
   ): Promise<AccountRow> {
-    if (!isValidActor(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
+    if (!ACTOR_RE.test(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
     if (publicKey !== null && decodePublicKey(publicKey) === null) {
       throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
     }
