@@ -19,10 +19,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, message: "Request body too large" },
   unsupported_media_type: { status: 415, message: "Unsupported Content-Type" },
   upgrade_required: { status: 426, message: "Connect with a WebSocket client (Upgrade: websocket)" },
-  range_not_satisfiable: {
-    status: 416,
-    message: "Requested range not satisfiable",
-  },
+  range_not_satisfiable: { status: 416, message: "Requested range not satisfiable" },
   locked: { status: 423, message: "The resource is locked" },
   rate_limited: { status: 429, message: "Too many requests" },
   insufficient_storage: { status: 507, message: "Not enough storage space" },
@@ -145,6 +142,13 @@ export class OAuthError extends Error {
   }
 }
 
+const AS_OAUTH: Partial<Record<ErrorCode, OAuthErrorCode>> = {
+  rate_limited: "rate_limited",
+  service_unavailable: "temporarily_unavailable",
+  unauthorized: "invalid_client",
+  bad_request: "invalid_request",
+};
+
 /**
  * The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in
  * RFC 6749 terms, where the RFC names the situation; null for the others (a body over the cap
@@ -153,17 +157,6 @@ export class OAuthError extends Error {
 export function asOAuthError(error: unknown): OAuthError | null {
   if (error instanceof OAuthError) return error;
   if (!(error instanceof AppError)) return null;
-  const code: OAuthErrorCode | null =
-    error.code === "rate_limited"
-      ? "rate_limited"
-      : error.code === "service_unavailable"
-        ? "temporarily_unavailable"
-        : error.code === "unauthorized"
-          ? "invalid_client"
-          : error.code === "bad_request"
-            ? "invalid_request"
-            : error.status >= 500
-              ? "server_error"
-              : null;
+  const code = AS_OAUTH[error.code] ?? (error.status >= 500 ? "server_error" : null);
   return code === null ? null : new OAuthError(code, error.message, error.headers);
 }
