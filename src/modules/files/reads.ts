@@ -1,4 +1,4 @@
-import { narrowPrefix, pathAllowed, requirePath } from "../../domain/access";
+import { narrowPrefix, requirePath } from "../../domain/access";
 import { badRequest, entryNotFound } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
@@ -21,12 +21,6 @@ export class FileReads {
     const row = await this.find(principal, path);
     if (!row) throw entryNotFound(path);
     return row;
-  }
-
-  /** A row by its id within the principal's space and prefix, or null (share links follow a file by id). */
-  async byId(principal: Principal, id: number): Promise<StoredEntry | null> {
-    const row = await this.metadata.read.files.byId(scopeOf(principal), id);
-    return row && pathAllowed(principal, row.path) ? row : null;
   }
 
   /** The row at a path the principal may see, or null when there is none. */

@@ -42,7 +42,6 @@ export class FileService {
   }
 
   readonly stat: FileReads["stat"] = (...a) => this.#reads.stat(...a);
-  readonly byId: FileReads["byId"] = (...a) => this.#reads.byId(...a);
   readonly find: FileReads["find"] = (...a) => this.#reads.find(...a);
   readonly list: FileReads["list"] = (...a) => this.#reads.list(...a);
   readonly subtree: FileReads["subtree"] = (...a) => this.#reads.subtree(...a);

@@ -3,7 +3,6 @@ import { badRequest, entryNotFound, nothingAt } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import { isFolderPath, nameOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
-import type { Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { VersionRow } from "../../storage/db/versions";
 import type { Reclaimer } from "./reclaim";
@@ -83,11 +82,6 @@ export class VersionService {
     this.#metadata = tree.metadata;
   }
 
-  /** The newest tx of the principal's space. */
-  async newestTx(scope: Scope): Promise<number> {
-    return (await this.#metadata.read.spaces.totals(scope)).last_tx;
-  }
-
   /** A path's versions, newest first, the current one (if any) first and marked. */
   async list(principal: Principal, path: string): Promise<VersionView[]> {
     requirePath(principal, path);
@@ -114,8 +108,8 @@ export class VersionService {
   async at(principal: Principal, path: string, rawTx: unknown): Promise<StoredEntry> {
     requirePath(principal, path);
     const scope = scopeOf(principal);
-    const tx = requireTx(rawTx, await this.newestTx(scope));
-    const { files, versions } = this.#metadata.read;
+    const { files, versions, spaces } = this.#metadata.read;
+    const tx = requireTx(rawTx, (await spaces.totals(scope)).last_tx);
     const current = await files.get(scope, path);
     if (current && current.tx <= tx) return current;
     const version = await versions.at(scope, path, tx);
