@@ -16,7 +16,8 @@ export class ByteReader {
     this.#source = source[Symbol.asyncIterator]();
   }
 
-  #truncated(): ArchiveError {
+  /** The error of a stream that ends where more bytes are due (here, or in a reader above this one). */
+  truncated(): ArchiveError {
     return new ArchiveError("truncated", `the archive is truncated (it ends at byte ${this.offset})`);
   }
 
@@ -64,7 +65,7 @@ export class ByteReader {
   /** Exactly `n` bytes; throws when the stream ends first. */
   async exact(n: number): Promise<Uint8Array> {
     const bytes = await this.upTo(n);
-    if (bytes.byteLength < n) throw this.#truncated();
+    if (bytes.byteLength < n) throw this.truncated();
     return bytes;
   }
 
@@ -72,7 +73,7 @@ export class ByteReader {
   async *take(n: number): AsyncGenerator<Uint8Array> {
     let left = n;
     while (left > 0) {
-      if (!(await this.#fill())) throw this.#truncated();
+      if (!(await this.#fill())) throw this.truncated();
       const take = Math.min(left, this.#head.byteLength);
       const chunk = this.#head.subarray(0, take);
       this.#head = this.#head.subarray(take);

@@ -145,14 +145,12 @@ export async function* decrypt(reader: ByteReader, passphrase: string): AsyncGen
   for (let counter = 0; ; counter++) {
     const sealed = await reader.upTo(chunkSize + TAG);
     const last = await reader.atEnd();
-    if (sealed.byteLength < TAG) {
-      throw new ArchiveError("truncated", `the archive is truncated (it ends at byte ${reader.offset})`);
-    }
+    if (sealed.byteLength < TAG) throw reader.truncated();
     const plain = open(sealed, counter, last);
     if (plain === null) {
       // A middle chunk that is the last one read: the archive stops where more was due.
       if (last && sealed.byteLength === chunkSize + TAG && open(sealed, counter, false) !== null) {
-        throw new ArchiveError("truncated", `the archive is truncated (it ends at byte ${reader.offset})`);
+        throw reader.truncated();
       }
       throw new ArchiveError(
         last ? "truncated" : "damaged",
