@@ -114,17 +114,9 @@ async function replace(
 ): Promise<string[]> {
   const { files } = repos;
   await tree.retire(repos, scope, remove, { tx, at: now, by: "restore" });
-  let fileCount = 0;
-  let bytes = 0;
-  const dropped: string[] = [];
-  for (const row of remove) {
-    await files.delete(row);
-    if (row.type === "file") {
-      fileCount--;
-      bytes -= row.size;
-      if (row.object_key) dropped.push(row.object_key);
-    }
-  }
+  const removed = await tree.deleteRows(repos, remove);
+  let fileCount = -removed.files;
+  let bytes = -removed.bytes;
   for (const row of [...add].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     if (await files.get(scope, row.path)) continue; // a folder kept because something lives in it
     if (row.type === "file" && (await files.get(scope, `${row.path}/`))) {
@@ -147,7 +139,7 @@ async function replace(
     }
   }
   await tree.count(repos, scope, fileCount, bytes);
-  return tree.release(repos, scope, dropped, now);
+  return tree.release(repos, scope, removed.keys, now);
 }
 
 async function appendRestore(

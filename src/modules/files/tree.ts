@@ -80,6 +80,19 @@ export class TreeWrites {
     return tx.files.insert({ account_id: account, space, path, parent: parentOf(path), name: nameOf(path), ...entry });
   }
 
+  /** Deletes `rows`; returns the files and bytes they held and the objects they named (for `count` and `release`). */
+  async deleteRows(tx: Repositories, rows: FileRow[]): Promise<{ files: number; bytes: number; keys: string[] }> {
+    const gone = { files: 0, bytes: 0, keys: [] as string[] };
+    for (const row of rows) {
+      await tx.files.delete(row);
+      if (row.type !== "file") continue;
+      gone.files++;
+      gone.bytes += row.size;
+      if (row.object_key) gone.keys.push(row.object_key);
+    }
+    return gone;
+  }
+
   /** Appends the change's one event row; a destination, size or message it does not give is null. */
   log(tx: Repositories, scope: Scope, event: Pick<EventRow, "tx" | "action" | "path" | "ts"> & Partial<EventRow>) {
     return tx.events.append(scope, { dest: null, size: null, msg: null, ...event });

@@ -186,17 +186,7 @@ export class FileWrites {
       const now = this.now();
       const txNumber = await tx.spaces.nextTx(scope);
       await this.tree.retire(tx, scope, rows, { tx: txNumber, at: now, by: "delete" });
-      let files = 0;
-      let bytes = 0;
-      const keys: string[] = [];
-      for (const row of rows) {
-        await tx.files.delete(row);
-        if (row.type === "file") {
-          files++;
-          bytes += row.size;
-          if (row.object_key) keys.push(row.object_key);
-        }
-      }
+      const { files, bytes, keys } = await this.tree.deleteRows(tx, rows);
       await this.tree.count(tx, scope, -files, -bytes);
       orphaned = await this.tree.release(tx, scope, keys, now);
       await this.tree.log(tx, scope, { tx: txNumber, action: "delete", path, size: bytes, ts: now });
