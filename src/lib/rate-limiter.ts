@@ -43,10 +43,6 @@ export class TokenBucketLimiter {
     return { tokens: Math.min(burst, bucket.tokens + (elapsed * per_minute) / 60_000), updatedAt: now };
   }
 
-  #verdict(bucket: Bucket, allowed: boolean): LimitVerdict {
-    return verdictOf(this.rule(), bucket.tokens, allowed);
-  }
-
   #store(key: string, bucket: Bucket): void {
     this.#buckets.delete(key);
     this.#buckets.set(key, bucket);
@@ -59,13 +55,13 @@ export class TokenBucketLimiter {
     const allowed = bucket.tokens >= cost;
     if (allowed) bucket.tokens -= cost;
     this.#store(key, bucket);
-    return this.#verdict(bucket, allowed);
+    return verdictOf(this.rule(), bucket.tokens, allowed);
   }
 
   /** Whether one more request would be allowed, without taking anything. */
   peek(key: string): LimitVerdict {
     const bucket = this.#refilled(key);
-    return this.#verdict(bucket, bucket.tokens >= 1);
+    return verdictOf(this.rule(), bucket.tokens, bucket.tokens >= 1);
   }
 
   /** Drops every bucket (tests, config reload). */
