@@ -71,15 +71,12 @@ export function parseXmlBody(text: string): XmlElement {
 
 /** The property names of a `DAV:prop`, each once. */
 function namesOf(prop: XmlElement): PropName[] {
-  const seen = new Set<string>();
-  const names: PropName[] = [];
+  const names = new Map<string, PropName>();
   for (const e of elementsOf(prop)) {
     const key = `${e.ns}\u0000${e.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    names.push({ ns: e.ns, name: e.name });
+    if (!names.has(key)) names.set(key, { ns: e.ns, name: e.name });
   }
-  return names;
+  return [...names.values()];
 }
 
 /** A PROPFIND body (empty = allprop); 400 when it is not a DAV:propfind. */
