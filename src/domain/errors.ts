@@ -149,6 +149,9 @@ const AS_OAUTH: Partial<Record<ErrorCode, OAuthErrorCode>> = {
   bad_request: "invalid_request",
 };
 
+/** A malformed or incomplete OAuth request (RFC 6749 `invalid_request`). */
+export const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
+
 /**
  * The lightd errors an OAuth endpoint can meet on its way (rate limits, missing settings) in
  * RFC 6749 terms, where the RFC names the situation; null for the others (a body over the cap

@@ -1,4 +1,4 @@
-import { OAuthError } from "../../domain/errors";
+import { invalidRequest, OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { randomBase62 } from "../../lib/ids";
 import { sha256Hex } from "../../lib/secrets";
@@ -83,11 +83,11 @@ export class AuthorizationService {
   async validate(params: Map<string, string | null>): Promise<AuthorizationRequest> {
     const resolved = await this.resolveClient(params);
     for (const [name, value] of params) {
-      if (value === null) throw new OAuthError("invalid_request", `${name} is given more than once`);
+      if (value === null) throw invalidRequest(`${name} is given more than once`);
     }
     const one = (name: string) => params.get(name) ?? undefined;
     const responseType = one("response_type");
-    if (responseType === undefined) throw new OAuthError("invalid_request", "response_type is required");
+    if (responseType === undefined) throw invalidRequest("response_type is required");
     if (responseType !== "code") {
       throw new OAuthError("unsupported_response_type", "Only response_type=code (authorization code with PKCE)");
     }

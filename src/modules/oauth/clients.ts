@@ -1,4 +1,4 @@
-import { badRequest, noSuch, OAuthError } from "../../domain/errors";
+import { badRequest, invalidRequest, noSuch, OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
@@ -115,13 +115,10 @@ export class ClientService {
   async authenticate(credentials: ClientCredentials): Promise<OAuthClientRow> {
     const { basic, bodyId, bodySecret } = credentials;
     if (basic && bodySecret !== undefined) {
-      throw new OAuthError(
-        "invalid_request",
-        "Use one client authentication method, not Basic and client_secret together",
-      );
+      throw invalidRequest("Use one client authentication method, not Basic and client_secret together");
     }
     if (basic && bodyId !== undefined && bodyId !== basic.id) {
-      throw new OAuthError("invalid_request", "client_id in the body differs from the one in Authorization");
+      throw invalidRequest("client_id in the body differs from the one in Authorization");
     }
     const id = basic?.id ?? bodyId;
     const secret = basic?.secret ?? bodySecret;

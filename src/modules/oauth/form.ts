@@ -1,4 +1,4 @@
-import { OAuthError } from "../../domain/errors";
+import { invalidRequest, OAuthError } from "../../domain/errors";
 import type { ClientCredentials } from "./clients";
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
@@ -9,11 +9,11 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
  */
 export async function readOAuthForm(request: Request): Promise<Map<string, string>> {
   if (!FORM_TYPE.test(request.headers.get("content-type") ?? "")) {
-    throw new OAuthError("invalid_request", "Send the parameters as application/x-www-form-urlencoded");
+    throw invalidRequest("Send the parameters as application/x-www-form-urlencoded");
   }
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(await request.text())) {
-    if (params.has(name)) throw new OAuthError("invalid_request", `${name.slice(0, 40)} is given more than once`);
+    if (params.has(name)) throw invalidRequest(`${name.slice(0, 40)} is given more than once`);
     if (value !== "") params.set(name, value);
   }
   return params;

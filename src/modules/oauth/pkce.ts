@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { OAuthError } from "../../domain/errors";
+import { invalidRequest } from "../../domain/errors";
 import { sha256 } from "../../lib/secrets";
 
 /** RFC 7636 §4.1/§4.2: 43–128 characters of the unreserved set, for verifiers and S256 challenges alike. */
@@ -11,21 +11,17 @@ const PKCE_TEXT = /^[A-Za-z0-9\-._~]{43,128}$/;
  */
 export function requireS256Challenge(challenge: string | undefined, method: string | undefined): string {
   if (challenge === undefined) {
-    throw new OAuthError("invalid_request", "code_challenge is required (PKCE with code_challenge_method=S256)");
+    throw invalidRequest("code_challenge is required (PKCE with code_challenge_method=S256)");
   }
   if (method !== "S256") {
-    throw new OAuthError(
-      "invalid_request",
+    throw invalidRequest(
       method === undefined || method === "plain"
         ? "code_challenge_method must be S256 (plain is not accepted)"
         : "Unsupported code_challenge_method: use S256",
     );
   }
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
-    throw new OAuthError(
-      "invalid_request",
-      "code_challenge must be the base64url SHA-256 of the verifier (43 characters)",
-    );
+    throw invalidRequest("code_challenge must be the base64url SHA-256 of the verifier (43 characters)");
   }
   return challenge;
 }

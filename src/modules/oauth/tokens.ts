@@ -1,4 +1,4 @@
-import { OAuthError } from "../../domain/errors";
+import { invalidRequest, OAuthError } from "../../domain/errors";
 import { newId } from "../../lib/ids";
 import { SecretBox } from "../../lib/sealed";
 import { hashSecret, sha256Hex } from "../../lib/secrets";
@@ -70,8 +70,8 @@ export class OAuthTokenService {
   async exchangeCode(client: OAuthClientRow, params: Map<string, string>): Promise<TokenResponse> {
     const code = params.get("code");
     const verifier = params.get("code_verifier");
-    if (!code) throw new OAuthError("invalid_request", "code is required");
-    if (!verifier) throw new OAuthError("invalid_request", "code_verifier is required (PKCE)");
+    if (!code) throw invalidRequest("code is required");
+    if (!verifier) throw invalidRequest("code_verifier is required (PKCE)");
     const now = this.deps.now();
     const hash = sha256Hex(code);
     const row = await this.#metadata.write((tx) => tx.oauthCodes.claim(hash, now));
@@ -120,7 +120,7 @@ export class OAuthTokenService {
    */
   async refresh(client: OAuthClientRow, params: Map<string, string>): Promise<TokenResponse> {
     const token = params.get("refresh_token");
-    if (!token) throw new OAuthError("invalid_request", "refresh_token is required");
+    if (!token) throw invalidRequest("refresh_token is required");
     const parsed = parseIssuedToken(token);
     if (parsed?.kind !== "ort") throw invalidGrant("Not a refresh token");
     const row = await this.deps.verifier.verifyRow(token, "ort", parsed.id).catch(() => null);
