@@ -17,16 +17,5 @@ export interface BackupDeps {
 
 /** Builds the backup service for the server (services) and for `lightd backup` (the CLI). */
 export function createBackupService(deps: BackupDeps): BackupService {
-  return new BackupService(
-    {
-      metadata: deps.metadata,
-      blobs: deps.blobs,
-      configPath: deps.configPath,
-      scratchDir: deps.dataDir,
-      version: deps.version,
-      now: deps.now,
-    },
-    deps.config,
-    deps.logger,
-  );
+  return new BackupService({ ...deps, scratchDir: deps.dataDir }, deps.config, deps.logger);
 }
