@@ -25,8 +25,6 @@ const GRACE_POLL_MS = 25;
 /** The key a rotation's answer is sealed under: derived from the rotated refresh token itself. */
 const graceBox = (refreshToken: string) => new SecretBox(refreshToken, "oauth refresh rotation answer");
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
@@ -176,7 +174,7 @@ export class OAuthTokenService {
           return null;
         }
       }
-      await sleep(GRACE_POLL_MS);
+      await Bun.sleep(GRACE_POLL_MS);
     }
   }
 
