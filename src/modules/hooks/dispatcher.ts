@@ -203,17 +203,10 @@ export class HookDispatcher {
         if (this.#stopped) return;
         const claimedUntil = delivery.next_attempt_at;
         const held = await this.metadata.write((tx) => tx.hooks.recordAttempt(delivery.id, claimedUntil, result));
-        if (!held) {
-          this.options.logger.warn("webhook claim expired before its attempt was recorded", {
-            hook: hook.id,
-            tx: delivery.tx,
-          });
-        } else if (result.status === "failed") {
-          this.options.logger.warn("webhook delivery given up", {
-            hook: hook.id,
-            tx: delivery.tx,
-            error: result.error,
-          });
+        const fields = { hook: hook.id, tx: delivery.tx };
+        if (!held) this.options.logger.warn("webhook claim expired before its attempt was recorded", fields);
+        else if (result.status === "failed") {
+          this.options.logger.warn("webhook delivery given up", { ...fields, error: result.error });
         }
       })
       .catch((error) => this.options.logger.error("webhook attempt failed", { error: String(error) }))
