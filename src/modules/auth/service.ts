@@ -70,11 +70,11 @@ export class AccountService {
     within?: (tx: Repositories, accountId: number) => Promise<void>,
   ): Promise<AccountRow> {
     if (!ACTOR_RE.test(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
-    if (publicKey !== null && decodePublicKey(publicKey) === null) {
+    const key = publicKey === null ? null : decodePublicKey(publicKey);
+    if (publicKey !== null && key === null) {
       throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
     }
-    const canonicalKey =
-      publicKey === null ? null : Buffer.from(decodePublicKey(publicKey) as Uint8Array).toString("base64");
+    const canonicalKey = key === null ? null : Buffer.from(key).toString("base64");
     const account = {
       name: actor,
       type,
