@@ -39,11 +39,14 @@ interface Target {
   blobs: BlobStore;
 }
 
+/** A target that is not empty (or not usable): restore never mixes a backup with other data. */
+const refused = (why: string) => new ArchiveError("target_not_empty", why);
+
 function readStorage(path: string): unknown {
   try {
     return (JSON.parse(readFileSync(path, "utf8")) as { storage?: unknown }).storage;
   } catch (error) {
-    throw new ArchiveError("target_not_empty", `cannot read ${path}: ${(error as Error).message}`);
+    throw refused(`cannot read ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -129,21 +132,15 @@ async function prepareTarget(
   const dataDir = resolveDataDir(configPath, config);
   const createdDir = !existsSync(dataDir);
   if (!createdDir && !statSync(dataDir).isDirectory()) {
-    throw new ArchiveError(
-      "target_not_empty",
-      `the data dir ${dataDir} is a file: restore into an empty or new folder`,
-    );
+    throw refused(`the data dir ${dataDir} is a file: restore into an empty or new folder`);
   }
   if (!createdDir && readdirSync(dataDir).length > 0) {
-    throw new ArchiveError(
-      "target_not_empty",
-      `the data dir ${dataDir} is not empty: restore only into an empty or new one`,
-    );
+    throw refused(`the data dir ${dataDir} is not empty: restore only into an empty or new one`);
   }
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new ArchiveError("target_not_empty", `cannot create the data dir ${dataDir}: ${(error as Error).message}`);
+    throw refused(`cannot create the data dir ${dataDir}: ${(error as Error).message}`);
   }
   const blobs = createBlobBackend(config, dataDir, blobUrlBuilder(new UrlSigner(config.signing_secret))).store;
   const target: Target = {
@@ -158,10 +155,7 @@ async function prepareTarget(
     for await (const _ of blobs.listObjects()) {
       const where = `${config.storage.s3?.bucket}${config.storage.s3?.key_prefix ? ` (key_prefix ${config.storage.s3.key_prefix})` : ""}`;
       await undo(target, []);
-      throw new ArchiveError(
-        "target_not_empty",
-        `the bucket ${where} already holds objects: restore into an empty bucket or a new key_prefix`,
-      );
+      throw refused(`the bucket ${where} already holds objects: restore into an empty bucket or a new key_prefix`);
     }
   }
   return target;
