@@ -32,21 +32,18 @@ export async function proppatch({ dav, principal, request, resource, config }: D
       for (const element of elementsOf(prop)) {
         const tag = propertyTag(element.ns, element.name, null);
         const live = element.ns === DAV_NS && LIVE_NAMES.has(element.name);
+        const named = { ns: element.ns, name: element.name };
         if (live && set && element.name === "getlastmodified" && row && !resource.isFolder) {
           const mtime = Date.parse(textOf(element).trim());
           outcomes.push({ change: { mtime }, status: Number.isNaN(mtime) ? 409 : 200, tag });
         } else if (live || !row) {
-          outcomes.push({ change: { set: false, ns: element.ns, name: element.name }, status: 403, tag });
+          outcomes.push({ change: { set: false, ...named }, status: 403, tag });
         } else if (set) {
           const value = storedValue(element);
           const status = Buffer.byteLength(value) > MAX_PROPERTY_BYTES ? 507 : 200;
-          outcomes.push({
-            change: { set: true, property: { ns: element.ns, name: element.name, value } },
-            status,
-            tag,
-          });
+          outcomes.push({ change: { set: true, property: { ...named, value } }, status, tag });
         } else {
-          outcomes.push({ change: { set: false, ns: element.ns, name: element.name }, status: 200, tag });
+          outcomes.push({ change: { set: false, ...named }, status: 200, tag });
         }
       }
     }
