@@ -66,13 +66,6 @@ export class InviteService {
   }
 }
 
-function view(row: InviteRow, usedBy: string | null): InviteView {
-  return {
-    id: row.id,
-    note: row.note,
-    created_at: row.created_at,
-    expires_at: row.expires_at,
-    used_at: row.used_at,
-    used_by: usedBy,
-  };
+function view({ id, note, created_at, expires_at, used_at }: InviteRow, used_by: string | null): InviteView {
+  return { id, note, created_at, expires_at, used_at, used_by };
 }
