@@ -62,10 +62,9 @@ export class MagicLinkService {
     const mailer = this.mailer();
     if (mailer.delivers && origin === null) throw MAGIC_LINKS_NEED_PUBLIC_URL();
     const issued = issueToken("mlk", newId());
-    const id = issued.id;
     const created = this.now();
     const link = {
-      id,
+      id: issued.id,
       email,
       secret_hash: await hashSecret(issued.secret),
       created_at: created,
@@ -82,7 +81,7 @@ export class MagicLinkService {
         html: `<p>Sign in to lightd:</p><p><a href="${escapeHtml(url)}">Sign in</a></p><p>Or paste this address into your browser:<br>${escapeHtml(url)}</p><p>The link works once and expires in 15 minutes. If you did not ask for it, ignore this message.</p>`,
       });
     } catch (error) {
-      await this.#take(id);
+      await this.#take(issued.id);
       this.logger.error("magic link e-mail not delivered", { error: String(error) });
       throw new AppError("internal", "Email delivery failed");
     }
