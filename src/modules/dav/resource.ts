@@ -98,14 +98,7 @@ export async function destinationOf(files: FileService, principal: Principal, re
   return resolveResource(files, principal, path);
 }
 
-function encodeSegments(relative: string): string {
-  return relative
-    .split("/")
-    .map((segment) => encodeURIComponent(segment))
-    .join("/");
-}
-
 /** The URL path a client uses for a storage path (relative to the mount root); folders end with '/'. */
 export function hrefOf(principal: Principal, path: string): string {
-  return DAV_ROOT + encodeSegments(path.slice(principal.prefix.length));
+  return DAV_ROOT + path.slice(principal.prefix.length).split("/").map(encodeURIComponent).join("/");
 }
