@@ -10,15 +10,11 @@ export type Requirement = true | Scope | "admin" | "master";
 /** Security rule: the caller meets `requirement`, or 403 naming what is missing. */
 export function requireAccess(principal: Principal, requirement: Requirement): void {
   if (requirement === true) return;
-  if (requirement === "admin") requireAdmin(principal);
-  else if (requirement === "master") {
+  if (requirement === "admin") {
+    if (!isAdmin(principal)) throw adminOnly();
+  } else if (requirement === "master") {
     if (!isMaster(principal)) throw masterOnly();
   } else if (!principal.scopes.has(requirement)) throw missingScope(requirement);
-}
-
-/** Security rule "only the admin manages accounts" (see `isAdmin`); throws 403. */
-export function requireAdmin(principal: Principal): void {
-  if (!isAdmin(principal)) throw adminOnly();
 }
 
 /**
