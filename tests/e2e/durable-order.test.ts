@@ -53,7 +53,7 @@ function parseTrace(text: string): Call[] {
 }
 
 const TRACED =
-  "fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg";
+  "fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg,openat";
 
 test("every 200 of an upload or delete follows the fsyncs that make it survive a power cut", async () => {
   if (Bun.which("strace") === null) throw new Error("strace is required (apt-get install strace)");
@@ -81,6 +81,9 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
     // Then concurrent uploads, whose trace interleaves.
     const concurrent = await Promise.all(Array.from({ length: 16 }, (_, i) => put(`many/f${i}.bin`)));
     expect(concurrent.map((r) => r.status)).toEqual(Array(16).fill(200));
+    // Last, one upload of three whole MiB and a tail: the whole ones go past the page cache.
+    const big = new Uint8Array(3 * 1024 * 1024 + 5).fill(9);
+    expect((await fetch(`${server.url}/files/big.bin`, { method: "PUT", headers: auth, body: big })).status).toBe(200);
   } finally {
     // SIGTERM to strace would only detach it: stop the traced server itself, strace then exits.
     const children = readFileSync(`/proc/${server.proc.pid}/task/${server.proc.pid}/children`, "utf8").trim();
@@ -97,11 +100,11 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   const walWrites = calls.filter((c) => (c.name === "pwrite64" || c.name === "write") && isWal(c));
   const walSyncs = calls.filter((c) => isSync(c) && isWal(c));
   const answers = calls.filter((c) => firstArg(c).startsWith("TCP:[") && c.args.includes("HTTP/1.1 200"));
-  expect(answers.length).toBe(20);
+  expect(answers.length).toBe(21);
   const renames = calls.filter(
     (c) => /^(rename|renameat2?|link|linkat)$/.test(c.name) && /\/blobs\/tmp\//.test(c.args),
   );
-  expect(renames.length).toBe(19);
+  expect(renames.length).toBe(20);
 
   /** The log's newest write before `at` is followed by a log sync that finished before `at`. */
   const commitDurableBefore = (at: Call, after: number) => {
@@ -168,12 +171,13 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   expect(commitDurableBefore(deleteAnswer, (answers[2] as Call).end)).toBe(true);
 
   // The concurrent uploads: none may go out before some log sync after its own batch began.
-  for (const answer of answers.slice(4)) {
+  const concurrentAnswers = answers.slice(4, 20);
+  for (const answer of concurrentAnswers) {
     expect(walSyncs.some((s) => s.start > (answers[3] as Call).end && s.end < answer.start)).toBe(true);
   }
   // And each one's own commit — the first log write holding its path, whichever batch of units
   // of work it shared a transaction with — is followed by a log sync that ended before its 200.
-  for (const answer of answers.slice(4)) {
+  for (const answer of concurrentAnswers) {
     // strace escapes the quotes of the JSON body: \"path\":\"many/f3.bin\"
     const path = /\\?"path\\?":\\?"(many\/f\d+\.bin)/.exec(answer.args)?.[1];
     expect(path).toBeDefined();
@@ -182,4 +186,24 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
     expect(commit && commit.end < answer.start).toBe(true);
     expect(walSyncs.some((s) => s.start > (commit as Call).end && s.end < answer.start)).toBe(true);
   }
+
+  // The large upload: its temp file was opened a second time with O_DIRECT, and its three whole
+  // MiB were written before the rename; the checks above then find the store's sync after that
+  // rename and before the commit, and the log's sync before the answer.
+  const bigAnswer = answers[20] as Call;
+  const bigRename = renames.find((r) => r.start > (answers[19] as Call).end && r.end < bigAnswer.start) as Call;
+  expect(bigRename).toBeDefined();
+  const tmp = /"([^"]*\/blobs\/tmp\/[^"]+)"/.exec(bigRename.args)?.[1] as string;
+  const directOpens = calls.filter(
+    (c) => c.name === "openat" && c.args.includes(`"${tmp}"`) && /O_DIRECT\b/.test(c.args),
+  );
+  expect(directOpens.length).toBe(1);
+  const directFd = /\) = (\d+)/.exec((directOpens[0] as Call).args)?.[1];
+  expect(directFd).toBeDefined();
+  const slotWrites = calls.filter(
+    (c) => c.name === "pwrite64" && c.args.startsWith(`${directFd}<${tmp}>`) && /, 1048576, \d+\b/.test(c.args),
+  );
+  expect(slotWrites.length).toBe(3);
+  for (const write of slotWrites) expect(write.end).toBeLessThan(bigRename.start);
+  expect(commitDurableBefore(bigAnswer, (answers[19] as Call).end)).toBe(true);
 }, 120_000);

@@ -36,11 +36,12 @@ function bodyOf(parts: Uint8Array[], failAfter?: number): ReadableStream<Uint8Ar
 }
 
 let files = 0;
-async function store(parts: Uint8Array[], maxBytes?: number) {
+/** Stores `parts` in a new file; `named` (the default) lets full slots go past the page cache. */
+async function store(parts: Uint8Array[], maxBytes?: number, named = true) {
   const path = join(dir, `f${files++}`);
   const fh = await open(path, "wx");
   try {
-    const written = await writeStream(fh, bodyOf(parts), maxBytes);
+    const written = await writeStream(fh, bodyOf(parts), maxBytes, undefined, named ? path : undefined);
     return { written, bytes: new Uint8Array(readFileSync(path)), path };
   } finally {
     await fh.close();
@@ -61,6 +62,32 @@ test("small and large bodies: the file holds the bytes and the etag is their sha
 
   const empty = await store([]);
   expect(empty.written).toEqual({ size: 0, etag: sha([]) });
+});
+
+test("whole slots, a tail, and bodies that end on a slot boundary: the same bytes past the page cache or through it", async () => {
+  const MiB = 1024 * 1024;
+  for (const sizes of [[4 * MiB], [3 * MiB + 1], [65_536, 5 * MiB - 65_536, 12_345], [MiB - 1, 1, MiB]]) {
+    const parts = sizes.map((n) => randomBytes(n));
+    for (const named of [true, false]) {
+      const result = await store(parts, undefined, named);
+      expect(result.bytes.byteLength).toBe(concat(parts).byteLength);
+      expect(result.bytes).toEqual(concat(parts));
+      expect(result.written).toEqual({ size: concat(parts).byteLength, etag: sha(parts) });
+    }
+  }
+});
+
+test("a path the second descriptor cannot open leaves every slot to the page cache, and the file whole", async () => {
+  const path = join(dir, "cached-only");
+  const fh = await open(path, "wx");
+  const parts = Array.from({ length: 9 }, () => randomBytes(500_000));
+  try {
+    const written = await writeStream(fh, bodyOf(parts), undefined, undefined, join(dir, "no-such-file"));
+    expect(written.etag).toBe(sha(parts));
+  } finally {
+    await fh.close();
+  }
+  expect(new Uint8Array(readFileSync(path))).toEqual(concat(parts));
 });
 
 test("concurrent large uploads interleaved keep their own bytes and digests", async () => {

@@ -44,12 +44,14 @@ async function writeChunks(fh: FileHandle, chunks: Uint8Array[]): Promise<void> 
  * arrives while the thread pool writes the slots before it, and memory stays fixed however
  * fast the client sends. Throws BlobTooLarge as soon as more than `maxBytes` arrive.
  * `head`: the body's first chunks, already read (./small-write.ts), and the reader to go on from.
+ * `path` names the open file, so the ring may write past the page cache (./upload-ring.ts).
  */
 export async function writeStream(
   fh: FileHandle,
   body: ReadableStream<Uint8Array>,
   maxBytes: number | undefined,
   head?: BodyHead,
+  path?: string,
 ): Promise<Written> {
   let small: Uint8Array[] = head ? [...head.chunks] : [];
   let smallBytes = head?.size ?? 0;
@@ -72,7 +74,7 @@ export async function writeStream(
       small.push(value);
       smallBytes += value.byteLength;
       if (smallBytes >= SLOT_BYTES) {
-        ring = new UploadRing(fh);
+        ring = new UploadRing(fh, path);
         for (const chunk of small) {
           await ring.push(chunk);
           release(chunk);

@@ -118,7 +118,7 @@ export class LocalBlobStore implements BlobStore {
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
     const finalPath = this.pathOf(key);
-    const fill = (fh: FileHandle) => writeStream(fh, body, options.maxBytes);
+    const fill = (fh: FileHandle, path: string) => writeStream(fh, body, options.maxBytes, undefined, path);
     const sidecar = options.metadataKeepsStat ? null : { contentType: options.contentType };
     if (!options.exclusive) {
       const written = options.freshKey
@@ -221,8 +221,8 @@ export class LocalBlobStore implements BlobStore {
     assertPartNumber(partNumber);
     const { dir } = await this.#upload(key, uploadId);
     try {
-      return await this.#commitFromTemp(join(dir, String(partNumber)), { contentType: undefined }, (fh) =>
-        writeStream(fh, body, options.maxBytes),
+      return await this.#commitFromTemp(join(dir, String(partNumber)), { contentType: undefined }, (fh, path) =>
+        writeStream(fh, body, options.maxBytes, undefined, path),
       );
     } catch (error) {
       // The upload was aborted or completed while this part streamed in.
@@ -310,7 +310,7 @@ export class LocalBlobStore implements BlobStore {
   async #commitFromTemp(
     finalPath: string,
     sidecar: { contentType: string | undefined } | null,
-    fill: (fh: FileHandle) => Promise<Written>,
+    fill: (fh: FileHandle, path: string) => Promise<Written>,
     exclusive = false,
   ): Promise<Written> {
     const name = randomBase62(16);
@@ -320,7 +320,7 @@ export class LocalBlobStore implements BlobStore {
     this.#writing.add(name);
     try {
       const written = await withFile(tmpData, "wx", async (fh) => {
-        const filled = await fill(fh);
+        const filled = await fill(fh, tmpData);
         await fh.datasync();
         return filled;
       });
@@ -363,7 +363,7 @@ export class LocalBlobStore implements BlobStore {
       const head = await readHead(body, maxBytes);
       const written = head.done
         ? await writeSmallFile(tmpData, head)
-        : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head));
+        : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head, tmpData));
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       // Without a sidecar the commit is one rename, which can simply be tried again.
       const known = record === null && this.#shards.has(dir);
