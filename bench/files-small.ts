@@ -5,7 +5,9 @@
  * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
  * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
- * client, concurrency and duration. Reports files/s and p50/p99 per file. The same load then
+ * client, concurrency and duration. Reports files/s and p50/p99 per file. Beside it, the floor
+ * of the one-request download: a bare Bun.serve doing only the work that download cannot skip
+ * (bench/lib/download-floor-server.ts), so lightd's own overhead is told from the runtime's. The same load then
  * runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs), each started by the
  * benchmark (bench/lib/small-file-peers.ts); `--no-peers` leaves them out.
  *
@@ -13,7 +15,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { authHeader, benchTmp, numericFlags, startLightd } from "./lib/lightd";
+import { authHeader, BENCH_MASTER, benchTmp, numericFlags, startLightd } from "./lib/lightd";
 import { type RunningServer, startServer } from "./lib/server";
 import { cephRgw, nginxWebdav, type Peer } from "./lib/small-file-peers";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
@@ -119,6 +121,38 @@ async function main(): Promise<number> {
     });
     await baseline.stop();
 
+    const floorServer = await startServer(
+      "download-floor-server",
+      [
+        process.execPath,
+        "run",
+        join(import.meta.dir, "lib/download-floor-server.ts"),
+        join(tmp, "floor"),
+        BENCH_MASTER,
+      ],
+      join(tmp, "floor.log"),
+    );
+    servers.push(floorServer);
+    const fUrl = `http://127.0.0.1:${floorServer.port}`;
+    process.stderr.write("  floor (PUT only fills the store, not measured)\n");
+    const floor = await measure({
+      name: "floor",
+      async put(client, n) {
+        await expectStatus(
+          await fetch(`${fUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader }),
+          200,
+          "PUT",
+        );
+        if (n < 1_000_000) track("floor", client, n);
+      },
+      async get(client) {
+        const res = await fetch(`${fUrl}/c${client}/f${pick("floor", client)}.bin`, { headers: authHeader });
+        const bytes = await expectStatus(res, 200, "GET");
+        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+      },
+    });
+    await floorServer.stop();
+
     const lightd = await startLightd(join(tmp));
     servers.push(lightd);
     const lUrl = `http://127.0.0.1:${lightd.port}/files/small`;
@@ -161,7 +195,7 @@ async function main(): Promise<number> {
       base ? pct(r.filesPerSecond / base.filesPerSecond) : "",
       String(r.errors),
     ];
-    const all = [bare.put, bare.get, light.put, light.get, redirectOnly, direct];
+    const all = [bare.put, bare.get, floor.get, light.put, light.get, redirectOnly, direct];
     const rss = lightd.peakRssMiB();
     await lightd.stop();
 
@@ -207,6 +241,7 @@ async function main(): Promise<number> {
         "",
         `small files — ${FILE_SIZE} B bodies, ${flags.clients} concurrent clients (one Bun fetch loop each, keep-alive, in the benchmark process), ${flags.warmup}s warmup + ${flags.seconds}s per row; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
         "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata)",
+        "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, one row read on a WAL database, the file read, lightd's headers, X-Request-Id, a log line",
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         "",
         table(
@@ -215,6 +250,7 @@ async function main(): Promise<number> {
             row("PUT 4 KiB", "baseline", bare.put),
             row("PUT 4 KiB", "lightd PUT /files/<path>", light.put, bare.put),
             row("GET 4 KiB", "baseline", bare.get),
+            row("GET 4 KiB", "floor of the one-request download", floor.get, bare.get),
             row("GET 4 KiB", "lightd GET /files → 302 → /blobs", light.get, bare.get),
             row("GET (302 only)", "lightd GET /files, redirect not followed", redirectOnly),
             row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bare.get),
@@ -223,6 +259,7 @@ async function main(): Promise<number> {
           "llrrrrr",
         ),
         "",
+        `one-request download: ${pct(direct.filesPerSecond / floor.get.filesPerSecond)} of its floor (${fmt(direct.filesPerSecond, 0)} beside ${fmt(floor.get.filesPerSecond, 0)} files/s)`,
         ...notes,
         `lightd peak RSS (VmHWM): ${fmt(rss ?? Number.NaN)} MiB`,
         ...all.filter((r) => r.firstError).map((r) => `first error: ${r.firstError}`),
