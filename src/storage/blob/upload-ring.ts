@@ -25,13 +25,13 @@ const FLUSH_EVERY = 32 * SLOT_BYTES;
  * Full slots go past the page cache when the filesystem allows it (O_DIRECT, through a
  * second descriptor on the same file): the disk reads them from the ring itself, so the
  * kernel neither copies each byte into its cache (on two cores that copy cost the thread
- * pool more CPU than hashing cost the receiving thread) nor writes it back later. A full slot
- * is aligned as O_DIRECT needs: offsets and lengths in whole MiB, and the ring is one large
- * allocation, which starts on a page. Where the filesystem (or, some day, the allocation)
- * does not allow it, the write fails with EINVAL before writing anything, and that slot and
- * every one after it are written through the cache. The last, partial slot always is. Direct or not,
- * the bytes are durable only once the caller syncs the file (a device may still hold them
- * in its own cache): nothing about when the upload may be answered changes.
+ * pool more CPU than hashing cost the receiving thread) nor writes it back later. A full
+ * slot is aligned as O_DIRECT needs: offsets and lengths in whole MiB, and the ring is one
+ * large allocation, which starts on a page. Where the filesystem (or, some day, the
+ * allocation) does not allow it, the write fails with EINVAL before writing anything, and
+ * that slot and every one after it are written through the cache. The last, partial slot
+ * always is. Direct or not, the bytes are durable only once the caller syncs the file (a
+ * device may still hold them in its own cache): when the upload may be answered is unchanged.
  *
  * Bytes written through the cache keep the disk busy while the body arrives: every
  * FLUSH_EVERY such bytes, an fdatasync starts on the thread pool, so the one that makes the
