@@ -13,7 +13,9 @@ import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
  *   fdatasync'ed before the rename and the directory fsynced after it;
  * - the commit's last write to the metadata log (`lightd.db-wal`) followed by an fdatasync of
  *   that log before the 200 goes out;
- * - bytes a delete frees unlinked only after the commit that unreferenced them is on disk.
+ * - bytes a delete frees unlinked only after the commit that unreferenced them is on disk;
+ * - a large upload's whole MiB written through its O_DIRECT descriptor before the rename, so
+ *   the sync after the rename covers them (src/storage/blob/upload-ring.ts).
  * (That concurrent commits share one log fsync is shown in tests/unit/wal-sync.test.ts.)
  */
 
