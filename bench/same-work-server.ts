@@ -10,6 +10,7 @@
  */
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { logRequest, serveFloor } from "./lib/floor-server";
 
 const dir = Bun.argv[2];
 if (!dir) throw new Error("usage: same-work-server.ts <dir>");
@@ -23,58 +24,25 @@ const byId = reader.query<{ account: string; secret_hash: string; scopes: string
   "SELECT account, secret_hash, scopes FROM credentials WHERE id = ?1",
 );
 
-let pending: string[] = [];
-let scheduled = false;
-const flush = () => {
-  scheduled = false;
-  const text = `${pending.join("\n")}\n`;
-  pending = [];
-  process.stdout.write(text);
-};
 let counter = 0;
 
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch: async (request) => {
-    const start = performance.now();
-    const url = request.url;
-    const token = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
-    if (!token) return new Response(null, { status: 401 });
-    Bun.CryptoHasher.hash("sha256", token);
-    const row = byId.get("key1");
-    if (!row) return new Response(null, { status: 401 });
-    const id = `bench-${(counter++).toString(36)}`;
-    const response = Response.json({
-      actor: row.account,
-      source: "key",
-      scopes: row.scopes.split(" "),
-      prefix: "",
-      space: "live",
-    });
-    response.headers.set("x-request-id", id);
-    pending.push(
-      JSON.stringify({
-        time: new Date().toISOString(),
-        level: "info",
-        msg: "request",
-        request_id: id,
-        method: request.method,
-        path: url.slice(url.indexOf("/", url.indexOf("//") + 2)),
-        status: 200,
-        ms: Math.round((performance.now() - start) * 100) / 100,
-      }),
-    );
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-    return response;
-  },
-});
-// The log goes to stdout: the first line is the readiness line the bench waits for.
-console.log(JSON.stringify({ msg: "listening", port: server.port }));
-process.once("SIGTERM", () => {
-  server.stop(true);
-  process.exit(0);
+serveFloor(async (request) => {
+  const start = performance.now();
+  const url = request.url;
+  const token = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
+  if (!token) return new Response(null, { status: 401 });
+  Bun.CryptoHasher.hash("sha256", token);
+  const row = byId.get("key1");
+  if (!row) return new Response(null, { status: 401 });
+  const id = `bench-${(counter++).toString(36)}`;
+  const response = Response.json({
+    actor: row.account,
+    source: "key",
+    scopes: row.scopes.split(" "),
+    prefix: "",
+    space: "live",
+  });
+  response.headers.set("x-request-id", id);
+  logRequest(request, url.slice(url.indexOf("/", url.indexOf("//") + 2)), id, start, 200);
+  return response;
 });

@@ -16,6 +16,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { logRequest, serveFloor } from "./floor-server";
 
 const [dir, token] = Bun.argv.slice(2);
 if (!dir || !token) throw new Error("usage: download-floor-server.ts <dir> <token>");
@@ -42,88 +43,55 @@ function authorized(given: string | null): boolean {
   return diff === 0;
 }
 
-let pending: string[] = [];
-let scheduled = false;
-const flush = () => {
-  scheduled = false;
-  const text = `${pending.join("\n")}\n`;
-  pending = [];
-  process.stdout.write(text);
-};
 let counter = 0;
 
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch: async (request) => {
-    const start = performance.now();
-    const url = request.url;
-    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    const query = url.indexOf("?", pathStart);
-    const path = url.slice(pathStart + 1, query === -1 ? undefined : query);
-    if (!authorized(request.headers.get("authorization"))) return new Response(null, { status: 401 });
-    if (request.method === "PUT") {
-      const bytes = new Uint8Array(await request.arrayBuffer());
-      const key = `o${(counter++).toString(36)}`;
-      writeFileSync(join(dir, "objects", key), bytes);
-      insert.run(
-        path,
-        key,
-        bytes.byteLength,
-        Bun.CryptoHasher.hash("sha256", bytes, "hex"),
-        "application/octet-stream",
-        Date.now(),
-      );
-      return Response.json({ size: bytes.byteLength });
-    }
-    const row = byPath.get(path);
-    if (!row) return new Response(null, { status: 404 });
-    const fd = openSync(join(dir, "objects", row.object_key), "r");
-    const bytes = new Uint8Array(row.size + 1);
-    let read: number;
-    try {
-      read = readSync(fd, bytes, 0, row.size + 1, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (read !== row.size) return new Response(null, { status: 500 });
-    const id = `floor-${(counter++).toString(36)}`;
-    const response = new Response(bytes.subarray(0, row.size), {
-      headers: {
-        etag: `"${row.etag}"`,
-        "accept-ranges": "bytes",
-        "cache-control": "private",
-        "x-content-type-options": "nosniff",
-        "content-security-policy": "sandbox; default-src 'none'",
-        "content-disposition": `attachment; filename="${path.slice(path.lastIndexOf("/") + 1)}"`,
-        "last-modified": new Date(row.updated_at).toUTCString(),
-        "content-type": row.content_type,
-        "content-length": String(row.size),
-      },
-    });
-    response.headers.set("x-request-id", id);
-    pending.push(
-      JSON.stringify({
-        time: new Date().toISOString(),
-        level: "info",
-        msg: "request",
-        request_id: id,
-        method: request.method,
-        path: `/${path}`,
-        status: 200,
-        ms: Math.round((performance.now() - start) * 100) / 100,
-      }),
+serveFloor(async (request) => {
+  const start = performance.now();
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", pathStart);
+  const path = url.slice(pathStart + 1, query === -1 ? undefined : query);
+  if (!authorized(request.headers.get("authorization"))) return new Response(null, { status: 401 });
+  if (request.method === "PUT") {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const key = `o${(counter++).toString(36)}`;
+    writeFileSync(join(dir, "objects", key), bytes);
+    insert.run(
+      path,
+      key,
+      bytes.byteLength,
+      Bun.CryptoHasher.hash("sha256", bytes, "hex"),
+      "application/octet-stream",
+      Date.now(),
     );
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-    return response;
-  },
-});
-// The log goes to stdout: the first line is the readiness line the bench waits for.
-console.log(JSON.stringify({ msg: "listening", port: server.port }));
-process.once("SIGTERM", () => {
-  server.stop(true);
-  process.exit(0);
+    return Response.json({ size: bytes.byteLength });
+  }
+  const row = byPath.get(path);
+  if (!row) return new Response(null, { status: 404 });
+  const fd = openSync(join(dir, "objects", row.object_key), "r");
+  const bytes = new Uint8Array(row.size + 1);
+  let read: number;
+  try {
+    read = readSync(fd, bytes, 0, row.size + 1, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read !== row.size) return new Response(null, { status: 500 });
+  const id = `floor-${(counter++).toString(36)}`;
+  const response = new Response(bytes.subarray(0, row.size), {
+    headers: {
+      etag: `"${row.etag}"`,
+      "accept-ranges": "bytes",
+      "cache-control": "private",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox; default-src 'none'",
+      "content-disposition": `attachment; filename="${path.slice(path.lastIndexOf("/") + 1)}"`,
+      "last-modified": new Date(row.updated_at).toUTCString(),
+      "content-type": row.content_type,
+      "content-length": String(row.size),
+    },
+  });
+  response.headers.set("x-request-id", id);
+  logRequest(request, `/${path}`, id, start, 200);
+  return response;
 });

@@ -1,0 +1,45 @@
+/**
+ * What the benchmarks' floor servers (bench/same-work-server.ts, bench/lib/download-floor-server.ts)
+ * share: the request log lightd writes (one JSON line per request, written once per event-loop
+ * turn) and the life of a bare Bun.serve on 127.0.0.1 that announces its port the way the
+ * benchmarks wait for and stops on SIGTERM.
+ */
+
+let pending: string[] = [];
+let scheduled = false;
+const flush = () => {
+  scheduled = false;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  process.stdout.write(text);
+};
+
+/** Logs a request as lightd's request log does. */
+export function logRequest(request: Request, path: string, id: string, start: number, status: number): void {
+  pending.push(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      msg: "request",
+      request_id: id,
+      method: request.method,
+      path,
+      status,
+      ms: Math.round((performance.now() - start) * 100) / 100,
+    }),
+  );
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+}
+
+/** Serves `fetch` on a free port of 127.0.0.1 until SIGTERM; the first stdout line is the readiness line. */
+export function serveFloor(fetch: (request: Request) => Response | Promise<Response>): void {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch });
+  console.log(JSON.stringify({ msg: "listening", port: server.port }));
+  process.once("SIGTERM", () => {
+    server.stop(true);
+    process.exit(0);
+  });
+}
