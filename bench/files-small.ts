@@ -7,9 +7,9 @@
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
  * client, concurrency and duration. Reports files/s and p50/p99 per file. Beside it, the floor
  * of the one-request download: a bare Bun.serve doing only the work that download cannot skip
- * (bench/lib/download-floor-server.ts), so lightd's own overhead is told from the runtime's. The same load then
- * runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs), each started by the
- * benchmark (bench/lib/small-file-peers.ts); `--no-peers` leaves them out.
+ * (bench/lib/download-floor-server.ts), so lightd's own overhead is told from the runtime's.
+ * The same load then runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs),
+ * each started by the benchmark (bench/lib/small-file-peers.ts); `--no-peers` leaves them out.
  *
  *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32] [--no-peers]
  */
