@@ -10,9 +10,10 @@ export async function withFile<T>(path: string, flags: string, use: (fh: FileHan
   }
 }
 
-/** Writes all of `data` at the file's position, finishing any short write. */
-export async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
+/** Writes all of `data` at `position` (the file's own position when absent), finishing any short write. */
+export async function writeAll(fh: FileHandle, data: Uint8Array, position?: number): Promise<void> {
   for (let offset = 0; offset < data.byteLength; ) {
-    offset += (await fh.write(data, offset, data.byteLength - offset)).bytesWritten;
+    const at = position === undefined ? null : position + offset;
+    offset += (await fh.write(data, offset, data.byteLength - offset, at)).bytesWritten;
   }
 }

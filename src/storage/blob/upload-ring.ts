@@ -1,5 +1,6 @@
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { writeAll } from "./file-handle";
 
 /** Bytes per slot: one pwrite(2) on the thread pool. */
 export const SLOT_BYTES = 1024 * 1024;
@@ -136,14 +137,11 @@ export class UploadRing {
         }
       }
     }
+    if (done === bytes.byteLength) return;
     // The rest of a short direct write (unaligned from there on) goes through the cache too.
-    for (let at = done; at < bytes.byteLength; ) {
-      at += (await this.file.write(bytes, at, bytes.byteLength - at, position + at)).bytesWritten;
-    }
-    if (done < bytes.byteLength) {
-      this.#written += bytes.byteLength - done;
-      this.#flushBehind();
-    }
+    await writeAll(this.file, bytes.subarray(done), position + done);
+    this.#written += bytes.byteLength - done;
+    this.#flushBehind();
   }
 
   /** Closes the direct descriptor; called once no write is running any more. */
