@@ -16,16 +16,20 @@ export class PathError extends Error {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Printable ASCII: well formed, already NFC, one byte a character, no control character. */
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 const encoder = new TextEncoder();
 
 /** The checks a path and a prefix share: string, UTF-8, NFC, length, control characters, relative. */
 function normalizeText(input: unknown, noun: "path" | "prefix"): string {
   if (typeof input !== "string") throw new PathError(`${noun} must be a string`);
-  if (!input.isWellFormed()) throw new PathError(`${noun} is not valid UTF-8`);
-  const text = input.normalize("NFC");
-  if (encoder.encode(text).byteLength > MAX_PATH_BYTES)
-    throw new PathError(`${noun} is longer than ${MAX_PATH_BYTES} bytes`);
-  if (CONTROL.test(text)) throw new PathError(`${noun} contains a control character`);
+  // Most paths are printable ASCII: the same rules hold, without the work other characters need.
+  const ascii = PRINTABLE_ASCII.test(input);
+  if (!ascii && !input.isWellFormed()) throw new PathError(`${noun} is not valid UTF-8`);
+  const text = ascii ? input : input.normalize("NFC");
+  const bytes = ascii ? text.length : encoder.encode(text).byteLength;
+  if (bytes > MAX_PATH_BYTES) throw new PathError(`${noun} is longer than ${MAX_PATH_BYTES} bytes`);
+  if (!ascii && CONTROL.test(text)) throw new PathError(`${noun} contains a control character`);
   if (text.startsWith("/")) throw new PathError(`${noun} must be relative (no leading '/')`);
   return text;
 }

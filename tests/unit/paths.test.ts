@@ -24,6 +24,7 @@ describe("normalizePath", () => {
     ["\u00e9.txt", "\u00e9.txt"],
     ["📁/🎉", "📁/🎉"],
     ["x".repeat(MAX_PATH_BYTES), "x".repeat(MAX_PATH_BYTES)],
+    ["x".repeat(MAX_PATH_BYTES - 2) + "\u00e9", "x".repeat(MAX_PATH_BYTES - 2) + "\u00e9"],
   ])("%j → %j", (input, expected) => {
     expect(normalizePath(input)).toBe(expected);
   });
@@ -41,6 +42,8 @@ describe("normalizePath", () => {
     ["only a slash", "/"],
     ["two slashes", "//"],
     ["leading slash", "/a"],
+    ["leading slash, not ASCII", "/\u00e9"],
+    ["1025 bytes, one character not ASCII", "x".repeat(MAX_PATH_BYTES - 1) + "\u00e9"],
     ["NUL", "a\u0000b"],
     ["SOH", "\u0001"],
     ["tab", "a\tb"],
