@@ -60,12 +60,27 @@ function quotaTests(backend: Backend) {
     });
   });
 
-  test("one-step PUT over the quota with Content-Length → 507 before a byte is stored", async () => {
+  test("one-step PUT of a small body over the quota with Content-Length → 507, nothing left", async () => {
     const token = await newUser();
     const keysBefore = (await keysIn(t)).length;
     await expect507(await t.request("PUT", "/files/big.bin", { token, body: new Uint8Array(1001) }));
     expect((await keysIn(t)).length).toBe(keysBefore);
+    expect(tempFiles(t)).toEqual([]);
     expect((await statsOf(t, token)).quota.used_bytes).toBe(0);
+  });
+
+  test("one-step PUT declaring more than 64 KiB over the quota → 507 before a byte is read", async () => {
+    const token = await newUser();
+    const keysBefore = (await keysIn(t)).length;
+    // A body that never ends: only an answer given before reading it can arrive.
+    const body = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    const res = await t.request("PUT", "/files/huge.bin", {
+      token,
+      body,
+      headers: { "content-length": String(100 * 1024) },
+    });
+    await expect507(res);
+    expect((await keysIn(t)).length).toBe(keysBefore);
   });
 
   test("one-step PUT streamed without a length is stopped once it passes the quota → 507, nothing left", async () => {

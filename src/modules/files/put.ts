@@ -14,6 +14,16 @@ import { refuseReservedRoot } from "./reserved";
 import type { TreeWrites } from "./tree";
 import type { CommitResult, FileWrites } from "./writes";
 
+/**
+ * A one-step upload up to this many declared bytes skips the early checks (the file at the
+ * path, a folder there, the quota): two reads on the read connection, which every commit in
+ * between has made start cold, cost more than storing that much and dropping it on a refusal.
+ */
+const EARLY_CHECK_FROM_BYTES = 64 * 1024;
+
+const hasConditions = (conditions: WriteConditions) =>
+  conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined;
+
 /** The one-step upload and the early checks every upload makes before it accepts a byte. */
 export class FilePuts {
   constructor(
@@ -66,7 +76,7 @@ export class FilePuts {
     options: {
       contentType?: string | null;
       maxBytes?: number;
-      /** The body's Content-Length when the client sent one: over the quota is 507 before a byte is read. */
+      /** The body's Content-Length when the client sent one: a larger body over the quota is 507 before a byte is read. */
       declaredBytes?: number;
       message?: string;
       conditions?: WriteConditions;
@@ -76,30 +86,47 @@ export class FilePuts {
     requirePath(principal, path);
     refuseReservedRoot(path);
     const scope = scopeOf(principal);
+    const objectKey = newId();
+    const contentType = contentTypeFor(path, options.contentType);
+    const declared = options.declaredBytes;
+    if (declared !== undefined && declared <= EARLY_CHECK_FROM_BYTES && !hasConditions(conditions)) {
+      // A small body of known length: what the early checks would save (its bytes on the disk
+      // before a refusal) costs less than their reads. The commit checks all of it anyway.
+      return this.#store(principal, path, objectKey, contentType, body, options, undefined);
+    }
     // The early checks of precheck, requireRoom and bytesRoom, with the file (and a folder at
     // its path) and the quota read once.
     const rows = await this.metadata.read.files.getMany(scope, [path, `${path}/`]);
     const existing = rows.find((row) => row.path === path) ?? null;
-    if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) {
-      this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
-    }
+    if (hasConditions(conditions)) this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
     if (rows.some((row) => row.path !== path)) throw folderAtPath();
     const freed = existing?.size ?? 0;
     const room = await this.quotas.room(scope.account);
-    await this.quotas.requireRoom(scope.account, { bytes: options.declaredBytes, newFile: !existing, freed }, room);
-    const objectKey = newId();
-    const contentType = contentTypeFor(path, options.contentType);
+    await this.quotas.requireRoom(scope.account, { bytes: declared, newFile: !existing, freed }, room);
+    const bytesRoom = room.bytes === undefined ? undefined : room.bytes + freed;
+    return this.#store(principal, path, objectKey, contentType, body, options, bytesRoom);
+  }
+
+  /** Streams the body into the new object (`room`: the bytes the quota still allows), then commits it. */
+  async #store(
+    principal: Principal,
+    path: string,
+    objectKey: string,
+    contentType: string,
+    body: ReadableStream<Uint8Array>,
+    options: { maxBytes?: number; message?: string; conditions?: WriteConditions },
+    room: number | undefined,
+  ): Promise<CommitResult> {
     // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
     const release = this.reclaimer.hold(objectKey);
     try {
-      const bytesRoom = room.bytes === undefined ? undefined : room.bytes + freed;
-      const stat = await this.#putWithin(scope, objectKey, body, contentType, options.maxBytes, bytesRoom);
+      const stat = await this.#putWithin(scopeOf(principal), objectKey, body, contentType, options.maxBytes, room);
       return await this.writes.commitObject(
         principal,
         path,
         { objectKey, size: stat.size, etag: stat.etag, contentType },
         options.message,
-        conditions,
+        options.conditions,
       );
     } finally {
       release();
