@@ -44,7 +44,8 @@ export interface Principal {
  * presented; 401 (AppError "unauthorized") when it is unknown, wrong or expired.
  */
 export interface Authenticator {
-  authenticate(token: string | null): Promise<Principal>;
+  /** At once when nothing needs a server or argon2 (the master token, a key verified before, on SQLite). */
+  authenticate(token: string | null): Principal | Promise<Principal>;
   /** The master token's principal (what an anonymous caller acts as when authorization is off). */
   masterPrincipal(): Principal;
 }

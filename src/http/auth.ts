@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { type Requirement, requireAccess } from "../domain/access";
 import { AppError } from "../domain/errors";
 import type { Authenticator, Principal } from "../domain/principal";
+import { type Awaitable, andThen } from "../lib/awaitable";
 import { acceptsVersioned, VERSIONED_MEDIA_TYPE } from "./accept";
 import { metaOf } from "./edge";
 import { parseRequestJson } from "./json-body";
@@ -68,58 +69,72 @@ export function extractToken(request: Request): string | null {
  * 406 (strict Accept mode). With `authorization.enabled: false`, requests without a
  * token act as the admin account (local development only).
  */
-/** Who may call: the verified principal for a request and its already-extracted token. */
+/**
+ * Who may call: the verified principal for a request and its already-extracted token. At
+ * once (or a throw) when every step is synchronous; a promise when one is not.
+ */
 export type Authorizer = (
   request: Request,
   requirement: AuthRequirement,
   token: string | null,
   options?: { skipAcceptRule?: boolean },
-) => Promise<Principal>;
+) => Awaitable<Principal>;
 
 /**
  * The one authentication rule every front door uses (REST guard, WebDAV): rate limits
  * before argon2, the verifier, the `authorization.enabled: false` fallback to the admin
  * account, and the scope or master requirement. Throws 401, 403, 406 or 429.
+ *
+ * Each step takes a promise only when it returns one (limits shared through Postgres, a
+ * token that needs argon2), so a warm request on the embedded engine is answered without one.
  */
 export function createAuthorizer(
   verifier: Authenticator,
   settings: () => AuthSettings,
   limits?: AuthLimits,
 ): Authorizer {
-  return async (request, requirement, token, options) => {
+  return (request, requirement, token, options) => {
     const current = settings();
     if (!options?.skipAcceptRule && current.require_accept && !acceptsVersioned(request.headers.get("accept"))) {
       throw new AppError("not_acceptable", `Accept: ${VERSIONED_MEDIA_TYPE} is required`);
     }
-    let principal: Principal;
-    if (current.enabled || token !== null) {
-      try {
-        if (token !== null) {
-          const looked = limits?.beforeVerify(request);
-          if (looked) await looked;
-        }
-        principal = await verifier.authenticate(token);
-      } catch (error) {
-        if (token !== null && error instanceof AppError && error.status === 401) {
-          // Charged before the answer, so the next attempt from the address sees it (on any instance).
-          const charged = limits?.failed(request);
-          if (charged) await charged;
-        }
+    const admit = (principal: Principal): Awaitable<Principal> =>
+      andThen(limits?.admitted(principal), () => {
+        requireAccess(principal, requirement);
+        return principal;
+      });
+    if (!current.enabled && token === null) return admit(verifier.masterPrincipal());
+    const refused = (error: unknown): Awaitable<Principal> => {
+      // Charged before the answer, so the next attempt from the address sees it (on any instance).
+      const charged =
+        token !== null && error instanceof AppError && error.status === 401 ? limits?.failed(request) : undefined;
+      return andThen(charged, () => {
         if (current.enabled) throw error;
-        principal = verifier.masterPrincipal();
+        return admit(verifier.masterPrincipal());
+      });
+    };
+    const verify = (): Awaitable<Principal> => {
+      let principal: Awaitable<Principal>;
+      try {
+        principal = verifier.authenticate(token);
+      } catch (error) {
+        return refused(error);
       }
-    } else {
-      principal = verifier.masterPrincipal();
+      return principal instanceof Promise ? principal.then(admit, refused) : admit(principal);
+    };
+    if (token === null) return verify();
+    let looked: void | Promise<void>;
+    try {
+      looked = limits?.beforeVerify(request);
+    } catch (error) {
+      return refused(error);
     }
-    const charged = limits?.admitted(principal);
-    if (charged) await charged;
-    requireAccess(principal, requirement);
-    return principal;
+    return looked ? looked.then(verify, refused) : verify();
   };
 }
 
 /** The guard's check of one request against a requirement: its principal, or 401, 403, 406 or 429. */
-export type RequestAuthenticator = (request: Request, requirement: AuthRequirement) => Promise<Principal>;
+export type RequestAuthenticator = (request: Request, requirement: AuthRequirement) => Awaitable<Principal>;
 
 /**
  * One authentication per request, however many times it is asked (the guard's parse,
@@ -134,7 +149,17 @@ export function requestAuthenticator(
   const authorizer = createAuthorizer(verifier, settings, limits);
   return (request, requirement) => {
     const meta = metaOf(request);
-    meta.auth ??= authorizer(request, requirement, extractToken(request));
+    if (meta.auth === undefined) {
+      try {
+        meta.auth = authorizer(request, requirement, extractToken(request));
+      } catch (error) {
+        // Asked again (the guard's next hook), the request gets the same refusal, not a second try.
+        const refused = Promise.reject(error);
+        refused.catch(() => {});
+        meta.auth = refused;
+        throw error;
+      }
+    }
     return meta.auth;
   };
 }

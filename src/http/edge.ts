@@ -1,4 +1,5 @@
 import type { Principal } from "../domain/principal";
+import type { Awaitable } from "../lib/awaitable";
 import { randomBase62 } from "../lib/ids";
 
 /**
@@ -31,7 +32,7 @@ export interface RequestMeta {
   /** The peer address once looked up (a syscall a warm authenticated request never needs); undefined until then. */
   address: string | null | undefined;
   /** The request's one authentication, shared by the guard's parse, transform and resolve hooks. */
-  auth: Promise<Principal> | undefined;
+  auth: Awaitable<Principal> | undefined;
   /** The per-IP rate limit of the route has been charged. */
   ipCharged: boolean;
 }

@@ -60,16 +60,24 @@ export function fastPath(routes: readonly FastGet[], rules: FastPathRules): Fast
     .filter((r) => r.method === "GET" && !own.has(r.path) && prefixed.some((f) => r.path.startsWith(f.path)))
     .map((r) => patternOf(r.path));
 
-  const answer = async (route: FastGet, request: Request, rest: string): Promise<Response> => {
+  // Rendered here, as the app renders its own, so what wraps the app (CORS) sees a response.
+  const refusal = (request: Request, error: unknown): Response =>
+    renderError(error, "UNKNOWN", requestIdOf(request), rules.logger, errorFormOfUrl(request.url));
+
+  /** The route's answer, without a promise when no step needs one (a warm request on the embedded engine). */
+  const answer = (route: FastGet, request: Request, rest: string): Response | Promise<Response> => {
     try {
       checkAccept(request.headers.get("accept"));
-      const refusal = crossOriginRefusal(request, rules.server());
-      if (refusal) throw refusal;
-      const principal = route.auth === undefined ? undefined : await rules.authenticate(request, route.auth);
-      return await route.answer(request, rest, principal);
+      const crossOrigin = crossOriginRefusal(request, rules.server());
+      if (crossOrigin) throw crossOrigin;
+      const principal = route.auth === undefined ? undefined : rules.authenticate(request, route.auth);
+      const response =
+        principal instanceof Promise
+          ? principal.then((p) => route.answer(request, rest, p))
+          : route.answer(request, rest, principal);
+      return response instanceof Promise ? response.catch((error) => refusal(request, error)) : response;
     } catch (error) {
-      // Rendered here, as the app renders its own, so what wraps the app (CORS) sees a response.
-      return renderError(error, "UNKNOWN", requestIdOf(request), rules.logger, errorFormOfUrl(request.url));
+      return refusal(request, error);
     }
   };
 

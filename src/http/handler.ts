@@ -1,7 +1,7 @@
 import type { Logger } from "../lib/logger";
 import { withBodyLimit } from "./body-limit";
 import { withCors } from "./cors";
-import { type EdgeServer, enterEdge } from "./edge";
+import { type EdgeServer, enterEdge, type RequestMeta } from "./edge";
 import { errorFormOfUrl } from "./error-form";
 import { renderError } from "./errors";
 import type { FastPath } from "./fast-path";
@@ -11,7 +11,7 @@ import { logRequest } from "./request-log";
 type Handler = (request: Request) => Response | Promise<Response>;
 
 /** The request edge as the server calls it: the request, and the server and Request it received. */
-export type EdgeHandler = (request: Request, server?: EdgeServer, received?: Request) => Promise<Response>;
+export type EdgeHandler = (request: Request, server?: EdgeServer, received?: Request) => Response | Promise<Response>;
 
 export interface EdgeOptions {
   maxBodyBytes: () => number;
@@ -38,7 +38,8 @@ const NEVER = () => false;
  * The durability rule lives here too: an answer to a request that may have changed something
  * (any method but GET, HEAD, OPTIONS) goes out only once every metadata commit made so far
  * survives a power loss. Commits do not wait for the disk themselves; concurrent requests
- * share one log fsync (group commit, storage/db/sqlite/wal-sync.ts). Reads pay nothing.
+ * share one log fsync (group commit, storage/db/sqlite/wal-sync.ts). Reads pay nothing, and
+ * a read the app answered at once goes back to the server without a promise.
  */
 export function createHandler(app: { handle: Handler; fastPath?: FastPath }, options: EdgeOptions): EdgeHandler {
   const handle: Handler = (request) => app.handle(request);
@@ -49,15 +50,9 @@ export function createHandler(app: { handle: Handler; fastPath?: FastPath }, opt
     options.corsOrigins ?? (() => NO_ORIGINS),
   );
   const logging = options.logRequests ?? NEVER;
-  return async (request, server, received) => {
-    const meta = enterEdge(request, server, received);
-    let response: Response;
-    try {
-      response = await inner(request);
-      if (options.durable && !READS.has(request.method)) await options.durable();
-    } catch (error) {
-      response = renderError(error, undefined, meta.id, options.logger, errorFormOfUrl(request.url));
-    }
+  const rendered = (request: Request, meta: RequestMeta, error: unknown) =>
+    renderError(error, undefined, meta.id, options.logger, errorFormOfUrl(request.url));
+  const finish = (request: Request, meta: RequestMeta, response: Response): Response => {
     try {
       response.headers.set("x-request-id", meta.id);
     } catch {
@@ -65,5 +60,28 @@ export function createHandler(app: { handle: Handler; fastPath?: FastPath }, opt
     }
     if (logging()) logRequest(options.logger, request, meta, response.status);
     return response;
+  };
+  const settle = async (request: Request, meta: RequestMeta, pending: Promise<Response>): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await pending;
+      if (options.durable && !READS.has(request.method)) await options.durable();
+    } catch (error) {
+      response = rendered(request, meta, error);
+    }
+    return finish(request, meta, response);
+  };
+  return (request, server, received) => {
+    const meta = enterEdge(request, server, received);
+    let response: Response | Promise<Response>;
+    try {
+      response = inner(request);
+    } catch (error) {
+      return finish(request, meta, rendered(request, meta, error));
+    }
+    if (response instanceof Promise || (options.durable && !READS.has(request.method))) {
+      return settle(request, meta, Promise.resolve(response));
+    }
+    return finish(request, meta, response);
   };
 }

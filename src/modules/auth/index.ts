@@ -46,7 +46,7 @@ export function sessionCookie(token: string, maxAgeSeconds: number, secure: bool
 
 export function authModule(deps: AuthModuleDeps) {
   /** Checks a presented credential under the failed-authentication limit: a 401 is charged to the client address. */
-  const limited = async <T>(request: Request, check: () => Promise<T>): Promise<T> => {
+  const limited = async <T>(request: Request, check: () => T | Promise<T>): Promise<T> => {
     await deps.limits.beforeVerify(request);
     try {
       return await check();

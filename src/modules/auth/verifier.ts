@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { AUTH_MESSAGES, unauthorized } from "../../domain/errors";
 import { powerOf } from "../../domain/power";
 import { ADMIN_ACCOUNT_ID, ADMIN_ACTOR, type Authenticator, type Principal, SCOPES } from "../../domain/principal";
+import { type Awaitable, andThen } from "../../lib/awaitable";
 import { LruMap } from "../../lib/lru";
 import { sha256, sha256Hex, verifySecret } from "../../lib/secrets";
 import {
@@ -86,8 +87,12 @@ export class CredentialVerifier implements Authenticator {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Authenticates a raw token (null when none was presented). Throws 401 AppError. */
-  async authenticate(token: string | null): Promise<Principal> {
+  /**
+   * Authenticates a raw token (null when none was presented). Throws 401 AppError. The
+   * master token and a token verified before answer at once when the credential row does
+   * (SQLite); anything else (argon2, a single-use consume) answers with a promise.
+   */
+  authenticate(token: string | null): Awaitable<Principal> {
     if (token === null || !isWellFormedToken(token)) throw unauthorized(AUTH_MESSAGES.missing);
     // One SHA-256 of the token serves both the constant-time master comparison (two
     // fixed-length digests, as secretsEqual does) and the verified-cache key.
@@ -99,14 +104,20 @@ export class CredentialVerifier implements Authenticator {
     const known = this.#verified.get(cacheKey);
     // A refresh token is never a bearer credential, even once the token endpoint has verified it.
     if (known && !known.removeOnUse && !this.#notBearer.has(known.kind)) {
-      const row = await this.metadata.read.credentials.findForAuth(known.id);
-      if (row && row.kind === known.kind && row.secret_hash === known.secretHash) {
+      return andThen(this.metadata.read.credentials.findForAuth(known.id), (row) => {
+        if (!row || row.kind !== known.kind || row.secret_hash !== known.secretHash) {
+          return this.#verifyToken(token, cacheKey);
+        }
         if (row.expires_at !== null && row.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
         this.#recordUse(row.id);
         return this.#principalFor(row, known);
-      }
+      });
     }
+    return this.#verifyToken(token, cacheKey);
+  }
 
+  /** A token not verified before (or whose secret changed): its row, argon2, a single-use consume. */
+  async #verifyToken(token: string, cacheKey: string): Promise<Principal> {
     const parsed = parseIssuedToken(token);
     if (!parsed || !isCredentialKind(parsed.kind) || this.#notBearer.has(parsed.kind)) {
       throw unauthorized(AUTH_MESSAGES.invalid);
@@ -236,25 +247,33 @@ export class CredentialVerifier implements Authenticator {
    * The principal a credential row grants. It is built once per verified token and reused
    * while the row's scopes and prefix stay the same (account names never change).
    */
-  async #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Promise<Principal> {
+  #principalFor(row: CredentialAuthRow, entry?: VerifiedEntry): Awaitable<Principal> {
     if (row.kind === "ses" && row.name.startsWith(MASTER_SESSION)) return this.#masterSession(row);
-    if (row.kind === "ses" && row.name.startsWith(TIED_SESSION)) await this.#requireTie(row.name);
+    if (row.kind === "ses" && row.name.startsWith(TIED_SESSION)) {
+      return this.#requireTie(row.name).then(() => this.#grantOf(row, entry));
+    }
+    return this.#grantOf(row, entry);
+  }
+
+  #grantOf(row: CredentialAuthRow, entry?: VerifiedEntry): Awaitable<Principal> {
     const cached = entry?.principal;
     if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
       return cached;
     }
-    const principal: Principal = Object.freeze({
-      accountId: row.account_id,
-      actor: (await this.metadata.read.accounts.nameOf(row.account_id)) ?? "",
-      source: SOURCE_BY_KIND[row.kind],
-      credentialId: row.id,
-      ...powerOf(row),
+    return this.metadata.read.accounts.nameOf(row.account_id).then((actor) => {
+      const principal: Principal = Object.freeze({
+        accountId: row.account_id,
+        actor: actor ?? "",
+        source: SOURCE_BY_KIND[row.kind],
+        credentialId: row.id,
+        ...powerOf(row),
+      });
+      if (entry) {
+        entry.principal = principal;
+        entry.scopes = row.scopes;
+      }
+      return principal;
     });
-    if (entry) {
-      entry.principal = principal;
-      entry.scopes = row.scopes;
-    }
-    return principal;
   }
 
   #recordUse(id: string): void {

@@ -13,6 +13,7 @@ import { publicOriginOf } from "../../http/links";
 import { queryPathOf } from "../../http/query-path";
 import { errorResponses } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
+import { andThen } from "../../lib/awaitable";
 import { contentDisposition } from "../../lib/content-disposition";
 import {
   CommitResponse,
@@ -90,7 +91,7 @@ function wantsBytes(request: Request, redirect: unknown): boolean {
  * a 302 to a signed URL, or the bytes themselves when asked (`?redirect=false`, octet-stream).
  */
 function fileDownload(files: FileService, config: () => Config, objects: ObjectSource) {
-  return async (row: StoredEntry, request: Request, redirect: unknown): Promise<Response> => {
+  return (row: StoredEntry, request: Request, redirect: unknown): Response | Promise<Response> => {
     if (wantsBytes(request, redirect)) {
       const object = files.downloadable(row);
       return serveObject(objects, object.key, request.headers, true, {
@@ -100,8 +101,9 @@ function fileDownload(files: FileService, config: () => Config, objects: ObjectS
         lastModified: row.updated_at,
       });
     }
-    const url = await files.downloadUrl(row, publicOriginOf(request, config().server));
-    return new Response(null, { status: 302, headers: { location: url } });
+    return files
+      .downloadUrl(row, publicOriginOf(request, config().server))
+      .then((url) => new Response(null, { status: 302, headers: { location: url } }));
   };
 }
 
@@ -116,10 +118,12 @@ export function fileFastGet(files: FileService, config: () => Config, objects: O
     appPath: "/files/*",
     auth: "files:read",
     takes: (rest, query, request) => rest !== "" && (query === "" || query === "redirect=false") && !wantsJson(request),
-    answer: async (request, _rest, principal) => {
-      const row = await files.stat(principal as Principal, filePathOf(request));
+    answer: (request, _rest, principal) => {
       // `takes` let through no query or exactly `redirect=false`.
-      return download(row, request, request.url.endsWith("?redirect=false") ? "false" : undefined);
+      const redirect = request.url.endsWith("?redirect=false") ? "false" : undefined;
+      return andThen(files.stat(principal as Principal, filePathOf(request)), (row) =>
+        download(row, request, redirect),
+      );
     },
   };
 }

@@ -2,6 +2,7 @@ import { narrowPrefix, requirePath } from "../../domain/access";
 import { badRequest, entryNotFound } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
+import { type Awaitable, andThen } from "../../lib/awaitable";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Quotas, QuotaView } from "./quota";
@@ -16,15 +17,16 @@ export class FileReads {
     private readonly blobs: BlobStore,
   ) {}
 
-  /** A file or folder row the principal may see; 404 when absent. */
-  async stat(principal: Principal, path: string): Promise<StoredEntry> {
-    const row = await this.find(principal, path);
-    if (!row) throw entryNotFound(path);
-    return row;
+  /** A file or folder row the principal may see; 404 when absent. At once on the embedded engine. */
+  stat(principal: Principal, path: string): Awaitable<StoredEntry> {
+    return andThen(this.find(principal, path), (row) => {
+      if (!row) throw entryNotFound(path);
+      return row;
+    });
   }
 
-  /** The row at a path the principal may see, or null when there is none. */
-  async find(principal: Principal, path: string): Promise<StoredEntry | null> {
+  /** The row at a path the principal may see, or null when there is none. At once on the embedded engine. */
+  find(principal: Principal, path: string): Awaitable<StoredEntry | null> {
     requirePath(principal, path);
     return this.metadata.read.files.get(scopeOf(principal), path);
   }

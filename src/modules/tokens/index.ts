@@ -23,7 +23,7 @@ export const credentialFastGet: FastGet = {
   appPath: "/auth/me",
   auth: true,
   takes: (_rest, query) => query === "",
-  answer: async (_request, _rest, principal) => Response.json(credentialView(principal as Principal)),
+  answer: (_request, _rest, principal) => Response.json(credentialView(principal as Principal)),
 };
 
 export function tokensModule(guard: AppGuard, tokens: TokenService) {

@@ -1,3 +1,4 @@
+import type { Awaitable } from "../../lib/awaitable";
 import type { AccountRow, NewAccount } from "./accounts";
 import type { BackupResult, BackupRow } from "./backups";
 import type { ChallengeRow } from "./challenges";
@@ -20,7 +21,8 @@ import type { VersionEnd, VersionRow } from "./versions";
 /*
  * The metadata engine's contract: one interface per repository, every method asynchronous
  * so an engine that talks to a server (Postgres) implements the same interface as the
- * embedded one (SQLite). Services see only these interfaces and `Metadata` (./metadata.ts).
+ * embedded one (SQLite). The two reads every download and every authenticated request make
+ * are `Awaitable`: the embedded engine answers them at once, without a promise. Services see only these interfaces and `Metadata` (./metadata.ts).
  * A method that writes is called on the repositories a unit of work hands out; a method
  * marked "one winner" decides a race in one statement, so it stays correct with many
  * writers on many instances.
@@ -45,7 +47,7 @@ export interface CredentialRepository {
   insert(row: NewCredential): Promise<void>;
   findById(id: string): Promise<CredentialRow | null>;
   /** The per-request read of a credential: only the columns the verifier needs. */
-  findForAuth(id: string): Promise<CredentialAuthRow | null>;
+  findForAuth(id: string): Awaitable<CredentialAuthRow | null>;
   /** Deletes a single-use credential; true only for the one caller that removed the row (one winner). */
   consume(id: string): Promise<boolean>;
   delete(id: string): Promise<boolean>;
@@ -120,7 +122,7 @@ export interface QuotaRepository {
 
 /** The file tree: one row per file or folder, with a name index for search. */
 export interface FileRepository {
-  get(scope: Scope, path: string): Promise<FileRow | null>;
+  get(scope: Scope, path: string): Awaitable<FileRow | null>;
   /** The rows at any of `paths` (those that exist, in no order): several lookups in one statement. */
   getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]>;
   /** A row by id, only within the scope (share links follow a file by id through moves). */

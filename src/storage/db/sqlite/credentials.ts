@@ -57,7 +57,7 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
    * The per-request read of a credential (by primary key, on every request, so revocation,
    * rotation and expiry apply at once). Only the columns the verifier needs, not all 13.
    */
-  async findForAuth(id: string): Promise<CredentialAuthRow | null> {
+  findForAuth(id: string): CredentialAuthRow | null {
     return this.#authById.get(id);
   }
 

@@ -58,7 +58,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     return this.#objectKeys.all(accountId).map((r) => r.object_key);
   }
 
-  async get(scope: Scope, path: string): Promise<FileRow | null> {
+  get(scope: Scope, path: string): FileRow | null {
     return this.#get.get(scope.account, scope.space, path);
   }
 
