@@ -7,6 +7,7 @@ import type { MetadataSnapshot } from "../snapshot";
 import { CHECKPOINT_PAGES, Checkpointer } from "./checkpointer";
 import { type CommitBatch, CommitBatches, MAX_BATCH, type UnitOutcome } from "./commit-batch";
 import { openConnection } from "./connection";
+import { ReadTurn } from "./read-turn";
 import { SearchMirror } from "./search-mirror";
 import { vacuumInto } from "./snapshot";
 import { WalSync } from "./wal-sync";
@@ -29,6 +30,7 @@ export type SqliteRepositoriesFactory = (
  *   queue; across processes SQLite's own lock and busy timeout decide);
  * - reads outside a unit of work go through a second connection that cannot write
  *   (`query_only`): in WAL mode it sees the last commit, never a unit of work in flight.
+ *   The reads of one turn of the event loop share one read transaction (./read-turn.ts).
  * An uncontended unit of work starts without waiting for the queue, so a request pays
  * only the BEGIN/COMMIT it paid before.
  *
@@ -40,9 +42,11 @@ export type SqliteRepositoriesFactory = (
  * log once per batch instead of once per unit, and the locks are taken once.
  */
 export class SqliteMetadata implements Metadata {
-  readonly read: Repositories;
   readonly #writer: Database;
   readonly #reader: Database;
+  readonly #reads: Repositories;
+  /** The read connection's transaction of this turn; none when it is the writer (in memory). */
+  readonly #turn: ReadTurn | null;
   readonly #tx: Repositories;
   readonly #listeners = new Set<CommitListener>();
   /** Spaces whose log the running unit of work appended to, with the lowest tx. */
@@ -77,7 +81,14 @@ export class SqliteMetadata implements Metadata {
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
     this.#tx = repositories(this.#writer, (scope, tx) => noteAppended(this.#appended, scope, tx), search);
-    this.read = this.#reader === this.#writer ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork);
+    this.#reads = this.#reader === this.#writer ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork);
+    this.#turn = this.#reader === this.#writer ? null : new ReadTurn(this.#reader);
+  }
+
+  /** The read connection's repositories; reading through them joins this turn's read transaction. */
+  get read(): Repositories {
+    this.#turn?.enter();
+    return this.#reads;
   }
 
   /** The writer connection itself, for SQLite-only tools (tests, backups); services never use it. */
@@ -90,6 +101,7 @@ export class SqliteMetadata implements Metadata {
     let batch: CommitBatch;
     let outcome: UnitOutcome<T>;
     try {
+      this.#turn?.end();
       batch = this.#batches.open();
       outcome = await batch.unit(() => work(this.#tx));
       if (!("error" in outcome)) this.#pending.push(...this.#appended.values());
@@ -136,6 +148,7 @@ export class SqliteMetadata implements Metadata {
     const appended = this.#pending;
     this.#pending = [];
     if (!batch.commit()) return;
+    this.#turn?.end();
     this.#wal.noteCommit();
     this.#publish(appended);
     if (this.#checkpointer?.committed()) void this.#checkpoint(this.#checkpointer);
@@ -163,8 +176,10 @@ export class SqliteMetadata implements Metadata {
   }
 
   async snapshot(target: string): Promise<MetadataSnapshot> {
+    // VACUUM INTO runs outside any transaction.
+    this.#turn?.end();
     if (this.#reader !== this.#writer) {
-      // The read connection is the one that never holds a transaction between calls, and
+      // The read connection holds no transaction once its turn has ended (above), and
       // bun:sqlite is synchronous: nothing else can use it while `VACUUM INTO` runs. The
       // copy writes only `target`, but SQLite counts it as a write, so `query_only` is
       // lifted for that one statement.
@@ -204,6 +219,7 @@ export class SqliteMetadata implements Metadata {
   close(): void {
     const open = this.#batches.current;
     if (open && !this.#busy) this.#commit(open);
+    this.#turn?.end();
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
     this.#wal.close();
