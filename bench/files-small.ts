@@ -5,7 +5,9 @@
  * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
  * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
- * client, concurrency and duration. Reports files/s and p50/p99 per file. Beside it, the floor
+ * client, concurrency and duration. Reports files/s, p50/p99 per file and the server's CPU per
+ * file (utime + stime from /proc: the client shares the machine, so this is the figure a
+ * server change moves even when files/s is held back by the client). Beside it, the floor
  * of the one-request download: a bare Bun.serve doing only the work that download cannot skip
  * (bench/lib/download-floor-server.ts), so lightd's own overhead is told from the runtime's.
  * The same load then runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs),
@@ -16,7 +18,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { authHeader, BENCH_MASTER, benchTmp, numericFlags, startLightd } from "./lib/lightd";
-import { type RunningServer, startServer } from "./lib/server";
+import { cpuSeconds, type RunningServer, startServer } from "./lib/server";
 import { cephRgw, nginxWebdav, type Peer } from "./lib/small-file-peers";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
 
@@ -27,6 +29,8 @@ const body = crypto.getRandomValues(new Uint8Array(FILE_SIZE));
 
 interface LoadResult extends Summary {
   filesPerSecond: number;
+  /** The server's CPU time per file, in µs (user + system, all its threads); undefined without its pid. */
+  serverCpuUs?: number;
   errors: number;
   firstError?: string;
 }
@@ -35,8 +39,13 @@ interface LoadResult extends Summary {
  * `clients` concurrent loops, each issuing `op(client, n)` back to back until the time is
  * up; latency per op in ms. Fetch keeps one connection per client alive.
  */
-async function load(seconds: number, op: (client: number, n: number) => Promise<void>): Promise<LoadResult> {
+async function load(
+  seconds: number,
+  op: (client: number, n: number) => Promise<void>,
+  pid?: number,
+): Promise<LoadResult> {
   const latencies: number[] = [];
+  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
   let errors = 0;
   let firstError: string | undefined;
   const start = performance.now();
@@ -57,7 +66,9 @@ async function load(seconds: number, op: (client: number, n: number) => Promise<
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  return { ...summarize(latencies), filesPerSecond: latencies.length / elapsed, errors, firstError };
+  const serverCpuUs =
+    pid === undefined ? undefined : ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, latencies.length);
+  return { ...summarize(latencies), filesPerSecond: latencies.length / elapsed, serverCpuUs, errors, firstError };
 }
 
 async function expectStatus(res: Response, status: number, what: string): Promise<ArrayBuffer> {
@@ -69,6 +80,8 @@ async function expectStatus(res: Response, status: number, what: string): Promis
 
 interface Target {
   name: string;
+  /** The server's process, for its CPU per file. */
+  pid?: number;
   put: (client: number, n: number) => Promise<void>;
   get: (client: number, n: number) => Promise<void>;
 }
@@ -77,10 +90,10 @@ interface Target {
 async function measure(target: Target): Promise<{ put: LoadResult; get: LoadResult }> {
   process.stderr.write(`  ${target.name}: PUT ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
   await load(flags.warmup, (c, n) => target.put(c, n + 1_000_000));
-  const put = await load(flags.seconds, target.put);
+  const put = await load(flags.seconds, target.put, target.pid);
   process.stderr.write(`  ${target.name}: GET ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
   await load(flags.warmup, target.get);
-  const get = await load(flags.seconds, target.get);
+  const get = await load(flags.seconds, target.get, target.pid);
   return { put, get };
 }
 
@@ -106,6 +119,7 @@ async function main(): Promise<number> {
     const bUrl = `http://127.0.0.1:${baseline.port}`;
     const bare = await measure({
       name: "baseline",
+      pid: baseline.pid,
       async put(client, n) {
         await expectStatus(await fetch(`${bUrl}/c${client}/f${n}.bin`, { method: "PUT", body }), 200, "PUT");
         if (n < 1_000_000) track("baseline", client, n);
@@ -137,6 +151,7 @@ async function main(): Promise<number> {
     process.stderr.write("  floor (PUT only fills the store, not measured)\n");
     const floor = await measure({
       name: "floor",
+      pid: floorServer.pid,
       async put(client, n) {
         await expectStatus(
           await fetch(`${fUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader }),
@@ -158,6 +173,7 @@ async function main(): Promise<number> {
     const lUrl = `http://127.0.0.1:${lightd.port}/files/small`;
     const light = await measure({
       name: "lightd",
+      pid: lightd.pid,
       async put(client, n) {
         const res = await fetch(`${lUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader });
         await expectStatus(res, 200, "PUT");
@@ -170,22 +186,30 @@ async function main(): Promise<number> {
       },
     });
     process.stderr.write(`  lightd: GET without following the 302 ${flags.seconds}s …\n`);
-    const redirectOnly = await load(flags.seconds, async (client) => {
-      const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, {
-        headers: authHeader,
-        redirect: "manual",
-      });
-      await expectStatus(res, 302, "GET");
-    });
+    const redirectOnly = await load(
+      flags.seconds,
+      async (client) => {
+        const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, {
+          headers: authHeader,
+          redirect: "manual",
+        });
+        await expectStatus(res, 302, "GET");
+      },
+      lightd.pid,
+    );
     process.stderr.write(`  lightd: GET ?redirect=false (one request) ${flags.seconds}s …\n`);
-    const direct = await load(flags.seconds, async (client) => {
-      const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin?redirect=false`, {
-        headers: authHeader,
-        redirect: "manual",
-      });
-      const bytes = await expectStatus(res, 200, "GET");
-      if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
-    });
+    const direct = await load(
+      flags.seconds,
+      async (client) => {
+        const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin?redirect=false`, {
+          headers: authHeader,
+          redirect: "manual",
+        });
+        const bytes = await expectStatus(res, 200, "GET");
+        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+      },
+      lightd.pid,
+    );
     const row = (op: string, who: string, r: LoadResult, base?: LoadResult) => [
       op,
       who,
@@ -193,6 +217,7 @@ async function main(): Promise<number> {
       r.p50.toFixed(2),
       r.p99.toFixed(2),
       base ? pct(r.filesPerSecond / base.filesPerSecond) : "",
+      r.serverCpuUs === undefined ? "" : fmt(r.serverCpuUs, 0),
       String(r.errors),
     ];
     const all = [bare.put, bare.get, floor.get, light.put, light.get, redirectOnly, direct];
@@ -245,7 +270,7 @@ async function main(): Promise<number> {
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         "",
         table(
-          ["operation", "server", "files/s", "p50 ms", "p99 ms", "/ baseline", "errors"],
+          ["operation", "server", "files/s", "p50 ms", "p99 ms", "/ baseline", "server CPU µs/file", "errors"],
           [
             row("PUT 4 KiB", "baseline", bare.put),
             row("PUT 4 KiB", "lightd PUT /files/<path>", light.put, bare.put),
@@ -256,10 +281,10 @@ async function main(): Promise<number> {
             row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bare.get),
             ...peerRows,
           ],
-          "llrrrrr",
+          "llrrrrrr",
         ),
         "",
-        `one-request download: ${pct(direct.filesPerSecond / floor.get.filesPerSecond)} of its floor (${fmt(direct.filesPerSecond, 0)} beside ${fmt(floor.get.filesPerSecond, 0)} files/s)`,
+        `one-request download: ${pct(direct.filesPerSecond / floor.get.filesPerSecond)} of its floor (${fmt(direct.filesPerSecond, 0)} beside ${fmt(floor.get.filesPerSecond, 0)} files/s; server CPU ${fmt(direct.serverCpuUs ?? Number.NaN, 0)} beside ${fmt(floor.get.serverCpuUs ?? Number.NaN, 0)} µs per file)`,
         ...notes,
         `lightd peak RSS (VmHWM): ${fmt(rss ?? Number.NaN)} MiB`,
         ...all.filter((r) => r.firstError).map((r) => `first error: ${r.firstError}`),
