@@ -266,7 +266,7 @@ async function main(): Promise<number> {
         "",
         `small files — ${FILE_SIZE} B bodies, ${flags.clients} concurrent clients (one Bun fetch loop each, keep-alive, in the benchmark process), ${flags.warmup}s warmup + ${flags.seconds}s per row; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
         "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata)",
-        "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, one row read on a WAL database, the file read, lightd's headers, X-Request-Id, a log line",
+        "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, one row read on a WAL database (a read transaction per event-loop turn, as lightd's), the file read, lightd's headers, X-Request-Id, a log line",
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         "",
         table(

@@ -3,7 +3,7 @@
  * the work lightd cannot skip, done by a bare Bun.serve with nothing of lightd. Per GET: the
  * bearer token compared with the configured one in constant time, one prepared read of the
  * file's row by path on a read-only connection to a WAL database (a download must see the
- * last commit), the file read at once (open, one read, close), the same response headers
+ * last commit; the reads of one event-loop turn share a read transaction, as lightd's do), the file read at once (open, one read, close), the same response headers
  * lightd sends (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length),
  * an `X-Request-Id`, and one JSON line in a request log written once per event-loop turn.
  * Whatever lightd spends beyond this is its own overhead.
@@ -16,7 +16,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { logRequest, serveFloor } from "./floor-server";
+import { logRequest, readTurn, serveFloor } from "./floor-server";
 
 const [dir, token] = Bun.argv.slice(2);
 if (!dir || !token) throw new Error("usage: download-floor-server.ts <dir> <token>");
@@ -30,6 +30,7 @@ writer.run(
 );
 const insert = writer.query("INSERT OR REPLACE INTO files VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 const reader = new Database(file, { readonly: true, strict: true });
+const turn = readTurn(reader);
 const byPath = reader.query<
   { object_key: string; size: number; etag: string; content_type: string; updated_at: number },
   [string]
@@ -64,8 +65,10 @@ serveFloor(async (request) => {
       "application/octet-stream",
       Date.now(),
     );
+    turn.end();
     return Response.json({ size: bytes.byteLength });
   }
+  turn.enter();
   const row = byPath.get(path);
   if (!row) return new Response(null, { status: 404 });
   const fd = openSync(join(dir, "objects", row.object_key), "r");

@@ -1,7 +1,9 @@
+import type { Database } from "bun:sqlite";
+
 /**
  * What the benchmarks' floor servers (bench/same-work-server.ts, bench/lib/download-floor-server.ts)
  * share: the request log lightd writes (one JSON line per request, written once per event-loop
- * turn) and the life of a bare Bun.serve on 127.0.0.1 that announces its port the way the
+ * turn), the read transaction per turn lightd's reads share, and the life of a bare Bun.serve on 127.0.0.1 that announces its port the way the
  * benchmarks wait for and stops on SIGTERM.
  */
 
@@ -42,4 +44,29 @@ export function serveFloor(fetch: (request: Request) => Response | Promise<Respo
     server.stop(true);
     process.exit(0);
   });
+}
+
+/**
+ * The reads of one event-loop turn in one read transaction, as lightd's are
+ * (src/storage/db/sqlite/read-turn.ts): `enter` before a read, `end` after a write the
+ * next read must see. A floor that paid a read lock per request would sit above lightd.
+ */
+export function readTurn(db: Database): { enter(): void; end(): void } {
+  const begin = db.query("BEGIN");
+  const commit = db.query("COMMIT");
+  let open = false;
+  const end = () => {
+    if (!open) return;
+    open = false;
+    commit.run();
+  };
+  return {
+    enter() {
+      if (open) return;
+      begin.run();
+      open = true;
+      setImmediate(end);
+    },
+    end,
+  };
 }
