@@ -76,7 +76,10 @@ export class FilePuts {
     options: {
       contentType?: string | null;
       maxBytes?: number;
-      /** The body's Content-Length when the client sent one: a larger body over the quota is 507 before a byte is read. */
+      /**
+       * The body's Content-Length when the client sent one: over the quota is 507 before a byte
+       * is read, for a body larger than EARLY_CHECK_FROM_BYTES.
+       */
       declaredBytes?: number;
       message?: string;
       conditions?: WriteConditions;

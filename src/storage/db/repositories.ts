@@ -22,7 +22,8 @@ import type { VersionEnd, VersionRow } from "./versions";
  * The metadata engine's contract: one interface per repository, every method asynchronous
  * so an engine that talks to a server (Postgres) implements the same interface as the
  * embedded one (SQLite). The two reads every download and every authenticated request make
- * are `Awaitable`: the embedded engine answers them at once, without a promise. Services see only these interfaces and `Metadata` (./metadata.ts).
+ * are `Awaitable`: the embedded engine answers them at once, without a promise. Services see
+ * only these interfaces and `Metadata` (./metadata.ts).
  * A method that writes is called on the repositories a unit of work hands out; a method
  * marked "one winner" decides a race in one statement, so it stays correct with many
  * writers on many instances.
