@@ -3,9 +3,10 @@
  * the work lightd cannot skip, done by a bare Bun.serve with nothing of lightd. Per GET: the
  * bearer token compared with the configured one in constant time, one prepared read of the
  * file's row by path on a read-only connection to a WAL database (a download must see the
- * last commit; the reads of one event-loop turn share a read transaction, as lightd's do), the file read at once (open, one read, close), the same response headers
- * lightd sends (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length),
- * an `X-Request-Id`, and one JSON line in a request log written once per event-loop turn.
+ * last commit; the reads of one event-loop turn share a read transaction, as lightd's do),
+ * the file read at once (open, one read, close), the same response headers lightd sends
+ * (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length), an
+ * `X-Request-Id`, and one JSON line in a request log written once per event-loop turn.
  * Whatever lightd spends beyond this is its own overhead.
  *
  * PUT stores a body and its row without any fsync: it only fills the store for the GETs and

@@ -3,8 +3,9 @@ import type { Database } from "bun:sqlite";
 /**
  * What the benchmarks' floor servers (bench/same-work-server.ts, bench/lib/download-floor-server.ts)
  * share: the request log lightd writes (one JSON line per request, written once per event-loop
- * turn), the read transaction per turn lightd's reads share, and the life of a bare Bun.serve on 127.0.0.1 that announces its port the way the
- * benchmarks wait for and stops on SIGTERM.
+ * turn), the read transaction per turn lightd's reads share, and the life of a bare
+ * Bun.serve on 127.0.0.1 that announces its port the way the benchmarks wait for and stops
+ * on SIGTERM.
  */
 
 let pending: string[] = [];
