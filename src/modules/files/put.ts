@@ -42,7 +42,7 @@ export class FilePuts {
   async precheck(principal: Principal, path: string, conditions: WriteConditions): Promise<void> {
     requirePath(principal, path);
     refuseReservedRoot(path);
-    if (conditions.ifMatch === undefined && conditions.ifNoneMatch === undefined) return;
+    if (!hasConditions(conditions)) return;
     const row = await this.metadata.read.files.get(scopeOf(principal), path);
     this.tree.requireConditions(row, conditions.ifMatch, conditions.ifNoneMatch);
   }
@@ -95,7 +95,7 @@ export class FilePuts {
     if (declared !== undefined && declared <= EARLY_CHECK_FROM_BYTES && !hasConditions(conditions)) {
       // A small body of known length: what the early checks would save (its bytes on the disk
       // before a refusal) costs less than their reads. The commit checks all of it anyway.
-      return this.#store(principal, path, objectKey, contentType, body, options, undefined);
+      return this.#store(principal, scope, path, objectKey, contentType, body, options, undefined);
     }
     // The early checks of precheck, requireRoom and bytesRoom, with the file (and a folder at
     // its path) and the quota read once.
@@ -107,12 +107,13 @@ export class FilePuts {
     const room = await this.quotas.room(scope.account);
     await this.quotas.requireRoom(scope.account, { bytes: declared, newFile: !existing, freed }, room);
     const bytesRoom = room.bytes === undefined ? undefined : room.bytes + freed;
-    return this.#store(principal, path, objectKey, contentType, body, options, bytesRoom);
+    return this.#store(principal, scope, path, objectKey, contentType, body, options, bytesRoom);
   }
 
   /** Streams the body into the new object (`room`: the bytes the quota still allows), then commits it. */
   async #store(
     principal: Principal,
+    scope: Scope,
     path: string,
     objectKey: string,
     contentType: string,
@@ -123,7 +124,7 @@ export class FilePuts {
     // Bytes written but not yet committed are nobody's: keep the garbage collector off them.
     const release = this.reclaimer.hold(objectKey);
     try {
-      const stat = await this.#putWithin(scopeOf(principal), objectKey, body, contentType, options.maxBytes, room);
+      const stat = await this.#putWithin(scope, objectKey, body, contentType, options.maxBytes, room);
       return await this.writes.commitObject(
         principal,
         path,
