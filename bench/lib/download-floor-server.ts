@@ -4,7 +4,8 @@
  * bearer token compared with the configured one in constant time, one prepared read of the
  * file's row by path on a read-only connection to a WAL database (a download must see the
  * last commit; the reads of one event-loop turn share a read transaction, as lightd's do),
- * the file read at once (open, one read, close), the same response headers lightd sends
+ * the file read at once (one read through a descriptor kept open, after one fstat that tells
+ * it is still named, as lightd reads small files), the same response headers lightd sends
  * (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length), an
  * `X-Request-Id`, and one JSON line in a request log written once per event-loop turn.
  * Whatever lightd spends beyond this is its own overhead.
@@ -15,7 +16,7 @@
  *   bun run bench/lib/download-floor-server.ts <dir> <token>
  */
 import { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { logRequest, readTurn, serveFloor } from "./floor-server";
 
@@ -47,6 +48,17 @@ function authorized(given: string | null): boolean {
 
 let counter = 0;
 
+// The descriptor of each file read, kept open and checked still named (one fstat), as lightd keeps them.
+const kept = new Map<string, number>();
+function descriptorOf(key: string): number {
+  const fd = kept.get(key);
+  if (fd !== undefined && fstatSync(fd).nlink > 0) return fd;
+  if (fd !== undefined) closeSync(fd);
+  const opened = openSync(join(dir as string, "objects", key), "r");
+  kept.set(key, opened);
+  return opened;
+}
+
 serveFloor(async (request) => {
   const start = performance.now();
   const url = request.url;
@@ -72,15 +84,9 @@ serveFloor(async (request) => {
   turn.enter();
   const row = byPath.get(path);
   if (!row) return new Response(null, { status: 404 });
-  const fd = openSync(join(dir, "objects", row.object_key), "r");
+  const fd = descriptorOf(row.object_key);
   const bytes = new Uint8Array(row.size + 1);
-  let read: number;
-  try {
-    read = readSync(fd, bytes, 0, row.size + 1, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (read !== row.size) return new Response(null, { status: 500 });
+  if (readSync(fd, bytes, 0, row.size + 1, 0) !== row.size) return new Response(null, { status: 500 });
   const id = `floor-${(counter++).toString(36)}`;
   const response = new Response(bytes.subarray(0, row.size), {
     headers: {

@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UrlSigner } from "../../src/lib/url-signer";
@@ -150,5 +159,43 @@ describe("LocalBlobStore specifics", () => {
     expect(stat.etag).toBe(sha256(text("second")));
     expect(await readAll(await store.getStream(second))).toEqual(text("second"));
     expect(files("tmp")).toEqual([]);
+  });
+
+  test("a download reads a small object as it is now, though its descriptor is kept between downloads", async () => {
+    const key = newKey();
+    const bytesOf = (body: Uint8Array | Blob | undefined) => body as Uint8Array;
+    await store.putStream(key, streamOf(text("first")));
+    expect(bytesOf(store.bodyOf(key, 5)?.body)).toEqual(text("first"));
+    expect(bytesOf(store.bodyOf(key, 5)?.body)).toEqual(text("first"));
+    // Replaced through the store, then deleted through it.
+    await store.putStream(key, streamOf(text("again")));
+    expect(bytesOf(store.bodyOf(key, 5)?.body)).toEqual(text("again"));
+    await store.delete(key);
+    expect(store.bodyOf(key, 5)).toBeNull();
+    // Replaced and deleted behind the store's back (another instance sharing the directory).
+    const other = newKey();
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    await store.putStream(other, streamOf(text("one")), fresh);
+    expect(bytesOf(store.bodyOf(other, 3)?.body)).toEqual(text("one"));
+    writeFileSync(join(root, "tmp", "swap"), text("two"));
+    renameSync(join(root, "tmp", "swap"), join(root, other.slice(0, 2), other));
+    expect(bytesOf(store.bodyOf(other, 3)?.body)).toEqual(text("two"));
+    unlinkSync(join(root, other.slice(0, 2), other));
+    expect(store.bodyOf(other, 3)).toBeNull();
+  });
+
+  test("closing the store lets go of the descriptors its downloads kept", async () => {
+    const own = new LocalBlobStore(
+      join(dir, "closing"),
+      blobUrlBuilder(new UrlSigner("local-test-secret-0123456789abcdef0123")),
+    );
+    const descriptors = () => readdirSync("/proc/self/fd").length;
+    const keys = [newKey(), newKey(), newKey()];
+    for (const key of keys) await own.putStream(key, streamOf(text("kept")));
+    const before = descriptors();
+    for (const key of keys) own.bodyOf(key, 4);
+    expect(descriptors()).toBe(before + keys.length);
+    await own.close();
+    expect(descriptors()).toBeLessThanOrEqual(before);
   });
 });

@@ -2,12 +2,18 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { localBody, READ_AT_ONCE_BYTES } from "../../src/storage/blob/local-body";
+import { localBody as bodyWith, READ_AT_ONCE_BYTES } from "../../src/storage/blob/local-body";
+import { OpenFiles } from "../../src/storage/blob/open-files";
 
 // What a download of a local object sends: small files as their bytes, the rest as the file.
 describe("localBody", () => {
   const dir = mkdtempSync(join(tmpdir(), "lightd-local-body-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const open = new OpenFiles();
+  const localBody = (path: string, expected: number) => bodyWith(path, expected, open);
+  afterAll(() => {
+    open.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const file = (name: string, size: number) => {
     const bytes = crypto.getRandomValues(new Uint8Array(size));
     writeFileSync(join(dir, name), bytes);

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
-import { isMissing } from "./local-io";
+import { existsSync } from "node:fs";
+import type { OpenFiles } from "./open-files";
 
 /** What a download of a local object sends: the bytes themselves or the file, and its size now. */
 export interface LocalBody {
@@ -16,35 +16,19 @@ export const READ_AT_ONCE_BYTES = 16 * 1024;
 
 /**
  * The body of the object stored at `path`, which the metadata says holds `expected` bytes;
- * null when the file is missing. A small object is read at once (open, one read, close): a
- * read that returns exactly `expected` bytes, though it asked for one more, has the whole
- * file. Anything else (a larger file, a short read) is served as the file, its size one
- * stat(2). Like a server's sendfile, the read blocks this thread for a file not in the cache.
+ * null when the file is missing. A small object is read at once, through a descriptor
+ * `files` keeps (./open-files.ts): a read that returns exactly `expected` bytes, though it
+ * asked for one more, has the whole file. Anything else (a larger file, a short read) is
+ * served as the file, its size one stat(2). Like a server's sendfile, the read blocks this
+ * thread for a file not in the cache.
  */
-export function localBody(path: string, expected: number): LocalBody | null {
+export function localBody(path: string, expected: number, files: OpenFiles): LocalBody | null {
   if (expected <= READ_AT_ONCE_BYTES) {
-    const bytes = readExactly(path, expected);
+    const bytes = files.readExactly(path, expected);
     if (bytes === null) return null;
     if (bytes !== undefined) return { size: expected, body: bytes };
   }
   const file = Bun.file(path);
   // A missing file reads as 0 bytes: only an empty one needs the second look.
   return file.size > 0 || existsSync(path) ? { size: file.size, body: file } : null;
-}
-
-/** The file's bytes when it holds exactly `size`; undefined when it does not; null when it is missing. */
-function readExactly(path: string, size: number): Uint8Array<ArrayBuffer> | null | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  try {
-    const bytes = new Uint8Array(size + 1);
-    return readSync(fd, bytes, 0, size + 1, 0) === size ? bytes.subarray(0, size) : undefined;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -33,6 +33,7 @@ import {
   writeFileDurable,
   writeStream,
 } from "./local-io";
+import { OpenFiles } from "./open-files";
 import { readHead, writeSmallFile } from "./small-write";
 
 const MAX_PART_NUMBER = 10_000;
@@ -87,6 +88,8 @@ export class LocalBlobStore implements BlobStore {
   readonly dataSync: DataSync;
   /** `root` normalised, with its trailing separator: the start of every object's path. */
   readonly #shardBase: string;
+  /** Descriptors of small objects downloads read again; forgotten when their key is written or deleted. */
+  readonly #open = new OpenFiles();
 
   constructor(
     readonly root: string,
@@ -102,6 +105,7 @@ export class LocalBlobStore implements BlobStore {
 
   /** Waits for the syncs owed and lets go of the filesystem's descriptor (it can be unmounted then). */
   close(): Promise<void> {
+    this.#open.close();
     return this.dataSync.close();
   }
 
@@ -113,7 +117,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   bodyOf(key: string, expected: number): LocalBody | null {
-    return localBody(this.pathOf(key), expected);
+    return localBody(this.pathOf(key), expected, this.#open);
   }
 
   async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
@@ -176,6 +180,8 @@ export class LocalBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     await unlinkQuietly(path);
+    // After the unlink: a download between the two would keep the deleted file open again.
+    this.#open.forget(path);
     await unlinkQuietly(`${path}.meta`);
   }
 
@@ -328,6 +334,7 @@ export class LocalBlobStore implements BlobStore {
       await mkdir(dir, { recursive: true });
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       await commitFile(tmpData, record, finalPath, exclusive);
+      this.#open.forget(finalPath);
       await fsyncDir(dir);
       return written;
     } catch (error) {
@@ -378,6 +385,7 @@ export class LocalBlobStore implements BlobStore {
         await commitFile(tmpData, record, finalPath);
       }
       this.#shards.add(dir);
+      this.#open.forget(finalPath);
       named = true;
       await this.dataSync.durable(finalPath, dir);
       return written;
