@@ -48,14 +48,26 @@ function authorized(given: string | null): boolean {
 
 let counter = 0;
 
-// The descriptor of each file read, kept open and checked still named (one fstat), as lightd keeps them.
+// The descriptors of the files read, kept open and checked still named (one fstat), as lightd
+// keeps them: at most 4,096, the least recently read closed first.
 const kept = new Map<string, number>();
 function descriptorOf(key: string): number {
   const fd = kept.get(key);
-  if (fd !== undefined && fstatSync(fd).nlink > 0) return fd;
-  if (fd !== undefined) closeSync(fd);
+  if (fd !== undefined) {
+    kept.delete(key);
+    if (fstatSync(fd).nlink > 0) {
+      kept.set(key, fd);
+      return fd;
+    }
+    closeSync(fd);
+  }
   const opened = openSync(join(dir as string, "objects", key), "r");
   kept.set(key, opened);
+  for (const [oldest, old] of kept) {
+    if (kept.size <= 4096) break;
+    kept.delete(oldest);
+    closeSync(old);
+  }
   return opened;
 }
 
