@@ -2,6 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { nameOf, parentOf } from "../../../domain/paths";
 import type { FileRow, NewFile, Scope } from "../files";
 import type { FileRepository } from "../repositories";
+import type { TurnCache } from "./read-turn";
 import { SearchMirror } from "./search-mirror";
 import { SqliteRepository, startsWithSql } from "./sql";
 
@@ -44,10 +45,17 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
 
   readonly #search: SearchMirror;
 
-  /** `search`: how `files_search` is written (the writer's waits for the batch's COMMIT, ./search-mirror.ts). */
-  constructor(db: Database, search?: SearchMirror) {
+  /** Rows by path kept between turns of the read connection (./read-turn.ts); none on the writer. */
+  readonly #kept: TurnCache<FileRow | null> | undefined;
+
+  /**
+   * `search`: how `files_search` is written (the writer's waits for the batch's COMMIT, ./search-mirror.ts).
+   * `kept`: where the read connection keeps the rows its lookups by path found (or did not).
+   */
+  constructor(db: Database, search?: SearchMirror, kept?: TurnCache<FileRow | null>) {
     super(db);
     this.#search = search ?? new SearchMirror(db);
+    this.#kept = kept;
   }
 
   async usesObject(objectKey: string): Promise<boolean> {
@@ -59,7 +67,15 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   }
 
   get(scope: Scope, path: string): FileRow | null {
-    return this.#get.get(scope.account, scope.space, path);
+    const kept = this.#kept;
+    if (kept === undefined) return this.#get.get(scope.account, scope.space, path);
+    // The space's length keeps apart scopes and paths that would concatenate alike.
+    const key = `${scope.account}:${scope.space.length}:${scope.space}${path}`;
+    const found = kept.get(key);
+    if (found !== undefined) return found;
+    const row = this.#get.get(scope.account, scope.space, path);
+    kept.set(key, row === null ? null : Object.freeze(row));
+    return row;
   }
 
   async getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]> {

@@ -13,6 +13,7 @@ import { SqliteInviteRepository, SqliteQuotaRepository } from "./invites";
 import { SqliteMetadata } from "./metadata";
 import { SqliteOAuthClientRepository, SqliteOAuthCodeRepository, SqliteOAuthGrantRepository } from "./oauth";
 import { sqliteChallenges, sqliteMagicLinks } from "./one-time";
+import type { ReadTurn } from "./read-turn";
 import { SqliteReclaimRepository } from "./reclaim";
 import type { SearchMirror } from "./search-mirror";
 import { SqliteShareRepository } from "./shares";
@@ -20,11 +21,18 @@ import { SqliteSpaceRepository } from "./spaces";
 import { SqliteUploadRepository } from "./uploads";
 import { SqliteVersionRepository } from "./versions";
 
-/** Every repository over one connection; statements are prepared once, here. */
+/** File rows by path the read connection keeps while the database does not change (./read-turn.ts). */
+const FILE_ROWS_KEPT = 10_000;
+
+/**
+ * Every repository over one connection; statements are prepared once, here. `turn`: the
+ * read connection's transactions, whose caches its reads may keep rows in.
+ */
 export function sqliteRepositories(
   db: Database,
   appended: (scope: Scope, tx: number) => void,
   search?: SearchMirror,
+  turn?: ReadTurn,
 ): Repositories {
   return {
     accounts: new SqliteAccountRepository(db),
@@ -34,7 +42,7 @@ export function sqliteRepositories(
     magicLinks: sqliteMagicLinks(db),
     invites: new SqliteInviteRepository(db),
     quotas: new SqliteQuotaRepository(db),
-    files: new SqliteFileRepository(db, search),
+    files: new SqliteFileRepository(db, search, turn?.cache(FILE_ROWS_KEPT)),
     spaces: new SqliteSpaceRepository(db),
     events: new SqliteEventRepository(db, appended),
     reclaim: new SqliteReclaimRepository(db),

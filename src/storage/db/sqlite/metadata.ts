@@ -20,6 +20,7 @@ export type SqliteRepositoriesFactory = (
   db: Database,
   appended: (scope: Scope, tx: number) => void,
   search?: SearchMirror,
+  turn?: ReadTurn,
 ) => Repositories;
 
 /**
@@ -81,8 +82,9 @@ export class SqliteMetadata implements Metadata {
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
     this.#tx = repositories(this.#writer, (scope, tx) => noteAppended(this.#appended, scope, tx), search);
-    this.#reads = this.#reader === this.#writer ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork);
     this.#turn = this.#reader === this.#writer ? null : new ReadTurn(this.#reader);
+    this.#reads =
+      this.#turn === null ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork, undefined, this.#turn);
   }
 
   /** The read connection's repositories; reading through them joins this turn's read transaction. */

@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { LruMap } from "../../../lib/lru";
 
 /**
  * One read transaction on the read connection per turn of the event loop.
@@ -15,16 +16,34 @@ import type { Database, Statement } from "bun:sqlite";
  * refused on the next request) and before the writer opens a batch, so the reader holds
  * no lock when the writer may start the log over. Another process's commit is seen from
  * the next turn on.
+ *
+ * Rows read in one turn may be kept for the next ones (`cache`) for as long as the
+ * database has not changed: the first statement of each turn's transaction asks for
+ * `PRAGMA data_version`, which changes whenever another connection (this process's writer,
+ * another process) committed since, and every cache is emptied when it did. A kept row is
+ * therefore exactly what a read in this turn's snapshot would return.
  */
 export class ReadTurn {
   readonly #begin: Statement;
   readonly #commit: Statement;
+  readonly #version: Statement<{ data_version: number }, []>;
+  /** The data_version the caches' rows were read at; undefined before the first turn. */
+  #seen: number | undefined;
+  readonly #caches: TurnCache<unknown>[] = [];
   #open = false;
 
   constructor(private readonly db: Database) {
     // Cached statements (`query`): closing the connection finalizes them, so it closes the file.
     this.#begin = db.query("BEGIN");
     this.#commit = db.query("COMMIT");
+    this.#version = db.query("PRAGMA data_version");
+  }
+
+  /** A cache of up to `capacity` rows read on this connection, emptied whenever the database changed since. */
+  cache<V>(capacity: number): TurnCache<V> {
+    const cache = new TurnCache<V>(capacity, () => this.#open);
+    this.#caches.push(cache as TurnCache<unknown>);
+    return cache;
   }
 
   /** Makes sure the turn's transaction is open; the reads that follow share it. */
@@ -33,6 +52,17 @@ export class ReadTurn {
     this.#begin.run();
     this.#open = true;
     setImmediate(() => this.end());
+    if (this.#caches.length === 0) return;
+    let version: number | undefined;
+    try {
+      // The transaction's first statement: it takes the snapshot the turn reads.
+      version = this.#version.get()?.data_version;
+    } finally {
+      if (version === undefined || version !== this.#seen) {
+        this.#seen = version;
+        for (const cache of this.#caches) cache.clear();
+      }
+    }
   }
 
   /** Ends the turn's transaction now: reads after this see every commit made so far. */
@@ -45,5 +75,33 @@ export class ReadTurn {
       // A read transaction has nothing to lose: drop it however it ended up.
       if (this.db.inTransaction) this.db.run("ROLLBACK");
     }
+  }
+}
+
+/**
+ * Rows kept between turns (`ReadTurn.cache`). Read and filled only while a turn's
+ * transaction is open, so only after the check that the database did not change: a read
+ * outside a turn goes to the database. A kept row is shared by every reader: keep it frozen.
+ */
+export class TurnCache<V> {
+  readonly #rows: LruMap<string, V>;
+
+  constructor(
+    capacity: number,
+    private readonly checked: () => boolean,
+  ) {
+    this.#rows = new LruMap(capacity);
+  }
+
+  get(key: string): V | undefined {
+    return this.checked() ? this.#rows.get(key) : undefined;
+  }
+
+  set(key: string, value: V): void {
+    if (this.checked()) this.#rows.set(key, value);
+  }
+
+  clear(): void {
+    this.#rows.clear();
   }
 }

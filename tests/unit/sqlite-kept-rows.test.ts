@@ -1,0 +1,146 @@
+import { Database } from "bun:sqlite";
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FileRow, Scope } from "../../src/storage/db/files";
+import { openSqliteMetadata } from "../../src/storage/db/sqlite";
+import type { SqliteMetadata } from "../../src/storage/db/sqlite/metadata";
+
+/**
+ * File rows by path the read connection keeps between turns (src/storage/db/sqlite/read-turn.ts):
+ * a kept row must be exactly what the database holds now, whoever changed it since.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+let dir: string;
+let path: string;
+let metadata: SqliteMetadata;
+let scope: Scope;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "lightd-kept-rows-"));
+  path = join(dir, "lightd.db");
+  metadata = openSqliteMetadata(path);
+  const account = await metadata.write((tx) => tx.accounts.insert({ name: "kept", type: "human", created_at: 1 }));
+  scope = { account: account?.id as number, space: "live" };
+});
+afterEach(() => {
+  metadata.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const file = (at: string, size: number) => ({
+  account_id: scope.account,
+  space: scope.space,
+  path: at,
+  parent: "",
+  name: at,
+  type: "file" as const,
+  object_key: `obj${size}`,
+  size,
+  content_type: null,
+  etag: `e${size}`,
+  tx: 1,
+  updated_at: 1,
+});
+const read = (at: string) => metadata.read.files.get(scope, at) as FileRow | null;
+
+test("a row read again in a later turn is the kept one, frozen", async () => {
+  await metadata.write((tx) => tx.files.insert(file("a.txt", 1)));
+  await nextTurn();
+  const first = read("a.txt");
+  await nextTurn();
+  const again = read("a.txt");
+  expect(again).toBe(first);
+  expect(again?.size).toBe(1);
+  expect(Object.isFrozen(again)).toBe(true);
+  // A scope and path that concatenate alike are another row.
+  expect(metadata.read.files.get({ ...scope, space: "liv" }, "ea.txt")).toBeNull();
+  expect(metadata.read.files.get({ ...scope, space: "livea" }, ".txt")).toBeNull();
+  expect(read("a.txt")).toBe(first);
+});
+
+test("after this process's commit the next read sees it, in the commit's own turn too", async () => {
+  await metadata.write((tx) => tx.files.insert(file("a.txt", 1)));
+  await nextTurn();
+  expect(read("a.txt")?.size).toBe(1);
+  expect(read("new.txt")).toBeNull();
+  await metadata.write(async (tx) => {
+    const row = await tx.files.get(scope, "a.txt");
+    await tx.files.updateContent(row?.id as number, {
+      object_key: "obj2",
+      size: 2,
+      content_type: null,
+      etag: "e2",
+      tx: 2,
+      updated_at: 2,
+    });
+    await tx.files.insert(file("new.txt", 3));
+  });
+  // Resumed by the COMMIT, still in its turn.
+  expect(read("a.txt")?.size).toBe(2);
+  expect(read("new.txt")?.size).toBe(3);
+  await nextTurn();
+  await metadata.write(async (tx) => {
+    await tx.files.delete((await tx.files.get(scope, "new.txt")) as FileRow);
+  });
+  expect(read("new.txt")).toBeNull();
+});
+
+test("another process's commit empties the kept rows from the next turn on", async () => {
+  await metadata.write((tx) => tx.files.insert(file("a.txt", 1)));
+  await nextTurn();
+  expect(read("a.txt")?.size).toBe(1);
+  const other = new Database(path);
+  other.run("PRAGMA busy_timeout = 5000");
+  other.run("UPDATE files SET size = 7 WHERE path = 'a.txt'");
+  other.run(
+    "INSERT INTO files (account_id, space, path, parent, name, type, size, tx, created_at, updated_at) VALUES (?1, 'live', 'b.txt', '', 'b.txt', 'file', 9, 1, 1, 1)",
+    [scope.account],
+  );
+  // This turn keeps its snapshot; the next one sees the change.
+  expect(read("a.txt")?.size).toBe(1);
+  await nextTurn();
+  expect(read("a.txt")?.size).toBe(7);
+  expect(read("b.txt")?.size).toBe(9);
+  other.close();
+});
+
+test("the unit of work never reads kept rows: it sees its own writes", async () => {
+  await metadata.write((tx) => tx.files.insert(file("a.txt", 1)));
+  await nextTurn();
+  expect(read("a.txt")?.size).toBe(1);
+  const seen = await metadata.write(async (tx) => {
+    const row = await tx.files.get(scope, "a.txt");
+    await tx.files.updateContent(row?.id as number, {
+      object_key: "obj5",
+      size: 5,
+      content_type: null,
+      etag: "e5",
+      tx: 2,
+      updated_at: 2,
+    });
+    return (await tx.files.get(scope, "a.txt"))?.size;
+  });
+  expect(seen).toBe(5);
+});
+
+test("repositories taken before a commit and read after it see the commit", async () => {
+  await metadata.write((tx) => tx.files.insert(file("a.txt", 1)));
+  await nextTurn();
+  const reads = metadata.read;
+  expect((reads.files.get(scope, "a.txt") as FileRow).size).toBe(1);
+  await metadata.write(async (tx) => {
+    const row = await tx.files.get(scope, "a.txt");
+    await tx.files.updateContent(row?.id as number, {
+      object_key: "obj3",
+      size: 3,
+      content_type: null,
+      etag: "e3",
+      tx: 2,
+      updated_at: 2,
+    });
+  });
+  // No new turn began (the getter was not asked again): the read goes to the database.
+  expect((reads.files.get(scope, "a.txt") as FileRow).size).toBe(3);
+});
