@@ -144,3 +144,27 @@ test("repositories taken before a commit and read after it see the commit", asyn
   // No new turn began (the getter was not asked again): the read goes to the database.
   expect((reads.files.get(scope, "a.txt") as FileRow).size).toBe(3);
 });
+
+test("a kept credential row goes with the commit that deletes or changes it", async () => {
+  const credential = { kind: "live" as const, account_id: scope.account, secret_hash: "h1", created_at: 1 };
+  await metadata.write(async (tx) => {
+    await tx.credentials.insert({ ...credential, id: "k1" });
+    await tx.credentials.insert({ ...credential, id: "k2" });
+  });
+  await nextTurn();
+  const kept = metadata.read.credentials.findForAuth("k1");
+  await nextTurn();
+  expect(metadata.read.credentials.findForAuth("k1")).toBe(kept);
+  expect(Object.isFrozen(kept)).toBe(true);
+  expect(metadata.read.credentials.findForAuth("k2")).toMatchObject({ secret_hash: "h1" });
+  await metadata.write(async (tx) => {
+    await tx.credentials.delete("k1");
+  });
+  expect(metadata.read.credentials.findForAuth("k1")).toBeNull();
+  const other = new Database(path);
+  other.run("PRAGMA busy_timeout = 5000");
+  other.run("UPDATE credentials SET secret_hash = 'h2' WHERE id = 'k2'");
+  other.close();
+  await nextTurn();
+  expect(metadata.read.credentials.findForAuth("k2")).toMatchObject({ secret_hash: "h2" });
+});

@@ -1,5 +1,7 @@
+import type { Database } from "bun:sqlite";
 import { CREDENTIAL_COLUMNS, type CredentialAuthRow, type CredentialRow, type NewCredential } from "../credentials";
 import type { CredentialRepository } from "../repositories";
+import type { TurnCache } from "./read-turn";
 import { SqliteRepository } from "./sql";
 
 /** Repository for the `credentials` table: every token, session and key, stored as an argon2id hash. */
@@ -57,8 +59,22 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
    * The per-request read of a credential (by primary key, on every request, so revocation,
    * rotation and expiry apply at once). Only the columns the verifier needs, not all 13.
    */
+  /** `kept`: where the read connection keeps the rows `findForAuth` found (./read-turn.ts); none on the writer. */
+  constructor(
+    db: Database,
+    private readonly kept?: TurnCache<CredentialAuthRow | null>,
+  ) {
+    super(db);
+  }
+
   findForAuth(id: string): CredentialAuthRow | null {
-    return this.#authById.get(id);
+    const kept = this.kept;
+    if (kept === undefined) return this.#authById.get(id);
+    const found = kept.get(id);
+    if (found !== undefined) return found;
+    const row = this.#authById.get(id);
+    kept.set(id, row === null ? null : Object.freeze(row));
+    return row;
   }
 
   async consume(id: string): Promise<boolean> {

@@ -23,6 +23,8 @@ import { SqliteVersionRepository } from "./versions";
 
 /** File rows by path the read connection keeps while the database does not change (./read-turn.ts). */
 const FILE_ROWS_KEPT = 10_000;
+/** Credential rows (every authenticated request reads its own) kept the same way. */
+const CREDENTIAL_ROWS_KEPT = 10_000;
 
 /**
  * Every repository over one connection; statements are prepared once, here. `turn`: the
@@ -36,7 +38,7 @@ export function sqliteRepositories(
 ): Repositories {
   return {
     accounts: new SqliteAccountRepository(db),
-    credentials: new SqliteCredentialRepository(db),
+    credentials: new SqliteCredentialRepository(db, turn?.cache(CREDENTIAL_ROWS_KEPT)),
     apiKeys: new SqliteApiKeyRepository(db),
     challenges: sqliteChallenges(db),
     magicLinks: sqliteMagicLinks(db),
