@@ -1,9 +1,10 @@
 /**
  * The floor for the one-request download of a small file (`GET /files/<path>?redirect=false`):
  * the work lightd cannot skip, done by a bare Bun.serve with nothing of lightd. Per GET: the
- * bearer token compared with the configured one in constant time, one prepared read of the
- * file's row by path on a read-only connection to a WAL database (a download must see the
- * last commit; the reads of one event-loop turn share a read transaction, as lightd's do),
+ * bearer token compared with the configured one in constant time, the file's row by path
+ * from a read-only connection to a WAL database (a download must see the last commit; the
+ * reads of one event-loop turn share a read transaction, and a row is read again only once
+ * the database changed, as lightd's are),
  * the file read at once (one read through a descriptor kept open, after one fstat that tells
  * it is still named, as lightd reads small files), the same response headers lightd sends
  * (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length), an
@@ -94,7 +95,8 @@ serveFloor(async (request) => {
     return Response.json({ size: bytes.byteLength });
   }
   turn.enter();
-  const row = byPath.get(path);
+  const row = (turn.kept.get(path) ?? byPath.get(path)) as ReturnType<typeof byPath.get>;
+  turn.kept.set(path, row);
   if (!row) return new Response(null, { status: 404 });
   const fd = descriptorOf(row.object_key);
   const bytes = new Uint8Array(row.size + 1);

@@ -50,11 +50,16 @@ export function serveFloor(fetch: (request: Request) => Response | Promise<Respo
 /**
  * The reads of one event-loop turn in one read transaction, as lightd's are
  * (src/storage/db/sqlite/read-turn.ts): `enter` before a read, `end` after a write the
- * next read must see. A floor that paid a read lock per request would sit above lightd.
+ * next read must see. Rows read are kept (`kept`, at most 10,000) until a turn finds that
+ * the database changed (PRAGMA data_version), as lightd keeps them. A floor that paid a
+ * read lock or a row read per request would sit above lightd.
  */
-export function readTurn(db: Database): { enter(): void; end(): void } {
+export function readTurn(db: Database): { enter(): void; end(): void; kept: Map<string, unknown> } {
   const begin = db.query("BEGIN");
   const commit = db.query("COMMIT");
+  const version = db.query<{ data_version: number }, []>("PRAGMA data_version");
+  const kept = new Map<string, unknown>();
+  let seen: number | undefined;
   let open = false;
   const end = () => {
     if (!open) return;
@@ -67,7 +72,11 @@ export function readTurn(db: Database): { enter(): void; end(): void } {
       begin.run();
       open = true;
       setImmediate(end);
+      const now = version.get()?.data_version;
+      if (now !== seen || kept.size >= 10_000) kept.clear();
+      seen = now;
     },
     end,
+    kept,
   };
 }
