@@ -35,6 +35,15 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
     "SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials WHERE account_id = ?1 AND grant_id IS NOT NULL GROUP BY grant_id",
   );
 
+  /** Rows kept between turns of the read connection (./read-turn.ts); none on the writer. */
+  readonly #kept: TurnCache<CredentialAuthRow | null> | undefined;
+
+  /** `kept`: where the read connection keeps the rows `findForAuth` found. */
+  constructor(db: Database, kept?: TurnCache<CredentialAuthRow | null>) {
+    super(db);
+    this.#kept = kept;
+  }
+
   async insert(row: NewCredential): Promise<void> {
     this.#insert.run({
       id: row.id,
@@ -57,18 +66,11 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
 
   /**
    * The per-request read of a credential (by primary key, on every request, so revocation,
-   * rotation and expiry apply at once). Only the columns the verifier needs, not all 13.
+   * rotation and expiry apply at once). Only the columns the verifier needs, not all 13. On
+   * the read connection a row read in an earlier turn is kept until the database changes.
    */
-  /** `kept`: where the read connection keeps the rows `findForAuth` found (./read-turn.ts); none on the writer. */
-  constructor(
-    db: Database,
-    private readonly kept?: TurnCache<CredentialAuthRow | null>,
-  ) {
-    super(db);
-  }
-
   findForAuth(id: string): CredentialAuthRow | null {
-    const kept = this.kept;
+    const kept = this.#kept;
     if (kept === undefined) return this.#authById.get(id);
     const found = kept.get(id);
     if (found !== undefined) return found;
