@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { FileRow, Scope } from "../../src/storage/db/files";
 import { openSqliteMetadata } from "../../src/storage/db/sqlite";
 import type { SqliteMetadata } from "../../src/storage/db/sqlite/metadata";
+import { TurnCache } from "../../src/storage/db/sqlite/read-turn";
 
 /**
  * File rows by path the read connection keeps between turns (src/storage/db/sqlite/read-turn.ts):
@@ -167,4 +168,25 @@ test("a kept credential row goes with the commit that deletes or changes it", as
   other.close();
   await nextTurn();
   expect(metadata.read.credentials.findForAuth("k2")).toMatchObject({ secret_hash: "h2" });
+});
+
+test("a cache keeps at most its capacity, and what is read again stays longest", () => {
+  let open = true;
+  const cache = new TurnCache<number>(4, () => open);
+  for (let i = 0; i < 100; i++) {
+    cache.set(`k${i}`, i);
+    // k0 is read after every write: it is never the one to go.
+    expect(cache.get("k0")).toBe(0);
+    expect(cache.size).toBeLessThanOrEqual(4);
+  }
+  expect(cache.get("k99")).toBe(99);
+  expect(cache.get("k50")).toBeUndefined();
+  // Outside a checked turn nothing is read or kept.
+  open = false;
+  expect(cache.get("k0")).toBeUndefined();
+  cache.set("k200", 200);
+  open = true;
+  expect(cache.get("k200")).toBeUndefined();
+  cache.clear();
+  expect(cache.size).toBe(0);
 });

@@ -1,5 +1,4 @@
 import type { Database, Statement } from "bun:sqlite";
-import { LruMap } from "../../../lib/lru";
 
 /**
  * One read transaction on the read connection per turn of the event loop.
@@ -82,26 +81,51 @@ export class ReadTurn {
  * Rows kept between turns (`ReadTurn.cache`). Read and filled only while a turn's
  * transaction is open, so only after the check that the database did not change: a read
  * outside a turn goes to the database. A kept row is shared by every reader: keep it frozen.
+ *
+ * Two generations instead of an exact LRU order (which costs a delete and a set per hit):
+ * rows go into the young one; when it holds half the capacity it becomes the old one and
+ * the old one goes. A row found in the old generation moves to the young one, so what is
+ * read again stays.
  */
 export class TurnCache<V> {
-  readonly #rows: LruMap<string, V>;
+  #young = new Map<string, V>();
+  #old = new Map<string, V>();
+  readonly #half: number;
 
   constructor(
     capacity: number,
     private readonly checked: () => boolean,
   ) {
-    this.#rows = new LruMap(capacity);
+    this.#half = Math.max(1, Math.floor(capacity / 2));
   }
 
   get(key: string): V | undefined {
-    return this.checked() ? this.#rows.get(key) : undefined;
+    if (!this.checked()) return undefined;
+    const young = this.#young.get(key);
+    if (young !== undefined) return young;
+    const old = this.#old.get(key);
+    if (old !== undefined) this.#keep(key, old);
+    return old;
   }
 
   set(key: string, value: V): void {
-    if (this.checked()) this.#rows.set(key, value);
+    if (this.checked()) this.#keep(key, value);
   }
 
   clear(): void {
-    this.#rows.clear();
+    this.#young = new Map();
+    this.#old = new Map();
+  }
+
+  /** How many rows are kept (for tests). */
+  get size(): number {
+    return this.#young.size + this.#old.size;
+  }
+
+  #keep(key: string, value: V): void {
+    this.#young.set(key, value);
+    if (this.#young.size < this.#half) return;
+    this.#old = this.#young;
+    this.#young = new Map();
   }
 }
