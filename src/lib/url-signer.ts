@@ -39,6 +39,8 @@ const FORM_SPELLING: Record<string, string> = {
 /** A value as URLSearchParams serialises it (the WHATWG form-urlencoded serializer). */
 function formEncode(value: string): string {
   if (/^[\w.*-]*$/.test(value)) return value;
+  // A media type (`application/octet-stream`), bound to every download: only "/" changes.
+  if (/^[\w.*/-]*$/.test(value)) return value.replaceAll("/", "%2F");
   return encodeURIComponent(value.toWellFormed()).replace(/[!'()~]|%20/g, (c) => FORM_SPELLING[c] as string);
 }
 

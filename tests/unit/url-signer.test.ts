@@ -159,12 +159,13 @@ describe("UrlSigner", () => {
       "tab\tnewline\nnul\u0000",
       "",
     ];
-    for (const filename of names) {
+    const types = ["text/plain; charset=utf-8", "application/octet-stream", "image/svg+xml", "a/b//c", "/", "x"];
+    for (const [i, filename] of names.entries()) {
       const request = {
         method: "GET" as const,
         key: KEY,
         expiresIn: 60,
-        bound: { content_type: "text/plain; charset=utf-8", filename, size: "36", etag: "abc" },
+        bound: { content_type: types[i % types.length] as string, filename, size: "36", etag: "abc" },
       };
       const query = s.signedQuery(request);
       const expected = new URLSearchParams();
