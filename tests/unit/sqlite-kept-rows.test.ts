@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRow, Scope } from "../../src/storage/db/files";
+import type { Repositories } from "../../src/storage/db/repositories";
 import { openSqliteMetadata } from "../../src/storage/db/sqlite";
 import type { SqliteMetadata } from "../../src/storage/db/sqlite/metadata";
 import { TurnCache } from "../../src/storage/db/sqlite/read-turn";
@@ -44,6 +45,12 @@ const file = (at: string, size: number) => ({
   tx: 1,
   updated_at: 1,
 });
+/** Gives the file at `at` new content of `size` bytes, in the unit of work `tx`. */
+async function resize(tx: Repositories, at: string, size: number): Promise<void> {
+  const row = await tx.files.get(scope, at);
+  const content = { object_key: `obj${size}`, size, content_type: null, etag: `e${size}`, tx: 2, updated_at: 2 };
+  await tx.files.updateContent(row?.id as number, content);
+}
 const read = (at: string) => metadata.read.files.get(scope, at) as FileRow | null;
 
 test("a row read again in a later turn is the kept one, frozen", async () => {
@@ -67,15 +74,7 @@ test("after this process's commit the next read sees it, in the commit's own tur
   expect(read("a.txt")?.size).toBe(1);
   expect(read("new.txt")).toBeNull();
   await metadata.write(async (tx) => {
-    const row = await tx.files.get(scope, "a.txt");
-    await tx.files.updateContent(row?.id as number, {
-      object_key: "obj2",
-      size: 2,
-      content_type: null,
-      etag: "e2",
-      tx: 2,
-      updated_at: 2,
-    });
+    await resize(tx, "a.txt", 2);
     await tx.files.insert(file("new.txt", 3));
   });
   // Resumed by the COMMIT, still in its turn.
@@ -112,15 +111,7 @@ test("the unit of work never reads kept rows: it sees its own writes", async () 
   await nextTurn();
   expect(read("a.txt")?.size).toBe(1);
   const seen = await metadata.write(async (tx) => {
-    const row = await tx.files.get(scope, "a.txt");
-    await tx.files.updateContent(row?.id as number, {
-      object_key: "obj5",
-      size: 5,
-      content_type: null,
-      etag: "e5",
-      tx: 2,
-      updated_at: 2,
-    });
+    await resize(tx, "a.txt", 5);
     return (await tx.files.get(scope, "a.txt"))?.size;
   });
   expect(seen).toBe(5);
@@ -132,15 +123,7 @@ test("repositories taken before a commit and read after it see the commit", asyn
   const reads = metadata.read;
   expect((reads.files.get(scope, "a.txt") as FileRow).size).toBe(1);
   await metadata.write(async (tx) => {
-    const row = await tx.files.get(scope, "a.txt");
-    await tx.files.updateContent(row?.id as number, {
-      object_key: "obj3",
-      size: 3,
-      content_type: null,
-      etag: "e3",
-      tx: 2,
-      updated_at: 2,
-    });
+    await resize(tx, "a.txt", 3);
   });
   // No new turn began (the getter was not asked again): the read goes to the database.
   expect((reads.files.get(scope, "a.txt") as FileRow).size).toBe(3);
