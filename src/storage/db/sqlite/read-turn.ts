@@ -17,10 +17,11 @@ import type { Database, Statement } from "bun:sqlite";
  * the next turn on.
  *
  * Rows read in one turn may be kept for the next ones (`cache`) for as long as the
- * database has not changed: the first statement of each turn's transaction asks for
+ * database has not changed: the first use of a cache in a turn asks for
  * `PRAGMA data_version`, which changes whenever another connection (this process's writer,
  * another process) committed since, and every cache is emptied when it did. A kept row is
- * therefore exactly what a read in this turn's snapshot would return.
+ * therefore exactly what a read in this turn's snapshot would return. A turn that uses no
+ * cache never asks (after a commit, most turns that read only read what changed).
  */
 export class ReadTurn {
   readonly #begin: Statement;
@@ -30,6 +31,8 @@ export class ReadTurn {
   #seen: number | undefined;
   readonly #caches: TurnCache<unknown>[] = [];
   #open = false;
+  /** This turn's snapshot was compared with the one the kept rows were read in. */
+  #compared = false;
 
   constructor(private readonly db: Database) {
     // Cached statements (`query`): closing the connection finalizes them, so it closes the file.
@@ -40,7 +43,7 @@ export class ReadTurn {
 
   /** A cache of up to `capacity` rows read on this connection, emptied whenever the database changed since. */
   cache<V>(capacity: number): TurnCache<V> {
-    const cache = new TurnCache<V>(capacity, () => this.#open);
+    const cache = new TurnCache<V>(capacity, () => this.#usable());
     this.#caches.push(cache as TurnCache<unknown>);
     return cache;
   }
@@ -50,11 +53,17 @@ export class ReadTurn {
     if (this.#open) return;
     this.#begin.run();
     this.#open = true;
+    this.#compared = false;
     setImmediate(() => this.end());
-    if (this.#caches.length === 0) return;
+  }
+
+  /** Whether kept rows may be used now: inside a turn, once its snapshot was compared with theirs. */
+  #usable(): boolean {
+    if (!this.#open) return false;
+    if (this.#compared) return true;
     let version: number | undefined;
     try {
-      // The transaction's first statement: it takes the snapshot the turn reads.
+      // The value of this transaction's snapshot, whichever statement of the turn took it.
       version = this.#version.get()?.data_version;
     } finally {
       if (version === undefined || version !== this.#seen) {
@@ -62,6 +71,8 @@ export class ReadTurn {
         for (const cache of this.#caches) cache.clear();
       }
     }
+    this.#compared = true;
+    return true;
   }
 
   /** Ends the turn's transaction now: reads after this see every commit made so far. */
@@ -94,13 +105,13 @@ export class TurnCache<V> {
 
   constructor(
     capacity: number,
-    private readonly checked: () => boolean,
+    private readonly usable: () => boolean,
   ) {
     this.#half = Math.max(1, Math.floor(capacity / 2));
   }
 
   get(key: string): V | undefined {
-    if (!this.checked()) return undefined;
+    if (!this.usable()) return undefined;
     const young = this.#young.get(key);
     if (young !== undefined) return young;
     const old = this.#old.get(key);
@@ -109,7 +120,7 @@ export class TurnCache<V> {
   }
 
   set(key: string, value: V): void {
-    if (this.checked()) this.#keep(key, value);
+    if (this.usable()) this.#keep(key, value);
   }
 
   clear(): void {
