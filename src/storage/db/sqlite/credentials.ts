@@ -72,11 +72,7 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   findForAuth(id: string): CredentialAuthRow | null {
     const kept = this.#kept;
     if (kept === undefined) return this.#authById.get(id);
-    const found = kept.get(id);
-    if (found !== undefined) return found;
-    const row = this.#authById.get(id);
-    kept.set(id, row === null ? null : Object.freeze(row));
-    return row;
+    return kept.through(id, () => this.#authById.get(id));
   }
 
   async consume(id: string): Promise<boolean> {

@@ -71,11 +71,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
     if (kept === undefined) return this.#get.get(scope.account, scope.space, path);
     // The space's length keeps apart scopes and paths that would concatenate alike.
     const key = `${scope.account}:${scope.space.length}:${scope.space}${path}`;
-    const found = kept.get(key);
-    if (found !== undefined) return found;
-    const row = this.#get.get(scope.account, scope.space, path);
-    kept.set(key, row === null ? null : Object.freeze(row));
-    return row;
+    return kept.through(key, () => this.#get.get(scope.account, scope.space, path));
   }
 
   async getMany(scope: Scope, paths: readonly string[]): Promise<FileRow[]> {

@@ -123,6 +123,15 @@ export class TurnCache<V> {
     if (this.usable()) this.#keep(key, value);
   }
 
+  /** The row kept for `key`, or what `load` reads (a row, or null for none), kept frozen for the next turns. */
+  through(key: string, load: () => V): V {
+    const found = this.get(key);
+    if (found !== undefined) return found;
+    const row = load();
+    this.set(key, row === null ? row : Object.freeze(row));
+    return row;
+  }
+
   clear(): void {
     this.#young = new Map();
     this.#old = new Map();
