@@ -78,6 +78,36 @@ describe("OpenFiles", () => {
     expect(descriptors()).toBe(before);
   });
 
+  test("a file read again answers with the bytes read the first time, while it is still named", () => {
+    const files = new OpenFiles(8);
+    const path = file(bytes(256));
+    const first = files.readExactly(path, 256);
+    expect(files.readExactly(path, 256)).toBe(first as Uint8Array<ArrayBuffer>);
+    // Replaced by a rename: the next read reads the new file.
+    const next = bytes(256);
+    renameSync(file(next), path);
+    const second = files.readExactly(path, 256);
+    expect(second).not.toBe(first as Uint8Array<ArrayBuffer>);
+    expect(second).toEqual(next);
+  });
+
+  test("the bytes kept stay within their bound, and a file larger than it is not kept", () => {
+    const files = new OpenFiles(8, 100);
+    const before = descriptors();
+    const paths = [file(bytes(40)), file(bytes(40)), file(bytes(40))];
+    for (const path of paths) expect(files.readExactly(path, 40)).toHaveLength(40);
+    expect(files.size).toBe(2);
+    expect(descriptors()).toBe(before + 2);
+    // The least recently read went: the other two are still kept.
+    expect(files.readExactly(paths[1] as string, 40)).toHaveLength(40);
+    expect(files.size).toBe(2);
+    expect(files.readExactly(file(bytes(101)), 101)).toHaveLength(101);
+    expect(files.size).toBe(2);
+    expect(descriptors()).toBe(before + 2);
+    files.close();
+    expect(descriptors()).toBe(before);
+  });
+
   test("out of descriptors, it closes the kept ones instead of failing the read", () => {
     const paths = Array.from({ length: 100 }, () => file(bytes(16)));
     const list = join(dir, "paths.json");

@@ -4,6 +4,15 @@ import { isMissing } from "./local-io";
 /** At most this many descriptors are kept, and never more than a quarter of what the process may open. */
 const MOST_KEPT = 4096;
 
+/** The bytes kept with them add up to at most this much (4,096 files of 4 KiB). */
+const MOST_KEPT_BYTES = 16 * 1024 * 1024;
+
+/** A kept file: its descriptor, and the bytes it held when read. */
+interface Kept {
+  fd: number;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
 /**
  * Descriptors of small stored files, kept open between downloads. Opening and closing a
  * file (two system calls and a walk of its path) costs more than reading 4 KiB from it:
@@ -13,30 +22,34 @@ const MOST_KEPT = 4096;
  * tells a file deleted or replaced since (its link count is 0), whoever did it (this
  * process, another instance sharing the directory, an administrator), and the path is
  * then opened afresh. Files are never changed in place, so a named file holds what it
- * held when opened. The least recently read descriptor is closed first.
+ * held when opened: the bytes read then are kept with the descriptor, and a file read again
+ * costs one fstat and no read. The least recently read file is let go first.
  */
 export class OpenFiles {
-  /** Path → descriptor, least recently read first. */
-  readonly #kept = new Map<string, number>();
+  /** Path → kept file, least recently read first. */
+  readonly #kept = new Map<string, Kept>();
+  #keptBytes = 0;
 
-  constructor(readonly capacity: number = defaultCapacity()) {}
+  constructor(
+    readonly capacity: number = defaultCapacity(),
+    readonly byteCapacity: number = MOST_KEPT_BYTES,
+  ) {}
 
   /**
    * The file's bytes when it holds exactly `size`; undefined when it holds another size;
    * null when there is no file at `path`. Reads `size + 1` bytes: a read that returns
-   * exactly `size` has the whole file.
+   * exactly `size` has the whole file. The bytes may be shared with other callers: they are
+   * never to be changed.
    */
   readExactly(path: string, size: number): Uint8Array<ArrayBuffer> | null | undefined {
     const kept = this.#kept.get(path);
     if (kept !== undefined) {
-      this.#kept.delete(path);
-      const bytes = stillNamed(kept) ? readOrFail(kept, size) : false;
-      if (bytes !== false) {
-        if (bytes === undefined) closeSync(kept);
-        else this.#kept.set(path, kept);
-        return bytes;
+      this.#remove(path, kept);
+      if (kept.bytes.length === size && stillNamed(kept.fd)) {
+        this.#keep(path, kept);
+        return kept.bytes;
       }
-      closeSync(kept);
+      closeSync(kept.fd);
     }
     const fd = this.#open(path);
     if (fd === null) return null;
@@ -47,23 +60,24 @@ export class OpenFiles {
       closeSync(fd);
       throw error;
     }
-    if (bytes === undefined || this.capacity === 0) closeSync(fd);
-    else this.#keep(path, fd);
+    if (bytes === undefined || this.capacity === 0 || size > this.byteCapacity) closeSync(fd);
+    else this.#keep(path, { fd, bytes });
     return bytes;
   }
 
   /** Closes the descriptor kept for `path`, if any: call after the file there was replaced or deleted. */
   forget(path: string): void {
-    const fd = this.#kept.get(path);
-    if (fd === undefined) return;
-    this.#kept.delete(path);
-    closeSync(fd);
+    const kept = this.#kept.get(path);
+    if (kept === undefined) return;
+    this.#remove(path, kept);
+    closeSync(kept.fd);
   }
 
   /** Closes every kept descriptor (the store is closing, or the process ran out of them). */
   close(): void {
-    for (const fd of this.#kept.values()) closeSync(fd);
+    for (const kept of this.#kept.values()) closeSync(kept.fd);
     this.#kept.clear();
+    this.#keptBytes = 0;
   }
 
   /** How many descriptors are kept (for tests). */
@@ -85,14 +99,20 @@ export class OpenFiles {
     }
   }
 
-  #keep(path: string, fd: number): void {
-    this.#kept.set(path, fd);
-    if (this.#kept.size <= this.capacity) return;
+  /** Keeps `kept` as the most recently read, letting the least recently read go while over either bound. */
+  #keep(path: string, kept: Kept): void {
+    this.#kept.set(path, kept);
+    this.#keptBytes += kept.bytes.length;
     for (const [oldest, old] of this.#kept) {
-      this.#kept.delete(oldest);
-      closeSync(old);
-      return;
+      if (this.#kept.size <= this.capacity && this.#keptBytes <= this.byteCapacity) return;
+      this.#remove(oldest, old);
+      closeSync(old.fd);
     }
+  }
+
+  #remove(path: string, kept: Kept): void {
+    this.#kept.delete(path);
+    this.#keptBytes -= kept.bytes.length;
   }
 }
 
@@ -100,15 +120,6 @@ export class OpenFiles {
 function stillNamed(fd: number): boolean {
   try {
     return fstatSync(fd).nlink > 0;
-  } catch {
-    return false;
-  }
-}
-
-/** `read`, or false when the descriptor cannot be read any more (a file on a network share gone stale). */
-function readOrFail(fd: number, size: number): Uint8Array<ArrayBuffer> | undefined | false {
-  try {
-    return read(fd, size);
   } catch {
     return false;
   }
