@@ -1,4 +1,5 @@
 import { quoteEtag } from "../lib/etag";
+import { httpDate } from "../lib/http-date";
 import type { BlobStat } from "../storage/blob/blob-store";
 import { BlobNotFound, RangeNotSatisfiable } from "../storage/blob/errors";
 import type { ObjectSource } from "../storage/blob/factory";
@@ -65,7 +66,7 @@ function answer(
     // Always explicit: Bun would otherwise name a file body after its internal key.
     "content-disposition": options.disposition,
   };
-  if (options.lastModified !== undefined) out["last-modified"] = new Date(options.lastModified).toUTCString();
+  if (options.lastModified !== undefined) out["last-modified"] = httpDate(options.lastModified);
 
   if (ifNoneMatchHits(headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers: out });
   out["content-type"] = options.contentType ?? stat.contentType ?? "application/octet-stream";

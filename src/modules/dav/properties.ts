@@ -1,6 +1,7 @@
 import { badRequest } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import { quoteEtag } from "../../lib/etag";
+import { httpDate } from "../../lib/http-date";
 import { elementsOf, escapeXml, isElement, parseXml, serializeNodes, type XmlElement, XmlError } from "../../lib/xml";
 import type { LockRow } from "../../storage/db/dav-locks";
 import type { DeadProperty, FileFacts } from "../../storage/db/dav-properties";
@@ -142,7 +143,7 @@ function liveValue(entry: PropEntry, name: string): string | undefined {
     case "getetag":
       return file && row.etag ? quoteEtag(davEtag(row.etag)).replaceAll("&", "&amp;") : undefined;
     case "getlastmodified":
-      return new Date(modifiedAt(row, entry.facts)).toUTCString();
+      return httpDate(modifiedAt(row, entry.facts));
     case "creationdate":
       return new Date(row?.created_at ?? 0).toISOString();
     case "lockdiscovery":

@@ -15,6 +15,7 @@ import { errorResponses } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { andThen } from "../../lib/awaitable";
 import { contentDisposition } from "../../lib/content-disposition";
+import { httpDate } from "../../lib/http-date";
 import {
   CommitResponse,
   ConditionalWriteHeaders,
@@ -58,7 +59,7 @@ function headResponse(row: FileEntry): Response {
   const headers: Record<string, string> = {
     "content-type": row.content_type ?? "application/x-directory",
     "content-length": String(row.size),
-    "last-modified": new Date(row.updated_at).toUTCString(),
+    "last-modified": httpDate(row.updated_at),
     "x-lightd-tx": String(row.tx),
   };
   if (row.etag) headers.etag = `"${row.etag}"`;
