@@ -291,7 +291,7 @@ async function main(): Promise<number> {
         "",
         `small files — ${FILE_SIZE} B bodies, ${flags.clients} concurrent clients (one Bun fetch loop each, keep-alive, in the benchmark process), ${flags.warmup}s warmup + ${flags.seconds}s per row; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
         "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata); PUT rows compare with the mean of its runs before and after lightd's",
-        "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, one row read on a WAL database (a read transaction per event-loop turn, as lightd's), the file read, lightd's headers, X-Request-Id, a log line",
+        "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, the file's row from a WAL database (a read transaction per event-loop turn), the file's bytes (rows, descriptors and bytes kept until they change, as lightd keeps them), lightd's headers, X-Request-Id, a log line",
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         `GETs read at random among the first ${GET_SET} files each client wrote (${fmt(GET_SET * flags.clients, 0)} files)`,
         "",

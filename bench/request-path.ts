@@ -192,9 +192,9 @@ async function overHttp(dir: string): Promise<string> {
     return [
       "",
       `over HTTP — wrk 1 thread, ${flags.connections} connections, ${flags.seconds}s per sample (1s warmup first), targets alternating over ${flags["http-rounds"]} rounds, median; load average ${readLoad()}`,
-      "The floor is a bare Bun.serve doing what the route cannot skip (bench/same-work-server.ts): one SHA-256, one",
-      "credential row read on a WAL database (one read transaction per event-loop turn, as lightd's), the JSON answer,",
-      "X-Request-Id and a request log line. Server CPU per",
+      "The floor is a bare Bun.serve doing what the route cannot skip (bench/same-work-server.ts): one SHA-256, the",
+      "credential row from a WAL database (one read transaction per event-loop turn; the row read again only once the",
+      "database changed, as lightd's), the JSON answer, X-Request-Id and a request log line. Server CPU per",
       "request (from /proc) moves less with the machine's load than req/s does.",
       "",
       table(

@@ -5,9 +5,10 @@
  * from a read-only connection to a WAL database (a download must see the last commit; the
  * reads of one event-loop turn share a read transaction, and a row is read again only once
  * the database changed, as lightd's are),
- * the file read at once (one read through a descriptor kept open, after one fstat that tells
- * it is still named, as lightd reads small files), the same response headers lightd sends
- * (etag, ranges, no sniffing, sandbox CSP, disposition, dates, type, length), an
+ * the file's bytes (read once through a descriptor kept open and kept with it; read again,
+ * one fstat that tells the file is still named, as lightd serves small files), the same
+ * response headers lightd sends (etag, ranges, no sniffing, sandbox CSP, disposition, dates
+ * formatted once per second, type, length), an
  * `X-Request-Id`, and one JSON line in a request log written once per event-loop turn.
  * Whatever lightd spends beyond this is its own overhead.
  *
@@ -49,27 +50,45 @@ function authorized(given: string | null): boolean {
 
 let counter = 0;
 
-// The descriptors of the files read, kept open and checked still named (one fstat), as lightd
-// keeps them: at most 4,096, the least recently read closed first.
-const kept = new Map<string, number>();
-function descriptorOf(key: string): number {
-  const fd = kept.get(key);
-  if (fd !== undefined) {
+// The files read, their descriptors kept open with their bytes and checked still named (one
+// fstat), as lightd keeps them: at most 4,096, the least recently read closed first.
+const kept = new Map<string, { fd: number; bytes: Uint8Array<ArrayBuffer> }>();
+function bytesOf(key: string, size: number): Uint8Array<ArrayBuffer> | undefined {
+  const file = kept.get(key);
+  if (file !== undefined) {
     kept.delete(key);
-    if (fstatSync(fd).nlink > 0) {
-      kept.set(key, fd);
-      return fd;
+    if (fstatSync(file.fd).nlink > 0) {
+      kept.set(key, file);
+      return file.bytes;
     }
-    closeSync(fd);
+    closeSync(file.fd);
   }
-  const opened = openSync(join(dir as string, "objects", key), "r");
-  kept.set(key, opened);
+  const fd = openSync(join(dir as string, "objects", key), "r");
+  const buffer = new Uint8Array(size + 1);
+  if (readSync(fd, buffer, 0, size + 1, 0) !== size) {
+    closeSync(fd);
+    return undefined;
+  }
+  const bytes = buffer.subarray(0, size);
+  kept.set(key, { fd, bytes });
   for (const [oldest, old] of kept) {
     if (kept.size <= 4096) break;
     kept.delete(oldest);
-    closeSync(old);
+    closeSync(old.fd);
   }
-  return opened;
+  return bytes;
+}
+
+// Last-Modified formatted once per second, as lightd's are.
+const dates = new Map<number, string>();
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  let text = dates.get(second);
+  if (text === undefined) {
+    text = new Date(second * 1000).toUTCString();
+    dates.set(second, text);
+  }
+  return text;
 }
 
 serveFloor(async (request) => {
@@ -98,11 +117,10 @@ serveFloor(async (request) => {
   const row = (turn.kept.get(path) ?? byPath.get(path)) as ReturnType<typeof byPath.get>;
   turn.kept.set(path, row);
   if (!row) return new Response(null, { status: 404 });
-  const fd = descriptorOf(row.object_key);
-  const bytes = new Uint8Array(row.size + 1);
-  if (readSync(fd, bytes, 0, row.size + 1, 0) !== row.size) return new Response(null, { status: 500 });
+  const bytes = bytesOf(row.object_key, row.size);
+  if (bytes === undefined) return new Response(null, { status: 500 });
   const id = `floor-${(counter++).toString(36)}`;
-  const response = new Response(bytes.subarray(0, row.size), {
+  const response = new Response(bytes, {
     headers: {
       etag: `"${row.etag}"`,
       "accept-ranges": "bytes",
@@ -110,7 +128,7 @@ serveFloor(async (request) => {
       "x-content-type-options": "nosniff",
       "content-security-policy": "sandbox; default-src 'none'",
       "content-disposition": `attachment; filename="${path.slice(path.lastIndexOf("/") + 1)}"`,
-      "last-modified": new Date(row.updated_at).toUTCString(),
+      "last-modified": httpDate(row.updated_at),
       "content-type": row.content_type,
       "content-length": String(row.size),
     },
