@@ -5,16 +5,19 @@
  * for a fixed duration, against lightd as a real server (src/main.ts on port 0).
  * Baseline: a bare Bun.serve (bench/lib/small-file-server.ts) that writes each PUT body
  * to a temp file, fsyncs and renames it, fsyncs the directory, and serves GETs with Bun.file — the same
- * client, concurrency and duration; its PUTs run before and after lightd's, as the disk's speed
- * drifts, and lightd's are compared with the mean of the two. Reports files/s, p50/p99 per file and the server's CPU per
- * file (utime + stime from /proc: the client shares the machine, so this is the figure a
+ * client, concurrency and duration. PUTs are compared side by side: the baseline's and
+ * lightd's (and each peer's) alternate in slices of `--slice` seconds, so both meet the same
+ * disk. After many deletes ext4 steps over recently deleted inodes on every create, and a
+ * create's CPU cost swung eightfold within half a minute on the machine this was measured
+ * on; runs taken one after the other compared those swings, not the servers. Reports
+ * files/s, p50/p99 per file and the server's CPU per file (utime + stime from /proc: the client shares the machine, so this is the figure a
  * server change moves even when files/s is held back by the client). Beside it, the floor
  * of the one-request download: a bare Bun.serve doing only the work that download cannot skip
  * (bench/lib/download-floor-server.ts), so lightd's own overhead is told from the runtime's.
  * The same load then runs against nginx's WebDAV module and Ceph RGW (presigned S3 URLs),
  * each started by the benchmark (bench/lib/small-file-peers.ts); `--no-peers` leaves them out.
  *
- *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--clients 32] [--no-peers]
+ *   bun run bench/run.ts files-small [--seconds 10] [--warmup 2] [--slice 1] [--clients 32] [--no-peers]
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +26,7 @@ import { cpuSeconds, type RunningServer, startServer } from "./lib/server";
 import { cephRgw, nginxWebdav, type Peer } from "./lib/small-file-peers";
 import { fmt, pct, type Summary, summarize, table } from "./lib/stats";
 
-const flags = numericFlags({ seconds: 10, warmup: 2, clients: 32 });
+const flags = numericFlags({ seconds: 10, warmup: 2, slice: 1, clients: 32 });
 const withPeers = !Bun.argv.includes("--no-peers");
 const FILE_SIZE = 4096;
 /** GETs read at random among the first this many files each client wrote. */
@@ -38,15 +41,24 @@ interface LoadResult extends Summary {
   firstError?: string;
 }
 
+/** One timed stretch of load: each op's latency in ms, the seconds it took, the server's CPU seconds. */
+interface Stretch {
+  latencies: number[];
+  elapsed: number;
+  cpu?: number;
+  errors: number;
+  firstError?: string;
+}
+
 /**
  * `clients` concurrent loops, each issuing `op(client, n)` back to back until the time is
  * up; latency per op in ms. Fetch keeps one connection per client alive.
  */
-async function load(
+async function stretch(
   seconds: number,
   op: (client: number, n: number) => Promise<void>,
   pid?: number,
-): Promise<LoadResult> {
+): Promise<Stretch> {
   const latencies: number[] = [];
   const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
   let errors = 0;
@@ -69,9 +81,27 @@ async function load(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const serverCpuUs =
-    pid === undefined ? undefined : ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, latencies.length);
-  return { ...summarize(latencies), filesPerSecond: latencies.length / elapsed, serverCpuUs, errors, firstError };
+  return { latencies, elapsed, cpu: pid === undefined ? undefined : cpuSeconds(pid) - cpuBefore, errors, firstError };
+}
+
+/** The figures of one or more stretches of the same load taken together. */
+function resultOf(stretches: readonly Stretch[]): LoadResult {
+  const latencies = stretches.flatMap((s) => s.latencies);
+  const elapsed = stretches.reduce((sum, s) => sum + s.elapsed, 0);
+  const cpu = stretches.every((s) => s.cpu !== undefined)
+    ? stretches.reduce((sum, s) => sum + (s.cpu as number), 0)
+    : undefined;
+  return {
+    ...summarize(latencies),
+    filesPerSecond: latencies.length / elapsed,
+    serverCpuUs: cpu === undefined ? undefined : (cpu * 1e6) / Math.max(1, latencies.length),
+    errors: stretches.reduce((sum, s) => sum + s.errors, 0),
+    firstError: stretches.find((s) => s.firstError)?.firstError,
+  };
+}
+
+async function load(seconds: number, op: (client: number, n: number) => Promise<void>, pid?: number) {
+  return resultOf([await stretch(seconds, op, pid)]);
 }
 
 async function expectStatus(res: Response, status: number, what: string): Promise<ArrayBuffer> {
@@ -98,28 +128,47 @@ function settleDisk(): void {
   Bun.spawnSync(["sync"]);
 }
 
-/** Warmup, then a timed PUT phase; the GET phase reads back random files the PUTs wrote. */
-async function measure(target: Target): Promise<{ put: LoadResult; get: LoadResult }> {
+/**
+ * The targets' PUTs side by side: a warmup each, then slices of `--slice` seconds in turn
+ * until each had `--seconds`. Each target names its files from its own count per client, so
+ * no slice overwrites another's files.
+ */
+async function putsSideBySide(targets: readonly Target[]): Promise<LoadResult[]> {
   settleDisk();
-  process.stderr.write(`  ${target.name}: PUT ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
-  await load(flags.warmup, (c, n) => target.put(c, n + 1_000_000));
-  const put = await load(flags.seconds, target.put, target.pid);
+  const ops = targets.map((target) => {
+    const next = nextFile.get(target.name) ?? Array(flags.clients).fill(0);
+    nextFile.set(target.name, next);
+    return (client: number) => target.put(client, next[client]++);
+  });
+  process.stderr.write(`  PUT ${targets.map((t) => t.name).join(" and ")}: ${flags.warmup}s warmup each …\n`);
+  for (const op of ops) await stretch(flags.warmup, op);
+  const slices = Math.max(1, Math.round(flags.seconds / flags.slice));
+  process.stderr.write(
+    `  PUT ${targets.map((t) => t.name).join(" and ")}: ${slices} slices of ${flags.slice}s each, in turn …\n`,
+  );
+  const stretches: Stretch[][] = targets.map(() => []);
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [i, target] of targets.entries()) {
+      stretches[i]?.push(await stretch(flags.slice, ops[i] as (client: number) => Promise<void>, target.pid));
+    }
+  }
+  return stretches.map(resultOf);
+}
+
+/** The next file number per client of each target's PUTs. */
+const nextFile = new Map<string, number[]>();
+
+/** A warmup, then the timed GETs (random files among those the target's PUTs wrote). */
+async function gets(target: Target): Promise<LoadResult> {
   process.stderr.write(`  ${target.name}: GET ${flags.warmup}s warmup + ${flags.seconds}s …\n`);
   await load(flags.warmup, target.get);
-  const get = await load(flags.seconds, target.get, target.pid);
-  return { put, get };
+  return load(flags.seconds, target.get, target.pid);
 }
 
 async function main(): Promise<number> {
   const tmp = benchTmp("small");
   const servers: RunningServer[] = [];
   try {
-    const baseline = await startServer(
-      "small-file-server",
-      [process.execPath, "run", join(import.meta.dir, "lib/small-file-server.ts"), join(tmp, "baseline")],
-      join(tmp, "baseline.log"),
-    );
-    servers.push(baseline);
     // Files per client written so far, so GETs only ask for files that exist. GETs read among
     // each client's first GET_SET files: every server serves the same number of files, however
     // many its PUT phase wrote.
@@ -131,25 +180,47 @@ async function main(): Promise<number> {
     };
     const pick = (name: string, client: number) =>
       Math.floor(Math.random() * Math.min(GET_SET, (written.get(name) ?? [])[client] || 1));
-
-    const bUrl = `http://127.0.0.1:${baseline.port}`;
-    const barePut = async (client: number, n: number) => {
-      await expectStatus(await fetch(`${bUrl}/c${client}/f${n}.bin`, { method: "PUT", body }), 200, "PUT");
-      if (n < 1_000_000) track("baseline", client, n);
+    const getBytes = async (response: Promise<Response>, followed = false) => {
+      const res = await response;
+      const bytes = await expectStatus(res, 200, "GET");
+      if (bytes.byteLength !== FILE_SIZE || res.redirected !== followed)
+        throw new Error(`GET: ${bytes.byteLength} bytes`);
     };
-    const bare = await measure({
+
+    const baseline = await startServer(
+      "small-file-server",
+      [process.execPath, "run", join(import.meta.dir, "lib/small-file-server.ts"), join(tmp, "baseline")],
+      join(tmp, "baseline.log"),
+    );
+    servers.push(baseline);
+    const bUrl = `http://127.0.0.1:${baseline.port}`;
+    const bare: Target = {
       name: "baseline",
       pid: baseline.pid,
-      put: barePut,
-      async get(client) {
-        const bytes = await expectStatus(
-          await fetch(`${bUrl}/c${client}/f${pick("baseline", client)}.bin`),
-          200,
-          "GET",
-        );
-        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
+      async put(client, n) {
+        await expectStatus(await fetch(`${bUrl}/c${client}/f${n}.bin`, { method: "PUT", body }), 200, "PUT");
+        track("baseline", client, n);
       },
-    });
+      get: (client) => getBytes(fetch(`${bUrl}/c${client}/f${pick("baseline", client)}.bin`)),
+    };
+
+    const lightd = await startLightd(join(tmp));
+    servers.push(lightd);
+    const lUrl = `http://127.0.0.1:${lightd.port}/files/small`;
+    const light: Target = {
+      name: "lightd",
+      pid: lightd.pid,
+      async put(client, n) {
+        const res = await fetch(`${lUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader });
+        await expectStatus(res, 200, "PUT");
+        track("lightd", client, n);
+      },
+      get: (client) =>
+        getBytes(fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, { headers: authHeader }), true),
+    };
+
+    const [barePut, lightPut] = (await putsSideBySide([bare, light])) as [LoadResult, LoadResult];
+    const bareGet = await gets(bare);
 
     const floorServer = await startServer(
       "download-floor-server",
@@ -164,43 +235,26 @@ async function main(): Promise<number> {
     );
     servers.push(floorServer);
     const fUrl = `http://127.0.0.1:${floorServer.port}`;
-    process.stderr.write("  floor (PUT only fills the store, not measured)\n");
-    const floor = await measure({
+    // The floor's PUTs only give it the files to read.
+    process.stderr.write("  floor: PUT (fills the store, not measured)\n");
+    await Promise.all(
+      Array.from({ length: flags.clients }, async (_, client) => {
+        for (let n = 0; n < GET_SET; n++) {
+          const res = await fetch(`${fUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader });
+          await expectStatus(res, 200, "PUT");
+          track("floor", client, n);
+        }
+      }),
+    );
+    const floorGet = await gets({
       name: "floor",
       pid: floorServer.pid,
-      async put(client, n) {
-        await expectStatus(
-          await fetch(`${fUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader }),
-          200,
-          "PUT",
-        );
-        if (n < 1_000_000) track("floor", client, n);
-      },
-      async get(client) {
-        const res = await fetch(`${fUrl}/c${client}/f${pick("floor", client)}.bin`, { headers: authHeader });
-        const bytes = await expectStatus(res, 200, "GET");
-        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
-      },
+      put: () => Promise.reject(new Error("filled above")),
+      get: (client) => getBytes(fetch(`${fUrl}/c${client}/f${pick("floor", client)}.bin`, { headers: authHeader })),
     });
     await floorServer.stop();
 
-    const lightd = await startLightd(join(tmp));
-    servers.push(lightd);
-    const lUrl = `http://127.0.0.1:${lightd.port}/files/small`;
-    const light = await measure({
-      name: "lightd",
-      pid: lightd.pid,
-      async put(client, n) {
-        const res = await fetch(`${lUrl}/c${client}/f${n}.bin`, { method: "PUT", body, headers: authHeader });
-        await expectStatus(res, 200, "PUT");
-        if (n < 1_000_000) track("lightd", client, n);
-      },
-      async get(client) {
-        const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin`, { headers: authHeader });
-        const bytes = await expectStatus(res, 200, "GET");
-        if (bytes.byteLength !== FILE_SIZE || !res.redirected) throw new Error(`GET: ${bytes.byteLength} bytes`);
-      },
-    });
+    const lightGet = await gets(light);
     process.stderr.write(`  lightd: GET without following the 302 ${flags.seconds}s …\n`);
     const redirectOnly = await load(
       flags.seconds,
@@ -216,14 +270,13 @@ async function main(): Promise<number> {
     process.stderr.write(`  lightd: GET ?redirect=false (one request) ${flags.seconds}s …\n`);
     const direct = await load(
       flags.seconds,
-      async (client) => {
-        const res = await fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin?redirect=false`, {
-          headers: authHeader,
-          redirect: "manual",
-        });
-        const bytes = await expectStatus(res, 200, "GET");
-        if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
-      },
+      (client) =>
+        getBytes(
+          fetch(`${lUrl}/c${client}/f${pick("lightd", client)}.bin?redirect=false`, {
+            headers: authHeader,
+            redirect: "manual",
+          }),
+        ),
       lightd.pid,
     );
     const row = (op: string, who: string, r: LoadResult, base?: LoadResult) => [
@@ -238,18 +291,9 @@ async function main(): Promise<number> {
     ];
     const rss = lightd.peakRssMiB();
     await lightd.stop();
+    const all = [barePut, lightPut, bareGet, floorGet, lightGet, redirectOnly, direct];
 
-    // The disk's speed drifts (a filesystem still discarding the blocks of files deleted
-    // shortly before can make every create several times slower for a minute or more): the
-    // baseline's PUTs run again after lightd's, and lightd is compared with their mean.
-    settleDisk();
-    process.stderr.write(`  baseline: PUT again ${flags.seconds}s …\n`);
-    const bareAgain = await load(flags.seconds, (c, n) => barePut(c, n + 2_000_000), baseline.pid);
-    await baseline.stop();
-    const barePutMean = { ...bare.put, filesPerSecond: (bare.put.filesPerSecond + bareAgain.filesPerSecond) / 2 };
-    const all = [bare.put, bareAgain, bare.get, floor.get, light.put, light.get, redirectOnly, direct];
-
-    // The same workload against the other servers, one at a time.
+    // The same workload against the other servers, one at a time, each PUT beside the baseline's again.
     const peerRows: string[][] = [];
     const notes: string[] = [];
     const peers: (() => Promise<Peer>)[] = withPeers ? [() => nginxWebdav(join(tmp, "nginx")), cephRgw] : [];
@@ -261,36 +305,41 @@ async function main(): Promise<number> {
       }
       const target = peer.target;
       try {
-        const result = await measure({
+        const other: Target = {
           name: target.name,
           async put(client, n) {
             // nginx answers 201 (204 over an existing file), RGW 200.
             const res = await target.put(client, n, body);
             const text = await res.text();
             if (!res.ok) throw new Error(`PUT → ${res.status} ${text.slice(0, 200)}`);
-            if (n < 1_000_000) track(target.name, client, n);
+            track(target.name, client, n);
           },
           async get(client) {
             const bytes = await expectStatus(await target.get(client, pick(target.name, client)), 200, "GET");
             if (bytes.byteLength !== FILE_SIZE) throw new Error(`GET: ${bytes.byteLength} bytes`);
           },
-        });
+        };
+        const [bareBeside, otherPut] = (await putsSideBySide([bare, other])) as [LoadResult, LoadResult];
+        const otherGet = await gets(other);
         peerRows.push(
-          row("PUT 4 KiB", target.name, result.put, barePutMean),
-          row("GET 4 KiB", target.name, result.get, bare.get),
+          row("PUT 4 KiB", `baseline, beside ${target.name}`, bareBeside),
+          row("PUT 4 KiB", target.name, otherPut, bareBeside),
+          row("GET 4 KiB", target.name, otherGet, bareGet),
         );
-        all.push(result.put, result.get);
+        all.push(bareBeside, otherPut, otherGet);
         notes.push(target.note);
       } finally {
         await target.stop().catch(() => {});
       }
     }
+    await baseline.stop();
 
     process.stdout.write(
       [
         "",
         `small files — ${FILE_SIZE} B bodies, ${flags.clients} concurrent clients (one Bun fetch loop each, keep-alive, in the benchmark process), ${flags.warmup}s warmup + ${flags.seconds}s per row; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
-        "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata); PUT rows compare with the mean of its runs before and after lightd's",
+        "baseline = bare Bun.serve: PUT → write temp file + fsync + rename + fsync dir; GET → Bun.file (one request, no auth, no metadata)",
+        `PUT rows beside each other: the baseline's and the other server's PUTs alternate in ${flags.slice}s slices, ${flags.seconds}s each in all`,
         "floor = bare Bun.serve doing only what the one-request download cannot skip: token check, the file's row from a WAL database (a read transaction per event-loop turn), the file's bytes (rows, descriptors and bytes kept until they change, as lightd keeps them), lightd's headers, X-Request-Id, a log line",
         "lightd = src/main.ts on 127.0.0.1, master token, rate limits off, request log on (default); GET follows the 302 to /blobs (two requests per file)",
         `GETs read at random among the first ${GET_SET} files each client wrote (${fmt(GET_SET * flags.clients, 0)} files)`,
@@ -298,21 +347,20 @@ async function main(): Promise<number> {
         table(
           ["operation", "server", "files/s", "p50 ms", "p99 ms", "/ baseline", "server CPU µs/file", "errors"],
           [
-            row("PUT 4 KiB", "baseline, before lightd", bare.put),
-            row("PUT 4 KiB", "baseline, after lightd", bareAgain),
-            row("PUT 4 KiB", "lightd PUT /files/<path>", light.put, barePutMean),
-            row("GET 4 KiB", "baseline", bare.get),
-            row("GET 4 KiB", "floor of the one-request download", floor.get, bare.get),
-            row("GET 4 KiB", "lightd GET /files → 302 → /blobs", light.get, bare.get),
+            row("PUT 4 KiB", "baseline, beside lightd", barePut),
+            row("PUT 4 KiB", "lightd PUT /files/<path>", lightPut, barePut),
+            row("GET 4 KiB", "baseline", bareGet),
+            row("GET 4 KiB", "floor of the one-request download", floorGet, bareGet),
+            row("GET 4 KiB", "lightd GET /files → 302 → /blobs", lightGet, bareGet),
             row("GET (302 only)", "lightd GET /files, redirect not followed", redirectOnly),
-            row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bare.get),
+            row("GET 4 KiB", "lightd GET /files?redirect=false (one request)", direct, bareGet),
             ...peerRows,
           ],
           "llrrrrrr",
         ),
         "",
-        `lightd PUT: ${pct(light.put.filesPerSecond / barePutMean.filesPerSecond)} of the baseline's mean (${pct(light.put.filesPerSecond / bare.put.filesPerSecond)} of its run before, ${pct(light.put.filesPerSecond / bareAgain.filesPerSecond)} of its run after)`,
-        `one-request download: ${pct(direct.filesPerSecond / floor.get.filesPerSecond)} of its floor (${fmt(direct.filesPerSecond, 0)} beside ${fmt(floor.get.filesPerSecond, 0)} files/s; server CPU ${fmt(direct.serverCpuUs ?? Number.NaN, 0)} beside ${fmt(floor.get.serverCpuUs ?? Number.NaN, 0)} µs per file)`,
+        `lightd PUT: ${pct(lightPut.filesPerSecond / barePut.filesPerSecond)} of the baseline's files/s beside it; p99 ${lightPut.p99.toFixed(1)} ms`,
+        `one-request download: ${pct(direct.filesPerSecond / floorGet.filesPerSecond)} of its floor (${fmt(direct.filesPerSecond, 0)} beside ${fmt(floorGet.filesPerSecond, 0)} files/s; server CPU ${fmt(direct.serverCpuUs ?? Number.NaN, 0)} beside ${fmt(floorGet.serverCpuUs ?? Number.NaN, 0)} µs per file)`,
         ...notes,
         `lightd peak RSS (VmHWM): ${fmt(rss ?? Number.NaN)} MiB`,
         ...all.filter((r) => r.firstError).map((r) => `first error: ${r.firstError}`),
