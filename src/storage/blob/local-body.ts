@@ -4,6 +4,7 @@ import type { OpenFiles } from "./open-files";
 /** What a download of a local object sends: the bytes themselves or the file, and its size now. */
 export interface LocalBody {
   size: number;
+  /** Bytes may be shared with other downloads of the same file (./open-files.ts): send them, never change them. */
   body: Uint8Array<ArrayBuffer> | Blob;
 }
 
