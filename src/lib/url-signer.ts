@@ -38,8 +38,8 @@ const FORM_SPELLING: Record<string, string> = {
 
 /** A value as URLSearchParams serialises it (the WHATWG form-urlencoded serializer). */
 function formEncode(value: string): string {
-  if (/^[\w.*-]*$/.test(value)) return value;
-  // A media type (`application/octet-stream`), bound to every download: only "/" changes.
+  // Letters, digits and `_.*-` pass unchanged and "/" becomes %2F: the whole spelling of a
+  // media type such as `application/octet-stream`, which every download binds, in one test.
   if (/^[\w.*/-]*$/.test(value)) return value.replaceAll("/", "%2F");
   return encodeURIComponent(value.toWellFormed()).replace(/[!'()~]|%20/g, (c) => FORM_SPELLING[c] as string);
 }
