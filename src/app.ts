@@ -16,7 +16,7 @@ import { blobPathOperations } from "./modules/blobs/openapi";
 import { dashboardModule } from "./modules/dashboard";
 import { davModule } from "./modules/dav";
 import { feedModule } from "./modules/feed";
-import { fileFastGet, filesModule } from "./modules/files";
+import { fileFastGet, fileFastPut, filesModule } from "./modules/files";
 import { filePathOperations, fileSchemas } from "./modules/files/openapi";
 import { versionsModule } from "./modules/files/versions-routes";
 import { hooksModule } from "./modules/hooks";
@@ -34,7 +34,7 @@ export const VERSION: string = pkg.version;
 
 /**
  * Builds the HTTP application from its dependencies. Never listens, never reads the environment.
- * `fastPath` answers the hottest GETs with the same rules, guard and handlers, without the
+ * `fastPath` answers the hottest routes with the same rules, guard and handlers, without the
  * framework's dispatch (src/http/fast-path.ts); the request edge puts it in front of `handle`.
  */
 export function createApp(ctx: Services) {
@@ -46,7 +46,12 @@ export function createApp(ctx: Services) {
   const guard = authGuard(authenticate);
   const app = routes(ctx, guard, limits);
   const fast: FastPath = fastPath(
-    [fileFastGet(ctx.files, config, ctx.storage), blobFastGet(ctx.blobGateway, ctx.storage), credentialFastGet],
+    [
+      fileFastGet(ctx.files, config, ctx.storage),
+      fileFastPut(ctx.files, config),
+      blobFastGet(ctx.blobGateway, ctx.storage),
+      credentialFastGet,
+    ],
     { authenticate, server: () => ctx.config.current.server, appRoutes: app.routes, logger: ctx.logger },
   );
   return Object.assign(app, { fastPath: fast });

@@ -10,14 +10,16 @@ import { crossOriginRefusal, type SameOriginSettings } from "./same-origin";
 type Handler = (request: Request) => Response | Promise<Response>;
 
 /**
- * One of the hottest GET routes (a file's 302, its bytes, a signed /blobs URL, /auth/me),
- * answered by the edge without the framework's dispatch: per request that dispatch (hooks,
- * schema checks, the response mapping) cost more than the route's own work. The answer comes
- * from the route's own handler, after the same rules the app applies, in the app's order:
- * the Accept rule, the cross-origin rule, then the guard (one authentication per request).
- * Whatever a route does not take here (a query, a HEAD, JSON) goes to the app unchanged.
+ * One of the hottest routes (a file's 302, its bytes, a signed /blobs URL, /auth/me, a file's
+ * upload), answered by the edge without the framework's dispatch: per request that dispatch
+ * (hooks, schema checks, the response mapping) cost more than the route's own work. The
+ * answer comes from the route's own handler, after the same rules the app applies, in the
+ * app's order: the Accept rule, the cross-origin rule, then the guard (one authentication per
+ * request). Whatever a route does not take here (a query, a HEAD, JSON) goes to the app unchanged.
  */
-export interface FastGet {
+export interface FastRoute {
+  /** GET (the default: a request with a body or a HEAD is the app's) or PUT (the body is the route's). */
+  method?: "GET" | "PUT";
   /** An exact path (`/auth/me`), or a prefix ending in `/` (`/files/`) whose route takes the rest. */
   path: string;
   /** The route as the app declares it (`/files/*`): the app's other routes under `path` keep their requests. */
@@ -50,22 +52,42 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${body}/?$`);
 }
 
-export function fastPath(routes: readonly FastGet[], rules: FastPathRules): FastPath {
-  const exact = new Map(routes.filter((r) => !r.path.endsWith("/")).map((r) => [r.path, r]));
-  const prefixed = routes.filter((r) => r.path.endsWith("/"));
-  // The app's other GET routes that share a fast route's prefix (`/files/search` beside
+/** The fast routes of one method, and the app's other routes of that method under their prefixes. */
+interface RouteTable {
+  exact: Map<string, FastRoute>;
+  prefixed: FastRoute[];
+  others: RegExp[];
+}
+
+function tableOf(
+  method: "GET" | "PUT",
+  routes: readonly FastRoute[],
+  appRoutes: FastPathRules["appRoutes"],
+): RouteTable {
+  const mine = routes.filter((r) => (r.method ?? "GET") === method);
+  const prefixed = mine.filter((r) => r.path.endsWith("/"));
+  // The app's other routes that share a fast route's prefix (`/files/search` beside
   // `/files/*`) win there, as they do in the app's router.
-  const own = new Set(routes.map((r) => r.appPath));
-  const others = rules.appRoutes
-    .filter((r) => r.method === "GET" && !own.has(r.path) && prefixed.some((f) => r.path.startsWith(f.path)))
-    .map((r) => patternOf(r.path));
+  const own = new Set(mine.map((r) => r.appPath));
+  return {
+    exact: new Map(mine.filter((r) => !r.path.endsWith("/")).map((r) => [r.path, r])),
+    prefixed,
+    others: appRoutes
+      .filter((r) => r.method === method && !own.has(r.path) && prefixed.some((f) => r.path.startsWith(f.path)))
+      .map((r) => patternOf(r.path)),
+  };
+}
+
+export function fastPath(routes: readonly FastRoute[], rules: FastPathRules): FastPath {
+  const gets = tableOf("GET", routes, rules.appRoutes);
+  const puts = tableOf("PUT", routes, rules.appRoutes);
 
   // Rendered here, as the app renders its own, so what wraps the app (CORS) sees a response.
   const refusal = (request: Request, error: unknown): Response =>
     renderError(error, "UNKNOWN", requestIdOf(request), rules.logger, errorFormOfUrl(request.url));
 
   /** The route's answer, without a promise when no step needs one (a warm request on the embedded engine). */
-  const answer = (route: FastGet, request: Request, rest: string): Response | Promise<Response> => {
+  const answer = (route: FastRoute, request: Request, rest: string): Response | Promise<Response> => {
     try {
       checkAccept(request.headers.get("accept"));
       const crossOrigin = crossOriginRefusal(request, rules.server());
@@ -82,17 +104,21 @@ export function fastPath(routes: readonly FastGet[], rules: FastPathRules): Fast
   };
 
   return (request, app) => {
-    if (request.method !== "GET" || request.body !== null || isHeadRequest(request)) return app(request);
+    const method = request.method;
+    let table: RouteTable;
+    if (method === "GET" && request.body === null && !isHeadRequest(request)) table = gets;
+    else if (method === "PUT") table = puts;
+    else return app(request);
     const url = request.url;
     const start = url.indexOf("/", url.indexOf("//") + 2);
     const q = url.indexOf("?", start);
     const path = q === -1 ? url.slice(start) : url.slice(start, q);
     const query = q === -1 ? "" : url.slice(q + 1);
-    let route = exact.get(path);
+    let route = table.exact.get(path);
     let rest = "";
     if (route === undefined) {
-      route = prefixed.find((r) => path.startsWith(r.path));
-      if (route === undefined || others.some((p) => p.test(path))) return app(request);
+      route = table.prefixed.find((r) => path.startsWith(r.path));
+      if (route === undefined || table.others.some((p) => p.test(path))) return app(request);
       rest = path.slice(route.path.length);
     }
     if (!route.takes(rest, query, request)) return app(request);

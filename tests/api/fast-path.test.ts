@@ -5,19 +5,21 @@ import { memoryLogger } from "../../src/lib/logger";
 import { makeTestApp } from "../fixtures/harness";
 
 /**
- * The hottest GETs (a file's 302 and bytes, signed /blobs URLs, /auth/me) are answered at the
- * edge without the framework's dispatch. Every answer must be the app's own: the same status,
+ * The hottest routes (a file's 302 and bytes, signed /blobs URLs, /auth/me, a file's upload)
+ * are answered at the edge without the framework's dispatch. Every answer must be the app's own: the same status,
  * headers and body as the app's route gives. A query the edge does not take (`via=app`, which
  * every one of these routes ignores) sends the same request through the app, so each case
  * is asked both ways and the answers compared.
  */
-const t = makeTestApp({ config: { server: { cors_origins: ["https://app.example"] } } });
+const MAX_UPLOAD = 100_000;
+const t = makeTestApp({ config: { server: { cors_origins: ["https://app.example"], max_upload_bytes: MAX_UPLOAD } } });
 afterAll(() => t.close());
 
 const CONTENT = "0123456789abcdefghijklmnopqrstuvwxyz";
 let reader = "";
 let narrow = "";
 let writerOnly = "";
+let narrowWriter = "";
 let etag = "";
 
 async function mint(body: Record<string, unknown>): Promise<string> {
@@ -41,6 +43,7 @@ beforeAll(async () => {
   reader = await mint({ scopes: ["files:read"] });
   narrow = await mint({ scopes: ["files:read"], prefix: "docs/" });
   writerOnly = await mint({ scopes: ["files:write"] });
+  narrowWriter = await mint({ scopes: ["files:write"], prefix: "docs/" });
 });
 
 /** The request with `via=app` added: the edge leaves it to the app's router. */
@@ -94,10 +97,19 @@ test("the edge answers these requests itself, and leaves the rest to the app", a
       expect((await t.request("GET", path)).status).toBeLessThan(400);
     }
     expect(reached).toBe(0);
+    expect((await t.request("PUT", "/files/edge/put.txt", { body: "x" })).status).toBe(200);
+    expect(reached).toBe(0);
     for (const path of ["/files/docs/a.txt?via=app", "/files/stats", "/auth/me?via=app"]) {
       expect((await t.request("GET", path)).status).toBeLessThan(400);
     }
-    expect(reached).toBe(3);
+    expect((await t.request("PUT", "/files/edge/put.txt?message=kept", { body: "y" })).status).toBe(200);
+    expect((await t.request("PUT", "/admin/accounts/admin/quota", { json: { bytes: null, files: null } })).status).toBe(
+      200,
+    );
+    expect(reached).toBe(5);
+    const log = await (await t.request("GET", "/files/log?path=edge/put.txt")).json();
+    // The message went in with the app's upload; the edge's went in without one.
+    expect(log.events.map((e: { msg: string | null }) => e.msg).sort()).toEqual(["kept", null]);
   } finally {
     app.handle = original;
   }
@@ -302,5 +314,135 @@ describe("GET /auth/me at the edge answers as the app does", () => {
     const { token } = await res.json();
     expect((await t.request("GET", "/auth/me", { token })).status).toBe(200);
     expect((await t.request("GET", "/auth/me", { token })).status).toBe(401);
+  });
+});
+
+describe("PUT /files/{path} at the edge answers as the app does", () => {
+  let n = 0;
+
+  /**
+   * A PUT asked both ways. A refusal changes nothing, so both go to `path`; a PUT that stores
+   * goes to `path` with `fast-` or `app-` before its name, and the answers are compared with
+   * those names (and the tx and time) put back to one.
+   */
+  async function samePut(
+    path: string,
+    token: string | null,
+    headers: Record<string, string> = {},
+    body: BodyInit = "bytes",
+    stores = false,
+  ): Promise<Answer> {
+    const ask = async (target: string): Promise<Answer> => {
+      const res = await t.request("PUT", target, { token, headers, body });
+      const text = await res.text();
+      const kept = [...res.headers].filter(([name]) => name !== "x-request-id");
+      if (res.status !== 200) return { status: res.status, headers: kept, body: text };
+      const stored = JSON.parse(text);
+      expect(stored.tx).toBeGreaterThan(0);
+      return { status: 200, headers: kept, body: JSON.stringify({ ...stored, path: "", name: "", tx: 0, time: 0 }) };
+    };
+    const named = (prefix: string) => path.replace(/[^/]*$/, (name) => `${prefix}${name}`);
+    const fast = await ask(stores ? named(`fast${++n}-`) : path);
+    const app = await ask(viaApp(stores ? named(`app${n}-`) : path));
+    expect(fast).toEqual(app);
+    return fast;
+  }
+
+  const refusals: [string, string, () => string | null, Record<string, string>, number][] = [
+    ["no credential", "/files/up/a.txt", () => null, {}, 401],
+    ["a wrong credential", "/files/up/a.txt", () => "lightd_nonsense", {}, 401],
+    ["a key without files:write", "/files/up/a.txt", () => reader, {}, 403],
+    ["outside the key's prefix", "/files/other/b.txt", () => narrowWriter, {}, 403],
+    ["a folder's path", "/files/up/folder/", () => t.master, {}, 400],
+    ["a malformed path", "/files/up//a.txt", () => t.master, {}, 400],
+    ["an encoded control character", "/files/up/%00a.txt", () => t.master, {}, 400],
+    ["broken percent-encoding", "/files/up/%zz.txt", () => t.master, {}, 400],
+    ["a folder at the path", "/files/folder", () => t.master, {}, 409],
+    ["an If-Match the file does not have", "/files/docs/a.txt", () => t.master, { "if-match": '"other"' }, 412],
+    ["If-None-Match: * on a file that exists", "/files/docs/a.txt", () => t.master, { "if-none-match": "*" }, 412],
+    [
+      "another API version in Accept",
+      "/files/up/a.txt",
+      () => t.master,
+      { accept: "application/vnd.pkglatv9+json" },
+      406,
+    ],
+    ["a refusal for an allowed CORS origin", "/files/up/a.txt", () => null, { origin: "https://app.example" }, 401],
+  ];
+  for (const [what, path, token, headers, status] of refusals) {
+    test(`${what}: ${status}, and nothing stored`, async () => {
+      const before = await t.request("GET", "/files/stats");
+      const got = await samePut(path, token(), headers);
+      expect(got.status).toBe(status);
+      expect(JSON.parse(got.body).error).toBeDefined();
+      expect(await (await t.request("GET", "/files/stats")).json()).toEqual(await before.json());
+    });
+  }
+
+  test("a body declared past server.max_upload_bytes: 413 before it is read", async () => {
+    const got = await samePut("/files/up/big.bin", t.master, {}, new Uint8Array(MAX_UPLOAD + 1));
+    expect(got.status).toBe(413);
+  });
+
+  const stored: [string, Record<string, string>, BodyInit][] = [
+    ["a new file", {}, "some bytes"],
+    ["an empty file", {}, ""],
+    ["a file with its content type", { "content-type": "application/pdf" }, "%PDF-"],
+    ["If-None-Match: * on a new path", { "if-none-match": "*" }, "new"],
+    ["an allowed CORS origin", { origin: "https://app.example" }, "cors"],
+    ["a foreign origin with a bearer token", { origin: "https://evil.example" }, "bearer"],
+  ];
+  for (const [what, headers, body] of stored) {
+    test(`${what}: 200`, async () => {
+      expect((await samePut("/files/up/file.txt", t.master, headers, body, true)).status).toBe(200);
+    });
+  }
+
+  test("a file replaced under the If-Match it had: 200, and its bytes are the new ones", async () => {
+    const tag = async (path: string) => {
+      const res = await t.request("GET", path, { headers: { accept: "application/json" } });
+      return `"${(await res.json()).etag}"`;
+    };
+    for (const prefix of ["fast", "app"]) {
+      expect((await t.request("PUT", `/files/up/${prefix}-over.txt?via=app`, { body: "old" })).status).toBe(200);
+    }
+    const fast = await t.request("PUT", "/files/up/fast-over.txt", {
+      body: "new bytes",
+      headers: { "if-match": await tag("/files/up/fast-over.txt") },
+    });
+    const app = await t.request("PUT", "/files/up/app-over.txt?via=app", {
+      body: "new bytes",
+      headers: { "if-match": await tag("/files/up/app-over.txt") },
+    });
+    expect([fast.status, app.status]).toEqual([200, 200]);
+    for (const prefix of ["fast", "app"]) {
+      const res = await t.request("GET", `/files/up/${prefix}-over.txt?redirect=false`);
+      expect(await res.text()).toBe("new bytes");
+    }
+  });
+
+  test("the bytes stored at the edge are the ones sent, with the content type given", async () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(70_000));
+    const put = await t.request("PUT", "/files/up/random.bin", {
+      body: bytes,
+      headers: { "content-type": "application/x-thing" },
+    });
+    expect(put.status).toBe(200);
+    const got = await t.request("GET", "/files/up/random.bin?redirect=false");
+    expect(got.headers.get("content-type")).toBe("application/x-thing");
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
+  });
+
+  test("an upload at the edge is logged once, with its status, and echoes its id", async () => {
+    const logger = memoryLogger();
+    const handle = createHandler(t.app, { maxBodyBytes: () => 1 << 20, logger, logRequests: () => true });
+    const headers = { authorization: `Bearer ${t.master}`, "x-request-id": "fast-put-1" };
+    const res = await handle(
+      new Request("http://localhost/files/up/logged.txt", { method: "PUT", headers, body: "x" }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("fast-put-1");
+    const lines = logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(lines).toEqual([expect.objectContaining({ request_id: "fast-put-1", method: "PUT", status: 200 })]);
   });
 });

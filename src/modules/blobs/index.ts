@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
-import type { FastGet } from "../../http/fast-path";
+import type { FastRoute } from "../../http/fast-path";
 import { errorResponses } from "../../http/schemas";
 import { uploadBodyOf } from "../../http/upload-body";
 import { contentDisposition } from "../../lib/content-disposition";
@@ -37,7 +37,7 @@ function download(
  * GET /blobs/:key answered at the edge (src/http/fast-path.ts). A key that needs decoding
  * goes to the app's route, which decodes path parameters its own way.
  */
-export function blobFastGet(gateway: BlobGateway, objects: ObjectSource): FastGet {
+export function blobFastGet(gateway: BlobGateway, objects: ObjectSource): FastRoute {
   return {
     path: "/blobs/",
     appPath: BLOB_ROUTE,

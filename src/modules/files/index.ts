@@ -7,7 +7,7 @@ import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
 import { type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
-import type { FastGet } from "../../http/fast-path";
+import type { FastRoute } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
 import { queryPathOf } from "../../http/query-path";
@@ -39,6 +39,7 @@ import {
 } from "./model";
 import type { FileService } from "./service";
 import type { VersionService } from "./versions";
+import type { CommitResult } from "./writes";
 
 // The errors each route really answers (the contract test provokes every one; 401, 406 and 429
 // are added to every authenticated route by the document builder).
@@ -112,7 +113,7 @@ function fileDownload(files: FileService, config: () => Config, objects: ObjectS
  * GET /files/{path} answered at the edge (src/http/fast-path.ts): the 302 and the
  * one-request download. JSON, a HEAD and any other query (`?tx=`, `?token=`) go to the app's route.
  */
-export function fileFastGet(files: FileService, config: () => Config, objects: ObjectSource): FastGet {
+export function fileFastGet(files: FileService, config: () => Config, objects: ObjectSource): FastRoute {
   const download = fileDownload(files, config, objects);
   return {
     path: "/files/",
@@ -129,6 +130,41 @@ export function fileFastGet(files: FileService, config: () => Config, objects: O
   };
 }
 
+/**
+ * A file's upload as PUT /files/{path} stores it: the body under the one upload size rule,
+ * with its Content-Type, the commit message and the conditional headers.
+ */
+function fileUpload(files: FileService, config: () => Config) {
+  return (request: Request, principal: Principal, message: string | undefined): Promise<CommitResult> => {
+    const path = filePathOf(request, "file");
+    const upload = uploadBodyOf(request, config().server.max_upload_bytes);
+    return files.putStream(principal, path, upload.body, {
+      contentType: request.headers.get("content-type"),
+      maxBytes: upload.maxBytes,
+      declaredBytes: upload.declaredBytes,
+      message,
+      conditions: writeConditionsOf(request),
+    });
+  };
+}
+
+/**
+ * PUT /files/{path} answered at the edge (src/http/fast-path.ts): an upload without a query.
+ * One with a query (`?message=`, whose schema the app checks) goes to the app's route.
+ */
+export function fileFastPut(files: FileService, config: () => Config): FastRoute {
+  const upload = fileUpload(files, config);
+  return {
+    method: "PUT",
+    path: "/files/",
+    appPath: "/files/*",
+    auth: "files:write",
+    takes: (rest, query) => rest !== "" && query === "",
+    answer: (request, _rest, principal) =>
+      upload(request, principal as Principal, undefined).then((result) => Response.json(result)),
+  };
+}
+
 export function filesModule(
   guard: AppGuard,
   files: FileService,
@@ -137,6 +173,7 @@ export function filesModule(
   objects: ObjectSource,
 ) {
   const download = fileDownload(files, config, objects);
+  const upload = fileUpload(files, config);
   return new Elysia({ tags: ["Files"] })
     .use(guard)
     .get(
@@ -261,26 +298,12 @@ export function filesModule(
         response: { 200: FileMetadata, 302: t.Any(), ...Errors },
       },
     )
-    .put(
-      "/files/*",
-      async ({ request, query, principal }) => {
-        const path = filePathOf(request, "file");
-        const upload = uploadBodyOf(request, config().server.max_upload_bytes);
-        return files.putStream(principal, path, upload.body, {
-          contentType: request.headers.get("content-type"),
-          maxBytes: upload.maxBytes,
-          declaredBytes: upload.declaredBytes,
-          message: query.message,
-          conditions: writeConditionsOf(request),
-        });
-      },
-      {
-        auth: "files:write",
-        parse: "none",
-        query: PutQuery,
-        response: { 200: CommitResponse, ...Conditional, ...errorResponses(413) },
-      },
-    )
+    .put("/files/*", ({ request, query, principal }) => upload(request, principal, query.message), {
+      auth: "files:write",
+      parse: "none",
+      query: PutQuery,
+      response: { 200: CommitResponse, ...Conditional, ...errorResponses(413) },
+    })
     .delete(
       "/files/*",
       ({ request, principal }) => files.remove(principal, filePathOf(request), writeConditionsOf(request)),

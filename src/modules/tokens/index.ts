@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { badRequest } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
-import type { FastGet } from "../../http/fast-path";
+import type { FastRoute } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
 import { errorResponses } from "../../http/schemas";
 import { parseTtl } from "../../lib/ttl";
@@ -18,7 +18,7 @@ const credentialView = (principal: Principal) => ({
 });
 
 /** GET /auth/me answered at the edge (src/http/fast-path.ts); any query goes to the app's route. */
-export const credentialFastGet: FastGet = {
+export const credentialFastGet: FastRoute = {
   path: "/auth/me",
   appPath: "/auth/me",
   auth: true,
