@@ -384,6 +384,22 @@ describe("PUT /files/{path} at the edge answers as the app does", () => {
     expect(got.status).toBe(413);
   });
 
+  test("a body of no declared length that runs past server.max_upload_bytes: 413, and nothing stored", async () => {
+    const before = await (await t.request("GET", "/files/stats")).json();
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let sent = 0; sent <= MAX_UPLOAD; sent += 10_000) controller.enqueue(new Uint8Array(10_000));
+          controller.close();
+        },
+      });
+    const fast = await t.request("PUT", "/files/up/streamed.bin", { token: t.master, body: stream() });
+    const app = await t.request("PUT", viaApp("/files/up/streamed.bin"), { token: t.master, body: stream() });
+    expect([fast.status, app.status]).toEqual([413, 413]);
+    expect(await fast.json()).toEqual(await app.json());
+    expect(await (await t.request("GET", "/files/stats")).json()).toEqual(before);
+  });
+
   const stored: [string, Record<string, string>, BodyInit][] = [
     ["a new file", {}, "some bytes"],
     ["an empty file", {}, ""],

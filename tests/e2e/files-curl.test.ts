@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { spawn } from "bun";
 import { cleanupE2E, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
@@ -240,4 +241,29 @@ describe("the README's curl commands", () => {
     const entries = asJson((await curl(...auth(), `${base}/files`)).out).entries;
     expect(entries).toEqual([]);
   });
+});
+
+/** Not a README command: a client that goes away halfway through an upload. */
+test("an upload cut off mid-body stores nothing, and the next upload is stored", async () => {
+  const body = randomBytes(4096);
+  const socket = connect(Number(new URL(base).port), "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.write(
+    `PUT /files/cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`,
+  );
+  socket.write(body.subarray(0, 1000));
+  // The rest never comes: the client goes away.
+  socket.destroy();
+  await closed;
+  const missing = await curl(...auth(), "-o", "/dev/null", "-w", "%{http_code}", `${base}/files/cut.bin`);
+  expect(missing.out).toBe("404");
+  const whole = join(dir, "whole.bin");
+  writeFileSync(whole, body);
+  expect((await curl(...auth(), "-T", whole, "-f", `${base}/files/cut.bin`)).code).toBe(0);
+  const back = await fetch(`${base}/files/cut.bin?redirect=false`, { headers: { authorization: `Bearer ${token}` } });
+  expect(sha(new Uint8Array(await back.arrayBuffer()))).toBe(sha(body));
+  const stats = asJson((await curl(...auth(), `${base}/files/stats`)).out);
+  expect(stats.files).toBe(1);
 });
