@@ -103,6 +103,30 @@ describe("per credential on authenticated routes", () => {
   });
 });
 
+describe("uploads count against the key's bucket", () => {
+  test("at the edge and through the app alike, and the refusal says when to come back", async () => {
+    const session = await registerAndLogin(t, naclSigner("uploader"));
+    const key = await createKey(t, session);
+    const put = (path: string) => t.request("PUT", path, { token: key.token, body: "bytes" });
+    // Answered at the edge (no query) and by the app's route (a commit message).
+    const answers = [
+      await put("/files/up/1.txt"),
+      await put("/files/up/2.txt?message=two"),
+      await put("/files/up/3.txt"),
+      await put("/files/up/4.txt?message=four"),
+      await put("/files/up/5.txt"),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    for (const path of ["/files/up/6.txt", "/files/up/6.txt?message=six"]) {
+      const refused = await put(path);
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual({ error: "rate_limited", message: "Too many requests, slow down" });
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    expect((await t.request("GET", "/files/up/6.txt", { headers: { accept: "application/json" } })).status).toBe(404);
+  });
+});
+
 describe("bad-token floods", () => {
   test("an IP that keeps failing is refused before argon2 runs", async () => {
     const session = await registerAndLogin(t, naclSigner("flood-target"));
