@@ -185,6 +185,11 @@ describe("cookie-authenticated writes only from lightd's own origin", () => {
             .status,
         ).toBe(404);
       }
+      if (row.status >= 400 && method === "PUT") {
+        expect((await t.request("GET", url, { token: session, headers: { accept: "application/json" } })).status).toBe(
+          404,
+        );
+      }
       if (row.status >= 400 && method === "DELETE") {
         expect(
           (await t.request("GET", "/files/keep.txt", { token: session, headers: { accept: "application/json" } }))
