@@ -44,6 +44,11 @@ function formEncode(value: string): string {
   return encodeURIComponent(value.toWellFormed()).replace(/[!'()~]|%20/g, (c) => FORM_SPELLING[c] as string);
 }
 
+/** Verified URLs kept, so one fetched again (a video's ranges, a file asked for twice in a second) skips the MAC. */
+const MOST_KEPT = 4096;
+/** A longer query (extra parameters appended) is verified every time: the kept ones stay small. */
+const MOST_KEPT_QUERY = 1024;
+
 /**
  * Signs and verifies URLs that grant one method on one object until an expiry:
  * HMAC-SHA256 over (method, key, expiry, every bindable parameter present or absent).
@@ -54,6 +59,12 @@ function formEncode(value: string): string {
 export class UrlSigner {
   /** Keyed once: each MAC starts from a copy of it instead of keying a new HMAC. */
   readonly #keyed: Bun.CryptoHasher;
+  /**
+   * Queries that verified, by method, key and query exactly as presented, oldest first. The
+   * secret is the signer's for its life, so a query that verified once verifies again until
+   * its expiry, which is checked on every use; anything else is not in here and gets the MAC.
+   */
+  readonly #verified = new Map<string, { bound: Readonly<BoundParams>; expires: number }>();
 
   constructor(
     secret: string,
@@ -85,7 +96,15 @@ export class UrlSigner {
    * Returns the bound parameters when the signature is valid and unexpired, `null` otherwise
    * (the caller answers 403 without saying which check failed).
    */
-  verify(method: SignedMethod, key: string, query: string): BoundParams | null {
+  verify(method: SignedMethod, key: string, query: string): Readonly<BoundParams> | null {
+    // The key's length first: no other method, key and query spell the same entry.
+    const entry = query.length <= MOST_KEPT_QUERY ? `${method} ${key.length} ${key} ${query}` : null;
+    const kept = entry === null ? undefined : this.#verified.get(entry);
+    if (kept !== undefined) {
+      if (kept.expires >= Math.floor(this.now() / 1000)) return kept.bound;
+      this.#verified.delete(entry as string);
+      return null;
+    }
     const signed = signedParamsOf(query);
     if (signed === null) return null;
     const expires = signed.get(EXPIRES_PARAM);
@@ -99,7 +118,22 @@ export class UrlSigner {
     // Check the signature before the clock so timing says nothing about expiry of forged URLs.
     if (!sameInConstantTime(sig, this.#mac(method, key, expires, bound))) return null;
     if (Number(expires) < Math.floor(this.now() / 1000)) return null;
+    if (entry !== null) this.#keep(entry, Object.freeze(bound), Number(expires));
     return bound;
+  }
+
+  /** How many verified queries are kept (for tests). */
+  get kept(): number {
+    return this.#verified.size;
+  }
+
+  #keep(entry: string, bound: Readonly<BoundParams>, expires: number): void {
+    if (this.#verified.size >= MOST_KEPT) {
+      // The oldest first; one past its expiry would be refused anyway.
+      const oldest = this.#verified.keys().next().value as string;
+      this.#verified.delete(oldest);
+    }
+    this.#verified.set(entry, { bound, expires });
   }
 
   #mac(method: SignedMethod, key: string, expires: string, bound: BoundParams): string {

@@ -88,10 +88,60 @@ describe("UrlSigner", () => {
         expiresIn: 60,
         bound: { content_type: "text/plain", filename: "f.txt" },
       });
+      // The genuine URL verified first: what it left behind must not let the changed one in.
+      expect(s.verify("GET", KEY, params)).not.toBeNull();
       change(params);
       expect(s.verify("GET", KEY, params)).toBeNull();
     });
   }
+
+  test("a URL verified again gets the same params, and its expiry is still checked", () => {
+    const { s, clock } = signer();
+    const query = s.signedQuery({ method: "GET", key: KEY, expiresIn: 60, bound: { filename: "f.txt" } });
+    expect(s.verify("GET", KEY, query)).toEqual({ filename: "f.txt" });
+    expect(s.signer.kept).toBe(1);
+    clock.now += 60_000;
+    expect(s.verify("GET", KEY, query)).toEqual({ filename: "f.txt" });
+    // Another method or another key never verifies on what the first one left.
+    expect(s.verify("PUT", KEY, query)).toBeNull();
+    expect(s.verify("GET", "objectKey0002", query)).toBeNull();
+    expect(s.verify("GET", `${KEY} `, query)).toBeNull();
+    clock.now += 1_000;
+    expect(s.verify("GET", KEY, query)).toBeNull();
+    expect(s.signer.kept).toBe(0);
+    expect(s.verify("GET", KEY, query)).toBeNull();
+  });
+
+  test("the params a verified URL gives back cannot be changed for the next request", () => {
+    const { s } = signer();
+    const query = s.signedQuery({ method: "GET", key: KEY, expiresIn: 60, bound: { filename: "f.txt" } });
+    const first = s.verify("GET", KEY, query) as BoundParams;
+    expect(() => {
+      first.filename = "evil.html";
+    }).toThrow();
+    expect(s.verify("GET", KEY, query)).toEqual({ filename: "f.txt" });
+  });
+
+  test("at most 4,096 verified URLs are kept; one let go verifies as before", () => {
+    const { s } = signer();
+    const queries = Array.from({ length: 5000 }, (_, i) =>
+      s.signedQuery({ method: "GET", key: `objectKey${i}`, expiresIn: 60 }),
+    );
+    queries.forEach((query, i) => {
+      expect(s.verify("GET", `objectKey${i}`, query)).toEqual({});
+    });
+    expect(s.signer.kept).toBe(4096);
+    expect(s.verify("GET", "objectKey0", queries[0] as string)).toEqual({});
+    expect(s.verify("GET", "objectKey0", `${queries[0]}x`)).toBeNull();
+  });
+
+  test("a query longer than 1,024 characters verifies every time and is not kept", () => {
+    const { s } = signer();
+    const query = `${s.signedQuery({ method: "GET", key: KEY, expiresIn: 60 })}&pad=${"a".repeat(1024)}`;
+    expect(s.verify("GET", KEY, query)).toEqual({});
+    expect(s.verify("GET", KEY, query)).toEqual({});
+    expect(s.signer.kept).toBe(0);
+  });
 
   test("a part URL is bound to its upload id and part number", () => {
     const { s } = signer();
