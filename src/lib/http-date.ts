@@ -1,6 +1,7 @@
-/** Seconds formatted lately, at most MOST_KEPT of them. */
-const MOST_KEPT = 4096;
-const formatted = new Map<number, string>();
+import { LruMap } from "./lru";
+
+/** Seconds formatted lately: the most recently asked for are kept, at most 4,096. */
+const formatted = new LruMap<number, string>(4096);
 
 /**
  * A time in milliseconds as an HTTP date (`Tue, 01 Dec 2026 18:10:33 GMT`, whole seconds as
@@ -11,7 +12,6 @@ export function httpDate(ms: number): string {
   const second = Math.floor(ms / 1000);
   let text = formatted.get(second);
   if (text === undefined) {
-    if (formatted.size >= MOST_KEPT) formatted.clear();
     text = new Date(second * 1000).toUTCString();
     formatted.set(second, text);
   }

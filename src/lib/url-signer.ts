@@ -1,3 +1,5 @@
+import { LruMap } from "./lru";
+
 export type SignedMethod = "GET" | "PUT";
 
 /** Query parameters a signature may bind besides method, key and expiry. */
@@ -60,11 +62,11 @@ export class UrlSigner {
   /** Keyed once: each MAC starts from a copy of it instead of keying a new HMAC. */
   readonly #keyed: Bun.CryptoHasher;
   /**
-   * Queries that verified, by method, key and query exactly as presented, oldest first. The
-   * secret is the signer's for its life, so a query that verified once verifies again until
-   * its expiry, which is checked on every use; anything else is not in here and gets the MAC.
+   * Queries that verified, by method, key and query exactly as presented. The secret is the
+   * signer's for its life, so a query that verified once verifies again until its expiry,
+   * which is checked on every use; anything else is not in here and gets the MAC.
    */
-  readonly #verified = new Map<string, { bound: Readonly<BoundParams>; expires: number }>();
+  readonly #verified = new LruMap<string, { bound: Readonly<BoundParams>; expires: number }>(MOST_KEPT);
 
   constructor(
     secret: string,
@@ -118,22 +120,13 @@ export class UrlSigner {
     // Check the signature before the clock so timing says nothing about expiry of forged URLs.
     if (!sameInConstantTime(sig, this.#mac(method, key, expires, bound))) return null;
     if (Number(expires) < Math.floor(this.now() / 1000)) return null;
-    if (entry !== null) this.#keep(entry, Object.freeze(bound), Number(expires));
+    if (entry !== null) this.#verified.set(entry, { bound: Object.freeze(bound), expires: Number(expires) });
     return bound;
   }
 
   /** How many verified queries are kept (for tests). */
   get kept(): number {
     return this.#verified.size;
-  }
-
-  #keep(entry: string, bound: Readonly<BoundParams>, expires: number): void {
-    if (this.#verified.size >= MOST_KEPT) {
-      // The oldest first; one past its expiry would be refused anyway.
-      const oldest = this.#verified.keys().next().value as string;
-      this.#verified.delete(oldest);
-    }
-    this.#verified.set(entry, { bound, expires });
   }
 
   #mac(method: SignedMethod, key: string, expires: string, bound: BoundParams): string {
