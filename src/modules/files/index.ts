@@ -103,9 +103,10 @@ function fileDownload(files: FileService, config: () => Config, objects: ObjectS
         lastModified: row.updated_at,
       });
     }
-    return files
-      .downloadUrl(row, publicOriginOf(request, config().server))
-      .then((url) => new Response(null, { status: 302, headers: { location: url } }));
+    return andThen(
+      files.downloadUrl(row, publicOriginOf(request, config().server)),
+      (url) => new Response(null, { status: 302, headers: { location: url } }),
+    );
   };
 }
 

@@ -82,7 +82,7 @@ export class FileReads {
   }
 
   /** A short-lived signed download URL for a file row (or a version in that shape). */
-  async downloadUrl(row: StoredEntry, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Promise<string> {
+  downloadUrl(row: StoredEntry, baseUrl: string, expiresIn = DOWNLOAD_URL_TTL_S): Awaitable<string> {
     const object = this.downloadable(row);
     return this.blobs.signedUrl(object.key, {
       method: "GET",

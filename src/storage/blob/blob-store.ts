@@ -11,6 +11,7 @@
  * Optional capabilities (sendfile from a local path, a start-up check) are not on this
  * interface: the factory returns them beside the store (./factory.ts).
  */
+import type { Awaitable } from "../../lib/awaitable";
 import type { ByteRange } from "../../lib/byte-range";
 import type { BoundParams, SignedMethod } from "../../lib/url-signer";
 
@@ -119,8 +120,12 @@ export interface BlobStore {
   /** Removes an object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
 
-  /** A URL that lets its holder GET or PUT exactly this object with this method until it expires. */
-  signedUrl(key: string, options: SignOptions): Promise<string>;
+  /**
+   * A URL that lets its holder GET or PUT exactly this object with this method until it
+   * expires. At once when signing needs no I/O (a URL on lightd itself), so a download's
+   * 302 is answered without a promise; a promise where it may (an S3 presigner).
+   */
+  signedUrl(key: string, options: SignOptions): Awaitable<string>;
 
   /**
    * Takes over an object written through a signed PUT URL, so that URL can no longer change

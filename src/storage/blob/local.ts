@@ -185,7 +185,7 @@ export class LocalBlobStore implements BlobStore {
     await unlinkQuietly(`${path}.meta`);
   }
 
-  async signedUrl(key: string, options: SignOptions): Promise<string> {
+  signedUrl(key: string, options: SignOptions): string {
     assertObjectKey(key);
     return lightdObjectUrl(this.urls, key, options);
   }

@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Config } from "../../config";
+import type { Awaitable } from "../../lib/awaitable";
 import { contentDisposition } from "../../lib/content-disposition";
 import { quoteEtag, unquoteEtag } from "../../lib/etag";
 import { randomBase62 } from "../../lib/ids";
@@ -195,7 +196,7 @@ export class S3BlobStore implements BlobStore {
    * A real S3 presigned URL; a PUT URL binds `contentType`, a GET URL sets the response headers.
    * With `serve_downloads`, a GET URL points at lightd itself instead, which streams from S3.
    */
-  async signedUrl(key: string, options: SignOptions): Promise<string> {
+  signedUrl(key: string, options: SignOptions): Awaitable<string> {
     if (options.method === "GET" && this.settings.serve_downloads && this.#lightdUrls) {
       return lightdObjectUrl(this.#lightdUrls, key, options);
     }
