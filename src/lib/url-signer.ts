@@ -67,6 +67,12 @@ export class UrlSigner {
    * which is checked on every use; anything else is not in here and gets the MAC.
    */
   readonly #verified = new LruMap<string, { bound: Readonly<BoundParams>; expires: number }>(MOST_KEPT);
+  /**
+   * The last query signed for a method and key. Within one second the same grant signs to
+   * the same query (the expiry counts in seconds), so a file many clients ask for in that
+   * second is signed once; any other expiry or bound parameter signs afresh.
+   */
+  readonly #signed = new LruMap<string, { expires: string; bound: BoundParams; query: string }>(MOST_KEPT);
 
   constructor(
     secret: string,
@@ -84,13 +90,21 @@ export class UrlSigner {
   signedQuery(request: SignRequest): string {
     if (!Number.isFinite(request.expiresIn) || request.expiresIn <= 0) throw new Error("expiresIn must be positive");
     const expires = String(Math.floor(this.now() / 1000) + Math.ceil(request.expiresIn));
+    const bound = request.bound ?? {};
+    // A method has no space: no other method and key spell the same entry.
+    const grant = `${request.method} ${request.key}`;
+    const last = this.#signed.get(grant);
+    if (last !== undefined && last.expires === expires && BINDABLE_PARAMS.every((n) => last.bound[n] === bound[n])) {
+      return last.query;
+    }
     let query = "";
     for (const name of BINDABLE_PARAMS) {
-      const value = request.bound?.[name];
+      const value = bound[name];
       if (value !== undefined) query += `${name}=${formEncode(value)}&`;
     }
-    const sig = this.#mac(request.method, request.key, expires, request.bound ?? {});
-    return `${query}${EXPIRES_PARAM}=${expires}&${SIGNATURE_PARAM}=${sig}`;
+    query += `${EXPIRES_PARAM}=${expires}&${SIGNATURE_PARAM}=${this.#mac(request.method, request.key, expires, bound)}`;
+    this.#signed.set(grant, { expires, bound: { ...bound }, query });
+    return query;
   }
 
   /**

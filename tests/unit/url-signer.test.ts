@@ -143,6 +143,73 @@ describe("UrlSigner", () => {
     expect(s.signer.kept).toBe(0);
   });
 
+  test("a grant signed again gives exactly what a fresh signer gives, in its second and the next", () => {
+    const { s, clock } = signer();
+    const fresh = (request: SignRequest) => new UrlSigner(SECRET, () => clock.now).signedQuery(request);
+    const grant: SignRequest = {
+      method: "GET",
+      key: KEY,
+      expiresIn: 300,
+      bound: { content_type: "text/plain", filename: "a b.txt", size: "5", etag: "e1" },
+    };
+    const first = s.signedQuery(grant);
+    expect(s.signedQuery(grant)).toBe(first);
+    expect(first).toBe(fresh(grant));
+    expect(s.verify("GET", KEY, first)).toEqual(grant.bound as BoundParams);
+    // Later in the same second: the same expiry, the same query.
+    clock.now += 999;
+    expect(s.signedQuery(grant)).toBe(first);
+    // The next second: a later expiry, signed afresh.
+    clock.now += 1;
+    const next = s.signedQuery(grant);
+    expect(next).not.toBe(first);
+    expect(next).toBe(fresh(grant));
+    expect(new URLSearchParams(next).get("expires")).toBe(String(1_700_000_001 + 300));
+    // A longer lifetime asked in the same second is another expiry.
+    expect(s.signedQuery({ ...grant, expiresIn: 301 })).toBe(fresh({ ...grant, expiresIn: 301 }));
+  });
+
+  test("within one second, a changed file, another key or another method is signed for itself", () => {
+    const { s, clock } = signer();
+    const fresh = (request: SignRequest) => new UrlSigner(SECRET, () => clock.now).signedQuery(request);
+    const before: SignRequest = { method: "GET", key: KEY, expiresIn: 300, bound: { size: "5", etag: "e1" } };
+    const replaced: SignRequest = { ...before, bound: { size: "7", etag: "e2" } };
+    const renamed: SignRequest = { ...before, bound: { ...before.bound, filename: "b.txt" } };
+    const unbound: SignRequest = { method: "GET", key: KEY, expiresIn: 300 };
+    const cases: SignRequest[] = [
+      before,
+      replaced,
+      renamed,
+      unbound,
+      { ...before, key: "objectKey0002" },
+      { ...unbound, method: "PUT" },
+    ];
+    for (const request of [...cases, ...cases]) {
+      const query = s.signedQuery(request);
+      expect(query).toBe(fresh(request));
+      expect(s.verify(request.method, request.key, query)).toEqual(request.bound ?? {});
+    }
+    // The replaced file's URL never verifies with the old file's size and etag.
+    const old = new URLSearchParams(s.signedQuery(before));
+    const now = new URLSearchParams(s.signedQuery(replaced));
+    now.set("size", old.get("size") as string);
+    now.set("etag", old.get("etag") as string);
+    expect(s.verify("GET", KEY, now)).toBeNull();
+  });
+
+  test("changing the bound params after signing changes what the next signing binds", () => {
+    const { s, clock } = signer();
+    const bound: BoundParams = { size: "5", etag: "e1" };
+    const first = s.signedQuery({ method: "GET", key: KEY, expiresIn: 300, bound });
+    bound.etag = "e2";
+    const second = s.signedQuery({ method: "GET", key: KEY, expiresIn: 300, bound });
+    expect(second).not.toBe(first);
+    expect(second).toBe(
+      new UrlSigner(SECRET, () => clock.now).signedQuery({ method: "GET", key: KEY, expiresIn: 300, bound }),
+    );
+    expect(s.verify("GET", KEY, second)).toEqual({ size: "5", etag: "e2" });
+  });
+
   test("a part URL is bound to its upload id and part number", () => {
     const { s } = signer();
     const params = s.sign({ method: "PUT", key: KEY, expiresIn: 60, bound: { upload_id: "upload000001", part: "3" } });
