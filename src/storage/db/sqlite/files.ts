@@ -14,7 +14,8 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   /** By number of paths: `path IN (?3, ?4, …)` costs less than a lookup each, or a JSON list. */
   readonly #getMany = new Map<number, Statement<FileRow, (number | string)[]>>();
   // The new row's id from the insert itself, not a RETURNING clause: SQLite runs RETURNING
-  // as a trigger of its own, which doubled the cost of the insert every upload makes.
+  // as a trigger of its own, which made the insert every upload makes cost 1.5 times as much
+  // (twice as much on a table of 160,000 rows).
   readonly #insert = this.db.query<unknown, [Record<string, string | number | null>]>(
     `INSERT INTO files (account_id, space, path, parent, name, type, object_key, size, content_type, etag, tx, created_at, updated_at)
      VALUES ($account_id, $space, $path, $parent, $name, $type, $object_key, $size, $content_type, $etag, $tx, $created_at, $updated_at)`,
