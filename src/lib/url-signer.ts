@@ -46,7 +46,10 @@ function formEncode(value: string): string {
   return encodeURIComponent(value.toWellFormed()).replace(/[!'()~]|%20/g, (c) => FORM_SPELLING[c] as string);
 }
 
-/** Verified URLs kept, so one fetched again (a video's ranges, a file asked for twice in a second) skips the MAC. */
+/**
+ * Verified queries kept, so a URL fetched again (a video's ranges, a file asked for twice in a
+ * second) skips the MAC; and signed grants kept, so a file's 302s in one second sign once.
+ */
 const MOST_KEPT = 4096;
 /** A longer query (extra parameters appended) is verified every time: the kept ones stay small. */
 const MOST_KEPT_QUERY = 1024;
@@ -89,7 +92,7 @@ export class UrlSigner {
    */
   signedQuery(request: SignRequest): string {
     if (!Number.isFinite(request.expiresIn) || request.expiresIn <= 0) throw new Error("expiresIn must be positive");
-    const expires = String(Math.floor(this.now() / 1000) + Math.ceil(request.expiresIn));
+    const expires = String(this.#nowSeconds() + Math.ceil(request.expiresIn));
     const bound = request.bound ?? {};
     // A method has no space: no other method and key spell the same entry.
     const grant = `${request.method} ${request.key}`;
@@ -117,7 +120,7 @@ export class UrlSigner {
     const entry = query.length <= MOST_KEPT_QUERY ? `${method} ${key.length} ${key} ${query}` : null;
     const kept = entry === null ? undefined : this.#verified.get(entry);
     if (kept !== undefined) {
-      if (kept.expires >= Math.floor(this.now() / 1000)) return kept.bound;
+      if (kept.expires >= this.#nowSeconds()) return kept.bound;
       this.#verified.delete(entry as string);
       return null;
     }
@@ -133,7 +136,7 @@ export class UrlSigner {
     }
     // Check the signature before the clock so timing says nothing about expiry of forged URLs.
     if (!sameInConstantTime(sig, this.#mac(method, key, expires, bound))) return null;
-    if (Number(expires) < Math.floor(this.now() / 1000)) return null;
+    if (Number(expires) < this.#nowSeconds()) return null;
     if (entry !== null) this.#verified.set(entry, { bound: Object.freeze(bound), expires: Number(expires) });
     return bound;
   }
@@ -141,6 +144,11 @@ export class UrlSigner {
   /** How many verified queries are kept (for tests). */
   get kept(): number {
     return this.#verified.size;
+  }
+
+  /** The clock in whole seconds, the unit `expires` counts in. */
+  #nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   #mac(method: SignedMethod, key: string, expires: string, bound: BoundParams): string {
