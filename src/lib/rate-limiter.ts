@@ -1,3 +1,5 @@
+import { LruMap } from "./lru";
+
 /** One bucket's settings: `burst` requests at once, refilled at `perMinute`. */
 export interface BucketRule {
   burst: number;
@@ -26,27 +28,23 @@ interface Bucket {
  * forgives an old client, never blocks a new one.
  */
 export class TokenBucketLimiter {
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: LruMap<string, Bucket>;
 
   constructor(
     private readonly rule: () => BucketRule,
     private readonly now: () => number = Date.now,
-    private readonly maxKeys = 100_000,
-  ) {}
+    maxKeys = 100_000,
+  ) {
+    this.#buckets = new LruMap(maxKeys);
+  }
 
   #refilled(key: string): Bucket {
     const { burst, per_minute } = this.rule();
     const now = this.now();
-    const bucket = this.#buckets.get(key);
+    const bucket = this.#buckets.peek(key);
     if (!bucket) return { tokens: burst, updatedAt: now };
     const elapsed = Math.max(0, now - bucket.updatedAt);
     return { tokens: Math.min(burst, bucket.tokens + (elapsed * per_minute) / 60_000), updatedAt: now };
-  }
-
-  #store(key: string, bucket: Bucket): void {
-    this.#buckets.delete(key);
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > this.maxKeys) this.#buckets.delete(this.#buckets.keys().next().value as string);
   }
 
   /** Takes one request's worth from `key`'s bucket, or refuses without taking. */
@@ -54,7 +52,7 @@ export class TokenBucketLimiter {
     const bucket = this.#refilled(key);
     const allowed = bucket.tokens >= cost;
     if (allowed) bucket.tokens -= cost;
-    this.#store(key, bucket);
+    this.#buckets.set(key, bucket);
     return verdictOf(this.rule(), bucket.tokens, allowed);
   }
 
