@@ -167,6 +167,35 @@ function propertyValue(entry: PropEntry, prop: PropName): string | undefined {
   return entry.dead.find((d) => d.ns === prop.ns && d.name === prop.name)?.value;
 }
 
+/** A wanted property's element, spelled once per request rather than once per member. */
+interface Spelled {
+  prop: PropName;
+  /** The start and end tags around a value, and the empty element. */
+  open: string;
+  close: string;
+  empty: string;
+}
+
+const spellings = new WeakMap<PropfindRequest, Spelled[]>();
+
+/** The elements of the properties a `prop` or `allprop` request lists every member with. */
+function spelledFor(request: PropfindRequest & { kind: "prop" | "allprop" }): Spelled[] {
+  let spelled = spellings.get(request);
+  if (spelled === undefined) {
+    const wanted = request.kind === "prop" ? request.props : ALLPROP_LIVE;
+    const prefixes = request.kind === "prop" ? request.prefixes : undefined;
+    spelled = wanted.map((prop) => {
+      // Property names and namespaces never hold a NUL, so it marks where the value goes.
+      const around = propertyTag(prop.ns, prop.name, "\u0000", prefixes);
+      const at = around.indexOf("\u0000");
+      const empty = propertyTag(prop.ns, prop.name, null, prefixes);
+      return { prop, open: around.slice(0, at), close: around.slice(at + 1), empty };
+    });
+    spellings.set(request, spelled);
+  }
+  return spelled;
+}
+
 const OK = "<D:status>HTTP/1.1 200 OK</D:status></D:propstat>";
 const NOT_FOUND = "<D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>";
 const ALLPROP_LIVE = LIVE.map((name) => ({ ns: DAV_NS, name }));
@@ -183,12 +212,10 @@ export function propfindResponse(entry: PropEntry, request: PropfindRequest): st
     for (const name of LIVE) if (liveValue(entry, name) !== undefined) found += `<D:${name}/>`;
     for (const d of entry.dead) found += propertyTag(d.ns, d.name, null);
   } else {
-    const wanted = request.kind === "prop" ? request.props : ALLPROP_LIVE;
-    const prefixes = request.kind === "prop" ? request.prefixes : undefined;
-    for (const prop of wanted) {
+    for (const { prop, open, close, empty } of spelledFor(request)) {
       const value = propertyValue(entry, prop);
-      if (value !== undefined) found += propertyTag(prop.ns, prop.name, value, prefixes);
-      else if (request.kind === "prop") missing += propertyTag(prop.ns, prop.name, null, prefixes);
+      if (value !== undefined) found += value === "" ? empty : `${open}${value}${close}`;
+      else if (request.kind === "prop") missing += empty;
     }
     if (request.kind === "allprop") {
       for (const d of entry.dead) found += propertyTag(d.ns, d.name, d.value);
