@@ -28,5 +28,7 @@ export function propertiesByFile(rows: Iterable<OfFile<DeadProperty>>): Map<numb
 
 /** File facts read for several files, by file id. */
 export function factsByFile(rows: OfFile<FileFacts>[]): Map<number, FileFacts> {
-  return new Map(rows.map(({ file_id, ...facts }) => [file_id, facts]));
+  const out = new Map<number, FileFacts>();
+  for (const row of rows) out.set(row.file_id, { etag: row.etag, mtime: row.mtime, checksum: row.checksum });
+  return out;
 }
