@@ -24,7 +24,7 @@ interface Bucket {
 
 /**
  * Token buckets keyed by a string (client IP, credential id). Memory is bounded:
- * past `maxKeys` the least recently touched bucket is dropped, which at worst
+ * past `maxKeys` the bucket least recently taken from is dropped, which at worst
  * forgives an old client, never blocks a new one.
  */
 export class TokenBucketLimiter {
