@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   renameSync,
@@ -13,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UrlSigner } from "../../src/lib/url-signer";
 import { blobUrlBuilder } from "../../src/modules/blobs/urls";
-import { BlobRequestInvalid, BlobTooLarge, RangeNotSatisfiable } from "../../src/storage/blob/errors";
+import { BlobConflict, BlobRequestInvalid, BlobTooLarge, RangeNotSatisfiable } from "../../src/storage/blob/errors";
 import { LocalBlobStore } from "../../src/storage/blob/local";
+import { SMALL_BODY_BYTES } from "../../src/storage/blob/small-write";
 import { makeTestApp } from "../fixtures/harness";
 import {
   expectBlobError,
@@ -158,6 +160,41 @@ describe("LocalBlobStore specifics", () => {
     const stat = await store.putStream(second, streamOf(text("second")), fresh);
     expect(stat.etag).toBe(sha256(text("second")));
     expect(await readAll(await store.getStream(second))).toEqual(text("second"));
+    expect(files("tmp")).toEqual([]);
+  });
+
+  test("a small body under a fresh key is written in place, without a temp file; a larger one needs one", async () => {
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    rmSync(join(root, "tmp"), { recursive: true });
+    try {
+      const key = newKey();
+      const stat = await store.putStream(key, streamOf(text("in place")), fresh);
+      expect(stat).toMatchObject({ size: 8, etag: sha256(text("in place")) });
+      expect(await readAll(await store.getStream(key))).toEqual(text("in place"));
+      // Past the small-write size the body streams to a temp file, which cannot be made now.
+      const big = newKey();
+      await expect(store.putStream(big, streamOf(new Uint8Array(SMALL_BODY_BYTES + 1)), fresh)).rejects.toThrow();
+      expect(existsSync(join(root, big.slice(0, 2), big))).toBe(false);
+    } finally {
+      mkdirSync(join(root, "tmp"));
+    }
+  });
+
+  test("a small fresh write to a key already stored is refused and leaves the stored bytes alone", async () => {
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    const key = newKey();
+    await store.putStream(key, streamOf(text("first")), fresh);
+    await expectBlobError(store.putStream(key, streamOf(text("second")), fresh), BlobConflict);
+    expect(await readAll(await store.getStream(key))).toEqual(text("first"));
+  });
+
+  test("a small fresh write whose body fails or runs over its limit leaves nothing under its key", async () => {
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    const failed = newKey();
+    await expect(store.putStream(failed, failingStream(text("part")), fresh)).rejects.toThrow("client went away");
+    const over = newKey();
+    await expectBlobError(store.putStream(over, streamOf(text("too long")), { ...fresh, maxBytes: 4 }), BlobTooLarge);
+    for (const key of [failed, over]) expect(existsSync(join(root, key.slice(0, 2), key))).toBe(false);
     expect(files("tmp")).toEqual([]);
   });
 

@@ -7,10 +7,12 @@ import { cleanupE2E, makeTempDir, startServer } from "../fixtures/binary";
  * Power-loss safety, checked the way a power cut would test it: only what was fsynced
  * survives one. The compiled server runs under strace, which records the order of its
  * writes, fsyncs, renames, unlinks and answers; for every upload and delete the trace must show
- * - the object's bytes and the name the rename gives them made durable before the metadata
- *   commit that points at them: a syncfs of the store's filesystem that started after the
- *   rename (concurrent uploads share it, src/storage/blob/data-sync.ts), or the bytes
- *   fdatasync'ed before the rename and the directory fsynced after it;
+ * - the object's bytes and its name made durable before the metadata commit that points at
+ *   them. A large upload gets its name from a rename of its temp file; a small one is created
+ *   in place under its fresh key (src/storage/blob/local.ts). Durable means a syncfs of the
+ *   store's filesystem that started after the rename, or after the last write of the file
+ *   created in place (concurrent uploads share it, src/storage/blob/data-sync.ts); or, without
+ *   syncfs, the file fdatasync'ed and its directory fsynced after that;
  * - the commit's last write to the metadata log (`lightd.db-wal`) followed by an fdatasync of
  *   that log before the 200 goes out;
  * - bytes a delete frees unlinked only after the commit that unreferenced them is on disk;
@@ -106,7 +108,42 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   const renames = calls.filter(
     (c) => /^(rename|renameat2?|link|linkat)$/.test(c.name) && /\/blobs\/tmp\//.test(c.args),
   );
-  expect(renames.length).toBe(20);
+  /** Where `rename` put the object: its path in the store. */
+  const targetOf = (rename: Call) =>
+    [...rename.args.matchAll(/"([^"]+)"/g)]
+      .map((m) => m[1] as string)
+      .find((p) => !p.includes("/blobs/tmp/")) as string;
+  /** Files created in place in a shard directory: `"<root>/blobs/ab/<key>", ...O_CREAT|O_EXCL`. */
+  const creations = calls.filter(
+    (c) =>
+      c.name === "openat" && /O_CREAT/.test(c.args) && /O_EXCL/.test(c.args) && /\/blobs\/\w{2}\/\w+"/.test(c.args),
+  );
+  /**
+   * How each object got its name: `end` is where its name and all its bytes were written
+   * (the rename, or the last write to the file created in place); `tmp` is the temp file renamed.
+   */
+  interface Placement {
+    target: string;
+    start: number;
+    end: number;
+    tmp?: string;
+  }
+  const placements: Placement[] = [
+    ...renames.map((r) => ({
+      target: targetOf(r),
+      start: r.start,
+      end: r.end,
+      tmp: /"([^"]*\/blobs\/tmp\/[^"]+)"/.exec(r.args)?.[1] as string,
+    })),
+    ...creations.map((open) => {
+      const target = /"([^"]+)"/.exec(open.args)?.[1] as string;
+      const writes = calls.filter((c) => /^(write|pwrite64|writev)$/.test(c.name) && firstArg(c) === target);
+      return { target, start: open.start, end: Math.max(open.end, ...writes.map((w) => w.end)) };
+    }),
+  ].sort((a, b) => a.start - b.start);
+  // The three sequential and sixteen concurrent 4 KiB uploads are created in place; the large one is renamed.
+  expect(creations.length).toBe(19);
+  expect(renames.length).toBe(1);
 
   /** The log's newest write before `at` is followed by a log sync that finished before `at`. */
   const commitDurableBefore = (at: Call, after: number) => {
@@ -114,48 +151,45 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
     expect(lastWrite).toBeDefined();
     return walSyncs.some((s) => s.start > (lastWrite as Call).end && s.end < at.start);
   };
-  /** Where `rename` put the object: its path in the store. */
-  const targetOf = (rename: Call) =>
-    [...rename.args.matchAll(/"([^"]+)"/g)]
-      .map((m) => m[1] as string)
-      .find((p) => !p.includes("/blobs/tmp/")) as string;
+  /** The first sync of `path` (a file or directory) that started after position `after`. */
+  const syncOf = (path: string, after: number) =>
+    calls.find((c) => isSync(c) && c.start > after && c.args.includes(`${path}>`));
   /**
-   * The first sync after `rename` that makes the object and its name durable: a syncfs of the
-   * store that started after it, or (bytes fdatasync'ed before the rename) its directory's fsync.
+   * The first point after `placed` where the object and its name are durable: a syncfs of the
+   * store that started after it; or its directory's fsync after it, with the bytes fdatasync'ed
+   * before a rename or, for a file created in place, after it.
    */
-  const dirSyncAfter = (rename: Call) => {
-    const target = targetOf(rename);
-    const parent = target.slice(0, target.lastIndexOf("/"));
-    const tmp = /"([^"]*\/blobs\/tmp\/[^"]+)"/.exec(rename.args)?.[1] as string;
-    const dataSync = calls.find((c) => isSync(c) && c.args.includes(`${tmp}>`));
-    const dirSync =
-      dataSync && dataSync.end < rename.start
-        ? calls.find((c) => isSync(c) && c.start > rename.end && c.args.includes(`${parent}>`))
-        : undefined;
-    const shared = storeSyncs.find((c) => c.start > rename.end);
-    return [dirSync, shared].filter((c): c is Call => c !== undefined).sort((a, b) => a.end - b.end)[0];
+  const durableAfter = (placed: Placement) => {
+    const parent = placed.target.slice(0, placed.target.lastIndexOf("/"));
+    const dirSync = syncOf(parent, placed.end);
+    const bytesSync = placed.tmp
+      ? calls.find((c) => isSync(c) && c.args.includes(`${placed.tmp}>`) && c.end < placed.start)
+      : syncOf(placed.target, placed.end);
+    const own = dirSync && bytesSync ? (dirSync.end > bytesSync.end ? dirSync : bytesSync) : undefined;
+    const shared = storeSyncs.find((c) => c.start > placed.end);
+    return [own, shared].filter((c): c is Call => c !== undefined).sort((a, b) => a.end - b.end)[0];
   };
 
-  // Every object: its bytes and its name made durable after the rename, before the commit that names it.
-  for (const rename of renames) {
-    const durable = dirSyncAfter(rename);
+  // Every object: its bytes and its name made durable after they were written, before the commit that names it.
+  for (const placed of placements) {
+    const durable = durableAfter(placed);
     expect(durable).toBeDefined();
-    const key = targetOf(rename).slice(targetOf(rename).lastIndexOf("/") + 1);
+    const key = placed.target.slice(placed.target.lastIndexOf("/") + 1);
     const commit = walWrites.find((w) => w.args.includes(key));
     expect(commit).toBeDefined();
     expect((durable as Call).end).toBeLessThan((commit as Call).start);
   }
   // Concurrent uploads shared the syncs of their bytes.
   expect(storeSyncs.length).toBeGreaterThan(0);
-  expect(storeSyncs.length).toBeLessThan(renames.length);
+  expect(storeSyncs.length).toBeLessThan(placements.length);
 
   // The sequential uploads: bytes, directory, commit, log sync, answer — in that order.
   for (const [i, answer] of answers.slice(0, 3).entries()) {
     const after = i === 0 ? -1 : (answers[i - 1] as Call).end;
-    const rename = renames.find((r) => r.start > after && r.end < answer.start) as Call;
-    const dirSync = dirSyncAfter(rename) as Call;
-    const commit = walWrites.find((w) => w.start > rename.end) as Call;
-    expect(dirSync.end).toBeLessThan(commit.start);
+    const placed = placements.find((p) => p.start > after && p.end < answer.start) as Placement;
+    const durable = durableAfter(placed) as Call;
+    const commit = walWrites.find((w) => w.start > placed.end) as Call;
+    expect(durable.end).toBeLessThan(commit.start);
     expect(commitDurableBefore(answer, after)).toBe(true);
   }
 

@@ -34,7 +34,7 @@ import {
   writeStream,
 } from "./local-io";
 import { OpenFiles } from "./open-files";
-import { readHead, writeSmallFile } from "./small-write";
+import { type BodyHead, readHead, writeSmallFile } from "./small-write";
 
 const MAX_PART_NUMBER = 10_000;
 const UPLOAD_META = "upload.json";
@@ -69,6 +69,7 @@ function assertPartNumber(partNumber: number): void {
  * content type) unless the caller's metadata keeps those, temp files in `<root>/tmp/`, multipart parts in
  * `<root>/multipart/<uploadId>/<partNumber>`. Writes go to a temp file, are fsynced
  * and renamed into place, so a reader sees the old object or the new one, never a part.
+ * Only a small body under a fresh key, which nothing reads yet, is written in place (#putSmallFresh).
  */
 export class LocalBlobStore implements BlobStore {
   readonly kind = "local" as const;
@@ -81,7 +82,7 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Shard directories (`<root>/<2 chars>`) this store has made sure exist: a fresh key's write
    * then skips the mkdir, a thread-pool round trip per small upload. One removed behind the
-   * store's back is made again when the rename into it fails (#putFresh).
+   * store's back is made again when a write into it fails (#putFresh, #putSmallFresh).
    */
   readonly #shards = new Set<string>();
   /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
@@ -348,7 +349,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * A fresh key's write: the temp file is renamed into place unsynced, then its bytes and its
+   * A fresh key's write: a small body without a sidecar is written in place (#putSmallFresh);
+   * any other goes to a temp file renamed into place unsynced. Then its bytes and its
    * name become durable in a batch shared with the writes running beside it (./data-sync.ts).
    * If that sync fails, the object is removed again and the write fails: nothing names it.
    */
@@ -358,16 +360,17 @@ export class LocalBlobStore implements BlobStore {
     body: ReadableStream<Uint8Array>,
     maxBytes: number | undefined,
   ): Promise<Written> {
+    const dir = join(finalPath, "..");
+    // A small body is written in one call once it is all here (./small-write.ts).
+    const head = await readHead(body, maxBytes);
+    if (head.done && sidecar === null) return this.#putSmallFresh(finalPath, dir, head);
     const name = randomBase62(16);
     const base = join(this.#tmpDir, name);
     const tmpData = `${base}.tmp`;
     const tmpSidecar = `${base}.meta.tmp`;
-    const dir = join(finalPath, "..");
     this.#writing.add(name);
     let named = false;
     try {
-      // A small body is written in one call once it is all here (./small-write.ts).
-      const head = await readHead(body, maxBytes);
       const written = head.done
         ? await writeSmallFile(tmpData, head)
         : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head, tmpData));
@@ -397,6 +400,44 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       this.#writing.delete(name);
     }
+  }
+
+  /**
+   * A small fresh body with no sidecar, written straight under its final name. The key is new
+   * and nothing reads it before the caller commits metadata naming it (PutOptions.freshKey),
+   * so a temp file and its rename buy nothing. The rename cost the most here:
+   * a second directory entry changed in the journal, about 50 µs of CPU per upload on ext4.
+   * A crash mid-write leaves bytes nothing names, which the garbage collector removes.
+   */
+  async #putSmallFresh(finalPath: string, dir: string, head: BodyHead): Promise<Written> {
+    const known = this.#shards.has(dir);
+    let written: Written;
+    try {
+      if (!known) await mkdir(dir, { recursive: true });
+      try {
+        written = await writeSmallFile(finalPath, head);
+      } catch (error) {
+        if (!known || !isMissing(error)) throw error;
+        // The shard directory was removed since this store made it: make it again, once.
+        this.#shards.delete(dir);
+        await mkdir(dir, { recursive: true });
+        written = await writeSmallFile(finalPath, head);
+      }
+      this.#shards.add(dir);
+      this.#open.forget(finalPath);
+    } catch (error) {
+      // Exclusive creation failed: whatever is at the name is not this write's to remove.
+      if ((error as NodeJS.ErrnoException)?.code === "EEXIST") throw objectExists();
+      await unlinkQuietly(finalPath);
+      throw fromFilesystem(error);
+    }
+    try {
+      await this.dataSync.durable(finalPath, dir);
+    } catch (error) {
+      await this.delete(basename(finalPath)).catch(() => {});
+      throw fromFilesystem(error);
+    }
+    return written;
   }
 
   #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
