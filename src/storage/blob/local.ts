@@ -376,18 +376,7 @@ export class LocalBlobStore implements BlobStore {
         : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head, tmpData));
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       // Without a sidecar the commit is one rename, which can simply be tried again.
-      const known = record === null && this.#shards.has(dir);
-      if (!known) await mkdir(dir, { recursive: true });
-      try {
-        await commitFile(tmpData, record, finalPath);
-      } catch (error) {
-        if (!known || !isMissing(error)) throw error;
-        // The shard directory was removed since this store made it: make it again, once.
-        this.#shards.delete(dir);
-        await mkdir(dir, { recursive: true });
-        await commitFile(tmpData, record, finalPath);
-      }
-      this.#shards.add(dir);
+      await this.#inShard(dir, record === null, () => commitFile(tmpData, record, finalPath));
       this.#open.forget(finalPath);
       named = true;
       await this.dataSync.durable(finalPath, dir);
@@ -410,20 +399,9 @@ export class LocalBlobStore implements BlobStore {
    * A crash mid-write leaves bytes nothing names, which the garbage collector removes.
    */
   async #putSmallFresh(finalPath: string, dir: string, head: BodyHead): Promise<Written> {
-    const known = this.#shards.has(dir);
     let written: Written;
     try {
-      if (!known) await mkdir(dir, { recursive: true });
-      try {
-        written = await writeSmallFile(finalPath, head);
-      } catch (error) {
-        if (!known || !isMissing(error)) throw error;
-        // The shard directory was removed since this store made it: make it again, once.
-        this.#shards.delete(dir);
-        await mkdir(dir, { recursive: true });
-        written = await writeSmallFile(finalPath, head);
-      }
-      this.#shards.add(dir);
+      written = await this.#inShard(dir, true, () => writeSmallFile(finalPath, head));
       this.#open.forget(finalPath);
     } catch (error) {
       // Exclusive creation failed: whatever is at the name is not this write's to remove.
@@ -438,6 +416,28 @@ export class LocalBlobStore implements BlobStore {
       throw fromFilesystem(error);
     }
     return written;
+  }
+
+  /**
+   * Runs `place`, which names a file in the shard directory `dir`, after a mkdir of it. A
+   * `retryable` place (one that can simply run again) skips the mkdir when this store has made
+   * the directory before; if it was removed behind the store's back since (`place` fails with
+   * ENOENT), it is made again and `place` runs once more.
+   */
+  async #inShard<T>(dir: string, retryable: boolean, place: () => Promise<T>): Promise<T> {
+    const known = retryable && this.#shards.has(dir);
+    if (!known) await mkdir(dir, { recursive: true });
+    let result: T;
+    try {
+      result = await place();
+    } catch (error) {
+      if (!known || !isMissing(error)) throw error;
+      this.#shards.delete(dir);
+      await mkdir(dir, { recursive: true });
+      result = await place();
+    }
+    this.#shards.add(dir);
+    return result;
   }
 
   #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
