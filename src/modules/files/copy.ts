@@ -1,9 +1,9 @@
 import { conflict, destinationExists, entryNotFound, folderAtDestination } from "../../domain/errors";
 import { ancestorsOf, isFolderPath } from "../../domain/paths";
 import type { WriteConditions } from "../../lib/conditions";
-import { newId } from "../../lib/ids";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
 import { BlobConflict, BlobNotFound } from "../../storage/blob/errors";
+import { newObjectKey } from "../../storage/blob/object-keys";
 import type { FileRow, Scope } from "../../storage/db/files";
 import type { Repositories } from "../../storage/db/repositories";
 import type { TreeWrites } from "./tree";
@@ -134,7 +134,7 @@ async function copyObjects(
   const worker = async () => {
     for (let next = queue.shift(); next && failure === undefined; next = queue.shift()) {
       const [source, expected] = next;
-      const key = newId();
+      const key = newObjectKey();
       try {
         copies.set(source, { key, stat: await (blobs.copy as NonNullable<BlobStore["copy"]>)(source, key, expected) });
       } catch (error) {

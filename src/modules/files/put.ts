@@ -2,9 +2,9 @@ import { requirePath } from "../../domain/access";
 import { type AppError, folderAtPath } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
-import { newId } from "../../lib/ids";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { BlobTooLarge } from "../../storage/blob/errors";
+import { newObjectKey } from "../../storage/blob/object-keys";
 import type { Scope } from "../../storage/db/files";
 import type { Metadata } from "../../storage/db/metadata";
 import type { Quotas } from "./quota";
@@ -89,7 +89,7 @@ export class FilePuts {
     requirePath(principal, path);
     refuseReservedRoot(path);
     const scope = scopeOf(principal);
-    const objectKey = newId();
+    const objectKey = newObjectKey();
     const contentType = contentTypeFor(path, options.contentType);
     const declared = options.declaredBytes;
     if (declared !== undefined && declared <= EARLY_CHECK_FROM_BYTES && !hasConditions(conditions)) {

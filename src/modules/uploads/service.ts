@@ -6,6 +6,7 @@ import { newId } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BlobStore, CompletedPart } from "../../storage/blob/blob-store";
 import { BlobNotFound } from "../../storage/blob/errors";
+import { newObjectKey } from "../../storage/blob/object-keys";
 import type { Metadata } from "../../storage/db/metadata";
 import type { UploadRow } from "../../storage/db/uploads";
 import { refuseReservedRoot } from "../files/reserved";
@@ -37,7 +38,7 @@ export class UploadService {
     refuseReservedRoot(path);
     await this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
-    const row = await this.#record(principal, path, "single", newId(), newId(), type);
+    const row = await this.#record(principal, path, "single", newId(), newObjectKey(), type);
     const url = await this.blobs.signedUrl(row.object_key, {
       method: "PUT",
       expiresIn: UPLOAD_URL_TTL_S,
@@ -102,7 +103,7 @@ export class UploadService {
     }
     await this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
-    const objectKey = newId();
+    const objectKey = newObjectKey();
     const uploadId = await this.blobs.createMultipart(objectKey, { contentType: type });
     const row = await this.#record(principal, path, "multipart", uploadId, objectKey, type);
     const part_urls: string[] = [];

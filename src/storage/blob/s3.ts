@@ -37,6 +37,7 @@ import {
 } from "./blob-store";
 import { BlobConflict, BlobError, BlobNotFound, BlobRequestInvalid, RangeNotSatisfiable } from "./errors";
 import { lightdObjectUrl } from "./lightd-url";
+import { newObjectKey } from "./object-keys";
 import { checkBucket } from "./s3-check";
 import { copyChecked } from "./s3-copy";
 import { streamUpload } from "./s3-stream-upload";
@@ -175,7 +176,7 @@ export class S3BlobStore implements BlobStore {
    * fresh key that no URL names (see s3-copy.ts) and the upload key is deleted.
    */
   async sealUpload(key: string, expected: BlobStat): Promise<{ key: string; stat: BlobStat }> {
-    const sealed = randomBase62(16);
+    const sealed = newObjectKey();
     const stat = await this.copy(key, sealed, expected);
     await this.delete(key);
     return { key: sealed, stat };
