@@ -394,9 +394,12 @@ export class LocalBlobStore implements BlobStore {
   /**
    * A small fresh body with no sidecar, written straight under its final name. The key is new
    * and nothing reads it before the caller commits metadata naming it (PutOptions.freshKey),
-   * so a temp file and its rename buy nothing. The rename cost the most here:
-   * a second directory entry changed in the journal, about 50 µs of CPU per upload on ext4.
-   * A crash mid-write leaves bytes nothing names, which the garbage collector removes.
+   * so a temp file and its rename buy nothing: the rename is a second directory changed in the
+   * journal and one more thread-pool round trip. 16 writers of 4 KiB files on ext4 spent
+   * 113-129 µs of CPU per file through a temp file and a rename, 58-80 µs written in place.
+   * Keys made together share a directory (./object-keys.ts), so a batch of these writes
+   * touches few directories. A crash mid-write leaves bytes nothing names, which the garbage
+   * collector removes.
    */
   async #putSmallFresh(finalPath: string, dir: string, head: BodyHead): Promise<Written> {
     let written: Written;
