@@ -271,6 +271,7 @@ export interface ShareRepository {
 /** Webhooks and their durable delivery queue. */
 export interface HookRepository {
   insert(row: HookRow): Promise<void>;
+  /** The space's hooks, oldest first (ties by id). */
   forSpace(scope: Scope): Promise<HookRow[]>;
   get(scope: Scope, id: string): Promise<HookRow | null>;
   byId(id: string): Promise<HookRow | null>;
