@@ -350,9 +350,8 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * A fresh key's write: a small body without a sidecar is written in place (#putSmallFresh);
-   * any other goes to a temp file renamed into place unsynced. Then its bytes and its
-   * name become durable in a batch shared with the writes running beside it (./data-sync.ts).
-   * If that sync fails, the object is removed again and the write fails: nothing names it.
+   * any other goes to a temp file renamed into place unsynced. Then both wait until the bytes
+   * and the name are durable (#durable).
    */
   async #putFresh(
     finalPath: string,
@@ -369,26 +368,24 @@ export class LocalBlobStore implements BlobStore {
     const tmpData = `${base}.tmp`;
     const tmpSidecar = `${base}.meta.tmp`;
     this.#writing.add(name);
-    let named = false;
+    let written: Written;
     try {
-      const written = head.done
+      written = head.done
         ? await writeSmallFile(tmpData, head)
         : await withFile(tmpData, "wx", (fh) => writeStream(fh, body, maxBytes, head, tmpData));
       const record = sidecar && { path: tmpSidecar, written, contentType: sidecar.contentType };
       // Without a sidecar the commit is one rename, which can simply be tried again.
       await this.#inShard(dir, record === null, () => commitFile(tmpData, record, finalPath));
       this.#open.forget(finalPath);
-      named = true;
-      await this.dataSync.durable(finalPath, dir);
-      return written;
     } catch (error) {
       await unlink(tmpData).catch(() => {});
       if (sidecar) await unlink(tmpSidecar).catch(() => {});
-      if (named) await this.delete(basename(finalPath)).catch(() => {});
       throw fromFilesystem(error);
     } finally {
       this.#writing.delete(name);
     }
+    await this.#durable(finalPath, dir);
+    return written;
   }
 
   /**
@@ -412,13 +409,22 @@ export class LocalBlobStore implements BlobStore {
       await unlinkQuietly(finalPath);
       throw fromFilesystem(error);
     }
+    await this.#durable(finalPath, dir);
+    return written;
+  }
+
+  /**
+   * Waits until the object at `finalPath`, named in `dir`, and its name are durable, in a
+   * batch shared with the writes beside it (./data-sync.ts). If that sync fails, the object
+   * is removed again and the write fails: nothing names it.
+   */
+  async #durable(finalPath: string, dir: string): Promise<void> {
     try {
       await this.dataSync.durable(finalPath, dir);
     } catch (error) {
       await this.delete(basename(finalPath)).catch(() => {});
       throw fromFilesystem(error);
     }
-    return written;
   }
 
   /**
