@@ -39,6 +39,16 @@ const counterOn = (db: Database, appended: (scope: Scope, tx: number) => void): 
 const counter = (repos: Repositories) => (repos as unknown as { counter: Counter }).counter;
 const scope = { account: 1, space: "live" };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** A promise settled by hand: what a unit of work waits for before it commits (WriteOptions.after). */
+const gate = () => {
+  let open!: () => void;
+  let fail!: (error: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  return { promise, open, fail };
+};
 
 let dir: string;
 let metadata: SqliteMetadata;
@@ -157,6 +167,93 @@ describe("SQLite unit of work", () => {
     expect(await metadata.write(async (tx) => counter(tx).bump(scope))).toBe(1);
     expect(await counter(metadata.read).value(scope)).toBe(1);
     expect(metadata.connection.inTransaction).toBe(false);
+  });
+
+  test("a unit of work that waits for its bytes runs at once, and commits only once they are durable", async () => {
+    const bytes = gate();
+    let ran = false;
+    const writing = metadata.write(
+      async (tx) => {
+        ran = true;
+        return counter(tx).bump(scope);
+      },
+      { after: bytes.promise },
+    );
+    await tick();
+    // The body ran while the bytes were still being synced; its COMMIT waits for them.
+    expect(ran).toBe(true);
+    expect(metadata.connection.inTransaction).toBe(true);
+    expect(await counter(metadata.read).value(scope)).toBe(0);
+    bytes.open();
+    expect(await writing).toBe(1);
+    expect(await counter(metadata.read).value(scope)).toBe(1);
+  });
+
+  test("units waiting for one sync share its COMMIT; one waiting for another sync neither joins nor holds them up", async () => {
+    const first = gate();
+    const second = gate();
+    const ran: string[] = [];
+    const unit = (name: string, after?: Promise<void>) =>
+      metadata.write(
+        async (tx) => {
+          ran.push(name);
+          return counter(tx).bump(scope);
+        },
+        { after },
+      );
+    const seenBy = (p: Promise<unknown>) => p.then(() => counter(metadata.read).value(scope));
+    const a = seenBy(unit("a", first.promise));
+    const b = seenBy(unit("b", first.promise));
+    const c = seenBy(unit("c", second.promise));
+    const d = seenBy(unit("d"));
+    await tick();
+    // c waits for the batch of a and b to commit before it runs: joining would tie them to its sync.
+    expect(ran).toEqual(["a", "b"]);
+    first.open();
+    // a and b are answered after their one COMMIT, which holds neither c nor d.
+    expect(await Promise.all([a, b])).toEqual([2, 2]);
+    await tick();
+    // c and d (which waits for nothing, so joins any batch) run while c's bytes sync.
+    expect(ran).toEqual(["a", "b", "c", "d"]);
+    expect(await counter(metadata.read).value(scope)).toBe(2);
+    second.open();
+    expect(await Promise.all([c, d])).toEqual([4, 4]);
+  });
+
+  test("when a batch's bytes cannot be made durable, every unit of the batch fails and nothing of it is kept", async () => {
+    const bytes = gate();
+    const waiting = metadata.write(async (tx) => counter(tx).bump(scope), { after: bytes.promise });
+    const alongside = metadata.write(async (tx) => counter(tx).bump(scope));
+    await tick();
+    const outcomes = Promise.allSettled([waiting, alongside]);
+    bytes.fail(Object.assign(new Error("EIO: i/o error, syncfs"), { code: "EIO" }));
+    for (const outcome of await outcomes) {
+      expect(outcome.status).toBe("rejected");
+      expect(String((outcome as PromiseRejectedResult).reason)).toContain("The server's storage cannot be reached");
+    }
+    expect(await counter(metadata.read).value(scope)).toBe(0);
+    expect(metadata.connection.inTransaction).toBe(false);
+    // The next unit of work commits as usual.
+    expect(await metadata.write(async (tx) => counter(tx).bump(scope))).toBe(1);
+  });
+
+  test("a batch still waiting for its bytes when the database closes is rolled back", async () => {
+    const own = new SqliteMetadata(
+      join(dir, "closing.db"),
+      (db, appended) => ({ counter: counterOn(db, appended) }) as unknown as Repositories,
+    );
+    const bytes = gate();
+    const waiting = own.write(async (tx) => counter(tx).bump(scope), { after: bytes.promise });
+    await tick();
+    own.close();
+    await expect(waiting).rejects.toThrow("closed");
+    bytes.open();
+    const reopened = new SqliteMetadata(
+      join(dir, "closing.db"),
+      (db, appended) => ({ counter: counterOn(db, appended) }) as unknown as Repositories,
+    );
+    expect(await counter(reopened.read).value(scope)).toBe(0);
+    reopened.close();
   });
 
   test("the read connection refuses writes", async () => {

@@ -128,7 +128,7 @@ export class FilePuts {
       return await this.writes.commitObject(
         principal,
         path,
-        { objectKey, size: stat.size, etag: stat.etag, contentType },
+        { objectKey, size: stat.size, etag: stat.etag, contentType, durable: stat.durable },
         options.message,
         options.conditions,
       );

@@ -4,7 +4,7 @@ import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
 import type { EventRow } from "../../storage/db/events";
 import type { FileRow, NewFile, Scope } from "../../storage/db/files";
-import type { Metadata } from "../../storage/db/metadata";
+import type { Metadata, WriteOptions } from "../../storage/db/metadata";
 import type { Repositories } from "../../storage/db/repositories";
 import type { VersionEnd } from "../../storage/db/versions";
 import type { Quotas } from "./quota";
@@ -26,8 +26,8 @@ export class TreeWrites {
   ) {}
 
   /** Runs one change as one unit of work (see docs/architecture.md, "Transactions"). */
-  write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.metadata.write(work);
+  write<T>(work: (tx: Repositories) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.metadata.write(work, options);
   }
 
   /** Conditional-request rule: 412 `precondition_failed` unless both conditions hold for `target`. */

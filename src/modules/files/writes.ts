@@ -5,6 +5,7 @@ import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
 import type { Logger } from "../../lib/logger";
 import type { BlobStore } from "../../storage/blob/blob-store";
+import type { Repositories } from "../../storage/db/repositories";
 import { copyTree } from "./copy";
 import type { Reclaimer } from "./reclaim";
 import { scopeOf } from "./request";
@@ -16,6 +17,8 @@ export interface StoredObject {
   size: number;
   etag: string;
   contentType: string;
+  /** Set while the bytes are not durable yet (PutResult.durable): the commit waits for it. */
+  durable?: Promise<void>;
 }
 
 export interface CommitResult {
@@ -59,8 +62,8 @@ export class FileWrites {
   /**
    * Makes stored bytes visible at `path`, replacing any previous file atomically, if the
    * conditions hold for the file as it is inside the unit of work (412 otherwise).
-   * If the metadata commit fails the new bytes are deleted; on success the replaced bytes
-   * are, unless a copy still uses them.
+   * The commit waits until the new bytes are durable (`object.durable`). If it fails the new
+   * bytes are deleted; on success the replaced bytes are, unless a copy still uses them.
    */
   async commitObject(
     principal: Principal,
@@ -76,7 +79,7 @@ export class FileWrites {
       refuseReservedRoot(path);
       const scope = scopeOf(principal);
       const ancestors = ancestorsOf(path);
-      result = await this.tree.write(async (tx) => {
+      const work = async (tx: Repositories): Promise<CommitResult> => {
         // The file, a folder at its path and its parent folders, read in one statement.
         const known = await this.tree.lookup(tx, scope, [path, `${path}/`, ...folderPaths(ancestors)]);
         const existing = known.get(path) ?? null;
@@ -114,8 +117,11 @@ export class FileWrites {
           ts: now,
         });
         return { path, name: nameOf(path), size: object.size, tx: txNumber, time: now };
-      });
+      };
+      result = await this.tree.write(work, { after: object.durable });
     } catch (error) {
+      // A sync of the bytes may still be running: they are removed once it is over.
+      await object.durable?.catch(() => {});
       await this.deleteBlobs([object.objectKey]);
       throw error;
     }

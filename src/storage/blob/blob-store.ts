@@ -43,12 +43,23 @@ export interface PutOptions {
    */
   metadataKeepsStat?: boolean;
   /**
-   * `key` is new and nothing reads it until the caller's metadata names it, which the caller
-   * commits only after this put resolves. The local store may then name the bytes before they
-   * are durable and make many such writes durable with one shared sync (a power cut before
-   * it leaves an object nothing names, which the garbage collector removes). Ignored with `exclusive`.
+   * `key` is new and nothing reads it until the caller's metadata names it. The local store
+   * may then name the bytes before they are durable and make many such writes durable with
+   * one shared sync (a power cut before it leaves an object nothing names, which the garbage
+   * collector removes). It may also resolve before that sync: `PutResult.durable` then says
+   * when the bytes are durable, and the caller commits metadata naming `key` only after it
+   * resolves (WriteOptions.after). Ignored with `exclusive`.
    */
   freshKey?: boolean;
+}
+
+/** What a put stored. */
+export interface PutResult extends BlobStat {
+  /**
+   * Set when the put resolved before its bytes were durable (PutOptions.freshKey): resolves
+   * once they are; rejects, with the object removed again, when they could not be made so.
+   */
+  durable?: Promise<void>;
 }
 
 export interface SignOptions {
@@ -105,8 +116,11 @@ export interface CompletedPart {
 export interface BlobStore {
   readonly kind: "local" | "s3";
 
-  /** Streams `body` into `key`, durable (fsynced / acknowledged) before it resolves; replaces any object at `key`. */
-  putStream(key: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<BlobStat>;
+  /**
+   * Streams `body` into `key`, durable (fsynced / acknowledged) before it resolves unless
+   * `durable` in the result says otherwise; replaces any object at `key`.
+   */
+  putStream(key: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<PutResult>;
 
   /**
    * Streams the object or an inclusive byte range of it. Throws BlobNotFound when missing,

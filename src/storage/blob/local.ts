@@ -13,6 +13,7 @@ import {
   type LightdUrlBuilder,
   type ListedObject,
   type PutOptions,
+  type PutResult,
   type SignOptions,
 } from "./blob-store";
 import { DataSync } from "./data-sync";
@@ -87,6 +88,8 @@ export class LocalBlobStore implements BlobStore {
   readonly #shards = new Set<string>();
   /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
   readonly dataSync: DataSync;
+  /** Each shared sync's promise as writes get it (#durable), with the objects to remove if it fails. */
+  readonly #rounds = new WeakMap<Promise<void>, { durable: Promise<void>; paths: string[] }>();
   /** `root` normalised, with its trailing separator: the start of every object's path. */
   readonly #shardBase: string;
   /** Descriptors of small objects downloads read again; forgotten when their key is written or deleted. */
@@ -121,7 +124,7 @@ export class LocalBlobStore implements BlobStore {
     return localBody(this.pathOf(key), expected, this.#open);
   }
 
-  async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<BlobStat> {
+  async putStream(key: string, body: ReadableStream<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
     const finalPath = this.pathOf(key);
     const fill = (fh: FileHandle, path: string) => writeStream(fh, body, options.maxBytes, undefined, path);
     const sidecar = options.metadataKeepsStat ? null : { contentType: options.contentType };
@@ -350,15 +353,15 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * A fresh key's write: a small body without a sidecar is written in place (#putSmallFresh);
-   * any other goes to a temp file renamed into place unsynced. Then both wait until the bytes
-   * and the name are durable (#durable).
+   * any other goes to a temp file renamed into place unsynced. Both resolve once the object
+   * is in place, with `durable` for when its bytes and name are (#durable).
    */
   async #putFresh(
     finalPath: string,
     sidecar: { contentType: string | undefined } | null,
     body: ReadableStream<Uint8Array>,
     maxBytes: number | undefined,
-  ): Promise<Written> {
+  ): Promise<Written & { durable: Promise<void> }> {
     const dir = join(finalPath, "..");
     // A small body is written in one call once it is all here (./small-write.ts).
     const head = await readHead(body, maxBytes);
@@ -384,8 +387,7 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       this.#writing.delete(name);
     }
-    await this.#durable(finalPath, dir);
-    return written;
+    return { ...written, durable: this.#durable(finalPath, dir) };
   }
 
   /**
@@ -398,7 +400,7 @@ export class LocalBlobStore implements BlobStore {
    * touches few directories. A crash mid-write leaves bytes nothing names, which the garbage
    * collector removes.
    */
-  async #putSmallFresh(finalPath: string, dir: string, head: BodyHead): Promise<Written> {
+  async #putSmallFresh(finalPath: string, dir: string, head: BodyHead): Promise<Written & { durable: Promise<void> }> {
     let written: Written;
     try {
       written = await this.#inShard(dir, true, () => writeSmallFile(finalPath, head));
@@ -409,22 +411,31 @@ export class LocalBlobStore implements BlobStore {
       await unlinkQuietly(finalPath);
       throw fromFilesystem(error);
     }
-    await this.#durable(finalPath, dir);
-    return written;
+    return { ...written, durable: this.#durable(finalPath, dir) };
   }
 
   /**
-   * Waits until the object at `finalPath`, named in `dir`, and its name are durable, in a
+   * Resolves once the object at `finalPath`, named in `dir`, and its name are durable, in a
    * batch shared with the writes beside it (./data-sync.ts). If that sync fails, the object
-   * is removed again and the write fails: nothing names it.
+   * is removed again and the promise rejects: nothing may name it. Every write of one batch
+   * gets the same promise, so a caller can tell the batches apart (WriteOptions.after).
    */
-  async #durable(finalPath: string, dir: string): Promise<void> {
-    try {
-      await this.dataSync.durable(finalPath, dir);
-    } catch (error) {
-      await this.delete(basename(finalPath)).catch(() => {});
-      throw fromFilesystem(error);
+  #durable(finalPath: string, dir: string): Promise<void> {
+    const sync = this.dataSync.durable(finalPath, dir);
+    let round = this.#rounds.get(sync);
+    if (!round) {
+      const paths: string[] = [];
+      const durable = sync.catch(async (error) => {
+        await Promise.all(paths.map((path) => this.delete(basename(path)).catch(() => {})));
+        throw fromFilesystem(error);
+      });
+      // A caller that gave up before waiting (its commit was refused) leaves no rejection unhandled.
+      durable.catch(() => {});
+      round = { durable, paths };
+      this.#rounds.set(sync, round);
     }
+    round.paths.push(finalPath);
+    return round.durable;
   }
 
   /**

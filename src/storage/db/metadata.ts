@@ -21,6 +21,16 @@ export function appendOutsideUnitOfWork(): never {
   throw new Error("events are appended in a unit of work");
 }
 
+export interface WriteOptions {
+  /**
+   * What must be durable before the unit of work commits, such as the bytes of an object it
+   * names (`PutResult.durable`). The unit never commits before this resolves; if it rejects,
+   * the unit fails with its error. An engine may run the body meanwhile: SQLite does, and the
+   * units that share its transaction then fail with it too (nothing of theirs is kept).
+   */
+  after?: Promise<void>;
+}
+
 /**
  * The metadata engine as services see it (SQLite embedded, or Postgres): repositories to
  * read committed data, and units of work to change it. Nothing outside `storage/db` runs
@@ -42,7 +52,7 @@ export interface Metadata {
    * on SQLite, units of work run one at a time. Never start a unit of work inside
    * another's body (pass `tx` down instead): it would wait for itself.
    */
-  write<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: Repositories) => Promise<T>, options?: WriteOptions): Promise<T>;
   /**
    * Writes a consistent copy of the committed metadata to the file `target` (which must not
    * exist) while units of work carry on, and opens it: what a backup archives. The engine

@@ -4,7 +4,13 @@ import { randomBase62 } from "../../../lib/ids";
 import { fromPostgres } from "../../errors";
 import type { Coordination } from "../coordination";
 import type { Scope } from "../files";
-import { appendOutsideUnitOfWork, type CommitListener, type Metadata, noteAppended } from "../metadata";
+import {
+  appendOutsideUnitOfWork,
+  type CommitListener,
+  type Metadata,
+  noteAppended,
+  type WriteOptions,
+} from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { PostgresCoordination } from "./coordination";
@@ -65,7 +71,9 @@ export class PostgresMetadata implements Metadata {
     return new PostgresMetadata(sql);
   }
 
-  async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+  async write<T>(work: (tx: Repositories) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    // A transaction waits for nothing: what must be durable first is waited for before it begins.
+    await options.after;
     for (let attempt = 1; ; attempt++) {
       const appended = new Map<string, { scope: Scope; from: number }>();
       const note = (scope: Scope, tx: number) => noteAppended(appended, scope, tx);

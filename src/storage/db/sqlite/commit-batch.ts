@@ -16,8 +16,22 @@ export type UnitOutcome<T> = { value: T } | { error: unknown };
 export class CommitBatch {
   size = 0;
   readonly committed: Promise<void>;
-  /** Set when SQLite itself rolled the whole transaction back: every unit of the batch fails with it. */
+  /**
+   * Set when the whole batch cannot commit: SQLite itself rolled the transaction back, or what
+   * it waits for (`after`) failed. Every unit of the batch fails with it.
+   */
   lost: unknown = null;
+  /**
+   * What must be durable before the batch commits (WriteOptions.after): the sync of its units'
+   * bytes. One per batch: the metadata keeps a unit that waits for another out (./metadata.ts).
+   */
+  after: Promise<void> | null = null;
+  /** Whether the batch may commit: false while `after` is pending. */
+  ready = true;
+  /** Resolves when `ready` turns true. */
+  settled: Promise<void> = Promise.resolve();
+  /** Set when the batch should have committed but could not yet: no more units join it. */
+  sealed = false;
   #settle!: (error: unknown) => void;
 
   constructor(
@@ -54,11 +68,30 @@ export class CommitBatch {
     }
   }
 
-  /** COMMITs the batch; false (and every unit told) when it could not. */
+  /**
+   * The batch commits only once `after` has resolved; if it rejects, the batch is lost.
+   * `onReady` is called when it settles. Units that wait for nothing join any batch.
+   */
+  waitFor(after: Promise<void>, onReady: () => void): void {
+    if (this.after === after) return;
+    this.after = after;
+    this.ready = false;
+    this.settled = after
+      .catch((error) => {
+        this.lost ??= error;
+      })
+      .then(() => {
+        this.ready = true;
+        onReady();
+      });
+  }
+
+  /** COMMITs the batch, which must be `ready`; false (and every unit told) when it could not. */
   commit(): boolean {
     this.closed();
     if (this.lost !== null) {
       this.search.discard();
+      if (this.db.inTransaction) this.sql.rollback.run();
       this.#settle(this.lost);
       return false;
     }

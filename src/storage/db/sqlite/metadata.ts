@@ -1,7 +1,13 @@
 import type { Database } from "bun:sqlite";
 import { fromFilesystem, fromSqlite } from "../../errors";
 import type { Scope } from "../files";
-import { appendOutsideUnitOfWork, type CommitListener, type Metadata, noteAppended } from "../metadata";
+import {
+  appendOutsideUnitOfWork,
+  type CommitListener,
+  type Metadata,
+  noteAppended,
+  type WriteOptions,
+} from "../metadata";
 import type { Repositories } from "../repositories";
 import type { MetadataSnapshot } from "../snapshot";
 import { CHECKPOINT_PAGES, Checkpointer } from "./checkpointer";
@@ -41,6 +47,11 @@ export type SqliteRepositoriesFactory = (
  * `MAX_BATCH` units). A unit's result is handed back only after that COMMIT. Pages that
  * every upload touches (a folder's row, the space's counter, index pages) then go into the
  * log once per batch instead of once per unit, and the locks are taken once.
+ *
+ * A unit that names bytes still being synced (`WriteOptions.after`: a small upload's shared
+ * data sync) runs at once, while the sync runs, and its batch COMMITs only once the bytes are
+ * durable: the units' work overlaps the sync instead of following it. The units of a batch
+ * wait for one sync: a unit that waits for another one has the batch commit first.
  */
 export class SqliteMetadata implements Metadata {
   readonly #writer: Database;
@@ -76,7 +87,7 @@ export class SqliteMetadata implements Metadata {
     this.#batches = new CommitBatches(this.#writer, search);
     this.#wal.beforeSync = () => {
       const open = this.#batches.current;
-      if (open && !this.#busy) this.#commit(open);
+      if (open?.ready && !this.#busy) this.#commit(open);
     };
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
@@ -98,20 +109,28 @@ export class SqliteMetadata implements Metadata {
     return this.#writer;
   }
 
-  async write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+  async write<T>(work: (tx: Repositories) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const after = options.after;
     await this.#acquire();
     let batch: CommitBatch;
     let outcome: UnitOutcome<T>;
     try {
       this.#turn?.end();
+      // A full batch, or one waiting for other bytes than this unit's, commits first: joining
+      // it would make this unit wait for that sync too, or the batch for this unit's sync.
+      const open = this.#batches.current;
+      if (open && (open.sealed || (after && open.after && open.after !== after))) await this.#commitHeld(open);
       batch = this.#batches.open();
       outcome = await batch.unit(() => work(this.#tx));
-      if (!("error" in outcome)) this.#pending.push(...this.#appended.values());
+      if (!("error" in outcome)) {
+        this.#pending.push(...this.#appended.values());
+        if (after) batch.waitFor(after, () => this.#whenReady(batch));
+      }
       this.#appended.clear();
       // A full or failed batch commits now. Otherwise the next unit in line joins in, and
       // when none is waiting the COMMIT waits for the end of this turn of the event loop:
       // requests whose bytes reached the disk in the same turn join the batch first.
-      if (batch.size >= MAX_BATCH || batch.lost !== null) this.#commit(batch);
+      if (batch.size >= MAX_BATCH || batch.lost !== null) this.#finish(batch);
       else if (this.#queue.length === 0) this.#commitSoon();
     } finally {
       this.#release();
@@ -128,6 +147,8 @@ export class SqliteMetadata implements Metadata {
   }
 
   #commitSoon(): void {
+    // A batch waiting for its bytes commits when they are durable (#whenReady).
+    if (this.#batches.current?.ready === false) return;
     // A log sync is running: commit right before the next one starts (WalSync.beforeSync).
     // Every unit of the batch would wait for that next sync anyway, so they share one COMMIT
     // and one sync, and no answer goes out later than it would have.
@@ -141,8 +162,28 @@ export class SqliteMetadata implements Metadata {
       this.#commitScheduled = false;
       const open = this.#batches.current;
       // A unit still running in the batch commits (or schedules) it when it ends.
-      if (open && !this.#busy) this.#commit(open);
+      if (open?.ready && !this.#busy) this.#commit(open);
     });
+  }
+
+  /** Commits `batch` now if it may; otherwise it takes no more units and commits once it may (#whenReady). */
+  #finish(batch: CommitBatch): void {
+    if (batch.ready) this.#commit(batch);
+    else batch.sealed = true;
+  }
+
+  /**
+   * What a batch waited for has settled (its units' bytes are durable, or could not be made
+   * so): it commits, or rolls back, now. A unit holding the writer commits it itself (#commitHeld).
+   */
+  #whenReady(batch: CommitBatch): void {
+    if (this.#batches.current === batch && !this.#busy) this.#commit(batch);
+  }
+
+  /** Commits `batch` for the caller holding the writer, once it may. */
+  async #commitHeld(batch: CommitBatch): Promise<void> {
+    await batch.settled;
+    if (this.#batches.current === batch) this.#commit(batch);
   }
 
   /** COMMITs the open batch and tells the listeners of every event its units appended. */
@@ -167,7 +208,7 @@ export class SqliteMetadata implements Metadata {
     await this.#acquire();
     try {
       const open = this.#batches.current;
-      if (open) this.#commit(open);
+      if (open) await this.#commitHeld(open);
       await checkpointer.run().catch(() => this.#writer.run("PRAGMA wal_checkpoint(PASSIVE)"));
     } catch {
       // The log stays as it is; the next checkpoint (or the writer's own) takes it.
@@ -198,7 +239,7 @@ export class SqliteMetadata implements Metadata {
     await this.#acquire();
     try {
       const open = this.#batches.current;
-      if (open) this.#commit(open);
+      if (open) await this.#commitHeld(open);
       return vacuumInto(this.#writer, target);
     } catch (error) {
       throw fromSqlite(error);
@@ -220,7 +261,11 @@ export class SqliteMetadata implements Metadata {
 
   close(): void {
     const open = this.#batches.current;
-    if (open && !this.#busy) this.#commit(open);
+    if (open && !this.#busy) {
+      // A batch still waiting for its bytes rolls back: its units fail, and nothing names bytes that may be lost.
+      if (!open.ready) open.lost ??= new Error("the metadata database closed before the batch could commit");
+      this.#commit(open);
+    }
     this.#turn?.end();
     if (this.#reader !== this.#writer) this.#reader.close();
     this.#writer.close();
