@@ -163,6 +163,24 @@ describe("LocalBlobStore specifics", () => {
     expect(files("tmp")).toEqual([]);
   });
 
+  test("fresh keys' writes resolve before their shared sync, and those of one sync share one promise of it", async () => {
+    const fresh = { freshKey: true, metadataKeepsStat: true };
+    const keys = [newKey(), newKey(), newKey()];
+    // Written in the same turn of the event loop: one sync makes all three durable.
+    const [a, b, c] = await Promise.all(keys.map((key) => store.putStream(key, streamOf(text(key)), fresh)));
+    expect(a?.durable).toBeInstanceOf(Promise);
+    expect(b?.durable).toBe(a?.durable);
+    expect(c?.durable).toBe(a?.durable);
+    await a?.durable;
+    // A write after that sync waits for a sync of its own.
+    const later = await store.putStream(newKey(), streamOf(text("later")), fresh);
+    expect(later.durable).not.toBe(a?.durable);
+    await later.durable;
+    for (const key of keys) expect(await readAll(await store.getStream(key))).toEqual(text(key));
+    // Any other write is durable when it resolves.
+    expect((await store.putStream(newKey(), streamOf(text("plain")))).durable).toBeUndefined();
+  });
+
   test("a small body under a fresh key is written in place, without a temp file; a larger one needs one", async () => {
     const fresh = { freshKey: true, metadataKeepsStat: true };
     rmSync(join(root, "tmp"), { recursive: true });
