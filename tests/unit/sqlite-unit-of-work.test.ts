@@ -41,13 +41,8 @@ const scope = { account: 1, space: "live" };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 /** A promise settled by hand: what a unit of work waits for before it commits (WriteOptions.after). */
 const gate = () => {
-  let open!: () => void;
-  let fail!: (error: unknown) => void;
-  const promise = new Promise<void>((resolve, reject) => {
-    open = resolve;
-    fail = reject;
-  });
-  return { promise, open, fail };
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  return { promise, open: resolve, fail: reject };
 };
 
 let dir: string;
