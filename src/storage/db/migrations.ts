@@ -356,6 +356,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE credentials ADD COLUMN rotation_answer TEXT;
   `,
+  // 14: no query reads events by path. The events of a path are those whose path or
+  // destination matches it, which the planner finds through the primary key (by tx), so
+  // events_by_path only cost every event's insert: a leaf page per upload in each batch's log.
+  `
+  DROP INDEX events_by_path;
+  `,
 ];
 
 export function migrate(db: Database): void {

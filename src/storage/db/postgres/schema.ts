@@ -338,4 +338,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE credentials ADD COLUMN rotation_answer TEXT;
   `,
+  // 6: SQLite's 14 — events_by_path goes: no query reads it (a path's events match on path
+  // or destination, found by tx), and every event's insert paid for it.
+  `
+  DROP INDEX events_by_path;
+  `,
 ];
