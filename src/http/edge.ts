@@ -37,7 +37,12 @@ export interface RequestMeta {
   ipCharged: boolean;
 }
 
-const metas = new WeakMap<Request, RequestMeta>();
+/**
+ * The meta rides on the Request itself, under a symbol no one else holds: a WeakMap entry
+ * per request cost a hash insert on the hot path and ephemeron work in every collection.
+ */
+const META = Symbol("lightd.request-meta");
+type Carrier = Request & { [META]?: RequestMeta };
 
 // Request ids must be unique, not secret: a random prefix per process and a counter cost
 // nothing per request (random bytes for each one were ~1 µs of the hot path).
@@ -58,19 +63,19 @@ export function enterEdge(request: Request, server?: EdgeServer, received: Reque
     auth: undefined,
     ipCharged: false,
   };
-  metas.set(request, meta);
+  (request as Carrier)[META] = meta;
   return meta;
 }
 
 /** The request's meta; a request that did not come through the edge (a bare `app.handle`) gets its own. */
 export function metaOf(request: Request): RequestMeta {
-  return metas.get(request) ?? enterEdge(request);
+  return (request as Carrier)[META] ?? enterEdge(request);
 }
 
 /** A Request made from another one (HEAD as GET, a wrapped body, a rebuilt URL) is the same request. */
 export function carryMeta(from: Request, to: Request): void {
-  const meta = metas.get(from);
-  if (meta) metas.set(to, meta);
+  const meta = (from as Carrier)[META];
+  if (meta) (to as Carrier)[META] = meta;
 }
 
 export function requestIdOf(request: Request): string {
@@ -79,7 +84,7 @@ export function requestIdOf(request: Request): string {
 
 /** True when this GET is serving a HEAD: handlers answer with headers only and skip work on the body. */
 export function isHeadRequest(request: Request): boolean {
-  return metas.get(request)?.head === true;
+  return (request as Carrier)[META]?.head === true;
 }
 
 /**
