@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+// First: a server start may re-execute itself with an allocator option before the rest loads (allocator.ts).
+import "./allocator";
 import { VERSION } from "./app";
 import { parseArgs, UsageError } from "./cli/args";
 import { isClientInvocation, runClient } from "./cli/client";
@@ -9,7 +11,7 @@ import { ConfigError } from "./config";
 import { runBackupCommand, runRestoreCommand } from "./modules/backups/cli";
 import { serve } from "./server";
 
-/** The entry: argv → the server or a command. The only place that reads the environment. */
+/** The entry: argv → the server or a command. The only place that reads the environment (besides allocator.ts's one option). */
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   if (isClientInvocation(argv)) {
     const code = await runClient(argv, env, processStreams());
