@@ -165,17 +165,53 @@ describe("LocalBlobStore specifics", () => {
 
   test("fresh keys' writes resolve before their shared sync, and those of one sync share one promise of it", async () => {
     const fresh = { freshKey: true, metadataKeepsStat: true };
+    // The first write's sync is held open. The three writes after it finish while it runs, in
+    // whatever turns of the event loop their bytes land, so they gather into the next batch:
+    // one sync for all three, as under load.
+    // Batches the tests before left behind run to their end first: this write's sync comes after theirs.
+    await (await store.putStream(newKey(), streamOf(text("settle")), fresh)).durable;
+    const sync = store.dataSync.syncBatch;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let syncs = 0;
+    store.dataSync.syncBatch = async (files, dirs) => {
+      if (syncs++ === 0) {
+        started();
+        await held;
+      }
+      await sync(files, dirs);
+    };
     const keys = [newKey(), newKey(), newKey()];
-    // Written in the same turn of the event loop: one sync makes all three durable.
-    const [a, b, c] = await Promise.all(keys.map((key) => store.putStream(key, streamOf(text(key)), fresh)));
-    expect(a?.durable).toBeInstanceOf(Promise);
-    expect(b?.durable).toBe(a?.durable);
-    expect(c?.durable).toBe(a?.durable);
-    await a?.durable;
-    // A write after that sync waits for a sync of its own.
-    const later = await store.putStream(newKey(), streamOf(text("later")), fresh);
-    expect(later.durable).not.toBe(a?.durable);
-    await later.durable;
+    try {
+      const first = await store.putStream(newKey(), streamOf(text("first")), fresh);
+      await running;
+      const [a, b, c] = await Promise.all(keys.map((key) => store.putStream(key, streamOf(text(key)), fresh)));
+      expect(a?.durable).toBeInstanceOf(Promise);
+      // Every write resolved while its sync could not have run: a write does not wait for the disk.
+      const pending = Symbol("pending");
+      expect(await Promise.race([a?.durable, Promise.resolve(pending)])).toBe(pending);
+      expect(a?.durable).not.toBe(first.durable);
+      expect(b?.durable).toBe(a?.durable);
+      expect(c?.durable).toBe(a?.durable);
+      release();
+      await first.durable;
+      await a?.durable;
+      expect(syncs).toBe(2);
+      // A write after that sync waits for a sync of its own.
+      const later = await store.putStream(newKey(), streamOf(text("later")), fresh);
+      expect(later.durable).not.toBe(a?.durable);
+      await later.durable;
+      expect(syncs).toBe(3);
+    } finally {
+      release();
+      store.dataSync.syncBatch = sync;
+    }
     for (const key of keys) expect(await readAll(await store.getStream(key))).toEqual(text(key));
     // Any other write is durable when it resolves.
     expect((await store.putStream(newKey(), streamOf(text("plain")))).durable).toBeUndefined();
