@@ -12,10 +12,10 @@ import { parseArgs } from "./cli/args";
  * main.ts imports this module before anything else, so the switch happens before the rest of
  * lightd is evaluated and costs one start of the runtime, not two of lightd.
  */
-export const ALLOCATOR_OPTION = "MIMALLOC_PURGE_DELAY";
+const ALLOCATOR_OPTION = "MIMALLOC_PURGE_DELAY";
 
 /** Re-executes `serve` with the allocator option set; returns when that is not needed or not possible. */
-export function keepFreedMemory(argv: string[], env: Record<string, string | undefined>): void {
+function keepFreedMemory(argv: string[], env: NodeJS.ProcessEnv): void {
   if (env[ALLOCATOR_OPTION] !== undefined || process.platform !== "linux" || typeof process.execve !== "function") {
     return;
   }
@@ -27,11 +27,8 @@ export function keepFreedMemory(argv: string[], env: Record<string, string | und
   // A compiled executable's own script lives under /$bunfs/ and is not an argument; `bun src/main.ts` needs its script.
   const compiled = Bun.main.startsWith("/$bunfs/");
   const args = compiled ? argv : [...process.execArgv, Bun.main, ...argv];
-  const next: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) next[name] = value;
-  next[ALLOCATOR_OPTION] = "-1";
   try {
-    process.execve(process.execPath, [process.execPath, ...args], next);
+    process.execve(process.execPath, [process.execPath, ...args], { ...env, [ALLOCATOR_OPTION]: "-1" });
   } catch {
     // No exec (a sandbox forbids it, the executable moved): the server runs with the allocator's defaults.
   }

@@ -165,11 +165,11 @@ describe("LocalBlobStore specifics", () => {
 
   test("fresh keys' writes resolve before their shared sync, and those of one sync share one promise of it", async () => {
     const fresh = { freshKey: true, metadataKeepsStat: true };
+    // Batches the tests before left behind run to their end first: this write's sync comes after theirs.
+    await (await store.putStream(newKey(), streamOf(text("settle")), fresh)).durable;
     // The first write's sync is held open. The three writes after it finish while it runs, in
     // whatever turns of the event loop their bytes land, so they gather into the next batch:
     // one sync for all three, as under load.
-    // Batches the tests before left behind run to their end first: this write's sync comes after theirs.
-    await (await store.putStream(newKey(), streamOf(text("settle")), fresh)).durable;
     const sync = store.dataSync.syncBatch;
     let release = () => {};
     const held = new Promise<void>((resolve) => {
