@@ -6,7 +6,9 @@
  * and the baseline; the median of each is reported, with lightd's peak RSS (VmHWM).
  * The upload runs also time the floor Bun itself allows (bench/lib/upload-floor-server.ts:
  * a bare Bun.serve streaming the body to a file + fdatasync, without and with SHA-256), so
- * lightd's distance from it is visible beside dd, with each server's CPU seconds per upload.
+ * lightd's distance from it is visible beside dd, with each server's CPU seconds per upload;
+ * and the receiving thread's ceiling: a bare Bun.serve that only takes in and hashes the body,
+ * writing nothing. lightd hashes on the thread that receives, so no disk lets it go faster.
  * The downloaded bytes' sha256 is checked once against the source.
  *
  *   bun run bench/run.ts files-throughput [--size-mib 1024] [--runs 3]
@@ -96,11 +98,11 @@ await proc.exited;
   return startServer("nginx", [process.execPath, "run", wrapper], join(dir, "nginx-wrapper.log"));
 }
 
-/** The upload floor server (bench/lib/upload-floor-server.ts), hashing or not. */
-function startFloor(dir: string, hash: boolean): Promise<RunningServer> {
-  const name = hash ? "floor-hash" : "floor";
+/** The upload floor server (bench/lib/upload-floor-server.ts): writing, writing and hashing, or only hashing. */
+function startFloor(dir: string, mode: "write" | "hash" | "hash-only"): Promise<RunningServer> {
+  const name = { write: "floor", hash: "floor-hash", "hash-only": "floor-hash-only" }[mode];
   const script = join(import.meta.dir, "lib/upload-floor-server.ts");
-  const args = [process.execPath, "run", script, join(dir, name), ...(hash ? ["hash"] : [])];
+  const args = [process.execPath, "run", script, join(dir, name), ...(mode === "write" ? [] : [mode])];
   return startServer(name, args, join(dir, `${name}.log`));
 }
 
@@ -169,13 +171,21 @@ async function main(): Promise<number> {
     const fileUrl = `${base}/files/bench/big.bin`;
     const auth = `Authorization: Bearer ${authHeader.authorization.slice("Bearer ".length)}`;
 
-    const floor = await startFloor(tmp, false);
+    const floor = await startFloor(tmp, "write");
     servers.push(floor);
-    const floorHash = await startFloor(tmp, true);
+    const floorHash = await startFloor(tmp, "hash");
     servers.push(floorHash);
+    const ceiling = await startFloor(tmp, "hash-only");
+    servers.push(ceiling);
 
-    const up = { lightd: [] as number[], dd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
-    const cpu = { lightd: [] as number[], floor: [] as number[], floorHash: [] as number[] };
+    const up = {
+      lightd: [] as number[],
+      dd: [] as number[],
+      floor: [] as number[],
+      floorHash: [] as number[],
+      ceiling: [] as number[],
+    };
+    const cpu = { lightd: [] as number[], floor: [] as number[], floorHash: [] as number[], ceiling: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       const ddFile = join(tmp, "dd.bin");
       await clearFor(() => rmSync(ddFile, { force: true }));
@@ -189,17 +199,21 @@ async function main(): Promise<number> {
       const hashed = await timedPut(src, `http://127.0.0.1:${floorHash.port}/upload.bin`, floorHash.pid);
       up.floorHash.push(hashed.mbps);
       cpu.floorHash.push(hashed.cpu);
+      const taken = await timedPut(src, `http://127.0.0.1:${ceiling.port}/upload.bin`, ceiling.pid);
+      up.ceiling.push(taken.mbps);
+      cpu.ceiling.push(taken.cpu);
       await clearFor(() => i > 0 && lightdDelete(fileUrl));
       const put = await timedPut(src, fileUrl, lightd.pid, ["-H", auth]);
       up.lightd.push(put.mbps);
       cpu.lightd.push(put.cpu);
       say(
-        `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, bare Bun.serve ${fmt(bare.mbps)}, + sha256 ${fmt(hashed.mbps)}, lightd ${fmt(put.mbps)} MB/s`,
+        `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, bare Bun.serve ${fmt(bare.mbps)}, + sha256 ${fmt(hashed.mbps)}, sha256 only ${fmt(taken.mbps)}, lightd ${fmt(put.mbps)} MB/s`,
       );
     }
-    await Promise.all([floor.stop(), floorHash.stop()]);
+    await Promise.all([floor.stop(), floorHash.stop(), ceiling.stop()]);
     rmSync(join(tmp, "floor"), { recursive: true, force: true });
     rmSync(join(tmp, "floor-hash"), { recursive: true, force: true });
+    rmSync(join(tmp, "floor-hash-only"), { recursive: true, force: true });
     rmSync(join(tmp, "dd.bin"), { force: true });
     const rssAfterUpload = lightd.peakRssMiB();
 
@@ -260,6 +274,7 @@ async function main(): Promise<number> {
             ["dd bs=1M conv=fdatasync", up.dd, null],
             ["bare Bun.serve → file + fdatasync", up.floor, cpu.floor],
             ["bare Bun.serve → file + SHA-256 + fdatasync", up.floorHash, cpu.floorHash],
+            ["bare Bun.serve → SHA-256 only, nothing written", up.ceiling, cpu.ceiling],
             ["lightd PUT /files", up.lightd, cpu.lightd],
           ].map(([name, speeds, seconds]) => [
             name as string,
@@ -271,7 +286,9 @@ async function main(): Promise<number> {
           "lrrrr",
         ),
         "",
-        `all runs MB/s: upload bare Bun.serve [${up.floor.map((v) => fmt(v)).join(", ")}] + sha256 [${up.floorHash.map((v) => fmt(v)).join(", ")}]`,
+        `the receiving thread's ceiling (body taken in and hashed, nothing written): ${fmt(median(up.ceiling))} MB/s, ${pct(median(up.ceiling) / median(up.dd))} of dd; lightd reaches ${pct(median(up.lightd) / median(up.ceiling))} of it`,
+        "",
+        `all runs MB/s: upload bare Bun.serve [${up.floor.map((v) => fmt(v)).join(", ")}] + sha256 [${up.floorHash.map((v) => fmt(v)).join(", ")}] sha256 only [${up.ceiling.map((v) => fmt(v)).join(", ")}]`,
         `all runs MB/s: upload lightd [${up.lightd.map((v) => fmt(v)).join(", ")}] dd [${up.dd.map((v) => fmt(v)).join(", ")}]; download lightd [${down.lightd.map((v) => fmt(v)).join(", ")}] nginx [${down.nginx.map((v) => fmt(v)).join(", ")}]`,
         `lightd peak RSS (VmHWM): ${fmt(rssAfterUpload ?? Number.NaN)} MiB after the uploads, ${fmt(rssPeak ?? Number.NaN)} MiB (${fmt(rssMB)} MB) after everything — target < ${TARGET_RSS_MB} MB: ${rssMB < TARGET_RSS_MB ? "met" : "MISSED"}`,
         `sha256 of the bytes downloaded through lightd: ${shaOk ? "matches the source" : `MISMATCH (${downloadedSha} ≠ ${sourceSha})`}`,
