@@ -3,7 +3,7 @@ import { parseArgs } from "./cli/args";
 /**
  * The server keeps the memory it frees for its own reuse. Bun's allocator (mimalloc) otherwise
  * hands freed pages back to the kernel within milliseconds and takes a page fault for each one
- * it touches again; under load that churn cost about 15 % of a small request's CPU on a virtual
+ * it touches again; under load that churn cost 15-24 % of a small request's CPU on a virtual
  * machine. mimalloc reads its options once, when the process starts, so `serve` replaces its
  * own process image once (same PID, same arguments and streams) with MIMALLOC_PURGE_DELAY=-1
  * in the environment. The price is that the resident set stays near its peak rather than
