@@ -7,7 +7,7 @@
  *
  * SqliteMetadata holds new commits back while a checkpoint runs (a unit of work waits, the
  * thread does not), so the checkpoint copies the whole log and the next commit starts the log
- * over from its beginning: the log stays as short as SQLite keeps it itself. The worker's
+ * over from its beginning: the log stays short (CHECKPOINT_PAGES, below). The worker's
  * connection syncs like every other (`synchronous = NORMAL`: the log before it is copied, the
  * database file after), so a power cut during or after a checkpoint loses nothing.
  */
