@@ -9,6 +9,8 @@
  * lightd's distance from it is visible beside dd, with each server's CPU seconds per upload;
  * and the receiving thread's ceiling: a bare Bun.serve that only takes in and hashes the body,
  * writing nothing. lightd hashes on the thread that receives, so no disk lets it go faster.
+ * curl runs on the same machine: the CPU seconds it and lightd spend per upload, spread over
+ * every CPU, bound how fast the upload can go here, whatever the disk; printed beside dd.
  * The downloaded bytes' sha256 is checked once against the source.
  *
  *   bun run bench/run.ts files-throughput [--size-mib 1024] [--runs 3]
@@ -28,9 +30,9 @@ const TARGET_RSS_MB = 150;
 const say = (text: string) => process.stderr.write(`  ${text}\n`);
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 
-/** curl's `-w` figures: status, seconds, bytes. */
-async function curl(args: string[]): Promise<{ status: number; seconds: number; bytes: number }> {
-  const { out } = await run([
+/** curl's `-w` figures: status, seconds, bytes; and the CPU seconds curl itself spent. */
+async function curl(args: string[]): Promise<{ status: number; seconds: number; bytes: number; cpu: number }> {
+  const { out, cpu } = await run([
     "curl",
     "-sS",
     "-o",
@@ -40,7 +42,7 @@ async function curl(args: string[]): Promise<{ status: number; seconds: number; 
     ...args,
   ]);
   const [status, seconds, up, down] = out.trim().split(" ").map(Number) as [number, number, number, number];
-  return { status, seconds, bytes: Math.max(up, down) };
+  return { status, seconds, bytes: Math.max(up, down), cpu };
 }
 
 async function freePort(): Promise<number> {
@@ -119,13 +121,13 @@ async function clearFor(remove: () => unknown): Promise<void> {
   await remove();
 }
 
-/** One timed `curl -T` of `src` to `url`, with the CPU seconds the server `pid` spent on it. */
+/** One timed `curl -T` of `src` to `url`, with the CPU seconds the server `pid` and curl spent on it. */
 async function timedPut(src: string, url: string, pid: number, headers: string[] = []) {
   const cpuBefore = cpuSeconds(pid);
   // `Expect:` off: curl would otherwise wait for a 100 Continue before sending.
   const put = await curl([...headers, "-H", "Expect:", "-T", src, url]);
   if (put.status !== 200 || put.bytes !== SIZE) throw new Error(`PUT ${url} → ${put.status}, ${put.bytes} bytes sent`);
-  return { mbps: mbps(SIZE, put.seconds), cpu: cpuSeconds(pid) - cpuBefore };
+  return { mbps: mbps(SIZE, put.seconds), cpu: cpuSeconds(pid) - cpuBefore, client: put.cpu };
 }
 
 /** Deletes a file through lightd (the last run's upload stays for the downloads). */
@@ -186,26 +188,39 @@ async function main(): Promise<number> {
       ceiling: [] as number[],
     };
     const cpu = { lightd: [] as number[], floor: [] as number[], floorHash: [] as number[], ceiling: [] as number[] };
+    // The sender's CPU seconds: dd's own, and curl's for each upload through a server.
+    const client = {
+      dd: [] as number[],
+      lightd: [] as number[],
+      floor: [] as number[],
+      floorHash: [] as number[],
+      ceiling: [] as number[],
+    };
     for (let i = 0; i < RUNS; i++) {
       const ddFile = join(tmp, "dd.bin");
       await clearFor(() => rmSync(ddFile, { force: true }));
       const dd = await run(["dd", `if=${src}`, `of=${ddFile}`, "bs=1M", "conv=fdatasync"]);
       up.dd.push(mbps(SIZE, dd.ms / 1000));
+      client.dd.push(dd.cpu);
       await clearFor(() => rmSync(join(tmp, "floor", "upload.bin"), { force: true }));
       const bare = await timedPut(src, `http://127.0.0.1:${floor.port}/upload.bin`, floor.pid);
       up.floor.push(bare.mbps);
       cpu.floor.push(bare.cpu);
+      client.floor.push(bare.client);
       await clearFor(() => rmSync(join(tmp, "floor-hash", "upload.bin"), { force: true }));
       const hashed = await timedPut(src, `http://127.0.0.1:${floorHash.port}/upload.bin`, floorHash.pid);
       up.floorHash.push(hashed.mbps);
       cpu.floorHash.push(hashed.cpu);
+      client.floorHash.push(hashed.client);
       const taken = await timedPut(src, `http://127.0.0.1:${ceiling.port}/upload.bin`, ceiling.pid);
       up.ceiling.push(taken.mbps);
       cpu.ceiling.push(taken.cpu);
+      client.ceiling.push(taken.client);
       await clearFor(() => i > 0 && lightdDelete(fileUrl));
       const put = await timedPut(src, fileUrl, lightd.pid, ["-H", auth]);
       up.lightd.push(put.mbps);
       cpu.lightd.push(put.cpu);
+      client.lightd.push(put.client);
       say(
         `upload run ${i + 1}/${RUNS}: dd ${fmt(up.dd[i] as number)} MB/s, bare Bun.serve ${fmt(bare.mbps)}, + sha256 ${fmt(hashed.mbps)}, sha256 only ${fmt(taken.mbps)}, lightd ${fmt(put.mbps)} MB/s`,
       );
@@ -239,6 +254,12 @@ async function main(): Promise<number> {
     const results = rows.map(([, , , l, b]) => median(l) / median(b));
     const rssMB = (rssPeak ?? Number.NaN) * 1.048576;
     const shaOk = downloadedSha === sourceSha;
+    // Client and server share this machine's CPUs: the upload cannot be faster than the CPU
+    // time both ends need per upload spread over every CPU. Where that bound is under the
+    // target, only fewer CPU seconds per byte (lightd's or curl's) can meet it here.
+    const cores = navigator.hardwareConcurrency;
+    const cpuPerUpload = median(cpu.lightd) + median(client.lightd);
+    const cpuBound = mbps(SIZE, cpuPerUpload / cores);
     process.stdout.write(
       [
         "",
@@ -269,24 +290,26 @@ async function main(): Promise<number> {
         "upload, the same runs: lightd beside the floor Bun allows (bare Bun.serve, body streamed to a file, fdatasync)",
         "",
         table(
-          ["upload", "MB/s", "/ dd", "/ Bun.serve + sha256", "server CPU s per upload"],
+          ["upload", "MB/s", "/ dd", "/ Bun.serve + sha256", "server CPU s per upload", "sender CPU s (dd, curl)"],
           [
-            ["dd bs=1M conv=fdatasync", up.dd, null],
-            ["bare Bun.serve → file + fdatasync", up.floor, cpu.floor],
-            ["bare Bun.serve → file + SHA-256 + fdatasync", up.floorHash, cpu.floorHash],
-            ["bare Bun.serve → SHA-256 only, nothing written", up.ceiling, cpu.ceiling],
-            ["lightd PUT /files", up.lightd, cpu.lightd],
-          ].map(([name, speeds, seconds]) => [
+            ["dd bs=1M conv=fdatasync", up.dd, null, client.dd],
+            ["bare Bun.serve → file + fdatasync", up.floor, cpu.floor, client.floor],
+            ["bare Bun.serve → file + SHA-256 + fdatasync", up.floorHash, cpu.floorHash, client.floorHash],
+            ["bare Bun.serve → SHA-256 only, nothing written", up.ceiling, cpu.ceiling, client.ceiling],
+            ["lightd PUT /files", up.lightd, cpu.lightd, client.lightd],
+          ].map(([name, speeds, seconds, sender]) => [
             name as string,
             fmt(median(speeds as number[])),
             pct(median(speeds as number[]) / median(up.dd)),
             pct(median(speeds as number[]) / median(up.floorHash)),
             seconds ? fmt(median(seconds as number[]), 2) : "–",
+            fmt(median(sender as number[]), 2),
           ]),
-          "lrrrr",
+          "lrrrrr",
         ),
         "",
         `the receiving thread's ceiling (body taken in and hashed, nothing written): ${fmt(median(up.ceiling))} MB/s, ${pct(median(up.ceiling) / median(up.dd))} of dd; lightd reaches ${pct(median(up.lightd) / median(up.ceiling))} of it`,
+        `the machine's CPU bound: curl and lightd together spend ${fmt(cpuPerUpload, 2)} CPU s per upload; even with all ${cores} CPUs busy the whole time they cannot go past ${fmt(cpuBound)} MB/s, ${pct(cpuBound / median(up.dd))} of dd (which spends ${fmt(median(client.dd), 2)} s alone)`,
         "",
         `all runs MB/s: upload bare Bun.serve [${up.floor.map((v) => fmt(v)).join(", ")}] + sha256 [${up.floorHash.map((v) => fmt(v)).join(", ")}] sha256 only [${up.ceiling.map((v) => fmt(v)).join(", ")}]`,
         `all runs MB/s: upload lightd [${up.lightd.map((v) => fmt(v)).join(", ")}] dd [${up.dd.map((v) => fmt(v)).join(", ")}]; download lightd [${down.lightd.map((v) => fmt(v)).join(", ")}] nginx [${down.nginx.map((v) => fmt(v)).join(", ")}]`,

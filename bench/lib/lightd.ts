@@ -60,8 +60,14 @@ export function numericFlags<K extends string>(defaults: Record<K, number>): Rec
   return out;
 }
 
-/** Runs a command to completion; throws with its output when it fails. */
-export async function run(cmd: string[], options: { cwd?: string } = {}): Promise<{ out: string; ms: number }> {
+/**
+ * Runs a command to completion; throws with its output when it fails. `cpu`: the CPU
+ * seconds (user + system) it and the children it waited for spent.
+ */
+export async function run(
+  cmd: string[],
+  options: { cwd?: string } = {},
+): Promise<{ out: string; ms: number; cpu: number }> {
   const start = performance.now();
   const proc = Bun.spawn(cmd, { cwd: options.cwd, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([
@@ -71,5 +77,6 @@ export async function run(cmd: string[], options: { cwd?: string } = {}): Promis
   ]);
   const ms = performance.now() - start;
   if (code !== 0) throw new Error(`${cmd[0]} exited ${code}:\n${out}\n${err}`);
-  return { out: out + err, ms };
+  const cpu = Number(proc.resourceUsage()?.cpuTime.total ?? Number.NaN) / 1e6;
+  return { out: out + err, ms, cpu };
 }
