@@ -36,6 +36,37 @@ function batchedSink(write: (text: string) => void): Sink {
   };
 }
 
+const standardWriters = new Map<NodeJS.WriteStream, (text: string) => void>();
+
+/**
+ * Writes to the process's stdout or stderr. A reader that went away (the pipe's other end
+ * closed: a log collector that stopped, a `| head` that ended) must not stop the server: a
+ * write that finds it gone (EPIPE) is dropped, and so is every later line to that stream.
+ * Any other write error is thrown as before. One writer per stream, however many loggers.
+ */
+function standardWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  const known = standardWriters.get(stream);
+  if (known) return known;
+  let gone = false;
+  const readerGone = (error: unknown) => (error as NodeJS.ErrnoException)?.code === "EPIPE";
+  // A write may also fail after it returned (an asynchronous pipe write): the same rule.
+  stream.on("error", (error) => {
+    if (!readerGone(error)) throw error;
+    gone = true;
+  });
+  const write = (text: string) => {
+    if (gone) return;
+    try {
+      stream.write(text);
+    } catch (error) {
+      if (!readerGone(error)) throw error;
+      gone = true;
+    }
+  };
+  standardWriters.set(stream, write);
+  return write;
+}
+
 /** The ISO time of the current millisecond, formatted once per millisecond rather than once per line. */
 let stampedAt = Number.NaN;
 let stamp = "";
@@ -50,8 +81,8 @@ function isoNow(): string {
 
 /** One JSON object per line: easy for journald, Docker and log shippers to parse. */
 export function createLogger(
-  out: Sink = batchedSink((text) => process.stdout.write(text)),
-  err: Sink = (l) => process.stderr.write(`${l}\n`),
+  out: Sink = batchedSink(standardWriter(process.stdout)),
+  err: Sink = (l) => standardWriter(process.stderr)(`${l}\n`),
 ): Logger {
   const write = (sink: Sink, level: string, message: string, fields?: LogFields) => {
     // Fields are copied in by assignment: the same object as spreading them, for half the cost

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogger } from "../../src/lib/logger";
 
 describe("logger", () => {
@@ -57,5 +60,41 @@ describe("logger", () => {
     const [a, b, c] = out.map((l) => JSON.parse(l).time as string);
     expect(Date.parse(b as string) - Date.parse(a as string)).toBeLessThanOrEqual(1);
     expect(Date.parse(c as string)).toBeGreaterThan(Date.parse(a as string));
+  });
+
+  test("a stdout whose reader went away (EPIPE): the lines are dropped, the process goes on and exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lightd-log-"));
+    try {
+      const fifo = join(dir, "stdout");
+      expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+      const script = join(dir, "log.ts");
+      writeFileSync(
+        script,
+        `import { createLogger } from ${JSON.stringify(join(import.meta.dir, "../../src/lib/logger.ts"))};
+        const logger = createLogger();
+        for await (const _ of console) break; // "go": stdout's reader is closed by now
+        logger.info("one");
+        logger.info("two");
+        await new Promise((resolve) => setImmediate(resolve));
+        logger.info("three");
+        logger.error("to stderr");
+        console.error("still running");`,
+      );
+      // Both ends open (a write-only open of a FIFO waits for a reader), then the reader closed.
+      const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writeFd = openSync(fifo, constants.O_WRONLY);
+      const child = Bun.spawn([process.execPath, script], { stdin: "pipe", stdout: writeFd, stderr: "pipe" });
+      closeSync(writeFd);
+      closeSync(readFd);
+      child.stdin.write("go\n");
+      await child.stdin.end();
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      expect(stderr).not.toContain("EPIPE");
+      expect(stderr).toContain('"msg":"to stderr"');
+      expect(stderr).toContain("still running");
+      expect(code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
