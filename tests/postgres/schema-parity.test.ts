@@ -63,7 +63,7 @@ testUnless(pg.skip ?? null)("both engines hold the same tables and columns", asy
   const sqlite = sqliteShape();
   const postgres = await postgresShape(db.url);
   // What each engine keeps for itself, named so nothing else can hide here: SQLite's full-text
-  // index of names (files_search and its shadow tables; Postgres searches the files table itself),
+  // index of names (files_search, its shadow tables and its queue; Postgres searches the files table itself),
   // Postgres's migration record and shared rate buckets, and the `seq` column that gives
   // Postgres the insertion order SQLite keeps as rowid.
   for (const table of Object.keys(sqlite)) if (table.startsWith("files_search")) delete sqlite[table];

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,11 +6,13 @@ import { join } from "node:path";
 import type { NewFile } from "../../src/storage/db/files";
 import { openSqliteMetadata } from "../../src/storage/db/sqlite";
 import type { SqliteMetadata } from "../../src/storage/db/sqlite/metadata";
+import { SEARCH_QUEUE_LIMIT } from "../../src/storage/db/sqlite/search-mirror";
 
 /**
- * The search index (`files_search`) is written at the end of each batch of units of work,
- * not inside each unit (src/storage/db/sqlite/search-mirror.ts). What a search finds must
- * not change: every committed file and move is found, a unit that failed leaves nothing.
+ * Units of work queue their changes to the search index (`files_search`), and the writer
+ * indexes the queue in bulk (src/storage/db/sqlite/search-mirror.ts). What a search finds
+ * must not change: every committed file and move is found, a unit that failed leaves nothing,
+ * and nothing queued is lost to a restart.
  */
 const scope = { account: 1, space: "live" };
 const file = (path: string): NewFile => ({
@@ -45,6 +48,12 @@ const strays = () =>
       .query("SELECT count(*) AS n FROM files_search WHERE rowid NOT IN (SELECT id FROM files)")
       .get() as { n: number }
   ).n;
+
+/** Rows of the index, and ids waiting in its queue. */
+const counts = (db: Database = metadata.connection) =>
+  db
+    .query("SELECT (SELECT count(*) FROM files_search) AS indexed, (SELECT count(*) FROM files_search_queue) AS queued")
+    .get() as { indexed: number; queued: number };
 
 const found = async (term: string) =>
   (await metadata.read.files.search(scope, [term], "", 50)).map((row) => row.path).sort();
@@ -101,4 +110,82 @@ test("a delete and a reused rowid in one batch keep their order", async () => {
   expect(await found("new-name")).toEqual(["a/new-name.txt"]);
   expect(strays()).toBe(0);
   metadata.connection.run("INSERT INTO files_search (files_search) VALUES ('integrity-check')");
+});
+
+test("an upload is queued, not indexed, and the next search indexes the queue first", async () => {
+  await metadata.write(async (tx) => tx.files.insert(file("notes/plan-one.txt")));
+  expect(counts()).toEqual({ indexed: 0, queued: 1 });
+  expect(await found("plan")).toEqual(["notes/plan-one.txt"]);
+  expect(counts()).toEqual({ indexed: 1, queued: 0 });
+  // With nothing queued, a search reads the index as it is.
+  expect(await found("one")).toEqual(["notes/plan-one.txt"]);
+});
+
+test("a search while a batch waits for its commit finds every file committed before it", async () => {
+  await metadata.write(async (tx) => tx.files.insert(file("a/early-bird.txt")));
+  let release!: () => void;
+  const paused = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holder = metadata.write(async (tx) => {
+    await tx.files.insert(file("a/late-bird.txt"));
+    await paused;
+  });
+  const searching = found("bird");
+  release();
+  await holder;
+  // The search waited its turn on the writer, so it also sees the unit that held it.
+  expect(await searching).toEqual(["a/early-bird.txt", "a/late-bird.txt"]);
+});
+
+test("what is queued survives closing the database, and is found after it opens again", async () => {
+  const path = join(dir, "lightd.db");
+  await metadata.write(async (tx) => {
+    await tx.files.insert(file("kept/queued-one.txt"));
+    await tx.files.insert(file("kept/queued-two.txt"));
+  });
+  metadata.close();
+  const raw = new Database(path, { readonly: true });
+  expect(counts(raw)).toEqual({ indexed: 0, queued: 2 });
+  raw.close();
+  metadata = openSqliteMetadata(path);
+  expect(await found("queued")).toEqual(["kept/queued-one.txt", "kept/queued-two.txt"]);
+  expect(counts().queued).toBe(0);
+});
+
+test("the writer indexes the queue on its own once it is long, without a search", async () => {
+  for (let i = 0; i < SEARCH_QUEUE_LIMIT + 10; i++) {
+    await metadata.write(async (tx) => tx.files.insert(file(`bulk/item-${i}.txt`)));
+  }
+  const { indexed, queued } = counts();
+  expect(indexed).toBeGreaterThanOrEqual(SEARCH_QUEUE_LIMIT);
+  expect(queued).toBeLessThan(SEARCH_QUEUE_LIMIT);
+  expect(indexed + queued).toBe(SEARCH_QUEUE_LIMIT + 10);
+  expect(await found("item-7")).toContain("bulk/item-7.txt");
+  expect(strays()).toBe(0);
+  metadata.connection.run("INSERT INTO files_search (files_search) VALUES ('integrity-check')");
+});
+
+test("a folder that reuses a deleted file's id is not indexed", async () => {
+  const id = await metadata.write(async (tx) => tx.files.insert(file("x/gone-file.txt")));
+  expect(await found("gone")).toEqual(["x/gone-file.txt"]);
+  const folder = await metadata.write(async (tx) => {
+    const row = await tx.files.get(scope, "x/gone-file.txt");
+    if (row) await tx.files.delete(row);
+    return tx.files.insert({ ...file("x/gone-folder/"), name: "gone-folder", type: "folder" });
+  });
+  expect(folder).toBe(id);
+  expect(await found("gone")).toEqual([]);
+  expect(counts()).toEqual({ indexed: 0, queued: 0 });
+});
+
+test("an in-memory database queues and finds alike", async () => {
+  const memory = openSqliteMetadata(":memory:");
+  try {
+    await memory.write(async (tx) => tx.files.insert(file("m/in-memory.txt")));
+    expect((await memory.read.files.search(scope, ["memory"], "", 50)).map((r) => r.path)).toEqual(["m/in-memory.txt"]);
+    expect(counts(memory.connection)).toEqual({ indexed: 1, queued: 0 });
+  } finally {
+    memory.close();
+  }
 });

@@ -362,6 +362,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX events_by_path;
   `,
+  // 15: files whose row in files_search is behind their row in files. Units of work queue an
+  // id here, in their own transaction, and the writer indexes the queue in bulk: FTS5 pays
+  // per transaction that changes it, far more than per row (src/storage/db/sqlite/search-mirror.ts).
+  `
+  CREATE TABLE files_search_queue (id INTEGER PRIMARY KEY);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -5,7 +5,7 @@ import { migratePostgres } from "./migrate";
 /**
  * Tables in the order they are copied: every table before the ones that reference it.
  * `order` keeps the source's insertion order where it matters (list order of keys and
- * uploads follows it); `files_search` is SQLite's own search index and is not copied.
+ * uploads follows it); `files_search` and its queue are SQLite's own search index and are not copied.
  */
 const TABLES: readonly { name: string; order: string }[] = [
   { name: "accounts", order: "id" },

@@ -11,7 +11,7 @@ export type UnitOutcome<T> = { value: T } | { error: unknown };
  * together (group commit). Each unit runs inside its own SAVEPOINT: one that throws rolls
  * back to it and leaves the others' writes in place, so every unit still commits all of its
  * writes or none. `committed` settles once, when the batch COMMITs (or fails as a whole).
- * The search index writes the units collected (./search-mirror.ts) go in right before the COMMIT.
+ * Right before the COMMIT, the search index catches up if enough changes are queued (./search-mirror.ts).
  */
 export class CommitBatch {
   size = 0;
@@ -53,13 +53,11 @@ export class CommitBatch {
     this.size++;
     if (this.lost !== null) return { error: this.lost };
     this.sql.savepoint.run();
-    const mark = this.search.mark();
     try {
       const value = await work();
       this.sql.release.run();
       return { value };
     } catch (error) {
-      this.search.undo(mark);
       if (this.db.inTransaction) {
         this.sql.rollbackTo.run();
         this.sql.release.run();
@@ -90,16 +88,14 @@ export class CommitBatch {
   commit(): boolean {
     this.closed();
     if (this.lost !== null) {
-      this.search.discard();
       if (this.db.inTransaction) this.sql.rollback.run();
       this.#settle(this.lost);
       return false;
     }
     try {
-      this.search.flush();
+      this.search.beforeCommit();
       this.sql.commit.run();
     } catch (error) {
-      this.search.discard();
       if (this.db.inTransaction) this.sql.rollback.run();
       this.#settle(error);
       return false;

@@ -6,6 +6,13 @@ import type { TurnCache } from "./read-turn";
 import { SearchMirror } from "./search-mirror";
 import { SqliteRepository, startsWithSql } from "./sql";
 
+/** What the file repository of one connection is given: see its constructor. */
+export type FileConnection = {
+  search?: SearchMirror;
+  kept?: TurnCache<FileRow | null>;
+  searchable?: () => Promise<void>;
+};
+
 /** Repository for `files` and its trigram search mirror `files_search` (rowid = files.id). */
 export class SqliteFileRepository extends SqliteRepository implements FileRepository {
   readonly #get = this.db.query<FileRow, [number, string, string]>(
@@ -50,14 +57,19 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   /** Rows by path kept between turns of the read connection (./read-turn.ts); none on the writer. */
   readonly #kept: TurnCache<FileRow | null> | undefined;
 
+  /** Brings `files_search` up to date with every commit so far; none on the writer. */
+  readonly #searchable: (() => Promise<void>) | undefined;
+
   /**
-   * `search`: how `files_search` is written (the writer's waits for the batch's COMMIT, ./search-mirror.ts).
+   * `search`: how changes reach `files_search` (queued, ./search-mirror.ts).
    * `kept`: where the read connection keeps the rows its lookups by path found (or did not).
+   * `searchable`: what a search waits for first, so it finds every file committed before it.
    */
-  constructor(db: Database, search?: SearchMirror, kept?: TurnCache<FileRow | null>) {
+  constructor(db: Database, connection: FileConnection = {}) {
     super(db);
-    this.#search = search ?? new SearchMirror(db);
-    this.#kept = kept;
+    this.#search = connection.search ?? new SearchMirror(db);
+    this.#kept = connection.kept;
+    this.#searchable = connection.searchable;
   }
 
   async usesObject(objectKey: string): Promise<boolean> {
@@ -96,7 +108,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
   async insert(row: NewFile): Promise<number> {
     const created = row.created_at ?? row.updated_at;
     const id = Number(this.#insert.run({ ...row, created_at: created }).lastInsertRowid);
-    if (row.type === "file") this.#search.insert(id, row.name, row.path);
+    if (row.type === "file") this.#search.changed(id);
     return id;
   }
 
@@ -109,7 +121,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
 
   async delete(row: FileRow): Promise<void> {
     this.#delete.run(row.id);
-    if (row.type === "file") this.#search.delete(row.id);
+    if (row.type === "file") this.#search.changed(row.id);
   }
 
   /** The folder's direct children, folders first; `namePrefix` narrows to names starting with it. */
@@ -138,18 +150,14 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
       const parent = row.path === from ? parentOf(to) : to + row.parent.slice(from.length);
       const name = row.path === from ? nameOf(to) : row.name;
       this.#move.run(row.id, path, parent, name, tx, now);
-      if (row.type === "file") {
-        this.#search.delete(row.id);
-        this.#search.insert(row.id, name, path);
-      }
+      if (row.type === "file") this.#search.changed(row.id);
     }
     return rows.length;
   }
 
   async moveFile(row: FileRow, to: string, parent: string, name: string, tx: number, now: number): Promise<void> {
     this.#move.run(row.id, to, parent, name, tx, now);
-    this.#search.delete(row.id);
-    this.#search.insert(row.id, name, to);
+    if (row.type === "file") this.#search.changed(row.id);
   }
 
   /**
@@ -157,6 +165,7 @@ export class SqliteFileRepository extends SqliteRepository implements FileReposi
    * `terms` of 3+ characters use the index; shorter ones filter by substring.
    */
   async search(scope: Scope, terms: string[], pathPrefix: string, limit: number): Promise<FileRow[]> {
+    if (this.#searchable) await this.#searchable();
     const long = terms.filter((t) => [...t].length >= 3);
     const short = terms.filter((t) => [...t].length < 3);
     const shortFilter = short.map((_, i) => `AND instr(lower(f.path), lower($s${i})) > 0`).join(" ");

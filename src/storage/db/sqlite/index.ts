@@ -10,12 +10,10 @@ import { SqliteEventRepository } from "./events";
 import { SqliteFileRepository } from "./files";
 import { SqliteHookRepository } from "./hooks";
 import { SqliteInviteRepository, SqliteQuotaRepository } from "./invites";
-import { SqliteMetadata } from "./metadata";
+import { type RepositoryConnection, SqliteMetadata } from "./metadata";
 import { SqliteOAuthClientRepository, SqliteOAuthCodeRepository, SqliteOAuthGrantRepository } from "./oauth";
 import { sqliteChallenges, sqliteMagicLinks } from "./one-time";
-import type { ReadTurn } from "./read-turn";
 import { SqliteReclaimRepository } from "./reclaim";
-import type { SearchMirror } from "./search-mirror";
 import { SqliteShareRepository } from "./shares";
 import { SqliteSpaceRepository } from "./spaces";
 import { SqliteUploadRepository } from "./uploads";
@@ -27,14 +25,13 @@ const FILE_ROWS_KEPT = 10_000;
 const CREDENTIAL_ROWS_KEPT = 10_000;
 
 /**
- * Every repository over one connection; statements are prepared once, here. `turn`: the
- * read connection's transactions, whose caches its reads may keep rows in.
+ * Every repository over one connection; statements are prepared once, here. What each
+ * connection passes is in `RepositoryConnection` (./metadata.ts).
  */
 export function sqliteRepositories(
   db: Database,
   appended: (scope: Scope, tx: number) => void,
-  search?: SearchMirror,
-  turn?: ReadTurn,
+  { search, turn, searchable }: RepositoryConnection = {},
 ): Repositories {
   return {
     accounts: new SqliteAccountRepository(db),
@@ -44,7 +41,7 @@ export function sqliteRepositories(
     magicLinks: sqliteMagicLinks(db),
     invites: new SqliteInviteRepository(db),
     quotas: new SqliteQuotaRepository(db),
-    files: new SqliteFileRepository(db, search, turn?.cache(FILE_ROWS_KEPT)),
+    files: new SqliteFileRepository(db, { search, kept: turn?.cache(FILE_ROWS_KEPT), searchable }),
     spaces: new SqliteSpaceRepository(db),
     events: new SqliteEventRepository(db, appended),
     reclaim: new SqliteReclaimRepository(db),

@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { fromFilesystem, fromSqlite } from "../../errors";
 import type { Scope } from "../files";
 import {
@@ -19,14 +19,22 @@ import { vacuumInto } from "./snapshot";
 import { WalSync } from "./wal-sync";
 
 /**
- * Builds the repositories of one connection; `appended` is told of every event its log writes.
- * `search`: how the search index is written (the writer's waits for the batch's COMMIT).
+ * What a connection's repositories are built with:
+ * - `search`: the writer's queue of changes to the search index (./search-mirror.ts);
+ * - `turn`: the read connection's transactions, whose caches its reads may keep rows in;
+ * - `searchable`: on the read connection, what a search waits for first (the queue indexed).
  */
+export type RepositoryConnection = {
+  search?: SearchMirror;
+  turn?: ReadTurn;
+  searchable?: () => Promise<void>;
+};
+
+/** Builds the repositories of one connection; `appended` is told of every event its log writes. */
 export type SqliteRepositoriesFactory = (
   db: Database,
   appended: (scope: Scope, tx: number) => void,
-  search?: SearchMirror,
-  turn?: ReadTurn,
+  connection?: RepositoryConnection,
 ) => Repositories;
 
 /**
@@ -75,6 +83,10 @@ export class SqliteMetadata implements Metadata {
   /** Checkpoints on a worker thread (./checkpointer.ts); none for an in-memory database. */
   readonly #checkpointer: Checkpointer | null;
   #checkpointing = false;
+  /** Changes to the search index, queued by the writer's units of work. */
+  readonly #search: SearchMirror;
+  /** Whether the search index has changes queued, as of the read connection's snapshot. */
+  readonly #searchQueued: Statement<{ id: number }, []>;
 
   constructor(path: string, repositories: SqliteRepositoriesFactory) {
     // Every commit goes through `write` below, which notes it.
@@ -83,8 +95,8 @@ export class SqliteMetadata implements Metadata {
     this.#checkpointer = path === ":memory:" ? null : new Checkpointer(path);
     // The worker checkpoints; the writer steps in only if the log grows far past that point.
     if (this.#checkpointer) this.#writer.run(`PRAGMA wal_autocheckpoint = ${10 * CHECKPOINT_PAGES}`);
-    const search = new SearchMirror(this.#writer, true);
-    this.#batches = new CommitBatches(this.#writer, search);
+    this.#search = new SearchMirror(this.#writer);
+    this.#batches = new CommitBatches(this.#writer, this.#search);
     this.#wal.beforeSync = () => {
       const open = this.#batches.current;
       if (open?.ready && !this.#busy) this.#commit(open);
@@ -92,16 +104,32 @@ export class SqliteMetadata implements Metadata {
     // An in-memory database exists once per connection: a test that uses one reads through the
     // writer and so sees units of work in flight (no isolation); a server always has a file.
     this.#reader = path === ":memory:" ? this.#writer : openConnection(path, { readOnly: true });
-    this.#tx = repositories(this.#writer, (scope, tx) => noteAppended(this.#appended, scope, tx), search);
+    this.#searchQueued = this.#reader.query("SELECT id FROM files_search_queue LIMIT 1");
+    const searchable = () => this.#searchable();
     this.#turn = this.#reader === this.#writer ? null : new ReadTurn(this.#reader);
+    this.#tx = repositories(this.#writer, (scope, tx) => noteAppended(this.#appended, scope, tx), {
+      search: this.#search,
+      searchable: this.#turn === null ? searchable : undefined,
+    });
     this.#reads =
-      this.#turn === null ? this.#tx : repositories(this.#reader, appendOutsideUnitOfWork, undefined, this.#turn);
+      this.#turn === null
+        ? this.#tx
+        : repositories(this.#reader, appendOutsideUnitOfWork, { turn: this.#turn, searchable });
   }
 
   /** The read connection's repositories; reading through them joins this turn's read transaction. */
   get read(): Repositories {
     this.#turn?.enter();
     return this.#reads;
+  }
+
+  /**
+   * Indexes the search queue (./search-mirror.ts) if it holds anything committed, and waits
+   * for that to commit: a search that follows finds every file committed before it.
+   */
+  async #searchable(): Promise<void> {
+    if (this.#searchQueued.get() === null) return;
+    await this.write(async () => this.#search.catchUp());
   }
 
   /** The writer connection itself, for SQLite-only tools (tests, backups); services never use it. */
