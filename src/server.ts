@@ -121,7 +121,7 @@ export async function serve(
   const force = setTimeout(() => server.stop(true), 30_000);
   await server.stop(false); // stop accepting; wait for in-flight requests
   clearTimeout(force);
-  stopJobs();
+  await stopJobs();
   store.close();
   await services.close();
   logger.info("stopped");

@@ -63,8 +63,10 @@ export class HookDispatcher {
   #unsubscribe: (() => void) | null = null;
   #stopped = false;
   #prunedAt = 0;
-  /** One tick at a time: the queue is read and written across awaits. */
-  #ticking = false;
+  /** One tick at a time: the queue is read and written across awaits. The running one, if any. */
+  #ticking: Promise<void> | null = null;
+  /** Attempts under way, each until its outcome is recorded. */
+  readonly #sending = new Set<Promise<void>>();
   #again = false;
   /** The first tick queues what every hook's cursor has not reached (changes before a restart). */
   #catchUp = true;
@@ -93,7 +95,7 @@ export class HookDispatcher {
   }
 
   /** Queues what the log holds beyond every hook's cursor, then follows new changes. */
-  start(): () => void {
+  start(): () => Promise<void> {
     this.#unsubscribe = this.hub.watchSpaces((scope) => {
       this.#dirty.set(`${scope.account}:${scope.space}`, scope);
       this.#schedule();
@@ -107,7 +109,11 @@ export class HookDispatcher {
     return () => this.stop();
   }
 
-  stop(): void {
+  /**
+   * Stops queueing and sending, and resolves once nothing of the dispatcher still runs (the
+   * metadata may close then). A tick stops at its next step.
+   */
+  stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
     if (this.#timer) clearInterval(this.#timer);
@@ -115,6 +121,7 @@ export class HookDispatcher {
     // An attempt cut short is not recorded; it is sent again after the restart (receivers
     // de-duplicate by webhook-id, as the Standard Webhooks spec asks).
     this.#aborts.abort();
+    return Promise.all([this.#ticking, ...this.#sending]).then(() => {});
   }
 
   #schedule(): void {
@@ -131,11 +138,10 @@ export class HookDispatcher {
       this.#again = true;
       return;
     }
-    this.#ticking = true;
-    void this.#run()
+    this.#ticking = this.#run()
       .catch((error) => this.options.logger.error("webhook dispatch failed", { error: String(error) }))
       .finally(() => {
-        this.#ticking = false;
+        this.#ticking = null;
         if (this.#again) {
           this.#again = false;
           this.#schedule();
@@ -146,12 +152,20 @@ export class HookDispatcher {
   async #run(): Promise<void> {
     const { hooks } = this.metadata.read;
     if (this.#catchUp) {
-      for (const hook of await hooks.all()) await this.#queue(hook);
+      for (const hook of await hooks.all()) {
+        if (this.#stopped) return;
+        await this.#queue(hook);
+      }
       this.#catchUp = false;
     }
     const dirty = [...this.#dirty.values()];
     this.#dirty.clear();
-    for (const scope of dirty) for (const hook of await hooks.forSpace(scope)) await this.#queue(hook);
+    for (const scope of dirty) {
+      for (const hook of await hooks.forSpace(scope)) {
+        if (this.#stopped) return;
+        await this.#queue(hook);
+      }
+    }
     const now = this.#now();
     const room = PARALLEL_HOOKS - this.#inFlight.size;
     if (room > 0 && this.#mayBeDue && !this.#stopped) {
@@ -164,7 +178,7 @@ export class HookDispatcher {
         if (hook && !this.#inFlight.has(hook.id)) this.#send(hook, delivery);
       }
     }
-    if (now - this.#prunedAt > PRUNE_EVERY_MS) {
+    if (now - this.#prunedAt > PRUNE_EVERY_MS && !this.#stopped) {
       this.#prunedAt = now;
       await this.metadata.write((tx) => tx.hooks.pruneFinished(now - KEEP_FINISHED_MS));
     }
@@ -176,7 +190,7 @@ export class HookDispatcher {
     const filter = { path: hook.prefix, exact: false };
     const actions = hook.actions?.split(" ");
     let after = hook.queued_tx;
-    for (;;) {
+    while (!this.#stopped) {
       const rows = await this.metadata.read.events.since(scope, after, PAGE);
       if (rows.length === 0) return;
       const now = this.#now();
@@ -198,7 +212,7 @@ export class HookDispatcher {
 
   #send(hook: HookRow, delivery: DeliveryRow): void {
     this.#inFlight.add(hook.id);
-    void this.#attempt(hook, delivery)
+    const sending = this.#attempt(hook, delivery)
       .then(async (result) => {
         if (this.#stopped) return;
         const claimedUntil = delivery.next_attempt_at;
@@ -212,9 +226,11 @@ export class HookDispatcher {
       .catch((error) => this.options.logger.error("webhook attempt failed", { error: String(error) }))
       .finally(() => {
         this.#inFlight.delete(hook.id);
+        this.#sending.delete(sending);
         this.#mayBeDue = true;
         this.#schedule();
       });
+    this.#sending.add(sending);
   }
 
   #secretOf(hook: HookRow): string {
