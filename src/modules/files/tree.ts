@@ -108,8 +108,13 @@ export class TreeWrites {
   }
 
   /**
-   * Creates the folders that do not exist yet; a file in the way is a 409. `known`: the rows
-   * at `folderPaths(folders)` the caller has just read in the same unit of work (`lookup`).
+   * Creates the folders that do not exist yet (`folders` from the root down); a file in the
+   * way is a 409. `known`: rows the caller has just read in the same unit of work (`lookup`).
+   *
+   * A folder's row exists only while its parent folder's does: folders are created here,
+   * ancestors first, and a delete or a move takes a folder's whole subtree. So when `known`
+   * holds the deepest of `folders`, every one of them exists and no file is in their way,
+   * and nothing more is read; otherwise all of them are read.
    */
   async ensureFolders(
     tx: Repositories,
@@ -119,8 +124,8 @@ export class TreeWrites {
     now: number,
     known?: ReadonlyMap<string, FileRow>,
   ) {
-    if (folders.length === 0) return;
-    const rows = known ?? (await this.lookup(tx, scope, folderPaths(folders)));
+    if (folders.length === 0 || known?.has(folders[folders.length - 1] as string)) return;
+    const rows = await this.lookup(tx, scope, folderPaths(folders));
     for (const folder of folders) {
       if (rows.has(folder)) continue;
       const fileAt = folder.slice(0, -1);
@@ -167,6 +172,6 @@ export class TreeWrites {
 type PlacedBy = "account_id" | "space" | "path" | "parent" | "name";
 
 /** What ensureFolders looks at for `folders`: each folder, and the file path that would be in its way. */
-export function folderPaths(folders: readonly string[]): string[] {
+function folderPaths(folders: readonly string[]): string[] {
   return folders.flatMap((folder) => [folder, folder.slice(0, -1)]);
 }

@@ -10,7 +10,7 @@ import { copyTree } from "./copy";
 import type { Reclaimer } from "./reclaim";
 import { scopeOf } from "./request";
 import { refuseReservedRoot } from "./reserved";
-import { folderPaths, type TreeWrites } from "./tree";
+import type { TreeWrites } from "./tree";
 
 export interface StoredObject {
   objectKey: string;
@@ -80,8 +80,9 @@ export class FileWrites {
       const scope = scopeOf(principal);
       const ancestors = ancestorsOf(path);
       const work = async (tx: Repositories): Promise<CommitResult> => {
-        // The file, a folder at its path and its parent folders, read in one statement.
-        const known = await this.tree.lookup(tx, scope, [path, `${path}/`, ...folderPaths(ancestors)]);
+        // The file, a folder at its path and its parent folder, read in one statement. With the
+        // parent there, so is every ancestor (FileTree.ensureFolders), which most uploads find.
+        const known = await this.tree.lookup(tx, scope, [path, `${path}/`, ...ancestors.slice(-1)]);
         const existing = known.get(path) ?? null;
         this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
         if (known.has(`${path}/`)) throw folderAtPath();
