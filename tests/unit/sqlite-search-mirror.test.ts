@@ -59,10 +59,7 @@ const found = async (term: string) =>
   (await metadata.read.files.search(scope, [term], "", 50)).map((row) => row.path).sort();
 
 test("units of work batched together: the committed ones are searchable, a failed one left nothing", async () => {
-  let release!: () => void;
-  const paused = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const { promise: paused, resolve: release } = Promise.withResolvers<void>();
   const first = metadata.write(async (tx) => {
     await tx.files.insert(file("docs/report-alpha.txt"));
     await paused;
@@ -90,10 +87,7 @@ test("units of work batched together: the committed ones are searchable, a faile
 
 test("a delete and a reused rowid in one batch keep their order", async () => {
   const id = await metadata.write(async (tx) => tx.files.insert(file("a/old-name.txt")));
-  let release!: () => void;
-  const paused = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const { promise: paused, resolve: release } = Promise.withResolvers<void>();
   const holder = metadata.write(async () => {
     await paused;
   });
@@ -123,10 +117,7 @@ test("an upload is queued, not indexed, and the next search indexes the queue fi
 
 test("a search while a batch waits for its commit finds every file committed before it", async () => {
   await metadata.write(async (tx) => tx.files.insert(file("a/early-bird.txt")));
-  let release!: () => void;
-  const paused = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const { promise: paused, resolve: release } = Promise.withResolvers<void>();
   const holder = metadata.write(async (tx) => {
     await tx.files.insert(file("a/late-bird.txt"));
     await paused;
