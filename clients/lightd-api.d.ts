@@ -303,7 +303,7 @@ export interface paths {
     get: operations["getAdminBackups"];
     /**
      * Run a backup now
-     * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running. Master token only.
+     * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running; 503 when the server is shutting down (a backup under way then stops, recorded as failed). Master token only.
      */
     post: operations["postAdminBackups"];
   };
@@ -2526,7 +2526,7 @@ export interface operations {
   };
   /**
    * Run a backup now
-   * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running. Master token only.
+   * @description Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running; 503 when the server is shutting down (a backup under way then stops, recorded as failed). Master token only.
    */
   postAdminBackups: {
     responses: {
@@ -2555,6 +2555,7 @@ export interface operations {
       406: components["responses"]["not_acceptable"];
       409: components["responses"]["conflict"];
       429: components["responses"]["rate_limited"];
+      503: components["responses"]["service_unavailable"];
     };
   };
   /**

@@ -45,6 +45,8 @@ export function startJobs(services: Services): () => Promise<void> {
       const counts = [tokens, shares, challenges, magicLinks, dav.locks, oauth].map((swept) => swept.sweepExpired());
       const removed = (await Promise.all(counts)).reduce((a, b) => a + b, 0);
       if (removed > 0) logger.info("expired credentials removed", { count: removed });
+      const abandoned = await services.backups.sweepAbandoned();
+      if (abandoned > 0) logger.warn("backups left unfinished recorded as failed", { count: abandoned });
       // Shared rate-limit buckets untouched for an hour are full again: forget them.
       await services.coordination?.pruneBuckets(Date.now() - 60 * 60_000);
     } catch (error) {
@@ -107,7 +109,8 @@ export function startJobs(services: Services): () => Promise<void> {
     timers.forEach(clearInterval);
     stopFeed();
     // Deletions stop before their next object (after the ones under way); the passes then end.
-    const stopped = reclaimer.pause().then(() => Promise.all([stopHooks(), ...running]));
+    // A backup under way (scheduled or asked for) stops at its next object, recorded as failed.
+    const stopped = reclaimer.pause().then(() => Promise.all([stopHooks(), services.backups.stop(), ...running]));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), STOP_WAIT_MS);

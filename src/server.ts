@@ -118,6 +118,8 @@ export async function serve(
   logger.info("shutting down", { signal });
   // Feed connections never end by themselves: close them (1001) so the stop below is not held up.
   services.feed.closeAll();
+  // An admin's request for a backup is answered (503) once the backup stops, so the stop below need not wait for it.
+  void services.backups.stop();
   const force = setTimeout(() => server.stop(true), 30_000);
   await server.stop(false); // stop accepting; wait for in-flight requests
   clearTimeout(force);

@@ -35,6 +35,8 @@ const NOT_EXERCISED: Record<string, string> = {
   "HEAD /s/{token} 404": "a live link whose file vanishes between the link check and the read (a race)",
   "POST /files/move 507": "only a full disk (tests/api/disk-full.test.ts): a move adds nothing to a quota",
   "POST /files/restore 507": "a restore over an account's quota: the contract run writes as the admin, who has none",
+  "POST /admin/backups 503":
+    "only a shutdown during the backup (tests/api/backups-stop.test.ts): a race through the proxy",
 };
 
 async function stack(config: Record<string, unknown>): Promise<Stack> {

@@ -72,7 +72,15 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
       version: io.version,
       now: Date.now,
     });
-    const run = await service.run({ to: command.to, passphraseFile: command.passphraseFile });
+    // Ctrl-C (or a TERM) stops the run at its next object: what it wrote of the archive is
+    // removed and the run is recorded as failed, instead of left "running" with half a file.
+    const stop = () => void service.stop();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    const run = await service.run({ to: command.to, passphraseFile: command.passphraseFile }).finally(() => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    });
     io.out(
       `${run.path}: backup ${run.id}, ${run.files} objects, ${mb(run.bytes)}${run.encrypted ? ", encrypted" : ""}\n`,
     );

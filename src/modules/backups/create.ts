@@ -35,7 +35,10 @@ export interface BackupSource {
 }
 
 /** A hold lapses this long after its last renewal, so a crashed backup frees the reclaim queue. */
-const HOLD_LEASE_MS = 10 * 60_000;
+export const HOLD_LEASE_MS = 10 * 60_000;
+
+/** The hold a run takes: alive while the run works (BackupService.sweepAbandoned reads it). */
+export const backupHoldId = (id: string) => `backup-${id}`;
 /** Objects opened ahead of the one being written, so a remote store's latency overlaps the copy. */
 const PREFETCH = 4;
 
@@ -43,10 +46,16 @@ const PREFETCH = 4;
  * Writes one consistent archive of the server to `sink` while it keeps serving: the hold
  * goes in first, then the snapshot, so every object the snapshot names is still in the
  * store when it is copied. Returns the object count; the sink is closed on success and
- * aborted on failure.
+ * aborted on failure. Once `signal` is aborted, it throws the signal's reason at the next
+ * object or chunk.
  */
-export async function writeArchive(source: BackupSource, sink: ByteSink, id: string): Promise<{ files: number }> {
-  const holdId = `backup-${id}`;
+export async function writeArchive(
+  source: BackupSource,
+  sink: ByteSink,
+  id: string,
+  signal?: AbortSignal,
+): Promise<{ files: number }> {
+  const holdId = backupHoldId(id);
   const renew = () => source.metadata.write((tx) => tx.holds.hold(holdId, source.now() + HOLD_LEASE_MS));
   await renew();
   const renewal = setInterval(() => {
@@ -56,6 +65,7 @@ export async function writeArchive(source: BackupSource, sink: ByteSink, id: str
   const snapshotPath = join(source.scratchDir, `.backup-${id}.db`);
   let snapshot: MetadataSnapshot | undefined;
   try {
+    signal?.throwIfAborted();
     snapshot = await source.metadata.snapshot(snapshotPath);
     const header: BackupHeader = {
       format: FORMAT,
@@ -71,8 +81,8 @@ export async function writeArchive(source: BackupSource, sink: ByteSink, id: str
     await tar.addBytes(CONFIG_NAME, config);
     const metadata = new Hashed();
     const file = Bun.file(snapshotPath);
-    await tar.add(SNAPSHOT_NAME, file.size, metadata.through(file.stream()));
-    const objects = await copyObjects(tar, source.blobs, snapshot.objects());
+    await tar.add(SNAPSHOT_NAME, file.size, metadata.through(file.stream(), signal));
+    const objects = await copyObjects(tar, source.blobs, snapshot.objects(), signal);
     const manifest: Manifest = {
       ...header,
       config: hashBytes(config),
@@ -94,7 +104,12 @@ export async function writeArchive(source: BackupSource, sink: ByteSink, id: str
   }
 }
 
-async function copyObjects(tar: TarWriter, blobs: BlobStore, refs: ObjectRef[]): Promise<ManifestObject[]> {
+async function copyObjects(
+  tar: TarWriter,
+  blobs: BlobStore,
+  refs: ObjectRef[],
+  signal: AbortSignal | undefined,
+): Promise<ManifestObject[]> {
   const open = (ref: ObjectRef) =>
     blobs.getStream(ref.key).catch((error) => {
       if (error instanceof BlobNotFound) {
@@ -117,7 +132,7 @@ async function copyObjects(tar: TarWriter, blobs: BlobStore, refs: ObjectRef[]):
     const stream = await (ahead.shift() as Promise<ReadableStream<Uint8Array>>);
     const hashed = new Hashed();
     try {
-      await tar.add(`${OBJECT_PREFIX}${ref.key}`, ref.size, hashed.through(stream));
+      await tar.add(`${OBJECT_PREFIX}${ref.key}`, ref.size, hashed.through(stream, signal));
     } catch (error) {
       // Close what was opened ahead; the archive is abandoned.
       for (const pending of ahead)

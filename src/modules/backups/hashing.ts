@@ -6,8 +6,10 @@ export class Hashed {
   readonly #hash: Hash = createHash("sha256");
   size = 0;
 
-  async *through(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  /** Once `signal` is aborted, the next chunk throws its reason instead. */
+  async *through(source: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
+      signal?.throwIfAborted();
       this.#hash.update(chunk);
       this.size += chunk.byteLength;
       yield chunk;

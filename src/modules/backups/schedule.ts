@@ -10,21 +10,25 @@ const TICK_MS = 60_000;
  * Scheduled backups: with `backups.to` and `backups.every` set, a backup runs whenever the
  * last one (of any kind, failed or not) started `every` ago or more — so a restart neither
  * skips one nor runs one early, and a failing target is retried once per period, not in a
- * loop. Returns the stop function.
+ * loop. Returns the stop function: no run starts after it (the one under way is the service's
+ * to stop, BackupService.stop).
  */
 export function startBackupSchedule(backups: BackupService, config: () => Config, logger: Logger): () => void {
   const { to, every } = config().backups;
   const period = every === undefined ? null : parseTtl(every);
   if (!to || period === null) return () => {};
   let running = false;
+  let stopped = false;
   const tick = async () => {
-    if (running) return;
+    if (running || stopped) return;
     running = true;
     try {
       const last = await backups.lastStarted();
       if (last !== undefined && last + period > Date.now()) return;
       await backups.run({ keep: backups.keep() });
     } catch (error) {
+      // A run the stop cut short is recorded and logged as such by the service.
+      if (stopped) return;
       logger.error("scheduled backup failed", { to, error: error instanceof Error ? error.message : String(error) });
     } finally {
       running = false;
@@ -32,5 +36,8 @@ export function startBackupSchedule(backups: BackupService, config: () => Config
   };
   const timer = setInterval(() => void tick(), Math.min(period, TICK_MS));
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

@@ -5,7 +5,7 @@ import { AppError } from "../../domain/errors";
 import { randomBase62 } from "../../lib/ids";
 import type { Logger } from "../../lib/logger";
 import type { BackupRow } from "../../storage/db/backups";
-import { type BackupSource, writeArchive } from "./create";
+import { type BackupSource, backupHoldId, HOLD_LEASE_MS, writeArchive } from "./create";
 import { encryptingSink } from "./encryption";
 import { archiveName } from "./layout";
 import type { BackupView as BackupViewSchema } from "./model";
@@ -45,12 +45,25 @@ export function backupView(row: BackupRow): BackupView {
   return { ...row, encrypted: row.encrypted === 1 };
 }
 
+/** What a run that a stop cut short throws (a 503 to an admin's request for it). */
+const interrupted = () =>
+  new AppError("service_unavailable", "lightd is stopping: the backup was stopped before it finished");
+/** The reason kept with a run that a stop cut short. */
+export const STOPPED = "interrupted: lightd was stopped before the backup finished";
+/** The reason kept with a run whose process ended without finishing it (a crash, a kill). */
+export const ABANDONED = "interrupted: the process running the backup ended before it finished";
+
 /**
  * Runs backups (one at a time per process) and lists past runs. HTTP-free: the admin
  * routes, the scheduler and `lightd backup` all call `run`.
  */
 export class BackupService {
   #running = false;
+  /** Set by `stop()`: the run under way is aborted and no new one starts. */
+  readonly #stopping = new AbortController();
+  /** The run under way, settled (never rejected) when it has ended, and its id once it has one. */
+  #current: Promise<unknown> | null = null;
+  #currentId: string | null = null;
 
   constructor(
     private readonly source: BackupSource,
@@ -77,21 +90,59 @@ export class BackupService {
     // A relative backups.to is beside config.json, like storage.dir; --to is as the shell gave it.
     const to = options.to ?? (config.backups.to && targetBeside(this.source.configPath, config.backups.to));
     if (!to) throw new AppError("conflict", "No backup target: set backups.to in config.json");
+    if (this.#stopping.signal.aborted) throw interrupted();
     if (this.#running) throw new AppError("conflict", "A backup is already running");
     // backups.to names a directory (or prefix); the first run makes it.
     if (options.to === undefined && !isS3Url(to)) mkdirSync(to, { recursive: true, mode: 0o700 });
     this.#running = true;
+    const run = this.#run(config, to, options);
+    this.#current = run.catch(() => {});
     try {
-      return await this.#run(config, to, options);
+      return await run;
     } finally {
       this.#running = false;
+      this.#current = null;
+      this.#currentId = null;
     }
+  }
+
+  /**
+   * Stops the run under way (the server is shutting down, or `lightd backup` was interrupted):
+   * it ends at its next object or chunk, removes what it wrote of the archive, and is recorded as
+   * failed; no run starts after this. Resolves when the run has ended.
+   */
+  async stop(): Promise<void> {
+    this.#stopping.abort(interrupted());
+    await this.#current;
+  }
+
+  /**
+   * Records as failed the runs whose process ended without finishing them (a crash, a kill): a
+   * run renews its hold (./create.ts) while it works, so one still "running" whose hold has
+   * lapsed is not working any more, whichever process or instance started it. Returns how many.
+   */
+  async sweepAbandoned(): Promise<number> {
+    const { metadata, now } = this.source;
+    const started = now();
+    let swept = 0;
+    for (const row of await metadata.read.backups.recent(100)) {
+      // A run takes its hold right after its row: give it a lease's time before judging it.
+      // This process's own run is at work (between its hold's release and its last row, too).
+      if (row.status !== "running" || row.started_at > started - HOLD_LEASE_MS || row.id === this.#currentId) continue;
+      const until = await metadata.read.holds.until(backupHoldId(row.id));
+      if (until !== null && until > started) continue;
+      const failed = { status: "failed" as const, files: 0, bytes: 0, error: ABANDONED, finished_at: started };
+      await metadata.write((tx) => tx.backups.finish(row.id, failed));
+      swept++;
+    }
+    return swept;
   }
 
   async #run(config: Config, to: string, options: RunOptions): Promise<BackupView> {
     const passphraseFile = options.passphraseFile ?? config.backups.passphrase_file;
     const passphrase = passphraseFile ? readPassphrase(passphraseFile) : undefined;
     const id = randomBase62(12);
+    this.#currentId = id;
     const startedAt = this.source.now();
     const target = await openArchiveTarget(
       backupS3Connection(config),
@@ -105,7 +156,7 @@ export class BackupService {
     const counted = new CountingSink(target.sink);
     try {
       const sink = passphrase === undefined ? counted : await encryptingSink(counted, passphrase);
-      const { files } = await writeArchive(this.source, sink, id);
+      const { files } = await writeArchive(this.source, sink, id, this.#stopping.signal);
       const done = {
         status: "done" as const,
         files,
@@ -117,10 +168,12 @@ export class BackupService {
       this.logger.info("backup finished", { id, path: target.path, files, bytes: counted.bytes });
     } catch (error) {
       await counted.abort().catch(() => {});
-      const message = error instanceof Error ? error.message : String(error);
+      const stopped = this.#stopping.signal.aborted;
+      const message = stopped ? STOPPED : error instanceof Error ? error.message : String(error);
       const failed = { status: "failed" as const, files: 0, bytes: 0, error: message, finished_at: this.source.now() };
       await metadata.write((tx) => tx.backups.finish(id, failed));
-      this.logger.error("backup failed", { id, path: target.path, error: message });
+      if (stopped) this.logger.warn("backup stopped before it finished", { id, path: target.path });
+      else this.logger.error("backup failed", { id, path: target.path, error: message });
       throw error;
     }
     if (options.keep !== undefined) {

@@ -200,6 +200,8 @@ export interface ReclaimHoldRepository {
   release(id: string): Promise<void>;
   /** Whether any hold is in force at `now`. */
   active(now: number): Promise<boolean>;
+  /** Until when the hold `id` is taken (Unix ms), or null when there is none. */
+  until(id: string): Promise<number | null>;
 }
 
 /** The history of every path: one row per ended version. */

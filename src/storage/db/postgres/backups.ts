@@ -40,4 +40,8 @@ export class PostgresReclaimHoldRepository extends PostgresRepository implements
   async active(now: number): Promise<boolean> {
     return (await this.sql`SELECT 1 FROM reclaim_holds WHERE until > ${now} LIMIT 1`).length > 0;
   }
+
+  async until(id: string): Promise<number | null> {
+    return one<{ until: number }>(await this.sql`SELECT until FROM reclaim_holds WHERE id = ${id}`)?.until ?? null;
+  }
 }

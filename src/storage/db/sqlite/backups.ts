@@ -48,6 +48,7 @@ export class SqliteReclaimHoldRepository extends SqliteRepository implements Rec
   readonly #active = this.db.query<{ one: number }, [number]>(
     "SELECT 1 AS one FROM reclaim_holds WHERE until > ?1 LIMIT 1",
   );
+  readonly #until = this.db.query<{ until: number }, [string]>("SELECT until FROM reclaim_holds WHERE id = ?1");
 
   async hold(id: string, until: number): Promise<void> {
     this.#upsert.run(id, until);
@@ -59,5 +60,9 @@ export class SqliteReclaimHoldRepository extends SqliteRepository implements Rec
 
   async active(now: number): Promise<boolean> {
     return this.#active.get(now) !== null;
+  }
+
+  async until(id: string): Promise<number | null> {
+    return this.#until.get(id)?.until ?? null;
   }
 }
