@@ -1,10 +1,12 @@
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startJobs } from "../../src/jobs";
 import { HOLD_LEASE_MS } from "../../src/modules/backups/create";
+import { restoreArchive } from "../../src/modules/backups/restore";
 import { STOPPED } from "../../src/modules/backups/service";
+import { openArchiveSource } from "../../src/modules/backups/targets";
 import { MASTER, makeTestApp, type TestApp } from "../fixtures/harness";
 
 /**
@@ -120,4 +122,41 @@ test("the sweep of runs left unfinished leaves this process's run alone, even pa
   expect((await answer).status).toBe(201);
   const [run] = await runs(app);
   expect(run).toMatchObject({ status: "done", error: null });
+});
+
+test("a restore stopped halfway removes what it wrote: the data dir can take the next restore", async () => {
+  const { app, open } = await appWithGatedBackup(6);
+  open();
+  expect(
+    (await app.request("PUT", "/files/big.bin", { body: crypto.getRandomValues(new Uint8Array(4 << 20)) })).status,
+  ).toBe(200);
+  const res = await app.request("POST", "/admin/backups");
+  expect(res.status).toBe(201);
+  const { path } = (await res.json()) as { path: string };
+  const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-stop-"));
+  const configPath = join(fresh, "config.json");
+  const dataDir = join(fresh, "data");
+  // Stopped once half of the archive has been read: the snapshot and some objects are written.
+  const stopping = new AbortController();
+  const archive = await openArchiveSource(undefined, path);
+  let read = 0;
+  async function* halfway() {
+    for await (const chunk of archive) {
+      yield chunk;
+      read += chunk.byteLength;
+      if (read > 2 << 20) stopping.abort(new Error("stopped halfway"));
+    }
+  }
+  const restoring = restoreArchive(halfway(), { configPath, dataDir, now: Date.now, signal: stopping.signal });
+  await expect(restoring).rejects.toThrow("stopped halfway");
+  expect(stopping.signal.aborted).toBe(true);
+  expect(existsSync(dataDir)).toBe(false);
+  expect(existsSync(configPath)).toBe(false);
+  // The same target takes the whole archive afterwards.
+  const restored = await restoreArchive(await openArchiveSource(undefined, path), {
+    configPath,
+    dataDir,
+    now: Date.now,
+  });
+  expect(restored.files).toBe(7);
 });

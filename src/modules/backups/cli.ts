@@ -72,15 +72,12 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
       version: io.version,
       now: Date.now,
     });
-    // Ctrl-C (or a TERM) stops the run at its next object: what it wrote of the archive is
-    // removed and the run is recorded as failed, instead of left "running" with half a file.
-    const stop = () => void service.stop();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    const run = await service.run({ to: command.to, passphraseFile: command.passphraseFile }).finally(() => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    });
+    // Ctrl-C stops the run at its next object: what it wrote of the archive is removed and
+    // the run is recorded as failed, instead of left "running" beside half a file.
+    const run = await stoppable(
+      () => void service.stop(),
+      () => service.run({ to: command.to, passphraseFile: command.passphraseFile }),
+    );
     io.out(
       `${run.path}: backup ${run.id}, ${run.files} objects, ${mb(run.bytes)}${run.encrypted ? ", encrypted" : ""}\n`,
     );
@@ -91,11 +88,36 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
   }
 }
 
+/** Runs `work` with Ctrl-C and SIGTERM calling `stop` (once each) instead of ending the process. */
+async function stoppable<T>(stop: () => void, work: () => Promise<T>): Promise<T> {
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    return await work();
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
 /** `lightd restore --from PATH`: onto an empty data dir only; the config goes to `configPath`. */
 export async function runRestoreCommand(command: RestoreCommand, configPath: string, io: Io): Promise<number> {
   const passphrase = command.passphraseFile ? readPassphrase(command.passphraseFile) : undefined;
   const source = await openArchiveSource(s3ConnectionFrom(configPath), command.from);
-  const restored = await restoreArchive(source, { configPath, dataDir: command.dataDir, passphrase, now: Date.now });
+  // Ctrl-C stops it at its next chunk and removes what it wrote: the data dir is left empty,
+  // so the next restore into it is not refused.
+  const stopping = new AbortController();
+  const restored = await stoppable(
+    () => stopping.abort(new Error("the restore was stopped before it finished; what it had written is removed")),
+    () =>
+      restoreArchive(source, {
+        configPath,
+        dataDir: command.dataDir,
+        passphrase,
+        now: Date.now,
+        signal: stopping.signal,
+      }),
+  );
   io.out(
     `restored backup ${restored.id}: ${restored.files} objects into ${restored.dataDir}; config at ${restored.configPath}\n` +
       `start it with: lightd --config ${restored.configPath}\n`,

@@ -20,6 +20,8 @@ export interface RestoreOptions {
   dataDir?: string;
   passphrase?: string;
   now: () => number;
+  /** Once aborted (Ctrl-C on `lightd restore`), the restore throws its reason and removes what it wrote. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreSummary {
@@ -54,7 +56,7 @@ function readStorage(path: string): unknown {
  * Restores an archive onto an empty data dir (and, for S3, a bucket prefix holding no
  * objects): it never mixes a backup with other data. Every byte is checked against the
  * manifest before the restored config.json is written, so a refused archive leaves no
- * server that would start; what was written before the refusal is removed.
+ * server that would start; what was written before the refusal (or a stop) is removed.
  */
 export async function restoreArchive(
   source: AsyncIterable<Uint8Array>,
@@ -66,7 +68,7 @@ export async function restoreArchive(
   const written: string[] = [];
   try {
     const summary = await readArchive(
-      source,
+      options.signal ? untilAborted(source, options.signal) : source,
       {
         async config(bytes, header) {
           target = await prepareTarget(bytes, header, configPath, options.dataDir);
@@ -98,6 +100,14 @@ export async function restoreArchive(
   } catch (error) {
     if (target) await undo(target, written);
     throw error;
+  }
+}
+
+/** The archive's bytes until `signal` is aborted; then its reason, thrown. */
+async function* untilAborted(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    signal.throwIfAborted();
+    yield chunk;
   }
 }
 
