@@ -9,7 +9,7 @@ import { hashBytes } from "../../src/modules/backups/hashing";
 import type { Manifest } from "../../src/modules/backups/layout";
 import { readTar } from "../../src/modules/backups/tar-reader";
 import { TarWriter } from "../../src/modules/backups/tar-writer";
-import { MASTER, makeTestApp, type TestApp } from "../fixtures/harness";
+import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
 
 /**
  * Hostile input to `lightd backup` and `lightd restore`: archive paths that are missing, a
@@ -26,10 +26,7 @@ const configPath = () => join(t.dir, "config.json");
 
 beforeAll(async () => {
   t = makeTestApp();
-  writeFileSync(
-    configPath(),
-    JSON.stringify({ authorization: { token: MASTER }, signing_secret: t.ctx.config.current.signing_secret }),
-  );
+  writeConfigFile(t);
   for (const [path, body] of [
     ["a.txt", "alpha"],
     ["a.txt", "alpha two"],

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startJobs } from "../../src/jobs";
@@ -7,7 +7,7 @@ import { HOLD_LEASE_MS } from "../../src/modules/backups/create";
 import { restoreArchive } from "../../src/modules/backups/restore";
 import { STOPPED } from "../../src/modules/backups/service";
 import { openArchiveSource } from "../../src/modules/backups/targets";
-import { MASTER, makeTestApp, type TestApp } from "../fixtures/harness";
+import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
 
 /**
  * A stop (the server's shutdown, or Ctrl-C on `lightd backup`) ends the backup under way at
@@ -33,14 +33,7 @@ async function appWithGatedBackup(count: number, every?: string, now?: () => num
   const config = { backups: { to, ...(every ? { every } : {}) } };
   const app = makeTestApp({ config, now });
   t = app;
-  writeFileSync(
-    join(app.dir, "config.json"),
-    JSON.stringify({
-      authorization: { token: MASTER },
-      signing_secret: app.ctx.config.current.signing_secret,
-      ...config,
-    }),
-  );
+  writeConfigFile(app, config);
   for (let i = 0; i < count; i++) {
     expect((await app.request("PUT", `/files/f${i}.txt`, { body: `file ${i}` })).status).toBe(200);
   }

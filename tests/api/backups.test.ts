@@ -10,7 +10,7 @@ import { verifyArchive } from "../../src/modules/backups/verify";
 import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { type Backend, forEachBackend, LOCAL } from "../fixtures/backends";
 import { pollUntil } from "../fixtures/binary";
-import { MASTER, makeTestApp, type TestApp } from "../fixtures/harness";
+import { MASTER, makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
 import { testUnless } from "../fixtures/skip";
 
 /**
@@ -46,14 +46,7 @@ function appWithBackups(
   const target = to({ dir: probe, storage });
   const config = { storage, backups: { ...(target ? { to: target } : {}), keep: 2, ...(every ? { every } : {}) } };
   const t = makeTestApp({ backend: { ...backend, storage: () => storage }, config });
-  writeFileSync(
-    join(t.dir, "config.json"),
-    JSON.stringify({
-      authorization: { token: MASTER },
-      signing_secret: t.ctx.config.current.signing_secret,
-      ...config,
-    }),
-  );
+  writeConfigFile(t, config);
   apps.push(t);
   return { t, target };
 }
