@@ -79,6 +79,18 @@ test("a stop ends an admin's backup under way: 503, recorded as failed, no archi
   expect(lines.some((line) => line.level === "warn" && line.msg === "backup stopped before it finished")).toBe(true);
 });
 
+test("one run at a time: a second asked for while one is under way is refused (409)", async () => {
+  const { app, reached, open } = await appWithGatedBackup(3);
+  const first = app.request("POST", "/admin/backups");
+  await reached;
+  const second = await app.request("POST", "/admin/backups");
+  expect(second.status).toBe(409);
+  expect(((await second.json()) as { message: string }).message).toContain("already running");
+  open();
+  expect((await first).status).toBe(201);
+  expect((await runs(app)).length).toBe(1);
+});
+
 test("a stop with no backup under way resolves at once, and later runs are refused", async () => {
   const { app, open } = await appWithGatedBackup(1);
   open();

@@ -58,10 +58,9 @@ export const ABANDONED = "interrupted: the process running the backup ended befo
  * routes, the scheduler and `lightd backup` all call `run`.
  */
 export class BackupService {
-  #running = false;
   /** Set by `stop()`: the run under way is aborted and no new one starts. */
   readonly #stopping = new AbortController();
-  /** The run under way, settled (never rejected) when it has ended, and its id once it has one. */
+  /** The run under way (one at a time), settled (never rejected) when it has ended, and its id once it has one. */
   #current: Promise<unknown> | null = null;
   #currentId: string | null = null;
 
@@ -91,16 +90,14 @@ export class BackupService {
     const to = options.to ?? (config.backups.to && targetBeside(this.source.configPath, config.backups.to));
     if (!to) throw new AppError("conflict", "No backup target: set backups.to in config.json");
     if (this.#stopping.signal.aborted) throw interrupted();
-    if (this.#running) throw new AppError("conflict", "A backup is already running");
+    if (this.#current !== null) throw new AppError("conflict", "A backup is already running");
     // backups.to names a directory (or prefix); the first run makes it.
     if (options.to === undefined && !isS3Url(to)) mkdirSync(to, { recursive: true, mode: 0o700 });
-    this.#running = true;
     const run = this.#run(config, to, options);
     this.#current = run.catch(() => {});
     try {
       return await run;
     } finally {
-      this.#running = false;
       this.#current = null;
       this.#currentId = null;
     }
