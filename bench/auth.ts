@@ -1,12 +1,16 @@
 /**
- * Issue 2's benchmark: requests/s and p50/p99 latency of an authenticated GET with a
- * programmatic token against lightd running as a real server (`src/main.ts` on port 0),
- * side by side with a bare `Bun.serve` hello-world on the same machine (the ceiling).
- * Load comes from wrk: the same threads and connections for every target, a warmup,
- * then a fixed duration. Also reported: lightd's peak RSS, the cost of the one argon2
- * verify a token pays on first use, and the argon2 count over a steady-state run.
+ * Issue 2's benchmark: requests/s and p50/p99 latency of an authenticated GET (an API key, a
+ * programmatic token, the master token) against lightd running as a real server
+ * (`src/main.ts` on port 0), side by side with a bare `Bun.serve` hello-world on the same
+ * machine (the ceiling). Load comes from wrk: the same threads and connections for every
+ * target. All servers run at once and the targets take turns, round after round, with a run
+ * of the ceiling before and after each: a machine that speeds up or slows down (other
+ * guests, turbo) moves the ceiling with the target, so each run's ratio is to the mean of
+ * the two ceiling runs beside it. The table prints the median ratio and its range. Also reported:
+ * lightd's peak RSS, the cost of the one argon2 verify a credential pays on first use, and
+ * the argon2 count over a steady-state run.
  *
- *   bun run bench/run.ts auth [--seconds 10] [--warmup 2] [--connections 32]
+ *   bun run bench/run.ts auth [--seconds 3] [--rounds 3] [--warmup 2] [--connections 32]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +21,7 @@ import { ConfigStore, parseConfig } from "../src/config";
 import { memoryLogger } from "../src/lib/logger";
 import { buildServices } from "../src/services";
 import { type RunningServer, startServer } from "./lib/server";
+import { fmt, median, pct, table } from "./lib/stats";
 import { type LoadOptions, type LoadResult, runWrk, wrkAvailable } from "./lib/wrk";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -27,7 +32,8 @@ const ACCEPT = "application/vnd.pkglatv1+json";
 const { values: flags } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
-    seconds: { type: "string", default: "10" },
+    seconds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "32" },
     threads: { type: "string", default: "1" },
@@ -39,17 +45,55 @@ const load: LoadOptions = {
   threads: Number(flags.threads),
 };
 const warmupSeconds = Number(flags.warmup);
+const rounds = Math.max(1, Number(flags.rounds));
 
-interface Row {
-  target: string;
-  result: LoadResult;
+/** One URL under load, with the credential it sends; the first target is the ceiling. */
+interface Target {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
 }
 
-/** Warms the target up (JIT, caches, the token's one argon2 verify), then measures. */
-async function measure(target: string, url: string, headers: Record<string, string> = {}): Promise<Row> {
-  process.stderr.write(`  ${target}: warmup ${warmupSeconds}s, run ${load.seconds}s …\n`);
-  if (warmupSeconds > 0) await runWrk(url, { ...load, seconds: warmupSeconds, headers });
-  return { target, result: await runWrk(url, { ...load, headers }) };
+/** A target's runs, and each run's ratio to the ceiling's runs just before and just after it. */
+interface Row {
+  target: Target;
+  results: LoadResult[];
+  ratios: number[];
+}
+
+function warm(target: Target): Promise<LoadResult> {
+  return runWrk(target.url, { ...load, seconds: warmupSeconds, headers: target.headers });
+}
+
+/**
+ * Warms every target up (JIT, caches, a credential's one argon2 verify), then runs them in
+ * turns, round after round, with a run of the ceiling before the first and after each one.
+ */
+async function measure(targets: Target[]): Promise<Row[]> {
+  const [ceiling, ...others] = targets as [Target, ...Target[]];
+  if (warmupSeconds > 0) for (const target of targets) await warm(target);
+  const run = (target: Target) => runWrk(target.url, { ...load, headers: target.headers });
+  const ceilingRow: Row = { target: ceiling, results: [], ratios: [] };
+  const rows: Row[] = others.map((target) => ({ target, results: [], ratios: [] }));
+  for (let round = 1; round <= rounds; round++) {
+    process.stderr.write(
+      `  round ${round}/${rounds}: ${others.length} targets, ${load.seconds}s each, the ceiling between them …\n`,
+    );
+    let before = await run(ceiling);
+    ceilingRow.results.push(before);
+    for (const row of rows) {
+      const result = await run(row.target);
+      const after = await run(ceiling);
+      ceilingRow.results.push(after);
+      row.results.push(result);
+      row.ratios.push(result.rps / ((before.rps + after.rps) / 2));
+      before = after;
+    }
+  }
+  // The ceiling's own runs against their median: how much the machine drifted during the run.
+  const typical = median(ceilingRow.results.map((r) => r.rps));
+  ceilingRow.ratios = ceilingRow.results.map((r) => r.rps / typical);
+  return [ceilingRow, ...rows];
 }
 
 /** config.json for a bench server: loopback, its own data dir, the one master token. */
@@ -84,6 +128,17 @@ async function mintToken(base: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
+/** An API key (`lightd_live_…`) that may read files: its row is read on every request, as a token's is. */
+async function mintKey(base: string): Promise<string> {
+  const res = await fetch(`${base}/auth/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MASTER}`, accept: ACCEPT, "content-type": "application/json" },
+    body: JSON.stringify({ name: "bench", scopes: ["files:read"] }),
+  });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`POST /auth/keys → ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 async function timedGet(url: string, token: string): Promise<number> {
   const start = performance.now();
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: ACCEPT } });
@@ -91,8 +146,6 @@ async function timedGet(url: string, token: string): Promise<number> {
   if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}`);
   return performance.now() - start;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /** First use of a fresh token (argon2 verify) against later uses (cache hit), over the real server. */
 async function coldVsWarm(base: string): Promise<{ coldMs: number; warmMs: number }> {
@@ -145,20 +198,20 @@ async function argon2InProcess(requests: number): Promise<{ first: number; stead
   }
 }
 
-function table(rows: Row[]): string {
-  const ceiling = rows[0]?.result.rps ?? 1;
-  const header = ["target", "req/s", "p50 ms", "p99 ms", "% of ceiling"];
-  const body = rows.map(({ target, result: r }) => [
-    target,
-    Math.round(r.rps).toLocaleString("en-US"),
-    r.p50Ms.toFixed(3),
-    r.p99Ms.toFixed(3),
-    `${((r.rps / ceiling) * 100).toFixed(1)} %`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] as string).length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+/** A target's median run (by req/s) and the median of its ratios, with the lowest and highest. */
+function report(rows: Row[]): string {
+  const body = rows.map(({ target, results, ratios }) => {
+    const mid = [...results].sort((x, y) => x.rps - y.rps)[Math.floor(results.length / 2)] as LoadResult;
+    return [
+      target.name,
+      fmt(mid.rps, 0),
+      mid.p50Ms.toFixed(3),
+      mid.p99Ms.toFixed(3),
+      pct(median(ratios)),
+      `${pct(Math.min(...ratios))} – ${pct(Math.max(...ratios))}`,
+    ];
+  });
+  return table(["target", "req/s", "p50 ms", "p99 ms", "% of ceiling", "lowest – highest"], body);
 }
 
 /** The 1-minute load average: other work on a 2-core machine skews every figure. */
@@ -177,55 +230,77 @@ async function main(): Promise<number> {
   }
   const tmp = mkdtempSync(join(tmpdir(), "lightd-bench-"));
   const servers: RunningServer[] = [];
-  const rows: Row[] = [];
-  const rss: string[] = [];
-  let probe = { coldMs: 0, warmMs: 0 };
   const loadBefore = loadAverage();
   try {
     process.stderr.write(`wrk: ${load.threads} thread(s), ${load.connections} connections; ${Bun.version} bun\n`);
-
     const ceiling = await startServer(
       "Bun.serve hello-world",
       [process.execPath, "run", join(import.meta.dir, "ceiling-server.ts")],
       join(tmp, "ceiling.log"),
     );
     servers.push(ceiling);
-    rows.push(await measure("Bun.serve hello-world (ceiling)", `http://127.0.0.1:${ceiling.port}/`));
-    rss.push(`ceiling ${ceiling.peakRssMiB()?.toFixed(1)} MiB`);
-    await ceiling.stop();
+    const quiet = await startLightd(mkdtempSync(join(tmp, "lightd-")), false);
+    servers.push(quiet);
+    const logged = await startLightd(mkdtempSync(join(tmp, "lightd-")), true);
+    servers.push(logged);
 
-    for (const logRequests of [false, true]) {
-      const dir = mkdtempSync(join(tmp, "lightd-"));
-      const lightd = await startLightd(dir, logRequests);
-      servers.push(lightd);
-      const base = `http://127.0.0.1:${lightd.port}`;
-      const logNote = logRequests ? "request log on (default)" : "request log off";
-      if (!logRequests) {
-        probe = await coldVsWarm(base);
-        rows.push(await measure(`lightd GET /api/v1/public/ping, no auth, ${logNote}`, `${base}/api/v1/public/ping`));
-        // The master token skips the row read and the cache: what the guard costs without them.
-        const master = { authorization: `Bearer ${MASTER}`, accept: ACCEPT };
-        rows.push(await measure(`lightd GET /auth/me, master token, ${logNote}`, `${base}/auth/me`, master));
-      }
-      const token = await mintToken(base);
-      const headers = { authorization: `Bearer ${token}`, accept: ACCEPT };
-      rows.push(await measure(`lightd GET /auth/me, programmatic token, ${logNote}`, `${base}/auth/me`, headers));
-      rss.push(`lightd (${logNote}) ${lightd.peakRssMiB()?.toFixed(1)} MiB`);
-      await lightd.stop();
-    }
+    const quietBase = `http://127.0.0.1:${quiet.port}`;
+    const loggedBase = `http://127.0.0.1:${logged.port}`;
+    const probe = await coldVsWarm(quietBase);
+    const bearer = (credential: string) => ({ authorization: `Bearer ${credential}`, accept: ACCEPT });
+    const off = "request log off";
+    const on = "request log on (default)";
+    const targets: Target[] = [
+      { name: "Bun.serve hello-world (ceiling)", url: `http://127.0.0.1:${ceiling.port}/` },
+      { name: `lightd GET /api/v1/public/ping, no auth, ${off}`, url: `${quietBase}/api/v1/public/ping` },
+      // The master token skips the row read and the cache: what the guard costs without them.
+      { name: `lightd GET /auth/me, master token, ${off}`, url: `${quietBase}/auth/me`, headers: bearer(MASTER) },
+      {
+        name: `lightd GET /auth/me, programmatic token, ${off}`,
+        url: `${quietBase}/auth/me`,
+        headers: bearer(await mintToken(quietBase)),
+      },
+      {
+        name: `lightd GET /auth/me, API key, ${off}`,
+        url: `${quietBase}/auth/me`,
+        headers: bearer(await mintKey(quietBase)),
+      },
+      {
+        name: `lightd GET /auth/me, programmatic token, ${on}`,
+        url: `${loggedBase}/auth/me`,
+        headers: bearer(await mintToken(loggedBase)),
+      },
+      {
+        name: `lightd GET /auth/me, API key, ${on}`,
+        url: `${loggedBase}/auth/me`,
+        headers: bearer(await mintKey(loggedBase)),
+      },
+    ];
+    const rows = await measure(targets);
+    const rss = [
+      `ceiling ${ceiling.peakRssMiB()?.toFixed(1)} MiB`,
+      `lightd (${off}) ${quiet.peakRssMiB()?.toFixed(1)} MiB`,
+      `lightd (${on}) ${logged.peakRssMiB()?.toFixed(1)} MiB`,
+    ];
+    await Promise.all(servers.map((s) => s.stop()));
 
     const steadyRequests = 20_000;
     const counted = await argon2InProcess(steadyRequests);
 
-    const bad = rows.filter((r) => r.result.non2xx > 0 || r.result.socketErrors > 0);
+    const failed = rows.flatMap(({ target, results }) =>
+      results
+        .filter((r) => r.non2xx > 0 || r.socketErrors > 0)
+        .map((r) => `${target.name}: ${r.non2xx} non-2xx, ${r.socketErrors} socket`),
+    );
     process.stdout.write(
       [
         "",
-        `auth benchmark — wrk ${load.threads} thread, ${load.connections} connections, ${warmupSeconds}s warmup + ${load.seconds}s per target, ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
+        `auth benchmark — wrk ${load.threads} thread, ${load.connections} connections, ${warmupSeconds}s warmup per target, then ${rounds} rounds of ${load.seconds}s per target in turn, the ceiling between them; ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}`,
+        "req/s, p50 and p99: each target's median round; % of ceiling: the median of its runs' ratios to the mean of the ceiling's runs just before and just after each; the ceiling's range: its runs against their median",
         "",
-        table(rows),
+        report(rows),
         "",
-        `non-2xx responses or socket errors: ${bad.length === 0 ? "none in any run" : bad.map((r) => `${r.target}: ${r.result.non2xx} non-2xx, ${r.result.socketErrors} socket`).join("; ")}`,
+        `non-2xx responses or socket errors: ${failed.length === 0 ? "none in any run" : failed.join("; ")}`,
         `peak RSS (VmHWM): ${rss.join("; ")}`,
         `1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAverage().toFixed(2)} after${loadBefore > 1 ? " (other work was running: figures are skewed)" : ""}`,
         `first use of a fresh token (argon2id verify) over HTTP: median ${probe.coldMs.toFixed(2)} ms; later uses: median ${probe.warmMs.toFixed(3)} ms`,
@@ -233,7 +308,7 @@ async function main(): Promise<number> {
         "",
       ].join("\n"),
     );
-    return bad.length === 0 && counted.steady === 0 ? 0 : 1;
+    return failed.length === 0 && counted.steady === 0 ? 0 : 1;
   } finally {
     await Promise.all(servers.map((s) => s.stop().catch(() => {})));
     rmSync(tmp, { recursive: true, force: true });
