@@ -118,26 +118,20 @@ function startLightd(dir: string, logRequests: boolean): Promise<RunningServer> 
   });
 }
 
-async function mintToken(base: string): Promise<string> {
-  const res = await fetch(`${base}/auth/tokens`, {
+/** A credential the master token mints: POST `path` with `body`, answered with `status` and `{ token }`. */
+async function mint(base: string, path: string, body: unknown, status: number): Promise<string> {
+  const res = await fetch(`${base}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER}`, accept: ACCEPT, "content-type": "application/json" },
-    body: JSON.stringify({ ttl: "1h" }),
+    body: JSON.stringify(body),
   });
-  if (res.status !== 200) throw new Error(`POST /auth/tokens → ${res.status} ${await res.text()}`);
+  if (res.status !== status) throw new Error(`POST ${path} → ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }
 
+const mintToken = (base: string) => mint(base, "/auth/tokens", { ttl: "1h" }, 200);
 /** An API key (`lightd_live_…`) that may read files: its row is read on every request, as a token's is. */
-async function mintKey(base: string): Promise<string> {
-  const res = await fetch(`${base}/auth/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${MASTER}`, accept: ACCEPT, "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench", scopes: ["files:read"] }),
-  });
-  if (res.status !== 200 && res.status !== 201) throw new Error(`POST /auth/keys → ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
+const mintKey = (base: string) => mint(base, "/auth/keys", { name: "bench", scopes: ["files:read"] }, 201);
 
 async function timedGet(url: string, token: string): Promise<number> {
   const start = performance.now();
@@ -250,31 +244,20 @@ async function main(): Promise<number> {
     const bearer = (credential: string) => ({ authorization: `Bearer ${credential}`, accept: ACCEPT });
     const off = "request log off";
     const on = "request log on (default)";
+    const me = (credential: string, base: string, log: string, secret: string): Target => ({
+      name: `lightd GET /auth/me, ${credential}, ${log}`,
+      url: `${base}/auth/me`,
+      headers: bearer(secret),
+    });
     const targets: Target[] = [
       { name: "Bun.serve hello-world (ceiling)", url: `http://127.0.0.1:${ceiling.port}/` },
       { name: `lightd GET /api/v1/public/ping, no auth, ${off}`, url: `${quietBase}/api/v1/public/ping` },
       // The master token skips the row read and the cache: what the guard costs without them.
-      { name: `lightd GET /auth/me, master token, ${off}`, url: `${quietBase}/auth/me`, headers: bearer(MASTER) },
-      {
-        name: `lightd GET /auth/me, programmatic token, ${off}`,
-        url: `${quietBase}/auth/me`,
-        headers: bearer(await mintToken(quietBase)),
-      },
-      {
-        name: `lightd GET /auth/me, API key, ${off}`,
-        url: `${quietBase}/auth/me`,
-        headers: bearer(await mintKey(quietBase)),
-      },
-      {
-        name: `lightd GET /auth/me, programmatic token, ${on}`,
-        url: `${loggedBase}/auth/me`,
-        headers: bearer(await mintToken(loggedBase)),
-      },
-      {
-        name: `lightd GET /auth/me, API key, ${on}`,
-        url: `${loggedBase}/auth/me`,
-        headers: bearer(await mintKey(loggedBase)),
-      },
+      me("master token", quietBase, off, MASTER),
+      me("programmatic token", quietBase, off, await mintToken(quietBase)),
+      me("API key", quietBase, off, await mintKey(quietBase)),
+      me("programmatic token", loggedBase, on, await mintToken(loggedBase)),
+      me("API key", loggedBase, on, await mintKey(loggedBase)),
     ];
     const rows = await measure(targets);
     const rss = [
