@@ -1,7 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ByteReader } from "../../src/modules/backups/byte-reader";
 import { runBackupCommand, runRestoreCommand } from "../../src/modules/backups/cli";
@@ -10,6 +9,7 @@ import type { Manifest } from "../../src/modules/backups/layout";
 import { readTar } from "../../src/modules/backups/tar-reader";
 import { TarWriter } from "../../src/modules/backups/tar-writer";
 import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
+import { scratchDirs } from "../fixtures/scratch";
 
 /**
  * Hostile input to `lightd backup` and `lightd restore`: archive paths that are missing, a
@@ -21,6 +21,7 @@ import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness"
 let t: TestApp;
 let work: string;
 let archive: string;
+const scratch = scratchDirs();
 const io = { out: () => {}, version: "test" };
 const configPath = () => join(t.dir, "config.json");
 
@@ -34,12 +35,15 @@ beforeAll(async () => {
   ]) {
     expect((await t.request("PUT", `/files/${path}`, { body })).status).toBe(200);
   }
-  work = mkdtempSync(join(tmpdir(), "lightd-backup-hostile-"));
+  work = scratch.make("backup-hostile");
   mkdirSync(join(work, "archives"));
   expect(await runBackupCommand({ kind: "backup", to: join(work, "archives/") }, configPath(), io)).toBe(0);
   archive = join(work, "archives", readdirSync(join(work, "archives"))[0] as string);
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  scratch.remove();
+});
 
 /** The message `lightd` would print after "lightd: ", or null when the command succeeded. */
 async function refusal(run: () => Promise<number>): Promise<string> {

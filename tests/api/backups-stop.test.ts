@@ -1,6 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startJobs } from "../../src/jobs";
 import { HOLD_LEASE_MS } from "../../src/modules/backups/create";
@@ -8,6 +7,7 @@ import { restoreArchive } from "../../src/modules/backups/restore";
 import { STOPPED } from "../../src/modules/backups/service";
 import { openArchiveSource } from "../../src/modules/backups/targets";
 import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
+import { scratchDirs } from "../fixtures/scratch";
 
 /**
  * A stop (the server's shutdown, or Ctrl-C on `lightd backup`) ends the backup under way at
@@ -16,9 +16,11 @@ import { makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness"
  * admin's request for that backup gets a 503 instead of waiting for the whole archive.
  */
 let t: TestApp | undefined;
+const scratch = scratchDirs();
 afterEach(async () => {
   await t?.close();
   t = undefined;
+  scratch.remove();
 });
 
 interface Run {
@@ -29,7 +31,7 @@ interface Run {
 
 /** An app backing up to a fresh directory, with `count` files; its store's reads wait for `gate` once opened. */
 async function appWithGatedBackup(count: number, every?: string, now?: () => number) {
-  const to = mkdtempSync(join(tmpdir(), "lightd-backup-stop-"));
+  const to = scratch.make("backup-stop");
   const config = { backups: { to, ...(every ? { every } : {}) } };
   const app = makeTestApp({ config, now });
   t = app;
@@ -138,7 +140,7 @@ test("a restore stopped halfway removes what it wrote: the data dir can take the
   const res = await app.request("POST", "/admin/backups");
   expect(res.status).toBe(201);
   const { path } = (await res.json()) as { path: string };
-  const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-stop-"));
+  const fresh = scratch.make("restore-stop");
   const configPath = join(fresh, "config.json");
   const dataDir = join(fresh, "data");
   // Stopped once half of the archive has been read: the snapshot and some objects are written.

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBase62 } from "../../src/lib/ids";
 import { restoreArchive } from "../../src/modules/backups/restore";
@@ -11,6 +10,7 @@ import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helper
 import { type Backend, forEachBackend, LOCAL } from "../fixtures/backends";
 import { pollUntil } from "../fixtures/binary";
 import { MASTER, makeTestApp, type TestApp, writeConfigFile } from "../fixtures/harness";
+import { scratchDirs } from "../fixtures/scratch";
 import { testUnless } from "../fixtures/skip";
 
 /**
@@ -21,8 +21,10 @@ import { testUnless } from "../fixtures/skip";
 // Archives, scrypt-free but with real S3 round trips, on a busy machine.
 setDefaultTimeout(60_000);
 const apps: TestApp[] = [];
-afterAll(() => {
-  for (const app of apps) app.close();
+const scratch = scratchDirs();
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+  scratch.remove();
 });
 
 interface Backup {
@@ -42,7 +44,7 @@ function appWithBackups(
   every?: string,
 ) {
   const storage = backend.storage();
-  const probe = mkdtempSync(join(tmpdir(), "lightd-backups-"));
+  const probe = scratch.make("backups");
   const target = to({ dir: probe, storage });
   const config = { storage, backups: { ...(target ? { to: target } : {}), keep: 2, ...(every ? { every } : {}) } };
   const t = makeTestApp({ backend: { ...backend, storage: () => storage }, config });
@@ -108,7 +110,7 @@ forEachBackend((backend) => {
     const s3 = t.ctx.config.current.storage.s3;
     const archive = await openArchiveSource(s3, last.path);
     expect((await verifyArchive(archive)).files).toBe(3);
-    const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-"));
+    const fresh = scratch.make("restore");
     if (s3) {
       // The restored server's bytes go to a new key_prefix of the same bucket.
       writeFileSync(
@@ -153,7 +155,7 @@ forEachBackend((backend) => {
     expect(run).toMatchObject({ status: "done", files: 3 });
     const s3 = t.ctx.config.current.storage.s3;
     expect((await verifyArchive(await openArchiveSource(s3, run.path))).files).toBe(3);
-    const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-"));
+    const fresh = scratch.make("restore");
     if (s3) {
       writeFileSync(
         join(fresh, "config.json"),
@@ -187,7 +189,7 @@ forEachBackend((backend) => {
       expect((await t.request("PUT", "/files/x.txt", { body: "x" })).status).toBe(200);
       const run = (await (await t.request("POST", "/admin/backups")).json()) as Backup;
       const s3 = t.ctx.config.current.storage.s3;
-      const fresh = mkdtempSync(join(tmpdir(), "lightd-restore-"));
+      const fresh = scratch.make("restore");
       // The live server's own prefix: it holds objects.
       writeFileSync(join(fresh, "config.json"), JSON.stringify({ storage: { backend: "s3", s3 } }));
       const refused = await restoreArchive(await openArchiveSource(s3, run.path), {

@@ -7,8 +7,6 @@
  */
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { Webhook } from "standardwebhooks";
@@ -22,6 +20,7 @@ import { openPostgresMetadata } from "../../src/storage/db/postgres";
 import type { PostgresMetadata } from "../../src/storage/db/postgres/metadata";
 import { pollUntil } from "../fixtures/binary";
 import { createTestDatabase, ensurePostgres, type TestDatabase } from "../fixtures/postgres";
+import { scratchDirs } from "../fixtures/scratch";
 
 const pg = await ensurePostgres();
 const run = test.skipIf(!pg.url);
@@ -36,11 +35,12 @@ interface Instance {
 
 let db: TestDatabase | undefined;
 const instances: Instance[] = [];
+const scratch = scratchDirs();
 const dispatchers: HookDispatcher[] = [];
 
 async function instance(url: string): Promise<Instance> {
   const metadata = await openPostgresMetadata({ url, max_connections: 4 });
-  const dir = mkdtempSync(join(tmpdir(), "lightd-hookq-"));
+  const dir = scratch.make("hookq");
   const config = parseConfig(
     {
       authorization: { enabled: true, token: MASTER },
@@ -154,6 +154,7 @@ afterAll(async () => {
   for (const d of dispatchers) d.stop();
   for (const i of instances) i.metadata.close();
   await db?.drop();
+  scratch.remove();
 });
 
 run("two instances send from one queue: every delivery once, signed, both instances sending", async () => {
