@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, spyOn, test } from "bun:test";
 import {
   existsSync,
   mkdirSync,
@@ -10,6 +10,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import * as fsPromises from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UrlSigner } from "../../src/lib/url-signer";
@@ -161,6 +162,22 @@ describe("LocalBlobStore specifics", () => {
     expect(stat.etag).toBe(sha256(text("second")));
     expect(await readAll(await store.getStream(second))).toEqual(text("second"));
     expect(files("tmp")).toEqual([]);
+  });
+
+  test("fresh keys' concurrent writes into a new shard directory make it once", async () => {
+    const made = spyOn(fsPromises, "mkdir");
+    try {
+      const keys = Array.from({ length: 8 }, () => `zw${newKey().slice(2)}`);
+      const fresh = { freshKey: true, metadataKeepsStat: true };
+      await Promise.all(keys.map((key) => store.putStream(key, streamOf(text(key)), fresh)));
+      expect(made.mock.calls.map(([dir]) => dir)).toEqual([join(root, "zw")]);
+      for (const key of keys) expect(await readAll(await store.getStream(key))).toEqual(text(key));
+      // Known from then on: the next write into it makes nothing.
+      await store.putStream(`zw${newKey().slice(2)}`, streamOf(text("later")), fresh);
+      expect(made.mock.calls.length).toBe(1);
+    } finally {
+      made.mockRestore();
+    }
   });
 
   test("fresh keys' writes resolve before their shared sync, and those of one sync share one promise of it", async () => {

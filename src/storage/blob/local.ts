@@ -86,6 +86,8 @@ export class LocalBlobStore implements BlobStore {
    * store's back is made again when a write into it fails (#putFresh, #putSmallFresh).
    */
   readonly #shards = new Set<string>();
+  /** Shard directories being made, for the writes that need one while its mkdir runs. */
+  readonly #makingShards = new Map<string, Promise<void>>();
   /** Shared syncs for the bytes of fresh keys (PutOptions.freshKey). */
   readonly dataSync: DataSync;
   /** Each shared sync's promise as writes get it (#durable), with the objects to remove if it fails. */
@@ -446,18 +448,32 @@ export class LocalBlobStore implements BlobStore {
    */
   async #inShard<T>(dir: string, retryable: boolean, place: () => Promise<T>): Promise<T> {
     const known = retryable && this.#shards.has(dir);
-    if (!known) await mkdir(dir, { recursive: true });
-    let result: T;
+    if (!known) await this.#makeShard(dir);
     try {
-      result = await place();
+      return await place();
     } catch (error) {
       if (!known || !isMissing(error)) throw error;
       this.#shards.delete(dir);
-      await mkdir(dir, { recursive: true });
-      result = await place();
+      await this.#makeShard(dir);
+      return place();
     }
-    this.#shards.add(dir);
-    return result;
+  }
+
+  /**
+   * Makes a shard directory, once for all the writes that need it at the same time: uploads
+   * that arrive together share their shard (src/storage/blob/object-keys.ts), and each of 32
+   * concurrent ones made the new shard again when the shard changed. Noted as made as soon as
+   * it is, so later writes skip the mkdir.
+   */
+  #makeShard(dir: string): Promise<void> {
+    let making = this.#makingShards.get(dir);
+    if (making === undefined) {
+      making = mkdir(dir, { recursive: true })
+        .then(() => void this.#shards.add(dir))
+        .finally(() => this.#makingShards.delete(dir));
+      this.#makingShards.set(dir, making);
+    }
+    return making;
   }
 
   #readUploadMeta(uploadId: string): Promise<UploadMeta | null> {
