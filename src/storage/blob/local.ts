@@ -460,10 +460,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Makes a shard directory, once for all the writes that need it at the same time: uploads
-   * that arrive together share their shard (src/storage/blob/object-keys.ts), and each of 32
-   * concurrent ones made the new shard again when the shard changed. Noted as made as soon as
-   * it is, so later writes skip the mkdir.
+   * Makes a shard directory once for all the writes that need it at the same time: uploads
+   * that arrive together share their shard (src/storage/blob/object-keys.ts), so when a new
+   * shard starts, every upload in flight needs it at once. It is noted as made as soon as it
+   * is, so later writes skip the mkdir.
    */
   #makeShard(dir: string): Promise<void> {
     let making = this.#makingShards.get(dir);
