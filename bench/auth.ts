@@ -187,7 +187,7 @@ async function argon2InProcess(requests: number): Promise<{ first: number; stead
     for (let i = 0; i < requests; i++) await get();
     return { first: afterFirst - before, steady: ctx.verifier.argon2Verifications - afterFirst };
   } finally {
-    ctx.close();
+    await ctx.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -141,7 +141,7 @@ async function main(): Promise<number> {
       op.check?.(await send());
       inProcess.set(op.name, await timeIt(flags.iterations, flags.warmup, send));
     }
-    ctx.close();
+    await ctx.close();
 
     // The same data dir served by the real server: adds Bun.serve, the request log and loopback TCP.
     server = await startLightd(tmp, dataDir);
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     try {
-      ctx.close();
+      await ctx.close();
     } catch {
       // already closed
     }

@@ -5,8 +5,8 @@ let clock = Date.now();
 const appOptions = () => ({ now: () => clock, config: { server: { public_url: "https://files.example.com" } } });
 const t = makeTestApp(appOptions());
 const servers: { stop(force?: boolean): unknown }[] = [];
-afterAll(() => {
-  t.close();
+afterAll(async () => {
+  await t.close();
   for (const s of servers) s.stop(true);
 });
 
@@ -242,7 +242,7 @@ describe("Turnstile", () => {
       expect(ok.status).toBe(200);
       expect(seen.map((f) => f.get("response"))).toEqual(["bad-token", "good-token"]);
     } finally {
-      app.close();
+      await app.close();
     }
     // Without a secret, no check at all.
     expect((await requestLink(t, "no-turnstile@example.com")).status).toBe(200);
@@ -253,7 +253,7 @@ describe("Turnstile", () => {
     try {
       expect((await requestLink(app, "x@example.com", { "cf-turnstile-response": "t" })).status).toBe(403);
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

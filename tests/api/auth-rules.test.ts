@@ -218,7 +218,7 @@ describe("master token rotated in config.json", () => {
       });
       await checkScenario(app, { name: "new", method: "GET", url: me, headers: bearer(NEW_MASTER), status: 200 });
     } finally {
-      app.close();
+      await app.close();
     }
   });
 
@@ -229,7 +229,7 @@ describe("master token rotated in config.json", () => {
       app.ctx.config.reload();
       await checkScenario(app, { name: "kept", method: "GET", url: me, headers: bearer(MASTER), status: 200 });
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

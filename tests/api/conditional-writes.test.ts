@@ -262,7 +262,7 @@ describe("OpenAPI", () => {
         );
       }
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

@@ -92,7 +92,7 @@ describe("CORS configuration", () => {
       const get = await t.request("GET", "/files/stats", { headers: { origin: APP } });
       expect(get.headers.get("access-control-allow-origin")).toBeNull();
     } finally {
-      t.close();
+      await t.close();
     }
   });
 

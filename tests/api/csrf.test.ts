@@ -225,7 +225,7 @@ describe("cookie-authenticated writes only from lightd's own origin", () => {
       expect((await post("https://files.example.com")).status).toBe(200);
       expect((await post("https://evil.example.com")).status).toBe(403);
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

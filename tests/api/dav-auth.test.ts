@@ -8,8 +8,8 @@ import { makeTestApp, type TestApp } from "../fixtures/harness";
  */
 
 const apps: TestApp[] = [];
-afterAll(() => {
-  for (const app of apps) app.close();
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
 });
 const make = (config: Record<string, unknown> = {}) => {
   const app = makeTestApp({ config });

@@ -13,7 +13,7 @@ beforeAll(async () => {
   smtp = await startSmtp();
 });
 afterAll(async () => {
-  for (const app of apps) app.close();
+  await Promise.all(apps.map((app) => app.close()));
   await smtp.stop();
 });
 

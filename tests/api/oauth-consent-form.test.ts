@@ -138,7 +138,7 @@ test("over the rate limit: 429 with Retry-After, as JSON and as a page", async (
     expect(page.headers.get("retry-after")).not.toBeNull();
     expect(page.headers.get("content-type")).toStartWith("text/html");
   } finally {
-    limited.close();
+    await limited.close();
   }
 });
 

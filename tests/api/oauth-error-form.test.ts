@@ -190,7 +190,7 @@ describe("lightd's own routes under /oauth keep lightd's body", () => {
       expect(body.error).toBe("service_unavailable");
       expect(body.message).toContain("server.public_url");
     } finally {
-      bare.close();
+      await bare.close();
     }
   });
 });

@@ -386,7 +386,7 @@ test("without server.public_url: a clear error that names the setting", async ()
     expect(token.status).toBe(503);
     expect(((await token.json()) as { error: string }).error).toBe("temporarily_unavailable");
   } finally {
-    bare.close();
+    await bare.close();
   }
 });
 
@@ -417,6 +417,6 @@ test("failed client authentications are rate limited per address, answered in RF
     expect(refused.headers.get("retry-after")).not.toBeNull();
     expect(((await refused.json()) as { error: string }).error).toBe("rate_limited");
   } finally {
-    limited.close();
+    await limited.close();
   }
 });

@@ -10,8 +10,8 @@ import { makeTestApp } from "../fixtures/harness";
  */
 const t = makeTestApp();
 const dir = mkdtempSync(join(tmpdir(), "lightd-openssl-"));
-afterAll(() => {
-  t.close();
+afterAll(async () => {
+  await t.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

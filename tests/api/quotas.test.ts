@@ -237,7 +237,7 @@ describe("the admin sets quotas", () => {
     expect((await statsOf(t, t.master)).quota).toMatchObject({ bytes: null, files: null });
   });
 
-  test("defaults: 10 GiB and 100,000 files per new account, uploads up to 5 GiB", () => {
+  test("defaults: 10 GiB and 100,000 files per new account, uploads up to 5 GiB", async () => {
     const plain = makeTestApp();
     try {
       expect(plain.ctx.config.current.accounts).toEqual({
@@ -249,7 +249,7 @@ describe("the admin sets quotas", () => {
       expect(plain.ctx.config.current.server.max_upload_bytes).toBe(DEFAULT_MAX_UPLOAD_BYTES);
       expect(DEFAULT_MAX_UPLOAD_BYTES).toBe(5 * 1024 ** 3);
     } finally {
-      plain.close();
+      await plain.close();
     }
   });
 });

@@ -45,6 +45,6 @@ test("chunked JSON bodies to a per-IP limited endpoint are charged to the client
     expect(statuses).toEqual([400, 400, 429, 429]);
     expect((await register("198.51.100.8")).status).toBe(400);
   } finally {
-    limited.close();
+    await limited.close();
   }
 });

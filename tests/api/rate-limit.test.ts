@@ -170,7 +170,7 @@ describe("configuration", () => {
         expect(res.status).toBe(201);
       }
     } finally {
-      app.close();
+      await app.close();
     }
   });
 
@@ -186,7 +186,7 @@ describe("configuration", () => {
         expect(res.status).toBe(201);
       }
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

@@ -172,7 +172,7 @@ describe("reclaim without a backend matrix", () => {
     try {
       expect(await t.ctx.reclaimer.drain()).toBe(0);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

@@ -9,8 +9,8 @@ import { makeTestApp, type TestApp } from "../fixtures/harness";
  */
 let clock = Date.now();
 const apps: TestApp[] = [];
-afterAll(() => {
-  for (const app of apps) app.close();
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
 });
 
 function appIn(registration: string, extra: Record<string, unknown> = {}): TestApp {

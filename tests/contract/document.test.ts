@@ -40,7 +40,7 @@ test("redocly lint finds no problems in the document", async () => {
   expect(code).toBe(0);
 }, 60_000);
 
-test("every route the app serves is in the document", () => {
+test("every route the app serves is in the document", async () => {
   const app = makeTestApp();
   try {
     const documented = new Set(documentedOperations(doc).map((o) => `${o.method} ${pathShape(o.path)}`));
@@ -52,7 +52,7 @@ test("every route the app serves is in the document", () => {
     // only pages that are not API (the docs UI) are marked `detail: { hide: true }`.
     expect(missing).toEqual([]);
   } finally {
-    app.close();
+    await app.close();
   }
 });
 

@@ -153,7 +153,7 @@ async function crashDuringFolderDelete(dir: string, target: Target, files: numbe
     expect(await (await fetch(`${server.url}/files/stats`, { headers: auth })).json()).toMatchObject({ files: 5 });
   } finally {
     await server.stop();
-    target.store.close?.();
+    await target.store.close?.();
   }
 }
 

@@ -151,8 +151,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const d of dispatchers) d.stop();
-  for (const i of instances) i.metadata.close();
+  await Promise.all(dispatchers.map((d) => d.stop()));
+  await Promise.all(instances.map((i) => i.metadata.close()));
   await db?.drop();
   scratch.remove();
 });
@@ -204,7 +204,7 @@ run("two instances send from one queue: every delivery once, signed, both instan
       expect(await recorded()).toEqual(made.map(() => ["delivered", 1]));
     }
   } finally {
-    for (const d of dispatchers.splice(0)) d.stop();
+    await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
     await rx.server.stop(true);
   }
 });
@@ -235,7 +235,7 @@ run("a delivery claimed by an instance that died goes out from another once its 
     dying.start();
     const tx = await put(b, "lease/file.txt");
     await sent;
-    dying.stop(); // as a crash would: the attempt is never recorded
+    await dying.stop(); // as a crash would: the attempt is never recorded
     const [row] = await b.metadata.read.hooks.deliveries(id, 1);
     expect(row?.status).toBe("pending");
     expect(row?.attempts).toBe(0);
@@ -272,7 +272,7 @@ run("a delivery claimed by an instance that died goes out from another once its 
     const [after] = await b.metadata.read.hooks.deliveries(id, 1);
     expect([after?.status, after?.attempts]).toEqual(["delivered", 1]);
   } finally {
-    for (const d of dispatchers.splice(0)) d.stop();
+    await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
     await rx.server.stop(true);
   }
 });

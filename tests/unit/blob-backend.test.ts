@@ -27,7 +27,7 @@ describe("createBlobBackend: capabilities beside the store", () => {
     expect(url.origin + url.pathname).toBe(`http://nas/blobs/${key}`);
   });
 
-  test("S3: a start-up check, no local files", () => {
+  test("S3: a start-up check, no local files", async () => {
     const config = parseConfig(
       { ...base, storage: { backend: "s3", s3: { endpoint: "http://127.0.0.1:9", bucket: "b" } } },
       "config.json",
@@ -35,6 +35,6 @@ describe("createBlobBackend: capabilities beside the store", () => {
     const backend = createBlobBackend(config, dir, urls);
     expect(backend.startupCheck).toBeDefined();
     expect(backend.localFiles).toBeUndefined();
-    backend.store.close?.();
+    await backend.store.close?.();
   });
 });
