@@ -12,21 +12,20 @@
  *
  *   bun run bench/run.ts auth [--seconds 3] [--rounds 3] [--warmup 2] [--connections 32]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "../src/app";
 import { ConfigStore, parseConfig } from "../src/config";
 import { memoryLogger } from "../src/lib/logger";
 import { buildServices } from "../src/services";
+import { BENCH_MASTER, benchConfig, startLightd } from "./lib/lightd";
 import { type RunningServer, startServer } from "./lib/server";
 import { fmt, median, pct, table } from "./lib/stats";
 import { type LoadOptions, type LoadResult, runWrk, wrkAvailable } from "./lib/wrk";
 
-const ROOT = resolve(import.meta.dir, "..");
-const MASTER = "lightd_bench_master_token_0123456789";
-const SIGNING_SECRET = "bench-signing-secret-0123456789abcdef0123456789";
+const MASTER = BENCH_MASTER;
 const ACCEPT = "application/vnd.pkglatv1+json";
 
 const { values: flags } = parseArgs({
@@ -96,26 +95,22 @@ async function measure(targets: Target[]): Promise<Row[]> {
   return [ceilingRow, ...rows];
 }
 
-/** config.json for a bench server: loopback, its own data dir, the one master token. */
-function benchConfig(dir: string, logRequests: boolean) {
+/**
+ * What this benchmark's servers change in the files benchmarks' config (./lib/lightd.ts): the
+ * request log on or off, and the rate limiter on. One credential at ~50k req/s would drain the
+ * per-credential bucket in milliseconds and measure 429s; a huge bucket keeps the limiter's
+ * bookkeeping on the path but never refuses.
+ */
+function authSections(logRequests: boolean) {
   return {
-    authorization: { enabled: true, token: MASTER },
-    storage: { dir: join(dir, "data") },
-    signing_secret: SIGNING_SECRET,
     log: { requests: logRequests },
-    // One credential at ~50k req/s would drain the per-credential bucket in milliseconds and
-    // measure 429s; a huge bucket keeps the limiter's bookkeeping on the path but never refuses.
     rate_limits: { authenticated: { burst: 1_000_000_000, per_minute: 1_000_000_000 } },
   };
 }
 
-function startLightd(dir: string, logRequests: boolean): Promise<RunningServer> {
-  const configPath = join(dir, "config.json");
-  writeFileSync(configPath, JSON.stringify(benchConfig(dir, logRequests)), { mode: 0o600 });
-  const cmd = [process.execPath, "run", "src/main.ts", "--port", "0", "--host", "127.0.0.1", "--config", configPath];
-  return startServer(`lightd (request log ${logRequests ? "on" : "off"})`, cmd, join(dir, "lightd.log"), {
-    cwd: ROOT,
-  });
+function startAuthLightd(dir: string, logRequests: boolean): Promise<RunningServer> {
+  const name = `lightd (request log ${logRequests ? "on" : "off"})`;
+  return startLightd(dir, join(dir, "data"), authSections(logRequests), name);
 }
 
 /** A credential the master token mints: POST `path` with `body`, answered with `status` and `{ token }`. */
@@ -159,7 +154,7 @@ async function coldVsWarm(base: string): Promise<{ coldMs: number; warmMs: numbe
  */
 async function argon2InProcess(requests: number): Promise<{ first: number; steady: number }> {
   const dir = mkdtempSync(join(tmpdir(), "lightd-bench-inproc-"));
-  const config = parseConfig(benchConfig(dir, false), "bench config");
+  const config = parseConfig({ ...benchConfig(join(dir, "data")), ...authSections(false) }, "bench config");
   const ctx = buildServices({
     config: new ConfigStore(config, join(dir, "config.json")),
     dataDir: join(dir, "data"),
@@ -233,9 +228,9 @@ async function main(): Promise<number> {
       join(tmp, "ceiling.log"),
     );
     servers.push(ceiling);
-    const quiet = await startLightd(mkdtempSync(join(tmp, "lightd-")), false);
+    const quiet = await startAuthLightd(mkdtempSync(join(tmp, "lightd-")), false);
     servers.push(quiet);
-    const logged = await startLightd(mkdtempSync(join(tmp, "lightd-")), true);
+    const logged = await startAuthLightd(mkdtempSync(join(tmp, "lightd-")), true);
     servers.push(logged);
 
     const quietBase = `http://127.0.0.1:${quiet.port}`;

@@ -24,16 +24,21 @@ export function benchConfig(dataDir: string): Record<string, unknown> {
   };
 }
 
-/** Starts `src/main.ts` on 127.0.0.1, port 0, with `benchConfig` (+ `extra` sections); its log goes to `<dir>/lightd.log`. */
+/**
+ * Starts `src/main.ts` on 127.0.0.1, port 0, with `benchConfig` (+ `extra` sections, each
+ * replacing the section of that name); its log goes to `<dir>/lightd.log`. `name` is how
+ * messages about it call it.
+ */
 export function startLightd(
   dir: string,
   dataDir = join(dir, "data"),
   extra: Record<string, unknown> = {},
+  name = "lightd",
 ): Promise<RunningServer> {
   const configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify({ ...benchConfig(dataDir), ...extra }), { mode: 0o600 });
   const cmd = [process.execPath, "run", "src/main.ts", "--port", "0", "--host", "127.0.0.1", "--config", configPath];
-  return startServer("lightd", cmd, join(dir, "lightd.log"), { cwd: ROOT });
+  return startServer(name, cmd, join(dir, "lightd.log"), { cwd: ROOT });
 }
 
 export const authHeader = { authorization: `Bearer ${BENCH_MASTER}` };
