@@ -1,4 +1,6 @@
 import { adminOnly, masterOnly, missingScope, pathNotAllowed } from "./errors";
+import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "./files";
+import { isFolderOrRoot } from "./paths";
 import { isAdmin, isMaster, type Principal, type Scope } from "./principal";
 
 /**
@@ -45,8 +47,10 @@ export function narrowPrefix(principal: Principal, requested: string): string {
 
 /** An event as the log shows it: either end of a move may be redacted to null. */
 export interface LoggedChange {
+  action: string;
   path: string | null;
   dest: string | null;
+  size: number | null;
   msg: string | null;
 }
 
@@ -54,17 +58,21 @@ export interface LoggedChange {
  * Security rule "a prefix key never sees paths outside its prefix", for the event log: a move
  * that crosses the prefix keeps the end inside it, and its other end and its message (which may
  * describe the outside) become null. The event itself stays, so a client syncing the prefix
- * still learns that a file arrived or left. Callers query only events with an end inside.
+ * still learns that a file arrived or left. A move, delete, restore or copy of a folder above
+ * the prefix (`site/` for a key on `site/sub/`) is shown at the prefix itself, without its size
+ * (which counts the outside too): the key's folder left, went away, came back or arrived.
+ * Callers query only events with an end inside or above (eventMatches).
  */
 export function redactChange<E extends LoggedChange>(principal: Pick<Principal, "prefix">, event: E): E {
-  if (principal.prefix === "") return event;
-  const pathInside = event.path === null || pathAllowed(principal, event.path);
-  const destInside = event.dest === null || pathAllowed(principal, event.dest);
-  if (pathInside && destInside) return event;
-  return {
-    ...event,
-    path: pathInside ? event.path : null,
-    dest: destInside ? event.dest : null,
-    msg: null,
+  const own = principal.prefix;
+  if (own === "") return event;
+  const seen = (end: string | null, reaches: ReadonlySet<string>): string | null => {
+    if (end === null || pathAllowed(principal, end)) return end;
+    return reaches.has(event.action) && isFolderOrRoot(end) && own.startsWith(end) ? own : null;
   };
+  const path = seen(event.path, REACHES_BELOW_PATH);
+  const dest = seen(event.dest, REACHES_BELOW_DEST);
+  if (path === event.path && dest === event.dest) return event;
+  const above = (path !== event.path && path !== null) || (dest !== event.dest && dest !== null);
+  return { ...event, path, dest, size: above ? null : event.size, msg: null };
 }

@@ -31,3 +31,11 @@ export interface StoredEntry extends FileEntry {
   object_key: string | null;
   created_at: number;
 }
+
+/**
+ * The changes that reach everything under a folder at their `path`: it left, went away, or
+ * was put back as it was (a restore's path is the folder it restored, "" for everything).
+ */
+export const REACHES_BELOW_PATH: ReadonlySet<string> = new Set(["move", "delete", "restore"]);
+/** The changes that bring a whole folder to their `dest`. */
+export const REACHES_BELOW_DEST: ReadonlySet<string> = new Set(["move", "copy"]);

@@ -128,6 +128,16 @@ export function ancestorsOf(path: string): string[] {
   return out;
 }
 
+/** True for a folder path ("a/") and for the root (""), which holds everything. */
+export function isFolderOrRoot(path: string): boolean {
+  return path === "" || isFolderPath(path);
+}
+
+/** The folders that hold `path`, the root ("") first: "a/b/c.txt" → ["", "a/", "a/b/"]. */
+export function enclosingFolders(path: string): string[] {
+  return ["", ...ancestorsOf(path)];
+}
+
 /** Decodes the raw path of a URL (`/files/<encoded>`); throws PathError for bad percent-encoding. */
 export function decodeUrlPath(encoded: string): string {
   try {

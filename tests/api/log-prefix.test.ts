@@ -106,3 +106,73 @@ describe("GET /files/log with a docs/ key", () => {
     expect(events.find((e) => e.dest === "docs/plan.txt")).toMatchObject({ path: "secret/plan.txt" });
   });
 });
+
+/**
+ * A move, delete or restore of a folder above a key's prefix changes everything in it: the
+ * key's log and live feed show it at the prefix itself (its folder left, came back or went
+ * away), with nothing of the outside, not even the size the change counted there.
+ */
+describe("changes to a folder above a site/sub/ key", () => {
+  const app = makeTestApp();
+  afterAll(() => app.close());
+  let key = "";
+  let start = 0;
+  const write = async (method: string, path: string, json?: unknown) => {
+    const res = await app.request(method, path, json === undefined ? { body: "x" } : { json });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { tx: number };
+  };
+  const WANT = [
+    { action: "move", path: "site/sub/", dest: null, size: null, msg: null },
+    { action: "move", path: null, dest: "site/sub/", size: null, msg: null },
+    { action: "delete", path: "site/sub/", size: null, msg: null },
+    { action: "restore", path: "site/sub/", size: null, msg: null },
+  ];
+
+  /** The master token's changes: above the prefix, and beside it (never shown). */
+  async function changeAbove(): Promise<void> {
+    await write("POST", "/files/move", { from: "site/", to: "moved-site/", message: "hide it" });
+    await write("POST", "/files/move", { from: "moved-site/", to: "site/" });
+    await write("POST", "/files/copy", { from: "site/", to: "site-copy/" });
+    await write("POST", "/files/mkdir", { path: "elsewhere/" });
+    const before = await write("PUT", "/files/site/other-2.txt");
+    await write("DELETE", "/files/site/");
+    await write("POST", "/files/restore", { prefix: "", tx: before.tx, message: "undo the delete" });
+  }
+
+  beforeAll(async () => {
+    await write("PUT", "/files/site/sub/a.txt");
+    await write("PUT", "/files/site/other.txt");
+    key = (await createKey(app, app.master, { name: "sub", prefix: "site/sub/" })).token;
+    start = (await write("PUT", "/files/site/sub/b.txt")).tx;
+  });
+
+  test("the live feed shows each at the prefix as it happens; the log then shows the same", async () => {
+    const feed = await app.request("GET", "/events", { token: key });
+    expect(feed.status).toBe(200);
+    const reader = (feed.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    await changeAbove();
+    let text = "";
+    const live = () => [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1] as string));
+    while (live().length < WANT.length) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    const logged = (
+      (await (await app.request("GET", `/files/log?since_tx=${start}`, { token: key })).json()) as {
+        events: LoggedEvent[];
+      }
+    ).events;
+    for (const events of [live(), logged]) {
+      expect(events).toHaveLength(WANT.length);
+      for (const [i, want] of WANT.entries()) expect(events[i]).toMatchObject(want);
+      const shown = JSON.stringify(events);
+      for (const outside of ["moved-site", "site-copy", "elsewhere", "other", "hide it", "undo"]) {
+        expect(shown).not.toContain(outside);
+      }
+    }
+  });
+});

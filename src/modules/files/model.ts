@@ -127,7 +127,10 @@ export const LogEvent = t.Object({
   tx: t.Integer(),
   action: t.String({ description: "upload, move, copy, mkdir, delete or restore" }),
   path: t.Nullable(
-    t.String({ description: "null only for a move or copy into a key's prefix from outside it (redacted)" }),
+    t.String({
+      description:
+        "null only for a move or copy into a key's prefix from outside it (redacted); the key's prefix itself for a move, delete or restore of a folder above it",
+    }),
   ),
   dest: t.Optional(
     t.Nullable(
@@ -136,7 +139,7 @@ export const LogEvent = t.Object({
       }),
     ),
   ),
-  size: t.Nullable(t.Integer()),
+  size: t.Nullable(t.Integer({ description: "null for a change to a folder above a key's prefix (redacted)" })),
   msg: t.Nullable(t.String()),
   ts: t.Integer({ description: "Unix ms" }),
 });

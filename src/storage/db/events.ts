@@ -1,3 +1,6 @@
+import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../domain/files";
+import { isFolderOrRoot } from "../../domain/paths";
+
 /** Every action the log records (webhooks filter on them). */
 export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "share", "restore"] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
@@ -18,9 +21,26 @@ export interface EventFilter {
   exact: boolean;
 }
 
-/** The rule of `forPath` for one event in memory (the live feed filters with it). */
+/**
+ * Whether the folder `end` holds what `filter` asks about: a change to a folder above the
+ * path or prefix (a move, delete or restore of `site/`) changes everything under it, so a
+ * filter for `site/sub/` keeps it.
+ */
+function holds(end: string, filter: EventFilter): boolean {
+  return isFolderOrRoot(end) && filter.path.startsWith(end);
+}
+
+/**
+ * The rule of `forPath` for one event in memory (the live feed and webhooks filter with it):
+ * an event at the path or under it, or one that moved, deleted, restored or copied a folder
+ * holding it.
+ */
 export function eventMatches(event: EventRow, filter: EventFilter): boolean {
   if (filter.path === "") return true;
-  if (filter.exact) return event.path === filter.path || event.dest === filter.path;
-  return event.path.startsWith(filter.path) || event.dest?.startsWith(filter.path) === true;
+  const at = (end: string) => (filter.exact ? end === filter.path : end.startsWith(filter.path));
+  if (at(event.path) || (event.dest !== null && at(event.dest))) return true;
+  return (
+    (REACHES_BELOW_PATH.has(event.action) && holds(event.path, filter)) ||
+    (event.dest !== null && REACHES_BELOW_DEST.has(event.action) && holds(event.dest, filter))
+  );
 }

@@ -1,3 +1,5 @@
+import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../../domain/files";
+import { enclosingFolders } from "../../../domain/paths";
 import type { EventRow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
@@ -42,10 +44,23 @@ export class PostgresEventRepository implements EventRepository {
 
   async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
     const [match, pattern] = exact ? ["=", path] : ["LIKE", startsWith(path)];
+    // With the moves, deletes, restores and copies of a folder holding the path (eventMatches).
     return this.sql.unsafe(
       `SELECT tx, action, path, dest, size, msg, ts FROM events WHERE account_id = $1 AND space = $2 AND tx > $3
-         AND (path ${match} $4 OR dest ${match} $4) ORDER BY tx LIMIT $5`,
-      [scope.account, scope.space, since, pattern, limit],
+         AND (path ${match} $4 OR dest ${match} $4
+           OR (action = ANY($6::text[]) AND path = ANY($8::text[]))
+           OR (action = ANY($7::text[]) AND dest = ANY($8::text[])))
+         ORDER BY tx LIMIT $5`,
+      [
+        scope.account,
+        scope.space,
+        since,
+        pattern,
+        limit,
+        [...REACHES_BELOW_PATH],
+        [...REACHES_BELOW_DEST],
+        enclosingFolders(path),
+      ],
     );
   }
 }

@@ -1,4 +1,6 @@
 import type { Database } from "bun:sqlite";
+import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../../domain/files";
+import { enclosingFolders } from "../../../domain/paths";
 import type { EventRow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
@@ -53,17 +55,31 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
 
   /**
    * Events touching a path after `since`: the path itself (as source or destination of a
-   * move) or, for a folder or a key prefix, anything under it.
+   * move) or, for a folder or a key prefix, anything under it; and the moves, deletes,
+   * restores and copies of a folder holding it (the rule of `eventMatches`).
    */
   async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
-    const where = exact
-      ? "(path = $path OR dest = $path)"
-      : `(${startsWithSql("path", "$path")} OR ${startsWithSql("dest", "$path")})`;
+    const at = exact
+      ? "path = $path OR dest = $path"
+      : `${startsWithSql("path", "$path")} OR ${startsWithSql("dest", "$path")}`;
     return this.db
       .query<EventRow, Record<string, string | number>>(
         `SELECT tx, action, path, dest, size, msg, ts FROM events
-         WHERE account_id = $account AND space = $space AND tx > $since AND ${where} ORDER BY tx LIMIT $limit`,
+         WHERE account_id = $account AND space = $space AND tx > $since
+           AND (${at}
+             OR (action IN (SELECT value FROM json_each($reachPath)) AND path IN (SELECT value FROM json_each($above)))
+             OR (action IN (SELECT value FROM json_each($reachDest)) AND dest IN (SELECT value FROM json_each($above))))
+         ORDER BY tx LIMIT $limit`,
       )
-      .all({ account: scope.account, space: scope.space, path, since, limit });
+      .all({
+        account: scope.account,
+        space: scope.space,
+        path,
+        since,
+        limit,
+        above: JSON.stringify(enclosingFolders(path)),
+        reachPath: JSON.stringify([...REACHES_BELOW_PATH]),
+        reachDest: JSON.stringify([...REACHES_BELOW_DEST]),
+      });
   }
 }
