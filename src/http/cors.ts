@@ -3,7 +3,7 @@ type Handler = (request: Request) => Response | Promise<Response>;
 /** Every method and request header lightd's API reads, so a browser app can use all of it. */
 const ALLOW_METHODS = "GET, HEAD, PUT, POST, DELETE";
 const ALLOW_HEADERS =
-  "Authorization, Content-Type, Accept, Range, If-Match, If-None-Match, If-Range, If-Modified-Since, X-Request-Id";
+  "Authorization, Content-Type, Accept, Range, If-Match, If-None-Match, If-Range, If-Modified-Since, Last-Event-ID, X-Request-Id";
 /** Response headers a page may read besides the CORS-safelisted ones (`RateLimit-*` spelled out: no wildcards with credentials). */
 const EXPOSE_HEADERS = [
   "ETag",
@@ -18,6 +18,21 @@ const EXPOSE_HEADERS = [
   "X-Request-Id",
   "X-Lightd-Tx",
 ].join(", ");
+/**
+ * Endpoints a person's browser navigates to and a page's script must never call: the OAuth
+ * authorization endpoint (RFC 9700: no CORS there; consent is given on lightd's own page).
+ * They get no CORS headers from any origin.
+ */
+const NAVIGATED_TO = new Set(["/oauth/authorize"]);
+
+/** The path of a request's absolute URL, without the query. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
 /** Browsers cap this anyway (Chromium: 2 h); 10 minutes keeps config changes visible soon. */
 const PREFLIGHT_MAX_AGE = "600";
 
@@ -41,8 +56,9 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
  * `server.cors_origins` get CORS headers, and each gets its own origin echoed with
  * credentials allowed (never `*`, which browsers refuse with cookies or Authorization
  * anyway). Any other origin gets no CORS headers at all, so the browser blocks the page;
- * its preflight goes on to the app like any unknown route. Requests without `Origin`
- * (curl, servers) are untouched.
+ * its preflight goes on to the app like any unknown route; so does every origin on an
+ * endpoint only navigated to (NAVIGATED_TO). Requests without `Origin` (curl, servers) are
+ * untouched.
  */
 export function withCors(handler: Handler, allowedOrigins: () => readonly string[]): Handler {
   return (request) => {
@@ -50,7 +66,7 @@ export function withCors(handler: Handler, allowedOrigins: () => readonly string
     if (origin === null) return handler(request);
     const allowed = allowedOrigins();
     if (allowed.length === 0) return handler(request);
-    if (!allowed.includes(origin)) {
+    if (!allowed.includes(origin) || NAVIGATED_TO.has(pathOf(request.url))) {
       // The answer depends on Origin for every origin once CORS is configured: caches must know.
       return Promise.resolve(handler(request)).then((response) => withHeaders(response, { vary: "Origin" }));
     }

@@ -76,6 +76,36 @@ describe("CORS with server.cors_origins", () => {
     }
   });
 
+  test("a listed origin may send Last-Event-ID, so a page resumes the /events feed", async () => {
+    const res = await preflight(t, APP, "GET");
+    const headers = res.headers.get("access-control-allow-headers")?.toLowerCase().split(/,\s*/) ?? [];
+    expect(headers).toContain("last-event-id");
+  });
+
+  test("the OAuth authorization endpoint gets no CORS headers, even for a listed origin (RFC 9700)", async () => {
+    for (const method of ["GET", "POST"]) {
+      const pre = await t.handle(
+        new Request("http://localhost/oauth/authorize?client_id=x", {
+          method: "OPTIONS",
+          headers: { origin: APP, "access-control-request-method": method },
+        }),
+      );
+      expect({ method, acao: pre.headers.get("access-control-allow-origin") }).toEqual({ method, acao: null });
+      expect(pre.status).not.toBe(204);
+    }
+    const get = await t.request("GET", "/oauth/authorize?client_id=x", { headers: { origin: APP } });
+    expect(get.headers.get("access-control-allow-origin")).toBeNull();
+    expect(get.headers.get("vary")).toContain("Origin");
+    // The token endpoint beside it keeps CORS: browser apps redeem their codes there.
+    const token = await t.handle(
+      new Request("http://localhost/oauth/token", {
+        method: "OPTIONS",
+        headers: { origin: APP, "access-control-request-method": "POST" },
+      }),
+    );
+    expect(token.headers.get("access-control-allow-origin")).toBe(APP);
+  });
+
   test("requests without Origin are untouched", async () => {
     const res = await t.request("GET", "/files/stats");
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
