@@ -118,10 +118,11 @@ export function buildServices(options: ServiceOptions) {
     /** Publishes committed events to the live feed and webhooks. */
     hub,
     feed: new FeedService(hub, files, () => config.current.feed, logger),
-    hooks: new HookService(metadata, files, hookSecrets, allowPrivate, now),
+    hooks: new HookService(metadata, files, hookSecrets, allowPrivate, (p) => verifier.creatorOf(p), now),
     /** Delivers webhook events (a background job). */
     hookDelivery: new HookDispatcher(metadata, hub, hookSecrets, {
       allowPrivate,
+      creatorLives: (creator) => verifier.creatorLives(creator),
       logger,
       userAgent: "lightd-webhooks",
       now,

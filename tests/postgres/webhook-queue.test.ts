@@ -84,6 +84,7 @@ function dispatcher(of: Instance, name: string, options: { now?: () => number; f
   );
   const d = new HookDispatcher(of.metadata, of.services.hub, new SecretBox(SIGNING, "webhooks"), {
     allowPrivate: () => true,
+    creatorLives: (creator) => of.services.verifier.creatorLives(creator),
     logger: memoryLogger(),
     userAgent: "lightd-webhooks",
     now: options.now,

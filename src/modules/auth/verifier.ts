@@ -13,6 +13,7 @@ import {
   secretOf,
 } from "../../lib/token-format";
 import type { CredentialAuthRow, CredentialRow } from "../../storage/db/credentials";
+import type { HookCreator } from "../../storage/db/hooks";
 import type { Metadata } from "../../storage/db/metadata";
 
 export interface VerifierOptions {
@@ -193,8 +194,14 @@ export class CredentialVerifier implements Authenticator {
     return `${TIED_SESSION}${parent.id}:${parent.secret_hash.slice(-16)}`;
   }
 
-  async #requireTie(name: string): Promise<void> {
+  /** The key or token a tied session's name points at, and the mark of its secret then. */
+  #tieOf(name: string): { id: string; mark: string } {
     const [id = "", mark = ""] = name.slice(TIED_SESSION.length).split(":");
+    return { id, mark };
+  }
+
+  async #requireTie(name: string): Promise<void> {
+    const { id, mark } = this.#tieOf(name);
     const parent = await this.metadata.read.credentials.findForAuth(id);
     if (!parent || parent.secret_hash.slice(-16) !== mark) throw unauthorized(AUTH_MESSAGES.invalid);
     if (parent.expires_at !== null && parent.expires_at <= this.#now()) throw unauthorized(AUTH_MESSAGES.expired);
@@ -236,6 +243,45 @@ export class CredentialVerifier implements Authenticator {
       if (!row || row.kind !== kind || row.secret_hash !== secretHash) return authOff();
       return row.expires_at === null || row.expires_at > this.#now();
     };
+  }
+
+  /**
+   * Security rule "a hook sees what its creator may read, and only while its creator may":
+   * what a principal's lasting creations (webhooks) live as long as. An API key or programmatic
+   * token is itself; a session opened with one is that key or token (its tie); an OAuth access
+   * token is the app's authorization (its grant), which outlives each token it refreshes. The
+   * master token, a session opened with it, a person's own session and a single-use token (gone
+   * by design once used, as a session opened with it is untied) name neither: the account.
+   */
+  async creatorOf(principal: Principal): Promise<HookCreator> {
+    const account: HookCreator = { credential_id: null, grant_id: null };
+    if (principal.source === "master" || principal.credentialId === null) return account;
+    let row = await this.metadata.read.credentials.findById(principal.credentialId);
+    if (row?.kind === "ses") {
+      if (!row.name.startsWith(TIED_SESSION)) return account;
+      row = await this.metadata.read.credentials.findById(this.#tieOf(row.name).id);
+    }
+    if (!row) {
+      // Only a single-use programmatic token is gone by the time its one request runs.
+      if (principal.source === "token") return account;
+      throw unauthorized(AUTH_MESSAGES.invalid);
+    }
+    return row.grant_id === null
+      ? { credential_id: row.id, grant_id: null }
+      : { credential_id: null, grant_id: row.grant_id };
+  }
+
+  /**
+   * Whether what `creatorOf` named still stands. Revocation and the expiry sweep delete the
+   * rows (and the hooks with them); this also catches a key past its expiry before the sweep.
+   */
+  async creatorLives(creator: HookCreator): Promise<boolean> {
+    if (creator.credential_id !== null) {
+      const row = await this.metadata.read.credentials.findForAuth(creator.credential_id);
+      if (!row || (row.expires_at !== null && row.expires_at <= this.#now())) return false;
+    }
+    if (creator.grant_id !== null) return (await this.metadata.read.oauthGrants.findById(creator.grant_id)) !== null;
+    return true;
   }
 
   /** Forget a cached verification (after logout, revocation or rotation). */

@@ -6,7 +6,7 @@ import type { SecretBox } from "../../lib/sealed";
 import { webhookHeaders } from "../../lib/webhook-signature";
 import { type EventRow, eventMatches } from "../../storage/db/events";
 import type { Scope } from "../../storage/db/files";
-import type { AttemptResult, DeliveryRow, HookRow } from "../../storage/db/hooks";
+import type { AttemptResult, DeliveryRow, HookCreator, HookRow } from "../../storage/db/hooks";
 import type { Metadata } from "../../storage/db/metadata";
 import type { ChangeHub } from "../feed/hub";
 import { logEventView } from "../files/model";
@@ -83,6 +83,8 @@ export class HookDispatcher {
     private readonly secrets: SecretBox,
     private readonly options: {
       allowPrivate: () => boolean;
+      /** Whether the key, token or app authorization a hook was made with still stands (CredentialVerifier.creatorLives). */
+      creatorLives: (creator: HookCreator) => Promise<boolean>;
       logger: Logger;
       userAgent: string;
       now?: () => number;
@@ -175,13 +177,24 @@ export class HookDispatcher {
       );
       for (const delivery of claimed) {
         const hook = await hooks.byId(delivery.hook_id);
-        if (hook && !this.#inFlight.has(hook.id)) this.#send(hook, delivery);
+        if (!hook || this.#inFlight.has(hook.id)) continue;
+        if (await this.options.creatorLives(hook)) this.#send(hook, delivery);
+        else await this.#retire(hook);
       }
     }
     if (now - this.#prunedAt > PRUNE_EVERY_MS && !this.#stopped) {
       this.#prunedAt = now;
       await this.metadata.write((tx) => tx.hooks.pruneFinished(now - KEEP_FINISHED_MS));
     }
+  }
+
+  /**
+   * Deletes a hook whose creating key or token has expired, with its queue, as the expiry
+   * sweep would with the key: an expiry is no event, so it is checked before every attempt.
+   */
+  async #retire(hook: HookRow): Promise<void> {
+    await this.metadata.write((tx) => tx.hooks.delete(hook.id));
+    this.options.logger.info("webhook removed: the credential that created it has ended", { hook: hook.id });
   }
 
   /** Turns the hook's share of the log beyond its cursor into pending deliveries. */

@@ -6,7 +6,7 @@ import { privateAddressOf } from "../../lib/public-address";
 import type { SecretBox } from "../../lib/sealed";
 import { newWebhookSecret } from "../../lib/webhook-signature";
 import { EVENT_ACTIONS, type EventAction } from "../../storage/db/events";
-import type { DeliveryRow, HookRow } from "../../storage/db/hooks";
+import type { DeliveryRow, HookCreator, HookRow } from "../../storage/db/hooks";
 import type { Metadata } from "../../storage/db/metadata";
 import { type FileService, scopeOf } from "../files/service";
 import type { Hook } from "./model";
@@ -60,7 +60,9 @@ export async function checkTarget(text: string, allowPrivate: boolean): Promise<
 
 /**
  * Webhooks of an account space. A hook sees what its creator may read: the same space, and
- * a prefix narrowed to the creating key's (403 outside it, the rule of the log and feed).
+ * a prefix narrowed to the creating key's (403 outside it, the rule of the log and feed),
+ * for as long as its creator may (`creatorOf`: the key, token or app authorization whose end
+ * deletes the hook; none for the master token and a person's session).
  */
 export class HookService {
   constructor(
@@ -68,6 +70,7 @@ export class HookService {
     private readonly files: FileService,
     private readonly secrets: SecretBox,
     private readonly allowPrivate: () => boolean,
+    private readonly creatorOf: (principal: Principal) => Promise<HookCreator>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -79,8 +82,10 @@ export class HookService {
     const filter = this.files.logFilter(principal, prefix, true);
     const url = await checkTarget(input.url, this.allowPrivate());
     const scope = scopeOf(principal);
+    const creator = await this.creatorOf(principal);
     const secret = newWebhookSecret();
     const fields = {
+      ...creator,
       id: `hook_${newId()}`,
       account_id: scope.account,
       space: scope.space,

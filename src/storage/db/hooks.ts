@@ -10,7 +10,17 @@ export interface HookRow {
   secret: string;
   queued_tx: number;
   created_at: number;
+  /**
+   * The API key or token whose end ends the hook (revoked, expired, swept: the row cascades);
+   * null when it was made by the master token, a person's own session or an OAuth app.
+   */
+  credential_id: string | null;
+  /** The app authorization (OAuth grant) whose end ends the hook; null unless an app made it. */
+  grant_id: string | null;
 }
+
+/** What a hook lives as long as (both null: the account itself). See CredentialVerifier.creatorOf. */
+export type HookCreator = Pick<HookRow, "credential_id" | "grant_id">;
 
 export type DeliveryStatus = "pending" | "delivered" | "failed";
 

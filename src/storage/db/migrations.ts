@@ -368,6 +368,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE files_search_queue (id INTEGER PRIMARY KEY);
   `,
+  // 16: a hook lives as long as the credential that made it: the API key or token (also when
+  // a session opened with it made the hook), or an app's authorization (OAuth grant). Revoking
+  // the key, its expiry sweep, revoking the authorization or deleting the app deletes the hook
+  // and its queue with it (cascade). NULL for the master token and a person's own session:
+  // those hooks belong to the account. Hooks made before this migration keep NULL.
+  `
+  ALTER TABLE hooks ADD COLUMN credential_id TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE hooks ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX hooks_by_credential ON hooks (credential_id) WHERE credential_id IS NOT NULL;
+  CREATE INDEX hooks_by_grant ON hooks (grant_id) WHERE grant_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -11,9 +11,10 @@ import { one, PostgresRepository } from "./rows";
  */
 export class PostgresHookRepository extends PostgresRepository implements HookRepository {
   async insert(row: HookRow): Promise<void> {
-    await this.sql`INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
+    await this.sql`INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at,
+        credential_id, grant_id)
       VALUES (${row.id}, ${row.account_id}, ${row.space}, ${row.url}, ${row.prefix}, ${row.actions}, ${row.secret},
-        ${row.queued_tx}, ${row.created_at})`;
+        ${row.queued_tx}, ${row.created_at}, ${row.credential_id}, ${row.grant_id})`;
   }
 
   async forSpace(scope: Scope): Promise<HookRow[]> {

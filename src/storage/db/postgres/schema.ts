@@ -1,7 +1,8 @@
 /**
  * Numbered Postgres migrations: the same tables, columns and rules as the SQLite schema
  * (../migrations.ts), in Postgres's dialect. Migration 1 is SQLite's 1–9 at once; later
- * ones follow SQLite's, one for one (Postgres's n is SQLite's n + 8). Never edit a migration
+ * ones follow SQLite's, one for one (Postgres's n is SQLite's n + 8; SQLite's 15, its own search
+ * queue, has none, so from 7 on it is SQLite's n + 9). Never edit a migration
  * that has shipped, add one.
  *
  * Dialect choices, kept in one place:
@@ -342,5 +343,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // or destination, found by tx), and every event's insert paid for it.
   `
   DROP INDEX events_by_path;
+  `,
+  // 7: SQLite's 16 (SQLite's 15 is its own search queue) — a hook lives as long as the
+  // credential that made it: the key or token, or the app's authorization (OAuth grant);
+  // their deletion deletes the hook and its queue. NULL: the account's own hook.
+  `
+  ALTER TABLE hooks ADD COLUMN credential_id TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE hooks ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX hooks_by_credential ON hooks (credential_id) WHERE credential_id IS NOT NULL;
+  CREATE INDEX hooks_by_grant ON hooks (grant_id) WHERE grant_id IS NOT NULL;
   `,
 ];

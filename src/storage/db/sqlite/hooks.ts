@@ -6,8 +6,8 @@ import { SqliteRepository } from "./sql";
 /** Repository for webhooks (`hooks`) and their durable delivery queue (`hook_deliveries`). */
 export class SqliteHookRepository extends SqliteRepository implements HookRepository {
   readonly #insert = this.db.query(
-    `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at)
-     VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at)`,
+    `INSERT INTO hooks (id, account_id, space, url, prefix, actions, secret, queued_tx, created_at, credential_id, grant_id)
+     VALUES ($id, $account_id, $space, $url, $prefix, $actions, $secret, $queued_tx, $created_at, $credential_id, $grant_id)`,
   );
   // No ORDER BY: SQLite sorts through a temporary b-tree even when there is no row, and the
   // webhook dispatcher asks after every commit. The rows are put in order below (byCreation).
