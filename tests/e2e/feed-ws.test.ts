@@ -179,6 +179,8 @@ describe("WebSocket /ws/events", () => {
     const wrong = new FeedClient(`${ws}/ws/live`, { headers: { authorization: "Bearer lightd_nope_nope_nope_nope" } });
     expect(await wrong.opened).toBe(401);
     expect(await new FeedClient(`${ws}/ws/events?since_tx=-1&token=${master}`).opened).toBe(400);
+    // A cursor after the newest tx (one from before a restore) is refused, not held open forever.
+    expect(await new FeedClient(`${ws}/ws/events?since_tx=999999&token=${master}`).opened).toBe(400);
     // The session cookie opens the feed only from lightd's own pages (no cross-site hijacking).
     const cookie = `lightd_session=${master}`;
     const foreign = new FeedClient(`${ws}/ws/events`, { headers: { cookie, origin: "http://evil.example" } });

@@ -35,12 +35,12 @@ export function feedModule(
   maxBuffer: () => number,
   server: () => Pick<Config["server"], "public_url" | "trust_proxy">,
 ) {
-  const upgrade = (request: Request, principal: Principal, query: typeof FeedQuery.static, space?: string) => {
+  const upgrade = async (request: Request, principal: Principal, query: typeof FeedQuery.static, space?: string) => {
     // A browser opens WebSockets from any page with the cookie, and CORS does not apply.
     const refusal = crossOriginUpgradeRefusal(request, server());
     if (refusal) throw refusal;
     const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
-    const prepared = feed.checkSubscription(principal, { prefix, sinceTx: query.since_tx, space });
+    const prepared = await feed.checkSubscription(principal, { prefix, sinceTx: query.since_tx, space });
     const data: FeedSocketData = { request: prepared, stillValid: validityCheck(extractToken(request)) };
     if (!upgradeToWebSocket(request, data)) throw new AppError("upgrade_required");
     // Bun has taken the connection over; this response is never sent.
@@ -67,9 +67,14 @@ export function feedModule(
     })
     .get(
       "/events",
-      ({ request, principal, query }) => {
+      async ({ request, principal, query }) => {
         const prefix = query.prefix === undefined ? undefined : parsePrefix(query.prefix);
-        const prepared = feed.checkSubscription(principal, { prefix, sinceTx: lastEventId(request) ?? query.since_tx });
+        const resumed = lastEventId(request);
+        const prepared = await feed.checkSubscription(principal, {
+          prefix,
+          sinceTx: resumed ?? query.since_tx,
+          name: resumed === undefined ? "since_tx" : "Last-Event-ID",
+        });
         keepOpen(request);
         const body = feedEventStream(feed, prepared, validityCheck(extractToken(request)), maxBuffer());
         return new Response(body, {

@@ -5,6 +5,7 @@ import type { Logger } from "../../lib/logger";
 import type { EventFilter, EventRow } from "../../storage/db/events";
 import { logEventView } from "../files/model";
 import { type FileService, type LoggedEvent, scopeOf } from "../files/service";
+import { requireNotAfter } from "../files/versions";
 import type { ChangeHub } from "./hub";
 import { FEED_CLOSE, FeedSession, type FeedSink } from "./session";
 
@@ -45,12 +46,13 @@ export class FeedService {
 
   /**
    * Checks a subscription before any upgrade: 403 without `files:read` or for a prefix
-   * outside the key's; `space` (from `/ws/{space}`) must be the credential's own space.
+   * outside the key's; `space` (from `/ws/{space}`) must be the credential's own space; 400
+   * for a `since_tx` (or `Last-Event-ID`, `name`) after the space's newest tx.
    */
-  checkSubscription(
+  async checkSubscription(
     principal: Principal,
-    options: { prefix?: string; sinceTx?: number | null; space?: string },
-  ): FeedRequest {
+    options: { prefix?: string; sinceTx?: number | null; space?: string; name?: string },
+  ): Promise<FeedRequest> {
     if (!principal.scopes.has("files:read")) throw forbidden("Missing scope 'files:read'");
     if (options.space !== undefined && options.space !== principal.space) {
       throw forbidden(`This credential reaches the ${principal.space} space, not ${options.space}`);
@@ -60,6 +62,9 @@ export class FeedService {
       throw badRequest("since_tx must be a tx number (0 or more)");
     }
     const filter = this.files.logFilter(principal, options.prefix, true);
+    if (options.sinceTx != null) {
+      requireNotAfter(options.sinceTx, await this.files.latestTx(principal), options.name ?? "since_tx");
+    }
     return { principal, filter, sinceTx: options.sinceTx ?? null };
   }
 

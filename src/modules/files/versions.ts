@@ -45,8 +45,16 @@ export function requireTx(input: unknown, newest: number): number {
   if (typeof text !== "string" || !/^[0-9]{1,15}$/.test(text) || Number(text) < 1) {
     throw badRequest("tx must be a positive integer");
   }
-  const tx = Number(text);
-  if (tx > newest) throw badRequest(`tx ${tx} is after this space's newest tx (${newest})`);
+  return requireNotAfter(Number(text), newest);
+}
+
+/**
+ * A tx a client holds (a version to read, a feed cursor) names a change that happened: one
+ * after the space's newest is refused (400), never read as "now", so a cursor from before a
+ * restore is noticed instead of silently skipping every change up to it.
+ */
+export function requireNotAfter(tx: number, newest: number, name = "tx"): number {
+  if (tx > newest) throw badRequest(`${name} ${tx} is after this space's newest tx (${newest})`);
   return tx;
 }
 
