@@ -2599,7 +2599,7 @@ export interface operations {
           /** @description Only events under this folder or prefix */
           prefix?: string;
           /** @description Only these actions (default: all) */
-          actions?: ("upload" | "move" | "copy" | "mkdir" | "delete" | "share" | "restore")[];
+          actions?: ("upload" | "move" | "copy" | "mkdir" | "delete" | "restore")[];
         };
       };
     };

@@ -71,6 +71,21 @@ describe("POST /hooks", () => {
     expect((await t.request("DELETE", `/hooks/${master.id}`)).status).toBe(200);
   });
 
+  test("only actions the log records are accepted: a share link is no change, so 'share' is refused", async () => {
+    t = makeTestApp({ config: { webhooks: { allow_private: true } } });
+    const refused = await t.request("POST", "/hooks", { json: { url: "http://127.0.0.1:9/a", actions: ["share"] } });
+    expect(refused.status).toBe(400);
+    const made = await t.request("POST", "/hooks", { json: { url: "http://127.0.0.1:9/a" } });
+    expect(((await made.json()) as { actions: string[] }).actions).toEqual([
+      "upload",
+      "move",
+      "copy",
+      "mkdir",
+      "delete",
+      "restore",
+    ]);
+  });
+
   test("a credential without files:read cannot manage hooks", async () => {
     t = makeTestApp({ config: { webhooks: { allow_private: true } } });
     const writer = await createKey({ name: "w", scopes: ["files:write"] });

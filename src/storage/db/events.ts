@@ -1,8 +1,11 @@
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../domain/files";
 import { isFolderOrRoot } from "../../domain/paths";
 
-/** Every action the log records (webhooks filter on them). */
-export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "share", "restore"] as const;
+/**
+ * Every action the log records (webhooks filter on them): changes to the tree, each a tx.
+ * Creating or revoking a share link changes no file and takes no tx, so it is not one.
+ */
+export const EVENT_ACTIONS = ["upload", "move", "copy", "mkdir", "delete", "restore"] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
 
 export interface EventRow {
