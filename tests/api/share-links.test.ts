@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHandler } from "../../src/http/handler";
+import { memoryLogger } from "../../src/lib/logger";
 import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { type Backend, forEachBackend } from "../fixtures/backends";
 import { makeTestApp } from "../fixtures/harness";
@@ -235,6 +237,25 @@ function shareLinkTests(backend: Backend) {
       const a = body.entries.find((e: Json) => e.name === "a.txt");
       expect(a).toMatchObject({ type: "file", size: 7, url: `${folder.url}/a.txt` });
       expect(await (await open(a.url)).text()).toBe("photo a");
+    });
+
+    test("the request log names the path under the link, never its token", async () => {
+      // The edge as the server builds it, with the request log on.
+      const logger = memoryLogger();
+      const handle = createHandler(t.app, { maxBodyBytes: () => 1 << 20, logger, logRequests: () => true });
+      const path = new URL(folder.url).pathname;
+      for (const url of [path, `${path}/a.txt`, `${path}/sub/`, "/s/lightd_shr_not_a_real_token"]) {
+        await handle(new Request(`http://localhost${url}`));
+      }
+      const logged = logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+      expect(logged.map((l) => l.path)).toEqual([
+        "/s/[redacted]",
+        "/s/[redacted]/a.txt",
+        "/s/[redacted]/sub/",
+        "/s/[redacted]",
+      ]);
+      expect(logger.lines.join("\n")).not.toContain(folder.token);
+      expect(logger.lines.join("\n")).not.toContain("lightd_shr_");
     });
 
     test("/s/{token}/{path} opens files and lists subfolders under it", async () => {
