@@ -1,6 +1,6 @@
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Longest TTL a programmatic token may ask for: one year. */
+/** Longest lifetime a credential may be given (a programmatic token's TTL, an API key's expiry): one year. */
 export const MAX_TTL_MS = 365 * UNIT_MS.d;
 
 /**

@@ -74,6 +74,32 @@ describe("POST /auth/keys", () => {
     });
   }
 
+  test("an expiry is at most a year ahead: beyond it, 400 naming the limit (no date nobody can read)", async () => {
+    const year = 365 * 86_400;
+    expect((await createKey(t, aliceSession, { expires_in: year })).expires_at).toBe(clock + year * 1000);
+    expect((await createKey(t, aliceSession, { expires_at: clock + year * 1000 })).expires_at).toBe(
+      clock + year * 1000,
+    );
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ expires_in: 1e300 }, "Invalid expires_in: use whole seconds from 1 to 31536000 (365 days)"],
+      [{ expires_in: year + 1 }, "Invalid expires_in: use whole seconds from 1 to 31536000 (365 days)"],
+      [{ expires_at: clock + year * 1000 + 1 }, "Invalid expires_at: at most 365 days from now"],
+      [{ expires_at: "9999-12-31T00:00:00Z" }, "Invalid expires_at: at most 365 days from now"],
+    ];
+    const key = await createKey(t, aliceSession, { expires_in: 60 });
+    for (const [body, message] of refusals) {
+      for (const path of ["/auth/keys", `/auth/keys/${key.id}/rotate`]) {
+        const res = await t.request("POST", path, { token: aliceSession, json: body });
+        expect({ path, body, status: res.status, answer: await res.json() }).toEqual({
+          path,
+          body,
+          status: 400,
+          answer: { error: "bad_request", message },
+        });
+      }
+    }
+  });
+
   test("an ordinary account cannot grant admin", async () => {
     const res = await t.request("POST", "/auth/keys", { token: aliceSession, json: { scopes: ["admin"] } });
     expect(res.status).toBe(403);

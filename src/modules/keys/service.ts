@@ -4,6 +4,7 @@ import { ownerScopes, type Power, powerOf, powerWithin, principalPower, requireP
 import type { Principal, Scope } from "../../domain/principal";
 import { hashSecret } from "../../lib/secrets";
 import { issueToken } from "../../lib/token-format";
+import { MAX_TTL_MS } from "../../lib/ttl";
 import type { CredentialRow } from "../../storage/db/credentials";
 import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "../auth/issue";
@@ -24,16 +25,29 @@ export interface KeyRequest {
 export type KeyView = typeof KeyMetadata.static;
 export type IssuedKey = KeyView & { token: string };
 
-/** Resolves `expires_at` (Unix ms or ISO 8601) / `expires_in` (seconds) to Unix ms; null for neither. */
+/** The longest `expires_in` a key may be given, in seconds (a year, as for every credential). */
+export const MAX_KEY_LIFETIME_S = MAX_TTL_MS / 1000;
+
+/**
+ * Resolves `expires_at` (Unix ms or ISO 8601) / `expires_in` (seconds) to Unix ms; null for
+ * neither. An expiry is at most a year ahead (`MAX_TTL_MS`): no key leaves a date nobody can
+ * read behind, and one meant to last for ever says so by having no expiry.
+ */
 export function resolveExpiry(now: number, expiresAt?: number | string, expiresIn?: number): number | null {
   if (expiresAt !== undefined && expiresIn !== undefined) throw badRequest("Give expires_at or expires_in, not both");
-  if (expiresIn !== undefined) return now + expiresIn * 1000;
+  if (expiresIn !== undefined) {
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_KEY_LIFETIME_S) {
+      throw badRequest(`Invalid expires_in: use whole seconds from 1 to ${MAX_KEY_LIFETIME_S} (365 days)`);
+    }
+    return now + expiresIn * 1000;
+  }
   if (expiresAt === undefined) return null;
   const ms = typeof expiresAt === "number" ? expiresAt : Date.parse(expiresAt);
   if (!Number.isFinite(ms) || (typeof expiresAt === "string" && !/^\d{4}-\d{2}-\d{2}T/.test(expiresAt))) {
     throw badRequest("Invalid expires_at: use Unix milliseconds or an ISO 8601 date-time");
   }
   if (ms <= now) throw badRequest("Invalid expires_at: must be in the future");
+  if (ms > now + MAX_TTL_MS) throw badRequest("Invalid expires_at: at most 365 days from now");
   return ms;
 }
 
