@@ -341,14 +341,14 @@ export interface paths {
     get: operations["getOauthAuthorize"];
     /**
      * Answer the consent page (Allow or Deny)
-     * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
+     * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). Only the person's own sign-in answers it — a session opened by signing in or with the master token, or the master token; an API key, a programmatic or OAuth token, or a session opened with one, is refused 403. The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
      */
     post: operations["postOauthAuthorize"];
   };
   "/oauth/consent": {
     /**
      * Describe an authorization request
-     * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant.
+     * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant. Only the person's own sign-in may answer the page (403 for an API key, a programmatic or OAuth token, or a session opened with one).
      */
     get: operations["getOauthConsent"];
   };
@@ -2771,7 +2771,7 @@ export interface operations {
   };
   /**
    * Answer the consent page (Allow or Deny)
-   * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
+   * @description What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). Only the person's own sign-in answers it — a session opened by signing in or with the master token, or the master token; an API key, a programmatic or OAuth token, or a session opened with one, is refused 403. The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.
    */
   postOauthAuthorize: {
     requestBody: {
@@ -2840,6 +2840,17 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description Not the person's own sign-in: an API key, a programmatic or OAuth token, or a session opened with one. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "forbidden", "message"}`. */
+      403: {
+        headers: {
+          /** @description `no-store` */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "text/html": string;
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       406: components["responses"]["not_acceptable"];
       413: components["responses"]["payload_too_large"];
       /** @description The form is not `application/x-www-form-urlencoded`. A browser (Accept preferring text/html) gets a page saying so, never a redirect; other clients get lightd's `{"error": "unsupported_media_type", "message"}`. */
@@ -2881,7 +2892,7 @@ export interface operations {
   };
   /**
    * Describe an authorization request
-   * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant.
+   * @description For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant. Only the person's own sign-in may answer the page (403 for an API key, a programmatic or OAuth token, or a session opened with one).
    */
   getOauthConsent: {
     responses: {
@@ -2909,6 +2920,7 @@ export interface operations {
       };
       400: components["responses"]["bad_request"];
       401: components["responses"]["unauthorized"];
+      403: components["responses"]["forbidden"];
       406: components["responses"]["not_acceptable"];
       429: components["responses"]["rate_limited"];
       503: components["responses"]["service_unavailable"];

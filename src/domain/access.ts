@@ -1,21 +1,28 @@
-import { adminOnly, masterOnly, missingScope, pathNotAllowed } from "./errors";
+import { adminOnly, masterOnly, missingScope, ownSignInOnly, pathNotAllowed } from "./errors";
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "./files";
 import { isFolderOrRoot } from "./paths";
 import { isAdmin, isMaster, type Principal, type Scope } from "./principal";
 
 /**
  * What a route or front door asks of its caller: any valid credential, a scope, the admin
- * (see `isAdmin`), or the master token itself.
+ * (see `isAdmin`), the master token itself, or the person's own sign-in (see `ownSignIn`).
  */
-export type Requirement = true | Scope | "admin" | "master";
+export type Requirement = true | Scope | "admin" | "master" | "own-sign-in";
 
-/** Security rule: the caller meets `requirement`, or 403 naming what is missing. */
+/**
+ * Security rule: the caller meets `requirement`, or 403 naming what is missing. "own-sign-in"
+ * is the rule of letting an app in: only the person decides, never a credential made for a
+ * program or an app, whose grant would outlive it (revoking the key or the app's token would
+ * leave the other app in).
+ */
 export function requireAccess(principal: Principal, requirement: Requirement): void {
   if (requirement === true) return;
   if (requirement === "admin") {
     if (!isAdmin(principal)) throw adminOnly();
   } else if (requirement === "master") {
     if (!isMaster(principal)) throw masterOnly();
+  } else if (requirement === "own-sign-in") {
+    if (!principal.ownSignIn) throw ownSignInOnly();
   } else if (!principal.scopes.has(requirement)) throw missingScope(requirement);
 }
 

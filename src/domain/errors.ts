@@ -74,6 +74,11 @@ export const pathNotAllowed = () => new AppError("forbidden", "Path not allowed"
 export const missingScope = (scope: string) => new AppError("forbidden", `Missing scope '${scope}'`);
 export const masterOnly = () => new AppError("forbidden", "Only the master token may do this");
 export const adminOnly = () => new AppError("forbidden", "Only the admin may manage accounts");
+export const ownSignInOnly = () =>
+  new AppError(
+    "forbidden",
+    "Only you can do this, signed in as yourself (Ed25519 key, e-mail link or the master token): not with an API key, a programmatic token, an app's token or a session opened with one",
+  );
 
 /** Something named that does not exist: `notFound("API key")` → 404 "API key not found". */
 export const notFound = (kind?: string) =>

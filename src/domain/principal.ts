@@ -37,6 +37,12 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** Paths this principal may touch start with this prefix ("" = everything). */
   prefix: string;
+  /**
+   * The person's own sign-in: the master token, or a session opened by signing in (an Ed25519
+   * signature, a magic link) or with the master token. False for what was made for a program
+   * or an app: API keys, programmatic and OAuth tokens, and sessions opened with one of them.
+   */
+  ownSignIn: boolean;
 }
 
 /**

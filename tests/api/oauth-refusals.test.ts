@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createKey, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
+import { createKey, login, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
 import {
   authorizationParams,
@@ -26,9 +26,10 @@ let session = "";
 let app: RegisteredClient;
 let other: RegisteredClient;
 let pub: RegisteredClient;
+const bob = naclSigner("bob");
 
 beforeAll(async () => {
-  session = await registerAndLogin(t, naclSigner("bob"));
+  session = await registerAndLogin(t, bob);
   app = await registerClient(t, session);
   other = await registerClient(t, session, { client_name: "Other", redirect_uris: ["https://other.example/cb"] });
   pub = await registerClient(t, session, { client_name: "Public", token_endpoint_auth_method: "none" });
@@ -150,21 +151,92 @@ describe("consent", () => {
     expect(csp).toContain("form-action 'self' https://app.example");
   });
 
-  test("a scope the signed-in person lacks cannot be granted", async () => {
-    const key = await createKey(t, session, { scopes: ["files:read"] });
-    const opened = await t.request("POST", "/auth/session", { token: null, json: { token: key.token } });
+  /** The cookie POST /auth/session sets for `token`: what the dashboard's "Token or API key" sign-in does. */
+  const sessionOpenedWith = async (token: string) => {
+    const opened = await t.request("POST", "/auth/session", { token: null, json: { token } });
+    expect(opened.status).toBe(200);
     const cookie = (opened.headers.get("set-cookie") as string).split(";")[0] as string;
-    const narrow = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
-    const { params } = await authorizationParams(app.client_id, { scope: "files:read files:write" });
-    const details = await t.handle(new Request(`http://localhost/oauth/consent?${params}`, { headers: { cookie } }));
-    const body = (await details.json()) as { scopes: { scope: string; granted: boolean }[] };
-    expect(body.scopes).toEqual([
-      expect.objectContaining({ scope: "files:read", granted: true }),
-      expect.objectContaining({ scope: "files:write", granted: false }),
-    ]);
-    const res = await consent(t, narrow, params);
-    expect(res.status).toBe(303);
-    expect(new URL(res.headers.get("location") as string).searchParams.get("error")).toBe("invalid_scope");
+    return decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
+  };
+  /** The consent form posted with `Authorization: Bearer`, as anything holding the credential can. */
+  const consentAs = (bearer: string, params: URLSearchParams) =>
+    t.handle(
+      new Request("http://localhost/oauth/authorize", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${bearer}` },
+        body: new URLSearchParams({ ...Object.fromEntries(params), decision: "allow" }),
+      }),
+    );
+
+  test("only the person's own sign-in lets an app in: never an app's token, a key, a token or their sessions", async () => {
+    const granted = await codeFor(app, { scope: "files:read" });
+    const appToken = (
+      await exchange(app, { code: granted.code, redirect_uri: REDIRECT, code_verifier: granted.verifier })
+    ).body.access_token as string;
+    const key = (await createKey(t, session, { scopes: ["files:read"] })).token;
+    const minted = async (remove_on_use: boolean) => {
+      const res = await t.request("POST", "/auth/tokens", { json: { ttl: "1h", remove_on_use } });
+      return ((await res.json()) as { token: string }).token;
+    };
+    const refused: { name: string; bearer?: string; cookie?: string }[] = [
+      { name: "another app's access token", bearer: appToken },
+      { name: "a session opened with an app's access token", cookie: await sessionOpenedWith(appToken) },
+      { name: "an API key", bearer: key },
+      { name: "a session opened with an API key", cookie: await sessionOpenedWith(key) },
+      { name: "a programmatic token", bearer: await minted(false) },
+      { name: "a session opened with a single-use token", cookie: await sessionOpenedWith(await minted(true)) },
+    ];
+    for (const row of refused) {
+      const credential = (row.bearer ?? row.cookie) as string;
+      const { params } = await authorizationParams(other.client_id, {
+        redirect_uri: "https://other.example/cb",
+        scope: "files:read",
+      });
+      const details = await t.request("GET", `/oauth/consent?${params}`, { token: credential });
+      const res = row.bearer ? await consentAs(row.bearer, params) : await consent(t, credential, params);
+      expect({
+        name: row.name,
+        page: details.status,
+        answer: res.status,
+        location: res.headers.get("location"),
+      }).toEqual({
+        name: row.name,
+        page: 403,
+        answer: 403,
+        location: null,
+      });
+      expect(((await res.json()) as { message: string }).message).toStartWith(
+        "Only you can do this, signed in as yourself",
+      );
+    }
+
+    const allowed: { name: string; send: (params: URLSearchParams) => Promise<Response> }[] = [
+      { name: "the person's session, as a cookie", send: (params) => consent(t, session, params) },
+      { name: "the person's session, as a bearer token", send: (params) => consentAs(session, params) },
+      {
+        name: "the person's session, exchanged for a cookie",
+        send: async (params) => consent(t, await sessionOpenedWith(await login(t, bob)), params),
+      },
+      { name: "the master token", send: (params) => consentAs(t.master, params) },
+      {
+        name: "a session opened with the master token",
+        send: async (params) => consent(t, await sessionOpenedWith(t.master), params),
+      },
+    ];
+    for (const row of allowed) {
+      const { params } = await authorizationParams(other.client_id, {
+        redirect_uri: "https://other.example/cb",
+        scope: "files:read",
+      });
+      const res = await row.send(params);
+      const location = res.headers.get("location");
+      const code = location === null ? null : new URL(location).searchParams.get("code");
+      expect({ name: row.name, status: res.status, code: code !== null }).toEqual({
+        name: row.name,
+        status: 303,
+        code: true,
+      });
+    }
   });
 
   test("nobody signed in: a page, no code", async () => {

@@ -13,6 +13,7 @@ const principal = (over: Partial<Principal> = {}): Principal => ({
   space: "live",
   scopes: new Set(SCOPES),
   prefix: "",
+  ownSignIn: false,
   ...over,
 });
 
@@ -74,6 +75,12 @@ describe("admin is one rule", () => {
     expect(errorOf(() => requireAccess(principal({ scopes: new Set() }), "files:read"))?.message).toBe(
       "Missing scope 'files:read'",
     );
+  });
+
+  test("own-sign-in: only the person's own sign-in, whatever its power", () => {
+    expect(errorOf(() => requireAccess(principal({ source: "oauth" }), "own-sign-in"))?.code).toBe("forbidden");
+    expect(errorOf(() => requireAccess(principal({ source: "master" }), "own-sign-in"))?.code).toBe("forbidden");
+    expect(errorOf(() => requireAccess(principal({ source: "session", ownSignIn: true }), "own-sign-in"))).toBeNull();
   });
 });
 

@@ -4,7 +4,7 @@ import { parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRow } from "../../storage/db/credentials";
 import type { Metadata } from "../../storage/db/metadata";
 import { issueCredential } from "./issue";
-import type { CredentialVerifier } from "./verifier";
+import { type CredentialVerifier, SIGN_IN_SESSION, SPENT_TOKEN_SESSION } from "./verifier";
 
 export interface IssuedSession {
   token: string;
@@ -26,7 +26,7 @@ export class SessionService {
     const issued = await issueCredential(this.metadata, {
       kind: "ses",
       account_id: accountId,
-      name: "session",
+      name: SIGN_IN_SESSION,
       created_at: created,
       expires_at: expiresAt,
     });
@@ -71,12 +71,12 @@ export class SessionService {
   /**
    * A session opened with a lasting key or token is tied to it (see `CredentialVerifier`): it
    * ends when that credential is revoked, rotated or expires. An exchanged session keeps the
-   * tie of the one it replaces; a single-use token is gone by design, so nothing ties to it.
+   * name of the one it replaces (its tie, or that it is the person's own sign-in); a single-use
+   * token is gone by design, so nothing ties to it, and its session is no sign-in of the person.
    */
   #nameFor(principal: Principal, source: CredentialRow | null): string {
-    if (source === null) return "session";
-    if (principal.source === "session") return source.name;
-    if (source.remove_on_use === 1) return "session";
+    if (principal.source === "session" && source !== null) return source.name;
+    if (source === null || source.remove_on_use === 1) return SPENT_TOKEN_SESSION;
     return this.verifier.tiedSessionName(source);
   }
 

@@ -36,6 +36,10 @@ const SOURCE_BY_KIND: Record<CredentialKind, Principal["source"]> = {
 const MASTER_SESSION = "master:";
 /** Sessions opened with a key or token are named after it (see `tiedSessionName`). */
 const TIED_SESSION = "via:";
+/** The name of a session a person opens by signing in (an Ed25519 signature, a magic link): their own sign-in. */
+export const SIGN_IN_SESSION = "session";
+/** The name of a session opened with a single-use token: tied to nothing (the token is spent), and not a sign-in. */
+export const SPENT_TOKEN_SESSION = "single-use";
 
 /** What the verified cache remembers about a token (keyed by its SHA-256): never the secret. */
 interface VerifiedEntry {
@@ -56,6 +60,7 @@ const MASTER_PRINCIPAL: Principal = Object.freeze({
   space: "live",
   scopes: new Set(SCOPES),
   prefix: "",
+  ownSignIn: true,
 });
 
 /**
@@ -313,6 +318,9 @@ export class CredentialVerifier implements Authenticator {
         source: SOURCE_BY_KIND[row.kind],
         credentialId: row.id,
         ...powerOf(row),
+        // Security rule "only the person lets an app in" (see `requireAccess`): a session is the
+        // person's own sign-in only when they opened it by signing in (or with the master token).
+        ownSignIn: row.kind === "ses" && row.name === SIGN_IN_SESSION,
       });
       if (entry) {
         entry.principal = principal;

@@ -1,3 +1,4 @@
+import { requireAccess } from "../../domain/access";
 import { invalidRequest, OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { randomBase62 } from "../../lib/ids";
@@ -97,12 +98,15 @@ export class AuthorizationService {
   }
 
   /**
-   * Issues a code after the person allowed the request. Security rule "an app never gets more
-   * than the person has": every requested scope must be within the signed-in credential's
-   * power (the code keeps its prefix too), else invalid_scope. The code is single use, lives
-   * 10 minutes, and is bound to the client, the redirect_uri and the PKCE challenge.
+   * Issues a code after the person allowed the request. Security rules: only the person lets an
+   * app in — their own sign-in, never an API key, a programmatic or OAuth token or a session
+   * opened with one (403, see `requireAccess`); and "an app never gets more than the person
+   * has": every requested scope must be within the signed-in credential's power (the code
+   * keeps its prefix too), else invalid_scope. The code is single use, lives 10 minutes, and
+   * is bound to the client, the redirect_uri and the PKCE challenge.
    */
   async issueCode(principal: Principal, request: AuthorizationRequest): Promise<string> {
+    requireAccess(principal, "own-sign-in");
     const missing = request.scopes.filter((s) => !principal.scopes.has(s));
     if (missing.length > 0) {
       throw new OAuthError("invalid_scope", `The signed-in account cannot grant ${missing.join(", ")}`);

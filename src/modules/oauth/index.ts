@@ -163,22 +163,22 @@ export function oauthModule(deps: OAuthModuleDeps) {
           };
         },
         {
-          auth: true,
-          response: { 200: ConsentDetails, ...errorResponses(400, 401, 429, 503) },
+          auth: "own-sign-in",
+          response: { 200: ConsentDetails, ...errorResponses(400, 401, 403, 429, 503) },
           detail: {
             summary: "Describe an authorization request",
             description:
-              "For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant.",
+              "For the consent page: takes the query of a `/oauth/authorize` request and names the app, where its answer goes and each scope in words, marking scopes the signed-in credential cannot grant. Only the person's own sign-in may answer the page (403 for an API key, a programmatic or OAuth token, or a session opened with one).",
           },
         },
       )
       .post(
         "/oauth/authorize",
         async ({ request }) => {
-          // Who answers comes first: without a signed-in person nothing else is worth telling.
+          // Who answers comes first: without the person signed in nothing else is worth telling.
           let principal: Awaited<ReturnType<Authorizer>>;
           try {
-            principal = await deps.authorizer(request, true, extractToken(request));
+            principal = await deps.authorizer(request, "own-sign-in", extractToken(request));
           } catch (error) {
             if (!(error instanceof AppError)) throw error;
             const reason =

@@ -112,7 +112,7 @@ export const oauthPathOperations = {
       tags: ["OAuth"],
       summary: "Answer the consent page (Allow or Deny)",
       description:
-        "What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.",
+        "What the consent page's form posts, with the signed-in person's session cookie (a cookie-authenticated post from another site is refused 403, as every such write is). Only the person's own sign-in answers it — a session opened by signing in or with the master token, or the master token; an API key, a programmatic or OAuth token, or a session opened with one, is refused 403. The authorization request's parameters are checked again exactly as `GET /oauth/authorize` checks them. Allow issues a code that works once, for 10 minutes, for this client, redirect URI and PKCE challenge, with the scopes the person can grant (asking for more than they have answers `invalid_scope`); Deny answers `access_denied`.",
       requestBody: {
         required: true,
         content: {
@@ -132,6 +132,10 @@ export const oauthPathOperations = {
         "303": backToApp("Allow: `code` (RFC 6749 §4.1.2); Deny or a refused request: RFC 6749 error parameters."),
         "400": unsafeRedirect,
         "401": refusal("unauthorized", "Nobody is signed in (no valid session or token)"),
+        "403": refusal(
+          "forbidden",
+          "Not the person's own sign-in: an API key, a programmatic or OAuth token, or a session opened with one",
+        ),
         "415": refusal("unsupported_media_type", "The form is not `application/x-www-form-urlencoded`"),
         "429": {
           ...refusal("rate_limited", "Too many requests from this client or credential"),

@@ -183,5 +183,6 @@ function anonymousReader(share: LiveShare, prefix: string): Principal {
     space: share.space as Principal["space"],
     scopes: new Set(["files:read"]),
     prefix,
+    ownSignIn: false,
   };
 }
