@@ -232,7 +232,7 @@ export interface paths {
     get: operations["getAuthKeys"];
     /**
      * Create an API key
-     * @description Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. Scope `keys:write`.
+     * @description Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. An expiry is at most 365 days ahead, and never after the calling credential's own (unless that is the person's own sign-in): without one, the key gets the caller's. Scope `keys:write`.
      */
     post: operations["postAuthKeys"];
   };
@@ -2127,7 +2127,7 @@ export interface operations {
   };
   /**
    * Create an API key
-   * @description Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. Scope `keys:write`.
+   * @description Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. An expiry is at most 365 days ahead, and never after the calling credential's own (unless that is the person's own sign-in): without one, the key gets the caller's. Scope `keys:write`.
    */
   postAuthKeys: {
     requestBody: {

@@ -74,6 +74,12 @@ export const pathNotAllowed = () => new AppError("forbidden", "Path not allowed"
 export const missingScope = (scope: string) => new AppError("forbidden", `Missing scope '${scope}'`);
 export const masterOnly = () => new AppError("forbidden", "Only the master token may do this");
 export const adminOnly = () => new AppError("forbidden", "Only the admin may manage accounts");
+/** A key asked to expire after the credential that makes it (see `requireLifetimeWithin`). */
+export const outlivesCreator = (limit: number) =>
+  new AppError(
+    "forbidden",
+    `A key cannot outlive the credential that makes it: it must expire by ${new Date(limit).toISOString()}`,
+  );
 export const ownSignInOnly = () =>
   new AppError(
     "forbidden",

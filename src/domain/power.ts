@@ -1,5 +1,5 @@
 import type { CredentialKind } from "../lib/token-format";
-import { forbidden, pathNotAllowed } from "./errors";
+import { forbidden, outlivesCreator, pathNotAllowed } from "./errors";
 import {
   ACCOUNT_SCOPES,
   ADMIN_ACCOUNT_ID,
@@ -74,4 +74,31 @@ export function requirePowerWithin(inner: Power, outer: Power): void {
     throw forbidden(`A key cannot have more power than its creator: missing scope '${extra[0]}'`);
   }
   if (!inner.prefix.startsWith(outer.prefix)) throw pathNotAllowed();
+}
+
+/**
+ * Security rule "nothing a credential makes outlives it": the latest expiry (Unix ms) of a key
+ * made or rotated with `creator`; null for no limit. Only the person's own sign-in makes lasting
+ * keys (as in the dashboard); a key, a programmatic or OAuth token, or a session opened with one
+ * passes on its own expiry, so a 30-second token cannot leave a key behind that never expires.
+ * A session opened with a credential is that credential exchanged, and ends when it does
+ * (SessionService.openFor).
+ */
+export function lifetimeLimit(creator: Pick<Principal, "ownSignIn" | "expiresAt">): number | null {
+  return creator.ownSignIn ? null : creator.expiresAt;
+}
+
+/**
+ * `lifetimeLimit` applied to a requested expiry (null = never): the request when it is within the
+ * limit, the limit when no expiry was asked for, else 403 naming the limit.
+ */
+export function requireLifetimeWithin(
+  creator: Pick<Principal, "ownSignIn" | "expiresAt">,
+  requested: number | null,
+): number | null {
+  const limit = lifetimeLimit(creator);
+  if (limit === null) return requested;
+  if (requested === null) return limit;
+  if (requested > limit) throw outlivesCreator(limit);
+  return requested;
 }

@@ -43,6 +43,8 @@ export interface Principal {
    * or an app: API keys, programmatic and OAuth tokens, and sessions opened with one of them.
    */
   ownSignIn: boolean;
+  /** When the credential expires (Unix ms); null when it does not (the master token, a key without expiry). */
+  expiresAt: number | null;
 }
 
 /**

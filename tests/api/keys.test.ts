@@ -148,6 +148,77 @@ describe("a key cannot create a key with more power", () => {
   });
 });
 
+describe("nothing a credential makes outlives it", () => {
+  const minted = async (ttl: string, remove_on_use = false) => {
+    const res = await t.request("POST", "/auth/tokens", { json: { ttl, remove_on_use } });
+    const body = (await res.json()) as { token: string; expires_at: string };
+    return { token: body.token, expiresAt: Date.parse(body.expires_at) };
+  };
+  /** POST /auth/session with `token`, as the dashboard's sign-in does: the session's token and expiry. */
+  const sessionOf = async (token: string) => {
+    const res = await t.request("POST", "/auth/session", { token: null, json: { token } });
+    const cookie = /lightd_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1] as string;
+    return { token: decodeURIComponent(cookie), expiresAt: ((await res.json()) as { expires_at: number }).expires_at };
+  };
+
+  test("a single-use token opens a session that ends when the token would have", async () => {
+    const once = await minted("1h", true);
+    const res = await t.request("POST", "/auth/session", { token: null, json: { token: once.token } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { expires_at: number }).expires_at).toBe(once.expiresAt);
+    expect(res.headers.get("set-cookie")).toContain("; Max-Age=3600;");
+  });
+
+  test("a key made with a single-use token ends with the token", async () => {
+    const once = await minted("1h", true);
+    const res = await t.request("POST", "/auth/keys", { token: once.token, json: { scopes: ["files:read"] } });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { expires_at: number }).expires_at).toBe(once.expiresAt);
+  });
+
+  test("a key, a token or a session opened with one passes on its own expiry; the person's sign-in does not", async () => {
+    const key = await createKey(t, aliceSession, { expires_in: 600 });
+    const creators: { name: string; make: () => Promise<{ token: string; expiresAt: number }> }[] = [
+      { name: "an API key", make: async () => ({ token: key.token, expiresAt: key.expires_at as number }) },
+      { name: "a programmatic token", make: () => minted("30s") },
+      { name: "a session opened with an API key", make: () => sessionOf(key.token) },
+      {
+        name: "a session opened with a single-use token",
+        make: async () => sessionOf((await minted("1h", true)).token),
+      },
+    ];
+    const seen: unknown[] = [];
+    const expected: unknown[] = [];
+    for (const { name, make } of creators) {
+      const creator = await make();
+      const made = async (body: Record<string, unknown>) => {
+        const res = await t.request("POST", "/auth/keys", {
+          token: creator.token,
+          json: { scopes: ["files:read"], ...body },
+        });
+        const answer = (await res.json()) as { expires_at?: number; message?: string };
+        return [res.status, answer.expires_at ?? answer.message];
+      };
+      seen.push({
+        name,
+        unasked: await made({}),
+        shorter: await made({ expires_in: 10 }),
+        longer: await made({ expires_at: creator.expiresAt + 1 }),
+      });
+      const limit = new Date(creator.expiresAt).toISOString();
+      expected.push({
+        name,
+        unasked: [201, creator.expiresAt],
+        shorter: [201, clock + 10_000],
+        longer: [403, `A key cannot outlive the credential that makes it: it must expire by ${limit}`],
+      });
+    }
+    expect(seen).toEqual(expected);
+    // The person, signed in as themself, makes keys that last (the dashboard's "no expiry").
+    expect((await createKey(t, aliceSession, { scopes: ["files:read"] })).expires_at).toBeNull();
+  });
+});
+
 describe("GET /auth/keys", () => {
   test("metadata only, with usage counters", async () => {
     const carol = naclSigner("carol");

@@ -282,6 +282,21 @@ async function exchange(client: RegisteredClient, form: Record<string, string>, 
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, string> };
 }
 
+test("a key an app makes ends with the app's access token", async () => {
+  const { code, verifier } = await codeFor(app, { scope: "files:read keys:write" });
+  const tokens = (await exchange(app, { code, redirect_uri: REDIRECT, code_verifier: verifier })).body;
+  const made = await t.request("POST", "/auth/keys", { token: tokens.access_token, json: { scopes: ["files:read"] } });
+  expect(made.status).toBe(201);
+  expect(((await made.json()) as { expires_at: number | null }).expires_at).toBe(
+    clock + Number(tokens.expires_in) * 1000,
+  );
+  const lasting = await t.request("POST", "/auth/keys", {
+    token: tokens.access_token,
+    json: { scopes: ["files:read"], expires_in: 86_400 },
+  });
+  expect(lasting.status).toBe(403);
+});
+
 describe("token endpoint refusals", () => {
   test("wrong verifier: refused, and the code is spent", async () => {
     const { code, verifier } = await codeFor(app);

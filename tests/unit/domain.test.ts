@@ -14,6 +14,7 @@ const principal = (over: Partial<Principal> = {}): Principal => ({
   scopes: new Set(SCOPES),
   prefix: "",
   ownSignIn: false,
+  expiresAt: null,
   ...over,
 });
 

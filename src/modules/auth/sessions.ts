@@ -46,10 +46,11 @@ export class SessionService {
       throw badRequest("A test key cannot open a dashboard session: it sees a separate, empty space. Use a live key.");
     }
     const created = this.now();
-    let expiresAt = created + this.ttlMs();
+    // The session is the presented credential exchanged, so it ends when that credential does:
+    // its expiry is the principal's, known even when a single-use token's row is gone.
+    const expiresAt = Math.min(created + this.ttlMs(), principal.expiresAt ?? Number.POSITIVE_INFINITY);
     const source =
       principal.credentialId === null ? null : await this.metadata.read.credentials.findById(principal.credentialId);
-    if (source?.expires_at != null) expiresAt = Math.min(expiresAt, source.expires_at);
     const master = principal.source === "master";
     const issued = await issueCredential(this.metadata, {
       kind: "ses",

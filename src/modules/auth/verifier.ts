@@ -61,6 +61,7 @@ const MASTER_PRINCIPAL: Principal = Object.freeze({
   scopes: new Set(SCOPES),
   prefix: "",
   ownSignIn: true,
+  expiresAt: null,
 });
 
 /**
@@ -220,7 +221,7 @@ export class CredentialVerifier implements Authenticator {
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
       throw unauthorized(AUTH_MESSAGES.invalid);
     }
-    return Object.freeze({ ...MASTER_PRINCIPAL, credentialId: row.id });
+    return Object.freeze({ ...MASTER_PRINCIPAL, credentialId: row.id, expiresAt: row.expires_at });
   }
 
   /** The master token's principal; one shared, frozen object. */
@@ -308,7 +309,13 @@ export class CredentialVerifier implements Authenticator {
 
   #grantOf(row: CredentialAuthRow, entry?: VerifiedEntry): Awaitable<Principal> {
     const cached = entry?.principal;
-    if (cached && entry.scopes === row.scopes && cached.prefix === row.prefix && cached.accountId === row.account_id) {
+    if (
+      cached &&
+      entry.scopes === row.scopes &&
+      cached.prefix === row.prefix &&
+      cached.accountId === row.account_id &&
+      cached.expiresAt === row.expires_at
+    ) {
       return cached;
     }
     return this.metadata.read.accounts.nameOf(row.account_id).then((actor) => {
@@ -321,6 +328,8 @@ export class CredentialVerifier implements Authenticator {
         // Security rule "only the person lets an app in" (see `requireAccess`): a session is the
         // person's own sign-in only when they opened it by signing in (or with the master token).
         ownSignIn: row.kind === "ses" && row.name === SIGN_IN_SESSION,
+        // Read before a single-use token is consumed, so what it opens or makes can still be held to it.
+        expiresAt: row.expires_at,
       });
       if (entry) {
         entry.principal = principal;

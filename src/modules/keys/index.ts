@@ -47,7 +47,7 @@ export function keysModule(guard: AppGuard, keys: ApiKeyService) {
         detail: {
           summary: "Create an API key",
           description:
-            "Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. Scope `keys:write`.",
+            "Returns the key's token exactly once. Its power is the owner's permissions ∩ `scopes` ∩ `prefix`, and never more than the calling credential's; a test key creates only test keys. An expiry is at most 365 days ahead, and never after the calling credential's own (unless that is the person's own sign-in): without one, the key gets the caller's. Scope `keys:write`.",
         },
       },
     )

@@ -1,6 +1,14 @@
 import { badRequest, forbidden, notFound, rateLimited } from "../../domain/errors";
 import { parseKeyPrefix } from "../../domain/paths";
-import { ownerScopes, type Power, powerOf, powerWithin, principalPower, requirePowerWithin } from "../../domain/power";
+import {
+  ownerScopes,
+  type Power,
+  powerOf,
+  powerWithin,
+  principalPower,
+  requireLifetimeWithin,
+  requirePowerWithin,
+} from "../../domain/power";
 import type { Principal, Scope } from "../../domain/principal";
 import { hashSecret } from "../../lib/secrets";
 import { issueToken } from "../../lib/token-format";
@@ -55,7 +63,8 @@ export function resolveExpiry(now: number, expiresAt?: number | string, expiresI
  * API keys (`lightd_live_…` / `lightd_test_…`). Security rules: a key's power is the
  * owner's permissions ∩ its scopes ∩ its prefix; a credential can only create, see,
  * rotate or revoke keys whose power lies within its own (others are 404); a key cannot
- * outlive the key that created it; only an argon2id hash of the secret is stored.
+ * outlive the credential that makes it (`requireLifetimeWithin`); only an argon2id hash of the
+ * secret is stored.
  */
 export class ApiKeyService {
   constructor(
@@ -63,12 +72,6 @@ export class ApiKeyService {
     private readonly verifier: CredentialVerifier,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** The expiry of the calling key, when the caller is a key; keys it makes must not outlive it. */
-  async #callerExpiry(principal: Principal): Promise<number | null> {
-    if (principal.source !== "key" || principal.credentialId === null) return null;
-    return (await this.metadata.read.credentials.findById(principal.credentialId))?.expires_at ?? null;
-  }
 
   async create(principal: Principal, request: KeyRequest): Promise<IssuedKey> {
     const now = this.now();
@@ -84,12 +87,7 @@ export class ApiKeyService {
     if (unknown.length > 0) throw forbidden(`This account cannot hold scope '${unknown[0]}'`);
     requirePowerWithin(requested, caller);
 
-    let expiresAt = resolveExpiry(now, request.expiresAt, request.expiresIn);
-    const callerExpiry = await this.#callerExpiry(principal);
-    if (callerExpiry !== null) {
-      if (expiresAt === null) expiresAt = callerExpiry;
-      else if (expiresAt > callerExpiry) throw forbidden("A key cannot outlive the key that creates it");
-    }
+    const expiresAt = requireLifetimeWithin(principal, resolveExpiry(now, request.expiresAt, request.expiresIn));
 
     // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
     const storedScopes = owner.every((s) => requested.scopes.has(s)) ? null : [...requested.scopes].join(" ");
@@ -130,12 +128,9 @@ export class ApiKeyService {
     const now = this.now();
     const row = await this.#visible(principal, id);
     if (row.expires_at === null) throw badRequest("Keys without an expiry cannot be rotated");
-    const nextExpiry = resolveExpiry(now, expiresAt, expiresIn);
-    if (nextExpiry === null) throw badRequest("Rotation needs a new expires_at");
-    const callerExpiry = await this.#callerExpiry(principal);
-    if (callerExpiry !== null && nextExpiry > callerExpiry) {
-      throw forbidden("A key cannot outlive the key that rotates it");
-    }
+    const requested = resolveExpiry(now, expiresAt, expiresIn);
+    if (requested === null) throw badRequest("Rotation needs a new expires_at");
+    const nextExpiry = requireLifetimeWithin(principal, requested) ?? requested;
     const tooSoon = () => {
       const retry = Math.max(1, Math.ceil(((row.rotated_at ?? now) + ROTATION_INTERVAL_MS - now) / 1000));
       return rateLimited("A key can be rotated at most once an hour", {

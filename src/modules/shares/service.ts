@@ -184,5 +184,6 @@ function anonymousReader(share: LiveShare, prefix: string): Principal {
     scopes: new Set(["files:read"]),
     prefix,
     ownSignIn: false,
+    expiresAt: share.expires_at,
   };
 }
