@@ -40,6 +40,25 @@ const keysIn = (t: TestApp): Promise<string[]> => storedKeys(t.ctx.blobs);
 const tempFiles = (t: TestApp) =>
   t.ctx.blobs.kind === "local" ? readdirSync(join(t.dir, "data", "blobs", "tmp")) : [];
 
+/**
+ * A space's counters as its rows say they should be: its files and their bytes, and the bytes
+ * of objects only versions still name (each object once).
+ */
+function recount(t: TestApp, accountId: number): { files: number; bytes: number; version_bytes: number } {
+  const row = t.db
+    .query(
+      `SELECT
+         (SELECT count(*) FROM files WHERE account_id = ?1 AND space = 'live' AND type = 'file') AS files,
+         (SELECT coalesce(sum(size), 0) FROM files WHERE account_id = ?1 AND space = 'live' AND type = 'file') AS bytes,
+         (SELECT coalesce(sum(size), 0) FROM (
+            SELECT DISTINCT v.object_key, v.size FROM versions v
+            WHERE v.account_id = ?1 AND v.space = 'live' AND v.object_key IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM files f WHERE f.object_key = v.object_key)) held) AS version_bytes`,
+    )
+    .get(accountId) as Record<string, number | string>;
+  return { files: Number(row.files), bytes: Number(row.bytes), version_bytes: Number(row.version_bytes) };
+}
+
 forEachBackend(quotaTests);
 
 let actorCount = 0;
@@ -158,6 +177,30 @@ function quotaTests(backend: Backend) {
     await expect507(
       await t.request("POST", "/files/uploads/multipart", { token, json: { path: "more.bin", part_count: 1 } }),
     );
+  });
+
+  test("folder restores over a copy keep the counters equal to a recount of the rows", async () => {
+    const actor = `erin-${backend.kind}`;
+    const token = await registerAndLogin(t, naclSigner(actor));
+    await t.request("PUT", `/admin/accounts/${actor}/quota`, { json: { bytes: 5000, files: null } });
+    const accountId = (t.db.query("SELECT id FROM accounts WHERE name = ?1").get(actor) as { id: number }).id;
+    const step = async (res: Promise<Response>) => {
+      expect((await res).status).toBe(200);
+      const { files, bytes, version_bytes } = await statsOf(t, token);
+      expect({ files, bytes, version_bytes }).toEqual(recount(t, accountId));
+    };
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+    await step(t.request("PUT", "/files/r", { token, body: random(1000) })); // tx 1
+    await step(t.request("POST", "/files/copy", { token, json: { from: "r", to: "r-copy" } })); // shares r's object
+    await step(t.request("PUT", "/files/r", { token, body: random(1000) })); // tx 3
+    for (let i = 0; i < 5; i++) {
+      // To tx 1: r-copy goes, r takes back the object r-copy named; to tx 3: the other way round.
+      await step(t.request("POST", "/files/restore", { token, json: { prefix: "", tx: 1 } }));
+      await step(t.request("POST", "/files/restore", { token, json: { prefix: "", tx: 3 } }));
+    }
+    const big = random(12000);
+    await expect507(await t.request("PUT", "/files/big", { token, body: big, headers: { "content-length": "12000" } }));
+    await expect507(await t.request("PUT", "/files/big", { token, body: new Blob([big]).stream() }));
   });
 
   test("multipart: parts over the quota are refused by complete (bytes removed)", async () => {

@@ -113,6 +113,8 @@ async function replace(
   now: number,
 ): Promise<string[]> {
   const { files } = repos;
+  const keys = add.flatMap((row) => (row.type === "file" && row.object_key ? [row.object_key] : []));
+  await tree.adopt(repos, scope, keys);
   await tree.retire(repos, scope, remove, { tx, at: now, by: "restore" });
   const removed = await tree.deleteRows(repos, remove);
   let fileCount = -removed.files;
@@ -123,7 +125,6 @@ async function replace(
       throw conflict(`A folder exists at '${row.path}'; move or delete it first`);
     }
     await tree.ensureFolders(repos, scope, ancestorsOf(row.path), tx, now);
-    if (row.type === "file" && row.object_key) await tree.adopt(repos, scope, row.object_key);
     await tree.insert(repos, scope, row.path, {
       type: row.type,
       object_key: row.object_key,

@@ -65,13 +65,18 @@ export class TreeWrites {
   }
 
   /**
-   * A file row is about to name `objectKey` again (a restore): bytes only versions held are
-   * current again. Call before the row changes.
+   * File rows are about to name `keys` again (a restore): bytes only versions held are
+   * current again. Call before the change deletes or inserts any row: a key a file still
+   * names was never counted as version bytes, even if the change is about to delete that
+   * file (its `release` then finds the key named again and counts nothing either).
    */
-  async adopt(tx: Repositories, scope: Scope, objectKey: string): Promise<void> {
-    if (await tx.files.usesObject(objectKey)) return;
-    const size = await tx.versions.objectSize(objectKey);
-    if (size !== null) await tx.spaces.adjustVersionBytes(scope, -size);
+  async adopt(tx: Repositories, scope: Scope, keys: Iterable<string>): Promise<void> {
+    let adopted = 0;
+    for (const key of new Set(keys)) {
+      if (await tx.files.usesObject(key)) continue;
+      adopted += (await tx.versions.objectSize(key)) ?? 0;
+    }
+    await tx.spaces.adjustVersionBytes(scope, -adopted);
   }
 
   /** Inserts the row of `path` in `scope`; its parent and name follow from the path. */
