@@ -1,5 +1,6 @@
 import { type AppError, insufficientStorage } from "../../domain/errors";
 import type { Metadata } from "../../storage/db/metadata";
+import type { Usage } from "../../storage/db/quotas";
 import type { Repositories } from "../../storage/db/repositories";
 
 /** What `/files/stats` shows of an account's quota: its limits (null = none) and what it uses. */
@@ -17,6 +18,12 @@ export interface Room {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * The bytes a quota decides on: those of current files. Versions give their room up to a
+ * write, so they never count against it; every check compares this one figure with the limit.
+ */
+const filesBytes = (used: Usage): number => used.bytes - used.version_bytes;
 
 export function quotaExceeded(
   limits: { bytes: number | null; files: number | null },
@@ -42,9 +49,9 @@ export class Quotas {
   constructor(private readonly metadata: Metadata) {}
 
   /**
-   * Inside a change's unit of work, after the counters grew: 507 when over a limit, once
-   * `evict` (which gives up the account's oldest versions, returning the bytes freed) could
-   * not make the room.
+   * Inside a change's unit of work, after the counters grew: `evict` gives up the account's
+   * oldest versions (returning the bytes freed) until files and versions fit again; 507 when
+   * the files alone pass a limit — the figure `room` decides on too.
    */
   async assertWithin(tx: Repositories, accountId: number, evict?: (bytes: number) => Promise<number>): Promise<void> {
     const limits = await tx.quotas.limits(accountId);
@@ -54,7 +61,10 @@ export class Quotas {
       await evict(used.bytes - limits.bytes);
       used = await tx.quotas.usage(accountId);
     }
-    if ((limits.bytes !== null && used.bytes > limits.bytes) || (limits.files !== null && used.files > limits.files)) {
+    if (
+      (limits.bytes !== null && filesBytes(used) > limits.bytes) ||
+      (limits.files !== null && used.files > limits.files)
+    ) {
       throw quotaExceeded(limits, used);
     }
   }
@@ -63,9 +73,8 @@ export class Quotas {
     const limits = await this.metadata.read.quotas.limits(accountId);
     if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };
     const used = await this.metadata.read.quotas.usage(accountId);
-    // Versions would give their room up to the write (assertWithin), so they do not count here.
     return {
-      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - (used.bytes - used.version_bytes)),
+      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - filesBytes(used)),
       files: limits.files === null ? undefined : Math.max(0, limits.files - used.files),
     };
   }
