@@ -109,7 +109,7 @@ export function buildServices(options: ServiceOptions) {
     /** The byte store with its optional capabilities (local files for sendfile, a start-up check). */
     storage,
     /** Serves the URLs lightd signs for the bytes (/blobs). */
-    blobGateway: new BlobGateway(blobs, signer, (key) => uploads.quotaForObject(key)),
+    blobGateway: new BlobGateway(blobs, signer, (key, declared, max) => uploads.reserveForObject(key, declared, max)),
     files,
     /** File history: versions, the trash, restores and retention. */
     versions: new VersionService(tree, reclaimer, now),

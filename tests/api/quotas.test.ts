@@ -6,6 +6,7 @@ import { naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { type Backend, forEachBackend } from "../fixtures/backends";
 import { storedKeys } from "../fixtures/blob-keys";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
+import { testUnless } from "../fixtures/skip";
 
 /**
  * Per-account quotas: new accounts get `accounts.default_quota_bytes` / `_files`, the admin
@@ -209,15 +210,84 @@ function quotaTests(backend: Backend) {
     await t.request("PUT", `/admin/accounts/${actor}/quota`, { json: { bytes: 5000, files: null } });
     expect((await t.request("PUT", "/files/kept", { token, body: new Uint8Array(2000) })).status).toBe(200);
     // A counter gone below zero, as earlier restores over copies could leave it.
-    t.db.run(
-      "UPDATE spaces SET version_bytes = -10000 WHERE space = 'live' AND account_id = (SELECT id FROM accounts WHERE name = ?1)",
-      actor,
-    );
+    const { id } = t.db.query("SELECT id FROM accounts WHERE name = ?1").get(actor) as { id: number };
+    t.db.run(`UPDATE spaces SET version_bytes = -10000 WHERE account_id = ${id} AND space = 'live'`);
     const big = new Uint8Array(12000);
     const length = { "content-length": String(big.length) };
     await expect507(await t.request("PUT", "/files/big", { token, body: big, headers: length }));
     await expect507(await t.request("PUT", "/files/big", { token, body: new Blob([big]).stream() }));
     expect((await t.request("PUT", "/files/fits", { token, body: new Uint8Array(3000) })).status).toBe(200);
+  });
+
+  /** lightd's own signed URLs take the bytes of pending uploads; S3's go to the bucket, and complete decides. */
+  const ownUrls = testUnless(backend.kind === "local" ? null : "S3 presigned uploads bypass lightd");
+  const multipart = async (token: string, path: string) =>
+    (await (await t.request("POST", "/files/uploads/multipart", { token, json: { path, part_count: 4 } })).json()) as {
+      upload_id: string;
+      part_urls: string[];
+    };
+  const twoStep = async (token: string, path: string) =>
+    ((await (await t.request("POST", "/files/uploads", { token, json: { path } })).json()) as { url: string }).url;
+  /** A PUT to a signed URL with a Content-Length; `streamed` sends the same bytes without one. */
+  const send = (url: string, bytes: number, streamed = false) =>
+    t.follow(url, {
+      method: "PUT",
+      body: streamed ? new Blob([new Uint8Array(bytes)]).stream() : new Uint8Array(bytes),
+      headers: streamed ? OCTETS : { ...OCTETS, "content-length": String(bytes) },
+    });
+
+  ownUrls("pending uploads count together: parts and two-step bodies past the quota → 507", async () => {
+    const token = await newUser();
+    const a = await multipart(token, "a.bin");
+    const b = await multipart(token, "b.bin");
+    expect((await send(a.part_urls[0] as string, 400)).status).toBe(200);
+    expect((await send(b.part_urls[0] as string, 400)).status).toBe(200);
+    await expect507(await send(a.part_urls[1] as string, 400)); // 1200 pending under a 1000-byte quota
+    await expect507(await send(b.part_urls[1] as string, 300, true)); // stopped at the 200 bytes left
+    const single = await twoStep(token, "c.bin");
+    await expect507(await send(single, 300));
+    expect((await send(single, 200)).status).toBe(200);
+    // Aborting an upload gives its bytes back.
+    const abort = { path: "a.bin", upload_id: a.upload_id };
+    expect((await t.request("POST", "/files/uploads/multipart/abort", { token, json: abort })).status).toBe(200);
+    expect((await send(b.part_urls[1] as string, 400)).status).toBe(200);
+    await expect507(await send(b.part_urls[2] as string, 1));
+  });
+
+  ownUrls("concurrent parts of several uploads never pass the quota together", async () => {
+    const token = await newUser();
+    const urls = (await Promise.all(["x", "y", "z"].map((name) => multipart(token, `${name}.bin`)))).flatMap(
+      (upload) => upload.part_urls,
+    );
+    const results = await Promise.all(urls.map((url, i) => send(url, 300, i % 3 === 0)));
+    const statuses = results.map((res) => res.status);
+    expect(statuses.every((status) => status === 200 || status === 507)).toBe(true);
+    const accepted = statuses.filter((status) => status === 200).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted * 300).toBeLessThanOrEqual(1000);
+  });
+
+  ownUrls("a completed upload's bytes count once, as its file's; replacing a file may use its room", async () => {
+    const token = await newUser();
+    const up = await multipart(token, "whole.bin");
+    const parts = [];
+    for (const [i, url] of up.part_urls.slice(0, 2).entries()) {
+      const res = await send(url, 400);
+      expect(res.status).toBe(200);
+      parts.push({ part_number: i + 1, etag: res.headers.get("etag") as string });
+    }
+    const done = await t.request("POST", "/files/uploads/multipart/complete", {
+      token,
+      json: { path: "whole.bin", upload_id: up.upload_id, parts },
+    });
+    expect(done.status).toBe(200);
+    expect((await statsOf(t, token)).quota.used_bytes).toBe(800);
+    const more = await twoStep(token, "more.bin");
+    await expect507(await send(more, 201));
+    expect((await send(more, 200)).status).toBe(200);
+    // A new version of whole.bin would replace its 800 bytes: they are room for it.
+    const again = await twoStep(token, "whole.bin");
+    expect((await send(again, 800)).status).toBe(200);
   });
 
   test("multipart: parts over the quota are refused by complete (bytes removed)", async () => {

@@ -18,6 +18,13 @@ export interface SignedDownload {
   stat?: { size: number; etag: string };
 }
 
+/** Quota room reserved for one signed PUT's body (see UploadService.reserveForObject). */
+export interface BodyQuota {
+  bytes: number;
+  exceeded: () => Promise<AppError>;
+  settle: (stored: number | undefined) => Promise<void>;
+}
+
 /** A signed PUT's body and what the client said about it. */
 export interface SignedUpload {
   body: ReadableStream<Uint8Array>;
@@ -35,10 +42,15 @@ export class BlobGateway {
   constructor(
     private readonly store: BlobStore,
     private readonly signer: UrlSigner,
-    /** The quota room of the account whose upload writes to a key (UploadService.quotaForObject). */
+    /**
+     * Reserves quota room for a body of `declared` bytes (or unknown, at most `max`) written to
+     * a key by a pending upload (UploadService.reserveForObject); undefined when no limit applies.
+     */
     private readonly quotaFor: (
       key: string,
-    ) => Promise<{ room: number; exceeded: () => Promise<AppError> } | undefined> = async () => undefined,
+      declared: number | undefined,
+      max: number,
+    ) => Promise<BodyQuota | undefined> = async () => undefined,
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
@@ -67,17 +79,23 @@ export class BlobGateway {
     if (bound.content_type !== undefined && upload.contentType !== bound.content_type) {
       throw forbidden("Content-Type does not match the signed URL");
     }
-    // Quota: a known size over the account's room is 507 before a byte is read; an unknown
-    // one is stopped as soon as it passes the room. Completing decides for good.
-    const quota = await this.quotaFor(key);
-    if (quota && upload.declaredBytes !== undefined && upload.declaredBytes > quota.room) throw await quota.exceeded();
-    const quotaBinds = quota !== undefined && quota.room < upload.maxBytes;
-    const limit = quotaBinds ? quota.room : upload.maxBytes;
+    // Quota: the room for the body is reserved before a byte is read (507 when a known size,
+    // with what the account's other pending uploads hold, does not fit); a body is stopped as
+    // soon as it passes its reservation, which then shrinks to what was stored. Completing
+    // decides for good.
+    const quota = await this.quotaFor(key, upload.declaredBytes, upload.maxBytes);
+    const quotaBinds = quota !== undefined && quota.bytes < upload.maxBytes;
+    const limit = quotaBinds ? quota.bytes : upload.maxBytes;
+    let stored: number | undefined;
     try {
-      return await this.#write(key, bound, upload.body, limit, upload.contentType);
+      const result = await this.#write(key, bound, upload.body, limit, upload.contentType);
+      stored = result.size;
+      return result;
     } catch (error) {
       if (quotaBinds && error instanceof BlobTooLarge) throw await quota.exceeded();
       throw error;
+    } finally {
+      await quota?.settle(stored);
     }
   }
 

@@ -62,10 +62,27 @@ export class FilePuts {
     return this.quotas.exceeded(accountId);
   }
 
-  /** The most bytes a write to `path` may bring under the account's quota; undefined for no limit. */
-  async bytesRoom(scope: Scope, path: string): Promise<number | undefined> {
-    const room = (await this.quotas.room(scope.account)).bytes;
-    return room === undefined ? undefined : room + ((await this.metadata.read.files.get(scope, path))?.size ?? 0);
+  /**
+   * Before pending upload `uploadId` (to `path`) accepts a body of `bytes` (undefined: unknown)
+   * at a signed URL: reserves the account's quota room for it (Quotas.reserveUpload) and returns
+   * the bytes reserved, or 507; undefined for no limit. Settle it with `settleUploadBytes`.
+   */
+  async reserveUploadBytes(
+    scope: Scope,
+    path: string,
+    uploadId: string,
+    want: { bytes?: number; max: number },
+  ): Promise<number | undefined> {
+    const reserved = await this.metadata.write(async (tx) => {
+      const freed = (await tx.files.get(scope, path))?.size ?? 0;
+      return this.quotas.reserveUpload(tx, scope.account, uploadId, { ...want, freed });
+    });
+    return reserved ?? undefined;
+  }
+
+  /** The body of a reservation ended: `stored` bytes arrived (undefined: none). */
+  settleUploadBytes(uploadId: string, reserved: number, stored: number | undefined): Promise<void> {
+    return this.quotas.settleUpload(uploadId, reserved, stored);
   }
 
   /** One-step upload: streams the body into a new object, then commits it. */

@@ -69,6 +69,40 @@ export class Quotas {
     }
   }
 
+  /**
+   * Security rule "a stranger cannot fill the disk", for bytes sent to a pending upload (lightd's
+   * own signed upload and part URLs): inside a unit of work, reserves room on upload `uploadId`
+   * for `want.bytes` (undefined: a body of unknown length, which takes all the room left, at
+   * most `want.max`) and returns the bytes reserved; null when the account has no byte limit.
+   * 507 when the account's files, what its pending uploads hold and these would pass the
+   * quota. The upload may use the room of the file it would replace (`want.freed`). Reserving
+   * in the unit of work makes concurrent parts of any uploads add up instead of overshooting;
+   * completing the upload ends what it holds as its bytes become a file's.
+   */
+  async reserveUpload(
+    tx: Repositories,
+    accountId: number,
+    uploadId: string,
+    want: { bytes?: number; max: number; freed: number },
+  ): Promise<number | null> {
+    const limits = await tx.quotas.limits(accountId);
+    if (limits.bytes === null) return null;
+    const used = await tx.quotas.usage(accountId);
+    const pending = await tx.uploads.pendingBytes(accountId);
+    const room = limits.bytes + want.freed - filesBytes(used) - pending;
+    const bytes = want.bytes ?? Math.min(room, want.max);
+    if (bytes > room || (want.bytes === undefined && room <= 0)) {
+      throw quotaExceeded(limits, { bytes: used.bytes + pending, files: used.files });
+    }
+    await tx.uploads.addBytes(uploadId, bytes);
+    return bytes;
+  }
+
+  /** After the body of a reservation (`reserveUpload`) ended: the upload holds what was `stored` (nothing if it failed). */
+  settleUpload(uploadId: string, reserved: number, stored: number | undefined): Promise<void> {
+    return this.metadata.write((tx) => tx.uploads.addBytes(uploadId, (stored ?? 0) - reserved));
+  }
+
   async room(accountId: number): Promise<Room> {
     const limits = await this.metadata.read.quotas.limits(accountId);
     if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };

@@ -65,7 +65,8 @@ export class FileService {
   readonly precheck: FilePuts["precheck"] = (...a) => this.#puts.precheck(...a);
   readonly requireRoom: FilePuts["requireRoom"] = (...a) => this.#puts.requireRoom(...a);
   readonly quotaExceeded: FilePuts["quotaExceeded"] = (...a) => this.#puts.quotaExceeded(...a);
-  readonly bytesRoom: FilePuts["bytesRoom"] = (...a) => this.#puts.bytesRoom(...a);
+  readonly reserveUploadBytes: FilePuts["reserveUploadBytes"] = (...a) => this.#puts.reserveUploadBytes(...a);
+  readonly settleUploadBytes: FilePuts["settleUploadBytes"] = (...a) => this.#puts.settleUploadBytes(...a);
   readonly putStream: FilePuts["putStream"] = (...a) => this.#puts.putStream(...a);
 
   /** Keeps the garbage collector off an object this process is about to commit; call the result when done. */

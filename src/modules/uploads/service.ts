@@ -116,15 +116,30 @@ export class UploadService {
   }
 
   /**
-   * For a PUT to lightd's own signed upload or part URL: the quota room left for the upload
-   * behind `objectKey`, and the 507 to answer past it; undefined when no limit applies.
+   * For a PUT to lightd's own signed upload or part URL: reserves quota room for the body
+   * (`declared` bytes, or unknown) of the pending upload behind `objectKey`, or answers 507 —
+   * the bytes every pending upload of the account holds count together. Undefined when no
+   * limit applies; else the bytes the body may bring, the 507 to answer past them, and
+   * `settle`, to call once the body ended with the bytes stored (undefined: none).
    */
-  async quotaForObject(objectKey: string): Promise<{ room: number; exceeded: () => Promise<AppError> } | undefined> {
+  async reserveForObject(
+    objectKey: string,
+    declared: number | undefined,
+    max: number,
+  ): Promise<
+    | { bytes: number; exceeded: () => Promise<AppError>; settle: (stored: number | undefined) => Promise<void> }
+    | undefined
+  > {
     const upload = await this.metadata.read.uploads.pendingByObjectKey(objectKey);
     if (!upload) return undefined;
     const scope = { account: upload.account_id, space: upload.space };
-    const room = await this.files.bytesRoom(scope, upload.path);
-    return room === undefined ? undefined : { room, exceeded: () => this.files.quotaExceeded(scope.account) };
+    const bytes = await this.files.reserveUploadBytes(scope, upload.path, upload.id, { bytes: declared, max });
+    if (bytes === undefined) return undefined;
+    return {
+      bytes,
+      exceeded: () => this.files.quotaExceeded(scope.account),
+      settle: (stored) => this.files.settleUploadBytes(upload.id, bytes, stored),
+    };
   }
 
   async completeMultipart(

@@ -379,6 +379,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX hooks_by_credential ON hooks (credential_id) WHERE credential_id IS NOT NULL;
   CREATE INDEX hooks_by_grant ON hooks (grant_id) WHERE grant_id IS NOT NULL;
   `,
+  // 17: the bytes a pending upload holds (what its signed PUTs reserved and stored), so the
+  // quota counts them while the upload waits to be completed.
+  `
+  ALTER TABLE uploads ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database): void {

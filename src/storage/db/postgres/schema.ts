@@ -353,4 +353,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX hooks_by_credential ON hooks (credential_id) WHERE credential_id IS NOT NULL;
   CREATE INDEX hooks_by_grant ON hooks (grant_id) WHERE grant_id IS NOT NULL;
   `,
+  // 8: SQLite's 17 — the bytes a pending upload holds, so the quota counts them while the
+  // upload waits to be completed.
+  `
+  ALTER TABLE uploads ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
+  `,
 ];

@@ -29,6 +29,10 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
   readonly #usesObject = this.db.query<{ one: number }, [string]>(
     "SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1",
   );
+  readonly #addBytes = this.db.query("UPDATE uploads SET bytes = bytes + ?2 WHERE id = ?1");
+  readonly #pendingBytes = this.db.query<{ bytes: number }, [number]>(
+    "SELECT coalesce(sum(bytes), 0) AS bytes FROM uploads WHERE account_id = ?1 AND completed_at IS NULL",
+  );
   readonly #pendingByKey = this.db.query<UploadRow, [string]>(
     "SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1",
   );
@@ -76,6 +80,14 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
   /** The pending upload whose bytes go to `objectKey` (a signed PUT names only the key). */
   async pendingByObjectKey(objectKey: string): Promise<UploadRow | null> {
     return this.#pendingByKey.get(objectKey);
+  }
+
+  async addBytes(id: string, bytes: number): Promise<void> {
+    if (bytes !== 0) this.#addBytes.run(id, bytes);
+  }
+
+  async pendingBytes(accountId: number): Promise<number> {
+    return this.#pendingBytes.get(accountId)?.bytes ?? 0;
   }
 
   async forAccount(account: number): Promise<UploadRow[]> {
