@@ -13,7 +13,7 @@ export interface paths {
   "/blobs/{key}": {
     /**
      * Download through a signed URL
-     * @description Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`. The signature is the credential.
+     * @description Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-Match` (412), `If-None-Match` (304) and `If-Range`. The signature is the credential.
      */
     get: operations["getBlobsByKey"];
     /**
@@ -437,7 +437,7 @@ export interface paths {
   "/files/{path}": {
     /**
      * Retrieve a file
-     * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
+     * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-Match`, `If-None-Match` and `If-Range` (the 302 itself does not look at them). With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
      */
     get: operations["getFile"];
     /**
@@ -452,7 +452,7 @@ export interface paths {
     delete: operations["deleteFile"];
     /**
      * Retrieve a file's metadata as headers
-     * @description The file's size, type, ETag and tx as headers, without a body.
+     * @description The file's size, type, ETag and tx as headers, without a body. `If-Match` and `If-None-Match` are decided as for the download (412, 304).
      */
     head: operations["headFile"];
   };
@@ -734,7 +734,7 @@ export interface operations {
   };
   /**
    * Download through a signed URL
-   * @description Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`. The signature is the credential.
+   * @description Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-Match` (412), `If-None-Match` (304) and `If-Range`. The signature is the credential.
    */
   getBlobsByKey: {
     parameters: {
@@ -755,6 +755,8 @@ export interface operations {
       header?: {
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
         Range?: string;
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
         /** @description A quoted ETag (or `*`): 304 when it matches. */
         "If-None-Match"?: string;
         /** @description Honour `Range` only while the ETag still matches. */
@@ -811,6 +813,7 @@ export interface operations {
       403: components["responses"]["forbidden"];
       404: components["responses"]["not_found"];
       406: components["responses"]["not_acceptable"];
+      412: components["responses"]["precondition_failed"];
       416: components["responses"]["range_not_satisfiable"];
     };
   };
@@ -896,6 +899,8 @@ export interface operations {
       header?: {
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
         Range?: string;
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
         /** @description A quoted ETag (or `*`): 304 when it matches. */
         "If-None-Match"?: string;
         /** @description Honour `Range` only while the ETag still matches. */
@@ -955,6 +960,10 @@ export interface operations {
       };
       /** @description `not_acceptable`: Unsupported Accept media type (no body) */
       406: {
+        content: never;
+      };
+      /** @description `precondition_failed`: The file changed: the If-Match or If-None-Match condition does not hold (no body) */
+      412: {
         content: never;
       };
       /** @description `range_not_satisfiable`: Requested range not satisfiable (no body) */
@@ -3497,7 +3506,7 @@ export interface operations {
   };
   /**
    * Retrieve a file
-   * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
+   * @description By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-Match`, `If-None-Match` and `If-Range` (the 302 itself does not look at them). With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).
    */
   getFile: {
     parameters: {
@@ -3515,6 +3524,8 @@ export interface operations {
         Accept?: string;
         /** @description One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200). */
         Range?: string;
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
         /** @description A quoted ETag (or `*`): 304 when it matches. */
         "If-None-Match"?: string;
         /** @description Honour `Range` only while the ETag still matches. */
@@ -3593,6 +3604,7 @@ export interface operations {
       403: components["responses"]["forbidden"];
       404: components["responses"]["not_found"];
       406: components["responses"]["not_acceptable"];
+      412: components["responses"]["precondition_failed"];
       416: components["responses"]["range_not_satisfiable"];
       429: components["responses"]["rate_limited"];
     };
@@ -3689,13 +3701,19 @@ export interface operations {
   };
   /**
    * Retrieve a file's metadata as headers
-   * @description The file's size, type, ETag and tx as headers, without a body.
+   * @description The file's size, type, ETag and tx as headers, without a body. `If-Match` and `If-None-Match` are decided as for the download (412, 304).
    */
   headFile: {
     parameters: {
       query?: {
         /** @description Read the version that was current at this tx (see `GET /files/versions`); 404 when nothing was at the path then, 400 for a tx after the space's newest. */
         tx?: number;
+      };
+      header?: {
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
+        /** @description A quoted ETag (or `*`): 304 when it matches. */
+        "If-None-Match"?: string;
       };
       path: {
         /** @description File path (`docs/report.pdf`), or a folder path ending with `/` for DELETE. `/` may be sent as `%2F`. */
@@ -3719,6 +3737,16 @@ export interface operations {
         };
         content: never;
       };
+      /** @description Not modified: `If-None-Match` matched the ETag */
+      304: {
+        headers: {
+          /** @description Quoted entity tag of the file's bytes */
+          ETag?: string;
+          /** @description tx number of the file's last change */
+          "X-Lightd-Tx"?: number;
+        };
+        content: never;
+      };
       /** @description `bad_request`: Invalid parameters or body (no body) */
       400: {
         content: never;
@@ -3737,6 +3765,10 @@ export interface operations {
       };
       /** @description `not_acceptable`: Unsupported Accept media type (no body) */
       406: {
+        content: never;
+      };
+      /** @description `precondition_failed`: The file changed: the If-Match or If-None-Match condition does not hold (no body) */
+      412: {
         content: never;
       };
       /** @description `rate_limited`: Too many requests (no body) */

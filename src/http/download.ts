@@ -1,8 +1,11 @@
+import { changed } from "../domain/errors";
+import { ifMatchHolds } from "../lib/conditions";
 import { quoteEtag } from "../lib/etag";
 import { httpDate } from "../lib/http-date";
 import type { BlobStat } from "../storage/blob/blob-store";
 import { BlobNotFound, RangeNotSatisfiable } from "../storage/blob/errors";
 import type { ObjectSource } from "../storage/blob/factory";
+import { tagConditionOf } from "./conditions";
 import { contentRange, ifNoneMatchHits, ifRangeAllows, parseRange } from "./ranges";
 
 // The routes that serve downloads name their byte source through here (they never import storage).
@@ -19,8 +22,20 @@ export interface DownloadOptions {
 }
 
 /**
- * Answers a download of one stored object: `If-None-Match` (304), `If-Range`, a single
- * `Range` (206/416), and the bytes streamed (sendfile for local files). Every front door
+ * The conditions of a read, in RFC 9110 §13.2.2's order: an `If-Match` that does not hold is
+ * 412 (compared as writes compare it, src/lib/conditions.ts), then an `If-None-Match` that
+ * matches answers 304 (true); false: answer as usual. Every answer that carries a file's ETag
+ * decides them here, its bytes (below) and the headers of HEAD /files/{path}, so a HEAD answers
+ * as the download would. `etag` null: a folder, which exists but has no ETag.
+ */
+export function notModified(headers: Headers, etag: string | null): boolean {
+  if (!ifMatchHolds(tagConditionOf(headers, "if-match"), { etag })) throw changed();
+  return ifNoneMatchHits(headers.get("if-none-match"), etag);
+}
+
+/**
+ * Answers a download of one stored object: `If-Match` (412), `If-None-Match` (304), `If-Range`,
+ * a single `Range` (206/416), and the bytes streamed (sendfile for local files). Every front door
  * that serves file bytes (signed /blobs URLs, the one-request download, WebDAV GET) answers
  * through here.
  *
@@ -68,7 +83,7 @@ function answer(
   };
   if (options.lastModified !== undefined) out["last-modified"] = httpDate(options.lastModified);
 
-  if (ifNoneMatchHits(headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers: out });
+  if (notModified(headers, etag)) return new Response(null, { status: 304, headers: out });
   out["content-type"] = options.contentType ?? stat.contentType ?? "application/octet-stream";
   const outcome = ifRangeAllows(headers.get("if-range"), etag)
     ? parseRange(headers.get("range"), stat.size)

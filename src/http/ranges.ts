@@ -47,10 +47,14 @@ function opaque(tag: string): string {
   return tag.trim().replace(/^W\//, "");
 }
 
-/** `If-None-Match` against the current etag (weak comparison, `*` matches anything): true → 304. */
-export function ifNoneMatchHits(header: string | null | undefined, etag: string): boolean {
+/**
+ * `If-None-Match` against the current etag (weak comparison, `*` matches anything): true → 304.
+ * `etag` null: a folder, which exists (`*`) but has no tag to match.
+ */
+export function ifNoneMatchHits(header: string | null | undefined, etag: string | null): boolean {
   if (!header) return false;
   if (header.trim() === "*") return true;
+  if (etag === null) return false;
   const current = quoteEtag(etag);
   return header.split(",").some((tag) => opaque(tag) === current);
 }

@@ -42,6 +42,10 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
   const meta = await (await run.call("GET /files/{path}", "/files/docs%2Freport.txt", 200, { headers: json })).json();
   await run.direct("GET /files/{path}", "/files/docs%2Freport.txt", 302);
   await run.call("HEAD /files/{path}", "/files/docs%2Freport.txt", 200);
+  await run.call("HEAD /files/{path}", "/files/docs%2Freport.txt", 304, {
+    headers: { "if-none-match": `"${meta.etag}"` },
+  });
+  await run.direct("HEAD /files/{path}", "/files/docs%2Freport.txt", 412, { headers: { "if-match": '"stale"' } });
   // The one-request download: the bytes themselves, answered like the signed download.
   const direct = "/files/docs%2Freport.txt?redirect=false";
   await run.call("GET /files/{path}", direct, 200);
@@ -50,6 +54,7 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
   });
   await run.call("GET /files/{path}", direct, 206, { headers: { range: "bytes=0-4" } });
   await run.call("GET /files/{path}", direct, 304, { headers: { "if-none-match": `"${meta.etag}"` } });
+  await run.call("GET /files/{path}", direct, 412, { headers: { "if-match": '"stale"' } });
   await run.call("GET /files/{path}", direct, 416, { headers: { range: "bytes=1000-2000" } });
 
   // The signed download URL: whole, ranged, conditional, unsatisfiable; GET and HEAD.
@@ -60,6 +65,8 @@ export async function happyPath(run: ContractRun, magicLink: () => Promise<strin
     await run.call(op, blob, 206, { headers: { range: "bytes=0-4" } });
     await run.call(op, blob, 304, { headers: { "if-none-match": etag } });
   }
+  await run.call("GET /blobs/{key}", blob, 412, { headers: { "if-match": '"stale"' } });
+  await run.direct("HEAD /blobs/{key}", blob, 412, { headers: { "if-match": '"stale"' } });
   await run.call("GET /blobs/{key}", blob, 416, { headers: { range: "bytes=1000-2000" } });
   await run.direct("HEAD /blobs/{key}", blob, 416, { headers: { range: "bytes=1000-2000" } });
 

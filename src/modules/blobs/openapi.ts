@@ -18,13 +18,18 @@ const signature = [
   queryParameter("size", "The object's size bound into a download URL (signed)"),
   queryParameter("etag", "The object's ETag bound into a download URL (signed)"),
 ];
+/** The conditions a read of a file answers to (its download, and HEAD /files/{path}). */
+export const readConditionHeaders = [
+  headerParameter("If-Match", "A quoted ETag (or `*`): 412 unless it is the current one (strong comparison)."),
+  headerParameter("If-None-Match", "A quoted ETag (or `*`): 304 when it matches."),
+];
 /** The request headers every download of bytes honours (here and the one-request `GET /files/{path}`). */
 export const downloadHeaders = [
   headerParameter(
     "Range",
     "One byte range, `bytes=first-last` or `bytes=-suffix`; several ranges get the whole object (200).",
   ),
-  headerParameter("If-None-Match", "A quoted ETag (or `*`): 304 when it matches."),
+  ...readConditionHeaders,
   headerParameter("If-Range", "Honour `Range` only while the ETag still matches."),
 ];
 const bytes = { "*/*": { schema: { type: "string", format: "binary" } } };
@@ -57,13 +62,13 @@ export const downloadResponses = {
     description: "Not modified: `If-None-Match` matched the ETag",
     headers: { ETag: objectHeaders.ETag },
   },
-  ...errorAnswers(403, 404, 416),
+  ...errorAnswers(403, 404, 412, 416),
 };
 
 export const blobDownload = openApiDetail({
   summary: "Download through a signed URL",
   description:
-    "Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-None-Match` (304) and `If-Range`. The signature is the credential.",
+    "Streams the object. Honours a single `Range` (206/416; several ranges get the whole object with 200), `If-Match` (412), `If-None-Match` (304) and `If-Range`. The signature is the credential.",
   security: [],
   parameters: [...signature, ...downloadHeaders],
   responses: downloadResponses,
@@ -104,7 +109,7 @@ export const blobPathOperations = {
         "200": { description: "The object exists", headers: objectHeaders },
         "206": downloadResponses["206"],
         "304": downloadResponses["304"],
-        ...errorAnswers(403, 404, 416),
+        ...errorAnswers(403, 404, 412, 416),
       },
     },
   },

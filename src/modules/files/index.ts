@@ -5,7 +5,7 @@ import { parsePath, parsePrefix, parseUrlPath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import { wantsJson } from "../../http/accept";
 import { writeConditionsOf } from "../../http/conditions";
-import { type ObjectSource, serveObject } from "../../http/download";
+import { notModified, type ObjectSource, serveObject } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { FastRoute } from "../../http/fast-path";
 import type { AppGuard } from "../../http/guard-type";
@@ -56,14 +56,16 @@ function filePathOf(request: Request, expect?: "file" | "folder"): string {
   return parseUrlPath(url.slice(start, query === -1 ? undefined : query), expect);
 }
 
-function headResponse(row: FileEntry): Response {
+/** HEAD /files/{path}: the file's headers, under the conditions its download answers to. */
+function headResponse(row: FileEntry, request: Request): Response {
   const headers: Record<string, string> = {
-    "content-type": row.content_type ?? "application/x-directory",
-    "content-length": String(row.size),
     "last-modified": httpDate(row.updated_at),
     "x-lightd-tx": String(row.tx),
   };
   if (row.etag) headers.etag = `"${row.etag}"`;
+  if (notModified(request.headers, row.etag)) return new Response(null, { status: 304, headers });
+  headers["content-type"] = row.content_type ?? "application/x-directory";
+  headers["content-length"] = String(row.size);
   return new Response(null, { status: 200, headers });
 }
 
@@ -279,7 +281,7 @@ export function filesModule(
           query.tx === undefined
             ? await files.stat(principal, filePathOf(request))
             : await versions.at(principal, filePathOf(request), query.tx);
-        if (isHeadRequest(request)) return headResponse(row);
+        if (isHeadRequest(request)) return headResponse(row, request);
         if (!wantsJson(request)) return download(row, request, (query as Record<string, unknown>).redirect);
         return {
           path: row.path,

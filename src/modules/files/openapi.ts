@@ -1,6 +1,6 @@
 import { errorAnswers } from "../../http/openapi/components";
 import { headerParameter, pathParameter, queryParameter } from "../../http/openapi/parameters";
-import { downloadHeaders, downloadResponses } from "../blobs/openapi";
+import { downloadHeaders, downloadResponses, readConditionHeaders } from "../blobs/openapi";
 import { CommitResponse, ConditionalWriteHeaders, DeleteResponse, FileMetadata, LogEvent } from "./model";
 
 /**
@@ -56,7 +56,7 @@ export const filePathOperations = {
       tags: ["Files"],
       summary: "Retrieve a file",
       description:
-        "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-None-Match` and `If-Range`. With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).",
+        "By default, 302 to a short-lived signed download URL (`/blobs/…` on lightd, or an S3 presigned URL); the download there honours `Range`, `If-Match`, `If-None-Match` and `If-Range` (the 302 itself does not look at them). With `Accept: application/json` (or the versioned `application/vnd.pkglatv1+json`), the metadata and the same URL as JSON. With `?redirect=false` or `Accept: application/octet-stream`, the bytes themselves in one request, answered exactly like the signed download (ranges, conditions, headers).",
       parameters: [
         path,
         tx,
@@ -88,11 +88,17 @@ export const filePathOperations = {
       operationId: "headFile",
       tags: ["Files"],
       summary: "Retrieve a file's metadata as headers",
-      description: "The file's size, type, ETag and tx as headers, without a body.",
-      parameters: [path, tx],
+      description:
+        "The file's size, type, ETag and tx as headers, without a body. `If-Match` and `If-None-Match` are decided as for the download (412, 304).",
+      parameters: [path, tx, ...readConditionHeaders],
       responses: {
         "200": { description: "The file exists; its metadata are in the headers", headers: fileHeaders },
+        "304": {
+          description: "Not modified: `If-None-Match` matched the ETag",
+          headers: { ETag: fileHeaders.ETag, "X-Lightd-Tx": fileHeaders["X-Lightd-Tx"] },
+        },
         ...readErrors,
+        ...errorAnswers(412),
       },
     },
     put: {
