@@ -1481,7 +1481,7 @@ export interface operations {
         "application/json": {
           /** @description A file to restore (give path or prefix) */
           path?: string;
-          /** @description A folder or prefix to bring back to its state at tx; "" is the whole space */
+          /** @description A folder to bring back to its state at tx (`photos` means `photos/`); "" is the whole space */
           prefix?: string;
           /** @description A tx number of the space */
           tx: number;

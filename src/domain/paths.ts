@@ -92,14 +92,20 @@ export const decodeUrlPart = (encoded: string, what = "path"): string =>
   orBadRequest(what, () => decodeUrlPath(encoded));
 
 /**
- * A key's path prefix as stored: the path syntax above, as a folder — no leading `/` (one is
- * dropped), ending in `/` so `docs` means the folder `docs/` (and never `docs-private/`).
+ * A prefix that names a folder (what a restore brings back, what a key may reach): the path
+ * syntax above, ending in `/` so `docs` means the folder `docs/` (and never `docs-private/`).
  * "" means every path. 400 for anything a folder path may not hold.
  */
+export function parseFolderPrefix(input: unknown): string {
+  if (input === "") return "";
+  return orBadRequest("prefix", () =>
+    normalizePath(typeof input === "string" && !input.endsWith("/") ? `${input}/` : input, "folder"),
+  );
+}
+
+/** A key's path prefix as stored: a folder prefix (above), a leading `/` dropped. */
 export function parseKeyPrefix(text: string): string {
-  const prefix = text.replace(/^\/+/, "");
-  if (prefix === "") return "";
-  return orBadRequest("prefix", () => normalizePath(prefix.endsWith("/") ? prefix : `${prefix}/`, "folder"));
+  return parseFolderPrefix(text.replace(/^\/+/, ""));
 }
 
 export const isFolderPath = (path: string) => path.endsWith("/");

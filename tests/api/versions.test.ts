@@ -150,6 +150,25 @@ function versionTests(backend: Backend) {
     expect((await t.request("GET", "/files/d/x.txt")).status).toBe(404);
   });
 
+  test("a prefix names a folder: `photos` restores photos/ and leaves photos-old/ alone", async () => {
+    const at = await put("photos/a.jpg", "a");
+    await put("photos-old/keep.jpg", "kept");
+    await put("photos/new.jpg", "created later");
+    await put("photos-old/b.jpg", "created later, beside the folder");
+    await json("DELETE", "/files/photos-old/keep.jpg");
+
+    const r = await json<{ path: string; restored: number; removed: number }>("POST", "/files/restore", {
+      prefix: "photos",
+      tx: at,
+    });
+    expect(r).toMatchObject({ path: "photos/", restored: 0, removed: 1 });
+    expect((await t.request("GET", "/files/photos/new.jpg")).status).toBe(404);
+    expect(await bytesAt("photos/a.jpg")).toBe("a");
+    // The sibling folder whose name merely starts the same is untouched: nothing removed, nothing back.
+    expect(await bytesAt("photos-old/b.jpg")).toBe("created later, beside the folder");
+    expect((await t.request("GET", "/files/photos-old/keep.jpg")).status).toBe(404);
+  });
+
   test('the whole space with prefix ""; stats count current and version bytes', async () => {
     const first = await put("one.txt", "1111");
     await put("one.txt", "22");

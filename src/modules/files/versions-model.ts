@@ -46,7 +46,9 @@ export const TrashResponse = t.Object({
 export const RestoreBody = t.Object({
   path: t.Optional(t.String({ description: "A file to restore (give path or prefix)", examples: ["docs/report.pdf"] })),
   prefix: t.Optional(
-    t.String({ description: 'A folder or prefix to bring back to its state at tx; "" is the whole space' }),
+    t.String({
+      description: 'A folder to bring back to its state at tx (`photos` means `photos/`); "" is the whole space',
+    }),
   ),
   tx: Tx,
   message: t.Optional(t.String({ maxLength: 1000, description: "Commit message for the restore" })),

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { badRequest } from "../../domain/errors";
-import { parsePath, parsePrefix } from "../../domain/paths";
+import { parseFolderPrefix, parsePath, parsePrefix } from "../../domain/paths";
 import type { AppGuard } from "../../http/guard-type";
 import { queryPathOf } from "../../http/query-path";
 import { errorResponses } from "../../http/schemas";
@@ -61,7 +61,7 @@ export function versionsModule(guard: AppGuard, versions: VersionService) {
         if (body.path !== undefined) {
           return versions.restorePath(principal, parsePath(body.path), body.tx, body.message);
         }
-        return versions.restorePrefix(principal, parsePrefix(body.prefix), body.tx, body.message);
+        return versions.restorePrefix(principal, parseFolderPrefix(body.prefix), body.tx, body.message);
       },
       {
         auth: "files:write",
