@@ -31,12 +31,33 @@ export function fetchMeta(api: ApiClient, remote: string): Promise<RemoteMeta> {
   return api.json<RemoteMeta>("GET", `/files/${encodePath(remote)}`);
 }
 
+/** The longest file name most file systems take, in bytes (NAME_MAX). */
+const NAME_MAX = 255;
+
 /**
  * Where an unfinished download waits: beside the target, named after the ETag, so a run that
- * finds it continues with `Range` only when the remote file is still the same version.
+ * finds it continues with `Range` only when the remote file is still the same version. A name
+ * too long to take the 29 bytes around it keeps its start and a hash of the whole name, so the
+ * partial file still fits NAME_MAX, stays apart from its neighbours' and is found again.
  */
 function partialPathOf(local: string, etag: string): string {
-  return join(dirname(local), `.${basename(local)}.${etag.replace(/[^0-9A-Za-z]/g, "").slice(0, 16)}.lightd-part`);
+  const suffix = `.${etag.replace(/[^0-9A-Za-z]/g, "").slice(0, 16)}.lightd-part`;
+  const name = basename(local);
+  const room = NAME_MAX - 1 - suffix.length;
+  return join(dirname(local), `.${Buffer.byteLength(name) <= room ? name : shortened(name, room)}${suffix}`);
+}
+
+/** `name` cut to fit `room` bytes (whole characters only), ending in `~` and 16 hex of its SHA-256. */
+function shortened(name: string, room: number): string {
+  const digest = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  let keep = room - 1 - digest.length;
+  let start = "";
+  for (const char of name) {
+    keep -= Buffer.byteLength(char);
+    if (keep < 0) break;
+    start += char;
+  }
+  return `${start}~${digest}`;
 }
 
 /**

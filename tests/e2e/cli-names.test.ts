@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupE2E, makeTempDir } from "../fixtures/binary";
+import { type ClientHome, type CliServer, clientBackends, clientHome, lightd, prepareClient } from "../fixtures/cli";
+
+/** File names at the edges of what a local file system takes, both ways through the compiled client. */
+
+let srv: CliServer;
+let home: ClientHome;
+const run = (args: string[], cwd?: string) => lightd(args, { env: home.env, cwd });
+
+beforeAll(async () => {
+  await prepareClient();
+  srv = await clientBackends().backends[0]!.start();
+  home = clientHome();
+  expect((await run(["login", srv.url, "--actor", "namer"])).code).toBe(0);
+}, 60_000);
+afterAll(cleanupE2E, 60_000);
+
+test("get and get -r of names near the 255-byte limit: the partial file still fits beside them", async () => {
+  const work = makeTempDir();
+  // 244 bytes each, one in two-byte characters: with the partial file's 29 bytes they would pass 255.
+  const names = [`${"n".repeat(240)}.bin`, `${"é".repeat(120)}.txt`];
+  mkdirSync(join(work, "long"));
+  for (const [i, name] of names.entries()) writeFileSync(join(work, "long", name), `bytes of ${i}`);
+  expect((await run(["put", "-r", "long", "t/"], work)).code).toBe(0);
+
+  for (const [i, name] of names.entries()) {
+    const got = await run(["get", `t/long/${name}`, join(work, "one", name)]);
+    expect({ code: got.code, stderr: got.stderr }).toMatchObject({ code: 0 });
+    expect(readFileSync(join(work, "one", name), "utf8")).toBe(`bytes of ${i}`);
+  }
+  const tree = await run(["get", "-r", "t/long", "copy"], work);
+  expect({ code: tree.code, stderr: tree.stderr }).toMatchObject({ code: 0 });
+  expect(readdirSync(join(work, "copy")).sort()).toEqual([...names].sort());
+  for (const [i, name] of names.entries()) expect(readFileSync(join(work, "copy", name), "utf8")).toBe(`bytes of ${i}`);
+}, 60_000);
