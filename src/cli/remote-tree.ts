@@ -1,5 +1,7 @@
 import type { FileEntry as RemoteEntry } from "../../clients/lightd";
+import { normalizePath, PathError, type PathKind } from "../domain/paths";
 import { type ApiClient, ApiError, encodePath } from "./api-client";
+import { CliError } from "./exit";
 import { runPool } from "./pool";
 
 interface ListPage {
@@ -17,6 +19,22 @@ export function cleanRemote(path: string): string {
 export function asFolder(path: string): string {
   const clean = cleanRemote(path);
   return clean === "" || clean.endsWith("/") ? clean : `${clean}/`;
+}
+
+/**
+ * A remote path in the form the server stores it (src/domain/paths.ts: NFC, no control
+ * characters, …), so it compares equal to the paths the server answers with: a decomposed
+ * local name (`cafe` + U+0301) is the server's `café`. A path the server would refuse is an
+ * error naming `local`, the file it comes from. The root ("") stays "".
+ */
+export function serverPath(path: string, kind: PathKind, local = path): string {
+  if (path === "") return "";
+  try {
+    return normalizePath(path, kind);
+  } catch (error) {
+    if (error instanceof PathError) throw new CliError(`${JSON.stringify(local)}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Every entry directly under `prefix`, all pages. */

@@ -7,7 +7,7 @@ import { fileMatchesEtag } from "../digest";
 import { expectPositionals } from "../flags";
 import { isPartialDownload, type LocalFile, walkLocal } from "../local-tree";
 import { runPool } from "../pool";
-import { asFolder, cleanRemote, type RemoteEntry, walkRemote } from "../remote-tree";
+import { asFolder, cleanRemote, type RemoteEntry, serverPath, walkRemote } from "../remote-tree";
 import { downloadMany, FILE_PARALLELISM, summary, uploadMany } from "./transfer";
 
 interface Plan {
@@ -42,12 +42,17 @@ async function planUp(
   folder: string,
 ): Promise<Plan & { files: Map<string, LocalFile> }> {
   const tree = walkLocal(local);
-  const files = new Map(tree.files.filter((f) => !isPartialDownload(f.rel)).map((f) => [f.rel, f]));
+  // Keyed by the name the server gives each file, the one the remote listing answers with.
+  const files = new Map(
+    tree.files
+      .filter((f) => !isPartialDownload(f.rel))
+      .map((f) => [serverPath(`${folder}${f.rel}`, "file", f.abs).slice(folder.length), f]),
+  );
   const remote = new Map((await walkRemote(ctx.api(), folder)).map((e) => [e.path.slice(folder.length), e]));
   const plan: Plan & { files: Map<string, LocalFile> } = { transfer: [], remove: [], same: 0, files };
-  await runPool(files.values(), FILE_PARALLELISM, async (file) => {
-    if (await same(file, remote.get(file.rel))) plan.same++;
-    else plan.transfer.push({ rel: file.rel, size: file.size });
+  await runPool(files, FILE_PARALLELISM, async ([rel, file]) => {
+    if (await same(file, remote.get(rel))) plan.same++;
+    else plan.transfer.push({ rel, size: file.size });
   });
   if (ctx.has("delete")) {
     // Remove the topmost extra entries only: deleting a folder takes what is under it.
@@ -98,7 +103,7 @@ the other way. Write the local side as ./NAME or an absolute path when a name co
     const [a, b] = expectPositionals(ctx.flags, 2, 2, this.usage) as [string, string];
     const up = direction(a, b) === "up";
     const local = up ? a : b;
-    const folder = asFolder(cleanRemote(up ? b : a));
+    const folder = serverPath(asFolder(cleanRemote(up ? b : a)), "folder");
     if (up && !statSync(local, { throwIfNoEntry: false })?.isDirectory()) {
       throw new UsageError(`sync: ${local} is not a folder`);
     }

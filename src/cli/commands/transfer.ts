@@ -12,7 +12,7 @@ import { walkLocal } from "../local-tree";
 import { formatDuration } from "../output";
 import { runPool } from "../pool";
 import type { Progress } from "../progress";
-import { asFolder, cleanRemote, folderExists, walkRemote } from "../remote-tree";
+import { asFolder, cleanRemote, folderExists, serverPath, walkRemote } from "../remote-tree";
 import { type UploadResult, uploadFile } from "../upload";
 
 /** Files moved at once by put -r / get -r / sync; each big file also sends its parts in parallel. */
@@ -110,9 +110,15 @@ same file resumes, sending only the parts still missing. Every file's ETag is ch
       if (!ctx.has("recursive")) throw new CliError(`${local} is a folder (use -r)`, EXIT.usage);
       const root = into ? `${asFolder(remote)}${name}/` : asFolder(remote);
       const tree = walkLocal(local);
-      for (const dir of tree.emptyDirs) await api.json("POST", "/files/mkdir", { json: { path: `${root}${dir}/` } });
+      // Every name is checked before anything is sent: a name the server refuses stops the tree untouched.
+      const pairs = tree.files.map((f) => ({
+        abs: f.abs,
+        remote: serverPath(`${root}${f.rel}`, "file", f.abs),
+        size: f.size,
+      }));
+      const dirs = tree.emptyDirs.map((dir) => serverPath(`${root}${dir}/`, "folder", join(local, dir)));
+      for (const dir of dirs) await api.json("POST", "/files/mkdir", { json: { path: dir } });
       if (tree.files.length === 0) await api.json("POST", "/files/mkdir", { json: { path: root } });
-      const pairs = tree.files.map((f) => ({ abs: f.abs, remote: `${root}${f.rel}`, size: f.size }));
       results = await uploadMany(ctx, api, pairs, progress, root).finally(() => progress.finish());
     } else {
       const target = into ? `${asFolder(remote)}${name}` : remote;
