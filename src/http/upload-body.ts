@@ -1,4 +1,4 @@
-import { bodyIncomplete } from "../domain/errors";
+import { badRequest, bodyIncomplete } from "../domain/errors";
 import { AppError } from "../errors";
 import { markChunksOwned } from "../lib/owned-chunks";
 import { SMALL_BODY_BYTES } from "../storage/blob/small-write";
@@ -18,8 +18,13 @@ export interface UploadBody {
  * The one upload size rule (PUT to /files, signed /blobs URLs, WebDAV): a declared
  * Content-Length over `server.max_upload_bytes` is 413 before a byte is read; a body of
  * unknown length is stopped by the store the moment it passes the same limit.
+ * A PUT with `Content-Range` is 400 (RFC 9110 §14.5): lightd does no partial PUT, and
+ * storing the fragment as the whole file would lose the rest of it.
  */
 export function uploadBodyOf(request: Request, maxBytes: number): UploadBody {
+  if (request.headers.has("content-range")) {
+    throw badRequest("Content-Range on a PUT is not supported: send the whole file");
+  }
   const header = request.headers.get("content-length");
   const declaredBytes = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
   if (declaredBytes !== undefined && declaredBytes > maxBytes) {
