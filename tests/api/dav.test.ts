@@ -79,6 +79,48 @@ describe("conditional requests", () => {
     expect((await dav("PUT", "work/conditional.txt", { "If-Match": etag }, "delta")).status).toBe(204);
   });
 
+  const etagOf = async (path: string) => (await dav("HEAD", path)).headers.get("etag") as string;
+  const textOf = async (path: string) => {
+    const res = await dav("GET", path);
+    return res.status === 200 ? res.text() : null;
+  };
+
+  test("If-Match and If-None-Match on DELETE, as on REST", async () => {
+    expect((await dav("PUT", "work/doomed.txt", {}, "doomed")).status).toBe(201);
+    expect((await dav("DELETE", "work/doomed.txt", { "If-Match": '"stale"' })).status).toBe(412);
+    expect((await dav("DELETE", "work/doomed.txt", { "If-None-Match": "*" })).status).toBe(412);
+    expect(await textOf("work/doomed.txt")).toBe("doomed");
+    const etag = await etagOf("work/doomed.txt");
+    expect((await dav("DELETE", "work/doomed.txt", { "If-Match": etag })).status).toBe(204);
+    expect(await textOf("work/doomed.txt")).toBeNull();
+  });
+
+  test.each(["COPY", "MOVE"])("%s: If-Match names the source, If-None-Match the destination", async (method) => {
+    const from = `work/${method}-from.txt`;
+    const to = `work/${method}-to.txt`;
+    expect((await dav("PUT", from, {}, "source")).status).toBe(201);
+    const destination = { Destination: `/dav/${to}` };
+    expect((await dav(method, from, { ...destination, "If-Match": '"stale"' })).status).toBe(412);
+    expect(await textOf(to)).toBeNull();
+
+    // A destination in the way: a refused request neither moves the source nor deletes the destination.
+    expect((await dav("PUT", to, {}, "destination")).status).toBe(201);
+    const refused: Record<string, string>[] = [
+      { "If-Match": '"stale"' },
+      { "If-None-Match": "*" },
+      { "If-None-Match": await etagOf(to) },
+    ];
+    for (const condition of refused) {
+      expect((await dav(method, from, { ...destination, ...condition })).status).toBe(412);
+      expect(await textOf(from)).toBe("source");
+      expect(await textOf(to)).toBe("destination");
+    }
+
+    expect((await dav(method, from, { ...destination, "If-Match": await etagOf(from) })).status).toBe(204);
+    expect(await textOf(to)).toBe("source");
+    expect(await textOf(from)).toBe(method === "COPY" ? "source" : null);
+  });
+
   test("GET honours Range and If-None-Match with the ETag PROPFIND reports", async () => {
     const head = await dav("HEAD", "work/b.txt");
     const etag = head.headers.get("etag") as string;

@@ -2,7 +2,7 @@ import { badRequest, changed } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { guardedBody } from "../../http/body-stream";
 import { writeConditionsOf } from "../../http/conditions";
-import type { TagCondition, WriteConditions } from "../../lib/conditions";
+import { ifMatchHolds, type TagCondition, type WriteConditions } from "../../lib/conditions";
 import { unquoteEtag } from "../../lib/etag";
 import { type IfList, parseIfHeader, submittedTokens } from "./if-header";
 import { covers, type LockedTarget } from "./locks";
@@ -71,16 +71,30 @@ export async function checkPreconditions(
 /**
  * `If-Match` / `If-None-Match` for the file service, which decides them inside the
  * transaction of the write. WebDAV hands out shortened ETags (see davEtag), so a tag
- * naming the current file is widened back to the stored one first.
+ * naming the current file is widened back to the stored one first. On COPY and MOVE,
+ * as on REST's copy and move, If-Match names the source and If-None-Match the destination.
  */
-export function writeConditions(request: Request, resource: DavResource): WriteConditions {
+export function writeConditions(
+  request: Request,
+  resource: DavResource,
+  destination: DavResource = resource,
+): WriteConditions {
   const conditions = writeConditionsOf(request);
-  const stored = resource.isFolder ? null : (resource.row?.etag ?? null);
-  const widen = (condition: TagCondition | undefined): TagCondition | undefined => {
+  const widen = (condition: TagCondition | undefined, named: DavResource): TagCondition | undefined => {
+    const stored = named.isFolder ? null : (named.row?.etag ?? null);
     if (condition === undefined || condition === "*" || stored === null) return condition;
     return condition.map((t) => (t.tag === davEtag(stored) ? { ...t, tag: stored } : t));
   };
-  return { ifMatch: widen(conditions.ifMatch), ifNoneMatch: widen(conditions.ifNoneMatch) };
+  return { ifMatch: widen(conditions.ifMatch, resource), ifNoneMatch: widen(conditions.ifNoneMatch, destination) };
+}
+
+/**
+ * A first look at a COPY's or MOVE's If-Match (412 when it does not hold): replacing the
+ * destination, or copying a folder without its members, is a change made before the file
+ * service's copy or move could decide it, and a refused request must change nothing.
+ */
+export function requireSourceMatch(conditions: WriteConditions, source: DavResource): void {
+  if (!ifMatchHolds(conditions.ifMatch, source.row)) throw changed("The source changed (If-Match)");
 }
 
 /** The `Depth` header: "0", "1" or "infinity" (the default when it is absent); 400 otherwise. */

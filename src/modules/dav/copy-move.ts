@@ -1,6 +1,6 @@
 import { badRequest, changed, forbidden, notFound } from "../../domain/errors";
 import { hasScope } from "../../domain/principal";
-import { checkPreconditions, depthOf } from "./conditions";
+import { checkPreconditions, depthOf, requireSourceMatch, writeConditions } from "./conditions";
 import { type DavCall, destinationOf } from "./resource";
 import { assertParentExists } from "./write";
 
@@ -15,6 +15,8 @@ function overwriteOf(request: Request): boolean {
  * one tx with one `copy` or `move` event. An existing destination is replaced only with
  * `Overwrite: T` (the default) and the `files:delete` scope; it is deleted first, as its
  * own `delete` change. Answers 201 when the destination is new, 204 when it was replaced.
+ * If-Match names the source and If-None-Match the destination, as on REST (412 when one
+ * does not hold, and nothing changes).
  */
 export async function copyOrMove(
   { dav, principal, request, resource: source }: DavCall,
@@ -46,23 +48,25 @@ export async function copyOrMove(
   if (replacing !== null && !hasScope(principal, "files:delete")) {
     throw forbidden("Missing scope 'files:delete' to replace the destination");
   }
+  const conditions = writeConditions(request, source, target);
   const touched = [{ path: replacing ?? to, withMembers: true, membership: true }];
   if (kind === "move") touched.push({ path: source.path, withMembers: true, membership: true });
   await checkPreconditions(dav, principal, request, source, touched);
+  requireSourceMatch(conditions, source);
 
   if (replacing !== null) {
-    await dav.files.remove(principal, replacing);
+    await dav.files.remove(principal, replacing, { ifNoneMatch: conditions.ifNoneMatch });
     await dav.locks.release(principal, replacing);
   }
   let tx: number;
   if (kind === "move") {
-    tx = (await dav.files.move(principal, source.path, to)).tx;
+    tx = (await dav.files.move(principal, source.path, to, undefined, conditions)).tx;
     await dav.locks.release(principal, source.path);
   } else if (source.isFolder && depth === "0") {
     tx = (await dav.files.mkdir(principal, to)).tx ?? 0;
     await dav.copyProperties(principal, source.path, to, false);
   } else {
-    tx = (await dav.files.copy(principal, source.path, to)).tx;
+    tx = (await dav.files.copy(principal, source.path, to, undefined, conditions)).tx;
     await dav.copyProperties(principal, source.path, to, true);
   }
   return new Response(null, { status: replacing === null ? 201 : 204, headers: { "x-lightd-tx": String(tx) } });

@@ -75,17 +75,18 @@ export async function mkcol({ dav, principal, request, resource }: DavCall): Pro
   return new Response(null, { status: 201, headers: result.tx ? { "x-lightd-tx": String(result.tx) } : {} });
 }
 
-/** DELETE: a file, or a folder with everything in it (one tx, one `delete` event). */
+/** DELETE: a file, or a folder with everything in it (one tx, one `delete` event); If-Match / If-None-Match as on REST. */
 export async function remove({ dav, principal, request, resource }: DavCall): Promise<Response> {
   if (resource.isRoot) throw forbidden("The mount root cannot be deleted");
   if (!resource.exists) throw notFound();
   if (resource.isFolder && depthOf(request) !== "infinity") {
     throw badRequest("DELETE of a collection needs Depth: infinity");
   }
+  const conditions = writeConditions(request, resource);
   await checkPreconditions(dav, principal, request, resource, [
     { path: resource.path, withMembers: true, membership: true },
   ]);
-  const result = await dav.files.remove(principal, resource.path);
+  const result = await dav.files.remove(principal, resource.path, conditions);
   await dav.locks.release(principal, resource.path);
   return new Response(null, { status: 204, headers: { "x-lightd-tx": String(result.tx) } });
 }
