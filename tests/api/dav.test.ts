@@ -133,6 +133,29 @@ describe("conditional requests", () => {
   });
 });
 
+describe("Destination", () => {
+  // A header reaches the server as bytes, handed over as Latin-1: this is how raw UTF-8 arrives.
+  const raw = (url: string) => Buffer.from(url, "utf8").toString("latin1");
+
+  test.each(["COPY", "MOVE"])("%s to a raw UTF-8 URL names the path the client wrote", async (method) => {
+    expect((await dav("PUT", `work/${method}-cv.txt`, {}, "cv")).status).toBe(201);
+    const to = `work/${method}-résumé.txt`;
+    const res = await dav(method, `work/${method}-cv.txt`, { Destination: raw(`http://localhost/dav/${to}`) });
+    expect(res.status).toBe(201);
+    expect(await (await dav("GET", encodeURI(to))).text()).toBe("cv");
+    const listing = await (await t.request("GET", "/files?prefix=work/")).text();
+    expect(listing).toContain(to);
+    expect(listing).not.toContain("Ã");
+  });
+
+  test("a Destination whose bytes are not UTF-8 is 400", async () => {
+    const latin1 = "http://localhost/dav/work/r\xe9sum\xe9.txt";
+    const res = await dav("COPY", "work/b.txt", { Destination: latin1 });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe("bad_request");
+  });
+});
+
 describe("client modification times and checksums", () => {
   test("X-OC-Mtime is stored and reported as getlastmodified", async () => {
     const res = await dav("PUT", "work/m.txt", { "X-OC-Mtime": "1500000000" }, "mtime");

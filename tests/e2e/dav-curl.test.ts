@@ -158,6 +158,24 @@ describe("prefix keys", () => {
   });
 });
 
+describe("raw UTF-8 URLs", () => {
+  // curl sends non-ASCII in the URL and in headers as the raw UTF-8 bytes it was given.
+  test("COPY and MOVE to a raw UTF-8 Destination store the name the client wrote", async () => {
+    const auth = ["-H", `Authorization: Bearer ${master}`];
+    expect((await curl(...auth, "-X", "MKCOL", url("cv/"))).status).toBe(201);
+    expect((await curl(...auth, "-X", "PUT", "--data-binary", "cv", url("cv/draft.txt"))).status).toBe(201);
+    const to = (name: string) => ["-H", `Destination: ${server.url}/dav/cv/${name}`];
+    expect((await curl(...auth, "-X", "COPY", ...to("résumé copy.txt"), url("cv/draft.txt"))).status).toBe(201);
+    expect((await curl(...auth, "-X", "MOVE", ...to("résumé.txt"), url("cv/draft.txt"))).status).toBe(201);
+
+    const listing = JSON.parse((await curl(...auth, `${server.url}/files?prefix=cv/`)).body) as {
+      entries: { path: string }[];
+    };
+    expect(listing.entries.map((f) => f.path).sort()).toEqual(["cv/résumé copy.txt", "cv/résumé.txt"]);
+    expect((await curl(...auth, url("cv/résumé.txt"))).body).toBe("cv");
+  });
+});
+
 describe("test keys", () => {
   test("a test key mounts its own, empty space", async () => {
     const live = ["-X", "PUT", "--data-binary", "live data", url("both-spaces.txt")];

@@ -80,6 +80,22 @@ export async function requestResource(
   return resolveResource(files, principal, path);
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A header's value as the client's bytes spelled it: header bytes arrive as Latin-1, so a
+ * raw UTF-8 URL (curl sends `résumé` unencoded) is decoded as UTF-8, as the request path
+ * is; 400 when the bytes are not UTF-8.
+ */
+function utf8HeaderValue(name: string, value: string): string {
+  if (!/[\x80-\xff]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, "latin1"));
+  } catch {
+    throw badRequest(`${name} is not valid UTF-8`);
+  }
+}
+
 /**
  * The resource a `Destination` header names. Security rule: it must be a /dav/ URL on
  * this server, and it is mapped under the same credential's mount root, so a copy or
@@ -88,7 +104,7 @@ export async function requestResource(
 export async function destinationOf(files: FileService, principal: Principal, request: Request): Promise<DavResource> {
   const header = request.headers.get("destination");
   if (!header) throw badRequest("Destination header is required");
-  const url = URL.parse(header, request.url);
+  const url = URL.parse(utf8HeaderValue("Destination", header), request.url);
   if (!url) throw badRequest("Destination is not a valid URL");
   if (url.host !== new URL(request.url).host && url.host !== request.headers.get("host")) {
     throw new AppError("bad_gateway", "Destination is on another server");
