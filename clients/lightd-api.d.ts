@@ -88,7 +88,7 @@ export interface paths {
     get: operations["openShare"];
     /**
      * Open a share link (public) (headers only)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
      */
     head: operations["openShareHead"];
   };
@@ -464,7 +464,7 @@ export interface paths {
     get: operations["openSharedPath"];
     /**
      * Open a path under a shared folder (public) (headers only)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
      */
     head: operations["openSharedPathHead"];
   };
@@ -1350,13 +1350,17 @@ export interface operations {
   };
   /**
    * Open a share link (public) (headers only)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
    */
   openShareHead: {
     parameters: {
       header?: {
         /** @description A folder's listing is HTML when this prefers `text/html` over JSON (a browser), JSON otherwise. */
         Accept?: string;
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
+        /** @description A quoted ETag (or `*`): 304 when it matches. */
+        "If-None-Match"?: string;
       };
       path: {
         /** @description Share token (`lightd_shr_…`) */
@@ -1376,6 +1380,14 @@ export interface operations {
         };
         content: never;
       };
+      /** @description A file: not modified, `If-None-Match` matched its ETag */
+      304: {
+        headers: {
+          /** @description Quoted entity tag of the file's bytes */
+          ETag?: string;
+        };
+        content: never;
+      };
       /** @description `unauthorized`: Unauthorized (no body) */
       401: {
         content: never;
@@ -1386,6 +1398,10 @@ export interface operations {
       };
       /** @description `not_acceptable`: Unsupported Accept media type (no body) */
       406: {
+        content: never;
+      };
+      /** @description `precondition_failed`: The file changed: the If-Match or If-None-Match condition does not hold (no body) */
+      412: {
         content: never;
       };
     };
@@ -3842,13 +3858,17 @@ export interface operations {
   };
   /**
    * Open a path under a shared folder (public) (headers only)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
    */
   openSharedPathHead: {
     parameters: {
       header?: {
         /** @description A folder's listing is HTML when this prefers `text/html` over JSON (a browser), JSON otherwise. */
         Accept?: string;
+        /** @description A quoted ETag (or `*`): 412 unless it is the current one (strong comparison). */
+        "If-Match"?: string;
+        /** @description A quoted ETag (or `*`): 304 when it matches. */
+        "If-None-Match"?: string;
       };
       path: {
         /** @description Share token (`lightd_shr_…`) */
@@ -3870,6 +3890,14 @@ export interface operations {
         };
         content: never;
       };
+      /** @description A file: not modified, `If-None-Match` matched its ETag */
+      304: {
+        headers: {
+          /** @description Quoted entity tag of the file's bytes */
+          ETag?: string;
+        };
+        content: never;
+      };
       /** @description `bad_request`: Invalid parameters or body (no body) */
       400: {
         content: never;
@@ -3884,6 +3912,10 @@ export interface operations {
       };
       /** @description `not_acceptable`: Unsupported Accept media type (no body) */
       406: {
+        content: never;
+      };
+      /** @description `precondition_failed`: The file changed: the If-Match or If-None-Match condition does not hold (no body) */
+      412: {
         content: never;
       };
     };

@@ -149,6 +149,21 @@ function shareLinkTests(backend: Backend) {
       expect((await listShares()).map((s) => s.id)).not.toContain(made.id);
     });
 
+    test("HEAD answers to the conditions its download does: 304 on a match, 412 on a stale If-Match", async () => {
+      await put("cap/cond.txt", "conditional");
+      const made = await share({ path: "cap/cond.txt", max_downloads: 1 });
+      const etag = (await t.follow(made.url, { method: "HEAD" })).headers.get("etag") as string;
+      expect(etag).toStartWith('"');
+      const same = await t.follow(made.url, { method: "HEAD", headers: { "if-none-match": etag } });
+      expect([same.status, same.headers.get("etag")]).toEqual([304, etag]);
+      const stale = await t.follow(made.url, { method: "HEAD", headers: { "if-match": '"stale"' } });
+      expect(stale.status).toBe(412);
+      expect((await t.follow(made.url, { method: "HEAD", headers: { "if-match": etag } })).status).toBe(200);
+      // None of them counted: the one download is still there.
+      expect(await (await open(made.url)).text()).toBe("conditional");
+      await expectDead(made.url);
+    });
+
     test("concurrent opens never pass the cap", async () => {
       await put("cap/race.txt", "race");
       const made = await share({ path: "cap/race.txt", max_downloads: 3 });

@@ -17,6 +17,10 @@ export async function shareSteps(run: ContractRun, s: Samples): Promise<void> {
   // HEAD answers carry the listing's JSON type without its body: checked straight against lightd.
   await run.direct("HEAD /s/{token}", folder, 200, { token: null });
   await run.direct("HEAD /s/{token}", `/s/${s.shareToken}`, 200, { token: null });
+  const anyTag = { "if-none-match": "*" };
+  const staleTag = { "if-match": '"stale"' };
+  await run.direct("HEAD /s/{token}", `/s/${s.shareToken}`, 304, { token: null, headers: anyTag });
+  await run.direct("HEAD /s/{token}", `/s/${s.shareToken}`, 412, { token: null, headers: staleTag });
   await run.direct("HEAD /s/{token}", "/s/lightd_shr_unknownunknownunknown00", 401, { token: null });
   // A token that is not even well encoded is just as unknown (Prism cannot route it: sent straight).
   await run.direct("GET /s/{token}", "/s/%FF", 401, { token: null });
@@ -31,6 +35,8 @@ export async function shareSteps(run: ContractRun, s: Samples): Promise<void> {
   await run.call(under, `/s/${s.shareToken}/a.txt`, 404, { token: null });
   const headUnder = "HEAD /s/{token}/{path}";
   await run.direct(headUnder, `${folder}/a.txt`, 200, { token: null });
+  await run.direct(headUnder, `${folder}/a.txt`, 304, { token: null, headers: anyTag });
+  await run.direct(headUnder, `${folder}/a.txt`, 412, { token: null, headers: staleTag });
   await run.direct(headUnder, `${folder}/%FF`, 400, { token: null });
   await run.direct(headUnder, "/s/lightd_shr_unknownunknownunknown00/a.txt", 401, { token: null });
   await run.direct(headUnder, `${folder}/none.txt`, 404, { token: null });

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import { decodeUrlPart, parsePath } from "../../domain/paths";
 import { prefersHtml } from "../../http/accept";
+import { notModified } from "../../http/download";
 import { isHeadRequest } from "../../http/edge";
 import type { AppGuard } from "../../http/guard-type";
 import { publicOriginOf } from "../../http/links";
@@ -32,13 +33,13 @@ function shareResponse(opening: ShareOpening, request: Request): Response {
     case "download":
       return new Response(null, { status: 302, headers: { ...common, location: opening.url } });
     case "head": {
+      // The file's headers, under the conditions its download answers to (as HEAD /files/{path}).
       const file = opening.file;
-      const headers: Record<string, string> = {
-        ...common,
-        "content-type": file.content_type ?? "application/octet-stream",
-        "content-length": String(file.size),
-      };
+      const headers: Record<string, string> = { ...common };
       if (file.etag) headers.etag = `"${file.etag}"`;
+      if (notModified(request.headers, file.etag)) return new Response(null, { status: 304, headers });
+      headers["content-type"] = file.content_type ?? "application/octet-stream";
+      headers["content-length"] = String(file.size);
       return new Response(null, { status: 200, headers });
     }
     case "listing": {

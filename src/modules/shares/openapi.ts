@@ -1,5 +1,6 @@
 import { errorAnswers } from "../../http/openapi/components";
 import { headerParameter, pathParameter } from "../../http/openapi/parameters";
+import { readConditionHeaders } from "../blobs/openapi";
 import { SharedListing } from "./model";
 
 /**
@@ -50,7 +51,11 @@ const headResponses = {
       ETag: { description: "Quoted entity tag of the file's bytes", schema: { type: "string" } },
     },
   },
-  ...errorAnswers(400, 401, 404),
+  "304": {
+    description: "A file: not modified, `If-None-Match` matched its ETag",
+    headers: { ETag: { description: "Quoted entity tag of the file's bytes", schema: { type: "string" } } },
+  },
+  ...errorAnswers(400, 401, 404, 412),
 };
 
 const description =
@@ -77,9 +82,9 @@ function operations(id: string, summary: string, parameters: object[], hasPath: 
       operationId: `${id}Head`,
       tags: ["Sharing"],
       summary: `${summary} (headers only)`,
-      description,
+      description: `${description} For a file, \`If-Match\` and \`If-None-Match\` are decided as for its download (412, 304).`,
       security: [],
-      parameters,
+      parameters: [...parameters, ...readConditionHeaders],
       responses: hasPath ? headResponses : withoutBadRequest(headResponses),
     },
   };
