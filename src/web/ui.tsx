@@ -25,21 +25,57 @@ export function SubmitRow(props: { label: string; busy: boolean; error: string |
   );
 }
 
-/** A modal `<dialog>`: focus moves in, Escape closes, the page behind is inert. */
+/** A dialog's first field (or, without one, its primary button, else its first control): where typing should go. */
+function firstControl(body: HTMLElement | null): HTMLElement | null {
+  if (!body) return null;
+  return (
+    body.querySelector<HTMLElement>(
+      "input:not([type=hidden]):not([readonly]):not([disabled]), select:not([disabled]), textarea:not([readonly])",
+    ) ??
+    body.querySelector<HTMLElement>("button.primary:not([disabled])") ??
+    body.querySelector<HTMLElement>("button:not([disabled]), a[href], textarea, [tabindex]")
+  );
+}
+
+/**
+ * A modal `<dialog>`: focus moves to its first field (so a name typed and Enter do what the
+ * dialog is for), Escape closes it, the page behind is inert, and on
+ * closing focus goes back to the control that opened it.
+ */
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const body = useRef<HTMLDivElement>(null);
+  const leaving = useRef(false);
   useEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
+    const field = firstControl(body.current);
+    field?.focus();
+    if (field instanceof HTMLInputElement && field.type === "text") field.setSelectionRange(-1, -1);
+    return () => {
+      // An open modal keeps the page inert, so it is closed before focus can go back.
+      leaving.current = true;
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
       ref={ref}
       aria-labelledby="dialog-title"
-      onClose={props.onClose}
+      onClose={() => !leaving.current && props.onClose()}
       onCancel={(e) => {
         e.preventDefault();
         props.onClose();
+      }}
+      onKeyDown={(e) => {
+        // Enter submits from a field; a <select> alone would ignore it.
+        const target = e.target;
+        if (e.key === "Enter" && target instanceof HTMLSelectElement && target.form) {
+          e.preventDefault();
+          target.form.requestSubmit();
+        }
       }}
     >
       <div class="dialog-head">
@@ -48,7 +84,7 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
           ×
         </button>
       </div>
-      {props.children}
+      <div ref={body}>{props.children}</div>
     </dialog>
   );
 }

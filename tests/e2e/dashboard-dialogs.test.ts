@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
+import { cleanupE2E, type RunningServer, startServer } from "../fixtures/binary";
+import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, signInWithToken } from "../fixtures/browser";
+
+/**
+ * The dashboard's dialogs as a keyboard user meets them: where focus goes when one opens and
+ * when it closes, and that Enter in a field does what the dialog is for.
+ */
+setDefaultTimeout(120_000);
+let server: RunningServer;
+let master: string;
+
+beforeAll(async () => {
+  if (NO_BROWSER) return;
+  server = await startServer({ readyTimeoutMs: 60_000 });
+  master = await masterTokenOf(server.configPath);
+}, 180_000);
+afterAll(cleanupE2E);
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${master}`, ...init.headers } });
+
+/** The focused element's accessible label, as a test can name it. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el?.getAttribute("aria-label") ?? (el?.id ? `#${el.id}` : (el?.textContent?.trim() ?? ""));
+  });
+
+browserTest("keyboard: New folder opens on its field, a typed name and Enter create it, focus comes back", async () => {
+  expect((await api("/files/keyboard/readme.txt", { method: "PUT", body: "hi" })).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "keyboard" }).click();
+    await page.getByRole("button", { name: "Actions for readme.txt" }).waitFor();
+
+    await page.getByRole("button", { name: "New folder" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "New folder" }).waitFor();
+    expect(await focused(page)).toBe("#path-input");
+    await page.keyboard.type("typed");
+    await page.keyboard.press("Enter");
+    await page.getByRole("link", { name: "typed" }).waitFor();
+    expect(await page.locator("dialog[open]").count()).toBe(0);
+    expect(
+      (await (await api("/files?prefix=keyboard/")).json()).entries.map((e: { path: string }) => e.path),
+    ).toContain("keyboard/typed/");
+    expect(await focused(page)).toBe("New folder");
+
+    // A dialog without a field opens on its first action; Escape gives focus back to ⋯.
+    await page.getByRole("button", { name: "Actions for readme.txt" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "readme.txt" }).waitFor();
+    expect(await focused(page)).not.toBe("Close");
+    await page.keyboard.press("Escape");
+    await page.locator("dialog[open]").waitFor({ state: "detached" });
+    expect(await focused(page)).toBe("Actions for readme.txt");
+    expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
+  } finally {
+    await b.close();
+  }
+});
