@@ -69,7 +69,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         </span>
       </header>
       <main id="main" tabIndex={-1}>
-        {current === "files" && <FilesPage me={me} folder={route.page === "files" ? route.rest : ""} />}
+        {current === "files" && <FilesPage me={me} folder={(route.page === "files" && route.rest) || me.prefix} />}
         {current === "shares" && <SharesPage />}
         {current === "keys" && <KeysPage me={me} />}
         {current === "tokens" && <TokensPage />}

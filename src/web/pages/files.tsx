@@ -94,7 +94,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
           </p>
         )}
       </div>
-      <Breadcrumbs prefix={prefix} />
+      <Breadcrumbs prefix={prefix} home={me.prefix} />
       <Search />
       {writable && (
         <div class="toolbar">
