@@ -4,8 +4,8 @@ import { cleanupE2E, type RunningServer, startServer } from "../fixtures/binary"
 import { browserTest, masterTokenOf, NO_BROWSER, openBrowser, signInWithToken } from "../fixtures/browser";
 
 /**
- * The dashboard's dialogs as a keyboard user meets them: where focus goes when one opens and
- * when it closes, and that Enter in a field does what the dialog is for.
+ * The dashboard's Files dialogs as a person meets them: where focus goes when one opens and
+ * when it closes, that Enter in a field does what the dialog is for, and what they send.
  */
 setDefaultTimeout(120_000);
 let server: RunningServer;
@@ -58,6 +58,27 @@ browserTest("keyboard: New folder opens on its field, a typed name and Enter cre
     await page.keyboard.press("Escape");
     await page.locator("dialog[open]").waitFor({ state: "detached" });
     expect(await focused(page)).toBe("Actions for readme.txt");
+    expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
+  } finally {
+    await b.close();
+  }
+});
+
+browserTest("rename a folder: a new name typed without the trailing / still moves the folder", async () => {
+  expect((await api("/files/previews/a.txt", { method: "PUT", body: "a" })).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("button", { name: "Actions for previews" }).click();
+    await page.getByRole("button", { name: "Rename or move…" }).click();
+    await page.getByLabel("New path").fill("previews renamed");
+    await page.getByRole("button", { name: "Move", exact: true }).click();
+    await page.getByRole("link", { name: "previews renamed" }).waitFor();
+    expect(await page.locator("dialog[open]").count()).toBe(0);
+    expect(await (await api("/files/previews%20renamed/a.txt")).text()).toBe("a");
     expect(b.problems).toEqual([]);
   } catch (error) {
     throw await b.explain(error);

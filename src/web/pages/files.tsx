@@ -22,6 +22,9 @@ type Modal =
   | { kind: "new-folder" }
   | null;
 
+/** A folder's new path names a folder (ends in `/`), as New folder's does, whether or not it was typed. */
+const sameKind = (entry: Entry, to: string) => (entry.type === "folder" && !to.endsWith("/") ? `${to}/` : to);
+
 const COLUMNS: [SortKey, string][] = [
   ["name", "Name"],
   ["size", "Size"],
@@ -201,7 +204,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
           label="New path"
           initial={modal.entry.path}
           action="Move"
-          submit={(to) => api("POST", "/files/move", { from: modal.entry.path, to })}
+          submit={(to) => api("POST", "/files/move", { from: modal.entry.path, to: sameKind(modal.entry, to) })}
           onDone={done}
           onClose={() => setModal(null)}
         />
@@ -212,7 +215,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
           label="Copy to"
           initial={`${parentOf(modal.entry.path)}Copy of ${modal.entry.name}${modal.entry.type === "folder" ? "/" : ""}`}
           action="Copy"
-          submit={(to) => api("POST", "/files/copy", { from: modal.entry.path, to })}
+          submit={(to) => api("POST", "/files/copy", { from: modal.entry.path, to: sameKind(modal.entry, to) })}
           onDone={done}
           onClose={() => setModal(null)}
         />
