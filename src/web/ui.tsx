@@ -39,13 +39,15 @@ function firstControl(body: HTMLElement | null): HTMLElement | null {
 
 /**
  * A modal `<dialog>`: focus moves to its first field (so a name typed and Enter do what the
- * dialog is for), Escape closes it, the page behind is inert, and on
+ * dialog is for), Escape or going to another page closes it, the page behind is inert, and on
  * closing focus goes back to the control that opened it.
  */
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   const body = useRef<HTMLDivElement>(null);
   const leaving = useRef(false);
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
   useEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -53,7 +55,11 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     const field = firstControl(body.current);
     field?.focus();
     if (field instanceof HTMLInputElement && field.type === "text") field.setSelectionRange(-1, -1);
+    // Back, Forward or a link shows another page: the dialog belonged to the one left.
+    const navigated = () => onClose.current();
+    addEventListener("hashchange", navigated);
     return () => {
+      removeEventListener("hashchange", navigated);
       // An open modal keeps the page inert, so it is closed before focus can go back.
       leaving.current = true;
       dialog?.close();

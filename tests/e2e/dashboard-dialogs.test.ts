@@ -86,3 +86,25 @@ browserTest("rename a folder: a new name typed without the trailing / still move
     await b.close();
   }
 });
+
+browserTest("Back with a dialog open shows the folder left for, without the dialog", async () => {
+  expect((await api("/files/trip/day%201/photo.txt", { method: "PUT", body: "p" })).status).toBe(200);
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "trip" }).click();
+    await page.getByRole("button", { name: "Actions for day 1" }).click();
+    await page.getByRole("button", { name: "Rename or move…" }).click();
+    await page.getByRole("dialog", { name: "Rename or move day 1" }).waitFor();
+    await page.goBack();
+    await page.getByRole("link", { name: "trip" }).waitFor();
+    await page.locator("dialog[open]").waitFor({ state: "detached" });
+    expect(await page.getByRole("button", { name: "New folder" }).isEnabled()).toBe(true);
+    expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
+  } finally {
+    await b.close();
+  }
+});
