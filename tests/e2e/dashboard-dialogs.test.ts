@@ -108,3 +108,30 @@ browserTest("Back with a dialog open shows the folder left for, without the dial
     await b.close();
   }
 });
+
+browserTest("read-only: a folder offers no empty actions menu, a file still offers its download", async () => {
+  expect((await api("/files/read-only/inner/x.txt", { method: "PUT", body: "x" })).status).toBe(200);
+  expect((await api("/files/read-only/y.bin", { method: "PUT", body: "y" })).status).toBe(200);
+  const created = await api("/auth/keys", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "reader", scopes: ["files:read"] }),
+  });
+  expect(created.status).toBe(201);
+  const { token } = (await created.json()) as { token: string };
+  const b = await openBrowser();
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, token);
+    await page.goto(`${server.url}/#/files/read-only/`);
+    await page.getByRole("link", { name: "inner" }).waitFor();
+    expect(await page.getByRole("button", { name: "Actions for inner" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Actions for y.bin" }).click();
+    await page.getByRole("dialog", { name: "y.bin" }).getByRole("link", { name: "Download" }).waitFor();
+    expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
+  } finally {
+    await b.close();
+  }
+});
