@@ -74,6 +74,16 @@ export function useLoaded<T>(path: string) {
   return { data, error, setError, reload };
 }
 
+/** A failure that trying again may cure: lightd unreachable (restarting) or a gateway in front of it failing. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 502);
+}
+
+/** How long to wait before the `attempt`th retry (from 0): 1 s, doubling, at most 15 s. */
+export function retryDelay(attempt: number): number {
+  return Math.min(15_000, 1000 * 2 ** attempt);
+}
+
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

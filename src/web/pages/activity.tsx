@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ChangeEvent } from "../../../clients/lightd";
 import { changedPaths, changeTouches, formatBytes } from "../../lib/format";
-import { api, messageOf } from "../api";
+import { api, isTransient, messageOf, retryDelay } from "../api";
 import { formatTime } from "../format";
 import { ErrorText } from "../ui";
 
@@ -14,47 +14,85 @@ export function ActivityPage() {
   const [filter, setFilter] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
+  const [reconnecting, setReconnecting] = useState(false);
 
   useEffect(() => {
     let stop = false;
     let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    // The last tx seen: the log is read forward from it, and the live feed resumes after it.
+    let since = 0;
     setError(null);
     setLive(false);
-    (async () => {
-      // The log is read forward from tx 0; keep the newest SHOWN events.
-      let since = 0;
-      let all: ChangeEvent[] = [];
+    setReconnecting(false);
+
+    /** Reads the log from `since` on; the first read replaces the list, a later one adds what was missed. */
+    const catchUp = async (first: boolean) => {
+      let fresh: ChangeEvent[] = [];
       for (;;) {
         const query = new URLSearchParams({ since_tx: String(since), limit: "1000" });
         if (filter) query.set("path", filter);
         const page = await api<{ events: ChangeEvent[] }>("GET", `/files/log?${query}`);
         if (stop) return;
-        all = all.concat(page.events).slice(-SHOWN);
+        fresh = fresh.concat(page.events).slice(-SHOWN);
         if (page.events.length > 0) since = (page.events.at(-1) as ChangeEvent).tx;
         if (page.events.length < 1000) break;
       }
-      setEvents(all.reverse());
-      // Then live, from exactly where the log ended.
+      fresh.reverse();
+      setEvents((list) =>
+        first ? fresh : [...fresh.filter((e) => !list.some((o) => o.tx === e.tx)), ...list].slice(0, SHOWN),
+      );
+    };
+    /** Lost the feed or the log (lightd restarting): try again later, with backoff, from `since`. */
+    const again = () => {
+      source?.close();
+      source = null;
+      setLive(false);
       if (stop) return;
-      source = new EventSource(`/events?since_tx=${since}`);
-      source.onopen = () => setLive(true);
-      source.onerror = () => setLive(false);
-      source.onmessage = (m) => {
+      setReconnecting(true);
+      clearTimeout(retry);
+      retry = setTimeout(() => void connect(false), retryDelay(failures++));
+    };
+    const connect = async (first: boolean) => {
+      try {
+        await catchUp(first);
+      } catch (e) {
+        if (stop) return;
+        if (!isTransient(e)) {
+          setReconnecting(false);
+          setError(messageOf(e));
+          return;
+        }
+        return again();
+      }
+      if (stop) return;
+      // Then live, from exactly where the log ended.
+      const feed = new EventSource(`/events?since_tx=${since}`);
+      source = feed;
+      feed.onopen = () => {
+        failures = 0;
+        setReconnecting(false);
+        setLive(true);
+      };
+      // The browser's own reconnection would resume from its first URL's tx; this resumes from the last seen.
+      feed.onerror = again;
+      feed.onmessage = (m) => {
         try {
           const event = JSON.parse(m.data) as ChangeEvent;
+          since = Math.max(since, event.tx);
           if (!changeTouches(event, filter)) return;
-          // A reconnecting EventSource resumes after its last id; never show a tx twice.
           setEvents((list) => (list.some((e) => e.tx === event.tx) ? list : [event, ...list].slice(0, SHOWN)));
         } catch {}
       };
-      // The server ends a stream it will not continue (credential revoked, shutdown) with `close`.
-      source.addEventListener("close", () => {
-        source?.close();
-        setLive(false);
-      });
-    })().catch((e) => setError(messageOf(e)));
+      // The server ends a stream it will not continue (credential revoked, shutdown) with `close`;
+      // the log read before reconnecting tells which (a revoked credential signs the page out).
+      feed.addEventListener("close", again);
+    };
+    void connect(true);
     return () => {
       stop = true;
+      clearTimeout(retry);
       source?.close();
     };
   }, [filter]);
@@ -80,7 +118,11 @@ export function ActivityPage() {
         <button type="submit">Filter</button>
       </form>
       <p class="muted" role="status">
-        {live ? "Live: new changes appear as they happen." : "Newest first."}
+        {live
+          ? "Live: new changes appear as they happen."
+          : reconnecting
+            ? "Not live: lightd cannot be reached; reconnecting…"
+            : "Newest first."}
       </p>
       <ErrorText error={error} />
       <ol class="events">

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { parentOf } from "../../domain/paths";
 import { formatBytes } from "../../lib/format";
-import { api, filesUrl, messageOf } from "../api";
+import { api, filesUrl, isTransient, messageOf, retryDelay } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
@@ -42,6 +42,9 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const [dragging, setDragging] = useState(false);
   const [version, setVersion] = useState(0);
   const reload = () => setVersion((v) => v + 1);
+  /** Failed loads in a row that may pass on a retry (lightd restarting): retried with backoff. */
+  const [failures, setFailures] = useState(0);
+  const [retrying, setRetrying] = useState(false);
   const queue = useMemo(() => new UploadQueue(() => reload()), []);
   const picker = useRef<HTMLInputElement>(null);
   const folderPicker = useRef<HTMLInputElement>(null);
@@ -50,11 +53,26 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
     const abort = new AbortController();
     setLoading(true);
     setError(null);
+    setRetrying(false);
+    let retry: ReturnType<typeof setTimeout> | undefined;
     loadFolder(prefix, (all) => !abort.signal.aborted && setEntries([...all]), abort.signal)
-      .catch((e) => !abort.signal.aborted && setError(messageOf(e)))
+      .then(() => !abort.signal.aborted && setFailures(0))
+      .catch((e) => {
+        if (abort.signal.aborted) return;
+        setError(messageOf(e));
+        if (!isTransient(e)) return;
+        setRetrying(true);
+        retry = setTimeout(() => {
+          setFailures((n) => n + 1);
+          reload();
+        }, retryDelay(failures));
+      })
       .finally(() => !abort.signal.aborted && setLoading(false));
     api<{ files: number; bytes: number }>("GET", "/files/stats").then(setStats, () => setStats(null));
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      clearTimeout(retry);
+    };
   }, [prefix, version]);
   useEffect(() => setEntries([]), [prefix]);
 
@@ -131,6 +149,14 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
       )}
       <UploadsPanel queue={queue} />
       <ErrorText error={error} />
+      {error && !loading && (
+        <p>
+          <button type="button" onClick={reload}>
+            Retry
+          </button>
+          {retrying && <span class="muted"> Trying again by itself…</span>}
+        </p>
+      )}
       <div class="table">
         <div class="thead">
           {COLUMNS.map(([key, label]) => (
@@ -184,7 +210,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
       <p class="muted" role="status" aria-live="polite">
         {loading
           ? `Loading… ${entries.length.toLocaleString()} entries so far`
-          : `${entries.length.toLocaleString()} entries`}
+          : !error && `${entries.length.toLocaleString()} entries`}
         {!loading && entries.length === 0 && !error && " — this folder is empty."}
       </p>
       {modal?.kind === "new-folder" && (
