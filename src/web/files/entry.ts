@@ -16,15 +16,17 @@ export function sortEntries(entries: Entry[], key: SortKey, ascending: boolean):
 }
 
 const PAGE = 1000;
-const PARALLEL_PAGES = 4;
 
 /**
- * Every entry of one folder (the API serves at most 1,000 per request). The first page is
- * shown at once; the rest are fetched a few at a time in parallel and shown together, so a
- * folder of 10,000 is sorted and rendered twice, not ten times.
+ * Every entry of one folder (the API serves at most 1,000 per request, and says when more
+ * follow). `known` is how many entries the folder had when last loaded (0: never): the pages
+ * known to exist are fetched in parallel, then one at a time until a page says it is the last,
+ * so no request asks past the end. A first load shows its first page at once; a reload shows
+ * only the whole list, so what is on screen (and its scroll position) never shrinks meanwhile.
  */
 export async function loadFolder(
   prefix: string,
+  known: number,
   onPage: (entries: Entry[]) => void,
   signal: AbortSignal,
 ): Promise<Entry[]> {
@@ -35,19 +37,23 @@ export async function loadFolder(
   };
   const first = await page(0);
   if (signal.aborted) return [];
-  onPage(first.entries);
+  if (known === 0 || !first.truncated) onPage(first.entries);
   if (!first.truncated) return first.entries;
-  const pages = [first.entries];
-  for (let offset = PAGE, done = false; !done; offset += PARALLEL_PAGES * PAGE) {
-    const batch = await Promise.all(Array.from({ length: PARALLEL_PAGES }, (_, i) => page(offset + i * PAGE)));
-    if (signal.aborted) return [];
-    for (const next of batch) {
-      if (done) break;
-      pages.push(next.entries);
-      done = !next.truncated || next.entries.length === 0;
-    }
+  const expected = Array.from({ length: Math.max(0, Math.ceil(known / PAGE) - 1) }, (_, i) => page((i + 1) * PAGE));
+  const pages = [first];
+  let last = first;
+  for (const next of await Promise.all(expected)) {
+    pages.push(next);
+    last = next;
+    if (!next.truncated) break;
   }
-  const all = pages.flat();
+  while (last.truncated && last.entries.length > 0) {
+    if (signal.aborted) return [];
+    last = await page(pages.length * PAGE);
+    pages.push(last);
+  }
+  if (signal.aborted) return [];
+  const all = pages.flatMap((p) => p.entries);
   onPage(all);
   return all;
 }

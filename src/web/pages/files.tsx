@@ -46,6 +46,8 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   const [failures, setFailures] = useState(0);
   const [retrying, setRetrying] = useState(false);
   const queue = useMemo(() => new UploadQueue(() => reload()), []);
+  /** The folder last loaded in full and its size: a reload of it keeps the list (and its scroll) until done. */
+  const loaded = useRef({ prefix: "", count: 0 });
   const picker = useRef<HTMLInputElement>(null);
   const folderPicker = useRef<HTMLInputElement>(null);
 
@@ -55,8 +57,13 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
     setError(null);
     setRetrying(false);
     let retry: ReturnType<typeof setTimeout> | undefined;
-    loadFolder(prefix, (all) => !abort.signal.aborted && setEntries([...all]), abort.signal)
-      .then(() => !abort.signal.aborted && setFailures(0))
+    const known = loaded.current.prefix === prefix ? loaded.current.count : 0;
+    loadFolder(prefix, known, (all) => !abort.signal.aborted && setEntries([...all]), abort.signal)
+      .then((all) => {
+        if (abort.signal.aborted) return;
+        loaded.current = { prefix, count: all.length };
+        setFailures(0);
+      })
       .catch((e) => {
         if (abort.signal.aborted) return;
         setError(messageOf(e));
