@@ -189,18 +189,23 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
             <>
               <span class="col-name">
                 {entry.type === "folder" ? (
-                  <a href={href("files", entry.path)} class="folder">
+                  <a href={href("files", entry.path)} class="folder" title={entry.name}>
                     <svg class="folder-icon" viewBox="0 0 24 24" aria-hidden="true">
                       <path d="M2 5a2 2 0 0 1 2-2h5l2 2h9a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2z" />
                     </svg>
                     {entry.name}
                   </a>
                 ) : canPreview(entry) ? (
-                  <button type="button" class="link" onClick={() => setModal({ kind: "preview", entry })}>
+                  <button
+                    type="button"
+                    class="link"
+                    title={entry.name}
+                    onClick={() => setModal({ kind: "preview", entry })}
+                  >
                     {entry.name}
                   </button>
                 ) : (
-                  <a href={filesUrl(entry.path)} download={entry.name}>
+                  <a href={filesUrl(entry.path)} download={entry.name} title={entry.name}>
                     {entry.name}
                   </a>
                 )}
