@@ -89,9 +89,9 @@ export function writeConditions(
 }
 
 /**
- * A first look at a COPY's or MOVE's If-Match (412 when it does not hold): replacing the
- * destination, or copying a folder without its members, is a change made before the file
- * service's copy or move could decide it, and a refused request must change nothing.
+ * A first look at a COPY's If-Match (412 when it does not hold) where the file service's copy
+ * cannot decide it: copying a folder without its members is a mkdir, which may first delete
+ * the destination, and a refused request must change nothing.
  */
 export function requireSourceMatch(conditions: WriteConditions, source: DavResource): void {
   if (!ifMatchHolds(conditions.ifMatch, source.row)) throw changed("The source changed (If-Match)");

@@ -1,5 +1,6 @@
+import { requireAccess } from "../../domain/access";
 import { badRequest, changed, forbidden, notFound } from "../../domain/errors";
-import { hasScope } from "../../domain/principal";
+import type { WriteConditions } from "../../lib/conditions";
 import { checkPreconditions, depthOf, requireSourceMatch, writeConditions } from "./conditions";
 import { type DavCall, destinationOf } from "./resource";
 import { assertParentExists } from "./write";
@@ -13,15 +14,14 @@ function overwriteOf(request: Request): boolean {
 /**
  * COPY and MOVE (RFC 4918 §9.8–9.9) through the file service's copy and move, so each is
  * one tx with one `copy` or `move` event. An existing destination is replaced only with
- * `Overwrite: T` (the default) and the `files:delete` scope; it is deleted first, as its
- * own `delete` change. Answers 201 when the destination is new, 204 when it was replaced.
+ * `Overwrite: T` (the default) and the `files:delete` scope, by the file service in the same
+ * tx as the copy or move (RFC 4918 §9.8.4, §9.9.3): all of it happens or none of it.
+ * Answers 201 when the destination is new, 204 when it was replaced.
  * If-Match names the source and If-None-Match the destination, as on REST (412 when one
  * does not hold, and nothing changes).
  */
-export async function copyOrMove(
-  { dav, principal, request, resource: source }: DavCall,
-  kind: "copy" | "move",
-): Promise<Response> {
+export async function copyOrMove(call: DavCall, kind: "copy" | "move"): Promise<Response> {
+  const { dav, principal, request, resource: source } = call;
   if (!source.exists) throw notFound();
   if (source.isRoot) throw forbidden(`The mount root cannot be ${kind === "copy" ? "copied" : "moved"}`);
   const depth = depthOf(request);
@@ -45,29 +45,44 @@ export async function copyOrMove(
   if (replacing !== null && !overwrite) {
     throw changed("The destination exists and Overwrite is F");
   }
-  if (replacing !== null && !hasScope(principal, "files:delete")) {
-    throw forbidden("Missing scope 'files:delete' to replace the destination");
-  }
   const conditions = writeConditions(request, source, target);
   const touched = [{ path: replacing ?? to, withMembers: true, membership: true }];
   if (kind === "move") touched.push({ path: source.path, withMembers: true, membership: true });
   await checkPreconditions(dav, principal, request, source, touched);
-  requireSourceMatch(conditions, source);
 
-  if (replacing !== null) {
-    await dav.files.remove(principal, replacing, { ifNoneMatch: conditions.ifNoneMatch });
-    await dav.locks.release(principal, replacing);
-  }
+  const replace = { replace: true };
   let tx: number;
   if (kind === "move") {
-    tx = (await dav.files.move(principal, source.path, to, undefined, conditions)).tx;
+    tx = (await dav.files.move(principal, source.path, to, undefined, conditions, replace)).tx;
     await dav.locks.release(principal, source.path);
   } else if (source.isFolder && depth === "0") {
-    tx = (await dav.files.mkdir(principal, to)).tx ?? 0;
-    await dav.copyProperties(principal, source.path, to, false);
+    tx = await copyFolderAlone(call, source.path, to, replacing, conditions);
   } else {
-    tx = (await dav.files.copy(principal, source.path, to, undefined, conditions)).tx;
+    tx = (await dav.files.copy(principal, source.path, to, undefined, conditions, replace)).tx;
     await dav.copyProperties(principal, source.path, to, true);
   }
+  if (replacing !== null) await dav.locks.release(principal, replacing);
   return new Response(null, { status: replacing === null ? 201 : 204, headers: { "x-lightd-tx": String(tx) } });
+}
+
+/**
+ * COPY of a folder with Depth 0: an empty folder at `to`. The file service has no such copy,
+ * so it is a mkdir, and a destination it replaces is deleted first as a change of its own;
+ * the source's If-Match is looked at before, so a refused request changes nothing.
+ */
+async function copyFolderAlone(
+  { dav, principal, resource: source }: DavCall,
+  from: string,
+  to: string,
+  replacing: string | null,
+  conditions: WriteConditions,
+): Promise<number> {
+  requireSourceMatch(conditions, source);
+  if (replacing !== null) {
+    requireAccess(principal, "files:delete");
+    await dav.files.remove(principal, replacing, { ifNoneMatch: conditions.ifNoneMatch });
+  }
+  const tx = (await dav.files.mkdir(principal, to)).tx ?? 0;
+  await dav.copyProperties(principal, from, to, false);
+  return tx;
 }

@@ -1,5 +1,6 @@
-import { conflict, destinationExists, entryNotFound, folderAtDestination } from "../../domain/errors";
+import { conflict, entryNotFound } from "../../domain/errors";
 import { ancestorsOf, isFolderPath } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
 import type { BlobStat, BlobStore } from "../../storage/blob/blob-store";
 import { BlobConflict, BlobNotFound } from "../../storage/blob/errors";
@@ -13,6 +14,8 @@ export interface CopyDeps {
   blobs: BlobStore;
   now: () => number;
   deleteBlobs(keys: string[]): Promise<void>;
+  /** Deletes, after the commit, the objects the copy left unused (TreeWrites.release). */
+  drain(keys: string[]): Promise<void>;
 }
 
 export interface CopyRequest {
@@ -20,6 +23,8 @@ export interface CopyRequest {
   to: string;
   message?: string;
   conditions: WriteConditions;
+  /** Who replaces what is at `to` (TransferOptions.replace); null: an existing destination is a 409. */
+  replacer: Principal | null;
 }
 
 /** Server-side copies run a few at a time: enough to hide latency, few enough not to flood the bucket. */
@@ -30,38 +35,40 @@ const COPY_CONCURRENCY = 8;
  * each object to a fresh key before the transaction; any other store (local disk) lets the
  * new rows share the source's objects, so no byte moves — deletion only removes an object
  * once no row uses it (TreeWrites.unreferenced). The transaction then re-reads the source,
- * decides the conditions and the destination, and inserts every row with one tx and one
- * `copy` event; whatever it does not use is deleted.
+ * decides the conditions and the destination (deleting what is there only when asked to
+ * replace it), and inserts every row with one tx and one `copy` event; whatever it does not
+ * use is deleted.
  */
 export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyRequest) {
   const { tree, blobs } = deps;
   const { from, to, conditions } = request;
-  /** The source's rows, once the source exists, the conditions hold and nothing is at the destination. */
+  /**
+   * The source's rows, once the source exists and the conditions hold, and the rows the copy
+   * replaces at the destination (none unless `replacer`; without it an existing one is a 409).
+   */
   const sourceRows = async (repos: Repositories) => {
     const rows = isFolderPath(from)
       ? await repos.files.listUnder(scope, from)
       : rowOrNone(await repos.files.get(scope, from));
     if (rows.length === 0) throw entryNotFound(from);
     tree.requireConditions(await repos.files.get(scope, from), conditions.ifMatch);
-    const dest = await repos.files.get(scope, to);
-    tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
-    if (dest) throw destinationExists();
-    return rows;
+    const replaced = await tree.destination(repos, scope, to, conditions.ifNoneMatch, request.replacer);
+    return { rows, replaced };
   };
 
   // A first look, so a doomed copy fails before any byte is copied (the unit of work decides again).
-  const planned = await sourceRows(tree.metadata.read);
+  const planned = (await sourceRows(tree.metadata.read)).rows;
 
   const copies = blobs.copy ? await copyObjects(blobs, planned, deps.deleteBlobs) : new Map<string, Copied>();
   const used = new Set<string>();
+  let orphaned: string[] = [];
   let result: { from: string; to: string; files: number; tx: number; time: number };
   try {
     result = await tree.write(async (repos) => {
-      const rows = await sourceRows(repos);
-      if (isFolderPath(to)) await tree.assertNoFileAt(repos, scope, to.slice(0, -1));
-      else if (await repos.files.get(scope, `${to}/`)) throw folderAtDestination();
+      const { rows, replaced } = await sourceRows(repos);
       const now = deps.now();
       const tx = await repos.spaces.nextTx(scope);
+      const replacedKeys = await tree.replace(repos, scope, replaced, tx, now);
       await tree.ensureFolders(repos, scope, ancestorsOf(to), tx, now);
       let files = 0;
       let bytes = 0;
@@ -88,6 +95,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
         }
       }
       await tree.count(repos, scope, files, bytes);
+      orphaned = await tree.release(repos, scope, replacedKeys, now);
       await repos.events.append(scope, {
         tx,
         action: "copy",
@@ -104,6 +112,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
     throw error;
   }
   await deps.deleteBlobs([...copies.values()].map((c) => c.key).filter((key) => !used.has(key)));
+  await deps.drain(orphaned);
   return result;
 }
 

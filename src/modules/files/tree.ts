@@ -1,5 +1,7 @@
-import { changed, fileAtPath } from "../../domain/errors";
-import { nameOf, parentOf } from "../../domain/paths";
+import { requireAccess } from "../../domain/access";
+import { changed, destinationExists, fileAtPath, folderAtDestination } from "../../domain/errors";
+import { isFolderPath, nameOf, parentOf } from "../../domain/paths";
+import type { Principal } from "../../domain/principal";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
 import { ifMatchHolds, ifNoneMatchHolds } from "../../lib/conditions";
 import type { EventRow } from "../../storage/db/events";
@@ -96,6 +98,50 @@ export class TreeWrites {
       if (row.object_key) gone.keys.push(row.object_key);
     }
     return gone;
+  }
+
+  /**
+   * What a move or copy finds at its destination `to`: the entry there, or one of the other kind
+   * under the same name (a folder `to/` for a file path, a file for a folder path), on which
+   * If-None-Match is decided. Without `replacer` an entry there is a 409. With it (WebDAV's
+   * `Overwrite: T`) the entry and everything in it are returned, for `replace` to delete in the
+   * same unit of work. Security rule: replacing deletes, so it needs the replacer's
+   * `files:delete` scope, as a delete does.
+   */
+  async destination(
+    tx: Repositories,
+    scope: Scope,
+    to: string,
+    ifNoneMatch: TagCondition | undefined,
+    replacer: Principal | null,
+  ): Promise<FileRow[]> {
+    const other = isFolderPath(to) ? to.slice(0, -1) : `${to}/`;
+    const rows = await this.lookup(tx, scope, [to, other]);
+    const dest = rows.get(to) ?? null;
+    if (replacer === null) {
+      this.requireConditions(dest, undefined, ifNoneMatch);
+      if (dest) throw destinationExists();
+      if (rows.has(other)) throw isFolderPath(to) ? fileAtPath(other) : folderAtDestination();
+      return [];
+    }
+    const found = dest ?? rows.get(other) ?? null;
+    this.requireConditions(found, undefined, ifNoneMatch);
+    if (!found) return [];
+    requireAccess(replacer, "files:delete");
+    return found.type === "folder" ? tx.files.listUnder(scope, found.path) : [found];
+  }
+
+  /**
+   * Deletes what a move or copy replaces (`destination`) as a delete would: kept as versions
+   * ended by `delete`, counted off the space. Returns the objects they named, to `release` once
+   * the change's new rows are in (a copy may name the same objects again).
+   */
+  async replace(tx: Repositories, scope: Scope, rows: FileRow[], txNumber: number, now: number): Promise<string[]> {
+    if (rows.length === 0) return [];
+    await this.retire(tx, scope, rows, { tx: txNumber, at: now, by: "delete" });
+    const { files, bytes, keys } = await this.deleteRows(tx, rows);
+    await this.count(tx, scope, -files, -bytes);
+    return keys;
   }
 
   /** Appends the change's one event row; a destination, size or message it does not give is null. */

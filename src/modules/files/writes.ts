@@ -1,5 +1,5 @@
 import { requirePath } from "../../domain/access";
-import { badRequest, destinationExists, entryNotFound, folderAtDestination, folderAtPath } from "../../domain/errors";
+import { badRequest, entryNotFound, folderAtPath } from "../../domain/errors";
 import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
@@ -19,6 +19,16 @@ export interface StoredObject {
   contentType: string;
   /** Set while the bytes are not durable yet (PutResult.durable): the commit waits for it. */
   durable?: Promise<void>;
+}
+
+/** How a move or copy treats an existing destination. */
+export interface TransferOptions {
+  /**
+   * Replace what is at the destination (a file, or a folder with everything in it) in the same
+   * unit of work, as a delete would, instead of refusing with 409: WebDAV's `Overwrite: T`
+   * (RFC 4918 §9.8.4, §9.9.3). Needs the `files:delete` scope when something is replaced.
+   */
+  replace?: boolean;
 }
 
 export interface CommitResult {
@@ -130,26 +140,41 @@ export class FileWrites {
     return result;
   }
 
-  /** Renames a file or folder. `If-Match` names the source's ETag; `If-None-Match: *` guards the destination. */
-  async move(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
-    checkTransfer(principal, from, to, "move");
+  /**
+   * Renames a file or folder. `If-Match` names the source's ETag; `If-None-Match: *` guards the
+   * destination. An existing destination is a 409 unless `replace` (see TransferOptions).
+   */
+  async move(
+    principal: Principal,
+    from: string,
+    to: string,
+    message?: string,
+    conditions: WriteConditions = {},
+    options: TransferOptions = {},
+  ) {
+    checkTransfer(principal, from, to, "move", options);
     const scope = scopeOf(principal);
-    return this.tree.write(async (tx) => {
+    let orphaned: string[] = [];
+    const result = await this.tree.write(async (tx) => {
       const source = await tx.files.get(scope, from);
       if (!source) throw entryNotFound(from);
       this.tree.requireConditions(source, conditions.ifMatch);
-      const dest = await tx.files.get(scope, to);
-      this.tree.requireConditions(dest, undefined, conditions.ifNoneMatch);
-      if (dest) throw destinationExists();
-      if (isFolderPath(to)) await this.tree.assertNoFileAt(tx, scope, to.slice(0, -1));
-      else if (await tx.files.get(scope, `${to}/`)) throw folderAtDestination();
+      const replaced = await this.tree.destination(
+        tx,
+        scope,
+        to,
+        conditions.ifNoneMatch,
+        options.replace ? principal : null,
+      );
       const now = this.now();
       const txNumber = await tx.spaces.nextTx(scope);
+      const keys = await this.tree.replace(tx, scope, replaced, txNumber, now);
       await this.tree.ensureFolders(tx, scope, ancestorsOf(to), txNumber, now);
       const moved = isFolderPath(from) ? await tx.files.listUnder(scope, from) : [source];
       await this.tree.retire(tx, scope, moved, { tx: txNumber, at: now, by: "move" });
       if (isFolderPath(from)) await tx.files.movePrefix(scope, from, to, txNumber, now);
       else await tx.files.moveFile(source, to, parentOf(to), nameOf(to), txNumber, now);
+      orphaned = await this.tree.release(tx, scope, keys, now);
       await tx.events.append(scope, {
         tx: txNumber,
         action: "move",
@@ -161,19 +186,37 @@ export class FileWrites {
       });
       return { from, to, tx: txNumber, time: now };
     });
+    await this.reclaimer.drain(orphaned);
+    return result;
   }
 
   /**
    * Copies a file, or a folder and everything in it, in one tx with one `copy` event.
-   * Same conditions as a move. See ./copy.ts for how bytes are (not) copied.
+   * Same conditions and options as a move. See ./copy.ts for how bytes are (not) copied.
    */
-  async copy(principal: Principal, from: string, to: string, message?: string, conditions: WriteConditions = {}) {
-    checkTransfer(principal, from, to, "copy");
-    return copyTree(
-      { tree: this.tree, blobs: this.blobs, now: this.now, deleteBlobs: (keys) => this.deleteBlobs(keys) },
-      scopeOf(principal),
-      { from, to, message, conditions },
-    );
+  async copy(
+    principal: Principal,
+    from: string,
+    to: string,
+    message?: string,
+    conditions: WriteConditions = {},
+    options: TransferOptions = {},
+  ) {
+    checkTransfer(principal, from, to, "copy", options);
+    const deps = {
+      tree: this.tree,
+      blobs: this.blobs,
+      now: this.now,
+      deleteBlobs: (keys: string[]) => this.deleteBlobs(keys),
+      drain: async (keys: string[]) => void (await this.reclaimer.drain(keys)),
+    };
+    return copyTree(deps, scopeOf(principal), {
+      from,
+      to,
+      message,
+      conditions,
+      replacer: options.replace ? principal : null,
+    });
   }
 
   /** Deletes a file, or a folder and everything under it; `deleted` counts the files removed. */
@@ -216,7 +259,13 @@ export class FileWrites {
 }
 
 /** The rules a move and a copy share: both paths allowed, same kind, not onto or into itself, no reserved destination. */
-function checkTransfer(principal: Principal, from: string, to: string, verb: "move" | "copy"): void {
+function checkTransfer(
+  principal: Principal,
+  from: string,
+  to: string,
+  verb: "move" | "copy",
+  options: TransferOptions,
+): void {
   requirePath(principal, from);
   requirePath(principal, to);
   if (isFolderPath(from) !== isFolderPath(to))
@@ -225,5 +274,9 @@ function checkTransfer(principal: Principal, from: string, to: string, verb: "mo
     );
   if (from === to) throw badRequest("Source and destination are the same");
   if (isFolderPath(from) && to.startsWith(from)) throw badRequest(`Cannot ${verb} a folder into itself`);
+  // Replacing a folder the source lies in would delete the source with it.
+  if (options.replace && from.startsWith(isFolderPath(to) ? to : `${to}/`)) {
+    throw badRequest(`Cannot ${verb} onto a folder that holds the source`);
+  }
   refuseReservedRoot(to);
 }
