@@ -54,14 +54,12 @@ export async function copyOrMove(call: DavCall, kind: "copy" | "move"): Promise<
   let tx: number;
   if (kind === "move") {
     tx = (await dav.files.move(principal, source.path, to, undefined, conditions, replace)).tx;
-    await dav.locks.release(principal, source.path);
   } else if (source.isFolder && depth === "0") {
     tx = await copyFolderAlone(call, source.path, to, replacing, conditions);
   } else {
     tx = (await dav.files.copy(principal, source.path, to, undefined, conditions, replace)).tx;
     await dav.copyProperties(principal, source.path, to, true);
   }
-  if (replacing !== null) await dav.locks.release(principal, replacing);
   return new Response(null, { status: replacing === null ? 201 : 204, headers: { "x-lightd-tx": String(tx) } });
 }
 

@@ -123,11 +123,6 @@ export class LockService {
     }
   }
 
-  /** Drops the locks on a resource that was deleted or moved away (and on everything inside a folder). */
-  release(principal: Principal, path: string): Promise<void> {
-    return this.metadata.write((tx) => tx.davLocks.deleteUnder(scopeOf(principal), path));
-  }
-
   sweepExpired(): Promise<number> {
     return this.metadata.write((tx) => tx.davLocks.deleteExpired(this.now()));
   }

@@ -86,7 +86,7 @@ export async function remove({ dav, principal, request, resource }: DavCall): Pr
   await checkPreconditions(dav, principal, request, resource, [
     { path: resource.path, withMembers: true, membership: true },
   ]);
+  // The file service drops the locks on what it deleted.
   const result = await dav.files.remove(principal, resource.path, conditions);
-  await dav.locks.release(principal, resource.path);
   return new Response(null, { status: 204, headers: { "x-lightd-tx": String(result.tx) } });
 }

@@ -69,6 +69,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
       const now = deps.now();
       const tx = await repos.spaces.nextTx(scope);
       const replacedKeys = await tree.replace(repos, scope, replaced, tx, now);
+      if (replaced.length > 0) await tree.dropLocks(repos, scope, to);
       await tree.ensureFolders(repos, scope, ancestorsOf(to), tx, now);
       let files = 0;
       let bytes = 0;

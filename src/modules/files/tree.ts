@@ -43,6 +43,11 @@ export class TreeWrites {
     }
   }
 
+  /** A path deleted or moved away is no longer locked (RFC 4918 §7): its locks, and those inside a folder, go. */
+  dropLocks(tx: Repositories, scope: Scope, path: string): Promise<void> {
+    return tx.davLocks.deleteUnder(scope, path);
+  }
+
   /**
    * Changes the space's file and byte counters; when they grow, the account's quota is
    * checked right there, in the change's transaction (507, and the change rolls back).

@@ -169,12 +169,14 @@ export class FileWrites {
       const now = this.now();
       const txNumber = await tx.spaces.nextTx(scope);
       const keys = await this.tree.replace(tx, scope, replaced, txNumber, now);
+      if (replaced.length > 0) await this.tree.dropLocks(tx, scope, to);
       await this.tree.ensureFolders(tx, scope, ancestorsOf(to), txNumber, now);
       const moved = isFolderPath(from) ? await tx.files.listUnder(scope, from) : [source];
       await this.tree.retire(tx, scope, moved, { tx: txNumber, at: now, by: "move" });
       if (isFolderPath(from)) await tx.files.movePrefix(scope, from, to, txNumber, now);
       else await tx.files.moveFile(source, to, parentOf(to), nameOf(to), txNumber, now);
       orphaned = await this.tree.release(tx, scope, keys, now);
+      await this.tree.dropLocks(tx, scope, from);
       await tx.events.append(scope, {
         tx: txNumber,
         action: "move",
@@ -239,6 +241,7 @@ export class FileWrites {
       const { files, bytes, keys } = await this.tree.deleteRows(tx, rows);
       await this.tree.count(tx, scope, -files, -bytes);
       orphaned = await this.tree.release(tx, scope, keys, now);
+      await this.tree.dropLocks(tx, scope, path);
       await this.tree.log(tx, scope, { tx: txNumber, action: "delete", path, size: bytes, ts: now });
       return { deleted: files, tx: txNumber, time: now };
     });
