@@ -109,6 +109,13 @@ export const bodyIncomplete = () => new AppError("bad_request", "The request bod
 
 export const insufficientStorage = (message?: string) => new AppError("insufficient_storage", message);
 
+/** A change to what a WebDAV client has locked (the lock rule, domain/locks.ts), through any door. */
+export const resourceLocked = (path: string, until: number) =>
+  new AppError(
+    "locked",
+    `'${path === "" ? "/" : path}' is locked by a WebDAV client until ${new Date(until).toISOString()}; only that client, with its lock token, may change it`,
+  );
+
 /** Something looked up by its id that the caller does not have: `noSuch("OAuth application")`. */
 export const noSuch = (what: string) => new AppError("not_found", `No such ${what}`);
 /** A file that did not exist at the tx a version or restore names. */

@@ -18,6 +18,8 @@ export interface WriteConditions {
   ifMatch?: TagCondition;
   /** The write goes ahead only if the target does not exist (`*`) or its ETag equals none listed. */
   ifNoneMatch?: TagCondition;
+  /** WebDAV lock tokens the client submitted (its `If` header): what lets it change what it locked. */
+  lockTokens?: ReadonlySet<string>;
 }
 
 export class ConditionSyntaxError extends Error {

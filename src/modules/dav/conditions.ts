@@ -1,11 +1,12 @@
 import { badRequest, changed } from "../../domain/errors";
+import { covers } from "../../domain/locks";
 import type { Principal } from "../../domain/principal";
 import { guardedBody } from "../../http/body-stream";
 import { writeConditionsOf } from "../../http/conditions";
 import { ifMatchHolds, type TagCondition, type WriteConditions } from "../../lib/conditions";
 import { unquoteEtag } from "../../lib/etag";
 import { type IfList, parseIfHeader, submittedTokens } from "./if-header";
-import { covers, type LockedTarget } from "./locks";
+import type { LockedTarget } from "./locks";
 import { davEtag } from "./properties";
 import { type DavResource, resolveResource, storagePathOf } from "./resource";
 import type { DavService } from "./service";
@@ -69,8 +70,8 @@ export async function checkPreconditions(
 }
 
 /**
- * `If-Match` / `If-None-Match` for the file service, which decides them inside the
- * transaction of the write. WebDAV hands out shortened ETags (see davEtag), so a tag
+ * `If-Match` / `If-None-Match` and the submitted lock tokens for the file service, which
+ * decides them inside the transaction of the write. WebDAV hands out shortened ETags (see davEtag), so a tag
  * naming the current file is widened back to the stored one first. On COPY and MOVE,
  * as on REST's copy and move, If-Match names the source and If-None-Match the destination.
  */
@@ -80,12 +81,18 @@ export function writeConditions(
   destination: DavResource = resource,
 ): WriteConditions {
   const conditions = writeConditionsOf(request);
+  const header = request.headers.get("if");
+  const lockTokens = submittedTokens(header ? parseIfHeader(header) : []);
   const widen = (condition: TagCondition | undefined, named: DavResource): TagCondition | undefined => {
     const stored = named.isFolder ? null : (named.row?.etag ?? null);
     if (condition === undefined || condition === "*" || stored === null) return condition;
     return condition.map((t) => (t.tag === davEtag(stored) ? { ...t, tag: stored } : t));
   };
-  return { ifMatch: widen(conditions.ifMatch, resource), ifNoneMatch: widen(conditions.ifNoneMatch, destination) };
+  return {
+    ifMatch: widen(conditions.ifMatch, resource),
+    ifNoneMatch: widen(conditions.ifNoneMatch, destination),
+    lockTokens,
+  };
 }
 
 /**

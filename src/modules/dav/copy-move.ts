@@ -78,9 +78,12 @@ async function copyFolderAlone(
   requireSourceMatch(conditions, source);
   if (replacing !== null) {
     requireAccess(principal, "files:delete");
-    await dav.files.remove(principal, replacing, { ifNoneMatch: conditions.ifNoneMatch });
+    await dav.files.remove(principal, replacing, {
+      ifNoneMatch: conditions.ifNoneMatch,
+      lockTokens: conditions.lockTokens,
+    });
   }
-  const tx = (await dav.files.mkdir(principal, to)).tx ?? 0;
+  const tx = (await dav.files.mkdir(principal, to, conditions.lockTokens)).tx ?? 0;
   await dav.copyProperties(principal, from, to, false);
   return tx;
 }

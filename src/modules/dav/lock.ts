@@ -62,8 +62,8 @@ export async function lock({ dav, principal, request, resource, config }: DavCal
   let status = 200;
   if (!resource.exists) {
     await assertParentExists(dav, principal, path);
-    await checkPreconditions(dav, principal, request, resource, [{ path, membership: true }]);
-    path = (await dav.files.putStream(principal, path, new Blob([]).stream(), {})).path;
+    const lockTokens = await checkPreconditions(dav, principal, request, resource, [{ path, membership: true }]);
+    path = (await dav.files.putStream(principal, path, new Blob([]).stream(), { conditions: { lockTokens } })).path;
     status = 201;
   } else {
     await checkPreconditions(dav, principal, request, resource, []);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError, changed, conflict, forbidden } from "../../domain/errors";
-import { parentOf } from "../../domain/paths";
+import { assertUnlocked, covers, type LockedTarget, lockHolderOf, lockKeyOf, touches } from "../../domain/locks";
 import type { Principal } from "../../domain/principal";
 import type { LockRow } from "../../storage/db/dav-locks";
 import type { Metadata } from "../../storage/db/metadata";
@@ -16,33 +16,13 @@ export interface LockRequest {
   timeoutSeconds: number;
 }
 
-/** What a change touches, for the lock check: the resource itself, and its members when it is a folder. */
-export interface LockedTarget {
-  path: string;
-  /** A folder replaced, moved or deleted as a whole: locks on anything inside it count too. */
-  withMembers?: boolean;
-  /** The change adds or removes the resource in its folder: a lock on that folder counts too. */
-  membership?: boolean;
-}
-
-const holderOf = (principal: Principal) => principal.credentialId ?? `master:${principal.accountId}`;
-
-/** True when `lock` covers `path`: it is on that path, or on a folder above it with Depth: infinity. */
-export function covers(lock: LockRow, path: string): boolean {
-  if (lock.path === path) return true;
-  return lock.deep === 1 && (lock.path === "" || lock.path.endsWith("/")) && path.startsWith(lock.path);
-}
-
-/** True when `lock` covers `path`, or, for a change to a folder `withMembers`, is on something inside it. */
-function touches(lock: LockRow, path: string, withMembers: boolean | undefined): boolean {
-  return covers(lock, path) || (withMembers === true && path.endsWith("/") && lock.path.startsWith(path));
-}
+export type { LockedTarget } from "../../domain/locks";
 
 /**
- * WebDAV write locks (RFC 4918 §6–7), exclusive and shared, with timeouts. Security
- * rule: a change to a locked resource needs one of its lock tokens in the `If` header,
- * and a token counts only for the credential that took the lock, so another client — or
- * the same account with another key — gets 423 Locked.
+ * WebDAV write locks (RFC 4918 §6–7), exclusive and shared, with timeouts: taking,
+ * refreshing and removing them. The rule that a change to a locked resource needs one of
+ * its lock tokens, from the credential that took it, is domain/locks.ts; the file service
+ * applies it to every change from every door, and WebDAV asks it early (assertUnlocked).
  */
 export class LockService {
   constructor(
@@ -76,7 +56,7 @@ export class LockService {
         deep: request.deep ? 1 : 0,
         exclusive: request.exclusive ? 1 : 0,
         owner: request.owner,
-        holder: holderOf(principal),
+        holder: lockHolderOf(principal),
         timeout_s: request.timeoutSeconds,
         expires_at: this.now() + request.timeoutSeconds * 1000,
       };
@@ -88,7 +68,7 @@ export class LockService {
   /** Extends the timeout of the caller's lock among `tokens` that covers `path`; 412 when there is none. */
   async refresh(principal: Principal, path: string, tokens: Set<string>, timeoutSeconds: number): Promise<LockRow> {
     const locks = this.covering(path, await this.active(principal));
-    const lock = locks.find((l) => tokens.has(l.token) && l.holder === holderOf(principal));
+    const lock = locks.find((l) => tokens.has(l.token) && l.holder === lockHolderOf(principal));
     if (!lock) throw changed("No lock to refresh: submit its token in the If header");
     const expiresAt = this.now() + timeoutSeconds * 1000;
     await this.metadata.write((tx) => tx.davLocks.refresh(lock.token, timeoutSeconds, expiresAt));
@@ -99,28 +79,16 @@ export class LockService {
   async unlock(principal: Principal, path: string, token: string): Promise<void> {
     const lock = this.covering(path, await this.active(principal)).find((l) => l.token === token);
     if (!lock) throw conflict("The lock token does not match a lock on this resource");
-    if (lock.holder !== holderOf(principal)) throw forbidden("The lock is held by another client");
+    if (lock.holder !== lockHolderOf(principal)) throw forbidden("The lock is held by another client");
     await this.metadata.write((tx) => tx.davLocks.delete(token));
   }
 
-  /** 423 unless every lock on what the change touches is matched by a submitted token of the caller's. */
+  /**
+   * 423 unless the caller holds every lock on what the change touches (domain/locks.ts): an
+   * early answer, before a body is read; the file service decides again as it writes.
+   */
   async assertUnlocked(principal: Principal, targets: LockedTarget[], submitted: Set<string>): Promise<void> {
-    const locks = await this.active(principal);
-    if (locks.length === 0) return;
-    const holder = holderOf(principal);
-    const owned = (lock: LockRow) => submitted.has(lock.token) && lock.holder === holder;
-    for (const target of targets) {
-      const relevant = locks.filter(
-        (lock) =>
-          touches(lock, target.path, target.withMembers) || (target.membership && lock.path === parentOf(target.path)),
-      );
-      // Shared locks on one resource: any one of them, submitted by its holder, unlocks it.
-      for (const lock of relevant) {
-        if (owned(lock)) continue;
-        if (lock.exclusive === 0 && relevant.some((other) => other.path === lock.path && owned(other))) continue;
-        throw new AppError("locked", "The resource is locked; submit its lock token in the If header");
-      }
-    }
+    assertUnlocked(await this.active(principal), targets, lockKeyOf(principal, submitted));
   }
 
   sweepExpired(): Promise<number> {

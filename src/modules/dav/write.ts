@@ -70,8 +70,8 @@ export async function mkcol({ dav, principal, request, resource }: DavCall): Pro
   if (resource.exists) throw new AppError("method_not_allowed", "Something already exists at this URL");
   const folder = resource.path.endsWith("/") ? resource.path : `${resource.path}/`;
   await assertParentExists(dav, principal, folder);
-  await checkPreconditions(dav, principal, request, resource, [{ path: folder, membership: true }]);
-  const result = await dav.files.mkdir(principal, folder);
+  const tokens = await checkPreconditions(dav, principal, request, resource, [{ path: folder, membership: true }]);
+  const result = await dav.files.mkdir(principal, folder, tokens);
   return new Response(null, { status: 201, headers: result.tx ? { "x-lightd-tx": String(result.tx) } : {} });
 }
 

@@ -1,4 +1,5 @@
 import { conflict, entryNotFound } from "../../domain/errors";
+import type { LockKey } from "../../domain/locks";
 import { ancestorsOf, isFolderPath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
@@ -25,6 +26,8 @@ export interface CopyRequest {
   conditions: WriteConditions;
   /** Who replaces what is at `to` (TransferOptions.replace); null: an existing destination is a 409. */
   replacer: Principal | null;
+  /** Who copies, for the lock rule on the destination. */
+  key: LockKey;
 }
 
 /** Server-side copies run a few at a time: enough to hide latency, few enough not to flood the bucket. */
@@ -67,6 +70,7 @@ export async function copyTree(deps: CopyDeps, scope: Scope, request: CopyReques
     result = await tree.write(async (repos) => {
       const { rows, replaced } = await sourceRows(repos);
       const now = deps.now();
+      await tree.assertUnlocked(repos, scope, [{ path: to, withMembers: true, membership: true }], request.key, now);
       const tx = await repos.spaces.nextTx(scope);
       const replacedKeys = await tree.replace(repos, scope, replaced, tx, now);
       if (replaced.length > 0) await tree.dropLocks(repos, scope, to);

@@ -1,5 +1,6 @@
 import { requireAccess } from "../../domain/access";
 import { changed, destinationExists, fileAtPath, folderAtDestination } from "../../domain/errors";
+import { assertUnlocked, type LockedTarget, type LockKey } from "../../domain/locks";
 import { isFolderPath, nameOf, parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { ConditionTarget, TagCondition } from "../../lib/conditions";
@@ -41,6 +42,15 @@ export class TreeWrites {
           : "The file changed or already exists (If-Match / If-None-Match)",
       );
     }
+  }
+
+  /**
+   * The lock rule (domain/locks.ts) for a change to `targets`, decided in the change's unit
+   * of work so a LOCK cannot slip in before it commits: 423 unless `key` holds every lock on
+   * them. One indexed read of the space's locks, which usually finds none.
+   */
+  async assertUnlocked(tx: Repositories, scope: Scope, targets: LockedTarget[], key: LockKey, now: number) {
+    assertUnlocked(await tx.davLocks.active(scope, now), targets, key);
   }
 
   /** A path deleted or moved away is no longer locked (RFC 4918 §7): its locks, and those inside a folder, go. */

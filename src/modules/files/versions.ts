@@ -1,6 +1,7 @@
 import { narrowPrefix, requirePath } from "../../domain/access";
 import { badRequest, entryNotFound, nothingAt } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
+import { lockKeyOf } from "../../domain/locks";
 import { isFolderPath, nameOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { Metadata } from "../../storage/db/metadata";
@@ -147,7 +148,10 @@ export class VersionService {
     const scope = scopeOf(principal);
     const { result, orphaned } = await this.tree.write(async (repos) => {
       const tx = requireTx(rawTx, (await repos.spaces.totals(scope)).last_tx);
-      return restorePath(this.tree, repos, scope, path, tx, this.now(), message);
+      const now = this.now();
+      const membership = !(await repos.files.get(scope, path));
+      await this.tree.assertUnlocked(repos, scope, [{ path, membership }], lockKeyOf(principal), now);
+      return restorePath(this.tree, repos, scope, path, tx, now, message);
     });
     await this.reclaimer.drain(orphaned);
     return result;
@@ -159,7 +163,10 @@ export class VersionService {
     const scope = scopeOf(principal);
     const { result, orphaned } = await this.tree.write(async (repos) => {
       const tx = requireTx(rawTx, (await repos.spaces.totals(scope)).last_tx);
-      return restorePrefix(this.tree, repos, scope, narrowed, tx, this.now(), message);
+      const now = this.now();
+      const touched = [{ path: narrowed, withMembers: true, membership: true }];
+      await this.tree.assertUnlocked(repos, scope, touched, lockKeyOf(principal), now);
+      return restorePrefix(this.tree, repos, scope, narrowed, tx, now, message);
     });
     await this.reclaimer.drain(orphaned);
     return result;

@@ -1,5 +1,6 @@
 import { requirePath } from "../../domain/access";
 import { badRequest, entryNotFound, folderAtPath } from "../../domain/errors";
+import { lockKeyOf } from "../../domain/locks";
 import { ancestorsOf, isFolderPath, nameOf, parentOf } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
 import type { WriteConditions } from "../../lib/conditions";
@@ -54,7 +55,12 @@ export class FileWrites {
     private readonly now: () => number,
   ) {}
 
-  async mkdir(principal: Principal, path: string): Promise<{ path: string; created: boolean; tx?: number }> {
+  /** Creates a folder (and its missing parents); `lockTokens`: the WebDAV lock tokens the caller submitted. */
+  async mkdir(
+    principal: Principal,
+    path: string,
+    lockTokens?: ReadonlySet<string>,
+  ): Promise<{ path: string; created: boolean; tx?: number }> {
     requirePath(principal, path);
     refuseReservedRoot(path);
     const scope = scopeOf(principal);
@@ -62,6 +68,8 @@ export class FileWrites {
       if (await tx.files.get(scope, path)) return { path, created: false };
       await this.tree.assertNoFileAt(tx, scope, path.slice(0, -1));
       const now = this.now();
+      const key = lockKeyOf(principal, lockTokens);
+      await this.tree.assertUnlocked(tx, scope, [{ path, membership: true }], key, now);
       const txNumber = await tx.spaces.nextTx(scope);
       await this.tree.ensureFolders(tx, scope, [...ancestorsOf(path), path], txNumber, now);
       await this.tree.log(tx, scope, { tx: txNumber, action: "mkdir", path, ts: now });
@@ -97,6 +105,8 @@ export class FileWrites {
         this.tree.requireConditions(existing, conditions.ifMatch, conditions.ifNoneMatch);
         if (known.has(`${path}/`)) throw folderAtPath();
         const now = this.now();
+        const key = lockKeyOf(principal, conditions.lockTokens);
+        await this.tree.assertUnlocked(tx, scope, [{ path, membership: !existing }], key, now);
         const txNumber = await tx.spaces.nextTx(scope);
         await this.tree.ensureFolders(tx, scope, ancestors, txNumber, now, known);
         const content = {
@@ -167,6 +177,8 @@ export class FileWrites {
         options.replace ? principal : null,
       );
       const now = this.now();
+      const touched = [from, to].map((path) => ({ path, withMembers: true, membership: true }));
+      await this.tree.assertUnlocked(tx, scope, touched, lockKeyOf(principal, conditions.lockTokens), now);
       const txNumber = await tx.spaces.nextTx(scope);
       const keys = await this.tree.replace(tx, scope, replaced, txNumber, now);
       if (replaced.length > 0) await this.tree.dropLocks(tx, scope, to);
@@ -218,6 +230,7 @@ export class FileWrites {
       message,
       conditions,
       replacer: options.replace ? principal : null,
+      key: lockKeyOf(principal, conditions.lockTokens),
     });
   }
 
@@ -236,6 +249,8 @@ export class FileWrites {
       if (rows.length === 0) throw entryNotFound(path);
       this.tree.requireConditions(target, conditions.ifMatch, conditions.ifNoneMatch);
       const now = this.now();
+      const touched = [{ path, withMembers: true, membership: true }];
+      await this.tree.assertUnlocked(tx, scope, touched, lockKeyOf(principal, conditions.lockTokens), now);
       const txNumber = await tx.spaces.nextTx(scope);
       await this.tree.retire(tx, scope, rows, { tx: txNumber, at: now, by: "delete" });
       const { files, bytes, keys } = await this.tree.deleteRows(tx, rows);
