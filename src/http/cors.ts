@@ -1,3 +1,5 @@
+import { pathOfUrl } from "./url-path";
+
 type Handler = (request: Request) => Response | Promise<Response>;
 
 /** Every method and request header lightd's API reads, so a browser app can use all of it. */
@@ -24,14 +26,6 @@ const EXPOSE_HEADERS = [
  * They get no CORS headers from any origin.
  */
 const NAVIGATED_TO = new Set(["/oauth/authorize"]);
-
-/** The path of a request's absolute URL, without the query. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start === -1) return "/";
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
-}
 
 /** Browsers cap this anyway (Chromium: 2 h); 10 minutes keeps config changes visible soon. */
 const PREFLIGHT_MAX_AGE = "600";
@@ -66,7 +60,7 @@ export function withCors(handler: Handler, allowedOrigins: () => readonly string
     if (origin === null) return handler(request);
     const allowed = allowedOrigins();
     if (allowed.length === 0) return handler(request);
-    if (!allowed.includes(origin) || NAVIGATED_TO.has(pathOf(request.url))) {
+    if (!allowed.includes(origin) || NAVIGATED_TO.has(pathOfUrl(request.url))) {
       // The answer depends on Origin for every origin once CORS is configured: caches must know.
       return Promise.resolve(handler(request)).then((response) => withHeaders(response, { vary: "Origin" }));
     }

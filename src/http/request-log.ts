@@ -1,5 +1,6 @@
 import type { Logger } from "../lib/logger";
 import type { RequestMeta } from "./edge";
+import { pathOfUrl } from "./url-path";
 
 /**
  * Paths whose next segment is a credential: a share link (`/s/{token}/…`) is its token. The
@@ -23,13 +24,10 @@ function loggedPath(path: string): string {
  * `?token=`, nor a token inside the path), status and ms.
  */
 export function logRequest(logger: Logger, request: Request, meta: RequestMeta, status: number): void {
-  const url = request.url;
-  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  const queryStart = url.indexOf("?", pathStart);
   logger.info("request", {
     request_id: meta.id,
     method: request.method,
-    path: loggedPath(queryStart === -1 ? url.slice(pathStart) : url.slice(pathStart, queryStart)),
+    path: loggedPath(pathOfUrl(request.url)),
     status,
     ms: Math.round((performance.now() - meta.start) * 100) / 100,
   });

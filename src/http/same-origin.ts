@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { AppError } from "../errors";
 import { SESSION_COOKIE } from "./auth";
 import { isOwnOrigin } from "./links";
+import { pathOfUrl } from "./url-path";
 
 /** What the cross-origin rule reads of the server settings. */
 export type SameOriginSettings = Pick<Config["server"], "public_url" | "trust_proxy">;
@@ -19,12 +20,6 @@ const BROWSER_LOGIN_PATHS = new Set(["/auth/magic-link/verify"]);
 
 export const CROSS_ORIGIN_REFUSED =
   "Cross-origin request refused: a request signed in by the session cookie must come from lightd's own pages (other clients send Authorization: Bearer)";
-
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  return start === -1 ? "/" : url.slice(start, query === -1 ? undefined : query);
-}
 
 /** True when the browser's session cookie is the request's only credential. */
 function cookieAuthenticated(request: Request): boolean {
@@ -47,7 +42,7 @@ function cookieAuthenticated(request: Request): boolean {
  */
 export function crossOriginRefusal(request: Request, server: ServerSettings): AppError | null {
   if (!UNSAFE_METHODS.has(request.method)) return null;
-  if (!cookieAuthenticated(request) && !BROWSER_LOGIN_PATHS.has(pathOf(request.url))) return null;
+  if (!cookieAuthenticated(request) && !BROWSER_LOGIN_PATHS.has(pathOfUrl(request.url))) return null;
   return browserOriginRefusal(request, server);
 }
 
