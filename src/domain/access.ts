@@ -1,6 +1,6 @@
 import { adminOnly, masterOnly, missingScope, ownSignInOnly, pathNotAllowed } from "./errors";
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "./files";
-import { isFolderOrRoot } from "./paths";
+import { folderHolds } from "./paths";
 import { isAdmin, isMaster, type Principal, type Scope } from "./principal";
 
 /**
@@ -75,7 +75,7 @@ export function redactChange<E extends LoggedChange>(principal: Pick<Principal, 
   if (own === "") return event;
   const seen = (end: string | null, reaches: ReadonlySet<string>): string | null => {
     if (end === null || pathAllowed(principal, end)) return end;
-    return reaches.has(event.action) && isFolderOrRoot(end) && own.startsWith(end) ? own : null;
+    return reaches.has(event.action) && folderHolds(end, own) ? own : null;
   };
   const path = seen(event.path, REACHES_BELOW_PATH);
   const dest = seen(event.dest, REACHES_BELOW_DEST);

@@ -134,9 +134,9 @@ export function ancestorsOf(path: string): string[] {
   return out;
 }
 
-/** True for a folder path ("a/") and for the root (""), which holds everything. */
-export function isFolderOrRoot(path: string): boolean {
-  return path === "" || isFolderPath(path);
+/** True when `folder` is the root ("") or a folder path ("a/") and `path` lies in it or is it. */
+export function folderHolds(folder: string, path: string): boolean {
+  return (folder === "" || isFolderPath(folder)) && path.startsWith(folder);
 }
 
 /** The folders that hold `path`, the root ("") first: "a/b/c.txt" → ["", "a/", "a/b/"]. */

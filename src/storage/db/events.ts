@@ -1,5 +1,5 @@
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../domain/files";
-import { isFolderOrRoot } from "../../domain/paths";
+import { folderHolds } from "../../domain/paths";
 
 /**
  * Every action the log records (webhooks filter on them): changes to the tree, each a tx.
@@ -25,15 +25,6 @@ export interface EventFilter {
 }
 
 /**
- * Whether the folder `end` holds what `filter` asks about: a change to a folder above the
- * path or prefix (a move, delete or restore of `site/`) changes everything under it, so a
- * filter for `site/sub/` keeps it.
- */
-function holds(end: string, filter: EventFilter): boolean {
-  return isFolderOrRoot(end) && filter.path.startsWith(end);
-}
-
-/**
  * The rule of `forPath` for one event in memory (the live feed and webhooks filter with it):
  * an event at the path or under it, or one that moved, deleted, restored or copied a folder
  * holding it.
@@ -42,8 +33,10 @@ export function eventMatches(event: EventRow, filter: EventFilter): boolean {
   if (filter.path === "") return true;
   const at = (end: string) => (filter.exact ? end === filter.path : end.startsWith(filter.path));
   if (at(event.path) || (event.dest !== null && at(event.dest))) return true;
+  // A change to a folder above the path or prefix (a move, delete or restore of `site/`)
+  // changes everything under it, so a filter for `site/sub/` keeps it.
   return (
-    (REACHES_BELOW_PATH.has(event.action) && holds(event.path, filter)) ||
-    (event.dest !== null && REACHES_BELOW_DEST.has(event.action) && holds(event.dest, filter))
+    (REACHES_BELOW_PATH.has(event.action) && folderHolds(event.path, filter.path)) ||
+    (event.dest !== null && REACHES_BELOW_DEST.has(event.action) && folderHolds(event.dest, filter.path))
   );
 }
