@@ -254,6 +254,19 @@ function quotaTests(backend: Backend) {
     await expect507(await send(b.part_urls[2] as string, 1));
   });
 
+  ownUrls("a one-step PUT or a new upload counts the bytes pending uploads hold", async () => {
+    const token = await newUser();
+    const a = await multipart(token, "a.bin");
+    expect((await send(a.part_urls[0] as string, 800)).status).toBe(200);
+    await expect507(await t.request("PUT", "/files/one", { token, body: new Uint8Array(300) }));
+    const small = { token, body: new Uint8Array(300), headers: { "content-length": "300" } }; // stored, then refused at commit
+    await expect507(await t.request("PUT", "/files/one", small));
+    await expect507(await t.request("PUT", "/files/one", { token, body: new Blob([new Uint8Array(300)]).stream() }));
+    expect((await t.request("PUT", "/files/one", { token, body: new Uint8Array(200) })).status).toBe(200);
+    await expect507(await t.request("POST", "/files/uploads", { token, json: { path: "two.bin" } }));
+    expect(tempFiles(t)).toEqual([]);
+  });
+
   ownUrls("concurrent parts of several uploads never pass the quota together", async () => {
     const token = await newUser();
     const urls = (await Promise.all(["x", "y", "z"].map((name) => multipart(token, `${name}.bin`)))).flatMap(

@@ -20,17 +20,15 @@ export interface Room {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
- * The bytes a quota decides on: those of current files. Versions give their room up to a
- * write, so they never count against it; every check compares this one figure with the limit.
+ * The bytes a quota decides on: those of current files and those pending uploads hold. Versions
+ * give their room up to a write, so they never count against it; every check compares this one
+ * figure with the limit.
  */
-const filesBytes = (used: Usage): number => used.bytes - used.version_bytes;
+const heldBytes = (used: Usage): number => used.bytes - used.version_bytes + used.pending_bytes;
 
-export function quotaExceeded(
-  limits: { bytes: number | null; files: number | null },
-  used: { bytes: number; files: number },
-) {
+export function quotaExceeded(limits: { bytes: number | null; files: number | null }, used: Usage) {
   const parts: string[] = [];
-  if (limits.bytes !== null) parts.push(`${plural(limits.bytes, "byte")} (${used.bytes} used)`);
+  if (limits.bytes !== null) parts.push(`${plural(limits.bytes, "byte")} (${used.bytes + used.pending_bytes} used)`);
   if (limits.files !== null) parts.push(`${plural(limits.files, "file")} (${used.files} used)`);
   return insufficientStorage(
     `Storage quota exceeded: this account may store ${parts.join(" and ")}; delete files or ask the admin for more`,
@@ -57,12 +55,12 @@ export class Quotas {
     const limits = await tx.quotas.limits(accountId);
     if (limits.bytes === null && limits.files === null) return;
     let used = await tx.quotas.usage(accountId);
-    if (evict && limits.bytes !== null && used.bytes > limits.bytes && used.version_bytes > 0) {
-      await evict(used.bytes - limits.bytes);
+    if (evict && limits.bytes !== null && used.bytes + used.pending_bytes > limits.bytes && used.version_bytes > 0) {
+      await evict(used.bytes + used.pending_bytes - limits.bytes);
       used = await tx.quotas.usage(accountId);
     }
     if (
-      (limits.bytes !== null && filesBytes(used) > limits.bytes) ||
+      (limits.bytes !== null && heldBytes(used) > limits.bytes) ||
       (limits.files !== null && used.files > limits.files)
     ) {
       throw quotaExceeded(limits, used);
@@ -88,12 +86,9 @@ export class Quotas {
     const limits = await tx.quotas.limits(accountId);
     if (limits.bytes === null) return null;
     const used = await tx.quotas.usage(accountId);
-    const pending = await tx.uploads.pendingBytes(accountId);
-    const room = limits.bytes + want.freed - filesBytes(used) - pending;
+    const room = limits.bytes + want.freed - heldBytes(used);
     const bytes = want.bytes ?? Math.min(room, want.max);
-    if (bytes > room || (want.bytes === undefined && room <= 0)) {
-      throw quotaExceeded(limits, { bytes: used.bytes + pending, files: used.files });
-    }
+    if (bytes > room || (want.bytes === undefined && room <= 0)) throw quotaExceeded(limits, used);
     await tx.uploads.addBytes(uploadId, bytes);
     return bytes;
   }
@@ -108,7 +103,7 @@ export class Quotas {
     if (limits.bytes === null && limits.files === null) return { bytes: undefined, files: undefined };
     const used = await this.metadata.read.quotas.usage(accountId);
     return {
-      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - filesBytes(used)),
+      bytes: limits.bytes === null ? undefined : Math.max(0, limits.bytes - heldBytes(used)),
       files: limits.files === null ? undefined : Math.max(0, limits.files - used.files),
     };
   }

@@ -10,4 +10,6 @@ export interface Usage {
   bytes: number;
   /** The part of `bytes` only older versions hold: given up first when a write needs the room. */
   version_bytes: number;
+  /** Bytes sent to uploads not yet completed (not part of `bytes`). */
+  pending_bytes: number;
 }

@@ -253,8 +253,6 @@ export interface UploadRepository {
   pendingByObjectKey(objectKey: string): Promise<UploadRow | null>;
   /** Adds `bytes` (negative: takes them off) to what an upload holds; an upload gone already is no error. */
   addBytes(id: string, bytes: number): Promise<void>;
-  /** What the account's uploads not yet completed hold, together. */
-  pendingBytes(accountId: number): Promise<number>;
   /** Every upload row of an account (an account deletion queues their bytes). */
   forAccount(accountId: number): Promise<UploadRow[]>;
 }

@@ -45,9 +45,15 @@ export class PostgresQuotaRepository extends PostgresRepository implements Quota
   async usage(accountId: number): Promise<Usage> {
     // Sums without GROUP BY: one row, zeros for an account without a space yet.
     const [usage] = await this.sql`SELECT coalesce(sum(files), 0) AS files,
-        coalesce(sum(bytes + version_bytes), 0) AS bytes, coalesce(sum(version_bytes), 0) AS version_bytes
+        coalesce(sum(bytes + version_bytes), 0) AS bytes, coalesce(sum(version_bytes), 0) AS version_bytes,
+        (SELECT coalesce(sum(bytes), 0) FROM uploads WHERE account_id = ${accountId} AND completed_at IS NULL) AS pending_bytes
       FROM spaces WHERE account_id = ${accountId}`;
-    return usage;
+    return {
+      files: Number(usage.files),
+      bytes: Number(usage.bytes),
+      version_bytes: Number(usage.version_bytes),
+      pending_bytes: Number(usage.pending_bytes),
+    };
   }
 
   async set(accountId: number, limits: QuotaLimits): Promise<boolean> {

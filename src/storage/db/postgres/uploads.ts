@@ -63,12 +63,6 @@ export class PostgresUploadRepository extends PostgresRepository implements Uplo
     if (bytes !== 0) await this.sql`UPDATE uploads SET bytes = bytes + ${bytes} WHERE id = ${id}`;
   }
 
-  async pendingBytes(accountId: number): Promise<number> {
-    const [row] = await this.sql`SELECT coalesce(sum(bytes), 0) AS bytes FROM uploads
-      WHERE account_id = ${accountId} AND completed_at IS NULL`;
-    return Number(row.bytes);
-  }
-
   async forAccount(accountId: number): Promise<UploadRow[]> {
     return this.#rows("account_id = $1", [accountId]);
   }

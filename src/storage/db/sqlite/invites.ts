@@ -49,7 +49,9 @@ export class SqliteQuotaRepository extends SqliteRepository implements QuotaRepo
   );
   readonly #usage = this.db.query<Usage, [number]>(
     `SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes + version_bytes), 0) AS bytes,
-       coalesce(sum(version_bytes), 0) AS version_bytes FROM spaces WHERE account_id = ?1`,
+       coalesce(sum(version_bytes), 0) AS version_bytes,
+       (SELECT coalesce(sum(bytes), 0) FROM uploads WHERE account_id = ?1 AND completed_at IS NULL) AS pending_bytes
+     FROM spaces WHERE account_id = ?1`,
   );
   readonly #set = this.db.query<{ id: number }, [number, number | null, number | null]>(
     "UPDATE accounts SET quota_bytes = ?2, quota_files = ?3 WHERE id = ?1 RETURNING id",

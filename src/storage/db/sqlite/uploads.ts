@@ -30,9 +30,6 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
     "SELECT 1 AS one FROM uploads WHERE object_key = ?1 LIMIT 1",
   );
   readonly #addBytes = this.db.query("UPDATE uploads SET bytes = bytes + ?2 WHERE id = ?1");
-  readonly #pendingBytes = this.db.query<{ bytes: number }, [number]>(
-    "SELECT coalesce(sum(bytes), 0) AS bytes FROM uploads WHERE account_id = ?1 AND completed_at IS NULL",
-  );
   readonly #pendingByKey = this.db.query<UploadRow, [string]>(
     "SELECT * FROM uploads WHERE object_key = ?1 AND completed_at IS NULL LIMIT 1",
   );
@@ -84,10 +81,6 @@ export class SqliteUploadRepository extends SqliteRepository implements UploadRe
 
   async addBytes(id: string, bytes: number): Promise<void> {
     if (bytes !== 0) this.#addBytes.run(id, bytes);
-  }
-
-  async pendingBytes(accountId: number): Promise<number> {
-    return this.#pendingBytes.get(accountId)?.bytes ?? 0;
   }
 
   async forAccount(account: number): Promise<UploadRow[]> {
