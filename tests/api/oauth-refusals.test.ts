@@ -305,7 +305,8 @@ describe("token endpoint refusals", () => {
     expect(wrong.body.error).toBe("invalid_grant");
     expect(wrong.headers.get("cache-control")).toBe("no-store");
     const right = await exchange(app, { code, redirect_uri: REDIRECT, code_verifier: verifier });
-    expect(right.body.error).toBe("invalid_grant");
+    // It issued nothing, so nothing is said to be revoked.
+    expect(right.body).toMatchObject({ error: "invalid_grant", error_description: "The code was already used" });
   });
 
   test("reused code: refused, and the tokens of its first use are revoked", async () => {
@@ -314,7 +315,10 @@ describe("token endpoint refusals", () => {
     expect(first.status).toBe(200);
     expect((await t.request("GET", "/files", { token: first.body.access_token })).status).toBe(200);
     const second = await exchange(app, { code, redirect_uri: REDIRECT, code_verifier: verifier });
-    expect(second.body.error).toBe("invalid_grant");
+    expect(second.body).toMatchObject({
+      error: "invalid_grant",
+      error_description: "The code was already used; the tokens it issued are revoked",
+    });
     expect((await t.request("GET", "/files", { token: first.body.access_token })).status).toBe(401);
     const refresh = await postForm(
       t,

@@ -79,7 +79,9 @@ export class OAuthTokenService {
         if (found?.grant_id) await tx.oauthGrants.delete(found.grant_id);
         return found;
       });
-      throw invalidGrant(used ? "The code was already used; the tokens it issued are revoked" : "Unknown code");
+      if (!used) throw invalidGrant("Unknown code");
+      // A use refused (a wrong verifier, redirect_uri or client) spent the code but issued nothing.
+      throw invalidGrant(`The code was already used${used.grant_id ? "; the tokens it issued are revoked" : ""}`);
     }
     if (row.expires_at <= now) throw invalidGrant("The code has expired");
     if (row.client_id !== client.id) throw invalidGrant("The code was issued to another client");
