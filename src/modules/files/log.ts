@@ -4,6 +4,7 @@ import type { Principal } from "../../domain/principal";
 import type { EventFilter, EventRow } from "../../storage/db/events";
 import type { Metadata } from "../../storage/db/metadata";
 import { scopeOf } from "./request";
+import { requireNotAfter } from "./versions";
 
 /** An event row as a credential may see it: a redacted end of a move or copy is null (redactChange). */
 export type LoggedEvent = Omit<EventRow, "path"> & { path: string | null };
@@ -23,8 +24,12 @@ export class FileLog {
     return { path: narrowed, exact: !asPrefix && narrowed !== "" && !isFolderPath(narrowed) && narrowed === path };
   }
 
-  /** The space's events; for a prefix-limited credential only those touching its prefix, redacted (redactChange). */
+  /**
+   * The space's events after `sinceTx` (400 when it is after the newest tx: requireNotAfter); for a
+   * prefix-limited credential only those touching its prefix, redacted (redactChange).
+   */
   async log(principal: Principal, options: { path?: string; sinceTx: number; limit: number }): Promise<LoggedEvent[]> {
+    if (options.sinceTx > 0) requireNotAfter(options.sinceTx, await this.latestTx(principal), "since_tx");
     const rows = await this.readLog(principal, this.logFilter(principal, options.path), options.sinceTx, options.limit);
     return rows.map((row) => redactChange(principal, row as LoggedEvent));
   }
