@@ -64,6 +64,18 @@ test("put -r and sync of a decomposed (NFD) name: stored as the server's NFC, ch
   };
   expect((await sync()).transferred).toHaveLength(1);
   expect(await sync()).toMatchObject({ transferred: [], unchanged: 1 });
+
+  // Down: the decomposed local name is the remote café, whether its bytes match or not.
+  const down = async () => {
+    const result = await run(["sync", "s/", "./nfd", "--delete", "--json"], work);
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    return parseJson<{ transferred: string[]; deleted: string[]; unchanged: number }>(result);
+  };
+  expect(await down()).toMatchObject({ transferred: [], deleted: [], unchanged: 1 });
+  writeFileSync(join(work, "nfd", decomposed), "changed here");
+  expect(await down()).toMatchObject({ transferred: [decomposed.normalize("NFC")], deleted: [] });
+  expect(readdirSync(join(work, "nfd"))).toEqual([decomposed]);
+  expect(readFileSync(join(work, "nfd", decomposed), "utf8")).toBe("i");
 }, 60_000);
 
 test("put -r of a name the server refuses names the file and sends nothing", async () => {

@@ -11,7 +11,8 @@ import { asFolder, cleanRemote, type RemoteEntry, serverPath, walkRemote } from 
 import { downloadMany, FILE_PARALLELISM, summary, uploadMany } from "./transfer";
 
 interface Plan {
-  transfer: { rel: string; size: number }[];
+  /** What to send or fetch; `local`: the local file it goes to, when its name is written in another form. */
+  transfer: { rel: string; size: number; local?: string }[];
   remove: string[];
   same: number;
 }
@@ -78,15 +79,19 @@ async function planDown(ctx: CommandContext, folder: string, local: string): Pro
   const entries = (await walkRemote(ctx.api(), folder)).filter((e) => e.type === "file");
   const remote = new Map(entries.map((e) => [e.path.slice(folder.length), e]));
   const tree = existsSync(local) ? walkLocal(local).files.filter((f) => !isPartialDownload(f.rel)) : [];
-  const files = new Map(tree.map((f) => [f.rel, f]));
+  // Keyed by the composed (NFC) form the server answers with, so a decomposed local name
+  // (as macOS writes café) is that remote file, not an extra one to fetch beside it and delete.
+  const files = new Map(tree.map((f) => [f.rel.normalize("NFC"), f]));
   const plan: Plan = { transfer: [], remove: [], same: 0 };
   await runPool(remote, FILE_PARALLELISM, async ([rel, entry]) => {
     const file = files.get(rel);
     if (rel.split("/").some((s) => s === ".." || s === ".")) return;
     if (file && (await same(file, entry))) plan.same++;
-    else plan.transfer.push({ rel, size: entry.size });
+    else plan.transfer.push({ rel, size: entry.size, local: file?.abs });
   });
-  if (ctx.has("delete")) plan.remove = [...files.keys()].filter((rel) => !remote.has(rel)).sort();
+  if (ctx.has("delete")) {
+    plan.remove = [...files].flatMap(([rel, file]) => (remote.has(rel) ? [] : [file.rel])).sort();
+  }
   plan.transfer.sort((a, b) => (a.rel < b.rel ? -1 : 1));
   return plan;
 }
@@ -141,7 +146,7 @@ the other way. Write the local side as ./NAME or an absolute path when a name co
       } else {
         const pairs = plan.transfer.map((t) => ({
           remote: `${folder}${t.rel}`,
-          local: join(local, t.rel),
+          local: t.local ?? join(local, t.rel),
           size: t.size,
         }));
         await downloadMany(api, pairs, progress);
