@@ -62,11 +62,14 @@ function routes(ctx: Services, guard: AppGuard, limits: RateLimits) {
   const authSettings = () => ctx.config.current.authorization;
   // Elysia's default router skips the first 11 characters of the URL, assuming a host of at
   // least 4 ("http://a.bc"); a short Host such as "nas" would then route every request to 404.
+  // Without it the router skips 7, which lands inside "https://": over HTTPS it skips 11, and
+  // withUsableUrl rebuilds a request whose Host is shorter than 3 characters.
   // encodeSchema: off, each answer is checked against its response schema by the compiled
   // validator instead of being run through TypeBox's dynamic Encode, which walked every
   // entry of a listing. Encode only changes values for t.Date and the *String transforms,
   // which no response schema uses (t.Integer, t.Numeric and t.Boolean encode as they are).
-  return new Elysia({ handler: { standardHostname: false }, encodeSchema: false })
+  const https = ctx.config.current.server.tls !== undefined;
+  return new Elysia({ handler: { standardHostname: https }, encodeSchema: false })
     .use(errorRenderer(ctx.logger))
     .use(acceptRule())
     .use(sameOriginRule(() => ctx.config.current.server))

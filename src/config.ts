@@ -76,6 +76,11 @@ export const ConfigSchema = T.Object({
      */
     max_upload_bytes: T.Integer({ minimum: 1, default: DEFAULT_MAX_UPLOAD_BYTES }),
     trust_proxy: T.Boolean({ default: false }),
+    /**
+     * HTTPS on lightd's own port: PEM files of the certificate (with its chain) and its private
+     * key, relative to config.json's folder. Read at start; restart lightd after renewing them.
+     */
+    tls: T.Optional(T.Object({ cert_file: T.String({ minLength: 1 }), key_file: T.String({ minLength: 1 }) })),
     /** Web origins (`https://app.example.com`, exactly) whose pages may call the API from a browser. */
     cors_origins: T.Array(T.String({ pattern: "^https?://[^/?#\\s*]+$" }), { default: [], uniqueItems: true }),
   }),
@@ -330,8 +335,12 @@ export function configuredOrigin(server: Pick<Config["server"], "public_url">): 
 }
 
 export function resolveDataDir(configPath: string, config: Config, override?: string): string {
-  const dir = override ?? config.storage.dir;
-  return isAbsolute(dir) ? dir : resolve(dirname(configPath), dir);
+  return besideConfig(configPath, override ?? config.storage.dir);
+}
+
+/** A path from config.json: relative ones are taken from config.json's folder, not the working directory. */
+export function besideConfig(configPath: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dirname(configPath), path);
 }
 
 /**

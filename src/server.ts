@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { createApp, VERSION } from "./app";
 import { UsageError } from "./cli/args";
-import { ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
+import { besideConfig, type Config, ConfigError, ConfigStore, loadConfigFile, resolveDataDir } from "./config";
 import type { EdgeServer } from "./http/edge";
 import { createHandler } from "./http/handler";
 import { withUsableUrl } from "./http/usable-url";
@@ -37,6 +38,7 @@ export async function serve(
   const port = flags.port ?? (envPort !== undefined ? Number(envPort) : config.server.port);
   const host = flags.host ?? env.LIGHTD_HOST ?? config.server.host;
   const dataDir = resolveDataDir(configPath, config, flags.dataDir ?? env.LIGHTD_DATA);
+  const tls = tlsFiles(configPath, config.server.tls);
 
   const store = new ConfigStore(config, configPath, (message) => logger.warn(message));
   store.watch();
@@ -94,10 +96,12 @@ export async function serve(
     logRequests: () => store.current.log.requests,
     durable: services.durable,
   });
-  let fallbackOrigin = "http://localhost";
+  const scheme = tls ? "https" : "http";
+  let fallbackOrigin = `${scheme}://localhost`;
   const server = Bun.serve({
     port,
     hostname: host,
+    tls,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // The client address, a WebSocket upgrade and the idle timeout are known only to the
     // server, and only for the Request it received: the edge keeps both with the request.
@@ -106,9 +110,9 @@ export async function serve(
   });
   // Where a request without a usable Host header is taken to have arrived.
   const reachable = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
-  fallbackOrigin = `http://${reachable}:${server.port}`;
+  fallbackOrigin = `${scheme}://${reachable}:${server.port}`;
   logger.info("listening", {
-    url: `http://${host}:${server.port}`,
+    url: `${scheme}://${host}:${server.port}`,
     port: server.port,
     data_dir: dataDir,
     version: VERSION,
@@ -128,4 +132,28 @@ export async function serve(
   await services.close();
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * `server.tls`'s certificate and private key, read at start: a file that cannot be read, or
+ * holds no PEM block of its kind, stops the start with a message naming it.
+ */
+function tlsFiles(configPath: string, tls: Config["server"]["tls"]): { cert: string; key: string } | undefined {
+  if (!tls) return undefined;
+  const read = (field: "cert_file" | "key_file", block: RegExp, what: string) => {
+    const path = besideConfig(configPath, tls[field]);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError(`server.tls.${field}: cannot read ${path} (${reason})`);
+    }
+    if (!block.test(text)) throw new ConfigError(`server.tls.${field}: ${path} holds no PEM ${what}`);
+    return text;
+  };
+  return {
+    cert: read("cert_file", /-----BEGIN CERTIFICATE-----/, "certificate"),
+    key: read("key_file", /-----BEGIN [A-Z ]*PRIVATE KEY-----/, "private key"),
+  };
 }

@@ -6,7 +6,9 @@ let lastUsable = "\u0000";
  * header, so an empty or malformed one (`Host:`, `Host: a b`, `Host: x:99999`) yields a
  * relative or unparsable URL, and every later `new URL(request.url)` would throw (a 500).
  * Such a request is rebuilt on `fallbackOrigin` (the address the server listens on); a
- * usable URL costs one native parse check and is passed through untouched.
+ * usable URL costs one native parse check and is passed through untouched. Over HTTPS the
+ * router looks for the path from the URL's 12th character (app.ts), so a Host shorter than 3
+ * characters (`https://a/…`) is rebuilt too: the router would take part of its path for the host.
  */
 export function withUsableUrl(request: Request, fallbackOrigin: string): Request {
   const url = request.url;
@@ -15,7 +17,8 @@ export function withUsableUrl(request: Request, fallbackOrigin: string): Request
   if (url.startsWith(lastUsable) && url.charCodeAt(lastUsable.length) === 47) return request;
   const relative = url.charCodeAt(0) === 47; // "/"
   const start = relative ? 0 : url.indexOf("/", url.indexOf("//") + 2);
-  if (!relative && URL.canParse(url)) {
+  const routable = url.charCodeAt(4) === 58 || start >= 11; // "http:", or an https host of 3 or more
+  if (!relative && routable && URL.canParse(url)) {
     if (start !== -1) lastUsable = url.slice(0, start);
     return request;
   }

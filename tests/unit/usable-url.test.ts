@@ -33,4 +33,14 @@ describe("withUsableUrl", () => {
     expect(withUsableUrl(received("http://h:1/a"), fallback).url).toBe("http://h:1/a");
     expect(withUsableUrl(received("http://h:1999999/a"), fallback).url).toBe(`${fallback}/a`);
   });
+
+  test("over HTTPS a Host shorter than 3 characters is rebuilt: the router looks for the path from the 12th", () => {
+    const tls = "https://127.0.0.1:8443";
+    const good = received("https://nas/files/a");
+    expect(withUsableUrl(good, tls)).toBe(good);
+    expect(withUsableUrl(received("https://ab/files/b"), tls).url).toBe(`${tls}/files/b`);
+    expect(withUsableUrl(received("https://a/x/auth/keys"), tls).url).toBe(`${tls}/x/auth/keys`);
+    const plain = received("http://a/files/c");
+    expect(withUsableUrl(plain, fallback)).toBe(plain);
+  });
 });

@@ -2,6 +2,7 @@ import { Elysia, t } from "elysia";
 import { type Config, configuredOrigin } from "../../config";
 import { extractToken, SESSION_COOKIE } from "../../http/auth";
 import { clientIpOf } from "../../http/edge";
+import { overTls } from "../../http/links";
 import { ipRateLimit, type RateLimits } from "../../http/rate-limit";
 import { errorResponses } from "../../http/schemas";
 import type { Logger } from "../../lib/logger";
@@ -42,6 +43,11 @@ export interface AuthModuleDeps {
 /** `Set-Cookie` for a browser session: HttpOnly, SameSite=Strict (never sent on cross-site requests), Secure when lightd is served over https. */
 export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
+}
+
+/** Whether lightd is served over https for this request: its public URL says so, or the request came over TLS. */
+function servedOverHttps(request: Request, server: Config["server"]): boolean {
+  return (server.public_url?.startsWith("https://") ?? false) || overTls(request, server);
 }
 
 export function authModule(deps: AuthModuleDeps) {
@@ -122,7 +128,7 @@ export function authModule(deps: AuthModuleDeps) {
       async ({ body, request, set }) => {
         const principal = await limited(request, () => deps.verifier.authenticate(body.token));
         const s = await deps.sessions.openFor(principal, body.token);
-        const secure = deps.config().server.public_url?.startsWith("https://") ?? false;
+        const secure = servedOverHttps(request, deps.config().server);
         const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
         set.headers["set-cookie"] = sessionCookie(s.token, maxAge, secure);
         set.headers["cache-control"] = "no-store";
@@ -197,10 +203,9 @@ export function authModule(deps: AuthModuleDeps) {
     })
     .post(
       "/auth/magic-link/verify",
-      async ({ body }) => {
+      async ({ body, request }) => {
         const s = await deps.magicLinks.redeem(body.token);
-        const settings = deps.config();
-        const secure = settings.server.public_url?.startsWith("https://") ?? false;
+        const secure = servedOverHttps(request, deps.config().server);
         const maxAge = Math.max(1, Math.floor((s.expiresAt - deps.now()) / 1000));
         return new Response(null, {
           status: 303,
