@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupE2E, ensureBinary, makeTempDir, type RunningServer, startServer } from "../fixtures/binary";
+import { FeedClient } from "../fixtures/feed-client";
 
 /**
  * HTTPS on lightd's own port (`server.tls`), with a certificate openssl made and curl checking
@@ -96,6 +97,15 @@ test("the session cookie is Secure, and WebDAV takes Basic auth over TLS", () =>
   expect(session.head).toMatch(/^set-cookie: lightd_session=[^\r\n]*; Secure/im);
   const dav = curl("/dav/", "-X", "PROPFIND", "-H", "Depth: 1", "-u", `any:${TOKEN}`);
   expect(dav.status).toBe(207);
+});
+
+test("the live feed answers over wss: to the ws client", async () => {
+  const ca = readFileSync(join(dir, "tls", "cert.pem"), "utf8");
+  const client = new FeedClient(`wss://localhost:${server.port}/ws/events?since_tx=0&token=${TOKEN}`, { ca });
+  expect(await client.opened).toBe(101);
+  await client.waitFor((events) => events.some((e) => e.path === "docs/a.txt"), "the upload's event");
+  client.socket.close();
+  await client.closed;
 });
 
 test("a Host of one or two characters still reaches the route its path names", () => {
