@@ -7,7 +7,7 @@ import { authorizationParams, basic, consent, ISSUER, postForm, REDIRECT, regist
 
 /**
  * A hook sees what its creator may read, and only while its creator may: revoking or the
- * expiry of the key that made it, or the end of the app authorization that made it, stops
+ * expiry of the key that made it, or the end or lapse of the app authorization that made it, stops
  * its deliveries; the master token's and a person's own hooks keep going. Deliveries are
  * received by a real server and verified with the npm `standardwebhooks` library.
  */
@@ -105,11 +105,11 @@ async function listed(token = t.master): Promise<string[]> {
 }
 
 /** Waits until no delivery of these hooks is pending: no attempt is in flight any more. */
-async function settled(...hookIds: string[]): Promise<void> {
+async function settled(hookIds: string[], token = t.master): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (const id of hookIds) {
     for (;;) {
-      const body = (await (await t.request("GET", `/hooks/${id}/deliveries`)).json()) as {
+      const body = (await (await t.request("GET", `/hooks/${id}/deliveries`, { token })).json()) as {
         deliveries: { status: string }[];
       };
       if (!body.deliveries.some((d) => d.status === "pending")) break;
@@ -158,7 +158,7 @@ describe("a hook made with an API key", () => {
     await upload("a.txt");
     await hooks.waitFor("key", "a.txt");
     // The clock jumps past a delivery's lease (Postgres): no attempt may still be in flight then.
-    await settled(mine, keys);
+    await settled([mine, keys]);
 
     skew += 61_000;
     expect((await t.request("GET", "/files", { token: key.token })).status).toBe(401);
@@ -231,5 +231,34 @@ describe("a hook made by an app (OAuth)", () => {
     expect((await t.request("DELETE", `/oauth/clients/${other.client_id}`, { token: session })).status).toBe(200);
     expect(await listed(session)).toEqual([own]);
     expect(hooks.rejected).toEqual([]);
+  });
+
+  test("ends once every token of the authorization has expired, before any sweep removes them", async () => {
+    const hooks = start();
+    const person = naclSigner("ida");
+    const session = await registerAndLogin(t, person);
+    const app = await registerClient(t, session);
+    const { params, verifier } = await authorizationParams(app.client_id);
+    const location = (await consent(t, session, params)).headers.get("location") as string;
+    const code = new URL(location).searchParams.get("code") as string;
+    const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier };
+    const answer = await postForm(t, "/oauth/token", form, basic(app.client_id, app.client_secret as string));
+    expect(answer.status).toBe(200);
+    const tokens = (await answer.json()) as { access_token: string; refresh_token: string };
+    const apps = await createHook("app", tokens.access_token);
+    const own = await createHook("person", session);
+    await upload("a.txt", session);
+    await hooks.waitFor("app", "a.txt");
+    await settled([apps, own], session);
+
+    // The app went quiet: its refresh token expires unused after 30 days, and the authorization lapses.
+    skew += 31 * 86_400_000;
+    const again = await login(t, person);
+    await upload("b.txt", again);
+    // (The receiver refuses what is signed 31 days off its own clock: the listing tells.)
+    const deadline = Date.now() + 20_000;
+    while ((await listed(again)).length > 1 && Date.now() < deadline) await Bun.sleep(20);
+    expect(await listed(again)).toEqual([own]);
+    expect(hooks.paths("app")).toEqual(["a.txt"]);
   });
 });

@@ -279,14 +279,16 @@ export class CredentialVerifier implements Authenticator {
 
   /**
    * Whether what `creatorOf` named still stands. Revocation and the expiry sweep delete the
-   * rows (and the hooks with them); this also catches a key past its expiry before the sweep.
+   * rows (and the hooks with them); this also catches, before the sweep, a key past its expiry
+   * and an app authorization whose every token has expired (it lapsed: the app cannot act).
    */
   async creatorLives(creator: HookCreator): Promise<boolean> {
     if (creator.credential_id !== null) {
       const row = await this.metadata.read.credentials.findForAuth(creator.credential_id);
       if (!row || (row.expires_at !== null && row.expires_at <= this.#now())) return false;
     }
-    if (creator.grant_id !== null) return (await this.metadata.read.oauthGrants.findById(creator.grant_id)) !== null;
+    if (creator.grant_id !== null)
+      return this.metadata.read.credentials.grantHasLiveToken(creator.grant_id, this.#now());
     return true;
   }
 

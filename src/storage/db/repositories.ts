@@ -72,6 +72,8 @@ export interface CredentialRepository {
   forgetRotationAnswers(before: number): Promise<number>;
   /** When the tokens of each OAuth grant of an account were last used (batched usage counters). */
   lastUseByGrant(accountId: number): Promise<Map<string, number | null>>;
+  /** Whether an OAuth grant still has a token not expired at `now` (else the app can no longer act). */
+  grantHasLiveToken(grantId: string, now: number): Promise<boolean>;
 }
 
 /** API-key views of `credentials` (kinds `live` and `test`); inserts go through CredentialRepository. */

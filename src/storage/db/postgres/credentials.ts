@@ -72,4 +72,10 @@ export class PostgresCredentialRepository extends PostgresRepository implements 
       WHERE account_id = ${accountId} AND grant_id IS NOT NULL GROUP BY grant_id`;
     return new Map(rows.map((r: { grant_id: string; last_used_at: number | null }) => [r.grant_id, r.last_used_at]));
   }
+
+  async grantHasLiveToken(grantId: string, now: number): Promise<boolean> {
+    const rows = await this.sql`SELECT 1 FROM credentials
+      WHERE grant_id = ${grantId} AND (expires_at IS NULL OR expires_at > ${now}) LIMIT 1`;
+    return rows.length > 0;
+  }
 }

@@ -31,6 +31,9 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   readonly #forgetRotationAnswers = this.db.query(
     "UPDATE credentials SET rotation_answer = NULL WHERE rotation_answer IS NOT NULL AND rotated_at < ?1",
   );
+  readonly #grantLive = this.db.query<{ one: number }, [string, number]>(
+    "SELECT 1 AS one FROM credentials WHERE grant_id = ?1 AND (expires_at IS NULL OR expires_at > ?2) LIMIT 1",
+  );
   readonly #lastUseByGrant = this.db.query<{ grant_id: string; last_used_at: number | null }, [number]>(
     "SELECT grant_id, max(last_used_at) AS last_used_at FROM credentials WHERE account_id = ?1 AND grant_id IS NOT NULL GROUP BY grant_id",
   );
@@ -105,6 +108,10 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
 
   async lastUseByGrant(accountId: number): Promise<Map<string, number | null>> {
     return new Map(this.#lastUseByGrant.all(accountId).map((r) => [r.grant_id, r.last_used_at]));
+  }
+
+  async grantHasLiveToken(grantId: string, now: number): Promise<boolean> {
+    return this.#grantLive.get(grantId, now) !== null;
   }
 
   /** Applies batched usage counters in one transaction. */
