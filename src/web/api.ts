@@ -37,13 +37,18 @@ export function whenSignedOut(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { accept: ACCEPT, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: { accept: ACCEPT, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

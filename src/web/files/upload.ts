@@ -1,55 +1,111 @@
-import { api, filesUrl, messageOf } from "../api";
+import { ApiError, api, filesUrl, messageOf } from "../api";
 
 /**
  * The upload engine: small files go in one streamed PUT, large ones through multipart with
  * parts sent in parallel and a failed part retried. XMLHttpRequest is used because it
  * reports upload progress (fetch does not).
+ *
+ * Every upload is create-only (`If-None-Match: *`): a file already at the path is replaced
+ * only after the person says so, and then only the version they were asked about (`If-Match`).
  */
 export const PART_SIZE = 8 * 1024 * 1024;
 const MULTIPART_FROM = 2 * PART_SIZE;
 const PARALLEL_PARTS = 3;
 const PARALLEL_FILES = 2;
 const PART_ATTEMPTS = 3;
+const CREATE_ONLY: Record<string, string> = { "if-none-match": "*" };
 
 export interface UploadItem {
   id: number;
   path: string;
   size: number;
   loaded: number;
-  state: "queued" | "uploading" | "done" | "failed";
+  state: "queued" | "uploading" | "conflict" | "done" | "skipped" | "failed";
   error?: string;
+}
+
+/** What to do with a file whose name is taken: replace the file, skip the upload, or upload under a free name. */
+export type Resolution = "replace" | "skip" | "keep";
+
+/** The question the queue is waiting on: the file at `path` already exists. */
+export interface Conflict {
+  path: string;
+  /** Further files of the same upload waiting with the same question. */
+  waiting: number;
+  /** How many files were chosen together with this one ("apply to all" means something above 1). */
+  batchSize: number;
+}
+
+/** Files added together: one answer may be kept for all of them. */
+interface Batch {
+  size: number;
+  policy?: Resolution;
 }
 
 interface Job {
   item: UploadItem;
   file: Blob;
+  batch: Batch;
 }
 
-function send(method: string, url: string, body: Blob, onProgress: (loaded: number) => void): Promise<XMLHttpRequest> {
+const isPreconditionFailed = (error: unknown) => error instanceof ApiError && error.status === 412;
+
+function send(
+  method: string,
+  url: string,
+  body: Blob,
+  onProgress: (loaded: number) => void,
+  headers: Record<string, string> = {},
+): Promise<XMLHttpRequest> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
     xhr.withCredentials = true;
     xhr.setRequestHeader("accept", "application/json");
     if (body.type) xhr.setRequestHeader("content-type", body.type);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr);
       let message = `${xhr.status} ${xhr.statusText}`;
+      let code = "error";
       try {
-        message = (JSON.parse(xhr.responseText) as { message?: string }).message ?? message;
+        const body = JSON.parse(xhr.responseText) as { error?: string; message?: string };
+        message = body.message ?? message;
+        code = body.error ?? code;
       } catch {}
-      reject(new Error(message));
+      reject(new ApiError(xhr.status, code, message));
     };
     xhr.onerror = () => reject(new Error("The connection failed during the upload"));
     xhr.send(body);
   });
 }
 
+/** The ETag of the file at `path` now, or null when there is none. */
+async function currentEtag(path: string): Promise<string | null> {
+  const res = await fetch(`${filesUrl(path)}?redirect=false`, { method: "HEAD", credentials: "same-origin" });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new ApiError(res.status, "error", `${res.status} ${res.statusText}`.trim());
+  return res.headers.get("etag");
+}
+
+/** `name (1).ext`, `name (2).ext`, … beside `path`: the first that does not exist yet. */
+async function freePath(path: string): Promise<string> {
+  const slash = path.lastIndexOf("/") + 1;
+  const name = path.slice(slash);
+  const dot = name.lastIndexOf(".");
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+  for (let n = 1; ; n++) {
+    const candidate = `${path.slice(0, slash)}${stem} (${n})${ext}`;
+    if ((await currentEtag(candidate)) === null) return candidate;
+  }
+}
+
 export class UploadQueue {
   readonly items: UploadItem[] = [];
   startedAt = 0;
   #jobs: Job[] = [];
+  #asks: { job: Job; resolve: (choice: Resolution) => void }[] = [];
   #active = 0;
   #nextId = 1;
   #listeners = new Set<() => void>();
@@ -71,15 +127,44 @@ export class UploadQueue {
     });
   }
 
+  /** True while a file is queued, being sent or waiting for an answer. */
+  get running(): boolean {
+    return this.items.some((i) => i.state === "queued" || i.state === "uploading" || i.state === "conflict");
+  }
+
+  /** The first file waiting for the person to say what to do with the existing one, if any. */
+  get conflict(): Conflict | null {
+    const first = this.#asks[0];
+    if (!first) return null;
+    const waiting = this.#asks.filter((a) => a !== first && a.job.batch === first.job.batch).length;
+    return { path: first.job.item.path, waiting, batchSize: first.job.batch.size };
+  }
+
+  /** The answer to `conflict`; with `all`, also to every later file of the same upload whose name is taken. */
+  answer(choice: Resolution, all: boolean): void {
+    const first = this.#asks.shift();
+    if (!first) return;
+    const batch = first.job.batch;
+    let answered = [first];
+    if (all) {
+      batch.policy = choice;
+      answered = answered.concat(this.#asks.filter((a) => a.job.batch === batch));
+      this.#asks = this.#asks.filter((a) => a.job.batch !== batch);
+    }
+    for (const a of answered) a.resolve(choice);
+    this.#notify();
+  }
+
   add(files: { path: string; file: Blob }[]): void {
-    if (this.items.every((i) => i.state === "done" || i.state === "failed")) {
+    if (!this.running) {
       this.items.length = 0;
       this.startedAt = performance.now();
     }
+    const batch: Batch = { size: files.length };
     for (const { path, file } of files) {
       const item: UploadItem = { id: this.#nextId++, path, size: file.size, loaded: 0, state: "queued" };
       this.items.push(item);
-      this.#jobs.push({ item, file });
+      this.#jobs.push({ item, file, batch });
     }
     this.#notify();
     this.#pump();
@@ -96,19 +181,17 @@ export class UploadQueue {
     }
   }
 
-  async #run({ item, file }: Job): Promise<void> {
+  async #run(job: Job): Promise<void> {
+    const { item, file } = job;
     item.state = "uploading";
     this.#notify();
     try {
-      if (file.size >= MULTIPART_FROM) await this.#multipart(item, file);
-      else
-        await send("PUT", filesUrl(item.path), file, (loaded) => {
-          item.loaded = loaded;
-          this.#notify();
-        });
-      item.loaded = item.size;
-      item.state = "done";
-      this.onFileDone();
+      const stored = file.size >= MULTIPART_FROM ? await this.#multipart(job) : await this.#put(job);
+      if (stored) {
+        item.loaded = item.size;
+        item.state = "done";
+        this.onFileDone();
+      } else item.state = "skipped";
     } catch (error) {
       item.state = "failed";
       item.error = messageOf(error);
@@ -116,13 +199,68 @@ export class UploadQueue {
     this.#notify();
   }
 
-  async #multipart(item: UploadItem, file: Blob): Promise<void> {
+  /**
+   * The path is taken: asks (unless this upload already has an answer for all) and returns the
+   * conditions of the next attempt, having moved the item to a free name for "keep both";
+   * null to skip it. A replace names the version the person saw, so a change meanwhile asks again.
+   */
+  async #resolve(job: Job): Promise<Record<string, string> | null> {
+    const { item } = job;
+    let choice = job.batch.policy;
+    if (!choice) {
+      item.state = "conflict";
+      choice = await new Promise<Resolution>((resolve) => {
+        this.#asks.push({ job, resolve });
+        this.#notify();
+      });
+      item.state = "uploading";
+    }
+    if (choice === "skip") return null;
+    if (choice === "keep") {
+      item.path = await freePath(item.path);
+      return CREATE_ONLY;
+    }
+    const etag = await currentEtag(item.path);
+    // Deleted meanwhile: creating it is what the person wanted, still without overwriting another.
+    return etag ? { "if-match": etag } : CREATE_ONLY;
+  }
+
+  async #put(job: Job): Promise<boolean> {
+    const { item, file } = job;
+    for (let conditions = CREATE_ONLY; ; ) {
+      try {
+        await send(
+          "PUT",
+          filesUrl(item.path),
+          file,
+          (loaded) => {
+            item.loaded = loaded;
+            this.#notify();
+          },
+          conditions,
+        );
+        return true;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        item.loaded = 0;
+        const next = await this.#resolve(job);
+        if (!next) return false;
+        conditions = next;
+      }
+    }
+  }
+
+  async #multipart(job: Job): Promise<boolean> {
+    const { item, file } = job;
     const count = Math.ceil(file.size / PART_SIZE);
     const upload = await api<{ upload_id: string; part_urls: string[] }>("POST", "/files/uploads/multipart", {
       path: item.path,
       ...(file.type ? { content_type: file.type } : {}),
       part_count: count,
     });
+    const path = item.path;
+    const abort = () =>
+      api("POST", "/files/uploads/multipart/abort", { path, upload_id: upload.upload_id }).catch(() => {});
     const progress = new Array<number>(count).fill(0);
     const etags = new Array<string>(count);
     let next = 0;
@@ -149,16 +287,36 @@ export class UploadQueue {
     try {
       await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
     } catch (error) {
-      await api("POST", "/files/uploads/multipart/abort", { path: item.path, upload_id: upload.upload_id }).catch(
-        () => {},
-      );
+      await abort();
       throw error;
     }
-    await api("POST", "/files/uploads/multipart/complete", {
-      path: item.path,
-      upload_id: upload.upload_id,
-      parts: etags.map((etag, i) => ({ part_number: i + 1, etag })),
-    });
+    const parts = etags.map((etag, i) => ({ part_number: i + 1, etag }));
+    // A completion refused by its condition leaves the upload pending: a replace completes it again.
+    for (let conditions = CREATE_ONLY; ; ) {
+      try {
+        await api(
+          "POST",
+          "/files/uploads/multipart/complete",
+          { path, upload_id: upload.upload_id, parts },
+          conditions,
+        );
+        return true;
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+        const then = await this.#resolve(job);
+        if (!then) {
+          await abort();
+          return false;
+        }
+        conditions = then;
+        // Keep both: the parts belong to the old path, so the file goes up again under the new one.
+        if (item.path !== path) {
+          await abort();
+          item.loaded = 0;
+          return this.#multipart(job);
+        }
+      }
+    }
   }
 }
 

@@ -10,10 +10,10 @@ export function UploadsPanel({ queue }: { queue: UploadQueue }) {
   const items = queue.items;
   if (items.length === 0) return null;
   const total = items.reduce((a, i) => a + i.size, 0);
-  const loaded = items.reduce((a, i) => a + (i.state === "failed" ? i.size : i.loaded), 0);
+  const loaded = items.reduce((a, i) => a + (i.state === "failed" || i.state === "skipped" ? i.size : i.loaded), 0);
   const seconds = (performance.now() - queue.startedAt) / 1000;
   const speed = seconds > 0 ? loaded / seconds : 0;
-  const running = items.some((i) => i.state === "uploading" || i.state === "queued");
+  const running = queue.running;
   const failed = items.filter((i) => i.state === "failed").length;
   return (
     <section class="uploads card" aria-label="Uploads">
@@ -39,6 +39,10 @@ export function UploadsPanel({ queue }: { queue: UploadQueue }) {
                 </span>
               ) : item.state === "done" ? (
                 "Done"
+              ) : item.state === "skipped" ? (
+                "Skipped"
+              ) : item.state === "conflict" ? (
+                "Already exists"
               ) : (
                 `${Math.floor((item.loaded / (item.size || 1)) * 100)} %`
               )}

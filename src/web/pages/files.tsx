@@ -6,6 +6,7 @@ import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
 import { filesFromDrop, UploadQueue } from "../files/upload";
+import { UploadConflictDialog } from "../files/upload-conflict";
 import { UploadsPanel } from "../files/uploads-panel";
 import { VersionsDialog } from "../files/versions-dialog";
 import { VirtualList } from "../files/virtual-list";
@@ -155,6 +156,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
         </div>
       )}
       <UploadsPanel queue={queue} />
+      <UploadConflictDialog queue={queue} />
       <ErrorText error={error} />
       {error && !loading && (
         <p>
