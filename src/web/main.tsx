@@ -1,6 +1,9 @@
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { whenSignedOut } from "./api";
+import { UploadQueue } from "./files/upload";
+import { UploadConflictDialog } from "./files/upload-conflict";
+import { UploadsPanel } from "./files/uploads-panel";
 import { ActivityPage } from "./pages/activity";
 import { AdminPage } from "./pages/admin";
 import { AppsPage } from "./pages/apps";
@@ -31,6 +34,8 @@ function App() {
 
 function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const route = useRoute();
+  const uploads = useMemo(() => new UploadQueue(), []);
+  useLeaveWarning(uploads);
   const pages: [string, string, boolean][] = [
     ["files", "Files", can(me, "files:read")],
     ["shares", "Shares", can(me, "share")],
@@ -69,7 +74,11 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         </span>
       </header>
       <main id="main" tabIndex={-1}>
-        {current === "files" && <FilesPage me={me} folder={(route.page === "files" && route.rest) || me.prefix} />}
+        {current === "files" ? (
+          <FilesPage me={me} folder={(route.page === "files" && route.rest) || me.prefix} uploads={uploads} />
+        ) : (
+          <UploadsPanel queue={uploads} />
+        )}
         {current === "shares" && <SharesPage />}
         {current === "keys" && <KeysPage me={me} />}
         {current === "tokens" && <TokensPage />}
@@ -78,8 +87,35 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         {current === "activity" && <ActivityPage />}
         {current === "admin" && <AdminPage />}
       </main>
+      <UploadConflictDialog queue={uploads} />
     </>
   );
+}
+
+/**
+ * While an upload runs, closing or reloading the tab asks first (the browser's own prompt): the
+ * upload would stop. The listener exists only then, so an idle page stays in the back-forward cache.
+ */
+function useLeaveWarning(uploads: UploadQueue) {
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (!uploads.running) return;
+      e.preventDefault();
+      e.returnValue = "";
+    };
+    let warning = false;
+    const update = () => {
+      if (uploads.running === warning) return;
+      warning = uploads.running;
+      if (warning) addEventListener("beforeunload", warn);
+      else removeEventListener("beforeunload", warn);
+    };
+    const stop = uploads.subscribe(update);
+    return () => {
+      stop();
+      removeEventListener("beforeunload", warn);
+    };
+  }, [uploads]);
 }
 
 // /oauth/authorize serves this same bundle: there it is the consent page, not the dashboard.

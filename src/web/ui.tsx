@@ -40,9 +40,15 @@ function firstControl(body: HTMLElement | null): HTMLElement | null {
 /**
  * A modal `<dialog>`: focus moves to its first field (so a name typed and Enter do what the
  * dialog is for), Escape or going to another page closes it, the page behind is inert, and on
- * closing focus goes back to the control that opened it.
+ * closing focus goes back to the control that opened it. A `persistent` dialog belongs to no one
+ * page (a question about an upload) and stays open across pages.
  */
-export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+export function Dialog(props: {
+  title: string;
+  onClose: () => void;
+  persistent?: boolean;
+  children: ComponentChildren;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const body = useRef<HTMLDivElement>(null);
   const leaving = useRef(false);
@@ -57,7 +63,7 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     if (field instanceof HTMLInputElement && field.type === "text") field.setSelectionRange(-1, -1);
     // Back, Forward or a link shows another page: the dialog belonged to the one left.
     const navigated = () => onClose.current();
-    addEventListener("hashchange", navigated);
+    if (!props.persistent) addEventListener("hashchange", navigated);
     return () => {
       removeEventListener("hashchange", navigated);
       // An open modal keeps the page inert, so it is closed before focus can go back.

@@ -19,7 +19,7 @@ export function UploadConflictDialog({ queue }: { queue: UploadQueue }) {
     setAll(false);
   };
   return (
-    <Dialog key={conflict.path} title={`${name} already exists`} onClose={() => choose("skip")}>
+    <Dialog key={conflict.path} title={`${name} already exists`} persistent onClose={() => choose("skip")}>
       <p>
         A file named <strong class="mono">{conflict.path}</strong> is already stored. Replace it with the one you are
         uploading, skip this file, or keep both (the upload gets a new name)?

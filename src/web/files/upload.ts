@@ -109,13 +109,18 @@ export class UploadQueue {
   #active = 0;
   #nextId = 1;
   #listeners = new Set<() => void>();
+  #storedListeners = new Set<() => void>();
   #changed = 0;
-
-  constructor(private readonly onFileDone: () => void) {}
 
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` each time a file has been stored (the folder showing it may reload). */
+  onFileDone(listener: () => void): () => void {
+    this.#storedListeners.add(listener);
+    return () => this.#storedListeners.delete(listener);
   }
 
   #notify(): void {
@@ -155,6 +160,13 @@ export class UploadQueue {
     this.#notify();
   }
 
+  /** Forgets the finished uploads (the panel, shown on every page, goes away); nothing while one runs. */
+  clear(): void {
+    if (this.running) return;
+    this.items.length = 0;
+    this.#notify();
+  }
+
   add(files: { path: string; file: Blob }[]): void {
     if (!this.running) {
       this.items.length = 0;
@@ -190,7 +202,7 @@ export class UploadQueue {
       if (stored) {
         item.loaded = item.size;
         item.state = "done";
-        this.onFileDone();
+        for (const l of this.#storedListeners) l();
       } else item.state = "skipped";
     } catch (error) {
       item.state = "failed";

@@ -24,6 +24,11 @@ export function UploadsPanel({ queue }: { queue: UploadQueue }) {
           {running && speed > 0 && ` · ${formatBytes(speed)}/s · ${formatDuration((total - loaded) / speed)} left`}
         </label>
         <progress id="upload-total" max={total || 1} value={loaded} />
+        {!running && (
+          <button type="button" onClick={() => queue.clear()}>
+            Clear finished uploads
+          </button>
+        )}
       </div>
       <ul class="upload-list">
         {items.slice(-50).map((item) => (

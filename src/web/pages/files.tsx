@@ -5,8 +5,7 @@ import { api, filesUrl, isTransient, messageOf, retryDelay } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
-import { filesFromDrop, UploadQueue } from "../files/upload";
-import { UploadConflictDialog } from "../files/upload-conflict";
+import { filesFromDrop, type UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";
 import { VersionsDialog } from "../files/versions-dialog";
 import { VirtualList } from "../files/virtual-list";
@@ -32,7 +31,8 @@ const COLUMNS: [SortKey, string][] = [
   ["updated_at", "Modified"],
 ];
 
-export function FilesPage({ me, folder }: { me: Me; folder: string }) {
+/** `uploads` belongs to the whole dashboard, so going to another page neither stops nor hides an upload. */
+export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: string; uploads: UploadQueue }) {
   const prefix = folder && !folder.endsWith("/") ? `${folder}/` : folder;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [loading, setLoading] = useState(true);
@@ -46,7 +46,7 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
   /** Failed loads in a row that may pass on a retry (lightd restarting): retried with backoff. */
   const [failures, setFailures] = useState(0);
   const [retrying, setRetrying] = useState(false);
-  const queue = useMemo(() => new UploadQueue(() => reload()), []);
+  useEffect(() => queue.onFileDone(reload), [queue]);
   /** The folder last loaded in full and its size: a reload of it keeps the list (and its scroll) until done. */
   const loaded = useRef({ prefix: "", count: 0 });
   const picker = useRef<HTMLInputElement>(null);
@@ -156,7 +156,6 @@ export function FilesPage({ me, folder }: { me: Me; folder: string }) {
         </div>
       )}
       <UploadsPanel queue={queue} />
-      <UploadConflictDialog queue={queue} />
       <ErrorText error={error} />
       {error && !loading && (
         <p>
