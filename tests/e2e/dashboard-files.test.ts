@@ -184,7 +184,8 @@ browserTest("drag and drop: files dropped on the list are uploaded into the open
     const page = b.page;
     await signInWithToken(page, server.url, master);
     await page.goto(`${server.url}/#/files/dropped/`);
-    await page.getByText("this folder is empty").waitFor();
+    // Not there yet: a drop creates it.
+    await page.getByText("This folder does not exist").waitFor();
     // What the browser hands a page when files are dropped on it: a DataTransfer with File items.
     const transfer = await page.evaluateHandle(() => {
       const dt = new DataTransfer();
@@ -196,6 +197,7 @@ browserTest("drag and drop: files dropped on the list are uploaded into the open
     await page.locator(".table").dispatchEvent("drop", { dataTransfer: transfer });
     await page.getByText(/Uploads complete/).waitFor();
     await page.getByRole("button", { name: "one.txt", exact: true }).waitFor();
+    expect(await page.getByText("This folder does not exist").count()).toBe(0);
     expect(await (await api("/files/dropped/one.txt")).text()).toBe("first dropped file\n");
     expect((await (await api("/files/dropped/two.bin")).arrayBuffer()).byteLength).toBe(3000);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { FileEntry as Entry } from "../../../clients/lightd";
-import { api } from "../api";
+import { parentOf } from "../../domain/paths";
+import { api, filesUrl } from "../api";
 
 export type SortKey = "name" | "size" | "updated_at";
 
@@ -59,3 +60,22 @@ export async function loadFolder(
 }
 
 export type { Entry };
+
+/** Whether a folder is there (`HEAD /files/{folder}/`); only a 404 says it is not. */
+async function folderExists(folder: string): Promise<boolean> {
+  const res = await fetch(filesUrl(folder), { method: "HEAD", credentials: "same-origin" });
+  return res.status !== 404;
+}
+
+/**
+ * For a folder that listed empty: null when it exists (it is just empty), else the nearest
+ * folder above it that does, up to `home` (where the credential starts), to offer as the way back.
+ */
+export async function missingFolderParent(prefix: string, home: string): Promise<string | null> {
+  if (!prefix || prefix === home || (await folderExists(prefix))) return null;
+  let parent = parentOf(prefix);
+  while (parent && parent !== home && parent.startsWith(home) && !(await folderExists(parent))) {
+    parent = parentOf(parent);
+  }
+  return parent.startsWith(home) ? parent : home;
+}

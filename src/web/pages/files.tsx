@@ -3,7 +3,7 @@ import { parentOf } from "../../domain/paths";
 import { formatBytes } from "../../lib/format";
 import { api, filesUrl, isTransient, messageOf, retryDelay } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
-import { type Entry, loadFolder, type SortKey, sortEntries } from "../files/entry";
+import { type Entry, loadFolder, missingFolderParent, type SortKey, sortEntries } from "../files/entry";
 import { canPreview, Preview } from "../files/preview";
 import { filesFromDrop, type UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";
@@ -41,6 +41,8 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
   const [modal, setModal] = useState<Modal>(null);
   const [stats, setStats] = useState<{ files: number; bytes: number } | null>(null);
   const [dragging, setDragging] = useState(false);
+  /** Set when the folder shown does not exist: the nearest folder above it that does. */
+  const [missing, setMissing] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const reload = () => setVersion((v) => v + 1);
   /** Failed loads in a row that may pass on a retry (lightd restarting): retried with backoff. */
@@ -60,10 +62,13 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
     let retry: ReturnType<typeof setTimeout> | undefined;
     const known = loaded.current.prefix === prefix ? loaded.current.count : 0;
     loadFolder(prefix, known, (all) => !abort.signal.aborted && setEntries([...all]), abort.signal)
-      .then((all) => {
+      .then(async (all) => {
         if (abort.signal.aborted) return;
         loaded.current = { prefix, count: all.length };
         setFailures(0);
+        // An empty list is also what a folder that is not there gives; only asking tells them apart.
+        const parent = all.length === 0 ? await missingFolderParent(prefix, me.prefix) : null;
+        if (!abort.signal.aborted) setMissing(parent);
       })
       .catch((e) => {
         if (abort.signal.aborted) return;
@@ -82,7 +87,10 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
       clearTimeout(retry);
     };
   }, [prefix, version]);
-  useEffect(() => setEntries([]), [prefix]);
+  useEffect(() => {
+    setEntries([]);
+    setMissing(null);
+  }, [prefix]);
 
   const sorted = useMemo(() => sortEntries(entries, sort.key, sort.asc), [entries, sort]);
   const writable = can(me, "files:write");
@@ -156,6 +164,17 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
         </div>
       )}
       <UploadsPanel queue={queue} />
+      {missing !== null && (
+        <div class="card missing-folder" role="status">
+          <p>
+            <strong>This folder does not exist.</strong> Nothing is stored at <span class="mono">{prefix}</span>; it may
+            have been moved or deleted.
+          </p>
+          <p>
+            <a href={href("files", missing)}>Go to {missing ? missing.slice(0, -1) : "Home"}</a>
+          </p>
+        </div>
+      )}
       <ErrorText error={error} />
       {error && !loading && (
         <p>
@@ -224,7 +243,7 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
         {loading
           ? `Loading… ${entries.length.toLocaleString()} entries so far`
           : !error && `${entries.length.toLocaleString()} entries`}
-        {!loading && entries.length === 0 && !error && " — this folder is empty."}
+        {!loading && entries.length === 0 && !error && missing === null && " — this folder is empty."}
       </p>
       {modal?.kind === "new-folder" && (
         <PathDialog
