@@ -83,12 +83,12 @@ export interface paths {
   "/s/{token}": {
     /**
      * Open a share link (public)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status.
      */
     get: operations["openShare"];
     /**
      * Open a share link (public) (headers only)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
      */
     head: operations["openShareHead"];
   };
@@ -459,12 +459,12 @@ export interface paths {
   "/s/{token}/{path}": {
     /**
      * Open a path under a shared folder (public)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status.
      */
     get: operations["openSharedPath"];
     /**
      * Open a path under a shared folder (public) (headers only)
-     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
+     * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
      */
     head: operations["openSharedPathHead"];
   };
@@ -1290,7 +1290,7 @@ export interface operations {
   };
   /**
    * Open a share link (public)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status.
    */
   openShare: {
     parameters: {
@@ -1350,7 +1350,7 @@ export interface operations {
   };
   /**
    * Open a share link (public) (headers only)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
    */
   openShareHead: {
     parameters: {
@@ -3795,7 +3795,7 @@ export interface operations {
   };
   /**
    * Open a path under a shared folder (public)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status.
    */
   openSharedPath: {
     parameters: {
@@ -3858,7 +3858,7 @@ export interface operations {
   };
   /**
    * Open a path under a shared folder (public) (headers only)
-   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
+   * @description No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status. For a file, `If-Match` and `If-None-Match` are decided as for its download (412, 304).
    */
   openSharedPathHead: {
     parameters: {

@@ -2,8 +2,7 @@ import { bodyTooLarge } from "../domain/errors";
 import type { Logger } from "../lib/logger";
 import { guardedBody } from "./body-stream";
 import { carryMeta, metaOf } from "./edge";
-import { errorFormOfUrl } from "./error-form";
-import { renderError } from "./errors";
+import { renderErrorFor } from "./errors";
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -35,7 +34,7 @@ export function withBodyLimit(handler: Handler, maxBytes: () => number, logger: 
     const declared = request.headers.get("content-length");
     if (declared !== null) {
       if (Number(declared) <= max) return handler(request);
-      return renderError(bodyTooLarge(max), undefined, metaOf(request).id, logger, errorFormOfUrl(request.url));
+      return renderErrorFor(request, bodyTooLarge(max), undefined, metaOf(request).id, logger);
     }
     if (!PARSED_TYPES.test(request.headers.get("content-type") ?? "")) return handler(request);
     // The counted body travels on a new Request: it is the same request (id, client, limits).

@@ -1,3 +1,6 @@
+import { prefersHtml } from "./accept";
+import { pathOfUrl } from "./url-path";
+
 /**
  * Which error body a path answers, decided here once for the renderer and the contract.
  *
@@ -34,3 +37,17 @@ export function errorFormOfUrl(url: string): ErrorForm {
   const end = url.search(/[?#]/);
   return errorFormOf(url.slice(start, end === -1 || end < start ? undefined : end));
 }
+
+/**
+ * How an error to this request is answered: in its path's form, or — for a share link
+ * (`/s/{token}…`, the one lightd URL people open in a browser tab) asked for by a request that
+ * prefers HTML (a navigation) — as a small page with the same status and headers. API clients
+ * (`Accept: application/json`, or curl's any-type default) keep the JSON.
+ */
+export function errorFormOfRequest(request: Request): ErrorForm | "page" {
+  if (isSharePath(pathOfUrl(request.url)) && prefersHtml(request.headers.get("accept"))) return "page";
+  return errorFormOfUrl(request.url);
+}
+
+/** A share link's answer depends on Accept (JSON or a page), so caches must key on it. */
+export const isSharePath = (path: string) => path.startsWith("/s/");

@@ -1,5 +1,13 @@
 import { Elysia } from "elysia";
-import { AppError, type ErrorCode, errorResponseIn, NotFoundError, OAuthError, oauthErrorResponse } from "../errors";
+import {
+  AppError,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  errorResponseIn,
+  NotFoundError,
+  OAuthError,
+  oauthErrorResponse,
+} from "../errors";
 import type { Logger } from "../lib/logger";
 import {
   BlobConflict,
@@ -11,7 +19,9 @@ import {
 } from "../storage/blob/errors";
 import { StorageFull, StorageUnavailable } from "../storage/errors";
 import { requestIdOf } from "./edge";
-import { type ErrorForm, errorFormOfUrl } from "./error-form";
+import { type ErrorForm, errorFormOfRequest, isSharePath } from "./error-form";
+import { escapeHtml, htmlPage } from "./html-page";
+import { pathOfUrl } from "./url-path";
 
 interface ValidationLike {
   type?: string;
@@ -52,9 +62,12 @@ export function renderError(
   phase: string | undefined,
   requestId: string,
   logger: Logger,
-  form: ErrorForm = "lightd",
+  form: ErrorForm | "page" = "lightd",
 ): Response {
-  const reply: Reply = (code, message, headers) => errorResponseIn(form, code, message, headers);
+  const reply: Reply = (code, message, headers) =>
+    form === "page"
+      ? asPage(errorResponseIn("lightd", code, message, headers), code, message)
+      : errorResponseIn(form, code, message, headers);
   // The auth guard runs in the parse phase; Elysia wraps what it throws in a ParseError.
   const cause = (thrown as { cause?: unknown } | null)?.cause;
   const error =
@@ -121,9 +134,50 @@ export function renderError(
   return reply("internal");
 }
 
+const PAGE_STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}" +
+  "h1{font-size:1.4rem}small{color:#666}";
+
+/**
+ * The JSON answer as a page for a person in a browser (see errorFormOfRequest): the same status
+ * and headers (a 401's challenge, a 429's Retry-After), the catalogue's words, no script and no
+ * external asset.
+ */
+function asPage(json: Response, code: ErrorCode, message: string | undefined): Response {
+  const title = code === "unauthorized" ? "This link no longer works" : "This link cannot be opened";
+  const page = htmlPage({
+    title: `${title} · lightd`,
+    style: PAGE_STYLE,
+    status: json.status,
+    body: `<main>
+<h1>${title}</h1>
+<p>${escapeHtml(message ?? ERROR_CATALOGUE[code].message)}</p>
+<p>Shared links expire, can be revoked, and can be limited to a number of downloads. Ask whoever shared it for a new link.</p>
+<p><small>${json.status} · ${code}</small></p>
+</main>`,
+  });
+  const headers = new Headers(json.headers);
+  for (const [name, value] of page.headers) headers.set(name, value);
+  headers.set("vary", "accept");
+  return new Response(page.body, { status: json.status, headers });
+}
+
+/** How `request` gets its errors, with `Vary: Accept` wherever the answer depends on it. */
+export function renderErrorFor(
+  request: Request,
+  thrown: unknown,
+  phase: string | undefined,
+  requestId: string,
+  logger: Logger,
+) {
+  const response = renderError(thrown, phase, requestId, logger, errorFormOfRequest(request));
+  if (isSharePath(pathOfUrl(request.url))) response.headers.set("vary", "accept");
+  return response;
+}
+
 /** The renderer as the app's global error hook. */
 export function errorRenderer(logger: Logger) {
   return new Elysia({ name: "error-renderer" }).onError({ as: "global" }, ({ code, error, request }) =>
-    renderError(error, String(code), requestIdOf(request), logger, errorFormOfUrl(request.url)),
+    renderErrorFor(request, error, String(code), requestIdOf(request), logger),
   );
 }

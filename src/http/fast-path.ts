@@ -3,8 +3,7 @@ import type { Logger } from "../lib/logger";
 import { checkAccept } from "./accept";
 import type { AuthRequirement, RequestAuthenticator } from "./auth";
 import { isHeadRequest, requestIdOf } from "./edge";
-import { errorFormOfUrl } from "./error-form";
-import { renderError } from "./errors";
+import { renderErrorFor } from "./errors";
 import { crossOriginRefusal, type SameOriginSettings } from "./same-origin";
 
 type Handler = (request: Request) => Response | Promise<Response>;
@@ -84,7 +83,7 @@ export function fastPath(routes: readonly FastRoute[], rules: FastPathRules): Fa
 
   // Rendered here, as the app renders its own, so what wraps the app (CORS) sees a response.
   const refusal = (request: Request, error: unknown): Response =>
-    renderError(error, "UNKNOWN", requestIdOf(request), rules.logger, errorFormOfUrl(request.url));
+    renderErrorFor(request, error, "UNKNOWN", requestIdOf(request), rules.logger);
 
   /** The route's answer, without a promise when no step needs one (a warm request on the embedded engine). */
   const answer = (route: FastRoute, request: Request, rest: string): Response | Promise<Response> => {

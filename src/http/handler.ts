@@ -2,8 +2,7 @@ import type { Logger } from "../lib/logger";
 import { withBodyLimit } from "./body-limit";
 import { withCors } from "./cors";
 import { type EdgeServer, enterEdge, type RequestMeta } from "./edge";
-import { errorFormOfUrl } from "./error-form";
-import { renderError } from "./errors";
+import { renderErrorFor } from "./errors";
 import type { FastPath } from "./fast-path";
 import { withHeadSupport } from "./head";
 import { logRequest } from "./request-log";
@@ -51,7 +50,7 @@ export function createHandler(app: { handle: Handler; fastPath?: FastPath }, opt
   );
   const logging = options.logRequests ?? NEVER;
   const rendered = (request: Request, meta: RequestMeta, error: unknown) =>
-    renderError(error, undefined, meta.id, options.logger, errorFormOfUrl(request.url));
+    renderErrorFor(request, error, undefined, meta.id, options.logger);
   const finish = (request: Request, meta: RequestMeta, response: Response): Response => {
     try {
       response.headers.set("x-request-id", meta.id);

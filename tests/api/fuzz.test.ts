@@ -76,9 +76,10 @@ async function check(c: FuzzCase, op: Operation, failures: Failure[]): Promise<v
   const outOfSpace = response.status === 507 && body.includes('"insufficient_storage"');
   if (response.status >= 500 && !outOfSpace) return void fail("5xx");
   // The authorization endpoint shows a person (Accept: text/html) an error page instead of
-  // redirecting to an unverified client (RFC 6749 §4.1.2.1); other clients get JSON.
+  // redirecting to an unverified client (RFC 6749 §4.1.2.1), and so does a share link (the
+  // one lightd URL people open in a browser tab); other clients get JSON.
   const errorPage =
-    op.path === "/oauth/authorize" &&
+    (op.path === "/oauth/authorize" || new URL(request.url).pathname.startsWith("/s/")) &&
     c.headers.some(([k, v]) => k.toLowerCase() === "accept" && v.includes("text/html")) &&
     !!response.headers.get("content-type")?.startsWith("text/html");
   if (response.status >= 400 && c.method !== "HEAD" && !errorPage) {

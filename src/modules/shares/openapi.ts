@@ -59,7 +59,7 @@ const headResponses = {
 };
 
 const description =
-  "No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it.";
+  "No authentication. An unknown, revoked, expired or used-up link answers the same 401. A file link answers 302 to its bytes; a folder link lists the folder, and `/s/{token}/{path}` opens a file or lists a subfolder under it. Errors are lightd's JSON, or, when Accept prefers `text/html` over JSON (a browser), a short script-free page with the same status.";
 
 /** Without a path after the token there is nothing to be malformed (400). */
 function withoutBadRequest<T extends Record<string, unknown>>(responses: T): Omit<T, "400"> {
