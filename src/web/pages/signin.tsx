@@ -13,21 +13,41 @@ const METHODS: [Method, string][] = [
   ["register", "New account"],
 ];
 
+/** The tab a key moves to from tab `index` (WAI-ARIA tabs: arrows wrap around, Home and End go to the ends). */
+function tabAfterKey(key: string, index: number): number | null {
+  const last = METHODS.length - 1;
+  if (key === "ArrowRight") return index === last ? 0 : index + 1;
+  if (key === "ArrowLeft") return index === 0 ? last : index - 1;
+  if (key === "Home") return 0;
+  if (key === "End") return last;
+  return null;
+}
+
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [method, setMethod] = useState<Method>("email");
   return (
     <main class="signin">
       <h1>Sign in to lightd</h1>
       <div class="tabs" role="tablist" aria-label="Sign-in method">
-        {METHODS.map(([id, label]) => (
+        {METHODS.map(([id, label], index) => (
           <button
             type="button"
             role="tab"
             id={`tab-${id}`}
             aria-selected={method === id}
             aria-controls={`panel-${id}`}
+            // Roving tabindex: Tab reaches the chosen tab only; the arrows move between tabs.
+            tabIndex={method === id ? 0 : -1}
             key={id}
             onClick={() => setMethod(id)}
+            onKeyDown={(e) => {
+              const next = tabAfterKey(e.key, index);
+              if (next === null) return;
+              e.preventDefault();
+              const [nextId] = METHODS[next] as [Method, string];
+              setMethod(nextId);
+              document.getElementById(`tab-${nextId}`)?.focus();
+            }}
           >
             {label}
           </button>
