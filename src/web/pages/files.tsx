@@ -4,6 +4,7 @@ import { formatBytes } from "../../lib/format";
 import { api, filesUrl, isTransient, messageOf, retryDelay } from "../api";
 import { DeleteDialog, PathDialog, ShareDialog } from "../files/dialogs";
 import { type Entry, loadFolder, missingFolderParent, type SortKey, sortEntries } from "../files/entry";
+import { useFolderChanges } from "../files/live";
 import { canPreview, Preview } from "../files/preview";
 import { filesFromDrop, type UploadQueue } from "../files/upload";
 import { UploadsPanel } from "../files/uploads-panel";
@@ -49,6 +50,8 @@ export function FilesPage({ me, folder, uploads: queue }: { me: Me; folder: stri
   const [failures, setFailures] = useState(0);
   const [retrying, setRetrying] = useState(false);
   useEffect(() => queue.onFileDone(reload), [queue]);
+  // Changes made elsewhere (another tab, the CLI, WebDAV) show up without a manual reload.
+  useFolderChanges(prefix, reload);
   /** The folder last loaded in full and its size: a reload of it keeps the list (and its scroll) until done. */
   const loaded = useRef({ prefix: "", count: 0 });
   const picker = useRef<HTMLInputElement>(null);
