@@ -6,7 +6,7 @@ import { createBlobBackend } from "../../storage/blob/factory";
 import { embeddedMetadataPath, openMetadataEngine } from "../../storage/db/engine";
 import { blobUrlBuilder } from "../blobs/urls";
 import { restoreArchive } from "./restore";
-import { readPassphrase } from "./service";
+import { backupRefusal, readPassphrase } from "./service";
 import { openArchiveSource } from "./targets";
 import { verifyArchive } from "./verify";
 import { createBackupService } from "./wiring";
@@ -50,11 +50,8 @@ export async function runBackupCommand(command: BackupCommand, configPath: strin
   }
   if (!existsSync(configPath)) throw new Error(`${configPath}: no such config file (give the server's with --config)`);
   const { config } = loadConfigFile(configPath, { persist: false });
-  if (config.metadata.engine === "postgres") {
-    throw new Error(
-      "lightd backup archives the embedded SQLite metadata; back up a Postgres metadata engine with pg_dump or your Postgres service's backups",
-    );
-  }
+  const refused = backupRefusal(config.metadata.engine);
+  if (refused) throw new Error(refused);
   const dataDir = resolveDataDir(configPath, config, command.dataDir);
   const dbPath = embeddedMetadataPath(dataDir);
   if (!existsSync(dbPath)) throw new Error(`${dbPath}: no database to back up`);

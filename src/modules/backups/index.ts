@@ -30,7 +30,7 @@ export function backupsModule(guard: AppGuard, backups: BackupService) {
         detail: {
           summary: "Run a backup now",
           description:
-            "Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set or a backup is already running; 503 when the server is shutting down (a backup under way then stops, recorded as failed). Master token only.",
+            "Writes one consistent archive (database snapshot, every stored object, config.json, manifest) to `backups.to` while the server keeps serving, encrypted when `backups.passphrase_file` is set, then keeps the newest `backups.keep` archives there. Answers when the archive is complete. 409 when `backups.to` is not set, the metadata engine is Postgres (back it up with Postgres's own tools) or a backup is already running; 503 when the server is shutting down (a backup under way then stops, recorded as failed). Master token only.",
         },
       },
     )

@@ -17,6 +17,12 @@ export function startBackupSchedule(backups: BackupService, config: () => Config
   const { to, every } = config().backups;
   const period = every === undefined ? null : parseTtl(every);
   if (!to || period === null) return () => {};
+  const refused = backups.refusal();
+  if (refused) {
+    // Said once at start, rather than a failed run every period.
+    logger.warn("scheduled backups are off", { to, reason: refused });
+    return () => {};
+  }
   let running = false;
   let stopped = false;
   const tick = async () => {

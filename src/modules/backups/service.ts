@@ -37,6 +37,17 @@ export function readPassphrase(path: string): string {
   return passphrase;
 }
 
+/**
+ * Why a server on `engine` cannot take a backup, or null when it can: an archive holds a
+ * SQLite snapshot, and a Postgres deployment is backed up by Postgres itself. Asked before a
+ * run starts (the admin route, the schedule, `lightd backup`), so nothing is recorded as run.
+ */
+export function backupRefusal(engine: "sqlite" | "postgres"): string | null {
+  return engine === "postgres"
+    ? "Backups archive the embedded SQLite metadata; back up a Postgres metadata engine with pg_dump or your Postgres service's backups"
+    : null;
+}
+
 function targetBeside(configPath: string, to: string): string {
   return isS3Url(to) || isAbsolute(to) ? to : resolve(dirname(configPath), to);
 }
@@ -84,7 +95,14 @@ export class BackupService {
     return (await this.source.metadata.read.backups.recent(limit)).map(backupView);
   }
 
+  /** Why this server cannot take a backup (its metadata engine), or null when it can. */
+  refusal(): string | null {
+    return backupRefusal(this.source.metadata.engine);
+  }
+
   async run(options: RunOptions = {}): Promise<BackupView> {
+    const refused = this.refusal();
+    if (refused) throw new AppError("conflict", refused);
     const config = this.config();
     // A relative backups.to is beside config.json, like storage.dir; --to is as the shell gave it.
     const to = options.to ?? (config.backups.to && targetBeside(this.source.configPath, config.backups.to));

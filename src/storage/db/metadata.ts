@@ -45,6 +45,8 @@ export interface WriteOptions {
 export interface Metadata {
   /** Repositories for reads outside a unit of work. Never write through them. */
   readonly read: Repositories;
+  /** Which engine this is: the embedded SQLite file, or a PostgreSQL database instances share. */
+  readonly engine: "sqlite" | "postgres";
   /**
    * Runs `work` as one unit of work (one transaction): every write made through `tx`
    * commits when `work` resolves, or is rolled back when it throws (the error is rethrown).

@@ -40,6 +40,7 @@ const MAX_BACKOFF_MS = 200;
  *   notifications when they come back.
  */
 export class PostgresMetadata implements Metadata {
+  readonly engine = "postgres";
   readonly read: Repositories;
   /** Rate-limit buckets and one-at-a-time jobs, shared with every instance. */
   readonly coordination: Coordination;

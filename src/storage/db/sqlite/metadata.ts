@@ -62,6 +62,7 @@ export type SqliteRepositoriesFactory = (
  * wait for one sync: a unit that waits for another one has the batch commit first.
  */
 export class SqliteMetadata implements Metadata {
+  readonly engine = "sqlite";
   readonly #writer: Database;
   readonly #reader: Database;
   readonly #reads: Repositories;
