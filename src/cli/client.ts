@@ -6,9 +6,34 @@ import { parseFlags } from "./flags";
 import { commandHelp, fullHelp } from "./help";
 import type { Streams } from "./output";
 
+/**
+ * argv as the client reads it — the command first — or undefined when argv names no client
+ * command (nor `help`), as for `serve` and the token flags. The options every command takes
+ * (`--profile NAME`, `--json`) may come before the command too: `lightd --profile admin ls`
+ * is `lightd ls --profile admin`.
+ */
+function clientArgv(argv: readonly string[]): string[] | undefined {
+  const leading: string[] = [];
+  let i = 0;
+  for (;;) {
+    const arg = argv[i];
+    if (arg === "--json" || arg?.startsWith("--profile=")) {
+      leading.push(arg);
+      i += 1;
+    } else if (arg === "--profile" && i + 1 < argv.length) {
+      leading.push(arg, argv[i + 1] as string);
+      i += 2;
+    } else break;
+  }
+  const name = argv[i];
+  if (name === "help" && leading.length === 0) return [...argv];
+  if (findCommand(name) === undefined) return undefined;
+  return [name as string, ...leading, ...argv.slice(i + 1)];
+}
+
 /** Whether argv names a client command (or `help`), as opposed to `serve` and the token flags. */
 export function isClientInvocation(argv: readonly string[]): boolean {
-  return argv[0] === "help" || findCommand(argv[0]) !== undefined;
+  return clientArgv(argv) !== undefined;
 }
 
 /**
@@ -20,7 +45,7 @@ export async function runClient(
   env: Record<string, string | undefined>,
   streams: Streams,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = clientArgv(argv) ?? argv;
   try {
     if (name === "help") {
       if (rest.length === 0) {

@@ -3,7 +3,7 @@ import { CLIENT_COMMANDS } from "./commands/index";
 import type { ClientCommand } from "./context";
 
 const CLIENT_FOOTER = `
-Client options (every command):
+Client options (every command; before or after it):
   --profile NAME      Use this profile (env LIGHTD_PROFILE; default "default").
   --json              Machine-readable JSON on stdout.
 Environment: LIGHTD_URL and LIGHTD_TOKEN override the profile's server and credential.
