@@ -92,7 +92,7 @@ export function resolveTarget(
   const url = env.LIGHTD_URL || profile?.url;
   if (!url) {
     throw new CliError(
-      `not logged in: run 'lightd login URL'${profileName === DEFAULT_PROFILE ? "" : ` --profile ${profileName}`} or set LIGHTD_URL`,
+      `not logged in: run 'lightd login URL${profileName === DEFAULT_PROFILE ? "" : ` --profile ${profileName}`}' or set LIGHTD_URL`,
       EXIT.auth,
     );
   }

@@ -44,7 +44,7 @@ test("a leading --profile selects the profile as a trailing one does", async () 
   const before = await run(["--profile", "nope", "whoami"]);
   const both = await run(["--json", "--profile=nope", "whoami"]);
   expect(after.code).toBe(4);
-  expect(after.err).toContain("--profile nope");
+  expect(after.err).toBe("lightd: not logged in: run 'lightd login URL --profile nope' or set LIGHTD_URL\n");
   expect(before).toEqual(after);
   expect(both).toEqual(after);
 });
