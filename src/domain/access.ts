@@ -27,6 +27,15 @@ export function requireAccess(principal: Principal, requirement: Requirement): v
 }
 
 /**
+ * Security rule "a test key never touches live data", beyond files: what acts on the account's
+ * live space (an OAuth app and the grants it holds) is seen and managed only by a credential
+ * that reaches the live space, as a test key sees only test keys.
+ */
+export function reachesLive(principal: Pick<Principal, "space">): boolean {
+  return principal.space === "live";
+}
+
+/**
  * Enforces a credential's path prefix: a key limited to `docs/` may touch only paths
  * under `docs/` (and the folder `docs/` itself). Throws 403 "Path not allowed".
  */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseIssuedToken } from "../../src/lib/token-format";
 import { OAuthTokenService } from "../../src/modules/oauth/tokens";
-import { login, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
+import { createKey, login, naclSigner, registerAndLogin } from "../fixtures/auth-helpers";
 import { makeTestApp } from "../fixtures/harness";
 import {
   authorizationParams,
@@ -169,6 +169,31 @@ describe("the person's side", () => {
     }
     expect((await t.request("DELETE", `/oauth/clients/${app.client_id}`, { token: other })).status).toBe(404);
     expect((await files(tokens.access_token)).status).toBe(200);
+  });
+
+  test("a test key never sees nor touches the apps that act on live data", async () => {
+    const own = await registerClient(t, session, { client_name: "Live app" });
+    const tokens = await tokensFor(own, "files:read");
+    const testKey = (await createKey(t, session, { environment: "test" })).token;
+    const as = (method: string, path: string) => t.request(method, path, { token: testKey });
+    expect(await (await as("GET", "/oauth/clients")).json()).toEqual({ clients: [] });
+    expect(await (await as("GET", "/oauth/authorizations")).json()).toEqual({ authorizations: [] });
+    const mine = (await (await t.request("GET", "/oauth/authorizations", { token: session })).json()) as {
+      authorizations: { id: string; client_id: string }[];
+    };
+    const grant = mine.authorizations.find((a) => a.client_id === own.client_id);
+    expect((await as("DELETE", `/oauth/authorizations/${grant?.id}`)).status).toBe(404);
+    expect((await as("POST", `/oauth/clients/${own.client_id}/secret`)).status).toBe(404);
+    expect((await as("DELETE", `/oauth/clients/${own.client_id}`)).status).toBe(404);
+    const registered = await t.request("POST", "/oauth/clients", {
+      token: testKey,
+      json: { client_name: "From a test key", redirect_uris: [REDIRECT] },
+    });
+    expect(registered.status).toBe(403);
+    expect(((await registered.json()) as { error_description: string }).error_description).toContain("test");
+    // The app, its secret and its grant are untouched.
+    expect((await files(tokens.access_token)).status).toBe(200);
+    expect((await refresh(own, tokens.refresh_token)).status).toBe(200);
   });
 });
 

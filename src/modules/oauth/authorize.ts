@@ -1,4 +1,4 @@
-import { requireAccess } from "../../domain/access";
+import { reachesLive, requireAccess } from "../../domain/access";
 import { invalidRequest, OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { randomBase62 } from "../../lib/ids";
@@ -111,7 +111,7 @@ export class AuthorizationService {
     if (missing.length > 0) {
       throw new OAuthError("invalid_scope", `The signed-in account cannot grant ${missing.join(", ")}`);
     }
-    if (principal.space !== "live") throw new OAuthError("access_denied", "A test credential cannot authorize apps");
+    if (!reachesLive(principal)) throw new OAuthError("access_denied", "A test credential cannot authorize apps");
     const code = randomBase62(43);
     const created = this.now();
     const row = {

@@ -1,4 +1,5 @@
-import { badRequest, invalidRequest, noSuch, OAuthError } from "../../domain/errors";
+import { reachesLive } from "../../domain/access";
+import { badRequest, forbidden, invalidRequest, noSuch, OAuthError } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
@@ -55,6 +56,7 @@ export class ClientService {
   ) {}
 
   async register(principal: Principal, request: ClientRegistration): Promise<ClientInformation> {
+    if (!reachesLive(principal)) throw forbidden("A test key cannot register apps: an app acts on live data");
     const name = request.client_name.trim();
     if (name === "") throw badMetadata("client_name must not be empty");
     if (request.redirect_uris.length === 0 || request.redirect_uris.length > MAX_REDIRECT_URIS) {
@@ -78,6 +80,7 @@ export class ClientService {
   }
 
   async list(principal: Principal): Promise<ClientInformation[]> {
+    if (!reachesLive(principal)) return [];
     return (await this.metadata.read.oauthClients.listByAccount(principal.accountId)).map((row) => information(row));
   }
 
@@ -87,6 +90,7 @@ export class ClientService {
 
   /** Deletes an app: every authorization, code and token it holds ends with it. */
   async delete(principal: Principal, id: string): Promise<void> {
+    if (!reachesLive(principal)) throw noSuch("OAuth application");
     const deleted = await this.metadata.write((tx) => tx.oauthClients.delete(id, principal.accountId));
     if (!deleted) throw noSuch("OAuth application");
   }
@@ -94,7 +98,7 @@ export class ClientService {
   /** A new secret for a confidential app; the old one stops working at once. */
   async rotateSecret(principal: Principal, id: string): Promise<ClientInformation> {
     const row = await this.find(id);
-    if (!row || row.account_id !== principal.accountId) throw noSuch("OAuth application");
+    if (!row || row.account_id !== principal.accountId || !reachesLive(principal)) throw noSuch("OAuth application");
     if (row.auth_method === "none")
       throw badRequest("A public application (token_endpoint_auth_method none) has no secret");
     const secret = issueToken("ocs", id);

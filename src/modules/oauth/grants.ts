@@ -1,3 +1,4 @@
+import { reachesLive } from "../../domain/access";
 import { noSuch } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import type { Metadata } from "../../storage/db/metadata";
@@ -17,6 +18,7 @@ export class AuthorizedApps {
   ) {}
 
   async list(principal: Principal): Promise<AuthorizedApp[]> {
+    if (!reachesLive(principal)) return [];
     // Usage counters are batched in memory; write them first so "last used" is current.
     await this.verifier.flushUsage();
     const { credentials, oauthGrants } = this.metadata.read;
@@ -39,6 +41,7 @@ export class AuthorizedApps {
 
   /** Security rule: revoking an app ends its access and refresh tokens at their very next request. */
   async revoke(principal: Principal, id: string): Promise<void> {
+    if (!reachesLive(principal)) throw noSuch("authorized app");
     const revoked = await this.metadata.write((tx) => tx.oauthGrants.deleteOwned(id, principal.accountId));
     if (!revoked) throw noSuch("authorized app");
   }
