@@ -12,13 +12,25 @@ export const MAGIC_LINK_TTL_MS = 15 * 60_000;
 export const MAGIC_LINK_MESSAGE =
   "If the address can receive mail, a sign-in link is on its way. It works once, for 15 minutes.";
 
-/** A deliberately plain address check: one `@`, no spaces or controls, a dotted domain. */
+/**
+ * The local part of one plain address: RFC 5322 `atext` and `.`, and for RFC 6531 addresses any
+ * non-ASCII character but C1 controls. Quotes, comments, `<>`, `,`, `;`, `:`, `[]` and `\` are
+ * address syntax a mail library acts on (`x,victim@…` is two recipients), so they are refused.
+ */
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\u00a0-\uffff-]{1,64}$/;
+
+/**
+ * A deliberately plain address check: one `@`, a local part that names one mailbox (no
+ * spaces, controls or address syntax), a dotted domain. Security rule: a sign-in link is
+ * mailed to exactly the address it was asked for, and only to it.
+ */
 export function normalizeEmail(text: string): string | null {
   const email = text.trim();
   if (email.length > 254 || !/^[^\s@\x00-\x1f\x7f]{1,64}@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f]+$/.test(email)) {
     return null;
   }
   const at = email.lastIndexOf("@");
+  if (!LOCAL_PART.test(email.slice(0, at))) return null;
   const domain = email.slice(at + 1).toLowerCase();
   if (!/^[a-z0-9.-]+$/.test(domain) && !/^[^\x00-\x7f]/.test(domain)) return null;
   if (domain.startsWith(".") || domain.endsWith(".") || domain.includes("..")) return null;
