@@ -76,6 +76,18 @@ describe("POST /auth/session: a pasted credential becomes an HttpOnly session co
     expect((await t.request("GET", "/auth/me", withCookie(cookie as string))).status).toBe(200);
   });
 
+  test("a session exchanged by concurrent requests becomes exactly one session", async () => {
+    const session = await registerAndLogin(t, naclSigner("cyrus"));
+    const opened = await Promise.all(Array.from({ length: 6 }, () => open(session)));
+    const cookies = opened.filter((o) => o.res.status === 200).map((o) => o.cookie as string);
+    expect(cookies).toHaveLength(1);
+    for (const o of opened.filter((o) => o.res.status !== 200)) {
+      expect(o.res.status).toBe(401);
+      expect(o.cookie).toBeNull();
+    }
+    expect((await t.request("GET", "/auth/me", withCookie(cookies[0] as string))).status).toBe(200);
+  });
+
   test("test keys are refused with a clear message (a session sees the live space)", async () => {
     const key = await createKey(t, aliceSession, { environment: "test" });
     const { res, body, cookie } = await open(key.token);

@@ -1,4 +1,4 @@
-import { badRequest, unauthorized } from "../../domain/errors";
+import { AUTH_MESSAGES, badRequest, unauthorized } from "../../domain/errors";
 import type { Principal } from "../../domain/principal";
 import { parseIssuedToken } from "../../lib/token-format";
 import type { CredentialRow } from "../../storage/db/credentials";
@@ -52,6 +52,14 @@ export class SessionService {
     const source =
       principal.credentialId === null ? null : await this.metadata.read.credentials.findById(principal.credentialId);
     const master = principal.source === "master";
+    // Exchanged, not copied: the presented session is ended before its successor exists, and
+    // of concurrent exchanges only the one whose DELETE took the row gets a session.
+    if (principal.source === "session" && principal.credentialId !== null) {
+      const ended = principal.credentialId;
+      const took = await this.metadata.write((tx) => tx.credentials.delete(ended));
+      this.verifier.forget(presented);
+      if (!took) throw unauthorized(AUTH_MESSAGES.invalid);
+    }
     const issued = await issueCredential(this.metadata, {
       kind: "ses",
       account_id: principal.accountId,
@@ -61,11 +69,6 @@ export class SessionService {
       created_at: created,
       expires_at: expiresAt,
     });
-    if (principal.source === "session" && principal.credentialId !== null) {
-      const ended = principal.credentialId;
-      await this.metadata.write((tx) => tx.credentials.delete(ended));
-      this.verifier.forget(presented);
-    }
     return { token: issued.text, expiresAt };
   }
 
