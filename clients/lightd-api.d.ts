@@ -1213,6 +1213,7 @@ export interface operations {
             token: string;
             /** @description Unix ms */
             expires_at: number;
+            /** @description Seconds the link lives: the ttl asked for, or less when the API key or token making it expires sooner. A link made by a key or token also dies when that key or token is revoked. */
             ttl: number;
             max_downloads: number | null;
           };

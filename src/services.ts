@@ -114,7 +114,7 @@ export function buildServices(options: ServiceOptions) {
     /** File history: versions, the trash, restores and retention. */
     versions: new VersionService(tree, reclaimer, now),
     uploads,
-    shares: new ShareService(metadata, files, config.current.signing_secret, now),
+    shares: new ShareService(metadata, files, config.current.signing_secret, now, (p) => verifier.creatorOf(p)),
     /** Publishes committed events to the live feed and webhooks. */
     hub,
     feed: new FeedService(hub, files, () => config.current.feed, logger),

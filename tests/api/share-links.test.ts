@@ -135,6 +135,40 @@ function shareLinkTests(backend: Backend) {
     });
   });
 
+  describe("a link lives no longer than the credential that made it", () => {
+    test("revoking the key that made a link ends the link; rotating it does not", async () => {
+      await put("bykey/a.txt", "made by a key");
+      const key = await createKey(t, t.master, { name: "sharer", expires_in: 86_400 });
+      const link = await share({ path: "bykey/a.txt" }, key.token);
+      expect((await open(link.url)).status).toBe(200);
+      const rotated = await t.request("POST", `/auth/keys/${key.id}/rotate`, { json: { expires_in: 86_400 } });
+      expect(rotated.status).toBe(200);
+      expect((await open(link.url)).status).toBe(200);
+      expect((await t.request("DELETE", `/auth/keys/${key.id}`)).status).toBe(200);
+      await expectDead(link.url);
+      expect((await listShares()).map((s) => s.id)).not.toContain(link.id);
+    });
+
+    test("a link made by a short-lived token expires with it, sweep or not", async () => {
+      await put("bytoken/a.txt", "made by a token");
+      const minted = await t.request("POST", "/auth/tokens", { json: { ttl: "60s" } });
+      const { token } = (await minted.json()) as { token: string };
+      const link = await share({ path: "bytoken/a.txt", ttl: 3600 }, token);
+      expect(link.expires_at).toBeLessThanOrEqual(clock.now + 60_000);
+      expect((await open(link.url)).status).toBe(200);
+      clock.now += 61_000;
+      await expectDead(link.url);
+    });
+
+    test("a link made with the master token or a person's own session outlives that session", async () => {
+      const owner = await registerAndLogin(t, naclSigner(`sharer${backend.kind}`));
+      await put("own/a.txt", "mine", owner);
+      const link = await share({ path: "own/a.txt" }, owner);
+      expect((await t.request("POST", "/auth/logout", { token: owner })).status).toBe(200);
+      expect((await open(link.url)).status).toBe(200);
+    });
+  });
+
   describe("max_downloads", () => {
     test("each download counts; the link is used up after the last one; HEAD does not count", async () => {
       await put("cap/one.txt", "capped");

@@ -19,7 +19,10 @@ export const ShareResponse = t.Object({
   url: t.String({ description: "Public link; anyone holding it can download until it expires" }),
   token: t.String(),
   expires_at: t.Integer({ description: "Unix ms" }),
-  ttl: t.Integer(),
+  ttl: t.Integer({
+    description:
+      "Seconds the link lives: the ttl asked for, or less when the API key or token making it expires sooner. A link made by a key or token also dies when that key or token is revoked.",
+  }),
   max_downloads: t.Nullable(t.Integer()),
 });
 

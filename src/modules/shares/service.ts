@@ -2,11 +2,12 @@ import { pathAllowed } from "../../domain/access";
 import { AppError, badRequest, notFound, unauthorized } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import { parsePath } from "../../domain/paths";
+import { lifetimeLimit } from "../../domain/power";
 import type { Principal } from "../../domain/principal";
 import { base62OfBytes, newId } from "../../lib/ids";
 import { hmacSha256, sha256Hex } from "../../lib/secrets";
 import type { Metadata } from "../../storage/db/metadata";
-import type { LiveShare } from "../../storage/db/shares";
+import type { LiveShare, ShareRow } from "../../storage/db/shares";
 import { type FileService, scopeOf } from "../files/service";
 import type { SharedEntry as SharedEntrySchema } from "./model";
 
@@ -25,6 +26,10 @@ export type ShareOpening =
 
 export type SharedEntry = typeof SharedEntrySchema.static;
 
+/** What a share link lives as long as: a key or token, an app's authorization, or (both null) the account. */
+export type ShareCreator = Pick<ShareRow, "credential_id" | "grant_id">;
+const ACCOUNT_CREATOR: ShareCreator = { credential_id: null, grant_id: null };
+
 /** Unknown, revoked, expired and used-up links get this one answer, so none can be told apart. */
 const deadLink = () => unauthorized("Invalid or expired share link");
 
@@ -41,6 +46,8 @@ export class ShareService {
     private readonly files: FileService,
     private readonly signingSecret: string,
     private readonly now: () => number = Date.now,
+    /** What a link made by `principal` lives as long as (CredentialVerifier.creatorOf); by default the account. */
+    private readonly creatorOf: (principal: Principal) => Promise<ShareCreator> = async () => ACCOUNT_CREATOR,
   ) {}
 
   async create(principal: Principal, path: string, options: { ttl?: number; maxDownloads?: number }, baseUrl: string) {
@@ -53,10 +60,13 @@ export class ShareService {
       throw badRequest(`max_downloads must be an integer from 1 to ${MAX_SHARE_DOWNLOADS}`);
     }
     const row = await this.files.stat(principal, path);
+    const creator = await this.creatorOf(principal);
     const id = newId();
     const token = this.#tokenOf(id);
     const created = this.now();
-    const expiresAt = created + seconds * 1000;
+    // Security rule "nothing a credential makes outlives it": a link made by a key or token ends
+    // by the time it does, and with its revocation (the row's creator, see LIVE_SHARE).
+    const expiresAt = Math.min(created + seconds * 1000, lifetimeLimit(principal) ?? Number.POSITIVE_INFINITY);
     const scope = scopeOf(principal);
     await this.metadata.write(async (tx) => {
       // The file may have gone since it was looked up: the link is made only if it is still there.
@@ -72,9 +82,11 @@ export class ShareService {
         expires_at: expiresAt,
         max_downloads: max,
         downloads: 0,
+        ...creator,
       });
     });
-    return { id, url: `${baseUrl}/s/${token}`, token, expires_at: expiresAt, ttl: seconds, max_downloads: max };
+    const ttl = Math.ceil((expiresAt - created) / 1000);
+    return { id, url: `${baseUrl}/s/${token}`, token, expires_at: expiresAt, ttl, max_downloads: max };
   }
 
   /** The caller's live links whose target its prefix allows, newest first. */

@@ -384,6 +384,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
   `,
+  // 18: a share link lives as long as the credential that made it, as a hook does (16): the API
+  // key or token (also when a session opened with it made the link), or an app's authorization.
+  // Revoking the key, its expiry sweep, revoking the authorization or deleting the app deletes
+  // the link (cascade); a live link also needs its key unexpired (LIVE_SHARE). NULL for the
+  // master token and a person's own session. Links made before this migration keep NULL.
+  `
+  ALTER TABLE shares ADD COLUMN credential_id TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE shares ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX shares_by_credential ON shares (credential_id) WHERE credential_id IS NOT NULL;
+  CREATE INDEX shares_by_grant ON shares (grant_id) WHERE grant_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -358,4 +358,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
   `,
+  // 9: SQLite's 18 — a share link lives as long as the credential that made it (the key or
+  // token, or the app's authorization); their deletion deletes the link. NULL: the account's own.
+  `
+  ALTER TABLE shares ADD COLUMN credential_id TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE shares ADD COLUMN grant_id TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX shares_by_credential ON shares (credential_id) WHERE credential_id IS NOT NULL;
+  CREATE INDEX shares_by_grant ON shares (grant_id) WHERE grant_id IS NOT NULL;
+  `,
 ];

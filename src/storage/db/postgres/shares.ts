@@ -12,9 +12,10 @@ export class PostgresShareRepository extends PostgresRepository implements Share
 
   async insert(row: ShareRow): Promise<void> {
     await this
-      .sql`INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
+      .sql`INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads,
+        credential_id, grant_id)
       VALUES (${row.id}, ${row.token_hash}, ${row.account_id}, ${row.space}, ${row.file_id}, ${row.created_at},
-        ${row.expires_at}, ${row.max_downloads}, ${row.downloads})`;
+        ${row.expires_at}, ${row.max_downloads}, ${row.downloads}, ${row.credential_id}, ${row.grant_id})`;
   }
 
   async findLive(hash: string, now: number): Promise<LiveShare | null> {

@@ -6,8 +6,10 @@ import { SqliteRepository, startsWithSql } from "./sql";
 /** Repository for share links; tokens are stored as SHA-256 hashes only. */
 export class SqliteShareRepository extends SqliteRepository implements ShareRepository {
   readonly #insert = this.db.query(
-    `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads)
-     VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads)`,
+    `INSERT INTO shares (id, token_hash, account_id, space, file_id, created_at, expires_at, max_downloads, downloads,
+       credential_id, grant_id)
+     VALUES ($id, $token_hash, $account_id, $space, $file_id, $created_at, $expires_at, $max_downloads, $downloads,
+       $credential_id, $grant_id)`,
   );
   readonly #liveByHash = this.db.query<LiveShare, [Record<string, string | number>]>(
     `${SELECT_SHARES} WHERE s.token_hash = $hash AND ${LIVE_SHARE}`,
