@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import nacl from "tweetnacl";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 
 let clock = Date.now();
@@ -122,7 +123,7 @@ describe("GET /auth/magic-link/verify", () => {
   test("derived actor names are made unique", async () => {
     await t.request("POST", "/auth/register", {
       token: null,
-      json: { actor: "sam", public_key: Buffer.alloc(32, 7).toString("base64") },
+      json: { actor: "sam", public_key: Buffer.from(nacl.sign.keyPair().publicKey).toString("base64") },
     });
     await requestLink(t, "sam@example.org");
     const res = await follow(t, lastLink(t, "sam@example.org"));

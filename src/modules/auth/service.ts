@@ -72,7 +72,9 @@ export class AccountService {
     if (!ACTOR_RE.test(actor)) throw badRequest("Invalid actor: use 1-64 letters, digits, '-' or '_'");
     const key = publicKey === null ? null : decodePublicKey(publicKey);
     if (publicKey !== null && key === null) {
-      throw badRequest("Invalid public_key: expected a base64 Ed25519 public key of 32 bytes");
+      throw badRequest(
+        "Invalid public_key: expected a base64 Ed25519 public key of 32 bytes (a curve point not of small order)",
+      );
     }
     const canonicalKey = key === null ? null : Buffer.from(key).toString("base64");
     const account = {
