@@ -72,6 +72,31 @@ describe("ChangeHub", () => {
     metadata.close();
   });
 
+  test("an account made after one was deleted hears its own events from tx 1, though SQLite gave it the same id", async () => {
+    const metadata = openSqliteMetadata(join(tempDir(), "lightd.db"));
+    const hub = new ChangeHub(metadata, memoryLogger());
+    const make = (name: string) =>
+      metadata.write((tx) => tx.accounts.insert({ name, type: "human", created_at: 1 })) as Promise<{ id: number }>;
+    const old = await make("old");
+    const oldScope = { account: old.id, space: "live" };
+    const heard: number[] = [];
+    const stop = hub.subscribe(oldScope, (_s, e) => heard.push(e.tx));
+    for (const n of [1, 2, 3]) await metadata.write((tx) => tx.events.append(oldScope, event(n)));
+    await settle();
+    expect(heard).toEqual([1, 2, 3]);
+    stop();
+    await metadata.write((tx) => tx.accounts.delete(old.id));
+    const fresh = await make("fresh");
+    expect(fresh.id).toBe(old.id);
+    const freshScope = { account: fresh.id, space: "live" };
+    const seen: number[] = [];
+    hub.subscribe(freshScope, (_s, e) => seen.push(e.tx));
+    await metadata.write((tx) => tx.events.append(freshScope, event(1)));
+    await settle();
+    expect(seen).toEqual([1]);
+    metadata.close();
+  });
+
   test("space watchers hear which spaces changed; the log is re-read only for event listeners", async () => {
     const metadata = openSqliteMetadata(join(tempDir(), "lightd.db"));
     const hub = new ChangeHub(metadata, memoryLogger());

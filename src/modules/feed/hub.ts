@@ -54,7 +54,13 @@ export class ChangeHub {
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0 && this.#bySpace.get(key) === set) this.#bySpace.delete(key);
+      if (set.size === 0 && this.#bySpace.get(key) === set) {
+        this.#bySpace.delete(key);
+        // A space nobody listens to is not followed: a later subscriber starts from its own read
+        // of the log. Its next listener may belong to another account: SQLite gives a deleted
+        // account's id to the next one made, whose log starts again at tx 1.
+        this.#published.delete(key);
+      }
     };
   }
 
@@ -106,7 +112,8 @@ export class ChangeHub {
         if (rows.length > 0) after = (rows[rows.length - 1] as EventRow).tx;
         if (rows.length < PAGE) break;
       }
-      this.#published.set(key, after);
+      // Remembered only while someone listens (see `subscribe`).
+      if (this.#bySpace.has(key)) this.#published.set(key, after);
     }
   }
 
