@@ -17,7 +17,7 @@ import {
   BlobTooLarge,
   RangeNotSatisfiable,
 } from "../storage/blob/errors";
-import { StorageFull, StorageUnavailable } from "../storage/errors";
+import { ReferenceGone, StorageFull, StorageUnavailable } from "../storage/errors";
 import { requestIdOf } from "./edge";
 import { type ErrorForm, errorFormOfRequest, isSharePath } from "./error-form";
 import { escapeHtml, htmlPage } from "./html-page";
@@ -77,7 +77,8 @@ export function renderError(
       cause instanceof BlobError ||
       cause instanceof OAuthError ||
       cause instanceof StorageFull ||
-      cause instanceof StorageUnavailable)
+      cause instanceof StorageUnavailable ||
+      cause instanceof ReferenceGone)
       ? cause
       : thrown;
   if (error instanceof OAuthError) return oauthErrorResponse(error);
@@ -117,6 +118,8 @@ export function renderError(
     logger.error("storage unavailable", { request_id: requestId, error: String(error.cause) });
     return reply("service_unavailable", error.message);
   }
+  // What the change names was deleted meanwhile (its account, a revoked key): a conflict, not a crash.
+  if (error instanceof ReferenceGone) return reply("conflict", error.message);
   const status = (error as { status?: number } | null)?.status;
   // Errors thrown by Bun for oversized bodies carry a status; keep their meaning.
   if (status === 413) return reply("payload_too_large");

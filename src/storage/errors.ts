@@ -19,9 +19,26 @@ export class StorageUnavailable extends Error {
   }
 }
 
+/**
+ * A change that names a row deleted while it ran: its account (deleted by the admin during an
+ * upload), the key a link or hook is made with (revoked meanwhile), a file or folder. The
+ * foreign key refused it, so nothing was changed; the renderer answers 409.
+ */
+export class ReferenceGone extends Error {
+  constructor(cause: unknown) {
+    super(
+      "Something this change refers to (its account, key, file or folder) was deleted while it ran; nothing was changed",
+      { cause },
+    );
+    this.name = "ReferenceGone";
+  }
+}
+
 /** The engine's own error behind a storage failure, for messages meant for the operator. */
 export const engineError = (error: unknown): unknown =>
-  error instanceof StorageFull || error instanceof StorageUnavailable ? error.cause : error;
+  error instanceof StorageFull || error instanceof StorageUnavailable || error instanceof ReferenceGone
+    ? error.cause
+    : error;
 
 const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : "");
@@ -37,10 +54,13 @@ export function fromFilesystem(error: unknown): unknown {
   return error;
 }
 
-/** SQLite: the database file (or the disk under it) is full. */
+/** SQLite: the database file (or the disk under it) is full; a foreign key names a deleted row. */
 export function fromSqlite(error: unknown): unknown {
   if (codeOf(error) === "SQLITE_FULL" || /\bdatabase or disk is full\b/i.test(messageOf(error))) {
     return new StorageFull(error);
+  }
+  if (codeOf(error) === "SQLITE_CONSTRAINT_FOREIGNKEY" || /\bFOREIGN KEY constraint failed\b/.test(messageOf(error))) {
+    return new ReferenceGone(error);
   }
   return fromFilesystem(error);
 }
@@ -49,14 +69,16 @@ export function fromSqlite(error: unknown): unknown {
 const PG_UNAVAILABLE = new Set(["57P01", "57P02", "57P03", "53300"]);
 
 /**
- * Postgres (Bun's client): `disk_full` (53100); a connection that could not be made or was
- * lost (SQLSTATE class 08, Bun's connection codes, a server shutting down).
+ * Postgres (Bun's client): `disk_full` (53100); `foreign_key_violation` (23503); a connection
+ * that could not be made or was lost (SQLSTATE class 08, Bun's connection codes, a server
+ * shutting down).
  */
 export function fromPostgres(error: unknown): unknown {
   const e = error as { errno?: unknown; code?: unknown } | null;
   const state = typeof e?.errno === "string" ? e.errno : "";
   const code = typeof e?.code === "string" ? e.code : "";
   if (state === "53100") return new StorageFull(error);
+  if (state === "23503") return new ReferenceGone(error);
   if (
     state.startsWith("08") ||
     PG_UNAVAILABLE.has(state) ||

@@ -328,6 +328,44 @@ describe("admin accounts", () => {
     expect((await t.request("DELETE", "/admin/accounts/admin")).status).toBe(400);
   });
 
+  test("an upload still streaming when its account is deleted is refused clearly and leaves nothing", async () => {
+    const uploader = await naclSignerFor("midway");
+    const session = await login(t, uploader);
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(new Uint8Array(4096).fill(97));
+          return;
+        }
+        await finished;
+        controller.enqueue(new Uint8Array(4096).fill(98));
+        controller.close();
+      },
+    });
+    const upload = t.handle(
+      new Request("http://localhost/files/midway.bin", {
+        method: "PUT",
+        headers: { authorization: `Bearer ${session}` },
+        body,
+      }),
+    );
+    await Bun.sleep(50);
+    expect((await t.request("DELETE", "/admin/accounts/midway")).status).toBe(200);
+    finish();
+    const res = await upload;
+    expect(res.status).toBe(409);
+    const answer = (await res.json()) as { error: string; message: string };
+    expect(answer.error).toBe("conflict");
+    expect(answer.message).toContain("deleted");
+    expect(t.db.query("SELECT count(*) AS n FROM files WHERE path = 'midway.bin'").get()).toEqual({ n: 0 });
+  });
+
   test("deleting an account removes its sessions, keys, files and stored bytes", async () => {
     const victim = await naclSignerFor("victim");
     const session = await login(t, victim);
