@@ -219,6 +219,40 @@ describe("nothing a credential makes outlives it", () => {
   });
 });
 
+describe("a key made with a key ends when its maker is revoked", () => {
+  const me = (token: string) => t.request("GET", "/auth/me", { token });
+  test("revoking a key revokes the keys it made (and theirs); the person's own keys stay", async () => {
+    const maker = await createKey(t, aliceSession, { name: "maker" });
+    const child = await createKey(t, maker.token, { name: "child" });
+    const grandchild = await createKey(t, child.token, { name: "grandchild" });
+    const sessionMade = await createKey(
+      t,
+      await t
+        .request("POST", "/auth/session", { token: null, json: { token: maker.token } })
+        .then((r) => /lightd_session=([^;]*)/.exec(r.headers.get("set-cookie") ?? "")?.[1] as string),
+      { name: "via a session opened with the maker" },
+    );
+    const own = await createKey(t, aliceSession, { name: "own" });
+    for (const key of [child, grandchild, sessionMade]) expect((await me(key.token)).status).toBe(200);
+    expect((await t.request("DELETE", `/auth/keys/${maker.id}`, { token: aliceSession })).status).toBe(200);
+    for (const key of [maker, child, grandchild, sessionMade]) expect((await me(key.token)).status).toBe(401);
+    expect((await me(own.token)).status).toBe(200);
+    const listed = (await (await t.request("GET", "/auth/keys", { token: aliceSession })).json()) as {
+      keys: { id: string }[];
+    };
+    const ids = listed.keys.map((k) => k.id);
+    for (const key of [maker, child, grandchild, sessionMade]) expect(ids).not.toContain(key.id);
+    expect(ids).toContain(own.id);
+  });
+
+  test("a key made by the person signed in as themself outlives that session", async () => {
+    const session = await login(t, alice);
+    const key = await createKey(t, session, { name: "lasting" });
+    expect((await t.request("POST", "/auth/logout", { token: session })).status).toBe(200);
+    expect((await me(key.token)).status).toBe(200);
+  });
+});
+
 describe("GET /auth/keys", () => {
   test("metadata only, with usage counters", async () => {
     const carol = naclSigner("carol");

@@ -88,6 +88,9 @@ export class ApiKeyService {
     requirePowerWithin(requested, caller);
 
     const expiresAt = requireLifetimeWithin(principal, resolveExpiry(now, request.expiresAt, request.expiresIn));
+    // Security rule "nothing a credential makes outlives it": the key lives as long as the key,
+    // token or app authorization that makes it; revoking that deletes this key (cascade).
+    const maker = await this.verifier.creatorOf(principal);
 
     // NULL scopes = "all of the owner's", so a full-power key follows its owner's permissions.
     const storedScopes = owner.every((s) => requested.scopes.has(s)) ? null : [...requested.scopes].join(" ");
@@ -97,6 +100,8 @@ export class ApiKeyService {
       name: request.name ?? "",
       scopes: storedScopes,
       prefix: requested.prefix,
+      made_by: maker.credential_id,
+      made_by_grant: maker.grant_id,
       created_at: now,
       expires_at: expiresAt,
     });

@@ -32,4 +32,9 @@ export type CredentialAuthRow = Pick<
 >;
 
 export type NewCredential = Pick<CredentialRow, "id" | "kind" | "account_id" | "secret_hash" | "created_at"> &
-  Partial<Pick<CredentialRow, "name" | "scopes" | "prefix" | "remove_on_use" | "expires_at" | "grant_id">>;
+  Partial<Pick<CredentialRow, "name" | "scopes" | "prefix" | "remove_on_use" | "expires_at" | "grant_id">> & {
+    /** The key or token an API key was made with; its deletion deletes this one (see CredentialVerifier.creatorOf). */
+    made_by?: string | null;
+    /** The app authorization an API key was made by; revoking it deletes this one. */
+    made_by_grant?: string | null;
+  };

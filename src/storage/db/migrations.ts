@@ -395,6 +395,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX shares_by_credential ON shares (credential_id) WHERE credential_id IS NOT NULL;
   CREATE INDEX shares_by_grant ON shares (grant_id) WHERE grant_id IS NOT NULL;
   `,
+  // 19: an API key made with a key or token (or a session opened with one) lives as long as its
+  // maker, as a share link (18) and a hook (16) do: revoking the maker, or the expiry sweep taking
+  // it, deletes the keys it made, theirs in turn (cascade). A key made by an app is held to its
+  // authorization. NULL for keys made with the master token or the person's own sign-in.
+  `
+  ALTER TABLE credentials ADD COLUMN made_by TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE credentials ADD COLUMN made_by_grant TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX credentials_by_maker ON credentials (made_by) WHERE made_by IS NOT NULL;
+  CREATE INDEX credentials_by_maker_grant ON credentials (made_by_grant) WHERE made_by_grant IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

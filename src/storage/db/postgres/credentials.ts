@@ -6,9 +6,11 @@ import { one, PostgresRepository } from "./rows";
 export class PostgresCredentialRepository extends PostgresRepository implements CredentialRepository {
   async insert(row: NewCredential): Promise<void> {
     await this.sql`INSERT INTO credentials
-      (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
+      (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id,
+        made_by, made_by_grant)
       VALUES (${row.id}, ${row.kind}, ${row.account_id}, ${row.secret_hash}, ${row.name ?? ""}, ${row.scopes ?? null},
-        ${row.prefix ?? ""}, ${row.remove_on_use ?? 0}, ${row.created_at}, ${row.expires_at ?? null}, ${row.grant_id ?? null})`;
+        ${row.prefix ?? ""}, ${row.remove_on_use ?? 0}, ${row.created_at}, ${row.expires_at ?? null}, ${row.grant_id ?? null},
+        ${row.made_by ?? null}, ${row.made_by_grant ?? null})`;
   }
 
   async findById(id: string): Promise<CredentialRow | null> {

@@ -366,4 +366,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX shares_by_credential ON shares (credential_id) WHERE credential_id IS NOT NULL;
   CREATE INDEX shares_by_grant ON shares (grant_id) WHERE grant_id IS NOT NULL;
   `,
+  // 10: SQLite's 19 — an API key made with a key or token lives as long as its maker (or the
+  // app's authorization that made it); their deletion deletes it. NULL: the account's own.
+  `
+  ALTER TABLE credentials ADD COLUMN made_by TEXT REFERENCES credentials(id) ON DELETE CASCADE;
+  ALTER TABLE credentials ADD COLUMN made_by_grant TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE;
+  CREATE INDEX credentials_by_maker ON credentials (made_by) WHERE made_by IS NOT NULL;
+  CREATE INDEX credentials_by_maker_grant ON credentials (made_by_grant) WHERE made_by_grant IS NOT NULL;
+  `,
 ];

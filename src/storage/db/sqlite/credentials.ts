@@ -14,8 +14,10 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
   );
   readonly #delete = this.db.query<{ id: string }, [string]>("DELETE FROM credentials WHERE id = ?1 RETURNING id");
   readonly #insert = this.db.query(
-    `INSERT INTO credentials (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id)
-     VALUES ($id, $kind, $account_id, $secret_hash, $name, $scopes, $prefix, $remove_on_use, $created_at, $expires_at, $grant_id)`,
+    `INSERT INTO credentials (id, kind, account_id, secret_hash, name, scopes, prefix, remove_on_use, created_at, expires_at, grant_id,
+       made_by, made_by_grant)
+     VALUES ($id, $kind, $account_id, $secret_hash, $name, $scopes, $prefix, $remove_on_use, $created_at, $expires_at, $grant_id,
+       $made_by, $made_by_grant)`,
   );
   readonly #deleteExpired = this.db.query("DELETE FROM credentials WHERE expires_at IS NOT NULL AND expires_at <= ?1");
   readonly #touch = this.db.query(
@@ -60,6 +62,8 @@ export class SqliteCredentialRepository extends SqliteRepository implements Cred
       created_at: row.created_at,
       expires_at: row.expires_at ?? null,
       grant_id: row.grant_id ?? null,
+      made_by: row.made_by ?? null,
+      made_by_grant: row.made_by_grant ?? null,
     });
   }
 
