@@ -366,6 +366,22 @@ describe("admin accounts", () => {
     expect(t.db.query("SELECT count(*) AS n FROM files WHERE path = 'midway.bin'").get()).toEqual({ n: 0 });
   });
 
+  test("an upload URL of a deleted account stores nothing", async () => {
+    const session = await login(t, await naclSignerFor("gone-uploader"));
+    const created = await t.request("POST", "/files/uploads", { token: session, json: { path: "later.bin" } });
+    const { url } = (await created.json()) as { url: string };
+    const key = new URL(url).pathname.split("/").pop() as string;
+    expect((await t.request("DELETE", "/admin/accounts/gone-uploader")).status).toBe(200);
+    const put = await t.follow(url, {
+      method: "PUT",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array(1000),
+    });
+    expect(put.status).toBe(409);
+    expect(((await put.json()) as { error: string }).error).toBe("conflict");
+    await expect(t.ctx.blobs.head(key)).rejects.toThrow();
+  });
+
   test("deleting an account removes its sessions, keys, files and stored bytes", async () => {
     const victim = await naclSignerFor("victim");
     const session = await login(t, victim);

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { streamOf } from "../conformance/blob-store.suite";
 import { storedKeys } from "../fixtures/blob-keys";
 import { makeTestApp } from "../fixtures/harness";
+import { pendingUploadFor } from "../fixtures/pending-upload";
 
 const clock = { now: Date.now() };
 const t = makeTestApp({ now: () => clock.now, config: { server: { max_upload_bytes: 1000 } } });
@@ -17,8 +18,11 @@ const newKey = () => `apiblob${String(++n).padStart(6, "0")}`;
 const send = (url: string, init?: RequestInit) => t.app.handle(new Request(url, init));
 const signGet = (key: string, extra: { contentType?: string; filename?: string; expiresIn?: number } = {}) =>
   t.ctx.blobs.signedUrl(key, { method: "GET", baseUrl: BASE, expiresIn: extra.expiresIn ?? 300, ...extra });
-const signPut = (key: string, contentType?: string) =>
-  t.ctx.blobs.signedUrl(key, { method: "PUT", baseUrl: BASE, expiresIn: 3600, contentType });
+/** A signed PUT URL for `key`, with the pending upload behind it that lightd's own URLs write only for. */
+async function signPut(key: string, contentType?: string): Promise<string> {
+  await pendingUploadFor(t, key, contentType);
+  return t.ctx.blobs.signedUrl(key, { method: "PUT", baseUrl: BASE, expiresIn: 3600, contentType });
+}
 
 async function stored(content = CONTENT): Promise<string> {
   const key = newKey();

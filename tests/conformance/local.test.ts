@@ -19,6 +19,7 @@ import { BlobConflict, BlobRequestInvalid, BlobTooLarge, RangeNotSatisfiable } f
 import { LocalBlobStore } from "../../src/storage/blob/local";
 import { SMALL_BODY_BYTES } from "../../src/storage/blob/small-write";
 import { makeTestApp } from "../fixtures/harness";
+import { pendingUploadFor } from "../fixtures/pending-upload";
 import {
   expectBlobError,
   failingStream,
@@ -35,10 +36,20 @@ runBlobStoreSuite({
   copies: false,
   make: async () => {
     const t = makeTestApp();
+    const pending = new Set<string>();
     return {
       store: t.ctx.blobs,
       baseUrl: "http://localhost",
-      fetchSigned: (url, init) => t.app.handle(new Request(url, init)),
+      fetchSigned: async (url, init) => {
+        // lightd's signed whole-object PUT writes only for a pending upload: give the key one.
+        const signed = new URL(url);
+        const key = decodeURIComponent(signed.pathname.split("/").pop() as string);
+        if (init?.method === "PUT" && !signed.searchParams.has("upload_id") && !pending.has(key)) {
+          pending.add(key);
+          await pendingUploadFor(t, key, signed.searchParams.get("content_type") ?? undefined);
+        }
+        return t.app.handle(new Request(url, init));
+      },
       cleanup: async () => t.close(),
     };
   },

@@ -1,4 +1,4 @@
-import { type AppError, forbidden } from "../../domain/errors";
+import { type AppError, conflict, forbidden } from "../../domain/errors";
 import type { BoundParams, SignedMethod, UrlSigner } from "../../lib/url-signer";
 import type { BlobStore } from "../../storage/blob/blob-store";
 import { BlobTooLarge } from "../../storage/blob/errors";
@@ -44,13 +44,14 @@ export class BlobGateway {
     private readonly signer: UrlSigner,
     /**
      * Reserves quota room for a body of `declared` bytes (or unknown, at most `max`) written to
-     * a key by a pending upload (UploadService.reserveForObject); undefined when no limit applies.
+     * a key by a pending upload (UploadService.reserveForObject); undefined when no limit applies,
+     * null when no pending upload names the key.
      */
     private readonly quotaFor: (
       key: string,
       declared: number | undefined,
       max: number,
-    ) => Promise<BodyQuota | undefined> = async () => undefined,
+    ) => Promise<BodyQuota | undefined | null> = async () => undefined,
   ) {}
 
   /** Security rule: every /blobs request needs a valid, unexpired signature for this method and key; else 403. */
@@ -84,7 +85,15 @@ export class BlobGateway {
     // soon as it passes its reservation, which then shrinks to what was stored. Completing
     // decides for good.
     const quota = await this.quotaFor(key, upload.declaredBytes, upload.maxBytes);
-    const quotaBinds = quota !== undefined && quota.bytes < upload.maxBytes;
+    // Security rule: a signed upload URL writes only for an upload still pending, never after it
+    // was completed, nor once its account is deleted (bytes nothing names, outside any quota). A
+    // part URL needs its multipart upload, which the store knows (an aborted one is 404).
+    if (quota === null && bound.upload_id === undefined) {
+      throw conflict(
+        "This upload is no longer pending (completed, or its account deleted); a signed upload URL writes once",
+      );
+    }
+    const quotaBinds = quota != null && quota.bytes < upload.maxBytes;
     const limit = quotaBinds ? quota.bytes : upload.maxBytes;
     let stored: number | undefined;
     try {

@@ -118,9 +118,10 @@ export class UploadService {
   /**
    * For a PUT to lightd's own signed upload or part URL: reserves quota room for the body
    * (`declared` bytes, or unknown) of the pending upload behind `objectKey`, or answers 507 —
-   * the bytes every pending upload of the account holds count together. Undefined when no
-   * limit applies; else the bytes the body may bring, the 507 to answer past them, and
-   * `settle`, to call once the body ended with the bytes stored (undefined: none).
+   * the bytes every pending upload of the account holds count together. Null when no pending
+   * upload names the key (completed, aborted, or its account deleted); undefined when no limit
+   * applies; else the bytes the body may bring, the 507 to answer past them, and `settle`, to
+   * call once the body ended with the bytes stored (undefined: none).
    */
   async reserveForObject(
     objectKey: string,
@@ -129,9 +130,10 @@ export class UploadService {
   ): Promise<
     | { bytes: number; exceeded: () => Promise<AppError>; settle: (stored: number | undefined) => Promise<void> }
     | undefined
+    | null
   > {
     const upload = await this.metadata.read.uploads.pendingByObjectKey(objectKey);
-    if (!upload) return undefined;
+    if (!upload) return null;
     const scope = { account: upload.account_id, space: upload.space };
     const bytes = await this.files.reserveUploadBytes(scope, upload.path, upload.id, { bytes: declared, max });
     if (bytes === undefined) return undefined;
