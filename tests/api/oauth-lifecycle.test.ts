@@ -171,6 +171,25 @@ describe("the person's side", () => {
     expect((await files(tokens.access_token)).status).toBe(200);
   });
 
+  test("a key sees and revokes only the authorizations within its own power, as with keys", async () => {
+    const own = await registerClient(t, session, { client_name: "Wide app" });
+    const tokens = await tokensFor(own, "files:read files:write");
+    const narrow = (await createKey(t, session, { prefix: "docs/", scopes: ["files:read", "keys:read", "keys:write"] }))
+      .token;
+    const listed = (await (await t.request("GET", "/oauth/authorizations", { token: narrow })).json()) as {
+      authorizations: { client_id: string }[];
+    };
+    expect(listed.authorizations.map((a) => a.client_id)).not.toContain(own.client_id);
+    const mine = (await (await t.request("GET", "/oauth/authorizations", { token: session })).json()) as {
+      authorizations: { id: string; client_id: string }[];
+    };
+    const grant = mine.authorizations.find((a) => a.client_id === own.client_id);
+    expect((await t.request("DELETE", `/oauth/authorizations/${grant?.id}`, { token: narrow })).status).toBe(404);
+    expect((await files(tokens.access_token)).status).toBe(200);
+    expect((await t.request("DELETE", `/oauth/authorizations/${grant?.id}`, { token: session })).status).toBe(200);
+    expect((await files(tokens.access_token)).status).toBe(401);
+  });
+
   test("a test key never sees nor touches the apps that act on live data", async () => {
     const own = await registerClient(t, session, { client_name: "Live app" });
     const tokens = await tokensFor(own, "files:read");
