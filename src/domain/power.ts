@@ -51,6 +51,11 @@ export function powerOf(credential: Grant): Power {
   };
 }
 
+/** The power an app's authorization gives its tokens: the granted scopes and prefix, in the live space. */
+export function grantPower(grant: Pick<Grant, "account_id" | "scopes" | "prefix">): Power {
+  return powerOf({ ...grant, kind: "oat" });
+}
+
 export function principalPower(principal: Principal): Power {
   return { scopes: principal.scopes, prefix: principal.prefix, space: principal.space };
 }

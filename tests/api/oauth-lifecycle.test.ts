@@ -190,6 +190,27 @@ describe("the person's side", () => {
     expect((await files(tokens.access_token)).status).toBe(401);
   });
 
+  test("a key can neither delete nor re-key an app whose access lies beyond its own power", async () => {
+    const own = await registerClient(t, session, { client_name: "Everything app" });
+    const tokens = await tokensFor(own, "files:read files:write");
+    const narrow = (await createKey(t, session, { prefix: "docs/", scopes: ["files:read", "keys:read", "keys:write"] }))
+      .token;
+    const apps = (await (await t.request("GET", "/oauth/clients", { token: narrow })).json()) as {
+      clients: { client_id: string }[];
+    };
+    expect(apps.clients.map((c) => c.client_id)).not.toContain(own.client_id);
+    expect((await t.request("POST", `/oauth/clients/${own.client_id}/secret`, { token: narrow })).status).toBe(404);
+    expect((await t.request("DELETE", `/oauth/clients/${own.client_id}`, { token: narrow })).status).toBe(404);
+    expect((await refresh(own, tokens.refresh_token)).status).toBe(200);
+    // An app nobody has let in yet holds nothing: the narrow key manages the one it registered.
+    const its = await t.request("POST", "/oauth/clients", {
+      token: narrow,
+      json: { client_name: "Narrow app", redirect_uris: [REDIRECT] },
+    });
+    const { client_id } = (await its.json()) as { client_id: string };
+    expect((await t.request("DELETE", `/oauth/clients/${client_id}`, { token: narrow })).status).toBe(200);
+  });
+
   test("a test key never sees nor touches the apps that act on live data", async () => {
     const own = await registerClient(t, session, { client_name: "Live app" });
     const tokens = await tokensFor(own, "files:read");

@@ -5,7 +5,8 @@ import { newId } from "../../lib/ids";
 import { hashSecret, verifySecret } from "../../lib/secrets";
 import { issueToken, parseIssuedToken, secretOf } from "../../lib/token-format";
 import type { Metadata } from "../../storage/db/metadata";
-import type { OAuthClientRow } from "../../storage/db/oauth";
+import type { OAuthClientRow, OAuthGrantRow } from "../../storage/db/oauth";
+import { grantWithin } from "./grants";
 import type { ClientInformation as ClientInformationSchema, RegisterClientBody } from "./model";
 import { requireRegistrableRedirect } from "./redirect";
 
@@ -45,6 +46,16 @@ function information(row: OAuthClientRow, secret?: string): ClientInformation {
 }
 
 /**
+ * Security rule "a credential manages only what lies within its own power", for app
+ * registrations: deleting an app or giving it a new secret reaches every authorization it holds,
+ * so a credential sees and manages an app only when it reaches the live space and each of the
+ * app's authorizations lies within its power (`grantWithin`, as for listing them).
+ */
+function manages(principal: Principal, clientId: string, grants: OAuthGrantRow[]): boolean {
+  return reachesLive(principal) && grants.every((g) => g.client_id !== clientId || grantWithin(g, principal));
+}
+
+/**
  * Registered OAuth apps. Security rules: a client secret is shown once and kept only as an
  * argon2id hash, like every lightd secret; public clients (`none`) have no secret and may
  * never present one; an app belongs to the account that registered it.
@@ -81,7 +92,15 @@ export class ClientService {
 
   async list(principal: Principal): Promise<ClientInformation[]> {
     if (!reachesLive(principal)) return [];
-    return (await this.metadata.read.oauthClients.listByAccount(principal.accountId)).map((row) => information(row));
+    const grants = await this.metadata.read.oauthGrants.listByAccount(principal.accountId);
+    return (await this.metadata.read.oauthClients.listByAccount(principal.accountId))
+      .filter((row) => manages(principal, row.id, grants))
+      .map((row) => information(row));
+  }
+
+  /** Whether `principal` may see and manage the account's app `id` (see `manages`). */
+  async #manages(principal: Principal, id: string): Promise<boolean> {
+    return manages(principal, id, await this.metadata.read.oauthGrants.listByAccount(principal.accountId));
   }
 
   find(id: string): Promise<OAuthClientRow | null> {
@@ -90,7 +109,7 @@ export class ClientService {
 
   /** Deletes an app: every authorization, code and token it holds ends with it. */
   async delete(principal: Principal, id: string): Promise<void> {
-    if (!reachesLive(principal)) throw noSuch("OAuth application");
+    if (!(await this.#manages(principal, id))) throw noSuch("OAuth application");
     const deleted = await this.metadata.write((tx) => tx.oauthClients.delete(id, principal.accountId));
     if (!deleted) throw noSuch("OAuth application");
   }
@@ -98,7 +117,9 @@ export class ClientService {
   /** A new secret for a confidential app; the old one stops working at once. */
   async rotateSecret(principal: Principal, id: string): Promise<ClientInformation> {
     const row = await this.find(id);
-    if (!row || row.account_id !== principal.accountId || !reachesLive(principal)) throw noSuch("OAuth application");
+    if (!row || row.account_id !== principal.accountId || !(await this.#manages(principal, id))) {
+      throw noSuch("OAuth application");
+    }
     if (row.auth_method === "none")
       throw badRequest("A public application (token_endpoint_auth_method none) has no secret");
     const secret = issueToken("ocs", id);

@@ -1,5 +1,5 @@
 import { noSuch } from "../../domain/errors";
-import { powerOf, powerWithin, principalPower } from "../../domain/power";
+import { grantPower, powerWithin, principalPower } from "../../domain/power";
 import type { Principal } from "../../domain/principal";
 import type { Metadata } from "../../storage/db/metadata";
 import type { OAuthGrantRow } from "../../storage/db/oauth";
@@ -16,8 +16,8 @@ export type AuthorizedApp = typeof AuthorizedAppSchema.static;
  * holds its tokens' power (the granted scopes and prefix, in the live space). A test key or a
  * key held to `docs/` does not see, nor end, the access of an app let in to everything.
  */
-function within(grant: OAuthGrantRow, principal: Principal): boolean {
-  return powerWithin(powerOf({ ...grant, kind: "oat" }), principalPower(principal));
+export function grantWithin(grant: OAuthGrantRow, principal: Principal): boolean {
+  return powerWithin(grantPower(grant), principalPower(principal));
 }
 
 /** The apps a person has let in, and taking that back. */
@@ -35,7 +35,7 @@ export class AuthorizedApps {
     const lastUse = await credentials.lastUseByGrant(principal.accountId);
     const apps: AuthorizedApp[] = [];
     for (const g of await oauthGrants.listByAccount(principal.accountId)) {
-      if (!within(g, principal)) continue;
+      if (!grantWithin(g, principal)) continue;
       const used = Math.max(lastUse.get(g.id) ?? 0, g.refreshed_at ?? 0);
       apps.push({
         id: g.id,
@@ -53,7 +53,8 @@ export class AuthorizedApps {
   /** Security rule: revoking an app ends its access and refresh tokens at their very next request. */
   async revoke(principal: Principal, id: string): Promise<void> {
     const grant = await this.metadata.read.oauthGrants.findById(id);
-    if (!grant || grant.account_id !== principal.accountId || !within(grant, principal)) throw noSuch("authorized app");
+    if (!grant || grant.account_id !== principal.accountId || !grantWithin(grant, principal))
+      throw noSuch("authorized app");
     const revoked = await this.metadata.write((tx) => tx.oauthGrants.deleteOwned(id, principal.accountId));
     if (!revoked) throw noSuch("authorized app");
   }
