@@ -49,6 +49,11 @@ const S3Schema = T.Object({
   public_endpoint: T.Optional(T.String({ pattern: "^https?://" })),
   /** true: lightd streams downloads itself instead of redirecting to a presigned S3 URL. */
   serve_downloads: T.Boolean({ default: false }),
+  /**
+   * Milliseconds an S3 connection may stay silent before the request fails (then retried, then
+   * 503): a bucket that accepts connections and never answers must not hang a request.
+   */
+  socket_timeout_ms: T.Optional(T.Integer({ minimum: 100, maximum: 600_000 })),
 });
 
 export type S3Config = Static<typeof S3Schema>;

@@ -82,6 +82,37 @@ describe("storage failures reach the client in the catalogue's words", () => {
     expect(t.logs.some((line) => line.includes("storage unavailable"))).toBe(true);
   });
 
+  test("an S3 endpoint that accepts connections and never answers → 503 in bounded time, not a hang", async () => {
+    // A stalled gateway or an overloaded RGW: the TCP connection opens, no byte ever comes back.
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      t = makeTestApp({
+        config: {
+          storage: {
+            backend: "s3",
+            s3: {
+              endpoint: `http://127.0.0.1:${silent.port}`,
+              bucket: "silent",
+              region: "us-east-1",
+              access_key_id: "lightd",
+              secret_access_key: "lightd-secret",
+              force_path_style: true,
+              socket_timeout_ms: 200,
+            },
+          },
+        },
+      });
+      const started = Date.now();
+      const res = await t.request("PUT", "/files/a.txt", { body: "hello" });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toBe("service_unavailable");
+      // Three attempts of 200 ms each, and their backoff: nowhere near the test's timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.stop(true);
+    }
+  });
+
   test("a Postgres metadata engine that cannot be reached fails reads and units of work as StorageUnavailable", async () => {
     const sql = new SQL({ hostname: "127.0.0.1", port: closedPort(), username: "lightd", database: "lightd" });
     const metadata = PostgresMetadata.connect(sql);

@@ -49,6 +49,12 @@ const SPOOL_PREFIX = "lightd-s3-part-";
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
+/**
+ * How long a connection to S3 may stay silent by default. Three attempts of it, and of the
+ * connect timeout, still end well within the server's idle timeout, so the client gets the 503.
+ */
+const S3_SOCKET_TIMEOUT_MS = 5000;
+
 export interface S3StoreOptions {
   /** Part size of the streamed one-step upload (S3 minimum 5 MiB). */
   partSize?: number;
@@ -101,7 +107,10 @@ export class S3BlobStore implements BlobStore {
       new S3Client({
         ...base,
         endpoint: settings.endpoint,
-        requestHandler: { connectionTimeout: 5000 },
+        requestHandler: {
+          connectionTimeout: 5000,
+          socketTimeout: settings.socket_timeout_ms ?? S3_SOCKET_TIMEOUT_MS,
+        },
       }),
     );
     this.#signer = settings.public_endpoint
