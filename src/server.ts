@@ -11,6 +11,9 @@ import { feedSocketHandler } from "./modules/feed/socket";
 import { buildServices } from "./services";
 import { type OpenedMetadata, openMetadataEngine } from "./storage/db/engine";
 
+/** Seconds a connection may stay silent: longer than storage's retries take to give up. */
+const IDLE_TIMEOUT_S = 60;
+
 /**
  * `lightd serve`: reads config.json, opens the metadata engine it names, builds the services, starts the background jobs and
  * listens until SIGTERM or SIGINT, then stops gracefully. The only place that calls listen.
@@ -103,6 +106,9 @@ export async function serve(
     hostname: host,
     tls,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun's 10 s default would cut a request still waiting on storage (S3 retries its
+    // connect and silent-socket timeouts three times) before its 503 could be sent.
+    idleTimeout: IDLE_TIMEOUT_S,
     // The client address, a WebSocket upgrade and the idle timeout are known only to the
     // server, and only for the Request it received: the edge keeps both with the request.
     fetch: (received, srv) => handle(withUsableUrl(received, fallbackOrigin), srv as EdgeServer, received),

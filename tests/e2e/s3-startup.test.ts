@@ -105,4 +105,63 @@ function s3Startup(env: RgwEnv): void {
     expect(listed.Contents?.[0]?.Key).not.toContain("blob.bin");
     expect(await server.stop()).toBe(0);
   });
+
+  test("a bucket that stops answering mid-run: a read waiting on it ends in a JSON 503, not a cut connection", async () => {
+    // A TCP relay to RGW that can go silent: connections still open, no byte comes back.
+    const rgwUrl = new URL(env.endpoint);
+    let silent = false;
+    type Side = { peer?: Bun.Socket<Side>; queued: Uint8Array[] };
+    const relay = Bun.listen<Side>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        async open(client) {
+          client.data = { queued: [] };
+          const upstream = await Bun.connect<Side>({
+            hostname: rgwUrl.hostname,
+            port: Number(rgwUrl.port),
+            data: { peer: client, queued: [] },
+            socket: {
+              data: (_s, bytes) => void (silent || client.write(bytes)),
+              close: () => void client.end(),
+              error: () => void client.end(),
+            },
+          });
+          client.data.peer = upstream;
+          for (const bytes of client.data.queued) upstream.write(bytes);
+        },
+        data(client, bytes) {
+          if (silent) return;
+          if (client.data.peer) client.data.peer.write(bytes);
+          else client.data.queued.push(new Uint8Array(bytes));
+        },
+        close: (client) => void client.data.peer?.end(),
+      },
+    });
+    try {
+      const dir = makeTempDir();
+      const endpoint = `http://127.0.0.1:${relay.port}`;
+      // Each silent attempt ends after 4 s; the SDK's three attempts outlast Bun's 10 s default idle timeout.
+      writeConfig(
+        dir,
+        token,
+        s3Settings(env, bucket.name, { endpoint, key_prefix: "stall/", socket_timeout_ms: 4000 }),
+      );
+      const server = await startServer({ dir });
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await fetch(`${server.url}/files/kept.txt`, { method: "PUT", headers: auth, body: "kept" })).status).toBe(
+        200,
+      );
+      silent = true;
+      const res = await fetch(`${server.url}/files/kept.txt?redirect=false`, { headers: auth });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toBe("service_unavailable");
+      silent = false;
+      const again = await fetch(`${server.url}/files/kept.txt?redirect=false`, { headers: auth });
+      expect(await again.text()).toBe("kept");
+      await server.stop();
+    } finally {
+      relay.stop(true);
+    }
+  }, 60_000);
 }
