@@ -162,6 +162,21 @@ forEachBackend((backend) => {
       expect(body.error).toBe("bad_request");
     });
 
+    test("curl's default form Content-Type on a PUT body is not the file's type: the name decides", () =>
+      onFreshApp(backend, async (t) => {
+        // `curl --data-binary @notes.txt` sends application/x-www-form-urlencoded; no file is a form body.
+        await put(t, "notes.txt", "plain words", "application/x-www-form-urlencoded");
+        await put(t, "blob", "raw", "Application/X-WWW-Form-Urlencoded; charset=utf-8");
+        await put(t, "page.html", "<p>hi</p>", "text/html");
+        const meta = async (path: string) =>
+          (await (await t.request("GET", `/files/${path}`, { headers: { accept: "application/json" } })).json()) as {
+            content_type: string;
+          };
+        expect((await meta("notes.txt")).content_type).toStartWith("text/plain");
+        expect((await meta("blob")).content_type).toBe("application/octet-stream");
+        expect((await meta("page.html")).content_type).toBe("text/html");
+      }));
+
     test("limit=1000 is allowed", async () => {
       expect((await list(t, "?limit=1000")).status).toBe(200);
     });
