@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { PostgresMetadata } from "../../src/storage/db/postgres/metadata";
 import { StorageFull, StorageUnavailable } from "../../src/storage/errors";
+import { S3 } from "../fixtures/backends";
 import { TEST_ENGINE } from "../fixtures/engines";
 import { makeTestApp, type TestApp } from "../fixtures/harness";
 import { testUnless } from "../fixtures/skip";
@@ -112,6 +113,34 @@ describe("storage failures reach the client in the catalogue's words", () => {
       silent.stop(true);
     }
   });
+
+  testUnless(S3 ? null : "needs a real S3 (RGW)")(
+    "the silent-S3 timeout ends once S3 answers: a download its reader pauses on streams every byte",
+    async () => {
+      const s3 = S3 as NonNullable<typeof S3>;
+      const storage = s3.storage() as { s3: Record<string, unknown> };
+      t = makeTestApp({
+        backend: s3,
+        config: { storage: { ...storage, s3: { ...storage.s3, socket_timeout_ms: 300 } } },
+      });
+      const bytes = new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251);
+      expect((await t.request("PUT", "/files/big.bin", { body: bytes })).status).toBe(200);
+      const res = await t.request("GET", "/files/big.bin?redirect=false");
+      expect(res.status).toBe(200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let received = 0;
+      let paused = false;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        // A slow client: S3's socket stays quiet far longer than the timeout while nobody reads.
+        if (!paused) await Bun.sleep(1500);
+        paused = true;
+      }
+      expect(received).toBe(bytes.length);
+    },
+  );
 
   test("a Postgres metadata engine that cannot be reached fails reads and units of work as StorageUnavailable", async () => {
     const sql = new SQL({ hostname: "127.0.0.1", port: closedPort(), username: "lightd", database: "lightd" });

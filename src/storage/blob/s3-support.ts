@@ -53,6 +53,16 @@ export function speakStorage(client: S3Client): S3Client {
     },
     { step: "initialize", name: "lightdStorageErrors" },
   );
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      // An answer has come: the silent-socket timeout was for S3 that never answers. A body
+      // still streaming waits on whoever reads it (a slow client, a backup's target), not on S3.
+      (result.response as { body?: { socket?: { setTimeout?(ms: number): unknown } } }).body?.socket?.setTimeout?.(0);
+      return result;
+    },
+    { step: "deserialize", name: "lightdAnsweredNoTimeout" },
+  );
   return client;
 }
 
