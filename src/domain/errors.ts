@@ -91,6 +91,9 @@ export const notFound = (kind?: string) =>
   new AppError("not_found", kind === undefined ? undefined : `${kind} not found`);
 /** A file or folder path that names nothing (folders end in `/`). */
 export const entryNotFound = (path: string) => notFound(path.endsWith("/") ? "Folder" : "File");
+/** A file path that names nothing while the folder of that name exists: say how to name it. */
+export const fileIsFolder = (path: string) =>
+  new AppError("not_found", `File not found: ${path}/ is a folder (folder paths end in /)`);
 
 export const invalidPath = (reason: string, what = "path") => new AppError("bad_request", `Invalid ${what}: ${reason}`);
 export const destinationExists = () => new AppError("conflict", "Destination already exists");

@@ -122,6 +122,19 @@ function shareTests(backend: Backend) {
     });
   });
 
+  test("a folder named without its trailing / is 404 saying how to name it, for a share and for metadata", async () => {
+    const { status, body } = await share({ path: "docs/folder" });
+    expect(status).toBe(404);
+    expect(body).toEqual({
+      error: "not_found",
+      message: "File not found: docs/folder/ is a folder (folder paths end in /)",
+    });
+    const meta = await t.request("GET", "/files/docs/folder", { headers: { accept: "application/json" } });
+    expect(meta.status).toBe(404);
+    expect(((await meta.json()) as { message: string }).message).toContain("docs/folder/ is a folder");
+    expect(((await share({ path: "docs/nothing" })).body as { message: string }).message).toBe("File not found");
+  });
+
   describe("GET /s/{token}", () => {
     test.each([
       ["unknown token", "lightd_shr_0000000000000000000000000000000000"],

@@ -1,5 +1,5 @@
 import { narrowPrefix, requirePath } from "../../domain/access";
-import { badRequest, entryNotFound } from "../../domain/errors";
+import { badRequest, entryNotFound, fileIsFolder } from "../../domain/errors";
 import type { StoredEntry } from "../../domain/files";
 import type { Principal } from "../../domain/principal";
 import { type Awaitable, andThen } from "../../lib/awaitable";
@@ -17,11 +17,17 @@ export class FileReads {
     private readonly blobs: BlobStore,
   ) {}
 
-  /** A file or folder row the principal may see; 404 when absent. At once on the embedded engine. */
+  /**
+   * A file or folder row the principal may see; 404 when absent, naming the folder when a file
+   * path was given for one (`docs` for `docs/`). At once on the embedded engine.
+   */
   stat(principal: Principal, path: string): Awaitable<StoredEntry> {
     return andThen(this.find(principal, path), (row) => {
-      if (!row) throw entryNotFound(path);
-      return row;
+      if (row) return row;
+      if (path.endsWith("/")) throw entryNotFound(path);
+      return andThen(this.metadata.read.files.get(scopeOf(principal), `${path}/`), (folder) => {
+        throw folder ? fileIsFolder(path) : entryNotFound(path);
+      });
     });
   }
 
