@@ -201,7 +201,7 @@ export interface paths {
   "/auth/logout": {
     /**
      * Log out
-     * @description Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once.
+     * @description Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once. An API key or the master token is no session (400: revoke the key, or change the master token with `lightd --token reset`).
      */
     post: operations["postAuthLogout"];
   };
@@ -2015,7 +2015,7 @@ export interface operations {
   };
   /**
    * Log out
-   * @description Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once.
+   * @description Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once. An API key or the master token is no session (400: revoke the key, or change the master token with `lightd --token reset`).
    */
   postAuthLogout: {
     responses: {

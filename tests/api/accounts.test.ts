@@ -269,6 +269,17 @@ describe("POST /auth/logout", () => {
     expect((await t.request("POST", "/auth/logout", { token: null, headers: cookie })).status).toBe(401);
   });
 
+  test("the master token is no session: 400 saying how it changes, not 401 calling it invalid", async () => {
+    const out = await t.request("POST", "/auth/logout");
+    expect(out.status).toBe(400);
+    expect(await out.json()).toEqual({
+      error: "bad_request",
+      message: "Only a session can be logged out; change the master token with 'lightd --token reset'",
+    });
+    expect((await t.request("POST", "/auth/logout", { token: "lightd_not_the_master_token_at_all" })).status).toBe(401);
+    expect((await t.request("GET", "/auth/me")).status).toBe(200);
+  });
+
   test("an API key cannot log out (revoke it instead); a forged session secret is 401", async () => {
     const session = await login(t, await naclSignerFor("alice4"));
     const apiKey = await createKey(t, session);

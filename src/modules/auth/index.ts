@@ -158,7 +158,7 @@ export function authModule(deps: AuthModuleDeps) {
         detail: {
           summary: "Log out",
           description:
-            "Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once.",
+            "Ends the session given by `Authorization: Bearer` or the `lightd_session` cookie; the token stops working at once. An API key or the master token is no session (400: revoke the key, or change the master token with `lightd --token reset`).",
         },
       },
     )

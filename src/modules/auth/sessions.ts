@@ -91,7 +91,19 @@ export class SessionService {
    */
   async logout(token: string | null): Promise<void> {
     const parsed = token === null ? null : parseIssuedToken(token);
-    if (token === null || parsed === null) throw unauthorized("Missing or invalid authorization token");
+    if (token === null) throw unauthorized("Missing or invalid authorization token");
+    if (parsed === null) {
+      // The master token is no session: say how it ends instead of calling it invalid.
+      const master =
+        (
+          await Promise.resolve()
+            .then(() => this.verifier.authenticate(token))
+            .catch(() => null)
+        )?.source === "master";
+      if (master)
+        throw badRequest("Only a session can be logged out; change the master token with 'lightd --token reset'");
+      throw unauthorized("Missing or invalid authorization token");
+    }
     if (parsed.kind !== "ses") {
       throw badRequest("Only a session can be logged out; revoke API keys with DELETE /auth/keys/{id}");
     }
