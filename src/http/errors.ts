@@ -23,16 +23,46 @@ import { type ErrorForm, errorFormOfRequest, isSharePath } from "./error-form";
 import { escapeHtml, htmlPage } from "./html-page";
 import { pathOfUrl } from "./url-path";
 
+interface SchemaLike {
+  anyOf?: SchemaLike[];
+  const?: unknown;
+  type?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
 interface ValidationLike {
   type?: string;
-  valueError?: { path?: string; message?: string };
+  valueError?: { path?: string; message?: string; schema?: SchemaLike };
 }
 
 function describeValidation(error: ValidationLike): string {
   const where = error.type === "params" ? "path parameter" : (error.type ?? "request");
   const field = error.valueError?.path?.replace(/^\//, "").replaceAll("/", ".");
-  const reason = error.valueError?.message ?? "is invalid";
+  const schema = error.valueError?.schema;
+  const reason = (schema && expected(schema)) ?? error.valueError?.message ?? "is invalid";
   return field ? `Invalid ${where} field '${field}': ${reason}` : `Invalid ${where}: ${reason}`;
+}
+
+/**
+ * What a union field takes, in words: Elysia's integers are a union with their text form, and
+ * enums a union of literals, which the validator reports only as "Expected union value".
+ */
+function expected(schema: SchemaLike): string | undefined {
+  const choices = schema.anyOf;
+  if (!choices) return undefined;
+  if (choices.length > 0 && choices.every((c) => c.const !== undefined)) {
+    return `expected one of ${choices.map((c) => JSON.stringify(c.const)).join(", ")}`;
+  }
+  const number = choices.find((c) => c.type === "integer" || c.type === "number");
+  if (!number) return undefined;
+  const kind = number.type === "integer" ? "an integer" : "a number";
+  const { minimum: min, maximum: max } = number;
+  if (min !== undefined && max !== undefined) return `expected ${kind} from ${min} to ${max}`;
+  if (min !== undefined) return `expected ${kind} of at least ${min}`;
+  if (max !== undefined) return `expected ${kind} of at most ${max}`;
+  return `expected ${kind}`;
 }
 
 /** Storage's own errors in HTTP terms: the only place they become statuses. */

@@ -133,3 +133,31 @@ describe("a content type no client could send back is refused when the upload is
     expect(await res.json()).toMatchObject({ content_type: "text/plain; charset=utf-8" });
   });
 });
+
+describe("a refused field says what it takes", () => {
+  const cases: [string, string, unknown, string][] = [
+    [
+      "/auth/keys",
+      "expires_in 0 (the seed's placeholder)",
+      { expires_in: 0 },
+      "'expires_in': expected an integer of at least 1",
+    ],
+    ["/auth/keys", "expires_in as text", { expires_in: "soon" }, "'expires_in': expected an integer of at least 1"],
+    [
+      "/auth/keys",
+      "an unknown scope",
+      { scopes: ["files:all"] },
+      `'scopes.0': expected one of "files:read", "files:write"`,
+    ],
+    ["/files/share", "ttl 0", { path: "a.txt", ttl: 0 }, "'ttl': expected an integer from 1 to 604800"],
+  ];
+  for (const [url, name, body, words] of cases) {
+    test(`POST ${url} with ${name}`, async () => {
+      const res = await t.request("POST", url, { json: body });
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as { error: string; message: string };
+      expect(answer.error).toBe("bad_request");
+      expect(answer.message).toContain(words);
+    });
+  }
+});
