@@ -134,7 +134,7 @@ export interface paths {
   "/files/log": {
     /**
      * View event log
-     * @description Changes in tx order, after `since_tx`.
+     * @description Changes in tx order, after `since_tx` (and before `before_tx`). `order=desc` gives the newest first: the newest `limit` changes, and the ones before them with `before_tx` set to the oldest tx seen.
      */
     get: operations["getFilesLog"];
   };
@@ -1648,7 +1648,7 @@ export interface operations {
   };
   /**
    * View event log
-   * @description Changes in tx order, after `since_tx`.
+   * @description Changes in tx order, after `since_tx` (and before `before_tx`). `order=desc` gives the newest first: the newest `limit` changes, and the ones before them with `before_tx` set to the oldest tx seen.
    */
   getFilesLog: {
     parameters: {
@@ -1657,6 +1657,10 @@ export interface operations {
         path?: string;
         /** @description Return events after this tx number */
         since_tx?: number;
+        /** @description Return events before this tx number */
+        before_tx?: number;
+        /** @description `asc`: oldest first from `since_tx`; `desc`: the newest first (page back with `before_tx`) */
+        order?: "asc" | "desc";
         limit?: number;
       };
     };

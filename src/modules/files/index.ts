@@ -225,14 +225,24 @@ export function filesModule(
       "/files/log",
       async ({ query, principal, request }) => {
         const path = query.path === undefined ? undefined : parsePrefix(queryPathOf(request, "path") ?? query.path);
-        const events = await files.log(principal, { path, sinceTx: query.since_tx ?? 0, limit: query.limit ?? 50 });
+        const window = { before: query.before_tx, newestFirst: query.order === "desc" };
+        const events = await files.log(principal, {
+          path,
+          sinceTx: query.since_tx ?? 0,
+          limit: query.limit ?? 50,
+          window,
+        });
         return { events: events.map(logEventView) };
       },
       {
         auth: "files:read",
         query: LogQuery,
         response: { 200: LogResponse, ...ReadErrors },
-        detail: { summary: "View event log", description: "Changes in tx order, after `since_tx`." },
+        detail: {
+          summary: "View event log",
+          description:
+            "Changes in tx order, after `since_tx` (and before `before_tx`). `order=desc` gives the newest first: the newest `limit` changes, and the ones before them with `before_tx` set to the oldest tx seen.",
+        },
       },
     )
     .post("/files/mkdir", ({ body, principal }) => files.mkdir(principal, parsePath(body.path, "folder")), {

@@ -1,7 +1,7 @@
 import { narrowPrefix, redactChange } from "../../domain/access";
 import { isFolderPath } from "../../domain/paths";
 import type { Principal } from "../../domain/principal";
-import type { EventFilter, EventRow } from "../../storage/db/events";
+import type { EventFilter, EventRow, LogWindow } from "../../storage/db/events";
 import type { Metadata } from "../../storage/db/metadata";
 import { scopeOf } from "./request";
 import { requireNotAfter } from "./versions";
@@ -25,12 +25,17 @@ export class FileLog {
   }
 
   /**
-   * The space's events after `sinceTx` (400 when it is after the newest tx: requireNotAfter); for a
-   * prefix-limited credential only those touching its prefix, redacted (redactChange).
+   * The space's events after `sinceTx` (400 when it is after the newest tx: requireNotAfter) and
+   * in `window` (before a tx; the newest first); for a prefix-limited credential only those
+   * touching its prefix, redacted (redactChange).
    */
-  async log(principal: Principal, options: { path?: string; sinceTx: number; limit: number }): Promise<LoggedEvent[]> {
+  async log(
+    principal: Principal,
+    options: { path?: string; sinceTx: number; limit: number; window?: LogWindow },
+  ): Promise<LoggedEvent[]> {
     if (options.sinceTx > 0) requireNotAfter(options.sinceTx, await this.latestTx(principal), "since_tx");
-    const rows = await this.readLog(principal, this.logFilter(principal, options.path), options.sinceTx, options.limit);
+    const filter = this.logFilter(principal, options.path);
+    const rows = await this.readLog(principal, filter, options.sinceTx, options.limit, options.window);
     return rows.map((row) => redactChange(principal, row as LoggedEvent));
   }
 
@@ -38,10 +43,16 @@ export class FileLog {
    * Events after `sinceTx` in the principal's space that pass a filter made by `logFilter`,
    * not yet redacted: whoever sends them applies `redactChange` (the feed does, per event).
    */
-  readLog(principal: Principal, filter: EventFilter, sinceTx: number, limit: number): Promise<EventRow[]> {
+  readLog(
+    principal: Principal,
+    filter: EventFilter,
+    sinceTx: number,
+    limit: number,
+    window?: LogWindow,
+  ): Promise<EventRow[]> {
     const scope = scopeOf(principal);
-    if (filter.path === "") return this.metadata.read.events.since(scope, sinceTx, limit);
-    return this.metadata.read.events.forPath(scope, filter.path, filter.exact, sinceTx, limit);
+    if (filter.path === "") return this.metadata.read.events.since(scope, sinceTx, limit, window);
+    return this.metadata.read.events.forPath(scope, filter.path, filter.exact, sinceTx, limit, window);
   }
 
   /** The newest tx of the principal's space: where a live feed without `since_tx` starts. */

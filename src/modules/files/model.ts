@@ -120,6 +120,13 @@ export const StatsResponse = t.Object({
 export const LogQuery = t.Object({
   path: t.Optional(t.String({ description: "Only events for this file, or under this folder/prefix" })),
   since_tx: t.Optional(t.Integer({ minimum: 0, default: 0, description: "Return events after this tx number" })),
+  before_tx: t.Optional(t.Integer({ minimum: 1, description: "Return events before this tx number" })),
+  order: t.Optional(
+    t.Union([t.Literal("asc"), t.Literal("desc")], {
+      default: "asc",
+      description: "`asc`: oldest first from `since_tx`; `desc`: the newest first (page back with `before_tx`)",
+    }),
+  ),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 50 })),
 });
 

@@ -18,6 +18,18 @@ export interface EventRow {
   ts: number;
 }
 
+/**
+ * Which stretch of the log to read beyond "after `since`": `before` keeps events before that tx,
+ * and `newestFirst` reads from the newest end (the newest `limit` events, newest first).
+ */
+export interface LogWindow {
+  before?: number;
+  newestFirst?: boolean;
+}
+
+/** The window's upper bound as a number SQL compares with (none: past any tx). */
+export const beforeOf = (window: LogWindow): number => window.before ?? Number.MAX_SAFE_INTEGER;
+
 /** Which events to keep: one file (`exact`), or everything under a folder or prefix ("" = all). */
 export interface EventFilter {
   path: string;

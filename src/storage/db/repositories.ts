@@ -5,7 +5,7 @@ import type { ChallengeRow } from "./challenges";
 import type { CredentialAuthRow, CredentialRow, NewCredential } from "./credentials";
 import type { LockRow } from "./dav-locks";
 import type { DeadProperty, FileFacts } from "./dav-properties";
-import type { EventRow } from "./events";
+import type { EventRow, LogWindow } from "./events";
 import type { FileRow, NewFile, Scope } from "./files";
 import type { AttemptResult, DeliveryClaim, DeliveryRow, HookRow, NewDelivery } from "./hooks";
 import type { InviteRow } from "./invites";
@@ -171,10 +171,17 @@ export interface EventRepository {
   latestTx(scope: Scope): Promise<number>;
   /** Records a change; its unit of work tells `Metadata.onCommitted` listeners once it commits. */
   append(scope: Scope, event: EventRow): Promise<void>;
-  /** Events after `since`, oldest first. */
-  since(scope: Scope, since: number, limit: number): Promise<EventRow[]>;
+  /** Events after `since` (and in `window`), oldest first unless the window says newest first. */
+  since(scope: Scope, since: number, limit: number, window?: LogWindow): Promise<EventRow[]>;
   /** Events touching a path (as source or destination) after `since`; not `exact`: anything under it. */
-  forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]>;
+  forPath(
+    scope: Scope,
+    path: string,
+    exact: boolean,
+    since: number,
+    limit: number,
+    window?: LogWindow,
+  ): Promise<EventRow[]>;
 }
 
 /** Stored bytes nothing references any more, waiting to be deleted from the blob store. */

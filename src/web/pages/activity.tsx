@@ -7,7 +7,7 @@ import { ErrorText } from "../ui";
 
 const SHOWN = 200;
 
-/** The account's change log (tx order from the API), shown newest first, filterable by path. */
+/** The account's change log, newest first (only the newest are read), filterable by path; live after that. */
 export function ActivityPage() {
   const [events, setEvents] = useState<ChangeEvent[]>([]);
   const [path, setPath] = useState("");
@@ -27,8 +27,27 @@ export function ActivityPage() {
     setLive(false);
     setReconnecting(false);
 
-    /** Reads the log from `since` on; the first read replaces the list, a later one adds what was missed. */
+    /** The newest `limit` changes (under `path`), newest first. */
+    const newest = (limit: number, path: string) => {
+      const query = new URLSearchParams({ order: "desc", limit: String(limit) });
+      if (path) query.set("path", path);
+      return api<{ events: ChangeEvent[] }>("GET", `/files/log?${query}`);
+    };
+    /**
+     * The first read takes the newest changes only; a later one reads the log from `since` on
+     * and adds what was missed.
+     */
     const catchUp = async (first: boolean) => {
+      if (first) {
+        // The feed goes on after the newest change of all, read first: one made between the two
+        // reads then shows once (the feed's copy of it is dropped as seen).
+        const last = filter ? (await newest(1, "")).events : null;
+        const shown = (await newest(SHOWN, filter)).events;
+        if (stop) return;
+        since = (last ?? shown)[0]?.tx ?? 0;
+        setEvents(shown);
+        return;
+      }
       let fresh: ChangeEvent[] = [];
       for (;;) {
         const query = new URLSearchParams({ since_tx: String(since), limit: "1000" });
@@ -40,9 +59,7 @@ export function ActivityPage() {
         if (page.events.length < 1000) break;
       }
       fresh.reverse();
-      setEvents((list) =>
-        first ? fresh : [...fresh.filter((e) => !list.some((o) => o.tx === e.tx)), ...list].slice(0, SHOWN),
-      );
+      setEvents((list) => [...fresh.filter((e) => !list.some((o) => o.tx === e.tx)), ...list].slice(0, SHOWN));
     };
     /** Lost the feed or the log (lightd restarting): try again later, with backoff, from `since`. */
     const again = () => {

@@ -1,6 +1,6 @@
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../../domain/files";
 import { enclosingFolders } from "../../../domain/paths";
-import type { EventRow } from "../events";
+import { beforeOf, type EventRow, type LogWindow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
 import { type Queryable, startsWith } from "./rows";
@@ -37,20 +37,34 @@ export class PostgresEventRepository implements EventRepository {
     this.appended(scope, event.tx);
   }
 
-  async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
-    return this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
-      WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since} ORDER BY tx LIMIT ${limit}`;
+  async since(scope: Scope, since: number, limit: number, window?: LogWindow): Promise<EventRow[]> {
+    if (!window) {
+      return this.sql`SELECT tx, action, path, dest, size, msg, ts FROM events
+        WHERE account_id = ${scope.account} AND space = ${scope.space} AND tx > ${since} ORDER BY tx LIMIT ${limit}`;
+    }
+    return this.sql.unsafe(
+      `SELECT tx, action, path, dest, size, msg, ts FROM events
+        WHERE account_id = $1 AND space = $2 AND tx > $3 AND tx < $4 ORDER BY tx${window.newestFirst ? " DESC" : ""} LIMIT $5`,
+      [scope.account, scope.space, since, beforeOf(window), limit],
+    );
   }
 
-  async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
+  async forPath(
+    scope: Scope,
+    path: string,
+    exact: boolean,
+    since: number,
+    limit: number,
+    window: LogWindow = {},
+  ): Promise<EventRow[]> {
     const [match, pattern] = exact ? ["=", path] : ["LIKE", startsWith(path)];
     // With the moves, deletes, restores and copies of a folder holding the path (eventMatches).
     return this.sql.unsafe(
-      `SELECT tx, action, path, dest, size, msg, ts FROM events WHERE account_id = $1 AND space = $2 AND tx > $3
+      `SELECT tx, action, path, dest, size, msg, ts FROM events WHERE account_id = $1 AND space = $2 AND tx > $3 AND tx < $9
          AND (path ${match} $4 OR dest ${match} $4
            OR (action = ANY($6::text[]) AND path = ANY($8::text[]))
            OR (action = ANY($7::text[]) AND dest = ANY($8::text[])))
-         ORDER BY tx LIMIT $5`,
+         ORDER BY tx${window.newestFirst ? " DESC" : ""} LIMIT $5`,
       [
         scope.account,
         scope.space,
@@ -60,6 +74,7 @@ export class PostgresEventRepository implements EventRepository {
         [...REACHES_BELOW_PATH],
         [...REACHES_BELOW_DEST],
         enclosingFolders(path),
+        beforeOf(window),
       ],
     );
   }

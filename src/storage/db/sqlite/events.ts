@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { REACHES_BELOW_DEST, REACHES_BELOW_PATH } from "../../../domain/files";
 import { enclosingFolders } from "../../../domain/paths";
-import type { EventRow } from "../events";
+import { beforeOf, type EventRow, type LogWindow } from "../events";
 import type { Scope } from "../files";
 import type { EventRepository } from "../repositories";
 import { SqliteRepository, startsWithSql } from "./sql";
@@ -18,6 +18,12 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
     `SELECT tx, action, path, dest, size, msg, ts FROM events
      WHERE account_id = $account AND space = $space AND tx > $since ORDER BY tx LIMIT $limit`,
   );
+  readonly #window = (newestFirst: boolean) =>
+    this.db.query<EventRow, [Record<string, string | number>]>(
+      `SELECT tx, action, path, dest, size, msg, ts FROM events
+       WHERE account_id = $account AND space = $space AND tx > $since AND tx < $before
+       ORDER BY tx${newestFirst ? " DESC" : ""} LIMIT $limit`,
+    );
   readonly #latest = this.db.query<{ tx: number | null }, [number, string]>(
     "SELECT MAX(tx) AS tx FROM events WHERE account_id = ?1 AND space = ?2",
   );
@@ -49,8 +55,10 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
     this.appended(scope, event.tx);
   }
 
-  async since(scope: Scope, since: number, limit: number): Promise<EventRow[]> {
-    return this.#since.all({ account: scope.account, space: scope.space, since, limit });
+  async since(scope: Scope, since: number, limit: number, window?: LogWindow): Promise<EventRow[]> {
+    const params = { account: scope.account, space: scope.space, since, limit };
+    if (!window) return this.#since.all(params);
+    return this.#window(window.newestFirst === true).all({ ...params, before: beforeOf(window) });
   }
 
   /**
@@ -58,24 +66,32 @@ export class SqliteEventRepository extends SqliteRepository implements EventRepo
    * move) or, for a folder or a key prefix, anything under it; and the moves, deletes,
    * restores and copies of a folder holding it (the rule of `eventMatches`).
    */
-  async forPath(scope: Scope, path: string, exact: boolean, since: number, limit: number): Promise<EventRow[]> {
+  async forPath(
+    scope: Scope,
+    path: string,
+    exact: boolean,
+    since: number,
+    limit: number,
+    window: LogWindow = {},
+  ): Promise<EventRow[]> {
     const at = exact
       ? "path = $path OR dest = $path"
       : `${startsWithSql("path", "$path")} OR ${startsWithSql("dest", "$path")}`;
     return this.db
       .query<EventRow, Record<string, string | number>>(
         `SELECT tx, action, path, dest, size, msg, ts FROM events
-         WHERE account_id = $account AND space = $space AND tx > $since
+         WHERE account_id = $account AND space = $space AND tx > $since AND tx < $before
            AND (${at}
              OR (action IN (SELECT value FROM json_each($reachPath)) AND path IN (SELECT value FROM json_each($above)))
              OR (action IN (SELECT value FROM json_each($reachDest)) AND dest IN (SELECT value FROM json_each($above))))
-         ORDER BY tx LIMIT $limit`,
+         ORDER BY tx${window.newestFirst ? " DESC" : ""} LIMIT $limit`,
       )
       .all({
         account: scope.account,
         space: scope.space,
         path,
         since,
+        before: beforeOf(window),
         limit,
         above: JSON.stringify(enclosingFolders(path)),
         reachPath: JSON.stringify([...REACHES_BELOW_PATH]),
