@@ -1,5 +1,5 @@
 import { CliError, EXIT, exitCodeForStatus } from "./exit";
-import type { Target } from "./profiles";
+import { notLoggedIn, type Target } from "./profiles";
 
 /** A non-2xx answer from the server, carrying its status and the API's own `message`. */
 export class ApiError extends CliError {
@@ -79,6 +79,11 @@ export class ApiClient {
       redirect: "manual",
     });
     if (response.ok) return response;
+    // Logged out (the profile keeps its URL, not a credential): say so, not "invalid token".
+    if (response.status === 401 && options.auth !== false && !this.target.token) {
+      await response.body?.cancel();
+      throw notLoggedIn(this.target.profileName, this.target.url);
+    }
     throw await errorOf(response);
   }
 

@@ -83,6 +83,13 @@ export interface Target {
  * The server and credential a command uses: the profile (`--profile`, else "default"),
  * with `LIGHTD_URL` and `LIGHTD_TOKEN` taking precedence, so scripts need no profile at all.
  */
+/** The error for a profile with no credential: how to log in (at `url`, when known). */
+export function notLoggedIn(profileName: string, url?: string): CliError {
+  const profile = profileName === DEFAULT_PROFILE ? "" : ` --profile ${profileName}`;
+  const hint = url ? `run 'lightd login ${url}${profile}'` : `run 'lightd login URL${profile}' or set LIGHTD_URL`;
+  return new CliError(`not logged in: ${hint}`, EXIT.auth);
+}
+
 export function resolveTarget(
   store: ProfileStore,
   profileName: string,
@@ -90,12 +97,7 @@ export function resolveTarget(
 ): Target {
   const profile = store.get(profileName);
   const url = env.LIGHTD_URL || profile?.url;
-  if (!url) {
-    throw new CliError(
-      `not logged in: run 'lightd login URL${profileName === DEFAULT_PROFILE ? "" : ` --profile ${profileName}`}' or set LIGHTD_URL`,
-      EXIT.auth,
-    );
-  }
+  if (!url) throw notLoggedIn(profileName);
   if (env.LIGHTD_TOKEN) return { profileName, url: normalizeUrl(url), token: env.LIGHTD_TOKEN, scheme: "Bearer" };
   return { profileName, url: normalizeUrl(url), token: profile?.token, scheme: profile?.scheme ?? "Bearer" };
 }

@@ -75,6 +75,8 @@ describe("lightd login (Ed25519)", () => {
     expect(response.status).toBe(401);
     const after = await lightd(["whoami"], { env: home.env });
     expect(after.code).toBe(4);
+    // Logged out, not "invalid token": the profile keeps its URL to log in again.
+    expect(after.stderr).toBe(`lightd: not logged in: run 'lightd login ${srv.url}'\n`);
   }, 60_000);
 
   test("a key that does not belong to the actor is refused with exit 4", async () => {
