@@ -79,6 +79,18 @@ describe("lightd login (Ed25519)", () => {
     expect(after.stderr).toBe(`lightd: not logged in: run 'lightd login ${srv.url}'\n`);
   }, 60_000);
 
+  test("logging in again ends the session the profile held: a replaced session is no session left behind", async () => {
+    const home = clientHome("erin");
+    const tokenOf = () =>
+      JSON.parse(readFileSync(join(home.configDir, "profiles.json"), "utf8")).profiles.default.token as string;
+    expect((await lightd(["login", srv.url], { env: home.env })).code).toBe(0);
+    const first = tokenOf();
+    expect((await lightd(["login", srv.url, "--actor", "frank"], { env: home.env })).code).toBe(0);
+    const me = (token: string) => fetch(`${srv.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(first)).status).toBe(401);
+    expect((await me(tokenOf())).status).toBe(200);
+  }, 60_000);
+
   test("a key that does not belong to the actor is refused with exit 4", async () => {
     const home = clientHome();
     expect((await lightd(["login", srv.url, "--actor", "dave"], { env: home.env })).code).toBe(0);

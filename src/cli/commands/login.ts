@@ -23,10 +23,33 @@ function defaultActor(env: Record<string, string | undefined>): string {
   return clean;
 }
 
+/**
+ * Ends a stored Ed25519 session on its server: the one kind of stored credential the client
+ * made and may end (a stored token or API key is only forgotten). False when it had ended already.
+ */
+async function endSession(profileName: string, profile: Profile): Promise<boolean> {
+  const api = new ApiClient({ profileName, url: profile.url, token: profile.token, scheme: "Bearer" });
+  try {
+    await api.json("POST", "/auth/logout");
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false;
+    throw error;
+  }
+}
+
+/** Saves a profile's new credential; a session it replaces is ended first, as logout would (best effort). */
+async function saveReplacing(ctx: CommandContext, profile: Profile): Promise<void> {
+  const old = ctx.profiles.get(ctx.profileName);
+  if (old?.key_file && old.token && old.token !== profile.token)
+    await endSession(ctx.profileName, old).catch(() => false);
+  ctx.profiles.save(ctx.profileName, profile);
+}
+
 async function storeCredential(ctx: CommandContext, url: string, token: string, scheme: AuthScheme): Promise<number> {
   const api = new ApiClient({ profileName: ctx.profileName, url, token, scheme });
   const me = await api.json<Me>("GET", "/auth/me");
-  ctx.profiles.save(ctx.profileName, { url, token, scheme, actor: me.actor });
+  await saveReplacing(ctx, { url, token, scheme, actor: me.actor });
   return ctx.out.answer({ profile: ctx.profileName, url, ...me }, () =>
     ctx.out.note(`Logged in to ${url} as ${me.actor} (${me.source}); profile '${ctx.profileName}'`),
   );
@@ -68,7 +91,7 @@ async function signIn(ctx: CommandContext, url: string): Promise<number> {
     key_file: key.file,
     expires_at: session.expires_at,
   };
-  ctx.profiles.save(ctx.profileName, profile);
+  await saveReplacing(ctx, profile);
   const shown = { actor: session.actor, registered, key_file: key.file, expires_at: session.expires_at };
   return ctx.out.answer({ profile: ctx.profileName, url, ...shown }, () =>
     ctx.out.note(
@@ -108,22 +131,8 @@ const logout: ClientCommand = {
     expectPositionals(ctx.flags, 0, 0, this.usage);
     const profile = ctx.profiles.get(ctx.profileName);
     if (!profile?.token) throw new CliError(`profile '${ctx.profileName}' is not logged in`, EXIT.auth);
-    let ended = false;
-    if (profile.key_file) {
-      // Sessions end server-side; a stored token or API key is only forgotten (revoke keys with `keys revoke`).
-      const api = new ApiClient({
-        profileName: ctx.profileName,
-        url: profile.url,
-        token: profile.token,
-        scheme: "Bearer",
-      });
-      try {
-        await api.json("POST", "/auth/logout");
-        ended = true;
-      } catch (error) {
-        if (!(error instanceof ApiError && error.status === 401)) throw error;
-      }
-    }
+    // Sessions end server-side; a stored token or API key is only forgotten (revoke keys with `keys revoke`).
+    const ended = profile.key_file ? await endSession(ctx.profileName, profile) : false;
     const { token: _token, expires_at: _expires, ...rest } = profile;
     ctx.profiles.save(ctx.profileName, rest);
     return ctx.out.answer({ profile: ctx.profileName, logged_out: true, session_ended: ended }, () =>
