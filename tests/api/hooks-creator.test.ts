@@ -119,6 +119,17 @@ async function settled(hookIds: string[], token = t.master): Promise<void> {
   }
 }
 
+/** The person (signed in with `session`) lets `client` in: its first access and refresh tokens. */
+async function tokensFor(session: string, client: { client_id: string; client_secret?: string }) {
+  const { params, verifier } = await authorizationParams(client.client_id);
+  const location = (await consent(t, session, params)).headers.get("location") as string;
+  const code = new URL(location).searchParams.get("code") as string;
+  const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier };
+  const answer = await postForm(t, "/oauth/token", form, basic(client.client_id, client.client_secret as string));
+  expect(answer.status).toBe(200);
+  return (await answer.json()) as { access_token: string; refresh_token: string };
+}
+
 async function createKey(body: Record<string, unknown>): Promise<{ id: string; token: string }> {
   const response = await t.request("POST", "/auth/keys", { json: body });
   expect(response.status).toBe(201);
@@ -176,17 +187,8 @@ describe("a hook made by an app (OAuth)", () => {
     const hooks = start();
     const person = naclSigner("hana");
     let session = await registerAndLogin(t, person);
-    const tokensFor = async (client: { client_id: string; client_secret?: string }) => {
-      const { params, verifier } = await authorizationParams(client.client_id);
-      const location = (await consent(t, session, params)).headers.get("location") as string;
-      const code = new URL(location).searchParams.get("code") as string;
-      const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier };
-      const answer = await postForm(t, "/oauth/token", form, basic(client.client_id, client.client_secret as string));
-      expect(answer.status).toBe(200);
-      return (await answer.json()) as { access_token: string; refresh_token: string };
-    };
     const app = await registerClient(t, session);
-    let tokens = await tokensFor(app);
+    let tokens = await tokensFor(session, app);
     const apps = await createHook("app", tokens.access_token);
     const own = await createHook("person", session);
     await upload("a.txt", tokens.access_token);
@@ -226,7 +228,7 @@ describe("a hook made by an app (OAuth)", () => {
 
     // Deleting an app ends the hooks its tokens made.
     const other = await registerClient(t, session, { client_name: "Other" });
-    await createHook("other", (await tokensFor(other)).access_token);
+    await createHook("other", (await tokensFor(session, other)).access_token);
     expect(await listed(session)).toHaveLength(2);
     expect((await t.request("DELETE", `/oauth/clients/${other.client_id}`, { token: session })).status).toBe(200);
     expect(await listed(session)).toEqual([own]);
@@ -237,14 +239,7 @@ describe("a hook made by an app (OAuth)", () => {
     const hooks = start();
     const person = naclSigner("ida");
     const session = await registerAndLogin(t, person);
-    const app = await registerClient(t, session);
-    const { params, verifier } = await authorizationParams(app.client_id);
-    const location = (await consent(t, session, params)).headers.get("location") as string;
-    const code = new URL(location).searchParams.get("code") as string;
-    const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier };
-    const answer = await postForm(t, "/oauth/token", form, basic(app.client_id, app.client_secret as string));
-    expect(answer.status).toBe(200);
-    const tokens = (await answer.json()) as { access_token: string; refresh_token: string };
+    const tokens = await tokensFor(session, await registerClient(t, session));
     const apps = await createHook("app", tokens.access_token);
     const own = await createHook("person", session);
     await upload("a.txt", session);
