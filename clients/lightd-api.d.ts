@@ -30,7 +30,7 @@ export interface paths {
   "/files/uploads": {
     /**
      * Create an upload
-     * @description Returns a signed PUT URL (1 h); then call complete.
+     * @description Returns a signed PUT URL (1 h); then call complete. With `If-Match` / `If-None-Match: *` the file at `path` must have that ETag / not exist yet (else 412), checked here before any byte is sent and again at complete.
      */
     post: operations["postFilesUploads"];
   };
@@ -44,7 +44,7 @@ export interface paths {
   "/files/uploads/multipart": {
     /**
      * Create a multipart upload
-     * @description Returns a signed PUT URL per part.
+     * @description Returns a signed PUT URL per part. With `If-Match` / `If-None-Match: *` the file at `path` must have that ETag / not exist yet (else 412), checked here before any byte is sent and again at complete.
      */
     post: operations["postFilesUploadsMultipart"];
   };
@@ -974,9 +974,17 @@ export interface operations {
   };
   /**
    * Create an upload
-   * @description Returns a signed PUT URL (1 h); then call complete.
+   * @description Returns a signed PUT URL (1 h); then call complete. With `If-Match` / `If-None-Match: *` the file at `path` must have that ETag / not exist yet (else 412), checked here before any byte is sent and again at complete.
    */
   postFilesUploads: {
+    parameters: {
+      header?: {
+        /** @description Write only if the target's current ETag is one of these (`"etag"`, a comma-separated list, or `*` = exists); strong comparison, so `W/"…"` never matches. Otherwise 412 `precondition_failed`. On move and copy it names the source. */
+        "If-Match"?: string;
+        /** @description `*`: create only — 412 `precondition_failed` if the target already exists. On move and copy it guards the destination. */
+        "If-None-Match"?: string;
+      };
+    };
     requestBody: {
       content: {
         "application/json": {
@@ -1005,6 +1013,7 @@ export interface operations {
       401: components["responses"]["unauthorized"];
       403: components["responses"]["forbidden"];
       406: components["responses"]["not_acceptable"];
+      412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
       507: components["responses"]["insufficient_storage"];
@@ -1060,9 +1069,17 @@ export interface operations {
   };
   /**
    * Create a multipart upload
-   * @description Returns a signed PUT URL per part.
+   * @description Returns a signed PUT URL per part. With `If-Match` / `If-None-Match: *` the file at `path` must have that ETag / not exist yet (else 412), checked here before any byte is sent and again at complete.
    */
   postFilesUploadsMultipart: {
+    parameters: {
+      header?: {
+        /** @description Write only if the target's current ETag is one of these (`"etag"`, a comma-separated list, or `*` = exists); strong comparison, so `W/"…"` never matches. Otherwise 412 `precondition_failed`. On move and copy it names the source. */
+        "If-Match"?: string;
+        /** @description `*`: create only — 412 `precondition_failed` if the target already exists. On move and copy it guards the destination. */
+        "If-None-Match"?: string;
+      };
+    };
     requestBody: {
       content: {
         "application/json": {
@@ -1094,6 +1111,7 @@ export interface operations {
       401: components["responses"]["unauthorized"];
       403: components["responses"]["forbidden"];
       406: components["responses"]["not_acceptable"];
+      412: components["responses"]["precondition_failed"];
       413: components["responses"]["payload_too_large"];
       429: components["responses"]["rate_limited"];
       507: components["responses"]["insufficient_storage"];

@@ -190,6 +190,20 @@ function conditionalTests(backend: Backend) {
       expect(ok.status).toBe(200);
       expect(await textOf(path)).toBe("one part");
     });
+
+    test("creating an upload checks the conditions first: 412 before a byte is sent, no upload left", async () => {
+      const { path, etag } = await fresh();
+      for (const url of ["/files/uploads", "/files/uploads/multipart"]) {
+        const taken = await t.request("POST", url, { json: { path }, headers: { "if-none-match": "*" } });
+        expect({ url, status: taken.status }).toEqual({ url, status: 412 });
+        const stale = await t.request("POST", url, { json: { path }, headers: { "if-match": '"stale"' } });
+        expect({ url, status: stale.status }).toEqual({ url, status: 412 });
+        const current = await t.request("POST", url, { json: { path }, headers: { "if-match": etag } });
+        expect({ url, status: current.status }).toEqual({ url, status: 200 });
+        const free = await t.request("POST", url, { json: { path: `${path}.new` }, headers: { "if-none-match": "*" } });
+        expect({ url, status: free.status }).toEqual({ url, status: 200 });
+      }
+    });
   });
 
   describe("DELETE, move and copy", () => {
@@ -254,6 +268,8 @@ describe("OpenAPI", () => {
         doc.paths["/files/copy"].post,
         doc.paths["/files/uploads/complete"].post,
         doc.paths["/files/uploads/multipart/complete"].post,
+        doc.paths["/files/uploads"].post,
+        doc.paths["/files/uploads/multipart"].post,
       ];
       for (const op of ops) {
         expect(Object.keys(op.responses)).toContain("412");

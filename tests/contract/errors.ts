@@ -80,6 +80,13 @@ export async function errorSteps(run: ContractRun, s: Samples): Promise<void> {
     json: { path: "docs/copy.txt" },
     headers: { "if-none-match": "*" },
   });
+  // The conditions are checked at creation too, before any byte is sent.
+  for (const create of ["/files/uploads", "/files/uploads/multipart"]) {
+    await run.call(`POST ${create}`, create, 412, {
+      json: { path: "docs/copy.txt" },
+      headers: { "if-none-match": "*" },
+    });
+  }
   await run.call("POST /files/uploads/multipart", "/files/uploads/multipart", 400, { json: { path: "../x.bin" } });
   const multi = await (
     await run.call("POST /files/uploads/multipart", "/files/uploads/multipart", 200, {

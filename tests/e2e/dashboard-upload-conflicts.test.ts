@@ -117,3 +117,37 @@ browserTest("upload over existing names: asked once for all, replaced with If-Ma
     await b.close();
   }
 });
+
+browserTest("a large file over an existing name is asked about before any part is sent", async () => {
+  expect((await api("/files/clash/big.bin", { method: "PUT", body: "old big" })).status).toBe(200);
+  const b = await openBrowser();
+  const sent: string[] = [];
+  b.page.on("request", (r) => {
+    if (r.method() === "PUT" && r.url().includes("/blobs/")) sent.push(r.url());
+    if (r.method() === "POST" && r.url().includes("/files/uploads/multipart")) sent.push(new URL(r.url()).pathname);
+  });
+  try {
+    const page = b.page;
+    await signInWithToken(page, server.url, master);
+    await page.getByRole("link", { name: "clash" }).click();
+    await page.getByRole("button", { name: "Actions for big.bin" }).waitFor();
+    // Over the multipart threshold (two 8 MiB parts), so it goes up in parts.
+    const big = Buffer.alloc(17 * 1024 * 1024, 7);
+    await page
+      .getByLabel("Files to upload")
+      .setInputFiles([{ name: "big.bin", mimeType: "application/octet-stream", buffer: big }]);
+    const question = page.getByRole("dialog", { name: /already exists/ });
+    await question.waitFor();
+    expect(sent).toEqual(["/files/uploads/multipart"]);
+    await question.getByRole("button", { name: "Replace" }).click();
+    await page.getByText(/Uploads complete/).waitFor();
+    const stored = await api("/files/clash/big.bin?redirect=false");
+    expect(Number(stored.headers.get("content-length"))).toBe(big.length);
+    await stored.body?.cancel();
+    expect(b.problems).toEqual([]);
+  } catch (error) {
+    throw await b.explain(error);
+  } finally {
+    await b.close();
+  }
+});

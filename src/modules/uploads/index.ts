@@ -20,8 +20,10 @@ import type { UploadService } from "./service";
 
 // The errors each route really answers (the contract test provokes every one).
 const Errors = errorResponses(400, 401, 403, 404, 409, 412, 507);
-/** Creating an upload checks the path, the caller's power and the account's room (507 when full). */
-const CreateErrors = errorResponses(400, 401, 403, 507);
+/** Creating an upload checks the path, the caller's power, the conditions (412) and the account's room (507 when full). */
+const CreateErrors = errorResponses(400, 401, 403, 412, 507);
+const EARLY_CONDITIONS =
+  " With `If-Match` / `If-None-Match: *` the file at `path` must have that ETag / not exist yet (else 412), checked here before any byte is sent and again at complete.";
 /** Aborting gives room back: it checks only the path and the caller's power. */
 const AbortErrors = errorResponses(400, 401, 403, 404);
 
@@ -36,12 +38,17 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
           parsePath(body.path, "file"),
           body.content_type,
           publicOriginOf(request, config().server),
+          writeConditionsOf(request),
         ),
       {
         auth: "files:write",
         body: CreateUploadBody,
         response: { 200: CreateUploadResponse, ...CreateErrors },
-        detail: { summary: "Create an upload", description: "Returns a signed PUT URL (1 h); then call complete." },
+        detail: {
+          summary: "Create an upload",
+          description: `Returns a signed PUT URL (1 h); then call complete.${EARLY_CONDITIONS}`,
+          parameters: [...ConditionalWriteHeaders],
+        },
       },
     )
     .post(
@@ -69,12 +76,17 @@ export function uploadsModule(guard: AppGuard, uploads: UploadService, config: (
           body.content_type,
           body.part_count ?? 1,
           publicOriginOf(request, config().server),
+          writeConditionsOf(request),
         ),
       {
         auth: "files:write",
         body: CreateMultipartBody,
         response: { 200: CreateMultipartResponse, ...CreateErrors },
-        detail: { summary: "Create a multipart upload", description: "Returns a signed PUT URL per part." },
+        detail: {
+          summary: "Create a multipart upload",
+          description: `Returns a signed PUT URL per part.${EARLY_CONDITIONS}`,
+          parameters: [...ConditionalWriteHeaders],
+        },
       },
     )
     .post(

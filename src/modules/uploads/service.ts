@@ -9,7 +9,6 @@ import { BlobNotFound } from "../../storage/blob/errors";
 import { newObjectKey } from "../../storage/blob/object-keys";
 import type { Metadata } from "../../storage/db/metadata";
 import type { UploadRow } from "../../storage/db/uploads";
-import { refuseReservedRoot } from "../files/reserved";
 import { type CommitResult, contentTypeFor, type FileService, scopeOf } from "../files/service";
 
 /** Signed upload URLs work for an hour, as documented. */
@@ -33,9 +32,18 @@ export class UploadService {
     private readonly maxUploadBytes: () => number | undefined = () => undefined,
   ) {}
 
-  async create(principal: Principal, path: string, contentType: string | undefined, baseUrl: string) {
-    requirePath(principal, path);
-    refuseReservedRoot(path);
+  /**
+   * A two-step upload's signed PUT URL. `conditions` (If-Match / If-None-Match) are checked now
+   * as well as at complete, so a client learns the name is taken before it sends the bytes.
+   */
+  async create(
+    principal: Principal,
+    path: string,
+    contentType: string | undefined,
+    baseUrl: string,
+    conditions: WriteConditions = {},
+  ) {
+    await this.files.precheck(principal, path, conditions);
     await this.files.requireRoom(scopeOf(principal), path);
     const type = contentTypeFor(path, contentType);
     const row = await this.#record(principal, path, "single", newId(), newObjectKey(), type);
@@ -89,15 +97,16 @@ export class UploadService {
     throw badRequest("The upload has not received any bytes yet; PUT the file to the upload URL first");
   }
 
+  /** A multipart upload's part URLs; `conditions` are checked now as well as at complete (see `create`). */
   async createMultipart(
     principal: Principal,
     path: string,
     contentType: string | undefined,
     partCount: number,
     baseUrl: string,
+    conditions: WriteConditions = {},
   ) {
-    requirePath(principal, path);
-    refuseReservedRoot(path);
+    await this.files.precheck(principal, path, conditions);
     if (!Number.isInteger(partCount) || partCount < 1 || partCount > MAX_PARTS) {
       throw badRequest(`part_count must be an integer from 1 to ${MAX_PARTS}`);
     }

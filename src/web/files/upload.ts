@@ -262,14 +262,24 @@ export class UploadQueue {
     }
   }
 
-  async #multipart(job: Job): Promise<boolean> {
+  /** `asked`: the conditions the person's answer gave (a replace of one version); create-only before that. */
+  async #multipart(job: Job, asked?: Record<string, string>): Promise<boolean> {
     const { item, file } = job;
     const count = Math.ceil(file.size / PART_SIZE);
-    const upload = await api<{ upload_id: string; part_urls: string[] }>("POST", "/files/uploads/multipart", {
-      path: item.path,
-      ...(file.type ? { content_type: file.type } : {}),
-      part_count: count,
-    });
+    let upload: { upload_id: string; part_urls: string[] };
+    try {
+      // The server checks the condition here too, so a taken name is asked about before any byte goes.
+      upload = await api<{ upload_id: string; part_urls: string[] }>(
+        "POST",
+        "/files/uploads/multipart",
+        { path: item.path, ...(file.type ? { content_type: file.type } : {}), part_count: count },
+        asked ?? CREATE_ONLY,
+      );
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      const then = await this.#resolve(job);
+      return then ? this.#multipart(job, then) : false;
+    }
     const path = item.path;
     const abort = () =>
       api("POST", "/files/uploads/multipart/abort", { path, upload_id: upload.upload_id }).catch(() => {});
@@ -303,8 +313,9 @@ export class UploadQueue {
       throw error;
     }
     const parts = etags.map((etag, i) => ({ part_number: i + 1, etag }));
-    // A completion refused by its condition leaves the upload pending: a replace completes it again.
-    for (let conditions = CREATE_ONLY; ; ) {
+    // A completion refused by its condition (a change while the parts went up) leaves the upload
+    // pending: a replace completes it again.
+    for (let conditions = asked ?? CREATE_ONLY; ; ) {
       try {
         await api(
           "POST",
@@ -325,7 +336,7 @@ export class UploadQueue {
         if (item.path !== path) {
           await abort();
           item.loaded = 0;
-          return this.#multipart(job);
+          return this.#multipart(job, then);
         }
       }
     }
