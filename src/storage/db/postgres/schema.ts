@@ -374,4 +374,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX credentials_by_maker ON credentials (made_by) WHERE made_by IS NOT NULL;
   CREATE INDEX credentials_by_maker_grant ON credentials (made_by_grant) WHERE made_by_grant IS NOT NULL;
   `,
+  // 11: SQLite's 20 — the pending uploads of an account, which every quota check sums.
+  `
+  CREATE INDEX uploads_pending ON uploads (account_id) WHERE completed_at IS NULL;
+  `,
 ];
